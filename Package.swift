@@ -1,0 +1,61 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-cost-attribution",
+    products: [
+        .library(name: "Attribution", targets: ["Attribution"]),
+        .library(name: "CostLedger", targets: ["CostLedger"]),
+        .library(name: "CostAudit", targets: ["CostAudit"]),
+        .library(name: "AttributionTesting", targets: ["AttributionTesting"]),
+        .library(name: "SQLiteJobQueue", targets: ["SQLiteJobQueue"]),
+        .executable(name: "cost-audit", targets: ["cost-audit"]),
+    ],
+    dependencies: [],
+    targets: [
+        // Core: ids, envelope, policy, JSON and header codecs, retry/child, task-local, middleware protocols.
+        .target(name: "Attribution"),
+        // Metering: prices, cost records, the call wrapper, provider adapters, sinks, the JSON Lines ledger.
+        .target(name: "CostLedger", dependencies: ["Attribution"]),
+        // Audit: usage exports, key map, rules, lineage, reconciliation, reports and renderers.
+        .target(name: "CostAudit", dependencies: ["Attribution", "CostLedger"]),
+        // The command line, as a library so tests reach it without spawning a process.
+        .target(name: "CostAuditCLI", dependencies: ["Attribution", "CostLedger", "CostAudit", "AttributionTesting"]),
+        .executableTarget(name: "cost-audit", dependencies: ["CostAuditCLI"]),
+        // Test kit: in-memory sink, fake provider, deterministic ids and clock.
+        .target(name: "AttributionTesting", dependencies: ["Attribution", "CostLedger"]),
+        // Example support: a durable job queue over the system SQLite library.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "SQLiteJobQueue", dependencies: ["Attribution", "CostLedger", "CSQLite"]),
+
+        .executableTarget(
+            name: "TagEnqueueRetryFanOut",
+            dependencies: ["Attribution"],
+            path: "Examples/TagEnqueueRetryFanOut"
+        ),
+
+        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "AttributionTesting"]),
+        .testTarget(name: "CostLedgerTests", dependencies: ["Attribution", "CostLedger", "AttributionTesting"]),
+        .testTarget(name: "CostAuditTests", dependencies: ["Attribution", "CostLedger", "CostAudit", "AttributionTesting"]),
+        .testTarget(
+            name: "CostAuditCLITests",
+            dependencies: ["CostAuditCLI", "Attribution", "CostLedger", "CostAudit", "cost-audit"]
+        ),
+        .testTarget(
+            name: "SQLiteJobQueueTests",
+            dependencies: ["SQLiteJobQueue", "Attribution", "CostLedger", "AttributionTesting"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    // Require `any` for existential types.
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    // Imports are visible only in the file that declares them.
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    // An import is internal unless it says otherwise.
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,141 @@
+import Attribution
+import Foundation
+import SQLiteJobQueue
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The built `sqlite-queue-probe` executable, found in the product directory the tests run from.
+private func probeExecutable() throws -> URL {
+    let name = "sqlite-queue-probe"
+    var directories: [URL] = []
+    if let executable = Bundle.main.executableURL { directories.append(executable.deletingLastPathComponent()) }
+    directories.append(Bundle.main.bundleURL)
+    directories.append(Bundle.main.bundleURL.deletingLastPathComponent())
+    if let first = CommandLine.arguments.first {
+        directories.append(URL(fileURLWithPath: first).deletingLastPathComponent())
+    }
+    // Walking up from this file to the package's `.build/debug`, for runners that start elsewhere.
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    directories.append(root.appendingPathComponent(".build/debug"))
+    for directory in directories {
+        let candidate = directory.appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    throw ProbeError(message: "\(name) not found in \(directories.map(\.path))")
+}
+
+private struct ProbeError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// A running probe process and its standard output.
+private final class Probe {
+    let process = Process()
+    private let output = Pipe()
+    private var buffer: [UInt8] = []
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = try probeExecutable()
+        process.arguments = arguments
+        process.standardOutput = output
+        try process.run()
+    }
+
+    /// The next line the probe prints, or `nil` once it closed its output (it exited).
+    func readLine() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { return nil }
+            buffer += data
+        }
+    }
+
+    /// Every line left, up to the probe's exit.
+    func readAll() -> [String] {
+        var lines: [String] = []
+        while let line = readLine() { lines.append(line) }
+        process.waitUntilExit()
+        return lines
+    }
+}
+
+@Suite("SQLite job queue: across processes")
+struct CrossProcessTests {
+    @Test(
+        "a job held by a process killed with SIGKILL is redelivered with claims = 2",
+        .timeLimit(.minutes(1))
+    )
+    func sigkillRedelivery() async throws {
+        try await withQueue { queue, directory in
+            let id = try queue.enqueue(payload: bytes(#"{"job":"survives its worker"}"#), queue: "q", maxAttempts: 3)
+            let probe = try Probe(["hold", directory.database(), "q", "probe-worker", "60000"])
+            defer { if probe.process.isRunning { kill(probe.process.processIdentifier, SIGKILL) } }
+
+            let line = try #require(probe.readLine())
+            #expect(line == "claimed \(id) 1")
+            let held = try #require(try queue.job(id: id))
+            #expect(held.state == .claimed)
+            #expect(held.leasedBy == "probe-worker")
+            let leaseUntil = try #require(held.leaseUntil)
+            // The holder is alive: nobody else can take the job.
+            #expect(try queue.claim(queue: "q", workerID: "test", leaseDuration: .seconds(1)) == nil)
+
+            #expect(kill(probe.process.processIdentifier, SIGKILL) == 0)
+            probe.process.waitUntilExit()
+            #expect(probe.process.terminationReason == .uncaughtSignal)
+            #expect(probe.process.terminationStatus == SIGKILL)
+
+            // No hook ran for the killed worker: the job is still claimed until its lease expires.
+            #expect(try queue.job(id: id)?.state == .claimed)
+            let redelivered = try #require(
+                try queue.claim(queue: "q", workerID: "test", leaseDuration: .seconds(30), now: leaseUntil)
+            )
+            #expect(redelivered.id == id)
+            #expect(redelivered.claims == 2)
+            #expect(redelivered.isRedelivery)
+            #expect(redelivered.payload == bytes(#"{"job":"survives its worker"}"#))
+            #expect(redelivered.lastError?.contains("\"probe-worker\"") == true)
+            try queue.complete(redelivered)
+            #expect(try queue.stats() == JobQueueStats(completed: 1))
+        }
+    }
+
+    @Test(
+        "worker processes sharing one file complete every job exactly once",
+        .timeLimit(.minutes(1))
+    )
+    func processesShareTheQueue() async throws {
+        try await withQueue { queue, directory in
+            let jobCount = 200
+            let ids = try queue.enqueue(
+                (0..<jobCount).map { JobRequest(payload: bytes("job \($0)")) },
+                defaultQueue: "q"
+            )
+            let probes = try (0..<3).map { try Probe(["work", directory.database(), "q", "process-\($0)", "60000"]) }
+            var completed: [JobID] = []
+            for probe in probes {
+                for line in probe.readAll() {
+                    let fields = line.split(separator: " ")
+                    #expect(fields.count == 3 && fields[0] == "completed" && fields[2] == "1", "\(line)")
+                    if fields.count == 3, let raw = Int64(fields[1]) { completed.append(JobID(rawValue: raw)) }
+                }
+                #expect(probe.process.terminationStatus == 0)
+            }
+            #expect(completed.count == jobCount)
+            #expect(Set(completed) == Set(ids))
+            #expect(try queue.stats() == JobQueueStats(completed: jobCount))
+        }
+    }
+}

@@ -39,7 +39,8 @@ extension AttributionEnvelope {
             leafID: leaf,
             rootID: leaf,
             attempt: 1,
-            createdAt: clock.now(),
+            // The wire form keeps milliseconds; keeping only them here makes a decoded copy equal the original.
+            createdAt: UTCTimestamp(millisecondsSinceEpoch: clock.now().millisecondsSinceEpoch),
             userID: userID.map { pseudonymize?($0) ?? $0 },
             feature: feature,
             team: team,

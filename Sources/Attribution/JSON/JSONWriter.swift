@@ -23,6 +23,11 @@ package struct JSONWriter {
 
     /// Writes a string with canonical escaping.
     package mutating func string(_ value: String) {
+        Self.appendString(value, to: &bytes)
+    }
+
+    /// Appends a string with canonical escaping: only `"`, `\` and U+0000–U+001F are escaped.
+    package static func appendString(_ value: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
@@ -32,42 +37,52 @@ package struct JSONWriter {
                 guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
                 if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
                 runStart = i + 1
-                switch b {
-                case 0x22: raw("\\\"")
-                case 0x5C: raw("\\\\")
-                case 0x08: raw("\\b")
-                case 0x0C: raw("\\f")
-                case 0x0A: raw("\\n")
-                case 0x0D: raw("\\r")
-                case 0x09: raw("\\t")
-                default:
-                    raw("\\u00")
-                    let digits: StaticString = "0123456789abcdef"
-                    digits.withUTF8Buffer { d in
-                        bytes.append(d[Int(b >> 4)])
-                        bytes.append(d[Int(b & 0xF)])
-                    }
-                }
+                appendEscape(b, to: &bytes)
             }
             if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         }
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// Writes an integer in minimal form.
-    package mutating func integer(_ value: some BinaryInteger) {
-        if value == 0 {
+    /// Appends the canonical escape of one byte that needs one.
+    private static func appendEscape(_ b: UInt8, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\\"))
+        switch b {
+        case 0x22: bytes.append(UInt8(ascii: "\""))
+        case 0x5C: bytes.append(UInt8(ascii: "\\"))
+        case 0x08: bytes.append(UInt8(ascii: "b"))
+        case 0x0C: bytes.append(UInt8(ascii: "f"))
+        case 0x0A: bytes.append(UInt8(ascii: "n"))
+        case 0x0D: bytes.append(UInt8(ascii: "r"))
+        case 0x09: bytes.append(UInt8(ascii: "t"))
+        default:
+            let digits: StaticString = "0123456789abcdef"
+            bytes.append(UInt8(ascii: "u"))
             bytes.append(UInt8(ascii: "0"))
-            return
+            bytes.append(UInt8(ascii: "0"))
+            digits.withUTF8Buffer { d in
+                bytes.append(d[Int(b >> 4)])
+                bytes.append(d[Int(b & 0xF)])
+            }
         }
-        var digits: [UInt8] = []
-        var magnitude = value.magnitude
-        while magnitude > 0 {
-            digits.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10))
-            magnitude /= 10
-        }
+    }
+
+    /// Writes an integer in minimal form, without a temporary buffer.
+    package mutating func integer(_ value: some BinaryInteger) {
+        Self.appendInteger(value, to: &bytes)
+    }
+
+    /// Appends an integer in minimal form (`0`, `-12`, never `+1`, `01` or `1.0`).
+    package static func appendInteger<T: BinaryInteger>(_ value: T, to bytes: inout [UInt8]) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        bytes.append(contentsOf: digits.reversed())
+        let magnitude = value.magnitude
+        var divisor: T.Magnitude = 1
+        // divisor * 10 <= magnitude here, so the multiplication cannot overflow.
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: (magnitude / divisor) % 10))
+            divisor /= 10
+        }
     }
 
     /// Writes `"key":`.

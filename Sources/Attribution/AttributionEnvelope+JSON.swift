@@ -1,0 +1,704 @@
+extension AttributionEnvelope {
+    /// The wire names of the known keys, in canonical order.
+    package static let knownKeys: [String] = [
+        "v", "trace_id", "leaf_id", "root_id", "parent_id", "attempt", "created_at", "user_id", "feature", "team",
+        "project", "task_type", "tool", "prompt_version", "pipeline", "priority", "agent", "tags",
+    ]
+
+    /// The earliest and latest `created_at` the canonical form can write (years 0000 to 9999, UTC), in ms.
+    package static let createdAtRange: ClosedRange<Int64> =
+        (UTCTimestamp.daysFromCivil(0, 1, 1) * 86_400_000)...(UTCTimestamp.daysFromCivil(10_000, 1, 1) * 86_400_000 - 1)
+
+    // MARK: - Encoding
+
+    /// The envelope's canonical JSON form, byte for byte as SPEC section 2 fixes it.
+    ///
+    /// Compact UTF-8; the known keys in the format's order (`v`, `trace_id`, `leaf_id`, `root_id`, `parent_id`,
+    /// `attempt`, `created_at`, the business fields, `tags`); `tags` sorted bytewise; only `"`, `\` and
+    /// U+0000–U+001F escaped; then the ``unknownFields`` in their order, as their original JSON text.
+    ///
+    /// ```swift
+    /// let bytes = try envelope.canonicalJSON()
+    /// let again = try AttributionEnvelope(json: bytes)   // == envelope
+    /// ```
+    ///
+    /// - Returns: the UTF-8 bytes, at most ``Limits/maxCanonicalBytes``.
+    /// - Throws: the first validation error (``validate()``), an ``AttributionError/Code/invalidValue`` for an
+    ///   unknown field that is not valid JSON or reuses a known key, or ``AttributionError/Code/tooLarge`` when
+    ///   the form would exceed ``Limits/maxCanonicalBytes``.
+    public func canonicalJSON() throws(AttributionError) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(estimatedCanonicalCapacity)
+        try writeCanonical(into: &out)
+        return out
+    }
+
+    /// The canonical JSON form (``canonicalJSON()``) as a string.
+    /// - Throws: as ``canonicalJSON()``.
+    public func canonicalJSONString() throws(AttributionError) -> String {
+        String(decoding: try canonicalJSON(), as: UTF8.self)
+    }
+
+    /// A capacity that holds the canonical form without growing in the usual case.
+    private var estimatedCanonicalCapacity: Int {
+        var total = 200
+        for value in [userID, feature, team, project, taskType, tool, promptVersion, pipeline, priority, agent] {
+            if let value { total &+= value.utf8.count &+ 20 }
+        }
+        for (key, value) in tags { total &+= key.utf8.count &+ value.utf8.count &+ 6 }
+        for field in unknownFields { total &+= field.key.utf8.count &+ field.json.utf8.count &+ 4 }
+        return min(total, Limits.maxCanonicalBytes &+ 64)
+    }
+
+    /// Validates, then appends the canonical form to `out`; on failure `out` is left as it was.
+    package func writeCanonical(into out: inout [UInt8]) throws(AttributionError) {
+        try validate()
+        if let createdAt, !Self.createdAtRange.contains(createdAt.millisecondsSinceEpoch) {
+            throw AttributionError(
+                .invalidValue,
+                field: "created_at",
+                reason: "must fall in the years 0000 to 9999 UTC, got \(createdAt.nanosecondsSinceEpoch) ns since 1970"
+            )
+        }
+        try validateUnknownFields()
+        let start = out.count
+        @inline(__always) func put(_ text: StaticString, _ out: inout [UInt8]) {
+            text.withUTF8Buffer { out.append(contentsOf: $0) }
+        }
+        @inline(__always) func field(_ key: StaticString, _ value: String?, _ out: inout [UInt8]) {
+            guard let value else { return }
+            put(key, &out)
+            JSONWriter.appendString(value, to: &out)
+        }
+        put("{\"v\":", &out)
+        JSONWriter.appendInteger(Self.version, to: &out)
+        put(",\"trace_id\":\"", &out)
+        traceID.appendHex(to: &out)
+        put("\",\"leaf_id\":\"", &out)
+        leafID.appendHex(to: &out)
+        put("\",\"root_id\":\"", &out)
+        rootID.appendHex(to: &out)
+        if let parentID {
+            put("\",\"parent_id\":\"", &out)
+            parentID.appendHex(to: &out)
+        }
+        put("\",\"attempt\":", &out)
+        JSONWriter.appendInteger(attempt, to: &out)
+        if let createdAt {
+            put(",\"created_at\":\"", &out)
+            createdAt.appendRFC3339(to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        field(",\"user_id\":", userID, &out)
+        field(",\"feature\":", feature, &out)
+        field(",\"team\":", team, &out)
+        field(",\"project\":", project, &out)
+        field(",\"task_type\":", taskType, &out)
+        field(",\"tool\":", tool, &out)
+        field(",\"prompt_version\":", promptVersion, &out)
+        field(",\"pipeline\":", pipeline, &out)
+        field(",\"priority\":", priority, &out)
+        field(",\"agent\":", agent, &out)
+        if !tags.isEmpty {
+            put(",\"tags\":{", &out)
+            var first = true
+            for key in tags.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                JSONWriter.appendString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                JSONWriter.appendString(tags[key] ?? "", to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        for unknown in unknownFields {
+            out.append(UInt8(ascii: ","))
+            JSONWriter.appendString(unknown.key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: unknown.json.utf8)
+        }
+        out.append(UInt8(ascii: "}"))
+        let size = out.count &- start
+        if size > Limits.maxCanonicalBytes {
+            out.removeSubrange(start...)
+            throw Self.canonicalTooLarge(size)
+        }
+    }
+
+    static func canonicalTooLarge(_ size: Int) -> AttributionError {
+        AttributionError(
+            .tooLarge,
+            field: nil,
+            reason: "the canonical form of \(size) bytes exceeds the limit of \(Limits.maxCanonicalBytes) bytes"
+        )
+    }
+
+    /// Checks that each unknown field has a key no known field uses, appears once, and holds one JSON value
+    /// (not `null`, not `""`) that nests within the format's depth limit.
+    package func validateUnknownFields() throws(AttributionError) {
+        guard !unknownFields.isEmpty else { return }
+        var keys: Set<String> = []
+        for field in unknownFields {
+            if Self.knownKeys.contains(field.key) {
+                throw AttributionError(
+                    .invalidValue,
+                    field: field.key,
+                    reason: "an unknown field must not reuse a known key"
+                )
+            }
+            if !keys.insert(field.key).inserted {
+                throw AttributionError(.duplicateKey, field: field.key, reason: "the key appears more than once")
+            }
+            var json = field.json
+            let verdict = json.withUTF8 { (utf8) -> AttributionError? in
+                let first = utf8.first
+                guard let first, first != 0x20, first != 0x0A, first != 0x0D, first != 0x09 else {
+                    return AttributionError(
+                        .invalidValue,
+                        field: field.key,
+                        reason: "expected one compact JSON value, got \(AttributionError.quote(field.json))"
+                    )
+                }
+                var scanner = JSONScanner(utf8)
+                do throws(AttributionError) {
+                    let kind = try scanner.skipValue(depth: 1, maxDepth: Limits.maxDepth, field: field.key)
+                    guard scanner.isAtEnd else {
+                        return AttributionError(
+                            .invalidValue,
+                            field: field.key,
+                            reason: "expected one JSON value, got \(AttributionError.quote(field.json))"
+                        )
+                    }
+                    if kind == .null {
+                        return AttributionError(.invalidType, field: field.key, reason: "must not be null")
+                    }
+                    if kind == .string, utf8.count == 2 {
+                        return AttributionError(.invalidValue, field: field.key, reason: "must not be empty")
+                    }
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let verdict { throw verdict }
+        }
+    }
+
+    // MARK: - Decoding
+
+    /// Decodes and validates an envelope from its JSON form (canonical or not).
+    ///
+    /// Every rule of SPEC section 2 is enforced: input over ``Limits/maxInputBytes`` is refused before it is
+    /// read; nesting deeper than ``Limits/maxDepth``, duplicate keys, `null`, `""`, a non-integer `v` or
+    /// `attempt`, an unknown `v`, a missing required key, a bad id, an attempt outside 1…2³¹−1 and
+    /// contradictory lineage are refused, each with an error naming the field and the value. Unknown keys
+    /// are kept, with their original text, in ``unknownFields``. `created_at` is read with any offset and
+    /// kept to the millisecond, as the canonical form writes it.
+    ///
+    /// ```swift
+    /// let envelope = try AttributionEnvelope(json: Array(#"{"v":1,...}"#.utf8))
+    /// ```
+    ///
+    /// - Parameter bytes: UTF-8 JSON text holding one object.
+    /// - Throws: ``AttributionError`` naming the field at fault.
+    public init(json bytes: some Collection<UInt8>) throws(AttributionError) {
+        let count = bytes.count
+        guard count <= Limits.maxInputBytes else { throw Self.inputTooLarge(count) }
+        let result =
+            bytes.withContiguousStorageIfAvailable { buffer in
+                Result { () throws(AttributionError) -> AttributionEnvelope in try EnvelopeJSONDecoder.decode(buffer) }
+            }
+            ?? Array(bytes).withUnsafeBufferPointer { buffer in
+                Result { () throws(AttributionError) -> AttributionEnvelope in try EnvelopeJSONDecoder.decode(buffer) }
+            }
+        self = try result.get()
+    }
+
+    /// Decodes and validates an envelope from JSON text; see ``init(json:)-(Collection<UInt8>)``.
+    /// - Throws: ``AttributionError`` naming the field at fault.
+    public init(json text: String) throws(AttributionError) {
+        try self.init(json: text.utf8)
+    }
+
+    /// Decodes an envelope from an object the project's ``JSONParser`` has already read (the CLI and the
+    /// ledger reader use this), applying exactly the rules of ``init(json:)-(Collection<UInt8>)``: the
+    /// object's members are laid out again from their original text and read by the one envelope decoder.
+    package init(jsonObject object: JSONObject) throws(AttributionError) {
+        var writer = JSONWriter(capacity: 512)
+        writer.raw(UInt8(ascii: "{"))
+        for (i, member) in object.members.enumerated() {
+            if i > 0 { writer.raw(UInt8(ascii: ",")) }
+            writer.key(member.key)
+            if member.rawText.isEmpty {
+                writer.value(member.value)
+            } else {
+                writer.raw(member.rawText)
+            }
+        }
+        writer.raw(UInt8(ascii: "}"))
+        try self.init(json: writer.bytes)
+    }
+
+    static func inputTooLarge(_ count: Int) -> AttributionError {
+        AttributionError(
+            .tooLarge,
+            field: nil,
+            reason: "input of \(count) bytes exceeds the limit of \(Limits.maxInputBytes) bytes"
+        )
+    }
+}
+
+/// The one decoder of the envelope's JSON form: a single pass over the bytes that validates the JSON grammar
+/// and every rule of the format as it reads, allocating only the strings and tags it keeps.
+enum EnvelopeJSONDecoder {
+    private static let keyBytes: [[UInt8]] = AttributionEnvelope.knownKeys.map { Array($0.utf8) }
+
+    /// Index into ``AttributionEnvelope/knownKeys`` of a key's bytes.
+    @inline(__always)
+    private static func knownKeyIndex(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+        let count = key.count
+        guard count >= 1, count <= 14 else { return nil }
+        for (index, candidate) in keyBytes.enumerated() where candidate.count == count {
+            if candidate.withUnsafeBufferPointer({ $0.elementsEqual(key) }) { return index }
+        }
+        return nil
+    }
+
+    private enum Key {
+        static let v = 0
+        static let traceID = 1
+        static let leafID = 2
+        static let rootID = 3
+        static let parentID = 4
+        static let attempt = 5
+        static let createdAt = 6
+        static let firstField = 7
+        static let tags = 17
+    }
+
+    /// Decodes one envelope that must fill the whole of `buffer` (surrounding whitespace allowed).
+    static func decode(_ buffer: UnsafeBufferPointer<UInt8>) throws(AttributionError) -> AttributionEnvelope {
+        var state = State(scanner: JSONScanner(buffer))
+        return try state.run()
+    }
+
+    private struct State {
+        var scanner: JSONScanner
+        var version: Int?
+        var traceID: TraceID?
+        var leafID: LeafID?
+        var rootID: LeafID?
+        var parentID: LeafID?
+        var attempt: Int?
+        var createdAt: UTCTimestamp?
+        var values: [String?] = []
+        var tags: [String: String] = [:]
+        var unknown: [AttributionEnvelope.UnknownField] = []
+        var seen: UInt32 = 0
+        /// The first rule broken, in input order; reported after the version check.
+        var pending: AttributionError?
+        var versionError: AttributionError?
+
+        init(scanner: JSONScanner) { self.scanner = scanner }
+
+        @inline(__always)
+        mutating func note(_ error: AttributionError) {
+            if pending == nil { pending = error }
+        }
+
+        mutating func run() throws(AttributionError) -> AttributionEnvelope {
+            scanner.skipWhitespace()
+            guard let first = scanner.peek else {
+                throw scanner.failure("expected a JSON object, got no input", field: nil)
+            }
+            guard first == UInt8(ascii: "{") else {
+                let start = scanner.index
+                let kind = try scanner.skipValue(depth: 0, maxDepth: AttributionEnvelope.Limits.maxDepth, field: nil)
+                throw AttributionError(
+                    .invalidType,
+                    field: nil,
+                    reason: "the envelope must be a JSON object, got \(kind.name) \(excerpt(start..<scanner.index))"
+                )
+            }
+            scanner.index &+= 1
+            if !scanner.consume(UInt8(ascii: "}")) {
+                while true {
+                    scanner.skipWhitespace()
+                    guard scanner.peek == 0x22 else { throw scanner.failure("expected a string key", field: nil) }
+                    let keyToken = try scanner.readString(field: nil)
+                    let known = scanner.withBytes(of: keyToken) { EnvelopeJSONDecoder.knownKeyIndex($0) }
+                    if let known {
+                        let name = AttributionEnvelope.knownKeys[known]
+                        try scanner.expect(UInt8(ascii: ":"), "':' after key \"\(name)\"", field: name)
+                        scanner.skipWhitespace()
+                        let bit: UInt32 = 1 << UInt32(known)
+                        if seen & bit != 0 {
+                            note(AttributionError(.duplicateKey, field: name, reason: "the key appears more than once"))
+                            try scanner.skipValue(depth: 1, maxDepth: AttributionEnvelope.Limits.maxDepth, field: name)
+                        } else {
+                            seen |= bit
+                            try readKnown(known, name: name)
+                        }
+                    } else {
+                        let key = scanner.string(keyToken)
+                        try scanner.expect(
+                            UInt8(ascii: ":"),
+                            "':' after key \(AttributionError.quote(key))",
+                            field: key
+                        )
+                        scanner.skipWhitespace()
+                        try readUnknown(key)
+                    }
+                    if scanner.consume(UInt8(ascii: ",")) { continue }
+                    if scanner.consume(UInt8(ascii: "}")) { break }
+                    throw scanner.failure("expected ',' or '}' in an object", field: nil)
+                }
+            }
+            scanner.skipWhitespace()
+            guard scanner.isAtEnd else { throw scanner.failure("unexpected text after the JSON object", field: nil) }
+            return try finish()
+        }
+
+        /// Reads the value of a known key; a rule it breaks is noted and reading goes on.
+        mutating func readKnown(_ key: Int, name: String) throws(AttributionError) {
+            switch key {
+            case Key.v, Key.attempt:
+                guard let integer = try readInteger(name: name) else { return }
+                if key == Key.v {
+                    if let value = integer.value, AttributionEnvelope.supportedVersions.contains(value) {
+                        version = value
+                    } else {
+                        let versions = AttributionEnvelope.supportedVersions.map(String.init).joined(separator: ", ")
+                        versionError = AttributionError(
+                            .unsupportedVersion,
+                            field: "v",
+                            reason:
+                                "unsupported version \(excerpt(integer.range)); this reader reads versions \(versions)"
+                        )
+                    }
+                } else if let value = integer.value, value >= 1, value <= AttributionEnvelope.Limits.maxAttempt {
+                    attempt = value
+                } else {
+                    note(
+                        AttributionError(
+                            .invalidValue,
+                            field: name,
+                            reason:
+                                "must be an integer from 1 to \(AttributionEnvelope.Limits.maxAttempt), got \(excerpt(integer.range))"
+                        )
+                    )
+                }
+            case Key.tags:
+                try readTags()
+            default:
+                guard let token = try readStringValue(name: name) else { return }
+                switch key {
+                case Key.traceID:
+                    let result = scanner.withBytes(of: token) { bytes in
+                        Result { () throws(AttributionError) -> TraceID in try TraceID(utf8: bytes, field: name) }
+                    }
+                    switch result {
+                    case .success(let id): traceID = id
+                    case .failure(let error): note(error)
+                    }
+                case Key.leafID, Key.rootID, Key.parentID:
+                    let result = scanner.withBytes(of: token) { bytes in
+                        Result { () throws(AttributionError) -> LeafID in try LeafID(utf8: bytes, field: name) }
+                    }
+                    switch result {
+                    case .success(let id):
+                        if key == Key.leafID {
+                            leafID = id
+                        } else if key == Key.rootID {
+                            rootID = id
+                        } else {
+                            parentID = id
+                        }
+                    case .failure(let error): note(error)
+                    }
+                case Key.createdAt:
+                    let result = scanner.withBytes(of: token) { bytes in
+                        Result { () throws(AttributionError) -> UTCTimestamp in
+                            try UTCTimestamp(utf8: bytes, field: name)
+                        }
+                    }
+                    switch result {
+                    case .success(let time):
+                        let ms = time.millisecondsSinceEpoch
+                        if AttributionEnvelope.createdAtRange.contains(ms) {
+                            createdAt = UTCTimestamp(millisecondsSinceEpoch: ms)
+                        } else {
+                            note(
+                                AttributionError(
+                                    .invalidValue,
+                                    field: name,
+                                    reason: "must fall in the years 0000 to 9999 UTC, got \(excerpt(token))"
+                                )
+                            )
+                        }
+                    case .failure(let error): note(error)
+                    }
+                default:
+                    guard let value = checkedValue(token, name: name) else { return }
+                    if values.isEmpty { values = Array(repeating: nil, count: AttributionField.all.count) }
+                    values[key &- Key.firstField] = value
+                }
+            }
+        }
+
+        /// Reads a value that must be a non-empty string; notes the rule it breaks otherwise.
+        mutating func readStringValue(name: String) throws(AttributionError) -> JSONScanner.StringToken? {
+            guard scanner.peek == 0x22 else {
+                typeError(expected: "a string", name: name, kind: try skipForError(name: name))
+                return nil
+            }
+            let token = try scanner.readString(field: name)
+            if scanner.count(token) == 0 {
+                let code: AttributionError.Code =
+                    name.hasSuffix("_id") && name != "user_id" ? .invalidIdentifier : .invalidValue
+                note(AttributionError(code, field: name, reason: "must not be empty"))
+                return nil
+            }
+            return token
+        }
+
+        /// A business or tag value: at most ``AttributionEnvelope/Limits/maxValueBytes`` bytes.
+        mutating func checkedValue(_ token: JSONScanner.StringToken, name: @autoclosure () -> String) -> String? {
+            let count = scanner.count(token)
+            if count > AttributionEnvelope.Limits.maxValueBytes {
+                note(
+                    AttributionError(
+                        .tooLarge,
+                        field: name(),
+                        reason:
+                            "at most \(AttributionEnvelope.Limits.maxValueBytes) bytes, got \(count): \(excerpt(token))"
+                    )
+                )
+                return nil
+            }
+            return scanner.string(token)
+        }
+
+        struct Integer {
+            var range: Range<Int>
+            var value: Int?
+        }
+
+        /// Reads a value that must be an integer literal; `value` is nil when it does not fit an `Int`.
+        mutating func readInteger(name: String) throws(AttributionError) -> Integer? {
+            guard let b = scanner.peek, b == UInt8(ascii: "-") || JSONScanner.isDigit(b) else {
+                typeError(expected: "an integer", name: name, kind: try skipForError(name: name))
+                return nil
+            }
+            let range = try scanner.readNumber(field: name)
+            var negative = false
+            var value = 0
+            var overflow = false
+            for i in range {
+                let c = scanner.bytes[i]
+                if c == UInt8(ascii: "-") {
+                    negative = true
+                    continue
+                }
+                guard JSONScanner.isDigit(c) else {
+                    note(
+                        AttributionError(
+                            .invalidType,
+                            field: name,
+                            reason: "expected an integer, got \(excerpt(range))"
+                        )
+                    )
+                    return nil
+                }
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (s, o2) = m.addingReportingOverflow(Int(c &- UInt8(ascii: "0")))
+                if o1 || o2 { overflow = true }
+                value = s
+            }
+            return Integer(range: range, value: overflow ? nil : (negative ? 0 &- value : value))
+        }
+
+        /// Skips a value of the wrong type, returning its kind and text for the error.
+        mutating func skipForError(name: String) throws(AttributionError) -> (JSONScanner.Kind, Range<Int>) {
+            let start = scanner.index
+            let kind = try scanner.skipValue(depth: 1, maxDepth: AttributionEnvelope.Limits.maxDepth, field: name)
+            return (kind, start..<scanner.index)
+        }
+
+        mutating func typeError(expected: String, name: String, kind: (JSONScanner.Kind, Range<Int>)) {
+            let got = kind.0 == .null ? "null" : "\(kind.0.name) \(excerpt(kind.1))"
+            note(AttributionError(.invalidType, field: name, reason: "expected \(expected), got \(got)"))
+        }
+
+        mutating func readTags() throws(AttributionError) {
+            guard scanner.peek == UInt8(ascii: "{") else {
+                typeError(expected: "an object of strings", name: "tags", kind: try skipForError(name: "tags"))
+                return
+            }
+            scanner.index &+= 1
+            if scanner.consume(UInt8(ascii: "}")) { return }
+            var entries = 0
+            while true {
+                scanner.skipWhitespace()
+                guard scanner.peek == 0x22 else { throw scanner.failure("expected a string key", field: "tags") }
+                let keyToken = try scanner.readString(field: "tags")
+                let key = scanner.string(keyToken)
+                try scanner.expect(UInt8(ascii: ":"), "':' after a key", field: "tags")
+                scanner.skipWhitespace()
+                entries &+= 1
+                let keyOK = scanner.withBytes(of: keyToken) { bytes in
+                    bytes.count >= 1 && bytes.count <= AttributionEnvelope.Limits.maxTagKeyBytes
+                        && bytes.allSatisfy { b in
+                            (b &- UInt8(ascii: "a") < 26) || JSONScanner.isDigit(b) || b == UInt8(ascii: "_")
+                                || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")
+                        }
+                }
+                if !keyOK {
+                    note(
+                        AttributionError(
+                            .invalidValue,
+                            field: "tags",
+                            reason: "keys must match [a-z0-9_.-]{1,64}, got \(AttributionError.quote(key))"
+                        )
+                    )
+                }
+                if scanner.peek == 0x22 {
+                    let token = try scanner.readString(field: "tags.\(key)")
+                    if scanner.count(token) == 0 {
+                        note(AttributionError(.invalidValue, field: "tags.\(key)", reason: "must not be empty"))
+                    } else if let value = checkedValue(token, name: "tags.\(key)") {
+                        if tags[key] != nil {
+                            note(
+                                AttributionError(
+                                    .duplicateKey,
+                                    field: "tags.\(key)",
+                                    reason: "the key appears more than once"
+                                )
+                            )
+                        } else if keyOK, tags.count < AttributionEnvelope.Limits.maxTags {
+                            tags[key] = value
+                        }
+                    }
+                } else {
+                    let start = scanner.index
+                    let kind = try scanner.skipValue(
+                        depth: 2,
+                        maxDepth: AttributionEnvelope.Limits.maxDepth,
+                        field: "tags.\(key)"
+                    )
+                    typeError(expected: "a string", name: "tags.\(key)", kind: (kind, start..<scanner.index))
+                }
+                if scanner.consume(UInt8(ascii: ",")) { continue }
+                if scanner.consume(UInt8(ascii: "}")) { break }
+                throw scanner.failure("expected ',' or '}' in an object", field: "tags")
+            }
+            if entries > AttributionEnvelope.Limits.maxTags {
+                note(
+                    AttributionError(
+                        .tooLarge,
+                        field: "tags",
+                        reason: "at most \(AttributionEnvelope.Limits.maxTags) entries, got \(entries)"
+                    )
+                )
+            }
+        }
+
+        mutating func readUnknown(_ key: String) throws(AttributionError) {
+            let start = scanner.index
+            let kind = try scanner.skipValue(depth: 1, maxDepth: AttributionEnvelope.Limits.maxDepth, field: key)
+            let range = start..<scanner.index
+            if kind == .null {
+                note(AttributionError(.invalidType, field: key, reason: "expected a value, got null"))
+                return
+            }
+            if kind == .string, range.count == 2 {
+                note(AttributionError(.invalidValue, field: key, reason: "must not be empty"))
+                return
+            }
+            if unknown.contains(where: { $0.key == key }) {
+                note(AttributionError(.duplicateKey, field: key, reason: "the key appears more than once"))
+                return
+            }
+            let json = String(decoding: UnsafeBufferPointer(rebasing: scanner.bytes[range]), as: UTF8.self)
+            unknown.append(AttributionEnvelope.UnknownField(key: key, json: json))
+        }
+
+        mutating func finish() throws(AttributionError) -> AttributionEnvelope {
+            if let versionError { throw versionError }
+            if let pending { throw pending }
+            if seen & (1 << UInt32(Key.parentID)) != 0, seen & (1 << UInt32(Key.rootID)) == 0 {
+                throw AttributionError(
+                    .invalidLineage,
+                    field: "parent_id",
+                    reason: "parent_id \(parentID.map(\.description) ?? "") is present without root_id"
+                )
+            }
+            var missing: [String] = []
+            if version == nil { missing.append("v") }
+            if traceID == nil { missing.append("trace_id") }
+            if leafID == nil { missing.append("leaf_id") }
+            if rootID == nil { missing.append("root_id") }
+            if attempt == nil { missing.append("attempt") }
+            guard let traceID, let leafID, let rootID, let attempt, missing.isEmpty else {
+                throw AttributionError(
+                    .missingFields,
+                    field: missing.first,
+                    reason: "required key\(missing.count == 1 ? "" : "s") missing: \(missing.joined(separator: ", "))"
+                )
+            }
+            if parentID == nil, rootID != leafID {
+                throw AttributionError(
+                    .invalidLineage,
+                    field: "root_id",
+                    reason: "a root unit (no parent_id) must have root_id equal to leaf_id \(leafID), got \(rootID)"
+                )
+            }
+            func value(_ field: AttributionField) -> String? { values.isEmpty ? nil : values[field.order] }
+            let envelope = AttributionEnvelope(
+                traceID: traceID,
+                leafID: leafID,
+                rootID: rootID,
+                parentID: parentID,
+                attempt: attempt,
+                createdAt: createdAt,
+                userID: value(.userID),
+                feature: value(.feature),
+                team: value(.team),
+                project: value(.project),
+                taskType: value(.taskType),
+                tool: value(.tool),
+                promptVersion: value(.promptVersion),
+                pipeline: value(.pipeline),
+                priority: value(.priority),
+                agent: value(.agent),
+                tags: tags,
+                unknownFields: unknown
+            )
+            // The canonical form is never longer than the input plus the 4 bytes a `created_at` without
+            // milliseconds gains, so only long input needs the check.
+            if scanner.bytes.count > AttributionEnvelope.Limits.maxCanonicalBytes &- 8 {
+                var probe: [UInt8] = []
+                probe.reserveCapacity(scanner.bytes.count &+ 8)
+                try envelope.writeCanonical(into: &probe)
+            }
+            return envelope
+        }
+
+        /// The input text of `range`, shortened, for an error message.
+        func excerpt(_ range: Range<Int>) -> String {
+            let limit = 80
+            let cut = range.count > limit
+            let slice = UnsafeBufferPointer(
+                rebasing: scanner.bytes[range.lowerBound..<(range.lowerBound &+ min(range.count, limit))]
+            )
+            var text = String(decoding: slice, as: UTF8.self)
+            text = String(text.unicodeScalars.map { $0.value < 0x20 ? " " : Character($0) })
+            return cut ? text + "…" : text
+        }
+
+        /// A string token's content, quoted and shortened, for an error message.
+        func excerpt(_ token: JSONScanner.StringToken) -> String {
+            AttributionError.quote(scanner.string(token))
+        }
+    }
+}

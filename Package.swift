@@ -43,10 +43,16 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLiteJobQueueTests",
-            dependencies: ["SQLiteJobQueue", "Attribution", "CostLedger", "AttributionTesting", "sqlite-queue-probe"]
+            dependencies: [
+                "SQLiteJobQueue", "Attribution", "CostLedger", "AttributionTesting", "CSQLite", "sqlite-queue-probe",
+            ]
         ),
         // A child process for the queue's cross-process tests: claims jobs from a shared database file.
-        .executableTarget(name: "sqlite-queue-probe", dependencies: ["SQLiteJobQueue"], path: "Tests/SQLiteQueueProbe"),
+        .executableTarget(
+            name: "sqlite-queue-probe",
+            dependencies: ["SQLiteJobQueue"],
+            path: "Tests/SQLiteQueueProbe"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -101,6 +101,15 @@ final class SQLiteConnection {
         let message = String(cString: sqlite3_errmsg(handle))
         let code = sqlite3_extended_errcode(handle)
         let resultCode = code != SQLITE_OK ? code : rc
+        let primary = resultCode & 0xFF
+        if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
+            return SQLiteJobQueueError(
+                .busy,
+                reason: "\(Self.summarize(sql)) failed: \(message) (\(resultCode)): another connection held "
+                    + "the write lock for longer than the busy timeout",
+                sqliteResultCode: resultCode
+            )
+        }
         return SQLiteJobQueueError(
             .sqlite,
             reason: "\(Self.summarize(sql)) failed: \(message) (\(resultCode))",

@@ -203,7 +203,8 @@ public final class SQLiteJobQueue: Sendable {
         return try withConnection { db throws(SQLiteJobQueueError) in
             try db.immediateTransaction { () throws(SQLiteJobQueueError) -> ClaimedJob? in
                 while let candidate = try Self.nextReady(db, queue: queue, nowMs: nowMs) {
-                    if candidate.claims >= candidate.maxAttempts {
+                    // `claims >= Int32.max` only in a row written by something else: it could not be counted on.
+                    if candidate.claims >= candidate.maxAttempts || candidate.claims >= Int64(Int32.max) {
                         let why =
                             candidate.state == .claimed
                             ? "lease of \(candidate.leasedBy.map(SQLiteConnection.quote) ?? "an unknown worker") "
@@ -226,8 +227,8 @@ public final class SQLiteJobQueue: Sendable {
                         id: candidate.id,
                         queue: queue,
                         payload: try Self.readPayload(db, candidate.id),
-                        claims: candidate.claims + 1,
-                        maxAttempts: candidate.maxAttempts,
+                        claims: Int(candidate.claims + 1),
+                        maxAttempts: Int(min(candidate.maxAttempts, Int64(Int32.max))),
                         workerID: workerID,
                         leaseUntil: UTCTimestamp(millisecondsSinceEpoch: leaseUntil),
                         isRedelivery: candidate.state == .claimed,
@@ -538,6 +539,80 @@ public final class SQLiteJobQueue: Sendable {
         }
     }
 
+    // MARK: - Requeue
+
+    /// Puts a `dead` or `failed` job back on its queue: an operator's retry.
+    ///
+    /// The job keeps its `claims`, so its next claim counts on from the last one: an envelope whose
+    /// `attempt` is set from ``ClaimedJob/claims`` records the operator's retry as the next attempt of the
+    /// same unit. Pass the retried payload (the retry middleware's: the job's own envelope with
+    /// `attempt + 1`, nothing read from the operator's context) as `retryPayload`, or keep the stored one.
+    /// `max_attempts` is raised, when needed, so the job may be claimed `additionalAttempts` more times.
+    ///
+    /// - Parameters:
+    ///   - jobID: the job.
+    ///   - retryPayload: the payload for the retry; `nil` to keep the current one.
+    ///   - additionalAttempts: how many more claims the job may have; at least 1.
+    ///   - availableAt: when the job may be claimed; `nil` for now.
+    ///   - now: the current time; `nil` to ask ``Configuration/clock``.
+    /// - Throws: ``SQLiteJobQueueError/Code/invalidState`` when the job is pending, claimed or completed;
+    ///   ``SQLiteJobQueueError/Code/jobNotFound``; ``SQLiteJobQueueError/Code/invalidArgument``;
+    ///   ``SQLiteJobQueueError/Code/payloadTooLarge``; ``SQLiteJobQueueError/Code/sqlite``.
+    public func requeue(
+        jobID: JobID,
+        retryPayload: [UInt8]? = nil,
+        additionalAttempts: Int = 1,
+        availableAt: UTCTimestamp? = nil,
+        now: UTCTimestamp? = nil
+    ) throws(SQLiteJobQueueError) {
+        try Self.validateAttempts(additionalAttempts, argument: "additionalAttempts")
+        if let retryPayload { try validatePayload(retryPayload, argument: "retryPayload") }
+        let nowMs = milliseconds(now)
+        try withConnection { db throws(SQLiteJobQueueError) in
+            try db.immediateTransaction { () throws(SQLiteJobQueueError) in
+                let read = try db.prepare("SELECT state, claims, max_attempts FROM jobs WHERE id = ?1")
+                try read.bind(1, jobID.rawValue)
+                guard try read.step() else {
+                    throw SQLiteJobQueueError(.jobNotFound, reason: "no job with id \(jobID)")
+                }
+                let state = read.text(0) ?? ""
+                let claims = try Self.count(read.int64(1), field: "claims", job: jobID)
+                let maxAttempts = try Self.count(read.int64(2), field: "max_attempts", job: jobID)
+                read.reset()
+                guard state == JobState.dead.name || state == JobState.failed.name else {
+                    throw SQLiteJobQueueError(
+                        .invalidState,
+                        reason: "job \(jobID) is \(state); only dead or failed jobs can be requeued"
+                    )
+                }
+                let needed = claims + additionalAttempts  // both at most Int32.max: no overflow in Int
+                guard needed <= Int(Int32.max) else {
+                    throw SQLiteJobQueueError(
+                        .invalidArgument,
+                        reason: "additionalAttempts: \(claims) claims + \(additionalAttempts) exceeds \(Int32.max)"
+                    )
+                }
+                let update = try db.prepare(
+                    """
+                    UPDATE jobs SET state = 'failed', available_at = ?2, max_attempts = ?3, lease_until = NULL,
+                        updated_at = ?4 WHERE id = ?1
+                    """
+                )
+                try update.bind(1, jobID.rawValue)
+                try update.bind(2, availableAt?.millisecondsSinceEpoch ?? nowMs)
+                try update.bind(3, Int64(max(maxAttempts, needed)))
+                try update.bind(4, nowMs)
+                try update.step()
+                if let retryPayload {
+                    let store = try db.prepare("UPDATE jobs SET payload = ?2 WHERE id = ?1")
+                    try store.bind(1, jobID.rawValue)
+                    try store.bind(2, blob: retryPayload)
+                    try store.step()
+                }
+            }
+        }
+    }
+
     // MARK: - Reading
 
     /// Counts jobs by state.
@@ -653,8 +728,8 @@ extension SQLiteJobQueue {
     private struct Candidate {
         var id: JobID
         var state: JobState
-        var claims: Int
-        var maxAttempts: Int
+        var claims: Int64
+        var maxAttempts: Int64
         var readyAt: Int64
         var leasedBy: String?
         var lastError: String?
@@ -780,8 +855,8 @@ extension SQLiteJobQueue {
         return Candidate(
             id: id,
             state: state,
-            claims: try count(statement.int64(2), field: "claims", job: id),
-            maxAttempts: try count(statement.int64(3), field: "max_attempts", job: id),
+            claims: statement.int64(2),
+            maxAttempts: statement.int64(3),
             readyAt: statement.int64(9),
             leasedBy: statement.text(4),
             lastError: statement.text(5),

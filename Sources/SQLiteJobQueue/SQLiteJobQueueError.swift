@@ -14,6 +14,8 @@ public struct SQLiteJobQueueError: Error, Sendable, Hashable, CustomStringConver
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case sqlite
+            case busy
+            case invalidState = "invalid_state"
             case leaseLost = "lease_lost"
             case jobNotFound = "job_not_found"
             case invalidArgument = "invalid_argument"
@@ -29,6 +31,12 @@ public struct SQLiteJobQueueError: Error, Sendable, Hashable, CustomStringConver
         /// SQLite refused a call: opening the file, preparing or running a statement. The reason names
         /// the statement and SQLite's message; ``SQLiteJobQueueError/sqliteResultCode`` holds its code.
         public static let sqlite = Code(.sqlite)
+        /// Another connection held the database's write lock for longer than
+        /// ``SQLiteJobQueue/Configuration/busyTimeout`` (`SQLITE_BUSY` or `SQLITE_LOCKED`). Nothing was
+        /// changed; the call may be retried.
+        public static let busy = Code(.busy)
+        /// The job is not in a state the call applies to (requeuing a completed job, say).
+        public static let invalidState = Code(.invalidState)
         /// The caller no longer holds the job's lease: another worker claimed it after the lease expired,
         /// or the job already left the `claimed` state. Nothing was changed.
         public static let leaseLost = Code(.leaseLost)

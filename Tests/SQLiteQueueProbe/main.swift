@@ -28,7 +28,8 @@ let (mode, path, queueName, workerID) = (arguments[0], arguments[1], arguments[2
 let lease = Duration.milliseconds(leaseMs)
 
 do {
-    let queue = try SQLiteJobQueue(path: path)
+    // `.normal` survives a killed process (only a power loss could roll back the last commits).
+    let queue = try SQLiteJobQueue(path: path, configuration: .init(synchronous: .normal))
     switch mode {
     case "hold":
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))

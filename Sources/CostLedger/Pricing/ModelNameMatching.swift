@@ -1,0 +1,104 @@
+import Attribution
+
+/// The model-name matching rules of SPEC section 5: exactly, then with a trailing `-YYYY-MM-DD` removed, then
+/// with a `provider/` prefix added or removed. Never by prefix: `gpt-4.1-mini` never takes `gpt-4.1`'s price.
+enum ModelNameMatching {
+    /// The names to try, in order, for a model as a record names it. The first that a table prices wins.
+    static func candidates(provider: String?, model: String) -> [String] {
+        var names: [String] = [model]
+        func add(_ name: String) {
+            if !name.isEmpty, !names.contains(name) { names.append(name) }
+        }
+        let undated = withoutDateSuffix(model)
+        if let undated { add(undated) }
+        if let provider, !provider.isEmpty, !provider.contains("/"), !model.hasPrefix(provider + "/") {
+            add(provider + "/" + model)
+            if let undated { add(provider + "/" + undated) }
+        }
+        if let unprefixed = withoutProviderPrefix(model) {
+            add(unprefixed)
+            if let undated = withoutDateSuffix(unprefixed) { add(undated) }
+        }
+        return names
+    }
+
+    /// `name` without a trailing `-YYYY-MM-DD` that is a real calendar date, or nil when it has none.
+    static func withoutDateSuffix(_ name: String) -> String? {
+        let bytes = Array(name.utf8)
+        guard bytes.count > 11 else { return nil }
+        let start = bytes.count - 11
+        let suffix = bytes[start...]
+        func digits(_ from: Int, _ count: Int) -> Int64? {
+            var value: Int64 = 0
+            for i in from..<(from + count) {
+                let b = suffix[start + i]
+                guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int64(b - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard suffix[start] == UInt8(ascii: "-"), suffix[start + 5] == UInt8(ascii: "-"),
+            suffix[start + 8] == UInt8(ascii: "-"), let year = digits(1, 4), let month = digits(6, 2),
+            let day = digits(9, 2), isCalendarDate(year: year, month: month, day: day)
+        else { return nil }
+        return String(decoding: bytes[..<start], as: UTF8.self)
+    }
+
+    /// `name` without its first `segment/`, or nil when it has none.
+    static func withoutProviderPrefix(_ name: String) -> String? {
+        guard let slash = name.utf8.firstIndex(of: UInt8(ascii: "/")), slash != name.utf8.startIndex else {
+            return nil
+        }
+        let rest = name.utf8[name.utf8.index(after: slash)...]
+        guard !rest.isEmpty else { return nil }
+        return String(decoding: rest, as: UTF8.self)
+    }
+
+    /// The provider named by a `provider/model` key, if it has one.
+    static func providerPrefix(_ name: String) -> String? {
+        guard let slash = name.utf8.firstIndex(of: UInt8(ascii: "/")), slash != name.utf8.startIndex else {
+            return nil
+        }
+        return String(decoding: name.utf8[..<slash], as: UTF8.self)
+    }
+
+    static func isCalendarDate(year: Int64, month: Int64, day: Int64) -> Bool {
+        guard (1...12).contains(month), day >= 1 else { return false }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let days: Int64
+        switch month {
+        case 2: days = leap ? 29 : 28
+        case 4, 6, 9, 11: days = 30
+        default: days = 31
+        }
+        return day <= days
+    }
+
+    /// Parses a UTC day `YYYY-MM-DD` into days since 1970-01-01, or nil when it is not a calendar date.
+    static func parseDay(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+        func digits(_ from: Int, _ count: Int) -> Int64? {
+            var value: Int64 = 0
+            for i in from..<(from + count) {
+                guard b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int64(b[i] - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let y = digits(0, 4), let m = digits(5, 2), let d = digits(8, 2),
+            isCalendarDate(year: y, month: m, day: d)
+        else { return nil }
+        return UTCTimestamp.daysFromCivil(y, m, d)
+    }
+
+    /// The `YYYY-MM-DD` form of a day count.
+    static func formatDay(_ day: Int64) -> String {
+        let (y, m, d) = UTCTimestamp.civil(fromDays: day)
+        func pad(_ v: Int64, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
+    }
+}

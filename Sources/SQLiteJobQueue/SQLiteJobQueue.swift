@@ -169,8 +169,9 @@ public final class SQLiteJobQueue: Sendable {
     /// be returned (its new ``ClaimedJob/claims``, its stored payload). Return new bytes to store and
     /// deliver them, or `nil` to keep the payload. This is where a worker sets the envelope's `attempt`
     /// from `claims`, so a job redelivered after its worker was killed carries a higher attempt, and so
-    /// the stored payload already holds it if this worker is killed too. The hook must be quick and
-    /// deterministic: a hook that throws marks the job `dead` with the error as `last_error` (a payload
+    /// the stored payload already holds it if this worker is killed too. The hook must be quick (it
+    /// holds the database's write lock), deterministic, and must not call this queue (it runs under the
+    /// queue's lock, which is not reentrant). A hook that throws marks the job `dead` with the error as `last_error` (a payload
     /// that cannot be read will never run), and the claim moves on to the next ready job.
     ///
     /// - Parameters:

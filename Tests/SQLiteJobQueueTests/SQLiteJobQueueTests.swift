@@ -1,4 +1,5 @@
 import Attribution
+import AttributionTesting
 import Foundation
 import SQLiteJobQueue
 import Testing
@@ -528,5 +529,25 @@ struct SharedFileTests {
         #expect(error.code == .sqlite)
         #expect(error.sqliteResultCode != nil)
         #expect(error.reason.contains("cannot open database"))
+    }
+}
+
+@Suite("SQLite job queue: the configured clock")
+struct ClockTests {
+    @Test("without a `now` argument, leases run on the configured clock")
+    func manualClock() async throws {
+        let clock = ManualClock(at(0))
+        try await withQueue(configuration: .init(synchronous: .normal, clock: clock)) { queue, _ in
+            let id = try queue.enqueue(payload: bytes("job"), queue: "q")
+            let first = try #require(try queue.claim(queue: "q", workerID: "a", leaseDuration: .seconds(30)))
+            #expect(first.leaseUntil == at(30_000))
+            clock.advance(byMilliseconds: 29_999)
+            #expect(try queue.claim(queue: "q", workerID: "b", leaseDuration: .seconds(30)) == nil)
+            clock.advance(byMilliseconds: 1)
+            let second = try #require(try queue.claim(queue: "q", workerID: "b", leaseDuration: .seconds(30)))
+            #expect(second.id == id)
+            #expect(second.claims == 2)
+            #expect(try queue.job(id: id)?.createdAt == at(0))
+        }
     }
 }

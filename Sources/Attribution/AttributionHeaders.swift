@@ -270,7 +270,7 @@ extension AttributionHeaders {
 
     /// The strictly percent-decoded value of one of the envelope's members.
     static func decodedValue(of member: BaggageMember) throws(AttributionError) -> String {
-        switch PercentEncoding.decode(Array(member.encodedValue.utf8)) {
+        switch PercentEncoding.decode(Array(member.encodedValue.utf8)[...]) {
         case .success(let value):
             return value
         case .failure(.badEscape(let offset)):

@@ -8,23 +8,22 @@
 /// let member = try BaggageMember(key: "region", value: "eu west")   // region=eu%20west
 /// let parsed = try BaggageMember("serverNode=DF%2028;ttl=60")
 /// parsed.value       // "DF 28"
-/// parsed.properties  // ["ttl=60"]
+/// parsed.properties  // [Property(key: "ttl", encodedValue: "60")]
 /// ```
 public struct BaggageMember: Sendable, Hashable, CustomStringConvertible {
     /// The key. Baggage keys are RFC 7230 tokens and are not percent-decoded.
     public let key: String
     /// The value as it appears on the wire, still percent-encoded; possibly empty.
     public let encodedValue: String
-    /// The properties' text in order (`ttl=60`, `red`), whitespace around each trimmed. Opaque to the W3C spec and
-    /// to this library.
-    public let properties: [String]
+    /// The properties in order (`ttl=60`, `red`). Their meaning is opaque to the W3C spec and to this library.
+    public let properties: [Property]
     /// The member as it is written: exactly the received text with the whitespace around it trimmed.
     public let text: String
 
     /// The value, percent-decoded; nil when it is not valid percent-encoded UTF-8 (such a member is still passed on
     /// as it came).
     public var value: String? {
-        switch PercentEncoding.decode(Array(encodedValue.utf8)) {
+        switch PercentEncoding.decode(Array(encodedValue.utf8)[...]) {
         case .success(let decoded): return decoded
         case .failure: return nil
         }
@@ -47,7 +46,7 @@ public struct BaggageMember: Sendable, Hashable, CustomStringConvertible {
     ///     a `+`).
     /// - Throws: ``AttributionError/Code/malformedHeader`` naming `baggage` when `key` is not a token.
     public init(key: String, value: String) throws(AttributionError) {
-        guard BaggageGrammar.isToken(key.utf8) else {
+        guard BaggageGrammar.isToken(Array(key.utf8)[...]) else {
             throw AttributionError(
                 .malformedHeader,
                 field: "baggage",
@@ -58,7 +57,7 @@ public struct BaggageMember: Sendable, Hashable, CustomStringConvertible {
         self.init(key: key, encodedValue: encoded, properties: [], text: key + "=" + encoded)
     }
 
-    init(key: String, encodedValue: String, properties: [String], text: String) {
+    init(key: String, encodedValue: String, properties: [Property], text: String) {
         self.key = key
         self.encodedValue = encodedValue
         self.properties = properties
@@ -67,6 +66,28 @@ public struct BaggageMember: Sendable, Hashable, CustomStringConvertible {
 
     /// The member's text, as it is written.
     public var description: String { text }
+
+    /// One property of a member: `key` or `key=value`, whitespace around its parts trimmed.
+    public struct Property: Sendable, Hashable {
+        /// The property's key, an RFC 7230 token.
+        public let key: String
+        /// The value as it appears on the wire, still percent-encoded; nil for a key-only property.
+        public let encodedValue: String?
+
+        /// The value, percent-decoded; nil for a key-only property or when it is not valid percent-encoded UTF-8.
+        public var value: String? {
+            guard let encodedValue else { return nil }
+            switch PercentEncoding.decode(Array(encodedValue.utf8)[...]) {
+            case .success(let decoded): return decoded
+            case .failure: return nil
+            }
+        }
+
+        init(key: String, encodedValue: String?) {
+            self.key = key
+            self.encodedValue = encodedValue
+        }
+    }
 }
 
 /// The W3C Baggage grammar (`baggage-string`, `list-member`, `property`, `token`, `baggage-octet`, `OWS`).
@@ -102,8 +123,25 @@ enum BaggageGrammar {
     }
 
     /// Whether `bytes` is a non-empty token.
-    static func isToken<C: Collection<UInt8>>(_ bytes: C) -> Bool {
-        !bytes.isEmpty && bytes.allSatisfy(isTokenChar)
+    static func isToken(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        // Index loops rather than allSatisfy: unspecialized generics dominate debug builds, where tests run.
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            guard isTokenChar(bytes[index]) else { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Whether every byte of `bytes` is a baggage-octet (an empty value is valid).
+    static func isValue(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            guard isValueOctet(bytes[index]) else { return false }
+            index += 1
+        }
+        return true
     }
 
     /// `bytes` without the spaces and tabs at either end.
@@ -159,25 +197,27 @@ enum BaggageGrammar {
         let key = trimmingOWS(parts[0][..<equals])
         guard isToken(key) else { throw malformed("a member key must be an RFC 7230 token", member) }
         let value = trimmingOWS(parts[0][(equals + 1)...])
-        guard value.allSatisfy(isValueOctet) else {
+        guard isValue(value) else {
             throw malformed("a member value may hold only baggage-octets (percent-encode the rest)", member)
         }
-        var properties: [String] = []
+        var properties: [BaggageMember.Property] = []
         properties.reserveCapacity(parts.count - 1)
         for part in parts.dropFirst() {
             let property = trimmingOWS(part)
             guard !property.isEmpty else { throw malformed("empty property", member) }
+            let propertyKey: ArraySlice<UInt8>
+            var propertyValue: ArraySlice<UInt8>?
             if let propertyEquals = property.firstIndex(of: UInt8(ascii: "=")) {
-                guard isToken(trimmingOWS(property[..<propertyEquals])) else {
-                    throw malformed("a property key must be an RFC 7230 token", member)
-                }
-                guard trimmingOWS(property[(propertyEquals + 1)...]).allSatisfy(isValueOctet) else {
-                    throw malformed("a property value may hold only baggage-octets", member)
-                }
-            } else if !isToken(property) {
-                throw malformed("a property key must be an RFC 7230 token", member)
+                propertyKey = trimmingOWS(property[..<propertyEquals])
+                propertyValue = trimmingOWS(property[(propertyEquals + 1)...])
+            } else {
+                propertyKey = property
             }
-            properties.append(string(property))
+            guard isToken(propertyKey) else { throw malformed("a property key must be an RFC 7230 token", member) }
+            if let propertyValue, !isValue(propertyValue) {
+                throw malformed("a property value may hold only baggage-octets", member)
+            }
+            properties.append(.init(key: string(propertyKey), encodedValue: propertyValue.map(string)))
         }
         return BaggageMember(
             key: string(key),

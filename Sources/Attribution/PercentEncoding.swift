@@ -56,7 +56,7 @@ enum PercentEncoding {
     }
 
     /// Decodes `bytes` strictly.
-    static func decode<C: Collection<UInt8>>(_ bytes: C) -> Result<String, DecodingFailure> where C.Index == Int {
+    static func decode(_ bytes: ArraySlice<UInt8>) -> Result<String, DecodingFailure> {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = bytes.startIndex

@@ -71,8 +71,9 @@ struct TraceParent: Sendable, Hashable {
         } else if value.count > Self.length, value[s + Self.length] != UInt8(ascii: "-") {
             throw Self.malformed(value, "a later version may extend the 55-character prefix only after a '-'")
         }
-        for offset in [2, 35, 52] where value[s + offset] != UInt8(ascii: "-") {
-            throw Self.malformed(value, "expected '-' at offset \(offset)")
+        let dash = UInt8(ascii: "-")
+        guard value[s + 2] == dash, value[s + 35] == dash, value[s + 52] == dash else {
+            throw Self.malformed(value, "expected '-' after the version, the trace-id and the parent-id")
         }
         let traceID = try TraceID(utf8: value[(s + 3)..<(s + 35)], field: "trace_id")
         let parentID = try LeafID(utf8: value[(s + 36)..<(s + 52)], field: "leaf_id")

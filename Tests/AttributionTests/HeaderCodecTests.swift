@@ -1,4 +1,5 @@
 import Attribution
+import Foundation
 import Testing
 
 /// Every rule of SPEC section 3 (the header form), each with a test that fails when the rule breaks.
@@ -313,8 +314,10 @@ struct HeaderCodecTests {
             ]
         )
         #expect(headers.foreignBaggage[0].value == "a,b")
-        #expect(headers.foreignBaggage[0].properties == ["ttl=60"])
-        #expect(headers.foreignBaggage[2].properties == ["p1", "p2 = x"])
+        #expect(headers.foreignBaggage[0].properties.map(\.key) == ["ttl"])
+        #expect(headers.foreignBaggage[0].properties.map(\.value) == ["60"])
+        #expect(headers.foreignBaggage[2].properties.map(\.key) == ["p1", "p2"])
+        #expect(headers.foreignBaggage[2].properties.map(\.encodedValue) == [nil, "x"])
         let written = try headers.baggage()
         #expect(
             written
@@ -489,4 +492,118 @@ struct HeaderCodecTests {
 private func format3(_ value: Int) -> String {
     let digits = String(value)
     return String(repeating: "0", count: max(0, 3 - digits.count)) + digits
+}
+
+/// The language-neutral vectors of `docs/conformance/headers.json`, which other implementations of the header
+/// form run too (the format is described in `docs/conformance/README.md`).
+@Suite("Header form conformance vectors")
+struct HeaderConformanceVectorTests {
+    struct Vector: Decodable, Sendable, CustomTestStringConvertible {
+        let name: String
+        let traceparent: String?
+        let baggage: String?
+        let headers: [[String]]?
+        let expect: Expect
+
+        struct Expect: Decodable, Sendable {
+            let envelope: [String: Value]?
+            let foreign_baggage: [String]?
+            let written: Written?
+            let write_error: String?
+            let error: String?
+            let field: String?
+        }
+
+        struct Written: Decodable, Sendable {
+            let traceparent: String
+            let baggage: String
+        }
+
+        /// An expected envelope value: a string, an integer (`attempt`) or an object of strings (`tags`).
+        enum Value: Decodable, Sendable, Equatable {
+            case string(String)
+            case int(Int)
+            case object([String: String])
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let int = try? container.decode(Int.self) {
+                    self = .int(int)
+                } else if let string = try? container.decode(String.self) {
+                    self = .string(string)
+                } else {
+                    self = .object(try container.decode([String: String].self))
+                }
+            }
+        }
+
+        var testDescription: String { name }
+    }
+
+    static let vectorsURL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("docs/conformance/headers.json")
+
+    static func vectors() throws -> [Vector] {
+        try JSONDecoder().decode([Vector].self, from: Data(contentsOf: vectorsURL))
+    }
+
+    /// The envelope as the vectors spell it: present keys only, `attempt` an integer, `tags` an object.
+    static func values(of envelope: AttributionEnvelope) -> [String: Vector.Value] {
+        var out: [String: Vector.Value] = [
+            "trace_id": .string(envelope.traceID.description), "leaf_id": .string(envelope.leafID.description),
+            "root_id": .string(envelope.rootID.description), "attempt": .int(envelope.attempt),
+        ]
+        if let parentID = envelope.parentID { out["parent_id"] = .string(parentID.description) }
+        if let createdAt = envelope.createdAt { out["created_at"] = .string(createdAt.description) }
+        for field in AttributionField.all {
+            if let value = envelope[field] { out[field.name] = .string(value) }
+        }
+        if !envelope.tags.isEmpty { out["tags"] = .object(envelope.tags) }
+        return out
+    }
+
+    @Test("The file holds the vectors, valid and refused")
+    func fileIsThere() throws {
+        let vectors = try Self.vectors()
+        #expect(vectors.count >= 60)
+        #expect(vectors.contains { $0.expect.error != nil })
+        #expect(vectors.contains { $0.expect.written != nil })
+        #expect(Set(vectors.map(\.name)).count == vectors.count)
+    }
+
+    @Test("Every conformance vector reads, refuses and writes as it says", arguments: try vectors())
+    func vector(_ vector: Vector) throws {
+        let read: AttributionHeaders
+        do {
+            if let lines = vector.headers {
+                let fields = try lines.map { line in
+                    guard line.count == 2 else { throw VectorError.badLine(line) }
+                    return (name: line[0], value: line[1])
+                }
+                read = try AttributionHeaders(headers: fields)
+            } else {
+                read = try AttributionHeaders(traceparent: try #require(vector.traceparent), baggage: vector.baggage)
+            }
+        } catch let error as AttributionError {
+            #expect(vector.expect.error == error.code.name, "\(error)")
+            #expect(vector.expect.field == error.field, "\(error)")
+            return
+        }
+        #expect(vector.expect.error == nil, "expected \(vector.expect.error ?? "")")
+        #expect(Self.values(of: read.envelope) == vector.expect.envelope)
+        #expect(read.foreignBaggage.map(\.text) == (vector.expect.foreign_baggage ?? []))
+        if let written = vector.expect.written {
+            #expect(read.traceparent == written.traceparent)
+            #expect(try read.baggage() == written.baggage)
+        }
+        if let code = vector.expect.write_error {
+            #expect(HeaderCodecTests.code { _ = try read.baggage() }?.name == code)
+        }
+        #expect(vector.expect.written != nil || vector.expect.write_error != nil)
+    }
+
+    enum VectorError: Error {
+        case badLine([String])
+    }
 }

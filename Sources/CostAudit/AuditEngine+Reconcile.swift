@@ -1,0 +1,227 @@
+import Attribution
+import CostLedger
+
+/// A reconciliation cell: (UTC day, provider, model after name matching, api key). Key 0 means none.
+struct ReconcileCell: Hashable {
+    var day: Int64
+    var provider: Int32
+    var model: Int32
+    var key: Int32
+}
+
+extension AuditEngine {
+    private static let nanosPerDay: Int64 = 86_400_000_000_000
+
+    private static func day(_ nanoseconds: Int64) -> Int64 {
+        UTCTimestamp(nanosecondsSinceEpoch: nanoseconds).utcDay
+    }
+
+    /// Prices the usage exports, nets the ledger against them per cell, adds unrecorded spend to the classes,
+    /// and assembles the report.
+    mutating func reconcileAndReport(exports: UsageExports, requiredFields: [AttributionField]) -> AuditReport {
+        let since = configuration.since?.nanosecondsSinceEpoch ?? Int64.min
+        let until = configuration.until?.nanosecondsSinceEpoch ?? Int64.max
+        let pricing = configuration.prices
+
+        // 1. Usage, priced per cell.
+        var usageCells: [ReconcileCell: Int128] = [:]
+        var covered: Set<ReconcileCell> = []
+        var keyed: Set<ReconcileCell> = []
+        var pricedUsage: Int128 = 0
+        var pricedUsageByProvider: [Int32: Int128] = [:]
+        var unpricedUsageTokens: Int64 = 0
+        var sawUsage = false
+        for bucket in exports.usageBuckets where bucket.start >= since && bucket.start < until {
+            sawUsage = true
+            let provider = table.strings.id(bucket.provider)
+            covered.insert(ReconcileCell(day: Self.day(bucket.start), provider: provider, model: 0, key: 0))
+        }
+        for row in exports.usageRows where row.start >= since && row.start < until {
+            sawUsage = true
+            let provider = table.strings.id(row.provider)
+            let day = Self.day(row.start)
+            let providerDay = ReconcileCell(day: day, provider: provider, model: 0, key: 0)
+            covered.insert(providerDay)
+            if row.apiKey != nil { keyed.insert(providerDay) }
+            guard let model = row.model,
+                let canonical = pricing.canonicalModel(provider: row.provider, model: model),
+                let quote = pricing.auditQuote(
+                    provider: row.provider,
+                    model: model,
+                    serviceTier: row.serviceTier,
+                    usage: row.usage,
+                    on: UTCTimestamp(nanosecondsSinceEpoch: row.start)
+                )
+            else {
+                unpricedUsageTokens &+= row.usage.input &+ row.usage.output
+                continue
+            }
+            let cell = ReconcileCell(
+                day: day,
+                provider: provider,
+                model: table.strings.id(canonical),
+                key: row.apiKey.map { table.strings.id($0) } ?? 0
+            )
+            usageCells[cell, default: 0] += quote.cost.attodollars
+            pricedUsage += quote.cost.attodollars
+            pricedUsageByProvider[provider, default: 0] += quote.cost.attodollars
+        }
+
+        // 2. Recorded spend per cell; records without a key (or on a provider-day whose usage has no keys) pool
+        // per (day, provider, model).
+        var recordedCells: [ReconcileCell: Int128] = [:]
+        var pools: [ReconcileCell: Int128] = [:]
+        var notReconciled: Int128 = 0
+        for index in table.rows.indices where inWindow[index] {
+            let row = table.rows[index]
+            guard !row.isUnit, row.pricing != .unpriced else { continue }
+            let day = Self.day(row.when)
+            let providerDay = ReconcileCell(day: day, provider: row.provider, model: 0, key: 0)
+            guard row.pricing == .priced, covered.contains(providerDay) else {
+                notReconciled += row.cost
+                continue
+            }
+            let key = keyed.contains(providerDay) ? row.apiKey : 0
+            let cell = ReconcileCell(day: day, provider: row.provider, model: row.canonicalModel, key: key)
+            if key != 0 {
+                recordedCells[cell, default: 0] += row.cost
+            } else {
+                pools[cell, default: 0] += row.cost
+            }
+        }
+
+        // 3. Gaps per cell; over-recorded excess never netted across cells.
+        var overRecorded: Int128 = 0
+        var remaining: [ReconcileCell: Int128] = [:]
+        var allCells = Set(usageCells.keys)
+        allCells.formUnion(recordedCells.keys)
+        for cell in allCells {
+            let gap = (usageCells[cell] ?? 0) - (recordedCells[cell] ?? 0)
+            if gap < 0 {
+                overRecorded += -gap
+            } else if gap > 0 {
+                remaining[cell] = gap
+            }
+        }
+        // 4. Keyless records, last, against the remaining positive gaps of their (day, provider, model), keys in
+        // bytewise order.
+        var gapsByGroup: [ReconcileCell: [ReconcileCell]] = [:]
+        for cell in remaining.keys {
+            gapsByGroup[ReconcileCell(day: cell.day, provider: cell.provider, model: cell.model, key: 0), default: []]
+                .append(cell)
+        }
+        for (group, pooled) in pools {
+            var left = pooled
+            let cells = (gapsByGroup[group] ?? []).sorted {
+                Array(table.strings[$0.key].utf8).lexicographicallyPrecedes(Array(table.strings[$1.key].utf8))
+            }
+            for cell in cells where left > 0 {
+                let gap = remaining[cell] ?? 0
+                let take = min(gap, left)
+                remaining[cell] = gap - take
+                left -= take
+            }
+            if left > 0 { overRecorded += left }
+        }
+        // 5. What remains is unrecorded spend.
+        var keyOwned: Set<Int32> = []
+        for key in configuration.keyMap.owners.keys {
+            if let id = table.strings.existingID(key) { keyOwned.insert(id) }
+        }
+        for (cell, gap) in remaining where gap > 0 {
+            if cell.key != 0, keyOwned.contains(cell.key) {
+                classDollars[3] += gap
+            } else {
+                classDollars[4] += gap
+                reasonDollars[3] += gap
+                topSources[1][cell.model, default: 0] += gap
+                if cell.key != 0 { topSources[2][cell.key, default: 0] += gap }
+            }
+        }
+
+        // 6. The bill.
+        var billed: Int128?
+        var pricingDifference: Int128?
+        var billedByProvider: [Int32: Int128] = [:]
+        for row in exports.costRows where row.start >= since && row.start < until {
+            billedByProvider[table.strings.id(row.provider), default: 0] += row.amount.attodollars
+        }
+        if !exports.costRows.isEmpty {
+            billed = billedByProvider.values.reduce(0, +)
+            pricingDifference = billedByProvider.reduce(0) { $0 + $1.value - (pricedUsageByProvider[$1.key] ?? 0) }
+        }
+
+        // 7. Top sources of unknown spend.
+        var top: [UnknownSource] = []
+        let names = UnknownSource.dimensions
+        for dimension in 0..<4 {
+            top.append(
+                contentsOf: Self.ranked(
+                    topSources[dimension].map { (table.strings[$0.key], $0.value) },
+                    dimension: names[dimension]
+                )
+            )
+        }
+        top.append(
+            contentsOf: Self.ranked(missingTop.map { (requiredFields[$0.key].name, $0.value) }, dimension: names[4])
+        )
+
+        var classes: [AttributionClass: Money] = [:]
+        for (index, attributionClass) in AttributionClass.all.enumerated() {
+            classes[attributionClass] = Money(attodollars: classDollars[index])
+        }
+        var reasons: [UnknownReason: Money] = [:]
+        for (index, reason) in UnknownReason.all.enumerated() {
+            reasons[reason] = Money(attodollars: reasonDollars[index])
+        }
+        var missingFields: [String: Money] = [:]
+        for (index, field) in requiredFields.enumerated() {
+            missingFields[field.name] = Money(attodollars: missingFieldDollars[index])
+        }
+        return AuditReport(
+            totalUSD: Money(attodollars: pricedUsage + notReconciled),
+            recordedUSD: Money(attodollars: recordedDollars),
+            pricedUsageUSD: sawUsage ? Money(attodollars: pricedUsage) : nil,
+            billedUSD: billed.map(Money.init(attodollars:)),
+            pricingDifferenceUSD: pricingDifference.map(Money.init(attodollars:)),
+            classes: classes,
+            unknownByReason: reasons,
+            unknownMissingFields: missingFields,
+            overRecordedUSD: Money(attodollars: overRecorded),
+            retryIdentityConflictUSD: Money(attodollars: retryConflictDollars),
+            records: records,
+            duplicates: duplicates,
+            recordIDConflicts: recordIDConflicts,
+            skippedLines: table.skippedLines,
+            invalidRecords: table.invalidRecordCount,
+            invalidRecordDetails: table.invalidRecords,
+            skippedKinds: table.skippedKinds,
+            unpricedRecords: unpricedRecords,
+            unpricedTokens: unpricedTokens,
+            unpricedUsageTokens: unpricedUsageTokens,
+            retryIdentityConflicts: retryConflicts,
+            lineageCycles: lineageCycles,
+            pricedFromRecord: pricedFromRecord,
+            cachedTokensAtInputPrice: cachedAtInputPrice,
+            duplicateUsageRows: exports.duplicateRows,
+            topUnknownSources: top,
+            priceSource: pricing.source,
+            priceTableIsBuiltIn: pricing.isBuiltIn,
+            required: requiredFields,
+            since: configuration.since,
+            until: configuration.until,
+            ledgerBytes: table.ledgerBytes
+        )
+    }
+
+    /// The top values of one dimension: largest first, ties bytewise by value; only positive amounts.
+    static func ranked(_ entries: [(String, Int128)], dimension: String) -> [UnknownSource] {
+        entries.filter { $0.1 > 0 }
+            .sorted { a, b in
+                if a.1 != b.1 { return a.1 > b.1 }
+                return Array(a.0.utf8).lexicographicallyPrecedes(Array(b.0.utf8))
+            }
+            .prefix(UnknownSource.perDimension)
+            .map { UnknownSource(dimension: dimension, value: $0.0, usd: Money(attodollars: $0.1)) }
+    }
+}

@@ -1,0 +1,360 @@
+public import Attribution
+import Foundation
+
+/// The key map of SPEC section 6: which team and project each provider API key belongs to.
+///
+/// File form: a JSON object `{"API_KEY_ID": {"team": "…", "project": "…"}, …}`. Spend that can be tied only to
+/// the key that paid (records still incomplete after rules, unrecorded spend) is `key_allocated` on a mapped key.
+public struct AuditKeyMap: Sendable, Hashable {
+    /// A key's owner.
+    public struct Owner: Sendable, Hashable {
+        /// The team that owns the key.
+        public var team: String
+        /// The project the key is for.
+        public var project: String
+
+        /// Creates an owner.
+        public init(team: String, project: String) {
+            self.team = team
+            self.project = project
+        }
+    }
+
+    /// Owners by API key id.
+    public var owners: [String: Owner]
+
+    /// An empty map: no spend is key-allocated.
+    public static let empty = AuditKeyMap(owners: [:])
+
+    /// Largest key map file read: 16 MiB.
+    public static let maxFileBytes = 16 << 20
+
+    /// Creates a map.
+    public init(owners: [String: Owner]) { self.owners = owners }
+
+    /// Reads the key map file.
+    /// - Throws: ``CostAuditError/Code/invalidKeyMap`` naming the file and the field at fault, or
+    ///   ``CostAuditError/Code/io`` when the file cannot be read.
+    public init(contentsOfFile path: String) throws(CostAuditError) {
+        let bytes = try AuditFiles.read(path, limit: Self.maxFileBytes, code: .invalidKeyMap)
+        try self.init(json: bytes, file: path)
+    }
+
+    /// Parses the key map from JSON text.
+    /// - Parameter file: the name used in errors.
+    /// - Throws: ``CostAuditError/Code/invalidKeyMap`` naming the field at fault.
+    public init(json bytes: some Collection<UInt8>, file: String = "key map") throws(CostAuditError) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(
+                bytes,
+                limits: .init(maxBytes: Self.maxFileBytes, maxDepth: 4),
+                field: "key map"
+            )
+        } catch {
+            throw CostAuditError.wrapping(error, .invalidKeyMap, file: file)
+        }
+        guard let object = value.objectValue else {
+            throw CostAuditError(
+                .invalidKeyMap,
+                file: file,
+                reason: "expected a JSON object of {\"API_KEY_ID\": {\"team\": …, \"project\": …}}, got "
+                    + value.typeName
+            )
+        }
+        var owners: [String: Owner] = [:]
+        for member in object.members {
+            let key = member.key
+            guard !key.isEmpty else {
+                throw CostAuditError(
+                    .invalidKeyMap,
+                    file: file,
+                    field: "\"\"",
+                    reason: "an API key id must not be empty"
+                )
+            }
+            guard let entry = member.value.objectValue else {
+                throw CostAuditError(
+                    .invalidKeyMap,
+                    file: file,
+                    field: key,
+                    reason: "expected an object {\"team\": …, \"project\": …}, got \(member.value.typeName)"
+                )
+            }
+            var team: String?
+            var project: String?
+            for field in entry.members {
+                switch field.key {
+                case "team": team = try Self.value(field.value, field: "\(key).team", file: file, code: .invalidKeyMap)
+                case "project":
+                    project = try Self.value(field.value, field: "\(key).project", file: file, code: .invalidKeyMap)
+                default:
+                    throw CostAuditError(
+                        .invalidKeyMap,
+                        file: file,
+                        field: "\(key).\(field.key)",
+                        reason: "unknown key: a key map entry has only \"team\" and \"project\""
+                    )
+                }
+            }
+            guard let team, let project else {
+                throw CostAuditError(
+                    .invalidKeyMap,
+                    file: file,
+                    field: key,
+                    reason: "an entry needs both \"team\" and \"project\""
+                )
+            }
+            owners[key] = Owner(team: team, project: project)
+        }
+        self.owners = owners
+    }
+
+    static func value(
+        _ value: JSONValue,
+        field: String,
+        file: String,
+        code: CostAuditError.Code
+    ) throws(CostAuditError) -> String {
+        guard let text = value.stringValue else {
+            throw CostAuditError(code, file: file, field: field, reason: "expected a string, got \(value.typeName)")
+        }
+        guard !text.isEmpty, text.utf8.count <= 256 else {
+            throw CostAuditError(
+                code,
+                file: file,
+                field: field,
+                reason: "expected a non-empty string of at most 256 bytes, got \(AttributionError.quote(text))"
+            )
+        }
+        return text
+    }
+}
+
+/// The mapping rules of SPEC section 6: for spend still incomplete after lineage, the first rule whose `match`
+/// fields all equal the record's (resolved) values fills the missing fields from its `set`.
+///
+/// File form: a JSON array, tried in order, of `{"match": {FIELD: VALUE, …}, "set": {FIELD: VALUE, …}}`.
+/// `match` may name any attribution field (section 2) and also `provider`, `model` and `api_key_id`; `set`
+/// names attribution fields.
+///
+/// ```json
+/// [{"match": {"agent": "nightly-eval-agent"},
+///   "set": {"user_id": "system", "feature": "nightly_eval", "team": "ml-platform",
+///           "project": "nightly-eval", "task_type": "eval"}}]
+/// ```
+public struct AuditRules: Sendable, Hashable {
+    /// What a rule may match on besides attribution fields.
+    public struct MatchKey: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: Sendable, Hashable {
+            case field(AttributionField)
+            case provider
+            case model
+            case apiKeyID
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// An attribution field, resolved through lineage.
+        public static func field(_ field: AttributionField) -> MatchKey { MatchKey(.field(field)) }
+        /// The record's provider.
+        public static let provider = MatchKey(.provider)
+        /// The record's model, as recorded.
+        public static let model = MatchKey(.model)
+        /// The key that paid.
+        public static let apiKeyID = MatchKey(.apiKeyID)
+
+        /// The key with this wire name, if it is one.
+        public init?(name: String) {
+            switch name {
+            case "provider": self = .provider
+            case "model": self = .model
+            case "api_key_id": self = .apiKeyID
+            default:
+                guard let field = AttributionField(name: name) else { return nil }
+                self = .field(field)
+            }
+        }
+
+        /// The attribution field, when the key is one.
+        public var attributionField: AttributionField? {
+            if case .field(let field) = base { return field }
+            return nil
+        }
+
+        /// The wire name.
+        public var description: String {
+            switch base {
+            case .field(let field): return field.name
+            case .provider: return "provider"
+            case .model: return "model"
+            case .apiKeyID: return "api_key_id"
+            }
+        }
+    }
+
+    /// One rule.
+    public struct Rule: Sendable, Hashable {
+        /// Every one of these must equal the record's value exactly.
+        public var match: [MatchKey: String]
+        /// Values for the fields the record lacks.
+        public var set: [AttributionField: String]
+
+        /// Creates a rule.
+        public init(match: [MatchKey: String], set: [AttributionField: String]) {
+            self.match = match
+            self.set = set
+        }
+    }
+
+    /// The rules, tried in order.
+    public var rules: [Rule]
+
+    /// No rules.
+    public static let empty = AuditRules(rules: [])
+
+    /// Largest rules file read: 16 MiB.
+    public static let maxFileBytes = 16 << 20
+
+    /// Creates rules.
+    public init(rules: [Rule]) { self.rules = rules }
+
+    /// Reads a rules file.
+    /// - Throws: ``CostAuditError/Code/invalidRules`` naming the file and field at fault, or
+    ///   ``CostAuditError/Code/io``.
+    public init(contentsOfFile path: String) throws(CostAuditError) {
+        let bytes = try AuditFiles.read(path, limit: Self.maxFileBytes, code: .invalidRules)
+        try self.init(json: bytes, file: path)
+    }
+
+    /// Parses rules from JSON text.
+    /// - Parameter file: the name used in errors.
+    /// - Throws: ``CostAuditError/Code/invalidRules`` naming the field at fault.
+    public init(json bytes: some Collection<UInt8>, file: String = "rules") throws(CostAuditError) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes, limits: .init(maxBytes: Self.maxFileBytes, maxDepth: 4), field: "rules")
+        } catch {
+            throw CostAuditError.wrapping(error, .invalidRules, file: file)
+        }
+        guard let array = value.arrayValue else {
+            throw CostAuditError(
+                .invalidRules,
+                file: file,
+                reason: "expected a JSON array of {\"match\": {…}, \"set\": {…}}, got \(value.typeName)"
+            )
+        }
+        var rules: [Rule] = []
+        for (index, item) in array.enumerated() {
+            let at = "[\(index)]"
+            guard let object = item.objectValue else {
+                throw CostAuditError(
+                    .invalidRules,
+                    file: file,
+                    field: at,
+                    reason: "expected an object {\"match\": {…}, \"set\": {…}}, got \(item.typeName)"
+                )
+            }
+            var match: [MatchKey: String]?
+            var set: [AttributionField: String]?
+            for member in object.members {
+                switch member.key {
+                case "match":
+                    guard let fields = member.value.objectValue else {
+                        throw CostAuditError(
+                            .invalidRules,
+                            file: file,
+                            field: "\(at).match",
+                            reason: "expected an object, got \(member.value.typeName)"
+                        )
+                    }
+                    var result: [MatchKey: String] = [:]
+                    for field in fields.members {
+                        guard let key = MatchKey(name: field.key) else {
+                            throw CostAuditError(
+                                .invalidRules,
+                                file: file,
+                                field: "\(at).match.\(field.key)",
+                                reason:
+                                    "unknown field: a rule matches attribution fields, provider, model or api_key_id"
+                            )
+                        }
+                        result[key] = try AuditKeyMap.value(
+                            field.value,
+                            field: "\(at).match.\(field.key)",
+                            file: file,
+                            code: .invalidRules
+                        )
+                    }
+                    match = result
+                case "set":
+                    guard let fields = member.value.objectValue else {
+                        throw CostAuditError(
+                            .invalidRules,
+                            file: file,
+                            field: "\(at).set",
+                            reason: "expected an object, got \(member.value.typeName)"
+                        )
+                    }
+                    var result: [AttributionField: String] = [:]
+                    for field in fields.members {
+                        guard let key = AttributionField(name: field.key) else {
+                            throw CostAuditError(
+                                .invalidRules,
+                                file: file,
+                                field: "\(at).set.\(field.key)",
+                                reason: "unknown field: a rule sets attribution fields (user_id, feature, team, …)"
+                            )
+                        }
+                        result[key] = try AuditKeyMap.value(
+                            field.value,
+                            field: "\(at).set.\(field.key)",
+                            file: file,
+                            code: .invalidRules
+                        )
+                    }
+                    set = result
+                default:
+                    throw CostAuditError(
+                        .invalidRules,
+                        file: file,
+                        field: "\(at).\(member.key)",
+                        reason: "unknown key: a rule has only \"match\" and \"set\""
+                    )
+                }
+            }
+            guard let match, let set else {
+                throw CostAuditError(
+                    .invalidRules,
+                    file: file,
+                    field: at,
+                    reason: "a rule needs both \"match\" and \"set\""
+                )
+            }
+            rules.append(Rule(match: match, set: set))
+        }
+        self.rules = rules
+    }
+}
+
+/// Whole-file reads with a size bound, for the audit's small inputs.
+enum AuditFiles {
+    static func read(_ path: String, limit: Int, code: CostAuditError.Code) throws(CostAuditError) -> [UInt8] {
+        let url = URL(fileURLWithPath: path)
+        let size: Int
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        } catch {
+            throw CostAuditError(.io, file: path, reason: "cannot read the file: \(error.localizedDescription)")
+        }
+        guard size <= limit else {
+            throw CostAuditError(code, file: path, reason: "file of \(size) bytes exceeds the limit of \(limit) bytes")
+        }
+        do {
+            return Array(try Data(contentsOf: url))
+        } catch {
+            throw CostAuditError(.io, file: path, reason: "cannot read the file: \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,498 @@
+import Attribution
+import CostLedger
+
+/// Runs the audit of SPEC section 6: streams the ledger, deduplicates, prices, resolves lineage, classifies
+/// every dollar, reconciles against the providers' usage exports, and reports.
+///
+/// ```swift
+/// let report = try Auditor.run(configuration) { progress in
+///     print("\(progress.phase): \(progress.records) records")
+/// }
+/// print(report.render(.table))
+/// ```
+public enum Auditor {
+    /// Lineage walks stop after this many hops (SPEC section 6).
+    public static let maxLineageHops = 64
+
+    /// Runs one audit.
+    ///
+    /// - Parameters:
+    ///   - configuration: what to read and how to price it.
+    ///   - progress: called now and then with what the audit is doing, on the calling thread.
+    /// - Returns: the report, with exact amounts.
+    /// - Throws: ``CostAuditError``: ``CostAuditError/Code/invalidUsageExport`` for an unreadable export,
+    ///   ``CostAuditError/Code/io`` for a ledger path that cannot be read or an output that cannot be written,
+    ///   ``CostAuditError/Code/invalidConfiguration`` for a contradictory configuration. A ledger's bad lines
+    ///   are counted in the report, never thrown.
+    public static func run(
+        _ configuration: AuditConfiguration,
+        progress: ((AuditProgress) -> Void)? = nil
+    ) throws(CostAuditError) -> AuditReport {
+        var required: [AttributionField] = []
+        for field in configuration.required where !required.contains(field) { required.append(field) }
+        guard !required.isEmpty else {
+            throw CostAuditError(.invalidConfiguration, field: "required", reason: "at least one field is required")
+        }
+        if let since = configuration.since, let until = configuration.until, since >= until {
+            throw CostAuditError(
+                .invalidConfiguration,
+                field: "until",
+                reason: "the window is empty: until (\(until)) is not after since (\(since))"
+            )
+        }
+        var fields = required
+        var extras: [AttributionField] = [.agent, .taskType]
+        for rule in configuration.rules.rules {
+            extras.append(contentsOf: rule.match.keys.compactMap(\.attributionField))
+            extras.append(contentsOf: rule.set.keys)
+        }
+        extras.append(contentsOf: [.team, .project])
+        for field in extras where !fields.contains(field) { fields.append(field) }
+
+        var exports = UsageExports()
+        for source in configuration.usage { try exports.read(source) }
+
+        let ledger = try LedgerIngest.read(
+            configuration.ledger,
+            fields: fields,
+            configuration: configuration,
+            progress: progress
+        )
+        progress?(AuditProgress(phase: .classifying, records: ledger.table.rows.count, bytes: ledger.table.ledgerBytes))
+        var engine = AuditEngine(
+            table: ledger.table,
+            fileNames: ledger.fileNames,
+            required: required.count,
+            configuration: configuration
+        )
+        engine.classify()
+        progress?(AuditProgress(phase: .reconciling, records: ledger.table.rows.count, bytes: ledger.table.ledgerBytes))
+        let report = engine.reconcileAndReport(exports: exports, requiredFields: required)
+        if let path = configuration.attributedOutputPath {
+            progress?(AuditProgress(phase: .writing, records: ledger.table.rows.count, bytes: ledger.table.ledgerBytes))
+            try AttributedWriter.write(engine: engine, configuration: configuration, fields: fields, to: path)
+        }
+        return report
+    }
+}
+
+/// The per-record outcome of classification.
+struct RecordOutcome {
+    /// Index into ``AttributionClass/all``; 255 for records not classified (duplicates, outside the window).
+    var classIndex: UInt8 = 255
+    /// Index into ``UnknownReason/all`` for unknown records.
+    var reasonIndex: UInt8 = 0
+}
+
+/// Lineage resolution state of a unit.
+enum LineageEnd: UInt8 {
+    /// Complete, or the walk reached a root with fields still missing.
+    case complete = 0
+    case reachedRoot = 1
+    /// The walk ended at an id not in the ledger.
+    case brokenLink = 2
+    /// The walk met a unit twice or ran out of hops.
+    case cycle = 3
+}
+
+/// Dedupe, units, lineage, classification and reconciliation over a ``LedgerTable``.
+struct AuditEngine {
+    var table: LedgerTable
+    let fileNames: [String]
+    let required: Int
+    let configuration: AuditConfiguration
+    var fieldCount: Int { table.fieldCount }
+
+    // Dedupe.
+    var alive: [Bool] = []
+    var duplicates = 0
+    var recordIDConflicts = 0
+    // Window.
+    var inWindow: [Bool] = []
+    // Units.
+    var unitOfRow: [Int32] = []
+    var unitIndex: [UInt64: Int32] = [:]
+    var unitBest: [Int32] = []
+    var unitResolved: [Int32] = []
+    var unitEnd: [LineageEnd] = []
+    var lineageCycles = 0
+    // Classification.
+    var outcomes: [RecordOutcome] = []
+    /// Per record: the values to write for emission (required fields), row-major, `required` per row.
+    var emitted: [Int32] = []
+    var classDollars = [Int128](repeating: 0, count: AttributionClass.all.count)
+    var reasonDollars = [Int128](repeating: 0, count: UnknownReason.all.count)
+    var missingFieldDollars: [Int128] = []
+    var retryConflicts = 0
+    var retryConflictDollars: Int128 = 0
+    var records = 0
+    var unpricedRecords = 0
+    var unpricedTokens: Int64 = 0
+    var pricedFromRecord = 0
+    var cachedAtInputPrice: Int64 = 0
+    var recordedDollars: Int128 = 0
+    /// Unknown dollars per dimension value: agent, model, api key, task type (interned ids).
+    var topSources: [[Int32: Int128]] = [[:], [:], [:], [:]]
+
+    init(table: LedgerTable, fileNames: [String], required: Int, configuration: AuditConfiguration) {
+        self.table = table
+        self.fileNames = fileNames
+        self.required = required
+        self.configuration = configuration
+        missingFieldDollars = [Int128](repeating: 0, count: required)
+    }
+
+    // MARK: - Deduplication
+
+    /// Keeps, per record id, the first copy by (ts, file path bytewise, line); counts the others.
+    mutating func deduplicate() {
+        let rows = table.rows
+        let fileRank = Self.bytewiseRanks(fileNames)
+        alive = [Bool](repeating: false, count: rows.count)
+        var winner: [RecordKey: Int32] = [:]
+        winner.reserveCapacity(rows.count)
+        var extraFingerprints: [RecordKey: [UInt64]] = [:]
+        func earlier(_ a: Int, _ b: Int) -> Bool {
+            let ra = rows[a]
+            let rb = rows[b]
+            if ra.ts != rb.ts { return ra.ts < rb.ts }
+            let fa = fileRank[Int(ra.file)]
+            let fb = fileRank[Int(rb.file)]
+            if fa != fb { return fa < fb }
+            return ra.line < rb.line
+        }
+        for index in rows.indices {
+            let key = rows[index].key
+            if let current = winner[key] {
+                duplicates += 1
+                let w = Int(current)
+                if earlier(index, w) {
+                    winner[key] = Int32(index)
+                    alive[w] = false
+                    alive[index] = true
+                    extraFingerprints[key, default: []].append(rows[w].fingerprint)
+                } else {
+                    extraFingerprints[key, default: []].append(rows[index].fingerprint)
+                }
+            } else {
+                winner[key] = Int32(index)
+                alive[index] = true
+            }
+        }
+        for (key, fingerprints) in extraFingerprints {
+            guard let w = winner[key] else { continue }
+            let kept = rows[Int(w)].fingerprint
+            recordIDConflicts += fingerprints.filter { $0 != kept }.count
+        }
+    }
+
+    static func bytewiseRanks(_ names: [String]) -> [Int] {
+        let order = names.indices.sorted { Array(names[$0].utf8).lexicographicallyPrecedes(Array(names[$1].utf8)) }
+        var rank = [Int](repeating: 0, count: names.count)
+        for (position, index) in order.enumerated() { rank[index] = position }
+        return rank
+    }
+
+    // MARK: - Units and lineage
+
+    /// Whether row `a` comes before row `b` within a unit: attempt, ts, `unit` before `call`, record id.
+    func unitOrderLess(_ a: Int, _ b: Int) -> Bool {
+        let ra = table.rows[a]
+        let rb = table.rows[b]
+        if ra.attempt != rb.attempt { return ra.attempt < rb.attempt }
+        if ra.ts != rb.ts { return ra.ts < rb.ts }
+        if ra.isUnit != rb.isUnit { return ra.isUnit }
+        return table.recordIDLess(a, b)
+    }
+
+    /// Builds units: each unit's attribution `U` (earliest complete record) or partial attribution, its parent
+    /// and root, then resolves every unit through its ancestors.
+    mutating func buildUnits() {
+        let rows = table.rows
+        let F = fieldCount
+        unitOfRow = [Int32](repeating: -1, count: rows.count)
+        var partialBest: [Int32] = []
+        var parentBest: [Int32] = []
+        var rootBest: [Int32] = []
+        for index in rows.indices where alive[index] && rows[index].leaf != 0 {
+            let leaf = rows[index].leaf
+            let unit: Int
+            if let existing = unitIndex[leaf] {
+                unit = Int(existing)
+            } else {
+                unit = unitBest.count
+                unitIndex[leaf] = Int32(unit)
+                unitBest.append(-1)
+                partialBest.append(contentsOf: repeatElement(-1, count: required))
+                parentBest.append(-1)
+                rootBest.append(-1)
+            }
+            unitOfRow[index] = Int32(unit)
+            var complete = true
+            for f in 0..<required {
+                if table.values[index * F + f] == 0 {
+                    complete = false
+                } else {
+                    let best = partialBest[unit * required + f]
+                    if best < 0 || unitOrderLess(index, Int(best)) { partialBest[unit * required + f] = Int32(index) }
+                }
+            }
+            if complete {
+                let best = unitBest[unit]
+                if best < 0 || unitOrderLess(index, Int(best)) { unitBest[unit] = Int32(index) }
+            }
+            if rows[index].parent != 0 {
+                let best = parentBest[unit]
+                if best < 0 || unitOrderLess(index, Int(best)) { parentBest[unit] = Int32(index) }
+            }
+            if rows[index].root != 0 {
+                let best = rootBest[unit]
+                if best < 0 || unitOrderLess(index, Int(best)) { rootBest[unit] = Int32(index) }
+            }
+        }
+        let unitCount = unitBest.count
+        // Each unit's own attribution: U when it has one, else its partial values.
+        var own = [Int32](repeating: 0, count: unitCount * required)
+        for unit in 0..<unitCount {
+            for f in 0..<required {
+                let source = unitBest[unit] >= 0 ? unitBest[unit] : partialBest[unit * required + f]
+                if source >= 0 { own[unit * required + f] = table.values[Int(source) * F + f] }
+            }
+        }
+        let parentOf = parentBest.map { $0 >= 0 ? rows[Int($0)].parent : 0 }
+        let rootOf = rootBest.map { $0 >= 0 ? rows[Int($0)].root : 0 }
+        unitResolved = own
+        unitEnd = [LineageEnd](repeating: .complete, count: unitCount)
+        var visited: [Int32] = []
+        for unit in 0..<unitCount {
+            let base = unit * required
+            var missing = 0
+            for f in 0..<required where own[base + f] == 0 { missing += 1 }
+            if missing == 0 { continue }
+            visited.removeAll(keepingCapacity: true)
+            visited.append(Int32(unit))
+            var current = unit
+            var hops = 0
+            var usedRoot = false
+            var end = LineageEnd.reachedRoot
+            while missing > 0 {
+                let parentLeaf = parentOf[current]
+                if parentLeaf == 0 {
+                    end = .reachedRoot
+                    break
+                }
+                var next = unitIndex[parentLeaf]
+                if next == nil {
+                    // The parent is not in the ledger: once per walk, continue from the trace's root.
+                    let rootLeaf = rootOf[current] != 0 ? rootOf[current] : rootOf[unit]
+                    if !usedRoot, rootLeaf != 0, rootLeaf != parentLeaf, let root = unitIndex[rootLeaf],
+                        !visited.contains(root)
+                    {
+                        usedRoot = true
+                        next = root
+                    } else {
+                        end = .brokenLink
+                        break
+                    }
+                }
+                guard let step = next else { break }
+                if visited.contains(step) || hops == Auditor.maxLineageHops {
+                    end = .cycle
+                    lineageCycles += 1
+                    break
+                }
+                hops += 1
+                visited.append(step)
+                let stepBase = Int(step) * required
+                for f in 0..<required where unitResolved[base + f] == 0 && own[stepBase + f] != 0 {
+                    unitResolved[base + f] = own[stepBase + f]
+                    missing -= 1
+                }
+                current = Int(step)
+            }
+            unitEnd[unit] = missing == 0 ? .complete : end
+        }
+    }
+
+    // MARK: - Classification
+
+    struct CompiledRule {
+        /// (tracked field index or -1 provider / -2 model / -3 api key, interned value or -1 when never seen).
+        var match: [(Int, Int32)]
+        /// (tracked field index, interned value).
+        var set: [(Int, Int32)]
+    }
+
+    mutating func compileRules() -> [CompiledRule] {
+        var compiled: [CompiledRule] = []
+        for rule in configuration.rules.rules {
+            var match: [(Int, Int32)] = []
+            for (key, value) in rule.match {
+                let slot: Int
+                if let field = key.attributionField {
+                    slot = table.fields.firstIndex(of: field) ?? -99
+                } else if key == .provider {
+                    slot = -1
+                } else if key == .model {
+                    slot = -2
+                } else {
+                    slot = -3
+                }
+                match.append((slot, table.strings.existingID(value) ?? -1))
+            }
+            var set: [(Int, Int32)] = []
+            for (field, value) in rule.set.sorted(by: { $0.key < $1.key }) {
+                if let slot = table.fields.firstIndex(of: field) { set.append((slot, table.strings.id(value))) }
+            }
+            compiled.append(CompiledRule(match: match, set: set))
+        }
+        return compiled
+    }
+
+    /// Dedupes, builds units and classifies every deduplicated record in the window.
+    mutating func classify() {
+        deduplicate()
+        buildUnits()
+        let rules = compileRules()
+        var keyOwners: [Int32: (team: Int32, project: Int32)] = [:]
+        for (key, owner) in configuration.keyMap.owners {
+            guard let id = table.strings.existingID(key) else { continue }
+            keyOwners[id] = (table.strings.id(owner.team), table.strings.id(owner.project))
+        }
+        let teamSlot = table.fields.firstIndex(of: .team) ?? -1
+        let projectSlot = table.fields.firstIndex(of: .project) ?? -1
+        let agentSlot = table.fields.firstIndex(of: .agent) ?? -1
+        let taskSlot = table.fields.firstIndex(of: .taskType) ?? -1
+        let since = configuration.since?.nanosecondsSinceEpoch ?? Int64.min
+        let until = configuration.until?.nanosecondsSinceEpoch ?? Int64.max
+        let F = fieldCount
+        let rows = table.rows
+        outcomes = [RecordOutcome](repeating: RecordOutcome(), count: rows.count)
+        inWindow = [Bool](repeating: false, count: rows.count)
+        emitted = [Int32](repeating: 0, count: rows.count * required)
+        var values = [Int32](repeating: 0, count: F)
+        for index in rows.indices where alive[index] {
+            let row = rows[index]
+            guard row.when >= since, row.when < until else { continue }
+            inWindow[index] = true
+            records += 1
+            var dollars: Int128 = 0
+            if !row.isUnit {
+                switch row.pricing {
+                case .priced:
+                    dollars = row.cost
+                    cachedAtInputPrice &+= row.tokens
+                case .fromRecord:
+                    dollars = row.cost
+                    pricedFromRecord += 1
+                case .unpriced:
+                    unpricedRecords += 1
+                    unpricedTokens &+= row.tokens
+                }
+                recordedDollars += dollars
+            }
+            for f in 0..<F { values[f] = table.values[index * F + f] }
+            var ownComplete = true
+            for f in 0..<required where values[f] == 0 { ownComplete = false }
+            var classIndex: Int
+            var end = LineageEnd.complete
+            if row.leaf != 0 {
+                let unit = Int(unitOfRow[index])
+                let best = unitBest[unit]
+                if best >= 0 {
+                    var equal = ownComplete
+                    var disagrees = false
+                    for f in 0..<required {
+                        let u = table.values[Int(best) * F + f]
+                        if values[f] != u {
+                            equal = false
+                            if values[f] != 0 { disagrees = true }
+                        }
+                        values[f] = u
+                    }
+                    classIndex = equal ? 0 : 1
+                    if disagrees {
+                        retryConflicts += 1
+                        retryConflictDollars += dollars
+                    }
+                } else {
+                    for f in 0..<required where values[f] == 0 { values[f] = unitResolved[unit * required + f] }
+                    end = unitEnd[unit]
+                    classIndex = 1
+                }
+            } else {
+                classIndex = 0
+            }
+            var complete = true
+            for f in 0..<required where values[f] == 0 { complete = false }
+            var reasonIndex = 0
+            if !complete {
+                // Rules: the first whose match fields all equal the record's resolved values.
+                for rule in rules where Self.matches(rule, values: values, row: row) {
+                    for (slot, value) in rule.set where values[slot] == 0 { values[slot] = value }
+                    break
+                }
+                complete = true
+                for f in 0..<required where values[f] == 0 { complete = false }
+                if complete {
+                    classIndex = 2
+                } else if row.apiKey != 0, let owner = keyOwners[row.apiKey] {
+                    classIndex = 3
+                    if teamSlot >= 0, values[teamSlot] == 0 { values[teamSlot] = owner.team }
+                    if projectSlot >= 0, values[projectSlot] == 0 { values[projectSlot] = owner.project }
+                } else {
+                    classIndex = 4
+                    if row.leaf == 0 {
+                        reasonIndex = 0
+                    } else if end == .brokenLink || end == .cycle {
+                        reasonIndex = 1
+                    } else {
+                        reasonIndex = 2
+                    }
+                }
+            }
+            outcomes[index] = RecordOutcome(classIndex: UInt8(classIndex), reasonIndex: UInt8(reasonIndex))
+            // What the emitted record carries: filled where its class allows.
+            for f in 0..<required {
+                let own = table.values[index * F + f]
+                switch classIndex {
+                case 0, 1, 2: emitted[index * required + f] = values[f]
+                case 3:
+                    let slot = f
+                    emitted[index * required + f] = (slot == teamSlot || slot == projectSlot) ? values[f] : own
+                default: emitted[index * required + f] = own
+                }
+            }
+            classDollars[classIndex] += dollars
+            if classIndex == 4, dollars != 0 {
+                reasonDollars[reasonIndex] += dollars
+                if reasonIndex == 2 {
+                    for f in 0..<required where values[f] == 0 { missingFieldDollars[f] += dollars }
+                }
+                if agentSlot >= 0, values[agentSlot] != 0 { topSources[0][values[agentSlot], default: 0] += dollars }
+                if row.model != 0 { topSources[1][row.model, default: 0] += dollars }
+                if row.apiKey != 0 { topSources[2][row.apiKey, default: 0] += dollars }
+                if taskSlot >= 0, values[taskSlot] != 0 { topSources[3][values[taskSlot], default: 0] += dollars }
+                for f in 0..<required where values[f] == 0 { missingTop[f, default: 0] += dollars }
+            }
+        }
+    }
+
+    /// Unknown dollars lacking each required field, over every unknown record (for the top sources).
+    var missingTop: [Int: Int128] = [:]
+
+    static func matches(_ rule: CompiledRule, values: [Int32], row: RecordRow) -> Bool {
+        for (slot, value) in rule.match {
+            let actual: Int32
+            switch slot {
+            case -1: actual = row.provider
+            case -2: actual = row.model
+            case -3: actual = row.apiKey
+            case 0...: actual = values[slot]
+            default: return false
+            }
+            if value < 0 || actual != value { return false }
+        }
+        return true
+    }
+}

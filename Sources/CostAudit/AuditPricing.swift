@@ -46,3 +46,23 @@ public struct AuditQuote: Sendable, Hashable {
         self.cachedTokensAtInputPrice = cachedTokensAtInputPrice
     }
 }
+
+extension PriceTable: AuditPricing {
+    /// The table's quote, as ``AuditPricing`` asks for it.
+    public func auditQuote(
+        provider: String,
+        model: String,
+        serviceTier: String?,
+        usage: TokenUsage,
+        on date: UTCTimestamp
+    ) -> AuditQuote? {
+        quote(provider: provider, model: model, serviceTier: serviceTier, usage: usage, on: date).map {
+            AuditQuote(cost: $0.cost, cachedTokensAtInputPrice: $0.cachedTokensAtInputPrice)
+        }
+    }
+
+    /// The table's name for `model` after name matching: ``PriceTable/matchedModelName(provider:model:)``.
+    public func canonicalModel(provider: String, model: String) -> String? {
+        matchedModelName(provider: provider, model: model)
+    }
+}

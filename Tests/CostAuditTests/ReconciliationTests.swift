@@ -204,3 +204,46 @@ struct ReconciliationTests {
         #expect(keys.owners["k1"] == .init(team: "t", project: "p"))
     }
 }
+
+@Suite("The audit with the metering layer's price table")
+struct PriceTableAuditTests {
+    @Test("the built-in table prices records and usage (o3 before and after its 2025-06-10 price change)")
+    func builtIn() throws {
+        // o3: $10/$40 until 2025-06-10, then $2/$8. gpt-4.1: $2/$8, cached $0.50.
+        let usage = openAIUsagePage(
+            [openAIUsageResult(key: "k", model: "o3-2025-04-16", input: 1_000_000, output: 100_000)],
+            start: 1_748_736_000  // 2025-06-01
+        )
+        let configuration = AuditConfiguration(
+            ledger: .records([
+                call(
+                    "old",
+                    ts: "2025-06-01T12:00:00.000Z",
+                    model: "o3",
+                    key: "k",
+                    input: 500_000,
+                    fields: fullAttribution
+                ),
+                call(
+                    "new",
+                    ts: "2025-06-11T12:00:00.000Z",
+                    model: "o3",
+                    key: "k",
+                    input: 500_000,
+                    fields: fullAttribution
+                ),
+            ]),
+            usage: [.text(usage)],
+            prices: PriceTable.builtIn
+        )
+        let report = try Auditor.run(configuration)
+        expectInvariant(report)
+        // old: 0.5M × $10 = $5; new: 0.5M × $2 = $1. Usage on 2025-06-01: 1M × $10 + 0.1M × $40 = $14.
+        #expect(report.recordedUSD.formatted() == "6.000000000")
+        #expect(report.pricedUsageUSD?.formatted() == "14.000000000")
+        #expect(report[.direct].formatted() == "6.000000000")
+        #expect(report[.unrecorded].formatted() == "9.000000000")
+        #expect(report.totalUSD.formatted() == "15.000000000")
+        #expect(report.priceTableIsBuiltIn)
+    }
+}

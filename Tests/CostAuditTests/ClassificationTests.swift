@@ -319,3 +319,26 @@ struct ClassificationTests {
         #expect(report[.direct].formatted() == "1.000000000")
     }
 }
+
+@Suite("The worked example of docs/audit.md")
+struct WorkedExampleTests {
+    @Test("five records: direct $1, inherited $3 with one retry conflict, unknown $0.50")
+    func workedExample() throws {
+        var operatorFields = fullAttribution
+        operatorFields[.userID] = "operator_7"
+        let report = try audit([
+            unit(1, fields: fullAttribution),
+            call("a", leaf: 2, parent: 1, root: 1, attempt: 1, input: 500_000, fields: fullAttribution),
+            call("b", leaf: 2, parent: 1, root: 1, attempt: 2, input: 500_000, fields: operatorFields),
+            call("c", leaf: 3, parent: 1, root: 1, input: 1_000_000, fields: [.agent: "crawler"]),
+            call("d", input: 250_000, fields: [.userID: "u_42"]),
+        ])
+        #expect(classes(report) == ["1.000000000", "3.000000000", "0.000000000", "0.000000000", "0.500000000"])
+        #expect(report.share(of: .direct).percent == "22.2222%")
+        #expect(report.share(of: .inherited).percent == "66.6667%")
+        #expect(report.unknownShareBefore.percent == "77.7778%")
+        #expect(report.unknownShareAfter.percent == "11.1111%")
+        #expect(report.retryIdentityConflicts == 1)
+        #expect(report.retryIdentityConflictUSD.formatted() == "1.000000000")
+    }
+}

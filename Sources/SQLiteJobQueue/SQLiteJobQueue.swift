@@ -60,7 +60,8 @@ public final class SQLiteJobQueue: Sendable {
     /// - Throws: ``SQLiteJobQueueError/Code/sqlite`` when the file cannot be opened or the schema created,
     ///   ``SQLiteJobQueueError/Code/journalMode`` when SQLite will not use WAL for it,
     ///   ``SQLiteJobQueueError/Code/unsupportedSchema`` when the file holds a later schema version,
-    ///   ``SQLiteJobQueueError/Code/invalidArgument`` for a configuration out of range.
+    ///   ``SQLiteJobQueueError/Code/invalidArgument`` for an empty path, a path holding NUL, or a
+    ///   configuration out of range.
     public init(path: String, configuration: Configuration = Configuration()) throws(SQLiteJobQueueError) {
         try Self.validateAttempts(configuration.defaultMaxAttempts, argument: "defaultMaxAttempts")
         guard (0...Int(Int32.max)).contains(configuration.maxPayloadBytes) else {
@@ -78,6 +79,13 @@ public final class SQLiteJobQueue: Sendable {
             throw SQLiteJobQueueError(
                 .invalidArgument,
                 reason: "busyTimeout: expected at most \(Int32.max) ms, got \(busyMilliseconds) ms"
+            )
+        }
+        // A C string ends at the first NUL: such a path would open a different file than the one named.
+        guard !path.isEmpty, !path.utf8.contains(0) else {
+            throw SQLiteJobQueueError(
+                .invalidArgument,
+                reason: "path: expected a file path without NUL characters, got \(SQLiteConnection.quote(path))"
             )
         }
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: Int32(busyMilliseconds))
@@ -690,15 +698,22 @@ public final class SQLiteJobQueue: Sendable {
     ///
     /// - Parameters:
     ///   - cutoff: jobs finished at or after it are kept.
-    ///   - states: the states to purge; only ``JobState/completed`` and ``JobState/dead`` are honoured.
+    ///   - states: the states to purge: ``JobState/completed``, ``JobState/dead`` or both.
     /// - Returns: how many jobs were deleted.
-    /// - Throws: ``SQLiteJobQueueError/Code/sqlite``.
+    /// - Throws: ``SQLiteJobQueueError/Code/invalidArgument`` for a state of jobs still to run (nothing is
+    ///   deleted); ``SQLiteJobQueueError/Code/sqlite``.
     @discardableResult
     public func purge(
         finishedBefore cutoff: UTCTimestamp,
         states: [JobState] = [.completed, .dead]
     ) throws(SQLiteJobQueueError) -> Int {
-        let names = states.filter { $0 == .completed || $0 == .dead }.map(\.name)
+        if let unfinished = states.first(where: { $0 != .completed && $0 != .dead }) {
+            throw SQLiteJobQueueError(
+                .invalidArgument,
+                reason: "states: only completed and dead jobs can be purged, got \(unfinished)"
+            )
+        }
+        let names = states.map(\.name)
         return try withConnection { db throws(SQLiteJobQueueError) in
             try db.immediateTransaction { () throws(SQLiteJobQueueError) -> Int in
                 var deleted = 0

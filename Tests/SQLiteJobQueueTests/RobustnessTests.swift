@@ -113,4 +113,26 @@ struct RobustnessTests {
             #expect(try queue.stats() == JobQueueStats(completed: 1))
         }
     }
+
+    @Test("purging refuses states of jobs still to run, and deletes nothing")
+    func purgeRefusesUnfinished() async throws {
+        try await withQueue { queue, _ in
+            try queue.enqueue(payload: [], queue: "q", now: at(0))
+            let error = try #require(throws: SQLiteJobQueueError.self) {
+                try queue.purge(finishedBefore: at(1_000_000), states: [.completed, .pending])
+            }
+            #expect(error.code == .invalidArgument)
+            #expect(error.reason.contains("pending"))
+            #expect(try queue.stats() == JobQueueStats(pending: 1))
+        }
+    }
+
+    @Test(
+        "a database that cannot be in WAL mode, or a path that is not one, is refused",
+        arguments: [(":memory:", "journal_mode"), ("", "invalid_argument"), ("jobs\u{0}.sqlite", "invalid_argument")]
+    )
+    func refusedPaths(path: String, code: String) throws {
+        let error = try #require(throws: SQLiteJobQueueError.self) { try SQLiteJobQueue(path: path) }
+        #expect(error.code.name == code)
+    }
 }

@@ -35,7 +35,12 @@ let package = Package(
         ),
 
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "AttributionTesting"]),
-        .testTarget(name: "CostLedgerTests", dependencies: ["Attribution", "CostLedger", "AttributionTesting"]),
+        .testTarget(
+            name: "CostLedgerTests",
+            dependencies: ["Attribution", "CostLedger", "AttributionTesting"],
+            // Read through #filePath-relative paths, not bundled as resources.
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "CostAuditTests", dependencies: ["Attribution", "CostLedger", "CostAudit", "AttributionTesting"]),
         .testTarget(
             name: "CostAuditCLITests",

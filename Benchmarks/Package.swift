@@ -1,0 +1,24 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The benchmarks live in their own package so the root package keeps zero dependencies.
+let package = Package(
+    name: "swift-cost-attribution-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "swift-cost-attribution", path: "../"),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "EnvelopeBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "Attribution", package: "swift-cost-attribution"),
+            ],
+            path: "Benchmarks/EnvelopeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)

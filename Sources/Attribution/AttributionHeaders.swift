@@ -33,9 +33,12 @@ public struct AttributionHeaders: Sendable, Hashable {
     public enum Limits {
         /// The most baggage members written, the envelope's and other systems' together (the W3C minimum).
         public static let maxBaggageMembers = 64
-        /// The largest `baggage` value written or read, in bytes (the W3C minimum). A longer one is refused before
-        /// it is parsed.
+        /// The largest `baggage` value written or read, in bytes (the W3C minimum), spaces and tabs around it (or
+        /// around each of its lines) not counted. A longer one is refused before it is parsed.
         public static let maxBaggageBytes = 8192
+        /// The longest `traceparent` value read, in bytes, spaces and tabs around it not counted. Version 00 is 55;
+        /// the bound leaves a later version room to extend it while refusing a hostile value before it is copied.
+        public static let maxTraceparentBytes = 512
     }
 
     /// The `traceparent` header's name, lowercase as the W3C spec recommends writing it.
@@ -69,7 +72,13 @@ public struct AttributionHeaders: Sendable, Hashable {
     ///   ``AttributionError/Code/invalidLineage`` when the lineage ids contradict each other. The error names the
     ///   header or baggage key and the offending value.
     public init(traceparent: String, baggage: String?) throws(AttributionError) {
-        try self.init(traceparent: traceparent, baggageBytes: baggage.map { Array($0.utf8)[...] })
+        var bytes: ArraySlice<UInt8>?
+        if let baggage {
+            let line = Self.trimmedUTF8(baggage)
+            guard line.count <= Limits.maxBaggageBytes else { throw Self.baggageTooLarge(line.count) }
+            bytes = Array(line)[...]
+        }
+        try self.init(traceparent: traceparent, baggageBytes: bytes)
     }
 
     /// Reads the envelope from a list of header fields; names are matched case-insensitively and other headers are
@@ -92,7 +101,8 @@ public struct AttributionHeaders: Sendable, Hashable {
                 traceparents.append(value)
             } else if Self.nameMatches(name, Self.baggageName) {
                 sawBaggage = true
-                let line = BaggageGrammar.trimmingOWS(Array(value.utf8)[...])
+                // Measured before it is copied: an oversized line is refused without being read.
+                let line = Self.trimmedUTF8(value)
                 if line.isEmpty { continue }
                 let combined = baggage.count + (baggage.isEmpty ? 0 : 1) + line.count
                 guard combined <= Limits.maxBaggageBytes else { throw Self.baggageTooLarge(combined) }
@@ -122,7 +132,7 @@ public struct AttributionHeaders: Sendable, Hashable {
     ///
     /// The envelope's members come in a fixed order: the attribution fields in canonical order, `root_id` (always,
     /// so a reader behind a hop that rewrites `traceparent` still finds the root), `parent_id`, `attempt` (always),
-    /// `created_at`, then `tag.{key}` sorted bytewise by key. No whitespace is written.
+    /// `created_at` (UTC, milliseconds), then `tag.{key}` sorted bytewise by key. No whitespace is written.
     ///
     /// - Returns: at most ``Limits/maxBaggageMembers`` members in at most ``Limits/maxBaggageBytes`` bytes.
     /// - Throws: a validation error when the envelope is invalid, ``AttributionError/Code/tooLarge`` when the
@@ -250,6 +260,16 @@ extension AttributionHeaders {
         self.init(envelope: envelope, foreignBaggage: foreign)
     }
 
+    /// The UTF-8 of `value` without the spaces and tabs at either end, not copied.
+    static func trimmedUTF8(_ value: String) -> Substring.UTF8View {
+        let utf8 = value.utf8
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, BaggageGrammar.isOWS(utf8[start]) { utf8.formIndex(after: &start) }
+        while end > start, BaggageGrammar.isOWS(utf8[utf8.index(before: end)]) { utf8.formIndex(before: &end) }
+        return value[start..<end].utf8
+    }
+
     static func baggageTooLarge(_ count: Int) -> AttributionError {
         AttributionError(
             .tooLarge,
@@ -309,7 +329,16 @@ extension AttributionHeaders {
         case EnvelopeKey.attempt:
             envelope.attempt = try parseAttempt(value)
         case EnvelopeKey.createdAt:
-            envelope.createdAt = try UTCTimestamp(utf8: Array(value.utf8), field: key)
+            // As the JSON form reads it: kept to the millisecond the wire carries, years 0000 to 9999.
+            let ms = try UTCTimestamp(utf8: Array(value.utf8), field: key).millisecondsSinceEpoch
+            guard AttributionEnvelope.createdAtRange.contains(ms) else {
+                throw AttributionError(
+                    .invalidValue,
+                    field: key,
+                    reason: "must fall in the years 0000 to 9999 UTC, got \(AttributionError.quote(value))"
+                )
+            }
+            envelope.createdAt = UTCTimestamp(millisecondsSinceEpoch: ms)
         default:
             // Only `tag.{key}` remains: isEnvelopeKey admitted nothing else.
             let tagKey = String(key.dropFirst(EnvelopeKey.tagPrefix.utf8.count))

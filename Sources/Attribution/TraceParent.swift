@@ -48,10 +48,20 @@ struct TraceParent: Sendable, Hashable {
     /// Parses a header value.
     /// - Throws: ``AttributionError/Code/malformedHeader`` when the structure is wrong (length, separators, version,
     ///   flags), ``AttributionError/Code/invalidIdentifier`` naming `trace_id` or `leaf_id` when an id is not
-    ///   lowercase hex or is all zero.
-    init(parsing text: some StringProtocol) throws(AttributionError) {
-        let all = Array(text.utf8)
-        let value = BaggageGrammar.trimmingOWS(all[...])
+    ///   lowercase hex or is all zero, ``AttributionError/Code/tooLarge`` over
+    ///   ``AttributionHeaders/Limits/maxTraceparentBytes``.
+    init(parsing text: String) throws(AttributionError) {
+        let trimmed = AttributionHeaders.trimmedUTF8(text)
+        guard trimmed.count <= AttributionHeaders.Limits.maxTraceparentBytes else {
+            throw AttributionError(
+                .tooLarge,
+                field: "traceparent",
+                reason:
+                    "at most \(AttributionHeaders.Limits.maxTraceparentBytes) bytes are read, got \(trimmed.count): "
+                    + AttributionError.quote(bytes: Array(trimmed.prefix(80)))
+            )
+        }
+        let value = Array(trimmed)[...]
         guard value.count >= Self.length else {
             throw Self.malformed(value, "expected 55 characters 00-{32 hex}-{16 hex}-{2 hex}")
         }

@@ -208,6 +208,13 @@ struct HeaderCodecTests {
         #expect(error?.field == "created_at")
     }
 
+    @Test("created_at is kept to the millisecond, as the JSON form keeps it")
+    func createdAtPrecision() throws {
+        let read = try Self.read("created_at=2026-11-24T16:02:00.123456789Z").envelope
+        #expect(read.createdAt == (try UTCTimestamp(rfc3339: "2026-11-24T16:02:00.123Z")))
+        #expect(try AttributionHeaders(envelope: read).baggage().contains("created_at=2026-11-24T16:02:00.123Z"))
+    }
+
     // MARK: Values
 
     @Test("A value of 256 bytes is accepted and one of 257 is refused, counted after decoding")
@@ -414,6 +421,23 @@ struct HeaderCodecTests {
         #expect(error?.field == "baggage")
         // Passed on unchanged, 512 members break the writing limit: an error, not a truncation.
         #expect(Self.code { _ = try headers.baggage() } == .tooLarge)
+    }
+
+    @Test("Spaces and tabs around a baggage value do not count toward its 8192 bytes")
+    func readLimitTrimmed() throws {
+        let value = "k=" + String(repeating: "v", count: 8190)
+        #expect(try Self.read(" \t\(value)\t ").foreignBaggage.map(\.text) == [value])
+        #expect(Self.code { _ = try Self.read(" \(value)v ") } == .tooLarge)
+    }
+
+    @Test("A traceparent of 512 bytes is read by its prefix and one of 513 is refused before parsing")
+    func traceparentLimit() throws {
+        let prefix = "cc-\(Self.trace)-\(Self.leaf)-01-"
+        let ok = prefix + String(repeating: "x", count: 512 - prefix.utf8.count)
+        #expect(try Self.read(nil, traceparent: " \(ok) ").envelope.leafID == (try LeafID(Self.leaf)))
+        let error = Self.error { _ = try Self.read(nil, traceparent: ok + "x") }
+        #expect(error?.code == .tooLarge)
+        #expect(error?.field == "traceparent")
     }
 
     @Test("Several baggage lines are joined with commas and limited together")

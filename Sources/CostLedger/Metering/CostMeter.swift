@@ -1,0 +1,485 @@
+public import Attribution
+import Synchronization
+
+/// Where record ids come from. A record id is minted before the call and serves as its idempotency key.
+public protocol RecordIDSource: Sendable {
+    /// A new, unique record id.
+    func nextRecordID() -> String
+}
+
+/// Record ids of 32 lowercase hex characters (128 bits) from the system's secure generator.
+public struct SystemRecordIDSource: RecordIDSource {
+    /// Creates the source.
+    public init() {}
+    public func nextRecordID() -> String { TraceID.random().description }
+}
+
+/// The one place an application wraps its LLM client: refuses unattributed calls before they are sent,
+/// writes the attribution into the provider's metadata, reads the usage, prices it, and writes one cost
+/// record per call (SPEC section 4), failed calls included.
+///
+/// ```swift
+/// let meter = CostMeter(sink: ledger)   // strict: fail closed
+/// let reply = try await meter.call(provider: "openai", model: "gpt-4.1") { request in
+///     let reply = try await client.chat(messages, idempotencyKey: request.recordID)
+///     return (reply, TokenUsage(input: reply.promptTokens, output: reply.completionTokens))
+/// }
+/// ```
+///
+/// **Strict and lenient.** In ``Mode/strict`` (the default) a call whose envelope is missing or fails the
+/// policy is refused before the closure runs, with ``CostLedgerError/Code/attributionRefused`` carrying the
+/// ``AttributionError`` that lists every missing field. ``Mode/lenient``, chosen explicitly, makes the call
+/// and records it with whatever envelope there is (none, partial, or with its invalid values left out), so a
+/// migration can start by measuring; each such call is counted in ``MeterStatistics/unattributed``.
+///
+/// **Failures.** A closure that throws still produces a record with `status: error` and whatever usage it
+/// reported through ``MeteredCallError``; the call's own error is then rethrown. Metering failures after the
+/// call (the sink refusing a record, a response whose usage cannot be read) never lose the caller's result:
+/// the result is returned, the failure goes to `onIssue` as a ``MeteringIssue`` (a sink failure carries the
+/// unwritten record, to spool or retry) and is counted in ``statistics``.
+public struct CostMeter: Sendable {
+    /// Whether unattributed calls are refused or recorded. A set that may grow.
+    public struct Mode: Sendable, Hashable, CustomStringConvertible {
+        /// The stable name.
+        public let name: String
+        private init(_ name: String) { self.name = name }
+        /// Fail closed: refuse before sending when the envelope is missing or fails the policy.
+        public static let strict = Mode("strict")
+        /// Make the call and record it with whatever attribution there is (for migrations).
+        public static let lenient = Mode("lenient")
+        public var description: String { name }
+    }
+
+    /// Where records go.
+    public let sink: any CostSink
+    /// Prices each call when it is recorded; a model it lacks gets no `cost_usd`.
+    public let prices: PriceTable
+    /// The fields a call's envelope must carry.
+    public let policy: AttributionPolicy
+    /// Strict (refuse) or lenient (record unattributed).
+    public let mode: Mode
+    /// What the raw-JSON wrapper writes into request bodies.
+    public let propagation: MetadataPropagation
+    /// Bounds on request and response bodies.
+    public let bodyLimits: UsageExtraction.Limits
+
+    private let recordIDs: any RecordIDSource
+    private let ids: any IdentifierSource
+    private let clock: any AttributionClock
+    private let onIssue: (@Sendable (MeteringIssue) -> Void)?
+    private let counters: Counters
+
+    /// Creates a meter.
+    ///
+    /// - Parameters:
+    ///   - sink: where records go.
+    ///   - prices: the price table (the dated built-in defaults unless given).
+    ///   - policy: the fields every call's envelope must carry.
+    ///   - mode: ``Mode/strict`` (default) or ``Mode/lenient``.
+    ///   - propagation: what is written into provider request metadata by ``callJSON(adapter:requestBody:model:envelope:apiKeyID:serviceTier:isolation:_:)``.
+    ///   - pseudonymize: applied to the user id before it is written into a provider request; replaces
+    ///     `propagation.pseudonymize` when given.
+    ///   - recordIDs: where record ids come from.
+    ///   - ids: where ``tag(userID:feature:team:project:taskType:tool:promptVersion:pipeline:priority:agent:tags:pseudonymize:)``
+    ///     gets new trace and leaf ids.
+    ///   - clock: the source of `started_at`, `ts` and `created_at`.
+    ///   - bodyLimits: bounds on request and response bodies.
+    ///   - onIssue: called, on the calling task, for each metering failure after a call.
+    public init(
+        sink: any CostSink,
+        prices: PriceTable = .builtIn,
+        policy: AttributionPolicy = .default,
+        mode: Mode = .strict,
+        propagation: MetadataPropagation = .default,
+        pseudonymize: (@Sendable (String) -> String)? = nil,
+        recordIDs: any RecordIDSource = SystemRecordIDSource(),
+        ids: any IdentifierSource = SystemIdentifierSource(),
+        clock: any AttributionClock = SystemAttributionClock(),
+        bodyLimits: UsageExtraction.Limits = .default,
+        onIssue: (@Sendable (MeteringIssue) -> Void)? = nil
+    ) {
+        self.sink = sink
+        self.prices = prices
+        self.policy = policy
+        self.mode = mode
+        var propagation = propagation
+        if let pseudonymize { propagation.pseudonymize = pseudonymize }
+        self.propagation = propagation
+        self.bodyLimits = bodyLimits
+        self.recordIDs = recordIDs
+        self.ids = ids
+        self.clock = clock
+        self.onIssue = onIssue
+        self.counters = Counters()
+    }
+
+    /// The meter's counters so far (shared by every copy of this meter).
+    public var statistics: MeterStatistics { counters.snapshot }
+
+    // MARK: - Calls
+
+    /// Meters one model call made by `perform`, which returns its result and the usage it reports.
+    ///
+    /// Refuses before `perform` runs when the envelope is missing or fails the policy (strict mode). Mints
+    /// the record id first and passes it in ``MeteredRequest/recordID`` for use as an idempotency key. After
+    /// the call, prices the usage and writes one record; if `perform` throws, writes a `status: error` record
+    /// with the usage a ``MeteredCallError`` carries and rethrows the call's own error.
+    ///
+    /// - Parameters:
+    ///   - provider: the provider, as records name it (`openai`, `anthropic`).
+    ///   - model: the model, as the provider names it.
+    ///   - envelope: the attribution; ``AttributionEnvelope/current`` when nil.
+    ///   - apiKeyID: which provider key pays (for reconciliation with the bill).
+    ///   - serviceTier: the tier billed, when not `default`.
+    ///   - perform: makes the call.
+    /// - Returns: `perform`'s result.
+    /// - Throws: ``CostLedgerError/Code/attributionRefused`` (nothing was sent), ``CostLedgerError/Code/invalidRequest``
+    ///   for an empty provider or model, or the error `perform` threw.
+    public func call<Result>(
+        provider: String,
+        model: String,
+        envelope: AttributionEnvelope? = nil,
+        apiKeyID: String? = nil,
+        serviceTier: String? = nil,
+        isolation: isolated (any Actor)? = #isolation,
+        _ perform: (MeteredRequest) async throws -> (Result, TokenUsage)
+    ) async throws -> Result {
+        let prepared = try prepare(provider: provider, model: model, envelope: envelope)
+        let outcome: (Result, TokenUsage)
+        do {
+            outcome = try await perform(prepared.request)
+        } catch let failure as MeteredCallError {
+            finish(
+                prepared,
+                usage: failure.usage ?? TokenUsage(),
+                model: failure.model,
+                apiKeyID: apiKeyID,
+                serviceTier: serviceTier,
+                status: .error
+            )
+            throw failure.underlying
+        } catch {
+            finish(
+                prepared,
+                usage: TokenUsage(),
+                model: nil,
+                apiKeyID: apiKeyID,
+                serviceTier: serviceTier,
+                status: .error
+            )
+            throw error
+        }
+        finish(prepared, usage: outcome.1, model: nil, apiKeyID: apiKeyID, serviceTier: serviceTier, status: .ok)
+        return outcome.0
+    }
+
+    /// Meters one model call sent as raw JSON by any HTTP client: writes the attribution into the request
+    /// body's metadata (see ``MetadataPropagation``), hands `send` the tagged body, and reads the usage from
+    /// the response body it returns (JSON or a server-sent event stream) with `adapter`.
+    ///
+    /// ```swift
+    /// let response = try await meter.callJSON(adapter: .openAIResponses, requestBody: body) { request in
+    ///     try await http.post(url, body: request.body, headers: ["Idempotency-Key": request.idempotencyKey])
+    /// }
+    /// ```
+    ///
+    /// The response is returned as received. A provider error body (`{"error": …}`) or a stream that ends
+    /// before its usage is recorded with `status: error`; a body whose usage cannot be read is recorded with
+    /// `status: error` and reported to `onIssue` (``MeteringIssue/Kind/usageUnreadable``). The recorded
+    /// model and service tier are the ones the response reports, when it reports them.
+    ///
+    /// - Parameters:
+    ///   - adapter: the provider API.
+    ///   - requestBody: the JSON request body.
+    ///   - model: the requested model; read from the body's `model` when nil.
+    ///   - envelope: the attribution; ``AttributionEnvelope/current`` when nil.
+    ///   - apiKeyID: which provider key pays.
+    ///   - serviceTier: the tier billed, when the response does not say.
+    ///   - send: sends the request and returns the response body. To record usage of a cut stream, throw a
+    ///     ``MeteredCallError`` with the part received.
+    /// - Returns: the response body.
+    /// - Throws: ``CostLedgerError/Code/attributionRefused`` or ``CostLedgerError/Code/invalidRequest`` before
+    ///   anything is sent, or the error `send` threw.
+    public func callJSON(
+        adapter: ProviderAdapter,
+        requestBody: some Collection<UInt8>,
+        model: String? = nil,
+        envelope: AttributionEnvelope? = nil,
+        apiKeyID: String? = nil,
+        serviceTier: String? = nil,
+        isolation: isolated (any Actor)? = #isolation,
+        _ send: (MeteredJSONRequest) async throws -> [UInt8]
+    ) async throws -> [UInt8] {
+        let requested = envelope ?? AttributionEnvelope.current
+        // Refuse on attribution before looking at the body: a refusal must not depend on the payload.
+        try checkAttribution(requested)
+        let tagging = try adapter.tag(
+            requestBody: requestBody,
+            envelope: attributedEnvelope(requested),
+            propagation: propagation,
+            limits: bodyLimits
+        )
+        let modelName: String
+        if let model {
+            modelName = model
+        } else if let parsed = try? UsageExtraction.parseObject(tagging.body, limits: bodyLimits, field: "request"),
+            let name = parsed["model"]?.stringValue
+        {
+            modelName = name
+        } else {
+            throw CostLedgerError(
+                .invalidRequest,
+                field: "model",
+                reason: "not given and not a string in the request body"
+            )
+        }
+        let prepared = try prepare(provider: adapter.provider, model: modelName, envelope: requested)
+        let request = MeteredJSONRequest(request: prepared.request, tagging: tagging)
+        let body: [UInt8]
+        do {
+            body = try await send(request)
+        } catch let failure as MeteredCallError {
+            var usage = failure.usage
+            var reported = failure.model
+            if usage == nil, let partial = failure.partialBody,
+                let read = try? adapter.usage(from: partial, limits: bodyLimits)
+            {
+                usage = read.tokens
+                reported = reported ?? read.model
+            }
+            finish(
+                prepared,
+                usage: usage ?? TokenUsage(),
+                model: reported,
+                apiKeyID: apiKeyID,
+                serviceTier: serviceTier,
+                status: .error
+            )
+            throw failure.underlying
+        } catch {
+            finish(
+                prepared,
+                usage: TokenUsage(),
+                model: nil,
+                apiKeyID: apiKeyID,
+                serviceTier: serviceTier,
+                status: .error
+            )
+            throw error
+        }
+        do {
+            let usage = try adapter.usage(from: body, limits: bodyLimits)
+            let failed = usage.providerError != nil || !usage.isComplete
+            let record = finish(
+                prepared,
+                usage: usage.tokens,
+                model: usage.model,
+                apiKeyID: apiKeyID,
+                serviceTier: usage.serviceTier ?? serviceTier,
+                status: failed ? .error : .ok
+            )
+            if !usage.isComplete, usage.providerError == nil {
+                counters.update { $0.usageIncomplete += 1 }
+                onIssue?(MeteringIssue(kind: .usageIncomplete, record: record))
+            }
+        } catch {
+            counters.update { $0.usageUnreadable += 1 }
+            let record = finish(
+                prepared,
+                usage: TokenUsage(),
+                model: nil,
+                apiKeyID: apiKeyID,
+                serviceTier: serviceTier,
+                status: .error
+            )
+            onIssue?(MeteringIssue(kind: .usageUnreadable, record: record, error: error))
+        }
+        return body
+    }
+
+    // MARK: - Internals
+
+    struct Prepared {
+        var request: MeteredRequest
+        var record: CostRecord
+    }
+
+    /// Refuses in strict mode when the envelope is missing or fails the policy.
+    private func checkAttribution(_ envelope: AttributionEnvelope?) throws(CostLedgerError) {
+        guard mode == .strict else { return }
+        guard let envelope else {
+            counters.update { $0.refused += 1 }
+            let names = policy.required.map(\.name).joined(separator: ", ")
+            let reason =
+                "no attribution envelope: pass one or bind AttributionEnvelope.current"
+                + (names.isEmpty ? "" : "; required attribution missing: \(names)")
+            throw CostLedgerError(
+                .attributionRefused,
+                reason: "refused before sending: " + reason,
+                attributionError: AttributionError(.missingEnvelope, reason: reason)
+            )
+        }
+        do {
+            try policy.check(envelope)
+        } catch {
+            counters.update { $0.refused += 1 }
+            throw CostLedgerError(
+                .attributionRefused,
+                field: error.field,
+                reason: "refused before sending: \(error.reason)",
+                attributionError: error
+            )
+        }
+    }
+
+    /// The envelope whose attribution may leave the process: the valid parts of it.
+    private func attributedEnvelope(_ envelope: AttributionEnvelope?) -> AttributionEnvelope? {
+        guard let envelope else { return nil }
+        if (try? envelope.validate()) != nil { return envelope }
+        return Self.sanitized(envelope)
+    }
+
+    /// Checks attribution, mints the record id and the start time.
+    private func prepare(
+        provider: String,
+        model: String,
+        envelope: AttributionEnvelope?
+    ) throws(CostLedgerError) -> Prepared {
+        let envelope = envelope ?? AttributionEnvelope.current
+        try checkAttribution(envelope)
+        if provider.isEmpty { throw CostLedgerError(.invalidRequest, field: "provider", reason: "must not be empty") }
+        if model.isEmpty { throw CostLedgerError(.invalidRequest, field: "model", reason: "must not be empty") }
+        let recordID = recordIDs.nextRecordID()
+        let started = clock.now()
+        var record: CostRecord
+        var unattributedError: AttributionError?
+        if let envelope {
+            let valid = Self.sanitized(envelope)
+            record = CostRecord(recordID: recordID, timestamp: started, envelope: valid)
+            if !(1...AttributionEnvelope.Limits.maxAttempt).contains(envelope.attempt) { record.attempt = nil }
+            do {
+                try policy.check(envelope)
+            } catch {
+                unattributedError = error
+            }
+        } else {
+            record = CostRecord(recordID: recordID, timestamp: started)
+            unattributedError = AttributionError(.missingEnvelope, reason: "no attribution envelope")
+        }
+        record.startedAt = started
+        record.provider = provider
+        record.model = model
+        if let unattributedError {
+            counters.update { $0.unattributed += 1 }
+            onIssue?(MeteringIssue(kind: .unattributed, record: record, error: unattributedError))
+        }
+        let request = MeteredRequest(
+            recordID: recordID,
+            envelope: envelope,
+            provider: provider,
+            model: model,
+            startedAt: started
+        )
+        return Prepared(request: request, record: record)
+    }
+
+    /// Completes, prices and writes the record. Never throws: sink failures go to `onIssue`.
+    @discardableResult
+    private func finish(
+        _ prepared: Prepared,
+        usage: TokenUsage,
+        model: String?,
+        apiKeyID: String?,
+        serviceTier: String?,
+        status: CostRecord.Status
+    ) -> CostRecord {
+        var record = prepared.record
+        record.timestamp = clock.now()
+        if let model, !model.isEmpty { record.model = model }
+        record.apiKeyID = apiKeyID
+        record.serviceTier = UsageExtraction.normalisedServiceTier(serviceTier)
+        record.usage = usage
+        record.status = status
+        do {
+            try usage.validate()
+        } catch {
+            onIssue?(MeteringIssue(kind: .usageInvalid, record: record, error: error))
+        }
+        if let quote = prices.quote(for: record) {
+            record.costUSD = quote.cost
+            record.priceSource = quote.priceSource
+        }
+        counters.update {
+            $0.calls += 1
+            if status == .error { $0.errorRecords += 1 }
+        }
+        write(record)
+        return record
+    }
+
+    /// Writes a record; a failure is counted and reported, never thrown.
+    private func write(_ record: CostRecord) {
+        do {
+            try sink.write(record)
+            counters.update { $0.recordsWritten += 1 }
+        } catch {
+            counters.update { $0.sinkFailures += 1 }
+            onIssue?(MeteringIssue(kind: .sinkFailed, record: record, error: error))
+        }
+    }
+
+    /// Writes a unit record, throwing the sink's error.
+    func writeUnit(_ record: CostRecord) throws(CostLedgerError) {
+        do {
+            try sink.write(record)
+        } catch {
+            counters.update { $0.sinkFailures += 1 }
+            throw error
+        }
+        counters.update {
+            $0.recordsWritten += 1
+            $0.unitsAnnounced += 1
+        }
+    }
+
+    /// Reports a unit record the sink refused, without throwing.
+    func reportUnitFailure(_ record: CostRecord, _ error: CostLedgerError) {
+        onIssue?(MeteringIssue(kind: .sinkFailed, record: record, error: error))
+    }
+
+    var now: UTCTimestamp { clock.now() }
+    var identifierSource: any IdentifierSource { ids }
+    var clockSource: any AttributionClock { clock }
+
+    /// `envelope` with every value that breaks the format left out, so a lenient record stays a valid
+    /// ledger line.
+    static func sanitized(_ envelope: AttributionEnvelope) -> AttributionEnvelope {
+        var clean = envelope
+        for field in AttributionField.all {
+            if let value = clean[field], (try? AttributionEnvelope.validateValue(value, field: field.name)) == nil {
+                clean[field] = nil
+            }
+        }
+        var tags: [String: String] = [:]
+        for key in envelope.tags.keys.sorted() where tags.count < AttributionEnvelope.Limits.maxTags {
+            guard let value = envelope.tags[key],
+                (try? AttributionEnvelope.validateTagKey(key)) != nil,
+                (try? AttributionEnvelope.validateValue(value, field: "tags")) != nil
+            else { continue }
+            tags[key] = value
+        }
+        clean.tags = tags
+        return clean
+    }
+}
+
+/// The meter's counters, shared by copies of a meter.
+final class Counters: Sendable {
+    private let state = Mutex(MeterStatistics())
+
+    var snapshot: MeterStatistics { state.withLock { $0 } }
+
+    func update(_ body: (inout MeterStatistics) -> Void) {
+        state.withLock { body(&$0) }
+    }
+}

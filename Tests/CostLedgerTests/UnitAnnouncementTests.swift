@@ -1,0 +1,105 @@
+import Attribution
+import AttributionTesting
+import CostLedger
+import Testing
+
+@Suite("Unit announcements")
+struct UnitAnnouncementTests {
+    @Test("announce writes a unit record: id unit:+leaf_id, kind unit, lineage and attribution, no tokens")
+    func announceShape() throws {
+        let harness = MeterHarness()
+        let parent = TestEnvelopes.complete()
+        let child = parent.child(tool: "search", ids: CountingIDs())
+        try harness.meter.announce(child)
+        let record = try #require(harness.sink.records.first)
+        #expect(record.recordID == "unit:" + child.leafID.description)
+        #expect(record.kind == .unit)
+        #expect(record.provider == nil && record.model == nil && record.apiKeyID == nil)
+        #expect(record.usage == TokenUsage())
+        #expect(record.costUSD == nil && record.priceSource == nil)
+        #expect(record.status == .ok)
+        #expect(record.traceID == parent.traceID)
+        #expect(record.leafID == child.leafID)
+        #expect(record.parentID == parent.leafID)
+        #expect(record.rootID == parent.rootID)
+        #expect(record.attempt == 1)
+        #expect(record.attribution[.tool] == "search")
+        #expect(record.attribution[.userID] == "u_42")
+        #expect(record.tags == ["env": "prod"])
+        #expect(record.timestamp == UTCTimestamp(millisecondsSinceEpoch: TestClock.start + 1_000))
+        #expect(harness.meter.statistics.unitsAnnounced == 1)
+    }
+
+    @Test("tagging through the meter announces the root unit, stamped with created_at")
+    func tagAnnouncesRoot() throws {
+        let harness = MeterHarness()
+        let envelope = try harness.meter.tag(
+            userID: "u_7",
+            feature: "search",
+            team: "core",
+            project: "web",
+            taskType: "answer",
+            pseudonymize: { "p_" + $0 }
+        )
+        #expect(envelope.isRoot)
+        #expect(envelope.userID == "p_u_7")
+        let record = try #require(harness.sink.records.first)
+        #expect(record.recordID == "unit:" + envelope.leafID.description)
+        #expect(record.kind == .unit)
+        #expect(record.leafID == envelope.leafID && record.rootID == envelope.leafID && record.parentID == nil)
+        #expect(record.traceID == envelope.traceID)
+        #expect(record.timestamp == envelope.createdAt)
+        #expect(record.attribution[.userID] == "p_u_7")
+    }
+
+    @Test("strict tagging with missing fields is refused and announces nothing; lenient tagging announces")
+    func tagRefusal() throws {
+        let strict = MeterHarness()
+        let error = #expect(throws: CostLedgerError.self) {
+            try strict.meter.tag(userID: "u_1", feature: "f")
+        }
+        #expect(error?.code == .attributionRefused)
+        #expect(error?.attributionError?.reason.contains("team, project, task_type") == true)
+        #expect(strict.sink.records.isEmpty)
+
+        let lenient = MeterHarness(mode: .lenient)
+        let envelope = try lenient.meter.tag(feature: "f")
+        #expect(lenient.sink.records.map(\.leafID) == [envelope.leafID])
+    }
+
+    @Test("an invalid envelope cannot be announced")
+    func invalidEnvelope() throws {
+        let harness = MeterHarness()
+        var envelope = TestEnvelopes.complete()
+        envelope.attempt = 0
+        let error = #expect(throws: CostLedgerError.self) { try harness.meter.announce(envelope) }
+        #expect(error?.code == .invalidRecord)
+        #expect(error?.attributionError?.field == "attempt")
+        #expect(harness.sink.records.isEmpty)
+    }
+
+    @Test("announce throws the sink's error; tag returns the envelope and reports it")
+    func sinkFailures() throws {
+        let issues = IssueLog()
+        let meter = CostMeter(sink: FailingSink(), clock: TestClock(), onIssue: issues.append)
+        #expect(throws: CostLedgerError.self) { try meter.announce(TestEnvelopes.complete()) }
+        let envelope = try meter.tag(userID: "u", feature: "f", team: "t", project: "p", taskType: "k")
+        #expect(issues.all.map(\.record.recordID) == ["unit:" + envelope.leafID.description])
+        #expect(meter.statistics.sinkFailures == 2)
+    }
+
+    @Test("a unit's calls and its announcement share the leaf, so lineage holds without a call at the root")
+    func lineage() async throws {
+        let harness = MeterHarness()
+        let root = try harness.meter.tag(userID: "u", feature: "f", team: "t", project: "p", taskType: "k")
+        let worker = root.child(tool: "summarize", ids: CountingIDs())
+        _ = try await harness.meter.call(provider: "openai", model: "o3", envelope: worker) { _ in
+            ((), TokenUsage(input: 10, output: 10))
+        }
+        let records = harness.sink.records
+        try #require(records.count == 2)
+        #expect(records[0].kind == .unit && records[1].kind == .call)
+        #expect(records[1].parentID == records[0].leafID)
+        #expect(records[1].rootID == records[0].leafID)
+    }
+}

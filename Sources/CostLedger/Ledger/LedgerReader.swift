@@ -1,0 +1,249 @@
+import Attribution
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Streams cost records from ledger directories and files in constant memory (SPEC section 4).
+///
+/// Directories contribute their `*.jsonl` files; files given by path are read whatever their name. All files are
+/// read in bytewise order of their paths, in chunks of ``chunkSize`` bytes, never whole. Bad lines never stop a
+/// read: lines over 64 KiB, lines that are not one complete JSON object (a torn last line after a crash), and
+/// complete objects that break the format are skipped and counted in ``LedgerReadStats``, with file, line and
+/// field for the first thousand. Empty lines carry nothing and are passed over without a count. A last line
+/// without its `\n` is read like any other: a whole record is kept, a torn one counted.
+///
+/// ```swift
+/// let reader = LedgerReader(paths: ["ledger"])
+/// let stats = try reader.read { record, location in
+///     print(location, record.recordID, record.costUSD ?? .zero)
+/// }
+/// print("skipped \(stats.skippedLines), invalid \(stats.invalidRecords)")
+/// ```
+public struct LedgerReader: Sendable {
+    /// Bytes read from a file at a time: 1 MiB.
+    public static let chunkSize = 1 << 20
+
+    /// The directories and files to read.
+    public var paths: [String]
+
+    /// Creates a reader of `paths`: ledger directories or single files.
+    public init(paths: [String]) {
+        self.paths = paths
+    }
+
+    /// Creates a reader of one ledger directory or file.
+    public init(path: String) {
+        self.paths = [path]
+    }
+
+    /// The files this reader reads, in reading order (bytewise by path, each once).
+    /// - Throws: ``CostLedgerError/Code/io`` when a path does not exist or a directory cannot be listed.
+    public func files() throws(CostLedgerError) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                throw CostLedgerError(.io, field: path, reason: "cannot read: \(LedgerIO.errnoText())")
+            }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                files.append(contentsOf: try LedgerIO.jsonlFiles(in: path))
+            } else {
+                files.append(path)
+            }
+        }
+        files.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var unique: [String] = []
+        unique.reserveCapacity(files.count)
+        for file in files where unique.last != file { unique.append(file) }
+        return unique
+    }
+
+    /// Calls `body` with every valid record and its location, in reading order.
+    /// - Parameter body: receives each record; an error it throws stops the read and is rethrown.
+    /// - Returns: what was read and skipped.
+    /// - Throws: ``CostLedgerError/Code/io`` when a file cannot be read, or what `body` throws.
+    @discardableResult
+    public func read(_ body: (CostRecord, LedgerLocation) throws -> Void) throws -> LedgerReadStats {
+        var stats = LedgerReadStats()
+        for file in try files() {
+            try Self.readFile(file, stats: &stats) { record, line in
+                try body(record, LedgerLocation(file: file, line: line))
+            }
+        }
+        return stats
+    }
+
+    /// Every valid record, for ledgers small enough to hold (tests, examples); ``read(_:)`` streams.
+    /// - Returns: the records in reading order and the statistics.
+    /// - Throws: ``CostLedgerError/Code/io`` when a file cannot be read.
+    public func readAll() throws -> (records: [CostRecord], stats: LedgerReadStats) {
+        var records: [CostRecord] = []
+        let stats = try read { record, _ in records.append(record) }
+        return (records, stats)
+    }
+
+    /// Reads one file, calling `body` with each valid record and its line number, and adds to `stats`. Files
+    /// are independent, so callers may read several at once (one task per file) and merge the statistics in
+    /// file order.
+    package static func readFile(
+        _ path: String,
+        stats: inout LedgerReadStats,
+        body: (CostRecord, Int) throws -> Void
+    ) throws {
+        try scanLines(path, stats: &stats) { line, number, stats in
+            switch CostRecord.decodeOutcome(line, file: path, lineNumber: number) {
+            case .record(let record):
+                stats.records &+= 1
+                try body(record, number)
+            case .malformed(let error):
+                stats.skippedLines &+= 1
+                stats.note(
+                    LedgerIssue(
+                        kind: .skippedLine,
+                        location: LedgerLocation(file: path, line: number),
+                        field: error.field,
+                        reason: error.reason
+                    )
+                )
+            case .invalid(let error):
+                stats.invalidRecords &+= 1
+                stats.note(
+                    LedgerIssue(
+                        kind: .invalidRecord,
+                        location: LedgerLocation(file: path, line: number),
+                        field: error.field,
+                        reason: error.reason
+                    )
+                )
+            case .otherKind:
+                stats.skippedKinds &+= 1
+            }
+        }
+    }
+
+    /// Reads one file's lines in chunks and calls `line` with each non-empty line of at most 64 KiB (newline
+    /// excluded) and its number; counts files, lines, bytes and oversized lines in `stats`. The buffer passed to
+    /// `line` is valid only during the call. The audit reads through this with its own visitor
+    /// (``CostRecordFields``) when it wants no per-record allocation.
+    package static func scanLines(
+        _ path: String,
+        stats: inout LedgerReadStats,
+        line: (UnsafeBufferPointer<UInt8>, Int, inout LedgerReadStats) throws -> Void
+    ) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw CostLedgerError(.io, field: path, reason: "cannot open: \(LedgerIO.errnoText())")
+        }
+        defer { close(fd) }
+        stats.files &+= 1
+        let maxLine = CostRecord.LineLimits.maxLineBytes
+        let capacity = chunkSize + maxLine + 1
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        var filled = 0  // bytes in buffer
+        var lineNumber = 0
+        var skipping = false  // inside an oversized line, discarding until its newline
+
+        func oversized(_ number: Int, _ stats: inout LedgerReadStats) {
+            stats.lines &+= 1
+            stats.skippedLines &+= 1
+            stats.oversizedLines &+= 1
+            stats.note(
+                LedgerIssue(
+                    kind: .oversizedLine,
+                    location: LedgerLocation(file: path, line: number),
+                    field: nil,
+                    reason: "line longer than \(maxLine) bytes"
+                )
+            )
+        }
+
+        while true {
+            let n = LedgerIO.read(fd, buffer + filled, capacity - filled)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CostLedgerError(.io, field: path, reason: "cannot read: \(LedgerIO.errnoText())")
+            }
+            if n == 0 { break }
+            stats.bytes &+= Int64(n)
+            let end = filled + n
+            var start = 0
+            // Only the new bytes can hold a newline not yet seen.
+            var searchFrom = filled
+            while searchFrom < end, let nl = memchr(buffer + searchFrom, 0x0A, end - searchFrom) {
+                let at = buffer.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                lineNumber += 1
+                if skipping {
+                    skipping = false
+                    oversized(lineNumber, &stats)
+                } else if at - start > maxLine {
+                    oversized(lineNumber, &stats)
+                } else if at > start {
+                    stats.lines &+= 1
+                    try line(UnsafeBufferPointer(start: buffer + start, count: at - start), lineNumber, &stats)
+                }
+                start = at + 1
+                searchFrom = start
+            }
+            let rest = end - start
+            if skipping || rest > maxLine {
+                skipping = true
+                filled = 0
+            } else {
+                if start > 0, rest > 0 { memmove(buffer, buffer + start, rest) }
+                filled = rest
+            }
+        }
+        if skipping {
+            oversized(lineNumber + 1, &stats)
+        } else if filled > 0 {
+            // A last line without its newline: a whole record is read, a torn one is counted by the decoder.
+            stats.lines &+= 1
+            try line(UnsafeBufferPointer(start: buffer, count: filled), lineNumber + 1, &stats)
+        }
+    }
+}
+
+/// Small file-system helpers over the C library.
+enum LedgerIO {
+    /// `read(2)`, named apart from the reader's own `read`.
+    static func read(_ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        return Glibc.read(fd, buffer, count)
+        #elseif canImport(Musl)
+        return Musl.read(fd, buffer, count)
+        #else
+        return Darwin.read(fd, buffer, count)
+        #endif
+    }
+
+    static func errnoText(_ code: Int32 = errno) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text) + " (errno \(code))"
+    }
+
+    /// The `*.jsonl` regular files in `directory`, as `directory/name`.
+    static func jsonlFiles(in directory: String) throws(CostLedgerError) -> [String] {
+        guard let dir = opendir(directory) else {
+            throw CostLedgerError(.io, field: directory, reason: "cannot list: \(errnoText())")
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name.hasSuffix(".jsonl"), !name.hasPrefix(".") else { continue }
+            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            names.append(path)
+        }
+        return names
+    }
+}

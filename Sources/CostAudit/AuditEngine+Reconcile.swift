@@ -72,17 +72,18 @@ extension AuditEngine {
         var recordedCells: [ReconcileCell: Int128] = [:]
         var pools: [ReconcileCell: Int128] = [:]
         var notReconciled: Int128 = 0
-        for index in table.rows.indices where inWindow[index] {
-            let row = table.rows[index]
+        for index in 0..<table.count where inWindow[index] {
+            let row = table[index]
             guard !row.isUnit, row.pricing != .unpriced else { continue }
             let day = Self.day(row.when)
-            let providerDay = ReconcileCell(day: day, provider: row.provider, model: 0, key: 0)
+            let provider = table.provider(row)
+            let providerDay = ReconcileCell(day: day, provider: provider, model: 0, key: 0)
             guard row.pricing == .priced, covered.contains(providerDay) else {
                 notReconciled += row.cost
                 continue
             }
             let key = keyed.contains(providerDay) ? row.apiKey : 0
-            let cell = ReconcileCell(day: day, provider: row.provider, model: row.canonicalModel, key: key)
+            let cell = ReconcileCell(day: day, provider: provider, model: table.canonicalModel(row), key: key)
             if key != 0 {
                 recordedCells[cell, default: 0] += row.cost
             } else {

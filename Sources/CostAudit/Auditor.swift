@@ -58,18 +58,20 @@ public enum Auditor {
             configuration: configuration,
             progress: progress
         )
-        progress?(AuditProgress(phase: .classifying, records: ledger.table.rows.count, bytes: ledger.table.ledgerBytes))
+        let recordCount = ledger.store.count
+        let bytes = ledger.store.ledgerBytes
+        progress?(AuditProgress(phase: .classifying, records: recordCount, bytes: bytes))
         var engine = AuditEngine(
-            table: ledger.table,
+            table: ledger.store,
             fileNames: ledger.fileNames,
             required: required.count,
             configuration: configuration
         )
         engine.classify()
-        progress?(AuditProgress(phase: .reconciling, records: ledger.table.rows.count, bytes: ledger.table.ledgerBytes))
+        progress?(AuditProgress(phase: .reconciling, records: recordCount, bytes: bytes))
         let report = engine.reconcileAndReport(exports: exports, requiredFields: required)
         if let path = configuration.attributedOutputPath {
-            progress?(AuditProgress(phase: .writing, records: ledger.table.rows.count, bytes: ledger.table.ledgerBytes))
+            progress?(AuditProgress(phase: .writing, records: recordCount, bytes: bytes))
             try AttributedWriter.write(engine: engine, configuration: configuration, fields: fields, to: path)
         }
         return report
@@ -97,7 +99,7 @@ enum LineageEnd: UInt8 {
 
 /// Dedupe, units, lineage, classification and reconciliation over a ``LedgerTable``.
 struct AuditEngine {
-    var table: LedgerTable
+    var table: RecordStore
     let fileNames: [String]
     let required: Int
     let configuration: AuditConfiguration
@@ -134,7 +136,7 @@ struct AuditEngine {
     /// Unknown dollars per dimension value: agent, model, api key, task type (interned ids).
     var topSources: [[Int32: Int128]] = [[:], [:], [:], [:]]
 
-    init(table: LedgerTable, fileNames: [String], required: Int, configuration: AuditConfiguration) {
+    init(table: RecordStore, fileNames: [String], required: Int, configuration: AuditConfiguration) {
         self.table = table
         self.fileNames = fileNames
         self.required = required
@@ -144,44 +146,52 @@ struct AuditEngine {
 
     // MARK: - Deduplication
 
-    /// Keeps, per record id, the first copy by (ts, file path bytewise, line); counts the others.
+    /// Keeps, per record id, the first copy by (ts, file path bytewise, line); counts the others. An open-
+    /// addressing table of row indices, keyed by the record id's bytes in the arena: exact, and 4 bytes a slot.
     mutating func deduplicate() {
-        let rows = table.rows
+        let count = table.count
         let fileRank = Self.bytewiseRanks(fileNames)
-        alive = [Bool](repeating: false, count: rows.count)
-        var winner: [RecordKey: Int32] = [:]
-        winner.reserveCapacity(rows.count)
-        var extraFingerprints: [RecordKey: [UInt64]] = [:]
-        func earlier(_ a: Int, _ b: Int) -> Bool {
-            let ra = rows[a]
-            let rb = rows[b]
+        alive = [Bool](repeating: false, count: count)
+        var bits = 4
+        while 1 << bits < count * 2 { bits += 1 }
+        let mask = (1 << bits) - 1
+        var slots = [Int32](repeating: -1, count: 1 << bits)
+        var extraFingerprints: [Int: [UInt64]] = [:]
+        func earlier(_ ra: RecordRow, _ rb: RecordRow) -> Bool {
             if ra.ts != rb.ts { return ra.ts < rb.ts }
             let fa = fileRank[Int(ra.file)]
             let fb = fileRank[Int(rb.file)]
             if fa != fb { return fa < fb }
             return ra.line < rb.line
         }
-        for index in rows.indices {
-            let key = rows[index].key
-            if let current = winner[key] {
-                duplicates += 1
-                let w = Int(current)
-                if earlier(index, w) {
-                    winner[key] = Int32(index)
-                    alive[w] = false
+        for index in 0..<count {
+            let row = table[index]
+            var slot = Int(truncatingIfNeeded: (UInt64(row.idHash) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+            while true {
+                let occupant = Int(slots[slot])
+                if occupant < 0 {
+                    slots[slot] = Int32(truncatingIfNeeded: index)
                     alive[index] = true
-                    extraFingerprints[key, default: []].append(rows[w].fingerprint)
-                } else {
-                    extraFingerprints[key, default: []].append(rows[index].fingerprint)
+                    break
                 }
-            } else {
-                winner[key] = Int32(index)
-                alive[index] = true
+                let other = table[occupant]
+                if other.idHash == row.idHash, table.recordIDBytes(occupant) == table.recordIDBytes(index) {
+                    duplicates += 1
+                    if earlier(row, other) {
+                        slots[slot] = Int32(truncatingIfNeeded: index)
+                        alive[occupant] = false
+                        alive[index] = true
+                        extraFingerprints[slot, default: []].append(other.fingerprint)
+                    } else {
+                        extraFingerprints[slot, default: []].append(row.fingerprint)
+                    }
+                    break
+                }
+                slot = (slot + 1) & mask
             }
         }
-        for (key, fingerprints) in extraFingerprints {
-            guard let w = winner[key] else { continue }
-            let kept = rows[Int(w)].fingerprint
+        for (slot, fingerprints) in extraFingerprints {
+            let kept = table[Int(slots[slot])].fingerprint
             recordIDConflicts += fingerprints.filter { $0 != kept }.count
         }
     }
@@ -197,8 +207,8 @@ struct AuditEngine {
 
     /// Whether row `a` comes before row `b` within a unit: attempt, ts, `unit` before `call`, record id.
     func unitOrderLess(_ a: Int, _ b: Int) -> Bool {
-        let ra = table.rows[a]
-        let rb = table.rows[b]
+        let ra = table[a]
+        let rb = table[b]
         if ra.attempt != rb.attempt { return ra.attempt < rb.attempt }
         if ra.ts != rb.ts { return ra.ts < rb.ts }
         if ra.isUnit != rb.isUnit { return ra.isUnit }
@@ -208,14 +218,13 @@ struct AuditEngine {
     /// Builds units: each unit's attribution `U` (earliest complete record) or partial attribution, its parent
     /// and root, then resolves every unit through its ancestors.
     mutating func buildUnits() {
-        let rows = table.rows
-        let F = fieldCount
-        unitOfRow = [Int32](repeating: -1, count: rows.count)
+        unitOfRow = [Int32](repeating: -1, count: table.count)
         var partialBest: [Int32] = []
         var parentBest: [Int32] = []
         var rootBest: [Int32] = []
-        for index in rows.indices where alive[index] && rows[index].leaf != 0 {
-            let leaf = rows[index].leaf
+        for index in 0..<table.count where alive[index] && table[index].leaf != 0 {
+            let row = table[index]
+            let leaf = row.leaf
             let unit: Int
             if let existing = unitIndex[leaf] {
                 unit = Int(existing)
@@ -230,7 +239,7 @@ struct AuditEngine {
             unitOfRow[index] = Int32(unit)
             var complete = true
             for f in 0..<required {
-                if table.values[index * F + f] == 0 {
+                if table.value(index, f) == 0 {
                     complete = false
                 } else {
                     let best = partialBest[unit * required + f]
@@ -241,11 +250,11 @@ struct AuditEngine {
                 let best = unitBest[unit]
                 if best < 0 || unitOrderLess(index, Int(best)) { unitBest[unit] = Int32(index) }
             }
-            if rows[index].parent != 0 {
+            if row.parent != 0 {
                 let best = parentBest[unit]
                 if best < 0 || unitOrderLess(index, Int(best)) { parentBest[unit] = Int32(index) }
             }
-            if rows[index].root != 0 {
+            if row.root != 0 {
                 let best = rootBest[unit]
                 if best < 0 || unitOrderLess(index, Int(best)) { rootBest[unit] = Int32(index) }
             }
@@ -256,11 +265,11 @@ struct AuditEngine {
         for unit in 0..<unitCount {
             for f in 0..<required {
                 let source = unitBest[unit] >= 0 ? unitBest[unit] : partialBest[unit * required + f]
-                if source >= 0 { own[unit * required + f] = table.values[Int(source) * F + f] }
+                if source >= 0 { own[unit * required + f] = table.value(Int(source), f) }
             }
         }
-        let parentOf = parentBest.map { $0 >= 0 ? rows[Int($0)].parent : 0 }
-        let rootOf = rootBest.map { $0 >= 0 ? rows[Int($0)].root : 0 }
+        let parentOf = parentBest.map { $0 >= 0 ? table[Int($0)].parent : 0 }
+        let rootOf = rootBest.map { $0 >= 0 ? table[Int($0)].root : 0 }
         unitResolved = own
         unitEnd = [LineageEnd](repeating: .complete, count: unitCount)
         var visited: [Int32] = []
@@ -366,13 +375,12 @@ struct AuditEngine {
         let since = configuration.since?.nanosecondsSinceEpoch ?? Int64.min
         let until = configuration.until?.nanosecondsSinceEpoch ?? Int64.max
         let F = fieldCount
-        let rows = table.rows
-        outcomes = [RecordOutcome](repeating: RecordOutcome(), count: rows.count)
-        inWindow = [Bool](repeating: false, count: rows.count)
-        emitted = [Int32](repeating: 0, count: rows.count * required)
+        outcomes = [RecordOutcome](repeating: RecordOutcome(), count: table.count)
+        inWindow = [Bool](repeating: false, count: table.count)
+        emitted = [Int32](repeating: 0, count: table.count * required)
         var values = [Int32](repeating: 0, count: F)
-        for index in rows.indices where alive[index] {
-            let row = rows[index]
+        for index in 0..<table.count where alive[index] {
+            let row = table[index]
             guard row.when >= since, row.when < until else { continue }
             inWindow[index] = true
             records += 1
@@ -391,7 +399,7 @@ struct AuditEngine {
                 }
                 recordedDollars += dollars
             }
-            for f in 0..<F { values[f] = table.values[index * F + f] }
+            for f in 0..<F { values[f] = table.value(index, f) }
             var ownComplete = true
             for f in 0..<required where values[f] == 0 { ownComplete = false }
             var classIndex: Int
@@ -403,7 +411,7 @@ struct AuditEngine {
                     var equal = ownComplete
                     var disagrees = false
                     for f in 0..<required {
-                        let u = table.values[Int(best) * F + f]
+                        let u = table.value(Int(best), f)
                         if values[f] != u {
                             equal = false
                             if values[f] != 0 { disagrees = true }
@@ -428,7 +436,7 @@ struct AuditEngine {
             var reasonIndex = 0
             if !complete {
                 // Rules: the first whose match fields all equal the record's resolved values.
-                for rule in rules where Self.matches(rule, values: values, row: row) {
+                for rule in rules where matches(rule, values: values, row: row) {
                     for (slot, value) in rule.set where values[slot] == 0 { values[slot] = value }
                     break
                 }
@@ -454,7 +462,7 @@ struct AuditEngine {
             outcomes[index] = RecordOutcome(classIndex: UInt8(classIndex), reasonIndex: UInt8(reasonIndex))
             // What the emitted record carries: filled where its class allows.
             for f in 0..<required {
-                let own = table.values[index * F + f]
+                let own = table.value(index, f)
                 switch classIndex {
                 case 0, 1, 2: emitted[index * required + f] = values[f]
                 case 3:
@@ -470,7 +478,8 @@ struct AuditEngine {
                     for f in 0..<required where values[f] == 0 { missingFieldDollars[f] += dollars }
                 }
                 if agentSlot >= 0, values[agentSlot] != 0 { topSources[0][values[agentSlot], default: 0] += dollars }
-                if row.model != 0 { topSources[1][row.model, default: 0] += dollars }
+                let model = table.model(row)
+                if model != 0 { topSources[1][model, default: 0] += dollars }
                 if row.apiKey != 0 { topSources[2][row.apiKey, default: 0] += dollars }
                 if taskSlot >= 0, values[taskSlot] != 0 { topSources[3][values[taskSlot], default: 0] += dollars }
                 for f in 0..<required where values[f] == 0 { missingTop[f, default: 0] += dollars }
@@ -481,12 +490,12 @@ struct AuditEngine {
     /// Unknown dollars lacking each required field, over every unknown record (for the top sources).
     var missingTop: [Int: Int128] = [:]
 
-    static func matches(_ rule: CompiledRule, values: [Int32], row: RecordRow) -> Bool {
+    func matches(_ rule: CompiledRule, values: [Int32], row: RecordRow) -> Bool {
         for (slot, value) in rule.match {
             let actual: Int32
             switch slot {
-            case -1: actual = row.provider
-            case -2: actual = row.model
+            case -1: actual = table.provider(row)
+            case -2: actual = table.model(row)
             case -3: actual = row.apiKey
             case 0...: actual = values[slot]
             default: return false

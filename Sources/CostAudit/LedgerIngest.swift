@@ -4,7 +4,7 @@ import CostLedger
 /// Reads a ledger source into one compact ``LedgerTable``.
 enum LedgerIngest {
     struct Result {
-        var table: LedgerTable
+        var store: RecordStore
         /// File names by the index rows carry.
         var fileNames: [String]
     }
@@ -30,7 +30,10 @@ enum LedgerIngest {
                 }
             }
             progress?(AuditProgress(phase: .reading, records: table.rows.count, bytes: 0))
-            return Result(table: table, fileNames: files.map(\.name))
+            return Result(
+                store: RecordStore(parts: [table], fields: fields, pricing: configuration.prices),
+                fileNames: files.map(\.name)
+            )
         case .files(let paths):
             return try readFiles(
                 paths,

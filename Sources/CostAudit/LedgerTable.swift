@@ -20,24 +20,6 @@ struct Interner {
     subscript(id: Int32) -> String { strings[Int(id)] }
 }
 
-/// A 128-bit digest of a record id: the deduplication key, so the ids themselves need not be hashed as strings.
-struct RecordKey: Hashable {
-    var high: UInt64
-    var low: UInt64
-
-    init(_ bytes: some Sequence<UInt8>) {
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325
-        var b: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for byte in bytes {
-            a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            b = (b &+ UInt64(byte) &+ 1) &* 0xff51_afd7_ed55_8ccd
-            b ^= b >> 31
-        }
-        high = a
-        low = b
-    }
-}
-
 /// How a record's dollars were found.
 enum PricingOutcome: UInt8 {
     /// Priced from its tokens with the audit's table.
@@ -48,13 +30,8 @@ enum PricingOutcome: UInt8 {
     case unpriced = 2
 }
 
-/// What the audit keeps of one ledger line: a few dozen bytes, never the line itself.
+/// What the audit keeps of one ledger line: about a hundred bytes, never the line itself.
 struct RecordRow {
-    var key: RecordKey
-    /// Where the record id's bytes sit in the table's arena (for the bytewise tie-break between units' records).
-    var idStart: Int
-    var idLength: Int32
-    var line: Int32
     /// A digest of the line's bytes, to tell a true duplicate from a record id conflict.
     var fingerprint: UInt64
     var ts: Int64
@@ -63,17 +40,38 @@ struct RecordRow {
     var leaf: UInt64
     var parent: UInt64
     var root: UInt64
-    var cost: Int128
+    /// The exact cost in attodollars, split so the row needs no 16-byte alignment.
+    var costLow: UInt64
+    var costHigh: Int64
     /// Unpriced records: their tokens; priced ones: cached tokens charged at the input price.
     var tokens: Int64
+    /// Where the record id's bytes sit in the table's arena.
+    var idStart: Int
+    var line: Int32
     var file: Int32
     var attempt: Int32
-    var provider: Int32
-    var model: Int32
-    var canonicalModel: Int32
+    /// Index into the table's (provider, model, canonical model) triples.
+    var modelKey: Int32
     var apiKey: Int32
+    var idHash: UInt32
+    var idLength: UInt16
     var isUnit: Bool
     var pricing: PricingOutcome
+
+    var cost: Int128 {
+        get { Int128(costHigh) << 64 | Int128(costLow) }
+        set {
+            costLow = UInt64(truncatingIfNeeded: newValue)
+            costHigh = Int64(truncatingIfNeeded: newValue >> 64)
+        }
+    }
+}
+
+/// A provider and model as recorded, with the price table's name for the model (0 when it has none).
+struct ModelTriple: Hashable {
+    var provider: Int32
+    var model: Int32
+    var canonical: Int32
 }
 
 /// The compact, append-only state of the records read by one reader: rows, their tracked attribution values
@@ -85,13 +83,14 @@ struct LedgerTable {
     var rows: [RecordRow] = []
     var values: [Int32] = []
     var strings = Interner()
+    var models: [ModelTriple] = [ModelTriple(provider: 0, model: 0, canonical: 0)]
+    private var modelIndex: [UInt64: Int32] = [0: 0]
     var idArena: [UInt8] = []
     var ledgerBytes: Int64 = 0
     var skippedLines = 0
     var skippedKinds = 0
     var invalidRecords: [InvalidRecord] = []
     var invalidRecordCount = 0
-    private var canonicalCache: [UInt64: Int32] = [:]
 
     init(fields: [AttributionField]) { self.fields = fields }
 
@@ -105,117 +104,189 @@ struct LedgerTable {
     ) {
         let idStart = idArena.count
         idArena.append(contentsOf: record.recordID.utf8)
+        let idLength = idArena.count - idStart
         let isUnit = record.kind == .unit
         let when = (record.startedAt ?? record.timestamp).nanosecondsSinceEpoch
-        let provider = record.provider.map { strings.id($0) } ?? 0
-        let model = record.model.map { strings.id($0) } ?? 0
-        var canonical: Int32 = 0
+        var modelKey: Int32 = 0
         var cost: Int128 = 0
         var tokens: Int64 = 0
         var outcome = PricingOutcome.unpriced
         if !isUnit {
+            let provider = record.provider.map { strings.id($0) } ?? 0
+            let model = record.model.map { strings.id($0) } ?? 0
+            modelKey = self.modelKey(provider: provider, model: model, pricing: pricing)
             if let providerName = record.provider, let modelName = record.model {
-                canonical = canonicalModel(provider: provider, model: model, pricing: pricing)
-                let instant = UTCTimestamp(nanosecondsSinceEpoch: when)
                 if let quote = pricing.auditQuote(
                     provider: providerName,
                     model: modelName,
                     serviceTier: record.serviceTier,
                     usage: record.usage,
-                    on: instant
+                    on: UTCTimestamp(nanosecondsSinceEpoch: when)
                 ) {
                     cost = quote.cost.attodollars
                     tokens = quote.cachedTokensAtInputPrice
                     outcome = .priced
-                } else if canonical == 0, let stored = record.costUSD {
+                } else if models[Int(modelKey)].canonical == 0, let stored = record.costUSD {
                     cost = stored.attodollars
                     outcome = .fromRecord
                 }
             }
             if outcome == .unpriced { tokens = record.usage.input &+ record.usage.output }
-            if canonical == 0 { canonical = model }
         }
-        rows.append(
-            RecordRow(
-                key: RecordKey(record.recordID.utf8),
-                idStart: idStart,
-                idLength: Int32(truncatingIfNeeded: record.recordID.utf8.count),
-                line: line,
-                fingerprint: fingerprint,
-                ts: record.timestamp.nanosecondsSinceEpoch,
-                when: when,
-                leaf: record.leafID?.rawValue ?? 0,
-                parent: record.parentID?.rawValue ?? 0,
-                root: record.rootID?.rawValue ?? 0,
-                cost: cost,
-                tokens: tokens,
-                file: file,
-                attempt: Int32(clamping: record.attempt ?? 1),
-                provider: provider,
-                model: model,
-                canonicalModel: canonical,
-                apiKey: record.apiKeyID.map { strings.id($0) } ?? 0,
-                isUnit: isUnit,
-                pricing: outcome
-            )
+        var row = RecordRow(
+            fingerprint: fingerprint,
+            ts: record.timestamp.nanosecondsSinceEpoch,
+            when: when,
+            leaf: record.leafID?.rawValue ?? 0,
+            parent: record.parentID?.rawValue ?? 0,
+            root: record.rootID?.rawValue ?? 0,
+            costLow: 0,
+            costHigh: 0,
+            tokens: tokens,
+            idStart: idStart,
+            line: line,
+            file: file,
+            attempt: Int32(clamping: record.attempt ?? 1),
+            modelKey: modelKey,
+            apiKey: record.apiKeyID.map { strings.id($0) } ?? 0,
+            idHash: Self.hash(idArena[idStart...]),
+            idLength: UInt16(clamping: idLength),
+            isUnit: isUnit,
+            pricing: outcome
         )
+        row.cost = cost
+        rows.append(row)
         for field in fields {
             values.append(record.attribution[field].map { strings.id($0) } ?? 0)
         }
     }
 
-    /// The table's name for a model (interned), or 0 when the table lacks it. Cached per (provider, model).
-    private mutating func canonicalModel(provider: Int32, model: Int32, pricing: any AuditPricing) -> Int32 {
+    /// The (provider, model) pair's triple, priced-name lookup cached per pair.
+    mutating func modelKey(provider: Int32, model: Int32, pricing: any AuditPricing) -> Int32 {
         let key = UInt64(UInt32(bitPattern: provider)) << 32 | UInt64(UInt32(bitPattern: model))
-        if let cached = canonicalCache[key] { return cached }
-        var id: Int32 = 0
-        if let name = pricing.canonicalModel(provider: strings[provider], model: strings[model]) {
-            id = strings.id(name)
+        if let cached = modelIndex[key] { return cached }
+        var canonical: Int32 = 0
+        if provider != 0, model != 0,
+            let name = pricing.canonicalModel(provider: strings[provider], model: strings[model])
+        {
+            canonical = strings.id(name)
         }
-        canonicalCache[key] = id
+        let id = Int32(truncatingIfNeeded: models.count)
+        models.append(ModelTriple(provider: provider, model: model, canonical: canonical))
+        modelIndex[key] = id
         return id
     }
 
-    /// Appends another reader's table, renumbering its strings into this one's.
-    mutating func append(_ other: LedgerTable) {
-        var remap = [Int32](repeating: 0, count: other.strings.strings.count)
-        for (index, text) in other.strings.strings.enumerated() where index > 0 {
-            remap[index] = strings.id(text)
+    /// A record id's hash for the deduplication table (FNV-1a, folded to 32 bits).
+    static func hash(_ bytes: some Sequence<UInt8>) -> UInt32 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
+    }
+
+    func recordIDBytes(_ index: Int) -> ArraySlice<UInt8> {
+        let row = rows[index]
+        return idArena[row.idStart..<(row.idStart + Int(row.idLength))]
+    }
+
+    /// Renumbers this table's strings and model triples into `target`'s, in place.
+    mutating func renumber(into target: inout LedgerTable, pricing: any AuditPricing) {
+        var remap = [Int32](repeating: 0, count: strings.strings.count)
+        for (index, text) in strings.strings.enumerated() where index > 0 {
+            remap[index] = target.strings.id(text)
         }
-        let arenaBase = idArena.count
-        idArena.append(contentsOf: other.idArena)
-        rows.reserveCapacity(rows.count + other.rows.count)
-        for var row in other.rows {
-            row.idStart += arenaBase
-            row.provider = remap[Int(row.provider)]
-            row.model = remap[Int(row.model)]
-            row.canonicalModel = remap[Int(row.canonicalModel)]
-            row.apiKey = remap[Int(row.apiKey)]
-            rows.append(row)
+        var modelRemap = [Int32](repeating: 0, count: models.count)
+        for (index, triple) in models.enumerated() where index > 0 {
+            modelRemap[index] = target.modelKey(
+                provider: remap[Int(triple.provider)],
+                model: remap[Int(triple.model)],
+                pricing: pricing
+            )
         }
-        values.reserveCapacity(values.count + other.values.count)
-        for value in other.values { values.append(remap[Int(value)]) }
-        ledgerBytes &+= other.ledgerBytes
-        skippedLines &+= other.skippedLines
-        skippedKinds &+= other.skippedKinds
-        invalidRecordCount &+= other.invalidRecordCount
-        invalidRecords.append(
-            contentsOf: other.invalidRecords.prefix(max(0, InvalidRecord.maxListed - invalidRecords.count))
-        )
+        for index in rows.indices {
+            rows[index].modelKey = modelRemap[Int(rows[index].modelKey)]
+            rows[index].apiKey = remap[Int(rows[index].apiKey)]
+        }
+        for index in values.indices { values[index] = remap[Int(values[index])] }
+        strings = Interner()
+        models = []
+        modelIndex = [:]
+    }
+}
+
+/// Every reader's table seen as one: row `i` of the audit is row `i − base` of the part holding it. Parts
+/// after the first have their strings renumbered into the first's, so interned ids mean the same everywhere.
+struct RecordStore {
+    private(set) var parts: [LedgerTable]
+    private var bases: [Int]
+    let count: Int
+    let fields: [AttributionField]
+
+    init(parts input: consuming [LedgerTable], fields: [AttributionField], pricing: any AuditPricing) {
+        var rest = input
+        var first = rest.isEmpty ? LedgerTable(fields: fields) : rest.removeFirst()
+        for index in rest.indices { rest[index].renumber(into: &first, pricing: pricing) }
+        rest.insert(first, at: 0)
+        let parts = rest
+        self.parts = parts
+        var bases: [Int] = []
+        var total = 0
+        for part in parts {
+            bases.append(total)
+            total += part.rows.count
+        }
+        self.bases = bases
+        self.count = total
+        self.fields = fields
+    }
+
+    var fieldCount: Int { fields.count }
+    var strings: Interner {
+        get { parts[0].strings }
+        set { parts[0].strings = newValue }
+    }
+    var models: [ModelTriple] { parts[0].models }
+
+    @inline(__always)
+    private func locate(_ index: Int) -> (part: Int, local: Int) {
+        var part = parts.count - 1
+        while index < bases[part] { part -= 1 }
+        return (part, index - bases[part])
+    }
+
+    subscript(index: Int) -> RecordRow {
+        let (part, local) = locate(index)
+        return parts[part].rows[local]
+    }
+
+    /// Tracked field `field` of row `index` (0 when absent).
+    func value(_ index: Int, _ field: Int) -> Int32 {
+        let (part, local) = locate(index)
+        return parts[part].values[local * fieldCount + field]
+    }
+
+    func recordIDBytes(_ index: Int) -> ArraySlice<UInt8> {
+        let (part, local) = locate(index)
+        return parts[part].recordIDBytes(local)
     }
 
     /// Compares two rows' record ids bytewise.
     func recordIDLess(_ a: Int, _ b: Int) -> Bool {
-        let ra = rows[a]
-        let rb = rows[b]
-        return idArena[ra.idStart..<(ra.idStart + Int(ra.idLength))]
-            .lexicographicallyPrecedes(idArena[rb.idStart..<(rb.idStart + Int(rb.idLength))])
+        recordIDBytes(a).lexicographicallyPrecedes(recordIDBytes(b))
     }
 
-    func recordID(_ index: Int) -> String {
-        let row = rows[index]
-        return String(decoding: idArena[row.idStart..<(row.idStart + Int(row.idLength))], as: UTF8.self)
+    func provider(_ row: RecordRow) -> Int32 { models[Int(row.modelKey)].provider }
+    func model(_ row: RecordRow) -> Int32 { models[Int(row.modelKey)].model }
+    func canonicalModel(_ row: RecordRow) -> Int32 {
+        let triple = models[Int(row.modelKey)]
+        return triple.canonical != 0 ? triple.canonical : triple.model
     }
+
+    var ledgerBytes: Int64 { parts.reduce(0) { $0 &+ $1.ledgerBytes } }
+    var skippedLines: Int { parts.reduce(0) { $0 &+ $1.skippedLines } }
+    var skippedKinds: Int { parts.reduce(0) { $0 &+ $1.skippedKinds } }
+    var invalidRecordCount: Int { parts.reduce(0) { $0 &+ $1.invalidRecordCount } }
+    var invalidRecords: [InvalidRecord] { Array(parts.flatMap(\.invalidRecords).prefix(InvalidRecord.maxListed)) }
 }
 
 /// A complete JSON object in a ledger that breaks the record format: skipped, counted and listed.

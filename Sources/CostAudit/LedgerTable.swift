@@ -1,23 +1,98 @@
 import Attribution
 import CostLedger
 
-/// Strings seen in a ledger (attribution values, providers, models, keys), each stored once and named by a
-/// small integer. Id 0 means "absent".
-struct Interner {
-    private(set) var ids: [String: Int32] = [:]
-    private(set) var strings: [String] = [""]
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-    mutating func id(_ text: String) -> Int32 {
-        if let id = ids[text] { return id }
-        let id = Int32(truncatingIfNeeded: strings.count)
-        strings.append(text)
-        ids[text] = id
+/// Strings seen in a ledger (attribution values, providers, models, keys), each stored once as bytes and
+/// named by a small integer. Id 0 means "absent". Lookups hash the bytes where they lie, so reading a line
+/// builds no `String`.
+struct Interner {
+    private var arena: [UInt8] = []
+    private var starts: [Int] = [0]
+    private var lengths: [Int32] = [0]
+    private var hashes: [UInt32] = [0]
+    private var slots = [Int32](repeating: 0, count: 1024)
+
+    /// Number of ids handed out, "absent" included.
+    var count: Int { starts.count }
+
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
+    }
+
+    /// The id of `bytes`, or 0 when never seen.
+    private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt32) -> (slot: Int, id: Int32) {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        while true {
+            let id = slots[slot]
+            if id == 0 { return (slot, 0) }
+            let index = Int(id)
+            if hashes[index] == hash, Int(lengths[index]) == bytes.count {
+                let start = starts[index]
+                let equal = arena.withUnsafeBufferPointer { stored in
+                    bytes.count == 0
+                        || memcmp(stored.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0
+                }
+                if equal { return (slot, id) }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    mutating func id(bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let hash = Self.hash(bytes)
+        let (slot, found) = find(bytes, hash: hash)
+        if found != 0 { return found }
+        let id = Int32(truncatingIfNeeded: starts.count)
+        starts.append(arena.count)
+        lengths.append(Int32(truncatingIfNeeded: bytes.count))
+        hashes.append(hash)
+        arena.append(contentsOf: bytes)
+        slots[slot] = id
+        if starts.count * 2 > slots.count { grow() }
         return id
     }
 
-    func existingID(_ text: String) -> Int32? { ids[text] }
+    private mutating func grow() {
+        var bigger = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = bigger.count - 1
+        for index in 1..<starts.count {
+            var slot = Int(truncatingIfNeeded: (UInt64(hashes[index]) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+            while bigger[slot] != 0 { slot = (slot + 1) & mask }
+            bigger[slot] = Int32(truncatingIfNeeded: index)
+        }
+        slots = bigger
+    }
 
-    subscript(id: Int32) -> String { strings[Int(id)] }
+    mutating func id(_ text: String) -> Int32 {
+        var text = text
+        return text.withUTF8 { id(bytes: $0) }
+    }
+
+    func existingID(_ text: String) -> Int32? {
+        var text = text
+        let found = text.withUTF8 { find($0, hash: Self.hash($0)).id }
+        return found == 0 ? nil : found
+    }
+
+    subscript(id: Int32) -> String {
+        let index = Int(id)
+        guard index > 0, index < starts.count else { return "" }
+        let start = starts[index]
+        return String(decoding: arena[start..<(start + Int(lengths[index]))], as: UTF8.self)
+    }
+
+    /// Every string, by id (index 0 is the empty "absent").
+    var strings: [String] { (0..<starts.count).map { self[Int32(truncatingIfNeeded: $0)] } }
 }
 
 /// How a record's dollars were found.
@@ -191,7 +266,7 @@ struct LedgerTable {
 
     /// Renumbers this table's strings and model triples into `target`'s, in place.
     mutating func renumber(into target: inout LedgerTable, pricing: any AuditPricing) {
-        var remap = [Int32](repeating: 0, count: strings.strings.count)
+        var remap = [Int32](repeating: 0, count: strings.count)
         for (index, text) in strings.strings.enumerated() where index > 0 {
             remap[index] = target.strings.id(text)
         }

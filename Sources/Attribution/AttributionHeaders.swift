@@ -10,12 +10,15 @@
 /// Members of other systems are not part of the envelope: they are read into ``foreignBaggage``, in order and as
 /// their original text, and written again after the envelope's members, so passing the same headers on keeps them.
 ///
+/// Which envelope goes in (SPEC section 3): on an HTTP hop the caller sends its own and the callee starts its unit
+/// with a child of it; on a queue the producer sends the job's own envelope (a child minted at enqueue), and every
+/// delivery, retries included, uses it as it is.
+///
 /// ```swift
-/// // Receiving: read, then start this unit as a child of the caller's.
-/// let incoming = try AttributionHeaders(headers: request.headerFields)
-/// var outgoing = incoming
-/// outgoing.envelope = incoming.envelope.child(tool: "search")
-/// for (name, value) in try outgoing.headerFields() { downstream.add(name: name, value: value) }
+/// // A callee: read the caller's envelope, start this unit as its child, and pass both on downstream.
+/// var headers = try AttributionHeaders(headers: request.headerFields)
+/// headers.envelope = headers.envelope.child(tool: "search")
+/// for (name, value) in try headers.headerFields() { downstream.add(name: name, value: value) }
 /// ```
 ///
 /// Reading accepts what any W3C-conformant writer sends (OpenTelemetry's propagators included): whitespace around
@@ -67,7 +70,8 @@ public struct AttributionHeaders: Sendable, Hashable {
     /// - Throws: ``AttributionError`` with code ``AttributionError/Code/malformedHeader`` when a header breaks
     ///   the W3C grammar, ``AttributionError/Code/invalidIdentifier`` for a bad id,
     ///   ``AttributionError/Code/invalidValue`` or ``AttributionError/Code/tooLarge`` for a bad value,
-    ///   ``AttributionError/Code/tooLarge`` for a `baggage` value over ``Limits/maxBaggageBytes``,
+    ///   ``AttributionError/Code/tooLarge`` for a `baggage` value over ``Limits/maxBaggageBytes`` or a
+    ///   `traceparent` over ``Limits/maxTraceparentBytes``,
     ///   ``AttributionError/Code/duplicateKey`` when an envelope key appears twice, and
     ///   ``AttributionError/Code/invalidLineage`` when the lineage ids contradict each other. The error names the
     ///   header or baggage key and the offending value.

@@ -1,12 +1,131 @@
 import Attribution
 import CostLedger
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes `--emit-attributed`: every deduplicated record in the window as a ledger line with its required
+/// fields filled where its class allows, plus `attribution_class` and, for unknown spend, `unknown_reason`.
+///
+/// The ledger is read a second time (the audit keeps no record bytes); each file's rows are contiguous and in
+/// line order, so a cursor per file finds each line's row without a lookup table.
 enum AttributedWriter {
+    /// Bytes buffered before a write.
+    static let bufferBytes = 1 << 20
+
     static func write(
         engine: AuditEngine,
-        configuration: AuditConfiguration,
+        ledger: AuditLedgerSource,
+        fileRows: [Range<Int>],
         fields: [AttributionField],
         to path: String
     ) throws(CostAuditError) {
+        guard let handle = fopen(path, "w") else {
+            throw CostAuditError(
+                .io,
+                file: path,
+                reason: "cannot open for writing: \(String(cString: strerror(errno)))"
+            )
+        }
+        var output = Output(handle: handle, path: path)
+        defer { fclose(handle) }
+        let requiredFields = Array(fields.prefix(engine.required))
+        func emit(_ record: CostRecord, row: Int) throws(CostAuditError) {
+            guard engine.inWindow[row] else { return }
+            let outcome = engine.outcomes[row]
+            guard outcome.classIndex < AttributionClass.all.count else { return }
+            var filled = record
+            for (f, field) in requiredFields.enumerated() {
+                let value = engine.emitted[row * engine.required + f]
+                if value != 0 { filled.attribution[field] = engine.table.strings[value] }
+            }
+            var line = filled.jsonLine()
+            // Replace the closing `}\n` with the class (and reason), then close again.
+            if line.last == UInt8(ascii: "\n") { line.removeLast() }
+            if line.last == UInt8(ascii: "}") { line.removeLast() }
+            line.append(contentsOf: #","attribution_class":""#.utf8)
+            line.append(contentsOf: AttributionClass.all[Int(outcome.classIndex)].name.utf8)
+            line.append(UInt8(ascii: "\""))
+            if Int(outcome.classIndex) == AttributionClass.all.count - 1 {
+                line.append(contentsOf: #","unknown_reason":""#.utf8)
+                line.append(contentsOf: UnknownReason.all[Int(outcome.reasonIndex)].name.utf8)
+                line.append(UInt8(ascii: "\""))
+            }
+            line.append(contentsOf: "}\n".utf8)
+            try output.append(line)
+        }
+        switch ledger.storage {
+        case .records(let files):
+            for (fileIndex, file) in files.enumerated() {
+                let rows = fileRows[fileIndex]
+                for (offset, record) in file.records.enumerated() where rows.lowerBound + offset < rows.upperBound {
+                    let row = rows.lowerBound + offset
+                    guard engine.alive[row] else { continue }
+                    try emit(record, row: row)
+                }
+            }
+        case .files:
+            for (fileIndex, file) in engine.fileNames.enumerated() {
+                let rows = fileRows[fileIndex]
+                var cursor = rows.lowerBound
+                var failure: CostAuditError?
+                var stats = LedgerReadStats()
+                do {
+                    try LedgerReader.scanLines(file, stats: &stats) { line, number, _ in
+                        guard failure == nil else { return }
+                        while cursor < rows.upperBound, engine.table[cursor].line < Int32(truncatingIfNeeded: number) {
+                            cursor += 1
+                        }
+                        guard cursor < rows.upperBound, engine.table[cursor].line == Int32(truncatingIfNeeded: number),
+                            engine.alive[cursor]
+                        else { return }
+                        guard case .record(let record) = CostRecord.decodeOutcome(line, file: file, lineNumber: number)
+                        else { return }
+                        do {
+                            try emit(record, row: cursor)
+                        } catch let error as CostAuditError {
+                            failure = error
+                        } catch {
+                            failure = CostAuditError(.io, file: path, reason: "cannot write: \(error)")
+                        }
+                    }
+                } catch {
+                    throw CostAuditError(.io, file: file, reason: "cannot read the ledger again: \(error)")
+                }
+                if let failure { throw failure }
+            }
+        }
+        try output.flush()
+    }
+
+    struct Output {
+        let handle: UnsafeMutablePointer<FILE>
+        let path: String
+        var buffer: [UInt8] = []
+
+        init(handle: UnsafeMutablePointer<FILE>, path: String) {
+            self.handle = handle
+            self.path = path
+            buffer.reserveCapacity(AttributedWriter.bufferBytes + 65_536)
+        }
+
+        mutating func append(_ bytes: [UInt8]) throws(CostAuditError) {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= AttributedWriter.bufferBytes { try flush() }
+        }
+
+        mutating func flush() throws(CostAuditError) {
+            guard !buffer.isEmpty else { return }
+            let written = buffer.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, handle) }
+            guard written == buffer.count, fflush(handle) == 0 else {
+                throw CostAuditError(.io, file: path, reason: "cannot write: \(String(cString: strerror(errno)))")
+            }
+            buffer.removeAll(keepingCapacity: true)
+        }
     }
 }

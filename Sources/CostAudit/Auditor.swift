@@ -72,7 +72,13 @@ public enum Auditor {
         let report = engine.reconcileAndReport(exports: exports, requiredFields: required)
         if let path = configuration.attributedOutputPath {
             progress?(AuditProgress(phase: .writing, records: recordCount, bytes: bytes))
-            try AttributedWriter.write(engine: engine, configuration: configuration, fields: fields, to: path)
+            try AttributedWriter.write(
+                engine: engine,
+                ledger: configuration.ledger,
+                fileRows: ledger.fileRows,
+                fields: fields,
+                to: path
+            )
         }
         return report
     }

@@ -1,0 +1,170 @@
+import Attribution
+import CostAudit
+import CostLedger
+import Foundation
+import Testing
+
+/// A fresh directory under the system's temporary directory, removed by `cleanup()`.
+struct TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "cost-audit-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let file = path + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        return file
+    }
+
+    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+func lines(_ records: [CostRecord]) -> [UInt8] {
+    records.flatMap { $0.jsonLine() }
+}
+
+@Suite("Reading ledger files: skipped lines, invalid records, parallel readers, --emit-attributed")
+struct LedgerFileTests {
+    @Test("a torn last line and an oversized line are skipped lines; a bad record is listed; other kinds are counted")
+    func skippedAndInvalid() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        var bytes = lines([call("a", input: 500_000, fields: fullAttribution)])
+        bytes += Array(#"{"v":1,"record_id":"neg","ts":"2026-11-20T10:00:00.000Z","provider":"openai","#.utf8)
+        bytes += Array(#""model":"gpt-4.1","input_tokens":-1,"output_tokens":0}"#.utf8) + [0x0A]
+        bytes += Array(#"{"v":1,"record_id":"k","kind":"budget","ts":"2026-11-20T10:00:00.000Z"}"#.utf8) + [0x0A]
+        bytes += Array(("{\"pad\":\"" + String(repeating: "x", count: 70_000) + "\"}\n").utf8)
+        bytes += lines([call("b", input: 250_000)])
+        bytes += Array(#"{"v":1,"record_id":"torn","ts":"2026-11-20T1"#.utf8)  // a crash mid-write
+        _ = try dir.write("host-1-1700000000000-ab.jsonl", bytes)
+        let report = try Auditor.run(AuditConfiguration(ledger: .files([dir.path]), prices: TestPrices()))
+        expectInvariant(report)
+        #expect(report.skippedLines == 2)
+        #expect(report.invalidRecords == 1)
+        #expect(report.invalidRecordDetails.first?.line == 2)
+        #expect(report.invalidRecordDetails.first?.field == "input_tokens")
+        #expect(report.skippedKinds == 1)
+        #expect(report.records == 2)
+        #expect(classes(report) == ["1.000000000", "0.000000000", "0.000000000", "0.000000000", "0.500000000"])
+        #expect(report.ledgerBytes == Int64(bytes.count))
+    }
+
+    @Test("two readers give the same report as one, duplicates across files included")
+    func parallelEqualsSequential() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        var rng = SplitMix(seed: 7)
+        var files: [[CostRecord]] = Array(repeating: [], count: 5)
+        for n in 0..<2000 {
+            let unitID = UInt64(n / 4 + 1)
+            var fields: [AttributionField: String] = [:]
+            if n % 4 == 0 { fields = fullAttribution }
+            if n % 7 == 0 { fields[.userID] = "u_\(n % 13)" }
+            if n % 11 == 0 { fields[.agent] = "agent-\(n % 3)" }
+            let record = call(
+                "r\(n)",
+                leaf: n % 9 == 0 ? nil : unitID,
+                parent: unitID > 1 && n % 5 == 0 ? unitID - 1 : nil,
+                root: 1,
+                ts: "2026-11-20T10:\(String(format: "%02d", n % 60)):00.000Z",
+                key: n % 3 == 0 ? "key_a" : nil,
+                input: Int64(rng.next() % 100_000),
+                output: Int64(rng.next() % 10_000),
+                fields: fields
+            )
+            files[Int(rng.next() % 5)].append(record)
+            if n % 50 == 0 { files[Int(rng.next() % 5)].append(record) }  // a duplicate in some file
+        }
+        for (index, records) in files.enumerated() { _ = try dir.write("f\(index).jsonl", lines(records)) }
+        let usage = openAIUsagePage([openAIUsageResult(key: "key_a", model: "gpt-4.1", input: 30_000_000)])
+        func run(_ threads: Int) throws -> AuditReport {
+            try Auditor.run(
+                AuditConfiguration(
+                    ledger: .files([dir.path]),
+                    usage: [.text(usage)],
+                    prices: TestPrices(),
+                    readerThreads: threads
+                )
+            )
+        }
+        let one = try run(1)
+        let two = try run(2)
+        expectInvariant(two)
+        #expect(one == two)
+        #expect(two.duplicates == 40)
+        #expect(two.records == 2000)
+        #expect(two.render(.json) == one.render(.json))
+    }
+
+    @Test("--emit-attributed writes every deduplicated record with its filled fields and class")
+    func emitAttributed() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let keys = AuditKeyMap(owners: ["key_a": .init(team: "team-a", project: "proj-a")])
+        let records = [
+            unit(1, fields: fullAttribution),
+            call("inherit", leaf: 2, parent: 1, root: 1, input: 500_000, fields: [.agent: "bot"]),
+            call("keyed", key: "key_a", input: 500_000, fields: [.feature: "f"]),
+            call("lost", input: 500_000),
+        ]
+        let ledger = try dir.write("a.jsonl", lines(records + [records[1]]))
+        for source in [AuditLedgerSource.files([ledger]), .records(records + [records[1]])] {
+            let out = dir.path + "/attributed.jsonl"
+            var configuration = AuditConfiguration(ledger: source, keyMap: keys, prices: TestPrices())
+            configuration.attributedOutputPath = out
+            let report = try Auditor.run(configuration)
+            expectInvariant(report)
+            let written = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
+            #expect(written.count == 4)
+            let byID = Dictionary(
+                uniqueKeysWithValues: try written.map { line -> (String, [String: Any]) in
+                    let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                    return (object["record_id"] as? String ?? "", object)
+                }
+            )
+            #expect(byID["unit:0000000000000001"]?["attribution_class"] as? String == "direct")
+            let inherited = try #require(byID["inherit"])
+            #expect(inherited["attribution_class"] as? String == "inherited")
+            #expect(inherited["user_id"] as? String == "u_42")
+            #expect(inherited["task_type"] as? String == "summary")
+            #expect(inherited["agent"] as? String == "bot")
+            let keyed = try #require(byID["keyed"])
+            #expect(keyed["attribution_class"] as? String == "key_allocated")
+            #expect(keyed["team"] as? String == "team-a")
+            #expect(keyed["project"] as? String == "proj-a")
+            #expect(keyed["user_id"] == nil)
+            let lost = try #require(byID["lost"])
+            #expect(lost["attribution_class"] as? String == "unknown")
+            #expect(lost["unknown_reason"] as? String == "no_envelope")
+            // Each emitted line reads back as a ledger record.
+            for line in written { _ = try CostRecord.decode(line: Array(line.utf8)) }
+        }
+    }
+
+    @Test("a ledger path that does not exist is an I/O failure, not a bad input file")
+    func missingLedger() throws {
+        let error = try #require(throws: CostAuditError.self) {
+            try Auditor.run(
+                AuditConfiguration(ledger: .files(["/nonexistent/ledger-\(UUID().uuidString)"]), prices: TestPrices())
+            )
+        }
+        #expect(error.code == .io)
+        #expect(!error.code.isBadInputFile)
+    }
+}
+
+/// A small deterministic generator for test data.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -110,6 +110,32 @@ struct PriceFileTests {
         )
     }
 
+    @Test("the example in docs/prices.md loads and prices as the document says")
+    func documentedExample() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/prices.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        let start = try #require(text.range(of: "```json\n"))
+        let end = try #require(text.range(of: "\n```", range: start.upperBound..<text.endIndex))
+        let table = try PriceTable(priceFileJSON: Array(text[start.upperBound..<end.lowerBound].utf8))
+        #expect(table.source == "acme-prices-2025-08")
+        let usage = TokenUsage(input: 1_000_000, output: 1_000_000)
+        let date = try day("2025-06-09")
+        #expect(
+            table.quote(provider: "openai", model: "o3", serviceTier: nil, usage: usage, on: date)?.cost
+                == (try usd("50"))
+        )
+        #expect(
+            table.quote(provider: "openai", model: "gpt-4.1", serviceTier: "priority", usage: usage, on: date)?.cost
+                == (try usd("17.5"))
+        )
+        #expect(
+            table.quote(provider: "self-hosted", model: "llama-3.1-70b", serviceTier: "flex", usage: usage, on: date)?
+                .cost
+                == (try usd("0.4"))
+        )
+    }
+
     @Test(
         "malformed price files are refused with an error naming the model and field",
         arguments: [

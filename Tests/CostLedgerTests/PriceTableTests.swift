@@ -282,6 +282,29 @@ struct PriceTableTests {
         #expect(file.quote(provider: nil, model: "gpt-4.1", serviceTier: "priority", usage: usage, on: date) == nil)
     }
 
+    @Test("before a tier's own first date, the model's '*' price applies to it")
+    func anyTierBeforeTierDate() throws {
+        let file = try PriceTable(
+            priceFileJSON: Array(
+                """
+                {"models": {"m": [
+                  {"tier": "*", "input": "1", "output": "1"},
+                  {"tier": "batch", "effective_from": "2025-09-01", "input": "0.5", "output": "0.5"}
+                ]}}
+                """.utf8
+            )
+        )
+        let usage = TokenUsage(input: 1_000_000, output: 0)
+        #expect(
+            file.quote(provider: nil, model: "m", serviceTier: "batch", usage: usage, on: try day("2025-08-31"))?.cost
+                == (try usd("1"))
+        )
+        #expect(
+            file.quote(provider: nil, model: "m", serviceTier: "batch", usage: usage, on: try day("2025-09-01"))?.cost
+                == (try usd("0.5"))
+        )
+    }
+
     @Test("a call before a model's first effective date is unpriced")
     func beforeFirstDate() throws {
         let file = try PriceTable(

@@ -169,8 +169,15 @@ public struct PriceTable: Sendable {
     }
 
     static func period(entry: ModelEntry, serviceTier: String?, day: Int64) -> PricePeriod? {
-        let tier = normalizedTier(serviceTier)
-        guard let periods = entry.tiers[tier] ?? entry.tiers[anyTier] else { return nil }
+        // A tier's own price wins; before its first date, or without one, the model's `*` price applies.
+        if let periods = entry.tiers[normalizedTier(serviceTier)], let period = latest(periods, onOrBefore: day) {
+            return period
+        }
+        guard let periods = entry.tiers[anyTier] else { return nil }
+        return latest(periods, onOrBefore: day)
+    }
+
+    static func latest(_ periods: [PricePeriod], onOrBefore day: Int64) -> PricePeriod? {
         var chosen: PricePeriod?
         for period in periods {
             if period.fromDay > day { break }

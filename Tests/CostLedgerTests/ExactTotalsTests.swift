@@ -3,7 +3,7 @@ import CostLedger
 import Testing
 
 /// SplitMix64: a small seeded generator, so the test sees the same records on every run.
-struct SplitMix64: RandomNumberGenerator {
+private struct PriceTestRandom: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -72,8 +72,8 @@ struct ExactTotalsTests {
     @Test("1,000,000 seeded random records: the sum of unrounded amounts equals the reference exactly")
     func millionRecords() throws {
         let table = try PriceTable(priceFileJSON: Array(Self.priceFile().utf8))
-        let date = try day("2025-07-01")
-        var rng = SplitMix64(state: 0x5EED_2025_0610)
+        let date = try PriceTestSupport.day("2025-07-01")
+        var rng = PriceTestRandom(state: 0x5EED_2025_0610)
 
         // Per price row: summed uncached, cached, write, write-1h and output tokens.
         var sums = [[Int128]](repeating: [0, 0, 0, 0, 0], count: Self.models.count)

@@ -29,21 +29,21 @@ struct ModelMatchingTests {
             model: model,
             serviceTier: nil,
             usage: TokenUsage(input: 1_000_000, output: 0),
-            on: try day("2025-07-01")
+            on: try PriceTestSupport.day("2025-07-01")
         )?.cost
     }
 
     @Test("an exact name wins over its undated form")
     func exact() throws {
-        #expect(try price("openai", "gpt-4.1-2025-04-14") == (try usd("3")))
-        #expect(try price("openai", "gpt-4.1") == (try usd("2")))
+        #expect(try price("openai", "gpt-4.1-2025-04-14") == (try PriceTestSupport.usd("3")))
+        #expect(try price("openai", "gpt-4.1") == (try PriceTestSupport.usd("2")))
     }
 
     @Test("a trailing -YYYY-MM-DD is removed when the dated name has no price")
     func dateSuffix() throws {
-        #expect(try price("openai", "gpt-4.1-2025-05-01") == (try usd("2")))
+        #expect(try price("openai", "gpt-4.1-2025-05-01") == (try PriceTestSupport.usd("2")))
         #expect(Self.table.matchedModelName(provider: "openai", model: "gpt-4.1-2025-05-01") == "gpt-4.1")
-        #expect(try price("mistral", "mistral-large-2024-02-29") == (try usd("4")))
+        #expect(try price("mistral", "mistral-large-2024-02-29") == (try PriceTestSupport.usd("4")))
     }
 
     @Test(
@@ -59,8 +59,8 @@ struct ModelMatchingTests {
 
     @Test("a provider/ prefix is added from the record's provider, with or without a date suffix")
     func prefixAdded() throws {
-        #expect(try price("anthropic", "claude-sonnet-4") == (try usd("3")))
-        #expect(try price("anthropic", "claude-sonnet-4-2025-05-14") == (try usd("3")))
+        #expect(try price("anthropic", "claude-sonnet-4") == (try PriceTestSupport.usd("3")))
+        #expect(try price("anthropic", "claude-sonnet-4-2025-05-14") == (try PriceTestSupport.usd("3")))
         #expect(
             Self.table.matchedModelName(provider: "anthropic", model: "claude-sonnet-4") == "anthropic/claude-sonnet-4"
         )
@@ -70,9 +70,9 @@ struct ModelMatchingTests {
 
     @Test("a provider/ prefix is removed when the prefixed name has no price")
     func prefixRemoved() throws {
-        #expect(try price(nil, "openai/gpt-4.1") == (try usd("2")))
-        #expect(try price("openrouter", "openai/gpt-4.1-2025-06-30") == (try usd("2")))
-        #expect(try price("azure", "azure/mistral-large") == (try usd("4")))
+        #expect(try price(nil, "openai/gpt-4.1") == (try PriceTestSupport.usd("2")))
+        #expect(try price("openrouter", "openai/gpt-4.1-2025-06-30") == (try PriceTestSupport.usd("2")))
+        #expect(try price("azure", "azure/mistral-large") == (try PriceTestSupport.usd("4")))
     }
 
     @Test(
@@ -91,7 +91,7 @@ struct ModelMatchingTests {
     @Test("resolving the same name many times gives the same answer (the resolution cache is transparent)")
     func cacheIsTransparent() throws {
         for _ in 0..<3 {
-            #expect(try price("openai", "gpt-4.1-2025-05-01") == (try usd("2")))
+            #expect(try price("openai", "gpt-4.1-2025-05-01") == (try PriceTestSupport.usd("2")))
             #expect(try price("openai", "gpt-4.1-mini") == nil)
         }
     }

@@ -38,22 +38,38 @@ struct PriceFileTests {
         _ usage: TokenUsage,
         on date: String
     ) throws -> Money? {
-        table.quote(provider: provider, model: model, serviceTier: tier, usage: usage, on: try day(date))?.cost
+        table.quote(
+            provider: provider,
+            model: model,
+            serviceTier: tier,
+            usage: usage,
+            on: try PriceTestSupport.day(date)
+        )?.cost
     }
 
     @Test("prices given as strings and as JSON numbers are read exactly, per million tokens")
     func stringsAndNumbers() throws {
         #expect(table.source == "acme-prices-2025-08")
         let usage = TokenUsage(input: 1_000_000, output: 1_000_000, cachedInput: 1_000_000)
-        #expect(try cost("openai", "gpt-4.1", usage, on: "2025-05-01") == (try usd("8.5")))
-        #expect(try cost("openai", "gpt-4.1", tier: "batch", usage, on: "2025-05-01") == (try usd("5")))
-        #expect(try cost("openai", "gpt-4.1", usage, on: "2025-09-01") == (try usd("6.375")))
-        // Per-token amounts far below a cent stay exact.
-        #expect(try cost(nil, "tiny", TokenUsage(input: 1, output: 1), on: "2020-01-01") == (try usd("0.000000001001")))
-        let shown = try #require(
-            table.price(provider: "openai", model: "gpt-4.1", serviceTier: nil, on: try day("2025-09-01"))
+        #expect(try cost("openai", "gpt-4.1", usage, on: "2025-05-01") == (try PriceTestSupport.usd("8.5")))
+        #expect(
+            try cost("openai", "gpt-4.1", tier: "batch", usage, on: "2025-05-01") == (try PriceTestSupport.usd("5"))
         )
-        #expect(shown.price.cachedInput == (try usd("0.375")))
+        #expect(try cost("openai", "gpt-4.1", usage, on: "2025-09-01") == (try PriceTestSupport.usd("6.375")))
+        // Per-token amounts far below a cent stay exact.
+        #expect(
+            try cost(nil, "tiny", TokenUsage(input: 1, output: 1), on: "2020-01-01")
+                == (try PriceTestSupport.usd("0.000000001001"))
+        )
+        let shown = try #require(
+            table.price(
+                provider: "openai",
+                model: "gpt-4.1",
+                serviceTier: nil,
+                on: try PriceTestSupport.day("2025-09-01")
+            )
+        )
+        #expect(shown.price.cachedInput == (try PriceTestSupport.usd("0.375")))
         #expect(shown.price.cacheWrite == nil)
         #expect(shown.source == "acme-prices-2025-08")
     }
@@ -61,7 +77,9 @@ struct PriceFileTests {
     @Test("each tier keeps its own dates: a new default price does not move the batch price")
     func perTierDates() throws {
         let usage = TokenUsage(input: 1_000_000, output: 0)
-        #expect(try cost("openai", "gpt-4.1", tier: "batch", usage, on: "2025-10-01") == (try usd("1")))
+        #expect(
+            try cost("openai", "gpt-4.1", tier: "batch", usage, on: "2025-10-01") == (try PriceTestSupport.usd("1"))
+        )
         #expect(try cost("openai", "gpt-4.1", usage, on: "2025-04-13") == nil)
     }
 
@@ -69,9 +87,9 @@ struct PriceFileTests {
     func longContext() throws {
         let usage = TokenUsage(input: 300_000, output: 0, cacheWrite1h: 100_000)
         // 200k × 6 + 100k × 12, per million
-        #expect(try cost("anthropic", "claude-sonnet-4", usage, on: "2025-07-01") == (try usd("2.4")))
+        #expect(try cost("anthropic", "claude-sonnet-4", usage, on: "2025-07-01") == (try PriceTestSupport.usd("2.4")))
         let small = TokenUsage(input: 150_000, output: 0, cacheWrite1h: 50_000)
-        #expect(try cost("anthropic", "claude-sonnet-4", small, on: "2025-07-01") == (try usd("0.6")))
+        #expect(try cost("anthropic", "claude-sonnet-4", small, on: "2025-07-01") == (try PriceTestSupport.usd("0.6")))
     }
 
     @Test("a file without a source is named price-file; a caller may name it")
@@ -97,16 +115,34 @@ struct PriceFileTests {
             #"{"models": {"m": [{"input": "1", "output": "2"}, {"effective_from": "2025-01-01", "tier": "batch", "input": "1", "output": "1"}]}}"#
                 .utf8
         )
-        let dated = try PriceTable(priceFileJSON: json, effectiveFrom: try day("2025-03-01"))
+        let dated = try PriceTable(priceFileJSON: json, effectiveFrom: try PriceTestSupport.day("2025-03-01"))
         let usage = TokenUsage(input: 1, output: 1)
         #expect(
-            dated.quote(provider: nil, model: "m", serviceTier: nil, usage: usage, on: try day("2025-02-28")) == nil
+            dated.quote(
+                provider: nil,
+                model: "m",
+                serviceTier: nil,
+                usage: usage,
+                on: try PriceTestSupport.day("2025-02-28")
+            ) == nil
         )
         #expect(
-            dated.quote(provider: nil, model: "m", serviceTier: nil, usage: usage, on: try day("2025-03-01")) != nil
+            dated.quote(
+                provider: nil,
+                model: "m",
+                serviceTier: nil,
+                usage: usage,
+                on: try PriceTestSupport.day("2025-03-01")
+            ) != nil
         )
         #expect(
-            dated.quote(provider: nil, model: "m", serviceTier: "batch", usage: usage, on: try day("2025-01-01")) != nil
+            dated.quote(
+                provider: nil,
+                model: "m",
+                serviceTier: "batch",
+                usage: usage,
+                on: try PriceTestSupport.day("2025-01-01")
+            ) != nil
         )
     }
 
@@ -120,19 +156,19 @@ struct PriceFileTests {
         let table = try PriceTable(priceFileJSON: Array(text[start.upperBound..<end.lowerBound].utf8))
         #expect(table.source == "acme-prices-2025-08")
         let usage = TokenUsage(input: 1_000_000, output: 1_000_000)
-        let date = try day("2025-06-09")
+        let date = try PriceTestSupport.day("2025-06-09")
         #expect(
             table.quote(provider: "openai", model: "o3", serviceTier: nil, usage: usage, on: date)?.cost
-                == (try usd("50"))
+                == (try PriceTestSupport.usd("50"))
         )
         #expect(
             table.quote(provider: "openai", model: "gpt-4.1", serviceTier: "priority", usage: usage, on: date)?.cost
-                == (try usd("17.5"))
+                == (try PriceTestSupport.usd("17.5"))
         )
         #expect(
             table.quote(provider: "self-hosted", model: "llama-3.1-70b", serviceTier: "flex", usage: usage, on: date)?
                 .cost
-                == (try usd("0.4"))
+                == (try PriceTestSupport.usd("0.4"))
         )
     }
 

@@ -2,14 +2,17 @@ import Attribution
 import CostLedger
 import Testing
 
-/// A day's noon, UTC.
-func day(_ text: String) throws -> UTCTimestamp {
-    try UTCTimestamp(rfc3339: text + "T12:00:00Z")
-}
+/// Helpers shared by the pricing tests.
+enum PriceTestSupport {
+    /// A day's noon, UTC.
+    static func day(_ text: String) throws -> UTCTimestamp {
+        try UTCTimestamp(rfc3339: text + "T12:00:00Z")
+    }
 
-/// Dollars as exact money, from decimal text.
-func usd(_ text: String) throws -> Money {
-    try Money(decimal: text)
+    /// Dollars as exact money, from decimal text.
+    static func usd(_ text: String) throws -> Money {
+        try Money(decimal: text)
+    }
 }
 
 @Suite("Price table: built-in prices, the cost formula, tiers and re-pricing")
@@ -20,24 +23,36 @@ struct PriceTableTests {
     func o3EffectiveDate() throws {
         let usage = TokenUsage(input: 1_000_000, output: 1_000_000)
         let before = try #require(
-            table.quote(provider: "openai", model: "o3", serviceTier: nil, usage: usage, on: try day("2025-06-09"))
+            table.quote(
+                provider: "openai",
+                model: "o3",
+                serviceTier: nil,
+                usage: usage,
+                on: try PriceTestSupport.day("2025-06-09")
+            )
         )
-        #expect(before.cost == (try usd("50")))
+        #expect(before.cost == (try PriceTestSupport.usd("50")))
         let lastInstant = try UTCTimestamp(rfc3339: "2025-06-09T23:59:59.999Z")
         let stillOld = try #require(
             table.quote(provider: "openai", model: "o3", serviceTier: nil, usage: usage, on: lastInstant)
         )
-        #expect(stillOld.cost == (try usd("50")))
+        #expect(stillOld.cost == (try PriceTestSupport.usd("50")))
         // 2025-06-10T01:00+02:00 is 2025-06-09T23:00Z: still the old price.
         let offset = try UTCTimestamp(rfc3339: "2025-06-10T01:00:00+02:00")
         #expect(
             table.quote(provider: "openai", model: "o3", serviceTier: nil, usage: usage, on: offset)?.cost
-                == (try usd("50"))
+                == (try PriceTestSupport.usd("50"))
         )
         let after = try #require(
-            table.quote(provider: "openai", model: "o3", serviceTier: nil, usage: usage, on: try day("2025-06-10"))
+            table.quote(
+                provider: "openai",
+                model: "o3",
+                serviceTier: nil,
+                usage: usage,
+                on: try PriceTestSupport.day("2025-06-10")
+            )
         )
-        #expect(after.cost == (try usd("10")))
+        #expect(after.cost == (try PriceTestSupport.usd("10")))
         #expect(after.priceSource == PriceTable.builtInSource)
     }
 
@@ -48,9 +63,15 @@ struct PriceTableTests {
         let usage = TokenUsage(input: 2_000_000, output: 500_000, cachedInput: 1_000_000)
         // 1M uncached × 2.00 + 1M cached × 0.50 + 0.5M output × 8.00 = 2 + 0.5 + 4
         let gpt = try #require(
-            table.quote(provider: "openai", model: "gpt-4.1", serviceTier: nil, usage: usage, on: try day("2025-07-01"))
+            table.quote(
+                provider: "openai",
+                model: "gpt-4.1",
+                serviceTier: nil,
+                usage: usage,
+                on: try PriceTestSupport.day("2025-07-01")
+            )
         )
-        #expect(gpt.cost == (try usd("6.5")))
+        #expect(gpt.cost == (try PriceTestSupport.usd("6.5")))
         #expect(gpt.cachedTokensAtInputPrice == 0)
         let codex = try #require(
             table.quote(
@@ -58,20 +79,26 @@ struct PriceTableTests {
                 model: "codex-1",
                 serviceTier: "default",
                 usage: TokenUsage(input: 1000, output: 1000),
-                on: try day("2025-07-01")
+                on: try PriceTestSupport.day("2025-07-01")
             )
         )
         // 1000 × 2.50e-6 + 1000 × 10.00e-6
-        #expect(codex.cost == (try usd("0.0125")))
+        #expect(codex.cost == (try PriceTestSupport.usd("0.0125")))
     }
 
     @Test("cached tokens without a cached price are charged at the input price and counted")
     func cachedAtInputPrice() throws {
         let usage = TokenUsage(input: 1000, output: 0, cachedInput: 400)
         let quote = try #require(
-            table.quote(provider: nil, model: "codex-1", serviceTier: nil, usage: usage, on: try day("2025-07-01"))
+            table.quote(
+                provider: nil,
+                model: "codex-1",
+                serviceTier: nil,
+                usage: usage,
+                on: try PriceTestSupport.day("2025-07-01")
+            )
         )
-        #expect(quote.cost == (try usd("0.0025")))
+        #expect(quote.cost == (try PriceTestSupport.usd("0.0025")))
         #expect(quote.cachedTokensAtInputPrice == 400)
     }
 
@@ -87,7 +114,7 @@ struct PriceTableTests {
                     model: "gpt-4.1",
                     serviceTier: nil,
                     usage: usage,
-                    on: try day("2025-07-01")
+                    on: try PriceTestSupport.day("2025-07-01")
                 )
                     == nil
             )
@@ -98,7 +125,13 @@ struct PriceTableTests {
     func unknownModel(model: String) throws {
         let usage = TokenUsage(input: 10, output: 10)
         #expect(
-            table.quote(provider: "openai", model: model, serviceTier: nil, usage: usage, on: try day("2025-07-01"))
+            table.quote(
+                provider: "openai",
+                model: model,
+                serviceTier: nil,
+                usage: usage,
+                on: try PriceTestSupport.day("2025-07-01")
+            )
                 == nil
         )
         #expect(table.matchedModelName(provider: "openai", model: model) == nil)
@@ -113,7 +146,13 @@ struct PriceTableTests {
             TokenUsage(input: .max, output: 0, cachedInput: .max, cacheWrite: .max),
         ] {
             #expect(
-                table.quote(provider: nil, model: "gpt-4.1", serviceTier: nil, usage: usage, on: try day("2025-07-01"))
+                table.quote(
+                    provider: nil,
+                    model: "gpt-4.1",
+                    serviceTier: nil,
+                    usage: usage,
+                    on: try PriceTestSupport.day("2025-07-01")
+                )
                     == nil
             )
         }
@@ -123,7 +162,13 @@ struct PriceTableTests {
     func hugeCounts() throws {
         let usage = TokenUsage(input: .max, output: .max, cachedInput: .max / 2)
         let quote = try #require(
-            table.quote(provider: nil, model: "o3", serviceTier: nil, usage: usage, on: try day("2024-01-01"))
+            table.quote(
+                provider: nil,
+                model: "o3",
+                serviceTier: nil,
+                usage: usage,
+                on: try PriceTestSupport.day("2024-01-01")
+            )
         )
         let uncached = Int128(Int64.max) - Int128(Int64.max / 2)
         let expected =
@@ -137,13 +182,25 @@ struct PriceTableTests {
         let usage = TokenUsage(input: 100, output: 100)
         for tier in ["batch", "flex", "priority", "scale"] {
             #expect(
-                table.quote(provider: nil, model: "gpt-4.1", serviceTier: tier, usage: usage, on: try day("2025-07-01"))
+                table.quote(
+                    provider: nil,
+                    model: "gpt-4.1",
+                    serviceTier: tier,
+                    usage: usage,
+                    on: try PriceTestSupport.day("2025-07-01")
+                )
                     == nil
             )
         }
         for tier in [nil, "", "default", "standard"] as [String?] {
             #expect(
-                table.quote(provider: nil, model: "gpt-4.1", serviceTier: tier, usage: usage, on: try day("2025-07-01"))
+                table.quote(
+                    provider: nil,
+                    model: "gpt-4.1",
+                    serviceTier: tier,
+                    usage: usage,
+                    on: try PriceTestSupport.day("2025-07-01")
+                )
                     != nil
             )
         }
@@ -158,9 +215,9 @@ struct PriceTableTests {
             model: "o3",
             usage: TokenUsage(input: 1_000_000, output: 0)
         )
-        #expect(table.quote(for: record)?.cost == (try usd("2")))
+        #expect(table.quote(for: record)?.cost == (try PriceTestSupport.usd("2")))
         record.startedAt = try UTCTimestamp(rfc3339: "2025-06-09T23:59:58Z")
-        #expect(table.quote(for: record)?.cost == (try usd("10")))
+        #expect(table.quote(for: record)?.cost == (try PriceTestSupport.usd("10")))
         var unit = record
         unit.kind = .unit
         #expect(table.quote(for: unit) == nil)
@@ -173,15 +230,15 @@ struct PriceTableTests {
     func repricing() throws {
         let record = CostRecord(
             recordID: "r2",
-            timestamp: try day("2025-07-01"),
+            timestamp: try PriceTestSupport.day("2025-07-01"),
             provider: "openai",
             model: "gpt-4.1",
             usage: TokenUsage(input: 1_000_000, output: 1_000_000),
-            costUSD: try usd("99"),
+            costUSD: try PriceTestSupport.usd("99"),
             priceSource: "stale"
         )
         let fixed = table.repriced(record)
-        #expect(fixed.costUSD == (try usd("10")))
+        #expect(fixed.costUSD == (try PriceTestSupport.usd("10")))
         #expect(fixed.priceSource == PriceTable.builtInSource)
         #expect(fixed.recordID == record.recordID && fixed.usage == record.usage)
 
@@ -214,10 +271,10 @@ struct PriceTableTests {
                 model: "gpt-4.1",
                 serviceTier: nil,
                 usage: usage,
-                on: try day("2025-07-31")
+                on: try PriceTestSupport.day("2025-07-31")
             )
         )
-        #expect(july.cost == (try usd("2")))
+        #expect(july.cost == (try PriceTestSupport.usd("2")))
         #expect(july.priceSource == PriceTable.builtInSource)
         let august = try #require(
             merged.quote(
@@ -225,10 +282,10 @@ struct PriceTableTests {
                 model: "gpt-4.1",
                 serviceTier: nil,
                 usage: usage,
-                on: try day("2025-08-01")
+                on: try PriceTestSupport.day("2025-08-01")
             )
         )
-        #expect(august.cost == (try usd("1")))
+        #expect(august.cost == (try PriceTestSupport.usd("1")))
         #expect(august.priceSource == "corrected")
         #expect(
             merged.quote(
@@ -236,13 +293,19 @@ struct PriceTableTests {
                 model: "gpt-4.1-mini",
                 serviceTier: nil,
                 usage: usage,
-                on: try day("2025-08-01")
-            )?.cost == (try usd("0.4"))
+                on: try PriceTestSupport.day("2025-08-01")
+            )?.cost == (try PriceTestSupport.usd("0.4"))
         )
         // Models only the base prices stay.
         #expect(
-            merged.quote(provider: nil, model: "o3", serviceTier: nil, usage: usage, on: try day("2025-08-01"))?.cost
-                == (try usd("2"))
+            merged.quote(
+                provider: nil,
+                model: "o3",
+                serviceTier: nil,
+                usage: usage,
+                on: try PriceTestSupport.day("2025-08-01")
+            )?.cost
+                == (try PriceTestSupport.usd("2"))
         )
     }
 
@@ -262,21 +325,21 @@ struct PriceTableTests {
             )
         )
         let usage = TokenUsage(input: 1_000_000, output: 1_000_000, cachedInput: 1_000_000)
-        let date = try day("2025-07-01")
+        let date = try PriceTestSupport.day("2025-07-01")
         for tier in [nil, "batch", "flex", "priority"] as [String?] {
             #expect(
                 file.quote(provider: nil, model: "self-hosted-llama", serviceTier: tier, usage: usage, on: date)?.cost
-                    == (try usd("0.3"))
+                    == (try PriceTestSupport.usd("0.3"))
             )
         }
         #expect(
             file.quote(provider: nil, model: "gpt-4.1", serviceTier: nil, usage: usage, on: date)?.cost
-                == (try usd("8.5"))
+                == (try PriceTestSupport.usd("8.5"))
         )
         let batch = try #require(
             file.quote(provider: nil, model: "gpt-4.1", serviceTier: "batch", usage: usage, on: date)
         )
-        #expect(batch.cost == (try usd("5")))
+        #expect(batch.cost == (try PriceTestSupport.usd("5")))
         #expect(batch.cachedTokensAtInputPrice == 1_000_000)
         #expect(file.quote(provider: nil, model: "gpt-4.1", serviceTier: "flex", usage: usage, on: date) == nil)
         #expect(file.quote(provider: nil, model: "gpt-4.1", serviceTier: "priority", usage: usage, on: date) == nil)
@@ -296,12 +359,24 @@ struct PriceTableTests {
         )
         let usage = TokenUsage(input: 1_000_000, output: 0)
         #expect(
-            file.quote(provider: nil, model: "m", serviceTier: "batch", usage: usage, on: try day("2025-08-31"))?.cost
-                == (try usd("1"))
+            file.quote(
+                provider: nil,
+                model: "m",
+                serviceTier: "batch",
+                usage: usage,
+                on: try PriceTestSupport.day("2025-08-31")
+            )?.cost
+                == (try PriceTestSupport.usd("1"))
         )
         #expect(
-            file.quote(provider: nil, model: "m", serviceTier: "batch", usage: usage, on: try day("2025-09-01"))?.cost
-                == (try usd("0.5"))
+            file.quote(
+                provider: nil,
+                model: "m",
+                serviceTier: "batch",
+                usage: usage,
+                on: try PriceTestSupport.day("2025-09-01")
+            )?.cost
+                == (try PriceTestSupport.usd("0.5"))
         )
     }
 
@@ -313,8 +388,24 @@ struct PriceTableTests {
             )
         )
         let usage = TokenUsage(input: 1, output: 1)
-        #expect(file.quote(provider: nil, model: "m", serviceTier: nil, usage: usage, on: try day("2025-02-28")) == nil)
-        #expect(file.quote(provider: nil, model: "m", serviceTier: nil, usage: usage, on: try day("2025-03-01")) != nil)
+        #expect(
+            file.quote(
+                provider: nil,
+                model: "m",
+                serviceTier: nil,
+                usage: usage,
+                on: try PriceTestSupport.day("2025-02-28")
+            ) == nil
+        )
+        #expect(
+            file.quote(
+                provider: nil,
+                model: "m",
+                serviceTier: nil,
+                usage: usage,
+                on: try PriceTestSupport.day("2025-03-01")
+            ) != nil
+        )
     }
 
     @Test("a record with no tokens costs exactly zero when its model is priced")
@@ -325,7 +416,7 @@ struct PriceTableTests {
                 model: "gpt-4.1",
                 serviceTier: nil,
                 usage: TokenUsage(),
-                on: try day("2025-07-01")
+                on: try PriceTestSupport.day("2025-07-01")
             )
         )
         #expect(quote.cost == .zero)

@@ -371,6 +371,75 @@ struct CostMeterTests {
         #expect(error?.field == "model")
         #expect(harness.sink.records.isEmpty)
     }
+
+    @Test("a streamed call is metered from the chunks as they pass, and the caller's result is returned")
+    func streamingCall() async throws {
+        let harness = MeterHarness()
+        let fake = FakeProvider(
+            .openAIResponses,
+            seed: 21,
+            usage: TokenUsage(input: 5_000, output: 900, cachedInput: 4_096, reasoning: 512)
+        )
+        let forwarded = try await harness.meter.callStreaming(
+            adapter: .openAIResponses,
+            requestBody: Array(#"{"model":"o3","stream":true,"input":"hi"}"#.utf8),
+            envelope: TestEnvelopes.complete()
+        ) { request, recorder in
+            let stream = try fake.respond(to: request.body)
+            var forwarded = 0
+            var start = 0
+            while start < stream.count {
+                let chunk = stream[start..<min(stream.count, start + 100)]
+                recorder.consume(chunk)
+                forwarded += chunk.count
+                start += 100
+            }
+            return forwarded
+        }
+        #expect(forwarded == fake.streamBody().count)
+        let record = try #require(harness.sink.records.first)
+        #expect(record.usage == TokenUsage(input: 5_000, output: 900, cachedInput: 4_096, reasoning: 512))
+        #expect(record.model == "gpt-4.1-2025-04-14")
+        #expect(record.status == .ok)
+    }
+
+    @Test("a streamed call that throws mid-stream records the usage read so far, then rethrows")
+    func streamingCallThrows() async throws {
+        let harness = MeterHarness()
+        let stream = FakeProvider(.anthropicMessages, usage: TokenUsage(input: 3_000, output: 400)).streamBody()
+        struct Disconnected: Error {}
+        await #expect(throws: Disconnected.self) {
+            try await harness.meter.callStreaming(
+                adapter: .anthropicMessages,
+                requestBody: Array(#"{"model":"claude-sonnet-4-5","stream":true}"#.utf8),
+                envelope: TestEnvelopes.complete()
+            ) { _, recorder in
+                recorder.consume(stream.prefix(stream.count / 2))
+                throw Disconnected()
+            }
+        }
+        let record = try #require(harness.sink.records.first)
+        #expect(record.status == .error)
+        #expect(record.usage.input == 3_000)
+    }
+
+    @Test("a malformed event stops the metering, never the caller's stream")
+    func streamingMalformedEvent() async throws {
+        let issues = IssueLog()
+        let harness = MeterHarness(onIssue: issues.append)
+        let result = try await harness.meter.callStreaming(
+            adapter: .openAIChatCompletions,
+            requestBody: Array(#"{"model":"gpt-4.1","stream":true}"#.utf8),
+            envelope: TestEnvelopes.complete()
+        ) { _, recorder in
+            recorder.consume(Array("data: {\"usage\":{\"prompt_tokens\":\"x\"}}\n\n".utf8))
+            recorder.consume(Array("data: [DONE]\n\n".utf8))
+            return "delivered"
+        }
+        #expect(result == "delivered")
+        #expect(issues.kinds == [.usageUnreadable])
+        #expect(harness.sink.records.first?.status == .error)
+    }
 }
 
 // MARK: - Test doubles shared by the metering tests

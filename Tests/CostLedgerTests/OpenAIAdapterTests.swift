@@ -1,6 +1,7 @@
 import Attribution
 import AttributionTesting
 import CostLedger
+import Foundation
 import Testing
 
 @Suite("OpenAI adapter")
@@ -215,5 +216,48 @@ struct OpenAIAdapterTests {
             #expect(error?.code == .invalidRequest)
             #expect(error?.field == field, "\(body)")
         }
+    }
+
+    @Test(
+        "a stream read incrementally in chunks of any size gives the same usage as read whole",
+        arguments: [
+            ("openai_chat_stream.txt", ProviderAdapter.openAIChatCompletions),
+            ("openai_responses_stream.txt", .openAIResponses),
+            ("anthropic_stream.txt", .anthropicMessages),
+        ],
+        [1, 7, 64, 1_000_000]
+    )
+    func incrementalReading(fixture: (String, ProviderAdapter), chunkSize: Int) throws {
+        let (name, adapter) = fixture
+        var stream = try Fixtures.bytes(name)
+        // CRLF line endings, as some proxies send them, must read the same.
+        if chunkSize == 7 {
+            stream = Array(String(decoding: stream, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n").utf8)
+        }
+        let whole = try adapter.usage(fromStream: stream)
+        var reader = StreamUsageReader(adapter)
+        var start = 0
+        while start < stream.count {
+            let end = min(stream.count, start + chunkSize)
+            try reader.consume(stream[start..<end])
+            start = end
+        }
+        let incremental = try reader.finish()
+        #expect(incremental == whole)
+        #expect(incremental.isComplete)
+        #expect(reader.eventCount > 3)
+    }
+
+    @Test("a single SSE line longer than the event limit is refused while reading, naming the event")
+    func longLine() throws {
+        var reader = StreamUsageReader(
+            .openAIChatCompletions,
+            limits: UsageExtraction.Limits(maxBodyBytes: 1 << 20, maxEventBytes: 100, maxDepth: 16)
+        )
+        try reader.consume(Array("data: {}\n\n".utf8))
+        let error = #expect(throws: CostLedgerError.self) {
+            try reader.consume(Array(repeating: UInt8(ascii: "x"), count: 101))
+        }
+        #expect(error?.field == "stream event 2")
     }
 }

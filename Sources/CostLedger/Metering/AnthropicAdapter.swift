@@ -52,7 +52,7 @@ enum AnthropicAdapter {
     // MARK: Responses
 
     /// The raw counts of an Anthropic `usage` object; a stream updates them field by field.
-    struct RawUsage {
+    struct RawUsage: Sendable {
         var input: Int64?
         var output: Int64?
         var cacheRead: Int64?
@@ -144,22 +144,18 @@ enum AnthropicAdapter {
         )
     }
 
-    static func messageStreamUsage(
-        _ stream: some Collection<UInt8>,
-        limits: UsageExtraction.Limits
-    ) throws(CostLedgerError) -> ProviderUsage {
+    /// A Messages stream's usage so far: `message_start` usage updated by each `message_delta`.
+    struct StreamState: Sendable {
         var raw = RawUsage()
         var sawStart = false
         var sawFinalDelta = false
         var model: String?
         var providerError: String?
         var lastPath = "usage"
-        try UsageExtraction.forEachEvent(in: stream, limits: limits) { (event, terminated) throws(CostLedgerError) in
-            guard let payload = try UsageExtraction.eventObject(event, terminated: terminated, limits: limits) else {
-                return
-            }
-            let prefix = "stream event \(event.index)"
-            switch UsageExtraction.string(payload, "type") ?? event.name ?? "" {
+
+        mutating func handle(_ payload: JSONObject, name: String?, index: Int) throws(CostLedgerError) {
+            let prefix = "stream event \(index)"
+            switch UsageExtraction.string(payload, "type") ?? name ?? "" {
             case "message_start":
                 guard let message = try UsageExtraction.object(payload, "message", path: prefix) else {
                     throw CostLedgerError(.invalidResponse, field: prefix + ": message", reason: "missing")
@@ -182,13 +178,16 @@ enum AnthropicAdapter {
                 break
             }
         }
-        let tokens = sawStart || sawFinalDelta ? try raw.tokens(path: lastPath) : TokenUsage()
-        return ProviderUsage(
-            tokens: tokens,
-            model: model,
-            serviceTier: UsageExtraction.normalisedServiceTier(raw.serviceTier),
-            isComplete: sawStart && sawFinalDelta,
-            providerError: providerError
-        )
+
+        func usage() throws(CostLedgerError) -> ProviderUsage {
+            let tokens = sawStart || sawFinalDelta ? try raw.tokens(path: lastPath) : TokenUsage()
+            return ProviderUsage(
+                tokens: tokens,
+                model: model,
+                serviceTier: UsageExtraction.normalisedServiceTier(raw.serviceTier),
+                isComplete: sawStart && sawFinalDelta,
+                providerError: providerError
+            )
+        }
     }
 }

@@ -67,7 +67,7 @@ public struct CostMeter: Sendable {
     private let ids: any IdentifierSource
     private let clock: any AttributionClock
     private let onIssue: (@Sendable (MeteringIssue) -> Void)?
-    private let counters: Counters
+    private let counters: MeterCounters
 
     /// Creates a meter.
     ///
@@ -110,7 +110,7 @@ public struct CostMeter: Sendable {
         self.ids = ids
         self.clock = clock
         self.onIssue = onIssue
-        self.counters = Counters()
+        self.counters = MeterCounters()
     }
 
     /// The meter's counters so far (shared by every copy of this meter).
@@ -210,31 +210,12 @@ public struct CostMeter: Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ send: (MeteredJSONRequest) async throws -> [UInt8]
     ) async throws -> [UInt8] {
-        let requested = envelope ?? AttributionEnvelope.current
-        // Refuse on attribution before looking at the body: a refusal must not depend on the payload.
-        try checkAttribution(requested)
-        let tagging = try adapter.tag(
+        let (prepared, request) = try prepareJSON(
+            adapter: adapter,
             requestBody: requestBody,
-            envelope: attributedEnvelope(requested),
-            propagation: propagation,
-            limits: bodyLimits
+            model: model,
+            envelope: envelope
         )
-        let modelName: String
-        if let model {
-            modelName = model
-        } else if let parsed = try? UsageExtraction.parseObject(tagging.body, limits: bodyLimits, field: "request"),
-            let name = parsed["model"]?.stringValue
-        {
-            modelName = name
-        } else {
-            throw CostLedgerError(
-                .invalidRequest,
-                field: "model",
-                reason: "not given and not a string in the request body"
-            )
-        }
-        let prepared = try prepare(provider: adapter.provider, model: modelName, envelope: requested)
-        let request = MeteredJSONRequest(request: prepared.request, tagging: tagging)
         let body: [UInt8]
         do {
             body = try await send(request)
@@ -267,8 +248,118 @@ public struct CostMeter: Sendable {
             )
             throw error
         }
+        let usage: Swift.Result<ProviderUsage, CostLedgerError>
         do {
-            let usage = try adapter.usage(from: body, limits: bodyLimits)
+            usage = .success(try adapter.usage(from: body, limits: bodyLimits))
+        } catch {
+            usage = .failure(error)
+        }
+        complete(prepared, reading: usage, apiKeyID: apiKeyID, serviceTier: serviceTier)
+        return body
+    }
+
+    /// Meters one streamed model call sent as raw JSON, reading the usage from the stream as it passes, in
+    /// constant memory: `stream` sends the tagged request and hands every chunk it receives to the
+    /// ``StreamUsageRecorder`` while forwarding it wherever it goes.
+    ///
+    /// ```swift
+    /// try await meter.callStreaming(adapter: .anthropicMessages, requestBody: body) { request, recorder in
+    ///     for try await chunk in http.stream(url, body: request.body) {
+    ///         recorder.consume(chunk)
+    ///         try await client.send(chunk)
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// When `stream` returns, the record carries the stream's final usage (`status: error` when the stream
+    /// ended before it or reported an error). When `stream` throws, the record carries the usage read so far
+    /// with `status: error`, and the error is rethrown.
+    ///
+    /// - Parameters: as ``callJSON(adapter:requestBody:model:envelope:apiKeyID:serviceTier:isolation:_:)``.
+    /// - Returns: `stream`'s result.
+    /// - Throws: ``CostLedgerError/Code/attributionRefused`` or ``CostLedgerError/Code/invalidRequest`` before
+    ///   anything is sent, or the error `stream` threw.
+    public func callStreaming<Result>(
+        adapter: ProviderAdapter,
+        requestBody: some Collection<UInt8>,
+        model: String? = nil,
+        envelope: AttributionEnvelope? = nil,
+        apiKeyID: String? = nil,
+        serviceTier: String? = nil,
+        isolation: isolated (any Actor)? = #isolation,
+        _ stream: (MeteredJSONRequest, StreamUsageRecorder) async throws -> Result
+    ) async throws -> Result {
+        let (prepared, request) = try prepareJSON(
+            adapter: adapter,
+            requestBody: requestBody,
+            model: model,
+            envelope: envelope
+        )
+        let recorder = StreamUsageRecorder(adapter, limits: bodyLimits)
+        let result: Result
+        do {
+            result = try await stream(request, recorder)
+        } catch {
+            let partial = recorder.finish()
+            let usage = (try? partial.get())?.tokens ?? TokenUsage()
+            let model = (try? partial.get())?.model
+            finish(prepared, usage: usage, model: model, apiKeyID: apiKeyID, serviceTier: serviceTier, status: .error)
+            throw (error as? MeteredCallError)?.underlying ?? error
+        }
+        complete(prepared, reading: recorder.finish(), apiKeyID: apiKeyID, serviceTier: serviceTier)
+        return result
+    }
+
+    // MARK: - Internals
+
+    struct Prepared {
+        var request: MeteredRequest
+        var record: CostRecord
+    }
+
+    /// Checks attribution, tags the body and prepares the record of a raw-JSON call.
+    private func prepareJSON(
+        adapter: ProviderAdapter,
+        requestBody: some Collection<UInt8>,
+        model: String?,
+        envelope: AttributionEnvelope?
+    ) throws(CostLedgerError) -> (Prepared, MeteredJSONRequest) {
+        let requested = envelope ?? AttributionEnvelope.current
+        // Refuse on attribution before looking at the body: a refusal must not depend on the payload.
+        try checkAttribution(requested)
+        let tagging = try adapter.tag(
+            requestBody: requestBody,
+            envelope: attributedEnvelope(requested),
+            propagation: propagation,
+            limits: bodyLimits
+        )
+        let modelName: String
+        if let model {
+            modelName = model
+        } else if let parsed = try? UsageExtraction.parseObject(tagging.body, limits: bodyLimits, field: "request"),
+            let name = parsed["model"]?.stringValue
+        {
+            modelName = name
+        } else {
+            throw CostLedgerError(
+                .invalidRequest,
+                field: "model",
+                reason: "not given and not a string in the request body"
+            )
+        }
+        let prepared = try prepare(provider: adapter.provider, model: modelName, envelope: requested)
+        return (prepared, MeteredJSONRequest(request: prepared.request, tagging: tagging))
+    }
+
+    /// Records a raw-JSON call that returned: its usage as read, or an error record when it could not be read.
+    private func complete(
+        _ prepared: Prepared,
+        reading: Swift.Result<ProviderUsage, CostLedgerError>,
+        apiKeyID: String?,
+        serviceTier: String?
+    ) {
+        switch reading {
+        case .success(let usage):
             let failed = usage.providerError != nil || !usage.isComplete
             let record = finish(
                 prepared,
@@ -282,7 +373,7 @@ public struct CostMeter: Sendable {
                 counters.update { $0.usageIncomplete += 1 }
                 onIssue?(MeteringIssue(kind: .usageIncomplete, record: record))
             }
-        } catch {
+        case .failure(let error):
             counters.update { $0.usageUnreadable += 1 }
             let record = finish(
                 prepared,
@@ -294,14 +385,6 @@ public struct CostMeter: Sendable {
             )
             onIssue?(MeteringIssue(kind: .usageUnreadable, record: record, error: error))
         }
-        return body
-    }
-
-    // MARK: - Internals
-
-    struct Prepared {
-        var request: MeteredRequest
-        var record: CostRecord
     }
 
     /// Refuses in strict mode when the envelope is missing or fails the policy.
@@ -473,8 +556,65 @@ public struct CostMeter: Sendable {
     }
 }
 
+/// Receives a streamed response's bytes for ``CostMeter/callStreaming(adapter:requestBody:model:envelope:apiKeyID:serviceTier:isolation:_:)``
+/// and reads its usage as they pass.
+///
+/// Never throws: a malformed event stops the reading (the call is then recorded as unreadable), never the
+/// caller's stream.
+public final class StreamUsageRecorder: Sendable {
+    private let state:
+        Mutex<
+            (
+                reader: StreamUsageReader, failure: CostLedgerError?,
+                finished: Swift.Result<ProviderUsage, CostLedgerError>?
+            )
+        >
+
+    /// Creates a recorder for `adapter`'s stream.
+    public init(_ adapter: ProviderAdapter, limits: UsageExtraction.Limits = .default) {
+        state = Mutex((StreamUsageReader(adapter, limits: limits), nil, nil))
+    }
+
+    /// Reads the next bytes of the stream.
+    public func consume(_ bytes: some Collection<UInt8>) {
+        state.withLock { state in
+            guard state.failure == nil, state.finished == nil else { return }
+            do throws(CostLedgerError) {
+                try state.reader.consume(bytes)
+            } catch {
+                state.failure = error
+            }
+        }
+    }
+
+    /// The usage read so far (for progress displays); complete once the final usage event has passed.
+    public var usage: ProviderUsage? {
+        state.withLock { state in try? state.reader.usage }
+    }
+
+    /// Ends the stream and returns its usage, or the error that stopped the reading. Later calls return the
+    /// same outcome.
+    func finish() -> Swift.Result<ProviderUsage, CostLedgerError> {
+        state.withLock { state in
+            if let finished = state.finished { return finished }
+            let outcome: Swift.Result<ProviderUsage, CostLedgerError>
+            if let failure = state.failure {
+                outcome = .failure(failure)
+            } else {
+                do throws(CostLedgerError) {
+                    outcome = .success(try state.reader.finish())
+                } catch {
+                    outcome = .failure(error)
+                }
+            }
+            state.finished = outcome
+            return outcome
+        }
+    }
+}
+
 /// The meter's counters, shared by copies of a meter.
-final class Counters: Sendable {
+final class MeterCounters: Sendable {
     private let state = Mutex(MeterStatistics())
 
     var snapshot: MeterStatistics { state.withLock { $0 } }

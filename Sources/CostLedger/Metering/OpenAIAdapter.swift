@@ -129,34 +129,29 @@ enum OpenAIAdapter {
         return TokenUsage(input: prompt, output: completion, cachedInput: cached, reasoning: reasoning)
     }
 
-    static func chatCompletionStreamUsage(
-        _ stream: some Collection<UInt8>,
-        limits: UsageExtraction.Limits
-    ) throws(CostLedgerError) -> ProviderUsage {
-        var result = ProviderUsage(tokens: TokenUsage(), isComplete: false)
-        try UsageExtraction.forEachEvent(in: stream, limits: limits) { (event, terminated) throws(CostLedgerError) in
-            guard let chunk = try UsageExtraction.eventObject(event, terminated: terminated, limits: limits) else {
-                return
-            }
-            if let error = providerError(in: chunk) { result.providerError = error }
-            if result.model == nil, let model = UsageExtraction.string(chunk, "model") { result.model = model }
-            if let tier = UsageExtraction.string(chunk, "service_tier") {
-                result.serviceTier = UsageExtraction.normalisedServiceTier(tier)
-            }
-            if let usage = try UsageExtraction.object(chunk, "usage", path: "stream event \(event.index)") {
-                do throws(CostLedgerError) {
-                    result.tokens = try chatTokens(usage)
-                } catch {
-                    throw CostLedgerError(
-                        .invalidResponse,
-                        field: "stream event \(event.index): " + (error.field ?? "usage"),
-                        reason: error.reason
-                    )
-                }
-                result.isComplete = true
-            }
+    /// Updates a Chat Completions stream's usage from one chunk.
+    static func chatCompletionEvent(
+        _ chunk: JSONObject,
+        index: Int,
+        into result: inout ProviderUsage
+    ) throws(CostLedgerError) {
+        if let error = providerError(in: chunk) { result.providerError = error }
+        if result.model == nil, let model = UsageExtraction.string(chunk, "model") { result.model = model }
+        if let tier = UsageExtraction.string(chunk, "service_tier") {
+            result.serviceTier = UsageExtraction.normalisedServiceTier(tier)
         }
-        return result
+        if let usage = try UsageExtraction.object(chunk, "usage", path: "stream event \(index)") {
+            do throws(CostLedgerError) {
+                result.tokens = try chatTokens(usage)
+            } catch {
+                throw CostLedgerError(
+                    .invalidResponse,
+                    field: "stream event \(index): " + (error.field ?? "usage"),
+                    reason: error.reason
+                )
+            }
+            result.isComplete = true
+        }
     }
 
     // MARK: Responses
@@ -218,41 +213,38 @@ enum OpenAIAdapter {
         return TokenUsage(input: input, output: output, cachedInput: cached, reasoning: reasoning)
     }
 
-    static func responseStreamUsage(
-        _ stream: some Collection<UInt8>,
-        limits: UsageExtraction.Limits
-    ) throws(CostLedgerError) -> ProviderUsage {
-        var result = ProviderUsage(tokens: TokenUsage(), isComplete: false)
-        try UsageExtraction.forEachEvent(in: stream, limits: limits) { (event, terminated) throws(CostLedgerError) in
-            guard let payload = try UsageExtraction.eventObject(event, terminated: terminated, limits: limits) else {
-                return
-            }
-            let type = UsageExtraction.string(payload, "type") ?? event.name ?? ""
-            if type == "error" {
-                result.providerError = UsageExtraction.describeError(.object(payload))
-                return
-            }
-            let path = "stream event \(event.index): response"
-            guard let response = try UsageExtraction.object(payload, "response", path: "stream event \(event.index)")
-            else { return }
-            if let model = UsageExtraction.string(response, "model") { result.model = model }
-            if let tier = UsageExtraction.string(response, "service_tier") {
-                result.serviceTier = UsageExtraction.normalisedServiceTier(tier)
-            }
-            switch type {
-            case "response.completed", "response.incomplete", "response.failed":
-                if type == "response.failed" {
-                    result.providerError = providerError(in: response) ?? "response failed"
-                }
-                if let usage = try UsageExtraction.object(response, "usage", path: path) {
-                    result.tokens = try responseTokens(usage, path: path + ".usage")
-                    result.isComplete = true
-                }
-            default:
-                break
-            }
+    /// Updates a Responses stream's usage from one event.
+    static func responseEvent(
+        _ payload: JSONObject,
+        name: String?,
+        index: Int,
+        into result: inout ProviderUsage
+    ) throws(CostLedgerError) {
+        let type = UsageExtraction.string(payload, "type") ?? name ?? ""
+        if type == "error" {
+            result.providerError = UsageExtraction.describeError(.object(payload))
+            return
         }
-        return result
+        let path = "stream event \(index): response"
+        guard let response = try UsageExtraction.object(payload, "response", path: "stream event \(index)") else {
+            return
+        }
+        if let model = UsageExtraction.string(response, "model") { result.model = model }
+        if let tier = UsageExtraction.string(response, "service_tier") {
+            result.serviceTier = UsageExtraction.normalisedServiceTier(tier)
+        }
+        switch type {
+        case "response.completed", "response.incomplete", "response.failed":
+            if type == "response.failed" {
+                result.providerError = providerError(in: response) ?? "response failed"
+            }
+            if let usage = try UsageExtraction.object(response, "usage", path: path) {
+                result.tokens = try responseTokens(usage, path: path + ".usage")
+                result.isComplete = true
+            }
+        default:
+            break
+        }
     }
 
     // MARK: Errors

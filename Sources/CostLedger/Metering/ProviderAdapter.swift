@@ -124,15 +124,21 @@ public struct ProviderAdapter: Sendable, Hashable, CustomStringConvertible {
     /// usage updated by its `message_delta` events (whose counts are cumulative).
     ///
     /// A stream that ends before its usage gives ``ProviderUsage/isComplete`` false and the usage known so far.
+    /// To read a stream as it arrives, without holding it, use ``StreamUsageReader``.
     /// - Throws: as ``usage(from:limits:)``.
     public func usage(
         fromStream stream: some Collection<UInt8>,
         limits: UsageExtraction.Limits = .default
     ) throws(CostLedgerError) -> ProviderUsage {
-        switch base {
-        case .openAIChatCompletions: return try OpenAIAdapter.chatCompletionStreamUsage(stream, limits: limits)
-        case .openAIResponses: return try OpenAIAdapter.responseStreamUsage(stream, limits: limits)
-        case .anthropicMessages: return try AnthropicAdapter.messageStreamUsage(stream, limits: limits)
+        if stream.count > limits.maxBodyBytes {
+            throw CostLedgerError(
+                .invalidResponse,
+                field: "stream",
+                reason: "\(stream.count) bytes exceed the limit of \(limits.maxBodyBytes) bytes"
+            )
         }
+        var reader = StreamUsageReader(self, limits: limits)
+        try reader.consume(stream)
+        return try reader.finish()
     }
 }

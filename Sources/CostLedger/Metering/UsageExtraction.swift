@@ -199,84 +199,103 @@ public enum UsageExtraction {
     // MARK: - Server-sent events
 
     /// One server-sent event: its `event:` name, if any, and its `data:` lines joined by `\n`.
-    struct ServerSentEvent {
+    struct ServerSentEvent: Sendable {
         var name: String?
         var data: [UInt8]
         /// 1-based position in the stream, for errors.
         var index: Int
     }
 
-    /// Splits an SSE stream into events, calling `visit` for each one with data. A last event not followed by
-    /// a blank line is still visited (streams cut by a crash end that way); the caller decides whether its
-    /// data is usable.
-    static func forEachEvent(
-        in stream: some Collection<UInt8>,
-        limits: Limits,
-        _ visit: (ServerSentEvent, _ terminated: Bool) throws(CostLedgerError) -> Void
-    ) throws(CostLedgerError) {
-        if stream.count > limits.maxBodyBytes {
-            throw CostLedgerError(
-                .invalidResponse,
-                field: "stream",
-                reason: "\(stream.count) bytes exceed the limit of \(limits.maxBodyBytes) bytes"
-            )
-        }
-        let bytes = Array(stream)
-        var name: String?
-        var data: [UInt8] = []
-        var hasData = false
-        var index = 0
-        var lineStart = 0
-        var position = 0
+    /// An incremental `text/event-stream` decoder: bytes go in as they arrive, whole events come out. It holds
+    /// at most one line and one event, each bounded by ``Limits/maxEventBytes``.
+    struct EventStreamDecoder: Sendable {
+        let limits: Limits
+        private var line: [UInt8] = []
+        private var name: String?
+        private var data: [UInt8] = []
+        private var hasData = false
+        private(set) var eventCount = 0
 
-        func dispatch(terminated: Bool) throws(CostLedgerError) {
-            if hasData {
-                index += 1
-                try visit(ServerSentEvent(name: name, data: data, index: index), terminated)
+        init(limits: Limits) { self.limits = limits }
+
+        /// Decodes `bytes`, calling `visit` for each complete event with data.
+        mutating func feed(
+            _ bytes: some Collection<UInt8>,
+            _ visit: (ServerSentEvent, _ terminated: Bool) throws(CostLedgerError) -> Void
+        ) throws(CostLedgerError) {
+            for byte in bytes {
+                if byte == 0x0A {
+                    if line.last == 0x0D { line.removeLast() }
+                    try process(visit)
+                    line.removeAll(keepingCapacity: true)
+                } else {
+                    line.append(byte)
+                    if line.count > limits.maxEventBytes {
+                        throw CostLedgerError(
+                            .invalidResponse,
+                            field: "stream event \(eventCount + 1)",
+                            reason: "a line of more than \(limits.maxEventBytes) bytes"
+                        )
+                    }
+                }
             }
-            name = nil
-            data.removeAll(keepingCapacity: true)
-            hasData = false
         }
 
-        while lineStart < bytes.count {
-            position = lineStart
-            while position < bytes.count, bytes[position] != 0x0A { position += 1 }
-            let terminated = position < bytes.count
-            var lineEnd = position
-            if lineEnd > lineStart, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            let line = bytes[lineStart..<lineEnd]
-            lineStart = position + 1
+        /// Ends the stream: a last line without its newline and a last event without its blank line are still
+        /// visited, marked unterminated (a stream cut by a crash ends that way; the caller decides whether the
+        /// data is usable).
+        mutating func finish(
+            _ visit: (ServerSentEvent, _ terminated: Bool) throws(CostLedgerError) -> Void
+        ) throws(CostLedgerError) {
+            if !line.isEmpty {
+                if line.last == 0x0D { line.removeLast() }
+                try process(visit)
+                line.removeAll()
+            }
+            try dispatch(terminated: false, visit)
+        }
+
+        private mutating func process(
+            _ visit: (ServerSentEvent, _ terminated: Bool) throws(CostLedgerError) -> Void
+        ) throws(CostLedgerError) {
             if line.isEmpty {
-                try dispatch(terminated: true)
-                continue
+                try dispatch(terminated: true, visit)
+                return
             }
-            if line.first == UInt8(ascii: ":") { continue }  // comment
-            var colon = line.startIndex
-            while colon < line.endIndex, line[colon] != UInt8(ascii: ":") { colon += 1 }
-            let fieldName = line[line.startIndex..<colon]
+            if line[0] == UInt8(ascii: ":") { return }  // a comment
+            let colon = line.firstIndex(of: UInt8(ascii: ":")) ?? line.endIndex
             var valueStart = colon < line.endIndex ? colon + 1 : colon
             if valueStart < line.endIndex, line[valueStart] == 0x20 { valueStart += 1 }
-            let value = line[valueStart..<line.endIndex]
-            if fieldName.elementsEqual("data".utf8) {
+            let field = line[..<colon]
+            if field.elementsEqual("data".utf8) {
                 if hasData { data.append(0x0A) }
-                data.append(contentsOf: value)
+                data.append(contentsOf: line[valueStart...])
                 hasData = true
                 if data.count > limits.maxEventBytes {
                     throw CostLedgerError(
                         .invalidResponse,
-                        field: "stream event \(index + 1)",
+                        field: "stream event \(eventCount + 1)",
                         reason: "data of more than \(limits.maxEventBytes) bytes"
                     )
                 }
-            } else if fieldName.elementsEqual("event".utf8) {
-                name = String(decoding: value, as: UTF8.self)
-            }
-            if !terminated {
-                try dispatch(terminated: false)
+            } else if field.elementsEqual("event".utf8) {
+                name = String(decoding: line[valueStart...], as: UTF8.self)
             }
         }
-        try dispatch(terminated: false)
+
+        private mutating func dispatch(
+            terminated: Bool,
+            _ visit: (ServerSentEvent, _ terminated: Bool) throws(CostLedgerError) -> Void
+        ) throws(CostLedgerError) {
+            defer {
+                name = nil
+                data.removeAll(keepingCapacity: true)
+                hasData = false
+            }
+            guard hasData else { return }
+            eventCount += 1
+            try visit(ServerSentEvent(name: name, data: data, index: eventCount), terminated)
+        }
     }
 
     /// Parses an event's data as a JSON object; nil for `[DONE]` and for a torn last event.

@@ -253,15 +253,59 @@ extension AttributionEnvelope {
 enum EnvelopeJSONDecoder {
     private static let keyBytes: [[UInt8]] = AttributionEnvelope.knownKeys.map { Array($0.utf8) }
 
-    /// Index into ``AttributionEnvelope/knownKeys`` of a key's bytes.
+    /// Index into ``AttributionEnvelope/knownKeys`` of a key's bytes. Plain loops over the buffer: no
+    /// generic code, so the decoder stays fast in unoptimised builds (the fuzz test runs in them).
     @inline(__always)
     private static func knownKeyIndex(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
         let count = key.count
         guard count >= 1, count <= 14 else { return nil }
-        for (index, candidate) in keyBytes.enumerated() where candidate.count == count {
-            if candidate.withUnsafeBufferPointer({ $0.elementsEqual(key) }) { return index }
+        var index = 0
+        while index < keyBytes.count {
+            let matched = keyBytes[index].withUnsafeBufferPointer { candidate -> Bool in
+                guard candidate.count == count else { return false }
+                var i = 0
+                while i < count {
+                    if candidate[i] != key[i] { return false }
+                    i &+= 1
+                }
+                return true
+            }
+            if matched { return index }
+            index &+= 1
         }
         return nil
+    }
+
+    /// Parses 16 lowercase hex digits at `offset` of `bytes`.
+    @inline(__always)
+    private static func hex64(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int) -> UInt64? {
+        var value: UInt64 = 0
+        var i = offset
+        let end = offset &+ 16
+        while i < end {
+            let b = bytes[i]
+            let digit: UInt8
+            if b &- UInt8(ascii: "0") < 10 {
+                digit = b &- UInt8(ascii: "0")
+            } else if b &- UInt8(ascii: "a") < 6 {
+                digit = b &- UInt8(ascii: "a") &+ 10
+            } else {
+                return nil
+            }
+            value = value << 4 | UInt64(digit)
+            i &+= 1
+        }
+        return value
+    }
+
+    static func traceID(_ bytes: UnsafeBufferPointer<UInt8>) -> TraceID? {
+        guard bytes.count == 32, let high = hex64(bytes, 0), let low = hex64(bytes, 16) else { return nil }
+        return TraceID(high: high, low: low)
+    }
+
+    static func leafID(_ bytes: UnsafeBufferPointer<UInt8>) -> LeafID? {
+        guard bytes.count == 16, let value = hex64(bytes, 0) else { return nil }
+        return LeafID(rawValue: value)
     }
 
     private enum Key {
@@ -326,7 +370,8 @@ enum EnvelopeJSONDecoder {
                     scanner.skipWhitespace()
                     guard scanner.peek == 0x22 else { throw scanner.failure("expected a string key", field: nil) }
                     let keyToken = try scanner.readString(field: nil)
-                    let known = scanner.withBytes(of: keyToken) { EnvelopeJSONDecoder.knownKeyIndex($0) }
+                    var known: Int?
+                    scanner.forBytes(of: keyToken) { known = EnvelopeJSONDecoder.knownKeyIndex($0) }
                     if let known {
                         let name = AttributionEnvelope.knownKeys[known]
                         try scanner.expect(UInt8(ascii: ":"), "':' after key \"\(name)\"", field: name)
@@ -363,7 +408,15 @@ enum EnvelopeJSONDecoder {
         mutating func readKnown(_ key: Int, name: String) throws(AttributionError) {
             switch key {
             case Key.v, Key.attempt:
-                guard let integer = try readInteger(name: name) else { return }
+                // A bad `v` wins over every other rule, wherever it stands: collect its error apart.
+                let earlier = pending
+                if key == Key.v { pending = nil }
+                let read = try readInteger(name: name)
+                if key == Key.v {
+                    if let error = pending { versionError = error }
+                    pending = earlier
+                }
+                guard let integer = read else { return }
                 if key == Key.v {
                     if let value = integer.value, AttributionEnvelope.supportedVersions.contains(value) {
                         version = value
@@ -394,27 +447,34 @@ enum EnvelopeJSONDecoder {
                 guard let token = try readStringValue(name: name) else { return }
                 switch key {
                 case Key.traceID:
-                    let result = scanner.withBytes(of: token) { bytes in
-                        Result { () throws(AttributionError) -> TraceID in try TraceID(utf8: bytes, field: name) }
-                    }
-                    switch result {
-                    case .success(let id): traceID = id
-                    case .failure(let error): note(error)
+                    var id: TraceID?
+                    scanner.forBytes(of: token) { id = EnvelopeJSONDecoder.traceID($0) }
+                    if let id {
+                        traceID = id
+                    } else {
+                        note(
+                            idError(token) { (bytes) throws(AttributionError) in
+                                _ = try TraceID(utf8: bytes, field: name)
+                            }
+                        )
                     }
                 case Key.leafID, Key.rootID, Key.parentID:
-                    let result = scanner.withBytes(of: token) { bytes in
-                        Result { () throws(AttributionError) -> LeafID in try LeafID(utf8: bytes, field: name) }
+                    var id: LeafID?
+                    scanner.forBytes(of: token) { id = EnvelopeJSONDecoder.leafID($0) }
+                    guard let id else {
+                        note(
+                            idError(token) { (bytes) throws(AttributionError) in
+                                _ = try LeafID(utf8: bytes, field: name)
+                            }
+                        )
+                        return
                     }
-                    switch result {
-                    case .success(let id):
-                        if key == Key.leafID {
-                            leafID = id
-                        } else if key == Key.rootID {
-                            rootID = id
-                        } else {
-                            parentID = id
-                        }
-                    case .failure(let error): note(error)
+                    if key == Key.leafID {
+                        leafID = id
+                    } else if key == Key.rootID {
+                        rootID = id
+                    } else {
+                        parentID = id
                     }
                 case Key.createdAt:
                     let result = scanner.withBytes(of: token) { bytes in
@@ -444,6 +504,21 @@ enum EnvelopeJSONDecoder {
                     values[key &- Key.firstField] = value
                 }
             }
+        }
+
+        /// The error the identifier types give for the bytes of `token` (the fast parse already failed).
+        func idError(
+            _ token: JSONScanner.StringToken,
+            _ parse: ([UInt8]) throws(AttributionError) -> Void
+        ) -> AttributionError {
+            var bytes: [UInt8] = []
+            scanner.forBytes(of: token) { bytes = Array($0) }
+            do throws(AttributionError) {
+                try parse(bytes)
+            } catch {
+                return error
+            }
+            return AttributionError(.invalidIdentifier, reason: "invalid identifier")
         }
 
         /// Reads a value that must be a non-empty string; notes the rule it breaks otherwise.
@@ -546,12 +621,16 @@ enum EnvelopeJSONDecoder {
                 try scanner.expect(UInt8(ascii: ":"), "':' after a key", field: "tags")
                 scanner.skipWhitespace()
                 entries &+= 1
-                let keyOK = scanner.withBytes(of: keyToken) { bytes in
-                    bytes.count >= 1 && bytes.count <= AttributionEnvelope.Limits.maxTagKeyBytes
-                        && bytes.allSatisfy { b in
+                var keyOK = false
+                scanner.forBytes(of: keyToken) { bytes in
+                    guard bytes.count >= 1, bytes.count <= AttributionEnvelope.Limits.maxTagKeyBytes else { return }
+                    for b in bytes {
+                        let allowed =
                             (b &- UInt8(ascii: "a") < 26) || JSONScanner.isDigit(b) || b == UInt8(ascii: "_")
-                                || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")
-                        }
+                            || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")
+                        if !allowed { return }
+                    }
+                    keyOK = true
                 }
                 if !keyOK {
                     note(

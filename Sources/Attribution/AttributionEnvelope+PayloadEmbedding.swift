@@ -181,7 +181,7 @@ struct PayloadLayout {
                 scanner.skipWhitespace()
                 guard scanner.peek == 0x22 else { throw scanner.failure("expected a string key", field: nil) }
                 let token = try scanner.readString(field: nil)
-                let isAttribution = scanner.withBytes(of: token) { $0.elementsEqual("attribution".utf8) }
+                let isAttribution = scanner.equals(token, "attribution")
                 let key = isAttribution ? AttributionEnvelope.PayloadLimits.key : nil
                 try scanner.expect(UInt8(ascii: ":"), "':' after a key", field: key)
                 scanner.skipWhitespace()

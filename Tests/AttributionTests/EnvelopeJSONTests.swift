@@ -395,3 +395,21 @@ extension AttributionEnvelope {
         "project", "task_type", "tool", "prompt_version", "pipeline", "priority", "agent", "tags",
     ]
 }
+
+@Suite("Envelope JSON codec: which fault is reported")
+struct EnvelopeErrorOrderTests {
+    @Test("a non-integer v is reported even after other faults")
+    func nonIntegerVersionFirst() throws {
+        let error = decodeError(#"{"trace_id":"nope","leaf_id":"x","v":"1"}"#)
+        #expect(error?.code == .invalidType)
+        #expect(error?.field == "v")
+    }
+
+    @Test("otherwise the first fault in input order is reported")
+    func inputOrder() throws {
+        let error = decodeError(Fixture.minimal(#","team":"","feature":null"#))
+        #expect(error?.field == "team")
+        let reversed = decodeError(Fixture.minimal(#","feature":null,"team":"""#))
+        #expect(reversed?.field == "feature")
+    }
+}

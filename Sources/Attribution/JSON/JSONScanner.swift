@@ -97,9 +97,37 @@ package struct JSONScanner {
         }
     }
 
+    /// Runs `body` over a string token's bytes. Not generic, so it stays fast in unoptimised builds too.
+    package func forBytes(of token: StringToken, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        switch token {
+        case .raw(let range): body(UnsafeBufferPointer(rebasing: bytes[range]))
+        case .decoded(let decoded): decoded.withUnsafeBufferPointer { body($0) }
+        }
+    }
+
     /// The string a token holds (its bytes are valid UTF-8: the scanner checked them).
     package func string(_ token: StringToken) -> String {
-        withBytes(of: token) { String(decoding: $0, as: UTF8.self) }
+        switch token {
+        case .raw(let range): return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        case .decoded(let decoded): return String(decoding: decoded, as: UTF8.self)
+        }
+    }
+
+    /// Whether a token's bytes equal `literal`'s.
+    package func equals(_ token: StringToken, _ literal: StaticString) -> Bool {
+        var equal = false
+        forBytes(of: token) { bytes in
+            let count = literal.utf8CodeUnitCount
+            guard bytes.count == count else { return }
+            let pointer = literal.utf8Start
+            var i = 0
+            while i < count {
+                if bytes[i] != pointer[i] { return }
+                i &+= 1
+            }
+            equal = true
+        }
+        return equal
     }
 
     /// The number of content bytes of a token.

@@ -83,6 +83,13 @@ package struct JSONObject: Sendable, Hashable {
         package var value: JSONValue
         /// The value's exact source text (empty for values built in code).
         package var rawText: String
+
+        /// Creates a member; `rawText` empty for a value built in code.
+        package init(key: String, value: JSONValue, rawText: String = "") {
+            self.key = key
+            self.value = value
+            self.rawText = rawText
+        }
     }
 
     package var members: [Member]

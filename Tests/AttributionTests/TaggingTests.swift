@@ -1,0 +1,132 @@
+import Attribution
+import AttributionTesting
+import Synchronization
+import Testing
+
+@Suite("Tagging at submission: fail closed, stamped, pseudonymised once")
+struct TaggingTests {
+    let ids = DeterministicIdentifierSource(seed: 11)
+    let clock = FixedClock(UTCTimestamp(nanosecondsSinceEpoch: 1_795_968_120_123_456_789))
+
+    @Test("tagging mints a root unit of a new trace, stamped with the clock's time to the millisecond")
+    func mintsRoot() throws {
+        let envelope = try AttributionEnvelope.tag(
+            userID: "u_42",
+            feature: "summarize",
+            team: "growth",
+            project: "assistant",
+            taskType: "summarize",
+            tool: "web_search",
+            tags: ["env": "prod"],
+            ids: ids,
+            clock: clock
+        )
+        #expect(envelope.rootID == envelope.leafID)
+        #expect(envelope.parentID == nil)
+        #expect(envelope.attempt == 1)
+        #expect(envelope.createdAt?.description == "2026-11-29T16:02:00.123Z")
+        #expect(envelope.createdAt?.nanosecondsSinceEpoch == 1_795_968_120_123_000_000)
+        #expect(envelope.tool == "web_search")
+        // The tagged value survives the wire unchanged.
+        #expect(try AttributionEnvelope(json: envelope.canonicalJSON()) == envelope)
+        let other = try AttributionEnvelope.tag(
+            userID: "u_42",
+            feature: "summarize",
+            team: "growth",
+            project: "assistant",
+            taskType: "summarize",
+            ids: ids,
+            clock: clock
+        )
+        #expect(other.traceID != envelope.traceID)
+    }
+
+    @Test("a missing required field is refused, and one error lists every missing field")
+    func failsClosed() throws {
+        let error = #expect(throws: AttributionError.self) {
+            try AttributionEnvelope.tag(userID: "u_42", team: "growth", ids: ids, clock: clock)
+        }
+        #expect(error?.code == .missingFields)
+        #expect(error?.reason == "required attribution missing: feature, project, task_type")
+        let all = #expect(throws: AttributionError.self) { try AttributionEnvelope.tag(ids: ids, clock: clock) }
+        #expect(all?.reason == "required attribution missing: user_id, feature, team, project, task_type")
+        let one = #expect(throws: AttributionError.self) {
+            try AttributionEnvelope.tag(
+                userID: "u",
+                feature: "f",
+                team: "t",
+                project: "p",
+                ids: ids,
+                clock: clock
+            )
+        }
+        #expect(one?.field == "task_type")
+    }
+
+    @Test("a policy decides which fields are required")
+    func policy() throws {
+        let envelope = try AttributionEnvelope.tag(feature: "nightly", policy: .none, ids: ids, clock: clock)
+        #expect(envelope.feature == "nightly")
+        let custom = AttributionPolicy(required: [.agent, .team])
+        let error = #expect(throws: AttributionError.self) {
+            try AttributionEnvelope.tag(team: "ml", policy: custom, ids: ids, clock: clock)
+        }
+        #expect(error?.reason == "required attribution missing: agent")
+        #expect(custom.missingFields(in: try Fixture.typical()) == [.agent])
+    }
+
+    @Test("an invalid value is refused at tagging, naming the field")
+    func invalidValue() throws {
+        let error = #expect(throws: AttributionError.self) {
+            try AttributionEnvelope.tag(
+                userID: "u",
+                feature: "",
+                team: "t",
+                project: "p",
+                taskType: "x",
+                ids: ids,
+                clock: clock
+            )
+        }
+        #expect(error?.field == "feature")
+        let tagError = #expect(throws: AttributionError.self) {
+            try AttributionEnvelope.tag(
+                userID: "u",
+                feature: "f",
+                team: "t",
+                project: "p",
+                taskType: "x",
+                tags: ["Bad Key": "v"],
+                ids: ids,
+                clock: clock
+            )
+        }
+        #expect(tagError?.field == "tags")
+    }
+
+    @Test("pseudonymising happens once, at tagging, and every later form carries the same id")
+    func pseudonymiseOnce() throws {
+        let calls = Mutex(0)
+        let envelope = try AttributionEnvelope.tag(
+            userID: "alice@example.com",
+            feature: "summarize",
+            team: "growth",
+            project: "assistant",
+            taskType: "summarize",
+            pseudonymize: { raw in
+                calls.withLock { $0 += 1 }
+                return "u_" + String(raw.utf8.count)
+            },
+            ids: ids,
+            clock: clock
+        )
+        #expect(envelope.userID == "u_17")
+        let child = envelope.child(tool: "search", ids: ids)
+        let retried = child.retried()
+        let decoded = try AttributionEnvelope(json: retried.canonicalJSON())
+        #expect(child.userID == "u_17")
+        #expect(decoded.userID == "u_17")
+        #expect(try !decoded.canonicalJSONString().contains("alice"))
+        #expect(calls.withLock { $0 } == 1)
+    }
+}

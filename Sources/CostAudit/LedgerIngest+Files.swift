@@ -128,7 +128,24 @@ extension LedgerIngest {
         var stats = LedgerReadStats()
         var sinceReport = 0
         do {
+            var scanned = CostRecordFields()
             try LedgerReader.scanLines(path, stats: &stats) { line, number, _ in
+                if scanned.scan(line), scanned.allASCII, scanned.tagCount <= 1 {
+                    table.add(
+                        scanned: scanned,
+                        line: line,
+                        file: index,
+                        lineNumber: Int32(truncatingIfNeeded: number),
+                        fingerprint: fingerprint(of: line),
+                        pricing: pricing
+                    )
+                    sinceReport += 1
+                    if sinceReport == 65_536 {
+                        counters.records.add(sinceReport, ordering: .relaxed)
+                        sinceReport = 0
+                    }
+                    return
+                }
                 switch CostRecord.decodeOutcome(line, file: path, lineNumber: number) {
                 case .record(let record):
                     table.add(
@@ -139,10 +156,6 @@ extension LedgerIngest {
                         pricing: pricing
                     )
                     sinceReport += 1
-                    if sinceReport == 65_536 {
-                        counters.records.add(sinceReport, ordering: .relaxed)
-                        sinceReport = 0
-                    }
                 case .malformed:
                     table.skippedLines &+= 1
                 case .invalid(let error):

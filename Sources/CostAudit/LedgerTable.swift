@@ -160,6 +160,9 @@ struct LedgerTable {
     var strings = Interner()
     var models: [ModelTriple] = [ModelTriple(provider: 0, model: 0, canonical: 0)]
     private var modelIndex: [UInt64: Int32] = [0: 0]
+    /// Provider and model names per model key, built once for the price table's `String` API.
+    private var modelNameCache: [(provider: String, model: String)?] = [nil]
+    private var tierNames: [Int32: String] = [:]
     var idArena: [UInt8] = []
     var ledgerBytes: Int64 = 0
     var skippedLines = 0
@@ -248,8 +251,26 @@ struct LedgerTable {
         }
         let id = Int32(truncatingIfNeeded: models.count)
         models.append(ModelTriple(provider: provider, model: model, canonical: canonical))
+        modelNameCache.append(nil)
         modelIndex[key] = id
         return id
+    }
+
+    /// The provider and model names of a model key, as `String`s (built once per key).
+    mutating func modelNames(_ key: Int32) -> (provider: String, model: String) {
+        if let names = modelNameCache[Int(key)] { return names }
+        let triple = models[Int(key)]
+        let names = (strings[triple.provider], strings[triple.model])
+        modelNameCache[Int(key)] = names
+        return names
+    }
+
+    /// A service tier's name (built once per interned tier).
+    mutating func tierName(_ id: Int32) -> String {
+        if let name = tierNames[id] { return name }
+        let name = strings[id]
+        tierNames[id] = name
+        return name
     }
 
     /// A record id's hash for the deduplication table (FNV-1a, folded to 32 bits).
@@ -286,6 +307,8 @@ struct LedgerTable {
         strings = Interner()
         models = []
         modelIndex = [:]
+        modelNameCache = []
+        tierNames = [:]
     }
 }
 

@@ -97,6 +97,19 @@ struct LedgerFileTests {
         #expect(two.duplicates == 40)
         #expect(two.records == 2000)
         #expect(two.render(.json) == one.render(.json))
+        // The byte-level reader and the in-memory records give the same figures.
+        let inMemory = try Auditor.run(
+            AuditConfiguration(
+                ledger: .recordFiles(files.enumerated().map { (dir.path + "/f\($0.offset).jsonl", $0.element) }),
+                usage: [.text(usage)],
+                prices: TestPrices()
+            )
+        )
+        #expect(classes(inMemory) == classes(two))
+        #expect(inMemory.unknownByReason == two.unknownByReason)
+        #expect(inMemory.topUnknownSources == two.topUnknownSources)
+        #expect(inMemory.duplicates == two.duplicates)
+        #expect(inMemory.overRecordedUSD == two.overRecordedUSD)
     }
 
     @Test("--emit-attributed writes every deduplicated record with its filled fields and class")

@@ -10,7 +10,7 @@ struct AnthropicAdapterTests {
 
     @Test("cache reads and writes are summed into input, with the 5-minute and 1-hour writes apart")
     func messageFixture() throws {
-        let usage = try adapter.usage(from: Fixtures.bytes("anthropic_message.json"))
+        let usage = try adapter.usage(from: MeterFixtures.bytes("anthropic_message.json"))
         // input_tokens 42 (uncached) + cache_read 6,400 + cache_creation 1,800
         #expect(
             usage.tokens
@@ -24,7 +24,7 @@ struct AnthropicAdapterTests {
 
     @Test("stream: message_start usage updated by the cumulative message_delta usage")
     func streamFixture() throws {
-        let usage = try adapter.usage(from: Fixtures.bytes("anthropic_stream.txt"))
+        let usage = try adapter.usage(from: MeterFixtures.bytes("anthropic_stream.txt"))
         #expect(usage.tokens == TokenUsage(input: 4_121, output: 15, cachedInput: 4_096))
         #expect(usage.model == "claude-sonnet-4-5-20250929")
         #expect(usage.isComplete)
@@ -32,7 +32,7 @@ struct AnthropicAdapterTests {
 
     @Test("a stream cut before message_delta is incomplete and keeps the input reported by message_start")
     func cutStream() throws {
-        let fixture = try Fixtures.bytes("anthropic_stream.txt")
+        let fixture = try MeterFixtures.bytes("anthropic_stream.txt")
         let text = String(decoding: fixture, as: UTF8.self)
         let cut = try #require(text.range(of: "event: message_delta"))
         let usage = try adapter.usage(fromStream: Array(text[..<cut.lowerBound].utf8) + Array("data: {\"ty".utf8))
@@ -119,7 +119,7 @@ struct AnthropicAdapterTests {
     func tagging() throws {
         let tagged = try adapter.tag(
             requestBody: Array(#"{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[]}"#.utf8),
-            envelope: TestEnvelopes.complete(),
+            envelope: MeterEnvelopes.complete(),
             propagation: MetadataPropagation(pseudonymize: { "h_" + String($0.reversed()) })
         )
         #expect(

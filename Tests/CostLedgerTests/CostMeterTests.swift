@@ -10,7 +10,7 @@ struct CostMeterTests {
     @Test("a call missing required fields is refused before the closure runs, listing every missing field")
     func refusesMissingFields() async throws {
         let harness = MeterHarness()
-        var envelope = TestEnvelopes.complete()
+        var envelope = MeterEnvelopes.complete()
         envelope.feature = nil
         envelope.team = nil
         envelope.taskType = nil
@@ -53,7 +53,7 @@ struct CostMeterTests {
     @Test("an envelope with an invalid value is refused in strict mode")
     func refusesInvalidEnvelope() async throws {
         let harness = MeterHarness()
-        var envelope = TestEnvelopes.complete()
+        var envelope = MeterEnvelopes.complete()
         envelope.team = String(repeating: "x", count: 300)
         let error = await #expect(throws: CostLedgerError.self) {
             try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: envelope) { _ in
@@ -67,7 +67,7 @@ struct CostMeterTests {
     @Test("the raw-HTTP wrapper also refuses before sending")
     func rawWrapperRefuses() async throws {
         let harness = MeterHarness()
-        var envelope = TestEnvelopes.complete()
+        var envelope = MeterEnvelopes.complete()
         envelope.userID = nil
         let called = Mutex(false)
         let error = await #expect(throws: CostLedgerError.self) {
@@ -87,7 +87,7 @@ struct CostMeterTests {
 
     @Test("lenient mode records a call without an envelope as unattributed, and counts it")
     func lenientRecordsUnattributed() async throws {
-        let issues = IssueLog()
+        let issues = MeterIssueLog()
         let harness = MeterHarness(mode: .lenient, onIssue: issues.append)
         let reply = try await harness.meter.call(provider: "openai", model: "gpt-4.1") { _ in
             ("hello", TokenUsage(input: 100, output: 20))
@@ -106,7 +106,7 @@ struct CostMeterTests {
     @Test("lenient mode keeps a partial envelope's fields and leaves out values that break the format")
     func lenientKeepsPartialEnvelope() async throws {
         let harness = MeterHarness(mode: .lenient)
-        var envelope = TestEnvelopes.complete()
+        var envelope = MeterEnvelopes.complete()
         envelope.project = nil
         envelope.tool = String(repeating: "t", count: 257)
         _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: envelope) { _ in
@@ -123,7 +123,7 @@ struct CostMeterTests {
     @Test("the envelope comes from AttributionEnvelope.current when none is passed")
     func usesTaskLocalEnvelope() async throws {
         let harness = MeterHarness()
-        let envelope = TestEnvelopes.complete()
+        let envelope = MeterEnvelopes.complete()
         let seen = try await withAttribution(envelope) {
             try await harness.meter.call(provider: "openai", model: "gpt-4.1") { request in
                 (request.envelope?.leafID, TokenUsage(input: 5, output: 1))
@@ -140,7 +140,7 @@ struct CostMeterTests {
     @Test("the record id is minted before the call, passed to the closure, and timestamps come from the clock")
     func recordIDAndTimes() async throws {
         let harness = MeterHarness()
-        let envelope = TestEnvelopes.complete()
+        let envelope = MeterEnvelopes.complete()
         let key = try await harness.meter.call(
             provider: "openai",
             model: "gpt-4.1",
@@ -153,8 +153,8 @@ struct CostMeterTests {
         let record = try #require(harness.sink.records.first)
         #expect(record.recordID == key)
         #expect(key == "rec-000001")
-        #expect(record.startedAt == UTCTimestamp(millisecondsSinceEpoch: TestClock.start + 1_000))
-        #expect(record.timestamp == UTCTimestamp(millisecondsSinceEpoch: TestClock.start + 2_000))
+        #expect(record.startedAt == UTCTimestamp(millisecondsSinceEpoch: MeterTestClock.start + 1_000))
+        #expect(record.timestamp == UTCTimestamp(millisecondsSinceEpoch: MeterTestClock.start + 2_000))
         #expect(record.apiKeyID == "key_live_1")
         #expect(record.serviceTier == "flex")
         #expect(record.provider == "openai" && record.model == "gpt-4.1")
@@ -165,7 +165,7 @@ struct CostMeterTests {
         let harness = MeterHarness()
         struct Timeout: Error, Equatable {}
         await #expect(throws: Timeout.self) {
-            try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: TestEnvelopes.complete()) {
+            try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: MeterEnvelopes.complete()) {
                 _ -> (String, TokenUsage) in
                 throw MeteredCallError(usage: TokenUsage(input: 1_000, cachedInput: 200), underlying: Timeout())
             }
@@ -182,7 +182,7 @@ struct CostMeterTests {
     func plainErrorRecord() async throws {
         let harness = MeterHarness()
         await #expect(throws: CancellationError.self) {
-            try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: TestEnvelopes.complete()) {
+            try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: MeterEnvelopes.complete()) {
                 _ -> (Int, TokenUsage) in throw CancellationError()
             }
         }
@@ -194,7 +194,7 @@ struct CostMeterTests {
     @Test("a known model is priced exactly; an unknown model gets no cost_usd, never a guess")
     func pricing() async throws {
         let harness = MeterHarness()
-        let envelope = TestEnvelopes.complete()
+        let envelope = MeterEnvelopes.complete()
         let usage = TokenUsage(input: 1_000, output: 100, cachedInput: 200)
         _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: envelope) { _ in ((), usage) }
         _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1-mini", envelope: envelope) { _ in
@@ -212,15 +212,15 @@ struct CostMeterTests {
 
     @Test("a sink failure returns the call's result and reports the unwritten record and a count")
     func sinkFailureKeepsResult() async throws {
-        let issues = IssueLog()
-        let sink = FailingSink()
+        let issues = MeterIssueLog()
+        let sink = MeterFailingSink()
         let meter = CostMeter(
             sink: sink,
-            recordIDs: SequentialRecordIDs(),
-            clock: TestClock(),
+            recordIDs: MeterRecordIDs(),
+            clock: MeterTestClock(),
             onIssue: issues.append
         )
-        let reply = try await meter.call(provider: "openai", model: "gpt-4.1", envelope: TestEnvelopes.complete()) {
+        let reply = try await meter.call(provider: "openai", model: "gpt-4.1", envelope: MeterEnvelopes.complete()) {
             _ in ("answer", TokenUsage(input: 3, output: 4))
         }
         #expect(reply == "answer")
@@ -244,7 +244,7 @@ struct CostMeterTests {
         let body = try await harness.meter.callJSON(
             adapter: .openAIChatCompletions,
             requestBody: Array(#"{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]}"#.utf8),
-            envelope: TestEnvelopes.complete()
+            envelope: MeterEnvelopes.complete()
         ) { request in
             sent.withLock { $0 = request.body }
             return try fake.respond(to: request.body)
@@ -267,7 +267,7 @@ struct CostMeterTests {
         _ = try await harness.meter.callJSON(
             adapter: .openAIChatCompletions,
             requestBody: Array(#"{"model":"gpt-4.1","stream":true,"messages":[]}"#.utf8),
-            envelope: TestEnvelopes.complete()
+            envelope: MeterEnvelopes.complete()
         ) { request in
             #expect(request.tagging.requestedStreamUsage)
             return try fake.respond(to: request.body)
@@ -284,7 +284,7 @@ struct CostMeterTests {
         let body = try await harness.meter.callJSON(
             adapter: .anthropicMessages,
             requestBody: Array(#"{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[]}"#.utf8),
-            envelope: TestEnvelopes.complete()
+            envelope: MeterEnvelopes.complete()
         ) { request in try fake.respond(to: request.body) }
         #expect(String(decoding: body, as: UTF8.self).contains("overloaded_error"))
         let record = try #require(harness.sink.records.first)
@@ -295,7 +295,7 @@ struct CostMeterTests {
 
     @Test("a stream cut before its usage is recorded as status: error with the usage known, and reported")
     func rawWrapperCutStream() async throws {
-        let issues = IssueLog()
+        let issues = MeterIssueLog()
         let harness = MeterHarness(onIssue: issues.append)
         let fake = FakeProvider(
             .anthropicMessages,
@@ -305,7 +305,7 @@ struct CostMeterTests {
         _ = try await harness.meter.callJSON(
             adapter: .anthropicMessages,
             requestBody: Array(#"{"model":"claude-sonnet-4-5","stream":true,"max_tokens":64,"messages":[]}"#.utf8),
-            envelope: TestEnvelopes.complete()
+            envelope: MeterEnvelopes.complete()
         ) { request in try fake.respond(to: request.body) }
         let record = try #require(harness.sink.records.first)
         #expect(record.status == .error)
@@ -328,7 +328,7 @@ struct CostMeterTests {
             try await harness.meter.callJSON(
                 adapter: .anthropicMessages,
                 requestBody: Array(#"{"model":"claude-sonnet-4-5","stream":true,"messages":[]}"#.utf8),
-                envelope: TestEnvelopes.complete()
+                envelope: MeterEnvelopes.complete()
             ) { request in try fake.respond(to: request.body) }
         }
         let record = try #require(harness.sink.records.first)
@@ -339,13 +339,13 @@ struct CostMeterTests {
 
     @Test("a response whose usage cannot be read is returned, recorded as status: error and reported")
     func rawWrapperUnreadableUsage() async throws {
-        let issues = IssueLog()
+        let issues = MeterIssueLog()
         let harness = MeterHarness(onIssue: issues.append)
         let reply = Array(#"{"id":"x","usage":{"prompt_tokens":-3,"completion_tokens":1}}"#.utf8)
         let body = try await harness.meter.callJSON(
             adapter: .openAIChatCompletions,
             requestBody: Array(#"{"model":"gpt-4.1","messages":[]}"#.utf8),
-            envelope: TestEnvelopes.complete()
+            envelope: MeterEnvelopes.complete()
         ) { _ in reply }
         #expect(body == reply)
         let record = try #require(harness.sink.records.first)
@@ -364,7 +364,7 @@ struct CostMeterTests {
             try await harness.meter.callJSON(
                 adapter: .openAIResponses,
                 requestBody: Array(#"{"input":"hi"}"#.utf8),
-                envelope: TestEnvelopes.complete()
+                envelope: MeterEnvelopes.complete()
             ) { _ in [] }
         }
         #expect(error?.code == .invalidRequest)
@@ -383,7 +383,7 @@ struct CostMeterTests {
         let forwarded = try await harness.meter.callStreaming(
             adapter: .openAIResponses,
             requestBody: Array(#"{"model":"o3","stream":true,"input":"hi"}"#.utf8),
-            envelope: TestEnvelopes.complete()
+            envelope: MeterEnvelopes.complete()
         ) { request, recorder in
             let stream = try fake.respond(to: request.body)
             var forwarded = 0
@@ -412,7 +412,7 @@ struct CostMeterTests {
             try await harness.meter.callStreaming(
                 adapter: .anthropicMessages,
                 requestBody: Array(#"{"model":"claude-sonnet-4-5","stream":true}"#.utf8),
-                envelope: TestEnvelopes.complete()
+                envelope: MeterEnvelopes.complete()
             ) { _, recorder in
                 recorder.consume(stream.prefix(stream.count / 2))
                 throw Disconnected()
@@ -425,12 +425,12 @@ struct CostMeterTests {
 
     @Test("a malformed event stops the metering, never the caller's stream")
     func streamingMalformedEvent() async throws {
-        let issues = IssueLog()
+        let issues = MeterIssueLog()
         let harness = MeterHarness(onIssue: issues.append)
         let result = try await harness.meter.callStreaming(
             adapter: .openAIChatCompletions,
             requestBody: Array(#"{"model":"gpt-4.1","stream":true}"#.utf8),
-            envelope: TestEnvelopes.complete()
+            envelope: MeterEnvelopes.complete()
         ) { _, recorder in
             recorder.consume(Array("data: {\"usage\":{\"prompt_tokens\":\"x\"}}\n\n".utf8))
             recorder.consume(Array("data: [DONE]\n\n".utf8))
@@ -445,7 +445,7 @@ struct CostMeterTests {
 // MARK: - Test doubles shared by the metering tests
 
 /// A sink that keeps records in memory.
-final class RecordingSink: CostSink {
+final class MeterRecordingSink: CostSink {
     private let state = Mutex<[CostRecord]>([])
     var records: [CostRecord] { state.withLock { $0 } }
     func write(_ record: CostRecord) throws(CostLedgerError) { state.withLock { $0.append(record) } }
@@ -453,7 +453,7 @@ final class RecordingSink: CostSink {
 }
 
 /// A sink that refuses every record.
-struct FailingSink: CostSink {
+struct MeterFailingSink: CostSink {
     func write(_ record: CostRecord) throws(CostLedgerError) {
         throw CostLedgerError(.bufferFull, reason: "the buffer is full")
     }
@@ -461,7 +461,7 @@ struct FailingSink: CostSink {
 }
 
 /// Record ids `rec-000001`, `rec-000002`, …
-final class SequentialRecordIDs: RecordIDSource {
+final class MeterRecordIDs: RecordIDSource {
     private let next = Mutex(0)
     func nextRecordID() -> String {
         let n = next.withLock {
@@ -474,7 +474,7 @@ final class SequentialRecordIDs: RecordIDSource {
 }
 
 /// A clock that advances one second per reading, from 2026-11-24T00:00:00Z.
-final class TestClock: AttributionClock {
+final class MeterTestClock: AttributionClock {
     static let start: Int64 = 1_763_942_400_000
     private let ticks = Mutex(Int64(0))
     func now() -> UTCTimestamp {
@@ -487,7 +487,7 @@ final class TestClock: AttributionClock {
 }
 
 /// Leaf and trace ids counting up from 1.
-final class CountingIDs: IdentifierSource {
+final class MeterTestIDs: IdentifierSource {
     private let next = Mutex(UInt64(0))
     func nextTraceID() -> TraceID {
         TraceID(
@@ -510,7 +510,7 @@ final class CountingIDs: IdentifierSource {
 }
 
 /// Collects metering issues.
-final class IssueLog: Sendable {
+final class MeterIssueLog: Sendable {
     private let state = Mutex<[MeteringIssue]>([])
     var all: [MeteringIssue] { state.withLock { $0 } }
     var kinds: [MeteringIssue.Kind] { all.map(\.kind) }
@@ -519,7 +519,7 @@ final class IssueLog: Sendable {
 
 /// A meter over a recording sink with deterministic ids and clock.
 struct MeterHarness {
-    let sink = RecordingSink()
+    let sink = MeterRecordingSink()
     let meter: CostMeter
 
     init(
@@ -533,15 +533,15 @@ struct MeterHarness {
             mode: mode,
             propagation: propagation,
             pseudonymize: pseudonymize,
-            recordIDs: SequentialRecordIDs(),
-            ids: CountingIDs(),
-            clock: TestClock(),
+            recordIDs: MeterRecordIDs(),
+            ids: MeterTestIDs(),
+            clock: MeterTestClock(),
             onIssue: onIssue
         )
     }
 }
 
-enum TestEnvelopes {
+enum MeterEnvelopes {
     static let trace = TraceID(high: 0x4bf9_2f35_77b3_4da6, low: 0xa3ce_929d_0e0e_4736)!
     static let root = LeafID(rawValue: 0x00f0_67aa_0ba9_02b7)!
 
@@ -560,7 +560,7 @@ enum TestEnvelopes {
     }
 }
 
-enum Fixtures {
+enum MeterFixtures {
     /// The bytes of `Fixtures/name`, found next to this file.
     static func bytes(_ name: String) throws -> [UInt8] {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")

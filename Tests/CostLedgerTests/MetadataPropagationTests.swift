@@ -66,7 +66,7 @@ struct MetadataPropagationTests {
         let body = Array((#"{"metadata":{"# + members + "}}").utf8)
         let tagged = try ProviderAdapter.openAIChatCompletions.tag(
             requestBody: body,
-            envelope: TestEnvelopes.complete(),
+            envelope: MeterEnvelopes.complete(),
             propagation: MetadataPropagation(openAIEndUserField: .none)
         )
         #expect(tagged.body == body)
@@ -106,7 +106,7 @@ struct MetadataPropagationTests {
 
     @Test("tag keys longer than the provider allows once prefixed are dropped, reported as such")
     func longTagKey() throws {
-        var envelope = TestEnvelopes.complete()
+        var envelope = MeterEnvelopes.complete()
         envelope.tags = [String(repeating: "a", count: 64): "x"]
         let tagged = try ProviderAdapter.openAIResponses.tag(requestBody: Array("{}".utf8), envelope: envelope)
         #expect(
@@ -119,12 +119,12 @@ struct MetadataPropagationTests {
     @Test("the user id leaves the process only through the pseudonymiser, in every field")
     func pseudonymised() async throws {
         let harness = MeterHarness(pseudonymize: { "anon-" + String($0.utf8.count) })
-        let sent = SentBodies()
+        let sent = MeterSentBodies()
         for adapter in [ProviderAdapter.openAIChatCompletions, .openAIResponses, .anthropicMessages] {
             _ = try await harness.meter.callJSON(
                 adapter: adapter,
                 requestBody: Array(#"{"model":"gpt-4.1","metadata":{}}"#.utf8),
-                envelope: TestEnvelopes.complete()
+                envelope: MeterEnvelopes.complete()
             ) { request in
                 sent.add(request.body)
                 return FakeProvider(adapter).responseBody()
@@ -142,7 +142,7 @@ struct MetadataPropagationTests {
     @Test("safety_identifier: 64 characters fit, 65 are dropped; the caller's own is kept")
     func safetyIdentifierLength() throws {
         for (length, fits) in [(64, true), (65, false)] {
-            var envelope = TestEnvelopes.complete()
+            var envelope = MeterEnvelopes.complete()
             envelope.userID = String(repeating: "u", count: length)
             let tagged = try ProviderAdapter.openAIResponses.tag(
                 requestBody: Array("{}".utf8),
@@ -155,7 +155,7 @@ struct MetadataPropagationTests {
         let callers = Array(#"{"safety_identifier":"theirs"}"#.utf8)
         let tagged = try ProviderAdapter.openAIResponses.tag(
             requestBody: callers,
-            envelope: TestEnvelopes.complete(),
+            envelope: MeterEnvelopes.complete(),
             propagation: MetadataPropagation(openAIMetadata: false)
         )
         #expect(tagged.body == callers)
@@ -167,20 +167,23 @@ struct MetadataPropagationTests {
         for (length, fits) in [(256, true), (257, false)] {
             let tagged = try ProviderAdapter.anthropicMessages.tag(
                 requestBody: Array("{}".utf8),
-                envelope: TestEnvelopes.complete(),
+                envelope: MeterEnvelopes.complete(),
                 propagation: MetadataPropagation(pseudonymize: { _ in String(repeating: "h", count: length) })
             )
             #expect((tagged.endUserID != nil) == fits)
             if !fits { #expect(tagged.body == Array("{}".utf8)) }
         }
         let callers = Array(#"{"metadata":{"user_id":"theirs"}}"#.utf8)
-        let tagged = try ProviderAdapter.anthropicMessages.tag(requestBody: callers, envelope: TestEnvelopes.complete())
+        let tagged = try ProviderAdapter.anthropicMessages.tag(
+            requestBody: callers,
+            envelope: MeterEnvelopes.complete()
+        )
         #expect(tagged.body == callers)
         #expect(tagged.dropped == [DroppedMetadata(key: "metadata.user_id", reason: .callerValueKept)])
     }
 
     static func fullEnvelope(tags: Int) -> AttributionEnvelope {
-        var envelope = TestEnvelopes.complete()
+        var envelope = MeterEnvelopes.complete()
         envelope.leafID = LeafID(rawValue: 0xB7)!
         envelope.parentID = LeafID(rawValue: 0xA1)!
         envelope.attempt = 2
@@ -197,7 +200,7 @@ struct MetadataPropagationTests {
 }
 
 /// Request bodies seen by a test's fake transport.
-final class SentBodies: Sendable {
+final class MeterSentBodies: Sendable {
     private let state = Mutex<[String]>([])
     var all: [String] { state.withLock { $0 } }
     func add(_ body: [UInt8]) { state.withLock { $0.append(String(decoding: body, as: UTF8.self)) } }

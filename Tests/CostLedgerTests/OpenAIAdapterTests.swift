@@ -8,7 +8,9 @@ import Testing
 struct OpenAIAdapterTests {
     @Test("Chat Completions: usage, cached and reasoning tokens, model and tier from a real-shaped response")
     func chatCompletionFixture() throws {
-        let usage = try ProviderAdapter.openAIChatCompletions.usage(from: Fixtures.bytes("openai_chat_completion.json"))
+        let usage = try ProviderAdapter.openAIChatCompletions.usage(
+            from: MeterFixtures.bytes("openai_chat_completion.json")
+        )
         #expect(usage.tokens == TokenUsage(input: 2_048, output: 396, cachedInput: 1_536, reasoning: 320))
         #expect(usage.model == "o3-2025-04-16")
         #expect(usage.serviceTier == nil)  // "default"
@@ -18,7 +20,7 @@ struct OpenAIAdapterTests {
 
     @Test("Chat Completions stream: usage from the final chunk sent with include_usage")
     func chatCompletionStreamFixture() throws {
-        let usage = try ProviderAdapter.openAIChatCompletions.usage(from: Fixtures.bytes("openai_chat_stream.txt"))
+        let usage = try ProviderAdapter.openAIChatCompletions.usage(from: MeterFixtures.bytes("openai_chat_stream.txt"))
         #expect(usage.tokens == TokenUsage(input: 1_210, output: 9, cachedInput: 1_024))
         #expect(usage.model == "gpt-4.1-2025-04-14")
         #expect(usage.isComplete)
@@ -35,7 +37,7 @@ struct OpenAIAdapterTests {
 
     @Test("Responses: usage, cached tokens and the flex tier from a real-shaped response")
     func responsesFixture() throws {
-        let usage = try ProviderAdapter.openAIResponses.usage(from: Fixtures.bytes("openai_responses.json"))
+        let usage = try ProviderAdapter.openAIResponses.usage(from: MeterFixtures.bytes("openai_responses.json"))
         #expect(usage.tokens == TokenUsage(input: 3_072, output: 58, cachedInput: 2_048))
         #expect(usage.model == "gpt-4.1-2025-04-14")
         #expect(usage.serviceTier == "flex")
@@ -43,7 +45,7 @@ struct OpenAIAdapterTests {
 
     @Test("Responses stream: usage and reasoning tokens from response.completed")
     func responsesStreamFixture() throws {
-        let usage = try ProviderAdapter.openAIResponses.usage(from: Fixtures.bytes("openai_responses_stream.txt"))
+        let usage = try ProviderAdapter.openAIResponses.usage(from: MeterFixtures.bytes("openai_responses_stream.txt"))
         #expect(usage.tokens == TokenUsage(input: 812, output: 1_350, reasoning: 1_280))
         #expect(usage.model == "o3-2025-04-16")
         #expect(usage.serviceTier == "priority")
@@ -99,7 +101,7 @@ struct OpenAIAdapterTests {
         let limits = UsageExtraction.Limits(maxBodyBytes: 64, maxEventBytes: 64, maxDepth: 16)
         let error = #expect(throws: CostLedgerError.self) {
             try ProviderAdapter.openAIChatCompletions.usage(
-                from: Fixtures.bytes("openai_chat_completion.json"),
+                from: MeterFixtures.bytes("openai_chat_completion.json"),
                 limits: limits
             )
         }
@@ -138,7 +140,7 @@ struct OpenAIAdapterTests {
         let body = #"{"model":"gpt-4.1", "temperature": 1.0, "input":[{"role":"user","content":"h\u00e9"}]}"#
         let tagged = try ProviderAdapter.openAIResponses.tag(
             requestBody: Array(body.utf8),
-            envelope: TestEnvelopes.complete()
+            envelope: MeterEnvelopes.complete()
         )
         let text = String(decoding: tagged.body, as: UTF8.self)
         #expect(text.hasPrefix(#"{"model":"gpt-4.1","temperature":1.0,"input":[{"role":"user","content":"h\u00e9"}],"#))
@@ -163,7 +165,7 @@ struct OpenAIAdapterTests {
     func endUserField(field: MetadataPropagation.EndUserField, expected: String) throws {
         let tagged = try ProviderAdapter.openAIChatCompletions.tag(
             requestBody: Array(#"{"model":"gpt-4.1"}"#.utf8),
-            envelope: TestEnvelopes.complete(),
+            envelope: MeterEnvelopes.complete(),
             propagation: MetadataPropagation(openAIMetadata: false, openAIEndUserField: field)
         )
         #expect(String(decoding: tagged.body, as: UTF8.self) == #"{"model":"gpt-4.1","# + expected + "}")
@@ -176,7 +178,7 @@ struct OpenAIAdapterTests {
         #expect(none.body == body)
         let disabled = try ProviderAdapter.openAIChatCompletions.tag(
             requestBody: body,
-            envelope: TestEnvelopes.complete(),
+            envelope: MeterEnvelopes.complete(),
             propagation: .disabled
         )
         #expect(disabled.body == body)
@@ -210,7 +212,7 @@ struct OpenAIAdapterTests {
             let error = #expect(throws: CostLedgerError.self) {
                 try ProviderAdapter.openAIResponses.tag(
                     requestBody: Array(body.utf8),
-                    envelope: TestEnvelopes.complete()
+                    envelope: MeterEnvelopes.complete()
                 )
             }
             #expect(error?.code == .invalidRequest)
@@ -229,7 +231,7 @@ struct OpenAIAdapterTests {
     )
     func incrementalReading(fixture: (String, ProviderAdapter), chunkSize: Int) throws {
         let (name, adapter) = fixture
-        var stream = try Fixtures.bytes(name)
+        var stream = try MeterFixtures.bytes(name)
         // CRLF line endings, as some proxies send them, must read the same.
         if chunkSize == 7 {
             stream = Array(String(decoding: stream, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n").utf8)

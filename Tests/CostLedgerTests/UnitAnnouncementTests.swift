@@ -8,8 +8,8 @@ struct UnitAnnouncementTests {
     @Test("announce writes a unit record: id unit:+leaf_id, kind unit, lineage and attribution, no tokens")
     func announceShape() throws {
         let harness = MeterHarness()
-        let parent = TestEnvelopes.complete()
-        let child = parent.child(tool: "search", ids: CountingIDs())
+        let parent = MeterEnvelopes.complete()
+        let child = parent.child(tool: "search", ids: MeterTestIDs())
         try harness.meter.announce(child)
         let record = try #require(harness.sink.records.first)
         #expect(record.recordID == "unit:" + child.leafID.description)
@@ -26,7 +26,7 @@ struct UnitAnnouncementTests {
         #expect(record.attribution[.tool] == "search")
         #expect(record.attribution[.userID] == "u_42")
         #expect(record.tags == ["env": "prod"])
-        #expect(record.timestamp == UTCTimestamp(millisecondsSinceEpoch: TestClock.start + 1_000))
+        #expect(record.timestamp == UTCTimestamp(millisecondsSinceEpoch: MeterTestClock.start + 1_000))
         #expect(harness.meter.statistics.unitsAnnounced == 1)
     }
 
@@ -70,7 +70,7 @@ struct UnitAnnouncementTests {
     @Test("an invalid envelope cannot be announced")
     func invalidEnvelope() throws {
         let harness = MeterHarness()
-        var envelope = TestEnvelopes.complete()
+        var envelope = MeterEnvelopes.complete()
         envelope.attempt = 0
         let error = #expect(throws: CostLedgerError.self) { try harness.meter.announce(envelope) }
         #expect(error?.code == .invalidRecord)
@@ -80,9 +80,9 @@ struct UnitAnnouncementTests {
 
     @Test("announce throws the sink's error; tag returns the envelope and reports it")
     func sinkFailures() throws {
-        let issues = IssueLog()
-        let meter = CostMeter(sink: FailingSink(), clock: TestClock(), onIssue: issues.append)
-        #expect(throws: CostLedgerError.self) { try meter.announce(TestEnvelopes.complete()) }
+        let issues = MeterIssueLog()
+        let meter = CostMeter(sink: MeterFailingSink(), clock: MeterTestClock(), onIssue: issues.append)
+        #expect(throws: CostLedgerError.self) { try meter.announce(MeterEnvelopes.complete()) }
         let envelope = try meter.tag(userID: "u", feature: "f", team: "t", project: "p", taskType: "k")
         #expect(issues.all.map(\.record.recordID) == ["unit:" + envelope.leafID.description])
         #expect(meter.statistics.sinkFailures == 2)
@@ -92,7 +92,7 @@ struct UnitAnnouncementTests {
     func lineage() async throws {
         let harness = MeterHarness()
         let root = try harness.meter.tag(userID: "u", feature: "f", team: "t", project: "p", taskType: "k")
-        let worker = root.child(tool: "summarize", ids: CountingIDs())
+        let worker = root.child(tool: "summarize", ids: MeterTestIDs())
         _ = try await harness.meter.call(provider: "openai", model: "o3", envelope: worker) { _ in
             ((), TokenUsage(input: 10, output: 10))
         }

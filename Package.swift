@@ -37,9 +37,15 @@ let package = Package(
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "AttributionTesting"]),
         .testTarget(
             name: "CostLedgerTests",
-            dependencies: ["Attribution", "CostLedger", "AttributionTesting"],
+            dependencies: ["Attribution", "CostLedger", "AttributionTesting", "ledger-crash-writer"],
             // Read through #filePath-relative paths, not bundled as resources.
             exclude: ["Fixtures"]
+        ),
+        // A writer process the ledger's crash test kills mid-stream.
+        .executableTarget(
+            name: "ledger-crash-writer",
+            dependencies: ["Attribution", "CostLedger"],
+            path: "Tests/LedgerCrashWriter"
         ),
         .testTarget(name: "CostAuditTests", dependencies: ["Attribution", "CostLedger", "CostAudit", "AttributionTesting"]),
         .testTarget(

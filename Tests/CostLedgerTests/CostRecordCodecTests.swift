@@ -119,12 +119,12 @@ struct CostRecordCodecTests {
             + #""user_id":"u_42","feature":"summarize","team":"search","project":"atlas","task_type":"summarize","#
             + #""tool":"web","prompt_version":"v3","pipeline":"nightly","priority":"high","agent":"planner","#
             + #""tags":{"env":"prod","region":"eu-west-1"}}"# + "\n"
-        #expect(Fixtures.line(Fixtures.fullRecord()) == expected)
+        #expect(LedgerFixtures.line(LedgerFixtures.fullRecord()) == expected)
     }
 
     @Test("every field survives a round trip through one line")
     func fullRoundTrip() throws {
-        let record = Fixtures.fullRecord()
+        let record = LedgerFixtures.fullRecord()
         let decoded = try CostRecord.decode(line: record.jsonLine())
         #expect(decoded == record)
     }
@@ -133,12 +133,12 @@ struct CostRecordCodecTests {
     func minimalRecord() throws {
         let record = CostRecord(
             recordID: "r1",
-            timestamp: Fixtures.ts,
+            timestamp: LedgerFixtures.ts,
             provider: "openai",
             model: "o3",
             usage: TokenUsage(input: 0, output: 0)
         )
-        let line = Fixtures.line(record)
+        let line = LedgerFixtures.line(record)
         #expect(
             line
                 == #"{"v":1,"record_id":"r1","ts":"2026-11-24T16:02:00.123Z","provider":"openai","model":"o3","#
@@ -164,9 +164,9 @@ struct CostRecordCodecTests {
         ]
     )
     func exactMoney(attodollars: Int128, text: String) throws {
-        var record = Fixtures.callRecord("m")
+        var record = LedgerFixtures.callRecord("m")
         record.costUSD = Money(attodollars: attodollars)
-        let line = Fixtures.line(record)
+        let line = LedgerFixtures.line(record)
         #expect(line.contains(#""cost_usd":"# + text + ","))
         #expect(try CostRecord.decode(line: Array(line.utf8)).costUSD == Money(attodollars: attodollars))
     }
@@ -185,13 +185,13 @@ struct CostRecordCodecTests {
         let record = CostRecord(
             recordID: "unit:\(leaf)",
             kind: .unit,
-            timestamp: Fixtures.ts,
+            timestamp: LedgerFixtures.ts,
             leafID: leaf,
             rootID: leaf,
             attempt: 1,
             attribution: [.feature: "chat"]
         )
-        let line = Fixtures.line(record)
+        let line = LedgerFixtures.line(record)
         #expect(line.contains(#""kind":"unit""#))
         #expect(!line.contains("input_tokens"))
         #expect(try CostRecord.decode(line: Array(line.utf8)) == record)
@@ -210,8 +210,8 @@ struct CostRecordCodecTests {
             with: "2026-11-24T18:02:00.123+02:00"
         )
         let record = try CostRecord.decode(line: Array(line.utf8))
-        #expect(record.timestamp == Fixtures.ts)
-        #expect(Fixtures.line(record).contains(#""ts":"2026-11-24T16:02:00.123Z""#))
+        #expect(record.timestamp == LedgerFixtures.ts)
+        #expect(LedgerFixtures.line(record).contains(#""ts":"2026-11-24T16:02:00.123Z""#))
         let started = try CostRecord.decode(line: Array(callLine(#","started_at":"2026-11-24T11:02:00-05:00""#).utf8))
         #expect(started.startedAt == UTCTimestamp(millisecondsSinceEpoch: 1_795_536_120_000))
     }
@@ -226,7 +226,7 @@ struct CostRecordCodecTests {
 
     @Test("strings with escapes and non-ASCII text round-trip")
     func escapes() throws {
-        var record = Fixtures.callRecord("id \"quoted\" \\ \u{1}")
+        var record = LedgerFixtures.callRecord("id \"quoted\" \\ \u{1}")
         record.attribution[.userID] = "ünïcödé 日本 \n\t"
         record.tags = ["note": "a/b\u{7f}"]
         let line = record.jsonLine()
@@ -296,10 +296,10 @@ struct CostRecordCodecTests {
 
     @Test("the fast scanner and the strict decoder agree on 1,000 random records")
     func fastMatchesStrictOnRandomRecords() throws {
-        var rng = SplitMix64(seed: 42)
+        var rng = LedgerRNG(seed: 42)
         var fastHits = 0
         for _ in 0..<1000 {
-            let record = Fixtures.randomRecord(&rng)
+            let record = LedgerFixtures.randomRecord(&rng)
             let line = record.jsonLine()
             #expect(strictOutcome(line) == .record(record))
             #expect(outcome(line) == .record(record))
@@ -316,11 +316,11 @@ struct CostRecordCodecTests {
 
     @Test("the fast scanner and the strict decoder agree on 5,000 mutated lines")
     func fastMatchesStrictOnMutations() {
-        var rng = SplitMix64(seed: 7)
+        var rng = LedgerRNG(seed: 7)
         let alphabet = Array(#"{}[]":,.-+eE0123456789 \tabcdefkinu_"#.utf8) + [0x00, 0x7F, 0xC3, 0xFF]
         var disagreements: [String] = []
         for round in 0..<5000 {
-            var line = Fixtures.randomRecord(&rng).jsonLine()
+            var line = LedgerFixtures.randomRecord(&rng).jsonLine()
             line.removeLast()
             for _ in 0..<Int(rng.next() % 3) + 1 {
                 let at = Int(rng.next() % UInt64(line.count))
@@ -348,14 +348,14 @@ struct CostRecordCodecTests {
 
     @Test("validate() refuses what a reader would refuse, so a writer never writes an unreadable line")
     func validateMatchesReader() {
-        var record = Fixtures.callRecord("r")
+        var record = LedgerFixtures.callRecord("r")
         record.attribution[.team] = ""
         #expect(throws: CostLedgerError.self) { try record.validate() }
         #expect(outcome(record.jsonLine()) == .invalid(field: "team"))
-        var noModel = Fixtures.callRecord("r")
+        var noModel = LedgerFixtures.callRecord("r")
         noModel.model = nil
         #expect(throws: CostLedgerError.self) { try noModel.validate() }
         #expect(outcome(noModel.jsonLine()) == .invalid(field: "model"))
-        #expect(throws: Never.self) { try Fixtures.fullRecord().validate() }
+        #expect(throws: Never.self) { try LedgerFixtures.fullRecord().validate() }
     }
 }

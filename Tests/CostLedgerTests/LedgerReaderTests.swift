@@ -9,11 +9,14 @@ struct LedgerReaderTests {
     func directoryOrder() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        try dir.write("b.jsonl", Fixtures.line(Fixtures.callRecord("b1")) + Fixtures.line(Fixtures.callRecord("b2")))
-        try dir.write("B.jsonl", Fixtures.line(Fixtures.callRecord("B1")))
-        try dir.write("a.jsonl", Fixtures.line(Fixtures.callRecord("a1")))
-        try dir.write("notes.txt", Fixtures.line(Fixtures.callRecord("ignored")))
-        try dir.write(".hidden.jsonl", Fixtures.line(Fixtures.callRecord("hidden")))
+        try dir.write(
+            "b.jsonl",
+            LedgerFixtures.line(LedgerFixtures.callRecord("b1")) + LedgerFixtures.line(LedgerFixtures.callRecord("b2"))
+        )
+        try dir.write("B.jsonl", LedgerFixtures.line(LedgerFixtures.callRecord("B1")))
+        try dir.write("a.jsonl", LedgerFixtures.line(LedgerFixtures.callRecord("a1")))
+        try dir.write("notes.txt", LedgerFixtures.line(LedgerFixtures.callRecord("ignored")))
+        try dir.write(".hidden.jsonl", LedgerFixtures.line(LedgerFixtures.callRecord("hidden")))
         var seen: [String] = []
         let stats = try LedgerReader(path: dir.path).read { record, location in
             seen.append("\(record.recordID)@\((location.file as NSString).lastPathComponent):\(location.line)")
@@ -28,8 +31,8 @@ struct LedgerReaderTests {
     func severalPaths() throws {
         let one = try TemporaryDirectory()
         defer { one.cleanup() }
-        try one.write("x.jsonl", Fixtures.line(Fixtures.callRecord("x")))
-        try one.write("other.log", Fixtures.line(Fixtures.callRecord("log")))
+        try one.write("x.jsonl", LedgerFixtures.line(LedgerFixtures.callRecord("x")))
+        try one.write("other.log", LedgerFixtures.line(LedgerFixtures.callRecord("log")))
         let reader = LedgerReader(paths: [one.path, one.file("other.log"), one.file("x.jsonl")])
         let (records, stats) = try reader.readAll()
         #expect(records.map(\.recordID) == ["log", "x"])
@@ -40,8 +43,8 @@ struct LedgerReaderTests {
     func tornLastLine() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let whole = Fixtures.line(Fixtures.callRecord("r1"))
-        let torn = String(Fixtures.line(Fixtures.callRecord("r2")).prefix(40))
+        let whole = LedgerFixtures.line(LedgerFixtures.callRecord("r1"))
+        let torn = String(LedgerFixtures.line(LedgerFixtures.callRecord("r2")).prefix(40))
         try dir.write("w.jsonl", whole + torn)
         let (records, stats) = try LedgerReader(path: dir.path).readAll()
         #expect(records.map(\.recordID) == ["r1"])
@@ -57,7 +60,8 @@ struct LedgerReaderTests {
     func lastLineWithoutNewline() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        var text = Fixtures.line(Fixtures.callRecord("r1")) + Fixtures.line(Fixtures.callRecord("r2"))
+        var text =
+            LedgerFixtures.line(LedgerFixtures.callRecord("r1")) + LedgerFixtures.line(LedgerFixtures.callRecord("r2"))
         text.removeLast()
         try dir.write("w.jsonl", text)
         let (records, stats) = try LedgerReader(path: dir.path).readAll()
@@ -69,20 +73,21 @@ struct LedgerReaderTests {
     func oversizedLines() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        var record = Fixtures.callRecord("big")
+        var record = LedgerFixtures.callRecord("big")
         record.attribution[.agent] = "a"
-        let bigLine = Fixtures.line(record).replacingOccurrences(
+        let bigLine = LedgerFixtures.line(record).replacingOccurrences(
             of: #""agent":"a""#,
             with: #""padding":""# + String(repeating: "p", count: 70_000) + #"","agent":"a""#
         )
         // Exactly at the limit: kept (unknown key padding the line to 65,536 bytes before the newline).
-        let base = Fixtures.line(Fixtures.callRecord("edge")).dropLast()
+        let base = LedgerFixtures.line(LedgerFixtures.callRecord("edge")).dropLast()
         let pad = 64 * 1024 - base.utf8.count - #","pad":"""#.utf8.count
         let edgeLine = base.dropLast() + #","pad":""# + String(repeating: "q", count: pad) + "\"}\n"
         #expect(edgeLine.utf8.count == 64 * 1024 + 1)
         try dir.write(
             "w.jsonl",
-            Fixtures.line(Fixtures.callRecord("r1")) + bigLine + Fixtures.line(Fixtures.callRecord("r2")) + edgeLine
+            LedgerFixtures.line(LedgerFixtures.callRecord("r1")) + bigLine
+                + LedgerFixtures.line(LedgerFixtures.callRecord("r2")) + edgeLine
                 + String(repeating: "z", count: 200_000)
         )
         let (records, stats) = try LedgerReader(path: dir.path).readAll()
@@ -97,11 +102,11 @@ struct LedgerReaderTests {
     func chunkBoundaries() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        var rng = SplitMix64(seed: 3)
+        var rng = LedgerRNG(seed: 3)
         var expected: [CostRecord] = []
         var bytes: [UInt8] = []
         while bytes.count < 3 * LedgerReader.chunkSize {
-            let record = Fixtures.randomRecord(&rng)
+            let record = LedgerFixtures.randomRecord(&rng)
             expected.append(record)
             bytes += record.jsonLine()
         }
@@ -118,12 +123,12 @@ struct LedgerReaderTests {
         defer { dir.cleanup() }
         var text = ""
         for i in 0..<1500 {
-            var record = Fixtures.callRecord("bad\(i)")
+            var record = LedgerFixtures.callRecord("bad\(i)")
             record.usage.reasoning = 99  // above output_tokens (20)
-            text += Fixtures.line(record)
+            text += LedgerFixtures.line(record)
         }
         text += #"{"v":1,"kind":"budget","record_id":"k1"}"# + "\n"
-        text += "\n" + Fixtures.line(Fixtures.callRecord("good"))
+        text += "\n" + LedgerFixtures.line(LedgerFixtures.callRecord("good"))
         try dir.write("w.jsonl", text)
         let (records, stats) = try LedgerReader(path: dir.path).readAll()
         #expect(records.map(\.recordID) == ["good"])
@@ -151,8 +156,8 @@ struct LedgerReaderTests {
     func mergeStats() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        try dir.write("a.jsonl", Fixtures.line(Fixtures.callRecord("a")) + "{torn\n")
-        try dir.write("b.jsonl", "[]\n" + Fixtures.line(Fixtures.callRecord("b")))
+        try dir.write("a.jsonl", LedgerFixtures.line(LedgerFixtures.callRecord("a")) + "{torn\n")
+        try dir.write("b.jsonl", "[]\n" + LedgerFixtures.line(LedgerFixtures.callRecord("b")))
         let reader = LedgerReader(path: dir.path)
         let whole = try reader.read { _, _ in }
         var merged = LedgerReadStats()

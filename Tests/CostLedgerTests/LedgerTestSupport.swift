@@ -3,7 +3,7 @@ import CostLedger
 import Foundation
 
 /// A seeded generator, so random tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
+struct LedgerRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -44,7 +44,7 @@ struct TemporaryDirectory {
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-enum Fixtures {
+enum LedgerFixtures {
     static let ts = UTCTimestamp(millisecondsSinceEpoch: 1_795_536_120_123)  // 2026-11-24T16:02:00.123Z
 
     /// A call record with every field set.
@@ -82,7 +82,7 @@ enum Fixtures {
     }
 
     /// A random valid record; strings sometimes need escaping or are non-ASCII.
-    static func randomRecord(_ rng: inout SplitMix64) -> CostRecord {
+    static func randomRecord(_ rng: inout LedgerRNG) -> CostRecord {
         func pick<T>(_ values: [T]) -> T { values[Int(rng.next() % UInt64(values.count))] }
         func maybe() -> Bool { rng.next() % 2 == 0 }
         let words = ["a", "summarize", "u_42", "tëam", "q\"uote", "back\\slash", "tab\tnew\nline", "日本", "x-y.z"]
@@ -128,7 +128,7 @@ enum Fixtures {
         )
     }
 
-    static func callRecord(_ id: String, ts: UTCTimestamp = Fixtures.ts) -> CostRecord {
+    static func callRecord(_ id: String, ts: UTCTimestamp = LedgerFixtures.ts) -> CostRecord {
         CostRecord(
             recordID: id,
             timestamp: ts,

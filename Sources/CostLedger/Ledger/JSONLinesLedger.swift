@@ -1,0 +1,542 @@
+public import Attribution
+import Dispatch
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The JSON Lines ledger writer (SPEC section 4): a ``CostSink`` that appends cost records to this process's own
+/// file in a ledger directory.
+///
+/// - Each writer appends to a file of its own, named by ``LedgerFileName`` (`{host}-{pid}-{start ms}-{random}
+///   .jsonl`), opened with `O_APPEND`; a file that does not end in `\n` (a torn line left by a crash) gets one
+///   before the first append, so the next record always starts a line.
+/// - ``write(_:)`` encodes the record into a bounded in-memory buffer and returns; a background thread writes
+///   the buffer in batches, each batch with one `write(2)` of whole lines (looping only on a short write).
+///   When the buffer is full the ``LedgerBufferPolicy`` applies: wait a bounded time, or drop and count.
+/// - ``LedgerDurability`` says when batches are written and whether they are `fsync`ed.
+/// - Files rotate by size and by UTC day: the next batch goes to a new file with a new name.
+/// - ``flush()`` returns once every record accepted before it is written (and synced, under `.fsync`);
+///   ``close()`` flushes and stops the thread.
+///
+/// ```swift
+/// let ledger = try JSONLinesLedger(configuration: .init(directory: "ledger"))
+/// try ledger.write(record)
+/// try ledger.close()
+/// ```
+///
+/// Safe to use from many threads and tasks at once.
+public final class JSONLinesLedger: CostSink {
+    /// How a ledger writer behaves.
+    public struct Configuration: Sendable {
+        /// The ledger directory; created when missing.
+        public var directory: String
+        /// When batches are written and whether they are synced. Default ``LedgerDurability/flush``.
+        public var durability: LedgerDurability = .flush
+        /// What ``write(_:)`` does when the buffer is full. Default: block for at most one second.
+        public var bufferPolicy: LedgerBufferPolicy = .block(timeout: .seconds(1))
+        /// Most bytes of encoded records buffered. Default 8 MiB.
+        public var maxBufferBytes: Int = 8 << 20
+        /// Most records buffered. Default 65,536.
+        public var maxBufferRecords: Int = 65_536
+        /// Records that make a batch under `.flush` and `.fsync`: the flusher writes as soon as this many wait.
+        public var batchRecords: Int = 64
+        /// Longest time a record waits in the buffer before the flusher writes it. Default 200 ms.
+        public var flushInterval: Duration = .milliseconds(200)
+        /// Start a new file before a batch that would take the current one past this size; nil for no limit.
+        /// Default 256 MiB.
+        public var maxFileBytes: Int64? = 256 << 20
+        /// Start a new file when the UTC day changes. Default true.
+        public var rotateDaily: Bool = true
+        /// The host part of file names; nil reads the system's host name.
+        public var hostName: String?
+        /// Append to this file name in the directory first, instead of a new name (for a process reopening its
+        /// own file; never share one file between processes). Rotation still starts new names.
+        public var fileName: String?
+        /// Where the time for file names and daily rotation comes from.
+        public var clock: any AttributionClock = SystemAttributionClock()
+
+        /// A configuration with the defaults, writing to `directory`.
+        public init(directory: String) {
+            self.directory = directory
+        }
+    }
+
+    /// What a writer has done; every count exact.
+    public struct Stats: Sendable, Hashable {
+        /// Records accepted into the buffer.
+        public var acceptedRecords = 0
+        /// Records written to a file with `write(2)`.
+        public var writtenRecords = 0
+        /// Records not accepted because the buffer was full (dropped under `.dropAndCount`, refused after the
+        /// timeout under `.block`).
+        public var droppedRecords = 0
+        /// Records waiting in the buffer or in a failed write.
+        public var pendingRecords = 0
+        /// Batches written (each one `write(2)` of whole lines, unless a short write needed more).
+        public var flushes = 0
+        /// `fsync(2)` calls.
+        public var syncs = 0
+        /// Bytes written, separating newlines included.
+        public var bytes: Int64 = 0
+        /// Files opened.
+        public var files = 0
+        /// Writes that failed (the batch is kept and retried).
+        public var writeErrors = 0
+        /// The path of the file being written, if one is open.
+        public var currentFile: String?
+        /// The last write error, if any.
+        public var lastError: String?
+    }
+
+    private let core: Core
+
+    /// Opens a writer: creates the directory if needed and starts the background flusher. The first file is
+    /// opened by the first batch.
+    /// - Throws: ``CostLedgerError/Code/io`` when the directory cannot be created.
+    public init(configuration: Configuration) throws(CostLedgerError) {
+        var configuration = configuration
+        configuration.batchRecords = max(1, configuration.batchRecords)
+        configuration.maxBufferRecords = max(1, configuration.maxBufferRecords)
+        configuration.maxBufferBytes = max(1, configuration.maxBufferBytes)
+        try LedgerFiles.makeDirectory(configuration.directory)
+        core = Core(configuration: configuration)
+        let core = self.core
+        let thread = Thread { core.runFlusher() }
+        thread.name = "ledger-flusher"
+        thread.start()
+    }
+
+    deinit {
+        core.stop()
+    }
+
+    /// The configuration in use.
+    public var configuration: Configuration { core.configuration }
+
+    /// The writer's counts so far.
+    public var stats: Stats { core.stats() }
+
+    /// Encodes `record` into the buffer. Returns without waiting for the disk unless the buffer is full and the
+    /// policy is ``LedgerBufferPolicy/block(timeout:)``.
+    /// - Throws: ``CostLedgerError/Code/invalidRecord`` when the record breaks the format (see
+    ///   ``CostRecord/validate()``) or its line would exceed 64 KiB; ``CostLedgerError/Code/bufferFull`` when
+    ///   the buffer stayed full for the whole timeout; ``CostLedgerError/Code/closed`` after ``close()``.
+    public func write(_ record: CostRecord) throws(CostLedgerError) {
+        try record.validate()
+        try core.accept(record)
+    }
+
+    /// Writes every record accepted so far, then returns (synced under ``LedgerDurability/fsync``).
+    /// - Throws: ``CostLedgerError/Code/io`` when the write fails; the records stay buffered for a retry.
+    public func flush() throws(CostLedgerError) {
+        try core.flushOnce()
+    }
+
+    /// Flushes, stops the background flusher and closes the file. Later writes throw
+    /// ``CostLedgerError/Code/closed``. Calling it again does nothing.
+    /// - Throws: ``CostLedgerError/Code/io`` when the final write fails.
+    public func close() throws(CostLedgerError) {
+        try core.close()
+    }
+}
+
+extension JSONLinesLedger {
+    /// The shared state of a writer and its flusher thread.
+    fileprivate final class Core: Sendable {
+        let configuration: Configuration
+
+        /// Records accepted but not yet taken by a flush.
+        struct Buffer {
+            var bytes: [UInt8] = []
+            var records = 0
+            var flushRequested = false
+            var closed = false
+            var stopping = false
+            var waiters = 0
+            var stats = Stats()
+        }
+
+        /// The open file and the batch being written; touched only under ``io``.
+        struct FileState {
+            var fd: Int32 = -1
+            var path: String?
+            var size: Int64 = 0
+            var day: Int64 = 0
+            var firstFile = true
+            /// Bytes of a batch whose write failed part-way, written before anything else.
+            var carry: [UInt8] = []
+            var carryRecords = 0
+            var spare: [UInt8] = []
+        }
+
+        let buffer = Mutex(Buffer())
+        let io = Mutex(FileState())
+        /// Wakes the flusher early.
+        let wake = DispatchSemaphore(value: 0)
+        /// Wakes writers waiting for room.
+        let room = DispatchSemaphore(value: 0)
+        /// Signalled when the flusher thread has finished.
+        let finished = DispatchSemaphore(value: 0)
+
+        init(configuration: Configuration) {
+            self.configuration = configuration
+        }
+
+        func stats() -> Stats { buffer.withLock { $0.stats } }
+
+        private var wakeThreshold: (records: Int, bytes: Int) {
+            if configuration.durability == .none {
+                return (max(1, configuration.maxBufferRecords / 2), max(1, configuration.maxBufferBytes / 2))
+            }
+            return (configuration.batchRecords, max(1, configuration.maxBufferBytes / 2))
+        }
+
+        func accept(_ record: CostRecord) throws(CostLedgerError) {
+            let threshold = wakeThreshold
+            var deadline: DispatchTime?
+            while true {
+                let result: AcceptResult = buffer.withLock { state in
+                    if state.closed { return .closed }
+                    let before = state.bytes.count
+                    record.appendJSONLine(to: &state.bytes)
+                    let lineBytes = state.bytes.count - before
+                    if lineBytes - 1 > CostRecord.LineLimits.maxLineBytes {
+                        state.bytes.removeSubrange(before...)
+                        return .tooLong(lineBytes)
+                    }
+                    let fits =
+                        state.records == 0
+                        || (state.bytes.count <= configuration.maxBufferBytes
+                            && state.records < configuration.maxBufferRecords)
+                    guard fits else {
+                        state.bytes.removeSubrange(before...)
+                        if configuration.bufferPolicy.blockTimeout == nil {
+                            state.stats.droppedRecords &+= 1
+                            if !state.flushRequested {
+                                state.flushRequested = true
+                                return .droppedWake
+                            }
+                            return .dropped
+                        }
+                        state.waiters += 1
+                        return .full
+                    }
+                    state.records += 1
+                    state.stats.acceptedRecords &+= 1
+                    state.stats.pendingRecords &+= 1
+                    if !state.flushRequested,
+                        state.records >= threshold.records || state.bytes.count >= threshold.bytes
+                    {
+                        state.flushRequested = true
+                        return .acceptedWake
+                    }
+                    return .accepted
+                }
+                switch result {
+                case .accepted:
+                    return
+                case .acceptedWake:
+                    wake.signal()
+                    return
+                case .dropped:
+                    return
+                case .droppedWake:
+                    wake.signal()
+                    return
+                case .closed:
+                    throw CostLedgerError(.closed, reason: "the ledger writer is closed")
+                case .tooLong(let bytes):
+                    throw CostLedgerError(
+                        .invalidRecord,
+                        field: "record_id",
+                        reason: "the record's line of \(bytes) bytes exceeds \(CostRecord.LineLimits.maxLineBytes) "
+                            + "bytes: readers would skip it (\(AttributionError.quote(record.recordID)))"
+                    )
+                case .full:
+                    wake.signal()
+                    let timeout = configuration.bufferPolicy.blockTimeout ?? .zero
+                    if deadline == nil { deadline = .now() + .nanoseconds(Self.nanoseconds(timeout)) }
+                    let timedOut = room.wait(timeout: deadline ?? .now()) == .timedOut
+                    let refused = buffer.withLock { state -> Bool in
+                        state.waiters -= 1
+                        if timedOut, DispatchTime.now() >= (deadline ?? .now()) {
+                            state.stats.droppedRecords &+= 1
+                            return true
+                        }
+                        return false
+                    }
+                    if refused {
+                        throw CostLedgerError(
+                            .bufferFull,
+                            reason: "the ledger buffer stayed full for \(timeout); record "
+                                + "\(AttributionError.quote(record.recordID)) was not written"
+                        )
+                    }
+                }
+            }
+        }
+
+        enum AcceptResult {
+            case accepted
+            case acceptedWake
+            case dropped
+            case droppedWake
+            case full
+            case closed
+            case tooLong(Int)
+        }
+
+        static func nanoseconds(_ duration: Duration) -> Int {
+            let (seconds, attoseconds) = duration.components
+            let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+            if overflow || seconds < 0 { return seconds < 0 ? 0 : Int.max / 2 }
+            return Int(min(ns &+ attoseconds / 1_000_000_000, Int64(Int.max / 2)))
+        }
+
+        /// The flusher thread: writes at the interval or when woken, until stopped.
+        func runFlusher() {
+            let interval = Self.nanoseconds(configuration.flushInterval)
+            while true {
+                _ = wake.wait(timeout: .now() + .nanoseconds(max(1_000_000, interval)))
+                let stopping = buffer.withLock { $0.stopping }
+                if stopping { break }
+                try? flushOnce()
+            }
+            // Stopped: a last flush when the writer went away without close().
+            try? flushOnce()
+            io.withLock { file in
+                if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
+                file.fd = -1
+            }
+            finished.signal()
+        }
+
+        /// Takes everything buffered and writes it as one batch (after any batch left by a failed write), synced
+        /// under `.fsync`.
+        func flushOnce() throws(CostLedgerError) {
+            try io.withLock { (file: inout FileState) throws(CostLedgerError) in
+                try writeCarry(&file)
+                var batch = file.spare
+                var records = 0
+                let waiters = buffer.withLock { state -> Int in
+                    swap(&state.bytes, &batch)
+                    records = state.records
+                    state.records = 0
+                    state.flushRequested = false
+                    return state.waiters
+                }
+                for _ in 0..<waiters { room.signal() }
+                if !batch.isEmpty {
+                    swap(&file.carry, &batch)
+                    file.carryRecords = records
+                    file.spare = batch
+                    try writeCarry(&file)
+                } else {
+                    file.spare = batch
+                }
+            }
+        }
+
+        /// Writes the pending batch (``FileState/carry``), rotating or opening the file first as needed.
+        private func writeCarry(_ file: inout FileState) throws(CostLedgerError) {
+            guard !file.carry.isEmpty else { return }
+            do {
+                try prepareFile(&file, incoming: Int64(file.carry.count))
+            } catch {
+                note(error)
+                throw error
+            }
+            let total = file.carry.count
+            var written = 0
+            var failure: CostLedgerError?
+            let fd = file.fd
+            let path = file.path
+            file.carry.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                while written < total {
+                    let n = LedgerIO.write(fd, base + written, total - written)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = CostLedgerError(
+                            .io,
+                            field: path,
+                            reason: "write failed: \(LedgerIO.errnoText())"
+                        )
+                        return
+                    }
+                    written += n
+                }
+            }
+            file.size += Int64(written)
+            if let failure {
+                // Keep the unwritten rest: it continues the partial line exactly, since only we append here.
+                file.carry.removeSubrange(0..<written)
+                buffer.withLock { $0.stats.bytes &+= Int64(written) }
+                note(failure)
+                throw failure
+            }
+            let records = file.carryRecords
+            file.carry.removeAll(keepingCapacity: true)
+            file.carryRecords = 0
+            buffer.withLock { state in
+                state.stats.bytes &+= Int64(written)
+                state.stats.flushes &+= 1
+                state.stats.writtenRecords &+= records
+                state.stats.pendingRecords &-= records
+            }
+            if configuration.durability == .fsync {
+                guard fsync(file.fd) == 0 else {
+                    let error = CostLedgerError(.io, field: file.path, reason: "fsync failed: \(LedgerIO.errnoText())")
+                    note(error)
+                    throw error
+                }
+                buffer.withLock { $0.stats.syncs &+= 1 }
+            }
+        }
+
+        private func note(_ error: CostLedgerError) {
+            buffer.withLock { state in
+                state.stats.writeErrors &+= 1
+                state.stats.lastError = error.description
+            }
+        }
+
+        /// Opens the first file, or a new one when the day changed or `incoming` bytes would pass the size limit.
+        private func prepareFile(_ file: inout FileState, incoming: Int64) throws(CostLedgerError) {
+            let now = configuration.clock.now()
+            if file.fd >= 0 {
+                let newDay = configuration.rotateDaily && now.utcDay != file.day
+                let tooBig = configuration.maxFileBytes.map { file.size > 0 && file.size + incoming > $0 } ?? false
+                guard newDay || tooBig else { return }
+                if configuration.durability == .fsync, fsync(file.fd) == 0 {
+                    buffer.withLock { $0.stats.syncs &+= 1 }
+                }
+                _ = LedgerIO.close(file.fd)
+                file.fd = -1
+            }
+            let name: String
+            if file.firstFile, let fixed = configuration.fileName {
+                name = fixed
+            } else {
+                name = LedgerFileName.make(host: configuration.hostName, now: now.millisecondsSinceEpoch).description
+            }
+            file.firstFile = false
+            let path = LedgerFiles.join(configuration.directory, name)
+            let opened = try LedgerFiles.openForAppend(path, syncDirectory: configuration.durability == .fsync)
+            file.fd = opened.fd
+            file.path = path
+            file.size = opened.size
+            file.day = now.utcDay
+            buffer.withLock { state in
+                state.stats.files &+= 1
+                state.stats.currentFile = path
+                state.stats.bytes &+= opened.repairBytes
+            }
+        }
+
+        /// Stops the flusher without waiting (the writer object went away).
+        func stop() {
+            let alreadyStopping = buffer.withLock { state -> Bool in
+                defer {
+                    state.closed = true
+                    state.stopping = true
+                }
+                return state.stopping
+            }
+            if !alreadyStopping { wake.signal() }
+        }
+
+        func close() throws(CostLedgerError) {
+            let alreadyStopping = buffer.withLock { state -> Bool in
+                defer {
+                    state.closed = true
+                    state.stopping = true
+                }
+                return state.stopping
+            }
+            if alreadyStopping { return }
+            wake.signal()
+            finished.wait()
+            // The flusher's last flush ignored errors; report one here if records remain.
+            let pending = buffer.withLock { $0.stats.pendingRecords }
+            if pending > 0 {
+                let error = buffer.withLock { $0.stats.lastError } ?? "unknown error"
+                throw CostLedgerError(.io, reason: "\(pending) records could not be written: \(error)")
+            }
+        }
+    }
+}
+
+/// File-system steps of the writer.
+enum LedgerFiles {
+    static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+
+    static func makeDirectory(_ path: String) throws(CostLedgerError) {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw CostLedgerError(.io, field: path, reason: "exists and is not a directory")
+            }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw CostLedgerError(.io, field: path, reason: "cannot create the ledger directory: \(error)")
+        }
+    }
+
+    /// Opens `path` for appending (creating it), and writes a `\n` first when it is not empty and does not end
+    /// in one, so a torn last line never merges with the next record.
+    static func openForAppend(
+        _ path: String,
+        syncDirectory: Bool
+    ) throws(CostLedgerError) -> (fd: Int32, size: Int64, repairBytes: Int64) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CostLedgerError(.io, field: path, reason: "cannot open: \(LedgerIO.errnoText())") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let error = CostLedgerError(.io, field: path, reason: "cannot stat: \(LedgerIO.errnoText())")
+            _ = LedgerIO.close(fd)
+            throw error
+        }
+        var size = Int64(info.st_size)
+        var repair: Int64 = 0
+        if size > 0 {
+            var last: UInt8 = 0
+            let readFD = open(path, O_RDONLY | O_CLOEXEC)
+            if readFD >= 0 {
+                _ = pread(readFD, &last, 1, off_t(size - 1))
+                _ = LedgerIO.close(readFD)
+            }
+            if last != UInt8(ascii: "\n") {
+                var newline = UInt8(ascii: "\n")
+                guard LedgerIO.write(fd, &newline, 1) == 1 else {
+                    let error = CostLedgerError(.io, field: path, reason: "cannot repair: \(LedgerIO.errnoText())")
+                    _ = LedgerIO.close(fd)
+                    throw error
+                }
+                size += 1
+                repair = 1
+            }
+        }
+        if syncDirectory {
+            let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+            let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+            if dirFD >= 0 {
+                _ = fsync(dirFD)
+                _ = LedgerIO.close(dirFD)
+            }
+        }
+        return (fd, size, repair)
+    }
+}

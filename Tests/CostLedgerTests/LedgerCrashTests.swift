@@ -1,0 +1,131 @@
+import Attribution
+import CostLedger
+import Foundation
+import Testing
+
+/// The built `ledger-crash-writer`, next to this test binary.
+private func crashWriterURL() throws -> URL {
+    let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    var directory = testBinary.deletingLastPathComponent()
+    // The test bundle may be a directory (`…PackageTests.xctest/…`); walk up to the build directory.
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent("ledger-crash-writer")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    throw CostLedgerError(.io, reason: "ledger-crash-writer not found near \(testBinary.path)")
+}
+
+/// Reads a child's stdout line by line until `enough` lines arrived.
+private final class LineCollector: @unchecked Sendable {
+    // Guarded by `lock`; the pipe's reader thread appends, the test reads.
+    private let lock = NSLock()
+    private var pending = Data()
+    private var lines: [String] = []
+
+    func append(_ data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        pending.append(data)
+        while let newline = pending.firstIndex(of: 0x0A) {
+            lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+            pending.removeSubrange(pending.startIndex...newline)
+        }
+    }
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines.count
+    }
+
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
+}
+
+@Suite("Ledger crash safety")
+struct LedgerCrashTests {
+    @Test("writer processes killed with SIGKILL mid-stream lose no acknowledged record, and readers report torn lines")
+    func killedWriters() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let executable = try crashWriterURL()
+
+        // Two writer processes appending at once, each killed once it has acknowledged enough records, while
+        // tasks of this process append to the same directory.
+        var acknowledged: [String] = []
+        var processes: [(Process, LineCollector, Pipe)] = []
+        for name in ["p1", "p2"] {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = [dir.path, name]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            let collector = LineCollector()
+            pipe.fileHandleForReading.readabilityHandler = { handle in collector.append(handle.availableData) }
+            try process.run()
+            processes.append((process, collector, pipe))
+        }
+
+        var configuration = JSONLinesLedger.Configuration(directory: dir.path)
+        configuration.bufferPolicy = .block(timeout: .seconds(120))
+        let local = try JSONLinesLedger(configuration: configuration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<4 {
+                group.addTask {
+                    for i in 0..<250 { try local.write(LedgerFixtures.callRecord("local\(task)-\(i)")) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try local.close()
+
+        for (process, collector, pipe) in processes {
+            var waited = 0
+            while collector.count < 300, process.isRunning, waited < 60_000 {
+                try await Task.sleep(for: .milliseconds(10))
+                waited += 10
+            }
+            #expect(process.isRunning, "the writer stopped by itself")
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            pipe.fileHandleForReading.readabilityHandler = nil
+            #expect(process.terminationReason == .uncaughtSignal)
+            acknowledged += collector.all
+        }
+        #expect(acknowledged.count >= 600)
+
+        // A kill during a write(2) would leave a torn line; simulate one on the first writer's file.
+        let files = try dir.jsonlFiles()
+        let victim = try #require(files.first)
+        let handle = try #require(FileHandle(forWritingAtPath: dir.file(victim)))
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"v":1,"record_id":"torn","ts":"2026-11-2"#.utf8))
+        handle.closeFile()
+
+        var counts: [String: Int] = [:]
+        let stats = try LedgerReader(path: dir.path).read { record, _ in counts[record.recordID, default: 0] += 1 }
+        for id in acknowledged { #expect(counts[id] == 1, "acknowledged \(id) found \(counts[id] ?? 0) times") }
+        for task in 0..<4 {
+            for i in 0..<250 { #expect(counts["local\(task)-\(i)"] == 1) }
+        }
+        #expect(counts.values.allSatisfy { $0 == 1 })
+        #expect(stats.skippedLines == 1)
+        #expect(stats.invalidRecords == 0)
+        #expect(stats.issues.first?.location.file == dir.file(victim))
+
+        // A new writer after the crash still produces readable lines beside the torn file.
+        let after = try JSONLinesLedger(configuration: configuration)
+        try after.write(LedgerFixtures.callRecord("after-crash"))
+        try after.close()
+        var found = false
+        let again = try LedgerReader(path: dir.path).read { record, _ in
+            if record.recordID == "after-crash" { found = true }
+        }
+        #expect(found)
+        #expect(again.skippedLines == 1)
+    }
+}

@@ -86,7 +86,7 @@ struct MiddlewareTests {
     @Test("after a redelivery the middleware sees the claim count, and the retry continues from it")
     func redeliveryThenRetry() async throws {
         let middleware = AttributionJobMiddleware(
-            retryPolicy: RetryPolicy(maxAttempts: 5, initialDelay: .milliseconds(100), jitter: 0)
+            retryPolicy: RetryPolicy(maxAttempts: 5, initialDelay: .milliseconds(100), multiplier: 1, jitter: 0)
         )
         try await withQueue { queue, _ in
             let original = envelope()

@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a command reads and writes: the process's streams in the tool, buffers in tests.
+public struct CommandIO: Sendable {
+    /// Writes to standard output.
+    public var writeOutput: @Sendable (String) -> Void
+    /// Writes to standard error.
+    public var writeError: @Sendable (String) -> Void
+    /// Reads all of standard input, at most `limit` bytes; nil when more than `limit` bytes are available.
+    public var readInput: @Sendable (_ limit: Int) -> [UInt8]?
+    /// Whether standard error is a terminal (progress lines are shown only then).
+    public var errorIsTerminal: Bool
+
+    /// Creates an IO from closures.
+    public init(
+        writeOutput: @escaping @Sendable (String) -> Void,
+        writeError: @escaping @Sendable (String) -> Void,
+        readInput: @escaping @Sendable (_ limit: Int) -> [UInt8]?,
+        errorIsTerminal: Bool
+    ) {
+        self.writeOutput = writeOutput
+        self.writeError = writeError
+        self.readInput = readInput
+        self.errorIsTerminal = errorIsTerminal
+    }
+
+    /// The process's own standard streams.
+    public static var process: CommandIO {
+        CommandIO(
+            writeOutput: { text in
+                var text = text
+                text.withUTF8 { buffer in writeAll(1, buffer) }
+            },
+            writeError: { text in
+                var text = text
+                text.withUTF8 { buffer in writeAll(2, buffer) }
+            },
+            readInput: { limit in readAll(0, limit: limit) },
+            errorIsTerminal: isatty(2) == 1
+        )
+    }
+
+    private static func writeAll(_ fd: Int32, _ buffer: UnsafeBufferPointer<UInt8>) {
+        guard var base = buffer.baseAddress else { return }
+        var remaining = buffer.count
+        while remaining > 0 {
+            let n = write(fd, base, remaining)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            remaining -= n
+            base += n
+        }
+    }
+
+    /// Reads a file descriptor to its end, refusing more than `limit` bytes.
+    package static func readAll(_ fd: Int32, limit: Int) -> [UInt8]? {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return out
+            }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+            if out.count > limit { return nil }
+        }
+    }
+}
+
+/// The exit statuses of `cost-audit` (SPEC section 7).
+public struct ExitCode: Sendable, Hashable, CustomStringConvertible {
+    /// The process exit status.
+    public let rawValue: Int32
+    private init(_ rawValue: Int32) { self.rawValue = rawValue }
+
+    /// Success.
+    public static let success = ExitCode(0)
+    /// A failure that is not the input's fault.
+    public static let failure = ExitCode(1)
+    /// A threshold was breached or an alert fired.
+    public static let thresholdBreached = ExitCode(2)
+    /// The command line was wrong (EX_USAGE).
+    public static let usage = ExitCode(64)
+    /// An input file was bad (EX_DATAERR).
+    public static let dataError = ExitCode(65)
+
+    public var description: String { String(rawValue) }
+}

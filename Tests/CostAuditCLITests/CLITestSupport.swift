@@ -1,0 +1,84 @@
+import CostAuditCLI
+import Foundation
+import Synchronization
+
+/// The built `cost-audit` executable, found in the product directory the tests run from.
+func costAuditExecutable() throws -> URL {
+    var directories: [URL] = []
+    if let executable = Bundle.main.executableURL { directories.append(executable.deletingLastPathComponent()) }
+    directories.append(Bundle.main.bundleURL)
+    directories.append(Bundle.main.bundleURL.deletingLastPathComponent())
+    if let first = CommandLine.arguments.first {
+        directories.append(URL(fileURLWithPath: first).deletingLastPathComponent())
+    }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    directories.append(root.appendingPathComponent(".build/debug"))
+    for directory in directories {
+        let candidate = directory.appendingPathComponent("cost-audit")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    throw CLITestError(message: "cost-audit not found in \(directories.map(\.path))")
+}
+
+struct CLITestError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// What one run of the tool printed and returned.
+struct ToolRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the built binary with `arguments`, feeding `stdin`.
+func runTool(_ arguments: [String], stdin: String = "") throws -> ToolRun {
+    let process = Process()
+    process.executableURL = try costAuditExecutable()
+    process.arguments = arguments
+    let input = Pipe()
+    let output = Pipe()
+    let error = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    input.fileHandleForWriting.write(Data(stdin.utf8))
+    try input.fileHandleForWriting.close()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ToolRun(
+        status: process.terminationStatus,
+        stdout: String(decoding: out, as: UTF8.self),
+        stderr: String(decoding: err, as: UTF8.self)
+    )
+}
+
+/// Runs the tool in-process with captured streams.
+func runInProcess(_ arguments: [String], stdin: String = "") -> ToolRun {
+    let out = Mutex("")
+    let err = Mutex("")
+    let input = Array(stdin.utf8)
+    let io = CommandIO(
+        writeOutput: { text in out.withLock { $0 += text } },
+        writeError: { text in err.withLock { $0 += text } },
+        readInput: { limit in input.count > limit ? nil : input },
+        errorIsTerminal: false
+    )
+    let status = CostAuditCommand.run(arguments: arguments, io: io)
+    return ToolRun(status: status, stdout: out.withLock { $0 }, stderr: err.withLock { $0 })
+}
+
+/// A fresh temporary directory, removed by the caller.
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("cost-audit-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+func write(_ text: String, to url: URL) throws {
+    try Data(text.utf8).write(to: url)
+}

@@ -473,7 +473,7 @@ final class MeterRecordIDs: RecordIDSource {
     }
 }
 
-/// A clock that advances one second per reading, from 2026-11-24T00:00:00Z.
+/// A clock that advances one second per reading, from 2025-11-24T00:00:00Z.
 final class MeterTestClock: AttributionClock {
     static let start: Int64 = 1_763_942_400_000
     private let ticks = Mutex(Int64(0))

@@ -102,4 +102,34 @@ struct UnitAnnouncementTests {
         #expect(records[1].parentID == records[0].leafID)
         #expect(records[1].rootID == records[0].leafID)
     }
+
+    @Test("the unit record's ledger line carries lineage and attribution and no call fields")
+    func unitWireForm() throws {
+        let harness = MeterHarness()
+        try harness.meter.announce(MeterEnvelopes.complete())
+        let record = try #require(harness.sink.records.first)
+        let line = String(decoding: record.jsonLine(), as: UTF8.self)
+        #expect(
+            line == #"{"v":1,"record_id":"unit:00f067aa0ba902b7","kind":"unit","ts":"2025-11-24T00:00:01.000Z","#
+                + #""trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","leaf_id":"00f067aa0ba902b7","#
+                + #""root_id":"00f067aa0ba902b7","attempt":1,"user_id":"u_42","feature":"summarize","team":"growth","#
+                + #""project":"assistant","task_type":"summarize","tags":{"env":"prod"}}"# + "\n"
+        )
+        #expect(try CostRecord.decode(line: Array(line.utf8).dropLast()) == record)
+    }
+
+    @Test("a lenient unattributed call's ledger line has no envelope keys, and reads back")
+    func unattributedWireForm() async throws {
+        let harness = MeterHarness(mode: .lenient)
+        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1") { _ in
+            ((), TokenUsage(input: 100, output: 20))
+        }
+        let record = try #require(harness.sink.records.first)
+        let line = String(decoding: record.jsonLine(), as: UTF8.self)
+        for key in ["trace_id", "leaf_id", "root_id", "attempt", "user_id", "tags", "kind", "status"] {
+            #expect(!line.contains("\"\(key)\""), "\(key) in \(line)")
+        }
+        #expect(line.contains(#""input_tokens":100,"output_tokens":20"#))
+        #expect(try CostRecord.decode(line: Array(line.utf8).dropLast()) == record)
+    }
 }

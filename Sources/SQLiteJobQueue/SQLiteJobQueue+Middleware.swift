@@ -1,7 +1,7 @@
 public import Attribution
 
 extension ClaimedJob {
-    /// The context a ``JobMiddleware`` hook receives for this delivery: the queue as the job's name, the
+    /// The context a `JobMiddleware` hook receives for this delivery: the queue as the job's name, the
     /// job's id, and ``claims`` as the delivery count — so a redelivery after a killed worker reaches the
     /// middleware as another attempt.
     public var jobContext: JobContext {
@@ -10,9 +10,9 @@ extension ClaimedJob {
 }
 
 extension SQLiteJobQueue {
-    /// Enqueues a payload after the middleware's ``JobMiddleware/willEnqueue(_:context:)`` accepted it.
+    /// Enqueues a payload after the middleware's `JobMiddleware.willEnqueue(_:context:)` accepted it.
     ///
-    /// With ``AttributionJobMiddleware`` in strict mode, a payload without a valid envelope is refused here
+    /// With `AttributionJobMiddleware` in strict mode, a payload without a valid envelope is refused here
     /// and nothing is enqueued.
     ///
     /// - Parameters:
@@ -39,10 +39,10 @@ extension SQLiteJobQueue {
         return try enqueue(payload: checked, queue: queue, availableAt: availableAt, maxAttempts: maxAttempts, now: now)
     }
 
-    /// Records a failed attempt as the middleware's ``JobMiddleware/didFail(_:error:context:)`` decides:
+    /// Records a failed attempt as the middleware's `JobMiddleware.didFail(_:error:context:)` decides:
     /// a retry of its retried payload after its delay, or giving up.
     ///
-    /// With ``AttributionJobMiddleware`` the retried payload is the job's own envelope with `attempt + 1`
+    /// With `AttributionJobMiddleware` the retried payload is the job's own envelope with `attempt + 1`
     /// (never read from the ambient context), delayed by the retry policy's backoff. The job still goes
     /// `dead` when it has had all the claims the queue allows.
     ///

@@ -96,11 +96,14 @@ public struct FakeProvider: Sendable {
     ///   partial stream for ``Failure/connectionReset(afterEvents:)``.
     public func respond(to requestBody: some Collection<UInt8>) throws -> [UInt8] {
         if failure?.base == .transport { throw FakeProviderError.transport }
-        let text = String(decoding: Array(requestBody), as: UTF8.self)
-        let compact = text.filter { !$0.isWhitespace }
-        let streaming = compact.contains(#""stream":true"#)
-        guard streaming else { return responseBody() }
-        let includeUsage = api != .openAIChatCompletions || compact.contains(#""include_usage":true"#)
+        let request = try? JSONParser.parse(
+            requestBody,
+            limits: JSONParser.Limits(maxBytes: 64 << 20, maxDepth: 128),
+            field: "request"
+        ).objectValue
+        guard request?["stream"] == .bool(true) else { return responseBody() }
+        let includeUsage =
+            api != .openAIChatCompletions || request?["stream_options"]?.objectValue?["include_usage"] == .bool(true)
         if case .connectionReset(let after)? = failure?.base {
             let partial = eventStream(includeUsage: includeUsage, cutAfter: after)
             throw MeteredCallError(partialBody: partial, underlying: FakeProviderError.connectionReset)

@@ -33,6 +33,11 @@ let package = Package(
             dependencies: ["Attribution"],
             path: "Examples/TagEnqueueRetryFanOut"
         ),
+        .executableTarget(
+            name: "MeteredCalls",
+            dependencies: ["Attribution", "CostLedger", "AttributionTesting"],
+            path: "Examples/MeteredCalls"
+        ),
 
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "AttributionTesting"]),
         .testTarget(

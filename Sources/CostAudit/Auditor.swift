@@ -383,7 +383,8 @@ struct AuditEngine {
         let F = fieldCount
         outcomes = [RecordOutcome](repeating: RecordOutcome(), count: table.count)
         inWindow = [Bool](repeating: false, count: table.count)
-        emitted = [Int32](repeating: 0, count: table.count * required)
+        let emitting = configuration.attributedOutputPath != nil
+        if emitting { emitted = [Int32](repeating: 0, count: table.count * required) }
         var values = [Int32](repeating: 0, count: F)
         for index in 0..<table.count where alive[index] {
             let row = table[index]
@@ -467,7 +468,7 @@ struct AuditEngine {
             }
             outcomes[index] = RecordOutcome(classIndex: UInt8(classIndex), reasonIndex: UInt8(reasonIndex))
             // What the emitted record carries: filled where its class allows.
-            for f in 0..<required {
+            for f in 0..<required where emitting {
                 let own = table.value(index, f)
                 switch classIndex {
                 case 0, 1, 2: emitted[index * required + f] = values[f]

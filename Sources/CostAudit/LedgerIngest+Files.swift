@@ -51,7 +51,14 @@ extension LedgerIngest {
                 let outcome = Swift.Result<WorkerOutput, CostAuditError> { () throws(CostAuditError) -> WorkerOutput in
                     var table = LedgerTable(fields: fields)
                     var ranges: [(file: Int, rows: Range<Int>)] = []
-                    for file in mine {
+                    for (position, file) in mine.enumerated() {
+                        if position == 1, table.ledgerBytes > 0 {
+                            // Size the arrays once from the first file's records per byte, so they do not
+                            // double (and briefly triple) while the rest is read.
+                            let remaining = mine.dropFirst().reduce(Int64(0)) { $0 + sizes[$1] }
+                            let perByte = Double(table.rows.count) / Double(table.ledgerBytes)
+                            table.reserve(rows: table.rows.count + Int(Double(remaining) * perByte * 1.02) + 1024)
+                        }
                         let first = table.rows.count
                         try readFile(
                             files[file],

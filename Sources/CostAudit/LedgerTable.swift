@@ -239,6 +239,15 @@ struct LedgerTable {
         }
     }
 
+    /// Makes room for `count` rows in all, record ids included (at their average length so far).
+    mutating func reserve(rows count: Int) {
+        guard count > rows.count else { return }
+        let averageID = rows.isEmpty ? 32 : idArena.count / rows.count + 1
+        rows.reserveCapacity(count)
+        values.reserveCapacity(count * fieldCount)
+        idArena.reserveCapacity(count * averageID)
+    }
+
     /// The (provider, model) pair's triple, priced-name lookup cached per pair.
     mutating func modelKey(provider: Int32, model: Int32, pricing: any AuditPricing) -> Int32 {
         let key = UInt64(UInt32(bitPattern: provider)) << 32 | UInt64(UInt32(bitPattern: model))

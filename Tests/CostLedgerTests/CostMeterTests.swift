@@ -440,6 +440,61 @@ struct CostMeterTests {
         #expect(issues.kinds == [.usageUnreadable])
         #expect(harness.sink.records.first?.status == .error)
     }
+
+    @Test("concurrent calls through one meter each get their own record id and record")
+    func concurrentCalls() async throws {
+        let harness = MeterHarness()
+        let envelope = MeterEnvelopes.complete()
+        let meter = harness.meter
+        let keys = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    try await meter.call(provider: "openai", model: "gpt-4.1", envelope: envelope) { request in
+                        (request.recordID, TokenUsage(input: Int64(index), output: 1))
+                    }
+                }
+            }
+            var keys: Set<String> = []
+            for try await key in group { keys.insert(key) }
+            return keys
+        }
+        #expect(keys.count == 200)
+        #expect(Set(harness.sink.records.map(\.recordID)) == keys)
+        #expect(harness.meter.statistics.recordsWritten == 200)
+        #expect(harness.sink.records.map(\.usage.input).reduce(0, +) == (0..<200).reduce(0, +))
+    }
+
+    @Test("lenient raw-JSON call without an envelope sends the body as given and records it unattributed")
+    func lenientRawCall() async throws {
+        let harness = MeterHarness(mode: .lenient)
+        let body = Array(#"{"model":"gpt-4.1","input":"hi"}"#.utf8)
+        let fake = FakeProvider(.openAIResponses, usage: TokenUsage(input: 30, output: 5))
+        _ = try await harness.meter.callJSON(adapter: .openAIResponses, requestBody: body) { request in
+            #expect(request.body == body)
+            #expect(request.request.envelope == nil)
+            return try fake.respond(to: request.body)
+        }
+        let record = try #require(harness.sink.records.first)
+        #expect(record.leafID == nil && record.attribution.isEmpty)
+        #expect(record.usage == TokenUsage(input: 30, output: 5))
+        #expect(record.status == .ok)
+    }
+
+    @Test("a Chat Completions stream whose caller turned usage off is recorded as incomplete")
+    func streamWithoutUsage() async throws {
+        let issues = MeterIssueLog()
+        let harness = MeterHarness(onIssue: issues.append)
+        let fake = FakeProvider(.openAIChatCompletions, usage: TokenUsage(input: 30, output: 5))
+        _ = try await harness.meter.callJSON(
+            adapter: .openAIChatCompletions,
+            requestBody: Array(#"{"model":"gpt-4.1","stream":true,"stream_options":{"include_usage":false}}"#.utf8),
+            envelope: MeterEnvelopes.complete()
+        ) { request in try fake.respond(to: request.body) }
+        let record = try #require(harness.sink.records.first)
+        #expect(record.status == .error)
+        #expect(record.usage == TokenUsage())
+        #expect(issues.kinds == [.usageIncomplete])
+    }
 }
 
 // MARK: - Test doubles shared by the metering tests

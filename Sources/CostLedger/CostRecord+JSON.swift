@@ -193,18 +193,31 @@ extension CostRecord {
         if let attempt, !(1...Int(Int32.max)).contains(attempt) {
             throw fail("attempt", "must be an integer from 1 to \(Int32.max), got \(attempt)")
         }
-        for field in AttributionField.all {
-            try check(attribution[field], field.name)
+        // One pass without sorting or hashing; only a record at fault pays for naming its first field in order.
+        var attributionOK = true
+        for (_, value) in attribution where value.isEmpty || value.utf8.count > LineLimits.maxStringBytes {
+            attributionOK = false
         }
-        // Fields of a later release may reach a record built in code; only the known ones are written.
+        if !attributionOK {
+            for field in AttributionField.all {
+                try check(attribution[field], field.name)
+            }
+        }
         if tags.count > LineLimits.maxTags {
             throw fail("tags", "at most \(LineLimits.maxTags) entries, got \(tags.count)")
         }
-        for key in tags.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            if !LineEncoding.isTagKey(key.utf8) {
-                throw fail("tags", "keys must match [a-z0-9_.-]{1,64}, got \(AttributionError.quote(key))")
+        var tagsOK = true
+        for (key, value) in tags
+        where !LineEncoding.isTagKey(key.utf8) || value.isEmpty || value.utf8.count > LineLimits.maxStringBytes {
+            tagsOK = false
+        }
+        if !tagsOK {
+            for key in tags.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                if !LineEncoding.isTagKey(key.utf8) {
+                    throw fail("tags", "keys must match [a-z0-9_.-]{1,64}, got \(AttributionError.quote(key))")
+                }
+                try check(tags[key], "tags.\(key)")
             }
-            try check(tags[key], "tags.\(key)")
         }
         if kind == .unit {
             guard let leafID else { throw fail("leaf_id", "required for a unit record") }

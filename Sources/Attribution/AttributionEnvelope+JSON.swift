@@ -42,9 +42,19 @@ extension AttributionEnvelope {
     /// A capacity that holds the canonical form without growing in the usual case.
     private var estimatedCanonicalCapacity: Int {
         var total = 200
-        for value in [userID, feature, team, project, taskType, tool, promptVersion, pipeline, priority, agent] {
+        @inline(__always) func add(_ value: String?) {
             if let value { total &+= value.utf8.count &+ 20 }
         }
+        add(userID)
+        add(feature)
+        add(team)
+        add(project)
+        add(taskType)
+        add(tool)
+        add(promptVersion)
+        add(pipeline)
+        add(priority)
+        add(agent)
         for (key, value) in tags { total &+= key.utf8.count &+ value.utf8.count &+ 6 }
         for field in unknownFields { total &+= field.key.utf8.count &+ field.json.utf8.count &+ 4 }
         return min(total, Limits.maxCanonicalBytes &+ 64)
@@ -86,7 +96,7 @@ extension AttributionEnvelope {
         JSONWriter.appendInteger(attempt, to: &out)
         if let createdAt {
             put(",\"created_at\":\"", &out)
-            createdAt.appendRFC3339(to: &out)
+            Self.appendTimestamp(createdAt, to: &out)
             out.append(UInt8(ascii: "\""))
         }
         field(",\"user_id\":", userID, &out)
@@ -102,12 +112,13 @@ extension AttributionEnvelope {
         if !tags.isEmpty {
             put(",\"tags\":{", &out)
             var first = true
-            for key in tags.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            // Keys are [a-z0-9_.-] (validate() checked), so String order is bytewise order here.
+            for (key, value) in tags.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 JSONWriter.appendString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                JSONWriter.appendString(tags[key] ?? "", to: &out)
+                JSONWriter.appendString(value, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -123,6 +134,37 @@ extension AttributionEnvelope {
             out.removeSubrange(start...)
             throw Self.canonicalTooLarge(size)
         }
+    }
+
+    /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` without temporary buffers (the year is within 0000…9999: checked).
+    private static func appendTimestamp(_ time: UTCTimestamp, to out: inout [UInt8]) {
+        let ms = time.millisecondsSinceEpoch
+        let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
+        let days = dayR < 0 ? dayQ &- 1 : dayQ
+        let msOfDay = ms &- days &* 86_400_000
+        let (year, month, day) = UTCTimestamp.civil(fromDays: days)
+        @inline(__always) func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor &*= 10 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: (value / divisor) % 10))
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        out.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(msOfDay / 3_600_000, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(msOfDay / 60_000 % 60, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(msOfDay / 1000 % 60, 2)
+        out.append(UInt8(ascii: "."))
+        digits(msOfDay % 1000, 3)
+        out.append(UInt8(ascii: "Z"))
     }
 
     static func canonicalTooLarge(_ size: Int) -> AttributionError {
@@ -217,7 +259,23 @@ extension AttributionEnvelope {
     /// Decodes and validates an envelope from JSON text; see ``init(json:)-(Collection<UInt8>)``.
     /// - Throws: ``AttributionError`` naming the field at fault.
     public init(json text: String) throws(AttributionError) {
-        try self.init(json: text.utf8)
+        var text = text
+        let count = text.utf8.count
+        guard count <= Limits.maxInputBytes else { throw Self.inputTooLarge(count) }
+        let result = text.withUTF8 { buffer in
+            Result { () throws(AttributionError) -> AttributionEnvelope in try EnvelopeJSONDecoder.decode(buffer) }
+        }
+        self = try result.get()
+    }
+
+    /// Decodes and validates an envelope from JSON bytes; see ``init(json:)-(Collection<UInt8>)``.
+    /// - Throws: ``AttributionError`` naming the field at fault.
+    public init(json bytes: [UInt8]) throws(AttributionError) {
+        guard bytes.count <= Limits.maxInputBytes else { throw Self.inputTooLarge(bytes.count) }
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(AttributionError) -> AttributionEnvelope in try EnvelopeJSONDecoder.decode(buffer) }
+        }
+        self = try result.get()
     }
 
     /// Decodes an envelope from an object the project's ``JSONParser`` has already read (the CLI and the
@@ -259,21 +317,39 @@ enum EnvelopeJSONDecoder {
     private static func knownKeyIndex(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
         let count = key.count
         guard count >= 1, count <= 14 else { return nil }
-        var index = 0
-        while index < keyBytes.count {
-            let matched = keyBytes[index].withUnsafeBufferPointer { candidate -> Bool in
-                guard candidate.count == count else { return false }
-                var i = 0
-                while i < count {
-                    if candidate[i] != key[i] { return false }
-                    i &+= 1
-                }
-                return true
+        // Pick the one candidate by length and a byte or two, then compare it whole.
+        let b0 = key[0]
+        let b1 = count > 1 ? key[1] : 0
+        let candidate: Int
+        switch count {
+        case 1: candidate = 0
+        case 4: candidate = b1 == UInt8(ascii: "e") ? 9 : b1 == UInt8(ascii: "o") ? 12 : 17
+        case 5: candidate = 16
+        case 7:
+            switch b0 {
+            case UInt8(ascii: "l"): candidate = 2
+            case UInt8(ascii: "r"): candidate = 3
+            case UInt8(ascii: "a"): candidate = 5
+            case UInt8(ascii: "u"): candidate = 7
+            case UInt8(ascii: "f"): candidate = 8
+            default: candidate = 10
             }
-            if matched { return index }
-            index &+= 1
+        case 8: candidate = b0 == UInt8(ascii: "t") ? 1 : b1 == UInt8(ascii: "i") ? 14 : 15
+        case 9: candidate = b0 == UInt8(ascii: "p") ? 4 : 11
+        case 10: candidate = 6
+        case 14: candidate = 13
+        default: return nil
         }
-        return nil
+        let matched = keyBytes[candidate].withUnsafeBufferPointer { expected -> Bool in
+            guard expected.count == count else { return false }
+            var i = 0
+            while i < count {
+                if expected[i] != key[i] { return false }
+                i &+= 1
+            }
+            return true
+        }
+        return matched ? candidate : nil
     }
 
     /// Parses 16 lowercase hex digits at `offset` of `bytes`.
@@ -335,7 +411,16 @@ enum EnvelopeJSONDecoder {
         var parentID: LeafID?
         var attempt: Int?
         var createdAt: UTCTimestamp?
-        var values: [String?] = []
+        var userID: String?
+        var feature: String?
+        var team: String?
+        var project: String?
+        var taskType: String?
+        var tool: String?
+        var promptVersion: String?
+        var pipeline: String?
+        var priority: String?
+        var agent: String?
         var tags: [String: String] = [:]
         var unknown: [AttributionEnvelope.UnknownField] = []
         var seen: UInt32 = 0
@@ -500,8 +585,18 @@ enum EnvelopeJSONDecoder {
                     }
                 default:
                     guard let value = checkedValue(token, name: name) else { return }
-                    if values.isEmpty { values = Array(repeating: nil, count: AttributionField.all.count) }
-                    values[key &- Key.firstField] = value
+                    switch key &- Key.firstField {
+                    case 0: userID = value
+                    case 1: feature = value
+                    case 2: team = value
+                    case 3: project = value
+                    case 4: taskType = value
+                    case 5: tool = value
+                    case 6: promptVersion = value
+                    case 7: pipeline = value
+                    case 8: priority = value
+                    default: agent = value
+                    }
                 }
             }
         }
@@ -642,7 +737,7 @@ enum EnvelopeJSONDecoder {
                     )
                 }
                 if scanner.peek == 0x22 {
-                    let token = try scanner.readString(field: "tags.\(key)")
+                    let token = try scanner.readString(field: "tags")
                     if scanner.count(token) == 0 {
                         note(AttributionError(.invalidValue, field: "tags.\(key)", reason: "must not be empty"))
                     } else if let value = checkedValue(token, name: "tags.\(key)") {
@@ -663,7 +758,7 @@ enum EnvelopeJSONDecoder {
                     let kind = try scanner.skipValue(
                         depth: 2,
                         maxDepth: AttributionEnvelope.Limits.maxDepth,
-                        field: "tags.\(key)"
+                        field: "tags"
                     )
                     typeError(expected: "a string", name: "tags.\(key)", kind: (kind, start..<scanner.index))
                 }
@@ -732,7 +827,6 @@ enum EnvelopeJSONDecoder {
                     reason: "a root unit (no parent_id) must have root_id equal to leaf_id \(leafID), got \(rootID)"
                 )
             }
-            func value(_ field: AttributionField) -> String? { values.isEmpty ? nil : values[field.order] }
             let envelope = AttributionEnvelope(
                 traceID: traceID,
                 leafID: leafID,
@@ -740,16 +834,16 @@ enum EnvelopeJSONDecoder {
                 parentID: parentID,
                 attempt: attempt,
                 createdAt: createdAt,
-                userID: value(.userID),
-                feature: value(.feature),
-                team: value(.team),
-                project: value(.project),
-                taskType: value(.taskType),
-                tool: value(.tool),
-                promptVersion: value(.promptVersion),
-                pipeline: value(.pipeline),
-                priority: value(.priority),
-                agent: value(.agent),
+                userID: userID,
+                feature: feature,
+                team: team,
+                project: project,
+                taskType: taskType,
+                tool: tool,
+                promptVersion: promptVersion,
+                pipeline: pipeline,
+                priority: priority,
+                agent: agent,
                 tags: tags,
                 unknownFields: unknown
             )

@@ -202,15 +202,15 @@ extension AttributionEnvelope {
     }
 
     /// Checks one attribution value: non-empty UTF-8 of at most ``Limits/maxValueBytes`` bytes.
-    package static func validateValue(_ value: String, field: String) throws(AttributionError) {
+    package static func validateValue(_ value: String, field: @autoclosure () -> String) throws(AttributionError) {
         if value.isEmpty {
-            throw AttributionError(.invalidValue, field: field, reason: "must not be empty")
+            throw AttributionError(.invalidValue, field: field(), reason: "must not be empty")
         }
         let count = value.utf8.count
         if count > Limits.maxValueBytes {
             throw AttributionError(
                 .tooLarge,
-                field: field,
+                field: field(),
                 reason: "at most \(Limits.maxValueBytes) bytes, got \(count): \(AttributionError.quote(value))"
             )
         }

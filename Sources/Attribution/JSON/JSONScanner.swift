@@ -72,9 +72,13 @@ package struct JSONScanner {
     }
 
     /// Consumes `byte` after optional whitespace, or fails naming what was expected.
-    package mutating func expect(_ byte: UInt8, _ what: String, field: String?) throws(AttributionError) {
+    package mutating func expect(
+        _ byte: UInt8,
+        _ what: @autoclosure () -> String,
+        field: @autoclosure () -> String?
+    ) throws(AttributionError) {
         skipWhitespace()
-        guard index < bytes.count, bytes[index] == byte else { throw failure("expected \(what)", field: field) }
+        guard index < bytes.count, bytes[index] == byte else { throw failure("expected \(what())", field: field()) }
         index &+= 1
     }
 

@@ -162,7 +162,7 @@ extension AttributionEnvelope {
         public static let maxInputBytes = 16 * 1024
         /// Largest canonical form.
         public static let maxCanonicalBytes = 8192
-        /// Deepest nesting of an unknown field's value.
+        /// Deepest nesting of the JSON form, the envelope object counting as level 1 (`tags` is level 2).
         public static let maxDepth = 8
         /// Largest attempt (2³¹−1).
         public static let maxAttempt = Int(Int32.max)

@@ -119,7 +119,7 @@ struct AuditEngine {
     var inWindow: [Bool] = []
     // Units.
     var unitOfRow: [Int32] = []
-    var unitIndex: [UInt64: Int32] = [:]
+    var unitIndex = LeafMap()
     var unitBest: [Int32] = []
     var unitResolved: [Int32] = []
     var unitEnd: [LineageEnd] = []
@@ -225,47 +225,69 @@ struct AuditEngine {
     /// and root, then resolves every unit through its ancestors.
     mutating func buildUnits() {
         unitOfRow = [Int32](repeating: -1, count: table.count)
-        var partialBest: [Int32] = []
-        var parentBest: [Int32] = []
-        var rootBest: [Int32] = []
-        for index in 0..<table.count where alive[index] && table[index].leaf != 0 {
-            let row = table[index]
-            let leaf = row.leaf
-            let unit: Int
-            if let existing = unitIndex[leaf] {
-                unit = Int(existing)
-            } else {
-                unit = unitBest.count
-                unitIndex[leaf] = Int32(unit)
-                unitBest.append(-1)
-                partialBest.append(contentsOf: repeatElement(-1, count: required))
-                parentBest.append(-1)
-                rootBest.append(-1)
-            }
-            unitOfRow[index] = Int32(unit)
-            var complete = true
-            for f in 0..<required {
-                if table.value(index, f) == 0 {
-                    complete = false
-                } else {
-                    let best = partialBest[unit * required + f]
-                    if best < 0 || unitOrderLess(index, Int(best)) { partialBest[unit * required + f] = Int32(index) }
+        // 1. Number the units and count their rows.
+        var rowsPerUnit: [Int32] = []
+        for index in 0..<table.count where alive[index] {
+            let leaf = table[index].leaf
+            guard leaf != 0 else { continue }
+            let unit = unitIndex.insert(leaf, next: Int32(truncatingIfNeeded: rowsPerUnit.count))
+            if Int(unit) == rowsPerUnit.count { rowsPerUnit.append(0) }
+            rowsPerUnit[Int(unit)] += 1
+            unitOfRow[index] = unit
+        }
+        let unitCount = rowsPerUnit.count
+        // 2. Group the rows by unit (a counting sort), then order each small group.
+        var groupStart = [Int](repeating: 0, count: unitCount + 1)
+        for unit in 0..<unitCount { groupStart[unit + 1] = groupStart[unit] + Int(rowsPerUnit[unit]) }
+        var fill = groupStart
+        var grouped = [Int32](repeating: 0, count: groupStart[unitCount])
+        for index in 0..<table.count where unitOfRow[index] >= 0 {
+            let unit = Int(unitOfRow[index])
+            grouped[fill[unit]] = Int32(truncatingIfNeeded: index)
+            fill[unit] += 1
+        }
+        fill = []
+        unitBest = [Int32](repeating: -1, count: unitCount)
+        var partialBest = [Int32](repeating: -1, count: unitCount * required)
+        var parentBest = [Int32](repeating: -1, count: unitCount)
+        var rootBest = [Int32](repeating: -1, count: unitCount)
+        for unit in 0..<unitCount {
+            let range = groupStart[unit]..<groupStart[unit + 1]
+            if range.count > 16 {
+                let engine = self
+                grouped[range].sort { engine.unitOrderLess(Int($0), Int($1)) }
+            } else if range.count > 1 {
+                // Insertion sort: groups are usually a handful of rows.
+                for i in (range.lowerBound + 1)..<range.upperBound {
+                    let moving = grouped[i]
+                    var j = i
+                    while j > range.lowerBound, unitOrderLess(Int(moving), Int(grouped[j - 1])) {
+                        grouped[j] = grouped[j - 1]
+                        j -= 1
+                    }
+                    grouped[j] = moving
                 }
             }
-            if complete {
-                let best = unitBest[unit]
-                if best < 0 || unitOrderLess(index, Int(best)) { unitBest[unit] = Int32(index) }
-            }
-            if row.parent != 0 {
-                let best = parentBest[unit]
-                if best < 0 || unitOrderLess(index, Int(best)) { parentBest[unit] = Int32(index) }
-            }
-            if row.root != 0 {
-                let best = rootBest[unit]
-                if best < 0 || unitOrderLess(index, Int(best)) { rootBest[unit] = Int32(index) }
+            var missing = required
+            for position in range {
+                let index = Int(grouped[position])
+                let row = table[index]
+                var complete = true
+                for f in 0..<required {
+                    if table.value(index, f) == 0 {
+                        complete = false
+                    } else if partialBest[unit * required + f] < 0 {
+                        partialBest[unit * required + f] = Int32(truncatingIfNeeded: index)
+                        missing -= 1
+                    }
+                }
+                if complete, unitBest[unit] < 0 { unitBest[unit] = Int32(truncatingIfNeeded: index) }
+                if row.parent != 0, parentBest[unit] < 0 { parentBest[unit] = Int32(truncatingIfNeeded: index) }
+                if row.root != 0, rootBest[unit] < 0 { rootBest[unit] = Int32(truncatingIfNeeded: index) }
+                if unitBest[unit] >= 0, missing == 0, parentBest[unit] >= 0, rootBest[unit] >= 0 { break }
             }
         }
-        let unitCount = unitBest.count
+        grouped = []
         // Each unit's own attribution: U when it has one, else its partial values.
         var own = [Int32](repeating: 0, count: unitCount * required)
         for unit in 0..<unitCount {
@@ -296,11 +318,11 @@ struct AuditEngine {
                     end = .reachedRoot
                     break
                 }
-                var next = unitIndex[parentLeaf]
+                var next = unitIndex.find(parentLeaf)
                 if next == nil {
                     // The parent is not in the ledger: once per walk, continue from the trace's root.
                     let rootLeaf = rootOf[current] != 0 ? rootOf[current] : rootOf[unit]
-                    if !usedRoot, rootLeaf != 0, rootLeaf != parentLeaf, let root = unitIndex[rootLeaf],
+                    if !usedRoot, rootLeaf != 0, rootLeaf != parentLeaf, let root = unitIndex.find(rootLeaf),
                         !visited.contains(root)
                     {
                         usedRoot = true
@@ -510,5 +532,60 @@ struct AuditEngine {
             if value < 0 || actual != value { return false }
         }
         return true
+    }
+}
+
+/// Leaf id → unit number: open addressing over a power-of-two table, ids mixed by a multiply (leaf ids are
+/// random already). Faster than a `Dictionary` for the hundreds of thousands of units of a large ledger.
+struct LeafMap {
+    private var keys = [UInt64](repeating: 0, count: 1024)
+    private var values = [Int32](repeating: 0, count: 1024)
+    private var used = 0
+
+    @inline(__always)
+    private func slot(_ leaf: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (leaf &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// The unit of `leaf`, inserting `next` when it has none. Leaf 0 is never stored (not a valid id).
+    mutating func insert(_ leaf: UInt64, next: Int32) -> Int32 {
+        if (used + 1) * 2 > keys.count { grow() }
+        let mask = keys.count - 1
+        var i = slot(leaf, mask: mask)
+        while true {
+            if keys[i] == leaf { return values[i] }
+            if keys[i] == 0 {
+                keys[i] = leaf
+                values[i] = next
+                used += 1
+                return next
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    func find(_ leaf: UInt64) -> Int32? {
+        guard leaf != 0 else { return nil }
+        let mask = keys.count - 1
+        var i = slot(leaf, mask: mask)
+        while true {
+            if keys[i] == leaf { return values[i] }
+            if keys[i] == 0 { return nil }
+            i = (i + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldValues = values
+        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
+        values = [Int32](repeating: 0, count: oldKeys.count * 2)
+        let mask = keys.count - 1
+        for (index, leaf) in oldKeys.enumerated() where leaf != 0 {
+            var i = slot(leaf, mask: mask)
+            while keys[i] != 0 { i = (i + 1) & mask }
+            keys[i] = leaf
+            values[i] = oldValues[index]
+        }
     }
 }

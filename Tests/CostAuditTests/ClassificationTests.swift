@@ -342,3 +342,40 @@ struct WorkedExampleTests {
         #expect(report.retryIdentityConflictUSD.formatted() == "1.000000000")
     }
 }
+
+@Suite("Large units")
+struct LargeUnitTests {
+    @Test("a unit of many records still takes U from its earliest complete record by attempt")
+    func manyRecords() throws {
+        var other = fullAttribution
+        other[.userID] = "scheduler"
+        var records: [CostRecord] = []
+        for n in 0..<40 {
+            records.append(
+                call(
+                    "r\(n)",
+                    leaf: 3,
+                    root: 3,
+                    attempt: 2,
+                    ts: "2026-11-20T10:00:\(n < 10 ? "0" : "")\(n).000Z",
+                    input: 500_000,
+                    fields: other
+                )
+            )
+        }
+        records.append(
+            call(
+                "first",
+                leaf: 3,
+                root: 3,
+                attempt: 1,
+                ts: "2026-11-20T10:59:00.000Z",
+                input: 500_000,
+                fields: fullAttribution
+            )
+        )
+        let report = try audit(records)
+        #expect(classes(report) == ["1.000000000", "40.000000000", "0.000000000", "0.000000000", "0.000000000"])
+        #expect(report.retryIdentityConflicts == 40)
+    }
+}

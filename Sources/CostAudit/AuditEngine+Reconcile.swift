@@ -62,9 +62,9 @@ extension AuditEngine {
                 model: table.strings.id(canonical),
                 key: row.apiKey.map { table.strings.id($0) } ?? 0
             )
-            usageCells[cell, default: 0] += quote.cost.attodollars
-            pricedUsage += quote.cost.attodollars
-            pricedUsageByProvider[provider, default: 0] += quote.cost.attodollars
+            usageCells[cell, default: 0] &+= quote.cost.attodollars
+            pricedUsage &+= quote.cost.attodollars
+            pricedUsageByProvider[provider, default: 0] &+= quote.cost.attodollars
         }
 
         // 2. Recorded spend per cell; records without a key (or on a provider-day whose usage has no keys) pool
@@ -79,15 +79,15 @@ extension AuditEngine {
             let provider = table.provider(row)
             let providerDay = ReconcileCell(day: day, provider: provider, model: 0, key: 0)
             guard row.pricing == .priced, covered.contains(providerDay) else {
-                notReconciled += row.cost
+                notReconciled &+= row.cost
                 continue
             }
             let key = keyed.contains(providerDay) ? row.apiKey : 0
             let cell = ReconcileCell(day: day, provider: provider, model: table.canonicalModel(row), key: key)
             if key != 0 {
-                recordedCells[cell, default: 0] += row.cost
+                recordedCells[cell, default: 0] &+= row.cost
             } else {
-                pools[cell, default: 0] += row.cost
+                pools[cell, default: 0] &+= row.cost
             }
         }
 
@@ -97,9 +97,9 @@ extension AuditEngine {
         var allCells = Set(usageCells.keys)
         allCells.formUnion(recordedCells.keys)
         for cell in allCells {
-            let gap = (usageCells[cell] ?? 0) - (recordedCells[cell] ?? 0)
+            let gap = (usageCells[cell] ?? 0) &- (recordedCells[cell] ?? 0)
             if gap < 0 {
-                overRecorded += -gap
+                overRecorded &+= 0 &- gap
             } else if gap > 0 {
                 remaining[cell] = gap
             }
@@ -122,7 +122,7 @@ extension AuditEngine {
                 remaining[cell] = gap - take
                 left -= take
             }
-            if left > 0 { overRecorded += left }
+            if left > 0 { overRecorded &+= left }
         }
         // 5. What remains is unrecorded spend.
         var keyOwned: Set<Int32> = []
@@ -131,12 +131,12 @@ extension AuditEngine {
         }
         for (cell, gap) in remaining where gap > 0 {
             if cell.key != 0, keyOwned.contains(cell.key) {
-                classDollars[3] += gap
+                classDollars[3] &+= gap
             } else {
-                classDollars[4] += gap
-                reasonDollars[3] += gap
-                topSources[1][cell.model, default: 0] += gap
-                if cell.key != 0 { topSources[2][cell.key, default: 0] += gap }
+                classDollars[4] &+= gap
+                reasonDollars[3] &+= gap
+                topSources[1][cell.model, default: 0] &+= gap
+                if cell.key != 0 { topSources[2][cell.key, default: 0] &+= gap }
             }
         }
 
@@ -145,11 +145,11 @@ extension AuditEngine {
         var pricingDifference: Int128?
         var billedByProvider: [Int32: Int128] = [:]
         for row in exports.costRows where row.start >= since && row.start < until {
-            billedByProvider[table.strings.id(row.provider), default: 0] += row.amount.attodollars
+            billedByProvider[table.strings.id(row.provider), default: 0] &+= row.amount.attodollars
         }
         if !exports.costRows.isEmpty {
-            billed = billedByProvider.values.reduce(0, +)
-            pricingDifference = billedByProvider.reduce(0) { $0 + $1.value - (pricedUsageByProvider[$1.key] ?? 0) }
+            billed = billedByProvider.values.reduce(0, &+)
+            pricingDifference = billedByProvider.reduce(0) { $0 &+ $1.value &- (pricedUsageByProvider[$1.key] ?? 0) }
         }
 
         // 7. Top sources of unknown spend.
@@ -180,7 +180,7 @@ extension AuditEngine {
             missingFields[field.name] = Money(attodollars: missingFieldDollars[index])
         }
         return AuditReport(
-            totalUSD: Money(attodollars: pricedUsage + notReconciled),
+            totalUSD: Money(attodollars: pricedUsage &+ notReconciled),
             recordedUSD: Money(attodollars: recordedDollars),
             pricedUsageUSD: sawUsage ? Money(attodollars: pricedUsage) : nil,
             billedUSD: billed.map(Money.init(attodollars:)),

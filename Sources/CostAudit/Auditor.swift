@@ -426,7 +426,7 @@ struct AuditEngine {
                     unpricedRecords += 1
                     unpricedTokens &+= row.tokens
                 }
-                recordedDollars += dollars
+                recordedDollars &+= dollars
             }
             for f in 0..<F { values[f] = table.value(index, f) }
             var ownComplete = true
@@ -450,7 +450,7 @@ struct AuditEngine {
                     classIndex = equal ? 0 : 1
                     if disagrees {
                         retryConflicts += 1
-                        retryConflictDollars += dollars
+                        retryConflictDollars &+= dollars
                     }
                 } else {
                     for f in 0..<required where values[f] == 0 { values[f] = unitResolved[unit * required + f] }
@@ -500,18 +500,18 @@ struct AuditEngine {
                 default: emitted[index * required + f] = own
                 }
             }
-            classDollars[classIndex] += dollars
+            classDollars[classIndex] &+= dollars
             if classIndex == 4, dollars != 0 {
-                reasonDollars[reasonIndex] += dollars
+                reasonDollars[reasonIndex] &+= dollars
                 if reasonIndex == 2 {
-                    for f in 0..<required where values[f] == 0 { missingFieldDollars[f] += dollars }
+                    for f in 0..<required where values[f] == 0 { missingFieldDollars[f] &+= dollars }
                 }
-                if agentSlot >= 0, values[agentSlot] != 0 { topSources[0][values[agentSlot], default: 0] += dollars }
+                if agentSlot >= 0, values[agentSlot] != 0 { topSources[0][values[agentSlot], default: 0] &+= dollars }
                 let model = table.model(row)
-                if model != 0 { topSources[1][model, default: 0] += dollars }
-                if row.apiKey != 0 { topSources[2][row.apiKey, default: 0] += dollars }
-                if taskSlot >= 0, values[taskSlot] != 0 { topSources[3][values[taskSlot], default: 0] += dollars }
-                for f in 0..<required where values[f] == 0 { missingTop[f, default: 0] += dollars }
+                if model != 0 { topSources[1][model, default: 0] &+= dollars }
+                if row.apiKey != 0 { topSources[2][row.apiKey, default: 0] &+= dollars }
+                if taskSlot >= 0, values[taskSlot] != 0 { topSources[3][values[taskSlot], default: 0] &+= dollars }
+                for f in 0..<required where values[f] == 0 { missingTop[f, default: 0] &+= dollars }
             }
         }
     }

@@ -45,6 +45,10 @@ struct UsageExports {
     var duplicateRows = 0
     private var seenRows: Set<String> = []
 
+    /// Largest token count a usage row may carry (10¹⁵): far above any real day, small enough that no sum of
+    /// priced rows can overflow.
+    static let maxTokenCount = 1_000_000_000_000_000
+
     /// Largest export file read: 256 MiB.
     static let maxFileBytes = 256 << 20
     private static let limits = JSONParser.Limits(maxBytes: maxFileBytes, maxDepth: 16)
@@ -219,8 +223,13 @@ struct UsageExports {
         func count(_ object: JSONObject, _ key: String, _ at: String) throws(CostAuditError) -> Int64 {
             guard let value = object[key] else { return 0 }
             if case .null = value { return 0 }
-            guard let text = value.numberText, let n = JSONValue.integer(fromLiteral: text), n >= 0 else {
-                throw fail("\(at).\(key)", "expected a token count (an integer ≥ 0), got \(Self.show(value))")
+            guard let text = value.numberText, let n = JSONValue.integer(fromLiteral: text), n >= 0,
+                n <= Self.maxTokenCount
+            else {
+                throw fail(
+                    "\(at).\(key)",
+                    "expected a token count (an integer from 0 to 10^15), got \(Self.show(value))"
+                )
             }
             return Int64(n)
         }

@@ -180,7 +180,12 @@ extension CommandSpec {
     }
 
     /// Checks that an option's value is one of `choices`.
-    func choice(_ parsed: ParsedArguments, _ name: String, _ choices: [String], default: String) throws(UsageError)
+    func choice(
+        _ parsed: ParsedArguments,
+        _ name: String,
+        _ choices: [String],
+        default: String
+    ) throws(UsageError)
         -> String
     {
         guard let value = parsed.value(name) else { return `default` }

@@ -31,7 +31,11 @@ enum AuditCommand {
                     + "Repeat for several files or pages.",
                 repeatable: true
             ),
-            OptionSpec(name: "keys", valueName: "file", help: "Key map: {\"API_KEY_ID\": {\"team\": …, \"project\": …}}."),
+            OptionSpec(
+                name: "keys",
+                valueName: "file",
+                help: "Key map: {\"API_KEY_ID\": {\"team\": …, \"project\": …}}."
+            ),
             OptionSpec(name: "rules", valueName: "file", help: "Mapping rules: [{\"match\": {…}, \"set\": {…}}, …]."),
             OptionSpec(
                 name: "prices",
@@ -45,7 +49,11 @@ enum AuditCommand {
                 help: "The first UTC day of undated prices in --prices (LiteLLM's carry no dates)."
             ),
             OptionSpec(name: "since", valueName: "date", help: "Count spend from this UTC day or instant (inclusive)."),
-            OptionSpec(name: "until", valueName: "date", help: "Count spend before this UTC day or instant (exclusive)."),
+            OptionSpec(
+                name: "until",
+                valueName: "date",
+                help: "Count spend before this UTC day or instant (exclusive)."
+            ),
             OptionSpec(
                 name: "require",
                 valueName: "fields",
@@ -66,7 +74,7 @@ enum AuditCommand {
         ]
     )
 
-    static func run(_ parsed: ParsedArguments, _ io: CommandIO) -> ExitCode {
+    static func run(_ parsed: ParsedArguments, _ io: CommandIO) async -> ExitCode {
         let format: ReportFormat
         var configuration: AuditConfiguration
         let failAbove: String?

@@ -3,8 +3,9 @@
 public enum CostAuditCommand {
     static let abstract = "Measure, explain and shrink the unattributed share of LLM spend."
 
-    static let subcommands: [(spec: CommandSpec, run: @Sendable (ParsedArguments, CommandIO) -> ExitCode)] = [
+    static let subcommands: [(spec: CommandSpec, run: @Sendable (ParsedArguments, CommandIO) async -> ExitCode)] = [
         (AuditCommand.spec, AuditCommand.run),
+        (DemoCommand.spec, DemoCommand.run),
         (InspectCommand.spec, InspectCommand.run),
     ]
 
@@ -26,7 +27,7 @@ public enum CostAuditCommand {
     ///   - io: where to read and write.
     /// - Returns: the exit status (SPEC section 7: 0 ok, 1 failure, 2 threshold breached, 64 bad usage,
     ///   65 bad input file).
-    public static func run(arguments: [String], io: CommandIO) -> Int32 {
+    public static func run(arguments: [String], io: CommandIO) async -> Int32 {
         guard let first = arguments.first else {
             io.writeError(help)
             return ExitCode.usage.rawValue
@@ -44,8 +45,10 @@ public enum CostAuditCommand {
             return ExitCode.success.rawValue
         }
         guard let sub = subcommands.first(where: { $0.spec.name == first }) else {
-            io.writeError("Error: Unknown subcommand '\(first)'\n" + "Usage: cost-audit <subcommand>\n"
-                + "  See 'cost-audit --help' for more information.\n")
+            io.writeError(
+                "Error: Unknown subcommand '\(first)'\n" + "Usage: cost-audit <subcommand>\n"
+                    + "  See 'cost-audit --help' for more information.\n"
+            )
             return ExitCode.usage.rawValue
         }
         let parsed: ParsedArguments
@@ -62,7 +65,7 @@ public enum CostAuditCommand {
             io.writeOutput(sub.spec.help)
             return ExitCode.success.rawValue
         }
-        return sub.run(parsed, io).rawValue
+        return await sub.run(parsed, io).rawValue
     }
 
     /// Writes a usage error in the tool's format and returns the usage exit status.

@@ -33,7 +33,7 @@ enum InspectCommand {
         ]
     )
 
-    static func run(_ parsed: ParsedArguments, _ io: CommandIO) -> ExitCode {
+    static func run(_ parsed: ParsedArguments, _ io: CommandIO) async -> ExitCode {
         let format: String
         let to: String?
         let policy: AttributionPolicy

@@ -8,4 +8,4 @@ import Musl
 import Darwin
 #endif
 
-exit(CostAuditCommand.run(arguments: Array(CommandLine.arguments.dropFirst()), io: .process))
+exit(await CostAuditCommand.run(arguments: Array(CommandLine.arguments.dropFirst()), io: .process))

@@ -58,7 +58,7 @@ func runTool(_ arguments: [String], stdin: String = "") throws -> ToolRun {
 }
 
 /// Runs the tool in-process with captured streams.
-func runInProcess(_ arguments: [String], stdin: String = "") -> ToolRun {
+func runInProcess(_ arguments: [String], stdin: String = "") async -> ToolRun {
     let out = Mutex("")
     let err = Mutex("")
     let input = Array(stdin.utf8)
@@ -68,7 +68,7 @@ func runInProcess(_ arguments: [String], stdin: String = "") -> ToolRun {
         readInput: { limit in input.count > limit ? nil : input },
         errorIsTerminal: false
     )
-    let status = CostAuditCommand.run(arguments: arguments, io: io)
+    let status = await CostAuditCommand.run(arguments: arguments, io: io)
     return ToolRun(status: status, stdout: out.withLock { $0 }, stderr: err.withLock { $0 })
 }
 

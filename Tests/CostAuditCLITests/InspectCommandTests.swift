@@ -117,9 +117,9 @@ struct InspectBinaryTests {
 @Suite("cost-audit command line surface")
 struct CommandLineSurfaceTests {
     @Test("--help on the tool and on every subcommand prints OVERVIEW and USAGE and exits 0")
-    func help() {
+    func help() async {
         for arguments in [["--help"], ["inspect", "--help"], ["audit", "-h"], ["help", "audit"]] {
-            let run = runInProcess(arguments)
+            let run = await runInProcess(arguments)
             #expect(run.status == 0)
             #expect(run.stdout.contains("OVERVIEW:"))
             #expect(run.stdout.contains("USAGE:"))
@@ -127,11 +127,11 @@ struct CommandLineSurfaceTests {
     }
 
     @Test("an unknown subcommand or option is a usage error (64)")
-    func unknown() {
-        #expect(runInProcess(["frobnicate"]).status == 64)
-        let run = runInProcess(["inspect", "--bogus"])
+    func unknown() async {
+        #expect(await runInProcess(["frobnicate"]).status == 64)
+        let run = await runInProcess(["inspect", "--bogus"])
         #expect(run.status == 64)
         #expect(run.stderr.contains("Unknown option '--bogus'"))
-        #expect(runInProcess([]).status == 64)
+        #expect(await runInProcess([]).status == 64)
     }
 }

@@ -103,3 +103,6 @@ extension CostMeter {
         return envelope
     }
 }
+
+/// The meter announces units for the core's job middleware and fan-out helpers.
+extension CostMeter: UnitAnnouncer {}

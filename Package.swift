@@ -52,7 +52,10 @@ let package = Package(
             dependencies: ["Attribution", "CostLedger"],
             path: "Tests/LedgerCrashWriter"
         ),
-        .testTarget(name: "CostAuditTests", dependencies: ["Attribution", "CostLedger", "CostAudit", "AttributionTesting"]),
+        .testTarget(
+            name: "CostAuditTests",
+            dependencies: ["Attribution", "CostLedger", "CostAudit", "AttributionTesting"]
+        ),
         .testTarget(
             name: "CostAuditCLITests",
             dependencies: ["CostAuditCLI", "Attribution", "CostLedger", "CostAudit", "cost-audit"]

@@ -18,7 +18,17 @@ let package = Package(
             ],
             path: "Benchmarks/EnvelopeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "AuditBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "CostAudit", package: "swift-cost-attribution"),
+                .product(name: "CostLedger", package: "swift-cost-attribution"),
+            ],
+            path: "Benchmarks/AuditBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The audit benchmark from the command line: the release `cost-audit audit` on the generated 2,000,000-record
+# ledger, 5 runs with a warm page cache (median wall, peak RSS), then DuckDB's SQL peer on the same files.
+#
+#     bash Benchmarks/scripts/audit_benchmark.sh [DIR]      (default DIR: /tmp/audit-bench)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dir=${1:-/tmp/audit-bench}
+if [ ! -d "$dir/ledger" ]; then
+    python3 Benchmarks/scripts/generate_ledger.py --records 2000000 --out "$dir"
+fi
+swift build -c release --product cost-audit >/dev/null
+cat "$dir"/ledger/*.jsonl > /dev/null   # warm the page cache
+echo "ledger: $(ls "$dir"/ledger | wc -l) files, $(du -sh "$dir/ledger" | cut -f1); load: $(uptime | sed 's/.*load/load/')"
+for i in 1 2 3 4 5; do
+    /usr/bin/time -f "run $i: wall %e s, cpu %U+%S s, max RSS %M KB" \
+        .build/release/cost-audit audit "$dir/ledger" --usage "$dir/usage/openai-usage-page-1.json" \
+        --format json --quiet > /tmp/audit-benchmark-report.json
+done 2>&1 | tee /tmp/audit-benchmark-runs.txt
+sort -t' ' -k4 -n /tmp/audit-benchmark-runs.txt | sed -n 3p | sed 's/^/median: /'
+if python3 -c "import duckdb" 2>/dev/null; then
+    /usr/bin/time -f "duckdb: wall %e s, cpu %U+%S s, max RSS %M KB" \
+        python3 Benchmarks/scripts/duckdb_audit.py "$dir/ledger" 2 | tail -1
+else
+    echo "duckdb: not installed (pip install duckdb)"
+fi

@@ -38,6 +38,16 @@ let package = Package(
             dependencies: ["Attribution", "CostLedger", "AttributionTesting"],
             path: "Examples/MeteredCalls"
         ),
+        .executableTarget(
+            name: "queue-producer",
+            dependencies: ["Attribution", "CostLedger", "AttributionTesting", "SQLiteJobQueue"],
+            path: "Examples/QueueProducer"
+        ),
+        .executableTarget(
+            name: "queue-worker",
+            dependencies: ["Attribution", "CostLedger", "AttributionTesting", "SQLiteJobQueue"],
+            path: "Examples/QueueWorker"
+        ),
 
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "AttributionTesting"]),
         .testTarget(
@@ -64,6 +74,7 @@ let package = Package(
             name: "SQLiteJobQueueTests",
             dependencies: [
                 "SQLiteJobQueue", "Attribution", "CostLedger", "AttributionTesting", "CSQLite", "sqlite-queue-probe",
+                "queue-producer", "queue-worker",
             ]
         ),
         // A child process for the queue's cross-process tests: claims jobs from a shared database file.

@@ -1,0 +1,185 @@
+// Performs the jobs queue-producer enqueued, in as many processes as you like:
+//
+//   swift run queue-worker <database> <ledger-directory> <worker-id> [--hold-ms N] [--exit-when-drained]
+//
+// Each job claims a short lease, takes its envelope from the payload (attempt raised to the queue's claim
+// count, so a redelivery after a killed worker is another attempt), and calls a simulated model through the
+// metering wrapper (no network). Deterministically by job content:
+// - the first attempt of every fourth job fails with a transient provider error and is retried by the
+//   middleware (same envelope, attempt + 1) after the retry policy's backoff;
+// - every third top-level job fans out into two tool-call children, and the first of those into two more,
+//   enqueued in the same transaction that completes the parent, each with its own child envelope.
+// The ledger is flushed before a job is completed, so a record is acknowledged before its job is.
+//
+// --hold-ms N: after the first successful call, sleep N ms holding the job (printing `holding <job> <leaf>`)
+// so a test can kill the process. --exit-when-drained: exit once no job is left to run.
+
+import Attribution
+import AttributionTesting
+import CostLedger
+import Foundation
+import SQLiteJobQueue
+
+let queueName = "llm"
+let usage = "usage: queue-worker <database> <ledger-directory> <worker-id> [--hold-ms N] [--exit-when-drained]"
+
+/// A provider error worth another try.
+struct TransientProviderError: Error, CustomStringConvertible {
+    var description: String { "simulated provider overload (HTTP 529)" }
+}
+
+/// What a job's payload says, besides its envelope.
+struct JobSpec {
+    var n: Int
+    var depth: Int
+
+    init?(_ payload: [UInt8]) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any],
+            let n = object["n"] as? Int, let depth = object["depth"] as? Int,
+            (0...1_000_000_000).contains(n), (0...2).contains(depth)
+        else { return nil }
+        self.n = n
+        self.depth = depth
+    }
+
+    /// Every fourth job fails its first attempt.
+    func failsTransiently(attempt: Int) -> Bool { n % 4 == 0 && attempt == 1 }
+
+    /// The tool-call children this job fans out into: (n, tool) of each.
+    var children: [(n: Int, tool: String)] {
+        switch depth {
+        case 0 where n % 3 == 0: [(n * 10 + 1, "web_search"), (n * 10 + 2, "code_search")]
+        case 1 where n % 10 == 1: [(n * 10 + 1, "fetch_page"), (n * 10 + 2, "fetch_page")]
+        default: []
+        }
+    }
+
+    /// A deterministic usage for this job's model call.
+    var usage: TokenUsage {
+        TokenUsage(input: Int64(800 + (n % 17) * 100), output: Int64(120 + (n % 7) * 30))
+    }
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+var holdMilliseconds = 0
+var exitWhenDrained = false
+var positional: [String] = []
+while !arguments.isEmpty {
+    let argument = arguments.removeFirst()
+    switch argument {
+    case "--hold-ms":
+        guard let value = arguments.first.flatMap(Int.init), (0...600_000).contains(value) else {
+            FileHandle.standardError.write(Data((usage + "\n").utf8))
+            exit(64)
+        }
+        arguments.removeFirst()
+        holdMilliseconds = value
+    case "--exit-when-drained":
+        exitWhenDrained = true
+    default:
+        positional.append(argument)
+    }
+}
+guard positional.count == 3 else {
+    FileHandle.standardError.write(Data((usage + "\n").utf8))
+    exit(64)
+}
+let databasePath = positional[0]
+let ledgerDirectory = positional[1]
+let workerID = positional[2]
+
+/// Prints a line and flushes it at once (a test reads it from a pipe).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+do {
+    try FileManager.default.createDirectory(atPath: ledgerDirectory, withIntermediateDirectories: true)
+    var ledgerConfiguration = JSONLinesLedger.Configuration(directory: ledgerDirectory)
+    ledgerConfiguration.durability = .flush
+    // This process's own file in the shared directory.
+    let ledger = try JSONLinesLedger(configuration: ledgerConfiguration)
+    let meter = CostMeter(sink: ledger)
+    let retryPolicy = RetryPolicy(
+        maxAttempts: 5,
+        initialDelay: .milliseconds(50),
+        maxDelay: .milliseconds(400),
+        isRetryable: { $0 is TransientProviderError }
+    )
+    let middleware = AttributionJobMiddleware(retryPolicy: retryPolicy, announcer: meter)
+    let queue = try SQLiteJobQueue(path: databasePath)
+    var holdLeft = holdMilliseconds > 0
+    var performed = 0
+
+    while true {
+        guard
+            let job = try queue.claim(
+                queue: queueName,
+                workerID: workerID,
+                leaseDuration: .seconds(2),
+                rewritePayload: SQLiteJobQueue.raiseEnvelopeAttemptToClaims
+            )
+        else {
+            if exitWhenDrained, try queue.stats(queue: queueName).isDrained { break }
+            try await Task.sleep(for: .milliseconds(25))
+            continue
+        }
+        guard let spec = JobSpec(job.payload) else {
+            try queue.fail(job, error: "unreadable job payload", retryAt: nil)
+            continue
+        }
+        do {
+            let envelope = try middleware.willPerform(job.payload, context: job.jobContext)
+            let provider = FakeProvider(
+                .openAIChatCompletions,
+                seed: UInt64(spec.n),
+                usage: spec.usage,
+                failure: spec.failsTransiently(attempt: envelope?.attempt ?? job.claims)
+                    ? .errorResponse(status: 529, type: "overloaded_error") : nil
+            )
+            let body = Array(#"{"model":"gpt-4.1","messages":[{"role":"user","content":"job \#(spec.n)"}]}"#.utf8)
+            let response = try await meter.callJSON(
+                adapter: .openAIChatCompletions,
+                requestBody: body,
+                envelope: envelope
+            ) { request in
+                try provider.respond(to: request.body)
+            }
+            // The provider answered with an error (the meter recorded it as `status: error`).
+            if provider.httpStatus >= 500 { throw TransientProviderError() }
+            _ = response
+
+            var children: [JobRequest] = []
+            if let envelope {
+                for child in spec.children {
+                    let payload = try middleware.prepare(
+                        Array(#"{"n":\#(child.n),"depth":\#(spec.depth + 1)}"#.utf8),
+                        parent: envelope
+                    ) {
+                        $0.tool = child.tool
+                        $0.taskType = "tool_call"
+                    }
+                    children.append(JobRequest(payload: payload, maxAttempts: 5))
+                }
+            }
+            // The call's record and the children's unit records are acknowledged before the job is.
+            try ledger.flush()
+            if holdLeft {
+                holdLeft = false
+                say("holding \(job.id) \(envelope?.leafID.description ?? "-")")
+                try await Task.sleep(for: .milliseconds(holdMilliseconds))
+            }
+            try queue.complete(job, enqueueChildren: children)
+            performed += 1
+        } catch {
+            try ledger.flush()
+            let state = try queue.fail(job, error: error, middleware: middleware)
+            say("failed \(job.id) attempt \(job.claims): \(error) -> \(state)")
+        }
+    }
+    try ledger.close()
+    say("done \(workerID): \(performed) jobs")
+} catch {
+    FileHandle.standardError.write(Data("queue-worker: \(error)\n".utf8))
+    exit(1)
+}

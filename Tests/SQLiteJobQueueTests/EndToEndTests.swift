@@ -1,0 +1,215 @@
+import Attribution
+import CostLedger
+import Foundation
+import SQLiteJobQueue
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A built example executable (`queue-producer`, `queue-worker`), found where the tests run from.
+private func exampleExecutable(_ name: String) throws -> URL {
+    var directories: [URL] = []
+    if let executable = Bundle.main.executableURL { directories.append(executable.deletingLastPathComponent()) }
+    directories.append(Bundle.main.bundleURL)
+    directories.append(Bundle.main.bundleURL.deletingLastPathComponent())
+    if let first = CommandLine.arguments.first {
+        directories.append(URL(fileURLWithPath: first).deletingLastPathComponent())
+    }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    directories.append(root.appendingPathComponent(".build/debug"))
+    for directory in directories {
+        let candidate = directory.appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+    }
+    throw ExampleProcessError(message: "\(name) not found in \(directories.map(\.path))")
+}
+
+private struct ExampleProcessError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// A running example process, its standard output read line by line.
+private final class ExampleProcess {
+    let process = Process()
+    private let output = Pipe()
+    private var buffer: [UInt8] = []
+
+    init(_ name: String, _ arguments: [String]) throws {
+        process.executableURL = try exampleExecutable(name)
+        process.arguments = arguments
+        process.standardOutput = output
+        try process.run()
+    }
+
+    /// The next line printed, or `nil` once the process closed its output.
+    func readLine() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { return nil }
+            buffer += data
+        }
+    }
+
+    /// Every line left, up to the exit.
+    func readAll() -> [String] {
+        var lines: [String] = []
+        while let line = readLine() { lines.append(line) }
+        process.waitUntilExit()
+        return lines
+    }
+
+    /// Kills the process with SIGKILL if it still runs, and reaps it.
+    func kill() {
+        if process.isRunning { sendSIGKILL(process.processIdentifier) }
+        process.waitUntilExit()
+    }
+}
+
+/// Sends SIGKILL: the process gets no chance to run a failure hook or flush anything.
+private func sendSIGKILL(_ pid: Int32) {
+    _ = kill(pid, SIGKILL)
+}
+
+@Suite("End to end: producer and worker processes over one SQLite queue")
+struct EndToEndTests {
+    static let requiredFields: [AttributionField] = [.userID, .feature, .team, .project, .taskType]
+
+    @Test(
+        "three workers, one killed while it holds a job: every job completes and the ledger keeps identity and lineage",
+        .timeLimit(.minutes(2))
+    )
+    func threeWorkersOneKilled() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.database()
+        let ledger = directory.url.appendingPathComponent("ledger").path
+        var workers: [ExampleProcess] = []
+        defer { for worker in workers { worker.kill() } }
+
+        let producer = try ExampleProcess("queue-producer", [database, ledger, "24", "42"])
+        _ = producer.readAll()
+        #expect(producer.process.terminationStatus == 0)
+
+        // The first worker holds its first successful job, so it can be killed while holding it.
+        let doomed = try ExampleProcess("queue-worker", [database, ledger, "worker-doomed", "--hold-ms", "60000"])
+        workers.append(doomed)
+        var held: String?
+        while let line = doomed.readLine() {
+            if line.hasPrefix("holding ") {
+                held = line
+                break
+            }
+        }
+        let holding = try #require(held, "the doomed worker never held a job").split(separator: " ")
+        try #require(holding.count == 3)
+        let heldLeaf = String(holding[2])
+
+        for name in ["worker-b", "worker-c"] {
+            workers.append(try ExampleProcess("queue-worker", [database, ledger, name, "--exit-when-drained"]))
+        }
+        doomed.kill()
+        #expect(doomed.process.terminationReason == .uncaughtSignal)
+
+        let queue = try SQLiteJobQueue(path: database)
+        let stats = try await queue.waitUntilDrained(
+            queue: "llm",
+            timeout: .seconds(60),
+            pollInterval: .milliseconds(50)
+        )
+        for worker in workers.dropFirst() {
+            _ = worker.readAll()
+            #expect(worker.process.terminationStatus == 0)
+        }
+
+        // Every job completed: the 24 requests' jobs and their fanned-out children.
+        #expect(stats.dead == 0)
+        #expect(stats.completed == stats.total)
+        #expect(stats.total > 24)
+
+        let (records, readStats) = try LedgerReader(path: ledger).readAll()
+        #expect(readStats.skippedLines == 0)
+        let files = try LedgerReader(path: ledger).files()
+        #expect(files.count == 4)  // the producer and each worker
+
+        // No record is duplicated.
+        var seen: Set<String> = []
+        for record in records {
+            #expect(seen.insert(record.recordID).inserted, "record \(record.recordID) appears twice")
+        }
+        // No record misses a required field.
+        for record in records {
+            for field in Self.requiredFields {
+                #expect(record.attribution[field] != nil, "record \(record.recordID) has no \(field)")
+            }
+        }
+
+        let units = Dictionary(
+            records.filter { $0.kind == .unit }.compactMap { record in record.leafID.map { ($0, record) } },
+            uniquingKeysWith: { first, _ in first }
+        )
+        let calls = records.filter { $0.kind == .call }
+        #expect(calls.count >= stats.completed)
+
+        // Lineage: every unit's parent is a unit of the same trace, and its root is the trace's root.
+        var roots: [TraceID: LeafID] = [:]
+        for unit in units.values where unit.parentID == nil {
+            let trace = try #require(unit.traceID)
+            roots[trace] = unit.leafID
+        }
+        #expect(roots.count == 24)
+        var childUnits = 0
+        for unit in units.values {
+            guard let parentID = unit.parentID else { continue }
+            childUnits += 1
+            let parent = try #require(units[parentID], "unit \(unit.recordID) has no parent unit \(parentID)")
+            #expect(parent.traceID == unit.traceID)
+            let trace = try #require(unit.traceID)
+            #expect(unit.rootID == roots[trace])
+            #expect(parent.attribution[.userID] == unit.attribution[.userID])
+        }
+        // One job unit per job, and perhaps a few more: children announced by the killed worker's attempt.
+        #expect(childUnits >= stats.total)
+
+        // Every call is made by a job unit and keeps that unit's identity, whatever the attempt.
+        var callsByLeaf: [LeafID: [CostRecord]] = [:]
+        for call in calls {
+            let leaf = try #require(call.leafID)
+            let unit = try #require(units[leaf], "call \(call.recordID) belongs to no announced unit")
+            #expect(call.traceID == unit.traceID)
+            #expect(call.parentID == unit.parentID)
+            #expect(call.rootID == unit.rootID)
+            #expect(call.attribution == unit.attribution)
+            callsByLeaf[leaf, default: []].append(call)
+        }
+        // Retried or redelivered jobs: several calls of one leaf, distinct attempts, one of them above 1.
+        var retried = 0
+        for (_, attempts) in callsByLeaf where attempts.count > 1 {
+            retried += 1
+            let numbers = attempts.compactMap(\.attempt)
+            #expect(Set(numbers).count == attempts.count)
+            #expect(numbers.contains(1))
+            #expect(numbers.contains { $0 >= 2 })
+            #expect(Set(attempts.map(\.traceID)).count == 1)
+            #expect(Set(attempts.map { $0.attribution[.userID] }).count == 1)
+        }
+        #expect(retried >= 6)  // every fourth job fails its first attempt
+        #expect(calls.contains { $0.status == .error && $0.attempt == 1 })
+
+        // The killed worker's job was redelivered: a second call of the same leaf at a higher attempt.
+        let killedCalls = callsByLeaf.first { $0.key.description == heldLeaf }?.value ?? []
+        let killedSuccesses = killedCalls.filter { $0.status == .ok }
+        #expect(killedSuccesses.count >= 2, "the held job's call was not made again after the kill")
+        #expect(killedSuccesses.contains { ($0.attempt ?? 0) >= 2 })
+    }
+}

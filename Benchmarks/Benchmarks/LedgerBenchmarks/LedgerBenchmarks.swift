@@ -1,0 +1,287 @@
+import Attribution
+import Benchmark
+import CSQLiteBench
+import CostLedger
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Ledger append throughput against SQLite, the disk's own fsync latency, and pricing on the hot path.
+//
+// Every benchmark counts one scaled iteration per record (or row, or fsync), so `throughput` reads as
+// records/s (rows/s, fsyncs/s) and `wallClock` per sample covers `scalingFactor` of them.
+
+/// How many distinct records cycle through the benchmarks.
+let recordPool = 4096
+
+/// Realistic metered call records: an OpenAI call with cached and reasoning tokens, priced by the built-in table,
+/// full lineage, five business fields and two tags; ids, tokens and users vary per record.
+func makeRecords() -> [CostRecord] {
+    var generator = SystemRandomNumberGenerator()
+    let table = PriceTable.builtIn
+    let base = UTCTimestamp(millisecondsSinceEpoch: 1_795_000_000_000)
+    return (0..<recordPool).map { i in
+        let input = Int64(800 + (i * 37) % 12_000)
+        let output = Int64(100 + (i * 53) % 2_000)
+        var record = CostRecord(
+            recordID: "rec_\(LeafID.random(using: &generator))\(LeafID.random(using: &generator))",
+            timestamp: UTCTimestamp(millisecondsSinceEpoch: base.millisecondsSinceEpoch + Int64(i) * 17),
+            startedAt: UTCTimestamp(millisecondsSinceEpoch: base.millisecondsSinceEpoch + Int64(i) * 17 - 850),
+            provider: "openai",
+            model: i % 3 == 0 ? "o3" : "gpt-4.1",
+            apiKeyID: "key_prod_1",
+            usage: TokenUsage(
+                input: input,
+                output: output,
+                cachedInput: input / 4,
+                reasoning: i % 3 == 0 ? output / 2 : 0
+            ),
+            traceID: TraceID.random(using: &generator),
+            leafID: LeafID.random(using: &generator),
+            parentID: LeafID.random(using: &generator),
+            rootID: LeafID.random(using: &generator),
+            attempt: 1,
+            attribution: [
+                .userID: "u_\(i % 997)", .feature: "summarize", .team: "growth", .project: "assistant",
+                .taskType: "summarize",
+            ],
+            tags: ["env": "prod", "region": "eu-west-1"]
+        )
+        if let quote = table.quote(for: record) {
+            record.costUSD = quote.cost
+            record.priceSource = quote.priceSource
+        }
+        return record
+    }
+}
+
+/// A fresh, empty directory under the system's temporary directory.
+func scratchDirectory(_ name: String) -> String {
+    let path = NSTemporaryDirectory() + "ledger-bench-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try? FileManager.default.removeItem(atPath: path)
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// One SQLite database in WAL mode with `synchronous=FULL`, and the insert statement for the record's fields.
+final class SQLiteLedger {
+    var db: OpaquePointer?
+    var insert: OpaquePointer?
+    let directory: String
+
+    init() {
+        directory = scratchDirectory("sqlite")
+        guard sqlite3_open(directory + "/ledger.sqlite", &db) == SQLITE_OK else { fatalError("sqlite3_open") }
+        exec("PRAGMA journal_mode=WAL")
+        exec("PRAGMA synchronous=FULL")
+        exec(
+            """
+            CREATE TABLE cost(record_id TEXT PRIMARY KEY, ts TEXT, started_at TEXT, provider TEXT, model TEXT,
+            api_key_id TEXT, input_tokens INTEGER, output_tokens INTEGER, cached_input_tokens INTEGER,
+            reasoning_tokens INTEGER, cost_usd TEXT, price_source TEXT, trace_id TEXT, leaf_id TEXT,
+            parent_id TEXT, root_id TEXT, attempt INTEGER, user_id TEXT, feature TEXT, team TEXT, project TEXT,
+            task_type TEXT, tags TEXT)
+            """
+        )
+        let sql = "INSERT OR IGNORE INTO cost VALUES (" + Array(repeating: "?", count: 23).joined(separator: ",") + ")"
+        guard sqlite3_prepare_v2(db, sql, -1, &insert, nil) == SQLITE_OK else { fatalError("prepare") }
+    }
+
+    func exec(_ sql: String) {
+        guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
+            fatalError("sqlite: \(String(cString: sqlite3_errmsg(db)))")
+        }
+    }
+
+    func close() {
+        sqlite3_finalize(insert)
+        sqlite3_close(db)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// A record's fields as SQLite binds them. The text forms are computed once, outside the measurement, which
+/// favours SQLite: the ledger's numbers include its encoding, these do not.
+struct SQLiteRow {
+    var texts: [(Int32, [UInt8])]
+    var integers: [(Int32, Int64)]
+
+    init(_ r: CostRecord) {
+        func text(_ s: String?) -> [UInt8] { Array((s ?? "").utf8) }
+        texts = [
+            (2, text(r.timestamp.description)),
+            (3, text(r.startedAt?.description)), (4, text(r.provider)), (5, text(r.model)),
+            (6, text(r.apiKeyID)), (11, text(r.costUSD?.exactDecimal)), (12, text(r.priceSource)),
+            (13, text(r.traceID?.description)), (14, text(r.leafID?.description)),
+            (15, text(r.parentID?.description)), (16, text(r.rootID?.description)),
+            (18, text(r.attribution[.userID])), (19, text(r.attribution[.feature])),
+            (20, text(r.attribution[.team])), (21, text(r.attribution[.project])),
+            (22, text(r.attribution[.taskType])), (23, text(#"{"env":"prod","region":"eu-west-1"}"#)),
+        ]
+        integers = [
+            (7, r.usage.input), (8, r.usage.output), (9, r.usage.cachedInput), (10, r.usage.reasoning),
+            (17, Int64(r.attempt ?? 1)),
+        ]
+    }
+}
+
+/// Writes `count` records to a fresh ledger, flushing every `flushEvery` records (nil: once at the end).
+func appendRecords(
+    _ benchmark: Benchmark,
+    records: [CostRecord],
+    durability: LedgerDurability,
+    batchRecords: Int,
+    flushEvery: Int?
+) throws {
+    let directory = scratchDirectory("jsonl")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var configuration = JSONLinesLedger.Configuration(directory: directory)
+    configuration.durability = durability
+    configuration.batchRecords = batchRecords
+    configuration.maxBufferRecords = 1 << 20
+    configuration.maxBufferBytes = 256 << 20
+    configuration.maxFileBytes = nil
+    configuration.bufferPolicy = .block(timeout: .seconds(60))
+    let ledger = try JSONLinesLedger(configuration: configuration)
+    let mask = records.count - 1
+    benchmark.startMeasurement()
+    var i = 0
+    for _ in benchmark.scaledIterations {
+        try ledger.write(records[i & mask])
+        i &+= 1
+        if let flushEvery, i % flushEvery == 0 { try ledger.flush() }
+    }
+    try ledger.flush()
+    benchmark.stopMeasurement()
+    let stats = ledger.stats
+    try ledger.close()
+    precondition(stats.writtenRecords == i && stats.droppedRecords == 0, "records lost: \(stats)")
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .cpuTotal],
+        maxDuration: .seconds(5),
+        maxIterations: 1_000_000
+    )
+
+    let records = makeRecords()
+    let rows = records.map(SQLiteRow.init)
+
+    // (a) Batched flushing: the flusher writes a batch per 8,192 records (or 200 ms); the last flush is measured.
+    Benchmark(
+        "Ledger append, durability .flush, batched (records)",
+        configuration: .init(scalingFactor: .mega, maxIterations: 10)
+    ) { benchmark in
+        try appendRecords(benchmark, records: records, durability: .flush, batchRecords: 8192, flushEvery: nil)
+    }
+
+    Benchmark(
+        "Ledger append, durability .none (records)",
+        configuration: .init(scalingFactor: .mega, maxIterations: 10)
+    ) { benchmark in
+        try appendRecords(benchmark, records: records, durability: .none, batchRecords: 8192, flushEvery: nil)
+    }
+
+    // (b) fsync per batch of 64: the caller flushes every 64 records and waits for write + fsync, as a SQLite
+    // commit per 64 rows does.
+    Benchmark(
+        "Ledger append, fsync per batch of 64 (records)",
+        configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 200)
+    ) { benchmark in
+        try appendRecords(benchmark, records: records, durability: .fsync, batchRecords: 64, flushEvery: 64)
+    }
+
+    // (c) SQLite, WAL, synchronous=FULL, a commit per 64 rows.
+    Benchmark(
+        "SQLite WAL synchronous=FULL, commit per 64 rows (rows)",
+        configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 200)
+    ) { benchmark in
+        let sqlite = SQLiteLedger()
+        defer { sqlite.close() }
+        let mask = rows.count - 1
+        var serial = 0
+        benchmark.startMeasurement()
+        sqlite.exec("BEGIN")
+        for _ in benchmark.scaledIterations {
+            let row = rows[serial & mask]
+            for (index, bytes) in row.texts {
+                bytes.withUnsafeBufferPointer { buffer in
+                    _ = sqlite3_bind_text(
+                        sqlite.insert,
+                        index,
+                        UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self),
+                        Int32(buffer.count),
+                        unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+                    )
+                }
+            }
+            for (index, value) in row.integers { sqlite3_bind_int64(sqlite.insert, index, value) }
+            // A unique key per row across the pool's cycles (cheaper for SQLite than the record id's text).
+            sqlite3_bind_int64(sqlite.insert, 1, Int64(serial))
+            guard sqlite3_step(sqlite.insert) == SQLITE_DONE else { fatalError("insert failed") }
+            sqlite3_reset(sqlite.insert)
+            serial &+= 1
+            if serial % 64 == 0 {
+                sqlite.exec("COMMIT")
+                sqlite.exec("BEGIN")
+            }
+        }
+        sqlite.exec("COMMIT")
+        benchmark.stopMeasurement()
+    }
+
+    // (d) The disk's own fsync latency: append one 128-byte line, then fsync (one scaled iteration each).
+    Benchmark(
+        "Bare fsync: append 128 bytes + fsync (fsyncs)",
+        configuration: .init(
+            metrics: [.wallClock, .throughput],
+            timeUnits: .microseconds,
+            scalingFactor: .one,
+            maxDuration: .seconds(3),
+            maxIterations: 5000
+        )
+    ) { benchmark in
+        let directory = scratchDirectory("fsync")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fd = open(directory + "/probe", O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        precondition(fd >= 0)
+        defer { close(fd) }
+        let line = [UInt8](repeating: UInt8(ascii: "x"), count: 127) + [UInt8(ascii: "\n")]
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            precondition(fsync(fd) == 0)
+        }
+        benchmark.stopMeasurement()
+    }
+
+    // (e) Pricing a record: must not allocate.
+    let table = PriceTable.builtIn
+    Benchmark(
+        "PriceTable.quote(for:) (quotes)",
+        configuration: .init(scalingFactor: .kilo)
+    ) { benchmark in
+        var i = 0
+        for _ in benchmark.scaledIterations {
+            blackHole(table.quote(for: records[i & (recordPool - 1)]))
+            i &+= 1
+        }
+    }
+
+    // Encoding alone through the public API (one array per line; the writer encodes into its buffer instead).
+    Benchmark(
+        "CostRecord.jsonLine() encode (records)",
+        configuration: .init(scalingFactor: .kilo)
+    ) { benchmark in
+        var i = 0
+        for _ in benchmark.scaledIterations {
+            blackHole(records[i & (recordPool - 1)].jsonLine())
+            i &+= 1
+        }
+    }
+}

@@ -27,10 +27,18 @@ extension AttributionEnvelope {
     ///   unknown field that is not valid JSON or reuses a known key, or ``AttributionError/Code/tooLarge`` when
     ///   the form would exceed ``Limits/maxCanonicalBytes``.
     public func canonicalJSON() throws(AttributionError) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(estimatedCanonicalCapacity)
-        try writeCanonical(into: &out)
-        return out
+        try validateForCanonical()
+        let size = canonicalSize
+        if size > Limits.maxCanonicalBytes { throw Self.canonicalTooLarge(size) }
+        return withSortedTagIndices { order in
+            [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                guard let base = buffer.baseAddress else { return }
+                var writer = CanonicalWriter(base, capacity: size)
+                writeCanonical(to: &writer, tagOrder: order)
+                assert(writer.count == size, "canonicalSize disagrees with the writer")
+                initialized = writer.count
+            }
+        }
     }
 
     /// The canonical JSON form (``canonicalJSON()``) as a string.
@@ -39,29 +47,13 @@ extension AttributionEnvelope {
         String(decoding: try canonicalJSON(), as: UTF8.self)
     }
 
-    /// A capacity that holds the canonical form without growing in the usual case.
-    private var estimatedCanonicalCapacity: Int {
-        var total = 200
-        @inline(__always) func add(_ value: String?) {
-            if let value { total &+= value.utf8.count &+ 20 }
-        }
-        add(userID)
-        add(feature)
-        add(team)
-        add(project)
-        add(taskType)
-        add(tool)
-        add(promptVersion)
-        add(pipeline)
-        add(priority)
-        add(agent)
-        for (key, value) in tags { total &+= key.utf8.count &+ value.utf8.count &+ 6 }
-        for field in unknownFields { total &+= field.key.utf8.count &+ field.json.utf8.count &+ 4 }
-        return min(total, Limits.maxCanonicalBytes &+ 64)
-    }
-
     /// Validates, then appends the canonical form to `out`; on failure `out` is left as it was.
     package func writeCanonical(into out: inout [UInt8]) throws(AttributionError) {
+        out.append(contentsOf: try canonicalJSON())
+    }
+
+    /// Every check the canonical form needs before it is written.
+    private func validateForCanonical() throws(AttributionError) {
         try validate()
         if let createdAt, !Self.createdAtRange.contains(createdAt.millisecondsSinceEpoch) {
             throw AttributionError(
@@ -71,33 +63,102 @@ extension AttributionEnvelope {
             )
         }
         try validateUnknownFields()
-        let start = out.count
-        @inline(__always) func put(_ text: StaticString, _ out: inout [UInt8]) {
-            text.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    /// The exact length of the canonical form, in bytes (the envelope is valid: checked).
+    private var canonicalSize: Int {
+        // `{"v":` version `,"trace_id":"` 32 `","leaf_id":"` 16 `","root_id":"` 16 `","attempt":` attempt `}`.
+        var total = 5 &+ 13 &+ 32 &+ 13 &+ 16 &+ 13 &+ 16 &+ 12 &+ 1
+        total &+= CanonicalWriter.decimalLength(Self.version.magnitude)
+        total &+= CanonicalWriter.decimalLength(attempt.magnitude)
+        if parentID != nil { total &+= 15 &+ 16 }
+        if createdAt != nil { total &+= 15 &+ 24 &+ 1 }  // ,"created_at":" … "
+        @inline(__always) func add(_ keyLength: Int, _ value: String?) {
+            if let value { total &+= keyLength &+ CanonicalWriter.quotedLength(value) }
         }
-        @inline(__always) func field(_ key: StaticString, _ value: String?, _ out: inout [UInt8]) {
-            guard let value else { return }
-            put(key, &out)
-            JSONWriter.appendString(value, to: &out)
+        add(11, userID)  // ,"user_id":
+        add(11, feature)
+        add(8, team)
+        add(11, project)
+        add(13, taskType)
+        add(8, tool)
+        add(18, promptVersion)
+        add(12, pipeline)
+        add(12, priority)
+        add(9, agent)
+        if !tags.isEmpty {
+            // `,"tags":{` and `}`, a `:` per entry and the commas between entries.
+            total &+= 10 &+ tags.count &+ (tags.count &- 1)
+            for (key, value) in tags {
+                total &+= CanonicalWriter.quotedLength(key) &+ CanonicalWriter.quotedLength(value)
+            }
         }
-        put("{\"v\":", &out)
-        JSONWriter.appendInteger(Self.version, to: &out)
-        put(",\"trace_id\":\"", &out)
-        traceID.appendHex(to: &out)
-        put("\",\"leaf_id\":\"", &out)
-        leafID.appendHex(to: &out)
-        put("\",\"root_id\":\"", &out)
-        rootID.appendHex(to: &out)
+        for field in unknownFields {
+            total &+= 2 &+ CanonicalWriter.quotedLength(field.key) &+ field.json.utf8.count
+        }
+        return total
+    }
+
+    /// Runs `body` with the indices of ``tags`` in bytewise key order, without a heap allocation for the
+    /// usual handful of tags.
+    private func withSortedTagIndices<R>(_ body: (UnsafeBufferPointer<[String: String].Index>) -> R) -> R {
+        let count = tags.count
+        return withUnsafeTemporaryAllocation(of: [String: String].Index.self, capacity: count) { storage in
+            guard let base = storage.baseAddress else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+            var filled = 0
+            var index = tags.startIndex
+            while index != tags.endIndex, filled < count {
+                // Insertion sort: keys are [a-z0-9_.-] (validate() checked), so String order is bytewise.
+                let key = tags[index].key
+                var slot = filled
+                while slot > 0, key < tags[base[slot &- 1]].key {
+                    slot &-= 1
+                }
+                if slot < filled {
+                    (base + filled).initialize(to: base[filled &- 1])
+                    var move = filled &- 1
+                    while move > slot {
+                        base[move] = base[move &- 1]
+                        move &-= 1
+                    }
+                    base[slot] = index
+                } else {
+                    (base + filled).initialize(to: index)
+                }
+                filled &+= 1
+                tags.formIndex(after: &index)
+            }
+            defer { base.deinitialize(count: filled) }
+            return body(UnsafeBufferPointer(start: base, count: filled))
+        }
+    }
+
+    /// Writes the canonical form (``canonicalSize`` bytes) through `out`.
+    private func writeCanonical(to out: inout CanonicalWriter, tagOrder: UnsafeBufferPointer<[String: String].Index>) {
+        out.put("{\"v\":")
+        out.decimal(Self.version)
+        out.put(",\"trace_id\":\"")
+        out.hex(traceID.high)
+        out.hex(traceID.low)
+        out.put("\",\"leaf_id\":\"")
+        out.hex(leafID.rawValue)
+        out.put("\",\"root_id\":\"")
+        out.hex(rootID.rawValue)
         if let parentID {
-            put("\",\"parent_id\":\"", &out)
-            parentID.appendHex(to: &out)
+            out.put("\",\"parent_id\":\"")
+            out.hex(parentID.rawValue)
         }
-        put("\",\"attempt\":", &out)
-        JSONWriter.appendInteger(attempt, to: &out)
+        out.put("\",\"attempt\":")
+        out.decimal(attempt)
         if let createdAt {
-            put(",\"created_at\":\"", &out)
-            Self.appendTimestamp(createdAt, to: &out)
-            out.append(UInt8(ascii: "\""))
+            out.put(",\"created_at\":\"")
+            out.timestamp(createdAt)
+            out.byte(UInt8(ascii: "\""))
+        }
+        @inline(__always) func field(_ key: StaticString, _ value: String?, _ out: inout CanonicalWriter) {
+            guard let value else { return }
+            out.put(key)
+            out.string(value)
         }
         field(",\"user_id\":", userID, &out)
         field(",\"feature\":", feature, &out)
@@ -109,62 +170,26 @@ extension AttributionEnvelope {
         field(",\"pipeline\":", pipeline, &out)
         field(",\"priority\":", priority, &out)
         field(",\"agent\":", agent, &out)
-        if !tags.isEmpty {
-            put(",\"tags\":{", &out)
+        if !tagOrder.isEmpty {
+            out.put(",\"tags\":{")
             var first = true
-            // Keys are [a-z0-9_.-] (validate() checked), so String order is bytewise order here.
-            for (key, value) in tags.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                if !first { out.append(UInt8(ascii: ",")) }
+            for index in tagOrder {
+                if !first { out.byte(UInt8(ascii: ",")) }
                 first = false
-                JSONWriter.appendString(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                JSONWriter.appendString(value, to: &out)
+                let (key, value) = tags[index]
+                out.string(key)
+                out.byte(UInt8(ascii: ":"))
+                out.string(value)
             }
-            out.append(UInt8(ascii: "}"))
+            out.byte(UInt8(ascii: "}"))
         }
         for unknown in unknownFields {
-            out.append(UInt8(ascii: ","))
-            JSONWriter.appendString(unknown.key, to: &out)
-            out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: unknown.json.utf8)
+            out.byte(UInt8(ascii: ","))
+            out.string(unknown.key)
+            out.byte(UInt8(ascii: ":"))
+            out.raw(unknown.json)
         }
-        out.append(UInt8(ascii: "}"))
-        let size = out.count &- start
-        if size > Limits.maxCanonicalBytes {
-            out.removeSubrange(start...)
-            throw Self.canonicalTooLarge(size)
-        }
-    }
-
-    /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` without temporary buffers (the year is within 0000…9999: checked).
-    private static func appendTimestamp(_ time: UTCTimestamp, to out: inout [UInt8]) {
-        let ms = time.millisecondsSinceEpoch
-        let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
-        let days = dayR < 0 ? dayQ &- 1 : dayQ
-        let msOfDay = ms &- days &* 86_400_000
-        let (year, month, day) = UTCTimestamp.civil(fromDays: days)
-        @inline(__always) func digits(_ value: Int64, _ width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor &*= 10 }
-            while divisor > 0 {
-                out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: (value / divisor) % 10))
-                divisor /= 10
-            }
-        }
-        digits(year, 4)
-        out.append(UInt8(ascii: "-"))
-        digits(month, 2)
-        out.append(UInt8(ascii: "-"))
-        digits(day, 2)
-        out.append(UInt8(ascii: "T"))
-        digits(msOfDay / 3_600_000, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(msOfDay / 60_000 % 60, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(msOfDay / 1000 % 60, 2)
-        out.append(UInt8(ascii: "."))
-        digits(msOfDay % 1000, 3)
-        out.append(UInt8(ascii: "Z"))
+        out.byte(UInt8(ascii: "}"))
     }
 
     static func canonicalTooLarge(_ size: Int) -> AttributionError {
@@ -309,8 +334,6 @@ extension AttributionEnvelope {
 /// The one decoder of the envelope's JSON form: a single pass over the bytes that validates the JSON grammar
 /// and every rule of the format as it reads, allocating only the strings and tags it keeps.
 enum EnvelopeJSONDecoder {
-    private static let keyBytes: [[UInt8]] = AttributionEnvelope.knownKeys.map { Array($0.utf8) }
-
     /// Index into ``AttributionEnvelope/knownKeys`` of a key's bytes. Plain loops over the buffer: no
     /// generic code, so the decoder stays fast in unoptimised builds (the fuzz test runs in them).
     @inline(__always)
@@ -340,16 +363,40 @@ enum EnvelopeJSONDecoder {
         case 14: candidate = 13
         default: return nil
         }
-        let matched = keyBytes[candidate].withUnsafeBufferPointer { expected -> Bool in
-            guard expected.count == count else { return false }
-            var i = 0
-            while i < count {
-                if expected[i] != key[i] { return false }
-                i &+= 1
-            }
-            return true
+        let expected = keyText(candidate)
+        guard expected.utf8CodeUnitCount == count else { return nil }
+        let pointer = expected.utf8Start
+        var i = 0
+        while i < count {
+            if pointer[i] != key[i] { return nil }
+            i &+= 1
         }
-        return matched ? candidate : nil
+        return candidate
+    }
+
+    /// The known key at `index` of ``AttributionEnvelope/knownKeys``, as static text (no reference counting).
+    @inline(__always)
+    private static func keyText(_ index: Int) -> StaticString {
+        switch index {
+        case 0: return "v"
+        case 1: return "trace_id"
+        case 2: return "leaf_id"
+        case 3: return "root_id"
+        case 4: return "parent_id"
+        case 5: return "attempt"
+        case 6: return "created_at"
+        case 7: return "user_id"
+        case 8: return "feature"
+        case 9: return "team"
+        case 10: return "project"
+        case 11: return "task_type"
+        case 12: return "tool"
+        case 13: return "prompt_version"
+        case 14: return "pipeline"
+        case 15: return "priority"
+        case 16: return "agent"
+        default: return "tags"
+        }
     }
 
     /// Parses 16 lowercase hex digits at `offset` of `bytes`.
@@ -741,7 +788,15 @@ enum EnvelopeJSONDecoder {
                     if scanner.count(token) == 0 {
                         note(AttributionError(.invalidValue, field: "tags.\(key)", reason: "must not be empty"))
                     } else if let value = checkedValue(token, name: "tags.\(key)") {
-                        if tags[key] != nil {
+                        // One hash per entry: a duplicate overwrites, but the error noted fails the decode.
+                        let duplicate: Bool
+                        if keyOK, tags.count < AttributionEnvelope.Limits.maxTags {
+                            if tags.isEmpty { tags.reserveCapacity(4) }
+                            duplicate = tags.updateValue(value, forKey: key) != nil
+                        } else {
+                            duplicate = tags[key] != nil
+                        }
+                        if duplicate {
                             note(
                                 AttributionError(
                                     .duplicateKey,
@@ -749,8 +804,6 @@ enum EnvelopeJSONDecoder {
                                     reason: "the key appears more than once"
                                 )
                             )
-                        } else if keyOK, tags.count < AttributionEnvelope.Limits.maxTags {
-                            tags[key] = value
                         }
                     }
                 } else {
@@ -873,5 +926,175 @@ enum EnvelopeJSONDecoder {
         func excerpt(_ token: JSONScanner.StringToken) -> String {
             AttributionError.quote(scanner.string(token))
         }
+    }
+}
+
+/// Writes the canonical form into memory sized beforehand by ``AttributionEnvelope/canonicalSize``: no
+/// bounds growth, no intermediate buffers.
+private struct CanonicalWriter {
+    private let base: UnsafeMutablePointer<UInt8>
+    /// The size reserved; writing past it is a bug in ``AttributionEnvelope/canonicalSize`` (debug builds check).
+    private let capacity: Int
+    private(set) var count = 0
+
+    init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        assert(count < capacity)
+        base[count] = b
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func put(_ text: StaticString) {
+        let length = text.utf8CodeUnitCount
+        (base + count).update(from: text.utf8Start, count: length)
+        count &+= length
+    }
+
+    mutating func raw(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            guard let source = utf8.baseAddress else { return }
+            (base + count).update(from: source, count: utf8.count)
+            count &+= utf8.count
+        }
+    }
+
+    /// 16 lowercase hex digits.
+    @inline(__always)
+    mutating func hex(_ value: UInt64) {
+        var shift: UInt64 = 60
+        var i = count
+        while true {
+            let nibble = UInt8(truncatingIfNeeded: value >> shift) & 0xF
+            base[i] = nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") &- 10)
+            i &+= 1
+            if shift == 0 { break }
+            shift &-= 4
+        }
+        count = i
+    }
+
+    /// The number of decimal digits of `value`.
+    static func decimalLength(_ value: UInt) -> Int {
+        var value = value
+        var length = 1
+        while value >= 10 {
+            value /= 10
+            length &+= 1
+        }
+        return length
+    }
+
+    /// A non-negative integer in decimal (the envelope's integers are positive: checked).
+    mutating func decimal(_ value: Int) {
+        var magnitude = value.magnitude
+        let length = Self.decimalLength(magnitude)
+        var i = count &+ length &- 1
+        while true {
+            base[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+            magnitude /= 10
+            if magnitude == 0 { break }
+            i &-= 1
+        }
+        count &+= length
+    }
+
+    /// `width` decimal digits of `value` (0 ≤ value < 10^width).
+    @inline(__always)
+    mutating func digits(_ value: Int64, _ width: Int) {
+        var v = value
+        var i = count &+ width &- 1
+        while i >= count {
+            base[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+            v /= 10
+            i &-= 1
+        }
+        count &+= width
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (24 bytes; the year is within 0000…9999: checked).
+    mutating func timestamp(_ time: UTCTimestamp) {
+        let ms = time.millisecondsSinceEpoch
+        let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
+        let days = dayR < 0 ? dayQ &- 1 : dayQ
+        let msOfDay = ms &- days &* 86_400_000
+        let (year, month, day) = UTCTimestamp.civil(fromDays: days)
+        digits(year, 4)
+        byte(UInt8(ascii: "-"))
+        digits(month, 2)
+        byte(UInt8(ascii: "-"))
+        digits(day, 2)
+        byte(UInt8(ascii: "T"))
+        digits(msOfDay / 3_600_000, 2)
+        byte(UInt8(ascii: ":"))
+        digits(msOfDay / 60_000 % 60, 2)
+        byte(UInt8(ascii: ":"))
+        digits(msOfDay / 1000 % 60, 2)
+        byte(UInt8(ascii: "."))
+        digits(msOfDay % 1000, 3)
+        byte(UInt8(ascii: "Z"))
+    }
+
+    /// The length of a string in the canonical form, quotes and escapes included.
+    static func quotedLength(_ value: String) -> Int {
+        var value = value
+        return value.withUTF8 { utf8 in
+            var length = 2 &+ utf8.count
+            for b in utf8 where b < 0x20 || b == 0x22 || b == 0x5C {
+                switch b {
+                case 0x22, 0x5C, 0x08, 0x0C, 0x0A, 0x0D, 0x09: length &+= 1
+                default: length &+= 5
+                }
+            }
+            return length
+        }
+    }
+
+    /// A quoted string: only `"`, `\` and U+0000–U+001F escaped, as ``JSONWriter`` does.
+    mutating func string(_ value: String) {
+        var value = value
+        byte(UInt8(ascii: "\""))
+        value.withUTF8 { utf8 in
+            var i = count
+            for b in utf8 {
+                if b >= 0x20, b != 0x22, b != 0x5C {
+                    base[i] = b
+                    i &+= 1
+                    continue
+                }
+                base[i] = UInt8(ascii: "\\")
+                let short: UInt8
+                switch b {
+                case 0x22: short = UInt8(ascii: "\"")
+                case 0x5C: short = UInt8(ascii: "\\")
+                case 0x08: short = UInt8(ascii: "b")
+                case 0x0C: short = UInt8(ascii: "f")
+                case 0x0A: short = UInt8(ascii: "n")
+                case 0x0D: short = UInt8(ascii: "r")
+                case 0x09: short = UInt8(ascii: "t")
+                default: short = 0
+                }
+                if short != 0 {
+                    base[i &+ 1] = short
+                    i &+= 2
+                } else {
+                    let digits: StaticString = "0123456789abcdef"
+                    base[i &+ 1] = UInt8(ascii: "u")
+                    base[i &+ 2] = UInt8(ascii: "0")
+                    base[i &+ 3] = UInt8(ascii: "0")
+                    base[i &+ 4] = digits.utf8Start[Int(b >> 4)]
+                    base[i &+ 5] = digits.utf8Start[Int(b & 0xF)]
+                    i &+= 6
+                }
+            }
+            count = i
+        }
+        byte(UInt8(ascii: "\""))
     }
 }

@@ -147,22 +147,28 @@ package struct JSONScanner {
     package mutating func readString(field: String?) throws(AttributionError) -> StringToken {
         index &+= 1  // the opening quote
         let start = index
-        while index < bytes.count {
-            let b = bytes[index]
+        // The common case, plain ASCII up to the closing quote, in a tight loop over a local index.
+        var i = index
+        let end = bytes.count
+        while i < end {
+            let b = bytes[i]
+            if b >= 0x20, b < 0x80, b != 0x22, b != 0x5C {
+                i &+= 1
+                continue
+            }
+            index = i
             if b == 0x22 {
-                index &+= 1
-                return .raw(start..<(index &- 1))
+                index = i &+ 1
+                return .raw(start..<i)
             }
             if b == 0x5C { break }
             if b < 0x20 {
                 throw failure("control character U+00\(Self.hex2(b)) in a string must be escaped", field: field)
             }
-            if b < 0x80 {
-                index &+= 1
-            } else {
-                try skipUTF8Sequence(field: field)
-            }
+            try skipUTF8Sequence(field: field)
+            i = index
         }
+        if i >= end { index = i }
         guard index < bytes.count else { throw failure("unterminated string", field: field) }
         // Escapes: decode into a buffer.
         var out: [UInt8] = []

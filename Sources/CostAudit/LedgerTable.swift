@@ -22,11 +22,7 @@ struct Interner {
     /// Number of ids handed out, "absent" included.
     var count: Int { starts.count }
 
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
-    }
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 { ByteHash.hash(bytes) }
 
     /// The id of `bytes`, or 0 when never seen.
     private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt32) -> (slot: Int, id: Int32) {
@@ -93,6 +89,35 @@ struct Interner {
 
     /// Every string, by id (index 0 is the empty "absent").
     var strings: [String] { (0..<starts.count).map { self[Int32(truncatingIfNeeded: $0)] } }
+}
+
+/// A fast 32-bit hash of a short byte string (interned values, record ids): eight bytes a step with a
+/// multiply-xorshift mix, the tail read as one partial word. Equal bytes give equal hashes in every process.
+enum ByteHash {
+    @inline(__always)
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        let count = bytes.count
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: count)
+        guard let base = bytes.baseAddress else { return UInt32(truncatingIfNeeded: hash) }
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        while offset &+ 8 <= count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            hash = (hash ^ word) &* 0xff51_afd7_ed55_8ccd
+            hash ^= hash >> 32
+            offset &+= 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < count {
+            tail |= UInt64(raw.load(fromByteOffset: offset, as: UInt8.self)) << shift
+            shift &+= 8
+            offset &+= 1
+        }
+        hash = (hash ^ tail) &* 0xc4ce_b9fe_1a85_ec53
+        hash ^= hash >> 29
+        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
+    }
 }
 
 /// How a record's dollars were found.
@@ -227,7 +252,7 @@ struct LedgerTable {
             attempt: Int32(clamping: record.attempt ?? 1),
             modelKey: modelKey,
             apiKey: record.apiKeyID.map { strings.id($0) } ?? 0,
-            idHash: Self.hash(idArena[idStart...]),
+            idHash: idArena.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[idStart...])) },
             idLength: UInt16(clamping: idLength),
             isUnit: isUnit,
             pricing: outcome
@@ -282,12 +307,8 @@ struct LedgerTable {
         return name
     }
 
-    /// A record id's hash for the deduplication table (FNV-1a, folded to 32 bits).
-    static func hash(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
-    }
+    /// A record id's hash for the deduplication table (``ByteHash``, folded to 32 bits).
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 { ByteHash.hash(bytes) }
 
     func recordIDBytes(_ index: Int) -> ArraySlice<UInt8> {
         let row = rows[index]

@@ -131,6 +131,30 @@ extension CostRecord {
             out.append(UInt8(ascii: ":"))
             LineEncoding.string(value, to: &out)
             out.append(UInt8(ascii: "}"))
+        } else if !tags.isEmpty, tags.count <= 8 {
+            // A few tags: pick each next key in byte order in place, without sorting into a new array.
+            LineEncoding.literal(#","tags":{"#, to: &out)
+            var previous: String?
+            for i in 0..<tags.count {
+                var next: Dictionary<String, String>.Index?
+                var index = tags.startIndex
+                while index != tags.endIndex {
+                    let key = tags[index].key
+                    let afterPrevious = previous.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true
+                    if afterPrevious, next.map({ key.utf8.lexicographicallyPrecedes(tags[$0].key.utf8) }) ?? true {
+                        next = index
+                    }
+                    index = tags.index(after: index)
+                }
+                guard let next else { break }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                let (key, value) = tags[next]
+                LineEncoding.string(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                LineEncoding.string(value, to: &out)
+                previous = key
+            }
+            out.append(UInt8(ascii: "}"))
         } else if !tags.isEmpty {
             LineEncoding.literal(#","tags":{"#, to: &out)
             let pairs = tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
@@ -180,14 +204,24 @@ extension CostRecord {
         try check(model, "model")
         try check(apiKeyID, "api_key_id")
         try check(serviceTier, "service_tier")
-        do {
-            try usage.validate()
-        } catch {
-            throw CostLedgerError(
-                .invalidRecord,
-                field: error.field,
-                reason: error.reason + LineEncoding.suffix(location)
-            )
+        // The same rules as ``TokenUsage/validate()``, checked inline; only a record at fault pays for the
+        // error (and the table of fields the full check builds).
+        let u = usage
+        let (cachedAndWrite, o1) = u.cachedInput.addingReportingOverflow(u.cacheWrite)
+        let (subsets, o2) = cachedAndWrite.addingReportingOverflow(u.cacheWrite1h)
+        let usageOK =
+            u.input >= 0 && u.output >= 0 && u.cachedInput >= 0 && u.cacheWrite >= 0 && u.cacheWrite1h >= 0
+            && u.reasoning >= 0 && !o1 && !o2 && subsets <= u.input && u.reasoning <= u.output
+        if !usageOK {
+            do {
+                try usage.validate()
+            } catch {
+                throw CostLedgerError(
+                    .invalidRecord,
+                    field: error.field,
+                    reason: error.reason + LineEncoding.suffix(location)
+                )
+            }
         }
         try check(priceSource, "price_source")
         if let attempt, !(1...Int(Int32.max)).contains(attempt) {

@@ -30,14 +30,13 @@ extension AttributionEnvelope {
         try validateForCanonical()
         let size = canonicalSize
         if size > Limits.maxCanonicalBytes { throw Self.canonicalTooLarge(size) }
-        return withSortedTagIndices { order in
-            [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-                guard let base = buffer.baseAddress else { return }
-                var writer = CanonicalWriter(base, capacity: size)
-                writeCanonical(to: &writer, tagOrder: order)
-                assert(writer.count == size, "canonicalSize disagrees with the writer")
-                initialized = writer.count
-            }
+        let order = TagOrder(tags)
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            var writer = CanonicalWriter(base, capacity: size)
+            writeCanonical(to: &writer, tagOrder: order)
+            assert(writer.count == size, "canonicalSize disagrees with the writer")
+            initialized = writer.count
         }
     }
 
@@ -99,42 +98,8 @@ extension AttributionEnvelope {
         return total
     }
 
-    /// Runs `body` with the indices of ``tags`` in bytewise key order, without a heap allocation for the
-    /// usual handful of tags.
-    private func withSortedTagIndices<R>(_ body: (UnsafeBufferPointer<[String: String].Index>) -> R) -> R {
-        let count = tags.count
-        return withUnsafeTemporaryAllocation(of: [String: String].Index.self, capacity: count) { storage in
-            guard let base = storage.baseAddress else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
-            var filled = 0
-            var index = tags.startIndex
-            while index != tags.endIndex, filled < count {
-                // Insertion sort: keys are [a-z0-9_.-] (validate() checked), so String order is bytewise.
-                let key = tags[index].key
-                var slot = filled
-                while slot > 0, key < tags[base[slot &- 1]].key {
-                    slot &-= 1
-                }
-                if slot < filled {
-                    (base + filled).initialize(to: base[filled &- 1])
-                    var move = filled &- 1
-                    while move > slot {
-                        base[move] = base[move &- 1]
-                        move &-= 1
-                    }
-                    base[slot] = index
-                } else {
-                    (base + filled).initialize(to: index)
-                }
-                filled &+= 1
-                tags.formIndex(after: &index)
-            }
-            defer { base.deinitialize(count: filled) }
-            return body(UnsafeBufferPointer(start: base, count: filled))
-        }
-    }
-
     /// Writes the canonical form (``canonicalSize`` bytes) through `out`.
-    private func writeCanonical(to out: inout CanonicalWriter, tagOrder: UnsafeBufferPointer<[String: String].Index>) {
+    private func writeCanonical(to out: inout CanonicalWriter, tagOrder: TagOrder) {
         out.put("{\"v\":")
         out.decimal(Self.version)
         out.put(",\"trace_id\":\"")
@@ -170,13 +135,11 @@ extension AttributionEnvelope {
         field(",\"pipeline\":", pipeline, &out)
         field(",\"priority\":", priority, &out)
         field(",\"agent\":", agent, &out)
-        if !tagOrder.isEmpty {
+        if tagOrder.count > 0 {
             out.put(",\"tags\":{")
-            var first = true
-            for index in tagOrder {
-                if !first { out.byte(UInt8(ascii: ",")) }
-                first = false
-                let (key, value) = tags[index]
+            for position in 0..<tagOrder.count {
+                if position > 0 { out.byte(UInt8(ascii: ",")) }
+                let (key, value) = tags[tagOrder[position]]
                 out.string(key)
                 out.byte(UInt8(ascii: ":"))
                 out.string(value)
@@ -1096,5 +1059,67 @@ private struct CanonicalWriter {
             count = i
         }
         byte(UInt8(ascii: "\""))
+    }
+}
+
+/// The indices of an envelope's tags in bytewise key order: held inline (no heap allocation) for up to four
+/// tags, the usual case, and in a sorted array beyond.
+private struct TagOrder {
+    typealias Index = [String: String].Index
+    private var first: Index?
+    private var second: Index?
+    private var third: Index?
+    private var fourth: Index?
+    private var more: [Index] = []
+    let count: Int
+
+    /// Sorts the keys of `tags`: they are `[a-z0-9_.-]` (``AttributionEnvelope/validate()`` checked), so
+    /// String order is bytewise order.
+    init(_ tags: [String: String]) {
+        count = tags.count
+        guard count <= 4 else {
+            more = tags.indices.sorted { tags[$0].key < tags[$1].key }
+            return
+        }
+        var index = tags.startIndex
+        var filled = 0
+        while index != tags.endIndex {
+            // Insertion sort over the inline slots.
+            var slot = filled
+            let key = tags[index].key
+            while slot > 0, let previous = self[optional: slot &- 1], key < tags[previous].key {
+                self[optional: slot] = previous
+                slot &-= 1
+            }
+            self[optional: slot] = index
+            filled &+= 1
+            tags.formIndex(after: &index)
+        }
+    }
+
+    private subscript(optional position: Int) -> Index? {
+        get {
+            switch position {
+            case 0: return first
+            case 1: return second
+            case 2: return third
+            default: return fourth
+            }
+        }
+        set {
+            switch position {
+            case 0: first = newValue
+            case 1: second = newValue
+            case 2: third = newValue
+            default: fourth = newValue
+            }
+        }
+    }
+
+    /// The index of the tag at `position` (0 ..< count) in key order.
+    subscript(position: Int) -> Index {
+        if count > 4 { return more[position] }
+        // Every inline slot below `count` was filled by init.
+        return self[optional: position] ?? more[position]
     }
 }

@@ -102,9 +102,12 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Baseline: Foundation JSONEncoder + JSONDecoder round trip") { benchmark in
+        // One encoder and one decoder, made outside the loop: the fair comparison.
+        let encoder = JSONEncoder()
+        let decoder = JSONDecoder()
         for _ in benchmark.scaledIterations {
-            let data = try JSONEncoder().encode(foundationValue)
-            blackHole(try JSONDecoder().decode(FoundationEnvelope.self, from: data))
+            let data = try encoder.encode(foundationValue)
+            blackHole(try decoder.decode(FoundationEnvelope.self, from: data))
         }
     }
 

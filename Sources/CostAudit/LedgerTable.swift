@@ -16,29 +16,39 @@ struct Interner {
     private var arena: [UInt8] = []
     private var starts: [Int] = [0]
     private var lengths: [Int32] = [0]
-    private var hashes: [UInt32] = [0]
-    private var slots = [Int32](repeating: 0, count: 1024)
+    /// Open addressing: each used slot holds the string's hash in its high half and its id (never 0) in its
+    /// low half, so a probe rejects a different string without touching the per-id arrays.
+    private var slots = [UInt64](repeating: 0, count: 1024)
 
     /// Number of ids handed out, "absent" included.
     var count: Int { starts.count }
 
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 { ByteHash.hash(bytes) }
 
+    @inline(__always)
+    private static func home(_ hash: UInt32, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
     /// The id of `bytes`, or 0 when never seen.
+    @inline(__always)
     private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt32) -> (slot: Int, id: Int32) {
         let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        var slot = Self.home(hash, mask: mask)
         while true {
-            let id = slots[slot]
-            if id == 0 { return (slot, 0) }
-            let index = Int(id)
-            if hashes[index] == hash, Int(lengths[index]) == bytes.count {
-                let start = starts[index]
-                let equal = arena.withUnsafeBufferPointer { stored in
-                    bytes.count == 0
-                        || memcmp(stored.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0
+            let entry = slots[slot]
+            if entry == 0 { return (slot, 0) }
+            if UInt32(truncatingIfNeeded: entry >> 32) == hash {
+                let id = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF)
+                let index = Int(id)
+                if Int(lengths[index]) == bytes.count {
+                    let start = starts[index]
+                    let equal = arena.withUnsafeBufferPointer { stored in
+                        bytes.count == 0
+                            || memcmp(stored.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0
+                    }
+                    if equal { return (slot, id) }
                 }
-                if equal { return (slot, id) }
             }
             slot = (slot + 1) & mask
         }
@@ -51,20 +61,19 @@ struct Interner {
         let id = Int32(truncatingIfNeeded: starts.count)
         starts.append(arena.count)
         lengths.append(Int32(truncatingIfNeeded: bytes.count))
-        hashes.append(hash)
         arena.append(contentsOf: bytes)
-        slots[slot] = id
+        slots[slot] = UInt64(hash) << 32 | UInt64(UInt32(bitPattern: id))
         if starts.count * 2 > slots.count { grow() }
         return id
     }
 
     private mutating func grow() {
-        var bigger = [Int32](repeating: 0, count: slots.count * 2)
+        var bigger = [UInt64](repeating: 0, count: slots.count * 2)
         let mask = bigger.count - 1
-        for index in 1..<starts.count {
-            var slot = Int(truncatingIfNeeded: (UInt64(hashes[index]) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        for entry in slots where entry != 0 {
+            var slot = Self.home(UInt32(truncatingIfNeeded: entry >> 32), mask: mask)
             while bigger[slot] != 0 { slot = (slot + 1) & mask }
-            bigger[slot] = Int32(truncatingIfNeeded: index)
+            bigger[slot] = entry
         }
         slots = bigger
     }

@@ -35,7 +35,7 @@ extension CostRecord {
     /// - Returns: the line's UTF-8 bytes, newline included.
     public func jsonLine() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(512)
+        out.reserveCapacity(1024)  // a typical priced, attributed call record is 600–800 bytes: one allocation
         appendJSONLine(to: &out)
         return out
     }

@@ -161,7 +161,9 @@ struct AuditEngine {
         var bits = 4
         while 1 << bits < count * 2 { bits += 1 }
         let mask = (1 << bits) - 1
-        var slots = [Int32](repeating: -1, count: 1 << bits)
+        // Each used slot: the record id's hash in the high half, the row index + 1 in the low half (0 = empty),
+        // so a probe passes a different id without loading its row.
+        var slots = [UInt64](repeating: 0, count: 1 << bits)
         var extraFingerprints: [Int: [UInt64]] = [:]
         func earlier(_ ra: RecordRow, _ rb: RecordRow) -> Bool {
             if ra.ts != rb.ts { return ra.ts < rb.ts }
@@ -173,18 +175,22 @@ struct AuditEngine {
         for index in 0..<count {
             let row = table[index]
             var slot = Int(truncatingIfNeeded: (UInt64(row.idHash) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+            let tag = UInt64(row.idHash) << 32
             while true {
-                let occupant = Int(slots[slot])
-                if occupant < 0 {
-                    slots[slot] = Int32(truncatingIfNeeded: index)
+                let entry = slots[slot]
+                if entry == 0 {
+                    slots[slot] = tag | UInt64(index + 1)
                     alive[index] = true
                     break
                 }
-                let other = table[occupant]
-                if other.idHash == row.idHash, table.recordIDBytes(occupant) == table.recordIDBytes(index) {
+                let occupant = Int(entry & 0xFFFF_FFFF) - 1
+                if entry & 0xFFFF_FFFF_0000_0000 == tag,
+                    table.recordIDBytes(occupant) == table.recordIDBytes(index)
+                {
+                    let other = table[occupant]
                     duplicates += 1
                     if earlier(row, other) {
-                        slots[slot] = Int32(truncatingIfNeeded: index)
+                        slots[slot] = tag | UInt64(index + 1)
                         alive[occupant] = false
                         alive[index] = true
                         extraFingerprints[slot, default: []].append(other.fingerprint)
@@ -197,7 +203,7 @@ struct AuditEngine {
             }
         }
         for (slot, fingerprints) in extraFingerprints {
-            let kept = table[Int(slots[slot])].fingerprint
+            let kept = table[Int(slots[slot] & 0xFFFF_FFFF) - 1].fingerprint
             recordIDConflicts += fingerprints.filter { $0 != kept }.count
         }
     }

@@ -9,32 +9,6 @@ import Glibc
 import Darwin
 #endif
 
-/// The built `sqlite-queue-probe` executable, found in the product directory the tests run from.
-private func probeExecutable() throws -> URL {
-    let name = "sqlite-queue-probe"
-    var directories: [URL] = []
-    if let executable = Bundle.main.executableURL { directories.append(executable.deletingLastPathComponent()) }
-    directories.append(Bundle.main.bundleURL)
-    directories.append(Bundle.main.bundleURL.deletingLastPathComponent())
-    if let first = CommandLine.arguments.first {
-        directories.append(URL(fileURLWithPath: first).deletingLastPathComponent())
-    }
-    // Walking up from this file to the package's `.build/debug`, for runners that start elsewhere.
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    directories.append(root.appendingPathComponent(".build/debug"))
-    for directory in directories {
-        let candidate = directory.appendingPathComponent(name)
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-    }
-    throw ProbeError(message: "\(name) not found in \(directories.map(\.path))")
-}
-
-private struct ProbeError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
-
 /// A running probe process and its standard output.
 private final class Probe {
     let process = Process()
@@ -42,7 +16,7 @@ private final class Probe {
     private var buffer: [UInt8] = []
 
     init(_ arguments: [String]) throws {
-        process.executableURL = try probeExecutable()
+        process.executableURL = try builtExecutable("sqlite-queue-probe")
         process.arguments = arguments
         process.standardOutput = output
         try process.run()

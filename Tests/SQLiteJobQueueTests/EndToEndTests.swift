@@ -11,30 +11,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A built example executable (`queue-producer`, `queue-worker`), found where the tests run from.
-private func exampleExecutable(_ name: String) throws -> URL {
-    var directories: [URL] = []
-    if let executable = Bundle.main.executableURL { directories.append(executable.deletingLastPathComponent()) }
-    directories.append(Bundle.main.bundleURL)
-    directories.append(Bundle.main.bundleURL.deletingLastPathComponent())
-    if let first = CommandLine.arguments.first {
-        directories.append(URL(fileURLWithPath: first).deletingLastPathComponent())
-    }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    directories.append(root.appendingPathComponent(".build/debug"))
-    for directory in directories {
-        let candidate = directory.appendingPathComponent(name)
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-    }
-    throw ExampleProcessError(message: "\(name) not found in \(directories.map(\.path))")
-}
-
-private struct ExampleProcessError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
-
 /// A running example process, its standard output read line by line.
 private final class ExampleProcess {
     let process = Process()
@@ -42,7 +18,7 @@ private final class ExampleProcess {
     private var buffer: [UInt8] = []
 
     init(_ name: String, _ arguments: [String]) throws {
-        process.executableURL = try exampleExecutable(name)
+        process.executableURL = try builtExecutable(name)
         process.arguments = arguments
         process.standardOutput = output
         try process.run()

@@ -34,140 +34,279 @@ extension CostRecord {
     /// ```
     /// - Returns: the line's UTF-8 bytes, newline included.
     public func jsonLine() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(1024)  // a typical priced, attributed call record is 600–800 bytes: one allocation
-        appendJSONLine(to: &out)
-        return out
+        let bound = encodedLineBound
+        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            guard let base = buffer.baseAddress else { return }
+            count = encodeLine(into: UnsafeMutableRawPointer(base))
+        }
     }
 
-    /// Appends ``jsonLine()`` to `out` without an intermediate allocation (the ledger writer encodes straight
-    /// into its buffer).
+    /// Appends ``jsonLine()`` to `out`.
     package func appendJSONLine(to out: inout [UInt8]) {
-        LineEncoding.literal(#"{"v":1,"record_id":"#, to: &out)
-        LineEncoding.string(recordID, to: &out)
+        withUnsafeTemporaryAllocation(byteCount: encodedLineBound, alignment: 8) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let count = encodeLine(into: base)
+            out.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
+        }
+    }
+
+    /// The most bytes ``encodeLine(into:)`` can write for this record: a fixed allowance for the keys, numbers,
+    /// timestamps, ids and the amount (under 800 bytes at their widest), and six bytes per string byte (every
+    /// byte escaped as `\u00XX`) plus quotes and separators. Cheap: string lengths are stored, not counted.
+    package var encodedLineBound: Int {
+        var bound = 1026 &+ 6 &* recordID.utf8.count &+ 6 &* kind.name.utf8.count &+ 6 &* status.name.utf8.count
+        if let provider { bound &+= 6 &* provider.utf8.count &+ 2 }
+        if let model { bound &+= 6 &* model.utf8.count &+ 2 }
+        if let apiKeyID { bound &+= 6 &* apiKeyID.utf8.count &+ 2 }
+        if let serviceTier { bound &+= 6 &* serviceTier.utf8.count &+ 2 }
+        if let priceSource { bound &+= 6 &* priceSource.utf8.count &+ 2 }
+        for value in attribution.values { bound &+= 6 &* value.utf8.count &+ 2 }
+        for (key, value) in tags { bound &+= 6 &* (key.utf8.count &+ value.utf8.count) &+ 6 }
+        return bound
+    }
+
+    /// ``validate()`` and ``encodedLineBound`` in one pass over the record, for the ledger writer.
+    ///
+    /// A call record is checked here against the same rules, reading each string's stored length once for both
+    /// answers; anything else (a unit record, or any rule broken) goes through ``validate()``, which names the
+    /// field at fault.
+    /// - Returns: ``encodedLineBound``.
+    /// - Throws: what ``validate()`` throws.
+    package func validatedLineBound() throws(CostLedgerError) -> Int {
+        guard kind == .call, let provider, let model else {
+            try validate()
+            return encodedLineBound
+        }
+        let limit = LineLimits.maxStringBytes
+        var valid = true
+        @inline(__always) func measure(_ value: String) -> Int {
+            let count = value.utf8.count
+            if count == 0 || count > limit { valid = false }
+            return 6 &* count &+ 2
+        }
+        var bound = 1024 &+ measure(recordID) &+ measure(provider) &+ measure(model)
+        bound &+= 6 &* (kind.name.utf8.count &+ status.name.utf8.count)
+        if let apiKeyID { bound &+= measure(apiKeyID) }
+        if let serviceTier { bound &+= measure(serviceTier) }
+        if let priceSource { bound &+= measure(priceSource) }
+        let u = usage
+        let (cachedAndWrite, o1) = u.cachedInput.addingReportingOverflow(u.cacheWrite)
+        let (subsets, o2) = cachedAndWrite.addingReportingOverflow(u.cacheWrite1h)
+        if u.input < 0 || u.output < 0 || u.cachedInput < 0 || u.cacheWrite < 0 || u.cacheWrite1h < 0
+            || u.reasoning < 0 || o1 || o2 || subsets > u.input || u.reasoning > u.output
+        {
+            valid = false
+        }
+        if let attempt, attempt < 1 || attempt > Int(Int32.max) { valid = false }
+        for value in attribution.values { bound &+= measure(value) }
+        if tags.count > LineLimits.maxTags { valid = false }
+        for (key, value) in tags {
+            if !LineWriter.isTagKey(key) { valid = false }
+            bound &+= measure(value) &+ 6 &* key.utf8.count &+ 4
+        }
+        if !valid { try validate() }
+        return bound
+    }
+
+    /// Writes ``jsonLine()``'s bytes at `start`, which must have room for ``encodedLineBound`` bytes, and returns
+    /// how many it wrote. No allocation: the ledger writer encodes straight into its batch buffer.
+    package func encodeLine(into start: UnsafeMutableRawPointer) -> Int {
+        var w = LineWriter(start)
+        w.literal(#"{"v":1,"record_id":"#)
+        w.string(recordID)
         if kind != .call {
-            LineEncoding.literal(#","kind":"#, to: &out)
-            LineEncoding.string(kind.name, to: &out)
+            w.literal(#","kind":"#)
+            w.string(kind.name)
         }
-        LineEncoding.literal(#","ts":""#, to: &out)
-        LineEncoding.timestamp(timestamp, to: &out)
-        out.append(UInt8(ascii: "\""))
+        w.literal(#","ts":""#)
+        w.timestamp(timestamp)
+        w.byte(UInt8(ascii: "\""))
         if let startedAt {
-            LineEncoding.literal(#","started_at":""#, to: &out)
-            LineEncoding.timestamp(startedAt, to: &out)
-            out.append(UInt8(ascii: "\""))
+            w.literal(#","started_at":""#)
+            w.timestamp(startedAt)
+            w.byte(UInt8(ascii: "\""))
         }
-        if let provider { LineEncoding.member(#","provider":"#, provider, to: &out) }
-        if let model { LineEncoding.member(#","model":"#, model, to: &out) }
-        if let apiKeyID { LineEncoding.member(#","api_key_id":"#, apiKeyID, to: &out) }
-        if let serviceTier { LineEncoding.member(#","service_tier":"#, serviceTier, to: &out) }
+        if let provider {
+            w.literal(#","provider":"#)
+            w.string(provider)
+        }
+        if let model {
+            w.literal(#","model":"#)
+            w.string(model)
+        }
+        if let apiKeyID {
+            w.literal(#","api_key_id":"#)
+            w.string(apiKeyID)
+        }
+        if let serviceTier {
+            w.literal(#","service_tier":"#)
+            w.string(serviceTier)
+        }
         if kind == .call || usage.input != 0 || usage.output != 0 {
-            LineEncoding.literal(#","input_tokens":"#, to: &out)
-            LineEncoding.integer(usage.input, to: &out)
-            LineEncoding.literal(#","output_tokens":"#, to: &out)
-            LineEncoding.integer(usage.output, to: &out)
+            w.literal(#","input_tokens":"#)
+            w.integer(usage.input)
+            w.literal(#","output_tokens":"#)
+            w.integer(usage.output)
         }
         if usage.cachedInput != 0 {
-            LineEncoding.literal(#","cached_input_tokens":"#, to: &out)
-            LineEncoding.integer(usage.cachedInput, to: &out)
+            w.literal(#","cached_input_tokens":"#)
+            w.integer(usage.cachedInput)
         }
         if usage.cacheWrite != 0 {
-            LineEncoding.literal(#","cache_write_tokens":"#, to: &out)
-            LineEncoding.integer(usage.cacheWrite, to: &out)
+            w.literal(#","cache_write_tokens":"#)
+            w.integer(usage.cacheWrite)
         }
         if usage.cacheWrite1h != 0 {
-            LineEncoding.literal(#","cache_write_1h_tokens":"#, to: &out)
-            LineEncoding.integer(usage.cacheWrite1h, to: &out)
+            w.literal(#","cache_write_1h_tokens":"#)
+            w.integer(usage.cacheWrite1h)
         }
         if usage.reasoning != 0 {
-            LineEncoding.literal(#","reasoning_tokens":"#, to: &out)
-            LineEncoding.integer(usage.reasoning, to: &out)
+            w.literal(#","reasoning_tokens":"#)
+            w.integer(usage.reasoning)
         }
         if let costUSD {
-            LineEncoding.literal(#","cost_usd":"#, to: &out)
-            LineEncoding.exactDecimal(costUSD.attodollars, to: &out)
+            w.literal(#","cost_usd":"#)
+            w.exactDecimal(costUSD.attodollars)
         }
-        if let priceSource { LineEncoding.member(#","price_source":"#, priceSource, to: &out) }
-        if status != .ok { LineEncoding.member(#","status":"#, status.name, to: &out) }
+        if let priceSource {
+            w.literal(#","price_source":"#)
+            w.string(priceSource)
+        }
+        if status != .ok {
+            w.literal(#","status":"#)
+            w.string(status.name)
+        }
         if let traceID {
-            LineEncoding.literal(#","trace_id":""#, to: &out)
-            traceID.appendHex(to: &out)
-            out.append(UInt8(ascii: "\""))
+            w.literal(#","trace_id":""#)
+            w.hex(traceID.high)
+            w.hex(traceID.low)
+            w.byte(UInt8(ascii: "\""))
         }
         if let leafID {
-            LineEncoding.literal(#","leaf_id":""#, to: &out)
-            leafID.appendHex(to: &out)
-            out.append(UInt8(ascii: "\""))
+            w.literal(#","leaf_id":""#)
+            w.hex(leafID.rawValue)
+            w.byte(UInt8(ascii: "\""))
         }
         if let parentID {
-            LineEncoding.literal(#","parent_id":""#, to: &out)
-            parentID.appendHex(to: &out)
-            out.append(UInt8(ascii: "\""))
+            w.literal(#","parent_id":""#)
+            w.hex(parentID.rawValue)
+            w.byte(UInt8(ascii: "\""))
         }
         if let rootID {
-            LineEncoding.literal(#","root_id":""#, to: &out)
-            rootID.appendHex(to: &out)
-            out.append(UInt8(ascii: "\""))
+            w.literal(#","root_id":""#)
+            w.hex(rootID.rawValue)
+            w.byte(UInt8(ascii: "\""))
         }
         if let attempt {
-            LineEncoding.literal(#","attempt":"#, to: &out)
-            LineEncoding.integer(Int64(attempt), to: &out)
+            w.literal(#","attempt":"#)
+            w.integer(Int64(attempt))
         }
-        if !attribution.isEmpty {
-            // Slot the values by canonical order rather than hashing each field of the table.
-            var slots = InlineArray<10, String?>(repeating: nil)
-            for (field, value) in attribution where field.order >= 0 && field.order < 10 {
-                slots[field.order] = value
+        if !attribution.isEmpty { Self.encodeAttribution(attribution, &w) }
+        if !tags.isEmpty {
+            w.literal(#","tags":{"#)
+            Self.encodeTags(tags, &w)
+            w.byte(UInt8(ascii: "}"))
+        }
+        w.byte(UInt8(ascii: "}"))
+        w.byte(UInt8(ascii: "\n"))
+        return w.cursor - start
+    }
+
+    /// `,"user_id":` … `,"agent":` by ``AttributionField`` order.
+    @inline(__always)
+    private static func attributionKey(_ order: Int) -> StaticString {
+        switch order {
+        case 0: #","user_id":"#
+        case 1: #","feature":"#
+        case 2: #","team":"#
+        case 3: #","project":"#
+        case 4: #","task_type":"#
+        case 5: #","tool":"#
+        case 6: #","prompt_version":"#
+        case 7: #","pipeline":"#
+        case 8: #","priority":"#
+        default: #","agent":"#
+        }
+    }
+
+    /// The attribution members in canonical order: written in the table's own order, each one's span noted,
+    /// then put in order with one copy when the table's order differed (no hashing, no string copies).
+    private static func encodeAttribution(_ attribution: [AttributionField: String], _ w: inout LineWriter) {
+        let regionStart = w.cursor
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 20) { spans in
+            var present: UInt16 = 0
+            var inOrder = true
+            var highest = -1
+            for (field, value) in attribution {
+                let order = field.order
+                guard order >= 0 && order < 10 else { continue }
+                if order < highest { inOrder = false } else { highest = order }
+                present |= 1 << UInt16(order)
+                spans.initializeElement(at: order &* 2, to: w.cursor - regionStart)
+                w.literal(attributionKey(order))
+                w.string(value)
+                spans.initializeElement(at: order &* 2 &+ 1, to: w.cursor - regionStart)
             }
-            for order in 0..<10 {
-                guard let value = slots[order] else { continue }
-                LineEncoding.literal(LineEncoding.attributionKeys[order], to: &out)
-                LineEncoding.string(value, to: &out)
+            guard !inOrder else { return }
+            let length = w.cursor - regionStart
+            withUnsafeTemporaryAllocation(byteCount: length, alignment: 8) { copy in
+                guard let source = copy.baseAddress else { return }
+                source.copyMemory(from: regionStart, byteCount: length)
+                var out = regionStart
+                for order in 0..<10 where present & (1 << UInt16(order)) != 0 {
+                    let start = spans[order &* 2]
+                    let count = spans[order &* 2 &+ 1] - start
+                    out.copyMemory(from: source + start, byteCount: count)
+                    out += count
+                }
             }
         }
-        if tags.count == 1, let (key, value) = tags.first {
-            LineEncoding.literal(#","tags":{"#, to: &out)
-            LineEncoding.string(key, to: &out)
-            out.append(UInt8(ascii: ":"))
-            LineEncoding.string(value, to: &out)
-            out.append(UInt8(ascii: "}"))
-        } else if !tags.isEmpty, tags.count <= 8 {
+    }
+
+    /// The tags' members in byte order of their keys.
+    private static func encodeTags(_ tags: [String: String], _ w: inout LineWriter) {
+        @inline(__always) func member(_ key: String, _ value: String) {
+            w.string(key)
+            w.byte(UInt8(ascii: ":"))
+            w.string(value)
+        }
+        switch tags.count {
+        case 1:
+            for (key, value) in tags { member(key, value) }
+        case 2:
+            var entries = tags.makeIterator()
+            guard let first = entries.next(), let second = entries.next() else { return }
+            let (a, b) = LineWriter.precedes(second.key, first.key) ? (second, first) : (first, second)
+            member(a.key, a.value)
+            w.byte(UInt8(ascii: ","))
+            member(b.key, b.value)
+        case 3...8:
             // A few tags: pick each next key in byte order in place, without sorting into a new array.
-            LineEncoding.literal(#","tags":{"#, to: &out)
             var previous: String?
             for i in 0..<tags.count {
                 var next: Dictionary<String, String>.Index?
                 var index = tags.startIndex
                 while index != tags.endIndex {
                     let key = tags[index].key
-                    let afterPrevious = previous.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true
-                    if afterPrevious, next.map({ key.utf8.lexicographicallyPrecedes(tags[$0].key.utf8) }) ?? true {
+                    let afterPrevious = previous.map { LineWriter.precedes($0, key) } ?? true
+                    if afterPrevious, next.map({ LineWriter.precedes(key, tags[$0].key) }) ?? true {
                         next = index
                     }
                     index = tags.index(after: index)
                 }
                 guard let next else { break }
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
                 let (key, value) = tags[next]
-                LineEncoding.string(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                LineEncoding.string(value, to: &out)
+                member(key, value)
                 previous = key
             }
-            out.append(UInt8(ascii: "}"))
-        } else if !tags.isEmpty {
-            LineEncoding.literal(#","tags":{"#, to: &out)
+        default:
             let pairs = tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             for (i, pair) in pairs.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                LineEncoding.string(pair.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                LineEncoding.string(pair.value, to: &out)
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                member(pair.key, pair.value)
             }
-            out.append(UInt8(ascii: "}"))
         }
-        out.append(UInt8(ascii: "}"))
-        out.append(UInt8(ascii: "\n"))
     }
 
     /// Checks the rules of the ledger format that a record value can break, so that a writer never writes a

@@ -129,8 +129,8 @@ public final class JSONLinesLedger: CostSink {
     ///   ``CostRecord/validate()``) or its line would exceed 64 KiB; ``CostLedgerError/Code/bufferFull`` when
     ///   the buffer stayed full for the whole timeout; ``CostLedgerError/Code/closed`` after ``close()``.
     public func write(_ record: CostRecord) throws(CostLedgerError) {
-        try record.validate()
-        try core.accept(record)
+        let bound = try record.validatedLineBound()
+        try core.accept(record, lineBound: bound)
     }
 
     /// Writes every record accepted so far, then returns (synced under ``LedgerDurability/fsync``).
@@ -154,7 +154,8 @@ extension JSONLinesLedger {
 
         /// Records accepted but not yet taken by a flush.
         struct Buffer {
-            var bytes: [UInt8] = []
+            /// Encoded lines, each record encoded straight into it.
+            var bytes = LedgerByteBuffer()
             var records = 0
             var flushRequested = false
             var closed = false
@@ -171,9 +172,10 @@ extension JSONLinesLedger {
             var day: Int64 = 0
             var firstFile = true
             /// Bytes of a batch whose write failed part-way, written before anything else.
-            var carry: [UInt8] = []
+            var carry = LedgerByteBuffer()
             var carryRecords = 0
-            var spare: [UInt8] = []
+            /// The buffer handed to ``Buffer/bytes`` at the next flush (the two trade places, keeping memory).
+            var spare = LedgerByteBuffer()
         }
 
         let buffer = Mutex(Buffer())
@@ -198,25 +200,22 @@ extension JSONLinesLedger {
             return (configuration.batchRecords, max(1, configuration.maxBufferBytes / 2))
         }
 
-        func accept(_ record: CostRecord) throws(CostLedgerError) {
+        func accept(_ record: CostRecord, lineBound: Int) throws(CostLedgerError) {
             let threshold = wakeThreshold
             var deadline: DispatchTime?
             while true {
                 let result: AcceptResult = buffer.withLock { state in
                     if state.closed { return .closed }
-                    let before = state.bytes.count
-                    record.appendJSONLine(to: &state.bytes)
-                    let lineBytes = state.bytes.count - before
+                    // Encode in place at the end of the buffer; the bytes count only once committed.
+                    let lineBytes = record.encodeLine(into: state.bytes.reserve(lineBound))
                     if lineBytes - 1 > CostRecord.LineLimits.maxLineBytes {
-                        state.bytes.removeSubrange(before...)
                         return .tooLong(lineBytes)
                     }
                     let fits =
                         state.records == 0
-                        || (state.bytes.count <= configuration.maxBufferBytes
+                        || (state.bytes.count + lineBytes <= configuration.maxBufferBytes
                             && state.records < configuration.maxBufferRecords)
                     guard fits else {
-                        state.bytes.removeSubrange(before...)
                         if configuration.bufferPolicy.blockTimeout == nil {
                             state.stats.droppedRecords &+= 1
                             if !state.flushRequested {
@@ -228,6 +227,7 @@ extension JSONLinesLedger {
                         state.waiters += 1
                         return .full
                     }
+                    state.bytes.commit(lineBytes)
                     state.records += 1
                     state.stats.acceptedRecords &+= 1
                     state.stats.pendingRecords &+= 1
@@ -358,8 +358,7 @@ extension JSONLinesLedger {
             var failure: CostLedgerError?
             let fd = file.fd
             let path = file.path
-            file.carry.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return }
+            if let base = file.carry.bytes.baseAddress {
                 while written < total {
                     let n = LedgerIO.write(fd, base + written, total - written)
                     if n < 0 {
@@ -369,7 +368,7 @@ extension JSONLinesLedger {
                             field: path,
                             reason: "write failed: \(LedgerIO.errnoText())"
                         )
-                        return
+                        break
                     }
                     written += n
                 }
@@ -377,13 +376,13 @@ extension JSONLinesLedger {
             file.size += Int64(written)
             if let failure {
                 // Keep the unwritten rest: it continues the partial line exactly, since only we append here.
-                file.carry.removeSubrange(0..<written)
+                file.carry.removeFirst(written)
                 buffer.withLock { $0.stats.bytes &+= Int64(written) }
                 note(failure)
                 throw failure
             }
             let records = file.carryRecords
-            file.carry.removeAll(keepingCapacity: true)
+            file.carry.removeAll()
             file.carryRecords = 0
             buffer.withLock { state in
                 state.stats.bytes &+= Int64(written)

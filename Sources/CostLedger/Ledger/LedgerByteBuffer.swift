@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A growable run of bytes that records are encoded straight into: the writer reserves a line's upper bound at
+/// the end, encodes there through a pointer, and commits the bytes it wrote. Only ever touched under a lock.
+final class LedgerByteBuffer: @unchecked Sendable {
+    private(set) var base: UnsafeMutableRawPointer?
+    /// Bytes committed.
+    private(set) var count = 0
+    private(set) var capacity = 0
+
+    init() {}
+
+    deinit { free(base) }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// The committed bytes; valid until the next mutation.
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// Room for `extra` more bytes after the committed ones; returns where they start. Grows geometrically.
+    @inline(__always)
+    func reserve(_ extra: Int) -> UnsafeMutableRawPointer {
+        let needed = count &+ extra
+        if needed > capacity || base == nil { grow(to: needed) }
+        // `grow` leaves a non-nil base or traps on exhausted memory, as every allocation does.
+        return base.unsafelyUnwrapped + count
+    }
+
+    private func grow(to needed: Int) {
+        let newCapacity = Swift.max(needed, capacity &* 2, 4096)
+        guard let grown = realloc(base, newCapacity) else {
+            fatalError("out of memory growing the ledger buffer to \(newCapacity) bytes")
+        }
+        base = grown
+        capacity = newCapacity
+    }
+
+    /// Commits `bytes` bytes written at the pointer ``reserve(_:)`` returned.
+    @inline(__always)
+    func commit(_ bytes: Int) { count &+= bytes }
+
+    /// Appends a copy of `bytes`.
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count).copyMemory(from: source, byteCount: bytes.count)
+        count &+= bytes.count
+    }
+
+    /// Drops the first `n` committed bytes, keeping the rest in order.
+    func removeFirst(_ n: Int) {
+        guard let base, n > 0 else { return }
+        let rest = count - n
+        if rest > 0 { base.copyMemory(from: base + n, byteCount: rest) }
+        count = Swift.max(0, rest)
+    }
+
+    /// Forgets the committed bytes and keeps the memory.
+    func removeAll() { count = 0 }
+}

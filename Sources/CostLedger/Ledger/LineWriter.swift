@@ -1,0 +1,334 @@
+import Attribution
+
+/// Writes a ledger line's pieces through a raw pointer into memory the caller reserved.
+///
+/// No bounds are checked here: the caller reserves at least ``CostRecord/encodedLineBound`` bytes, an upper bound
+/// of everything the line's encoding can write (every string byte escaped to six, every number at its widest).
+/// Each step is allocation-free: literals are copied, integers go two digits at a time, ids are spread to hex
+/// in registers, and a string is copied as one block unless one of its bytes must be escaped.
+struct LineWriter {
+    /// Where the next byte goes.
+    var cursor: UnsafeMutableRawPointer
+
+    init(_ start: UnsafeMutableRawPointer) { cursor = start }
+
+    /// One byte.
+    @inline(__always)
+    mutating func byte(_ value: UInt8) {
+        cursor.storeBytes(of: value, as: UInt8.self)
+        cursor += 1
+    }
+
+    /// A literal's bytes.
+    @inline(__always)
+    mutating func literal(_ text: StaticString) {
+        let count = text.utf8CodeUnitCount
+        cursor.copyMemory(from: text.utf8Start, byteCount: count)
+        cursor += count
+    }
+
+    /// A JSON string with the canonical escaping of ``LineEncoding/string(_:to:)``: only `"`, `\` and
+    /// U+0000–U+001F are escaped; every other byte, non-ASCII included, is copied.
+    @inline(__always)
+    mutating func string(_ value: String) {
+        let start = cursor
+        let end = value.utf8.withContiguousStorageIfAvailable { utf8 in
+            Self.quoted(UnsafeRawBufferPointer(utf8), at: start)
+        }
+        if let end {
+            cursor = end
+        } else {
+            var copy = value
+            cursor = copy.withUTF8 { Self.quoted(UnsafeRawBufferPointer($0), at: start) }
+        }
+    }
+
+    /// `"`, the bytes (escaped where needed), `"`; returns the position after the closing quote.
+    static func quoted(_ bytes: UnsafeRawBufferPointer, at start: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        start.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+        let count = bytes.count
+        guard let source = bytes.baseAddress, count > 0 else {
+            (start + 1).storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+            return start + 2
+        }
+        if copiedWithoutEscapes(source, count, to: start + 1) {
+            (start + 1 + count).storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+            return start + 2 + count
+        }
+        var out = start + 1
+        var runStart = 0
+        for i in 0..<count {
+            let b = source.load(fromByteOffset: i, as: UInt8.self)
+            guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
+            if runStart < i {
+                out.copyMemory(from: source + runStart, byteCount: i - runStart)
+                out += i - runStart
+            }
+            runStart = i + 1
+            out.storeBytes(of: UInt8(ascii: "\\"), as: UInt8.self)
+            let escaped: UInt8
+            switch b {
+            case 0x22: escaped = 0x22
+            case 0x5C: escaped = 0x5C
+            case 0x08: escaped = UInt8(ascii: "b")
+            case 0x0C: escaped = UInt8(ascii: "f")
+            case 0x0A: escaped = UInt8(ascii: "n")
+            case 0x0D: escaped = UInt8(ascii: "r")
+            case 0x09: escaped = UInt8(ascii: "t")
+            default:
+                (out + 1).storeBytes(of: UInt8(ascii: "u"), as: UInt8.self)
+                (out + 2).storeBytes(of: UInt8(ascii: "0"), as: UInt8.self)
+                (out + 3).storeBytes(of: UInt8(ascii: "0"), as: UInt8.self)
+                (out + 4).storeBytes(of: LineEncoding.hexDigit(b >> 4), as: UInt8.self)
+                (out + 5).storeBytes(of: LineEncoding.hexDigit(b & 0xF), as: UInt8.self)
+                out += 6
+                continue
+            }
+            (out + 1).storeBytes(of: escaped, as: UInt8.self)
+            out += 2
+        }
+        if runStart < count {
+            out.copyMemory(from: source + runStart, byteCount: count - runStart)
+            out += count - runStart
+        }
+        out.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+        return out + 1
+    }
+
+    /// Copies `count` bytes to `target` a word at a time (overlapping words for the ragged end, so no call to
+    /// `memmove` and no byte loop) while checking them; false, with the copy unfinished, when a byte is `"`, `\`
+    /// or below 0x20 and the string needs escaping.
+    @inline(__always)
+    static func copiedWithoutEscapes(
+        _ source: UnsafeRawPointer,
+        _ count: Int,
+        to target: UnsafeMutableRawPointer
+    ) -> Bool {
+        if count >= 8 {
+            var flagged: UInt64 = 0
+            var i = 0
+            while i &+ 8 < count {
+                let word = source.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                flagged |= escapeFlags(word)
+                target.storeBytes(of: word, toByteOffset: i, as: UInt64.self)
+                i &+= 8
+            }
+            let last = source.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            flagged |= escapeFlags(last)
+            target.storeBytes(of: last, toByteOffset: count &- 8, as: UInt64.self)
+            return flagged == 0
+        }
+        if count >= 4 {
+            let first = source.loadUnaligned(as: UInt32.self)
+            let last = source.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+            // Both halves in one word: the same test covers them.
+            guard escapeFlags(UInt64(first) | UInt64(last) << 32) == 0 else { return false }
+            target.storeBytes(of: first, as: UInt32.self)
+            target.storeBytes(of: last, toByteOffset: count &- 4, as: UInt32.self)
+            return true
+        }
+        for i in 0..<count {
+            let b = source.load(fromByteOffset: i, as: UInt8.self)
+            if b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            target.storeBytes(of: b, toByteOffset: i, as: UInt8.self)
+        }
+        return true
+    }
+
+    /// Non-zero when some byte of `word` is below 0x20, `"` or `\` (exact as a whole-word test).
+    @inline(__always)
+    static func escapeFlags(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & high
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        return control | ((quote &- ones) & ~quote & high) | ((backslash &- ones) & ~backslash & high)
+    }
+
+    /// Whether `a`'s UTF-8 bytes sort before `b`'s (the order of tag keys), comparing stored bytes directly.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        let result = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+                let common = min(x.count, y.count)
+                var i = 0
+                while i < common {
+                    if x[i] != y[i] { return x[i] < y[i] }
+                    i &+= 1
+                }
+                return x.count < y.count
+            }
+        }
+        if let result, let result { return result }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    /// Whether `key` matches `[a-z0-9_.-]{1,64}`, as ``LineEncoding/isTagKey(_:)`` decides, on the stored bytes.
+    static func isTagKey(_ key: String) -> Bool {
+        let result = key.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.isEmpty, bytes.count <= 64 else { return false }
+            for b in bytes {
+                let letter = b &- UInt8(ascii: "a") < 26
+                let digit = b &- UInt8(ascii: "0") < 10
+                if !(letter || digit || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")) {
+                    return false
+                }
+            }
+            return true
+        }
+        return result ?? LineEncoding.isTagKey(key.utf8)
+    }
+
+    /// "00" through "99".
+    @inline(__always)
+    static var digitPairs: StaticString {
+        """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
+    }
+
+    /// Two decimal digits of `value` (0...99) at `at`.
+    @inline(__always)
+    static func pair(_ value: Int, at: UnsafeMutableRawPointer) {
+        at.copyMemory(from: digitPairs.utf8Start + value &* 2, byteCount: 2)
+    }
+
+    /// An integer in minimal form.
+    @inline(__always)
+    mutating func integer(_ value: Int64) {
+        if value < 0 { byte(UInt8(ascii: "-")) }
+        unsigned(value.magnitude)
+    }
+
+    /// An unsigned integer in minimal form: digit count first, then two digits per step from the end.
+    mutating func unsigned(_ value: UInt64) {
+        if value < 10 {
+            byte(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value))
+            return
+        }
+        var digits = 2
+        var limit: UInt64 = 100
+        while digits < 20 && value >= limit {
+            digits &+= 1
+            limit = limit &* 10
+        }
+        var v = value
+        var end = cursor + digits
+        cursor = end
+        while v >= 100 {
+            let (q, r) = v.quotientAndRemainder(dividingBy: 100)
+            end -= 2
+            Self.pair(Int(truncatingIfNeeded: r), at: end)
+            v = q
+        }
+        if v >= 10 {
+            Self.pair(Int(truncatingIfNeeded: v), at: end - 2)
+        } else {
+            (end - 1).storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v), as: UInt8.self)
+        }
+    }
+
+    /// The exact decimal of an amount in attodollars, without trailing zeros, as
+    /// ``LineEncoding/exactDecimal(_:to:)`` writes it.
+    mutating func exactDecimal(_ attodollars: Int128) {
+        if attodollars < 0 { byte(UInt8(ascii: "-")) }
+        let magnitude = attodollars.magnitude
+        let whole: UInt128
+        let fraction: UInt64
+        if magnitude <= UInt128(UInt64.max) {
+            // Below $18.4: 64-bit division by a constant (a multiplication), not a 128-bit division.
+            let (w, f) = UInt64(truncatingIfNeeded: magnitude).quotientAndRemainder(
+                dividingBy: 1_000_000_000_000_000_000
+            )
+            whole = UInt128(w)
+            fraction = f
+        } else {
+            let (w, f) = magnitude.quotientAndRemainder(dividingBy: 1_000_000_000_000_000_000)
+            whole = w
+            fraction = UInt64(truncatingIfNeeded: f)
+        }
+        if whole <= UInt128(UInt64.max) {
+            unsigned(UInt64(truncatingIfNeeded: whole))
+        } else {
+            // Only amounts above 1.8e19 dollars reach here.
+            let (high, low) = whole.quotientAndRemainder(dividingBy: 10_000_000_000_000_000_000)
+            unsigned(UInt64(truncatingIfNeeded: high))
+            fixedDigits(UInt64(truncatingIfNeeded: low), count: 19)
+        }
+        guard fraction != 0 else { return }
+        byte(UInt8(ascii: "."))
+        fixedDigits(fraction, count: 18)
+        while (cursor - 1).load(as: UInt8.self) == UInt8(ascii: "0") { cursor -= 1 }
+    }
+
+    /// Exactly `count` digits of `value` (below 10^count), leading zeros included.
+    @inline(__always)
+    mutating func fixedDigits(_ value: UInt64, count: Int) {
+        var v = value
+        var end = cursor + count
+        cursor = end
+        var left = count
+        while left >= 2 {
+            let (q, r) = v.quotientAndRemainder(dividingBy: 100)
+            end -= 2
+            Self.pair(Int(truncatingIfNeeded: r), at: end)
+            v = q
+            left &-= 2
+        }
+        if left == 1 {
+            (end - 1).storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10), as: UInt8.self)
+        }
+    }
+
+    /// The wire form of a timestamp (`2026-11-24T16:02:00.123Z`), as ``LineEncoding/timestamp(_:to:)`` writes it.
+    mutating func timestamp(_ value: UTCTimestamp) {
+        let ms = value.millisecondsSinceEpoch
+        let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
+        let days = dayR < 0 ? dayQ - 1 : dayQ
+        let msOfDay = Int(truncatingIfNeeded: ms - days * 86_400_000)
+        let (y, m, d) = UTCTimestamp.civil(fromDays: days)
+        let p = cursor
+        let year = Int(truncatingIfNeeded: y.magnitude % 10_000)
+        Self.pair(year / 100, at: p)
+        Self.pair(year % 100, at: p + 2)
+        p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 4, as: UInt8.self)
+        Self.pair(Int(truncatingIfNeeded: m), at: p + 5)
+        p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 7, as: UInt8.self)
+        Self.pair(Int(truncatingIfNeeded: d), at: p + 8)
+        p.storeBytes(of: UInt8(ascii: "T"), toByteOffset: 10, as: UInt8.self)
+        Self.pair(msOfDay / 3_600_000, at: p + 11)
+        p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 13, as: UInt8.self)
+        Self.pair(msOfDay / 60_000 % 60, at: p + 14)
+        p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 16, as: UInt8.self)
+        Self.pair(msOfDay / 1000 % 60, at: p + 17)
+        p.storeBytes(of: UInt8(ascii: "."), toByteOffset: 19, as: UInt8.self)
+        let millis = msOfDay % 1000
+        p.storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: millis / 100), toByteOffset: 20, as: UInt8.self)
+        Self.pair(millis % 100, at: p + 21)
+        p.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 23, as: UInt8.self)
+        cursor = p + 24
+    }
+
+    /// 16 lowercase hex digits: the nibbles are spread one per byte and turned into ASCII in a register.
+    @inline(__always)
+    mutating func hex(_ value: UInt64) {
+        cursor.storeBytes(of: Self.hexWord(UInt32(truncatingIfNeeded: value >> 32)), as: UInt64.self)
+        cursor.storeBytes(of: Self.hexWord(UInt32(truncatingIfNeeded: value)), toByteOffset: 8, as: UInt64.self)
+        cursor += 16
+    }
+
+    /// The 8 hex digits of `value`, most significant first in memory order.
+    @inline(__always)
+    static func hexWord(_ value: UInt32) -> UInt64 {
+        var n = UInt64(value)
+        n = ((n & 0xFFFF_0000) << 16) | (n & 0xFFFF)
+        n = ((n & 0x0000_FF00_0000_FF00) << 8) | (n & 0x0000_00FF_0000_00FF)
+        n = ((n & 0x00F0_00F0_00F0_00F0) << 4) | (n & 0x000F_000F_000F_000F)
+        // Byte i now holds nibble i (least significant first); digits ≥ 10 get 'a' − '0' − 10 more.
+        let letters = ((n &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
+        let ascii = n &+ 0x3030_3030_3030_3030 &+ letters &* 39
+        return ascii.byteSwapped.littleEndian
+    }
+}

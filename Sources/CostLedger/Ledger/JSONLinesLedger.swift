@@ -24,6 +24,9 @@ import Darwin
 /// - Files rotate by size and by UTC day: the next batch goes to a new file with a new name.
 /// - ``flush()`` returns once every record accepted before it is written (and synced, under `.fsync`);
 ///   ``close()`` flushes and stops the thread.
+/// - ``requestFlush()`` and ``waitUntilDurable(records:timeout:)`` split ``flush()`` in two, so a caller can fill
+///   the next batch while the background flusher writes and syncs the previous one (a pipeline); a record counts
+///   in ``Stats/durableRecords`` only once the sync covering it has returned.
 ///
 /// ```swift
 /// let ledger = try JSONLinesLedger(configuration: .init(directory: "ledger"))
@@ -81,8 +84,12 @@ public final class JSONLinesLedger: CostSink {
         public var pendingRecords = 0
         /// Batches written (each one `write(2)` of whole lines, unless a short write needed more).
         public var flushes = 0
-        /// `fsync(2)` calls.
+        /// Syncs of the file's data: `fdatasync(2)` on Linux, `fsync(2)` elsewhere.
         public var syncs = 0
+        /// The first this many accepted records are durable: written, and under ``LedgerDurability/fsync``
+        /// covered by a sync that returned (so they survive power loss; otherwise they survive a process crash).
+        /// Records are written in the order they were accepted.
+        public var durableRecords = 0
         /// Bytes written, separating newlines included.
         public var bytes: Int64 = 0
         /// Files opened.
@@ -133,10 +140,43 @@ public final class JSONLinesLedger: CostSink {
         try core.accept(record, lineBound: bound)
     }
 
-    /// Writes every record accepted so far, then returns (synced under ``LedgerDurability/fsync``).
+    /// Writes every record accepted so far, then returns (synced under ``LedgerDurability/fsync``). The write
+    /// happens on the calling thread.
     /// - Throws: ``CostLedgerError/Code/io`` when the write fails; the records stay buffered for a retry.
     public func flush() throws(CostLedgerError) {
         try core.flushOnce()
+    }
+
+    /// Asks the background flusher to write (and under ``LedgerDurability/fsync``, sync) every record accepted
+    /// so far, and returns at once.
+    ///
+    /// With ``waitUntilDurable(records:timeout:)`` this makes a pipeline: fill batch N+1 while batch N is being
+    /// written and synced, and acknowledge batch N only when it is durable.
+    ///
+    /// ```swift
+    /// var previous = 0
+    /// for batch in batches {
+    ///     for record in batch { try ledger.write(record) }
+    ///     let position = ledger.requestFlush()
+    ///     try ledger.waitUntilDurable(records: previous)   // the batch before this one
+    ///     acknowledge(upTo: previous)
+    ///     previous = position
+    /// }
+    /// ```
+    /// - Returns: the number of records accepted so far: the position to wait for.
+    @discardableResult
+    public func requestFlush() -> Int {
+        core.requestFlush()
+    }
+
+    /// Waits until the first `records` accepted records are durable (see ``Stats/durableRecords``).
+    /// - Parameters:
+    ///   - records: a position from ``requestFlush()`` (or any count of accepted records).
+    ///   - timeout: the longest wait.
+    /// - Throws: ``CostLedgerError/Code/io`` when a write or sync fails while waiting, or the timeout passes;
+    ///   ``CostLedgerError/Code/closed`` when the writer was closed without making them durable.
+    public func waitUntilDurable(records: Int, timeout: Duration = .seconds(30)) throws(CostLedgerError) {
+        try core.waitUntilDurable(records, timeout: timeout)
     }
 
     /// Flushes, stops the background flusher and closes the file. Later writes throw
@@ -161,6 +201,10 @@ extension JSONLinesLedger {
             var closed = false
             var stopping = false
             var waiters = 0
+            /// Callers waiting in ``waitUntilDurable(_:timeout:)``.
+            var durableWaiters = 0
+            /// The flusher thread has ended: nothing more becomes durable.
+            var flusherDone = false
             var stats = Stats()
         }
 
@@ -174,6 +218,8 @@ extension JSONLinesLedger {
             /// Bytes of a batch whose write failed part-way, written before anything else.
             var carry = LedgerByteBuffer()
             var carryRecords = 0
+            /// Records written to the open file since its last successful sync (under `.fsync`).
+            var unsyncedRecords = 0
             /// The buffer handed to ``Buffer/bytes`` at the next flush (the two trade places, keeping memory).
             var spare = LedgerByteBuffer()
         }
@@ -186,6 +232,8 @@ extension JSONLinesLedger {
         let room = DispatchSemaphore(value: 0)
         /// Signalled when the flusher thread has finished.
         let finished = DispatchSemaphore(value: 0)
+        /// Wakes callers waiting for records to become durable.
+        let progress = DispatchSemaphore(value: 0)
 
         init(configuration: Configuration) {
             self.configuration = configuration
@@ -315,7 +363,69 @@ extension JSONLinesLedger {
                 if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
                 file.fd = -1
             }
+            let waiting = buffer.withLock { state -> Int in
+                state.flusherDone = true
+                return state.durableWaiters
+            }
+            for _ in 0..<waiting { progress.signal() }
             finished.signal()
+        }
+
+        func requestFlush() -> Int {
+            let (position, wakeNow) = buffer.withLock { state -> (Int, Bool) in
+                let wakeNow = !state.flushRequested && state.records > 0
+                if wakeNow { state.flushRequested = true }
+                return (state.stats.acceptedRecords, wakeNow)
+            }
+            if wakeNow { wake.signal() }
+            return position
+        }
+
+        func waitUntilDurable(_ position: Int, timeout: Duration) throws(CostLedgerError) {
+            let deadline = DispatchTime.now() + .nanoseconds(Self.nanoseconds(timeout))
+            let errorsBefore = buffer.withLock { $0.stats.writeErrors }
+            // After a failed write the batch waits for the next flush: ask for it now rather than at the interval.
+            if errorsBefore > 0 { wake.signal() }
+            while true {
+                enum Check {
+                    case durable
+                    case failed(String)
+                    case ended(Int)
+                    case wait
+                }
+                let check = buffer.withLock { state -> Check in
+                    if state.stats.durableRecords >= position { return .durable }
+                    if state.stats.writeErrors != errorsBefore {
+                        return .failed(state.stats.lastError ?? "unknown error")
+                    }
+                    if state.flusherDone { return .ended(state.stats.durableRecords) }
+                    state.durableWaiters += 1
+                    return .wait
+                }
+                switch check {
+                case .durable:
+                    return
+                case .failed(let error):
+                    throw CostLedgerError(.io, reason: "records up to \(position) are not durable: \(error)")
+                case .ended(let durable):
+                    throw CostLedgerError(
+                        .closed,
+                        reason: "the ledger writer closed with \(durable) of \(position) records durable"
+                    )
+                case .wait:
+                    let timedOut = progress.wait(timeout: deadline) == .timedOut
+                    let durable = buffer.withLock { state -> Int in
+                        state.durableWaiters -= 1
+                        return state.stats.durableRecords
+                    }
+                    if timedOut, durable < position, DispatchTime.now() >= deadline {
+                        throw CostLedgerError(
+                            .io,
+                            reason: "\(durable) of \(position) records durable after waiting \(timeout)"
+                        )
+                    }
+                }
+            }
         }
 
         /// Takes everything buffered and writes it as one batch (after any batch left by a failed write), synced
@@ -323,6 +433,8 @@ extension JSONLinesLedger {
         func flushOnce() throws(CostLedgerError) {
             try io.withLock { (file: inout FileState) throws(CostLedgerError) in
                 try writeCarry(&file)
+                // A sync that failed earlier is retried before anything is reported durable.
+                if file.unsyncedRecords > 0, file.fd >= 0 { try sync(&file) }
                 var batch = file.spare
                 var records = 0
                 let waiters = buffer.withLock { state -> Int in
@@ -384,27 +496,45 @@ extension JSONLinesLedger {
             let records = file.carryRecords
             file.carry.removeAll()
             file.carryRecords = 0
-            buffer.withLock { state in
+            let syncing = configuration.durability == .fsync
+            if syncing { file.unsyncedRecords &+= records }
+            let waiting = buffer.withLock { state -> Int in
                 state.stats.bytes &+= Int64(written)
                 state.stats.flushes &+= 1
                 state.stats.writtenRecords &+= records
                 state.stats.pendingRecords &-= records
+                guard !syncing else { return 0 }
+                state.stats.durableRecords &+= records
+                return state.durableWaiters
             }
-            if configuration.durability == .fsync {
-                guard fsync(file.fd) == 0 else {
-                    let error = CostLedgerError(.io, field: file.path, reason: "fsync failed: \(LedgerIO.errnoText())")
-                    note(error)
-                    throw error
-                }
-                buffer.withLock { $0.stats.syncs &+= 1 }
+            for _ in 0..<waiting { progress.signal() }
+            if syncing { try sync(&file) }
+        }
+
+        /// Syncs the open file's data and counts the records written since the last sync as durable.
+        private func sync(_ file: inout FileState) throws(CostLedgerError) {
+            guard LedgerFiles.syncData(file.fd) == 0 else {
+                let error = CostLedgerError(.io, field: file.path, reason: "sync failed: \(LedgerIO.errnoText())")
+                note(error)
+                throw error
             }
+            let records = file.unsyncedRecords
+            file.unsyncedRecords = 0
+            let waiting = buffer.withLock { state -> Int in
+                state.stats.syncs &+= 1
+                state.stats.durableRecords &+= records
+                return state.durableWaiters
+            }
+            for _ in 0..<waiting { progress.signal() }
         }
 
         private func note(_ error: CostLedgerError) {
-            buffer.withLock { state in
+            let waiting = buffer.withLock { state -> Int in
                 state.stats.writeErrors &+= 1
                 state.stats.lastError = error.description
+                return state.durableWaiters
             }
+            for _ in 0..<waiting { progress.signal() }
         }
 
         /// Opens the first file, or a new one when the day changed or `incoming` bytes would pass the size limit.
@@ -414,8 +544,10 @@ extension JSONLinesLedger {
                 let newDay = configuration.rotateDaily && now.utcDay != file.day
                 let tooBig = configuration.maxFileBytes.map { file.size > 0 && file.size + incoming > $0 } ?? false
                 guard newDay || tooBig else { return }
-                if configuration.durability == .fsync, fsync(file.fd) == 0 {
-                    buffer.withLock { $0.stats.syncs &+= 1 }
+                if configuration.durability == .fsync {
+                    // Records that could not be synced before the file is closed are never counted durable.
+                    try? sync(&file)
+                    file.unsyncedRecords = 0
                 }
                 _ = LedgerIO.close(file.fd)
                 file.fd = -1
@@ -477,6 +609,16 @@ extension JSONLinesLedger {
 enum LedgerFiles {
     static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+
+    /// Makes the file's data durable: `fdatasync(2)` on Linux (the data and the size needed to read it back,
+    /// as SQLite syncs its WAL; timestamps are not forced), `fsync(2)` elsewhere.
+    static func syncData(_ fd: Int32) -> Int32 {
+        #if os(Linux)
+        return fdatasync(fd)
+        #else
+        return fsync(fd)
+        #endif
     }
 
     static func makeDirectory(_ path: String) throws(CostLedgerError) {

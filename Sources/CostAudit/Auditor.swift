@@ -174,8 +174,9 @@ struct AuditEngine {
         }
         for index in 0..<count {
             let row = table[index]
-            var slot = Int(truncatingIfNeeded: (UInt64(row.idHash) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
-            let tag = UInt64(row.idHash) << 32
+            let idHash = table.idHash(index)
+            var slot = Int(truncatingIfNeeded: (UInt64(idHash) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+            let tag = UInt64(idHash) << 32
             while true {
                 let entry = slots[slot]
                 if entry == 0 {
@@ -184,9 +185,7 @@ struct AuditEngine {
                     break
                 }
                 let occupant = Int(entry & 0xFFFF_FFFF) - 1
-                if entry & 0xFFFF_FFFF_0000_0000 == tag,
-                    table.recordIDBytes(occupant) == table.recordIDBytes(index)
-                {
+                if entry & 0xFFFF_FFFF_0000_0000 == tag, table.sameID(occupant, index) {
                     let other = table[occupant]
                     duplicates += 1
                     if earlier(row, other) {

@@ -54,6 +54,17 @@ struct Interner {
         }
     }
 
+    /// Whether `id`'s string is exactly `bytes` (the check behind the per-field "same as last time" cache).
+    @inline(__always)
+    func holds(_ id: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let index = Int(id)
+        guard index > 0, index < starts.count, Int(lengths[index]) == bytes.count else { return false }
+        let start = starts[index]
+        return arena.withUnsafeBufferPointer { stored in
+            bytes.count == 0 || memcmp(stored.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0
+        }
+    }
+
     mutating func id(bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
         let hash = Self.hash(bytes)
         let (slot, found) = find(bytes, hash: hash)
@@ -154,16 +165,17 @@ struct RecordRow {
     var costHigh: Int64
     /// Unpriced records: their tokens; priced ones: cached tokens charged at the input price.
     var tokens: Int64
-    /// Where the record id's bytes sit in the table's arena.
-    var idStart: Int
+    /// The record id: its value when it is 32 lowercase hex digits (``idIsHex``), else where its bytes sit in
+    /// the table's arena (start, length).
+    var idA: UInt64
+    var idB: UInt64
     var line: Int32
     var file: Int32
     var attempt: Int32
     /// Index into the table's (provider, model, canonical model) triples.
     var modelKey: Int32
     var apiKey: Int32
-    var idHash: UInt32
-    var idLength: UInt16
+    var idIsHex: Bool
     var isUnit: Bool
     var pricing: PricingOutcome
 
@@ -203,6 +215,13 @@ struct LedgerTable {
     var skippedKinds = 0
     var invalidRecords: [InvalidRecord] = []
     var invalidRecordCount = 0
+    /// Per ledger key: the interned id of the value the last record had.
+    var lastInterned = InlineArray<34, Int32>(repeating: 0)
+    /// The audit's price table when it is the project's own (quotes then come from ``priceSlots``).
+    var priceTable: PriceTable?
+    var pricingChecked = false
+    /// Per model key: its resolved prices for the last (tier, day) seen.
+    var priceSlots: [PriceSlot] = []
 
     init(fields: [AttributionField]) { self.fields = fields }
 
@@ -214,9 +233,8 @@ struct LedgerTable {
         fingerprint: UInt64,
         pricing: any AuditPricing
     ) {
-        let idStart = idArena.count
-        idArena.append(contentsOf: record.recordID.utf8)
-        let idLength = idArena.count - idStart
+        var recordID = record.recordID
+        let id = recordID.withUTF8 { storeID($0) }
         let isUnit = record.kind == .unit
         let when = (record.startedAt ?? record.timestamp).nanosecondsSinceEpoch
         var modelKey: Int32 = 0
@@ -227,15 +245,16 @@ struct LedgerTable {
             let provider = record.provider.map { strings.id($0) } ?? 0
             let model = record.model.map { strings.id($0) } ?? 0
             modelKey = self.modelKey(provider: provider, model: model, pricing: pricing)
-            if let providerName = record.provider, let modelName = record.model {
-                if let quote = pricing.auditQuote(
-                    provider: providerName,
-                    model: modelName,
-                    serviceTier: record.serviceTier,
+            if provider != 0, model != 0 {
+                let tier = record.serviceTier.map { strings.id($0) } ?? 0
+                if let quote = self.quote(
+                    modelKey: modelKey,
+                    tier: tier,
                     usage: record.usage,
-                    on: UTCTimestamp(nanosecondsSinceEpoch: when)
+                    when: when,
+                    pricing: pricing
                 ) {
-                    cost = quote.cost.attodollars
+                    cost = quote.attodollars
                     tokens = quote.cachedTokensAtInputPrice
                     outcome = .priced
                 } else if models[Int(modelKey)].canonical == 0, let stored = record.costUSD {
@@ -255,14 +274,14 @@ struct LedgerTable {
             costLow: 0,
             costHigh: 0,
             tokens: tokens,
-            idStart: idStart,
+            idA: id.a,
+            idB: id.b,
             line: line,
             file: file,
             attempt: Int32(clamping: record.attempt ?? 1),
             modelKey: modelKey,
             apiKey: record.apiKeyID.map { strings.id($0) } ?? 0,
-            idHash: idArena.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[idStart...])) },
-            idLength: UInt16(clamping: idLength),
+            idIsHex: id.isHex,
             isUnit: isUnit,
             pricing: outcome
         )
@@ -273,13 +292,28 @@ struct LedgerTable {
         }
     }
 
-    /// Makes room for `count` rows in all, record ids included (at their average length so far).
+    /// Makes room for `count` rows in all, record ids kept as bytes included (at their average length so far).
     mutating func reserve(rows count: Int) {
         guard count > rows.count else { return }
-        let averageID = rows.isEmpty ? 32 : idArena.count / rows.count + 1
         rows.reserveCapacity(count)
         values.reserveCapacity(count * fieldCount)
-        idArena.reserveCapacity(count * averageID)
+        if !rows.isEmpty, !idArena.isEmpty {
+            idArena.reserveCapacity(idArena.count + (count - rows.count) * (idArena.count / rows.count + 1))
+        }
+    }
+
+    /// Stores a record id: as its value when it is 32 lowercase hex digits (exact: such an id and its value
+    /// determine each other), else as bytes in the arena.
+    @inline(__always)
+    mutating func storeID(_ bytes: UnsafeBufferPointer<UInt8>) -> (a: UInt64, b: UInt64, isHex: Bool) {
+        if bytes.count == 32, let base = bytes.baseAddress, let high = LowercaseHex.parse16(base),
+            let low = LowercaseHex.parse16(base + 16)
+        {
+            return (high, low, true)
+        }
+        let start = idArena.count
+        idArena.append(contentsOf: bytes)
+        return (UInt64(start), UInt64(bytes.count), false)
     }
 
     /// The (provider, model) pair's triple, priced-name lookup cached per pair.
@@ -316,12 +350,39 @@ struct LedgerTable {
         return name
     }
 
-    /// A record id's hash for the deduplication table (``ByteHash``, folded to 32 bits).
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 { ByteHash.hash(bytes) }
+    /// A record id's 32-bit hash for the deduplication table: equal ids give equal hashes.
+    @inline(__always)
+    func idHash(_ row: RecordRow) -> UInt32 {
+        if row.idIsHex {
+            var h = (row.idA ^ (row.idB &* 0x9E37_79B9_7F4A_7C15)) &* 0xff51_afd7_ed55_8ccd
+            h ^= h >> 33
+            return UInt32(truncatingIfNeeded: h ^ (h >> 32))
+        }
+        return idArena.withUnsafeBufferPointer {
+            ByteHash.hash(UnsafeBufferPointer(rebasing: $0[Int(row.idA)..<Int(row.idA + row.idB)]))
+        }
+    }
 
-    func recordIDBytes(_ index: Int) -> ArraySlice<UInt8> {
+    /// A record id's bytes as the ledger has them.
+    func recordIDBytes(_ index: Int) -> [UInt8] {
         let row = rows[index]
-        return idArena[row.idStart..<(row.idStart + Int(row.idLength))]
+        if row.idIsHex { return Self.hexBytes(row.idA) + Self.hexBytes(row.idB) }
+        return Array(idArena[Int(row.idA)..<Int(row.idA + row.idB)])
+    }
+
+    static func hexBytes(_ value: UInt64) -> [UInt8] {
+        (0..<16).map { k in
+            let digit = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * k)) & 0xF
+            return digit < 10 ? UInt8(ascii: "0") &+ digit : UInt8(ascii: "a") &+ digit &- 10
+        }
+    }
+
+    /// Whether two rows of this table have the same record id.
+    @inline(__always)
+    func sameID(_ a: RecordRow, _ b: RecordRow) -> Bool {
+        if a.idIsHex != b.idIsHex { return false }  // a 32-hex id is never stored as bytes
+        if a.idIsHex { return a.idA == b.idA && a.idB == b.idB }
+        return a.idB == b.idB && idArena[Int(a.idA)..<Int(a.idA + a.idB)] == idArena[Int(b.idA)..<Int(b.idA + b.idB)]
     }
 
     /// Renumbers this table's strings and model triples into `target`'s, in place.
@@ -344,6 +405,8 @@ struct LedgerTable {
         }
         for index in values.indices { values[index] = remap[Int(values[index])] }
         strings = Interner()
+        lastInterned = InlineArray(repeating: 0)
+        priceSlots = []
         models = []
         modelIndex = [:]
         modelNameCache = []
@@ -402,14 +465,34 @@ struct RecordStore {
         return parts[part].values[local * fieldCount + field]
     }
 
-    func recordIDBytes(_ index: Int) -> ArraySlice<UInt8> {
+    func recordIDBytes(_ index: Int) -> [UInt8] {
         let (part, local) = locate(index)
         return parts[part].recordIDBytes(local)
     }
 
-    /// Compares two rows' record ids bytewise.
+    /// The record id hash of row `index` (see ``LedgerTable/idHash(_:)``).
+    func idHash(_ index: Int) -> UInt32 {
+        let (part, local) = locate(index)
+        return parts[part].idHash(parts[part].rows[local])
+    }
+
+    /// Whether rows `a` and `b` have the same record id.
+    func sameID(_ a: Int, _ b: Int) -> Bool {
+        let (pa, la) = locate(a)
+        let (pb, lb) = locate(b)
+        let ra = parts[pa].rows[la]
+        let rb = parts[pb].rows[lb]
+        if ra.idIsHex || rb.idIsHex { return ra.idIsHex == rb.idIsHex && ra.idA == rb.idA && ra.idB == rb.idB }
+        if pa == pb { return parts[pa].sameID(ra, rb) }
+        return recordIDBytes(a) == recordIDBytes(b)
+    }
+
+    /// Compares two rows' record ids bytewise (hex ids compare as their values do: digits sort before letters).
     func recordIDLess(_ a: Int, _ b: Int) -> Bool {
-        recordIDBytes(a).lexicographicallyPrecedes(recordIDBytes(b))
+        let ra = self[a]
+        let rb = self[b]
+        if ra.idIsHex, rb.idIsHex { return ra.idA != rb.idA ? ra.idA < rb.idA : ra.idB < rb.idB }
+        return recordIDBytes(a).lexicographicallyPrecedes(recordIDBytes(b))
     }
 
     func provider(_ row: RecordRow) -> Int32 { models[Int(row.modelKey)].provider }

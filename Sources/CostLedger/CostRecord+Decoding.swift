@@ -399,15 +399,19 @@ package struct CostRecordFields {
     package var attempt: Int64 = 0
     /// Number of `tags` entries.
     package var tagCount = 0
+    /// When the record id is exactly 32 lowercase hex digits (as this project's writer mints them): its value.
+    package var recordIDIsHex = false
+    package var recordIDHigh: UInt64 = 0
+    package var recordIDLow: UInt64 = 0
 
     package init() {}
 
     /// Whether key `k` is present.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func has(_ key: Int) -> Bool { present & (1 << UInt64(key)) != 0 }
 
     /// The byte range of key `k`'s string value.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func range(_ key: Int) -> Range<Int> { Int(starts[key])..<Int(ends[key]) }
 
     /// Scans `line` (no newline). Returns true only for a valid record of kind `call` or `unit`.
@@ -419,14 +423,24 @@ package struct CostRecordFields {
         guard s.consume(UInt8(ascii: "{")) else { return false }
         s.skipWhitespace()
         if s.consume(UInt8(ascii: "}")) { return false }  // no `v`: the strict path names it
+        let literals = KeyLiterals.table
+        var next = 0  // the writer's order: the key after the last one read is the likeliest
         while true {
-            guard let (keyStart, keyEnd) = s.simpleString(ascii: &allASCII) else { return false }
-            guard let key = CostRecordKey.index(p + keyStart, keyEnd - keyStart) else { return false }
+            let key: Int
+            if let predicted = s.predictedKey(from: next, literals) {
+                key = predicted
+            } else {
+                guard let (keyStart, keyEnd) = s.simpleString(ascii: &allASCII),
+                    let found = CostRecordKey.index(p + keyStart, keyEnd - keyStart)
+                else { return false }
+                key = found
+                s.skipWhitespace()
+                guard s.consume(UInt8(ascii: ":")) else { return false }
+            }
+            next = key &+ 1
             let bit: UInt64 = 1 << UInt64(key)
             guard present & bit == 0 else { return false }
             present |= bit
-            s.skipWhitespace()
-            guard s.consume(UInt8(ascii: ":")) else { return false }
             s.skipWhitespace()
             guard readValue(key, &s) else { return false }
             s.skipWhitespace()
@@ -465,6 +479,16 @@ package struct CostRecordFields {
         case CostRecordKey.tags:
             return readTags(&s)
         default:
+            if let known = s.fixedWidthString(key) {
+                // ids and the writer's timestamps: the width says where the string ends, the digits are checked
+                // as they are read (a quote, backslash or control byte inside is no digit).
+                starts[key] = Int32(truncatingIfNeeded: known.start)
+                ends[key] = Int32(truncatingIfNeeded: known.start &+ known.width)
+                if readFixedWidth(key, s.p + known.start) {
+                    s.i = known.start &+ known.width &+ 1
+                    return true
+                }
+            }
             guard let (start, end) = s.simpleString(ascii: &allASCII) else { return false }
             starts[key] = Int32(truncatingIfNeeded: start)
             ends[key] = Int32(truncatingIfNeeded: end)
@@ -500,13 +524,13 @@ package struct CostRecordFields {
                 guard let value = FastTimestamp.parse(p, length) else { return false }
                 startedAt = value
             case CostRecordKey.traceID:
-                guard length == 32, let high = FastHex.parse16(p), let low = FastHex.parse16(p + 16),
+                guard length == 32, let high = LowercaseHex.parse16(p), let low = LowercaseHex.parse16(p + 16),
                     high | low != 0
                 else { return false }
                 traceHigh = high
                 traceLow = low
             case CostRecordKey.leafID, CostRecordKey.parentID, CostRecordKey.rootID:
-                guard length == 16, let value = FastHex.parse16(p), value != 0 else { return false }
+                guard length == 16, let value = LowercaseHex.parse16(p), value != 0 else { return false }
                 if key == CostRecordKey.leafID {
                     leaf = value
                 } else if key == CostRecordKey.parentID {
@@ -517,6 +541,41 @@ package struct CostRecordFields {
             default:
                 // record_id, provider, model, api_key_id, service_tier, price_source, attribution values.
                 guard length >= 1, length <= CostRecord.LineLimits.maxStringBytes else { return false }
+            }
+        }
+        return true
+    }
+
+    /// Reads an id or a writer-form timestamp of known width at `p`; false when the bytes are not exactly that
+    /// (the general path then reads the string).
+    @inline(__always)
+    private mutating func readFixedWidth(_ key: Int, _ p: UnsafePointer<UInt8>) -> Bool {
+        switch key {
+        case CostRecordKey.recordID:
+            guard let high = LowercaseHex.parse16(p), let low = LowercaseHex.parse16(p + 16) else { return false }
+            recordIDHigh = high
+            recordIDLow = low
+            recordIDIsHex = true
+        case CostRecordKey.ts:
+            guard let value = FastTimestamp.parseWriterForm(p) else { return false }
+            timestamp = value
+        case CostRecordKey.startedAt:
+            guard let value = FastTimestamp.parseWriterForm(p) else { return false }
+            startedAt = value
+        case CostRecordKey.traceID:
+            guard let high = LowercaseHex.parse16(p), let low = LowercaseHex.parse16(p + 16), high | low != 0 else {
+                return false
+            }
+            traceHigh = high
+            traceLow = low
+        default:
+            guard let value = LowercaseHex.parse16(p), value != 0 else { return false }
+            if key == CostRecordKey.leafID {
+                leaf = value
+            } else if key == CostRecordKey.parentID {
+                parent = value
+            } else {
+                root = value
             }
         }
         return true
@@ -567,7 +626,7 @@ package struct CostRecordFields {
             guard has(CostRecordKey.leafID) else { return false }
             let r = range(CostRecordKey.recordID)
             guard r.count == 21, memcmpUnit(p + r.lowerBound),
-                FastHex.parse16(p + r.lowerBound + 5) == leaf
+                LowercaseHex.parse16(p + r.lowerBound + 5) == leaf
             else { return false }
         }
         let (partial, o1) = usage.cachedInput.addingReportingOverflow(usage.cacheWrite)
@@ -692,6 +751,56 @@ private struct Scanner {
         return true
     }
 
+    /// When key `key` is read at a fixed width (record ids, trace and leaf ids, timestamps) and the string
+    /// here has a quote exactly that far on: where its content starts, and the width.
+    @inline(__always)
+    func fixedWidthString(_ key: Int) -> (start: Int, width: Int)? {
+        let width: Int
+        switch key {
+        case CostRecordKey.recordID, CostRecordKey.traceID: width = 32
+        case CostRecordKey.ts, CostRecordKey.startedAt: width = 24
+        case CostRecordKey.leafID, CostRecordKey.parentID, CostRecordKey.rootID: width = 16
+        default: return nil
+        }
+        guard i &+ width &+ 2 <= n, p[i] == UInt8(ascii: "\""), p[i &+ width &+ 1] == UInt8(ascii: "\"") else {
+            return nil
+        }
+        return (i &+ 1, width)
+    }
+
+    /// At a key: when it is `"name":` for one of the keys from `first` on in the writer's order, consumes it
+    /// and returns that key. Compares eight bytes at a time against the keys' literal forms.
+    @inline(__always)
+    mutating func predictedKey(from first: Int, _ literals: UnsafePointer<KeyLiterals.Literal>) -> Int? {
+        guard i &+ 24 <= n else { return nil }
+        let raw = UnsafeRawPointer(p + i)
+        let w0 = raw.loadUnaligned(as: UInt64.self)
+        var k = first
+        while k < CostRecordKey.count {
+            let literal = literals[k]
+            if w0 & literal.mask0 == literal.word0 {
+                if literal.length <= 8 {
+                    i &+= literal.length
+                    return k
+                }
+                let w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                if w1 & literal.mask1 == literal.word1 {
+                    if literal.length <= 16 {
+                        i &+= literal.length
+                        return k
+                    }
+                    let w2 = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+                    if w2 & literal.mask2 == literal.word2 {
+                        i &+= literal.length
+                        return k
+                    }
+                }
+            }
+            k &+= 1
+        }
+        return nil
+    }
+
     /// A string with no escapes and no control characters: returns its content's byte range and clears
     /// `ascii` when a byte ≥ 0x80 appears. Nil for anything else.
     @inline(__always)
@@ -799,24 +908,78 @@ private struct Scanner {
     }
 }
 
-/// Lowercase hex without generic dispatch.
-private enum FastHex {
-    @inline(__always)
-    static func parse16(_ p: UnsafePointer<UInt8>) -> UInt64? {
-        var value: UInt64 = 0
-        for k in 0..<16 {
-            let b = p[k]
-            let digit: UInt8
-            if b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
-                digit = b &- UInt8(ascii: "0")
-            } else if b >= UInt8(ascii: "a"), b <= UInt8(ascii: "f") {
-                digit = b &- UInt8(ascii: "a") &+ 10
-            } else {
-                return nil
+/// Every known key's `"name":` form as three little-endian words with masks, for ``Scanner/predictedKey(from:_:)``.
+enum KeyLiterals {
+    struct Literal {
+        var word0: UInt64 = 0
+        var word1: UInt64 = 0
+        var word2: UInt64 = 0
+        var mask0: UInt64 = 0
+        var mask1: UInt64 = 0
+        var mask2: UInt64 = 0
+        var length = 0
+    }
+
+    /// Built once, never freed (34 entries).
+    nonisolated(unsafe) static let table: UnsafePointer<Literal> = {
+        let names: [StaticString] = [
+            "v", "record_id", "kind", "ts", "started_at", "provider", "model", "api_key_id", "service_tier",
+            "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens",
+            "reasoning_tokens", "cost_usd", "price_source", "status", "trace_id", "leaf_id", "parent_id", "root_id",
+            "attempt", "user_id", "feature", "team", "project", "task_type", "tool", "prompt_version", "pipeline",
+            "priority", "agent", "tags",
+        ]
+        let table = UnsafeMutablePointer<Literal>.allocate(capacity: names.count)
+        for (k, name) in names.enumerated() {
+            var bytes: [UInt8] = [UInt8(ascii: "\"")]
+            bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            var literal = Literal()
+            literal.length = bytes.count
+            var words: [UInt64] = [0, 0, 0]
+            var masks: [UInt64] = [0, 0, 0]
+            for (offset, byte) in bytes.enumerated() {
+                words[offset / 8] |= UInt64(byte) << UInt64(8 * (offset % 8))
+                masks[offset / 8] |= 0xFF << UInt64(8 * (offset % 8))
             }
-            value = value << 4 | UInt64(digit)
+            (literal.word0, literal.word1, literal.word2) = (words[0], words[1], words[2])
+            (literal.mask0, literal.mask1, literal.mask2) = (masks[0], masks[1], masks[2])
+            table.advanced(by: k).initialize(to: literal)
         }
-        return value
+        return UnsafePointer(table)
+    }()
+}
+
+/// Lowercase hex digits read eight at a time, without branches on the digits (random hex makes a per-digit
+/// branch mispredict a third of the time).
+package enum LowercaseHex {
+    /// Sixteen lowercase hex digits at `p` as a number, or nil when any byte is not one.
+    @inlinable @inline(__always)
+    package static func parse16(_ p: UnsafePointer<UInt8>) -> UInt64? {
+        guard let high = parse8(UnsafeRawPointer(p)), let low = parse8(UnsafeRawPointer(p + 8)) else { return nil }
+        return high << 32 | low
+    }
+
+    /// Eight lowercase hex digits at `p` as a number below 2³², or nil.
+    @inlinable @inline(__always)
+    package static func parse8(_ p: UnsafeRawPointer) -> UInt64? {
+        let x = p.loadUnaligned(as: UInt64.self)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let tops: UInt64 = 0x8080_8080_8080_8080
+        guard x & tops == 0 else { return nil }
+        // With every byte below 0x80, adding a constant below 0x80 to each never carries into the next byte, and
+        // sets a byte's top bit exactly when the byte is at least (0x80 − constant).
+        let atLeast0 = x &+ ones &* (0x80 - 0x30)
+        let above9 = x &+ ones &* (0x7F - 0x39)
+        let atLeastA = x &+ ones &* (0x80 - 0x61)
+        let aboveF = x &+ ones &* (0x7F - 0x66)
+        guard ((atLeast0 & ~above9) | (atLeastA & ~aboveF)) & tops == tops else { return nil }
+        // '0'…'9' → 0…9; 'a'…'f' (bit 6 set, low nibble 1…6) → 10…15.
+        let v = (x & (ones &* 0x0F)) &+ ((x >> 6) & ones) &* 9
+        // Bytes hold digits first-to-last from the low end: pack them into one number, first digit highest.
+        let pairs = ((v & 0x000F_000F_000F_000F) << 4) | ((v >> 8) & 0x000F_000F_000F_000F)
+        let quads = ((pairs & 0x0000_00FF_0000_00FF) << 8) | ((pairs >> 16) & 0x0000_00FF_0000_00FF)
+        return ((quads & 0xFFFF) << 16) | ((quads >> 32) & 0xFFFF)
     }
 }
 
@@ -824,7 +987,14 @@ private enum FastHex {
 /// ``UTCTimestamp``'s full RFC 3339 parser.
 private enum FastTimestamp {
     static func parse(_ p: UnsafePointer<UInt8>, _ length: Int) -> UTCTimestamp? {
-        if length == 24, p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), p[10] == UInt8(ascii: "T"),
+        if length == 24, let value = parseWriterForm(p) { return value }
+        return try? UTCTimestamp(utf8: UnsafeBufferPointer(start: p, count: length), field: "ts")
+    }
+
+    /// The 24 bytes at `p` in exactly the writer's form, or nil.
+    @inline(__always)
+    static func parseWriterForm(_ p: UnsafePointer<UInt8>) -> UTCTimestamp? {
+        if p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), p[10] == UInt8(ascii: "T"),
             p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"), p[19] == UInt8(ascii: "."),
             p[23] == UInt8(ascii: "Z")
         {
@@ -844,9 +1014,13 @@ private enum FastTimestamp {
             else { return nil }
             let days = UTCTimestamp.daysFromCivil(year, month, day)
             let seconds = days &* 86_400 &+ hour &* 3600 &+ minute &* 60 &+ min(second, 59)
-            return UTCTimestamp(nanosecondsSinceEpoch: seconds &* 1_000_000_000 &+ millis &* 1_000_000)
+            // Years outside 1677–2262 do not fit in nanoseconds: refused, as the strict parser refuses them.
+            let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+            let (sum, overflow2) = nanoseconds.addingReportingOverflow(millis &* 1_000_000)
+            guard !overflow, !overflow2 else { return nil }
+            return UTCTimestamp(nanosecondsSinceEpoch: sum)
         }
-        return try? UTCTimestamp(utf8: UnsafeBufferPointer(start: p, count: length), field: "ts")
+        return nil
     }
 
     static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {

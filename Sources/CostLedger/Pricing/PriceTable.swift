@@ -187,6 +187,20 @@ public struct PriceTable: Sendable {
     }
 
     static func quote(entry: ModelEntry, serviceTier: String?, usage: TokenUsage, day: Int64) -> CostQuote? {
+        guard let period = period(entry: entry, serviceTier: serviceTier, day: day),
+            let (cost, atInputPrice) = cost(period: period, usage: usage)
+        else { return nil }
+        return CostQuote(
+            cost: Money(attodollars: cost),
+            priceSource: period.source,
+            cachedTokensAtInputPrice: atInputPrice
+        )
+    }
+
+    /// The exact cost of `usage` at `period`'s prices, and the cached tokens charged at the input price; nil
+    /// when the usage breaks the ledger's rules or a token class it uses has no price.
+    @inline(__always)
+    static func cost(period: PricePeriod, usage: TokenUsage) -> (Int128, Int64)? {
         let input = usage.input
         let cached = usage.cachedInput
         let write = usage.cacheWrite
@@ -198,9 +212,7 @@ public struct PriceTable: Sendable {
         guard subsets <= Int128(input) else { return nil }
         let uncached = Int128(input) - subsets
 
-        guard let period = period(entry: entry, serviceTier: serviceTier, day: day),
-            let band = period.band(forInput: input)
-        else { return nil }
+        guard let band = period.band(forInput: input) else { return nil }
         let rates = band.rates
         // Rates are at most 10¹⁸ attodollars per token and counts below 2⁶³: the total stays below 2¹²⁶.
         var total: Int128 = 0
@@ -231,11 +243,7 @@ public struct PriceTable: Sendable {
             guard let rate = rates.output else { return nil }
             total += rate * Int128(output)
         }
-        return CostQuote(
-            cost: Money(attodollars: total),
-            priceSource: period.source,
-            cachedTokensAtInputPrice: atInputPrice
-        )
+        return (total, atInputPrice)
     }
 }
 

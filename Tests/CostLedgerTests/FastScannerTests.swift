@@ -1,0 +1,125 @@
+import Attribution
+import Foundation
+import Testing
+
+@testable import CostLedger
+
+/// The digit-at-a-time reference the eight-at-a-time hex reader must agree with.
+private func referenceHex16(_ bytes: [UInt8]) -> UInt64? {
+    guard bytes.count == 16 else { return nil }
+    var value: UInt64 = 0
+    for b in bytes {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): value = value << 4 | UInt64(b - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): value = value << 4 | UInt64(b - UInt8(ascii: "a") + 10)
+        default: return nil
+        }
+    }
+    return value
+}
+
+private func scanOutcome(_ line: [UInt8]) -> (record: CostRecord?, hexID: (UInt64, UInt64)?) {
+    line.withUnsafeBufferPointer { buffer in
+        var fields = CostRecordFields()
+        guard fields.scan(buffer) else { return (nil, nil) }
+        let hex = fields.recordIDIsHex ? (fields.recordIDHigh, fields.recordIDLow) : nil
+        return (fields.makeRecord(buffer), hex)
+    }
+}
+
+private func strictRecord(_ line: [UInt8]) -> CostRecord? {
+    line.withUnsafeBufferPointer { buffer in
+        if case .record(let record) = CostRecord.decodeStrict(buffer, location: nil) { return record }
+        return nil
+    }
+}
+
+@Suite("The ledger line scanner's fast paths")
+struct FastScannerTests {
+    @Test("the hex reader agrees with a digit-at-a-time reader for every byte at every position")
+    func hexMatchesReference() {
+        let valid = Array("0123456789abcdef".utf8)
+        var disagreements = 0
+        for position in 0..<16 {
+            for byte in 0...255 {
+                var digits = valid
+                digits[position] = UInt8(byte)
+                let fast = digits.withUnsafeBufferPointer { LowercaseHex.parse16($0.baseAddress!) }
+                if fast != referenceHex16(digits) { disagreements += 1 }
+            }
+        }
+        #expect(disagreements == 0)
+        let digits = Array("fedcba9876543210".utf8)
+        #expect(digits.withUnsafeBufferPointer { LowercaseHex.parse16($0.baseAddress!) } == 0xfedc_ba98_7654_3210)
+    }
+
+    @Test("a 32-hex record id is read as its value; any other id is not")
+    func hexRecordIDs() throws {
+        var record = LedgerFixtures.callRecord("4bf92f3577b34da6a3ce929d0e0e4736")
+        var scanned = scanOutcome(record.jsonLine().dropLast())
+        #expect(scanned.record == record)
+        let hex = try #require(scanned.hexID)
+        #expect(hex.0 == 0x4bf9_2f35_77b3_4da6 && hex.1 == 0xa3ce_929d_0e0e_4736)
+        for id in [
+            "4BF92F3577B34DA6A3CE929D0E0E4736", "4bf92f3577b34da6a3ce929d0e0e473", "r-1",
+            "4bf92f3577b34da6a3ce929d0e0e473g",
+        ] {
+            record = LedgerFixtures.callRecord(id)
+            scanned = scanOutcome(record.jsonLine().dropLast())
+            #expect(scanned.record == record)
+            #expect(scanned.hexID == nil)
+        }
+    }
+
+    @Test("every byte of the fixed-width fields, replaced by any byte, reads the same as the strict decoder")
+    func fixedWidthMutations() {
+        var rng = LedgerRNG(seed: 11)
+        var record = LedgerFixtures.randomRecord(&rng)
+        record.kind = .call
+        record.recordID = "00f067aa0ba902b700f067aa0ba902b7"
+        record.provider = "openai"
+        record.model = "gpt-4.1"
+        record.traceID = TraceID.random(using: &rng)
+        record.leafID = LeafID.random(using: &rng)
+        record.parentID = LeafID.random(using: &rng)
+        record.rootID = LeafID.random(using: &rng)
+        record.startedAt = record.timestamp
+        record.attribution = [.userID: "u_1"]
+        record.tags = [:]
+        let line = Array(record.jsonLine().dropLast())
+        let text = String(decoding: line, as: UTF8.self)
+        var positions: [Int] = []
+        for key in ["record_id", "ts", "started_at", "trace_id", "leaf_id", "parent_id", "root_id"] {
+            let range = text.utf8.firstRange(of: "\"\(key)\":\"".utf8)!
+            let start = text.utf8.distance(from: text.utf8.startIndex, to: range.upperBound) - 1
+            positions.append(contentsOf: start...(start + (key.hasSuffix("_at") || key == "ts" ? 25 : 33)))
+        }
+        var disagreements: [String] = []
+        for position in positions where position < line.count {
+            for byte in [0x00, 0x22, 0x5C, 0x2F, 0x30, 0x39, 0x3A, 0x41, 0x5A, 0x61, 0x66, 0x67, 0x7F, 0x80, 0xFF] {
+                var mutated = line
+                mutated[position] = UInt8(byte)
+                let strict = strictRecord(mutated)
+                let fast = scanOutcome(mutated).record
+                if fast != nil, fast != strict, disagreements.count < 5 {
+                    disagreements.append("\(position) \(byte): \(String(decoding: mutated, as: UTF8.self))")
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements)")
+    }
+
+    @Test("keys out of the writer's order, or spaced, still read through the general path")
+    func keysInAnyOrder() {
+        let canonical = String(decoding: LedgerFixtures.callRecord("r-7").jsonLine().dropLast(), as: UTF8.self)
+        let reordered =
+            #"{"output_tokens":20,"model":"gpt-4.1","v":1,"ts":"2026-11-24T16:02:00.123Z","provider":"openai","#
+            + #""input_tokens":100,"record_id":"r-7","cost_usd":0.00036,"user_id":"u_1","feature":"chat","team":"t","#
+            + #""project":"p","task_type":"qa"}"#
+        let spaced = canonical.replacingOccurrences(of: "\":", with: "\" : ")
+        let expected = strictRecord(Array(canonical.utf8))
+        #expect(expected != nil)
+        #expect(scanOutcome(Array(reordered.utf8)).record == expected)
+        #expect(scanOutcome(Array(spaced.utf8)).record == expected)
+    }
+}

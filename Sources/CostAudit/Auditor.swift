@@ -164,7 +164,8 @@ struct AuditEngine {
         // Each used slot: the record id's hash in the high half, the row index + 1 in the low half (0 = empty),
         // so a probe passes a different id without loading its row.
         var slots = [UInt64](repeating: 0, count: 1 << bits)
-        var extraFingerprints: [Int: [UInt64]] = [:]
+        // Per slot with duplicates: the rows not kept, compared with the kept one's bytes at the end.
+        var dropped: [Int: [Int]] = [:]
         func earlier(_ ra: RecordRow, _ rb: RecordRow) -> Bool {
             if ra.ts != rb.ts { return ra.ts < rb.ts }
             let fa = fileRank[Int(ra.file)]
@@ -192,18 +193,20 @@ struct AuditEngine {
                         slots[slot] = tag | UInt64(index + 1)
                         alive[occupant] = false
                         alive[index] = true
-                        extraFingerprints[slot, default: []].append(other.fingerprint)
+                        dropped[slot, default: []].append(occupant)
                     } else {
-                        extraFingerprints[slot, default: []].append(row.fingerprint)
+                        dropped[slot, default: []].append(index)
                     }
                     break
                 }
                 slot = (slot + 1) & mask
             }
         }
-        for (slot, fingerprints) in extraFingerprints {
-            let kept = table[Int(slots[slot] & 0xFFFF_FFFF) - 1].fingerprint
-            recordIDConflicts += fingerprints.filter { $0 != kept }.count
+        var lines = LineBytes(source: configuration.ledger, fileNames: fileNames)
+        defer { lines.closeFiles() }
+        for (slot, rows) in dropped {
+            let kept = Int(slots[slot] & 0xFFFF_FFFF) - 1
+            for other in rows where !lines.same(table[kept], table[other]) { recordIDConflicts += 1 }
         }
     }
 

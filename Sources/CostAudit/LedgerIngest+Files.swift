@@ -136,14 +136,14 @@ extension LedgerIngest {
         var sinceReport = 0
         do {
             var scanned = CostRecordFields()
-            try LedgerReader.scanLines(path, stats: &stats) { line, number, _ in
+            try LedgerReader.scanLines(path, stats: &stats) { line, number, offset, _ in
                 if scanned.scan(line), scanned.allASCII, scanned.tagCount <= 1 {
                     table.add(
                         scanned: scanned,
                         line: line,
                         file: index,
                         lineNumber: Int32(truncatingIfNeeded: number),
-                        fingerprint: fingerprint(of: line),
+                        offset: offset,
                         pricing: pricing
                     )
                     sinceReport += 1
@@ -159,9 +159,9 @@ extension LedgerIngest {
                         record,
                         file: index,
                         line: Int32(truncatingIfNeeded: number),
-                        fingerprint: fingerprint(of: line),
                         pricing: pricing
                     )
+                    table.rows[table.rows.count - 1].offset = offset
                     sinceReport += 1
                 case .malformed:
                     table.skippedLines &+= 1

@@ -1,6 +1,14 @@
 import Attribution
 import CostLedger
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads a ledger source into one compact ``LedgerTable``.
 enum LedgerIngest {
     struct Result {
@@ -29,7 +37,6 @@ enum LedgerIngest {
                         record,
                         file: Int32(fileIndex),
                         line: Int32(truncatingIfNeeded: offset + 1),
-                        fingerprint: fingerprint(of: record),
                         pricing: configuration.prices
                     )
                 }
@@ -50,34 +57,58 @@ enum LedgerIngest {
             )
         }
     }
+}
 
-    /// A digest of an in-memory record's content: equal records give equal digests within one process.
-    static func fingerprint(of record: CostRecord) -> UInt64 {
-        UInt64(bitPattern: Int64(record.hashValue))
+/// The bytes of ledger lines read again by (file, offset), to tell a true duplicate (same bytes) from a
+/// record id conflict (SPEC section 4). Duplicates are few, so each comparison reads two lines with `pread`.
+struct LineBytes {
+    let source: AuditLedgerSource
+    let fileNames: [String]
+    private var descriptors: [Int32: Int32] = [:]
+
+    init(source: AuditLedgerSource, fileNames: [String]) {
+        self.source = source
+        self.fileNames = fileNames
     }
 
-    /// A 64-bit digest of a ledger line's bytes, to tell a duplicate from a conflicting record. Eight bytes a
-    /// step (a multiply-xorshift mix), so hashing a 900 MB ledger costs a fraction of reading it.
-    static func fingerprint(of bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        guard let base = bytes.baseAddress else { return 0 }
-        let raw = UnsafeRawPointer(base)
-        let count = bytes.count
-        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: count)
-        var offset = 0
-        while offset + 8 <= count {
-            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            hash = (hash ^ word) &* 0xff51_afd7_ed55_8ccd
-            hash ^= hash >> 32
-            offset += 8
+    /// Whether two rows' lines are byte for byte the same (in-memory records: equal records).
+    mutating func same(_ a: RecordRow, _ b: RecordRow) -> Bool {
+        switch source.storage {
+        case .records(let files):
+            return files[Int(a.file)].records[Int(a.line) - 1] == files[Int(b.file)].records[Int(b.line) - 1]
+        case .files:
+            guard let first = line(a), let second = line(b) else { return false }
+            return first == second
         }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while offset < count {
-            tail |= UInt64(raw.load(fromByteOffset: offset, as: UInt8.self)) << shift
-            shift += 8
-            offset += 1
+    }
+
+    /// The line at `row`'s offset, without its newline; nil when the file cannot be read again.
+    private mutating func line(_ row: RecordRow) -> [UInt8]? {
+        let fd: Int32
+        if let open = descriptors[row.file] {
+            fd = open
+        } else {
+            fd = open(fileNames[Int(row.file)], O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            descriptors[row.file] = fd
         }
-        hash = (hash ^ tail) &* 0xc4ce_b9fe_1a85_ec53
-        return hash ^ (hash >> 29)
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var at = row.offset
+        while bytes.count <= CostRecord.LineLimits.maxLineBytes {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(at)) }
+            guard n > 0 else { break }
+            if let newline = chunk[..<n].firstIndex(of: 0x0A) {
+                bytes.append(contentsOf: chunk[..<newline])
+                return bytes
+            }
+            bytes.append(contentsOf: chunk[..<n])
+            at += Int64(n)
+        }
+        return bytes
+    }
+
+    func closeFiles() {
+        for fd in descriptors.values { close(fd) }
     }
 }

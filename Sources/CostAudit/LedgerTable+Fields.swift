@@ -10,32 +10,16 @@ extension LedgerTable {
         line: UnsafeBufferPointer<UInt8>,
         file: Int32,
         lineNumber: Int32,
-        fingerprint: UInt64,
+        offset: Int64,
         pricing: any AuditPricing
     ) {
         guard let base = line.baseAddress else { return }
-        @inline(__always)
-        func bytes(_ key: Int) -> UnsafeBufferPointer<UInt8> {
-            let range = fields.range(key)
-            return UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
-        }
-        /// Interned id of key `key`'s value; consecutive records mostly repeat a value, so the id of the last
-        /// one is checked first.
-        @inline(__always)
-        func intern(_ key: Int) -> Int32 {
-            guard fields.has(key) else { return 0 }
-            let value = bytes(key)
-            let last = lastInterned[key]
-            if last != 0, strings.holds(last, value) { return last }
-            let id = strings.id(bytes: value)
-            lastInterned[key] = id
-            return id
-        }
         let id: (a: UInt64, b: UInt64, isHex: Bool)
         if fields.recordIDIsHex {
             id = (fields.recordIDHigh, fields.recordIDLow, true)
         } else {
-            id = storeID(bytes(CostRecordKey.recordID))
+            let range = fields.range(CostRecordKey.recordID)
+            id = storeID(UnsafeBufferPointer(start: base + range.lowerBound, count: range.count))
         }
         let isUnit = fields.kind == .unit
         let when = (fields.startedAt ?? fields.timestamp).nanosecondsSinceEpoch
@@ -45,11 +29,11 @@ extension LedgerTable {
         var outcome = PricingOutcome.unpriced
         let usage = fields.usage
         if !isUnit {
-            let provider = intern(CostRecordKey.provider)
-            let model = intern(CostRecordKey.model)
+            let provider = intern(fields, base, CostRecordKey.provider)
+            let model = intern(fields, base, CostRecordKey.model)
             modelKey = self.modelKey(provider: provider, model: model, pricing: pricing)
             if provider != 0, model != 0 {
-                let tier = intern(CostRecordKey.serviceTier)
+                let tier = intern(fields, base, CostRecordKey.serviceTier)
                 if let quote = self.quote(modelKey: modelKey, tier: tier, usage: usage, when: when, pricing: pricing) {
                     cost = quote.attodollars
                     tokens = quote.cachedTokensAtInputPrice
@@ -62,7 +46,7 @@ extension LedgerTable {
             if outcome == .unpriced { tokens = usage.input &+ usage.output }
         }
         var row = RecordRow(
-            fingerprint: fingerprint,
+            offset: offset,
             ts: fields.timestamp.nanosecondsSinceEpoch,
             when: when,
             leaf: fields.has(CostRecordKey.leafID) ? fields.leaf : 0,
@@ -77,16 +61,28 @@ extension LedgerTable {
             file: file,
             attempt: fields.has(CostRecordKey.attempt) ? Int32(clamping: fields.attempt) : 1,
             modelKey: modelKey,
-            apiKey: intern(CostRecordKey.apiKeyID),
+            apiKey: intern(fields, base, CostRecordKey.apiKeyID),
             idIsHex: id.isHex,
             isUnit: isUnit,
             pricing: outcome
         )
         row.cost = cost
         rows.append(row)
-        for field in self.fields {
-            values.append(intern(CostRecordKey.firstAttribution + field.order))
-        }
+        for key in fieldKeys { values.append(intern(fields, base, key)) }
+    }
+
+    /// The interned id of key `key`'s value in the scanned line at `base` (0 when absent). Consecutive records
+    /// often repeat a value, so the id of the last one is checked first.
+    @inline(__always)
+    mutating func intern(_ fields: borrowing CostRecordFields, _ base: UnsafePointer<UInt8>, _ key: Int) -> Int32 {
+        guard fields.has(key) else { return 0 }
+        let range = fields.range(key)
+        let value = UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
+        let last = lastInterned[key]
+        if last != 0, strings.holds(last, value) { return last }
+        let id = strings.id(bytes: value)
+        lastInterned[key] = id
+        return id
     }
 
     /// The price of `usage` on model key `modelKey` in tier `tier` (interned; 0 for none) at `when`. With the
@@ -116,14 +112,20 @@ extension LedgerTable {
                 on: UTCTimestamp(nanosecondsSinceEpoch: when)
             ).map { ($0.cost.attodollars, $0.cachedTokensAtInputPrice) }
         }
-        let index = Int(modelKey)
-        while priceSlots.count <= index { priceSlots.append(PriceSlot()) }
-        var slot = priceSlots[index]
-        if !slot.filled || slot.tier != tier || slot.day != day {
+        // A direct-mapped cache of 256 (model, tier, day) entries, read in place.
+        if priceSlots.isEmpty { priceSlots = [PriceSlot](repeating: PriceSlot(), count: 256) }
+        var mix = UInt64(UInt32(bitPattern: modelKey)) &* 0x9E37_79B9_7F4A_7C15
+        mix ^= UInt64(UInt32(bitPattern: tier)) &* 0xC2B2_AE3D_27D4_EB4F
+        mix ^= UInt64(bitPattern: day) &* 0x1656_67B1_9E37_79F9
+        let index = Int(truncatingIfNeeded: mix >> 56)
+        if !priceSlots[index].filled || priceSlots[index].modelKey != modelKey || priceSlots[index].tier != tier
+            || priceSlots[index].day != day
+        {
             let names = modelNames(modelKey)
             let tierName = tier != 0 ? self.tierName(tier) : nil
-            slot = PriceSlot(
+            priceSlots[index] = PriceSlot(
                 filled: true,
+                modelKey: modelKey,
                 tier: tier,
                 day: day,
                 prices: priceTable.resolvedPrices(
@@ -133,15 +135,15 @@ extension LedgerTable {
                     day: day
                 )
             )
-            priceSlots[index] = slot
         }
-        return slot.prices?.quote(usage)
+        return priceSlots[index].prices?.quote(usage)
     }
 }
 
-/// A model key's resolved prices for the last (tier, day) it was priced on.
+/// One entry of the price cache: a (model key, tier, day) and its resolved prices.
 struct PriceSlot {
     var filled = false
+    var modelKey: Int32 = 0
     var tier: Int32 = 0
     var day: Int64 = 0
     var prices: ResolvedPrices?

@@ -44,8 +44,7 @@ struct Interner {
                 if Int(lengths[index]) == bytes.count {
                     let start = starts[index]
                     let equal = arena.withUnsafeBufferPointer { stored in
-                        bytes.count == 0
-                            || memcmp(stored.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0
+                        ByteHash.equal(stored.baseAddress.map { $0 + start }, bytes.baseAddress, bytes.count)
                     }
                     if equal { return (slot, id) }
                 }
@@ -61,7 +60,7 @@ struct Interner {
         guard index > 0, index < starts.count, Int(lengths[index]) == bytes.count else { return false }
         let start = starts[index]
         return arena.withUnsafeBufferPointer { stored in
-            bytes.count == 0 || memcmp(stored.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0
+            ByteHash.equal(stored.baseAddress.map { $0 + start }, bytes.baseAddress, bytes.count)
         }
     }
 
@@ -114,6 +113,29 @@ struct Interner {
 /// A fast 32-bit hash of a short byte string (interned values, record ids): eight bytes a step with a
 /// multiply-xorshift mix, the tail read as one partial word. Equal bytes give equal hashes in every process.
 enum ByteHash {
+    /// Whether `count` bytes at `a` and `b` are equal: eight at a time, inline (short strings make a `memcmp`
+    /// call cost more than the comparison).
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>?, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
+        guard count > 0, let a, let b else { return count == 0 }
+        let ra = UnsafeRawPointer(a)
+        let rb = UnsafeRawPointer(b)
+        var offset = 0
+        while offset &+ 8 <= count {
+            if ra.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                != rb.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            {
+                return false
+            }
+            offset &+= 8
+        }
+        while offset < count {
+            if a[offset] != b[offset] { return false }
+            offset &+= 1
+        }
+        return true
+    }
+
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         let count = bytes.count
@@ -152,8 +174,9 @@ enum PricingOutcome: UInt8 {
 
 /// What the audit keeps of one ledger line: about a hundred bytes, never the line itself.
 struct RecordRow {
-    /// A digest of the line's bytes, to tell a true duplicate from a record id conflict.
-    var fingerprint: UInt64
+    /// Where the line starts in its file (records read from files), so a duplicate's bytes can be compared
+    /// with the kept copy's by reading both again; 0 for in-memory records.
+    var offset: Int64
     var ts: Int64
     /// `started_at` when present, else `ts`: the instant that decides the day, the window and the price.
     var when: Int64
@@ -220,17 +243,22 @@ struct LedgerTable {
     /// The audit's price table when it is the project's own (quotes then come from ``priceSlots``).
     var priceTable: PriceTable?
     var pricingChecked = false
-    /// Per model key: its resolved prices for the last (tier, day) seen.
+    /// Resolved prices by (model key, tier, day), direct-mapped.
     var priceSlots: [PriceSlot] = []
 
-    init(fields: [AttributionField]) { self.fields = fields }
+    /// The tracked fields' ledger keys (``CostRecordKey``), in ``fields`` order.
+    let fieldKeys: [Int]
+
+    init(fields: [AttributionField]) {
+        self.fields = fields
+        self.fieldKeys = fields.map { CostRecordKey.firstAttribution + $0.order }
+    }
 
     /// Adds one record read from `file` at `line`.
     mutating func add(
         _ record: CostRecord,
         file: Int32,
         line: Int32,
-        fingerprint: UInt64,
         pricing: any AuditPricing
     ) {
         var recordID = record.recordID
@@ -265,7 +293,7 @@ struct LedgerTable {
             if outcome == .unpriced { tokens = record.usage.input &+ record.usage.output }
         }
         var row = RecordRow(
-            fingerprint: fingerprint,
+            offset: 0,
             ts: record.timestamp.nanosecondsSinceEpoch,
             when: when,
             leaf: record.leafID?.rawValue ?? 0,

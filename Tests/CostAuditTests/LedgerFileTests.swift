@@ -52,6 +52,33 @@ struct LedgerFileTests {
         #expect(report.ledgerBytes == Int64(bytes.count))
     }
 
+    @Test("copies of a record in files: identical bytes are duplicates, different bytes a record id conflict")
+    func duplicateBytesInFiles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let hexID = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let original = call(hexID, input: 500_000, fields: fullAttribution)
+        var altered = original
+        altered.attribution[.team] = "other-team"
+        var padding: [CostRecord] = []
+        for n in 0..<300 { padding.append(call("pad-\(n)", input: 1_000, fields: fullAttribution)) }
+        // The copies sit far into their files, past the first read chunk of a re-read.
+        _ = try dir.write("host-a-1700000000000-aa.jsonl", lines(padding + [original]))
+        _ = try dir.write("host-b-1700000000000-bb.jsonl", lines(padding.reversed() + [original, altered]))
+        _ = try dir.write("host-c-1700000000000-cc.jsonl", lines([call("named-id", input: 1_000), altered]))
+        for threads in [1, 2] {
+            var configuration = AuditConfiguration(ledger: .files([dir.path]), prices: TestPrices())
+            configuration.readerThreads = threads
+            let report = try Auditor.run(configuration)
+            expectInvariant(report)
+            #expect(report.records == 302)
+            #expect(report.duplicates == 300 + 3)
+            // The first copy (file a) is kept: file b's identical copy is a duplicate, the two altered copies
+            // are conflicts.
+            #expect(report.recordIDConflicts == 2)
+        }
+    }
+
     @Test("two readers give the same report as one, duplicates across files included")
     func parallelEqualsSequential() throws {
         let dir = try TemporaryDirectory()

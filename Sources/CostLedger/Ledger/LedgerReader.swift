@@ -135,6 +135,16 @@ public struct LedgerReader: Sendable {
         stats: inout LedgerReadStats,
         line: (UnsafeBufferPointer<UInt8>, Int, inout LedgerReadStats) throws -> Void
     ) throws {
+        try scanLines(path, stats: &stats) { bytes, number, _, stats in try line(bytes, number, &stats) }
+    }
+
+    /// ``scanLines(_:stats:line:)``, also passing each line's byte offset in the file (so a caller can keep
+    /// where a line is instead of its bytes, and read it again).
+    package static func scanLines(
+        _ path: String,
+        stats: inout LedgerReadStats,
+        lineAt line: (UnsafeBufferPointer<UInt8>, Int, Int64, inout LedgerReadStats) throws -> Void
+    ) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw CostLedgerError(.io, field: path, reason: "cannot open: \(LedgerIO.errnoText())")
@@ -148,6 +158,7 @@ public struct LedgerReader: Sendable {
         var filled = 0  // bytes in buffer
         var lineNumber = 0
         var skipping = false  // inside an oversized line, discarding until its newline
+        var bufferOffset: Int64 = 0  // the file offset of buffer[0]
 
         func oversized(_ number: Int, _ stats: inout LedgerReadStats) {
             stats.lines &+= 1
@@ -185,7 +196,12 @@ public struct LedgerReader: Sendable {
                     oversized(lineNumber, &stats)
                 } else if at > start {
                     stats.lines &+= 1
-                    try line(UnsafeBufferPointer(start: buffer + start, count: at - start), lineNumber, &stats)
+                    try line(
+                        UnsafeBufferPointer(start: buffer + start, count: at - start),
+                        lineNumber,
+                        bufferOffset + Int64(start),
+                        &stats
+                    )
                 }
                 start = at + 1
                 searchFrom = start
@@ -194,9 +210,11 @@ public struct LedgerReader: Sendable {
             if skipping || rest > maxLine {
                 skipping = true
                 filled = 0
+                bufferOffset += Int64(end)
             } else {
                 if start > 0, rest > 0 { memmove(buffer, buffer + start, rest) }
                 filled = rest
+                bufferOffset += Int64(start)
             }
         }
         if skipping {
@@ -204,7 +222,7 @@ public struct LedgerReader: Sendable {
         } else if filled > 0 {
             // A last line without its newline: a whole record is read, a torn one is counted by the decoder.
             stats.lines &+= 1
-            try line(UnsafeBufferPointer(start: buffer, count: filled), lineNumber + 1, &stats)
+            try line(UnsafeBufferPointer(start: buffer, count: filled), lineNumber + 1, bufferOffset, &stats)
         }
     }
 }

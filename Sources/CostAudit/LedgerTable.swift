@@ -16,9 +16,11 @@ struct Interner {
     private var arena: [UInt8] = []
     private var starts: [Int] = [0]
     private var lengths: [Int32] = [0]
-    /// Open addressing: each used slot holds the string's hash in its high half and its id (never 0) in its
-    /// low half, so a probe rejects a different string without touching the per-id arrays.
-    private var slots = [UInt64](repeating: 0, count: 1024)
+    /// Open addressing, two words a slot. The first: a tag (the hash's high 24 bits and the length, capped at
+    /// 255) in its high half, the id (never 0) in its low half; 0 when the slot is free. The second: the
+    /// string's first eight bytes, zero-padded. A probe settles a string of up to eight bytes (most values:
+    /// ids of users, teams, models) on this one cache line, without touching the per-id arrays or the arena.
+    private var slots = [UInt64](repeating: 0, count: 2 * 1024)
 
     /// Number of ids handed out, "absent" included.
     var count: Int { starts.count }
@@ -26,31 +28,23 @@ struct Interner {
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 { ByteHash.hash(bytes) }
 
     @inline(__always)
-    private static func home(_ hash: UInt32, mask: Int) -> Int {
-        Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    private static func home(_ tag: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: ((tag >> 8) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 
-    /// The id of `bytes`, or 0 when never seen.
     @inline(__always)
-    private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt32) -> (slot: Int, id: Int32) {
-        let mask = slots.count - 1
-        var slot = Self.home(hash, mask: mask)
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { return (slot, 0) }
-            if UInt32(truncatingIfNeeded: entry >> 32) == hash {
-                let id = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF)
-                let index = Int(id)
-                if Int(lengths[index]) == bytes.count {
-                    let start = starts[index]
-                    let equal = arena.withUnsafeBufferPointer { stored in
-                        ByteHash.equal(stored.baseAddress.map { $0 + start }, bytes.baseAddress, bytes.count)
-                    }
-                    if equal { return (slot, id) }
-                }
-            }
-            slot = (slot + 1) & mask
-        }
+    private static func tag(_ hash: UInt32, count: Int) -> UInt64 {
+        UInt64(hash & 0xFFFF_FF00) | UInt64(min(count, 255))
+    }
+
+    /// The first eight bytes of `bytes`, zero-padded, as one word.
+    @inline(__always)
+    private static func prefix(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard let base = bytes.baseAddress else { return 0 }
+        if bytes.count >= 8 { return UnsafeRawPointer(base).loadUnaligned(as: UInt64.self) }
+        var word: UInt64 = 0
+        for k in 0..<bytes.count { word |= UInt64(base[k]) << UInt64(8 &* k) }
+        return word
     }
 
     /// Whether `id`'s string is exactly `bytes` (the check behind the per-field "same as last time" cache).
@@ -64,26 +58,57 @@ struct Interner {
         }
     }
 
+    /// The slot of `bytes` and its id, or the free slot where it belongs and 0.
+    @inline(__always)
+    private func find(_ bytes: UnsafeBufferPointer<UInt8>, tag: UInt64, prefix: UInt64) -> (slot: Int, id: Int32) {
+        let mask = slots.count / 2 - 1
+        var slot = Self.home(tag, mask: mask)
+        while true {
+            let entry = slots[2 &* slot]
+            if entry == 0 { return (slot, 0) }
+            if entry >> 32 == tag, slots[2 &* slot &+ 1] == prefix {
+                let id = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF)
+                if bytes.count <= 8 { return (slot, id) }
+                let index = Int(id)
+                if Int(lengths[index]) == bytes.count {
+                    let start = starts[index]
+                    let equal = arena.withUnsafeBufferPointer { stored in
+                        ByteHash.equal(
+                            stored.baseAddress.map { $0 + start + 8 },
+                            bytes.baseAddress! + 8,
+                            bytes.count - 8
+                        )
+                    }
+                    if equal { return (slot, id) }
+                }
+            }
+            slot = (slot &+ 1) & mask
+        }
+    }
+
     mutating func id(bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
-        let hash = Self.hash(bytes)
-        let (slot, found) = find(bytes, hash: hash)
+        let tag = Self.tag(Self.hash(bytes), count: bytes.count)
+        let prefix = Self.prefix(bytes)
+        let (slot, found) = find(bytes, tag: tag, prefix: prefix)
         if found != 0 { return found }
         let id = Int32(truncatingIfNeeded: starts.count)
         starts.append(arena.count)
         lengths.append(Int32(truncatingIfNeeded: bytes.count))
         arena.append(contentsOf: bytes)
-        slots[slot] = UInt64(hash) << 32 | UInt64(UInt32(bitPattern: id))
-        if starts.count * 2 > slots.count { grow() }
+        slots[2 &* slot] = tag << 32 | UInt64(UInt32(bitPattern: id))
+        slots[2 &* slot &+ 1] = prefix
+        if starts.count * 4 > slots.count { grow() }
         return id
     }
 
     private mutating func grow() {
         var bigger = [UInt64](repeating: 0, count: slots.count * 2)
-        let mask = bigger.count - 1
-        for entry in slots where entry != 0 {
-            var slot = Self.home(UInt32(truncatingIfNeeded: entry >> 32), mask: mask)
-            while bigger[slot] != 0 { slot = (slot + 1) & mask }
-            bigger[slot] = entry
+        let mask = bigger.count / 2 - 1
+        for slot in 0..<(slots.count / 2) where slots[2 * slot] != 0 {
+            var target = Self.home(slots[2 * slot] >> 32, mask: mask)
+            while bigger[2 * target] != 0 { target = (target + 1) & mask }
+            bigger[2 * target] = slots[2 * slot]
+            bigger[2 * target + 1] = slots[2 * slot + 1]
         }
         slots = bigger
     }
@@ -95,7 +120,9 @@ struct Interner {
 
     func existingID(_ text: String) -> Int32? {
         var text = text
-        let found = text.withUTF8 { find($0, hash: Self.hash($0)).id }
+        let found = text.withUTF8 {
+            find($0, tag: Self.tag(Self.hash($0), count: $0.count), prefix: Self.prefix($0)).id
+        }
         return found == 0 ? nil : found
     }
 

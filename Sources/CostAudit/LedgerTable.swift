@@ -514,6 +514,17 @@ struct RecordStore {
         return parts[part].rows[local]
     }
 
+    /// Calls `body` with every row in order: its index, the row, and the part holding it.
+    @inline(__always)
+    func forEachRow(_ body: (Int, RecordRow, LedgerTable) -> Void) {
+        for (number, part) in parts.enumerated() {
+            let base = bases[number]
+            part.rows.withUnsafeBufferPointer { rows in
+                for local in rows.indices { body(base + local, rows[local], part) }
+            }
+        }
+    }
+
     /// Tracked field `field` of row `index` (0 when absent).
     func value(_ index: Int, _ field: Int) -> Int32 {
         let (part, local) = locate(index)

@@ -1,0 +1,719 @@
+import Attribution
+import CostLedger
+import Dispatch
+
+/// Runs `body(worker)` for each of `workers` workers, on as many threads at once, and returns when all are done.
+func inParallel(_ workers: Int, _ body: (Int) -> Void) {
+    if workers <= 1 {
+        body(0)
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedWork(body: body)
+        DispatchQueue.concurrentPerform(iterations: workers) { shared.body($0) }
+    }
+}
+
+/// A worker body handed to several threads. The phases that use it only read shared state, or write disjoint
+/// indices of ``SharedBuffer``s and their own worker's slot.
+private struct UncheckedWork: @unchecked Sendable {
+    let body: (Int) -> Void
+}
+
+/// Worker `worker`'s share of `0..<count` when `workers` split it evenly.
+func share(_ worker: Int, of workers: Int, count: Int) -> Range<Int> {
+    (count * worker / workers)..<(count * (worker + 1) / workers)
+}
+
+/// A fixed-size buffer that workers write at disjoint indices (each index by one worker only), then read by
+/// all once the writing phase has ended.
+final class SharedBuffer<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
+    let count: Int
+
+    init(repeating value: Element, count: Int) {
+        self.count = count
+        base = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
+        base.initialize(repeating: value, count: count)
+    }
+
+    subscript(index: Int) -> Element {
+        get { base[index] }
+        set { base[index] = newValue }
+    }
+
+    var buffer: UnsafeMutableBufferPointer<Element> { UnsafeMutableBufferPointer(start: base, count: count) }
+
+    /// The contents as an array.
+    var array: [Element] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+}
+
+/// What classification adds up; each worker keeps its own, merged at the end (exact sums, so the order of
+/// merging does not matter).
+struct ClassTotals {
+    var classDollars = [Int128](repeating: 0, count: AttributionClass.all.count)
+    var reasonDollars = [Int128](repeating: 0, count: UnknownReason.all.count)
+    var missingFieldDollars: [Int128]
+    var retryConflicts = 0
+    var retryConflictDollars: Int128 = 0
+    var records = 0
+    var unpricedRecords = 0
+    var unpricedTokens: Int64 = 0
+    var pricedFromRecord = 0
+    var cachedAtInputPrice: Int64 = 0
+    var recordedDollars: Int128 = 0
+    /// Unknown dollars per dimension value: agent, model, api key, task type (interned ids).
+    var topSources: [[Int32: Int128]] = [[:], [:], [:], [:]]
+    /// Unknown dollars lacking each required field, over every unknown record (for the top sources).
+    var missingTop: [Int: Int128] = [:]
+
+    init(required: Int) { missingFieldDollars = [Int128](repeating: 0, count: required) }
+
+    mutating func add(_ other: ClassTotals) {
+        for i in classDollars.indices { classDollars[i] &+= other.classDollars[i] }
+        for i in reasonDollars.indices { reasonDollars[i] &+= other.reasonDollars[i] }
+        for i in missingFieldDollars.indices { missingFieldDollars[i] &+= other.missingFieldDollars[i] }
+        retryConflicts &+= other.retryConflicts
+        retryConflictDollars &+= other.retryConflictDollars
+        records &+= other.records
+        unpricedRecords &+= other.unpricedRecords
+        unpricedTokens &+= other.unpricedTokens
+        pricedFromRecord &+= other.pricedFromRecord
+        cachedAtInputPrice &+= other.cachedAtInputPrice
+        recordedDollars &+= other.recordedDollars
+        for d in topSources.indices {
+            for (key, value) in other.topSources[d] { topSources[d][key, default: 0] &+= value }
+        }
+        for (key, value) in other.missingTop { missingTop[key, default: 0] &+= value }
+    }
+}
+
+/// Dedupe, units, lineage, classification and reconciliation over a ``RecordStore``. The phases after reading
+/// run on ``workers`` threads: dedupe beside unit numbering, then units, lineage walks and classification each
+/// split by unit or row ranges.
+struct AuditEngine {
+    var table: RecordStore
+    let fileNames: [String]
+    let required: Int
+    let configuration: AuditConfiguration
+    let workers: Int
+    var fieldCount: Int { table.fieldCount }
+
+    // Dedupe.
+    var alive: [Bool] = []
+    var duplicates = 0
+    var recordIDConflicts = 0
+    // Window.
+    var inWindow: [Bool] = []
+    // Units.
+    var unitOfRow: [Int32] = []
+    var unitIndex = LeafMap()
+    /// Deduplicated rows per unit; 0 for a leaf seen only on dropped copies, which counts as absent.
+    var unitRows: [Int32] = []
+    var unitBest: [Int32] = []
+    var unitResolved: [Int32] = []
+    var unitEnd: [LineageEnd] = []
+    var lineageCycles = 0
+    // Classification.
+    var outcomes: [RecordOutcome] = []
+    /// Per record: the values to write for emission (required fields), row-major, `required` per row.
+    var emitted: [Int32] = []
+    var totals: ClassTotals
+
+    var classDollars: [Int128] {
+        get { totals.classDollars }
+        set { totals.classDollars = newValue }
+    }
+    var reasonDollars: [Int128] {
+        get { totals.reasonDollars }
+        set { totals.reasonDollars = newValue }
+    }
+    var missingFieldDollars: [Int128] {
+        get { totals.missingFieldDollars }
+        set { totals.missingFieldDollars = newValue }
+    }
+    var retryConflicts: Int {
+        get { totals.retryConflicts }
+        set { totals.retryConflicts = newValue }
+    }
+    var retryConflictDollars: Int128 {
+        get { totals.retryConflictDollars }
+        set { totals.retryConflictDollars = newValue }
+    }
+    var records: Int {
+        get { totals.records }
+        set { totals.records = newValue }
+    }
+    var unpricedRecords: Int {
+        get { totals.unpricedRecords }
+        set { totals.unpricedRecords = newValue }
+    }
+    var unpricedTokens: Int64 {
+        get { totals.unpricedTokens }
+        set { totals.unpricedTokens = newValue }
+    }
+    var pricedFromRecord: Int {
+        get { totals.pricedFromRecord }
+        set { totals.pricedFromRecord = newValue }
+    }
+    var cachedAtInputPrice: Int64 {
+        get { totals.cachedAtInputPrice }
+        set { totals.cachedAtInputPrice = newValue }
+    }
+    var recordedDollars: Int128 {
+        get { totals.recordedDollars }
+        set { totals.recordedDollars = newValue }
+    }
+    var topSources: [[Int32: Int128]] {
+        get { totals.topSources }
+        set { totals.topSources = newValue }
+    }
+    var missingTop: [Int: Int128] {
+        get { totals.missingTop }
+        set { totals.missingTop = newValue }
+    }
+
+    init(table: RecordStore, fileNames: [String], required: Int, configuration: AuditConfiguration) {
+        self.table = table
+        self.fileNames = fileNames
+        self.required = required
+        self.configuration = configuration
+        self.workers = max(1, configuration.readerThreads)
+        totals = ClassTotals(required: required)
+    }
+
+    // MARK: - Deduplication
+
+    /// Keeps, per record id, the first copy by (ts, file path bytewise, line); counts the others. An open-
+    /// addressing table of row indices keyed by the record id: exact, 8 bytes a slot. Returns the alive flags,
+    /// the duplicate count and, per dropped copy, (kept row, dropped row).
+    static func deduplicate(
+        _ table: RecordStore,
+        fileNames: [String]
+    ) -> (
+        alive: [Bool], duplicates: Int, dropped: [(kept: Int, other: Int)]
+    ) {
+        let count = table.count
+        let fileRank = bytewiseRanks(fileNames)
+        var alive = [Bool](repeating: false, count: count)
+        var duplicates = 0
+        var bits = 4
+        while 1 << bits < count * 2 { bits += 1 }
+        let mask = (1 << bits) - 1
+        // Each used slot: the record id's hash in the high half, the row index + 1 in the low half (0 = empty),
+        // so a probe passes a different id without loading its row.
+        var slots = [UInt64](repeating: 0, count: 1 << bits)
+        var droppedBySlot: [Int: [Int]] = [:]
+        func earlier(_ ra: RecordRow, _ rb: RecordRow) -> Bool {
+            if ra.ts != rb.ts { return ra.ts < rb.ts }
+            let fa = fileRank[Int(ra.file)]
+            let fb = fileRank[Int(rb.file)]
+            if fa != fb { return fa < fb }
+            return ra.line < rb.line
+        }
+        table.forEachRow { index, row, part in
+            let idHash = part.idHash(row)
+            var slot = Int(truncatingIfNeeded: (UInt64(idHash) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+            let tag = UInt64(idHash) << 32
+            while true {
+                let entry = slots[slot]
+                if entry == 0 {
+                    slots[slot] = tag | UInt64(index + 1)
+                    alive[index] = true
+                    break
+                }
+                let occupant = Int(entry & 0xFFFF_FFFF) - 1
+                if entry & 0xFFFF_FFFF_0000_0000 == tag, table.sameID(occupant, index) {
+                    let other = table[occupant]
+                    duplicates += 1
+                    if earlier(row, other) {
+                        slots[slot] = tag | UInt64(index + 1)
+                        alive[occupant] = false
+                        alive[index] = true
+                        droppedBySlot[slot, default: []].append(occupant)
+                    } else {
+                        droppedBySlot[slot, default: []].append(index)
+                    }
+                    break
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+        var dropped: [(kept: Int, other: Int)] = []
+        for (slot, rows) in droppedBySlot {
+            let kept = Int(slots[slot] & 0xFFFF_FFFF) - 1
+            for other in rows { dropped.append((kept, other)) }
+        }
+        return (alive, duplicates, dropped)
+    }
+
+    static func bytewiseRanks(_ names: [String]) -> [Int] {
+        let order = names.indices.sorted { Array(names[$0].utf8).lexicographicallyPrecedes(Array(names[$1].utf8)) }
+        var rank = [Int](repeating: 0, count: names.count)
+        for (position, index) in order.enumerated() { rank[index] = position }
+        return rank
+    }
+
+    /// Numbers the units: every row with a leaf id gets its leaf's unit (dropped copies included; a unit seen
+    /// only on them is left with no rows and counts as absent).
+    static func numberUnits(_ table: RecordStore) -> (index: LeafMap, unitOfRow: [Int32], count: Int) {
+        var index = LeafMap()
+        var unitOfRow = [Int32](repeating: -1, count: table.count)
+        var next: Int32 = 0
+        table.forEachRow { row, record, _ in
+            guard record.leaf != 0 else { return }
+            let unit = index.insert(record.leaf, next: next)
+            if unit == next { next += 1 }
+            unitOfRow[row] = unit
+        }
+        return (index, unitOfRow, Int(next))
+    }
+
+    /// The unit of `leaf` when it has deduplicated rows.
+    @inline(__always)
+    func liveUnit(_ leaf: UInt64) -> Int32? {
+        guard let unit = unitIndex.find(leaf), unitRows[Int(unit)] > 0 else { return nil }
+        return unit
+    }
+
+    // MARK: - Units and lineage
+
+    /// Whether row `a` comes before row `b` within a unit: attempt, ts, `unit` before `call`, record id.
+    func unitOrderLess(_ a: Int, _ b: Int) -> Bool {
+        let ra = table[a]
+        let rb = table[b]
+        if ra.attempt != rb.attempt { return ra.attempt < rb.attempt }
+        if ra.ts != rb.ts { return ra.ts < rb.ts }
+        if ra.isUnit != rb.isUnit { return ra.isUnit }
+        return table.recordIDLess(a, b)
+    }
+
+    /// Dedupes and numbers units side by side, then builds units: each unit's attribution `U` (earliest
+    /// complete record) or partial attribution, its parent and root, then resolves every unit through its
+    /// ancestors.
+    mutating func dedupeAndBuildUnits() {
+        let table = self.table
+        let fileNames = self.fileNames
+        var deduped: (alive: [Bool], duplicates: Int, dropped: [(kept: Int, other: Int)])?
+        var numbered: (index: LeafMap, unitOfRow: [Int32], count: Int)?
+        inParallel(min(workers, 2)) { worker in
+            if worker == 0 || workers == 1 { deduped = Self.deduplicate(table, fileNames: fileNames) }
+            if worker == 1 || workers == 1 { numbered = Self.numberUnits(table) }
+        }
+        guard let deduped, let numbered else { return }
+        alive = deduped.alive
+        duplicates = deduped.duplicates
+        var lines = LineBytes(source: configuration.ledger, fileNames: fileNames)
+        for (kept, other) in deduped.dropped where !lines.same(table[kept], table[other]) { recordIDConflicts += 1 }
+        lines.closeFiles()
+        unitIndex = numbered.index
+        unitOfRow = numbered.unitOfRow
+        let unitCount = numbered.count
+
+        // Group the deduplicated rows by unit (a counting sort).
+        unitRows = [Int32](repeating: 0, count: unitCount)
+        for index in 0..<table.count where alive[index] && unitOfRow[index] >= 0 {
+            unitRows[Int(unitOfRow[index])] += 1
+        }
+        var groupStart = [Int](repeating: 0, count: unitCount + 1)
+        for unit in 0..<unitCount { groupStart[unit + 1] = groupStart[unit] + Int(unitRows[unit]) }
+        var fill = groupStart
+        var grouped = [Int32](repeating: 0, count: groupStart[unitCount])
+        for index in 0..<table.count where alive[index] && unitOfRow[index] >= 0 {
+            let unit = Int(unitOfRow[index])
+            grouped[fill[unit]] = Int32(truncatingIfNeeded: index)
+            fill[unit] += 1
+        }
+        fill = []
+
+        // Per unit, in parallel over unit ranges: order its rows, find U, the partial values, parent and root.
+        let required = self.required
+        let best = SharedBuffer<Int32>(repeating: -1, count: unitCount)
+        let partialBest = SharedBuffer<Int32>(repeating: -1, count: unitCount * required)
+        let parentBest = SharedBuffer<Int32>(repeating: -1, count: unitCount)
+        let rootBest = SharedBuffer<Int32>(repeating: -1, count: unitCount)
+        let engine = self
+        grouped.withUnsafeMutableBufferPointer { grouped in
+            inParallel(workers) { worker in
+                for unit in share(worker, of: workers, count: unitCount) {
+                    let range = groupStart[unit]..<groupStart[unit + 1]
+                    if range.count > 16 {
+                        var slice = UnsafeMutableBufferPointer(rebasing: grouped[range])
+                        slice.sort { engine.unitOrderLess(Int($0), Int($1)) }
+                    } else if range.count > 1 {
+                        // Insertion sort: groups are usually a handful of rows.
+                        for i in (range.lowerBound + 1)..<range.upperBound {
+                            let moving = grouped[i]
+                            var j = i
+                            while j > range.lowerBound, engine.unitOrderLess(Int(moving), Int(grouped[j - 1])) {
+                                grouped[j] = grouped[j - 1]
+                                j -= 1
+                            }
+                            grouped[j] = moving
+                        }
+                    }
+                    var missing = required
+                    for position in range {
+                        let index = Int(grouped[position])
+                        let row = table[index]
+                        var complete = true
+                        for f in 0..<required {
+                            if table.value(index, f) == 0 {
+                                complete = false
+                            } else if partialBest[unit * required + f] < 0 {
+                                partialBest[unit * required + f] = Int32(truncatingIfNeeded: index)
+                                missing -= 1
+                            }
+                        }
+                        if complete, best[unit] < 0 { best[unit] = Int32(truncatingIfNeeded: index) }
+                        if row.parent != 0, parentBest[unit] < 0 { parentBest[unit] = Int32(truncatingIfNeeded: index) }
+                        if row.root != 0, rootBest[unit] < 0 { rootBest[unit] = Int32(truncatingIfNeeded: index) }
+                        if best[unit] >= 0, missing == 0, parentBest[unit] >= 0, rootBest[unit] >= 0 { break }
+                    }
+                }
+            }
+        }
+        grouped = []
+        unitBest = best.array
+        // Each unit's own attribution: U when it has one, else its partial values; its parent and root leaves.
+        let own = SharedBuffer<Int32>(repeating: 0, count: unitCount * required)
+        let parentOf = SharedBuffer<UInt64>(repeating: 0, count: unitCount)
+        let rootOf = SharedBuffer<UInt64>(repeating: 0, count: unitCount)
+        inParallel(workers) { worker in
+            for unit in share(worker, of: workers, count: unitCount) {
+                for f in 0..<required {
+                    let source = best[unit] >= 0 ? best[unit] : partialBest[unit * required + f]
+                    if source >= 0 { own[unit * required + f] = table.value(Int(source), f) }
+                }
+                if parentBest[unit] >= 0 { parentOf[unit] = table[Int(parentBest[unit])].parent }
+                if rootBest[unit] >= 0 { rootOf[unit] = table[Int(rootBest[unit])].root }
+            }
+        }
+
+        // Lineage walks, in parallel over unit ranges: each unit's missing fields from its ancestors.
+        let resolved = SharedBuffer<Int32>(repeating: 0, count: unitCount * required)
+        let ends = SharedBuffer<LineageEnd>(repeating: .complete, count: unitCount)
+        let cycles = SharedBuffer<Int>(repeating: 0, count: workers)
+        let walker = self
+        inParallel(workers) { worker in
+            var visited: [Int32] = []
+            for unit in share(worker, of: workers, count: unitCount) {
+                let base = unit * required
+                var missing = 0
+                for f in 0..<required {
+                    resolved[base + f] = own[base + f]
+                    if own[base + f] == 0 { missing += 1 }
+                }
+                if missing == 0 { continue }
+                visited.removeAll(keepingCapacity: true)
+                visited.append(Int32(unit))
+                var current = unit
+                var hops = 0
+                var usedRoot = false
+                var end = LineageEnd.reachedRoot
+                while missing > 0 {
+                    let parentLeaf = parentOf[current]
+                    if parentLeaf == 0 {
+                        end = .reachedRoot
+                        break
+                    }
+                    var next = walker.liveUnit(parentLeaf)
+                    if next == nil {
+                        // The parent is not in the ledger: once per walk, continue from the trace's root.
+                        let rootLeaf = rootOf[current] != 0 ? rootOf[current] : rootOf[unit]
+                        if !usedRoot, rootLeaf != 0, rootLeaf != parentLeaf, let root = walker.liveUnit(rootLeaf),
+                            !visited.contains(root)
+                        {
+                            usedRoot = true
+                            next = root
+                        } else {
+                            end = .brokenLink
+                            break
+                        }
+                    }
+                    guard let step = next else { break }
+                    if visited.contains(step) || hops == Auditor.maxLineageHops {
+                        end = .cycle
+                        cycles[worker] += 1
+                        break
+                    }
+                    hops += 1
+                    visited.append(step)
+                    let stepBase = Int(step) * required
+                    for f in 0..<required where resolved[base + f] == 0 && own[stepBase + f] != 0 {
+                        resolved[base + f] = own[stepBase + f]
+                        missing -= 1
+                    }
+                    current = Int(step)
+                }
+                ends[unit] = missing == 0 ? .complete : end
+            }
+        }
+        unitResolved = resolved.array
+        unitEnd = ends.array
+        lineageCycles = cycles.array.reduce(0, +)
+    }
+
+    // MARK: - Classification
+
+    struct CompiledRule {
+        /// (tracked field index or -1 provider / -2 model / -3 api key, interned value or -1 when never seen).
+        var match: [(Int, Int32)]
+        /// (tracked field index, interned value).
+        var set: [(Int, Int32)]
+    }
+
+    mutating func compileRules() -> [CompiledRule] {
+        var compiled: [CompiledRule] = []
+        for rule in configuration.rules.rules {
+            var match: [(Int, Int32)] = []
+            for (key, value) in rule.match {
+                let slot: Int
+                if let field = key.attributionField {
+                    slot = table.fields.firstIndex(of: field) ?? -99
+                } else if key == .provider {
+                    slot = -1
+                } else if key == .model {
+                    slot = -2
+                } else {
+                    slot = -3
+                }
+                match.append((slot, table.strings.existingID(value) ?? -1))
+            }
+            var set: [(Int, Int32)] = []
+            for (field, value) in rule.set.sorted(by: { $0.key < $1.key }) {
+                if let slot = table.fields.firstIndex(of: field) { set.append((slot, table.strings.id(value))) }
+            }
+            compiled.append(CompiledRule(match: match, set: set))
+        }
+        return compiled
+    }
+
+    /// Dedupes, builds units and classifies every deduplicated record in the window, in parallel over row
+    /// ranges (each worker adds up its own totals; they are merged at the end).
+    mutating func classify() {
+        dedupeAndBuildUnits()
+        let rules = compileRules()
+        var keyOwners: [Int32: (team: Int32, project: Int32)] = [:]
+        for (key, owner) in configuration.keyMap.owners {
+            guard let id = table.strings.existingID(key) else { continue }
+            keyOwners[id] = (table.strings.id(owner.team), table.strings.id(owner.project))
+        }
+        let table = self.table
+        let required = self.required
+        let workers = self.workers
+        let teamSlot = table.fields.firstIndex(of: .team) ?? -1
+        let projectSlot = table.fields.firstIndex(of: .project) ?? -1
+        let agentSlot = table.fields.firstIndex(of: .agent) ?? -1
+        let taskSlot = table.fields.firstIndex(of: .taskType) ?? -1
+        let since = configuration.since?.nanosecondsSinceEpoch ?? Int64.min
+        let until = configuration.until?.nanosecondsSinceEpoch ?? Int64.max
+        let F = fieldCount
+        let emitting = configuration.attributedOutputPath != nil
+        let outcomes = SharedBuffer<RecordOutcome>(repeating: RecordOutcome(), count: table.count)
+        let inWindow = SharedBuffer<Bool>(repeating: false, count: table.count)
+        let emitted = SharedBuffer<Int32>(repeating: 0, count: emitting ? table.count * required : 0)
+        var perWorker = [ClassTotals](repeating: ClassTotals(required: required), count: workers)
+        let engine = self
+        perWorker.withUnsafeMutableBufferPointer { perWorker in
+            inParallel(workers) { worker in
+                var totals = ClassTotals(required: required)
+                var values = [Int32](repeating: 0, count: F)
+                for index in share(worker, of: workers, count: table.count) where engine.alive[index] {
+                    let row = table[index]
+                    guard row.when >= since, row.when < until else { continue }
+                    inWindow[index] = true
+                    totals.records += 1
+                    var dollars: Int128 = 0
+                    if !row.isUnit {
+                        switch row.pricing {
+                        case .priced:
+                            dollars = row.cost
+                            totals.cachedAtInputPrice &+= row.tokens
+                        case .fromRecord:
+                            dollars = row.cost
+                            totals.pricedFromRecord += 1
+                        case .unpriced:
+                            totals.unpricedRecords += 1
+                            totals.unpricedTokens &+= row.tokens
+                        }
+                        totals.recordedDollars &+= dollars
+                    }
+                    for f in 0..<F { values[f] = table.value(index, f) }
+                    var ownComplete = true
+                    for f in 0..<required where values[f] == 0 { ownComplete = false }
+                    var classIndex: Int
+                    var end = LineageEnd.complete
+                    if row.leaf != 0 {
+                        let unit = Int(engine.unitOfRow[index])
+                        let best = engine.unitBest[unit]
+                        if best >= 0 {
+                            var equal = ownComplete
+                            var disagrees = false
+                            for f in 0..<required {
+                                let u = table.value(Int(best), f)
+                                if values[f] != u {
+                                    equal = false
+                                    if values[f] != 0 { disagrees = true }
+                                }
+                                values[f] = u
+                            }
+                            classIndex = equal ? 0 : 1
+                            if disagrees {
+                                totals.retryConflicts += 1
+                                totals.retryConflictDollars &+= dollars
+                            }
+                        } else {
+                            for f in 0..<required where values[f] == 0 {
+                                values[f] = engine.unitResolved[unit * required + f]
+                            }
+                            end = engine.unitEnd[unit]
+                            classIndex = 1
+                        }
+                    } else {
+                        classIndex = 0
+                    }
+                    var complete = true
+                    for f in 0..<required where values[f] == 0 { complete = false }
+                    var reasonIndex = 0
+                    if !complete {
+                        // Rules: the first whose match fields all equal the record's resolved values.
+                        for rule in rules where engine.matches(rule, values: values, row: row) {
+                            for (slot, value) in rule.set where values[slot] == 0 { values[slot] = value }
+                            break
+                        }
+                        complete = true
+                        for f in 0..<required where values[f] == 0 { complete = false }
+                        if complete {
+                            classIndex = 2
+                        } else if row.apiKey != 0, let owner = keyOwners[row.apiKey] {
+                            classIndex = 3
+                            if teamSlot >= 0, values[teamSlot] == 0 { values[teamSlot] = owner.team }
+                            if projectSlot >= 0, values[projectSlot] == 0 { values[projectSlot] = owner.project }
+                        } else {
+                            classIndex = 4
+                            if row.leaf == 0 {
+                                reasonIndex = 0
+                            } else if end == .brokenLink || end == .cycle {
+                                reasonIndex = 1
+                            } else {
+                                reasonIndex = 2
+                            }
+                        }
+                    }
+                    outcomes[index] = RecordOutcome(classIndex: UInt8(classIndex), reasonIndex: UInt8(reasonIndex))
+                    // What the emitted record carries: filled where its class allows.
+                    if emitting {
+                        for f in 0..<required {
+                            let own = table.value(index, f)
+                            let value: Int32
+                            switch classIndex {
+                            case 0, 1, 2: value = values[f]
+                            case 3: value = (f == teamSlot || f == projectSlot) ? values[f] : own
+                            default: value = own
+                            }
+                            emitted[index * required + f] = value
+                        }
+                    }
+                    totals.classDollars[classIndex] &+= dollars
+                    if classIndex == 4, dollars != 0 {
+                        totals.reasonDollars[reasonIndex] &+= dollars
+                        if reasonIndex == 2 {
+                            for f in 0..<required where values[f] == 0 { totals.missingFieldDollars[f] &+= dollars }
+                        }
+                        if agentSlot >= 0, values[agentSlot] != 0 {
+                            totals.topSources[0][values[agentSlot], default: 0] &+= dollars
+                        }
+                        let model = table.model(row)
+                        if model != 0 { totals.topSources[1][model, default: 0] &+= dollars }
+                        if row.apiKey != 0 { totals.topSources[2][row.apiKey, default: 0] &+= dollars }
+                        if taskSlot >= 0, values[taskSlot] != 0 {
+                            totals.topSources[3][values[taskSlot], default: 0] &+= dollars
+                        }
+                        for f in 0..<required where values[f] == 0 { totals.missingTop[f, default: 0] &+= dollars }
+                    }
+                }
+                perWorker[worker] = totals
+            }
+        }
+        for part in perWorker { totals.add(part) }
+        self.outcomes = outcomes.array
+        self.inWindow = inWindow.array
+        self.emitted = emitted.array
+    }
+
+    func matches(_ rule: CompiledRule, values: [Int32], row: RecordRow) -> Bool {
+        for (slot, value) in rule.match {
+            let actual: Int32
+            switch slot {
+            case -1: actual = table.provider(row)
+            case -2: actual = table.model(row)
+            case -3: actual = row.apiKey
+            case 0...: actual = values[slot]
+            default: return false
+            }
+            if value < 0 || actual != value { return false }
+        }
+        return true
+    }
+}
+
+/// Leaf id → unit number: open addressing over a power-of-two table, ids mixed by a multiply (leaf ids are
+/// random already). Faster than a `Dictionary` for the hundreds of thousands of units of a large ledger.
+struct LeafMap {
+    private var keys = [UInt64](repeating: 0, count: 1024)
+    private var values = [Int32](repeating: 0, count: 1024)
+    private var used = 0
+
+    @inline(__always)
+    private func slot(_ leaf: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (leaf &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// The unit of `leaf`, inserting `next` when it has none. Leaf 0 is never stored (not a valid id).
+    mutating func insert(_ leaf: UInt64, next: Int32) -> Int32 {
+        if (used + 1) * 2 > keys.count { grow() }
+        let mask = keys.count - 1
+        var i = slot(leaf, mask: mask)
+        while true {
+            if keys[i] == leaf { return values[i] }
+            if keys[i] == 0 {
+                keys[i] = leaf
+                values[i] = next
+                used += 1
+                return next
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    func find(_ leaf: UInt64) -> Int32? {
+        guard leaf != 0 else { return nil }
+        let mask = keys.count - 1
+        var i = slot(leaf, mask: mask)
+        while true {
+            if keys[i] == leaf { return values[i] }
+            if keys[i] == 0 { return nil }
+            i = (i + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldValues = values
+        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
+        values = [Int32](repeating: 0, count: oldKeys.count * 2)
+        let mask = keys.count - 1
+        for (index, leaf) in oldKeys.enumerated() where leaf != 0 {
+            var i = slot(leaf, mask: mask)
+            while keys[i] != 0 { i = (i + 1) & mask }
+            keys[i] = leaf
+            values[i] = oldValues[index]
+        }
+    }
+}

@@ -14,12 +14,15 @@ extension LedgerTable {
         pricing: any AuditPricing
     ) {
         guard let base = line.baseAddress else { return }
+        let present = fields.present
+        @inline(__always) func has(_ key: Int) -> Bool { present & (1 << UInt64(key)) != 0 }
         let id: (a: UInt64, b: UInt64, isHex: Bool)
         if fields.recordIDIsHex {
             id = (fields.recordIDHigh, fields.recordIDLow, true)
         } else {
-            let range = fields.range(CostRecordKey.recordID)
-            id = storeID(UnsafeBufferPointer(start: base + range.lowerBound, count: range.count))
+            let lower = Int(fields.starts[CostRecordKey.recordID])
+            let upper = Int(fields.ends[CostRecordKey.recordID])
+            id = storeID(UnsafeBufferPointer(start: base + lower, count: upper - lower))
         }
         let isUnit = fields.kind == .unit
         let when = (fields.startedAt ?? fields.timestamp).nanosecondsSinceEpoch
@@ -29,16 +32,16 @@ extension LedgerTable {
         var outcome = PricingOutcome.unpriced
         let usage = fields.usage
         if !isUnit {
-            let provider = intern(fields, base, CostRecordKey.provider)
-            let model = intern(fields, base, CostRecordKey.model)
+            let provider = intern(fields, base, line.count, CostRecordKey.provider)
+            let model = intern(fields, base, line.count, CostRecordKey.model)
             modelKey = self.modelKey(provider: provider, model: model, pricing: pricing)
             if provider != 0, model != 0 {
-                let tier = intern(fields, base, CostRecordKey.serviceTier)
+                let tier = intern(fields, base, line.count, CostRecordKey.serviceTier)
                 if let quote = self.quote(modelKey: modelKey, tier: tier, usage: usage, when: when, pricing: pricing) {
                     cost = quote.attodollars
                     tokens = quote.cachedTokensAtInputPrice
                     outcome = .priced
-                } else if models[Int(modelKey)].canonical == 0, fields.has(CostRecordKey.costUSD) {
+                } else if models[Int(modelKey)].canonical == 0, has(CostRecordKey.costUSD) {
                     cost = fields.costAttodollars
                     outcome = .fromRecord
                 }
@@ -49,9 +52,9 @@ extension LedgerTable {
             offset: offset,
             ts: fields.timestamp.nanosecondsSinceEpoch,
             when: when,
-            leaf: fields.has(CostRecordKey.leafID) ? fields.leaf : 0,
-            parent: fields.has(CostRecordKey.parentID) ? fields.parent : 0,
-            root: fields.has(CostRecordKey.rootID) ? fields.root : 0,
+            leaf: has(CostRecordKey.leafID) ? fields.leaf : 0,
+            parent: has(CostRecordKey.parentID) ? fields.parent : 0,
+            root: has(CostRecordKey.rootID) ? fields.root : 0,
             costLow: 0,
             costHigh: 0,
             tokens: tokens,
@@ -59,30 +62,72 @@ extension LedgerTable {
             idB: id.b,
             line: lineNumber,
             file: file,
-            attempt: fields.has(CostRecordKey.attempt) ? Int32(clamping: fields.attempt) : 1,
+            attempt: has(CostRecordKey.attempt) ? Int32(clamping: fields.attempt) : 1,
             modelKey: modelKey,
-            apiKey: intern(fields, base, CostRecordKey.apiKeyID),
+            apiKey: intern(fields, base, line.count, CostRecordKey.apiKeyID),
             idIsHex: id.isHex,
             isUnit: isUnit,
             pricing: outcome
         )
         row.cost = cost
         rows.append(row)
-        for key in fieldKeys { values.append(intern(fields, base, key)) }
+        for key in fieldKeys { values.append(intern(fields, base, line.count, key)) }
     }
 
-    /// The interned id of key `key`'s value in the scanned line at `base` (0 when absent). Consecutive records
-    /// often repeat a value, so the id of the last one is checked first.
+    /// The interned id of key `key`'s value in the scanned line at `base` of `lineCount` bytes (0 when absent).
+    /// Consecutive records often repeat a value, so each key remembers its last value's first sixteen bytes,
+    /// length and id: a repeat is recognised from the line alone, without touching the interner.
     @inline(__always)
-    mutating func intern(_ fields: borrowing CostRecordFields, _ base: UnsafePointer<UInt8>, _ key: Int) -> Int32 {
-        guard fields.has(key) else { return 0 }
-        let range = fields.range(key)
-        let value = UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
-        let last = lastInterned[key]
-        if last != 0, strings.holds(last, value) { return last }
-        let id = strings.id(bytes: value)
+    mutating func intern(
+        _ fields: borrowing CostRecordFields,
+        _ base: UnsafePointer<UInt8>,
+        _ lineCount: Int,
+        _ key: Int
+    ) -> Int32 {
+        // The fields' stored properties directly: calls into the other module are not inlined.
+        guard fields.present & (1 << UInt64(key)) != 0 else { return 0 }
+        let lower = Int(fields.starts[key])
+        let start = base + lower
+        let count = Int(fields.ends[key]) &- lower
+        let (w0, w1) = Self.firstWords(start, count: count, available: lineCount &- lower)
+        if count <= 16, lastLength[key] == Int32(truncatingIfNeeded: count), lastWord0[key] == w0,
+            lastWord1[key] == w1
+        {
+            return lastInterned[key]
+        }
+        let id = strings.id(bytes: UnsafeBufferPointer(start: start, count: count))
         lastInterned[key] = id
+        lastLength[key] = count <= 16 ? Int32(truncatingIfNeeded: count) : -1
+        lastWord0[key] = w0
+        lastWord1[key] = w1
         return id
+    }
+
+    /// The first sixteen bytes at `p` of a string of `count` bytes, zero-padded, as two words. Reads whole words
+    /// when `available` bytes follow `p` in the line, else byte by byte.
+    @inline(__always)
+    static func firstWords(_ p: UnsafePointer<UInt8>, count: Int, available: Int) -> (UInt64, UInt64) {
+        if available >= 16 {
+            let raw = UnsafeRawPointer(p)
+            var w0 = raw.loadUnaligned(as: UInt64.self)
+            var w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            if count < 8 {
+                w0 &= (1 << UInt64(8 &* count)) &- 1
+                w1 = 0
+            } else if count < 16 {
+                w1 &= (1 << UInt64(8 &* (count &- 8))) &- 1
+            }
+            return (w0, w1)
+        }
+        var words: (UInt64, UInt64) = (0, 0)
+        for k in 0..<min(count, 16) {
+            if k < 8 {
+                words.0 |= UInt64(p[k]) << UInt64(8 &* k)
+            } else {
+                words.1 |= UInt64(p[k]) << UInt64(8 &* (k &- 8))
+            }
+        }
+        return words
     }
 
     /// The price of `usage` on model key `modelKey` in tier `tier` (interned; 0 for none) at `when`. With the

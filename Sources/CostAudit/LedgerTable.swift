@@ -267,6 +267,10 @@ struct LedgerTable {
     var invalidRecordCount = 0
     /// Per ledger key: the interned id of the value the last record had.
     var lastInterned = InlineArray<34, Int32>(repeating: 0)
+    /// Per ledger key: that value's length (-1: longer than sixteen bytes, never matched) and first sixteen bytes.
+    var lastLength = InlineArray<34, Int32>(repeating: -1)
+    var lastWord0 = InlineArray<34, UInt64>(repeating: 0)
+    var lastWord1 = InlineArray<34, UInt64>(repeating: 0)
     /// The audit's price table when it is the project's own (quotes then come from ``priceSlots``).
     var priceTable: PriceTable?
     var pricingChecked = false
@@ -461,6 +465,7 @@ struct LedgerTable {
         for index in values.indices { values[index] = remap[Int(values[index])] }
         strings = Interner()
         lastInterned = InlineArray(repeating: 0)
+        lastLength = InlineArray(repeating: -1)
         priceSlots = []
         models = []
         modelIndex = [:]

@@ -109,20 +109,25 @@ struct AuditEngine {
     var duplicates = 0
     var recordIDConflicts = 0
     // Window.
-    var inWindow: [Bool] = []
+    var inWindow = SharedBuffer<Bool>(repeating: false, count: 0)
     // Units.
     var unitOfRow: [Int32] = []
     var unitIndex = LeafMap()
     /// Deduplicated rows per unit; 0 for a leaf seen only on dropped copies, which counts as absent.
     var unitRows: [Int32] = []
-    var unitBest: [Int32] = []
-    var unitResolved: [Int32] = []
-    var unitEnd: [LineageEnd] = []
+    /// Per unit: its earliest complete row (`U`), or -1.
+    var unitBest = SharedBuffer<Int32>(repeating: -1, count: 0)
+    /// Per unit without `U`: its number among those units (which alone need lineage), else -1.
+    var unitIncomplete = SharedBuffer<Int32>(repeating: -1, count: 0)
+    /// Per unit without `U`, by that number: its required values after lineage, `required` a unit.
+    var unitResolved = SharedBuffer<Int32>(repeating: 0, count: 0)
+    /// Per unit without `U`, by that number: how its walk ended.
+    var unitEnd = SharedBuffer<LineageEnd>(repeating: .complete, count: 0)
     var lineageCycles = 0
     // Classification.
-    var outcomes: [RecordOutcome] = []
+    var outcomes = SharedBuffer<RecordOutcome>(repeating: RecordOutcome(), count: 0)
     /// Per record: the values to write for emission (required fields), row-major, `required` per row.
-    var emitted: [Int32] = []
+    var emitted = SharedBuffer<Int32>(repeating: 0, count: 0)
     var totals: ClassTotals
 
     var classDollars: [Int128] {
@@ -320,94 +325,113 @@ struct AuditEngine {
         for index in 0..<table.count where alive[index] && unitOfRow[index] >= 0 {
             unitRows[Int(unitOfRow[index])] += 1
         }
-        var groupStart = [Int](repeating: 0, count: unitCount + 1)
-        for unit in 0..<unitCount { groupStart[unit + 1] = groupStart[unit] + Int(unitRows[unit]) }
-        var fill = groupStart
-        var grouped = [Int32](repeating: 0, count: groupStart[unitCount])
-        for index in 0..<table.count where alive[index] && unitOfRow[index] >= 0 {
-            let unit = Int(unitOfRow[index])
-            grouped[fill[unit]] = Int32(truncatingIfNeeded: index)
-            fill[unit] += 1
-        }
-        fill = []
-
-        // Per unit, in parallel over unit ranges: order its rows, find U, the partial values, parent and root.
         let required = self.required
         let best = SharedBuffer<Int32>(repeating: -1, count: unitCount)
-        let partialBest = SharedBuffer<Int32>(repeating: -1, count: unitCount * required)
         let parentBest = SharedBuffer<Int32>(repeating: -1, count: unitCount)
         let rootBest = SharedBuffer<Int32>(repeating: -1, count: unitCount)
-        let engine = self
-        grouped.withUnsafeMutableBufferPointer { grouped in
-            inParallel(workers) { worker in
-                for unit in share(worker, of: workers, count: unitCount) {
-                    let range = groupStart[unit]..<groupStart[unit + 1]
-                    if range.count > 16 {
-                        var slice = UnsafeMutableBufferPointer(rebasing: grouped[range])
-                        slice.sort { engine.unitOrderLess(Int($0), Int($1)) }
-                    } else if range.count > 1 {
-                        // Insertion sort: groups are usually a handful of rows.
-                        for i in (range.lowerBound + 1)..<range.upperBound {
-                            let moving = grouped[i]
-                            var j = i
-                            while j > range.lowerBound, engine.unitOrderLess(Int(moving), Int(grouped[j - 1])) {
-                                grouped[j] = grouped[j - 1]
-                                j -= 1
+        let incomplete = SharedBuffer<Int32>(repeating: -1, count: unitCount)
+        var incompleteCount = 0
+        let partial: SharedBuffer<Int32>
+        do {
+            var groupStart = [Int32](repeating: 0, count: unitCount + 1)
+            for unit in 0..<unitCount { groupStart[unit + 1] = groupStart[unit] + unitRows[unit] }
+            var grouped = [Int32](repeating: 0, count: Int(groupStart[unitCount]))
+            do {
+                var fill = groupStart
+                for index in 0..<table.count where alive[index] && unitOfRow[index] >= 0 {
+                    let unit = Int(unitOfRow[index])
+                    grouped[Int(fill[unit])] = Int32(truncatingIfNeeded: index)
+                    fill[unit] += 1
+                }
+            }
+            // Per unit, in parallel over unit ranges: order its rows, find U, the partial values, parent, root.
+            let partialBest = SharedBuffer<Int32>(repeating: -1, count: unitCount * required)
+            let engine = self
+            grouped.withUnsafeMutableBufferPointer { grouped in
+                inParallel(workers) { worker in
+                    for unit in share(worker, of: workers, count: unitCount) {
+                        let range = Int(groupStart[unit])..<Int(groupStart[unit + 1])
+                        if range.count > 16 {
+                            var slice = UnsafeMutableBufferPointer(rebasing: grouped[range])
+                            slice.sort { engine.unitOrderLess(Int($0), Int($1)) }
+                        } else if range.count > 1 {
+                            // Insertion sort: groups are usually a handful of rows.
+                            for i in (range.lowerBound + 1)..<range.upperBound {
+                                let moving = grouped[i]
+                                var j = i
+                                while j > range.lowerBound, engine.unitOrderLess(Int(moving), Int(grouped[j - 1])) {
+                                    grouped[j] = grouped[j - 1]
+                                    j -= 1
+                                }
+                                grouped[j] = moving
                             }
-                            grouped[j] = moving
+                        }
+                        var missing = required
+                        for position in range {
+                            let index = Int(grouped[position])
+                            let row = table[index]
+                            var complete = true
+                            for f in 0..<required {
+                                if table.value(index, f) == 0 {
+                                    complete = false
+                                } else if partialBest[unit * required + f] < 0 {
+                                    partialBest[unit * required + f] = Int32(truncatingIfNeeded: index)
+                                    missing -= 1
+                                }
+                            }
+                            if complete, best[unit] < 0 { best[unit] = Int32(truncatingIfNeeded: index) }
+                            if row.parent != 0, parentBest[unit] < 0 {
+                                parentBest[unit] = Int32(truncatingIfNeeded: index)
+                            }
+                            if row.root != 0, rootBest[unit] < 0 { rootBest[unit] = Int32(truncatingIfNeeded: index) }
+                            if best[unit] >= 0, missing == 0, parentBest[unit] >= 0, rootBest[unit] >= 0 { break }
                         }
                     }
-                    var missing = required
-                    for position in range {
-                        let index = Int(grouped[position])
-                        let row = table[index]
-                        var complete = true
-                        for f in 0..<required {
-                            if table.value(index, f) == 0 {
-                                complete = false
-                            } else if partialBest[unit * required + f] < 0 {
-                                partialBest[unit * required + f] = Int32(truncatingIfNeeded: index)
-                                missing -= 1
-                            }
-                        }
-                        if complete, best[unit] < 0 { best[unit] = Int32(truncatingIfNeeded: index) }
-                        if row.parent != 0, parentBest[unit] < 0 { parentBest[unit] = Int32(truncatingIfNeeded: index) }
-                        if row.root != 0, rootBest[unit] < 0 { rootBest[unit] = Int32(truncatingIfNeeded: index) }
-                        if best[unit] >= 0, missing == 0, parentBest[unit] >= 0, rootBest[unit] >= 0 { break }
+                }
+            }
+            // Units without U keep their partial values; a unit with U has U's values, read from its row.
+            for unit in 0..<unitCount where best[unit] < 0 {
+                incomplete[unit] = Int32(truncatingIfNeeded: incompleteCount)
+                incompleteCount += 1
+            }
+            partial = SharedBuffer<Int32>(repeating: 0, count: incompleteCount * required)
+            inParallel(workers) { worker in
+                for unit in share(worker, of: workers, count: unitCount) where incomplete[unit] >= 0 {
+                    let base = Int(incomplete[unit]) * required
+                    for f in 0..<required {
+                        let source = partialBest[unit * required + f]
+                        if source >= 0 { partial[base + f] = table.value(Int(source), f) }
                     }
                 }
             }
         }
-        grouped = []
-        unitBest = best.array
-        // Each unit's own attribution: U when it has one, else its partial values; its parent and root leaves.
-        let own = SharedBuffer<Int32>(repeating: 0, count: unitCount * required)
-        let parentOf = SharedBuffer<UInt64>(repeating: 0, count: unitCount)
-        let rootOf = SharedBuffer<UInt64>(repeating: 0, count: unitCount)
-        inParallel(workers) { worker in
-            for unit in share(worker, of: workers, count: unitCount) {
-                for f in 0..<required {
-                    let source = best[unit] >= 0 ? best[unit] : partialBest[unit * required + f]
-                    if source >= 0 { own[unit * required + f] = table.value(Int(source), f) }
-                }
-                if parentBest[unit] >= 0 { parentOf[unit] = table[Int(parentBest[unit])].parent }
-                if rootBest[unit] >= 0 { rootOf[unit] = table[Int(rootBest[unit])].root }
-            }
+        /// A unit's own value of required field `f`.
+        @inline(__always) func own(_ unit: Int, _ f: Int) -> Int32 {
+            let u = best[unit]
+            if u >= 0 { return table.value(Int(u), f) }
+            return partial[Int(incomplete[unit]) * required + f]
+        }
+        @inline(__always) func parentOf(_ unit: Int) -> UInt64 {
+            parentBest[unit] >= 0 ? table[Int(parentBest[unit])].parent : 0
+        }
+        @inline(__always) func rootOf(_ unit: Int) -> UInt64 {
+            rootBest[unit] >= 0 ? table[Int(rootBest[unit])].root : 0
         }
 
-        // Lineage walks, in parallel over unit ranges: each unit's missing fields from its ancestors.
-        let resolved = SharedBuffer<Int32>(repeating: 0, count: unitCount * required)
-        let ends = SharedBuffer<LineageEnd>(repeating: .complete, count: unitCount)
+        // Lineage walks of the units without U, in parallel over unit ranges.
+        let resolved = SharedBuffer<Int32>(repeating: 0, count: incompleteCount * required)
+        let ends = SharedBuffer<LineageEnd>(repeating: .complete, count: incompleteCount)
         let cycles = SharedBuffer<Int>(repeating: 0, count: workers)
         let walker = self
         inParallel(workers) { worker in
             var visited: [Int32] = []
-            for unit in share(worker, of: workers, count: unitCount) {
-                let base = unit * required
+            for unit in share(worker, of: workers, count: unitCount) where incomplete[unit] >= 0 {
+                let number = Int(incomplete[unit])
+                let base = number * required
                 var missing = 0
                 for f in 0..<required {
-                    resolved[base + f] = own[base + f]
-                    if own[base + f] == 0 { missing += 1 }
+                    resolved[base + f] = partial[base + f]
+                    if partial[base + f] == 0 { missing += 1 }
                 }
                 if missing == 0 { continue }
                 visited.removeAll(keepingCapacity: true)
@@ -417,7 +441,7 @@ struct AuditEngine {
                 var usedRoot = false
                 var end = LineageEnd.reachedRoot
                 while missing > 0 {
-                    let parentLeaf = parentOf[current]
+                    let parentLeaf = parentOf(current)
                     if parentLeaf == 0 {
                         end = .reachedRoot
                         break
@@ -425,7 +449,7 @@ struct AuditEngine {
                     var next = walker.liveUnit(parentLeaf)
                     if next == nil {
                         // The parent is not in the ledger: once per walk, continue from the trace's root.
-                        let rootLeaf = rootOf[current] != 0 ? rootOf[current] : rootOf[unit]
+                        let rootLeaf = rootOf(current) != 0 ? rootOf(current) : rootOf(unit)
                         if !usedRoot, rootLeaf != 0, rootLeaf != parentLeaf, let root = walker.liveUnit(rootLeaf),
                             !visited.contains(root)
                         {
@@ -444,19 +468,26 @@ struct AuditEngine {
                     }
                     hops += 1
                     visited.append(step)
-                    let stepBase = Int(step) * required
-                    for f in 0..<required where resolved[base + f] == 0 && own[stepBase + f] != 0 {
-                        resolved[base + f] = own[stepBase + f]
-                        missing -= 1
+                    for f in 0..<required where resolved[base + f] == 0 {
+                        let value = own(Int(step), f)
+                        if value != 0 {
+                            resolved[base + f] = value
+                            missing -= 1
+                        }
                     }
                     current = Int(step)
                 }
-                ends[unit] = missing == 0 ? .complete : end
+                ends[number] = missing == 0 ? .complete : end
             }
         }
-        unitResolved = resolved.array
-        unitEnd = ends.array
-        lineageCycles = cycles.array.reduce(0, +)
+        unitBest = best
+        unitIncomplete = incomplete
+        unitResolved = resolved
+        unitEnd = ends
+        lineageCycles = (0..<workers).reduce(0) { $0 + cycles[$1] }
+        // Only the walks look units up by leaf.
+        unitIndex = LeafMap()
+        unitRows = []
     }
 
     // MARK: - Classification
@@ -569,10 +600,11 @@ struct AuditEngine {
                                 totals.retryConflictDollars &+= dollars
                             }
                         } else {
+                            let number = Int(engine.unitIncomplete[unit])
                             for f in 0..<required where values[f] == 0 {
-                                values[f] = engine.unitResolved[unit * required + f]
+                                values[f] = engine.unitResolved[number * required + f]
                             }
-                            end = engine.unitEnd[unit]
+                            end = engine.unitEnd[number]
                             classIndex = 1
                         }
                     } else {
@@ -642,9 +674,9 @@ struct AuditEngine {
             }
         }
         for part in perWorker { totals.add(part) }
-        self.outcomes = outcomes.array
-        self.inWindow = inWindow.array
-        self.emitted = emitted.array
+        self.outcomes = outcomes
+        self.inWindow = inWindow
+        self.emitted = emitted
     }
 
     func matches(_ rule: CompiledRule, values: [Int32], row: RecordRow) -> Bool {

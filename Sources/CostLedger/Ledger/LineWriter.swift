@@ -9,6 +9,9 @@ import Attribution
 struct LineWriter {
     /// Where the next byte goes.
     var cursor: UnsafeMutableRawPointer
+    /// The last day a timestamp fell on and its civil date: `ts` and `started_at` are usually the same day.
+    private var lastDay = Int64.min
+    private var lastDate: (year: Int64, month: Int64, day: Int64) = (0, 0, 0)
 
     init(_ start: UnsafeMutableRawPointer) { cursor = start }
 
@@ -288,7 +291,11 @@ struct LineWriter {
         let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
         let days = dayR < 0 ? dayQ - 1 : dayQ
         let msOfDay = Int(truncatingIfNeeded: ms - days * 86_400_000)
-        let (y, m, d) = UTCTimestamp.civil(fromDays: days)
+        if days != lastDay {
+            lastDate = UTCTimestamp.civil(fromDays: days)
+            lastDay = days
+        }
+        let (y, m, d) = lastDate
         let p = cursor
         let year = Int(truncatingIfNeeded: y.magnitude % 10_000)
         Self.pair(year / 100, at: p)

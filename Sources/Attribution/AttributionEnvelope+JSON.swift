@@ -27,6 +27,14 @@ extension AttributionEnvelope {
     ///   unknown field that is not valid JSON or reuses a known key, or ``AttributionError/Code/tooLarge`` when
     ///   the form would exceed ``Limits/maxCanonicalBytes``.
     public func canonicalJSON() throws(AttributionError) -> [UInt8] {
+        if let bytes = fastCanonicalJSON() { return bytes }
+        return try referenceCanonicalJSON()
+    }
+
+    /// The reference encoder of the canonical form: every check of ``validate()`` and of the unknown fields,
+    /// then the write. ``canonicalJSON()`` runs it whenever ``fastCanonicalJSON()`` declines, so it is the one
+    /// source of the encoder's errors.
+    package func referenceCanonicalJSON() throws(AttributionError) -> [UInt8] {
         try validateForCanonical()
         let size = canonicalSize
         if size > Limits.maxCanonicalBytes { throw Self.canonicalTooLarge(size) }
@@ -260,10 +268,33 @@ extension AttributionEnvelope {
     /// - Throws: ``AttributionError`` naming the field at fault.
     public init(json bytes: [UInt8]) throws(AttributionError) {
         guard bytes.count <= Limits.maxInputBytes else { throw Self.inputTooLarge(bytes.count) }
+        if let envelope = bytes.withUnsafeBufferPointer({ CanonicalEnvelopeReader.read($0) }) {
+            self = envelope
+            return
+        }
         let result = bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(AttributionError) -> AttributionEnvelope in try EnvelopeJSONDecoder.decode(buffer) }
+            Result { () throws(AttributionError) -> AttributionEnvelope in
+                try EnvelopeJSONDecoder.decodeReference(buffer)
+            }
         }
         self = try result.get()
+    }
+
+    /// The reference decoder alone (no fast path), for tests that compare the two.
+    package static func referenceDecode(json bytes: [UInt8]) throws(AttributionError) -> AttributionEnvelope {
+        guard bytes.count <= Limits.maxInputBytes else { throw Self.inputTooLarge(bytes.count) }
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(AttributionError) -> AttributionEnvelope in
+                try EnvelopeJSONDecoder.decodeReference(buffer)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The canonical fast path alone: the envelope, or nil where the reference decoder must decide.
+    package static func fastDecode(json bytes: [UInt8]) -> AttributionEnvelope? {
+        guard bytes.count <= Limits.maxInputBytes else { return nil }
+        return bytes.withUnsafeBufferPointer { CanonicalEnvelopeReader.read($0) }
     }
 
     /// Decodes an envelope from an object the project's ``JSONParser`` has already read (the CLI and the
@@ -406,8 +437,16 @@ enum EnvelopeJSONDecoder {
         static let tags = 17
     }
 
-    /// Decodes one envelope that must fill the whole of `buffer` (surrounding whitespace allowed).
+    /// Decodes one envelope that must fill the whole of `buffer` (surrounding whitespace allowed): the
+    /// canonical fast path (``CanonicalEnvelopeReader``) when it accepts the input, the reference decoder
+    /// otherwise.
     static func decode(_ buffer: UnsafeBufferPointer<UInt8>) throws(AttributionError) -> AttributionEnvelope {
+        if let envelope = CanonicalEnvelopeReader.read(buffer) { return envelope }
+        return try decodeReference(buffer)
+    }
+
+    /// The reference decoder: reads any JSON form, checks every rule and gives every error.
+    static func decodeReference(_ buffer: UnsafeBufferPointer<UInt8>) throws(AttributionError) -> AttributionEnvelope {
         var state = State(scanner: JSONScanner(buffer))
         return try state.run()
     }

@@ -1,0 +1,746 @@
+/// The fast paths of the envelope's JSON codec, for the canonical form this project writes (SPEC section 2).
+///
+/// Decoding: ``CanonicalEnvelopeReader`` reads input laid out exactly as ``AttributionEnvelope/canonicalJSON()``
+/// writes it (known keys in the format's order, no whitespace, strings without escapes) by matching the keys as
+/// byte literals in order, reading ids straight into their integers and building each kept string from its
+/// byte range with no second validation for ASCII. It returns nil at the first byte it does not expect (another
+/// order, whitespace, an escape, an unknown key, any broken rule), and the caller then runs the reference
+/// decoder (``EnvelopeJSONDecoder``) over the whole input: that decoder stays the one source of every error
+/// message, and the fast path only ever accepts input the reference decodes to the same value (a test
+/// compares the two on the conformance vectors and on random and mutated input).
+///
+/// Encoding: ``AttributionEnvelope/fastCanonicalJSON()`` checks the rules the canonical form needs in one
+/// measuring pass (nil when any of them needs the reference path's error), then writes into one array of
+/// exactly the measured size.
+enum CanonicalEnvelopeReader {
+    /// The envelope held by `buffer` when it is in the canonical form with no unknown keys; nil otherwise.
+    static func read(_ buffer: UnsafeBufferPointer<UInt8>) -> AttributionEnvelope? {
+        guard let base = buffer.baseAddress else { return nil }
+        // Longer input needs the reference path's check of the canonical size.
+        guard buffer.count <= AttributionEnvelope.Limits.maxCanonicalBytes &- 8 else { return nil }
+        var c = CanonicalCursor(base: base, end: buffer.count)
+
+        guard c.skip("{\"v\":1,\"trace_id\":\""), let high = c.hex64(), let low = c.hex64(),
+            let traceID = TraceID(high: high, low: low),
+            c.skip("\",\"leaf_id\":\""), let leaf = c.hex64(), let leafID = LeafID(rawValue: leaf),
+            c.skip("\",\"root_id\":\""), let root = c.hex64(), let rootID = LeafID(rawValue: root)
+        else { return nil }
+        var parentID: LeafID?
+        if c.skip("\",\"parent_id\":\"") {
+            guard let parent = c.hex64(), let id = LeafID(rawValue: parent) else { return nil }
+            parentID = id
+        } else if rootID != leafID {
+            return nil
+        }
+        guard c.skip("\",\"attempt\":"), let attempt = c.attempt() else { return nil }
+        var createdAt: UTCTimestamp?
+        if c.skip(",\"created_at\":\"") {
+            guard let ms = c.timestamp(), c.skip("\"") else { return nil }
+            createdAt = UTCTimestamp(millisecondsSinceEpoch: ms)
+        }
+        let userID = c.value(after: ",\"user_id\":\"")
+        let feature = c.value(after: ",\"feature\":\"")
+        let team = c.value(after: ",\"team\":\"")
+        let project = c.value(after: ",\"project\":\"")
+        let taskType = c.value(after: ",\"task_type\":\"")
+        let tool = c.value(after: ",\"tool\":\"")
+        let promptVersion = c.value(after: ",\"prompt_version\":\"")
+        let pipeline = c.value(after: ",\"pipeline\":\"")
+        let priority = c.value(after: ",\"priority\":\"")
+        let agent = c.value(after: ",\"agent\":\"")
+        var tags: [String: String] = [:]
+        if c.skip(",\"tags\":{") {
+            guard let read = c.tags() else { return nil }
+            tags = read
+        }
+        guard c.ok, c.skip("}"), c.position == c.end else { return nil }
+        return AttributionEnvelope(
+            traceID: traceID,
+            leafID: leafID,
+            rootID: rootID,
+            parentID: parentID,
+            attempt: attempt,
+            createdAt: createdAt,
+            userID: userID,
+            feature: feature,
+            team: team,
+            project: project,
+            taskType: taskType,
+            tool: tool,
+            promptVersion: promptVersion,
+            pipeline: pipeline,
+            priority: priority,
+            agent: agent,
+            tags: tags
+        )
+    }
+}
+
+/// Short ASCII strings made from two words of input, without a call into the standard library.
+///
+/// A native `String` of at most 15 UTF-8 bytes is stored inline in its two words: the bytes in memory order,
+/// then the count and the small and ASCII flags in the last byte. This type writes those two words itself, but
+/// only after checking, once per process, that for every length 0…15 its words are bit for bit the ones the
+/// standard library makes for the same text; on a platform or a future runtime where they are not,
+/// ``available`` is false and the caller makes its strings the ordinary way.
+enum InlineASCII {
+    /// Whether ``make(_:_:count:)`` builds exactly the strings the standard library builds.
+    static let available: Bool = {
+        #if _pointerBitWidth(_64) && _endian(little)
+        guard MemoryLayout<String>.size == 16 else { return false }
+        let sample = Array("abcdefghijklmnopqrstuvwxyz012345".utf8)
+        return sample.withUnsafeBufferPointer { buffer -> Bool in
+            guard let start = buffer.baseAddress else { return false }
+            let raw = UnsafeRawPointer(start)
+            let low = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+            let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            for count in 0...15 {
+                let expected = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+                let made = build(low, high, count: count)
+                let expectedBits = unsafeBitCast(expected, to: (UInt64, UInt64).self)
+                guard expectedBits == made, made.1 >> 56 == 0xE0 | UInt64(count) else { return false }
+            }
+            return true
+        }
+        #else
+        return false
+        #endif
+    }()
+
+    /// The two words of the inline string of the first `count` (0…15) bytes of `low` then `high`.
+    @inline(__always)
+    private static func build(_ low: UInt64, _ high: UInt64, count: Int) -> (UInt64, UInt64) {
+        let lowBytes = UInt64(truncatingIfNeeded: min(count, 8))
+        let highBytes = UInt64(truncatingIfNeeded: max(count &- 8, 0))
+        let lowMask: UInt64 = lowBytes == 8 ? ~0 : (1 &<< (lowBytes &* 8)) &- 1
+        let highMask: UInt64 = (1 &<< (highBytes &* 8)) &- 1
+        return (low & lowMask, (high & highMask) | (0xE0 | UInt64(truncatingIfNeeded: count)) &<< 56)
+    }
+
+    /// The string of the first `count` (0…15) bytes of `low` then `high` (memory order), all ASCII; only when
+    /// ``available``.
+    @inline(__always)
+    static func make(_ low: UInt64, _ high: UInt64, count: Int) -> String {
+        unsafeBitCast(build(low, high, count: count), to: String.self)
+    }
+}
+
+/// Eight bytes at a time: the byte-parallel arithmetic of the fast paths. Every lane is one byte; no operation
+/// here carries from one lane into the next for the values it is given.
+enum SWAR {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// The lowercase hex digit of each lane's value (0…15).
+    @inline(__always)
+    static func hexDigits(_ nibbles: UInt64) -> UInt64 {
+        // 10…15 reach 0x80 when 0x76 is added: those lanes get the 39 that takes '9'+1 to 'a'.
+        let letters = ((nibbles &+ 0x76 &* ones) >> 7) & ones
+        return nibbles &+ 0x30 &* ones &+ letters &* 39
+    }
+
+    /// The 16 lowercase hex digits of `value`, most significant first in memory order.
+    @inline(__always)
+    static func hex(_ value: UInt32) -> UInt64 {
+        // Spread the 8 nibbles over 8 lanes, the most significant nibble in the lowest lane (first in memory).
+        let v = UInt64(value)
+        var x = (v >> 16) | ((v & 0xFFFF) << 32)
+        x = ((x & 0x0000_FF00_0000_FF00) >> 8) | ((x & 0x0000_00FF_0000_00FF) << 16)
+        x = ((x & 0x00F0_00F0_00F0_00F0) >> 4) | ((x & 0x000F_000F_000F_000F) << 8)
+        return hexDigits(x)
+    }
+
+    /// The value of 8 lowercase hex digits (the first in memory most significant), or nil when any lane is not
+    /// one of `0-9a-f`.
+    @inline(__always)
+    static func parseHex(_ word: UInt64) -> UInt32? {
+        // '0'…'9' hold their value in the low nibble; 'a'…'f' hold 1…6 there and have bit 6 set.
+        let nibbles = ((word & (0x0F &* ones)) &+ ((word >> 6) & ones) &* 9) & (0x0F &* ones)
+        // A lane is a lowercase hex digit exactly when writing its nibble back gives the same byte.
+        guard hexDigits(nibbles) == word else { return nil }
+        var x = ((nibbles << 4) | (nibbles >> 8)) & 0x00FF_00FF_00FF_00FF
+        x = ((x << 8) | (x >> 16)) & 0x0000_FFFF_0000_FFFF
+        x = ((x << 16) | (x >> 32)) & 0xFFFF_FFFF
+        return UInt32(truncatingIfNeeded: x)
+    }
+
+    /// A mask with the high bit of the first lane (lowest address) holding `"`, `\`, a byte below 0x20 or a byte
+    /// of 0x80 and above set; lanes above the first such lane may be set or not.
+    @inline(__always)
+    static func stringStops(_ word: UInt64) -> UInt64 {
+        let quote = word ^ (0x22 &* ones)
+        let backslash = word ^ (0x5C &* ones)
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        let control = (word &- 0x20 &* ones) & ~word
+        return (zeroQuote | zeroBackslash | control | word) & highs
+    }
+}
+
+/// A position in input being read as canonical envelope JSON; every read checks its bounds.
+struct CanonicalCursor {
+    let base: UnsafePointer<UInt8>
+    let end: Int
+    private(set) var position = 0
+    /// False once a value was present but broke a rule the fast path does not report.
+    private(set) var ok = true
+
+    /// ``InlineASCII/available``, read once per input.
+    private let inlineASCII: Bool
+
+    init(base: UnsafePointer<UInt8>, end: Int) {
+        self.base = base
+        self.end = end
+        self.inlineASCII = InlineASCII.available
+    }
+
+    @inline(__always)
+    private func word(at offset: Int) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self))
+    }
+
+    /// Consumes `literal` when the input continues with it.
+    @inline(__always)
+    mutating func skip(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard end &- position >= count else { return false }
+        let text = UnsafeRawPointer(literal.utf8Start)
+        let here = UnsafeRawPointer(base + position)
+        var i = 0
+        while i &+ 8 <= count {
+            if here.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                != text.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            {
+                return false
+            }
+            i &+= 8
+        }
+        while i < count {
+            if here.load(fromByteOffset: i, as: UInt8.self) != text.load(fromByteOffset: i, as: UInt8.self) {
+                return false
+            }
+            i &+= 1
+        }
+        position &+= count
+        return true
+    }
+
+    /// 16 lowercase hex digits.
+    @inline(__always)
+    mutating func hex64() -> UInt64? {
+        guard end &- position >= 16, let high = SWAR.parseHex(word(at: position)),
+            let low = SWAR.parseHex(word(at: position &+ 8))
+        else { return nil }
+        position &+= 16
+        return UInt64(high) << 32 | UInt64(low)
+    }
+
+    /// An attempt in minimal decimal form, 1 … 2³¹−1 (what follows is checked by the next literal).
+    mutating func attempt() -> Int? {
+        guard position < end, base[position] &- UInt8(ascii: "1") < 9 else { return nil }
+        var value = 0
+        var digits = 0
+        while position < end, base[position] &- UInt8(ascii: "0") < 10, digits < 11 {
+            value = value &* 10 &+ Int(base[position] &- UInt8(ascii: "0"))
+            position &+= 1
+            digits &+= 1
+        }
+        guard digits <= 10, value <= AttributionEnvelope.Limits.maxAttempt else { return nil }
+        return value
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, as milliseconds since the epoch.
+    mutating func timestamp() -> Int64? {
+        guard end &- position >= 24 else { return nil }
+        let p = base + position
+        guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), p[10] == UInt8(ascii: "T"),
+            p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"), p[19] == UInt8(ascii: "."),
+            p[23] == UInt8(ascii: "Z")
+        else { return nil }
+        @inline(__always) func isDigit(_ offset: Int) -> Bool { p[offset] &- UInt8(ascii: "0") < 10 }
+        @inline(__always) func digit(_ offset: Int) -> Int64 { Int64(p[offset] &- UInt8(ascii: "0")) }
+        guard isDigit(0), isDigit(1), isDigit(2), isDigit(3), isDigit(5), isDigit(6), isDigit(8), isDigit(9),
+            isDigit(11), isDigit(12), isDigit(14), isDigit(15), isDigit(17), isDigit(18), isDigit(20),
+            isDigit(21), isDigit(22)
+        else { return nil }
+        let year = digit(0) &* 1000 &+ digit(1) &* 100 &+ digit(2) &* 10 &+ digit(3)
+        let month = digit(5) &* 10 &+ digit(6)
+        let day = digit(8) &* 10 &+ digit(9)
+        let hour = digit(11) &* 10 &+ digit(12)
+        let minute = digit(14) &* 10 &+ digit(15)
+        let second = digit(17) &* 10 &+ digit(18)
+        let ms = digit(20) &* 100 &+ digit(21) &* 10 &+ digit(22)
+        // A leap second (60) goes to the reference path, which reads it as the minute's last instant.
+        guard month >= 1, month <= 12, day >= 1, day <= Self.daysInMonth(year, month), hour <= 23,
+            minute <= 59, second <= 59
+        else { return nil }
+        // The instant must fit the timestamp's nanoseconds (years 1677 to 2262), as the reference requires.
+        let days = UTCTimestamp.daysFromCivil(year, month, day)
+        let seconds = days &* 86_400 &+ hour &* 3600 &+ minute &* 60 &+ second
+        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow, nanoseconds <= Int64.max &- 999_000_000 else { return nil }
+        position &+= 24
+        return seconds &* 1000 &+ ms
+    }
+
+    private static func daysInMonth(_ year: Int64, _ month: Int64) -> Int64 {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// The value of the string field whose key and opening quote are `key`, when the input continues with it.
+    /// A present value that is empty, longer than 256 bytes, escaped or not valid UTF-8 clears ``ok``.
+    @inline(__always)
+    mutating func value(after key: StaticString) -> String? {
+        guard skip(key) else { return nil }
+        guard let value = string() else {
+            ok = false
+            return nil
+        }
+        return value
+    }
+
+    /// A string value after its opening quote: 1 … 256 bytes of valid UTF-8 without escapes or control bytes.
+    mutating func string() -> String? {
+        let start = position
+        var i = position
+        var ascii = true
+        while true {
+            if end &- i >= 8 {
+                let stops = SWAR.stringStops(word(at: i))
+                if stops == 0 {
+                    i &+= 8
+                    continue
+                }
+                i &+= stops.trailingZeroBitCount >> 3
+            }
+            guard i < end else { return nil }
+            let b = base[i]
+            if b == UInt8(ascii: "\"") { break }
+            if b < 0x20 || b == UInt8(ascii: "\\") { return nil }
+            if b >= 0x80 { ascii = false }
+            i &+= 1
+        }
+        let count = i &- start
+        guard count >= 1, count <= AttributionEnvelope.Limits.maxValueBytes else { return nil }
+        position = i &+ 1
+        return makeString(start, count, ascii: ascii)
+    }
+
+    /// A string from bytes already scanned: ASCII is taken as it is (a string of up to 15 bytes is stored
+    /// inline, without an allocation); anything else must be valid UTF-8.
+    @inline(__always)
+    func makeString(_ start: Int, _ count: Int, ascii: Bool) -> String? {
+        guard ascii else {
+            return String(validating: UnsafeBufferPointer(start: base + start, count: count), as: UTF8.self)
+        }
+        if count <= 15, inlineASCII {
+            if end &- start >= 16 { return InlineASCII.make(word(at: start), word(at: start &+ 8), count: count) }
+            // Near the end of the input: gather the bytes one by one rather than read past it.
+            var low: UInt64 = 0
+            var high: UInt64 = 0
+            var i = 0
+            while i < count {
+                let b = UInt64(base[start &+ i])
+                if i < 8 {
+                    low |= b &<< (UInt64(truncatingIfNeeded: i) &* 8)
+                } else {
+                    high |= b &<< (UInt64(truncatingIfNeeded: i &- 8) &* 8)
+                }
+                i &+= 1
+            }
+            return InlineASCII.make(low, high, count: count)
+        }
+        return String(decoding: UnsafeBufferPointer(start: base + start, count: count), as: UTF8.self)
+    }
+
+    /// The `tags` object after its `{`, through its `}`: 0 … 32 entries, keys `[a-z0-9_.-]{1,64}` each once,
+    /// values as ``string()`` reads them. Counted and checked first, so the dictionary is made once at its size.
+    mutating func tags() -> [String: String]? {
+        if skip("}") { return [:] }
+        let start = position
+        var entries = 0
+        while true {
+            guard skipTagKey() != nil, skip(":\""), skipString() else { return nil }
+            entries &+= 1
+            if skip(",") { continue }
+            guard skip("}"), entries <= AttributionEnvelope.Limits.maxTags else { return nil }
+            break
+        }
+        let close = position
+        position = start
+        var tags = [String: String](minimumCapacity: entries)
+        for _ in 0..<entries {
+            guard let keyStart = skipTagKey(), skip(":\""),
+                let key = makeString(keyStart, position &- 3 &- keyStart, ascii: true),
+                let value = string(),
+                tags.updateValue(value, forKey: key) == nil
+            else { return nil }
+            position &+= 1  // the ',' or '}' checked above
+        }
+        return position == close ? tags : nil
+    }
+
+    /// Skips a tag key with its quotes; the offset of its first byte, or nil.
+    private mutating func skipTagKey() -> Int? {
+        guard position < end, base[position] == UInt8(ascii: "\"") else { return nil }
+        let start = position &+ 1
+        var i = start
+        while i < end {
+            let b = base[i]
+            let allowed =
+                b &- UInt8(ascii: "a") < 26 || b &- UInt8(ascii: "0") < 10 || b == UInt8(ascii: "_")
+                || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")
+            if !allowed { break }
+            i &+= 1
+        }
+        let count = i &- start
+        guard i < end, base[i] == UInt8(ascii: "\""), count >= 1, count <= AttributionEnvelope.Limits.maxTagKeyBytes
+        else { return nil }
+        position = i &+ 1
+        return start
+    }
+
+    /// Checks a string value as ``string()`` does, without making it.
+    private mutating func skipString() -> Bool {
+        let start = position
+        var i = position
+        while i < end {
+            let b = base[i]
+            if b == UInt8(ascii: "\"") {
+                let count = i &- start
+                guard count >= 1, count <= AttributionEnvelope.Limits.maxValueBytes else { return false }
+                position = i &+ 1
+                return true
+            }
+            if b < 0x20 || b == UInt8(ascii: "\\") { return false }
+            i &+= 1
+        }
+        return false
+    }
+}
+
+extension AttributionEnvelope {
+    /// The canonical form written without the reference path's separate checks, or nil when the envelope
+    /// needs them: any rule broken (so that ``canonicalJSON()`` reports it as the reference path does), unknown
+    /// fields (their JSON text must be checked), or a form over ``Limits/maxCanonicalBytes``.
+    ///
+    /// One measuring pass checks each value and adds up the exact size; one pass writes into an array of
+    /// exactly that size. The output is byte for byte the reference writer's (a test compares them).
+    package func fastCanonicalJSON() -> [UInt8]? {
+        guard unknownFields.isEmpty, attempt >= 1, attempt <= Limits.maxAttempt else { return nil }
+        if parentID == nil, rootID != leafID { return nil }
+        var createdMS: Int64 = 0
+        if let createdAt {
+            createdMS = createdAt.millisecondsSinceEpoch
+            guard Self.createdAtRange.contains(createdMS) else { return nil }
+        }
+        let tagCount = tags.count
+        guard tagCount <= Limits.maxTags else { return nil }
+
+        // `{"v":1,"trace_id":"` 32 `","leaf_id":"` 16 `","root_id":"` 16 `","attempt":` digits `}`.
+        var size = 19 &+ 32 &+ 13 &+ 16 &+ 13 &+ 16 &+ 12 &+ 1
+        var attemptDigits = 1
+        var power = 10
+        while attempt >= power, attemptDigits < 10 {
+            attemptDigits &+= 1
+            power &*= 10
+        }
+        size &+= attemptDigits
+        if parentID != nil { size &+= 15 &+ 16 }
+        if createdAt != nil { size &+= 15 &+ 24 &+ 1 }
+        var sizer = CanonicalSizer(size: size)
+        guard sizer.add(userID, 11, 1 << 0), sizer.add(feature, 11, 1 << 1), sizer.add(team, 8, 1 << 2),
+            sizer.add(project, 11, 1 << 3), sizer.add(taskType, 13, 1 << 4), sizer.add(tool, 8, 1 << 5),
+            sizer.add(promptVersion, 18, 1 << 6), sizer.add(pipeline, 12, 1 << 7), sizer.add(priority, 12, 1 << 8),
+            sizer.add(agent, 9, 1 << 9), sizer.add(tags)
+        else { return nil }
+        size = sizer.size
+        let escaped = sizer.escaped
+        guard size <= Limits.maxCanonicalBytes else { return nil }
+
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            var out = CanonicalOutput(base)
+            out.put("{\"v\":1,\"trace_id\":\"")
+            out.hex(traceID.high)
+            out.hex(traceID.low)
+            out.put("\",\"leaf_id\":\"")
+            out.hex(leafID.rawValue)
+            out.put("\",\"root_id\":\"")
+            out.hex(rootID.rawValue)
+            if let parentID {
+                out.put("\",\"parent_id\":\"")
+                out.hex(parentID.rawValue)
+            }
+            out.put("\",\"attempt\":")
+            out.decimal(attempt, digits: attemptDigits)
+            if createdAt != nil {
+                out.put(",\"created_at\":\"")
+                out.timestamp(createdMS)
+                out.byte(UInt8(ascii: "\""))
+            }
+            if let userID { out.field(",\"user_id\":", userID, escaped & (1 << 0) != 0) }
+            if let feature { out.field(",\"feature\":", feature, escaped & (1 << 1) != 0) }
+            if let team { out.field(",\"team\":", team, escaped & (1 << 2) != 0) }
+            if let project { out.field(",\"project\":", project, escaped & (1 << 3) != 0) }
+            if let taskType { out.field(",\"task_type\":", taskType, escaped & (1 << 4) != 0) }
+            if let tool { out.field(",\"tool\":", tool, escaped & (1 << 5) != 0) }
+            if let promptVersion { out.field(",\"prompt_version\":", promptVersion, escaped & (1 << 6) != 0) }
+            if let pipeline { out.field(",\"pipeline\":", pipeline, escaped & (1 << 7) != 0) }
+            if let priority { out.field(",\"priority\":", priority, escaped & (1 << 8) != 0) }
+            if let agent { out.field(",\"agent\":", agent, escaped & (1 << 9) != 0) }
+            if tagCount > 0 {
+                out.put(",\"tags\":{")
+                out.tags(tags, escaped: escaped & (1 << 10) != 0)
+                out.byte(UInt8(ascii: "}"))
+            }
+            out.byte(UInt8(ascii: "}"))
+            assert(out.count == size, "the measured size disagrees with the writer")
+            initialized = out.count
+        }
+    }
+}
+
+/// Adds up the canonical form's size and checks each value on the way.
+private struct CanonicalSizer {
+    var size: Int
+    /// Bit i: business field i needs escapes; bit 10: some tag value does.
+    var escaped: UInt32 = 0
+
+    init(size: Int) { self.size = size }
+
+    /// Adds `value` (when present) under a key of `keyLength` bytes (`,"key":`); false when it breaks a rule.
+    @inline(__always)
+    mutating func add(_ value: String?, _ keyLength: Int, _ bit: UInt32) -> Bool {
+        guard let value else { return true }
+        let length = CanonicalOutput.quotedLength(value)
+        guard length > 0 else { return false }
+        if length != value.utf8.count &+ 2 { escaped |= bit }
+        size &+= keyLength &+ length
+        return true
+    }
+
+    /// Adds the `tags` member (when there are tags); false when a key or value breaks a rule.
+    mutating func add(_ tags: [String: String]) -> Bool {
+        let count = tags.count
+        guard count > 0 else { return true }
+        // `,"tags":{` and `}`, a `:` per entry and the commas between entries.
+        size &+= 10 &+ count &+ (count &- 1)
+        for (key, value) in tags {
+            let keyLength = CanonicalOutput.tagKeyLength(key)
+            let valueLength = CanonicalOutput.quotedLength(value)
+            guard keyLength > 0, valueLength > 0 else { return false }
+            if valueLength != value.utf8.count &+ 2 { escaped |= 1 << 10 }
+            size &+= keyLength &+ valueLength
+        }
+        return true
+    }
+}
+
+/// Writes the canonical form into memory of the size measured beforehand.
+private struct CanonicalOutput {
+    private let base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+
+    init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+    /// The length of a value in the canonical form, quotes and escapes included; 0 when the value is empty or
+    /// longer than ``AttributionEnvelope/Limits/maxValueBytes``.
+    @inline(__always)
+    static func quotedLength(_ value: String) -> Int {
+        let length = value.utf8.count
+        guard length >= 1, length <= AttributionEnvelope.Limits.maxValueBytes else { return 0 }
+        return withUTF8(value) { utf8 in
+            var total = 2 &+ utf8.count
+            for b in utf8 where b < 0x20 || b == 0x22 || b == 0x5C {
+                switch b {
+                case 0x22, 0x5C, 0x08, 0x0C, 0x0A, 0x0D, 0x09: total &+= 1
+                default: total &+= 5
+                }
+            }
+            return total
+        }
+    }
+
+    /// The quoted length of a tag key, which needs no escapes; 0 when it does not match `[a-z0-9_.-]{1,64}`.
+    @inline(__always)
+    static func tagKeyLength(_ key: String) -> Int {
+        let length = key.utf8.count
+        guard length >= 1, length <= AttributionEnvelope.Limits.maxTagKeyBytes else { return 0 }
+        return withUTF8(key) { utf8 in
+            for b in utf8 {
+                let allowed =
+                    b &- UInt8(ascii: "a") < 26 || b &- UInt8(ascii: "0") < 10 || b == UInt8(ascii: "_")
+                    || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")
+                if !allowed { return 0 }
+            }
+            return length &+ 2
+        }
+    }
+
+    /// Runs `body` over a string's UTF-8 without copying a native string's storage.
+    @inline(__always)
+    static func withUTF8<R>(_ value: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = value.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = value
+        return copy.withUTF8(body)
+    }
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        base[count] = b
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func put(_ text: StaticString) {
+        let length = text.utf8CodeUnitCount
+        (base + count).initialize(from: text.utf8Start, count: length)
+        count &+= length
+    }
+
+    /// 16 lowercase hex digits, in two 8-byte stores.
+    @inline(__always)
+    mutating func hex(_ value: UInt64) {
+        let raw = UnsafeMutableRawPointer(base + count)
+        raw.storeBytes(of: SWAR.hex(UInt32(truncatingIfNeeded: value >> 32)).littleEndian, as: UInt64.self)
+        raw.storeBytes(
+            of: SWAR.hex(UInt32(truncatingIfNeeded: value)).littleEndian,
+            toByteOffset: 8,
+            as: UInt64.self
+        )
+        count &+= 16
+    }
+
+    /// A positive integer of `digits` decimal digits.
+    @inline(__always)
+    mutating func decimal(_ value: Int, digits: Int) {
+        var rest = value
+        var i = count &+ digits
+        while i > count {
+            i &-= 1
+            base[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+        count &+= digits
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (the year is within 0000…9999: checked).
+    mutating func timestamp(_ ms: Int64) {
+        let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
+        let days = dayR < 0 ? dayQ &- 1 : dayQ
+        let msOfDay = ms &- days &* 86_400_000
+        let (year, month, day) = UTCTimestamp.civil(fromDays: days)
+        let p = base + count
+        @inline(__always) func two(_ value: Int64, _ at: Int) {
+            p[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10)
+            p[at &+ 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+        }
+        two(year / 100, 0)
+        two(year % 100, 2)
+        p[4] = UInt8(ascii: "-")
+        two(month, 5)
+        p[7] = UInt8(ascii: "-")
+        two(day, 8)
+        p[10] = UInt8(ascii: "T")
+        two(msOfDay / 3_600_000, 11)
+        p[13] = UInt8(ascii: ":")
+        two(msOfDay / 60_000 % 60, 14)
+        p[16] = UInt8(ascii: ":")
+        two(msOfDay / 1000 % 60, 17)
+        p[19] = UInt8(ascii: ".")
+        let millis = msOfDay % 1000
+        p[20] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: millis / 100)
+        two(millis % 100, 21)
+        p[23] = UInt8(ascii: "Z")
+        count &+= 24
+    }
+
+    /// `key` (with its quotes and colon) and the quoted value.
+    @inline(__always)
+    mutating func field(_ key: StaticString, _ value: String, _ escaped: Bool) {
+        put(key)
+        string(value, escaped)
+    }
+
+    /// A quoted string: copied as it is unless `escaped`, then only `"`, `\` and U+0000–U+001F escaped.
+    @inline(__always)
+    mutating func string(_ value: String, _ escaped: Bool) {
+        base[count] = UInt8(ascii: "\"")
+        count &+= 1
+        count = Self.withUTF8(value) { utf8 in
+            var i = count
+            if !escaped {
+                if let source = utf8.baseAddress { (base + i).initialize(from: source, count: utf8.count) }
+                i &+= utf8.count
+            } else {
+                for b in utf8 {
+                    if b >= 0x20, b != 0x22, b != 0x5C {
+                        base[i] = b
+                        i &+= 1
+                        continue
+                    }
+                    base[i] = UInt8(ascii: "\\")
+                    let short: UInt8
+                    switch b {
+                    case 0x22: short = UInt8(ascii: "\"")
+                    case 0x5C: short = UInt8(ascii: "\\")
+                    case 0x08: short = UInt8(ascii: "b")
+                    case 0x0C: short = UInt8(ascii: "f")
+                    case 0x0A: short = UInt8(ascii: "n")
+                    case 0x0D: short = UInt8(ascii: "r")
+                    case 0x09: short = UInt8(ascii: "t")
+                    default: short = 0
+                    }
+                    if short != 0 {
+                        base[i &+ 1] = short
+                        i &+= 2
+                    } else {
+                        let digits: StaticString = "0123456789abcdef"
+                        base[i &+ 1] = UInt8(ascii: "u")
+                        base[i &+ 2] = UInt8(ascii: "0")
+                        base[i &+ 3] = UInt8(ascii: "0")
+                        base[i &+ 4] = digits.utf8Start[Int(b >> 4)]
+                        base[i &+ 5] = digits.utf8Start[Int(b & 0xF)]
+                        i &+= 6
+                    }
+                }
+            }
+            base[i] = UInt8(ascii: "\"")
+            return i &+ 1
+        }
+    }
+
+    /// The tags' entries in bytewise key order (the keys are `[a-z0-9_.-]`, checked, so String order is
+    /// bytewise order), sorted by index on the stack.
+    mutating func tags(_ tags: [String: String], escaped: Bool) {
+        let count = tags.count
+        withUnsafeTemporaryAllocation(of: [String: String].Index.self, capacity: count) { order in
+            guard let slots = order.baseAddress else { return }
+            var filled = 0
+            var index = tags.startIndex
+            while index != tags.endIndex {
+                // Insertion sort: few tags, usually.
+                let key = tags.keys[index]
+                var slot = filled
+                while slot > 0, key < tags.keys[slots[slot &- 1]] { slot &-= 1 }
+                (slots + slot + 1).moveInitialize(from: slots + slot, count: filled &- slot)
+                (slots + slot).initialize(to: index)
+                filled &+= 1
+                tags.formIndex(after: &index)
+            }
+            for position in 0..<filled {
+                if position > 0 { byte(UInt8(ascii: ",")) }
+                let (key, value) = tags[slots[position]]
+                string(key, false)
+                byte(UInt8(ascii: ":"))
+                string(value, escaped)
+            }
+            slots.deinitialize(count: filled)
+        }
+    }
+}

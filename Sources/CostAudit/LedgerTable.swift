@@ -251,8 +251,8 @@ struct LedgerTable {
     /// The tracked fields, required ones first.
     let fields: [AttributionField]
     var fieldCount: Int { fields.count }
-    var rows: [RecordRow] = []
-    var values: [Int32] = []
+    var rows = RowBuffer<RecordRow>()
+    var values = RowBuffer<Int32>()
     var strings = Interner()
     var models: [ModelTriple] = [ModelTriple(provider: 0, model: 0, canonical: 0)]
     private var modelIndex: [UInt64: Int32] = [0: 0]
@@ -354,8 +354,8 @@ struct LedgerTable {
     /// Makes room for `count` rows in all, record ids kept as bytes included (at their average length so far).
     mutating func reserve(rows count: Int) {
         guard count > rows.count else { return }
-        rows.reserveCapacity(count)
-        values.reserveCapacity(count * fieldCount)
+        rows.reserve(count)
+        values.reserve(count * fieldCount)
         if !rows.isEmpty, !idArena.isEmpty {
             idArena.reserveCapacity(idArena.count + (count - rows.count) * (idArena.count / rows.count + 1))
         }
@@ -458,11 +458,11 @@ struct LedgerTable {
                 pricing: pricing
             )
         }
-        for index in rows.indices {
+        for index in 0..<rows.count {
             rows[index].modelKey = modelRemap[Int(rows[index].modelKey)]
             rows[index].apiKey = remap[Int(rows[index].apiKey)]
         }
-        for index in values.indices { values[index] = remap[Int(values[index])] }
+        for index in 0..<values.count { values[index] = remap[Int(values[index])] }
         strings = Interner()
         lastInterned = InlineArray(repeating: 0)
         lastLength = InlineArray(repeating: -1)
@@ -498,7 +498,17 @@ struct RecordStore {
         self.bases = bases
         self.count = total
         self.fields = fields
+        rowBases = parts.map(\.rows.base)
+        valueBases = parts.map(\.values.base)
+        split = parts.count > 1 ? bases[1] : total
     }
+
+    /// Each part's rows and values where they lie: the parts own them and are never appended to again, so
+    /// the pointers stay valid as long as the store.
+    private let rowBases: [UnsafeMutablePointer<RecordRow>]
+    private let valueBases: [UnsafeMutablePointer<Int32>]
+    /// Where the second part starts (the common case is two parts, one per reader).
+    private let split: Int
 
     var fieldCount: Int { fields.count }
     var strings: Interner {
@@ -509,14 +519,16 @@ struct RecordStore {
 
     @inline(__always)
     private func locate(_ index: Int) -> (part: Int, local: Int) {
-        var part = parts.count - 1
+        if index < split { return (0, index) }
+        var part = bases.count - 1
         while index < bases[part] { part -= 1 }
         return (part, index - bases[part])
     }
 
     subscript(index: Int) -> RecordRow {
+        if index < split { return rowBases[0][index] }
         let (part, local) = locate(index)
-        return parts[part].rows[local]
+        return rowBases[part][local]
     }
 
     /// Calls `body` with every row in order: its index, the row, and the part holding it.
@@ -524,16 +536,15 @@ struct RecordStore {
     func forEachRow(_ body: (Int, RecordRow, LedgerTable) -> Void) {
         for (number, part) in parts.enumerated() {
             let base = bases[number]
-            part.rows.withUnsafeBufferPointer { rows in
-                for local in rows.indices { body(base + local, rows[local], part) }
-            }
+            let rows = rowBases[number]
+            for local in 0..<part.rows.count { body(base + local, rows[local], part) }
         }
     }
 
     /// Tracked field `field` of row `index` (0 when absent).
     func value(_ index: Int, _ field: Int) -> Int32 {
         let (part, local) = locate(index)
-        return parts[part].values[local * fieldCount + field]
+        return valueBases[part][local * fieldCount + field]
     }
 
     func recordIDBytes(_ index: Int) -> [UInt8] {
@@ -544,15 +555,15 @@ struct RecordStore {
     /// The record id hash of row `index` (see ``LedgerTable/idHash(_:)``).
     func idHash(_ index: Int) -> UInt32 {
         let (part, local) = locate(index)
-        return parts[part].idHash(parts[part].rows[local])
+        return parts[part].idHash(rowBases[part][local])
     }
 
     /// Whether rows `a` and `b` have the same record id.
     func sameID(_ a: Int, _ b: Int) -> Bool {
         let (pa, la) = locate(a)
         let (pb, lb) = locate(b)
-        let ra = parts[pa].rows[la]
-        let rb = parts[pb].rows[lb]
+        let ra = rowBases[pa][la]
+        let rb = rowBases[pb][lb]
         if ra.idIsHex || rb.idIsHex { return ra.idIsHex == rb.idIsHex && ra.idA == rb.idA && ra.idB == rb.idB }
         if pa == pb { return parts[pa].sameID(ra, rb) }
         return recordIDBytes(a) == recordIDBytes(b)
@@ -601,4 +612,54 @@ public struct InvalidRecord: Sendable, Hashable {
 
     /// At most this many are listed in a report; all are counted.
     public static let maxListed = 1000
+}
+
+/// An append-only buffer of plain values that owns its memory: whoever holds the buffer may hold a pointer to
+/// its elements until the next append. The audit's rows live in these, so the phases after reading index them
+/// through plain pointers. A reader thread fills one and hands it over whole when done; from then on it is
+/// only read (and, single-threaded, renumbered), which is what makes the unchecked `Sendable` sound.
+final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
+    private(set) var base: UnsafeMutablePointer<Element>
+    private(set) var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int = 1024) {
+        self.capacity = capacity
+        base = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    @inline(__always)
+    func append(_ element: Element) {
+        if count == capacity { grow(to: capacity * 2) }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    /// Makes room for `total` elements in all.
+    func reserve(_ total: Int) {
+        if total > capacity { grow(to: total) }
+    }
+
+    private func grow(to newCapacity: Int) {
+        let bigger = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        bigger.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = newCapacity
+    }
+
+    subscript(index: Int) -> Element {
+        @inline(__always) get {
+            precondition(index >= 0 && index < count, "row index out of range")
+            return base[index]
+        }
+        @inline(__always) set {
+            precondition(index >= 0 && index < count, "row index out of range")
+            base[index] = newValue
+        }
+    }
+
+    deinit { base.deallocate() }
 }

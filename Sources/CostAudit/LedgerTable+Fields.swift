@@ -14,14 +14,15 @@ extension LedgerTable {
         pricing: any AuditPricing
     ) {
         guard let base = line.baseAddress else { return }
-        let present = fields.present
-        @inline(__always) func has(_ key: Int) -> Bool { present & (1 << UInt64(key)) != 0 }
+        // The fields' value ranges, copied once: reading them through the other module copies them per read.
+        let scanned = ScannedRanges(present: fields.present, starts: fields.starts, ends: fields.ends)
+        @inline(__always) func has(_ key: Int) -> Bool { scanned.present & (1 << UInt64(key)) != 0 }
         let id: (a: UInt64, b: UInt64, isHex: Bool)
         if fields.recordIDIsHex {
             id = (fields.recordIDHigh, fields.recordIDLow, true)
         } else {
-            let lower = Int(fields.starts[CostRecordKey.recordID])
-            let upper = Int(fields.ends[CostRecordKey.recordID])
+            let lower = Int(scanned.starts[CostRecordKey.recordID])
+            let upper = Int(scanned.ends[CostRecordKey.recordID])
             id = storeID(UnsafeBufferPointer(start: base + lower, count: upper - lower))
         }
         let isUnit = fields.kind == .unit
@@ -32,11 +33,11 @@ extension LedgerTable {
         var outcome = PricingOutcome.unpriced
         let usage = fields.usage
         if !isUnit {
-            let provider = intern(fields, base, line.count, CostRecordKey.provider)
-            let model = intern(fields, base, line.count, CostRecordKey.model)
+            let provider = intern(scanned, base, line.count, CostRecordKey.provider)
+            let model = intern(scanned, base, line.count, CostRecordKey.model)
             modelKey = self.modelKey(provider: provider, model: model, pricing: pricing)
             if provider != 0, model != 0 {
-                let tier = intern(fields, base, line.count, CostRecordKey.serviceTier)
+                let tier = intern(scanned, base, line.count, CostRecordKey.serviceTier)
                 if let quote = self.quote(modelKey: modelKey, tier: tier, usage: usage, when: when, pricing: pricing) {
                     cost = quote.attodollars
                     tokens = quote.cachedTokensAtInputPrice
@@ -64,14 +65,14 @@ extension LedgerTable {
             file: file,
             attempt: has(CostRecordKey.attempt) ? Int32(clamping: fields.attempt) : 1,
             modelKey: modelKey,
-            apiKey: intern(fields, base, line.count, CostRecordKey.apiKeyID),
+            apiKey: intern(scanned, base, line.count, CostRecordKey.apiKeyID),
             idIsHex: id.isHex,
             isUnit: isUnit,
             pricing: outcome
         )
         row.cost = cost
         rows.append(row)
-        for key in fieldKeys { values.append(intern(fields, base, line.count, key)) }
+        for k in 0..<fieldKeyCount { values.append(intern(scanned, base, line.count, Int(fieldKeys[k]))) }
     }
 
     /// The interned id of key `key`'s value in the scanned line at `base` of `lineCount` bytes (0 when absent).
@@ -79,7 +80,7 @@ extension LedgerTable {
     /// length and id: a repeat is recognised from the line alone, without touching the interner.
     @inline(__always)
     mutating func intern(
-        _ fields: borrowing CostRecordFields,
+        _ fields: borrowing ScannedRanges,
         _ base: UnsafePointer<UInt8>,
         _ lineCount: Int,
         _ key: Int
@@ -192,4 +193,12 @@ struct PriceSlot {
     var tier: Int32 = 0
     var day: Int64 = 0
     var prices: ResolvedPrices?
+}
+
+/// Which keys a scanned line has and where their string values lie (``CostRecordFields``' ranges, held in this
+/// module so reading them is a plain load).
+struct ScannedRanges {
+    var present: UInt64
+    var starts: InlineArray<34, Int32>
+    var ends: InlineArray<34, Int32>
 }

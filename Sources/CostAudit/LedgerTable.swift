@@ -277,12 +277,21 @@ struct LedgerTable {
     /// Resolved prices by (model key, tier, day), direct-mapped.
     var priceSlots: [PriceSlot] = []
 
-    /// The tracked fields' ledger keys (``CostRecordKey``), in ``fields`` order.
-    let fieldKeys: [Int]
+    /// The tracked fields' ledger keys (``CostRecordKey``), in ``fields`` order (at most the ten attribution
+    /// keys), inline so the per-record loop touches no array.
+    let fieldKeys: InlineArray<10, Int8>
+    let fieldKeyCount: Int
 
     init(fields: [AttributionField]) {
         self.fields = fields
-        self.fieldKeys = fields.map { CostRecordKey.firstAttribution + $0.order }
+        var keys = InlineArray<10, Int8>(repeating: 0)
+        var count = 0
+        for field in fields where count < 10 {
+            keys[count] = Int8(CostRecordKey.firstAttribution + field.order)
+            count += 1
+        }
+        fieldKeys = keys
+        fieldKeyCount = count
     }
 
     /// Adds one record read from `file` at `line`.

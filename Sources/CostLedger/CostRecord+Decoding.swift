@@ -456,6 +456,7 @@ package struct CostRecordFields {
         return check(p)
     }
 
+    @inline(__always)
     private mutating func readValue(_ key: Int, _ s: inout Scanner) -> Bool {
         switch key {
         case CostRecordKey.v:
@@ -819,7 +820,16 @@ private struct Scanner {
             let backslash = x ^ (ones &* 0x5C)
             let stop =
                 ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((x &- ones &* 0x20) & ~x)
-            if stop & tops != 0 { break }
+            let found = stop & tops
+            if found != 0 {
+                // The lowest flagged byte is a true hit (a borrow can only flag bytes above it).
+                let at = found.trailingZeroBitCount >> 3
+                guard p[j &+ at] == UInt8(ascii: "\"") else { return nil }
+                let before = at == 0 ? 0 : x & (UInt64.max >> UInt64(64 &- 8 &* at))
+                if (high | before) & tops != 0 { ascii = false }
+                i = j &+ at &+ 1
+                return (start, j &+ at)
+            }
             high |= x
             j &+= 8
         }

@@ -109,6 +109,34 @@ struct FastScannerTests {
         #expect(disagreements.isEmpty, "\(disagreements)")
     }
 
+    @Test("a non-ASCII byte anywhere in a string is noticed, whatever its place in the eight-byte words")
+    func nonASCIIAnywhere() {
+        for length in 1...20 {
+            for position in 0..<length {
+                var value = Array(repeating: UInt8(ascii: "a"), count: length)
+                value[position] = 0xC3
+                value.insert(0xA9, at: position + 1)  // "é"
+                var record = LedgerFixtures.callRecord("r-1")
+                record.attribution[.userID] = String(decoding: value, as: UTF8.self)
+                let line = Array(record.jsonLine().dropLast())
+                let ascii = line.withUnsafeBufferPointer { buffer -> Bool? in
+                    var fields = CostRecordFields()
+                    return fields.scan(buffer) ? fields.allASCII : nil
+                }
+                #expect(ascii == false, "length \(length), position \(position)")
+                #expect(scanOutcome(line).record == record)
+            }
+            var record = LedgerFixtures.callRecord("r-1")
+            record.attribution[.userID] = String(repeating: "a", count: length)
+            let line = Array(record.jsonLine().dropLast())
+            let ascii = line.withUnsafeBufferPointer { buffer -> Bool? in
+                var fields = CostRecordFields()
+                return fields.scan(buffer) ? fields.allASCII : nil
+            }
+            #expect(ascii == true)
+        }
+    }
+
     @Test("keys out of the writer's order, or spaced, still read through the general path")
     func keysInAnyOrder() {
         let canonical = String(decoding: LedgerFixtures.callRecord("r-7").jsonLine().dropLast(), as: UTF8.self)

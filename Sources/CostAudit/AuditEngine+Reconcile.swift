@@ -68,26 +68,53 @@ extension AuditEngine {
         }
 
         // 2. Recorded spend per cell; records without a key (or on a provider-day whose usage has no keys) pool
-        // per (day, provider, model).
+        // per (day, provider, model). In parallel over row ranges, each worker summing into its own cell map.
+        let store = self.table
+        let inWindow = self.inWindow
+        let workers = self.workers
+        var partials = [CellSums](repeating: CellSums(), count: workers)
+        partials.withUnsafeMutableBufferPointer { partials in
+            inParallel(workers) { worker in
+                var sums = CellSums()
+                // The (day, provider) of the previous row and whether usage covers it, keyed or not.
+                var lastDay = Int64.min
+                var lastProvider: Int32 = -1
+                var lastCovered = false
+                var lastKeyed = false
+                for index in share(worker, of: workers, count: store.count) where inWindow[index] {
+                    let row = store[index]
+                    guard !row.isUnit, row.pricing != .unpriced else { continue }
+                    let day = Self.day(row.when)
+                    let provider = store.provider(row)
+                    if day != lastDay || provider != lastProvider {
+                        let providerDay = ReconcileCell(day: day, provider: provider, model: 0, key: 0)
+                        lastDay = day
+                        lastProvider = provider
+                        lastCovered = covered.contains(providerDay)
+                        lastKeyed = keyed.contains(providerDay)
+                    }
+                    guard row.pricing == .priced, lastCovered else {
+                        sums.notReconciled &+= row.cost
+                        continue
+                    }
+                    let key = lastKeyed ? row.apiKey : 0
+                    let cell = ReconcileCell(day: day, provider: provider, model: store.canonicalModel(row), key: key)
+                    sums.add(cell, row.cost, pooled: key == 0)
+                }
+                partials[worker] = sums
+            }
+        }
         var recordedCells: [ReconcileCell: Int128] = [:]
         var pools: [ReconcileCell: Int128] = [:]
         var notReconciled: Int128 = 0
-        for index in 0..<table.count where inWindow[index] {
-            let row = table[index]
-            guard !row.isUnit, row.pricing != .unpriced else { continue }
-            let day = Self.day(row.when)
-            let provider = table.provider(row)
-            let providerDay = ReconcileCell(day: day, provider: provider, model: 0, key: 0)
-            guard row.pricing == .priced, covered.contains(providerDay) else {
-                notReconciled &+= row.cost
-                continue
-            }
-            let key = keyed.contains(providerDay) ? row.apiKey : 0
-            let cell = ReconcileCell(day: day, provider: provider, model: table.canonicalModel(row), key: key)
-            if key != 0 {
-                recordedCells[cell, default: 0] &+= row.cost
-            } else {
-                pools[cell, default: 0] &+= row.cost
+        for sums in partials {
+            notReconciled &+= sums.notReconciled
+            sums.forEachCell { cell, amount, pooled in
+                if pooled {
+                    pools[cell, default: 0] &+= amount
+                } else {
+                    recordedCells[cell, default: 0] &+= amount
+                }
             }
         }
 
@@ -224,5 +251,61 @@ extension AuditEngine {
             }
             .prefix(UnknownSource.perDimension)
             .map { UnknownSource(dimension: dimension, value: $0.0, usd: Money(attodollars: $0.1)) }
+    }
+}
+
+/// Exact sums per reconciliation cell, in an open-addressing table with a multiply-xorshift hash: one probe a
+/// row instead of `Hasher`'s SipHash on four fields. Keyed and pooled sums are kept apart.
+struct CellSums {
+    private var cells: [ReconcileCell] = []
+    private var pooled: [Bool] = []
+    private var amounts: [Int128] = []
+    /// Index + 1 into the arrays, 0 when free.
+    private var slots = [Int32](repeating: 0, count: 256)
+    var notReconciled: Int128 = 0
+
+    @inline(__always)
+    private static func hash(_ cell: ReconcileCell, _ pooled: Bool) -> UInt64 {
+        var h = UInt64(bitPattern: cell.day) &* 0x9E37_79B9_7F4A_7C15
+        h ^=
+            (UInt64(UInt32(bitPattern: cell.provider)) << 32 | UInt64(UInt32(bitPattern: cell.model)))
+            &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= (UInt64(UInt32(bitPattern: cell.key)) << 1 | (pooled ? 1 : 0)) &* 0x1656_67B1_9E37_79F9
+        return h ^ (h >> 29)
+    }
+
+    mutating func add(_ cell: ReconcileCell, _ amount: Int128, pooled isPooled: Bool) {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: Self.hash(cell, isPooled)) & mask
+        while true {
+            let entry = Int(slots[slot])
+            if entry == 0 {
+                cells.append(cell)
+                pooled.append(isPooled)
+                amounts.append(amount)
+                slots[slot] = Int32(truncatingIfNeeded: cells.count)
+                if cells.count * 2 > slots.count { grow() }
+                return
+            }
+            if cells[entry - 1] == cell, pooled[entry - 1] == isPooled {
+                amounts[entry - 1] &+= amount
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for index in cells.indices {
+            var slot = Int(truncatingIfNeeded: Self.hash(cells[index], pooled[index])) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(truncatingIfNeeded: index + 1)
+        }
+    }
+
+    func forEachCell(_ body: (ReconcileCell, Int128, Bool) -> Void) {
+        for index in cells.indices { body(cells[index], amounts[index], pooled[index]) }
     }
 }

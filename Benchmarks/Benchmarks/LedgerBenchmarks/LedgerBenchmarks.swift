@@ -2,7 +2,9 @@ import Attribution
 import Benchmark
 import CSQLiteBench
 import CostLedger
+import Dispatch
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -106,6 +108,32 @@ final class SQLiteLedger {
         }
     }
 
+    /// Inserts the next row, committing (and beginning the next transaction) after every 64th.
+    func insert(_ rows: [SQLiteRow], _ serial: inout Int) {
+        let row = rows[serial & (rows.count - 1)]
+        for (index, bytes) in row.texts {
+            bytes.withUnsafeBufferPointer { buffer in
+                _ = sqlite3_bind_text(
+                    insert,
+                    index,
+                    UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self),
+                    Int32(buffer.count),
+                    unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+                )
+            }
+        }
+        for (index, value) in row.integers { sqlite3_bind_int64(insert, index, value) }
+        // A unique key per row across the pool's cycles (cheaper for SQLite than the record id's text).
+        sqlite3_bind_int64(insert, 1, Int64(serial))
+        guard sqlite3_step(insert) == SQLITE_DONE else { fatalError("insert failed") }
+        sqlite3_reset(insert)
+        serial &+= 1
+        if serial % 64 == 0 {
+            exec("COMMIT")
+            exec("BEGIN")
+        }
+    }
+
     func close() {
         sqlite3_finalize(insert)
         sqlite3_close(db)
@@ -136,6 +164,19 @@ struct SQLiteRow {
             (17, Int64(r.attempt ?? 1)),
         ]
     }
+}
+
+/// Syncs and records of the measured samples, by benchmark: how many records each sync covered.
+let syncTally = Mutex<[String: (syncs: Int, records: Int)]>([:])
+
+/// The interleaved benchmark's samples: seconds for ledger caller-waits, ledger pipelined, bare, SQLite.
+let interleaved = Mutex<[[Double]]>([])
+
+/// Prints a benchmark's tally once its samples are done.
+func printSyncTally(_ name: String) {
+    let (syncs, records) = syncTally.withLock { $0[name] ?? (0, 0) }
+    guard syncs > 0 else { return }
+    print("\(name): \(syncs) syncs for \(records) records, \(Double(records) / Double(syncs)) records per sync")
 }
 
 /// How the caller of ``appendRecords`` waits for the disk.
@@ -211,8 +252,72 @@ func appendRecords(
     if case .atEnd = acknowledge {
     } else {
         // How many records each sync covered: exactly one batch when the caller waits, at most two pipelined.
-        print("\(benchmark.name): \(stats.syncs - 1) syncs for \(i) records")
+        syncTally.withLock { tally in
+            let previous = tally[benchmark.name] ?? (0, 0)
+            tally[benchmark.name] = (previous.syncs + stats.syncs - 1, previous.records + i)
+        }
     }
+}
+
+/// Seconds to write `count` records to a fresh ledger under `.fsync`, acknowledged as `acknowledge` says (the
+/// file is created before the clock starts, as in ``appendRecords``).
+func timedLedger(_ records: [CostRecord], count: Int, acknowledge: Acknowledge) throws -> Double {
+    let directory = scratchDirectory("interleaved")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var configuration = JSONLinesLedger.Configuration(directory: directory)
+    configuration.durability = .fsync
+    configuration.batchRecords = 1 << 20
+    configuration.maxFileBytes = nil
+    let ledger = try JSONLinesLedger(configuration: configuration)
+    defer { try? ledger.close() }
+    try ledger.write(records[records.count - 1])
+    try ledger.flush()
+    let start = DispatchTime.now().uptimeNanoseconds
+    var previous = 0
+    for i in 1...count {
+        try ledger.write(records[i & (records.count - 1)])
+        guard i % 64 == 0 else { continue }
+        switch acknowledge {
+        case .pipelined:
+            let position = ledger.requestFlush()
+            try ledger.waitUntilDurable(records: previous)
+            previous = position
+        default:
+            try ledger.flush()
+        }
+    }
+    try ledger.flush()
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    precondition(ledger.stats.durableRecords == count + 1, "records not durable: \(ledger.stats)")
+    return elapsed
+}
+
+/// Seconds to append `count` pre-encoded lines, 64 per write(2) and fdatasync.
+func timedBare(_ batches: [[UInt8]], count: Int) -> Double {
+    let directory = scratchDirectory("interleaved-bare")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let fd = open(directory + "/bare.jsonl", O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    precondition(fd >= 0)
+    defer { close(fd) }
+    let start = DispatchTime.now().uptimeNanoseconds
+    for b in 0..<(count / 64) {
+        let batch = batches[b % batches.count]
+        let written = batch.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        precondition(written == batch.count && syncData(fd) == 0)
+    }
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Seconds to insert `count` rows into a fresh SQLite database, committing every 64.
+func timedSQLite(_ rows: [SQLiteRow], count: Int) -> Double {
+    let sqlite = SQLiteLedger()
+    defer { sqlite.close() }
+    var serial = 0
+    let start = DispatchTime.now().uptimeNanoseconds
+    sqlite.exec("BEGIN")
+    for _ in 0..<count { sqlite.insert(rows, &serial) }
+    sqlite.exec("COMMIT")
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -255,6 +360,8 @@ let benchmarks: @Sendable () -> Void = {
             batchRecords: 1 << 20,
             acknowledge: .flushEvery(64)
         )
+    } teardown: {
+        printSyncTally("Ledger append, fsync per batch of 64, caller waits (records)")
     }
 
     // (b') The same batches pipelined: the caller hands batch N to the flusher (`requestFlush()`) and fills batch
@@ -272,6 +379,8 @@ let benchmarks: @Sendable () -> Void = {
             batchRecords: 1 << 20,
             acknowledge: .pipelined(64)
         )
+    } teardown: {
+        printSyncTally("Ledger append, fsync per batch of 64, pipelined (records)")
     }
 
     // (c) SQLite, WAL, synchronous=FULL, a commit per 64 rows.
@@ -281,34 +390,10 @@ let benchmarks: @Sendable () -> Void = {
     ) { benchmark in
         let sqlite = SQLiteLedger()
         defer { sqlite.close() }
-        let mask = rows.count - 1
         var serial = 0
         benchmark.startMeasurement()
         sqlite.exec("BEGIN")
-        for _ in benchmark.scaledIterations {
-            let row = rows[serial & mask]
-            for (index, bytes) in row.texts {
-                bytes.withUnsafeBufferPointer { buffer in
-                    _ = sqlite3_bind_text(
-                        sqlite.insert,
-                        index,
-                        UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self),
-                        Int32(buffer.count),
-                        unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-                    )
-                }
-            }
-            for (index, value) in row.integers { sqlite3_bind_int64(sqlite.insert, index, value) }
-            // A unique key per row across the pool's cycles (cheaper for SQLite than the record id's text).
-            sqlite3_bind_int64(sqlite.insert, 1, Int64(serial))
-            guard sqlite3_step(sqlite.insert) == SQLITE_DONE else { fatalError("insert failed") }
-            sqlite3_reset(sqlite.insert)
-            serial &+= 1
-            if serial % 64 == 0 {
-                sqlite.exec("COMMIT")
-                sqlite.exec("BEGIN")
-            }
-        }
+        for _ in benchmark.scaledIterations { sqlite.insert(rows, &serial) }
         sqlite.exec("COMMIT")
         benchmark.stopMeasurement()
     }
@@ -367,6 +452,47 @@ let benchmarks: @Sendable () -> Void = {
             precondition(written == rest.count && syncData(fd) == 0)
         }
         benchmark.stopMeasurement()
+    }
+
+    // (f) The comparison of (b), (b'), (c) and (d') with the disk's load taken out: the disk here is shared, and
+    // its sync latency drifts by several times within minutes, so numbers measured a minute apart compare the
+    // disk's moods as much as the writers. Each sample runs all four, 1,024 records each (16 batches of 64), in
+    // a rotating order, and the teardown prints the median throughput of each and the median of the per-sample
+    // ratios to SQLite.
+    Benchmark(
+        "Interleaved: ledger caller-waits, ledger pipelined, bare ceiling, SQLite (1,024 each)",
+        configuration: .init(
+            metrics: [.wallClock],
+            timeUnits: .milliseconds,
+            scalingFactor: .one,
+            maxDuration: .seconds(20),
+            maxIterations: 40
+        )
+    ) { benchmark in
+        let count = 1024
+        let rotation = interleaved.withLock { $0.count } % 4
+        var seconds = [Double](repeating: 0, count: 4)
+        for k in 0..<4 {
+            let which = (k + rotation) % 4
+            switch which {
+            case 0: seconds[0] = try timedLedger(records, count: count, acknowledge: .flushEvery(64))
+            case 1: seconds[1] = try timedLedger(records, count: count, acknowledge: .pipelined(64))
+            case 2: seconds[2] = timedBare(batches, count: count)
+            default: seconds[3] = timedSQLite(rows, count: count)
+            }
+        }
+        interleaved.withLock { $0.append(seconds) }
+    } teardown: {
+        let samples = interleaved.withLock { $0 }
+        guard !samples.isEmpty else { return }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let names = ["ledger, caller waits", "ledger, pipelined", "bare pre-encoded append + fdatasync", "SQLite"]
+        print("Interleaved, \(samples.count) samples of 1,024 records each (medians):")
+        for (i, name) in names.enumerated() {
+            let rate = median(samples.map { 1024 / $0[i] })
+            let ratio = median(samples.map { $0[3] / $0[i] })
+            print("  \(name): \(Int(rate)) records/s, \(String(format: "%.2f", ratio))x SQLite")
+        }
     }
 
     // (e) Pricing a record: must not allocate.

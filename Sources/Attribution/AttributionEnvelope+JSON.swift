@@ -268,16 +268,9 @@ extension AttributionEnvelope {
     /// - Throws: ``AttributionError`` naming the field at fault.
     public init(json bytes: [UInt8]) throws(AttributionError) {
         guard bytes.count <= Limits.maxInputBytes else { throw Self.inputTooLarge(bytes.count) }
-        if let envelope = bytes.withUnsafeBufferPointer({ CanonicalEnvelopeReader.read($0) }) {
-            self = envelope
-            return
+        self = try bytes.withUnsafeBufferPointer { (buffer) throws(AttributionError) -> AttributionEnvelope in
+            try EnvelopeJSONDecoder.decode(buffer)
         }
-        let result = bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(AttributionError) -> AttributionEnvelope in
-                try EnvelopeJSONDecoder.decodeReference(buffer)
-            }
-        }
-        self = try result.get()
     }
 
     /// The reference decoder alone (no fast path), for tests that compare the two.
@@ -294,7 +287,7 @@ extension AttributionEnvelope {
     /// The canonical fast path alone: the envelope, or nil where the reference decoder must decide.
     package static func fastDecode(json bytes: [UInt8]) -> AttributionEnvelope? {
         guard bytes.count <= Limits.maxInputBytes else { return nil }
-        return bytes.withUnsafeBufferPointer { CanonicalEnvelopeReader.read($0) }
+        return bytes.withUnsafeBufferPointer { try? CanonicalEnvelopeReader.read($0) }
     }
 
     /// Decodes an envelope from an object the project's ``JSONParser`` has already read (the CLI and the
@@ -441,8 +434,11 @@ enum EnvelopeJSONDecoder {
     /// canonical fast path (``CanonicalEnvelopeReader``) when it accepts the input, the reference decoder
     /// otherwise.
     static func decode(_ buffer: UnsafeBufferPointer<UInt8>) throws(AttributionError) -> AttributionEnvelope {
-        if let envelope = CanonicalEnvelopeReader.read(buffer) { return envelope }
-        return try decodeReference(buffer)
+        do throws(CanonicalEnvelopeReader.NotCanonical) {
+            return try CanonicalEnvelopeReader.read(buffer)
+        } catch {
+            return try decodeReference(buffer)
+        }
     }
 
     /// The reference decoder: reads any JSON form, checks every rule and gives every error.

@@ -13,29 +13,35 @@
 /// measuring pass (nil when any of them needs the reference path's error), then writes into one array of
 /// exactly the measured size.
 enum CanonicalEnvelopeReader {
-    /// The envelope held by `buffer` when it is in the canonical form with no unknown keys; nil otherwise.
-    static func read(_ buffer: UnsafeBufferPointer<UInt8>) -> AttributionEnvelope? {
-        guard let base = buffer.baseAddress else { return nil }
+    /// Thrown where the input is not canonical: the caller runs the reference decoder.
+    struct NotCanonical: Error {}
+
+    /// The envelope held by `buffer` when it is in the canonical form with no unknown keys.
+    ///
+    /// Failure is a typed throw rather than an optional result, so that the envelope is built once, in place.
+    /// - Throws: ``NotCanonical`` at the first byte the fast path does not take.
+    static func read(_ buffer: UnsafeBufferPointer<UInt8>) throws(NotCanonical) -> AttributionEnvelope {
+        guard let base = buffer.baseAddress else { throw NotCanonical() }
         // Longer input needs the reference path's check of the canonical size.
-        guard buffer.count <= AttributionEnvelope.Limits.maxCanonicalBytes &- 8 else { return nil }
+        guard buffer.count <= AttributionEnvelope.Limits.maxCanonicalBytes &- 8 else { throw NotCanonical() }
         var c = CanonicalCursor(base: base, end: buffer.count)
 
         guard c.skip("{\"v\":1,\"trace_id\":\""), let high = c.hex64(), let low = c.hex64(),
             let traceID = TraceID(high: high, low: low),
             c.skip("\",\"leaf_id\":\""), let leaf = c.hex64(), let leafID = LeafID(rawValue: leaf),
             c.skip("\",\"root_id\":\""), let root = c.hex64(), let rootID = LeafID(rawValue: root)
-        else { return nil }
+        else { throw NotCanonical() }
         var parentID: LeafID?
         if c.skip("\",\"parent_id\":\"") {
-            guard let parent = c.hex64(), let id = LeafID(rawValue: parent) else { return nil }
+            guard let parent = c.hex64(), let id = LeafID(rawValue: parent) else { throw NotCanonical() }
             parentID = id
         } else if rootID != leafID {
-            return nil
+            throw NotCanonical()
         }
-        guard c.skip("\",\"attempt\":"), let attempt = c.attempt() else { return nil }
+        guard c.skip("\",\"attempt\":"), let attempt = c.attempt() else { throw NotCanonical() }
         var createdAt: UTCTimestamp?
         if c.skip(",\"created_at\":\"") {
-            guard let ms = c.timestamp(), c.skip("\"") else { return nil }
+            guard let ms = c.timestamp(), c.skip("\"") else { throw NotCanonical() }
             createdAt = UTCTimestamp(millisecondsSinceEpoch: ms)
         }
         let userID = c.value(after: ",\"user_id\":\"")
@@ -48,14 +54,10 @@ enum CanonicalEnvelopeReader {
         let pipeline = c.value(after: ",\"pipeline\":\"")
         let priority = c.value(after: ",\"priority\":\"")
         let agent = c.value(after: ",\"agent\":\"")
-        var tags: [String: String] = [:]
-        if c.skip(",\"tags\":{") {
-            guard let read = c.tags() else { return nil }
-            tags = read
-        }
-        guard c.ok, c.skip("}"), c.position == c.end else { return nil }
+        let tags = c.skip(",\"tags\":{") ? c.tags() : [:]
+        guard let tags, c.ok, c.skip("}"), c.position == c.end else { throw NotCanonical() }
         return AttributionEnvelope(
-            traceID: traceID,
+            decodedTraceID: traceID,
             leafID: leafID,
             rootID: rootID,
             parentID: parentID,
@@ -73,6 +75,49 @@ enum CanonicalEnvelopeReader {
             agent: agent,
             tags: tags
         )
+    }
+}
+
+extension AttributionEnvelope {
+    /// The memberwise initializer, inlined so that the fast path's values move straight into place.
+    @inline(__always)
+    fileprivate init(
+        decodedTraceID traceID: TraceID,
+        leafID: LeafID,
+        rootID: LeafID,
+        parentID: LeafID?,
+        attempt: Int,
+        createdAt: UTCTimestamp?,
+        userID: String?,
+        feature: String?,
+        team: String?,
+        project: String?,
+        taskType: String?,
+        tool: String?,
+        promptVersion: String?,
+        pipeline: String?,
+        priority: String?,
+        agent: String?,
+        tags: [String: String]
+    ) {
+        self.traceID = traceID
+        self.leafID = leafID
+        self.rootID = rootID
+        self.parentID = parentID
+        self.attempt = attempt
+        self.createdAt = createdAt
+        self.userID = userID
+        self.feature = feature
+        self.team = team
+        self.project = project
+        self.taskType = taskType
+        self.tool = tool
+        self.promptVersion = promptVersion
+        self.pipeline = pipeline
+        self.priority = priority
+        self.agent = agent
+        self.tags = tags
+        self.unknownFields = []
     }
 }
 
@@ -98,9 +143,13 @@ enum InlineASCII {
                 let expected = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
                 let made = build(low, high, count: count)
                 let expectedBits = unsafeBitCast(expected, to: (UInt64, UInt64).self)
-                guard expectedBits == made, made.1 >> 56 == 0xE0 | UInt64(count) else { return false }
+                guard expectedBits == made, made.1 >> 56 == 0xE0 | UInt64(count),
+                    let read = words(of: expected), read.low == made.0, read.high == made.1
+                else { return false }
             }
-            return true
+            // Longer and non-ASCII strings are not taken for inline ASCII ones.
+            let long = String(decoding: buffer, as: UTF8.self)
+            return words(of: long) == nil && words(of: "é") == nil
         }
         #else
         return false
@@ -115,6 +164,16 @@ enum InlineASCII {
         let lowMask: UInt64 = lowBytes == 8 ? ~0 : (1 &<< (lowBytes &* 8)) &- 1
         let highMask: UInt64 = (1 &<< (highBytes &* 8)) &- 1
         return (low & lowMask, (high & highMask) | (0xE0 | UInt64(truncatingIfNeeded: count)) &<< 56)
+    }
+
+    /// The two words of `string` when it is stored inline and all ASCII (its bytes in memory order, unused bytes
+    /// zero, the last byte `0xE0 | count`); nil for any other string. Only when ``available``.
+    @inline(__always)
+    static func words(of string: String) -> (low: UInt64, high: UInt64)? {
+        let bits = unsafeBitCast(string, to: (UInt64, UInt64).self)
+        // The discriminator's top three bits (immortal, ASCII, small) are set only for inline ASCII text.
+        guard bits.1 >> 61 == 0b111 else { return nil }
+        return (bits.0, bits.1)
     }
 
     /// The string of the first `count` (0…15) bytes of `low` then `high` (memory order), all ASCII; only when
@@ -162,6 +221,24 @@ enum SWAR {
         x = ((x << 8) | (x >> 16)) & 0x0000_FFFF_0000_FFFF
         x = ((x << 16) | (x >> 32)) & 0xFFFF_FFFF
         return UInt32(truncatingIfNeeded: x)
+    }
+
+    /// A mask with the high bit set in some lane when a lane of `word` holds `"`, `\` or a byte below 0x20 (exact
+    /// in whether it is zero).
+    @inline(__always)
+    static func escapes(_ word: UInt64) -> UInt64 {
+        let quote = word ^ (0x22 &* ones)
+        let backslash = word ^ (0x5C &* ones)
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        let control = (word &- 0x20 &* ones) & ~word
+        return (zeroQuote | zeroBackslash | control) & highs
+    }
+
+    /// The mask of the first `count` (0…8) lanes.
+    @inline(__always)
+    static func lanes(_ count: Int) -> UInt64 {
+        count >= 8 ? ~0 : (1 &<< (UInt64(truncatingIfNeeded: count) &* 8)) &- 1
     }
 
     /// A mask with the high bit of the first lane (lowest address) holding `"`, `\`, a byte below 0x20 or a byte
@@ -452,7 +529,8 @@ extension AttributionEnvelope {
         size &+= attemptDigits
         if parentID != nil { size &+= 15 &+ 16 }
         if createdAt != nil { size &+= 15 &+ 24 &+ 1 }
-        var sizer = CanonicalSizer(size: size)
+        let inline = InlineASCII.available
+        var sizer = CanonicalSizer(size: size, inline: inline)
         guard sizer.add(userID, 11, 1 << 0), sizer.add(feature, 11, 1 << 1), sizer.add(team, 8, 1 << 2),
             sizer.add(project, 11, 1 << 3), sizer.add(taskType, 13, 1 << 4), sizer.add(tool, 8, 1 << 5),
             sizer.add(promptVersion, 18, 1 << 6), sizer.add(pipeline, 12, 1 << 7), sizer.add(priority, 12, 1 << 8),
@@ -460,11 +538,12 @@ extension AttributionEnvelope {
         else { return nil }
         size = sizer.size
         let escaped = sizer.escaped
+        let order = sizer.order
         guard size <= Limits.maxCanonicalBytes else { return nil }
 
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             guard let base = buffer.baseAddress else { return }
-            var out = CanonicalOutput(base)
+            var out = CanonicalOutput(base, capacity: size, inline: inline)
             out.put("{\"v\":1,\"trace_id\":\"")
             out.hex(traceID.high)
             out.hex(traceID.low)
@@ -495,7 +574,11 @@ extension AttributionEnvelope {
             if let agent { out.field(",\"agent\":", agent, escaped & (1 << 9) != 0) }
             if tagCount > 0 {
                 out.put(",\"tags\":{")
-                out.tags(tags, escaped: escaped & (1 << 10) != 0)
+                if order.complete {
+                    out.tags(tags, order: order, escaped: escaped & (1 << 10) != 0)
+                } else {
+                    out.tags(tags, escaped: escaped & (1 << 10) != 0)
+                }
                 out.byte(UInt8(ascii: "}"))
             }
             out.byte(UInt8(ascii: "}"))
@@ -511,13 +594,19 @@ private struct CanonicalSizer {
     /// Bit i: business field i needs escapes; bit 10: some tag value does.
     var escaped: UInt32 = 0
 
-    init(size: Int) { self.size = size }
+    /// ``InlineASCII/available``, read once.
+    let inline: Bool
+
+    init(size: Int, inline: Bool) {
+        self.size = size
+        self.inline = inline
+    }
 
     /// Adds `value` (when present) under a key of `keyLength` bytes (`,"key":`); false when it breaks a rule.
     @inline(__always)
     mutating func add(_ value: String?, _ keyLength: Int, _ bit: UInt32) -> Bool {
         guard let value else { return true }
-        let length = CanonicalOutput.quotedLength(value)
+        let length = CanonicalOutput.quotedLength(value, inline: inline)
         guard length > 0 else { return false }
         if length != value.utf8.count &+ 2 { escaped |= bit }
         size &+= keyLength &+ length
@@ -530,28 +619,173 @@ private struct CanonicalSizer {
         guard count > 0 else { return true }
         // `,"tags":{` and `}`, a `:` per entry and the commas between entries.
         size &+= 10 &+ count &+ (count &- 1)
-        for (key, value) in tags {
+        var index = tags.startIndex
+        while index != tags.endIndex {
+            let (key, value) = tags[index]
             let keyLength = CanonicalOutput.tagKeyLength(key)
-            let valueLength = CanonicalOutput.quotedLength(value)
+            let valueLength = CanonicalOutput.quotedLength(value, inline: inline)
             guard keyLength > 0, valueLength > 0 else { return false }
             if valueLength != value.utf8.count &+ 2 { escaped |= 1 << 10 }
             size &+= keyLength &+ valueLength
+            order.insert(index, key: key, inline: inline)
+            tags.formIndex(after: &index)
         }
         return true
+    }
+
+    /// The tags in key order when there are at most four of them with inline keys (the usual case).
+    var order = SmallTagOrder()
+}
+
+/// The indices of up to four tags in bytewise key order, sorted as they are measured, held inline (no heap
+/// allocation). Keys of at most 15 bytes compare as two integers; with more tags or longer keys it gives up
+/// and the writer sorts.
+struct SmallTagOrder {
+    typealias Index = [String: String].Index
+    private var indices: (Index?, Index?, Index?, Index?) = (nil, nil, nil, nil)
+    /// Each key's bytes as two big-endian integers: integer order is bytewise order (keys hold no zero bytes,
+    /// and the bytes past a key's end are zero).
+    private var keys: ((UInt64, UInt64), (UInt64, UInt64), (UInt64, UInt64), (UInt64, UInt64)) =
+        ((0, 0), (0, 0), (0, 0), (0, 0))
+    private(set) var count = 0
+    /// False once a tag could not be placed: the writer sorts instead.
+    private(set) var complete = true
+
+    @inline(__always)
+    mutating func insert(_ index: Index, key: String, inline: Bool) {
+        guard complete, count < 4, inline, let words = InlineASCII.words(of: key) else {
+            complete = false
+            return
+        }
+        // The last byte holds the count and flags, not text: cleared before comparing.
+        let sortKey = (words.low.byteSwapped, (words.high & 0x00FF_FFFF_FFFF_FFFF).byteSwapped)
+        var slot = count
+        while slot > 0, sortKey < self[key: slot &- 1] {
+            self[key: slot] = self[key: slot &- 1]
+            self[index: slot] = self[index: slot &- 1]
+            slot &-= 1
+        }
+        self[key: slot] = sortKey
+        self[index: slot] = index
+        count &+= 1
+    }
+
+    /// The index of the tag at `position` (0 ..< ``count``) in key order.
+    @inline(__always)
+    subscript(position: Int) -> Index? { self[index: position] }
+
+    private subscript(index position: Int) -> Index? {
+        get {
+            switch position {
+            case 0: return indices.0
+            case 1: return indices.1
+            case 2: return indices.2
+            default: return indices.3
+            }
+        }
+        set {
+            switch position {
+            case 0: indices.0 = newValue
+            case 1: indices.1 = newValue
+            case 2: indices.2 = newValue
+            default: indices.3 = newValue
+            }
+        }
+    }
+
+    private subscript(key position: Int) -> (UInt64, UInt64) {
+        get {
+            switch position {
+            case 0: return keys.0
+            case 1: return keys.1
+            case 2: return keys.2
+            default: return keys.3
+            }
+        }
+        set {
+            switch position {
+            case 0: keys.0 = newValue
+            case 1: keys.1 = newValue
+            case 2: keys.2 = newValue
+            default: keys.3 = newValue
+            }
+        }
     }
 }
 
 /// Writes the canonical form into memory of the size measured beforehand.
 private struct CanonicalOutput {
     private let base: UnsafeMutablePointer<UInt8>
+    /// The size measured beforehand: every byte below it is written, in order, exactly once more than any
+    /// scratch store past ``count`` (such stores are overwritten by the writes that follow them).
+    private let capacity: Int
+    /// ``InlineASCII/available``, read once.
+    private let inline: Bool
     private(set) var count = 0
 
-    init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
+    init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int, inline: Bool) {
+        self.base = base
+        self.capacity = capacity
+        self.inline = inline
+    }
+
+    /// Copies `length` bytes from `source` with 8-byte moves (the last one overlapping), never reading or
+    /// writing outside either range.
+    @inline(__always)
+    mutating func copy(_ source: UnsafeRawPointer, _ length: Int) {
+        Self.copy(UnsafeMutableRawPointer(base + count), source, length)
+        count &+= length
+    }
+
+    /// Copies `length` bytes with 8-byte moves (the last one overlapping), never outside either range.
+    @inline(__always)
+    static func copy(_ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, _ length: Int) {
+        if length >= 8 {
+            var i = 0
+            while i &+ 8 < length {
+                destination.storeBytes(
+                    of: source.loadUnaligned(fromByteOffset: i, as: UInt64.self),
+                    toByteOffset: i,
+                    as: UInt64.self
+                )
+                i &+= 8
+            }
+            destination.storeBytes(
+                of: source.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self),
+                toByteOffset: length &- 8,
+                as: UInt64.self
+            )
+        } else if length >= 4 {
+            destination.storeBytes(of: source.loadUnaligned(as: UInt32.self), as: UInt32.self)
+            destination.storeBytes(
+                of: source.loadUnaligned(fromByteOffset: length &- 4, as: UInt32.self),
+                toByteOffset: length &- 4,
+                as: UInt32.self
+            )
+        } else {
+            var i = 0
+            while i < length {
+                destination.storeBytes(
+                    of: source.load(fromByteOffset: i, as: UInt8.self),
+                    toByteOffset: i,
+                    as: UInt8.self
+                )
+                i &+= 1
+            }
+        }
+    }
 
     /// The length of a value in the canonical form, quotes and escapes included; 0 when the value is empty or
     /// longer than ``AttributionEnvelope/Limits/maxValueBytes``.
     @inline(__always)
-    static func quotedLength(_ value: String) -> Int {
+    static func quotedLength(_ value: String, inline: Bool) -> Int {
+        if inline, let words = InlineASCII.words(of: value) {
+            let count = Int(truncatingIfNeeded: (words.high >> 56) & 0xF)
+            // Unused bytes are zero, which would count as control bytes: only the used lanes are looked at.
+            let low = SWAR.escapes(words.low) & SWAR.lanes(count)
+            let high = SWAR.escapes(words.high) & SWAR.lanes(max(count &- 8, 0))
+            if count > 0, low | high == 0 { return count &+ 2 }
+        }
         let length = value.utf8.count
         guard length >= 1, length <= AttributionEnvelope.Limits.maxValueBytes else { return 0 }
         return withUTF8(value) { utf8 in
@@ -598,9 +832,7 @@ private struct CanonicalOutput {
 
     @inline(__always)
     mutating func put(_ text: StaticString) {
-        let length = text.utf8CodeUnitCount
-        (base + count).initialize(from: text.utf8Start, count: length)
-        count &+= length
+        copy(UnsafeRawPointer(text.utf8Start), text.utf8CodeUnitCount)
     }
 
     /// 16 lowercase hex digits, in two 8-byte stores.
@@ -672,10 +904,20 @@ private struct CanonicalOutput {
     mutating func string(_ value: String, _ escaped: Bool) {
         base[count] = UInt8(ascii: "\"")
         count &+= 1
+        if !escaped, inline, capacity &- count >= 16, let words = InlineASCII.words(of: value) {
+            // Both words go out whole; the bytes past the string's end are scratch, overwritten next.
+            let destination = UnsafeMutableRawPointer(base + count)
+            destination.storeBytes(of: words.low.littleEndian, as: UInt64.self)
+            destination.storeBytes(of: words.high.littleEndian, toByteOffset: 8, as: UInt64.self)
+            count &+= Int(truncatingIfNeeded: (words.high >> 56) & 0xF)
+            base[count] = UInt8(ascii: "\"")
+            count &+= 1
+            return
+        }
         count = Self.withUTF8(value) { utf8 in
             var i = count
             if !escaped {
-                if let source = utf8.baseAddress { (base + i).initialize(from: source, count: utf8.count) }
+                if let source = utf8.baseAddress { Self.copy(UnsafeMutableRawPointer(base + i), source, utf8.count) }
                 i &+= utf8.count
             } else {
                 for b in utf8 {
@@ -712,6 +954,18 @@ private struct CanonicalOutput {
             }
             base[i] = UInt8(ascii: "\"")
             return i &+ 1
+        }
+    }
+
+    /// The tags' entries in the order measured.
+    mutating func tags(_ tags: [String: String], order: SmallTagOrder, escaped: Bool) {
+        for position in 0..<order.count {
+            guard let index = order[position] else { continue }
+            if position > 0 { byte(UInt8(ascii: ",")) }
+            let (key, value) = tags[index]
+            string(key, false)
+            byte(UInt8(ascii: ":"))
+            string(value, escaped)
         }
     }
 

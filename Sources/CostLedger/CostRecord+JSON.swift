@@ -50,10 +50,24 @@ extension CostRecord {
         }
     }
 
-    /// The most bytes ``encodeLine(into:)`` can write for this record: a fixed allowance for the keys, numbers,
+    /// Writes ``jsonLine()``'s bytes at the start of `buffer` without allocating, for callers that keep their
+    /// own buffers.
+    ///
+    /// ```swift
+    /// let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+    /// if let count = record.encodeJSONLine(into: buffer) { send(buffer[..<count]) }
+    /// ```
+    /// - Returns: the number of bytes written, or nil (and nothing written) when `buffer` is smaller than
+    ///   ``encodedLineBound``.
+    public func encodeJSONLine(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let base = buffer.baseAddress, buffer.count >= encodedLineBound else { return nil }
+        return encodeLine(into: base)
+    }
+
+    /// The most bytes the record's line can take, newline included: a fixed allowance for the keys, numbers,
     /// timestamps, ids and the amount (under 800 bytes at their widest), and six bytes per string byte (every
     /// byte escaped as `\u00XX`) plus quotes and separators. Cheap: string lengths are stored, not counted.
-    package var encodedLineBound: Int {
+    public var encodedLineBound: Int {
         var bound = 1026 &+ 6 &* recordID.utf8.count &+ 6 &* kind.name.utf8.count &+ 6 &* status.name.utf8.count
         if let provider { bound &+= 6 &* provider.utf8.count &+ 2 }
         if let model { bound &+= 6 &* model.utf8.count &+ 2 }

@@ -194,3 +194,24 @@ struct FusedValidationTests {
         #expect(invalid >= 8)
     }
 }
+
+@Suite("Encoding into a caller's buffer")
+struct EncodeIntoBufferTests {
+    @Test("a buffer of the bound's size gets the line's bytes; a smaller one is refused untouched")
+    func intoBuffer() {
+        var rng = LedgerRNG(seed: 77)
+        for _ in 0..<200 {
+            let record = LedgerFixtures.randomRecord(&rng)
+            let bound = record.encodedLineBound
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bound, alignment: 1)
+            defer { buffer.deallocate() }
+            buffer.initializeMemory(as: UInt8.self, repeating: 0xEE)
+            let count = record.encodeJSONLine(into: buffer)
+            #expect(count.map { Array(buffer[..<$0]) } == record.referenceJSONLine())
+            let small = UnsafeMutableRawBufferPointer(rebasing: buffer[..<(bound - 1)])
+            small.initializeMemory(as: UInt8.self, repeating: 0xEE)
+            #expect(record.encodeJSONLine(into: small) == nil)
+            #expect(small.allSatisfy { $0 == 0xEE })
+        }
+    }
+}

@@ -508,6 +508,26 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Encoding alone, into one reused buffer: no allocation, the cost the ledger's writer pays per record.
+    Benchmark(
+        "CostRecord.encodeJSONLine(into:) a reused buffer (records)",
+        configuration: .init(scalingFactor: .kilo)
+    ) { benchmark in
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 8)
+        defer { buffer.deallocate() }
+        var i = 0
+        var total = 0
+        records.withUnsafeBufferPointer { records in
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                total &+= records[i & (recordPool - 1)].encodeJSONLine(into: buffer) ?? 0
+                i &+= 1
+            }
+            benchmark.stopMeasurement()
+        }
+        blackHole(total)
+    }
+
     // Encoding alone through the public API (one array per line; the writer encodes into its buffer instead).
     Benchmark(
         "CostRecord.jsonLine() encode (records)",

@@ -243,7 +243,10 @@ extension JSONLinesLedger {
 
         private var wakeThreshold: (records: Int, bytes: Int) {
             if configuration.durability == .none {
-                return (max(1, configuration.maxBufferRecords / 2), max(1, configuration.maxBufferBytes / 2))
+                // Writes larger than a few MiB save no syscalls worth having, and writing while the caller keeps
+                // encoding overlaps the two instead of leaving one huge write for the end.
+                let bytes = min(max(1, configuration.maxBufferBytes / 2), 4 << 20)
+                return (max(1, configuration.maxBufferRecords / 2), bytes)
             }
             return (configuration.batchRecords, max(1, configuration.maxBufferBytes / 2))
         }

@@ -2,7 +2,7 @@
 ///
 /// | setting | a batch is written | survives a process crash | survives power loss |
 /// |---|---|---|---|
-/// | ``none`` | at the flush interval, when half the buffer is used, on `flush()`/`close()` | what was written | no guarantee |
+/// | ``none`` | at the flush interval, when half the buffer (or 4 MiB) is used, on `flush()`/`close()` | what was written | no guarantee |
 /// | ``flush`` | as soon as ``JSONLinesLedger/Configuration/batchRecords`` records wait (and at the interval) | every record a returned `flush()` covers | no guarantee |
 /// | ``fsync`` | as for ``flush``, then `fsync(2)` | as ``flush`` | every record a returned `flush()` covers |
 public struct LedgerDurability: Sendable, Hashable, CustomStringConvertible {
@@ -14,7 +14,7 @@ public struct LedgerDurability: Sendable, Hashable, CustomStringConvertible {
     private let base: Base
     private init(_ base: Base) { self.base = base }
 
-    /// Buffer until the interval elapses or the buffer is half full; never `fsync`. Fastest; a crash loses
+    /// Buffer until the interval elapses or the buffer is half full (or holds 4 MiB); never `fsync`. Fastest; a crash loses
     /// what is buffered.
     public static let none = LedgerDurability(.none)
     /// Write each batch with one `write(2)` as soon as it is complete: a process crash loses at most the

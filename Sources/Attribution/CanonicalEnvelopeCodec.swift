@@ -505,8 +505,8 @@ extension AttributionEnvelope {
     /// needs them: any rule broken (so that ``canonicalJSON()`` reports it as the reference path does), unknown
     /// fields (their JSON text must be checked), or a form over ``Limits/maxCanonicalBytes``.
     ///
-    /// One measuring pass checks each value and adds up the exact size; one pass writes into an array of
-    /// exactly that size. The output is byte for byte the reference writer's (a test compares them).
+    /// One pass checks each value as it writes it, into memory on the stack, then the array is made once at
+    /// the size written. The output is byte for byte the reference writer's (a test compares them).
     package func fastCanonicalJSON() -> [UInt8]? {
         guard unknownFields.isEmpty, attempt >= 1, attempt <= Limits.maxAttempt else { return nil }
         if parentID == nil, rootID != leafID { return nil }
@@ -515,35 +515,42 @@ extension AttributionEnvelope {
             createdMS = createdAt.millisecondsSinceEpoch
             guard Self.createdAtRange.contains(createdMS) else { return nil }
         }
-        let tagCount = tags.count
-        guard tagCount <= Limits.maxTags else { return nil }
-
-        // `{"v":1,"trace_id":"` 32 `","leaf_id":"` 16 `","root_id":"` 16 `","attempt":` digits `}`.
-        var size = 19 &+ 32 &+ 13 &+ 16 &+ 13 &+ 16 &+ 12 &+ 1
-        var attemptDigits = 1
-        var power = 10
-        while attempt >= power, attemptDigits < 10 {
-            attemptDigits &+= 1
-            power &*= 10
-        }
-        size &+= attemptDigits
-        if parentID != nil { size &+= 15 &+ 16 }
-        if createdAt != nil { size &+= 15 &+ 24 &+ 1 }
+        guard tags.count <= Limits.maxTags else { return nil }
         let inline = InlineASCII.available
-        var sizer = CanonicalSizer(size: size, inline: inline)
-        guard sizer.add(userID, 11, 1 << 0), sizer.add(feature, 11, 1 << 1), sizer.add(team, 8, 1 << 2),
-            sizer.add(project, 11, 1 << 3), sizer.add(taskType, 13, 1 << 4), sizer.add(tool, 8, 1 << 5),
-            sizer.add(promptVersion, 18, 1 << 6), sizer.add(pipeline, 12, 1 << 7), sizer.add(priority, 12, 1 << 8),
-            sizer.add(agent, 9, 1 << 9), sizer.add(tags)
-        else { return nil }
-        size = sizer.size
-        let escaped = sizer.escaped
-        let order = sizer.order
-        guard size <= Limits.maxCanonicalBytes else { return nil }
+        // The tags are checked and put in order first; their member's size is known from then on.
+        var plan = CanonicalTagPlan(inline: inline)
+        guard plan.add(tags) else { return nil }
+        // A typical envelope fits 1 KiB; a larger one is written again into room for the largest canonical form.
+        switch write(plan, createdMS: createdMS, inline: inline, capacity: 1024) {
+        case .written(let bytes): return bytes
+        case .refused: return nil
+        case .needsRoom:
+            if case .written(let bytes) = write(
+                plan,
+                createdMS: createdMS,
+                inline: inline,
+                capacity: Limits.maxCanonicalBytes &+ 1024
+            ) {
+                return bytes
+            }
+            return nil
+        }
+    }
 
-        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            guard let base = buffer.baseAddress else { return }
-            var out = CanonicalOutput(base, capacity: size, inline: inline)
+    private enum CanonicalWrite {
+        case written([UInt8])
+        /// A value breaks a rule, or the form exceeds ``Limits/maxCanonicalBytes``: the reference path reports it.
+        case refused
+        /// The form did not fit `capacity` bytes.
+        case needsRoom
+    }
+
+    /// Writes the canonical form into `capacity` bytes on the stack, checking each value as it goes.
+    private func write(_ plan: CanonicalTagPlan, createdMS: Int64, inline: Bool, capacity: Int) -> CanonicalWrite {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer -> CanonicalWrite in
+            guard let base = buffer.baseAddress else { return .refused }
+            var out = CanonicalOutput(base, capacity: capacity, inline: inline)
+            // At most 203 bytes up to the business fields.
             out.put("{\"v\":1,\"trace_id\":\"")
             out.hex(traceID.high)
             out.hex(traceID.low)
@@ -556,76 +563,60 @@ extension AttributionEnvelope {
                 out.hex(parentID.rawValue)
             }
             out.put("\",\"attempt\":")
-            out.decimal(attempt, digits: attemptDigits)
+            out.decimal(attempt)
             if createdAt != nil {
                 out.put(",\"created_at\":\"")
                 out.timestamp(createdMS)
                 out.byte(UInt8(ascii: "\""))
             }
-            if let userID { out.field(",\"user_id\":", userID, escaped & (1 << 0) != 0) }
-            if let feature { out.field(",\"feature\":", feature, escaped & (1 << 1) != 0) }
-            if let team { out.field(",\"team\":", team, escaped & (1 << 2) != 0) }
-            if let project { out.field(",\"project\":", project, escaped & (1 << 3) != 0) }
-            if let taskType { out.field(",\"task_type\":", taskType, escaped & (1 << 4) != 0) }
-            if let tool { out.field(",\"tool\":", tool, escaped & (1 << 5) != 0) }
-            if let promptVersion { out.field(",\"prompt_version\":", promptVersion, escaped & (1 << 6) != 0) }
-            if let pipeline { out.field(",\"pipeline\":", pipeline, escaped & (1 << 7) != 0) }
-            if let priority { out.field(",\"priority\":", priority, escaped & (1 << 8) != 0) }
-            if let agent { out.field(",\"agent\":", agent, escaped & (1 << 9) != 0) }
-            if tagCount > 0 {
+            guard out.field(",\"user_id\":", userID), out.field(",\"feature\":", feature),
+                out.field(",\"team\":", team), out.field(",\"project\":", project),
+                out.field(",\"task_type\":", taskType), out.field(",\"tool\":", tool),
+                out.field(",\"prompt_version\":", promptVersion), out.field(",\"pipeline\":", pipeline),
+                out.field(",\"priority\":", priority), out.field(",\"agent\":", agent)
+            else { return out.needsRoom ? .needsRoom : .refused }
+            if plan.count > 0 {
+                guard out.room >= plan.size &+ 1 else { return .needsRoom }
                 out.put(",\"tags\":{")
-                if order.complete {
-                    out.tags(tags, order: order, escaped: escaped & (1 << 10) != 0)
+                if plan.order.complete {
+                    out.tags(tags, order: plan.order, escaped: plan.escaped)
                 } else {
-                    out.tags(tags, escaped: escaped & (1 << 10) != 0)
+                    out.tags(tags, escaped: plan.escaped)
                 }
                 out.byte(UInt8(ascii: "}"))
             }
             out.byte(UInt8(ascii: "}"))
-            assert(out.count == size, "the measured size disagrees with the writer")
-            initialized = out.count
+            guard out.count <= Limits.maxCanonicalBytes else { return .refused }
+            return .written(Array(UnsafeBufferPointer(start: base, count: out.count)))
         }
     }
 }
 
-/// Adds up the canonical form's size and checks each value on the way.
-private struct CanonicalSizer {
-    var size: Int
-    /// Bit i: business field i needs escapes; bit 10: some tag value does.
-    var escaped: UInt32 = 0
-
+/// The tags, checked and put in order before the writing starts, with the size of their member.
+private struct CanonicalTagPlan {
+    /// The size of the `,"tags":{…}` member.
+    var size = 0
+    var count = 0
+    /// Whether some tag value needs escapes.
+    var escaped = false
     /// ``InlineASCII/available``, read once.
     let inline: Bool
 
-    init(size: Int, inline: Bool) {
-        self.size = size
-        self.inline = inline
-    }
-
-    /// Adds `value` (when present) under a key of `keyLength` bytes (`,"key":`); false when it breaks a rule.
-    @inline(__always)
-    mutating func add(_ value: String?, _ keyLength: Int, _ bit: UInt32) -> Bool {
-        guard let value else { return true }
-        let length = CanonicalOutput.quotedLength(value, inline: inline)
-        guard length > 0 else { return false }
-        if length != value.utf8.count &+ 2 { escaped |= bit }
-        size &+= keyLength &+ length
-        return true
-    }
+    init(inline: Bool) { self.inline = inline }
 
     /// Adds the `tags` member (when there are tags); false when a key or value breaks a rule.
     mutating func add(_ tags: [String: String]) -> Bool {
-        let count = tags.count
+        count = tags.count
         guard count > 0 else { return true }
         // `,"tags":{` and `}`, a `:` per entry and the commas between entries.
-        size &+= 10 &+ count &+ (count &- 1)
+        size = 10 &+ count &+ (count &- 1)
         var index = tags.startIndex
         while index != tags.endIndex {
             let (key, value) = tags[index]
             let keyLength = CanonicalOutput.tagKeyLength(key)
             let valueLength = CanonicalOutput.quotedLength(value, inline: inline)
             guard keyLength > 0, valueLength > 0 else { return false }
-            if valueLength != value.utf8.count &+ 2 { escaped |= 1 << 10 }
+            if valueLength != value.utf8.count &+ 2 { escaped = true }
             size &+= keyLength &+ valueLength
             order.insert(index, key: key, inline: inline)
             tags.formIndex(after: &index)
@@ -722,6 +713,11 @@ private struct CanonicalOutput {
     /// ``InlineASCII/available``, read once.
     private let inline: Bool
     private(set) var count = 0
+    /// Set when a value did not fit the room left.
+    private(set) var needsRoom = false
+
+    /// The bytes left.
+    var room: Int { capacity &- count }
 
     init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int, inline: Bool) {
         self.base = base
@@ -848,9 +844,15 @@ private struct CanonicalOutput {
         count &+= 16
     }
 
-    /// A positive integer of `digits` decimal digits.
+    /// A positive integer in decimal.
     @inline(__always)
-    mutating func decimal(_ value: Int, digits: Int) {
+    mutating func decimal(_ value: Int) {
+        var digits = 1
+        var power = 10
+        while value >= power, digits < 19 {
+            digits &+= 1
+            power &*= 10
+        }
         var rest = value
         var i = count &+ digits
         while i > count {
@@ -892,11 +894,40 @@ private struct CanonicalOutput {
         count &+= 24
     }
 
-    /// `key` (with its quotes and colon) and the quoted value.
+    /// `key` (with its quotes and colon) and the quoted value, when there is a value; false when the value is
+    /// empty or longer than ``AttributionEnvelope/Limits/maxValueBytes``, or does not fit (``needsRoom``).
     @inline(__always)
-    mutating func field(_ key: StaticString, _ value: String, _ escaped: Bool) {
+    mutating func field(_ key: StaticString, _ value: String?) -> Bool {
+        guard let value else { return true }
+        let keyLength = key.utf8CodeUnitCount
+        if inline, let words = InlineASCII.words(of: value) {
+            let length = Int(truncatingIfNeeded: (words.high >> 56) & 0xF)
+            // Unused bytes are zero, which would count as control bytes: only the used lanes are looked at.
+            let escapes =
+                SWAR.escapes(words.low) & SWAR.lanes(length) | SWAR.escapes(words.high)
+                & SWAR.lanes(max(length &- 8, 0))
+            // Room for the key, the quotes, both words whole and the closing brace.
+            if length > 0, escapes == 0, room >= keyLength &+ 19 {
+                put(key)
+                base[count] = UInt8(ascii: "\"")
+                let destination = UnsafeMutableRawPointer(base + (count &+ 1))
+                destination.storeBytes(of: words.low.littleEndian, as: UInt64.self)
+                destination.storeBytes(of: words.high.littleEndian, toByteOffset: 8, as: UInt64.self)
+                count &+= length &+ 1
+                base[count] = UInt8(ascii: "\"")
+                count &+= 1
+                return true
+            }
+        }
+        let quoted = Self.quotedLength(value, inline: false)
+        guard quoted > 0 else { return false }
+        guard room >= keyLength &+ quoted &+ 1 else {
+            needsRoom = true
+            return false
+        }
         put(key)
-        string(value, escaped)
+        string(value, quoted != value.utf8.count &+ 2)
+        return true
     }
 
     /// A quoted string: copied as it is unless `escaped`, then only `"`, `\` and U+0000–U+001F escaped.

@@ -126,8 +126,41 @@ extension CostRecord {
     /// how many it wrote. No allocation: the ledger writer encodes straight into its batch buffer.
     package func encodeLine(into start: UnsafeMutableRawPointer) -> Int {
         var w = LineWriter(start)
+        encodeLine(&w)
+        return w.cursor - start
+    }
+
+    /// The most bytes a call record that passes ``validate()`` can take as a line: the fixed allowance of
+    /// ``encodedLineBound``, six strings and ten attribution values of at most 256 bytes, and 32 tags of at most
+    /// 64 + 256 bytes, every byte escaped to six.
+    package static let maxCheckedLineBytes =
+        1026 + 6 * 10 + 16 * (6 * LineLimits.maxStringBytes + 2)
+        + LineLimits.maxTags * (6 * (64 + LineLimits.maxStringBytes) + 6)
+
+    /// ``validate()`` and ``encodeLine(into:)`` in one pass, for call records: the line is written at `start`
+    /// (which must have room for ``maxCheckedLineBytes``) while each string is checked as it is written.
+    /// - Returns: the line's length, or nil when the record is not a call or may break a rule (the bytes written
+    ///   are then to be discarded, and ``validate()`` names the fault).
+    package func encodeCheckedCallLine(into start: UnsafeMutableRawPointer) -> Int? {
+        guard kind == .call, provider != nil, model != nil, tags.count <= LineLimits.maxTags else { return nil }
+        let u = usage
+        let (cachedAndWrite, o1) = u.cachedInput.addingReportingOverflow(u.cacheWrite)
+        let (subsets, o2) = cachedAndWrite.addingReportingOverflow(u.cacheWrite1h)
+        guard
+            u.input >= 0 && u.output >= 0 && u.cachedInput >= 0 && u.cacheWrite >= 0 && u.cacheWrite1h >= 0
+                && u.reasoning >= 0 && !o1 && !o2 && subsets <= u.input && u.reasoning <= u.output
+        else { return nil }
+        if let attempt, attempt < 1 || attempt > Int(Int32.max) { return nil }
+        var w = LineWriter(start)
+        w.checking = true
+        encodeLine(&w)
+        return w.valid ? w.cursor - start : nil
+    }
+
+    /// The line's members, through `w` (checking strings when `w.checking`).
+    private func encodeLine(_ w: inout LineWriter) {
         w.literal(#"{"v":1,"record_id":"#)
-        w.string(recordID)
+        w.value(recordID)
         if kind != .call {
             w.literal(#","kind":"#)
             w.string(kind.name)
@@ -142,19 +175,19 @@ extension CostRecord {
         }
         if let provider {
             w.literal(#","provider":"#)
-            w.string(provider)
+            w.value(provider)
         }
         if let model {
             w.literal(#","model":"#)
-            w.string(model)
+            w.value(model)
         }
         if let apiKeyID {
             w.literal(#","api_key_id":"#)
-            w.string(apiKeyID)
+            w.value(apiKeyID)
         }
         if let serviceTier {
             w.literal(#","service_tier":"#)
-            w.string(serviceTier)
+            w.value(serviceTier)
         }
         if kind == .call || usage.input != 0 || usage.output != 0 {
             w.literal(#","input_tokens":"#)
@@ -184,7 +217,7 @@ extension CostRecord {
         }
         if let priceSource {
             w.literal(#","price_source":"#)
-            w.string(priceSource)
+            w.value(priceSource)
         }
         if status != .ok {
             w.literal(#","status":"#)
@@ -223,7 +256,6 @@ extension CostRecord {
         }
         w.byte(UInt8(ascii: "}"))
         w.byte(UInt8(ascii: "\n"))
-        return w.cursor - start
     }
 
     /// `,"user_id":` … `,"agent":` by ``AttributionField`` order, each a copy of known length (no `memmove` call).
@@ -258,7 +290,7 @@ extension CostRecord {
                 present |= 1 << UInt16(order)
                 spans.initializeElement(at: order &* 2, to: w.cursor - regionStart)
                 writeAttributionKey(order, &w)
-                w.string(value)
+                w.value(value)
                 spans.initializeElement(at: order &* 2 &+ 1, to: w.cursor - regionStart)
             }
             guard !inOrder else { return }
@@ -280,9 +312,9 @@ extension CostRecord {
     /// The tags' members in byte order of their keys.
     private static func encodeTags(_ tags: [String: String], _ w: inout LineWriter) {
         @inline(__always) func member(_ key: String, _ value: String) {
-            w.string(key)
+            w.tagKey(key)
             w.byte(UInt8(ascii: ":"))
-            w.string(value)
+            w.value(value)
         }
         switch tags.count {
         case 1:

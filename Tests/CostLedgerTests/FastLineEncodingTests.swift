@@ -215,3 +215,92 @@ struct EncodeIntoBufferTests {
         }
     }
 }
+
+@Suite("Checking a call record while encoding it")
+struct CheckedEncodingTests {
+    /// Records of every shape, and call records each breaking one rule.
+    static func records() -> [CostRecord] {
+        var rng = LedgerRNG(seed: 0xC4EC)
+        var records = (0..<3_000).map { _ in LedgerFixtures.randomRecord(&rng) }
+        func broken(_ change: (inout CostRecord) -> Void) {
+            var record = LedgerFixtures.callRecord("r")
+            change(&record)
+            records.append(record)
+        }
+        broken { $0.recordID = "" }
+        broken { $0.recordID = String(repeating: "r", count: 257) }
+        broken { $0.provider = nil }
+        broken { $0.model = "" }
+        broken { $0.apiKeyID = String(repeating: "k", count: 300) }
+        broken { $0.serviceTier = "" }
+        broken { $0.priceSource = String(repeating: "\u{1}", count: 257) }
+        broken { $0.attempt = 0 }
+        broken { $0.attempt = Int(Int32.max) + 1 }
+        broken { $0.usage = TokenUsage(input: 10, output: 5, cachedInput: 8, cacheWrite: 3) }
+        broken { $0.usage = TokenUsage(input: 10, output: 5, reasoning: 6) }
+        broken { $0.usage = TokenUsage(input: -1, output: 5) }
+        broken { $0.attribution[.agent] = "" }
+        broken { $0.attribution[.tool] = String(repeating: "t", count: 257) }
+        broken { $0.tags = ["Upper": "v"] }
+        broken { $0.tags = [String(repeating: "k", count: 65): "v"] }
+        broken { $0.tags = ["ok": String(repeating: "v", count: 257)] }
+        broken { $0.tags = Dictionary(uniqueKeysWithValues: (0..<33).map { ("k\($0)", "v") }) }
+        broken { $0.attribution[.team] = String(repeating: "t", count: 256) }  // at the limit: valid
+        broken { $0.tags = [String(repeating: "k", count: 64): "v"] }  // at the limit: valid
+        return records
+    }
+
+    @Test("a line is produced exactly for the call records validate() accepts, and it is the reference line")
+    func sameAsValidate() {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: CostRecord.maxCheckedLineBytes, alignment: 8)
+        defer { buffer.deallocate() }
+        var accepted = 0
+        var refused = 0
+        for record in Self.records() {
+            let valid = record.kind == .call && (try? record.validate()) != nil
+            let count = record.encodeCheckedCallLine(into: buffer)
+            #expect((count != nil) == valid, "\(record)")
+            if let count {
+                #expect(Array(UnsafeRawBufferPointer(start: buffer, count: count)) == record.referenceJSONLine())
+                accepted += 1
+            } else if record.kind == .call {
+                refused += 1
+            }
+        }
+        #expect(accepted > 500)
+        #expect(refused >= 18)
+    }
+
+    @Test("the largest valid call record fits the room reserved for a checked line")
+    func largestRecordFits() throws {
+        let long = String(repeating: "\u{1}", count: 256)
+        var record = LedgerFixtures.callRecord(long)
+        record.provider = long
+        record.model = long
+        record.apiKeyID = long
+        record.serviceTier = long
+        record.priceSource = long
+        record.status = .error
+        record.attempt = Int(Int32.max)
+        record.usage = TokenUsage(
+            input: .max,
+            output: .max,
+            cachedInput: .max / 4,
+            cacheWrite: .max / 4,
+            cacheWrite1h: .max / 4,
+            reasoning: .max
+        )
+        record.costUSD = Money(attodollars: .min + 1)
+        record.attribution = Dictionary(uniqueKeysWithValues: AttributionField.all.map { ($0, long) })
+        record.tags = Dictionary(
+            uniqueKeysWithValues: (0..<32).map { (String(repeating: "k", count: 62) + "\($0 + 10)", long) }
+        )
+        try record.validate()
+        #expect(record.encodedLineBound <= CostRecord.maxCheckedLineBytes)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: CostRecord.maxCheckedLineBytes, alignment: 8)
+        defer { buffer.deallocate() }
+        let count = try #require(record.encodeCheckedCallLine(into: buffer))
+        #expect(count <= CostRecord.maxCheckedLineBytes)
+        #expect(Array(UnsafeRawBufferPointer(start: buffer, count: count)) == record.referenceJSONLine())
+    }
+}

@@ -136,8 +136,11 @@ public final class JSONLinesLedger: CostSink {
     ///   ``CostRecord/validate()``) or its line would exceed 64 KiB; ``CostLedgerError/Code/bufferFull`` when
     ///   the buffer stayed full for the whole timeout; ``CostLedgerError/Code/closed`` after ``close()``.
     public func write(_ record: CostRecord) throws(CostLedgerError) {
+        // A call record is checked while it is encoded (one pass); anything else, or a record that broke a rule
+        // there, is checked first (and refused with the field at fault).
+        if record.kind == .call, try core.accept(record, lineBound: nil) { return }
         let bound = try record.validatedLineBound()
-        try core.accept(record, lineBound: bound)
+        _ = try core.accept(record, lineBound: bound)
     }
 
     /// Writes every record accepted so far, then returns (synced under ``LedgerDurability/fsync``). The write
@@ -251,14 +254,25 @@ extension JSONLinesLedger {
             return (configuration.batchRecords, max(1, configuration.maxBufferBytes / 2))
         }
 
-        func accept(_ record: CostRecord, lineBound: Int) throws(CostLedgerError) {
+        /// Encodes `record` into the buffer: with `lineBound` for a record already checked, or nil to check a call
+        /// record while encoding it.
+        /// - Returns: false, with nothing accepted, when the record was to be checked and may break a rule.
+        func accept(_ record: CostRecord, lineBound: Int?) throws(CostLedgerError) -> Bool {
             let threshold = wakeThreshold
             var deadline: DispatchTime?
             while true {
                 let result: AcceptResult = buffer.withLock { state in
-                    if state.closed { return .closed }
+                    // A record is checked before the closed state is reported, as it always was.
+                    if state.closed { return lineBound == nil ? .unchecked : .closed }
                     // Encode in place at the end of the buffer; the bytes count only once committed.
-                    let lineBytes = record.encodeLine(into: state.bytes.reserve(lineBound))
+                    let lineBytes: Int
+                    if let lineBound {
+                        lineBytes = record.encodeLine(into: state.bytes.reserve(lineBound))
+                    } else {
+                        let start = state.bytes.reserve(CostRecord.maxCheckedLineBytes)
+                        guard let checked = record.encodeCheckedCallLine(into: start) else { return .unchecked }
+                        lineBytes = checked
+                    }
                     if lineBytes - 1 > CostRecord.LineLimits.maxLineBytes {
                         return .tooLong(lineBytes)
                     }
@@ -292,15 +306,17 @@ extension JSONLinesLedger {
                 }
                 switch result {
                 case .accepted:
-                    return
+                    return true
                 case .acceptedWake:
                     wake.signal()
-                    return
+                    return true
                 case .dropped:
-                    return
+                    return true
                 case .droppedWake:
                     wake.signal()
-                    return
+                    return true
+                case .unchecked:
+                    return false
                 case .closed:
                     throw CostLedgerError(.closed, reason: "the ledger writer is closed")
                 case .tooLong(let bytes):
@@ -342,6 +358,8 @@ extension JSONLinesLedger {
             case full
             case closed
             case tooLong(Int)
+            /// The record may break a rule: check it before encoding.
+            case unchecked
         }
 
         static func nanoseconds(_ duration: Duration) -> Int {

@@ -9,6 +9,10 @@ import Attribution
 struct LineWriter {
     /// Where the next byte goes.
     var cursor: UnsafeMutableRawPointer
+    /// Whether ``value(_:)`` and tag keys are checked against the format's rules while writing.
+    var checking = false
+    /// False once a checked string broke a rule (it was not written; the line is to be discarded).
+    var valid = true
     /// The last day a timestamp fell on and its civil date: `ts` and `started_at` are usually the same day.
     private var lastDay = Int64.min
     private var lastDate: (year: Int64, month: Int64, day: Int64) = (0, 0, 0)
@@ -44,6 +48,32 @@ struct LineWriter {
             var copy = value
             cursor = copy.withUTF8 { Self.quoted(UnsafeRawBufferPointer($0), at: start) }
         }
+    }
+
+    /// A string value of the record: when ``checking``, one that is empty or longer than
+    /// ``CostRecord/LineLimits/maxStringBytes`` is not written and marks the line invalid, so a checked line
+    /// never takes more than ``CostRecord/maxCheckedLineBytes``.
+    @inline(__always)
+    mutating func value(_ value: String) {
+        if checking {
+            let count = value.utf8.count
+            guard count > 0, count <= CostRecord.LineLimits.maxStringBytes else {
+                valid = false
+                return
+            }
+        }
+        string(value)
+    }
+
+    /// A tag key: when ``checking``, one that does not match `[a-z0-9_.-]{1,64}` is not written and marks the line
+    /// invalid.
+    @inline(__always)
+    mutating func tagKey(_ key: String) {
+        if checking, !Self.isTagKey(key) {
+            valid = false
+            return
+        }
+        string(key)
     }
 
     /// `"`, the bytes (escaped where needed), `"`; returns the position after the closing quote.

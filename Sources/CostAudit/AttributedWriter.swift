@@ -76,13 +76,10 @@ enum AttributedWriter {
                 var failure: CostAuditError?
                 var stats = LedgerReadStats()
                 do {
-                    try LedgerReader.scanLines(file, stats: &stats) { line, number, _ in
+                    try LedgerReader.scanLines(file, stats: &stats) { line, number, offset, _ in
                         guard failure == nil else { return }
-                        while cursor < rows.upperBound, engine.table[cursor].line < Int32(truncatingIfNeeded: number) {
-                            cursor += 1
-                        }
-                        guard cursor < rows.upperBound, engine.table[cursor].line == Int32(truncatingIfNeeded: number),
-                            engine.alive[cursor]
+                        while cursor < rows.upperBound, engine.table[cursor].position < offset { cursor += 1 }
+                        guard cursor < rows.upperBound, engine.table[cursor].position == offset, engine.alive[cursor]
                         else { return }
                         guard case .record(let record) = CostRecord.decodeOutcome(line, file: file, lineNumber: number)
                         else { return }

@@ -94,12 +94,12 @@ extension AuditEngine {
                         lastKeyed = keyed.contains(providerDay)
                     }
                     guard row.pricing == .priced, lastCovered else {
-                        sums.notReconciled &+= row.cost
+                        sums.notReconciled &+= store.cost(index, row)
                         continue
                     }
                     let key = lastKeyed ? row.apiKey : 0
                     let cell = ReconcileCell(day: day, provider: provider, model: store.canonicalModel(row), key: key)
-                    sums.add(cell, row.cost, pooled: key == 0)
+                    sums.add(cell, store.cost(index, row), pooled: key == 0)
                 }
                 partials[worker] = sums
             }

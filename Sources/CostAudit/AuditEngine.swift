@@ -219,7 +219,7 @@ struct AuditEngine {
             let fa = fileRank[Int(ra.file)]
             let fb = fileRank[Int(rb.file)]
             if fa != fb { return fa < fb }
-            return ra.line < rb.line
+            return ra.position < rb.position
         }
         table.forEachRow { index, row, part in
             let idHash = part.idHash(row)
@@ -564,14 +564,14 @@ struct AuditEngine {
                     if !row.isUnit {
                         switch row.pricing {
                         case .priced:
-                            dollars = row.cost
-                            totals.cachedAtInputPrice &+= row.tokens
+                            dollars = table.cost(index, row)
+                            totals.cachedAtInputPrice &+= table.tokens(index, row)
                         case .fromRecord:
-                            dollars = row.cost
+                            dollars = table.cost(index, row)
                             totals.pricedFromRecord += 1
                         case .unpriced:
                             totals.unpricedRecords += 1
-                            totals.unpricedTokens &+= row.tokens
+                            totals.unpricedTokens &+= table.tokens(index, row)
                         }
                         totals.recordedDollars &+= dollars
                     }

@@ -142,7 +142,6 @@ extension LedgerIngest {
                         scanned: scanned,
                         line: line,
                         file: index,
-                        lineNumber: Int32(truncatingIfNeeded: number),
                         offset: offset,
                         pricing: pricing
                     )
@@ -158,10 +157,9 @@ extension LedgerIngest {
                     table.add(
                         record,
                         file: index,
-                        line: Int32(truncatingIfNeeded: number),
+                        position: offset,
                         pricing: pricing
                     )
-                    table.rows[table.rows.count - 1].offset = offset
                     sinceReport += 1
                 case .malformed:
                     table.skippedLines &+= 1

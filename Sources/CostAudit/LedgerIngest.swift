@@ -36,7 +36,7 @@ enum LedgerIngest {
                     table.add(
                         record,
                         file: Int32(fileIndex),
-                        line: Int32(truncatingIfNeeded: offset + 1),
+                        position: Int64(offset),
                         pricing: configuration.prices
                     )
                 }
@@ -75,7 +75,7 @@ struct LineBytes {
     mutating func same(_ a: RecordRow, _ b: RecordRow) -> Bool {
         switch source.storage {
         case .records(let files):
-            return files[Int(a.file)].records[Int(a.line) - 1] == files[Int(b.file)].records[Int(b.line) - 1]
+            return files[Int(a.file)].records[Int(a.position)] == files[Int(b.file)].records[Int(b.position)]
         case .files:
             guard let first = line(a), let second = line(b) else { return false }
             return first == second
@@ -94,7 +94,7 @@ struct LineBytes {
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        var at = row.offset
+        var at = row.position
         while bytes.count <= CostRecord.LineLimits.maxLineBytes {
             let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(at)) }
             guard n > 0 else { break }

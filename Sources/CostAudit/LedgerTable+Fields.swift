@@ -9,7 +9,6 @@ extension LedgerTable {
         scanned fields: borrowing CostRecordFields,
         line: UnsafeBufferPointer<UInt8>,
         file: Int32,
-        lineNumber: Int32,
         offset: Int64,
         pricing: any AuditPricing
     ) {
@@ -49,28 +48,23 @@ extension LedgerTable {
             }
             if outcome == .unpriced { tokens = usage.input &+ usage.output }
         }
-        var row = RecordRow(
-            offset: offset,
+        let row = makeRow(
+            position: offset,
             ts: fields.timestamp.nanosecondsSinceEpoch,
             when: when,
             leaf: has(CostRecordKey.leafID) ? fields.leaf : 0,
             parent: has(CostRecordKey.parentID) ? fields.parent : 0,
             root: has(CostRecordKey.rootID) ? fields.root : 0,
-            costLow: 0,
-            costHigh: 0,
+            cost: cost,
             tokens: tokens,
-            idA: id.a,
-            idB: id.b,
-            line: lineNumber,
+            id: id,
             file: file,
             attempt: has(CostRecordKey.attempt) ? Int32(clamping: fields.attempt) : 1,
             modelKey: modelKey,
             apiKey: intern(scanned, base, line.count, CostRecordKey.apiKeyID),
-            idIsHex: id.isHex,
             isUnit: isUnit,
             pricing: outcome
         )
-        row.cost = cost
         rows.append(row)
         for k in 0..<fieldKeyCount { values.append(intern(scanned, base, line.count, Int(fieldKeys[k]))) }
     }

@@ -199,43 +199,41 @@ enum PricingOutcome: UInt8 {
     case unpriced = 2
 }
 
-/// What the audit keeps of one ledger line: about a hundred bytes, never the line itself.
+/// What the audit keeps of one ledger line: 96 bytes, never the line itself.
 struct RecordRow {
-    /// Where the line starts in its file (records read from files), so a duplicate's bytes can be compared
-    /// with the kept copy's by reading both again; 0 for in-memory records.
-    var offset: Int64
+    /// Records read from files: where the line starts, so a duplicate's bytes can be compared with the kept
+    /// copy's by reading both again, and the emitted ledger finds its lines; in-memory records: the record's
+    /// index in its file. Either way it orders a file's rows as its lines are ordered.
+    var position: Int64
     var ts: Int64
     /// `started_at` when present, else `ts`: the instant that decides the day, the window and the price.
     var when: Int64
     var leaf: UInt64
     var parent: UInt64
     var root: UInt64
-    /// The exact cost in attodollars, split so the row needs no 16-byte alignment.
-    var costLow: UInt64
-    var costHigh: Int64
-    /// Unpriced records: their tokens; priced ones: cached tokens charged at the input price.
-    var tokens: Int64
+    /// The exact cost in attodollars, or, when ``costIsWide``, an index into the table's wide costs (a cost of
+    /// $9.22 or more does not fit).
+    var cost64: Int64
     /// The record id: its value when it is 32 lowercase hex digits (``idIsHex``), else where its bytes sit in
     /// the table's arena (start, length).
     var idA: UInt64
     var idB: UInt64
-    var line: Int32
     var file: Int32
     var attempt: Int32
     /// Index into the table's (provider, model, canonical model) triples.
     var modelKey: Int32
     var apiKey: Int32
-    var idIsHex: Bool
-    var isUnit: Bool
-    var pricing: PricingOutcome
+    /// Unpriced records: their tokens; priced ones: cached tokens charged at the input price. When
+    /// ``tokensAreWide``, an index into the table's wide token counts.
+    var tokens32: UInt32
+    /// Bit 0: a unit record; bits 1–2: ``PricingOutcome``; bit 3: hex id; bit 4: wide cost; bit 5: wide tokens.
+    var flags: UInt8
 
-    var cost: Int128 {
-        get { Int128(costHigh) << 64 | Int128(costLow) }
-        set {
-            costLow = UInt64(truncatingIfNeeded: newValue)
-            costHigh = Int64(truncatingIfNeeded: newValue >> 64)
-        }
-    }
+    var isUnit: Bool { flags & 1 != 0 }
+    var pricing: PricingOutcome { PricingOutcome(rawValue: (flags >> 1) & 3) ?? .unpriced }
+    var idIsHex: Bool { flags & 8 != 0 }
+    var costIsWide: Bool { flags & 16 != 0 }
+    var tokensAreWide: Bool { flags & 32 != 0 }
 }
 
 /// A provider and model as recorded, with the price table's name for the model (0 when it has none).
@@ -274,6 +272,9 @@ struct LedgerTable {
     /// The audit's price table when it is the project's own (quotes then come from ``priceSlots``).
     var priceTable: PriceTable?
     var pricingChecked = false
+    /// Costs and token counts too wide for a row, by the index the row holds.
+    var wideCosts: [Int128] = []
+    var wideTokens: [Int64] = []
     /// Resolved prices by (model key, tier, day), direct-mapped.
     var priceSlots: [PriceSlot] = []
 
@@ -298,7 +299,7 @@ struct LedgerTable {
     mutating func add(
         _ record: CostRecord,
         file: Int32,
-        line: Int32,
+        position: Int64,
         pricing: any AuditPricing
     ) {
         var recordID = record.recordID
@@ -332,33 +333,87 @@ struct LedgerTable {
             }
             if outcome == .unpriced { tokens = record.usage.input &+ record.usage.output }
         }
-        var row = RecordRow(
-            offset: 0,
+        let row = makeRow(
+            position: position,
             ts: record.timestamp.nanosecondsSinceEpoch,
             when: when,
             leaf: record.leafID?.rawValue ?? 0,
             parent: record.parentID?.rawValue ?? 0,
             root: record.rootID?.rawValue ?? 0,
-            costLow: 0,
-            costHigh: 0,
+            cost: cost,
             tokens: tokens,
-            idA: id.a,
-            idB: id.b,
-            line: line,
+            id: id,
             file: file,
             attempt: Int32(clamping: record.attempt ?? 1),
             modelKey: modelKey,
             apiKey: record.apiKeyID.map { strings.id($0) } ?? 0,
-            idIsHex: id.isHex,
             isUnit: isUnit,
             pricing: outcome
         )
-        row.cost = cost
         rows.append(row)
         for field in fields {
             values.append(record.attribution[field].map { strings.id($0) } ?? 0)
         }
     }
+
+    /// Packs a row, moving a cost or token count too wide for it to the side tables.
+    @inline(__always)
+    mutating func makeRow(
+        position: Int64,
+        ts: Int64,
+        when: Int64,
+        leaf: UInt64,
+        parent: UInt64,
+        root: UInt64,
+        cost: Int128,
+        tokens: Int64,
+        id: (a: UInt64, b: UInt64, isHex: Bool),
+        file: Int32,
+        attempt: Int32,
+        modelKey: Int32,
+        apiKey: Int32,
+        isUnit: Bool,
+        pricing: PricingOutcome
+    ) -> RecordRow {
+        var flags = (isUnit ? 1 : 0) | pricing.rawValue << 1 | (id.isHex ? 8 : 0)
+        var cost64 = Int64(truncatingIfNeeded: cost)
+        if Int128(cost64) != cost {
+            cost64 = Int64(wideCosts.count)
+            wideCosts.append(cost)
+            flags |= 16
+        }
+        var tokens32 = UInt32(truncatingIfNeeded: tokens)
+        if tokens < 0 || tokens > Int64(UInt32.max) {
+            tokens32 = UInt32(truncatingIfNeeded: wideTokens.count)
+            wideTokens.append(tokens)
+            flags |= 32
+        }
+        return RecordRow(
+            position: position,
+            ts: ts,
+            when: when,
+            leaf: leaf,
+            parent: parent,
+            root: root,
+            cost64: cost64,
+            idA: id.a,
+            idB: id.b,
+            file: file,
+            attempt: attempt,
+            modelKey: modelKey,
+            apiKey: apiKey,
+            tokens32: tokens32,
+            flags: flags
+        )
+    }
+
+    /// The exact cost of a row of this table.
+    @inline(__always)
+    func cost(_ row: RecordRow) -> Int128 { row.costIsWide ? wideCosts[Int(row.cost64)] : Int128(row.cost64) }
+
+    /// The token count of a row of this table (see ``RecordRow/tokens32``).
+    @inline(__always)
+    func tokens(_ row: RecordRow) -> Int64 { row.tokensAreWide ? wideTokens[Int(row.tokens32)] : Int64(row.tokens32) }
 
     /// Makes room for `count` rows in all, record ids kept as bytes included (at their average length so far).
     mutating func reserve(rows count: Int) {
@@ -538,6 +593,20 @@ struct RecordStore {
         if index < split { return rowBases[0][index] }
         let (part, local) = locate(index)
         return rowBases[part][local]
+    }
+
+    /// The exact cost of row `index` (`row` is that row).
+    @inline(__always)
+    func cost(_ index: Int, _ row: RecordRow) -> Int128 {
+        guard row.costIsWide else { return Int128(row.cost64) }
+        return parts[locate(index).part].cost(row)
+    }
+
+    /// The token count of row `index` (`row` is that row).
+    @inline(__always)
+    func tokens(_ index: Int, _ row: RecordRow) -> Int64 {
+        guard row.tokensAreWide else { return Int64(row.tokens32) }
+        return parts[locate(index).part].tokens(row)
     }
 
     /// Calls `body` with every row in order: its index, the row, and the part holding it.

@@ -256,6 +256,24 @@ struct ClassificationTests {
         #expect(report.recordIDConflicts == 1)
     }
 
+    @Test("costs of $9.22 and more and token counts above 2³² stay exact")
+    func wideAmounts() throws {
+        let report = try audit([
+            // 2 × 10⁹ input tokens at $2/M: $4,000, beyond what 64-bit attodollars hold.
+            call("big", leaf: 1, root: 1, input: 2_000_000_000, fields: fullAttribution),
+            // 6 × 10⁹ cached tokens of a model without a cached price: charged at input, counted above 2³².
+            call("cached", model: "codex-1", input: 6_000_000_000, cached: 6_000_000_000, fields: fullAttribution),
+            // Unpriced, with 5 × 10⁹ + 1 tokens.
+            call("unpriced", model: "mystery-1", input: 5_000_000_000, output: 1, fields: fullAttribution),
+            // A stored cost of $12.5 for a model the table lacks.
+            call("stored", model: "mystery-2", input: 10, costUSD: "12.5", fields: fullAttribution),
+        ])
+        #expect(report[.direct].formatted() == "19012.500000000")
+        #expect(report.unpricedTokens == 5_000_000_001)
+        #expect(report.cachedTokensAtInputPrice == 6_000_000_000)
+        #expect(report.unpricedRecords == 1)
+    }
+
     @Test("an unpriced model is counted with its tokens; a stored cost_usd prices a model the table lacks")
     func unpriced() throws {
         let report = try audit([

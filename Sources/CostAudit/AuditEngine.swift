@@ -207,12 +207,11 @@ struct AuditEngine {
         let fileRank = bytewiseRanks(fileNames)
         var alive = [Bool](repeating: false, count: count)
         var duplicates = 0
-        var bits = 4
-        while 1 << bits < count * 2 { bits += 1 }
-        let mask = (1 << bits) - 1
-        // Each used slot: the record id's hash in the high half, the row index + 1 in the low half (0 = empty),
-        // so a probe passes a different id without loading its row.
-        var slots = [UInt64](repeating: 0, count: 1 << bits)
+        // At most 0.7 full, any size (a slot is the high half of hash × capacity). Each used slot: the record
+        // id's hash in the high half, the row index + 1 in the low half (0 = empty), so a probe passes a
+        // different id without loading its row.
+        let capacity = max(16, count * 10 / 7 + 1)
+        var slots = [UInt64](repeating: 0, count: capacity)
         var droppedBySlot: [Int: [Int]] = [:]
         func earlier(_ ra: RecordRow, _ rb: RecordRow) -> Bool {
             if ra.ts != rb.ts { return ra.ts < rb.ts }
@@ -223,7 +222,10 @@ struct AuditEngine {
         }
         table.forEachRow { index, row, part in
             let idHash = part.idHash(row)
-            var slot = Int(truncatingIfNeeded: (UInt64(idHash) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+            var slot = Int(
+                truncatingIfNeeded: (UInt64(idHash) &* 0x9E37_79B9_7F4A_7C15).multipliedFullWidth(by: UInt64(capacity))
+                    .high
+            )
             let tag = UInt64(idHash) << 32
             while true {
                 let entry = slots[slot]
@@ -246,7 +248,8 @@ struct AuditEngine {
                     }
                     break
                 }
-                slot = (slot + 1) & mask
+                slot += 1
+                if slot == capacity { slot = 0 }
             }
         }
         var dropped: [(kept: Int, other: Int)] = []
@@ -267,7 +270,9 @@ struct AuditEngine {
     /// Numbers the units: every row with a leaf id gets its leaf's unit (dropped copies included; a unit seen
     /// only on them is left with no rows and counts as absent).
     static func numberUnits(_ table: RecordStore) -> (index: LeafMap, unitOfRow: [Int32], count: Int) {
-        var index = LeafMap()
+        var withLeaf = 0
+        table.forEachRow { _, record, _ in if record.leaf != 0 { withLeaf += 1 } }
+        var index = LeafMap(expected: withLeaf)
         var unitOfRow = [Int32](repeating: -1, count: table.count)
         var next: Int32 = 0
         table.forEachRow { row, record, _ in
@@ -345,63 +350,88 @@ struct AuditEngine {
                 }
             }
             // Per unit, in parallel over unit ranges: order its rows, find U, the partial values, parent, root.
-            let partialBest = SharedBuffer<Int32>(repeating: -1, count: unitCount * required)
+            // Each worker lists its units without U (in order) and their partial values.
+            var incompleteUnits = [[Int32]](repeating: [], count: workers)
+            var incompleteValues = [[Int32]](repeating: [], count: workers)
             let engine = self
             grouped.withUnsafeMutableBufferPointer { grouped in
-                inParallel(workers) { worker in
-                    for unit in share(worker, of: workers, count: unitCount) {
-                        let range = Int(groupStart[unit])..<Int(groupStart[unit + 1])
-                        if range.count > 16 {
-                            var slice = UnsafeMutableBufferPointer(rebasing: grouped[range])
-                            slice.sort { engine.unitOrderLess(Int($0), Int($1)) }
-                        } else if range.count > 1 {
-                            // Insertion sort: groups are usually a handful of rows.
-                            for i in (range.lowerBound + 1)..<range.upperBound {
-                                let moving = grouped[i]
-                                var j = i
-                                while j > range.lowerBound, engine.unitOrderLess(Int(moving), Int(grouped[j - 1])) {
-                                    grouped[j] = grouped[j - 1]
-                                    j -= 1
+                incompleteUnits.withUnsafeMutableBufferPointer { incompleteUnits in
+                    incompleteValues.withUnsafeMutableBufferPointer { incompleteValues in
+                        inParallel(workers) { worker in
+                            var myUnits: [Int32] = []
+                            var myValues: [Int32] = []
+                            var partialRow = InlineArray<10, Int32>(repeating: -1)
+                            for unit in share(worker, of: workers, count: unitCount) {
+                                let range = Int(groupStart[unit])..<Int(groupStart[unit + 1])
+                                if range.count > 16 {
+                                    var slice = UnsafeMutableBufferPointer(rebasing: grouped[range])
+                                    slice.sort { engine.unitOrderLess(Int($0), Int($1)) }
+                                } else if range.count > 1 {
+                                    // Insertion sort: groups are usually a handful of rows.
+                                    for i in (range.lowerBound + 1)..<range.upperBound {
+                                        let moving = grouped[i]
+                                        var j = i
+                                        while j > range.lowerBound,
+                                            engine.unitOrderLess(Int(moving), Int(grouped[j - 1]))
+                                        {
+                                            grouped[j] = grouped[j - 1]
+                                            j -= 1
+                                        }
+                                        grouped[j] = moving
+                                    }
                                 }
-                                grouped[j] = moving
-                            }
-                        }
-                        var missing = required
-                        for position in range {
-                            let index = Int(grouped[position])
-                            let row = table[index]
-                            var complete = true
-                            for f in 0..<required {
-                                if table.value(index, f) == 0 {
-                                    complete = false
-                                } else if partialBest[unit * required + f] < 0 {
-                                    partialBest[unit * required + f] = Int32(truncatingIfNeeded: index)
-                                    missing -= 1
+                                var missing = required
+                                for f in 0..<required { partialRow[f] = -1 }
+                                for position in range {
+                                    let index = Int(grouped[position])
+                                    let row = table[index]
+                                    var complete = true
+                                    for f in 0..<required {
+                                        if table.value(index, f) == 0 {
+                                            complete = false
+                                        } else if partialRow[f] < 0 {
+                                            partialRow[f] = Int32(truncatingIfNeeded: index)
+                                            missing -= 1
+                                        }
+                                    }
+                                    if complete, best[unit] < 0 { best[unit] = Int32(truncatingIfNeeded: index) }
+                                    if row.parent != 0, parentBest[unit] < 0 {
+                                        parentBest[unit] = Int32(truncatingIfNeeded: index)
+                                    }
+                                    if row.root != 0, rootBest[unit] < 0 {
+                                        rootBest[unit] = Int32(truncatingIfNeeded: index)
+                                    }
+                                    if best[unit] >= 0, missing == 0, parentBest[unit] >= 0, rootBest[unit] >= 0 {
+                                        break
+                                    }
+                                }
+                                if best[unit] < 0 {
+                                    // No U: the unit keeps its partial values (a unit with U has U's, read from its row).
+                                    myUnits.append(Int32(truncatingIfNeeded: unit))
+                                    for f in 0..<required {
+                                        myValues.append(partialRow[f] >= 0 ? table.value(Int(partialRow[f]), f) : 0)
+                                    }
                                 }
                             }
-                            if complete, best[unit] < 0 { best[unit] = Int32(truncatingIfNeeded: index) }
-                            if row.parent != 0, parentBest[unit] < 0 {
-                                parentBest[unit] = Int32(truncatingIfNeeded: index)
-                            }
-                            if row.root != 0, rootBest[unit] < 0 { rootBest[unit] = Int32(truncatingIfNeeded: index) }
-                            if best[unit] >= 0, missing == 0, parentBest[unit] >= 0, rootBest[unit] >= 0 { break }
+                            incompleteUnits[worker] = myUnits
+                            incompleteValues[worker] = myValues
                         }
                     }
                 }
             }
-            // Units without U keep their partial values; a unit with U has U's values, read from its row.
-            for unit in 0..<unitCount where best[unit] < 0 {
-                incomplete[unit] = Int32(truncatingIfNeeded: incompleteCount)
-                incompleteCount += 1
+            // Number the units without U in unit order (the workers' ranges are in order).
+            for units in incompleteUnits {
+                for unit in units {
+                    incomplete[Int(unit)] = Int32(truncatingIfNeeded: incompleteCount)
+                    incompleteCount += 1
+                }
             }
             partial = SharedBuffer<Int32>(repeating: 0, count: incompleteCount * required)
-            inParallel(workers) { worker in
-                for unit in share(worker, of: workers, count: unitCount) where incomplete[unit] >= 0 {
-                    let base = Int(incomplete[unit]) * required
-                    for f in 0..<required {
-                        let source = partialBest[unit * required + f]
-                        if source >= 0 { partial[base + f] = table.value(Int(source), f) }
-                    }
+            var at = 0
+            for values in incompleteValues {
+                for value in values {
+                    partial[at] = value
+                    at += 1
                 }
             }
         }
@@ -698,20 +728,28 @@ struct AuditEngine {
 /// Leaf id → unit number: open addressing over a power-of-two table, ids mixed by a multiply (leaf ids are
 /// random already). Faster than a `Dictionary` for the hundreds of thousands of units of a large ledger.
 struct LeafMap {
-    private var keys = [UInt64](repeating: 0, count: 1024)
-    private var values = [Int32](repeating: 0, count: 1024)
+    private var keys: [UInt64]
+    private var values: [Int32]
     private var used = 0
 
+    /// A map sized for `expected` leaves at a load of at most 0.7 (any size, not a power of two: a slot is
+    /// the high half of hash × capacity), so a large ledger's map is not twice what it holds.
+    init(expected: Int = 0) {
+        let capacity = max(1024, expected * 10 / 7 + 1)
+        keys = [UInt64](repeating: 0, count: capacity)
+        values = [Int32](repeating: 0, count: capacity)
+    }
+
     @inline(__always)
-    private func slot(_ leaf: UInt64, mask: Int) -> Int {
-        Int(truncatingIfNeeded: (leaf &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    private static func slot(_ leaf: UInt64, capacity: Int) -> Int {
+        Int(truncatingIfNeeded: (leaf &* 0x9E37_79B9_7F4A_7C15).multipliedFullWidth(by: UInt64(capacity)).high)
     }
 
     /// The unit of `leaf`, inserting `next` when it has none. Leaf 0 is never stored (not a valid id).
     mutating func insert(_ leaf: UInt64, next: Int32) -> Int32 {
-        if (used + 1) * 2 > keys.count { grow() }
-        let mask = keys.count - 1
-        var i = slot(leaf, mask: mask)
+        if (used + 1) * 10 > keys.count * 7 { grow() }
+        let capacity = keys.count
+        var i = Self.slot(leaf, capacity: capacity)
         while true {
             if keys[i] == leaf { return values[i] }
             if keys[i] == 0 {
@@ -720,30 +758,35 @@ struct LeafMap {
                 used += 1
                 return next
             }
-            i = (i + 1) & mask
+            i += 1
+            if i == capacity { i = 0 }
         }
     }
 
     func find(_ leaf: UInt64) -> Int32? {
         guard leaf != 0 else { return nil }
-        let mask = keys.count - 1
-        var i = slot(leaf, mask: mask)
+        let capacity = keys.count
+        var i = Self.slot(leaf, capacity: capacity)
         while true {
             if keys[i] == leaf { return values[i] }
             if keys[i] == 0 { return nil }
-            i = (i + 1) & mask
+            i += 1
+            if i == capacity { i = 0 }
         }
     }
 
     private mutating func grow() {
         let oldKeys = keys
         let oldValues = values
-        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
-        values = [Int32](repeating: 0, count: oldKeys.count * 2)
-        let mask = keys.count - 1
+        let capacity = oldKeys.count * 2
+        keys = [UInt64](repeating: 0, count: capacity)
+        values = [Int32](repeating: 0, count: capacity)
         for (index, leaf) in oldKeys.enumerated() where leaf != 0 {
-            var i = slot(leaf, mask: mask)
-            while keys[i] != 0 { i = (i + 1) & mask }
+            var i = Self.slot(leaf, capacity: capacity)
+            while keys[i] != 0 {
+                i += 1
+                if i == capacity { i = 0 }
+            }
             keys[i] = leaf
             values[i] = oldValues[index]
         }

@@ -21,7 +21,9 @@ let package = Package(
         .target(name: "CostAudit", dependencies: ["Attribution", "CostLedger"]),
         // The command line, as a library so tests reach it without spawning a process.
         .target(name: "CostAuditCLI", dependencies: ["Attribution", "CostLedger", "CostAudit", "AttributionTesting"]),
-        .executableTarget(name: "cost-audit", dependencies: ["CostAuditCLI"]),
+        .executableTarget(name: "cost-audit", dependencies: ["CostAuditCLI", "CMemoryTuning"]),
+        // The tool's one C call: a fixed malloc mmap threshold, so the audit's freed tables leave memory.
+        .target(name: "CMemoryTuning"),
         // Test kit: in-memory sink, fake provider, deterministic ids and clock.
         .target(name: "AttributionTesting", dependencies: ["Attribution", "CostLedger"]),
         // Example support: a durable job queue over the system SQLite library.

@@ -113,8 +113,9 @@ struct AuditEngine {
     // Units.
     var unitOfRow: [Int32] = []
     var unitIndex = LeafMap()
-    /// Deduplicated rows per unit; 0 for a leaf seen only on dropped copies, which counts as absent.
-    var unitRows: [Int32] = []
+    /// Where each unit's deduplicated rows end in the grouping (they start where the previous unit's end); a
+    /// unit with none (a leaf seen only on dropped copies) counts as absent. Kept for the lineage walks only.
+    var unitLive: [Int32] = []
     /// Per unit: its earliest complete row (`U`), or -1.
     var unitBest = SharedBuffer<Int32>(repeating: -1, count: 0)
     /// Per unit without `U`: its number among those units (which alone need lineage), else -1.
@@ -287,7 +288,9 @@ struct AuditEngine {
     /// The unit of `leaf` when it has deduplicated rows.
     @inline(__always)
     func liveUnit(_ leaf: UInt64) -> Int32? {
-        guard let unit = unitIndex.find(leaf), unitRows[Int(unit)] > 0 else { return nil }
+        guard let unit = unitIndex.find(leaf) else { return nil }
+        let index = Int(unit)
+        guard unitLive[index] > (index == 0 ? 0 : unitLive[index - 1]) else { return nil }
         return unit
     }
 
@@ -325,96 +328,87 @@ struct AuditEngine {
         unitOfRow = numbered.unitOfRow
         let unitCount = numbered.count
 
-        // Group the deduplicated rows by unit (a counting sort).
-        unitRows = [Int32](repeating: 0, count: unitCount)
+        // Group the deduplicated rows by unit (a counting sort): `groupEnd[u]` ends unit u's rows in `grouped`,
+        // which start where unit u − 1's end.
+        var groupEnd = [Int32](repeating: 0, count: unitCount)
         for index in 0..<table.count where alive[index] && unitOfRow[index] >= 0 {
-            unitRows[Int(unitOfRow[index])] += 1
+            groupEnd[Int(unitOfRow[index])] += 1
+        }
+        var total: Int32 = 0
+        for unit in 0..<unitCount {
+            let rows = groupEnd[unit]
+            groupEnd[unit] = total
+            total += rows
         }
         let required = self.required
         let best = SharedBuffer<Int32>(repeating: -1, count: unitCount)
-        let parentBest = SharedBuffer<Int32>(repeating: -1, count: unitCount)
-        let rootBest = SharedBuffer<Int32>(repeating: -1, count: unitCount)
         let incomplete = SharedBuffer<Int32>(repeating: -1, count: unitCount)
         var incompleteCount = 0
         let partial: SharedBuffer<Int32>
+        let parentLeaf: SharedBuffer<UInt64>
+        let rootLeaf: SharedBuffer<UInt64>
         do {
-            var groupStart = [Int32](repeating: 0, count: unitCount + 1)
-            for unit in 0..<unitCount { groupStart[unit + 1] = groupStart[unit] + unitRows[unit] }
-            var grouped = [Int32](repeating: 0, count: Int(groupStart[unitCount]))
-            do {
-                var fill = groupStart
-                for index in 0..<table.count where alive[index] && unitOfRow[index] >= 0 {
-                    let unit = Int(unitOfRow[index])
-                    grouped[Int(fill[unit])] = Int32(truncatingIfNeeded: index)
-                    fill[unit] += 1
-                }
+            var grouped = [Int32](repeating: 0, count: Int(total))
+            for index in 0..<table.count where alive[index] && unitOfRow[index] >= 0 {
+                let unit = Int(unitOfRow[index])
+                grouped[Int(groupEnd[unit])] = Int32(truncatingIfNeeded: index)
+                groupEnd[unit] += 1
             }
-            // Per unit, in parallel over unit ranges: order its rows, find U, the partial values, parent, root.
-            // Each worker lists its units without U (in order) and their partial values.
+            // Per unit, in parallel over unit ranges: order its rows and find U. Each worker lists, in order, its
+            // units without U with their partial values, parent and root (only their lineage walks need them:
+            // a walk that reaches a unit with U is complete there).
             var incompleteUnits = [[Int32]](repeating: [], count: workers)
             var incompleteValues = [[Int32]](repeating: [], count: workers)
+            var incompleteLinks = [[UInt64]](repeating: [], count: workers)
             let engine = self
             grouped.withUnsafeMutableBufferPointer { grouped in
                 incompleteUnits.withUnsafeMutableBufferPointer { incompleteUnits in
                     incompleteValues.withUnsafeMutableBufferPointer { incompleteValues in
-                        inParallel(workers) { worker in
-                            var myUnits: [Int32] = []
-                            var myValues: [Int32] = []
-                            var partialRow = InlineArray<10, Int32>(repeating: -1)
-                            for unit in share(worker, of: workers, count: unitCount) {
-                                let range = Int(groupStart[unit])..<Int(groupStart[unit + 1])
-                                if range.count > 16 {
-                                    var slice = UnsafeMutableBufferPointer(rebasing: grouped[range])
-                                    slice.sort { engine.unitOrderLess(Int($0), Int($1)) }
-                                } else if range.count > 1 {
-                                    // Insertion sort: groups are usually a handful of rows.
-                                    for i in (range.lowerBound + 1)..<range.upperBound {
-                                        let moving = grouped[i]
-                                        var j = i
-                                        while j > range.lowerBound,
-                                            engine.unitOrderLess(Int(moving), Int(grouped[j - 1]))
-                                        {
-                                            grouped[j] = grouped[j - 1]
-                                            j -= 1
+                        incompleteLinks.withUnsafeMutableBufferPointer { incompleteLinks in
+                            inParallel(workers) { worker in
+                                var myUnits: [Int32] = []
+                                var myValues: [Int32] = []
+                                var myLinks: [UInt64] = []
+                                var partialRow = InlineArray<10, Int32>(repeating: -1)
+                                for unit in share(worker, of: workers, count: unitCount) {
+                                    let range = Int(unit == 0 ? 0 : groupEnd[unit - 1])..<Int(groupEnd[unit])
+                                    engine.sortUnitRows(grouped, range)
+                                    for f in 0..<required { partialRow[f] = -1 }
+                                    var parent: UInt64 = 0
+                                    var root: UInt64 = 0
+                                    for position in range {
+                                        let index = Int(grouped[position])
+                                        let row = table[index]
+                                        var complete = true
+                                        for f in 0..<required {
+                                            if table.value(index, f) == 0 {
+                                                complete = false
+                                            } else if partialRow[f] < 0 {
+                                                partialRow[f] = Int32(truncatingIfNeeded: index)
+                                            }
                                         }
-                                        grouped[j] = moving
-                                    }
-                                }
-                                var missing = required
-                                for f in 0..<required { partialRow[f] = -1 }
-                                for position in range {
-                                    let index = Int(grouped[position])
-                                    let row = table[index]
-                                    var complete = true
-                                    for f in 0..<required {
-                                        if table.value(index, f) == 0 {
-                                            complete = false
-                                        } else if partialRow[f] < 0 {
-                                            partialRow[f] = Int32(truncatingIfNeeded: index)
-                                            missing -= 1
+                                        if complete {
+                                            best[unit] = Int32(truncatingIfNeeded: index)
+                                            break
                                         }
+                                        if parent == 0 { parent = row.parent }
+                                        if root == 0 { root = row.root }
                                     }
-                                    if complete, best[unit] < 0 { best[unit] = Int32(truncatingIfNeeded: index) }
-                                    if row.parent != 0, parentBest[unit] < 0 {
-                                        parentBest[unit] = Int32(truncatingIfNeeded: index)
-                                    }
-                                    if row.root != 0, rootBest[unit] < 0 {
-                                        rootBest[unit] = Int32(truncatingIfNeeded: index)
-                                    }
-                                    if best[unit] >= 0, missing == 0, parentBest[unit] >= 0, rootBest[unit] >= 0 {
-                                        break
-                                    }
-                                }
-                                if best[unit] < 0 {
-                                    // No U: the unit keeps its partial values (a unit with U has U's, read from its row).
-                                    myUnits.append(Int32(truncatingIfNeeded: unit))
-                                    for f in 0..<required {
-                                        myValues.append(partialRow[f] >= 0 ? table.value(Int(partialRow[f]), f) : 0)
+                                    if best[unit] < 0 {
+                                        myUnits.append(Int32(truncatingIfNeeded: unit))
+                                        for f in 0..<required {
+                                            myValues.append(
+                                                partialRow[f] >= 0 ? table.value(Int(partialRow[f]), f) : 0
+                                            )
+                                        }
+                                        myLinks.append(parent)
+                                        myLinks.append(root)
                                     }
                                 }
+                                incompleteUnits[worker] = myUnits
+                                incompleteValues[worker] = myValues
+                                incompleteLinks[worker] = myLinks
                             }
-                            incompleteUnits[worker] = myUnits
-                            incompleteValues[worker] = myValues
                         }
                     }
                 }
@@ -427,6 +421,8 @@ struct AuditEngine {
                 }
             }
             partial = SharedBuffer<Int32>(repeating: 0, count: incompleteCount * required)
+            parentLeaf = SharedBuffer<UInt64>(repeating: 0, count: incompleteCount)
+            rootLeaf = SharedBuffer<UInt64>(repeating: 0, count: incompleteCount)
             var at = 0
             for values in incompleteValues {
                 for value in values {
@@ -434,19 +430,25 @@ struct AuditEngine {
                     at += 1
                 }
             }
+            at = 0
+            for links in incompleteLinks {
+                for pair in stride(from: 0, to: links.count, by: 2) {
+                    parentLeaf[at] = links[pair]
+                    rootLeaf[at] = links[pair + 1]
+                    at += 1
+                }
+            }
         }
+        unitLive = groupEnd
         /// A unit's own value of required field `f`.
         @inline(__always) func own(_ unit: Int, _ f: Int) -> Int32 {
             let u = best[unit]
             if u >= 0 { return table.value(Int(u), f) }
             return partial[Int(incomplete[unit]) * required + f]
         }
-        @inline(__always) func parentOf(_ unit: Int) -> UInt64 {
-            parentBest[unit] >= 0 ? table[Int(parentBest[unit])].parent : 0
-        }
-        @inline(__always) func rootOf(_ unit: Int) -> UInt64 {
-            rootBest[unit] >= 0 ? table[Int(rootBest[unit])].root : 0
-        }
+        /// The parent and root of a unit without U.
+        @inline(__always) func parentOf(_ unit: Int) -> UInt64 { parentLeaf[Int(incomplete[unit])] }
+        @inline(__always) func rootOf(_ unit: Int) -> UInt64 { rootLeaf[Int(incomplete[unit])] }
 
         // Lineage walks of the units without U, in parallel over unit ranges.
         let resolved = SharedBuffer<Int32>(repeating: 0, count: incompleteCount * required)
@@ -517,7 +519,27 @@ struct AuditEngine {
         lineageCycles = (0..<workers).reduce(0) { $0 + cycles[$1] }
         // Only the walks look units up by leaf.
         unitIndex = LeafMap()
-        unitRows = []
+        unitLive = []
+    }
+
+    /// Orders rows `range` of `grouped` (one unit's) by ``unitOrderLess(_:_:)``.
+    @inline(__always)
+    func sortUnitRows(_ grouped: UnsafeMutableBufferPointer<Int32>, _ range: Range<Int>) {
+        if range.count > 16 {
+            var slice = UnsafeMutableBufferPointer(rebasing: grouped[range])
+            slice.sort { unitOrderLess(Int($0), Int($1)) }
+        } else if range.count > 1 {
+            // Insertion sort: groups are usually a handful of rows.
+            for i in (range.lowerBound + 1)..<range.upperBound {
+                let moving = grouped[i]
+                var j = i
+                while j > range.lowerBound, unitOrderLess(Int(moving), Int(grouped[j - 1])) {
+                    grouped[j] = grouped[j - 1]
+                    j -= 1
+                }
+                grouped[j] = moving
+            }
+        }
     }
 
     // MARK: - Classification

@@ -318,15 +318,22 @@ struct AuditEngine {
             if worker == 0 || workers == 1 { deduped = Self.deduplicate(table, fileNames: fileNames) }
             if worker == 1 || workers == 1 { numbered = Self.numberUnits(table) }
         }
-        guard let deduped, let numbered else { return }
-        alive = deduped.alive
-        duplicates = deduped.duplicates
+        // Moved into the engine, so the leaf map is freed as soon as the engine lets it go.
+        guard let dedupedResult = deduped.take() else { return }
+        alive = dedupedResult.alive
+        duplicates = dedupedResult.duplicates
         var lines = LineBytes(source: configuration.ledger, fileNames: fileNames)
-        for (kept, other) in deduped.dropped where !lines.same(table[kept], table[other]) { recordIDConflicts += 1 }
+        for (kept, other) in dedupedResult.dropped where !lines.same(table[kept], table[other]) {
+            recordIDConflicts += 1
+        }
         lines.closeFiles()
-        unitIndex = numbered.index
-        unitOfRow = numbered.unitOfRow
-        let unitCount = numbered.count
+        let unitCount: Int
+        do {
+            guard let numberedResult = numbered.take() else { return }
+            unitIndex = numberedResult.index
+            unitOfRow = numberedResult.unitOfRow
+            unitCount = numberedResult.count
+        }
 
         // Group the deduplicated rows by unit (a counting sort): `groupEnd[u]` ends unit u's rows in `grouped`,
         // which start where unit u − 1's end.
@@ -449,12 +456,32 @@ struct AuditEngine {
         /// The parent and root of a unit without U.
         @inline(__always) func parentOf(_ unit: Int) -> UInt64 { parentLeaf[Int(incomplete[unit])] }
         @inline(__always) func rootOf(_ unit: Int) -> UInt64 { rootLeaf[Int(incomplete[unit])] }
+        // Their units, looked up once; then the leaf map can go before the walks.
+        let parentUnit = SharedBuffer<Int32>(repeating: -1, count: incompleteCount)
+        let rootUnit = SharedBuffer<Int32>(repeating: -1, count: incompleteCount)
+        let finder = self
+        inParallel(workers) { worker in
+            for number in share(worker, of: workers, count: incompleteCount) {
+                parentUnit[number] = finder.liveUnit(parentLeaf[number]) ?? -1
+                rootUnit[number] = finder.liveUnit(rootLeaf[number]) ?? -1
+            }
+        }
+        unitIndex = LeafMap()
+        unitLive = []
+        /// The unit of the parent, or of the root, of a unit without U, when it has rows.
+        @inline(__always) func parentUnitOf(_ unit: Int) -> Int32? {
+            let found = parentUnit[Int(incomplete[unit])]
+            return found >= 0 ? found : nil
+        }
+        @inline(__always) func rootUnitOf(_ unit: Int) -> Int32? {
+            let found = rootUnit[Int(incomplete[unit])]
+            return found >= 0 ? found : nil
+        }
 
         // Lineage walks of the units without U, in parallel over unit ranges.
         let resolved = SharedBuffer<Int32>(repeating: 0, count: incompleteCount * required)
         let ends = SharedBuffer<LineageEnd>(repeating: .complete, count: incompleteCount)
         let cycles = SharedBuffer<Int>(repeating: 0, count: workers)
-        let walker = self
         inParallel(workers) { worker in
             var visited: [Int32] = []
             for unit in share(worker, of: workers, count: unitCount) where incomplete[unit] >= 0 {
@@ -478,11 +505,12 @@ struct AuditEngine {
                         end = .reachedRoot
                         break
                     }
-                    var next = walker.liveUnit(parentLeaf)
+                    var next = parentUnitOf(current)
                     if next == nil {
                         // The parent is not in the ledger: once per walk, continue from the trace's root.
-                        let rootLeaf = rootOf(current) != 0 ? rootOf(current) : rootOf(unit)
-                        if !usedRoot, rootLeaf != 0, rootLeaf != parentLeaf, let root = walker.liveUnit(rootLeaf),
+                        let rootFrom = rootOf(current) != 0 ? current : unit
+                        let rootLeaf = rootOf(rootFrom)
+                        if !usedRoot, rootLeaf != 0, rootLeaf != parentLeaf, let root = rootUnitOf(rootFrom),
                             !visited.contains(root)
                         {
                             usedRoot = true

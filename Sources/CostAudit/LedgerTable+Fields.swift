@@ -66,7 +66,9 @@ extension LedgerTable {
             pricing: outcome
         )
         rows.append(row)
-        for k in 0..<fieldKeyCount { values.append(intern(scanned, base, line.count, Int(fieldKeys[k]))) }
+        var current = InlineArray<10, Int32>(repeating: 0)
+        for k in 0..<fieldKeyCount { current[k] = intern(scanned, base, line.count, Int(fieldKeys[k])) }
+        rowTuples.append(tuple(current))
     }
 
     /// The interned id of key `key`'s value in the scanned line at `base` of `lineCount` bytes (0 when absent).

@@ -250,7 +250,14 @@ struct LedgerTable {
     let fields: [AttributionField]
     var fieldCount: Int { fields.count }
     var rows = RowBuffer<RecordRow>()
-    var values = RowBuffer<Int32>()
+    /// Per row: the tuple of its tracked values (an index into ``tuples``). Records mostly share their
+    /// tuple with others of their user and feature, so a row keeps four bytes instead of four per field.
+    var rowTuples = RowBuffer<Int32>()
+    /// The distinct tuples, ``fieldCount`` interned ids each (0 for absent).
+    var tuples = RowBuffer<Int32>()
+    private var tupleSlots = [Int32](repeating: 0, count: 1024)
+    private var tupleCount = 0
+    private var lastTuple: Int32 = -1
     var strings = Interner()
     var models: [ModelTriple] = [ModelTriple(provider: 0, model: 0, canonical: 0)]
     private var modelIndex: [UInt64: Int32] = [0: 0]
@@ -351,9 +358,11 @@ struct LedgerTable {
             pricing: outcome
         )
         rows.append(row)
-        for field in fields {
-            values.append(record.attribution[field].map { strings.id($0) } ?? 0)
+        var current = InlineArray<10, Int32>(repeating: 0)
+        for (k, field) in fields.enumerated() where k < 10 {
+            current[k] = record.attribution[field].map { strings.id($0) } ?? 0
         }
+        rowTuples.append(tuple(current))
     }
 
     /// Packs a row, moving a cost or token count too wide for it to the side tables.
@@ -415,11 +424,64 @@ struct LedgerTable {
     @inline(__always)
     func tokens(_ row: RecordRow) -> Int64 { row.tokensAreWide ? wideTokens[Int(row.tokens32)] : Int64(row.tokens32) }
 
+    /// The index of the tuple `values` (the first ``fieldCount`` entries), added when new. The previous row's
+    /// tuple is tried first.
+    @inline(__always)
+    mutating func tuple(_ values: InlineArray<10, Int32>) -> Int32 {
+        let width = fieldCount
+        if lastTuple >= 0 {
+            let base = Int(lastTuple) * width
+            var same = true
+            for f in 0..<width where tuples[base + f] != values[f] { same = false }
+            if same { return lastTuple }
+        }
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for f in 0..<width { hash = (hash ^ UInt64(UInt32(bitPattern: values[f]))) &* 0xff51_afd7_ed55_8ccd }
+        hash ^= hash >> 29
+        let mask = tupleSlots.count - 1
+        var slot = Int(truncatingIfNeeded: hash >> 32) & mask
+        while true {
+            let entry = Int(tupleSlots[slot])
+            if entry == 0 { break }
+            let base = (entry - 1) * width
+            var same = true
+            for f in 0..<width where tuples[base + f] != values[f] { same = false }
+            if same {
+                lastTuple = Int32(truncatingIfNeeded: entry - 1)
+                return lastTuple
+            }
+            slot = (slot + 1) & mask
+        }
+        let index = Int32(truncatingIfNeeded: tupleCount)
+        for f in 0..<width { tuples.append(values[f]) }
+        tupleCount += 1
+        tupleSlots[slot] = index + 1
+        if tupleCount * 2 > tupleSlots.count { rehashTuples(capacity: tupleSlots.count * 2) }
+        lastTuple = index
+        return index
+    }
+
+    private mutating func rehashTuples(capacity: Int) {
+        let width = fieldCount
+        tupleSlots = [Int32](repeating: 0, count: capacity)
+        let mask = tupleSlots.count - 1
+        for index in 0..<tupleCount {
+            var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
+            for f in 0..<width {
+                hash = (hash ^ UInt64(UInt32(bitPattern: tuples[index * width + f]))) &* 0xff51_afd7_ed55_8ccd
+            }
+            hash ^= hash >> 29
+            var slot = Int(truncatingIfNeeded: hash >> 32) & mask
+            while tupleSlots[slot] != 0 { slot = (slot + 1) & mask }
+            tupleSlots[slot] = Int32(truncatingIfNeeded: index + 1)
+        }
+    }
+
     /// Makes room for `count` rows in all, record ids kept as bytes included (at their average length so far).
     mutating func reserve(rows count: Int) {
         guard count > rows.count else { return }
         rows.reserve(count)
-        values.reserve(count * fieldCount)
+        rowTuples.reserve(count)
         if !rows.isEmpty, !idArena.isEmpty {
             idArena.reserveCapacity(idArena.count + (count - rows.count) * (idArena.count / rows.count + 1))
         }
@@ -526,7 +588,9 @@ struct LedgerTable {
             rows[index].modelKey = modelRemap[Int(rows[index].modelKey)]
             rows[index].apiKey = remap[Int(rows[index].apiKey)]
         }
-        for index in 0..<values.count { values[index] = remap[Int(values[index])] }
+        for index in 0..<tuples.count { tuples[index] = remap[Int(tuples[index])] }
+        lastTuple = -1
+        rehashTuples(capacity: tupleSlots.count)
         strings = Interner()
         lastInterned = InlineArray(repeating: 0)
         lastLength = InlineArray(repeating: -1)
@@ -563,14 +627,16 @@ struct RecordStore {
         self.count = total
         self.fields = fields
         rowBases = parts.map(\.rows.base)
-        valueBases = parts.map(\.values.base)
+        rowTupleBases = parts.map(\.rowTuples.base)
+        tupleBases = parts.map(\.tuples.base)
         split = parts.count > 1 ? bases[1] : total
     }
 
     /// Each part's rows and values where they lie: the parts own them and are never appended to again, so
     /// the pointers stay valid as long as the store.
     private let rowBases: [UnsafeMutablePointer<RecordRow>]
-    private let valueBases: [UnsafeMutablePointer<Int32>]
+    private let rowTupleBases: [UnsafeMutablePointer<Int32>]
+    private let tupleBases: [UnsafeMutablePointer<Int32>]
     /// Where the second part starts (the common case is two parts, one per reader).
     private let split: Int
 
@@ -622,7 +688,7 @@ struct RecordStore {
     /// Tracked field `field` of row `index` (0 when absent).
     func value(_ index: Int, _ field: Int) -> Int32 {
         let (part, local) = locate(index)
-        return valueBases[part][local * fieldCount + field]
+        return tupleBases[part][Int(rowTupleBases[part][local]) * fieldCount + field]
     }
 
     func recordIDBytes(_ index: Int) -> [UInt8] {

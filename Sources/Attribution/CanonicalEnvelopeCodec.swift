@@ -18,12 +18,21 @@ enum CanonicalEnvelopeReader {
 
     /// The envelope held by `buffer` when it is in the canonical form with no unknown keys.
     ///
-    /// Failure is a typed throw rather than an optional result, so that the envelope is built once, in place.
+    /// Failure is a typed throw rather than an optional result, and the envelope is an initializer's `self`,
+    /// so that it is built once, in place.
     /// - Throws: ``NotCanonical`` at the first byte the fast path does not take.
     static func read(_ buffer: UnsafeBufferPointer<UInt8>) throws(NotCanonical) -> AttributionEnvelope {
+        try AttributionEnvelope(canonical: buffer)
+    }
+}
+
+extension AttributionEnvelope {
+    /// Reads the canonical form; see ``CanonicalEnvelopeReader/read(_:)``.
+    fileprivate init(canonical buffer: UnsafeBufferPointer<UInt8>) throws(CanonicalEnvelopeReader.NotCanonical) {
+        typealias NotCanonical = CanonicalEnvelopeReader.NotCanonical
         guard let base = buffer.baseAddress else { throw NotCanonical() }
         // Longer input needs the reference path's check of the canonical size.
-        guard buffer.count <= AttributionEnvelope.Limits.maxCanonicalBytes &- 8 else { throw NotCanonical() }
+        guard buffer.count <= Limits.maxCanonicalBytes &- 8 else { throw NotCanonical() }
         var c = CanonicalCursor(base: base, end: buffer.count)
 
         guard c.skip("{\"v\":1,\"trace_id\":\""), let high = c.hex64(), let low = c.hex64(),
@@ -31,93 +40,43 @@ enum CanonicalEnvelopeReader {
             c.skip("\",\"leaf_id\":\""), let leaf = c.hex64(), let leafID = LeafID(rawValue: leaf),
             c.skip("\",\"root_id\":\""), let root = c.hex64(), let rootID = LeafID(rawValue: root)
         else { throw NotCanonical() }
-        var parentID: LeafID?
+        self.traceID = traceID
+        self.leafID = leafID
+        self.rootID = rootID
         if c.skip("\",\"parent_id\":\"") {
             guard let parent = c.hex64(), let id = LeafID(rawValue: parent) else { throw NotCanonical() }
             parentID = id
         } else if rootID != leafID {
             throw NotCanonical()
+        } else {
+            parentID = nil
         }
         guard c.skip("\",\"attempt\":"), let attempt = c.attempt() else { throw NotCanonical() }
-        var createdAt: UTCTimestamp?
+        self.attempt = attempt
         if c.skip(",\"created_at\":\"") {
             guard let ms = c.timestamp(), c.skip("\"") else { throw NotCanonical() }
             createdAt = UTCTimestamp(millisecondsSinceEpoch: ms)
+        } else {
+            createdAt = nil
         }
-        let userID = c.value(after: ",\"user_id\":\"")
-        let feature = c.value(after: ",\"feature\":\"")
-        let team = c.value(after: ",\"team\":\"")
-        let project = c.value(after: ",\"project\":\"")
-        let taskType = c.value(after: ",\"task_type\":\"")
-        let tool = c.value(after: ",\"tool\":\"")
-        let promptVersion = c.value(after: ",\"prompt_version\":\"")
-        let pipeline = c.value(after: ",\"pipeline\":\"")
-        let priority = c.value(after: ",\"priority\":\"")
-        let agent = c.value(after: ",\"agent\":\"")
-        let tags = c.skip(",\"tags\":{") ? c.tags() : [:]
-        guard let tags, c.ok, c.skip("}"), c.position == c.end else { throw NotCanonical() }
-        return AttributionEnvelope(
-            decodedTraceID: traceID,
-            leafID: leafID,
-            rootID: rootID,
-            parentID: parentID,
-            attempt: attempt,
-            createdAt: createdAt,
-            userID: userID,
-            feature: feature,
-            team: team,
-            project: project,
-            taskType: taskType,
-            tool: tool,
-            promptVersion: promptVersion,
-            pipeline: pipeline,
-            priority: priority,
-            agent: agent,
-            tags: tags
-        )
-    }
-}
-
-extension AttributionEnvelope {
-    /// The memberwise initializer, inlined so that the fast path's values move straight into place.
-    @inline(__always)
-    fileprivate init(
-        decodedTraceID traceID: TraceID,
-        leafID: LeafID,
-        rootID: LeafID,
-        parentID: LeafID?,
-        attempt: Int,
-        createdAt: UTCTimestamp?,
-        userID: String?,
-        feature: String?,
-        team: String?,
-        project: String?,
-        taskType: String?,
-        tool: String?,
-        promptVersion: String?,
-        pipeline: String?,
-        priority: String?,
-        agent: String?,
-        tags: [String: String]
-    ) {
-        self.traceID = traceID
-        self.leafID = leafID
-        self.rootID = rootID
-        self.parentID = parentID
-        self.attempt = attempt
-        self.createdAt = createdAt
-        self.userID = userID
-        self.feature = feature
-        self.team = team
-        self.project = project
-        self.taskType = taskType
-        self.tool = tool
-        self.promptVersion = promptVersion
-        self.pipeline = pipeline
-        self.priority = priority
-        self.agent = agent
-        self.tags = tags
-        self.unknownFields = []
+        userID = c.value(after: ",\"user_id\":\"")
+        feature = c.value(after: ",\"feature\":\"")
+        team = c.value(after: ",\"team\":\"")
+        project = c.value(after: ",\"project\":\"")
+        taskType = c.value(after: ",\"task_type\":\"")
+        tool = c.value(after: ",\"tool\":\"")
+        promptVersion = c.value(after: ",\"prompt_version\":\"")
+        pipeline = c.value(after: ",\"pipeline\":\"")
+        priority = c.value(after: ",\"priority\":\"")
+        agent = c.value(after: ",\"agent\":\"")
+        unknownFields = []
+        if c.skip(",\"tags\":{") {
+            guard let tags = c.tags() else { throw NotCanonical() }
+            self.tags = tags
+        } else {
+            tags = [:]
+        }
+        guard c.ok, c.skip("}"), c.position == c.end else { throw NotCanonical() }
     }
 }
 
@@ -382,6 +341,23 @@ struct CanonicalCursor {
 
     /// A string value after its opening quote: 1 … 256 bytes of valid UTF-8 without escapes or control bytes.
     mutating func string() -> String? {
+        // The usual value: 1…15 ASCII bytes with 16 bytes of input to read, made straight from the two words.
+        if inlineASCII, end &- position >= 16 {
+            let low = word(at: position)
+            let high = word(at: position &+ 8)
+            let lowStops = SWAR.stringStops(low)
+            let stop: Int
+            if lowStops != 0 {
+                stop = lowStops.trailingZeroBitCount >> 3
+            } else {
+                let highStops = SWAR.stringStops(high)
+                stop = highStops != 0 ? 8 &+ highStops.trailingZeroBitCount >> 3 : 16
+            }
+            if stop >= 1, stop < 16, base[position &+ stop] == UInt8(ascii: "\"") {
+                position &+= stop &+ 1
+                return InlineASCII.make(low, high, count: stop)
+            }
+        }
         let start = position
         var i = position
         var ascii = true
@@ -439,6 +415,16 @@ struct CanonicalCursor {
     mutating func tags() -> [String: String]? {
         if skip("}") { return [:] }
         let start = position
+        // One or two entries (the usual case) go to the dictionary literal initializer, which is specialized
+        // here and skips the general insertion's checks (it traps on a repeated key: checked first).
+        guard let (key0, value0) = tagEntry() else { return nil }
+        if skip("}") { return [key0: value0] }
+        guard skip(","), let (key1, value1) = tagEntry() else { return nil }
+        if skip("}") {
+            guard key0 != key1 else { return nil }
+            return [key0: value0, key1: value1]
+        }
+        position = start
         var entries = 0
         while true {
             guard skipTagKey() != nil, skip(":\""), skipString() else { return nil }
@@ -459,6 +445,16 @@ struct CanonicalCursor {
             position &+= 1  // the ',' or '}' checked above
         }
         return position == close ? tags : nil
+    }
+
+    /// One `"key":"value"` entry of `tags`.
+    @inline(__always)
+    private mutating func tagEntry() -> (String, String)? {
+        guard let keyStart = skipTagKey(), skip(":\""),
+            let key = makeString(keyStart, position &- 3 &- keyStart, ascii: true),
+            let value = string()
+        else { return nil }
+        return (key, value)
     }
 
     /// Skips a tag key with its quotes; the offset of its first byte, or nil.

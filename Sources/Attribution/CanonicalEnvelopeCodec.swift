@@ -194,6 +194,19 @@ enum SWAR {
         return (zeroQuote | zeroBackslash | control) & highs
     }
 
+    /// The high bit of each lane of `word` (ASCII: every lane below 0x80) that holds one of `[a-z0-9_.-]`.
+    @inline(__always)
+    static func tagKeyLanes(_ word: UInt64) -> UInt64 {
+        // For a lane below 0x80, adding 0x80 − lo sets its high bit exactly when it is ≥ lo, and adding
+        // 0x7F − hi exactly when it is > hi; no lane carries into the next.
+        @inline(__always) func within(_ lo: UInt64, _ hi: UInt64) -> UInt64 {
+            (word &+ (0x80 &- lo) &* ones) & ~(word &+ (0x7F &- hi) &* ones)
+        }
+        let allowed =
+            within(0x61, 0x7A) | within(0x30, 0x39) | within(0x5F, 0x5F) | within(0x2E, 0x2E) | within(0x2D, 0x2D)
+        return allowed & ~word & highs
+    }
+
     /// The mask of the first `count` (0…8) lanes.
     @inline(__always)
     static func lanes(_ count: Int) -> UInt64 {
@@ -609,7 +622,7 @@ private struct CanonicalTagPlan {
         var index = tags.startIndex
         while index != tags.endIndex {
             let (key, value) = tags[index]
-            let keyLength = CanonicalOutput.tagKeyLength(key)
+            let keyLength = CanonicalOutput.tagKeyLength(key, inline: inline)
             let valueLength = CanonicalOutput.quotedLength(value, inline: inline)
             guard keyLength > 0, valueLength > 0 else { return false }
             if valueLength != value.utf8.count &+ 2 { escaped = true }
@@ -794,7 +807,15 @@ private struct CanonicalOutput {
 
     /// The quoted length of a tag key, which needs no escapes; 0 when it does not match `[a-z0-9_.-]{1,64}`.
     @inline(__always)
-    static func tagKeyLength(_ key: String) -> Int {
+    static func tagKeyLength(_ key: String, inline: Bool) -> Int {
+        if inline, let words = InlineASCII.words(of: key) {
+            let length = Int(truncatingIfNeeded: (words.high >> 56) & 0xF)
+            let low = SWAR.tagKeyLanes(words.low) & SWAR.lanes(length)
+            let high = SWAR.tagKeyLanes(words.high) & SWAR.lanes(max(length &- 8, 0))
+            let wanted = SWAR.highs & SWAR.lanes(length)
+            let wantedHigh = SWAR.highs & SWAR.lanes(max(length &- 8, 0))
+            return length >= 1 && low == wanted && high == wantedHigh ? length &+ 2 : 0
+        }
         let length = key.utf8.count
         guard length >= 1, length <= AttributionEnvelope.Limits.maxTagKeyBytes else { return 0 }
         return withUTF8(key) { utf8 in

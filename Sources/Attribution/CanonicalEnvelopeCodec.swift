@@ -3,15 +3,18 @@
 /// Decoding: ``CanonicalEnvelopeReader`` reads input laid out exactly as ``AttributionEnvelope/canonicalJSON()``
 /// writes it (known keys in the format's order, no whitespace, strings without escapes) by matching the keys as
 /// byte literals in order, reading ids straight into their integers and building each kept string from its
-/// byte range with no second validation for ASCII. It returns nil at the first byte it does not expect (another
+/// byte range with no second validation for ASCII. It throws at the first byte it does not expect (another
 /// order, whitespace, an escape, an unknown key, any broken rule), and the caller then runs the reference
 /// decoder (``EnvelopeJSONDecoder``) over the whole input: that decoder stays the one source of every error
 /// message, and the fast path only ever accepts input the reference decodes to the same value (a test
 /// compares the two on the conformance vectors and on random and mutated input).
 ///
-/// Encoding: ``AttributionEnvelope/fastCanonicalJSON()`` checks the rules the canonical form needs in one
-/// measuring pass (nil when any of them needs the reference path's error), then writes into one array of
-/// exactly the measured size.
+/// Encoding: ``AttributionEnvelope/fastCanonicalJSON()`` checks each rule the canonical form needs as it writes
+/// the value into stack memory (nil when any of them needs the reference path's error, which
+/// ``AttributionEnvelope/canonicalJSON()`` then gives), and makes the one output array at the size written.
+///
+/// Short ASCII strings (at most 15 bytes, stored inline in a `String`) are read and written as two words
+/// (``InlineASCII``), after a once-per-process check that the standard library lays them out that way.
 enum CanonicalEnvelopeReader {
     /// Thrown where the input is not canonical: the caller runs the reference decoder.
     struct NotCanonical: Error {}

@@ -255,9 +255,7 @@ struct LedgerTable {
     var rowTuples = RowBuffer<Int32>()
     /// The distinct tuples, ``fieldCount`` interned ids each (0 for absent).
     var tuples = RowBuffer<Int32>()
-    /// Open addressing: the tuple's hash in the high half, its index + 1 in the low half (0 = free), so a probe
-    /// passes other tuples without reading them.
-    private var tupleSlots = [UInt64](repeating: 0, count: 1024)
+    private var tupleSlots = [Int32](repeating: 0, count: 1024)
     private var tupleCount = 0
     private var lastTuple: Int32 = -1
     var strings = Interner()
@@ -442,25 +440,22 @@ struct LedgerTable {
         hash ^= hash >> 29
         let mask = tupleSlots.count - 1
         var slot = Int(truncatingIfNeeded: hash >> 32) & mask
-        let tag = hash & 0xFFFF_FFFF_0000_0000
         while true {
-            let entry = tupleSlots[slot]
+            let entry = Int(tupleSlots[slot])
             if entry == 0 { break }
-            if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                let base = Int(entry & 0xFFFF_FFFF - 1) * width
-                var same = true
-                for f in 0..<width where tuples[base + f] != values[f] { same = false }
-                if same {
-                    lastTuple = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF - 1)
-                    return lastTuple
-                }
+            let base = (entry - 1) * width
+            var same = true
+            for f in 0..<width where tuples[base + f] != values[f] { same = false }
+            if same {
+                lastTuple = Int32(truncatingIfNeeded: entry - 1)
+                return lastTuple
             }
             slot = (slot + 1) & mask
         }
         let index = Int32(truncatingIfNeeded: tupleCount)
         for f in 0..<width { tuples.append(values[f]) }
         tupleCount += 1
-        tupleSlots[slot] = tag | UInt64(UInt32(bitPattern: index + 1))
+        tupleSlots[slot] = index + 1
         if tupleCount * 2 > tupleSlots.count { rehashTuples(capacity: tupleSlots.count * 2) }
         lastTuple = index
         return index
@@ -468,7 +463,7 @@ struct LedgerTable {
 
     private mutating func rehashTuples(capacity: Int) {
         let width = fieldCount
-        tupleSlots = [UInt64](repeating: 0, count: capacity)
+        tupleSlots = [Int32](repeating: 0, count: capacity)
         let mask = tupleSlots.count - 1
         for index in 0..<tupleCount {
             var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -478,7 +473,7 @@ struct LedgerTable {
             hash ^= hash >> 29
             var slot = Int(truncatingIfNeeded: hash >> 32) & mask
             while tupleSlots[slot] != 0 { slot = (slot + 1) & mask }
-            tupleSlots[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(index + 1)
+            tupleSlots[slot] = Int32(truncatingIfNeeded: index + 1)
         }
     }
 

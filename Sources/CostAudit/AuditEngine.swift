@@ -112,10 +112,6 @@ struct AuditEngine {
     var inWindow = SharedBuffer<Bool>(repeating: false, count: 0)
     // Units.
     var unitOfRow: [Int32] = []
-    var unitIndex = LeafMap()
-    /// Where each unit's deduplicated rows end in the grouping (they start where the previous unit's end); a
-    /// unit with none (a leaf seen only on dropped copies) counts as absent. Kept for the lineage walks only.
-    var unitLive: [Int32] = []
     /// Per unit: its earliest complete row (`U`), or -1.
     var unitBest = SharedBuffer<Int32>(repeating: -1, count: 0)
     /// Per unit without `U`: its number among those units (which alone need lineage), else -1.
@@ -285,15 +281,6 @@ struct AuditEngine {
         return (index, unitOfRow, Int(next))
     }
 
-    /// The unit of `leaf` when it has deduplicated rows.
-    @inline(__always)
-    func liveUnit(_ leaf: UInt64) -> Int32? {
-        guard let unit = unitIndex.find(leaf) else { return nil }
-        let index = Int(unit)
-        guard unitLive[index] > (index == 0 ? 0 : unitLive[index - 1]) else { return nil }
-        return unit
-    }
-
     // MARK: - Units and lineage
 
     /// Whether row `a` comes before row `b` within a unit: attempt, ts, `unit` before `call`, record id.
@@ -329,8 +316,8 @@ struct AuditEngine {
         lines.closeFiles()
         let unitCount: Int
         do {
+            // The leaf map goes here: the walks look up only their parents' and roots' leaves, found below.
             guard let numberedResult = numbered.take() else { return }
-            unitIndex = numberedResult.index
             unitOfRow = numberedResult.unitOfRow
             unitCount = numberedResult.count
         }
@@ -364,18 +351,18 @@ struct AuditEngine {
             // Per unit, in parallel over unit ranges: order its rows and find U. Each worker lists, in order, its
             // units without U with their partial values, parent and root (only their lineage walks need them:
             // a walk that reaches a unit with U is complete there).
-            var incompleteUnits = [[Int32]](repeating: [], count: workers)
-            var incompleteValues = [[Int32]](repeating: [], count: workers)
-            var incompleteLinks = [[UInt64]](repeating: [], count: workers)
+            var incompleteUnits = [ChunkedList<Int32>](repeating: ChunkedList(), count: workers)
+            var incompleteValues = [ChunkedList<Int32>](repeating: ChunkedList(), count: workers)
+            var incompleteLinks = [ChunkedList<UInt64>](repeating: ChunkedList(), count: workers)
             let engine = self
             grouped.withUnsafeMutableBufferPointer { grouped in
                 incompleteUnits.withUnsafeMutableBufferPointer { incompleteUnits in
                     incompleteValues.withUnsafeMutableBufferPointer { incompleteValues in
                         incompleteLinks.withUnsafeMutableBufferPointer { incompleteLinks in
                             inParallel(workers) { worker in
-                                var myUnits: [Int32] = []
-                                var myValues: [Int32] = []
-                                var myLinks: [UInt64] = []
+                                var myUnits = ChunkedList<Int32>()
+                                var myValues = ChunkedList<Int32>()
+                                var myLinks = ChunkedList<UInt64>()
                                 var partialRow = InlineArray<10, Int32>(repeating: -1)
                                 for unit in share(worker, of: workers, count: unitCount) {
                                     let range = Int(unit == 0 ? 0 : groupEnd[unit - 1])..<Int(groupEnd[unit])
@@ -421,32 +408,41 @@ struct AuditEngine {
                 }
             }
             // Number the units without U in unit order (the workers' ranges are in order).
-            for units in incompleteUnits {
-                for unit in units {
+            grouped = []
+            for worker in 0..<workers {
+                incompleteUnits[worker].forEachElement { unit in
                     incomplete[Int(unit)] = Int32(truncatingIfNeeded: incompleteCount)
                     incompleteCount += 1
                 }
+                incompleteUnits[worker] = ChunkedList()
             }
+            // Gathered into one array each, every worker's list freed as soon as it is copied.
             partial = SharedBuffer<Int32>(repeating: 0, count: incompleteCount * required)
-            parentLeaf = SharedBuffer<UInt64>(repeating: 0, count: incompleteCount)
-            rootLeaf = SharedBuffer<UInt64>(repeating: 0, count: incompleteCount)
             var at = 0
-            for values in incompleteValues {
-                for value in values {
+            for worker in 0..<workers {
+                incompleteValues[worker].forEachElement { value in
                     partial[at] = value
                     at += 1
                 }
+                incompleteValues[worker] = ChunkedList()
             }
+            parentLeaf = SharedBuffer<UInt64>(repeating: 0, count: incompleteCount)
+            rootLeaf = SharedBuffer<UInt64>(repeating: 0, count: incompleteCount)
             at = 0
-            for links in incompleteLinks {
-                for pair in stride(from: 0, to: links.count, by: 2) {
-                    parentLeaf[at] = links[pair]
-                    rootLeaf[at] = links[pair + 1]
-                    at += 1
+            for worker in 0..<workers {
+                var even = true
+                incompleteLinks[worker].forEachElement { leaf in
+                    if even {
+                        parentLeaf[at] = leaf
+                    } else {
+                        rootLeaf[at] = leaf
+                        at += 1
+                    }
+                    even.toggle()
                 }
+                incompleteLinks[worker] = ChunkedList()
             }
         }
-        unitLive = groupEnd
         /// A unit's own value of required field `f`.
         @inline(__always) func own(_ unit: Int, _ f: Int) -> Int32 {
             let u = best[unit]
@@ -456,18 +452,31 @@ struct AuditEngine {
         /// The parent and root of a unit without U.
         @inline(__always) func parentOf(_ unit: Int) -> UInt64 { parentLeaf[Int(incomplete[unit])] }
         @inline(__always) func rootOf(_ unit: Int) -> UInt64 { rootLeaf[Int(incomplete[unit])] }
-        // Their units, looked up once; then the leaf map can go before the walks.
+        // Their units: the wanted leaves in a small map, then one pass over the deduplicated rows finds each
+        // one's unit (a leaf seen only on dropped copies stays unfound, as if absent).
         let parentUnit = SharedBuffer<Int32>(repeating: -1, count: incompleteCount)
         let rootUnit = SharedBuffer<Int32>(repeating: -1, count: incompleteCount)
-        let finder = self
-        inParallel(workers) { worker in
-            for number in share(worker, of: workers, count: incompleteCount) {
-                parentUnit[number] = finder.liveUnit(parentLeaf[number]) ?? -1
-                rootUnit[number] = finder.liveUnit(rootLeaf[number]) ?? -1
+        do {
+            var wanted = LeafMap(expected: 2 * incompleteCount)
+            var found: [Int32] = []
+            func want(_ leaf: UInt64) {
+                guard leaf != 0 else { return }
+                if wanted.insert(leaf, next: Int32(truncatingIfNeeded: found.count)) == found.count { found.append(-1) }
+            }
+            for number in 0..<incompleteCount {
+                want(parentLeaf[number])
+                want(rootLeaf[number])
+            }
+            if !found.isEmpty {
+                for index in 0..<table.count where alive[index] && unitOfRow[index] >= 0 {
+                    if let slot = wanted.find(table[index].leaf) { found[Int(slot)] = unitOfRow[index] }
+                }
+            }
+            for number in 0..<incompleteCount {
+                if let slot = wanted.find(parentLeaf[number]) { parentUnit[number] = found[Int(slot)] }
+                if let slot = wanted.find(rootLeaf[number]) { rootUnit[number] = found[Int(slot)] }
             }
         }
-        unitIndex = LeafMap()
-        unitLive = []
         /// The unit of the parent, or of the root, of a unit without U, when it has rows.
         @inline(__always) func parentUnitOf(_ unit: Int) -> Int32? {
             let found = parentUnit[Int(incomplete[unit])]
@@ -546,8 +555,6 @@ struct AuditEngine {
         unitEnd = ends
         lineageCycles = (0..<workers).reduce(0) { $0 + cycles[$1] }
         // Only the walks look units up by leaf.
-        unitIndex = LeafMap()
-        unitLive = []
     }
 
     /// Orders rows `range` of `grouped` (one unit's) by ``unitOrderLess(_:_:)``.
@@ -839,6 +846,29 @@ struct LeafMap {
             }
             keys[i] = leaf
             values[i] = oldValues[index]
+        }
+    }
+}
+
+/// An append-only list in chunks of 64 Ki elements: growing never copies what is stored, so a list's memory
+/// stays what it holds plus at most one chunk.
+struct ChunkedList<Element> {
+    private var chunks: [[Element]] = []
+    private static var chunkSize: Int { 1 << 16 }
+
+    @inline(__always)
+    mutating func append(_ element: Element) {
+        if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize {
+            var chunk: [Element] = []
+            chunk.reserveCapacity(Self.chunkSize)
+            chunks.append(chunk)
+        }
+        chunks[chunks.count - 1].append(element)
+    }
+
+    func forEachElement(_ body: (Element) -> Void) {
+        for chunk in chunks {
+            for element in chunk { body(element) }
         }
     }
 }

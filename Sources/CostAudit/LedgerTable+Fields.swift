@@ -13,8 +13,30 @@ extension LedgerTable {
         pricing: any AuditPricing
     ) {
         guard let base = line.baseAddress else { return }
-        // The fields' value ranges, copied once: reading them through the other module copies them per read.
-        let scanned = ScannedRanges(present: fields.present, starts: fields.starts, ends: fields.ends)
+        fields.withValueRanges { starts, ends in
+            add(
+                scanned: ScannedRanges(present: fields.present, starts: starts, ends: ends),
+                fields: fields,
+                base: base,
+                lineCount: line.count,
+                file: file,
+                offset: offset,
+                pricing: pricing
+            )
+        }
+    }
+
+    /// ``add(scanned:line:file:offset:pricing:)`` with the line's value ranges at hand.
+    @inline(__always)
+    private mutating func add(
+        scanned: ScannedRanges,
+        fields: borrowing CostRecordFields,
+        base: UnsafePointer<UInt8>,
+        lineCount: Int,
+        file: Int32,
+        offset: Int64,
+        pricing: any AuditPricing
+    ) {
         @inline(__always) func has(_ key: Int) -> Bool { scanned.present & (1 << UInt64(key)) != 0 }
         let id: (a: UInt64, b: UInt64, isHex: Bool)
         if fields.recordIDIsHex {
@@ -32,11 +54,11 @@ extension LedgerTable {
         var outcome = PricingOutcome.unpriced
         let usage = fields.usage
         if !isUnit {
-            let provider = intern(scanned, base, line.count, CostRecordKey.provider)
-            let model = intern(scanned, base, line.count, CostRecordKey.model)
+            let provider = intern(scanned, base, lineCount, CostRecordKey.provider)
+            let model = intern(scanned, base, lineCount, CostRecordKey.model)
             modelKey = self.modelKey(provider: provider, model: model, pricing: pricing)
             if provider != 0, model != 0 {
-                let tier = intern(scanned, base, line.count, CostRecordKey.serviceTier)
+                let tier = intern(scanned, base, lineCount, CostRecordKey.serviceTier)
                 if let quote = self.quote(modelKey: modelKey, tier: tier, usage: usage, when: when, pricing: pricing) {
                     cost = quote.attodollars
                     tokens = quote.cachedTokensAtInputPrice
@@ -61,13 +83,13 @@ extension LedgerTable {
             file: file,
             attempt: has(CostRecordKey.attempt) ? Int32(clamping: fields.attempt) : 1,
             modelKey: modelKey,
-            apiKey: intern(scanned, base, line.count, CostRecordKey.apiKeyID),
+            apiKey: intern(scanned, base, lineCount, CostRecordKey.apiKeyID),
             isUnit: isUnit,
             pricing: outcome
         )
         rows.append(row)
         var current = InlineArray<10, Int32>(repeating: 0)
-        for k in 0..<fieldKeyCount { current[k] = intern(scanned, base, line.count, Int(fieldKeys[k])) }
+        for k in 0..<fieldKeyCount { current[k] = intern(scanned, base, lineCount, Int(fieldKeys[k])) }
         rowTuples.append(tuple(current))
     }
 
@@ -191,10 +213,10 @@ struct PriceSlot {
     var prices: ResolvedPrices?
 }
 
-/// Which keys a scanned line has and where their string values lie (``CostRecordFields``' ranges, held in this
-/// module so reading them is a plain load).
+/// Which keys a scanned line has and where their string values lie (``CostRecordFields``' ranges, read in
+/// place through pointers).
 struct ScannedRanges {
     var present: UInt64
-    var starts: InlineArray<34, Int32>
-    var ends: InlineArray<34, Int32>
+    var starts: UnsafePointer<Int32>
+    var ends: UnsafePointer<Int32>
 }

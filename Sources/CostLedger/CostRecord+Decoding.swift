@@ -410,6 +410,14 @@ package struct CostRecordFields {
     @inlinable @inline(__always)
     package func has(_ key: Int) -> Bool { present & (1 << UInt64(key)) != 0 }
 
+    /// Calls `body` with the string values' start and end offsets, indexed by key, where they lie (another
+    /// module reading ``starts`` and ``ends`` copies them on every read).
+    package func withValueRanges<R>(_ body: (UnsafePointer<Int32>, UnsafePointer<Int32>) -> R) -> R {
+        starts.span.withUnsafeBufferPointer { starts in
+            ends.span.withUnsafeBufferPointer { ends in body(starts.baseAddress!, ends.baseAddress!) }
+        }
+    }
+
     /// The byte range of key `k`'s string value.
     @inlinable @inline(__always)
     package func range(_ key: Int) -> Range<Int> { Int(starts[key])..<Int(ends[key]) }

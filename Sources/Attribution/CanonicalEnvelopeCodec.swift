@@ -31,6 +31,7 @@ enum CanonicalEnvelopeReader {
 
 extension AttributionEnvelope {
     /// Reads the canonical form; see ``CanonicalEnvelopeReader/read(_:)``.
+    @inline(__always)
     fileprivate init(canonical buffer: UnsafeBufferPointer<UInt8>) throws(CanonicalEnvelopeReader.NotCanonical) {
         typealias NotCanonical = CanonicalEnvelopeReader.NotCanonical
         guard let base = buffer.baseAddress else { throw NotCanonical() }

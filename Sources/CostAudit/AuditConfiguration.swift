@@ -33,7 +33,8 @@ public struct AuditConfiguration: Sendable {
     /// When set, the audit writes every deduplicated record with its class here as JSON Lines
     /// (`--emit-attributed`, SPEC section 7).
     public var attributedOutputPath: String?
-    /// How many threads read ledger files (default 2; 1 reads sequentially).
+    /// How many threads the audit uses: to read ledger files, then to deduplicate, resolve lineage, classify
+    /// and reconcile (default 2; 1 does everything on the calling thread).
     public var readerThreads: Int
 
     /// Creates a configuration with no usage exports, no key map, no rules and the default required fields.

@@ -1059,39 +1059,7 @@ private struct CanonicalWriter {
         var value = value
         byte(UInt8(ascii: "\""))
         value.withUTF8 { utf8 in
-            var i = count
-            for b in utf8 {
-                if b >= 0x20, b != 0x22, b != 0x5C {
-                    base[i] = b
-                    i &+= 1
-                    continue
-                }
-                base[i] = UInt8(ascii: "\\")
-                let short: UInt8
-                switch b {
-                case 0x22: short = UInt8(ascii: "\"")
-                case 0x5C: short = UInt8(ascii: "\\")
-                case 0x08: short = UInt8(ascii: "b")
-                case 0x0C: short = UInt8(ascii: "f")
-                case 0x0A: short = UInt8(ascii: "n")
-                case 0x0D: short = UInt8(ascii: "r")
-                case 0x09: short = UInt8(ascii: "t")
-                default: short = 0
-                }
-                if short != 0 {
-                    base[i &+ 1] = short
-                    i &+= 2
-                } else {
-                    let digits: StaticString = "0123456789abcdef"
-                    base[i &+ 1] = UInt8(ascii: "u")
-                    base[i &+ 2] = UInt8(ascii: "0")
-                    base[i &+ 3] = UInt8(ascii: "0")
-                    base[i &+ 4] = digits.utf8Start[Int(b >> 4)]
-                    base[i &+ 5] = digits.utf8Start[Int(b & 0xF)]
-                    i &+= 6
-                }
-            }
-            count = i
+            count = JSONEscaping.write(utf8, to: base, at: count)
         }
         byte(UInt8(ascii: "\""))
     }

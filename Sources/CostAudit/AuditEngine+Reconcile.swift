@@ -158,12 +158,12 @@ extension AuditEngine {
         }
         for (cell, gap) in remaining where gap > 0 {
             if cell.key != 0, keyOwned.contains(cell.key) {
-                classDollars[3] &+= gap
+                totals.classDollars[3] &+= gap
             } else {
-                classDollars[4] &+= gap
-                reasonDollars[3] &+= gap
-                topSources[1][cell.model, default: 0] &+= gap
-                if cell.key != 0 { topSources[2][cell.key, default: 0] &+= gap }
+                totals.classDollars[4] &+= gap
+                totals.reasonDollars[3] &+= gap
+                totals.topSources[1][cell.model, default: 0] &+= gap
+                if cell.key != 0 { totals.topSources[2][cell.key, default: 0] &+= gap }
             }
         }
 
@@ -185,30 +185,33 @@ extension AuditEngine {
         for dimension in 0..<4 {
             top.append(
                 contentsOf: Self.ranked(
-                    topSources[dimension].map { (table.strings[$0.key], $0.value) },
+                    totals.topSources[dimension].map { (table.strings[$0.key], $0.value) },
                     dimension: names[dimension]
                 )
             )
         }
         top.append(
-            contentsOf: Self.ranked(missingTop.map { (requiredFields[$0.key].name, $0.value) }, dimension: names[4])
+            contentsOf: Self.ranked(
+                totals.missingTop.map { (requiredFields[$0.key].name, $0.value) },
+                dimension: names[4]
+            )
         )
 
         var classes: [AttributionClass: Money] = [:]
         for (index, attributionClass) in AttributionClass.all.enumerated() {
-            classes[attributionClass] = Money(attodollars: classDollars[index])
+            classes[attributionClass] = Money(attodollars: totals.classDollars[index])
         }
         var reasons: [UnknownReason: Money] = [:]
         for (index, reason) in UnknownReason.all.enumerated() {
-            reasons[reason] = Money(attodollars: reasonDollars[index])
+            reasons[reason] = Money(attodollars: totals.reasonDollars[index])
         }
         var missingFields: [String: Money] = [:]
         for (index, field) in requiredFields.enumerated() {
-            missingFields[field.name] = Money(attodollars: missingFieldDollars[index])
+            missingFields[field.name] = Money(attodollars: totals.missingFieldDollars[index])
         }
         return AuditReport(
             totalUSD: Money(attodollars: pricedUsage &+ notReconciled),
-            recordedUSD: Money(attodollars: recordedDollars),
+            recordedUSD: Money(attodollars: totals.recordedDollars),
             pricedUsageUSD: sawUsage ? Money(attodollars: pricedUsage) : nil,
             billedUSD: billed.map(Money.init(attodollars:)),
             pricingDifferenceUSD: pricingDifference.map(Money.init(attodollars:)),
@@ -216,21 +219,21 @@ extension AuditEngine {
             unknownByReason: reasons,
             unknownMissingFields: missingFields,
             overRecordedUSD: Money(attodollars: overRecorded),
-            retryIdentityConflictUSD: Money(attodollars: retryConflictDollars),
-            records: records,
+            retryIdentityConflictUSD: Money(attodollars: totals.retryConflictDollars),
+            records: totals.records,
             duplicates: duplicates,
             recordIDConflicts: recordIDConflicts,
             skippedLines: table.skippedLines,
             invalidRecords: table.invalidRecordCount,
             invalidRecordDetails: table.invalidRecords,
             skippedKinds: table.skippedKinds,
-            unpricedRecords: unpricedRecords,
-            unpricedTokens: unpricedTokens,
+            unpricedRecords: totals.unpricedRecords,
+            unpricedTokens: totals.unpricedTokens,
             unpricedUsageTokens: unpricedUsageTokens,
-            retryIdentityConflicts: retryConflicts,
+            retryIdentityConflicts: totals.retryConflicts,
             lineageCycles: lineageCycles,
-            pricedFromRecord: pricedFromRecord,
-            cachedTokensAtInputPrice: cachedAtInputPrice,
+            pricedFromRecord: totals.pricedFromRecord,
+            cachedTokensAtInputPrice: totals.cachedAtInputPrice,
             duplicateUsageRows: exports.duplicateRows,
             topUnknownSources: top,
             priceSource: pricing.source,

@@ -127,59 +127,6 @@ struct AuditEngine {
     var emitted = SharedBuffer<Int32>(repeating: 0, count: 0)
     var totals: ClassTotals
 
-    var classDollars: [Int128] {
-        get { totals.classDollars }
-        set { totals.classDollars = newValue }
-    }
-    var reasonDollars: [Int128] {
-        get { totals.reasonDollars }
-        set { totals.reasonDollars = newValue }
-    }
-    var missingFieldDollars: [Int128] {
-        get { totals.missingFieldDollars }
-        set { totals.missingFieldDollars = newValue }
-    }
-    var retryConflicts: Int {
-        get { totals.retryConflicts }
-        set { totals.retryConflicts = newValue }
-    }
-    var retryConflictDollars: Int128 {
-        get { totals.retryConflictDollars }
-        set { totals.retryConflictDollars = newValue }
-    }
-    var records: Int {
-        get { totals.records }
-        set { totals.records = newValue }
-    }
-    var unpricedRecords: Int {
-        get { totals.unpricedRecords }
-        set { totals.unpricedRecords = newValue }
-    }
-    var unpricedTokens: Int64 {
-        get { totals.unpricedTokens }
-        set { totals.unpricedTokens = newValue }
-    }
-    var pricedFromRecord: Int {
-        get { totals.pricedFromRecord }
-        set { totals.pricedFromRecord = newValue }
-    }
-    var cachedAtInputPrice: Int64 {
-        get { totals.cachedAtInputPrice }
-        set { totals.cachedAtInputPrice = newValue }
-    }
-    var recordedDollars: Int128 {
-        get { totals.recordedDollars }
-        set { totals.recordedDollars = newValue }
-    }
-    var topSources: [[Int32: Int128]] {
-        get { totals.topSources }
-        set { totals.topSources = newValue }
-    }
-    var missingTop: [Int: Int128] {
-        get { totals.missingTop }
-        set { totals.missingTop = newValue }
-    }
-
     init(table: RecordStore, fileNames: [String], required: Int, configuration: AuditConfiguration) {
         self.table = table
         self.fileNames = fileNames

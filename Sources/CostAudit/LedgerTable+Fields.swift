@@ -13,17 +13,15 @@ extension LedgerTable {
         pricing: any AuditPricing
     ) {
         guard let base = line.baseAddress else { return }
-        fields.withValueRanges { starts, ends in
-            add(
-                scanned: ScannedRanges(present: fields.present, starts: starts, ends: ends),
-                fields: fields,
-                base: base,
-                lineCount: line.count,
-                file: file,
-                offset: offset,
-                pricing: pricing
-            )
-        }
+        add(
+            scanned: ScannedRanges(present: fields.present, starts: fields.starts, ends: fields.ends),
+            fields: fields,
+            base: base,
+            lineCount: line.count,
+            file: file,
+            offset: offset,
+            pricing: pricing
+        )
     }
 
     /// ``add(scanned:line:file:offset:pricing:)`` with the line's value ranges at hand.
@@ -90,7 +88,7 @@ extension LedgerTable {
         rows.append(row)
         var current = InlineArray<10, Int32>(repeating: 0)
         for k in 0..<fieldKeyCount { current[k] = intern(scanned, base, lineCount, Int(fieldKeys[k])) }
-        rowTuples.append(tuple(current))
+        appendValues(&current)
     }
 
     /// The interned id of key `key`'s value in the scanned line at `base` of `lineCount` bytes (0 when absent).
@@ -164,8 +162,9 @@ extension LedgerTable {
         if !pricingChecked {
             priceTable = pricing as? PriceTable
             pricingChecked = true
+            if priceTable != nil { priceSlots = [PriceSlot](repeating: PriceSlot(), count: 256) }
         }
-        guard let priceTable else {
+        guard !priceSlots.isEmpty else {
             let names = modelNames(modelKey)
             let tierName = tier != 0 ? self.tierName(tier) : nil
             return pricing.auditQuote(
@@ -176,45 +175,71 @@ extension LedgerTable {
                 on: UTCTimestamp(nanosecondsSinceEpoch: when)
             ).map { ($0.cost.attodollars, $0.cachedTokensAtInputPrice) }
         }
-        // A direct-mapped cache of 256 (model, tier, day) entries, read in place.
-        if priceSlots.isEmpty { priceSlots = [PriceSlot](repeating: PriceSlot(), count: 256) }
+        // A direct-mapped cache of 256 (model, tier, day) entries, read in place: a hit touches only plain
+        // values (no copy of the price table or of a period's strings and arrays).
         var mix = UInt64(UInt32(bitPattern: modelKey)) &* 0x9E37_79B9_7F4A_7C15
         mix ^= UInt64(UInt32(bitPattern: tier)) &* 0xC2B2_AE3D_27D4_EB4F
         mix ^= UInt64(bitPattern: day) &* 0x1656_67B1_9E37_79F9
         let index = Int(truncatingIfNeeded: mix >> 56)
-        if !priceSlots[index].filled || priceSlots[index].modelKey != modelKey || priceSlots[index].tier != tier
-            || priceSlots[index].day != day
-        {
-            let names = modelNames(modelKey)
-            let tierName = tier != 0 ? self.tierName(tier) : nil
-            priceSlots[index] = PriceSlot(
-                filled: true,
-                modelKey: modelKey,
-                tier: tier,
-                day: day,
-                prices: priceTable.resolvedPrices(
-                    provider: names.provider,
-                    model: names.model,
-                    serviceTier: tierName,
-                    day: day
-                )
-            )
+        let hit = priceSlots.withUnsafeBufferPointer { slots -> PriceSlot.Hit? in
+            let slot = slots[index]
+            guard slot.filled, slot.modelKey == modelKey, slot.tier == tier, slot.day == day else { return nil }
+            return slot.hit
         }
-        return priceSlots[index].prices?.quote(usage)
+        switch hit ?? fillPriceSlot(index, modelKey: modelKey, tier: tier, day: day) {
+        case .none: return nil
+        case .single(let prices): return prices.quote(usage)
+        case .banded(let position): return bandedPrices[position].quote(usage)
+        }
+    }
+
+    /// Resolves (model key, tier, day) with the price table and keeps it in slot `index`.
+    private mutating func fillPriceSlot(_ index: Int, modelKey: Int32, tier: Int32, day: Int64) -> PriceSlot.Hit {
+        let names = modelNames(modelKey)
+        let tierName = tier != 0 ? self.tierName(tier) : nil
+        let resolved = priceTable?.resolvedPrices(
+            provider: names.provider,
+            model: names.model,
+            serviceTier: tierName,
+            day: day
+        )
+        let hit: PriceSlot.Hit
+        if let resolved {
+            if let single = resolved.singleBand {
+                hit = .single(single)
+            } else {
+                hit = .banded(bandedPrices.count)
+                bandedPrices.append(resolved)
+            }
+        } else {
+            hit = .none
+        }
+        priceSlots[index] = PriceSlot(filled: true, modelKey: modelKey, tier: tier, day: day, hit: hit)
+        return hit
     }
 }
 
 /// One entry of the price cache: a (model key, tier, day) and its resolved prices.
 struct PriceSlot {
+    /// What the price table says of a (model key, tier, day).
+    enum Hit {
+        /// No price.
+        case none
+        /// One band prices every call.
+        case single(SingleBandPrices)
+        /// Input-size bands: an index into the table's ``LedgerTable/bandedPrices``.
+        case banded(Int)
+    }
+
     var filled = false
     var modelKey: Int32 = 0
     var tier: Int32 = 0
     var day: Int64 = 0
-    var prices: ResolvedPrices?
+    var hit = Hit.none
 }
 
-/// Which keys a scanned line has and where their string values lie (``CostRecordFields``' ranges, read in
-/// place through pointers).
+/// Which keys a scanned line has and where their string values lie (``CostRecordFields``' ranges, read where
+/// they lie).
 struct ScannedRanges {
     var present: UInt64
     var starts: UnsafePointer<Int32>

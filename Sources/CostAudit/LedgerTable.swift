@@ -251,10 +251,15 @@ struct LedgerTable {
     var fieldCount: Int { fields.count }
     var rows = RowBuffer<RecordRow>()
     /// Per row: the tuple of its tracked values (an index into ``tuples``). Records mostly share their
-    /// tuple with others of their user and feature, so a row keeps four bytes instead of four per field.
+    /// tuple with others of their feature and team, so a row keeps four bytes instead of four per field.
     var rowTuples = RowBuffer<Int32>()
-    /// The distinct tuples, ``fieldCount`` interned ids each (0 for absent).
+    /// The distinct tuples, ``fieldCount`` interned ids each (0 for absent; always 0 at ``separateField``).
     var tuples = RowBuffer<Int32>()
+    /// The tracked field kept per row rather than in the tuple (`user_id`, whose many values would otherwise
+    /// make nearly every tuple distinct and the tuple table large and slow to probe); -1 when not tracked.
+    let separateField: Int
+    /// Per row: the interned value of ``separateField`` (only when it is tracked).
+    var rowSeparate = RowBuffer<Int32>()
     private var tupleSlots = [Int32](repeating: 0, count: 1024)
     private var tupleCount = 0
     private var lastTuple: Int32 = -1
@@ -282,8 +287,10 @@ struct LedgerTable {
     /// Costs and token counts too wide for a row, by the index the row holds.
     var wideCosts: [Int128] = []
     var wideTokens: [Int64] = []
-    /// Resolved prices by (model key, tier, day), direct-mapped.
+    /// Resolved prices by (model key, tier, day), direct-mapped; empty unless the pricing is a ``PriceTable``.
     var priceSlots: [PriceSlot] = []
+    /// Resolved prices with input-size bands, by the index their ``PriceSlot`` holds.
+    var bandedPrices: [ResolvedPrices] = []
 
     /// The tracked fields' ledger keys (``CostRecordKey``), in ``fields`` order (at most the ten attribution
     /// keys), inline so the per-record loop touches no array.
@@ -300,6 +307,7 @@ struct LedgerTable {
         }
         fieldKeys = keys
         fieldKeyCount = count
+        separateField = fields.firstIndex(of: .userID).map { $0 < 10 ? $0 : -1 } ?? -1
     }
 
     /// Adds one record read from `file` at `line`.
@@ -362,7 +370,17 @@ struct LedgerTable {
         for (k, field) in fields.enumerated() where k < 10 {
             current[k] = record.attribution[field].map { strings.id($0) } ?? 0
         }
-        rowTuples.append(tuple(current))
+        appendValues(&current)
+    }
+
+    /// Appends a row's tracked values: the separate field to its column, the rest as a tuple.
+    @inline(__always)
+    mutating func appendValues(_ values: inout InlineArray<10, Int32>) {
+        if separateField >= 0 {
+            rowSeparate.append(values[separateField])
+            values[separateField] = 0
+        }
+        rowTuples.append(tuple(values))
     }
 
     /// Packs a row, moving a cost or token count too wide for it to the side tables.
@@ -482,6 +500,7 @@ struct LedgerTable {
         guard count > rows.count else { return }
         rows.reserve(count)
         rowTuples.reserve(count)
+        if separateField >= 0 { rowSeparate.reserve(count) }
         if !rows.isEmpty, !idArena.isEmpty {
             idArena.reserveCapacity(idArena.count + (count - rows.count) * (idArena.count / rows.count + 1))
         }
@@ -589,12 +608,14 @@ struct LedgerTable {
             rows[index].apiKey = remap[Int(rows[index].apiKey)]
         }
         for index in 0..<tuples.count { tuples[index] = remap[Int(tuples[index])] }
+        for index in 0..<rowSeparate.count { rowSeparate[index] = remap[Int(rowSeparate[index])] }
         lastTuple = -1
         rehashTuples(capacity: tupleSlots.count)
         strings = Interner()
         lastInterned = InlineArray(repeating: 0)
         lastLength = InlineArray(repeating: -1)
         priceSlots = []
+        bandedPrices = []
         models = []
         modelIndex = [:]
         modelNameCache = []
@@ -629,6 +650,8 @@ struct RecordStore {
         rowBases = parts.map(\.rows.base)
         rowTupleBases = parts.map(\.rowTuples.base)
         tupleBases = parts.map(\.tuples.base)
+        rowSeparateBases = parts.map(\.rowSeparate.base)
+        separateField = parts.first?.separateField ?? -1
         split = parts.count > 1 ? bases[1] : total
     }
 
@@ -637,6 +660,9 @@ struct RecordStore {
     private let rowBases: [UnsafeMutablePointer<RecordRow>]
     private let rowTupleBases: [UnsafeMutablePointer<Int32>]
     private let tupleBases: [UnsafeMutablePointer<Int32>]
+    private let rowSeparateBases: [UnsafeMutablePointer<Int32>]
+    /// ``LedgerTable/separateField`` (the same in every part: they track the same fields).
+    private let separateField: Int
     /// Where the second part starts (the common case is two parts, one per reader).
     private let split: Int
 
@@ -688,6 +714,7 @@ struct RecordStore {
     /// Tracked field `field` of row `index` (0 when absent).
     func value(_ index: Int, _ field: Int) -> Int32 {
         let (part, local) = locate(index)
+        if field == separateField { return rowSeparateBases[part][local] }
         return tupleBases[part][Int(rowTupleBases[part][local]) * fieldCount + field]
     }
 

@@ -377,12 +377,16 @@ package enum CostRecordKey {
 ///
 /// ``scan(_:)`` accepts only what the strict decoder accepts, with every rule checked; when it returns false
 /// the line may still be valid (escapes, unknown keys, nested values), and the strict path decides.
-package struct CostRecordFields {
+///
+/// Not copyable: the value ranges live in memory this value owns, so reading them never copies the fields
+/// (a copy per record was a measurable part of the audit's reading).
+package struct CostRecordFields: ~Copyable {
     /// Bit `k` set when key `k` (``CostRecordKey``) is present.
     package var present: UInt64 = 0
-    /// Byte offsets of each string value's content (between the quotes), by key.
-    package var starts = InlineArray<34, Int32>(repeating: 0)
-    package var ends = InlineArray<34, Int32>(repeating: 0)
+    /// Byte offsets of each string value's content (between the quotes), by key; meaningful only for keys in
+    /// ``present``. One allocation holds both, made once per value and reused by every ``scan(_:)``.
+    package let starts: UnsafeMutablePointer<Int32>
+    package let ends: UnsafeMutablePointer<Int32>
     /// Whether every string value is ASCII (so no UTF-8 validation is needed to build strings).
     package var allASCII = true
     package var kind = CostRecord.Kind.call
@@ -404,19 +408,40 @@ package struct CostRecordFields {
     package var recordIDHigh: UInt64 = 0
     package var recordIDLow: UInt64 = 0
 
-    package init() {}
+    package init() {
+        starts = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * CostRecordKey.count)
+        starts.initialize(repeating: 0, count: 2 * CostRecordKey.count)
+        ends = starts + CostRecordKey.count
+    }
+
+    deinit { starts.deallocate() }
+
+    /// Forgets the previous line (the ranges need no clearing: only keys in ``present`` are read).
+    @inline(__always)
+    private mutating func reset() {
+        present = 0
+        allASCII = true
+        kind = .call
+        status = .ok
+        timestamp = UTCTimestamp(nanosecondsSinceEpoch: 0)
+        startedAt = nil
+        usage = TokenUsage()
+        costAttodollars = 0
+        traceHigh = 0
+        traceLow = 0
+        leaf = 0
+        parent = 0
+        root = 0
+        attempt = 0
+        tagCount = 0
+        recordIDIsHex = false
+        recordIDHigh = 0
+        recordIDLow = 0
+    }
 
     /// Whether key `k` is present.
     @inlinable @inline(__always)
     package func has(_ key: Int) -> Bool { present & (1 << UInt64(key)) != 0 }
-
-    /// Calls `body` with the string values' start and end offsets, indexed by key, where they lie (another
-    /// module reading ``starts`` and ``ends`` copies them on every read).
-    package func withValueRanges<R>(_ body: (UnsafePointer<Int32>, UnsafePointer<Int32>) -> R) -> R {
-        starts.span.withUnsafeBufferPointer { starts in
-            ends.span.withUnsafeBufferPointer { ends in body(starts.baseAddress!, ends.baseAddress!) }
-        }
-    }
 
     /// The byte range of key `k`'s string value.
     @inlinable @inline(__always)
@@ -425,7 +450,7 @@ package struct CostRecordFields {
     /// Scans `line` (no newline). Returns true only for a valid record of kind `call` or `unit`.
     package mutating func scan(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let p = line.baseAddress, line.count <= CostRecord.LineLimits.maxLineBytes else { return false }
-        self = CostRecordFields()
+        reset()
         var s = Scanner(p: p, n: line.count)
         s.skipWhitespace()
         guard s.consume(UInt8(ascii: "{")) else { return false }

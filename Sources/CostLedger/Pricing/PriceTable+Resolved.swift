@@ -12,6 +12,26 @@ package struct ResolvedPrices: Sendable {
     package func quote(_ usage: TokenUsage) -> (attodollars: Int128, cachedTokensAtInputPrice: Int64)? {
         PriceTable.cost(period: period, usage: usage)
     }
+
+    /// The rates, when one band prices every call (no surcharge for long prompts, the common case), as a plain
+    /// value that is copied without reference counting; nil when the price has input-size bands.
+    package var singleBand: SingleBandPrices? {
+        guard period.bands.count == 1, period.bands[0].aboveInputTokens == 0 else { return nil }
+        return SingleBandPrices(rates: period.bands[0].rates)
+    }
+}
+
+/// A model's prices for one tier and day when one band covers every call: ``ResolvedPrices/quote(_:)``'s
+/// result from plain integers, for the audit's per-record hot path.
+package struct SingleBandPrices: Sendable, BitwiseCopyable {
+    let rates: TokenRates
+
+    /// The same result as the ``ResolvedPrices`` this came from.
+    @inline(__always)
+    package func quote(_ usage: TokenUsage) -> (attodollars: Int128, cachedTokensAtInputPrice: Int64)? {
+        guard let uncached = PriceTable.uncachedInput(usage) else { return nil }
+        return PriceTable.cost(rates: rates, usage: usage, uncached: uncached)
+    }
 }
 
 extension PriceTable {

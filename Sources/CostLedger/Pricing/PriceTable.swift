@@ -201,19 +201,30 @@ public struct PriceTable: Sendable {
     /// when the usage breaks the ledger's rules or a token class it uses has no price.
     @inline(__always)
     static func cost(period: PricePeriod, usage: TokenUsage) -> (Int128, Int64)? {
+        guard let uncached = uncachedInput(usage), let band = period.band(forInput: usage.input) else { return nil }
+        return cost(rates: band.rates, usage: usage, uncached: uncached)
+    }
+
+    /// Input tokens less the cached and cache-write ones; nil when a count is negative or the subsets exceed
+    /// the input (the ledger's rules).
+    @inline(__always)
+    static func uncachedInput(_ usage: TokenUsage) -> Int128? {
         let input = usage.input
+        guard input >= 0, usage.output >= 0, usage.cachedInput >= 0, usage.cacheWrite >= 0, usage.cacheWrite1h >= 0
+        else { return nil }
+        // Each count is below 2⁶³, so the sum of three fits in Int128 without overflow.
+        let subsets = Int128(usage.cachedInput) + Int128(usage.cacheWrite) + Int128(usage.cacheWrite1h)
+        guard subsets <= Int128(input) else { return nil }
+        return Int128(input) - subsets
+    }
+
+    /// ``cost(period:usage:)`` once the band is chosen: `uncached` is input less its checked subsets.
+    @inline(__always)
+    static func cost(rates: TokenRates, usage: TokenUsage, uncached: Int128) -> (Int128, Int64)? {
         let cached = usage.cachedInput
         let write = usage.cacheWrite
         let write1h = usage.cacheWrite1h
         let output = usage.output
-        guard input >= 0, output >= 0, cached >= 0, write >= 0, write1h >= 0 else { return nil }
-        // Each count is below 2⁶³, so the sum of three fits in Int128 without overflow.
-        let subsets = Int128(cached) + Int128(write) + Int128(write1h)
-        guard subsets <= Int128(input) else { return nil }
-        let uncached = Int128(input) - subsets
-
-        guard let band = period.band(forInput: input) else { return nil }
-        let rates = band.rates
         // Rates are at most 10¹⁸ attodollars per token and counts below 2⁶³: the total stays below 2¹²⁶.
         var total: Int128 = 0
         if uncached > 0 {

@@ -12,8 +12,9 @@ import Darwin
 /// Writes `--emit-attributed`: every deduplicated record in the window as a ledger line with its required
 /// fields filled where its class allows, plus `attribution_class` and, for unknown spend, `unknown_reason`.
 ///
-/// The ledger is read a second time (the audit keeps no record bytes); each file's rows are contiguous and in
-/// line order, so a cursor per file finds each line's row without a lookup table.
+/// The ledger is read a second time (the audit keeps no record bytes); each file's rows are in line order (in
+/// contiguous runs, one per piece the reader took), so a cursor per file finds each line's row without a
+/// lookup table.
 enum AttributedWriter {
     /// Bytes buffered before a write.
     static let bufferBytes = 1 << 20
@@ -21,7 +22,7 @@ enum AttributedWriter {
     static func write(
         engine: AuditEngine,
         ledger: AuditLedgerSource,
-        fileRows: [Range<Int>],
+        fileRows: [[Range<Int>]],
         fields: [AttributionField],
         to path: String
     ) throws(CostAuditError) {
@@ -62,7 +63,7 @@ enum AttributedWriter {
         switch ledger.storage {
         case .records(let files):
             for (fileIndex, file) in files.enumerated() {
-                let rows = fileRows[fileIndex]
+                let rows = fileRows[fileIndex].first ?? 0..<0
                 for (offset, record) in file.records.enumerated() where rows.lowerBound + offset < rows.upperBound {
                     let row = rows.lowerBound + offset
                     guard engine.alive[row] else { continue }
@@ -71,15 +72,16 @@ enum AttributedWriter {
             }
         case .files:
             for (fileIndex, file) in engine.fileNames.enumerated() {
-                let rows = fileRows[fileIndex]
-                var cursor = rows.lowerBound
+                // The file's rows in line order, piece after piece: a cursor walks them beside the lines.
+                var rows = RowCursor(ranges: fileRows[fileIndex])
                 var failure: CostAuditError?
                 var stats = LedgerReadStats()
                 do {
                     try LedgerReader.scanLines(file, stats: &stats) { line, number, offset, _ in
                         guard failure == nil else { return }
-                        while cursor < rows.upperBound, engine.table[cursor].position < offset { cursor += 1 }
-                        guard cursor < rows.upperBound, engine.table[cursor].position == offset, engine.alive[cursor]
+                        while let row = rows.current, engine.table[row].position < offset { rows.advance() }
+                        guard let cursor = rows.current, engine.table[cursor].position == offset,
+                            engine.alive[cursor]
                         else { return }
                         guard case .record(let record) = CostRecord.decodeOutcome(line, file: file, lineNumber: number)
                         else { return }
@@ -98,6 +100,38 @@ enum AttributedWriter {
             }
         }
         try output.flush()
+    }
+
+    /// Rows given as ranges in order, one at a time.
+    struct RowCursor {
+        let ranges: [Range<Int>]
+        private var range = 0
+        private(set) var current: Int?
+
+        init(ranges: [Range<Int>]) {
+            self.ranges = ranges
+            current = nil
+            settle(at: ranges.first?.lowerBound)
+        }
+
+        mutating func advance() {
+            guard let row = current else { return }
+            settle(at: row + 1)
+        }
+
+        /// Moves to `row`, or to the next non-empty range when `row` is past the current one.
+        private mutating func settle(at row: Int?) {
+            guard var row else { return }
+            while range < ranges.count {
+                if row < ranges[range].upperBound {
+                    current = max(row, ranges[range].lowerBound)
+                    return
+                }
+                range += 1
+                if range < ranges.count { row = ranges[range].lowerBound }
+            }
+            current = nil
+        }
     }
 
     struct Output {

@@ -36,6 +36,10 @@ public struct AuditConfiguration: Sendable {
     /// How many threads the audit uses: to read ledger files, then to deduplicate, resolve lineage, classify
     /// and reconcile (default 2; 1 does everything on the calling thread).
     public var readerThreads: Int
+    /// Bytes of a ledger file a reader takes at a time (default 16 MiB): files are cut into pieces of about
+    /// this size at line boundaries, and each reader takes the next piece when it finishes one, so the readers
+    /// finish together and a single large file is read on every thread. The report does not depend on it.
+    public var readPieceBytes: Int64 = 16 << 20
 
     /// Creates a configuration with no usage exports, no key map, no rules and the default required fields.
     public init(

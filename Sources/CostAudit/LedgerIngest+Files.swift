@@ -12,13 +12,34 @@ import Darwin
 #endif
 
 extension LedgerIngest {
-    /// Reads ledger files on `threads` threads, each reading whole files into its own table, then joins the
-    /// tables. Files go to the least-loaded reader, largest first, so both cores finish together.
+    /// A piece of one ledger file: whole lines, from the start of a line to just after a newline (or the end).
+    struct Piece: Sendable {
+        var file: Int
+        var bytes: Range<Int64>
+    }
+
+    /// What a reader made of one piece.
+    struct PieceOutput: Sendable {
+        var worker: Int
+        /// The piece's rows in its reader's table.
+        var rows: Range<Int>
+        /// Lines the piece holds, so the next piece of the file knows its first line's number.
+        var lines: Int
+        /// The piece's listed invalid records in its reader's table (lines counted from the piece's start, and
+        /// reasons without their location, both completed once the pieces before it are counted).
+        var invalid: Range<Int>
+    }
+
+    /// Reads ledger files on `threads` threads. The files are cut into pieces of about `pieceBytes` at line
+    /// boundaries (``AuditConfiguration/readPieceBytes``: small enough that the readers finish together however
+    /// the files are sized, and that one large file is read on every thread); each reader takes the next piece as it finishes one and adds its records to its own table
+    /// (no lock on the hot path), and the tables are joined without copying.
     static func readFiles(
         _ paths: [String],
         fields: [AttributionField],
         pricing: any AuditPricing,
         threads: Int,
+        pieceBytes: Int64,
         progress: ((AuditProgress) -> Void)?
     ) throws(CostAuditError) -> Result {
         let files: [String]
@@ -27,49 +48,57 @@ extension LedgerIngest {
         } catch {
             throw CostAuditError(.io, file: error.field, reason: error.reason)
         }
-        let sizes = files.map { path -> Int64 in
-            var info = stat()
-            return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+        var planned: [Piece] = []
+        for (index, path) in files.enumerated() {
+            for bytes in try pieceRanges(path, target: max(1, pieceBytes)) {
+                planned.append(Piece(file: index, bytes: bytes))
+            }
         }
-        let workerCount = max(1, min(threads, files.count))
-        var assignment = [[Int]](repeating: [], count: workerCount)
-        var load = [Int64](repeating: 0, count: workerCount)
-        for file in files.indices.sorted(by: { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }) {
-            let worker = load.indices.min { load[$0] < load[$1] } ?? 0
-            assignment[worker].append(file)
-            load[worker] += sizes[file]
-        }
-        for worker in assignment.indices { assignment[worker].sort() }
+        let pieces = planned
+        let totalBytes = pieces.reduce(Int64(0)) { $0 + Int64($1.bytes.count) }
+        let workerCount = max(1, min(threads, pieces.count))
 
         let counters = ReadCounters()
+        let nextPiece = Atomic<Int>(0)
         let outcomes = Mutex<[Int: Swift.Result<WorkerOutput, CostAuditError>]>([:])
         let group = DispatchGroup()
         for worker in 0..<workerCount {
-            let mine = assignment[worker]
             group.enter()
             DispatchQueue.global(qos: .userInitiated).async {
                 let outcome = Swift.Result<WorkerOutput, CostAuditError> { () throws(CostAuditError) -> WorkerOutput in
                     var table = LedgerTable(fields: fields)
-                    var ranges: [(file: Int, rows: Range<Int>)] = []
-                    for (position, file) in mine.enumerated() {
-                        if position == 1, table.ledgerBytes > 0 {
-                            // Size the arrays once from the first file's records per byte, so they do not
-                            // double (and briefly triple) while the rest is read.
-                            let remaining = mine.dropFirst().reduce(Int64(0)) { $0 + sizes[$1] }
+                    var done: [(piece: Int, output: PieceOutput)] = []
+                    while true {
+                        let next = nextPiece.wrappingAdd(1, ordering: .relaxed).oldValue
+                        guard next < pieces.count else { break }
+                        if done.count == 1, table.ledgerBytes > 0 {
+                            // Size the arrays once, from the first piece's records per byte, for every record
+                            // of the ledger: which pieces a reader gets depends on how fast it goes, and
+                            // capacity never written takes address space, not memory, while a buffer that
+                            // outgrows its capacity is copied and briefly held twice.
                             let perByte = Double(table.rows.count) / Double(table.ledgerBytes)
-                            table.reserve(rows: table.rows.count + Int(Double(remaining) * perByte * 1.02) + 1024)
+                            table.reserve(rows: Int(Double(totalBytes) * perByte * 1.02) + 1024)
                         }
-                        let first = table.rows.count
-                        try readFile(
-                            files[file],
-                            index: Int32(file),
+                        let piece = pieces[next]
+                        let firstRow = table.rows.count
+                        let firstInvalid = table.invalidRecords.count
+                        let lines = try readPiece(
+                            files[piece.file],
+                            index: Int32(piece.file),
+                            bytes: piece.bytes,
                             into: &table,
                             pricing: pricing,
                             counters: counters
                         )
-                        ranges.append((file, first..<table.rows.count))
+                        let output = PieceOutput(
+                            worker: worker,
+                            rows: firstRow..<table.rows.count,
+                            lines: lines,
+                            invalid: firstInvalid..<table.invalidRecords.count
+                        )
+                        done.append((next, output))
                     }
-                    return WorkerOutput(table: table, ranges: ranges)
+                    return WorkerOutput(table: table, pieces: done)
                 }
                 outcomes.withLock { $0[worker] = outcome }
                 group.leave()
@@ -94,17 +123,35 @@ extension LedgerIngest {
             return taken
         }
         var tables: [LedgerTable] = []
-        var fileRows = [Range<Int>](repeating: 0..<0, count: files.count)
+        var bases: [Int] = []
+        var byPiece = [PieceOutput?](repeating: nil, count: pieces.count)
         var base = 0
         for worker in 0..<workerCount {
             guard let outcome = results[worker] else { continue }
             let output = try outcome.get()
-            for (file, rows) in output.ranges {
-                fileRows[file] = (rows.lowerBound + base)..<(rows.upperBound + base)
-            }
+            for (piece, done) in output.pieces { byPiece[piece] = done }
+            bases.append(base)
             base += output.table.rows.count
             tables.append(output.table)
         }
+        // Each file's rows, piece by piece in file order; invalid records numbered by their line in the file
+        // and listed in file order, the first ``InvalidRecord/maxListed`` of them.
+        var fileRows = [[Range<Int>]](repeating: [], count: files.count)
+        var invalid: [InvalidRecord] = []
+        var lineBase = [Int](repeating: 0, count: files.count)
+        for (number, piece) in pieces.enumerated() {
+            guard let done = byPiece[number] else { continue }
+            let offset = bases[done.worker]
+            fileRows[piece.file].append((done.rows.lowerBound + offset)..<(done.rows.upperBound + offset))
+            for k in done.invalid where invalid.count < InvalidRecord.maxListed {
+                var record = tables[done.worker].invalidRecords[k]
+                record.line += lineBase[piece.file]
+                record.reason += CostRecord.locationSuffix(file: record.file, line: record.line)
+                invalid.append(record)
+            }
+            lineBase[piece.file] += done.lines
+        }
+        for index in tables.indices { tables[index].invalidRecords = index == 0 ? invalid : [] }
         progress?(
             AuditProgress(
                 phase: .reading,
@@ -121,22 +168,70 @@ extension LedgerIngest {
 
     struct WorkerOutput: Sendable {
         var table: LedgerTable
-        var ranges: [(file: Int, rows: Range<Int>)]
+        var pieces: [(piece: Int, output: PieceOutput)]
     }
 
-    /// Reads one ledger file into `table`, counting what it skips.
-    static func readFile(
+    /// Cuts `path` into byte ranges of about `target` bytes that start at a line's start and end just after a
+    /// newline (or at the end of the file).
+    static func pieceRanges(_ path: String, target: Int64) throws(CostAuditError) -> [Range<Int64>] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw CostAuditError(.io, file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw CostAuditError(.io, file: path, reason: "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        let size = Int64(info.st_size)
+        // Not a regular file (a pipe, say), or small: one piece, read as it comes.
+        guard info.st_mode & S_IFMT == S_IFREG, size > target else { return [0..<max(size, 0)] }
+        var ranges: [Range<Int64>] = []
+        var start: Int64 = 0
+        var probe = [UInt8](repeating: 0, count: 65_536)
+        while start < size {
+            var end = start + target
+            if end >= size {
+                ranges.append(start..<size)
+                break
+            }
+            // The piece ends just after the first newline at or past `end`.
+            var found = false
+            while !found, end < size {
+                let n = probe.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(end)) }
+                guard n > 0 else { break }
+                if let newline = probe[..<n].firstIndex(of: 0x0A) {
+                    end += Int64(newline) + 1
+                    found = true
+                } else {
+                    end += Int64(n)
+                }
+            }
+            if !found { end = size }
+            ranges.append(start..<end)
+            start = end
+        }
+        return ranges
+    }
+
+    /// Reads the lines of `bytes` of one ledger file into `table`, counting what it skips; returns the number
+    /// of lines the range holds (so that line numbers, which count from the range's start, can be made the
+    /// file's).
+    static func readPiece(
         _ path: String,
         index: Int32,
+        bytes: Range<Int64>,
         into table: inout LedgerTable,
         pricing: any AuditPricing,
         counters: ReadCounters
-    ) throws(CostAuditError) {
+    ) throws(CostAuditError) -> Int {
         var stats = LedgerReadStats()
         var sinceReport = 0
+        var listed = 0
+        let lines: Int
         do {
             var scanned = CostRecordFields()
-            try LedgerReader.scanLines(path, stats: &stats) { line, number, offset, _ in
+            lines = try LedgerReader.scanLines(path, range: bytes, stats: &stats) { line, number, offset, _ in
                 if scanned.scan(line), scanned.allASCII, scanned.tagCount <= 1 {
                     table.add(
                         scanned: scanned,
@@ -152,7 +247,9 @@ extension LedgerIngest {
                     }
                     return
                 }
-                switch CostRecord.decodeOutcome(line, file: path, lineNumber: number) {
+                // No location in the reasons: a piece's line numbers become the file's only once every piece
+                // before it is read (see ``readFiles``).
+                switch CostRecord.decodeOutcome(line) {
                 case .record(let record):
                     table.add(
                         record,
@@ -165,7 +262,9 @@ extension LedgerIngest {
                     table.skippedLines &+= 1
                 case .invalid(let error):
                     table.invalidRecordCount &+= 1
-                    if table.invalidRecords.count < InvalidRecord.maxListed {
+                    // A piece lists at most as many as a report shows; the report takes the first in file order.
+                    if listed < InvalidRecord.maxListed {
+                        listed += 1
                         table.invalidRecords.append(
                             InvalidRecord(file: path, line: number, field: error.field, reason: error.reason)
                         )
@@ -183,6 +282,7 @@ extension LedgerIngest {
         counters.bytes.add(stats.bytes, ordering: .relaxed)
         table.ledgerBytes &+= stats.bytes
         table.skippedLines &+= stats.skippedLines
+        return lines
     }
 }
 

@@ -15,8 +15,8 @@ enum LedgerIngest {
         var store: RecordStore
         /// File names by the index rows carry.
         var fileNames: [String]
-        /// Each file's rows: contiguous, in line order.
-        var fileRows: [Range<Int>]
+        /// Each file's rows, in line order: one or more contiguous ranges (one per piece read), in file order.
+        var fileRows: [[Range<Int>]]
     }
 
     static func read(
@@ -28,10 +28,10 @@ enum LedgerIngest {
         switch source.storage {
         case .records(let files):
             var table = LedgerTable(fields: fields)
-            var fileRows: [Range<Int>] = []
+            var fileRows: [[Range<Int>]] = []
             for (fileIndex, file) in files.enumerated() {
                 let first = table.rows.count
-                defer { fileRows.append(first..<table.rows.count) }
+                defer { fileRows.append([first..<table.rows.count]) }
                 for (offset, record) in file.records.enumerated() {
                     table.add(
                         record,
@@ -53,6 +53,7 @@ enum LedgerIngest {
                 fields: fields,
                 pricing: configuration.prices,
                 threads: configuration.readerThreads,
+                pieceBytes: configuration.readPieceBytes,
                 progress: progress
             )
         }

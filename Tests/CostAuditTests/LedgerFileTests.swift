@@ -139,6 +139,84 @@ struct LedgerFileTests {
         #expect(inMemory.overRecordedUSD == two.overRecordedUSD)
     }
 
+    @Test(
+        "files read in pieces of any size, on any number of readers, give the whole-file report, listing and emitted ledger",
+        arguments: [1, 2, 3]
+    )
+    func piecesEqualWholeFiles(threads: Int) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let bad =
+            Array(#"{"v":1,"record_id":"neg","ts":"2026-11-20T10:00:00.000Z","provider":"openai","#.utf8)
+            + Array(#""model":"gpt-4.1","input_tokens":-1,"output_tokens":0}"#.utf8) + [0x0A]
+        let oversized = Array(("{\"pad\":\"" + String(repeating: "x", count: 70_000) + "\"}\n").utf8)
+        var expectedInvalid: [(file: String, line: Int)] = []
+        var fileNames: [String] = []
+        for f in 0..<3 {
+            var bytes: [UInt8] = []
+            var line = 0
+            let name = "host-\(f)-1700000000000-ab.jsonl"
+            fileNames.append(name)
+            for n in 0..<120 {
+                let unitID = UInt64(f * 1000 + n / 3 + 1)
+                var fields = n % 3 == 0 ? fullAttribution : [:]
+                if n % 5 == 0 { fields[.agent] = "agent-\(n % 4)" }
+                bytes += call(
+                    "f\(f)-r\(n)",
+                    leaf: n % 10 == 9 ? nil : unitID,
+                    parent: n % 3 == 1 ? unitID - 1 : nil,
+                    root: UInt64(f * 1000 + 1),
+                    key: n % 4 == 0 ? "key_a" : nil,
+                    input: Int64(1_000 * (n + 1)),
+                    output: Int64(n),
+                    fields: fields
+                ).jsonLine()
+                line += 1
+                switch n % 17 {
+                case 3:
+                    bytes += bad
+                    line += 1
+                    expectedInvalid.append((dir.path + "/" + name, line))
+                case 7:
+                    bytes += [0x0A]
+                    line += 1  // an empty line
+                case 11:
+                    bytes += oversized
+                    line += 1
+                default: break
+                }
+            }
+            if f == 2 { bytes += Array(#"{"v":1,"record_id":"torn","ts":"2026-11"#.utf8) }  // a crash mid-write
+            _ = try dir.write(name, bytes)
+        }
+        let keys = AuditKeyMap(owners: ["key_a": .init(team: "team-a", project: "proj-a")])
+        func run(pieceBytes: Int64, threads: Int) throws -> (AuditReport, String) {
+            let out = dir.path + "/attributed-\(pieceBytes)-\(threads).out"
+            var configuration = AuditConfiguration(ledger: .files([dir.path]), keyMap: keys, prices: TestPrices())
+            configuration.readerThreads = threads
+            configuration.readPieceBytes = pieceBytes
+            configuration.attributedOutputPath = out
+            let report = try Auditor.run(configuration)
+            return (report, try String(contentsOfFile: out, encoding: .utf8))
+        }
+        let (whole, wholeEmitted) = try run(pieceBytes: .max, threads: 1)
+        expectInvariant(whole)
+        #expect(whole.invalidRecords == expectedInvalid.count)
+        #expect(whole.invalidRecordDetails.map(\.file) == expectedInvalid.map(\.file))
+        #expect(whole.invalidRecordDetails.map(\.line) == expectedInvalid.map(\.line))
+        for (detail, expected) in zip(whole.invalidRecordDetails, expectedInvalid) {
+            #expect(detail.reason.hasSuffix("(at \(expected.file):\(expected.line))"), "\(detail.reason)")
+        }
+        #expect(whole.skippedLines == 3 * 7 + 1)  // the oversized lines and the torn one
+        #expect(wholeEmitted.split(separator: "\n").count == 360)
+        for pieceBytes: Int64 in [1, 97, 600, 5_000, 71_000] {
+            let (report, emitted) = try run(pieceBytes: pieceBytes, threads: threads)
+            #expect(report == whole, "pieces of \(pieceBytes) bytes")
+            #expect(report.render(.json) == whole.render(.json))
+            #expect(emitted == wholeEmitted, "pieces of \(pieceBytes) bytes")
+        }
+    }
+
     @Test("--emit-attributed writes every deduplicated record with its filled fields and class")
     func emitAttributed() throws {
         let dir = try TemporaryDirectory()

@@ -11,7 +11,7 @@ import Darwin
 /// Streams cost records from ledger directories and files in constant memory (SPEC section 4).
 ///
 /// Directories contribute their `*.jsonl` files; files given by path are read whatever their name. All files are
-/// read in bytewise order of their paths, in chunks of ``chunkSize`` bytes, never whole. Bad lines never stop a
+/// read in bytewise order of their paths, a window or chunk at a time, never whole. Bad lines never stop a
 /// read: lines over 64 KiB, lines that are not one complete JSON object (a torn last line after a crash), and
 /// complete objects that break the format are skipped and counted in ``LedgerReadStats``, with file, line and
 /// field for the first thousand. Empty lines carry nothing and are passed over without a count. A last line
@@ -140,75 +140,74 @@ public struct LedgerReader: Sendable {
 
     /// ``scanLines(_:stats:line:)``, also passing each line's byte offset in the file (so a caller can keep
     /// where a line is instead of its bytes, and read it again).
+    ///
+    /// A regular file is read through memory-mapped windows of ``mappedWindowBytes`` (no copy of its bytes,
+    /// and at most one window resident at a time); anything else, or a file the system will not map, through
+    /// `read(2)` in chunks of ``chunkSize``. Both give the same lines, numbers and offsets. A mapped file is
+    /// read up to the size it had when it was opened.
+    ///
+    /// With `range`, only those bytes are read (a range that starts at the beginning of a line and ends after a
+    /// newline or at the end of the file, so that readers of neighbouring ranges split the same lines), and
+    /// line numbers count from the range's first line, 1.
+    /// - Returns: how many lines were numbered (empty and oversized ones included).
+    @discardableResult
     package static func scanLines(
         _ path: String,
+        range: Range<Int64>? = nil,
         stats: inout LedgerReadStats,
         lineAt line: (UnsafeBufferPointer<UInt8>, Int, Int64, inout LedgerReadStats) throws -> Void
-    ) throws {
+    ) throws -> Int {
+        try scanLines(path, range: range, windowBytes: mappedWindowBytes, stats: &stats, lineAt: line)
+    }
+
+    /// ``scanLines(_:range:stats:lineAt:)`` with mapped windows of `windowBytes` (at least a line's limit and
+    /// two pages), or through `read(2)` only when nil: tests compare the two.
+    static func scanLines(
+        _ path: String,
+        range: Range<Int64>?,
+        windowBytes: Int?,
+        stats: inout LedgerReadStats,
+        lineAt line: (UnsafeBufferPointer<UInt8>, Int, Int64, inout LedgerReadStats) throws -> Void
+    ) throws -> Int {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw CostLedgerError(.io, field: path, reason: "cannot open: \(LedgerIO.errnoText())")
         }
         defer { close(fd) }
         stats.files &+= 1
-        let maxLine = CostRecord.LineLimits.maxLineBytes
-        let capacity = chunkSize + maxLine + 1
+        var splitter = LineSplitter(path: path)
+        var info = stat()
+        if let windowBytes, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+            let size = Int64(info.st_size)
+            let bytes = range.map { $0.clamped(to: 0..<size) } ?? 0..<size
+            if bytes.isEmpty { return 0 }
+            if try scanMapped(fd, bytes: bytes, window: windowBytes, &splitter, stats: &stats, line: line) {
+                return splitter.numbered
+            }
+        }
+        var bufferOffset = range?.lowerBound ?? 0  // the file offset of buffer[0]
+        var remaining = range.map { $0.upperBound - $0.lowerBound } ?? Int64.max
+        if bufferOffset > 0, lseek(fd, off_t(bufferOffset), SEEK_SET) < 0 {
+            throw CostLedgerError(.io, field: path, reason: "cannot seek: \(LedgerIO.errnoText())")
+        }
+        let capacity = chunkSize + CostRecord.LineLimits.maxLineBytes + 1
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer { buffer.deallocate() }
         var filled = 0  // bytes in buffer
-        var lineNumber = 0
-        var skipping = false  // inside an oversized line, discarding until its newline
-        var bufferOffset: Int64 = 0  // the file offset of buffer[0]
-
-        func oversized(_ number: Int, _ stats: inout LedgerReadStats) {
-            stats.lines &+= 1
-            stats.skippedLines &+= 1
-            stats.oversizedLines &+= 1
-            stats.note(
-                LedgerIssue(
-                    kind: .oversizedLine,
-                    location: LedgerLocation(file: path, line: number),
-                    field: nil,
-                    reason: "line longer than \(maxLine) bytes"
-                )
-            )
-        }
-
-        while true {
-            let n = LedgerIO.read(fd, buffer + filled, capacity - filled)
+        while remaining > 0 {
+            let n = LedgerIO.read(fd, buffer + filled, Int(min(Int64(capacity - filled), remaining)))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw CostLedgerError(.io, field: path, reason: "cannot read: \(LedgerIO.errnoText())")
             }
             if n == 0 { break }
             stats.bytes &+= Int64(n)
+            remaining -= Int64(n)
             let end = filled + n
-            var start = 0
             // Only the new bytes can hold a newline not yet seen.
-            var searchFrom = filled
-            while searchFrom < end, let nl = memchr(buffer + searchFrom, 0x0A, end - searchFrom) {
-                let at = buffer.distance(to: nl.assumingMemoryBound(to: UInt8.self))
-                lineNumber += 1
-                if skipping {
-                    skipping = false
-                    oversized(lineNumber, &stats)
-                } else if at - start > maxLine {
-                    oversized(lineNumber, &stats)
-                } else if at > start {
-                    stats.lines &+= 1
-                    try line(
-                        UnsafeBufferPointer(start: buffer + start, count: at - start),
-                        lineNumber,
-                        bufferOffset + Int64(start),
-                        &stats
-                    )
-                }
-                start = at + 1
-                searchFrom = start
-            }
+            let start = try splitter.split(buffer, count: end, from: filled, at: bufferOffset, &stats, line)
             let rest = end - start
-            if skipping || rest > maxLine {
-                skipping = true
+            if splitter.dropsRest(rest) {
                 filled = 0
                 bufferOffset += Int64(end)
             } else {
@@ -217,13 +216,144 @@ public struct LedgerReader: Sendable {
                 bufferOffset += Int64(start)
             }
         }
-        if skipping {
-            oversized(lineNumber + 1, &stats)
-        } else if filled > 0 {
-            // A last line without its newline: a whole record is read, a torn one is counted by the decoder.
-            stats.lines &+= 1
-            try line(UnsafeBufferPointer(start: buffer, count: filled), lineNumber + 1, bufferOffset, &stats)
+        try splitter.finish(buffer, count: filled, at: bufferOffset, &stats, line)
+        return splitter.numbered
+    }
+
+    /// Bytes of a file mapped at a time by ``scanLines(_:stats:lineAt:)``: 16 MiB.
+    package static let mappedWindowBytes = 16 << 20
+
+    /// Reads `bytes` of `fd` through mapped windows. False, having read nothing, when the first window cannot
+    /// be mapped (the caller then reads the file); throws when a later one cannot.
+    private static func scanMapped(
+        _ fd: Int32,
+        bytes: Range<Int64>,
+        window: Int,
+        _ splitter: inout LineSplitter,
+        stats: inout LedgerReadStats,
+        line: (UnsafeBufferPointer<UInt8>, Int, Int64, inout LedgerReadStats) throws -> Void
+    ) throws -> Bool {
+        let page = Int64(max(4096, sysconf(Int32(_SC_PAGESIZE))))
+        // Room for a whole line after the page-aligned start, so that every window ends a line or drops an
+        // oversized one, and the next starts further on.
+        let windowBytes = max(Int64(window), Int64(CostRecord.LineLimits.maxLineBytes) + 2 * page)
+        let size = bytes.upperBound
+        var offset = bytes.lowerBound  // where the next unread line starts
+        while true {
+            let mapStart = offset - offset % page
+            let mapLength = min(windowBytes, size - mapStart)
+            guard let map = mmap(nil, Int(mapLength), PROT_READ, MAP_PRIVATE, fd, off_t(mapStart)),
+                map != MAP_FAILED
+            else {
+                if offset == bytes.lowerBound { return false }
+                throw CostLedgerError(.io, field: splitter.path, reason: "cannot map: \(LedgerIO.errnoText())")
+            }
+            defer { munmap(map, Int(mapLength)) }
+            _ = madvise(map, Int(mapLength), MADV_SEQUENTIAL)
+            let skip = Int(offset - mapStart)
+            let base = map.assumingMemoryBound(to: UInt8.self) + skip
+            let count = Int(mapLength) - skip
+            let start = try splitter.split(base, count: count, from: 0, at: offset, &stats, line)
+            if mapStart + mapLength >= size {
+                stats.bytes &+= size - bytes.lowerBound
+                try splitter.finish(base + start, count: count - start, at: offset + Int64(start), &stats, line)
+                return true
+            }
+            // A window holds far more than a line, so it always ends a line or drops an oversized one.
+            offset = splitter.dropsRest(count - start) ? mapStart + mapLength : offset + Int64(start)
         }
+    }
+}
+
+/// Splits a file's bytes into lines as they arrive, numbering them and counting those over the limit; the
+/// same for bytes read into a buffer and bytes mapped in windows.
+struct LineSplitter {
+    let path: String
+    private var lineNumber = 0
+    /// Lines numbered so far; after ``finish(_:count:at:_:_:)``, every line of the input.
+    var numbered: Int { lineNumber }
+    /// Inside an oversized line, discarding until its newline.
+    private var skipping = false
+    private let maxLine = CostRecord.LineLimits.maxLineBytes
+
+    init(path: String) {
+        self.path = path
+    }
+
+    /// Calls `line` with each complete line of the `count` bytes at `bytes` (which lie at file offset `offset`;
+    /// newlines are looked for from `from` on, the bytes before it holding none) and returns where the
+    /// unfinished rest starts.
+    @inline(__always)
+    mutating func split(
+        _ bytes: UnsafePointer<UInt8>,
+        count: Int,
+        from: Int,
+        at offset: Int64,
+        _ stats: inout LedgerReadStats,
+        _ line: (UnsafeBufferPointer<UInt8>, Int, Int64, inout LedgerReadStats) throws -> Void
+    ) throws -> Int {
+        var start = 0
+        var searchFrom = from
+        while searchFrom < count, let nl = memchr(bytes + searchFrom, 0x0A, count - searchFrom) {
+            let at = bytes.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+            lineNumber += 1
+            if skipping {
+                skipping = false
+                oversized(lineNumber, &stats)
+            } else if at - start > maxLine {
+                oversized(lineNumber, &stats)
+            } else if at > start {
+                stats.lines &+= 1
+                try line(
+                    UnsafeBufferPointer(start: bytes + start, count: at - start),
+                    lineNumber,
+                    offset + Int64(start),
+                    &stats
+                )
+            }
+            start = at + 1
+            searchFrom = start
+        }
+        return start
+    }
+
+    /// Whether an unfinished rest of `rest` bytes is part of an oversized line, to be dropped (it then is).
+    mutating func dropsRest(_ rest: Int) -> Bool {
+        if skipping || rest > maxLine { skipping = true }
+        return skipping
+    }
+
+    /// At the end of the file: the last line, which has no newline, is read like any other (a whole record
+    /// is kept, a torn one counted by the decoder).
+    mutating func finish(
+        _ bytes: UnsafePointer<UInt8>,
+        count: Int,
+        at offset: Int64,
+        _ stats: inout LedgerReadStats,
+        _ line: (UnsafeBufferPointer<UInt8>, Int, Int64, inout LedgerReadStats) throws -> Void
+    ) throws {
+        if dropsRest(count) {
+            lineNumber += 1
+            oversized(lineNumber, &stats)
+        } else if count > 0 {
+            lineNumber += 1
+            stats.lines &+= 1
+            try line(UnsafeBufferPointer(start: bytes, count: count), lineNumber, offset, &stats)
+        }
+    }
+
+    private func oversized(_ number: Int, _ stats: inout LedgerReadStats) {
+        stats.lines &+= 1
+        stats.skippedLines &+= 1
+        stats.oversizedLines &+= 1
+        stats.note(
+            LedgerIssue(
+                kind: .oversizedLine,
+                location: LedgerLocation(file: path, line: number),
+                field: nil,
+                reason: "line longer than \(maxLine) bytes"
+            )
+        )
     }
 }
 

@@ -138,94 +138,12 @@ struct AuditEngine {
 
     // MARK: - Deduplication
 
-    /// Keeps, per record id, the first copy by (ts, file path bytewise, line); counts the others. An open-
-    /// addressing table of row indices keyed by the record id: exact, 8 bytes a slot. Returns the alive flags,
-    /// the duplicate count and, per dropped copy, (kept row, dropped row).
-    static func deduplicate(
-        _ table: RecordStore,
-        fileNames: [String]
-    ) -> (
-        alive: [Bool], duplicates: Int, dropped: [(kept: Int, other: Int)]
-    ) {
-        let count = table.count
-        let fileRank = bytewiseRanks(fileNames)
-        var alive = [Bool](repeating: false, count: count)
-        var duplicates = 0
-        // At most 0.7 full, any size (a slot is the high half of hash × capacity). Each used slot: the record
-        // id's hash in the high half, the row index + 1 in the low half (0 = empty), so a probe passes a
-        // different id without loading its row.
-        let capacity = max(16, count * 10 / 7 + 1)
-        var slots = [UInt64](repeating: 0, count: capacity)
-        var droppedBySlot: [Int: [Int]] = [:]
-        func earlier(_ ra: RecordRow, _ rb: RecordRow) -> Bool {
-            if ra.ts != rb.ts { return ra.ts < rb.ts }
-            let fa = fileRank[Int(ra.file)]
-            let fb = fileRank[Int(rb.file)]
-            if fa != fb { return fa < fb }
-            return ra.position < rb.position
-        }
-        table.forEachRow { index, row, part in
-            let idHash = part.idHash(row)
-            var slot = Int(
-                truncatingIfNeeded: (UInt64(idHash) &* 0x9E37_79B9_7F4A_7C15).multipliedFullWidth(by: UInt64(capacity))
-                    .high
-            )
-            let tag = UInt64(idHash) << 32
-            while true {
-                let entry = slots[slot]
-                if entry == 0 {
-                    slots[slot] = tag | UInt64(index + 1)
-                    alive[index] = true
-                    break
-                }
-                let occupant = Int(entry & 0xFFFF_FFFF) - 1
-                if entry & 0xFFFF_FFFF_0000_0000 == tag, table.sameID(occupant, index) {
-                    let other = table[occupant]
-                    duplicates += 1
-                    if earlier(row, other) {
-                        slots[slot] = tag | UInt64(index + 1)
-                        alive[occupant] = false
-                        alive[index] = true
-                        droppedBySlot[slot, default: []].append(occupant)
-                    } else {
-                        droppedBySlot[slot, default: []].append(index)
-                    }
-                    break
-                }
-                slot += 1
-                if slot == capacity { slot = 0 }
-            }
-        }
-        var dropped: [(kept: Int, other: Int)] = []
-        for (slot, rows) in droppedBySlot {
-            let kept = Int(slots[slot] & 0xFFFF_FFFF) - 1
-            for other in rows { dropped.append((kept, other)) }
-        }
-        return (alive, duplicates, dropped)
-    }
-
+    /// Each file's rank in bytewise order of the names (the tie-break between copies of a record).
     static func bytewiseRanks(_ names: [String]) -> [Int] {
         let order = names.indices.sorted { Array(names[$0].utf8).lexicographicallyPrecedes(Array(names[$1].utf8)) }
         var rank = [Int](repeating: 0, count: names.count)
         for (position, index) in order.enumerated() { rank[index] = position }
         return rank
-    }
-
-    /// Numbers the units: every row with a leaf id gets its leaf's unit (dropped copies included; a unit seen
-    /// only on them is left with no rows and counts as absent).
-    static func numberUnits(_ table: RecordStore) -> (index: LeafMap, unitOfRow: [Int32], count: Int) {
-        var withLeaf = 0
-        table.forEachRow { _, record, _ in if record.leaf != 0 { withLeaf += 1 } }
-        var index = LeafMap(expected: withLeaf)
-        var unitOfRow = [Int32](repeating: -1, count: table.count)
-        var next: Int32 = 0
-        table.forEachRow { row, record, _ in
-            guard record.leaf != 0 else { return }
-            let unit = index.insert(record.leaf, next: next)
-            if unit == next { next += 1 }
-            unitOfRow[row] = unit
-        }
-        return (index, unitOfRow, Int(next))
     }
 
     // MARK: - Units and lineage
@@ -246,28 +164,17 @@ struct AuditEngine {
     mutating func dedupeAndBuildUnits() {
         let table = self.table
         let fileNames = self.fileNames
-        var deduped: (alive: [Bool], duplicates: Int, dropped: [(kept: Int, other: Int)])?
-        var numbered: (index: LeafMap, unitOfRow: [Int32], count: Int)?
-        inParallel(min(workers, 2)) { worker in
-            if worker == 0 || workers == 1 { deduped = Self.deduplicate(table, fileNames: fileNames) }
-            if worker == 1 || workers == 1 { numbered = Self.numberUnits(table) }
-        }
-        // Moved into the engine, so the leaf map is freed as soon as the engine lets it go.
-        guard let dedupedResult = deduped.take() else { return }
-        alive = dedupedResult.alive
-        duplicates = dedupedResult.duplicates
+        var deduped = Self.dedupeAndNumberUnits(table, fileNames: fileNames, workers: workers)
+        alive = deduped.alive
+        duplicates = deduped.duplicates
         var lines = LineBytes(source: configuration.ledger, fileNames: fileNames)
-        for (kept, other) in dedupedResult.dropped where !lines.same(table[kept], table[other]) {
+        for (kept, other) in deduped.dropped where !lines.same(table[kept], table[other]) {
             recordIDConflicts += 1
         }
         lines.closeFiles()
-        let unitCount: Int
-        do {
-            // The leaf map goes here: the walks look up only their parents' and roots' leaves, found below.
-            guard let numberedResult = numbered.take() else { return }
-            unitOfRow = numberedResult.unitOfRow
-            unitCount = numberedResult.count
-        }
+        unitOfRow = deduped.unitOfRow
+        let unitCount = deduped.unitCount
+        deduped = DedupedUnits(alive: [], duplicates: 0, dropped: [], unitOfRow: [], unitCount: 0)
 
         // Group the deduplicated rows by unit (a counting sort): `groupEnd[u]` ends unit u's rows in `grouped`,
         // which start where unit u − 1's end.

@@ -557,14 +557,18 @@ struct LedgerTable {
     /// A record id's 32-bit hash for the deduplication table: equal ids give equal hashes.
     @inline(__always)
     func idHash(_ row: RecordRow) -> UInt32 {
-        if row.idIsHex {
-            var h = (row.idA ^ (row.idB &* 0x9E37_79B9_7F4A_7C15)) &* 0xff51_afd7_ed55_8ccd
-            h ^= h >> 33
-            return UInt32(truncatingIfNeeded: h ^ (h >> 32))
-        }
+        if row.idIsHex { return Self.hexIDHash(row) }
         return idArena.withUnsafeBufferPointer {
             ByteHash.hash(UnsafeBufferPointer(rebasing: $0[Int(row.idA)..<Int(row.idA + row.idB)]))
         }
+    }
+
+    /// ``idHash(_:)`` of a row whose id is kept as its 128-bit value.
+    @inline(__always)
+    static func hexIDHash(_ row: RecordRow) -> UInt32 {
+        var h = (row.idA ^ (row.idB &* 0x9E37_79B9_7F4A_7C15)) &* 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
     }
 
     /// A record id's bytes as the ledger has them.
@@ -724,9 +728,13 @@ struct RecordStore {
     }
 
     /// The record id hash of row `index` (see ``LedgerTable/idHash(_:)``).
-    func idHash(_ index: Int) -> UInt32 {
-        let (part, local) = locate(index)
-        return parts[part].idHash(rowBases[part][local])
+    func idHash(_ index: Int) -> UInt32 { idHash(index, self[index]) }
+
+    /// The record id hash of row `index`, which is `row`.
+    @inline(__always)
+    func idHash(_ index: Int, _ row: RecordRow) -> UInt32 {
+        if row.idIsHex { return LedgerTable.hexIDHash(row) }
+        return parts[locate(index).part].idHash(row)
     }
 
     /// Whether rows `a` and `b` have the same record id.

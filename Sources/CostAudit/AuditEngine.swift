@@ -227,9 +227,10 @@ struct AuditEngine {
                                     for position in range {
                                         let index = Int(grouped[position])
                                         let row = table[index]
+                                        let values = table.values(index)
                                         var complete = true
                                         for f in 0..<required {
-                                            if table.value(index, f) == 0 {
+                                            if values[f] == 0 {
                                                 complete = false
                                             } else if partialRow[f] < 0 {
                                                 partialRow[f] = Int32(truncatingIfNeeded: index)
@@ -322,8 +323,22 @@ struct AuditEngine {
                 want(rootLeaf[number])
             }
             if !found.isEmpty {
-                for index in 0..<table.count where alive[index] && unitOfRow[index] >= 0 {
-                    if let slot = wanted.find(table[index].leaf) { found[Int(slot)] = unitOfRow[index] }
+                // Each worker over its share of the rows; any row of a unit names the same unit.
+                let foundBy = SharedBuffer<Int32>(repeating: -1, count: workers * found.count)
+                let wantedLeaves = wanted
+                let alive = self.alive
+                let unitOfRow = self.unitOfRow
+                inParallel(workers) { worker in
+                    let mine = foundBy.base + worker * found.count
+                    for index in share(worker, of: workers, count: table.count) where alive[index] {
+                        let unit = unitOfRow[index]
+                        if unit >= 0, let slot = wantedLeaves.find(table[index].leaf) { mine[Int(slot)] = unit }
+                    }
+                }
+                for worker in 0..<workers {
+                    for slot in found.indices where foundBy[worker * found.count + slot] >= 0 {
+                        found[slot] = foundBy[worker * found.count + slot]
+                    }
                 }
             }
             for number in 0..<incompleteCount {
@@ -516,7 +531,8 @@ struct AuditEngine {
                         }
                         totals.recordedDollars &+= dollars
                     }
-                    for f in 0..<F { values[f] = table.value(index, f) }
+                    let own = table.values(index)
+                    for f in 0..<F { values[f] = own[f] }
                     var ownComplete = true
                     for f in 0..<required where values[f] == 0 { ownComplete = false }
                     var classIndex: Int
@@ -527,8 +543,9 @@ struct AuditEngine {
                         if best >= 0 {
                             var equal = ownComplete
                             var disagrees = false
+                            let unitValues = table.values(Int(best))
                             for f in 0..<required {
-                                let u = table.value(Int(best), f)
+                                let u = unitValues[f]
                                 if values[f] != u {
                                     equal = false
                                     if values[f] != 0 { disagrees = true }
@@ -583,12 +600,11 @@ struct AuditEngine {
                     // What the emitted record carries: filled where its class allows.
                     if emitting {
                         for f in 0..<required {
-                            let own = table.value(index, f)
                             let value: Int32
                             switch classIndex {
                             case 0, 1, 2: value = values[f]
-                            case 3: value = (f == teamSlot || f == projectSlot) ? values[f] : own
-                            default: value = own
+                            case 3: value = (f == teamSlot || f == projectSlot) ? values[f] : own[f]
+                            default: value = own[f]
                             }
                             emitted[index * required + f] = value
                         }

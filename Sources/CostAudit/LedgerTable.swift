@@ -715,7 +715,20 @@ struct RecordStore {
         }
     }
 
+    /// The tracked values of row `index`, ``fieldCount`` of them (at most the ten attribution fields), found
+    /// with one lookup of the part holding the row.
+    @inline(__always)
+    func values(_ index: Int) -> InlineArray<10, Int32> {
+        let (part, local) = locate(index)
+        var values = InlineArray<10, Int32>(repeating: 0)
+        let tuple = tupleBases[part] + Int(rowTupleBases[part][local]) * fieldCount
+        for f in 0..<min(fieldCount, 10) { values[f] = tuple[f] }
+        if separateField >= 0 { values[separateField] = rowSeparateBases[part][local] }
+        return values
+    }
+
     /// Tracked field `field` of row `index` (0 when absent).
+    @inline(__always)
     func value(_ index: Int, _ field: Int) -> Int32 {
         let (part, local) = locate(index)
         if field == separateField { return rowSeparateBases[part][local] }

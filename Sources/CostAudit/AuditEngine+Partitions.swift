@@ -22,7 +22,7 @@ extension AuditEngine {
     }
 
     /// Keeps, per record id, the first copy by (ts, file path bytewise, line) and counts the others; numbers
-    /// the units (every distinct leaf id). Units are numbered partition by partition, in row order within each.
+    /// the units (every distinct leaf id) in the order of their first rows.
     static func dedupeAndNumberUnits(_ table: RecordStore, fileNames: [String], workers: Int) -> DedupedUnits {
         let count = table.count
         let partitions = 1 << partitionBits
@@ -158,9 +158,11 @@ extension AuditEngine {
         }
         idBuckets = []
 
-        // Partition p's units follow those of the partitions before it.
-        let unitBase = SharedBuffer<Int32>(repeating: 0, count: partitions)
+        // Units renumbered in the order their first rows come (as one pass in row order numbers them), so that
+        // units next to each other have their rows near each other, for the phases that walk units in order.
         var total: Int32 = 0
+        var firstSeen = [Int32](repeating: -1, count: Int((0..<partitions).reduce(0) { $0 + unitsInPartition[$1] }))
+        let unitBase = SharedBuffer<Int32>(repeating: 0, count: partitions)
         for p in 0..<partitions {
             unitBase[p] = total
             total += unitsInPartition[p]
@@ -171,6 +173,20 @@ extension AuditEngine {
                     for row in leafRows[w][p] { unitOfRow[Int(row)] += unitBase[p] }
                 }
             }
+        }
+        leafBuckets = []
+        leafRows = []
+        var next: Int32 = 0
+        for index in 0..<count {
+            let unit = unitOfRow[index]
+            guard unit >= 0 else { continue }
+            var number = firstSeen[Int(unit)]
+            if number < 0 {
+                number = next
+                firstSeen[Int(unit)] = number
+                next += 1
+            }
+            unitOfRow[index] = number
         }
         // The order of the dropped copies does not matter: each is compared with its kept copy.
         return DedupedUnits(

@@ -55,10 +55,13 @@ final class SharedBuffer<Element>: @unchecked Sendable {
 
 /// What classification adds up; each worker keeps its own, merged at the end (exact sums, so the order of
 /// merging does not matter).
+///
+/// The per-class, per-reason and per-field sums are inline (no copy-on-write check on each record's addition).
 struct ClassTotals {
-    var classDollars = [Int128](repeating: 0, count: AttributionClass.all.count)
-    var reasonDollars = [Int128](repeating: 0, count: UnknownReason.all.count)
-    var missingFieldDollars: [Int128]
+    var classDollars = InlineArray<5, Int128>(repeating: 0)
+    var reasonDollars = InlineArray<4, Int128>(repeating: 0)
+    /// By required field (at most the ten attribution fields).
+    var missingFieldDollars = InlineArray<10, Int128>(repeating: 0)
     var retryConflicts = 0
     var retryConflictDollars: Int128 = 0
     var records = 0
@@ -72,7 +75,13 @@ struct ClassTotals {
     /// Unknown dollars lacking each required field, over every unknown record (for the top sources).
     var missingTop: [Int: Int128] = [:]
 
-    init(required: Int) { missingFieldDollars = [Int128](repeating: 0, count: required) }
+    init(required: Int) {
+        precondition(
+            AttributionClass.all.count == classDollars.count && UnknownReason.all.count == reasonDollars.count
+                && required <= missingFieldDollars.count,
+            "ClassTotals holds one sum per class, reason and required field"
+        )
+    }
 
     mutating func add(_ other: ClassTotals) {
         for i in classDollars.indices { classDollars[i] &+= other.classDollars[i] }
@@ -510,7 +519,7 @@ struct AuditEngine {
         perWorker.withUnsafeMutableBufferPointer { perWorker in
             inParallel(workers) { worker in
                 var totals = ClassTotals(required: required)
-                var values = [Int32](repeating: 0, count: F)
+                var values = InlineArray<10, Int32>(repeating: 0)
                 for index in share(worker, of: workers, count: table.count) where engine.alive[index] {
                     let row = table[index]
                     guard row.when >= since, row.when < until else { continue }
@@ -636,7 +645,7 @@ struct AuditEngine {
         self.emitted = emitted
     }
 
-    func matches(_ rule: CompiledRule, values: [Int32], row: RecordRow) -> Bool {
+    func matches(_ rule: CompiledRule, values: InlineArray<10, Int32>, row: RecordRow) -> Bool {
         for (slot, value) in rule.match {
             let actual: Int32
             switch slot {

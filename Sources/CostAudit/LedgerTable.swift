@@ -447,28 +447,29 @@ struct LedgerTable {
     @inline(__always)
     mutating func tuple(_ values: InlineArray<10, Int32>) -> Int32 {
         let width = fieldCount
-        if lastTuple >= 0 {
-            let base = Int(lastTuple) * width
-            var same = true
-            for f in 0..<width where tuples[base + f] != values[f] { same = false }
-            if same { return lastTuple }
+        // The stored tuples through a plain pointer: no bounds check per value compared.
+        @inline(__always) func holds(_ index: Int) -> Bool {
+            let stored = tuples.base + index &* width
+            for f in 0..<width where stored[f] != values[f] { return false }
+            return true
         }
+        if lastTuple >= 0, holds(Int(lastTuple)) { return lastTuple }
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
         for f in 0..<width { hash = (hash ^ UInt64(UInt32(bitPattern: values[f]))) &* 0xff51_afd7_ed55_8ccd }
         hash ^= hash >> 29
         let mask = tupleSlots.count - 1
         var slot = Int(truncatingIfNeeded: hash >> 32) & mask
-        while true {
-            let entry = Int(tupleSlots[slot])
-            if entry == 0 { break }
-            let base = (entry - 1) * width
-            var same = true
-            for f in 0..<width where tuples[base + f] != values[f] { same = false }
-            if same {
-                lastTuple = Int32(truncatingIfNeeded: entry - 1)
-                return lastTuple
+        let found: Int32? = tupleSlots.withUnsafeBufferPointer { slots in
+            while true {
+                let entry = Int(slots[slot])
+                if entry == 0 { return nil }
+                if holds(entry &- 1) { return Int32(truncatingIfNeeded: entry &- 1) }
+                slot = (slot &+ 1) & mask
             }
-            slot = (slot + 1) & mask
+        }
+        if let found {
+            lastTuple = found
+            return found
         }
         let index = Int32(truncatingIfNeeded: tupleCount)
         for f in 0..<width { tuples.append(values[f]) }

@@ -35,7 +35,7 @@ extension LedgerTable {
         offset: Int64,
         pricing: any AuditPricing
     ) {
-        @inline(__always) func has(_ key: Int) -> Bool { scanned.present & (1 << UInt64(key)) != 0 }
+        @inline(__always) func has(_ key: Int) -> Bool { scanned.present & (1 &<< UInt64(key)) != 0 }
         let id: (a: UInt64, b: UInt64, isHex: Bool)
         if fields.recordIDIsHex {
             id = (fields.recordIDHigh, fields.recordIDLow, true)
@@ -44,7 +44,7 @@ extension LedgerTable {
             let upper = Int(scanned.ends[CostRecordKey.recordID])
             id = storeID(UnsafeBufferPointer(start: base + lower, count: upper - lower))
         }
-        let isUnit = fields.kind == .unit
+        let isUnit = fields.isUnit
         let when = (fields.startedAt ?? fields.timestamp).nanosecondsSinceEpoch
         var modelKey: Int32 = 0
         var cost: Int128 = 0
@@ -102,7 +102,7 @@ extension LedgerTable {
         _ key: Int
     ) -> Int32 {
         // The fields' stored properties directly: calls into the other module are not inlined.
-        guard fields.present & (1 << UInt64(key)) != 0 else { return 0 }
+        guard fields.present & (1 &<< UInt64(key)) != 0 else { return 0 }
         let lower = Int(fields.starts[key])
         let start = base + lower
         let count = Int(fields.ends[key]) &- lower
@@ -129,10 +129,10 @@ extension LedgerTable {
             var w0 = raw.loadUnaligned(as: UInt64.self)
             var w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
             if count < 8 {
-                w0 &= (1 << UInt64(8 &* count)) &- 1
+                w0 &= (1 &<< UInt64(8 &* count)) &- 1
                 w1 = 0
             } else if count < 16 {
-                w1 &= (1 << UInt64(8 &* (count &- 8))) &- 1
+                w1 &= (1 &<< UInt64(8 &* (count &- 8))) &- 1
             }
             return (w0, w1)
         }

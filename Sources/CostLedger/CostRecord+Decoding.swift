@@ -281,33 +281,34 @@ private struct StrictDecoder {
 
 /// The known keys of a record line, as indices into ``CostRecordFields``.
 package enum CostRecordKey {
-    package static let v = 0
-    package static let recordID = 1
-    package static let kind = 2
-    package static let ts = 3
-    package static let startedAt = 4
-    package static let provider = 5
-    package static let model = 6
-    package static let apiKeyID = 7
-    package static let serviceTier = 8
-    package static let inputTokens = 9
-    package static let outputTokens = 10
-    package static let cachedInputTokens = 11
-    package static let cacheWriteTokens = 12
-    package static let cacheWrite1hTokens = 13
-    package static let reasoningTokens = 14
-    package static let costUSD = 15
-    package static let priceSource = 16
-    package static let status = 17
-    package static let traceID = 18
-    package static let leafID = 19
-    package static let parentID = 20
-    package static let rootID = 21
-    package static let attempt = 22
+    // Computed and inlinable, so that other modules (the audit) see constants rather than globals.
+    @inlinable package static var v: Int { 0 }
+    @inlinable package static var recordID: Int { 1 }
+    @inlinable package static var kind: Int { 2 }
+    @inlinable package static var ts: Int { 3 }
+    @inlinable package static var startedAt: Int { 4 }
+    @inlinable package static var provider: Int { 5 }
+    @inlinable package static var model: Int { 6 }
+    @inlinable package static var apiKeyID: Int { 7 }
+    @inlinable package static var serviceTier: Int { 8 }
+    @inlinable package static var inputTokens: Int { 9 }
+    @inlinable package static var outputTokens: Int { 10 }
+    @inlinable package static var cachedInputTokens: Int { 11 }
+    @inlinable package static var cacheWriteTokens: Int { 12 }
+    @inlinable package static var cacheWrite1hTokens: Int { 13 }
+    @inlinable package static var reasoningTokens: Int { 14 }
+    @inlinable package static var costUSD: Int { 15 }
+    @inlinable package static var priceSource: Int { 16 }
+    @inlinable package static var status: Int { 17 }
+    @inlinable package static var traceID: Int { 18 }
+    @inlinable package static var leafID: Int { 19 }
+    @inlinable package static var parentID: Int { 20 }
+    @inlinable package static var rootID: Int { 21 }
+    @inlinable package static var attempt: Int { 22 }
     /// `user_id` … `agent` follow in ``AttributionField/all`` order: `firstAttribution + field.order`.
-    package static let firstAttribution = 23
-    package static let tags = 33
-    package static let count = 34
+    @inlinable package static var firstAttribution: Int { 23 }
+    @inlinable package static var tags: Int { 33 }
+    @inlinable package static var count: Int { 34 }
 
     /// Which key the `length` bytes at `p` name, or nil for an unknown one. A switch over literals: no tables,
     /// no reference counting on the hot path.
@@ -396,6 +397,8 @@ package struct CostRecordFields: ~Copyable {
     /// Whether every string value is ASCII (so no UTF-8 validation is needed to build strings).
     package var allASCII = true
     package var kind = CostRecord.Kind.call
+    /// Whether ``kind`` is `unit`, as a flag (comparing kinds compares their names).
+    package var isUnit = false
     package var status = CostRecord.Status.ok
     package var timestamp = UTCTimestamp(nanosecondsSinceEpoch: 0)
     package var startedAt: UTCTimestamp?
@@ -409,6 +412,10 @@ package struct CostRecordFields: ~Copyable {
     package var attempt: Int64 = 0
     /// Number of `tags` entries.
     package var tagCount = 0
+    /// Per key read (index: the key + 1; 0: the object's start), the key that followed it the last time the
+    /// writer's form matched (-1: none yet): lines of one writer share their shape, so it is tried first. Kept
+    /// from line to line.
+    private var successor = InlineArray<35, Int8>(repeating: -1)
     /// When the record id is exactly 32 lowercase hex digits (as this project's writer mints them): its value.
     package var recordIDIsHex = false
     package var recordIDHigh: UInt64 = 0
@@ -428,6 +435,7 @@ package struct CostRecordFields: ~Copyable {
         present = 0
         allASCII = true
         kind = .call
+        isUnit = false
         status = .ok
         timestamp = UTCTimestamp(nanosecondsSinceEpoch: 0)
         startedAt = nil
@@ -447,7 +455,7 @@ package struct CostRecordFields: ~Copyable {
 
     /// Whether key `k` is present.
     @inlinable @inline(__always)
-    package func has(_ key: Int) -> Bool { present & (1 << UInt64(key)) != 0 }
+    package func has(_ key: Int) -> Bool { present & (1 &<< UInt64(key)) != 0 }
 
     /// The byte range of key `k`'s string value.
     @inlinable @inline(__always)
@@ -463,12 +471,17 @@ package struct CostRecordFields: ~Copyable {
         s.skipWhitespace()
         if s.consume(UInt8(ascii: "}")) { return false }  // no `v`: the strict path names it
         let literals = KeyLiterals.table
+        let kinds = KeyLiterals.kinds
         var next = 0  // the writer's order: the key after the last one read is the likeliest
+        var previous = -1  // the key read last (-1: none yet)
         while true {
             let key: Int
-            if let predicted = s.predictedKey(from: next, literals) {
+            // Whitespace is looked for only when the writer's form (none) does not match.
+            if let predicted = s.predictedKey(from: next, hint: Int(successor[previous &+ 1]), literals) {
                 key = predicted
+                successor[previous &+ 1] = Int8(truncatingIfNeeded: key)
             } else {
+                s.skipWhitespace()
                 guard let (keyStart, keyEnd) = s.simpleString(ascii: &allASCII),
                     let found = CostRecordKey.index(p + keyStart, keyEnd - keyStart)
                 else { return false }
@@ -477,16 +490,15 @@ package struct CostRecordFields: ~Copyable {
                 guard s.consume(UInt8(ascii: ":")) else { return false }
             }
             next = key &+ 1
-            let bit: UInt64 = 1 << UInt64(key)
+            previous = key
+            let bit: UInt64 = 1 &<< UInt64(key)
             guard present & bit == 0 else { return false }
             present |= bit
             s.skipWhitespace()
-            guard readValue(key, &s) else { return false }
+            guard readValue(key, kinds[key], &s) else { return false }
+            if s.consume(UInt8(ascii: ",")) { continue }
             s.skipWhitespace()
-            if s.consume(UInt8(ascii: ",")) {
-                s.skipWhitespace()
-                continue
-            }
+            if s.consume(UInt8(ascii: ",")) { continue }
             guard s.consume(UInt8(ascii: "}")) else { return false }
             break
         }
@@ -495,12 +507,15 @@ package struct CostRecordFields: ~Copyable {
         return check(p)
     }
 
-    @inline(__always)
-    private mutating func readValue(_ key: Int, _ s: inout Scanner) -> Bool {
-        switch key {
-        case CostRecordKey.v:
+    // Transparent rather than `@inline(__always)`, which the optimizer did not honour here (the call stayed, and
+    // with it a prologue and the scanner's state in memory for every value: 4% of the audit's instructions).
+    @_transparent
+    private mutating func readValue(_ key: Int, _ kind: KeyLiterals.ValueKind, _ s: inout Scanner) -> Bool {
+        // On the value's kind, a dense enum (a jump table), rather than on the key through 34 constants.
+        switch kind {
+        case .version:
             guard let value = s.unsignedInteger(), value == 1 else { return false }
-        case CostRecordKey.inputTokens...CostRecordKey.reasoningTokens:
+        case .tokens:
             guard let value = s.unsignedInteger() else { return false }
             switch key {
             case CostRecordKey.inputTokens: usage.input = value
@@ -510,67 +525,50 @@ package struct CostRecordFields: ~Copyable {
             case CostRecordKey.cacheWrite1hTokens: usage.cacheWrite1h = value
             default: usage.reasoning = value
             }
-        case CostRecordKey.attempt:
+        case .attempt:
             guard let value = s.unsignedInteger(), value >= 1, value <= Int64(Int32.max) else { return false }
             attempt = value
-        case CostRecordKey.costUSD:
+        case .cost:
             guard let value = s.exactDecimal() else { return false }
             costAttodollars = value
-        case CostRecordKey.tags:
+        case .tags:
             return readTags(&s)
-        default:
-            if let known = s.fixedWidthString(key) {
-                // ids and the writer's timestamps: the width says where the string ends, the digits are checked
-                // as they are read (a quote, backslash or control byte inside is no digit).
-                starts[key] = Int32(truncatingIfNeeded: known.start)
-                ends[key] = Int32(truncatingIfNeeded: known.start &+ known.width)
-                if readFixedWidth(key, s.p + known.start) {
-                    s.i = known.start &+ known.width &+ 1
-                    return true
-                }
+        case .recordID:
+            // The writer's ids and timestamps have a fixed width: where the string ends is known, and the digits
+            // are checked as they are read (a quote, backslash or control byte inside is no digit).
+            if let start = s.fixedWidthString(32), let high = LowercaseHex.parse16(s.p + start),
+                let low = LowercaseHex.parse16(s.p + (start &+ 16))
+            {
+                setRange(key, start, 32)
+                recordIDHigh = high
+                recordIDLow = low
+                recordIDIsHex = true
+                s.i = start &+ 33
+                return true
             }
-            guard let (start, end) = s.simpleString(ascii: &allASCII) else { return false }
-            starts[key] = Int32(truncatingIfNeeded: start)
-            ends[key] = Int32(truncatingIfNeeded: end)
-            let length = end - start
-            let p = s.p + start
-            switch key {
-            case CostRecordKey.kind:
-                if length == 4, p[0] == UInt8(ascii: "c"), p[1] == UInt8(ascii: "a"), p[2] == UInt8(ascii: "l"),
-                    p[3] == UInt8(ascii: "l")
-                {
-                    kind = .call
-                } else if length == 4, p[0] == UInt8(ascii: "u"), p[1] == UInt8(ascii: "n"),
-                    p[2] == UInt8(ascii: "i"), p[3] == UInt8(ascii: "t")
-                {
-                    kind = .unit
-                } else {
-                    return false
-                }
-            case CostRecordKey.status:
-                if length == 2, p[0] == UInt8(ascii: "o"), p[1] == UInt8(ascii: "k") {
-                    status = .ok
-                } else if length == 5, p[0] == UInt8(ascii: "e"), p[1] == UInt8(ascii: "r"),
-                    p[2] == UInt8(ascii: "r"), p[3] == UInt8(ascii: "o"), p[4] == UInt8(ascii: "r")
-                {
-                    status = .error
-                } else {
-                    return false
-                }
-            case CostRecordKey.ts:
-                guard let value = FastTimestamp.parse(p, length) else { return false }
-                timestamp = value
-            case CostRecordKey.startedAt:
-                guard let value = FastTimestamp.parse(p, length) else { return false }
-                startedAt = value
-            case CostRecordKey.traceID:
-                guard length == 32, let high = LowercaseHex.parse16(p), let low = LowercaseHex.parse16(p + 16),
-                    high | low != 0
-                else { return false }
+            return readString(key, &s)
+        case .timestamp:
+            if let start = s.fixedWidthString(24), let value = FastTimestamp.parseWriterForm(s.p + start) {
+                setRange(key, start, 24)
+                if key == CostRecordKey.ts { timestamp = value } else { startedAt = value }
+                s.i = start &+ 25
+                return true
+            }
+            return readString(key, &s)
+        case .traceID:
+            if let start = s.fixedWidthString(32), let high = LowercaseHex.parse16(s.p + start),
+                let low = LowercaseHex.parse16(s.p + (start &+ 16)), high | low != 0
+            {
+                setRange(key, start, 32)
                 traceHigh = high
                 traceLow = low
-            case CostRecordKey.leafID, CostRecordKey.parentID, CostRecordKey.rootID:
-                guard length == 16, let value = LowercaseHex.parse16(p), value != 0 else { return false }
+                s.i = start &+ 33
+                return true
+            }
+            return readString(key, &s)
+        case .unitID:
+            if let start = s.fixedWidthString(16), let value = LowercaseHex.parse16(s.p + start), value != 0 {
+                setRange(key, start, 16)
                 if key == CostRecordKey.leafID {
                     leaf = value
                 } else if key == CostRecordKey.parentID {
@@ -578,38 +576,77 @@ package struct CostRecordFields: ~Copyable {
                 } else {
                     root = value
                 }
-            default:
-                // record_id, provider, model, api_key_id, service_tier, price_source, attribution values.
-                guard length >= 1, length <= CostRecord.LineLimits.maxStringBytes else { return false }
+                s.i = start &+ 17
+                return true
             }
+            return readString(key, &s)
+        case .named:
+            return readString(key, &s)
+        case .string:
+            // provider, model, api_key_id, service_tier, price_source, attribution values: kept as byte ranges.
+            guard let (start, end) = s.simpleString(ascii: &allASCII) else { return false }
+            starts[key] = Int32(truncatingIfNeeded: start)
+            ends[key] = Int32(truncatingIfNeeded: end)
+            let length = end &- start
+            return length >= 1 && length <= CostRecord.LineLimits.maxStringBytes
         }
         return true
     }
 
-    /// Reads an id or a writer-form timestamp of known width at `p`; false when the bytes are not exactly that
-    /// (the general path then reads the string).
     @inline(__always)
-    private mutating func readFixedWidth(_ key: Int, _ p: UnsafePointer<UInt8>) -> Bool {
+    private func setRange(_ key: Int, _ start: Int, _ width: Int) {
+        starts[key] = Int32(truncatingIfNeeded: start)
+        ends[key] = Int32(truncatingIfNeeded: start &+ width)
+    }
+
+    /// A string value in general (any length, any key): what ``readValue(_:_:)`` does when the writer's
+    /// fixed-width form does not match, and for the rare `kind` and `status`. Out of line, so that the common
+    /// path stays small.
+    @inline(never)
+    private mutating func readString(_ key: Int, _ s: inout Scanner) -> Bool {
+        guard let (start, end) = s.simpleString(ascii: &allASCII) else { return false }
+        starts[key] = Int32(truncatingIfNeeded: start)
+        ends[key] = Int32(truncatingIfNeeded: end)
+        let length = end - start
+        let p = s.p + start
         switch key {
-        case CostRecordKey.recordID:
-            guard let high = LowercaseHex.parse16(p), let low = LowercaseHex.parse16(p + 16) else { return false }
-            recordIDHigh = high
-            recordIDLow = low
-            recordIDIsHex = true
-        case CostRecordKey.ts:
-            guard let value = FastTimestamp.parseWriterForm(p) else { return false }
-            timestamp = value
-        case CostRecordKey.startedAt:
-            guard let value = FastTimestamp.parseWriterForm(p) else { return false }
-            startedAt = value
-        case CostRecordKey.traceID:
-            guard let high = LowercaseHex.parse16(p), let low = LowercaseHex.parse16(p + 16), high | low != 0 else {
+        case CostRecordKey.kind:
+            if length == 4, p[0] == UInt8(ascii: "c"), p[1] == UInt8(ascii: "a"), p[2] == UInt8(ascii: "l"),
+                p[3] == UInt8(ascii: "l")
+            {
+                kind = .call
+            } else if length == 4, p[0] == UInt8(ascii: "u"), p[1] == UInt8(ascii: "n"),
+                p[2] == UInt8(ascii: "i"), p[3] == UInt8(ascii: "t")
+            {
+                kind = .unit
+                isUnit = true
+            } else {
                 return false
             }
+        case CostRecordKey.status:
+            if length == 2, p[0] == UInt8(ascii: "o"), p[1] == UInt8(ascii: "k") {
+                status = .ok
+            } else if length == 5, p[0] == UInt8(ascii: "e"), p[1] == UInt8(ascii: "r"),
+                p[2] == UInt8(ascii: "r"), p[3] == UInt8(ascii: "o"), p[4] == UInt8(ascii: "r")
+            {
+                status = .error
+            } else {
+                return false
+            }
+        case CostRecordKey.ts:
+            guard let value = FastTimestamp.parse(p, length) else { return false }
+            timestamp = value
+        case CostRecordKey.startedAt:
+            guard let value = FastTimestamp.parse(p, length) else { return false }
+            startedAt = value
+        case CostRecordKey.traceID:
+            guard length == 32, let high = LowercaseHex.parse16(p), let low = LowercaseHex.parse16(p + 16),
+                high | low != 0
+            else { return false }
             traceHigh = high
             traceLow = low
-        default:
-            guard let value = LowercaseHex.parse16(p), value != 0 else { return false }
+        case CostRecordKey.leafID, CostRecordKey.parentID, CostRecordKey.rootID:
+            guard length == 16, let value = LowercaseHex.parse16(p), value != 0 else { return false }
             if key == CostRecordKey.leafID {
                 leaf = value
             } else if key == CostRecordKey.parentID {
@@ -617,6 +654,9 @@ package struct CostRecordFields: ~Copyable {
             } else {
                 root = value
             }
+        default:
+            // record_id, provider, model, api_key_id, service_tier, price_source, attribution values.
+            guard length >= 1, length <= CostRecord.LineLimits.maxStringBytes else { return false }
         }
         return true
     }
@@ -657,7 +697,7 @@ package struct CostRecordFields: ~Copyable {
     /// The cross-field rules of the table.
     private func check(_ p: UnsafePointer<UInt8>) -> Bool {
         guard has(CostRecordKey.v), has(CostRecordKey.recordID), has(CostRecordKey.ts) else { return false }
-        if kind == .call {
+        if !isUnit {
             guard has(CostRecordKey.provider), has(CostRecordKey.model), has(CostRecordKey.inputTokens),
                 has(CostRecordKey.outputTokens)
             else { return false }
@@ -779,7 +819,8 @@ private struct Scanner {
     mutating func skipWhitespace() {
         while i < n {
             let b = p[i]
-            guard b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D else { return }
+            // Every byte above the space is not whitespace: one comparison for the writer's form.
+            guard b <= 0x20, b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D else { return }
             i += 1
         }
     }
@@ -791,54 +832,58 @@ private struct Scanner {
         return true
     }
 
-    /// When key `key` is read at a fixed width (record ids, trace and leaf ids, timestamps) and the string
-    /// here has a quote exactly that far on: where its content starts, and the width.
+    /// When the string here is exactly `width` bytes long (a quote that far on): where its content starts.
     @inline(__always)
-    func fixedWidthString(_ key: Int) -> (start: Int, width: Int)? {
-        let width: Int
-        switch key {
-        case CostRecordKey.recordID, CostRecordKey.traceID: width = 32
-        case CostRecordKey.ts, CostRecordKey.startedAt: width = 24
-        case CostRecordKey.leafID, CostRecordKey.parentID, CostRecordKey.rootID: width = 16
-        default: return nil
-        }
+    func fixedWidthString(_ width: Int) -> Int? {
         guard i &+ width &+ 2 <= n, p[i] == UInt8(ascii: "\""), p[i &+ width &+ 1] == UInt8(ascii: "\"") else {
             return nil
         }
-        return (i &+ 1, width)
+        return i &+ 1
     }
 
     /// At a key: when it is `"name":` for one of the keys from `first` on in the writer's order, consumes it
     /// and returns that key. Compares eight bytes at a time against the keys' literal forms.
+    /// `hint` (the key that followed the previous one on an earlier line, -1 for none) is tried first.
     @inline(__always)
-    mutating func predictedKey(from first: Int, _ literals: UnsafePointer<KeyLiterals.Literal>) -> Int? {
+    mutating func predictedKey(
+        from first: Int,
+        hint: Int,
+        _ literals: UnsafePointer<KeyLiterals.Literal>
+    ) -> Int? {
         guard i &+ 24 <= n else { return nil }
         let raw = UnsafeRawPointer(p + i)
         let w0 = raw.loadUnaligned(as: UInt64.self)
+        if hint >= first, literal(hint, w0, raw, literals) { return hint }
         var k = first
         while k < CostRecordKey.count {
-            let literal = literals[k]
-            if w0 & literal.mask0 == literal.word0 {
-                if literal.length <= 8 {
-                    i &+= literal.length
-                    return k
-                }
-                let w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-                if w1 & literal.mask1 == literal.word1 {
-                    if literal.length <= 16 {
-                        i &+= literal.length
-                        return k
-                    }
-                    let w2 = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-                    if w2 & literal.mask2 == literal.word2 {
-                        i &+= literal.length
-                        return k
-                    }
-                }
-            }
+            if literal(k, w0, raw, literals) { return k }
             k &+= 1
         }
         return nil
+    }
+
+    /// Whether key `k`'s literal `"name":` is at the cursor (whose first word is `w0`); consumed when it is.
+    @inline(__always)
+    private mutating func literal(
+        _ k: Int,
+        _ w0: UInt64,
+        _ raw: UnsafeRawPointer,
+        _ literals: UnsafePointer<KeyLiterals.Literal>
+    ) -> Bool {
+        let literal = literals[k]
+        guard w0 & literal.mask0 == literal.word0 else { return false }
+        if literal.length > 8 {
+            guard raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & literal.mask1 == literal.word1 else {
+                return false
+            }
+            if literal.length > 16 {
+                guard raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self) & literal.mask2 == literal.word2 else {
+                    return false
+                }
+            }
+        }
+        i &+= literal.length
+        return true
     }
 
     /// A string with no escapes and no control characters: returns its content's byte range and clears
@@ -959,6 +1004,51 @@ private struct Scanner {
 
 /// Every known key's `"name":` form as three little-endian words with masks, for ``Scanner/predictedKey(from:_:)``.
 enum KeyLiterals {
+    /// How a key's value is read.
+    enum ValueKind: UInt8 {
+        /// `v`.
+        case version
+        /// The token counts.
+        case tokens
+        case attempt
+        /// `cost_usd`.
+        case cost
+        case tags
+        case recordID
+        /// `ts`, `started_at`.
+        case timestamp
+        case traceID
+        /// `leaf_id`, `parent_id`, `root_id`.
+        case unitID
+        /// `kind`, `status`: one of a few names.
+        case named
+        /// Any other string: provider, model, key, tier, price source, attribution.
+        case string
+    }
+
+    /// Each key's ``ValueKind``, by ``CostRecordKey`` (built once, never freed).
+    nonisolated(unsafe) static let kinds: UnsafePointer<ValueKind> = {
+        let kinds = UnsafeMutablePointer<ValueKind>.allocate(capacity: CostRecordKey.count)
+        for key in 0..<CostRecordKey.count {
+            let kind: ValueKind
+            switch key {
+            case CostRecordKey.v: kind = .version
+            case CostRecordKey.inputTokens...CostRecordKey.reasoningTokens: kind = .tokens
+            case CostRecordKey.attempt: kind = .attempt
+            case CostRecordKey.costUSD: kind = .cost
+            case CostRecordKey.tags: kind = .tags
+            case CostRecordKey.recordID: kind = .recordID
+            case CostRecordKey.ts, CostRecordKey.startedAt: kind = .timestamp
+            case CostRecordKey.traceID: kind = .traceID
+            case CostRecordKey.leafID, CostRecordKey.parentID, CostRecordKey.rootID: kind = .unitID
+            case CostRecordKey.kind, CostRecordKey.status: kind = .named
+            default: kind = .string
+            }
+            (kinds + key).initialize(to: kind)
+        }
+        return UnsafePointer(kinds)
+    }()
+
     struct Literal {
         var word0: UInt64 = 0
         var word1: UInt64 = 0

@@ -266,6 +266,9 @@ struct LedgerTable {
     var strings = Interner()
     var models: [ModelTriple] = [ModelTriple(provider: 0, model: 0, canonical: 0)]
     private var modelIndex: [UInt64: Int32] = [0: 0]
+    /// The (provider, model) pair looked up last and its key (-1: none yet).
+    private var lastModelPair: UInt64 = 0
+    private var lastModelKey: Int32 = -1
     /// Provider and model names per model key, built once for the price table's `String` API.
     private var modelNameCache: [(provider: String, model: String)?] = [nil]
     private var tierNames: [Int32: String] = [:]
@@ -524,7 +527,13 @@ struct LedgerTable {
     /// The (provider, model) pair's triple, priced-name lookup cached per pair.
     mutating func modelKey(provider: Int32, model: Int32, pricing: any AuditPricing) -> Int32 {
         let key = UInt64(UInt32(bitPattern: provider)) << 32 | UInt64(UInt32(bitPattern: model))
-        if let cached = modelIndex[key] { return cached }
+        // Records of one model come in runs: the last pair answers most lookups without hashing.
+        if key == lastModelPair, lastModelKey >= 0 { return lastModelKey }
+        if let cached = modelIndex[key] {
+            lastModelPair = key
+            lastModelKey = cached
+            return cached
+        }
         var canonical: Int32 = 0
         if provider != 0, model != 0,
             let name = pricing.canonicalModel(provider: strings[provider], model: strings[model])
@@ -623,6 +632,7 @@ struct LedgerTable {
         bandedPrices = []
         models = []
         modelIndex = [:]
+        lastModelKey = -1
         modelNameCache = []
         tierNames = [:]
     }

@@ -416,6 +416,10 @@ package struct CostRecordFields: ~Copyable {
     /// writer's form matched (-1: none yet): lines of one writer share their shape, so it is tried first. Kept
     /// from line to line.
     private var successor = InlineArray<35, Int8>(repeating: -1)
+    /// The last writer-form date read (its ten bytes as two words) and its day number: kept from line to line.
+    private var lastDateHead: UInt64 = 0
+    private var lastDateTail: UInt16 = 0
+    private var lastDays: Int64?
     /// When the record id is exactly 32 lowercase hex digits (as this project's writer mints them): its value.
     package var recordIDIsHex = false
     package var recordIDHigh: UInt64 = 0
@@ -548,7 +552,7 @@ package struct CostRecordFields: ~Copyable {
             }
             return readString(key, &s)
         case .timestamp:
-            if let start = s.fixedWidthString(24), let value = FastTimestamp.parseWriterForm(s.p + start) {
+            if let start = s.fixedWidthString(24), let value = writerTimestamp(s.p + start) {
                 setRange(key, start, 24)
                 if key == CostRecordKey.ts { timestamp = value } else { startedAt = value }
                 s.i = start &+ 25
@@ -591,6 +595,22 @@ package struct CostRecordFields: ~Copyable {
             return length >= 1 && length <= CostRecord.LineLimits.maxStringBytes
         }
         return true
+    }
+
+    /// A timestamp in the writer's form at `p`. The day is parsed once for a run of records of the same day (the
+    /// common case: a file's lines follow the clock), then only the time of day.
+    @inline(__always)
+    private mutating func writerTimestamp(_ p: UnsafePointer<UInt8>) -> UTCTimestamp? {
+        let raw = UnsafeRawPointer(p)
+        let head = raw.loadUnaligned(as: UInt64.self)  // "YYYY-MM-"
+        let tail = raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self)  // "DD"
+        if lastDays == nil || head != lastDateHead || tail != lastDateTail {
+            guard let days = FastTimestamp.date(p) else { return nil }
+            lastDays = days
+            lastDateHead = head
+            lastDateTail = tail
+        }
+        return lastDays.flatMap { FastTimestamp.time(p, days: $0) }
     }
 
     @inline(__always)
@@ -1133,33 +1153,45 @@ private enum FastTimestamp {
     /// The 24 bytes at `p` in exactly the writer's form, or nil.
     @inline(__always)
     static func parseWriterForm(_ p: UnsafePointer<UInt8>) -> UTCTimestamp? {
-        if p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), p[10] == UInt8(ascii: "T"),
-            p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"), p[19] == UInt8(ascii: "."),
-            p[23] == UInt8(ascii: "Z")
-        {
-            @inline(__always) func num(_ at: Int, _ width: Int) -> Int64? {
-                var v: Int64 = 0
-                for k in at..<(at + width) {
-                    let c = p[k] &- UInt8(ascii: "0")
-                    guard c <= 9 else { return nil }
-                    v = v &* 10 &+ Int64(c)
-                }
-                return v
-            }
-            guard let year = num(0, 4), let month = num(5, 2), let day = num(8, 2), let hour = num(11, 2),
-                let minute = num(14, 2), let second = num(17, 2), let millis = num(20, 3),
-                month >= 1, month <= 12, day >= 1, day <= daysInMonth(year, month), hour <= 23, minute <= 59,
-                second <= 60
-            else { return nil }
-            let days = UTCTimestamp.daysFromCivil(year, month, day)
-            let seconds = days &* 86_400 &+ hour &* 3600 &+ minute &* 60 &+ min(second, 59)
-            // Years outside 1677–2262 do not fit in nanoseconds: refused, as the strict parser refuses them.
-            let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-            let (sum, overflow2) = nanoseconds.addingReportingOverflow(millis &* 1_000_000)
-            guard !overflow, !overflow2 else { return nil }
-            return UTCTimestamp(nanosecondsSinceEpoch: sum)
+        guard let days = date(p) else { return nil }
+        return time(p, days: days)
+    }
+
+    @inline(__always)
+    private static func digits(_ p: UnsafePointer<UInt8>, _ at: Int, _ width: Int) -> Int64? {
+        var v: Int64 = 0
+        for k in at..<(at + width) {
+            let c = p[k] &- UInt8(ascii: "0")
+            guard c <= 9 else { return nil }
+            v = v &* 10 &+ Int64(c)
         }
-        return nil
+        return v
+    }
+
+    /// The day number of the writer's form's date (`YYYY-MM-DD`, the first ten bytes at `p`), or nil.
+    static func date(_ p: UnsafePointer<UInt8>) -> Int64? {
+        guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), let year = digits(p, 0, 4),
+            let month = digits(p, 5, 2), let day = digits(p, 8, 2), month >= 1, month <= 12, day >= 1,
+            day <= daysInMonth(year, month)
+        else { return nil }
+        return UTCTimestamp.daysFromCivil(year, month, day)
+    }
+
+    /// The instant of the writer's form at `p` whose date is day number `days`: the time of day
+    /// (`THH:MM:SS.mmmZ`, bytes 10 to 23) checked and added, or nil.
+    @inline(__always)
+    static func time(_ p: UnsafePointer<UInt8>, days: Int64) -> UTCTimestamp? {
+        guard p[10] == UInt8(ascii: "T"), p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"),
+            p[19] == UInt8(ascii: "."), p[23] == UInt8(ascii: "Z"), let hour = digits(p, 11, 2),
+            let minute = digits(p, 14, 2), let second = digits(p, 17, 2), let millis = digits(p, 20, 3),
+            hour <= 23, minute <= 59, second <= 60
+        else { return nil }
+        let seconds = days &* 86_400 &+ hour &* 3600 &+ minute &* 60 &+ min(second, 59)
+        // Years outside 1677–2262 do not fit in nanoseconds: refused, as the strict parser refuses them.
+        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, overflow2) = nanoseconds.addingReportingOverflow(millis &* 1_000_000)
+        guard !overflow, !overflow2 else { return nil }
+        return UTCTimestamp(nanosecondsSinceEpoch: sum)
     }
 
     static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {

@@ -137,6 +137,62 @@ struct FastScannerTests {
         }
     }
 
+    @Test("one scanner reused line after line reads every line as a fresh scanner and the strict decoder do")
+    func reusedScannerRemembersNothingWrong() {
+        // The scanner keeps, from line to line, the key order it last saw and the last date it parsed: a line
+        // that differs from the one before (another day, a broken date or time, other keys) must still read
+        // exactly as on its own.
+        var rng = LedgerRNG(seed: 23)
+        var base = LedgerFixtures.callRecord("r-1")
+        base.startedAt = base.timestamp
+        let day = Array(base.jsonLine().dropLast())
+        let text = String(decoding: day, as: UTF8.self)
+        let tsStart = text.utf8.distance(
+            from: text.utf8.startIndex,
+            to: text.utf8.firstRange(of: #""ts":""#.utf8)!.upperBound
+        )
+        var lines: [[UInt8]] = []
+        for n in 0..<3000 {
+            switch n % 6 {
+            case 0: lines.append(day)
+            case 1:
+                // The same date, a byte of the time or the date replaced.
+                var mutated = day
+                let at = tsStart + Int(rng.next() % 24)
+                mutated[at] = [0x30, 0x32, 0x39, 0x3A, 0x2D, 0x54, 0x5A, 0x2E, 0x20, 0x41][Int(rng.next() % 10)]
+                lines.append(mutated)
+            case 2: lines.append(Array(LedgerFixtures.randomRecord(&rng).jsonLine().dropLast()))
+            case 3:
+                // Another day of the same month and year, then back.
+                var other = day
+                other[tsStart + 9] = other[tsStart + 9] == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
+                lines.append(other)
+            case 4:
+                var record = LedgerFixtures.randomRecord(&rng)
+                record.attribution = [:]
+                record.parentID = nil
+                lines.append(Array(record.jsonLine().dropLast()))
+            default:
+                var spaced = day
+                spaced.insert(UInt8(ascii: " "), at: tsStart - 6)
+                lines.append(spaced)
+            }
+        }
+        var reused = CostRecordFields()
+        var disagreements: [String] = []
+        for line in lines {
+            let alone = scanOutcome(line).record
+            let again: CostRecord? = line.withUnsafeBufferPointer { buffer in
+                reused.scan(buffer) ? reused.makeRecord(buffer) : nil
+            }
+            let strict = strictRecord(line)
+            if again != alone || (again != nil && again != strict), disagreements.count < 5 {
+                disagreements.append(String(decoding: line, as: UTF8.self))
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements)")
+    }
+
     @Test("keys out of the writer's order, or spaced, still read through the general path")
     func keysInAnyOrder() {
         let canonical = String(decoding: LedgerFixtures.callRecord("r-7").jsonLine().dropLast(), as: UTF8.self)

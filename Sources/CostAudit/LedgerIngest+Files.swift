@@ -214,6 +214,22 @@ extension LedgerIngest {
         return ranges
     }
 
+    /// Adds `line` to `table` when the scanner reads it as a valid all-ASCII record with at most one tag;
+    /// false, having added nothing, otherwise.
+    @inline(__always)
+    static func scanAndAdd(
+        _ scanned: inout CostRecordFields,
+        _ line: UnsafeBufferPointer<UInt8>,
+        into table: inout LedgerTable,
+        file: Int32,
+        offset: Int64,
+        pricing: any AuditPricing
+    ) -> Bool {
+        guard scanned.scan(line), scanned.allASCII, scanned.tagCount <= 1 else { return false }
+        table.add(scanned: &scanned, line: line, file: file, offset: offset, pricing: pricing)
+        return true
+    }
+
     /// Reads the lines of `bytes` of one ledger file into `table`, counting what it skips; returns the number
     /// of lines the range holds (so that line numbers, which count from the range's start, can be made the
     /// file's).
@@ -232,14 +248,7 @@ extension LedgerIngest {
         do {
             var scanned = CostRecordFields()
             lines = try LedgerReader.scanLines(path, range: bytes, stats: &stats) { line, number, offset, _ in
-                if scanned.scan(line), scanned.allASCII, scanned.tagCount <= 1 {
-                    table.add(
-                        scanned: scanned,
-                        line: line,
-                        file: index,
-                        offset: offset,
-                        pricing: pricing
-                    )
+                if scanAndAdd(&scanned, line, into: &table, file: index, offset: offset, pricing: pricing) {
                     sinceReport += 1
                     if sinceReport == 65_536 {
                         counters.records.add(sinceReport, ordering: .relaxed)

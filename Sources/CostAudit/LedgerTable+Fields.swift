@@ -5,8 +5,10 @@ extension LedgerTable {
     /// Adds one record from the ledger scanner's fields, without building a ``CostRecord``: strings are
     /// interned straight from the line's bytes. The caller has checked that the scan succeeded on an all-ASCII
     /// line with at most one tag (so the line is a valid record exactly as the strict decoder would read it).
+    /// `fields` is only read; it is `inout` because a borrow of the reader's scanner copied its 300 bytes for
+    /// every line.
     mutating func add(
-        scanned fields: borrowing CostRecordFields,
+        scanned fields: inout CostRecordFields,
         line: UnsafeBufferPointer<UInt8>,
         file: Int32,
         offset: Int64,
@@ -94,7 +96,7 @@ extension LedgerTable {
     /// The interned id of key `key`'s value in the scanned line at `base` of `lineCount` bytes (0 when absent).
     /// Consecutive records often repeat a value, so each key remembers its last value's first sixteen bytes,
     /// length and id: a repeat is recognised from the line alone, without touching the interner.
-    @inline(__always)
+    @_transparent  // @inline(__always) was not honoured: one call per field of every record
     mutating func intern(
         _ fields: borrowing ScannedRanges,
         _ base: UnsafePointer<UInt8>,
@@ -112,7 +114,8 @@ extension LedgerTable {
         {
             return lastInterned[key]
         }
-        let id = strings.id(bytes: UnsafeBufferPointer(start: start, count: count))
+        let bytes = UnsafeBufferPointer(start: start, count: count)
+        let id = count <= 16 ? strings.id(words: w0, w1, count, bytes: bytes) : strings.id(bytes: bytes)
         lastInterned[key] = id
         lastLength[key] = count <= 16 ? Int32(truncatingIfNeeded: count) : -1
         lastWord0[key] = w0
@@ -123,7 +126,8 @@ extension LedgerTable {
     /// The first sixteen bytes at `p` of a string of `count` bytes, zero-padded, as two words. Reads whole words
     /// when `available` bytes follow `p` in the line, else byte by byte.
     @inline(__always)
-    static func firstWords(_ p: UnsafePointer<UInt8>, count: Int, available: Int) -> (UInt64, UInt64) {
+    static func firstWords(_ p: UnsafePointer<UInt8>?, count: Int, available: Int) -> (UInt64, UInt64) {
+        guard let p else { return (0, 0) }
         if available >= 16 {
             let raw = UnsafeRawPointer(p)
             var w0 = raw.loadUnaligned(as: UInt64.self)

@@ -25,7 +25,22 @@ struct Interner {
     /// Number of ids handed out, "absent" included.
     var count: Int { starts.count }
 
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 { ByteHash.hash(bytes) }
+    /// The hash a string is filed under: for up to sixteen bytes, a mix of its two zero-padded words (which
+    /// the line reader already holds, see ``id(words:_:_:bytes:)``), else ``ByteHash``.
+    @inline(__always)
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        guard bytes.count <= 16 else { return ByteHash.hash(bytes) }
+        let (w0, w1) = LedgerTable.firstWords(bytes.baseAddress, count: bytes.count, available: 0)
+        return shortHash(w0, w1, count: bytes.count)
+    }
+
+    @inline(__always)
+    static func shortHash(_ w0: UInt64, _ w1: UInt64, count: Int) -> UInt32 {
+        var hash = (w0 &* 0xff51_afd7_ed55_8ccd) ^ (w1 &* 0xc4ce_b9fe_1a85_ec53) ^ UInt64(truncatingIfNeeded: count)
+        hash ^= hash >> 29
+        hash &*= 0x9E37_79B9_7F4A_7C15
+        return UInt32(truncatingIfNeeded: hash >> 32)
+    }
 
     @inline(__always)
     private static func home(_ tag: UInt64, mask: Int) -> Int {
@@ -91,6 +106,21 @@ struct Interner {
         let prefix = Self.prefix(bytes)
         let (slot, found) = find(bytes, tag: tag, prefix: prefix)
         if found != 0 { return found }
+        return add(bytes, slot: slot, tag: tag, prefix: prefix)
+    }
+
+    /// ``id(bytes:)`` of a string of `count` ≤ 16 bytes at `bytes` whose zero-padded words are `w0` and `w1`:
+    /// hashed from the words, and settled on the slot's cache line when it is at most eight bytes long.
+    @inline(__always)
+    mutating func id(words w0: UInt64, _ w1: UInt64, _ count: Int, bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let tag = Self.tag(Self.shortHash(w0, w1, count: count), count: count)
+        let (slot, found) = find(bytes, tag: tag, prefix: w0)
+        if found != 0 { return found }
+        return add(bytes, slot: slot, tag: tag, prefix: w0)
+    }
+
+    /// Files a new string in free slot `slot`.
+    private mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, slot: Int, tag: UInt64, prefix: UInt64) -> Int32 {
         let id = Int32(truncatingIfNeeded: starts.count)
         starts.append(arena.count)
         lengths.append(Int32(truncatingIfNeeded: bytes.count))

@@ -69,6 +69,11 @@ extension AuditEngine {
 
         // 2. Recorded spend per cell; records without a key (or on a provider-day whose usage has no keys) pool
         // per (day, provider, model). In parallel over row ranges, each worker summing into its own cell map.
+        // Per (day, provider): 1 when usage covers it, 3 when keyed usage does; looked up on the packed pair
+        // (the days of 64-bit nanosecond timestamps, 1677–2262, fit 32 bits) without `Hasher`.
+        var coverage = WordMap()
+        for cell in covered { coverage.insert(Self.dayProvider(cell.day, cell.provider), 1) }
+        for cell in keyed { coverage.insert(Self.dayProvider(cell.day, cell.provider), 3) }
         let store = self.table
         let inWindow = self.inWindow
         let workers = self.workers
@@ -87,11 +92,11 @@ extension AuditEngine {
                     let day = Self.day(row.when)
                     let provider = store.provider(row)
                     if day != lastDay || provider != lastProvider {
-                        let providerDay = ReconcileCell(day: day, provider: provider, model: 0, key: 0)
                         lastDay = day
                         lastProvider = provider
-                        lastCovered = covered.contains(providerDay)
-                        lastKeyed = keyed.contains(providerDay)
+                        let found = coverage.value(Self.dayProvider(day, provider)) ?? 0
+                        lastCovered = found != 0
+                        lastKeyed = found == 3
                     }
                     guard row.pricing == .priced, lastCovered else {
                         sums.notReconciled &+= store.cost(index, row)
@@ -162,8 +167,8 @@ extension AuditEngine {
             } else {
                 totals.classDollars[4] &+= gap
                 totals.reasonDollars[3] &+= gap
-                totals.topSources[1][cell.model, default: 0] &+= gap
-                if cell.key != 0 { totals.topSources[2][cell.key, default: 0] &+= gap }
+                totals.topSources[1].add(cell.model, gap)
+                if cell.key != 0 { totals.topSources[2].add(cell.key, gap) }
             }
         }
 
@@ -185,14 +190,14 @@ extension AuditEngine {
         for dimension in 0..<4 {
             top.append(
                 contentsOf: Self.ranked(
-                    totals.topSources[dimension].map { (table.strings[$0.key], $0.value) },
+                    totals.topSources[dimension].entries.map { (table.strings[$0.key], $0.value) },
                     dimension: names[dimension]
                 )
             )
         }
         top.append(
             contentsOf: Self.ranked(
-                totals.missingTop.map { (requiredFields[$0.key].name, $0.value) },
+                requiredFields.indices.map { (requiredFields[$0].name, totals.missingTop[$0]) },
                 dimension: names[4]
             )
         )
@@ -246,6 +251,13 @@ extension AuditEngine {
     }
 
     /// The top values of one dimension: largest first, ties bytewise by value; only positive amounts.
+    /// A UTC day and a provider id packed into one word (the day's low 32 bits: exact for every day a timestamp
+    /// can name).
+    @inline(__always)
+    static func dayProvider(_ day: Int64, _ provider: Int32) -> UInt64 {
+        UInt64(UInt32(truncatingIfNeeded: day)) << 32 | UInt64(UInt32(bitPattern: provider))
+    }
+
     static func ranked(_ entries: [(String, Int128)], dimension: String) -> [UnknownSource] {
         entries.filter { $0.1 > 0 }
             .sorted { a, b in

@@ -71,9 +71,9 @@ struct ClassTotals {
     var cachedAtInputPrice: Int64 = 0
     var recordedDollars: Int128 = 0
     /// Unknown dollars per dimension value: agent, model, api key, task type (interned ids).
-    var topSources: [[Int32: Int128]] = [[:], [:], [:], [:]]
+    var topSources = [SumMap](repeating: SumMap(), count: 4)
     /// Unknown dollars lacking each required field, over every unknown record (for the top sources).
-    var missingTop: [Int: Int128] = [:]
+    var missingTop = InlineArray<10, Int128>(repeating: 0)
 
     init(required: Int) {
         precondition(
@@ -96,9 +96,9 @@ struct ClassTotals {
         cachedAtInputPrice &+= other.cachedAtInputPrice
         recordedDollars &+= other.recordedDollars
         for d in topSources.indices {
-            for (key, value) in other.topSources[d] { topSources[d][key, default: 0] &+= value }
+            for (key, value) in other.topSources[d].entries { topSources[d].add(key, value) }
         }
-        for (key, value) in other.missingTop { missingTop[key, default: 0] &+= value }
+        for i in missingTop.indices { missingTop[i] &+= other.missingTop[i] }
     }
 }
 
@@ -625,15 +625,15 @@ struct AuditEngine {
                             for f in 0..<required where values[f] == 0 { totals.missingFieldDollars[f] &+= dollars }
                         }
                         if agentSlot >= 0, values[agentSlot] != 0 {
-                            totals.topSources[0][values[agentSlot], default: 0] &+= dollars
+                            totals.topSources[0].add(values[agentSlot], dollars)
                         }
                         let model = table.model(row)
-                        if model != 0 { totals.topSources[1][model, default: 0] &+= dollars }
-                        if row.apiKey != 0 { totals.topSources[2][row.apiKey, default: 0] &+= dollars }
+                        if model != 0 { totals.topSources[1].add(model, dollars) }
+                        if row.apiKey != 0 { totals.topSources[2].add(row.apiKey, dollars) }
                         if taskSlot >= 0, values[taskSlot] != 0 {
-                            totals.topSources[3][values[taskSlot], default: 0] &+= dollars
+                            totals.topSources[3].add(values[taskSlot], dollars)
                         }
-                        for f in 0..<required where values[f] == 0 { totals.missingTop[f, default: 0] &+= dollars }
+                        for f in 0..<required where values[f] == 0 { totals.missingTop[f] &+= dollars }
                     }
                 }
                 perWorker[worker] = totals
@@ -749,5 +749,61 @@ struct ChunkedList<Element> {
         for chunk in chunks {
             for element in chunk { body(element) }
         }
+    }
+}
+
+/// Exact sums by interned id (the top sources of unknown spend), in open addressing with a multiply-shift
+/// hash: added to for every unknown record, where `Dictionary`'s hashing cost more than the sum.
+struct SumMap {
+    private var keys = [Int32](repeating: 0, count: 16)
+    private var sums = [Int128](repeating: 0, count: 16)
+    private var used = [Bool](repeating: false, count: 16)
+    private var count = 0
+
+    @inline(__always)
+    private static func home(_ key: Int32, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(UInt32(bitPattern: key)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    mutating func add(_ key: Int32, _ amount: Int128) {
+        let mask = keys.count - 1
+        var slot = Self.home(key, mask: mask)
+        while used[slot] {
+            if keys[slot] == key {
+                sums[slot] &+= amount
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+        used[slot] = true
+        keys[slot] = key
+        sums[slot] = amount
+        count += 1
+        if count * 2 > keys.count { grow() }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldSums = sums
+        let oldUsed = used
+        keys = [Int32](repeating: 0, count: oldKeys.count * 2)
+        sums = [Int128](repeating: 0, count: oldKeys.count * 2)
+        used = [Bool](repeating: false, count: oldKeys.count * 2)
+        let mask = keys.count - 1
+        for index in oldKeys.indices where oldUsed[index] {
+            var slot = Self.home(oldKeys[index], mask: mask)
+            while used[slot] { slot = (slot + 1) & mask }
+            used[slot] = true
+            keys[slot] = oldKeys[index]
+            sums[slot] = oldSums[index]
+        }
+    }
+
+    /// The ids and their sums, in no particular order.
+    var entries: [(key: Int32, value: Int128)] {
+        var result: [(key: Int32, value: Int128)] = []
+        result.reserveCapacity(count)
+        for index in keys.indices where used[index] { result.append((keys[index], sums[index])) }
+        return result
     }
 }

@@ -74,14 +74,14 @@ extension LedgerTable {
             position: offset,
             ts: fields.timestamp.nanosecondsSinceEpoch,
             when: when,
-            leaf: has(CostRecordKey.leafID) ? fields.leaf : 0,
-            parent: has(CostRecordKey.parentID) ? fields.parent : 0,
-            root: has(CostRecordKey.rootID) ? fields.root : 0,
+            leaf: fields.leaf,
+            parent: fields.parent,
+            root: fields.root,
             cost: cost,
             tokens: tokens,
             id: id,
             file: file,
-            attempt: has(CostRecordKey.attempt) ? Int32(clamping: fields.attempt) : 1,
+            attempt: fields.attempt > 0 ? Int32(clamping: fields.attempt) : 1,
             modelKey: modelKey,
             apiKey: intern(scanned, base, lineCount, CostRecordKey.apiKeyID),
             isUnit: isUnit,
@@ -185,20 +185,29 @@ extension LedgerTable {
         mix ^= UInt64(UInt32(bitPattern: tier)) &* 0xC2B2_AE3D_27D4_EB4F
         mix ^= UInt64(bitPattern: day) &* 0x1656_67B1_9E37_79F9
         let index = Int(truncatingIfNeeded: mix >> 56)
-        let hit = priceSlots.withUnsafeBufferPointer { slots -> PriceSlot.Hit? in
-            let slot = slots[index]
-            guard slot.filled, slot.modelKey == modelKey, slot.tier == tier, slot.day == day else { return nil }
-            return slot.hit
+        // Through a pointer: copying the slot out (its prices inline) cost two `memcpy` calls a record.
+        let quoted = priceSlots.withUnsafeBufferPointer { slots -> PriceSlot.Quoted in
+            let slot = slots.baseAddress! + index
+            guard slot.pointee.filled, slot.pointee.modelKey == modelKey, slot.pointee.tier == tier,
+                slot.pointee.day == day
+            else { return .miss }
+            return slot.pointee.quoted(usage)
         }
-        switch hit ?? fillPriceSlot(index, modelKey: modelKey, tier: tier, day: day) {
-        case .none: return nil
-        case .single(let prices): return prices.quote(usage)
+        switch quoted {
+        case .quote(let quote): return quote
         case .banded(let position): return bandedPrices[position].quote(usage)
+        case .miss:
+            fillPriceSlot(index, modelKey: modelKey, tier: tier, day: day)
+            switch priceSlots[index].quoted(usage) {
+            case .quote(let quote): return quote
+            case .banded(let position): return bandedPrices[position].quote(usage)
+            case .miss: return nil
+            }
         }
     }
 
     /// Resolves (model key, tier, day) with the price table and keeps it in slot `index`.
-    private mutating func fillPriceSlot(_ index: Int, modelKey: Int32, tier: Int32, day: Int64) -> PriceSlot.Hit {
+    private mutating func fillPriceSlot(_ index: Int, modelKey: Int32, tier: Int32, day: Int64) {
         let names = modelNames(modelKey)
         let tierName = tier != 0 ? self.tierName(tier) : nil
         let resolved = priceTable?.resolvedPrices(
@@ -219,7 +228,6 @@ extension LedgerTable {
             hit = .none
         }
         priceSlots[index] = PriceSlot(filled: true, modelKey: modelKey, tier: tier, day: day, hit: hit)
-        return hit
     }
 }
 
@@ -240,6 +248,25 @@ struct PriceSlot {
     var tier: Int32 = 0
     var day: Int64 = 0
     var hit = Hit.none
+
+    /// What a lookup in a filled slot gives.
+    enum Quoted {
+        /// The quote (nil: the table has no price for these tokens).
+        case quote((attodollars: Int128, cachedTokensAtInputPrice: Int64)?)
+        /// Banded prices, to be asked at this index of ``LedgerTable/bandedPrices``.
+        case banded(Int)
+        /// The slot holds another (model, tier, day).
+        case miss
+    }
+
+    @inline(__always)
+    func quoted(_ usage: TokenUsage) -> Quoted {
+        switch hit {
+        case .none: return .quote(nil)
+        case .single(let prices): return .quote(prices.quote(usage))
+        case .banded(let position): return .banded(position)
+        }
+    }
 }
 
 /// Which keys a scanned line has and where their string values lie (``CostRecordFields``' ranges, read where

@@ -406,6 +406,7 @@ package struct CostRecordFields: ~Copyable {
     package var costAttodollars: Int128 = 0
     package var traceHigh: UInt64 = 0
     package var traceLow: UInt64 = 0
+    /// The unit ids and the attempt: 0 when the line has none (every scan starts from 0).
     package var leaf: UInt64 = 0
     package var parent: UInt64 = 0
     package var root: UInt64 = 0

@@ -185,24 +185,39 @@ extension LedgerTable {
         mix ^= UInt64(UInt32(bitPattern: tier)) &* 0xC2B2_AE3D_27D4_EB4F
         mix ^= UInt64(bitPattern: day) &* 0x1656_67B1_9E37_79F9
         let index = Int(truncatingIfNeeded: mix >> 56)
-        // Through a pointer: copying the slot out (its prices inline) cost two `memcpy` calls a record.
-        let quoted = priceSlots.withUnsafeBufferPointer { slots -> PriceSlot.Quoted in
-            let slot = slots.baseAddress! + index
-            guard slot.pointee.filled, slot.pointee.modelKey == modelKey, slot.pointee.tier == tier,
-                slot.pointee.day == day
-            else { return .miss }
-            return slot.pointee.quoted(usage)
+        // Read in place through a pointer: copying a slot (its prices are inline) cost `memcpy` calls a record.
+        var lookup = priceSlots.withUnsafeBufferPointer { slots in Self.lookUp(slots, index, modelKey, tier, day, usage)
         }
-        switch quoted {
+        if case .miss = lookup {
+            fillPriceSlot(index, modelKey: modelKey, tier: tier, day: day)
+            lookup = priceSlots.withUnsafeBufferPointer { slots in Self.lookUp(slots, index, modelKey, tier, day, usage)
+            }
+        }
+        switch lookup {
         case .quote(let quote): return quote
         case .banded(let position): return bandedPrices[position].quote(usage)
-        case .miss:
-            fillPriceSlot(index, modelKey: modelKey, tier: tier, day: day)
-            switch priceSlots[index].quoted(usage) {
-            case .quote(let quote): return quote
-            case .banded(let position): return bandedPrices[position].quote(usage)
-            case .miss: return nil
-            }
+        case .miss: return nil
+        }
+    }
+
+    /// The quote of slot `index` when it holds (`modelKey`, `tier`, `day`).
+    @inline(__always)
+    private static func lookUp(
+        _ slots: UnsafeBufferPointer<PriceSlot>,
+        _ index: Int,
+        _ modelKey: Int32,
+        _ tier: Int32,
+        _ day: Int64,
+        _ usage: TokenUsage
+    ) -> PriceSlot.Lookup {
+        let slot = slots.baseAddress! + index
+        guard slot.pointee.filled, slot.pointee.modelKey == modelKey, slot.pointee.tier == tier,
+            slot.pointee.day == day
+        else { return .miss }
+        switch slot.pointee.banded {
+        case PriceSlot.single: return .quote(slot.pointee.single.quote(usage))
+        case PriceSlot.unpriced: return .quote(nil)
+        case let position: return .banded(position)
         }
     }
 
@@ -216,56 +231,46 @@ extension LedgerTable {
             serviceTier: tierName,
             day: day
         )
-        let hit: PriceSlot.Hit
+        var slot = PriceSlot(filled: true, modelKey: modelKey, tier: tier, day: day)
         if let resolved {
             if let single = resolved.singleBand {
-                hit = .single(single)
+                slot.banded = PriceSlot.single
+                slot.single = single
             } else {
-                hit = .banded(bandedPrices.count)
+                slot.banded = bandedPrices.count
                 bandedPrices.append(resolved)
             }
-        } else {
-            hit = .none
         }
-        priceSlots[index] = PriceSlot(filled: true, modelKey: modelKey, tier: tier, day: day, hit: hit)
+        priceSlots[index] = slot
     }
 }
 
 /// One entry of the price cache: a (model key, tier, day) and its resolved prices.
 struct PriceSlot {
-    /// What the price table says of a (model key, tier, day).
-    enum Hit {
-        /// No price.
-        case none
-        /// One band prices every call.
-        case single(SingleBandPrices)
-        /// Input-size bands: an index into the table's ``LedgerTable/bandedPrices``.
-        case banded(Int)
-    }
+    /// ``banded`` when one band prices every call (``single``).
+    static let single = -1
+    /// ``banded`` when the table has no price.
+    static let unpriced = -2
 
     var filled = false
     var modelKey: Int32 = 0
     var tier: Int32 = 0
     var day: Int64 = 0
-    var hit = Hit.none
+    /// An index into the table's ``LedgerTable/bandedPrices`` for input-size bands, else ``single`` or
+    /// ``unpriced``.
+    var banded = PriceSlot.unpriced
+    /// The prices when ``banded`` is ``single`` (a plain value beside the index rather than an enum payload,
+    /// so that a hit reads it in place).
+    var single = SingleBandPrices.free
 
-    /// What a lookup in a filled slot gives.
-    enum Quoted {
+    /// What a lookup gives.
+    enum Lookup {
         /// The quote (nil: the table has no price for these tokens).
         case quote((attodollars: Int128, cachedTokensAtInputPrice: Int64)?)
         /// Banded prices, to be asked at this index of ``LedgerTable/bandedPrices``.
         case banded(Int)
         /// The slot holds another (model, tier, day).
         case miss
-    }
-
-    @inline(__always)
-    func quoted(_ usage: TokenUsage) -> Quoted {
-        switch hit {
-        case .none: return .quote(nil)
-        case .single(let prices): return .quote(prices.quote(usage))
-        case .banded(let position): return .banded(position)
-        }
     }
 }
 

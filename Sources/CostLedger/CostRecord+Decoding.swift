@@ -715,8 +715,9 @@ package struct CostRecordFields: ~Copyable {
         }
     }
 
-    /// The cross-field rules of the table.
-    private func check(_ p: UnsafePointer<UInt8>) -> Bool {
+    /// The cross-field rules of the table. (`mutating` though it changes nothing: called from ``scan(_:)`` as a
+    /// borrowing method, it was handed a copy of the scanner's 300 bytes for every line.)
+    private mutating func check(_ p: UnsafePointer<UInt8>) -> Bool {
         guard has(CostRecordKey.v), has(CostRecordKey.recordID), has(CostRecordKey.ts) else { return false }
         if !isUnit {
             guard has(CostRecordKey.provider), has(CostRecordKey.model), has(CostRecordKey.inputTokens),
@@ -1016,11 +1017,15 @@ private struct Scanner {
             guard fractionDigits > 0 else { return nil }
         }
         guard i >= n || !isNumberByte(p[i]) else { return nil }
-        var scale: Int64 = 1
-        for _ in fractionDigits..<18 { scale &*= 10 }
-        let value = Int128(whole) * 1_000_000_000_000_000_000 + Int128(fraction) * Int128(scale)
-        return negative ? -value : value
+        // Both parts are below 10¹⁸: the fraction scaled to 18 places stays below 10¹⁸ (an Int64), and the
+        // whole part times 10¹⁸ below 10³⁶ (a product of two words).
+        let scaled = fraction &* Self.powersOfTen[18 &- fractionDigits]
+        let value = Int128(whole) &* 1_000_000_000_000_000_000 &+ Int128(scaled)
+        return negative ? 0 &- value : value
     }
+
+    /// 10⁰ through 10¹⁸.
+    private static let powersOfTen: [Int64] = (0...18).map { (0..<$0).reduce(Int64(1)) { value, _ in value &* 10 } }
 }
 
 /// Every known key's `"name":` form as three little-endian words with masks, for ``Scanner/predictedKey(from:_:)``.

@@ -206,4 +206,30 @@ struct FastScannerTests {
         #expect(scanOutcome(Array(reordered.utf8)).record == expected)
         #expect(scanOutcome(Array(spaced.utf8)).record == expected)
     }
+
+    @Test(
+        "cost_usd in every decimal form reads to the strict decoder's exact amount, or is refused by both",
+        arguments: [
+            "0", "5", "0.1", "0.0267125", "12.5", "999999999999999999", "0.000000000000000001",
+            "123456789012345678.123456789012345678", "1.000000000000000000", "-0.5", "-12.25",
+            "0.1234567890123456789", "1234567890123456789", "01", "1.", ".5", "-", "1e-5", "1E2", "0.5e1", "+1",
+            "00.5", "-0", "1.5.5",
+        ]
+    )
+    func costDecimals(cost: String) {
+        let canonical = String(decoding: LedgerFixtures.callRecord("r-9").jsonLine().dropLast(), as: UTF8.self)
+        let line = canonical.replacingOccurrences(of: #""cost_usd":0.00036"#, with: #""cost_usd":"# + cost)
+        #expect(line != canonical || cost == "0.00036")
+        let strict = strictRecord(Array(line.utf8))
+        let fast = scanOutcome(Array(line.utf8))
+        // The fast path either reads exactly what the strict decoder reads or declines (the strict path decides).
+        if let record = fast.record {
+            #expect(record == strict, "\(cost)")
+            #expect(record.costUSD == strict?.costUSD, "\(cost)")
+        }
+        if ["0", "5", "0.1", "12.5", "-0.5", "123456789012345678.123456789012345678"].contains(cost) {
+            #expect(fast.record != nil, "\(cost) is in the writer's form")
+            #expect(strict != nil)
+        }
+    }
 }

@@ -55,7 +55,7 @@ extension AuditEngine {
                                 hash << 32 | UInt64(UInt32(truncatingIfNeeded: index))
                             )
                             guard row.leaf != 0 else { continue }
-                            // Not the multiplier of `LeafMap`'s slots, so a partition's leaves spread over its map.
+                            // Not the multiplier of `WordMap`'s slots, so a partition's leaves spread over its map.
                             let p = Int(truncatingIfNeeded: (row.leaf &* 0xC2B2_AE3D_27D4_EB4F) >> shift)
                             leaves[p].append(row.leaf)
                             leafRowsOfWorker[p].append(Int32(truncatingIfNeeded: index))
@@ -138,7 +138,7 @@ extension AuditEngine {
                         // Leaves: numbered from 0 within the partition, in row order.
                         var leafCount = 0
                         for w in 0..<workers { leafCount += leafBuckets[w][p].count }
-                        var units = LeafMap(expected: leafCount)
+                        var units = WordMap(expected: leafCount)
                         var next: Int32 = 0
                         for w in 0..<workers {
                             let leaves = leafBuckets[w][p]

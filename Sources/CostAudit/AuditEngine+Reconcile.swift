@@ -72,8 +72,8 @@ extension AuditEngine {
         // Per (day, provider): 1 when usage covers it, 3 when keyed usage does; looked up on the packed pair
         // (the days of 64-bit nanosecond timestamps, 1677–2262, fit 32 bits) without `Hasher`.
         var coverage = WordMap()
-        for cell in covered { coverage.insert(Self.dayProvider(cell.day, cell.provider), 1) }
-        for cell in keyed { coverage.insert(Self.dayProvider(cell.day, cell.provider), 3) }
+        for cell in keyed { _ = coverage.insert(Self.dayProvider(cell.day, cell.provider), next: 3) }
+        for cell in covered { _ = coverage.insert(Self.dayProvider(cell.day, cell.provider), next: 1) }
         let store = self.table
         let inWindow = self.inWindow
         let workers = self.workers
@@ -94,7 +94,7 @@ extension AuditEngine {
                     if day != lastDay || provider != lastProvider {
                         lastDay = day
                         lastProvider = provider
-                        let found = coverage.value(Self.dayProvider(day, provider)) ?? 0
+                        let found = coverage.find(Self.dayProvider(day, provider)) ?? 0
                         lastCovered = found != 0
                         lastKeyed = found == 3
                     }

@@ -321,7 +321,7 @@ struct AuditEngine {
         let parentUnit = SharedBuffer<Int32>(repeating: -1, count: incompleteCount)
         let rootUnit = SharedBuffer<Int32>(repeating: -1, count: incompleteCount)
         do {
-            var wanted = LeafMap(expected: 2 * incompleteCount)
+            var wanted = WordMap(expected: 2 * incompleteCount)
             var found: [Int32] = []
             func want(_ leaf: UInt64) {
                 guard leaf != 0 else { return }
@@ -661,9 +661,10 @@ struct AuditEngine {
     }
 }
 
-/// Leaf id → unit number: open addressing over a power-of-two table, ids mixed by a multiply (leaf ids are
-/// random already). Faster than a `Dictionary` for the hundreds of thousands of units of a large ledger.
-struct LeafMap {
+/// A map from nonzero 64-bit keys to `Int32` values (leaf id → unit number, (provider, model) → model key, ...):
+/// open addressing, keys mixed by a multiply. Faster than a `Dictionary` both for the hundreds of thousands of
+/// units of a large ledger and for the small maps asked once per record.
+struct WordMap {
     private var keys: [UInt64]
     private var values: [Int32]
     private var used = 0
@@ -681,7 +682,7 @@ struct LeafMap {
         Int(truncatingIfNeeded: (leaf &* 0x9E37_79B9_7F4A_7C15).multipliedFullWidth(by: UInt64(capacity)).high)
     }
 
-    /// The unit of `leaf`, inserting `next` when it has none. Leaf 0 is never stored (not a valid id).
+    /// The value of `leaf`, inserting `next` when it has none. Key 0 is never stored (not a valid leaf id).
     mutating func insert(_ leaf: UInt64, next: Int32) -> Int32 {
         if (used + 1) * 10 > keys.count * 7 { grow() }
         let capacity = keys.count

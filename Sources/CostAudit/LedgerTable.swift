@@ -295,7 +295,8 @@ struct LedgerTable {
     private var lastTuple: Int32 = -1
     var strings = Interner()
     var models: [ModelTriple] = [ModelTriple(provider: 0, model: 0, canonical: 0)]
-    private var modelIndex = WordMap(0, 0)
+    /// (provider << 32 | model) → model key; the pair (0, 0) is key 0 and not stored.
+    private var modelIndex = WordMap()
     /// The (provider, model) pair looked up last and its key (-1: none yet).
     private var lastModelPair: UInt64 = 0
     private var lastModelKey: Int32 = -1
@@ -558,11 +559,14 @@ struct LedgerTable {
     mutating func modelKey(provider: Int32, model: Int32, pricing: any AuditPricing) -> Int32 {
         let key = UInt64(UInt32(bitPattern: provider)) << 32 | UInt64(UInt32(bitPattern: model))
         // Records of one model come in runs: the last pair answers most lookups without hashing.
+        if key == 0 { return 0 }
         if key == lastModelPair, lastModelKey >= 0 { return lastModelKey }
-        if let cached = modelIndex.value(key) {
+        let id = Int32(truncatingIfNeeded: models.count)
+        let found = modelIndex.insert(key, next: id)
+        if found != id {
             lastModelPair = key
-            lastModelKey = cached
-            return cached
+            lastModelKey = found
+            return found
         }
         var canonical: Int32 = 0
         if provider != 0, model != 0,
@@ -570,10 +574,8 @@ struct LedgerTable {
         {
             canonical = strings.id(name)
         }
-        let id = Int32(truncatingIfNeeded: models.count)
         models.append(ModelTriple(provider: provider, model: model, canonical: canonical))
         modelNameCache.append(nil)
-        modelIndex.insert(key, id)
         return id
     }
 
@@ -895,69 +897,4 @@ final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     deinit { base.deallocate() }
-}
-
-/// A map from 64-bit keys to `Int32` values in open addressing with a multiply-shift hash: for the small maps
-/// the audit asks once per record, where `Dictionary`'s hashing would cost more than the work it indexes.
-struct WordMap {
-    private var keys = [UInt64](repeating: 0, count: 16)
-    /// Value + 1; 0 when the slot is free.
-    private var values = [Int32](repeating: 0, count: 16)
-    private(set) var count = 0
-
-    init() {}
-
-    /// A map holding `key` → `value`.
-    init(_ key: UInt64, _ value: Int32) {
-        insert(key, value)
-    }
-
-    @inline(__always)
-    private static func home(_ key: UInt64, mask: Int) -> Int {
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-    }
-
-    @inline(__always)
-    func value(_ key: UInt64) -> Int32? {
-        let mask = keys.count - 1
-        var slot = Self.home(key, mask: mask)
-        while true {
-            let stored = values[slot]
-            if stored == 0 { return nil }
-            if keys[slot] == key { return stored - 1 }
-            slot = (slot + 1) & mask
-        }
-    }
-
-    /// Sets `key`'s value (values must be below `Int32.max`).
-    mutating func insert(_ key: UInt64, _ value: Int32) {
-        var mask = keys.count - 1
-        var slot = Self.home(key, mask: mask)
-        while values[slot] != 0, keys[slot] != key { slot = (slot + 1) & mask }
-        if values[slot] == 0 {
-            count += 1
-            if count * 2 > keys.count {
-                grow()
-                mask = keys.count - 1
-                slot = Self.home(key, mask: mask)
-                while values[slot] != 0 { slot = (slot + 1) & mask }
-            }
-        }
-        keys[slot] = key
-        values[slot] = value + 1
-    }
-
-    private mutating func grow() {
-        let oldKeys = keys
-        let oldValues = values
-        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
-        values = [Int32](repeating: 0, count: oldKeys.count * 2)
-        let mask = keys.count - 1
-        for index in oldKeys.indices where oldValues[index] != 0 {
-            var slot = Self.home(oldKeys[index], mask: mask)
-            while values[slot] != 0 { slot = (slot + 1) & mask }
-            keys[slot] = oldKeys[index]
-            values[slot] = oldValues[index]
-        }
-    }
 }

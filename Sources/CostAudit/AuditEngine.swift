@@ -753,58 +753,25 @@ struct ChunkedList<Element> {
     }
 }
 
-/// Exact sums by interned id (the top sources of unknown spend), in open addressing with a multiply-shift
-/// hash: added to for every unknown record, where `Dictionary`'s hashing cost more than the sum.
+/// Exact sums by interned id (the top sources of unknown spend), indexed by a ``WordMap``: added to for every
+/// unknown record, where `Dictionary`'s hashing cost more than the sum.
 struct SumMap {
-    private var keys = [Int32](repeating: 0, count: 16)
-    private var sums = [Int128](repeating: 0, count: 16)
-    private var used = [Bool](repeating: false, count: 16)
-    private var count = 0
-
-    @inline(__always)
-    private static func home(_ key: Int32, mask: Int) -> Int {
-        Int(truncatingIfNeeded: (UInt64(UInt32(bitPattern: key)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-    }
+    private var index = WordMap()
+    private var keys: [Int32] = []
+    private var sums: [Int128] = []
 
     mutating func add(_ key: Int32, _ amount: Int128) {
-        let mask = keys.count - 1
-        var slot = Self.home(key, mask: mask)
-        while used[slot] {
-            if keys[slot] == key {
-                sums[slot] &+= amount
-                return
-            }
-            slot = (slot + 1) & mask
-        }
-        used[slot] = true
-        keys[slot] = key
-        sums[slot] = amount
-        count += 1
-        if count * 2 > keys.count { grow() }
-    }
-
-    private mutating func grow() {
-        let oldKeys = keys
-        let oldSums = sums
-        let oldUsed = used
-        keys = [Int32](repeating: 0, count: oldKeys.count * 2)
-        sums = [Int128](repeating: 0, count: oldKeys.count * 2)
-        used = [Bool](repeating: false, count: oldKeys.count * 2)
-        let mask = keys.count - 1
-        for index in oldKeys.indices where oldUsed[index] {
-            var slot = Self.home(oldKeys[index], mask: mask)
-            while used[slot] { slot = (slot + 1) & mask }
-            used[slot] = true
-            keys[slot] = oldKeys[index]
-            sums[slot] = oldSums[index]
+        // The high bit keeps the map's key nonzero whatever the id.
+        let next = Int32(truncatingIfNeeded: keys.count)
+        let found = Int(index.insert(1 << 32 | UInt64(UInt32(bitPattern: key)), next: next))
+        if found == keys.count {
+            keys.append(key)
+            sums.append(amount)
+        } else {
+            sums[found] &+= amount
         }
     }
 
-    /// The ids and their sums, in no particular order.
-    var entries: [(key: Int32, value: Int128)] {
-        var result: [(key: Int32, value: Int128)] = []
-        result.reserveCapacity(count)
-        for index in keys.indices where used[index] { result.append((keys[index], sums[index])) }
-        return result
-    }
+    /// The ids and their sums, in the order first added.
+    var entries: [(key: Int32, value: Int128)] { (0..<keys.count).map { (keys[$0], sums[$0]) } }
 }

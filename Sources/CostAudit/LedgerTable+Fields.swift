@@ -186,12 +186,10 @@ extension LedgerTable {
         mix ^= UInt64(bitPattern: day) &* 0x1656_67B1_9E37_79F9
         let index = Int(truncatingIfNeeded: mix >> 56)
         // Read in place through a pointer: copying a slot (its prices are inline) cost `memcpy` calls a record.
-        var lookup = priceSlots.withUnsafeBufferPointer { slots in Self.lookUp(slots, index, modelKey, tier, day, usage)
-        }
+        var lookup = priceSlots.withUnsafeBufferPointer { Self.lookUp($0, index, modelKey, tier, day, usage) }
         if case .miss = lookup {
             fillPriceSlot(index, modelKey: modelKey, tier: tier, day: day)
-            lookup = priceSlots.withUnsafeBufferPointer { slots in Self.lookUp(slots, index, modelKey, tier, day, usage)
-            }
+            lookup = priceSlots.withUnsafeBufferPointer { Self.lookUp($0, index, modelKey, tier, day, usage) }
         }
         switch lookup {
         case .quote(let quote): return quote

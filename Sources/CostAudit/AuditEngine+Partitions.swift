@@ -19,6 +19,28 @@ extension AuditEngine {
         /// rows and counts as absent); -1 for rows without one.
         var unitOfRow: [Int32]
         var unitCount: Int
+        /// Every leaf id's unit, for the lineage walks' parent and root lookups.
+        var leafUnits: LeafUnits
+    }
+
+    /// Leaf id → unit number, one map per leaf partition (those the numbering built), so that a lookup
+    /// probes one small map and many run at once.
+    struct LeafUnits {
+        var maps: [WordMap]
+
+        /// The unit of `leaf` (any of its rows, dropped copies included); nil for 0 or a leaf not in the ledger.
+        @inline(__always)
+        func unit(of leaf: UInt64) -> Int32? {
+            guard !maps.isEmpty else { return nil }
+            return maps[AuditEngine.leafPartition(leaf)].find(leaf)
+        }
+    }
+
+    /// The partition of a leaf id. Not the multiplier of `WordMap`'s slots, so a partition's leaves spread over
+    /// its map.
+    @inline(__always)
+    static func leafPartition(_ leaf: UInt64) -> Int {
+        Int(truncatingIfNeeded: (leaf &* 0xC2B2_AE3D_27D4_EB4F) >> UInt64(64 - partitionBits))
     }
 
     /// Keeps, per record id, the first copy by (ts, file path bytewise, line) and counts the others; numbers
@@ -55,8 +77,7 @@ extension AuditEngine {
                                 hash << 32 | UInt64(UInt32(truncatingIfNeeded: index))
                             )
                             guard row.leaf != 0 else { continue }
-                            // Not the multiplier of `WordMap`'s slots, so a partition's leaves spread over its map.
-                            let p = Int(truncatingIfNeeded: (row.leaf &* 0xC2B2_AE3D_27D4_EB4F) >> shift)
+                            let p = leafPartition(row.leaf)
                             leaves[p].append(row.leaf)
                             leafRowsOfWorker[p].append(Int32(truncatingIfNeeded: index))
                         }
@@ -71,6 +92,7 @@ extension AuditEngine {
         let alive = SharedBuffer<Bool>(repeating: false, count: count)
         let unitOfRow = SharedBuffer<Int32>(repeating: -1, count: count)
         let unitsInPartition = SharedBuffer<Int32>(repeating: 0, count: partitions)
+        let leafMaps = SharedBuffer<WordMap>(repeating: WordMap(capacity: 0), count: partitions)
         var duplicates = [Int](repeating: 0, count: workers)
         var dropped = [[(kept: Int, other: Int)]](repeating: [], count: workers)
         func earlier(_ ra: RecordRow, _ rb: RecordRow) -> Bool {
@@ -150,6 +172,8 @@ extension AuditEngine {
                             }
                         }
                         unitsInPartition[p] = next
+                        // Kept for the lineage walks, shrunk to what it holds (it was sized for every row).
+                        leafMaps[p] = units.compacted()
                     }
                     duplicates[worker] = myDuplicates
                     dropped[worker] = myDropped
@@ -188,13 +212,21 @@ extension AuditEngine {
             }
             unitOfRow[index] = number
         }
+        // The leaf maps name the units by these numbers too.
+        inParallel(workers) { worker in
+            for p in share(worker, of: workers, count: partitions) {
+                let base = Int(unitBase[p])
+                leafMaps[p].remapValues { firstSeen[base + Int($0)] }
+            }
+        }
         // The order of the dropped copies does not matter: each is compared with its kept copy.
         return DedupedUnits(
             alive: alive.array,
             duplicates: duplicates.reduce(0, +),
             dropped: dropped.flatMap { $0 },
             unitOfRow: unitOfRow.array,
-            unitCount: Int(total)
+            unitCount: Int(total),
+            leafUnits: LeafUnits(maps: leafMaps.array)
         )
     }
 }

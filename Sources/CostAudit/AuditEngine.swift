@@ -183,7 +183,15 @@ struct AuditEngine {
         lines.closeFiles()
         unitOfRow = deduped.unitOfRow
         let unitCount = deduped.unitCount
-        deduped = DedupedUnits(alive: [], duplicates: 0, dropped: [], unitOfRow: [], unitCount: 0)
+        var leafUnits = deduped.leafUnits
+        deduped = DedupedUnits(
+            alive: [],
+            duplicates: 0,
+            dropped: [],
+            unitOfRow: [],
+            unitCount: 0,
+            leafUnits: LeafUnits(maps: [])
+        )
 
         // Group the deduplicated rows by unit (a counting sort): `groupEnd[u]` ends unit u's rows in `grouped`,
         // which start where unit u − 1's end.
@@ -316,44 +324,24 @@ struct AuditEngine {
         /// The parent and root of a unit without U.
         @inline(__always) func parentOf(_ unit: Int) -> UInt64 { parentLeaf[Int(incomplete[unit])] }
         @inline(__always) func rootOf(_ unit: Int) -> UInt64 { rootLeaf[Int(incomplete[unit])] }
-        // Their units: the wanted leaves in a small map, then one pass over the deduplicated rows finds each
-        // one's unit (a leaf seen only on dropped copies stays unfound, as if absent).
+        // Their units, looked up in the numbering's leaf maps in parallel; a unit seen only on dropped copies
+        // has no rows and counts as absent.
         let parentUnit = SharedBuffer<Int32>(repeating: -1, count: incompleteCount)
         let rootUnit = SharedBuffer<Int32>(repeating: -1, count: incompleteCount)
         do {
-            var wanted = WordMap(expected: 2 * incompleteCount)
-            var found: [Int32] = []
-            func want(_ leaf: UInt64) {
-                guard leaf != 0 else { return }
-                if wanted.insert(leaf, next: Int32(truncatingIfNeeded: found.count)) == found.count { found.append(-1) }
+            let units = leafUnits
+            @inline(__always) func unitWithRows(_ leaf: UInt64) -> Int32 {
+                guard leaf != 0, let unit = units.unit(of: leaf) else { return -1 }
+                let start = unit == 0 ? 0 : groupEnd[Int(unit) - 1]
+                return groupEnd[Int(unit)] > start ? unit : -1
             }
-            for number in 0..<incompleteCount {
-                want(parentLeaf[number])
-                want(rootLeaf[number])
-            }
-            if !found.isEmpty {
-                // Each worker over its share of the rows; any row of a unit names the same unit.
-                let foundBy = SharedBuffer<Int32>(repeating: -1, count: workers * found.count)
-                let wantedLeaves = wanted
-                let alive = self.alive
-                let unitOfRow = self.unitOfRow
-                inParallel(workers) { worker in
-                    let mine = foundBy.base + worker * found.count
-                    for index in share(worker, of: workers, count: table.count) where alive[index] {
-                        let unit = unitOfRow[index]
-                        if unit >= 0, let slot = wantedLeaves.find(table[index].leaf) { mine[Int(slot)] = unit }
-                    }
-                }
-                for worker in 0..<workers {
-                    for slot in found.indices where foundBy[worker * found.count + slot] >= 0 {
-                        found[slot] = foundBy[worker * found.count + slot]
-                    }
+            inParallel(workers) { worker in
+                for number in share(worker, of: workers, count: incompleteCount) {
+                    parentUnit[number] = unitWithRows(parentLeaf[number])
+                    rootUnit[number] = unitWithRows(rootLeaf[number])
                 }
             }
-            for number in 0..<incompleteCount {
-                if let slot = wanted.find(parentLeaf[number]) { parentUnit[number] = found[Int(slot)] }
-                if let slot = wanted.find(rootLeaf[number]) { rootUnit[number] = found[Int(slot)] }
-            }
+            leafUnits = LeafUnits(maps: [])
         }
         /// The unit of the parent, or of the root, of a unit without U, when it has rows.
         @inline(__always) func parentUnitOf(_ unit: Int) -> Int32? {
@@ -672,9 +660,25 @@ struct WordMap {
     /// A map sized for `expected` leaves at a load of at most 0.7 (any size, not a power of two: a slot is
     /// the high half of hash × capacity), so a large ledger's map is not twice what it holds.
     init(expected: Int = 0) {
-        let capacity = max(1024, expected * 10 / 7 + 1)
+        self.init(capacity: max(1024, expected * 10 / 7 + 1))
+    }
+
+    /// An empty map of `capacity` slots (0: a placeholder that grows on its first insert).
+    init(capacity: Int) {
         keys = [UInt64](repeating: 0, count: capacity)
         values = [Int32](repeating: 0, count: capacity)
+    }
+
+    /// The same entries in a map sized for what it holds.
+    func compacted() -> WordMap {
+        var map = WordMap(capacity: max(16, used * 10 / 7 + 1))
+        for i in keys.indices where keys[i] != 0 { _ = map.insert(keys[i], next: values[i]) }
+        return map
+    }
+
+    /// Replaces every value `v` with `transform(v)`.
+    mutating func remapValues(_ transform: (Int32) -> Int32) {
+        for i in keys.indices where keys[i] != 0 { values[i] = transform(values[i]) }
     }
 
     @inline(__always)
@@ -701,7 +705,7 @@ struct WordMap {
     }
 
     func find(_ leaf: UInt64) -> Int32? {
-        guard leaf != 0 else { return nil }
+        guard leaf != 0, !keys.isEmpty else { return nil }
         let capacity = keys.count
         var i = Self.slot(leaf, capacity: capacity)
         while true {
@@ -715,7 +719,7 @@ struct WordMap {
     private mutating func grow() {
         let oldKeys = keys
         let oldValues = values
-        let capacity = oldKeys.count * 2
+        let capacity = max(16, oldKeys.count * 2)
         keys = [UInt64](repeating: 0, count: capacity)
         values = [Int32](repeating: 0, count: capacity)
         for (index, leaf) in oldKeys.enumerated() where leaf != 0 {

@@ -242,6 +242,37 @@ struct ClassificationTests {
         #expect(classes(report) == ["1.000000000", "0.000000000", "0.000000000", "0.000000000", "0.000000000"])
     }
 
+    @Test("a parent whose only row is a dropped copy is not in the ledger: the child's link is broken")
+    func parentOnlyOnDroppedCopy() throws {
+        // Record "p" twice with different bytes: the earlier copy (leaf 7) counts, the later one (leaf 5) is
+        // dropped, so unit 5 has no rows. Child 6 names 5 as its parent and has no root to fall back on.
+        let kept = call("p", leaf: 7, root: 7, ts: "2026-11-20T10:00:00.000Z", input: 500_000, fields: fullAttribution)
+        let dropped = call(
+            "p",
+            leaf: 5,
+            root: 5,
+            ts: "2026-11-20T10:00:01.000Z",
+            input: 500_000,
+            fields: fullAttribution
+        )
+        let child = call("c", leaf: 6, parent: 5, input: 1_000_000)
+        let report = try audit([dropped, child, kept])
+        #expect(report.recordIDConflicts == 1)
+        #expect(classes(report) == ["1.000000000", "0.000000000", "0.000000000", "0.000000000", "2.000000000"])
+        #expect(report[.brokenLineage].formatted() == "2.000000000")
+        // With the parent's row kept instead (the same record, earlier), the child inherits from it.
+        let earlier = call(
+            "p",
+            leaf: 5,
+            root: 5,
+            ts: "2026-11-20T09:00:00.000Z",
+            input: 500_000,
+            fields: fullAttribution
+        )
+        let inherited = try audit([earlier, child, kept])
+        #expect(classes(inherited) == ["1.000000000", "2.000000000", "0.000000000", "0.000000000", "0.000000000"])
+    }
+
     @Test("same ts: the copy in the bytewise-first file wins, then the lower line")
     func duplicateOrderByFile() throws {
         let a = call("dup", input: 500_000, fields: fullAttribution)

@@ -19,6 +19,8 @@ extension AuditEngine {
         /// rows and counts as absent); -1 for rows without one.
         var unitOfRow: [Int32]
         var unitCount: Int
+        /// Per unit: its deduplicated rows.
+        var unitRows: [Int32]
         /// Every leaf id's unit, for the lineage walks' parent and root lookups.
         var leafUnits: LeafUnits
     }
@@ -201,6 +203,8 @@ extension AuditEngine {
         leafBuckets = []
         leafRows = []
         var next: Int32 = 0
+        // Counted on the way: each unit's deduplicated rows.
+        var unitRows = [Int32](repeating: 0, count: Int(total))
         for index in 0..<count {
             let unit = unitOfRow[index]
             guard unit >= 0 else { continue }
@@ -211,6 +215,7 @@ extension AuditEngine {
                 next += 1
             }
             unitOfRow[index] = number
+            if alive[index] { unitRows[Int(number)] += 1 }
         }
         // The leaf maps name the units by these numbers too.
         inParallel(workers) { worker in
@@ -226,6 +231,7 @@ extension AuditEngine {
             dropped: dropped.flatMap { $0 },
             unitOfRow: unitOfRow.array,
             unitCount: Int(total),
+            unitRows: unitRows,
             leafUnits: LeafUnits(maps: leafMaps.array)
         )
     }

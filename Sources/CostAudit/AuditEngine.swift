@@ -176,29 +176,35 @@ struct AuditEngine {
         var deduped = Self.dedupeAndNumberUnits(table, fileNames: fileNames, workers: workers)
         alive = deduped.alive
         duplicates = deduped.duplicates
-        var lines = LineBytes(source: configuration.ledger, fileNames: fileNames)
-        for (kept, other) in deduped.dropped where !lines.same(table[kept], table[other]) {
-            recordIDConflicts += 1
+        // Copies with different bytes are record id conflicts: both lines read again, on every worker.
+        let dropped = deduped.dropped
+        let conflicts = SharedBuffer<Int>(repeating: 0, count: workers)
+        let source = configuration.ledger
+        inParallel(workers) { worker in
+            var lines = LineBytes(source: source, fileNames: fileNames)
+            for (kept, other) in dropped[share(worker, of: workers, count: dropped.count)]
+            where !lines.same(table[kept], table[other]) {
+                conflicts[worker] += 1
+            }
+            lines.closeFiles()
         }
-        lines.closeFiles()
+        recordIDConflicts = conflicts.array.reduce(0, +)
         unitOfRow = deduped.unitOfRow
         let unitCount = deduped.unitCount
         var leafUnits = deduped.leafUnits
+        // Group the deduplicated rows by unit (a counting sort on the counts numbering made): `groupEnd[u]`
+        // ends unit u's rows in `grouped`, which start where unit u − 1's end.
+        var groupEnd = deduped.unitRows
         deduped = DedupedUnits(
             alive: [],
             duplicates: 0,
             dropped: [],
             unitOfRow: [],
             unitCount: 0,
+            unitRows: [],
             leafUnits: LeafUnits(maps: [])
         )
 
-        // Group the deduplicated rows by unit (a counting sort): `groupEnd[u]` ends unit u's rows in `grouped`,
-        // which start where unit u − 1's end.
-        var groupEnd = [Int32](repeating: 0, count: unitCount)
-        for index in 0..<table.count where alive[index] && unitOfRow[index] >= 0 {
-            groupEnd[Int(unitOfRow[index])] += 1
-        }
         var total: Int32 = 0
         for unit in 0..<unitCount {
             let rows = groupEnd[unit]

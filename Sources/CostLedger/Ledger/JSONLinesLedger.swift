@@ -64,6 +64,9 @@ public final class JSONLinesLedger: CostSink {
         public var fileName: String?
         /// Where the time for file names and daily rotation comes from.
         public var clock: any AttributionClock = SystemAttributionClock()
+        /// Replaces `fdatasync(2)` under ``LedgerDurability/fsync(concurrentSyncs:)`` (tests hold syncs back or
+        /// fail them): descriptor, the batch's sequence number (0, 1, … in append order), its records.
+        var syncDataOverride: (@Sendable (Int32, Int, Int) -> Int32)?
 
         /// A configuration with the defaults, writing to `directory`.
         public init(directory: String) {
@@ -115,6 +118,7 @@ public final class JSONLinesLedger: CostSink {
         try LedgerFiles.makeDirectory(configuration.directory)
         core = Core(configuration: configuration)
         let core = self.core
+        core.pool?.start { [weak core] report in core?.apply(report) }
         let thread = Thread { core.runFlusher() }
         thread.name = "ledger-flusher"
         thread.start()
@@ -144,10 +148,12 @@ public final class JSONLinesLedger: CostSink {
     }
 
     /// Writes every record accepted so far, then returns (synced under ``LedgerDurability/fsync``). The write
-    /// happens on the calling thread.
+    /// happens on the calling thread; under ``LedgerDurability/fsync(concurrentSyncs:)`` the syncs run on the
+    /// syncing threads, and `flush()` returns once ``Stats/durableRecords`` covers every record accepted before
+    /// it.
     /// - Throws: ``CostLedgerError/Code/io`` when the write fails; the records stay buffered for a retry.
     public func flush() throws(CostLedgerError) {
-        try core.flushOnce()
+        try core.flush()
     }
 
     /// Asks the background flusher to write (and under ``LedgerDurability/fsync``, sync) every record accepted
@@ -208,6 +214,9 @@ extension JSONLinesLedger {
             var durableWaiters = 0
             /// The flusher thread has ended: nothing more becomes durable.
             var flusherDone = false
+            /// Under concurrent syncs: the byte offset after every ``Configuration/batchRecords``-th record, where
+            /// the flush cuts the buffer into batches.
+            var cuts: [Int] = []
             var stats = Stats()
         }
 
@@ -225,6 +234,9 @@ extension JSONLinesLedger {
             var unsyncedRecords = 0
             /// The buffer handed to ``Buffer/bytes`` at the next flush (the two trade places, keeping memory).
             var spare = LedgerByteBuffer()
+            var spareCuts: [Int] = []
+            /// Under concurrent syncs: the open file's descriptors for the syncing threads.
+            var syncFile: LedgerSyncFile?
         }
 
         let buffer = Mutex(Buffer())
@@ -238,8 +250,36 @@ extension JSONLinesLedger {
         /// Wakes callers waiting for records to become durable.
         let progress = DispatchSemaphore(value: 0)
 
+        /// The syncing threads under ``LedgerDurability/fsync(concurrentSyncs:)`` with more than one sync.
+        let pool: LedgerSyncPool?
+
         init(configuration: Configuration) {
             self.configuration = configuration
+            let depth = configuration.durability.concurrentSyncs
+            if depth > 1 {
+                pool = LedgerSyncPool(
+                    depth: depth,
+                    syncData: configuration.syncDataOverride ?? { fd, _, _ in LedgerFiles.syncData(fd) }
+                )
+            } else {
+                pool = nil
+            }
+        }
+
+        /// Counts what a sync changed and wakes who waits for it.
+        func apply(_ report: LedgerSyncPool.Report) {
+            let waiting = buffer.withLock { state -> Int in
+                state.stats.syncs &+= report.syncs
+                state.stats.durableRecords &+= report.durableRecords
+                if let failure = report.failure {
+                    state.stats.writeErrors &+= 1
+                    state.stats.lastError = failure.description
+                }
+                return report.durableRecords > 0 || report.failure != nil ? state.durableWaiters : 0
+            }
+            for _ in 0..<waiting { progress.signal() }
+            // The flusher writes the batches of a failed sync again.
+            if report.failure != nil { wake.signal() }
         }
 
         func stats() -> Stats { buffer.withLock { $0.stats } }
@@ -259,6 +299,7 @@ extension JSONLinesLedger {
         /// - Returns: false, with nothing accepted, when the record was to be checked and may break a rule.
         func accept(_ record: CostRecord, lineBound: Int?) throws(CostLedgerError) -> Bool {
             let threshold = wakeThreshold
+            let cutting = pool != nil
             var deadline: DispatchTime?
             while true {
                 let result: AcceptResult = buffer.withLock { state in
@@ -294,6 +335,7 @@ extension JSONLinesLedger {
                     }
                     state.bytes.commit(lineBytes)
                     state.records += 1
+                    if cutting, state.records % configuration.batchRecords == 0 { state.cuts.append(state.bytes.count) }
                     state.stats.acceptedRecords &+= 1
                     state.stats.pendingRecords &+= 1
                     if !state.flushRequested,
@@ -380,9 +422,19 @@ extension JSONLinesLedger {
             }
             // Stopped: a last flush when the writer went away without close().
             try? flushOnce()
+            if let pool {
+                // Every sync returns before the thread ends; batches of a failed one get a few more tries.
+                for _ in 0..<3 {
+                    pool.waitUntilIdle()
+                    guard pool.needsRecovery else { break }
+                    _ = try? io.withLock { (file: inout FileState) throws(CostLedgerError) in try recover(pool, &file) }
+                }
+                pool.stop()
+            }
             io.withLock { file in
                 if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
                 file.fd = -1
+                file.syncFile = nil
             }
             let waiting = buffer.withLock { state -> Int in
                 state.flusherDone = true
@@ -407,6 +459,17 @@ extension JSONLinesLedger {
             let errorsBefore = buffer.withLock { $0.stats.writeErrors }
             // After a failed write the batch waits for the next flush: ask for it now rather than at the interval.
             if errorsBefore > 0 { wake.signal() }
+            try waitUntilDurable(position, deadline: deadline, timeout: timeout, errorsBefore: errorsBefore)
+        }
+
+        /// Waits until `position` records are durable; throws when a write or sync fails after `errorsBefore`
+        /// errors, the flusher has ended, or `deadline` passes.
+        private func waitUntilDurable(
+            _ position: Int,
+            deadline: DispatchTime,
+            timeout: Duration,
+            errorsBefore: Int
+        ) throws(CostLedgerError) {
             while true {
                 enum Check {
                     case durable
@@ -449,9 +512,21 @@ extension JSONLinesLedger {
             }
         }
 
+        /// ``JSONLinesLedger/flush()``: writes what is buffered; under concurrent syncs, waits until it is durable.
+        func flush() throws(CostLedgerError) {
+            guard pool != nil else { return try flushOnce() }
+            let (position, errorsBefore) = buffer.withLock { ($0.stats.acceptedRecords, $0.stats.writeErrors) }
+            try flushOnce()
+            try waitUntilDurable(position, deadline: .distantFuture, timeout: .seconds(0), errorsBefore: errorsBefore)
+        }
+
         /// Takes everything buffered and writes it as one batch (after any batch left by a failed write), synced
         /// under `.fsync`.
         func flushOnce() throws(CostLedgerError) {
+            if let pool {
+                try io.withLock { (file: inout FileState) throws(CostLedgerError) in try flushBatches(pool, &file) }
+                return
+            }
             try io.withLock { (file: inout FileState) throws(CostLedgerError) in
                 try writeCarry(&file)
                 // A sync that failed earlier is retried before anything is reported durable.
@@ -475,6 +550,139 @@ extension JSONLinesLedger {
                     file.spare = batch
                 }
             }
+        }
+
+        /// Under concurrent syncs: takes everything buffered and appends it batch by batch, each batch of
+        /// ``Configuration/batchRecords`` records with one `write(2)`, handing each to the syncing threads as soon as
+        /// it is written. Before a batch is written the window must have room; batches whose sync failed are written
+        /// again first.
+        private func flushBatches(_ pool: LedgerSyncPool, _ file: inout FileState) throws(CostLedgerError) {
+            // One recovery per flush at most: a disk whose syncs keep failing gets a new file per flush interval,
+            // not a loop of them.
+            var recovered = try recover(pool, &file)
+            var taken = file.spare
+            var cuts = file.spareCuts
+            var records = 0
+            let waiters = buffer.withLock { state -> Int in
+                swap(&state.bytes, &taken)
+                swap(&state.cuts, &cuts)
+                records = state.records
+                state.records = 0
+                state.flushRequested = false
+                return state.waiters
+            }
+            for _ in 0..<waiters { room.signal() }
+            defer {
+                taken.removeAll()
+                cuts.removeAll(keepingCapacity: true)
+                file.spare = taken
+                file.spareCuts = cuts
+            }
+            guard let base = taken.bytes.baseAddress, !taken.isEmpty else { return }
+            var failure: CostLedgerError?
+            var start = 0
+            var left = records
+            var cut = 0
+            while start < taken.count {
+                let end = cut < cuts.count ? cuts[cut] : taken.count
+                cut &+= 1
+                let count = min(configuration.batchRecords, left)
+                left &-= count
+                let batch = UnsafeRawBufferPointer(start: base + start, count: end - start)
+                start = end
+                while failure == nil, !pool.waitForRoom() {
+                    guard !recovered else {
+                        failure = CostLedgerError(
+                            .io,
+                            field: file.path,
+                            reason: "a sync failed again; the batches not yet durable wait for the next flush"
+                        )
+                        break
+                    }
+                    recovered = true
+                    do throws(CostLedgerError) { try recover(pool, &file) } catch { failure = error }
+                }
+                guard failure == nil else {
+                    // Kept, unwritten, for the next flush.
+                    pool.submit(batch, records: count, file: nil)
+                    continue
+                }
+                do throws(CostLedgerError) {
+                    try append(batch, records: count, &file)
+                    pool.submit(batch, records: count, file: file.syncFile)
+                    buffer.withLock { state in
+                        state.stats.flushes &+= 1
+                        state.stats.writtenRecords &+= count
+                        state.stats.pendingRecords &-= count
+                    }
+                } catch {
+                    failure = error
+                    pool.submit(batch, records: count, file: nil)
+                }
+            }
+            if let failure { throw failure }
+        }
+
+        /// Writes the batches whose write or sync failed again, to a new file when a sync of the open one failed.
+        /// - Returns: whether there was anything to recover.
+        @discardableResult
+        private func recover(_ pool: LedgerSyncPool, _ file: inout FileState) throws(CostLedgerError) -> Bool {
+            guard pool.needsRecovery else { return false }
+            let suspects = pool.takeSuspects()
+            if let open = file.syncFile, pool.isCondemned(open) {
+                // Nothing more goes to a file whose sync failed.
+                if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
+                file.fd = -1
+                file.syncFile = nil
+            }
+            for suspect in suspects {
+                try append(suspect.bytes.bytes, records: suspect.records, &file)
+                guard let syncFile = file.syncFile else { continue }
+                pool.resubmit(suspect.sequence, file: syncFile)
+                buffer.withLock { state in
+                    state.stats.flushes &+= 1
+                    if !suspect.written {
+                        state.stats.writtenRecords &+= suspect.records
+                        state.stats.pendingRecords &-= suspect.records
+                    }
+                }
+            }
+            pool.finishRecovery()
+            return true
+        }
+
+        /// Appends one batch with one `write(2)` (looping only on a short write), opening or rotating the file
+        /// first. When the write fails the file is closed, so that whatever it left (a torn line) is never
+        /// continued, and the batch is written again to a new file.
+        private func append(
+            _ batch: UnsafeRawBufferPointer,
+            records: Int,
+            _ file: inout FileState
+        ) throws(CostLedgerError) {
+            guard let base = batch.baseAddress, !batch.isEmpty else { return }
+            do {
+                try prepareFile(&file, incoming: Int64(batch.count))
+            } catch {
+                note(error)
+                throw error
+            }
+            var written = 0
+            while written < batch.count {
+                let n = LedgerIO.write(file.fd, base + written, batch.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    let error = CostLedgerError(.io, field: file.path, reason: "write failed: \(LedgerIO.errnoText())")
+                    _ = LedgerIO.close(file.fd)
+                    file.fd = -1
+                    file.syncFile = nil
+                    buffer.withLock { $0.stats.bytes &+= Int64(written) }
+                    note(error)
+                    throw error
+                }
+                written += n
+            }
+            file.size += Int64(written)
+            buffer.withLock { $0.stats.bytes &+= Int64(written) }
         }
 
         /// Writes the pending batch (``FileState/carry``), rotating or opening the file first as needed.
@@ -517,7 +725,7 @@ extension JSONLinesLedger {
             let records = file.carryRecords
             file.carry.removeAll()
             file.carryRecords = 0
-            let syncing = configuration.durability == .fsync
+            let syncing = configuration.durability.syncs
             if syncing { file.unsyncedRecords &+= records }
             let waiting = buffer.withLock { state -> Int in
                 state.stats.bytes &+= Int64(written)
@@ -565,13 +773,15 @@ extension JSONLinesLedger {
                 let newDay = configuration.rotateDaily && now.utcDay != file.day
                 let tooBig = configuration.maxFileBytes.map { file.size > 0 && file.size + incoming > $0 } ?? false
                 guard newDay || tooBig else { return }
-                if configuration.durability == .fsync {
+                if pool == nil, configuration.durability.syncs {
                     // Records that could not be synced before the file is closed are never counted durable.
                     try? sync(&file)
                     file.unsyncedRecords = 0
                 }
                 _ = LedgerIO.close(file.fd)
                 file.fd = -1
+                // Batches of the old file still syncing keep its sync descriptors until they are durable.
+                file.syncFile = nil
             }
             let name: String
             if file.firstFile, let fixed = configuration.fileName {
@@ -581,7 +791,15 @@ extension JSONLinesLedger {
             }
             file.firstFile = false
             let path = LedgerFiles.join(configuration.directory, name)
-            let opened = try LedgerFiles.openForAppend(path, syncDirectory: configuration.durability == .fsync)
+            let opened = try LedgerFiles.openForAppend(path, syncDirectory: configuration.durability.syncs)
+            if let pool {
+                do {
+                    file.syncFile = try pool.open(path)
+                } catch {
+                    _ = LedgerIO.close(opened.fd)
+                    throw error
+                }
+            }
             file.fd = opened.fd
             file.path = path
             file.size = opened.size
@@ -617,10 +835,15 @@ extension JSONLinesLedger {
             wake.signal()
             finished.wait()
             // The flusher's last flush ignored errors; report one here if records remain.
-            let pending = buffer.withLock { $0.stats.pendingRecords }
+            let (pending, accepted, durable, lastError) = buffer.withLock {
+                ($0.stats.pendingRecords, $0.stats.acceptedRecords, $0.stats.durableRecords, $0.stats.lastError)
+            }
+            let error = lastError ?? "unknown error"
             if pending > 0 {
-                let error = buffer.withLock { $0.stats.lastError } ?? "unknown error"
                 throw CostLedgerError(.io, reason: "\(pending) records could not be written: \(error)")
+            }
+            if pool != nil, durable < accepted {
+                throw CostLedgerError(.io, reason: "\(accepted - durable) records could not be made durable: \(error)")
             }
         }
     }

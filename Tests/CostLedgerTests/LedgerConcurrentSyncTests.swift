@@ -226,7 +226,7 @@ struct LedgerConcurrentSyncTests {
         #expect(counts.count == 2400)
     }
 
-    @Test("a failed sync is reported, nothing from its batch on counts as durable, and the batches go to a new file")
+    @Test("a failed sync is reported and its batch is written again to a new file and synced there")
     func failedSync() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
@@ -236,19 +236,22 @@ struct LedgerConcurrentSyncTests {
         for i in 0..<64 { try ledger.write(LedgerFixtures.callRecord("r\(i)")) }
         try ledger.flush()
         for i in 64..<128 { try ledger.write(LedgerFixtures.callRecord("r\(i)")) }
+        // The flush throws when it sees the failure; if the flusher already wrote the batch again (it is woken by
+        // the failure), the flush finds the records durable.
         do {
             try ledger.flush()
-            Issue.record("a flush covering a failed sync returned")
         } catch {
             #expect(error.code == .io)
+            try ledger.flush()
         }
         let failed = ledger.stats
         #expect(failed.writeErrors == 1)
         #expect(failed.lastError?.contains("sync failed") == true)
         #expect(failed.lastError?.contains("errno \(EIO)") == true)
-        #expect(failed.durableRecords == 64)
+        #expect(failed.durableRecords == 128)
+        #expect(probe.state.withLock { $0.calls } == [0, 1, 1])
 
-        // Batch 1 is written again to a new file (by the flusher, woken by the failure, or by this flush).
+        // Batch 1 went again to a new file, where the next batch follows it.
         for i in 128..<192 { try ledger.write(LedgerFixtures.callRecord("r\(i)")) }
         try ledger.flush()
         let stats = ledger.stats
@@ -270,6 +273,22 @@ struct LedgerConcurrentSyncTests {
         for i in 0..<64 { #expect(counts["r\(i)"] == 1) }
         for i in 64..<128 { #expect(counts["r\(i)"] == 2 && inFile["r\(i)"]?.count == 2) }
         for i in 128..<192 { #expect(counts["r\(i)"] == 1) }
+    }
+
+    @Test("a batch is written once it is complete; its incomplete successor waits for its records or a request")
+    func wholeBatches() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let probe = SyncProbe()
+        let ledger = try JSONLinesLedger(configuration: concurrentConfiguration(dir, depth: 4, probe: probe))
+        for i in 0..<100 { try ledger.write(LedgerFixtures.callRecord("r\(i)")) }
+        #expect(eventually { ledger.stats.durableRecords == 64 })
+        #expect(ledger.stats.writtenRecords == 64)
+        let position = ledger.requestFlush()
+        try ledger.waitUntilDurable(records: position, timeout: .seconds(20))
+        #expect(ledger.stats.flushes == 2)
+        #expect(probe.state.withLock { $0.completed.map(\.records) } == [64, 36])
+        try ledger.close()
     }
 
     @Test("close waits for the syncs in flight and makes every record durable")

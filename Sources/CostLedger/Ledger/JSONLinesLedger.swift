@@ -207,6 +207,9 @@ extension JSONLinesLedger {
             var bytes = LedgerByteBuffer()
             var records = 0
             var flushRequested = false
+            /// Under concurrent syncs: the next flush takes everything, not only whole batches (a flush was asked
+            /// for, or the buffer is full).
+            var flushAll = false
             var closed = false
             var stopping = false
             var waiters = 0
@@ -324,6 +327,7 @@ extension JSONLinesLedger {
                     guard fits else {
                         if configuration.bufferPolicy.blockTimeout == nil {
                             state.stats.droppedRecords &+= 1
+                            state.flushAll = true
                             if !state.flushRequested {
                                 state.flushRequested = true
                                 return .droppedWake
@@ -331,6 +335,7 @@ extension JSONLinesLedger {
                             return .dropped
                         }
                         state.waiters += 1
+                        state.flushAll = true
                         return .full
                     }
                     state.bytes.commit(lineBytes)
@@ -415,10 +420,12 @@ extension JSONLinesLedger {
         func runFlusher() {
             let interval = Self.nanoseconds(configuration.flushInterval)
             while true {
-                _ = wake.wait(timeout: .now() + .nanoseconds(max(1_000_000, interval)))
+                let timedOut = wake.wait(timeout: .now() + .nanoseconds(max(1_000_000, interval))) == .timedOut
                 let stopping = buffer.withLock { $0.stopping }
                 if stopping { break }
-                try? flushOnce()
+                // Woken by a complete batch, the flusher takes whole batches only (under concurrent syncs); at the
+                // interval, everything.
+                try? flushOnce(all: timedOut)
             }
             // Stopped: a last flush when the writer went away without close().
             try? flushOnce()
@@ -448,6 +455,7 @@ extension JSONLinesLedger {
             let (position, wakeNow) = buffer.withLock { state -> (Int, Bool) in
                 let wakeNow = !state.flushRequested && state.records > 0
                 if wakeNow { state.flushRequested = true }
+                if state.records > 0 { state.flushAll = true }
                 return (state.stats.acceptedRecords, wakeNow)
             }
             if wakeNow { wake.signal() }
@@ -522,9 +530,13 @@ extension JSONLinesLedger {
 
         /// Takes everything buffered and writes it as one batch (after any batch left by a failed write), synced
         /// under `.fsync`.
-        func flushOnce() throws(CostLedgerError) {
+        /// - Parameter all: under concurrent syncs, take an incomplete last batch too (otherwise it waits for its
+        ///   records, unless a flush was asked for).
+        func flushOnce(all: Bool = true) throws(CostLedgerError) {
             if let pool {
-                try io.withLock { (file: inout FileState) throws(CostLedgerError) in try flushBatches(pool, &file) }
+                try io.withLock { (file: inout FileState) throws(CostLedgerError) in
+                    try flushBatches(pool, &file, all: all)
+                }
                 return
             }
             try io.withLock { (file: inout FileState) throws(CostLedgerError) in
@@ -556,7 +568,11 @@ extension JSONLinesLedger {
         /// ``Configuration/batchRecords`` records with one `write(2)`, handing each to the syncing threads as soon as
         /// it is written. Before a batch is written the window must have room; batches whose sync failed are written
         /// again first.
-        private func flushBatches(_ pool: LedgerSyncPool, _ file: inout FileState) throws(CostLedgerError) {
+        private func flushBatches(
+            _ pool: LedgerSyncPool,
+            _ file: inout FileState,
+            all: Bool
+        ) throws(CostLedgerError) {
             // One recovery per flush at most: a disk whose syncs keep failing gets a new file per flush interval,
             // not a loop of them.
             var recovered = try recover(pool, &file)
@@ -564,11 +580,25 @@ extension JSONLinesLedger {
             var cuts = file.spareCuts
             var records = 0
             let waiters = buffer.withLock { state -> Int in
+                let everything = all || state.flushAll
+                guard everything || !state.cuts.isEmpty else {
+                    state.flushRequested = false
+                    return 0
+                }
                 swap(&state.bytes, &taken)
                 swap(&state.cuts, &cuts)
                 records = state.records
                 state.records = 0
                 state.flushRequested = false
+                if everything {
+                    state.flushAll = false
+                } else if let last = cuts.last, last < taken.count {
+                    // The incomplete last batch stays, to be completed by the records still to come.
+                    state.bytes.append(UnsafeRawBufferPointer(rebasing: taken.bytes[last...]))
+                    taken.truncate(last)
+                    state.records = records - cuts.count * configuration.batchRecords
+                    records -= state.records
+                }
                 return state.waiters
             }
             for _ in 0..<waiters { room.signal() }

@@ -20,7 +20,10 @@ import Darwin
 /// - ``write(_:)`` encodes the record into a bounded in-memory buffer and returns; a background thread writes
 ///   the buffer in batches, each batch with one `write(2)` of whole lines (looping only on a short write).
 ///   When the buffer is full the ``LedgerBufferPolicy`` applies: wait a bounded time, or drop and count.
-/// - ``LedgerDurability`` says when batches are written and whether they are `fsync`ed.
+/// - ``LedgerDurability`` says when batches are written and whether they are `fsync`ed; under
+///   ``LedgerDurability/fsync(concurrentSyncs:)`` several batches' syncs are in flight at once, each batch still
+///   written with one `write(2)`, in order, and counted durable only once its sync and every earlier batch's
+///   have returned.
 /// - Files rotate by size and by UTC day: the next batch goes to a new file with a new name.
 /// - ``flush()`` returns once every record accepted before it is written (and synced, under `.fsync`);
 ///   ``close()`` flushes and stops the thread.
@@ -91,7 +94,9 @@ public final class JSONLinesLedger: CostSink {
         public var syncs = 0
         /// The first this many accepted records are durable: written, and under ``LedgerDurability/fsync``
         /// covered by a sync that returned (so they survive power loss; otherwise they survive a process crash).
-        /// Records are written in the order they were accepted.
+        /// Records are written in the order they were accepted. Under
+        /// ``LedgerDurability/fsync(concurrentSyncs:)``: the records of the longest run of batches, from the
+        /// first, whose own syncs have all returned.
         public var durableRecords = 0
         /// Bytes written, separating newlines included.
         public var bytes: Int64 = 0
@@ -118,7 +123,10 @@ public final class JSONLinesLedger: CostSink {
         try LedgerFiles.makeDirectory(configuration.directory)
         core = Core(configuration: configuration)
         let core = self.core
-        core.pool?.start { [weak core] report in core?.apply(report) }
+        core.pool?.start(
+            report: { [weak core] report in core?.apply(report) },
+            pull: { [weak core] in core?.pullBatches() ?? false }
+        )
         let thread = Thread { core.runFlusher() }
         thread.name = "ledger-flusher"
         thread.start()
@@ -355,7 +363,8 @@ extension JSONLinesLedger {
                 case .accepted:
                     return true
                 case .acceptedWake:
-                    wake.signal()
+                    // Under concurrent syncs a syncing thread appends the batch (the flusher keeps the interval).
+                    if let pool { pool.wakeOne() } else { wake.signal() }
                     return true
                 case .dropped:
                     return true
@@ -534,6 +543,10 @@ extension JSONLinesLedger {
         ///   records, unless a flush was asked for).
         func flushOnce(all: Bool = true) throws(CostLedgerError) {
             if let pool {
+                defer {
+                    // A batch completed while this thread held the lock found no syncing thread able to take it.
+                    if buffer.withLock({ !$0.cuts.isEmpty }) { pool.wakeOne() }
+                }
                 try io.withLock { (file: inout FileState) throws(CostLedgerError) in
                     try flushBatches(pool, &file, all: all)
                 }
@@ -651,6 +664,25 @@ extension JSONLinesLedger {
                 }
             }
             if let failure { throw failure }
+        }
+
+        /// Called by a syncing thread with nothing to sync: appends the complete batches waiting in the buffer while
+        /// the window has room, unless another thread is appending (that one looks again after it lets go, so no
+        /// complete batch is left waiting).
+        /// - Returns: whether it appended any.
+        func pullBatches() -> Bool {
+            guard let pool else { return false }
+            var appended = false
+            while pool.hasRoom, buffer.withLock({ !$0.cuts.isEmpty }) {
+                let took = io.withLockIfAvailable { (file: inout FileState) -> Bool in
+                    // Errors are counted where they happen; the batches are kept for the next flush.
+                    try? flushBatches(pool, &file, all: false)
+                    return true
+                }
+                guard took != nil else { break }
+                appended = true
+            }
+            return appended
         }
 
         /// Writes the batches whose write or sync failed again, to a new file when a sync of the open one failed.

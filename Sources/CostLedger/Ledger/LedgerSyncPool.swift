@@ -108,8 +108,11 @@ final class LedgerSyncPool: Sendable {
         var spare: [LedgerByteBuffer] = []
     }
 
-    /// The most batches written and not yet durable (the syncing threads).
+    /// The most syncs in flight at once (the syncing threads).
     let depth: Int
+    /// The most batches written and not yet durable: a batch whose sync returned waits in the window for the
+    /// batches before it, and a slow sync at the head must not stop the others from starting.
+    var window: Int { depth &* 4 }
     let state = Mutex(State())
     /// Wakes a syncing thread: a batch is queued, or the pool is stopping.
     private let work = DispatchSemaphore(value: 0)
@@ -124,10 +127,20 @@ final class LedgerSyncPool: Sendable {
         self.syncData = syncData
     }
 
-    /// Starts the syncing threads; `report` is called after each sync returns, outside the pool's lock.
-    func start(report: @escaping @Sendable (Report) -> Void) {
-        for index in 0..<depth {
-            let thread = Thread { [self] in run(index, report: report) }
+    /// The syncing threads: one more than ``depth``, so that a thread busy appending batches (and waiting there
+    /// for room) never leaves a sync without a thread.
+    var threads: Int { depth &+ 1 }
+
+    /// Starts the syncing threads.
+    /// - Parameters:
+    ///   - report: called after each sync returns, outside the pool's lock.
+    ///   - pull: called by a thread with nothing to sync: appends the complete batches waiting in the ledger's
+    ///     buffer, if the window has room and no other thread is appending; returns whether it appended any.
+    ///     Threads that have just finished a sync take the next batch themselves this way, so that while the
+    ///     caller keeps up, batches go from buffer to disk without waking a thread per batch.
+    func start(report: @escaping @Sendable (Report) -> Void, pull: @escaping @Sendable () -> Bool) {
+        for index in 0..<threads {
+            let thread = Thread { [self] in run(index, report: report, pull: pull) }
             thread.name = "ledger-sync-\(index)"
             thread.start()
         }
@@ -135,7 +148,7 @@ final class LedgerSyncPool: Sendable {
 
     /// Opens a new file's descriptors for the syncing threads.
     func open(_ path: String) throws(CostLedgerError) -> LedgerSyncFile {
-        try LedgerSyncFile(path: path, count: depth)
+        try LedgerSyncFile(path: path, count: threads)
     }
 
     /// Waits until the window has room for one more batch. Returns false at once when a batch must be written
@@ -144,7 +157,7 @@ final class LedgerSyncPool: Sendable {
         while true {
             let verdict = state.withLock { state -> Bool? in
                 if state.needsRecovery { return false }
-                if state.entries.count < depth { return true }
+                if state.inFlight < depth, state.entries.count < window { return true }
                 state.roomWaiters += 1
                 return nil
             }
@@ -257,14 +270,27 @@ final class LedgerSyncPool: Sendable {
     func stop() {
         waitUntilIdle()
         state.withLock { $0.stopping = true }
-        for _ in 0..<depth { work.signal() }
-        for _ in 0..<depth { finished.wait() }
+        for _ in 0..<threads { work.signal() }
+        for _ in 0..<threads { finished.wait() }
     }
 
-    /// A syncing thread: takes the next queued batch and syncs it through descriptor `index` of its file.
-    private func run(_ index: Int, report: @Sendable (Report) -> Void) {
+    /// Wakes a syncing thread: a batch is complete in the ledger's buffer.
+    func wakeOne() { work.signal() }
+
+    /// Whether a thread may append a batch now: a sync slot is free, the window has room, no batch must be
+    /// written again first.
+    var hasRoom: Bool {
+        state.withLock { !$0.needsRecovery && $0.inFlight < depth && $0.entries.count < window }
+    }
+
+    /// A syncing thread: takes the next queued batch and syncs it through descriptor `index` of its file, or,
+    /// with none queued, appends the complete batches waiting in the buffer (`pull`).
+    private func run(_ index: Int, report: @Sendable (Report) -> Void, pull: @Sendable () -> Bool) {
+        var idle = false
         while true {
-            work.wait()
+            // Sleep only when there was nothing to sync and nothing to append; a wake-up finds either (or the
+            // pool stopping) by looking again.
+            if idle { work.wait() }
             let job = state.withLock { state -> (Int, Int32, Int)?? in
                 guard state.queueHead < state.queue.count else { return state.stopping ? .some(nil) : nil }
                 let sequence = state.queue[state.queueHead]
@@ -278,8 +304,12 @@ final class LedgerSyncPool: Sendable {
                 }
                 return .some((sequence, file.descriptors[index], entry.records))
             }
-            guard let job else { continue }
+            guard let job else {
+                idle = !pull()
+                continue
+            }
             guard let (sequence, fd, records) = job else { break }
+            idle = false
             let result = syncData(fd, sequence, records)
             let code = result == 0 ? 0 : errno
             report(complete(sequence, failed: result == 0 ? nil : code))

@@ -210,6 +210,16 @@ let probeSyncs = 16
 /// The interleaved benchmark's samples: seconds per ``Contender``, in its order.
 let interleaved = Mutex<[[Double]]>([])
 
+/// CPU seconds of this process (every thread, user and system) per ``Contender`` in each interleaved sample.
+let interleavedCPU = Mutex<[[Double]]>([])
+
+/// This process's CPU time so far, in seconds.
+func processCPUSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
 /// Prints a benchmark's tally once its samples are done.
 func printSyncTally(_ name: String) {
     let (syncs, records) = syncTally.withLock { $0[name] ?? (0, 0) }
@@ -598,16 +608,18 @@ let benchmarks: @Sendable () -> Void = {
             metrics: [.wallClock],
             timeUnits: .milliseconds,
             scalingFactor: .one,
-            maxDuration: .seconds(30),
-            maxIterations: 45
+            maxDuration: .seconds(90),
+            maxIterations: 100
         )
     ) { benchmark in
         let count = interleavedCount
         let contenders = Contender.allCases
         let rotation = interleaved.withLock { $0.count } % contenders.count
         var seconds = [Double](repeating: 0, count: contenders.count)
+        var cpu = [Double](repeating: 0, count: contenders.count)
         for k in 0..<contenders.count {
             let which = contenders[(k + rotation) % contenders.count]
+            let cpuBefore = processCPUSeconds()
             let elapsed: Double
             switch which {
             case .callerWaits: elapsed = try timedLedger(records, count: count, acknowledge: .flushEvery(64))
@@ -621,13 +633,16 @@ let benchmarks: @Sendable () -> Void = {
             case .fsyncProbe: elapsed = timedFsyncProbe(syncs: probeSyncs)
             }
             seconds[which.rawValue] = elapsed
+            cpu[which.rawValue] = processCPUSeconds() - cpuBefore
         }
         interleaved.withLock { $0.append(seconds) }
+        interleavedCPU.withLock { $0.append(cpu) }
     } teardown: {
         let samples = interleaved.withLock { $0 }
         guard !samples.isEmpty else { return }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         let sqlite = Contender.sqlite.rawValue
+        let cpuSamples = interleavedCPU.withLock { $0 }
         print("Interleaved, \(samples.count) samples of \(interleavedCount) records each (medians):")
         for contender in Contender.allCases where contender != .fsyncProbe {
             let i = contender.rawValue
@@ -635,8 +650,9 @@ let benchmarks: @Sendable () -> Void = {
             let ratio = median(samples.map { $0[sqlite] / $0[i] })
             let low = samples.map { $0[sqlite] / $0[i] }.sorted()[samples.count / 10]
             let high = samples.map { $0[sqlite] / $0[i] }.sorted()[samples.count - 1 - samples.count / 10]
+            let cpuPerRecord = median(cpuSamples.map { $0[i] }) / Double(interleavedCount) * 1e6
             print(
-                "  \(contender.name): \(Int(rate)) records/s, \(String(format: "%.2f", ratio))x SQLite "
+                "  \(contender.name): \(Int(rate)) records/s, CPU \(String(format: "%.2f", cpuPerRecord)) µs/record, \(String(format: "%.2f", ratio))x SQLite "
                     + "(10th-90th percentile of the ratio \(String(format: "%.2f", low))-\(String(format: "%.2f", high)))"
             )
         }

@@ -29,15 +29,15 @@ public struct LedgerDurability: Sendable, Hashable, CustomStringConvertible {
 
     /// As ``fsync``: every batch of ``JSONLinesLedger/Configuration/batchRecords`` records is written with one
     /// `write(2)` and made durable by a sync of its own; but up to `concurrentSyncs` batches' syncs are in flight
-    /// at once, on as many syncing threads, so the disk's sync latency is overlapped instead of paid once per
+    /// at once, on a pool of syncing threads, so the disk's sync latency is overlapped instead of paid once per
     /// batch in turn.
     ///
-    /// Batches are still written in order, by one thread. A record counts as durable
+    /// Batches are still written in order, by one thread at a time. A record counts as durable
     /// (``JSONLinesLedger/Stats/durableRecords``, ``JSONLinesLedger/waitUntilDurable(records:timeout:)``,
     /// ``JSONLinesLedger/flush()``) only once its own batch's sync **and the syncs of every batch before it** have
     /// returned: the durable count is the longest prefix of batches whose syncs all completed. At most
-    /// `concurrentSyncs` batches are written and not yet durable; the next batch waits for room, and the buffer
-    /// fills meanwhile under the ``LedgerBufferPolicy``. A failed sync is reported (``JSONLinesLedger/Stats/
+    /// `concurrentSyncs` syncs are in flight and at most 4 × `concurrentSyncs` batches are written and not yet
+    /// durable; the next batch waits for room, and the buffer fills meanwhile under the ``LedgerBufferPolicy``. A failed sync is reported (``JSONLinesLedger/Stats/
     /// writeErrors``, and the waits throw); the file is then trusted no further: every batch not yet durable is
     /// written again to a new file and synced there.
     ///

@@ -49,11 +49,12 @@ final class LedgerSyncFile: @unchecked Sendable {
 }
 
 /// The syncing half of ``LedgerDurability/fsync(concurrentSyncs:)``: a window of batches written and not yet
-/// durable, and a thread per slot that syncs them.
+/// durable, and the threads that sync them.
 ///
-/// The writer (one thread at a time, under the ledger's I/O lock) appends a batch with one `write(2)` and hands
-/// it here with ``submit(_:records:file:)``; any idle syncing thread calls `fdatasync` on its own descriptor of
-/// the batch's file. When a sync returns, the batch is marked; the durable count then grows by every batch at
+/// The writer (one thread at a time, under the ledger's I/O lock: usually a syncing thread that has just
+/// finished a sync, else the flusher or a caller's `flush()`) appends a batch with one `write(2)` and hands it
+/// here with ``submit(_:records:file:)``; a syncing thread calls `fdatasync` on its own descriptor of the
+/// batch's file. When a sync returns, the batch is marked; the durable count then grows by every batch at
 /// the head of the window whose sync returned, so it never covers a batch whose sync is still running or
 /// failed, and a batch counts only after every batch before it.
 ///

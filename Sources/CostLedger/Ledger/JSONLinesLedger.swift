@@ -125,7 +125,7 @@ public final class JSONLinesLedger: CostSink {
         let core = self.core
         core.pool?.start(
             report: { [weak core] report in core?.apply(report) },
-            pull: { [weak core] in core?.pullBatches() ?? false }
+            pull: { [weak core] index in core?.pull(index) }
         )
         let thread = Thread { core.runFlusher() }
         thread.name = "ledger-flusher"
@@ -228,6 +228,38 @@ extension JSONLinesLedger {
             /// Under concurrent syncs: the byte offset after every ``Configuration/batchRecords``-th record, where
             /// the flush cuts the buffer into batches.
             var cuts: [Int] = []
+            /// Under concurrent syncs: ``cuts`` before this index and ``bytes`` before ``front`` are taken (a
+            /// syncing thread takes one batch at a time from the front).
+            var cutHead = 0
+            var front = 0
+
+            /// Under concurrent syncs: the accepted records a flush or a request asked for; while some of them are
+            /// still buffered, the syncing threads take the incomplete last batch too.
+            var flushTarget = 0
+
+            /// Whether a complete batch waits at the front.
+            var hasBatch: Bool { cutHead < cuts.count }
+
+            /// Whether the syncing threads have a batch to take: a complete one, or the rest of what was asked for.
+            var hasWork: Bool { hasBatch || (records > 0 && flushTarget > stats.acceptedRecords - records) }
+
+            /// Drops the taken front of the buffer: all of it when nothing is left, else by moving the rest when
+            /// the front has grown to half the buffer (so each byte moves at most about once).
+            mutating func compact(force: Bool) {
+                guard front > 0 else { return }
+                if front >= bytes.count {
+                    bytes.removeAll()
+                    cuts.removeAll(keepingCapacity: true)
+                } else if force || front >= bytes.count / 2 {
+                    bytes.removeFirst(front)
+                    cuts.removeFirst(cutHead)
+                    for i in cuts.indices { cuts[i] -= front }
+                } else {
+                    return
+                }
+                front = 0
+                cutHead = 0
+            }
             var stats = Stats()
         }
 
@@ -330,7 +362,7 @@ extension JSONLinesLedger {
                     }
                     let fits =
                         state.records == 0
-                        || (state.bytes.count + lineBytes <= configuration.maxBufferBytes
+                        || (state.bytes.count - state.front + lineBytes <= configuration.maxBufferBytes
                             && state.records < configuration.maxBufferRecords)
                     guard fits else {
                         if configuration.bufferPolicy.blockTimeout == nil {
@@ -352,7 +384,7 @@ extension JSONLinesLedger {
                     state.stats.acceptedRecords &+= 1
                     state.stats.pendingRecords &+= 1
                     if !state.flushRequested,
-                        state.records >= threshold.records || state.bytes.count >= threshold.bytes
+                        state.records >= threshold.records || state.bytes.count - state.front >= threshold.bytes
                     {
                         state.flushRequested = true
                         return .acceptedWake
@@ -461,13 +493,23 @@ extension JSONLinesLedger {
         }
 
         func requestFlush() -> Int {
+            let usesPool = pool != nil
             let (position, wakeNow) = buffer.withLock { state -> (Int, Bool) in
                 let wakeNow = !state.flushRequested && state.records > 0
                 if wakeNow { state.flushRequested = true }
-                if state.records > 0 { state.flushAll = true }
+                if usesPool {
+                    state.flushTarget = state.stats.acceptedRecords
+                } else if state.records > 0 {
+                    state.flushAll = true
+                }
                 return (state.stats.acceptedRecords, wakeNow)
             }
-            if wakeNow { wake.signal() }
+            if let pool {
+                // The syncing threads take everything, the incomplete last batch too (flushTarget).
+                pool.wakeOne()
+            } else if wakeNow {
+                wake.signal()
+            }
             return position
         }
 
@@ -531,9 +573,14 @@ extension JSONLinesLedger {
 
         /// ``JSONLinesLedger/flush()``: writes what is buffered; under concurrent syncs, waits until it is durable.
         func flush() throws(CostLedgerError) {
-            guard pool != nil else { return try flushOnce() }
-            let (position, errorsBefore) = buffer.withLock { ($0.stats.acceptedRecords, $0.stats.writeErrors) }
-            try flushOnce()
+            guard let pool else { return try flushOnce() }
+            let (position, errorsBefore) = buffer.withLock { state -> (Int, Int) in
+                state.flushTarget = state.stats.acceptedRecords
+                return (state.stats.acceptedRecords, state.stats.writeErrors)
+            }
+            // The syncing threads append and sync the rest; batches to write again are the flusher's.
+            if pool.needsRecovery || errorsBefore > 0 { wake.signal() }
+            pool.wakeOne()
             try waitUntilDurable(position, deadline: .distantFuture, timeout: .seconds(0), errorsBefore: errorsBefore)
         }
 
@@ -545,7 +592,7 @@ extension JSONLinesLedger {
             if let pool {
                 defer {
                     // A batch completed while this thread held the lock found no syncing thread able to take it.
-                    if buffer.withLock({ !$0.cuts.isEmpty }) { pool.wakeOne() }
+                    if buffer.withLock({ $0.hasWork }) { pool.wakeOne() }
                 }
                 try io.withLock { (file: inout FileState) throws(CostLedgerError) in
                     try flushBatches(pool, &file, all: all)
@@ -594,6 +641,8 @@ extension JSONLinesLedger {
             var records = 0
             let waiters = buffer.withLock { state -> Int in
                 let everything = all || state.flushAll
+                // Batches the syncing threads took leave the front: the rest starts the buffer again.
+                state.compact(force: true)
                 guard everything || !state.cuts.isEmpty else {
                     state.flushRequested = false
                     return 0
@@ -666,23 +715,69 @@ extension JSONLinesLedger {
             if let failure { throw failure }
         }
 
-        /// Called by a syncing thread with nothing to sync: appends the complete batches waiting in the buffer while
-        /// the window has room, unless another thread is appending (that one looks again after it lets go, so no
-        /// complete batch is left waiting).
-        /// - Returns: whether it appended any.
-        func pullBatches() -> Bool {
-            guard let pool else { return false }
-            var appended = false
-            while pool.hasRoom, buffer.withLock({ !$0.cuts.isEmpty }) {
-                let took = io.withLockIfAvailable { (file: inout FileState) -> Bool in
-                    // Errors are counted where they happen; the batches are kept for the next flush.
-                    try? flushBatches(pool, &file, all: false)
-                    return true
-                }
-                guard took != nil else { break }
-                appended = true
+        /// Called by syncing thread `index` with nothing to sync: appends the batch at the front of the buffer (a
+        /// complete one, or under a requested flush the incomplete rest) with one `write(2)`, and returns it for
+        /// that thread to sync. The thread that has just finished a sync thus writes and syncs the next batch
+        /// itself, without a hand-off. While another thread is appending, it returns nil: that thread wakes a
+        /// syncing thread once it has let go if more is waiting, as every appender does.
+        /// - Returns: the batch's sequence number, the thread's descriptor of its file, its records; nil when the
+        ///   window is full, nothing waits, or a batch must be written again first (the flusher does that).
+        func pull(_ index: Int) -> (Int, Int32, Int)? {
+            guard let pool, pool.hasRoom, buffer.withLock({ $0.hasWork }) else { return nil }
+            let result = io.withLockIfAvailable { (file: inout FileState) -> (Int, Int32, Int)? in
+                pullOne(pool, index, &file)
             }
-            return appended
+            guard let result, let job = result else { return nil }
+            // More waiting: another syncing thread takes the next batch while this one syncs.
+            if buffer.withLock({ $0.hasWork }) { pool.wakeOne() }
+            return job
+        }
+
+        private func pullOne(_ pool: LedgerSyncPool, _ index: Int, _ file: inout FileState) -> (Int, Int32, Int)? {
+            guard pool.hasRoom else { return nil }
+            let batch = pool.spareBuffer()
+            let records = buffer.withLock { state -> Int in
+                let end: Int
+                let records: Int
+                if state.hasBatch {
+                    end = state.cuts[state.cutHead]
+                    state.cutHead &+= 1
+                    records = configuration.batchRecords
+                } else if state.hasWork {
+                    end = state.bytes.count
+                    records = state.records
+                } else {
+                    return 0
+                }
+                batch.append(UnsafeRawBufferPointer(rebasing: state.bytes.bytes[state.front..<end]))
+                state.front = end
+                state.records &-= records
+                state.flushRequested = false
+                state.compact(force: false)
+                return records
+            }
+            guard records > 0 else {
+                pool.recycle(batch)
+                return nil
+            }
+            do throws(CostLedgerError) {
+                try append(batch.bytes, records: records, &file)
+            } catch {
+                // Kept, unwritten, for the next flush (the flusher is woken by the error).
+                pool.submit(batch.bytes, records: records, file: nil)
+                pool.recycle(batch)
+                wake.signal()
+                return nil
+            }
+            guard let syncFile = file.syncFile else { return nil }
+            let sequence = pool.claim(batch, records: records, file: syncFile)
+            buffer.withLock { state in
+                state.stats.flushes &+= 1
+                state.stats.writtenRecords &+= records
+                state.stats.pendingRecords &-= records
+            }
+            guard let sequence else { return nil }
+            return (sequence, syncFile.descriptors[index], records)
         }
 
         /// Writes the batches whose write or sync failed again, to a new file when a sync of the open one failed.

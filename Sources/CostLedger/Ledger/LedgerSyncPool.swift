@@ -135,11 +135,15 @@ final class LedgerSyncPool: Sendable {
     /// Starts the syncing threads.
     /// - Parameters:
     ///   - report: called after each sync returns, outside the pool's lock.
-    ///   - pull: called by a thread with nothing to sync: appends the complete batches waiting in the ledger's
-    ///     buffer, if the window has room and no other thread is appending; returns whether it appended any.
-    ///     Threads that have just finished a sync take the next batch themselves this way, so that while the
-    ///     caller keeps up, batches go from buffer to disk without waking a thread per batch.
-    func start(report: @escaping @Sendable (Report) -> Void, pull: @escaping @Sendable () -> Bool) {
+    ///   - pull: called by thread `index` with nothing queued to sync: appends the next batch waiting in the
+    ///     ledger's buffer, if the window has room, and returns it (``claim(_:records:file:)``) for that thread to
+    ///     sync: sequence number, the thread's descriptor, records. Threads that have just finished a sync take
+    ///     the next batch themselves this way, so that while the caller keeps up, batches go from buffer to disk
+    ///     without a hand-off between threads.
+    func start(
+        report: @escaping @Sendable (Report) -> Void,
+        pull: @escaping @Sendable (Int) -> (Int, Int32, Int)?
+    ) {
         for index in 0..<threads {
             let thread = Thread { [self] in run(index, report: report, pull: pull) }
             thread.name = "ledger-sync-\(index)"
@@ -239,6 +243,46 @@ final class LedgerSyncPool: Sendable {
         }
     }
 
+    /// A buffer for a batch's bytes, from those of batches already durable when there is one.
+    func spareBuffer() -> LedgerByteBuffer {
+        let buffer = state.withLock { $0.spare.popLast() } ?? LedgerByteBuffer()
+        buffer.removeAll()
+        return buffer
+    }
+
+    /// Returns a buffer ``spareBuffer()`` gave that was not used.
+    func recycle(_ buffer: LedgerByteBuffer) {
+        state.withLock { $0.spare.append(buffer) }
+    }
+
+    /// Takes a batch just written to `file` into the window, for the calling thread to sync itself (it is not
+    /// queued); `bytes` becomes the window's.
+    /// - Returns: its sequence number; nil when `file` was condemned meanwhile (the batch is then written
+    ///   again).
+    func claim(_ bytes: LedgerByteBuffer, records: Int, file: LedgerSyncFile) -> Int? {
+        state.withLock { state -> Int? in
+            let sequence = state.nextSequence
+            state.nextSequence &+= 1
+            let syncing = !file.condemned
+            state.entries.append(
+                Entry(
+                    sequence: sequence,
+                    records: records,
+                    bytes: bytes,
+                    file: file,
+                    state: syncing ? .syncing : .suspect,
+                    written: true
+                )
+            )
+            guard syncing else {
+                state.needsRecovery = true
+                return nil
+            }
+            state.inFlight &+= 1
+            return sequence
+        }
+    }
+
     /// A suspect batch has been written again, to `file`: sync it.
     func resubmit(_ sequence: Int, file: LedgerSyncFile) {
         let queued = state.withLock { state -> Bool in
@@ -286,7 +330,7 @@ final class LedgerSyncPool: Sendable {
 
     /// A syncing thread: takes the next queued batch and syncs it through descriptor `index` of its file, or,
     /// with none queued, appends the complete batches waiting in the buffer (`pull`).
-    private func run(_ index: Int, report: @Sendable (Report) -> Void, pull: @Sendable () -> Bool) {
+    private func run(_ index: Int, report: @Sendable (Report) -> Void, pull: @Sendable (Int) -> (Int, Int32, Int)?) {
         var idle = false
         while true {
             // Sleep only when there was nothing to sync and nothing to append; a wake-up finds either (or the
@@ -305,11 +349,17 @@ final class LedgerSyncPool: Sendable {
                 }
                 return .some((sequence, file.descriptors[index], entry.records))
             }
-            guard let job else {
-                idle = !pull()
+            let next: (Int, Int32, Int)?
+            if let job {
+                guard let job else { break }
+                next = job
+            } else {
+                next = pull(index)
+            }
+            guard let (sequence, fd, records) = next else {
+                idle = true
                 continue
             }
-            guard let (sequence, fd, records) = job else { break }
             idle = false
             let result = syncData(fd, sequence, records)
             let code = result == 0 ? 0 : errno

@@ -723,13 +723,20 @@ extension JSONLinesLedger {
         /// - Returns: the batch's sequence number, the thread's descriptor of its file, its records; nil when the
         ///   window is full, nothing waits, or a batch must be written again first (the flusher does that).
         func pull(_ index: Int) -> (Int, Int32, Int)? {
-            guard let pool, pool.hasRoom, buffer.withLock({ $0.hasWork }) else { return nil }
+            guard let pool, pool.hasRoom else { return nil }
             let result = io.withLockIfAvailable { (file: inout FileState) -> (Int, Int32, Int)? in
                 pullOne(pool, index, &file)
             }
             guard let result, let job = result else { return nil }
-            // More waiting: another syncing thread takes the next batch while this one syncs.
-            if buffer.withLock({ $0.hasWork }) { pool.wakeOne() }
+            // Counted written, and more waiting? Then another syncing thread takes the next batch while this one
+            // syncs. (One lock for both: the caller holds this lock while it encodes.)
+            let more = buffer.withLock { state -> Bool in
+                state.stats.flushes &+= 1
+                state.stats.writtenRecords &+= job.2
+                state.stats.pendingRecords &-= job.2
+                return state.hasWork
+            }
+            if more { pool.wakeOne() }
             return job
         }
 
@@ -769,14 +776,22 @@ extension JSONLinesLedger {
                 wake.signal()
                 return nil
             }
-            guard let syncFile = file.syncFile else { return nil }
-            let sequence = pool.claim(batch, records: records, file: syncFile)
-            buffer.withLock { state in
-                state.stats.flushes &+= 1
-                state.stats.writtenRecords &+= records
-                state.stats.pendingRecords &-= records
+            guard let syncFile = file.syncFile else {
+                // Not reached (a file is opened with its sync descriptors); kept safe: written again.
+                pool.submit(batch.bytes, records: records, file: nil)
+                return nil
             }
-            guard let sequence else { return nil }
+            guard let sequence = pool.claim(batch, records: records, file: syncFile) else {
+                // Written to a file condemned meanwhile: written again by the flusher, counted here.
+                buffer.withLock { state in
+                    state.stats.flushes &+= 1
+                    state.stats.writtenRecords &+= records
+                    state.stats.pendingRecords &-= records
+                }
+                wake.signal()
+                return nil
+            }
+            // The caller counts it written (``pull(_:)``).
             return (sequence, syncFile.descriptors[index], records)
         }
 

@@ -156,10 +156,10 @@ public final class JSONLinesLedger: CostSink {
     }
 
     /// Writes every record accepted so far, then returns (synced under ``LedgerDurability/fsync``). The write
-    /// happens on the calling thread; under ``LedgerDurability/fsync(concurrentSyncs:)`` the syncs run on the
-    /// syncing threads, and `flush()` returns once ``Stats/durableRecords`` covers every record accepted before
-    /// it.
-    /// - Throws: ``CostLedgerError/Code/io`` when the write fails; the records stay buffered for a retry.
+    /// happens on the calling thread; under ``LedgerDurability/fsync(concurrentSyncs:)`` the syncing threads
+    /// write and sync, and `flush()` returns once ``Stats/durableRecords`` covers every record accepted before it.
+    /// - Throws: ``CostLedgerError/Code/io`` when the write fails (under concurrent syncs: a write or sync fails
+    ///   while it waits); the records stay buffered for a retry.
     public func flush() throws(CostLedgerError) {
         try core.flush()
     }

@@ -291,6 +291,29 @@ struct LedgerConcurrentSyncTests {
         try ledger.close()
     }
 
+    @Test("rotation with syncs in flight on the old file: every record lands once, and each file holds whole batches")
+    func rotation() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        // Slow syncs, so that the old file's batches are still syncing when the next batch opens a new file.
+        let probe = SyncProbe { _ in 1000 }
+        var configuration = concurrentConfiguration(dir, depth: 8, probe: probe)
+        configuration.maxFileBytes = 64 << 10
+        let ledger = try JSONLinesLedger(configuration: configuration)
+        for i in 0..<2000 { try ledger.write(LedgerFixtures.callRecord("r\(i)")) }
+        try ledger.flush()
+        let stats = ledger.stats
+        #expect(stats.durableRecords == 2000)
+        #expect(stats.files > 3)
+        try ledger.close()
+        #expect(try dir.jsonlFiles().count == stats.files)
+        var counts: [String: Int] = [:]
+        let read = try LedgerReader(path: dir.path).read { record, _ in counts[record.recordID, default: 0] += 1 }
+        #expect(read.skippedLines == 0)
+        #expect(counts.count == 2000)
+        #expect(counts.values.allSatisfy { $0 == 1 })
+    }
+
     @Test("close waits for the syncs in flight and makes every record durable")
     func closeDrains() throws {
         let dir = try TemporaryDirectory()

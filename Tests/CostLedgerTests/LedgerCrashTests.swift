@@ -48,20 +48,20 @@ private final class LineCollector: @unchecked Sendable {
 
 @Suite("Ledger crash safety")
 struct LedgerCrashTests {
-    @Test("writer processes killed with SIGKILL mid-stream lose no acknowledged record, and readers report torn lines")
+    @Test("killed writers (concurrent syncs in flight) lose no acknowledged record; torn line reported; append works")
     func killedWriters() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let executable = try crashWriterURL()
 
-        // Two writer processes appending at once, each killed once it has acknowledged enough records, while
-        // tasks of this process append to the same directory.
+        // Three writer processes appending at once, each killed once it has acknowledged enough records, while
+        // tasks of this process append to the same directory with concurrent syncs.
         var acknowledged: [String] = []
         var processes: [(Process, LineCollector, Pipe)] = []
-        for name in ["p1", "p2"] {
+        for (name, mode) in [("p1", "flush"), ("p2", "concurrent"), ("p3", "concurrent")] {
             let process = Process()
             process.executableURL = executable
-            process.arguments = [dir.path, name]
+            process.arguments = [dir.path, name, mode]
             let pipe = Pipe()
             process.standardOutput = pipe
             let collector = LineCollector()
@@ -72,6 +72,8 @@ struct LedgerCrashTests {
 
         var configuration = JSONLinesLedger.Configuration(directory: dir.path)
         configuration.bufferPolicy = .block(timeout: .seconds(120))
+        configuration.durability = .fsync(concurrentSyncs: 4)
+        configuration.batchRecords = 16
         let local = try JSONLinesLedger(configuration: configuration)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<4 {
@@ -82,6 +84,7 @@ struct LedgerCrashTests {
             try await group.waitForAll()
         }
         try local.close()
+        #expect(local.stats.durableRecords == 1000)
 
         for (process, collector, pipe) in processes {
             var waited = 0
@@ -96,11 +99,12 @@ struct LedgerCrashTests {
             #expect(process.terminationReason == .uncaughtSignal)
             acknowledged += collector.all
         }
-        #expect(acknowledged.count >= 600)
+        #expect(acknowledged.count >= 900)
 
-        // A kill during a write(2) would leave a torn line; simulate one on the first writer's file.
+        // A kill during a write(2) would leave a torn line; simulate one on a file of a writer killed with syncs
+        // in flight.
         let files = try dir.jsonlFiles()
-        let victim = try #require(files.first)
+        let victim = try #require(files.first { $0.contains("-\(processes[1].0.processIdentifier)-") })
         let handle = try #require(FileHandle(forWritingAtPath: dir.file(victim)))
         handle.seekToEndOfFile()
         handle.write(Data(#"{"v":1,"record_id":"torn","ts":"2026-11-2"#.utf8))
@@ -117,15 +121,17 @@ struct LedgerCrashTests {
         #expect(stats.invalidRecords == 0)
         #expect(stats.issues.first?.location.file == dir.file(victim))
 
-        // A new writer after the crash still produces readable lines beside the torn file.
+        // The next append to the torn file itself (a process reopening its own file) starts a new line.
+        configuration.fileName = victim
         let after = try JSONLinesLedger(configuration: configuration)
         try after.write(LedgerFixtures.callRecord("after-crash"))
         try after.close()
-        var found = false
-        let again = try LedgerReader(path: dir.path).read { record, _ in
-            if record.recordID == "after-crash" { found = true }
+        #expect(after.stats.durableRecords == 1)
+        var found: String?
+        let again = try LedgerReader(path: dir.path).read { record, location in
+            if record.recordID == "after-crash" { found = location.file }
         }
-        #expect(found)
+        #expect(found == dir.file(victim))
         #expect(again.skippedLines == 1)
     }
 }

@@ -20,7 +20,7 @@ private func pipelineConfiguration(
 struct LedgerPipelineTests {
     @Test(
         "requestFlush hands the batch to the flusher; waitUntilDurable returns once it is written and synced",
-        arguments: [LedgerDurability.fsync, .flush, .none]
+        arguments: [LedgerDurability.fsync, .fsync(concurrentSyncs: 4), .flush, .none]
     )
     func requestThenWait(durability: LedgerDurability) throws {
         let dir = try TemporaryDirectory()
@@ -34,16 +34,19 @@ struct LedgerPipelineTests {
         let stats = ledger.stats
         #expect(stats.durableRecords == 10)
         #expect(stats.writtenRecords == 10)
-        #expect(stats.syncs == (durability == .fsync ? 1 : 0))
+        #expect(stats.syncs == (durability.concurrentSyncs > 0 ? 1 : 0))
         #expect(try LedgerReader(path: dir.path).readAll().records.map(\.recordID) == (0..<10).map { "r\($0)" })
         try ledger.close()
     }
 
-    @Test("a pipeline of batches: each acknowledged batch is on disk, in order, and every sync covers whole batches")
-    func pipeline() throws {
+    @Test(
+        "a pipeline of batches: each acknowledged batch is on disk, in order, and every sync covers whole batches",
+        arguments: [LedgerDurability.fsync, .fsync(concurrentSyncs: 4)]
+    )
+    func pipeline(durability: LedgerDurability) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let ledger = try JSONLinesLedger(configuration: pipelineConfiguration(dir, .fsync))
+        let ledger = try JSONLinesLedger(configuration: pipelineConfiguration(dir, durability))
         var previous = 0
         var acknowledged: [Int] = []
         for batch in 0..<20 {
@@ -64,11 +67,14 @@ struct LedgerPipelineTests {
         try ledger.close()
     }
 
-    @Test("waiting for records the writer can no longer make durable fails instead of hanging")
-    func waitFails() throws {
+    @Test(
+        "waiting for records the writer can no longer make durable fails instead of hanging",
+        arguments: [LedgerDurability.fsync, .fsync(concurrentSyncs: 4)]
+    )
+    func waitFails(durability: LedgerDurability) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        var configuration = pipelineConfiguration(dir, .fsync)
+        var configuration = pipelineConfiguration(dir, durability)
         configuration.directory = dir.file("ledger")
         let ledger = try JSONLinesLedger(configuration: configuration)
         try FileManager.default.removeItem(atPath: dir.file("ledger"))  // every open now fails

@@ -1,7 +1,12 @@
 // A writer process for the ledger's crash test: appends records to a ledger directory until it is killed,
-// printing each record id to stdout only after the flush that covers it has returned (an acknowledgement).
+// printing each record id to stdout only once the ledger reports it durable (an acknowledgement).
 //
-// Usage: ledger-crash-writer DIRECTORY PREFIX
+// Usage: ledger-crash-writer DIRECTORY PREFIX [MODE]
+//
+// MODE `flush` (the default): durability `.flush`, a `flush()` after every few records, acknowledged when it
+// returns. MODE `concurrent`: durability `.fsync(concurrentSyncs: 8)`, batches handed over with `requestFlush()`
+// without waiting, each acknowledged once `stats.durableRecords` covers it, so that several syncs are in flight
+// when the process is killed.
 import Attribution
 import CostLedger
 
@@ -25,21 +30,25 @@ func emit(_ text: String, to fd: Int32) {
     }
 }
 
-guard arguments.count == 3 else {
-    emit("usage: ledger-crash-writer DIRECTORY PREFIX\n", to: 2)
+let mode = arguments.count == 4 ? arguments[3] : "flush"
+guard arguments.count == 3 || arguments.count == 4, mode == "flush" || mode == "concurrent" else {
+    emit("usage: ledger-crash-writer DIRECTORY PREFIX [flush|concurrent]\n", to: 2)
     exit(64)
 }
+let concurrent = mode == "concurrent"
 
 var configuration = JSONLinesLedger.Configuration(directory: arguments[1])
-configuration.durability = .flush
+configuration.durability = concurrent ? .fsync(concurrentSyncs: 8) : .flush
 configuration.flushInterval = .milliseconds(5)
 configuration.batchRecords = 8
 do {
     let ledger = try JSONLinesLedger(configuration: configuration)
     var n = 0
+    // Under `concurrent`: ids handed over and not yet acknowledged, with the position that covers them.
+    var inFlight: [(position: Int, ids: [String])] = []
     while true {
         var ids: [String] = []
-        for _ in 0..<Int.random(in: 1...6) {
+        for _ in 0..<Int.random(in: 1...(concurrent ? 20 : 6)) {
             n += 1
             let id = "\(arguments[2])-\(n)"
             let record = CostRecord(
@@ -54,8 +63,21 @@ do {
             try ledger.write(record)
             ids.append(id)
         }
-        try ledger.flush()
-        emit(ids.map { $0 + "\n" }.joined(), to: 1)
+        guard concurrent else {
+            try ledger.flush()
+            emit(ids.map { $0 + "\n" }.joined(), to: 1)
+            continue
+        }
+        inFlight.append((ledger.requestFlush(), ids))
+        // Acknowledge what is durable; wait only when 16 hand-overs are unacknowledged.
+        if inFlight.count >= 16 { try ledger.waitUntilDurable(records: inFlight[0].position) }
+        let durable = ledger.stats.durableRecords
+        var acknowledged = 0
+        while acknowledged < inFlight.count, inFlight[acknowledged].position <= durable { acknowledged += 1 }
+        if acknowledged > 0 {
+            emit(inFlight[0..<acknowledged].flatMap(\.ids).map { $0 + "\n" }.joined(), to: 1)
+            inFlight.removeFirst(acknowledged)
+        }
     }
 } catch {
     emit("ledger-crash-writer: \(error)\n", to: 2)

@@ -169,8 +169,56 @@ struct SQLiteRow {
 /// Syncs and records of the measured samples, by benchmark: how many records each sync covered.
 let syncTally = Mutex<[String: (syncs: Int, records: Int)]>([:])
 
-/// The interleaved benchmark's samples: seconds for ledger caller-waits, ledger pipelined, bare, SQLite.
+/// The writers of the interleaved benchmark, in the order of its samples' columns.
+enum Contender: Int, CaseIterable {
+    case callerWaits, pipelined, concurrent8, concurrent16, concurrent32, concurrent64
+    case bare, bareConcurrent16, bareConcurrent64, sqlite, fsyncProbe
+
+    /// Syncs in flight (ledger) or syncing threads (bare); 1 when serial.
+    var depth: Int {
+        switch self {
+        case .concurrent8: return 8
+        case .concurrent16, .bareConcurrent16: return 16
+        case .concurrent32: return 32
+        case .concurrent64, .bareConcurrent64: return 64
+        default: return 1
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .callerWaits: return "ledger, .fsync, caller waits per batch"
+        case .pipelined: return "ledger, .fsync, pipelined"
+        case .concurrent8, .concurrent16, .concurrent32, .concurrent64:
+            return "ledger, .fsync(concurrentSyncs: \(depth))"
+        case .bare: return "bare pre-encoded append + fdatasync per 64, serial"
+        case .bareConcurrent16, .bareConcurrent64:
+            return "bare pre-encoded append + fdatasync per 64, \(depth) syncing threads"
+        case .sqlite: return "SQLite WAL synchronous=FULL, commit per 64"
+        case .fsyncProbe: return "disk: append 128 bytes + fsync"
+        }
+    }
+}
+
+/// Records (rows, lines) per writer in each interleaved sample: 64 batches of 64, so that even 16 syncs in
+/// flight reach a steady state.
+let interleavedCount = 4096
+
+/// Syncs of the disk probe in each interleaved sample.
+let probeSyncs = 16
+
+/// The interleaved benchmark's samples: seconds per ``Contender``, in its order.
 let interleaved = Mutex<[[Double]]>([])
+
+/// CPU seconds of this process (every thread, user and system) per ``Contender`` in each interleaved sample.
+let interleavedCPU = Mutex<[[Double]]>([])
+
+/// This process's CPU time so far, in seconds.
+func processCPUSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
 
 /// Prints a benchmark's tally once its samples are done.
 func printSyncTally(_ name: String) {
@@ -189,6 +237,10 @@ enum Acknowledge {
     /// writes and syncs batch N while the caller fills batch N+1, and a batch is acknowledged only once the sync
     /// covering it has returned.
     case pipelined(Int)
+    /// Under `.fsync(concurrentSyncs:)` with `batchRecords` 64: the caller only writes; the flusher appends each
+    /// batch of 64 as it completes and the syncing threads sync up to that many at once; a final `flush()` waits
+    /// until every record is durable.
+    case concurrent
 }
 
 /// Writes `count` records to a fresh ledger, acknowledging them as `acknowledge` says.
@@ -219,7 +271,7 @@ func appendRecords(
     try records.withUnsafeBufferPointer { records in
         benchmark.startMeasurement()
         switch acknowledge {
-        case .atEnd:
+        case .atEnd, .concurrent:
             for _ in benchmark.scaledIterations {
                 try ledger.write(records[i & mask])
                 i &+= 1
@@ -249,8 +301,7 @@ func appendRecords(
     try ledger.close()
     precondition(stats.writtenRecords == i + 1 && stats.droppedRecords == 0, "records lost: \(stats)")
     precondition(stats.durableRecords == i + 1, "records not durable: \(stats)")
-    if case .atEnd = acknowledge {
-    } else {
+    if durability.concurrentSyncs > 0 {
         // How many records each sync covered: exactly one batch when the caller waits, at most two pipelined.
         syncTally.withLock { tally in
             let previous = tally[benchmark.name] ?? (0, 0)
@@ -260,13 +311,20 @@ func appendRecords(
 }
 
 /// Seconds to write `count` records to a fresh ledger under `.fsync`, acknowledged as `acknowledge` says (the
-/// file is created before the clock starts, as in ``appendRecords``).
-func timedLedger(_ records: [CostRecord], count: Int, acknowledge: Acknowledge) throws -> Double {
+/// file is created before the clock starts, as in ``appendRecords``); with `concurrentSyncs` above 1, under
+/// `.fsync(concurrentSyncs:)` in batches of 64.
+func timedLedger(
+    _ records: [CostRecord],
+    count: Int,
+    acknowledge: Acknowledge,
+    concurrentSyncs: Int = 1
+) throws -> Double {
     let directory = scratchDirectory("interleaved")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var configuration = JSONLinesLedger.Configuration(directory: directory)
-    configuration.durability = .fsync
-    configuration.batchRecords = 1 << 20
+    configuration.durability = .fsync(concurrentSyncs: concurrentSyncs)
+    // The caller hands batches over itself, except under concurrent syncs, where the flusher cuts batches of 64.
+    configuration.batchRecords = concurrentSyncs > 1 ? 64 : 1 << 20
     configuration.maxFileBytes = nil
     let ledger = try JSONLinesLedger(configuration: configuration)
     defer { try? ledger.close() }
@@ -282,6 +340,8 @@ func timedLedger(_ records: [CostRecord], count: Int, acknowledge: Acknowledge) 
             let position = ledger.requestFlush()
             try ledger.waitUntilDurable(records: previous)
             previous = position
+        case .concurrent:
+            continue
         default:
             try ledger.flush()
         }
@@ -306,6 +366,69 @@ func timedBare(_ batches: [[UInt8]], count: Int) -> Double {
         precondition(written == batch.count && syncData(fd) == 0)
     }
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Seconds to append `count` pre-encoded lines, 64 per write(2) and fdatasync, on `threads` threads at once:
+/// each takes the next batch, appends it under a lock (so appends stay whole and in turn) and syncs it through
+/// a descriptor of its own. The ceiling for `.fsync(concurrentSyncs:)` without encoding or ordering.
+func timedBareConcurrent(_ batches: [[UInt8]], count: Int, threads: Int) -> Double {
+    final class Shared: @unchecked Sendable {
+        // `next` and the appends are guarded by `lock`; `fds` is written before the threads start.
+        let lock = NSLock()
+        var next = 0
+        var fds: [Int32] = []
+        let done = DispatchSemaphore(value: 0)
+        let go = DispatchSemaphore(value: 0)
+    }
+    let directory = scratchDirectory("interleaved-bare-concurrent")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let path = directory + "/bare.jsonl"
+    let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    precondition(fd >= 0)
+    defer { close(fd) }
+    let shared = Shared()
+    shared.fds = (0..<threads).map { _ in open(path, O_WRONLY) }
+    defer { for syncFD in shared.fds { close(syncFD) } }
+    let total = count / 64
+    for t in 0..<threads {
+        Thread {
+            shared.go.wait()
+            while true {
+                shared.lock.lock()
+                let b = shared.next
+                shared.next += 1
+                if b < total {
+                    let batch = batches[b % batches.count]
+                    let written = batch.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                    precondition(written == batch.count)
+                }
+                shared.lock.unlock()
+                guard b < total else { break }
+                precondition(syncData(shared.fds[t]) == 0)
+            }
+            shared.done.signal()
+        }.start()
+    }
+    let start = DispatchTime.now().uptimeNanoseconds
+    for _ in 0..<threads { shared.go.signal() }
+    for _ in 0..<threads { shared.done.wait() }
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Seconds per sync of the disk itself: `syncs` appends of 128 bytes, each followed by `fsync`.
+func timedFsyncProbe(syncs: Int) -> Double {
+    let directory = scratchDirectory("interleaved-probe")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let fd = open(directory + "/probe", O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    precondition(fd >= 0)
+    defer { close(fd) }
+    let line = [UInt8](repeating: UInt8(ascii: "x"), count: 127) + [UInt8(ascii: "\n")]
+    let start = DispatchTime.now().uptimeNanoseconds
+    for _ in 0..<syncs {
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        precondition(fsync(fd) == 0)
+    }
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(syncs)
 }
 
 /// Seconds to insert `count` rows into a fresh SQLite database, committing every 64.
@@ -383,6 +506,24 @@ let benchmarks: @Sendable () -> Void = {
         printSyncTally("Ledger append, fsync per batch of 64, pipelined (records)")
     }
 
+    // (b'') The same batches with 16 syncs in flight (`.fsync(concurrentSyncs: 16)`): the flusher appends each
+    // batch of 64 as it completes, each with its own sync, and a record counts as durable once its batch's sync
+    // and every earlier batch's have returned; the last `flush()` waits for all of them.
+    Benchmark(
+        "Ledger append, fsync per batch of 64, 16 concurrent syncs (records)",
+        configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 200)
+    ) { benchmark in
+        try appendRecords(
+            benchmark,
+            records: records,
+            durability: .fsync(concurrentSyncs: 16),
+            batchRecords: 64,
+            acknowledge: .concurrent
+        )
+    } teardown: {
+        printSyncTally("Ledger append, fsync per batch of 64, 16 concurrent syncs (records)")
+    }
+
     // (c) SQLite, WAL, synchronous=FULL, a commit per 64 rows.
     Benchmark(
         "SQLite WAL synchronous=FULL, commit per 64 rows (rows)",
@@ -454,45 +595,72 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
-    // (f) The comparison of (b), (b'), (c) and (d') with the disk's load taken out: the disk here is shared, and
+    // (f) The comparison of the sync-per-64 writers with the disk's load taken out: the disk here is shared, and
     // its sync latency drifts by several times within minutes, so numbers measured a minute apart compare the
-    // disk's moods as much as the writers. Each sample runs all four, 1,024 records each (16 batches of 64), in
-    // a rotating order, and the teardown prints the median throughput of each and the median of the per-sample
-    // ratios to SQLite.
+    // disk's moods as much as the writers. Each sample runs every contender in a rotating order: the ledger
+    // serial (caller waits, pipelined) and with 8, 16, 32 and 64 concurrent syncs, the bare ceilings (pre-encoded
+    // lines, serial and with 16 and 64 syncing threads) and SQLite, 4,096 records each (64 batches of 64), and 16
+    // appends + fsync of the disk itself. The teardown prints the median rate of each, the median of the
+    // per-sample ratios to SQLite, and the disk's median fsync latency.
     Benchmark(
-        "Interleaved: ledger caller-waits, ledger pipelined, bare ceiling, SQLite (1,024 each)",
+        "Interleaved: ledger serial and concurrent syncs, bare ceilings, SQLite, disk fsync (4,096 each)",
         configuration: .init(
             metrics: [.wallClock],
             timeUnits: .milliseconds,
             scalingFactor: .one,
-            maxDuration: .seconds(20),
-            maxIterations: 40
+            maxDuration: .seconds(90),
+            maxIterations: 100
         )
     ) { benchmark in
-        let count = 1024
-        let rotation = interleaved.withLock { $0.count } % 4
-        var seconds = [Double](repeating: 0, count: 4)
-        for k in 0..<4 {
-            let which = (k + rotation) % 4
+        let count = interleavedCount
+        let contenders = Contender.allCases
+        let rotation = interleaved.withLock { $0.count } % contenders.count
+        var seconds = [Double](repeating: 0, count: contenders.count)
+        var cpu = [Double](repeating: 0, count: contenders.count)
+        for k in 0..<contenders.count {
+            let which = contenders[(k + rotation) % contenders.count]
+            let cpuBefore = processCPUSeconds()
+            let elapsed: Double
             switch which {
-            case 0: seconds[0] = try timedLedger(records, count: count, acknowledge: .flushEvery(64))
-            case 1: seconds[1] = try timedLedger(records, count: count, acknowledge: .pipelined(64))
-            case 2: seconds[2] = timedBare(batches, count: count)
-            default: seconds[3] = timedSQLite(rows, count: count)
+            case .callerWaits: elapsed = try timedLedger(records, count: count, acknowledge: .flushEvery(64))
+            case .pipelined: elapsed = try timedLedger(records, count: count, acknowledge: .pipelined(64))
+            case .concurrent8, .concurrent16, .concurrent32, .concurrent64:
+                elapsed = try timedLedger(records, count: count, acknowledge: .concurrent, concurrentSyncs: which.depth)
+            case .bare: elapsed = timedBare(batches, count: count)
+            case .bareConcurrent16, .bareConcurrent64:
+                elapsed = timedBareConcurrent(batches, count: count, threads: which.depth)
+            case .sqlite: elapsed = timedSQLite(rows, count: count)
+            case .fsyncProbe: elapsed = timedFsyncProbe(syncs: probeSyncs)
             }
+            seconds[which.rawValue] = elapsed
+            cpu[which.rawValue] = processCPUSeconds() - cpuBefore
         }
         interleaved.withLock { $0.append(seconds) }
+        interleavedCPU.withLock { $0.append(cpu) }
     } teardown: {
         let samples = interleaved.withLock { $0 }
         guard !samples.isEmpty else { return }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        let names = ["ledger, caller waits", "ledger, pipelined", "bare pre-encoded append + fdatasync", "SQLite"]
-        print("Interleaved, \(samples.count) samples of 1,024 records each (medians):")
-        for (i, name) in names.enumerated() {
-            let rate = median(samples.map { 1024 / $0[i] })
-            let ratio = median(samples.map { $0[3] / $0[i] })
-            print("  \(name): \(Int(rate)) records/s, \(String(format: "%.2f", ratio))x SQLite")
+        let sqlite = Contender.sqlite.rawValue
+        let cpuSamples = interleavedCPU.withLock { $0 }
+        print("Interleaved, \(samples.count) samples of \(interleavedCount) records each (medians):")
+        for contender in Contender.allCases where contender != .fsyncProbe {
+            let i = contender.rawValue
+            let rate = median(samples.map { Double(interleavedCount) / $0[i] })
+            let ratio = median(samples.map { $0[sqlite] / $0[i] })
+            let low = samples.map { $0[sqlite] / $0[i] }.sorted()[samples.count / 10]
+            let high = samples.map { $0[sqlite] / $0[i] }.sorted()[samples.count - 1 - samples.count / 10]
+            let cpuPerRecord = median(cpuSamples.map { $0[i] }) / Double(interleavedCount) * 1e6
+            print(
+                "  \(contender.name): \(Int(rate)) records/s, CPU \(String(format: "%.2f", cpuPerRecord)) µs/record, \(String(format: "%.2f", ratio))x SQLite "
+                    + "(10th-90th percentile of the ratio \(String(format: "%.2f", low))-\(String(format: "%.2f", high)))"
+            )
         }
+        let probe = samples.map { $0[Contender.fsyncProbe.rawValue] * 1e6 }.sorted()
+        print(
+            "  \(Contender.fsyncProbe.name): median \(Int(median(probe))) µs per fsync "
+                + "(10th-90th percentile \(Int(probe[probe.count / 10]))-\(Int(probe[probe.count - 1 - probe.count / 10])) µs)"
+        )
     }
 
     // (e) Pricing a record: must not allocate.

@@ -20,7 +20,10 @@ import Darwin
 /// - ``write(_:)`` encodes the record into a bounded in-memory buffer and returns; a background thread writes
 ///   the buffer in batches, each batch with one `write(2)` of whole lines (looping only on a short write).
 ///   When the buffer is full the ``LedgerBufferPolicy`` applies: wait a bounded time, or drop and count.
-/// - ``LedgerDurability`` says when batches are written and whether they are `fsync`ed.
+/// - ``LedgerDurability`` says when batches are written and whether they are `fsync`ed; under
+///   ``LedgerDurability/fsync(concurrentSyncs:)`` several batches' syncs are in flight at once, each batch still
+///   written with one `write(2)`, in order, and counted durable only once its sync and every earlier batch's
+///   have returned.
 /// - Files rotate by size and by UTC day: the next batch goes to a new file with a new name.
 /// - ``flush()`` returns once every record accepted before it is written (and synced, under `.fsync`);
 ///   ``close()`` flushes and stops the thread.
@@ -64,6 +67,9 @@ public final class JSONLinesLedger: CostSink {
         public var fileName: String?
         /// Where the time for file names and daily rotation comes from.
         public var clock: any AttributionClock = SystemAttributionClock()
+        /// Replaces `fdatasync(2)` under ``LedgerDurability/fsync(concurrentSyncs:)`` (tests hold syncs back or
+        /// fail them): descriptor, the batch's sequence number (0, 1, … in append order), its records.
+        var syncDataOverride: (@Sendable (Int32, Int, Int) -> Int32)?
 
         /// A configuration with the defaults, writing to `directory`.
         public init(directory: String) {
@@ -88,7 +94,9 @@ public final class JSONLinesLedger: CostSink {
         public var syncs = 0
         /// The first this many accepted records are durable: written, and under ``LedgerDurability/fsync``
         /// covered by a sync that returned (so they survive power loss; otherwise they survive a process crash).
-        /// Records are written in the order they were accepted.
+        /// Records are written in the order they were accepted. Under
+        /// ``LedgerDurability/fsync(concurrentSyncs:)``: the records of the longest run of batches, from the
+        /// first, whose own syncs have all returned.
         public var durableRecords = 0
         /// Bytes written, separating newlines included.
         public var bytes: Int64 = 0
@@ -115,6 +123,10 @@ public final class JSONLinesLedger: CostSink {
         try LedgerFiles.makeDirectory(configuration.directory)
         core = Core(configuration: configuration)
         let core = self.core
+        core.pool?.start(
+            report: { [weak core] report in core?.apply(report) },
+            pull: { [weak core] index in core?.pull(index) }
+        )
         let thread = Thread { core.runFlusher() }
         thread.name = "ledger-flusher"
         thread.start()
@@ -144,10 +156,12 @@ public final class JSONLinesLedger: CostSink {
     }
 
     /// Writes every record accepted so far, then returns (synced under ``LedgerDurability/fsync``). The write
-    /// happens on the calling thread.
-    /// - Throws: ``CostLedgerError/Code/io`` when the write fails; the records stay buffered for a retry.
+    /// happens on the calling thread; under ``LedgerDurability/fsync(concurrentSyncs:)`` the syncing threads
+    /// write and sync, and `flush()` returns once ``Stats/durableRecords`` covers every record accepted before it.
+    /// - Throws: ``CostLedgerError/Code/io`` when the write fails (under concurrent syncs: a write or sync fails
+    ///   while it waits); the records stay buffered for a retry.
     public func flush() throws(CostLedgerError) {
-        try core.flushOnce()
+        try core.flush()
     }
 
     /// Asks the background flusher to write (and under ``LedgerDurability/fsync``, sync) every record accepted
@@ -201,6 +215,9 @@ extension JSONLinesLedger {
             var bytes = LedgerByteBuffer()
             var records = 0
             var flushRequested = false
+            /// Under concurrent syncs: the next flush takes everything, not only whole batches (a flush was asked
+            /// for, or the buffer is full).
+            var flushAll = false
             var closed = false
             var stopping = false
             var waiters = 0
@@ -208,6 +225,41 @@ extension JSONLinesLedger {
             var durableWaiters = 0
             /// The flusher thread has ended: nothing more becomes durable.
             var flusherDone = false
+            /// Under concurrent syncs: the byte offset after every ``Configuration/batchRecords``-th record, where
+            /// the flush cuts the buffer into batches.
+            var cuts: [Int] = []
+            /// Under concurrent syncs: ``cuts`` before this index and ``bytes`` before ``front`` are taken (a
+            /// syncing thread takes one batch at a time from the front).
+            var cutHead = 0
+            var front = 0
+
+            /// Under concurrent syncs: the accepted records a flush or a request asked for; while some of them are
+            /// still buffered, the syncing threads take the incomplete last batch too.
+            var flushTarget = 0
+
+            /// Whether a complete batch waits at the front.
+            var hasBatch: Bool { cutHead < cuts.count }
+
+            /// Whether the syncing threads have a batch to take: a complete one, or the rest of what was asked for.
+            var hasWork: Bool { hasBatch || (records > 0 && flushTarget > stats.acceptedRecords - records) }
+
+            /// Drops the taken front of the buffer: all of it when nothing is left, else by moving the rest when
+            /// the front has grown to half the buffer (so each byte moves at most about once).
+            mutating func compact(force: Bool) {
+                guard front > 0 else { return }
+                if front >= bytes.count {
+                    bytes.removeAll()
+                    cuts.removeAll(keepingCapacity: true)
+                } else if force || front >= bytes.count / 2 {
+                    bytes.removeFirst(front)
+                    cuts.removeFirst(cutHead)
+                    for i in cuts.indices { cuts[i] -= front }
+                } else {
+                    return
+                }
+                front = 0
+                cutHead = 0
+            }
             var stats = Stats()
         }
 
@@ -225,6 +277,9 @@ extension JSONLinesLedger {
             var unsyncedRecords = 0
             /// The buffer handed to ``Buffer/bytes`` at the next flush (the two trade places, keeping memory).
             var spare = LedgerByteBuffer()
+            var spareCuts: [Int] = []
+            /// Under concurrent syncs: the open file's descriptors for the syncing threads.
+            var syncFile: LedgerSyncFile?
         }
 
         let buffer = Mutex(Buffer())
@@ -238,8 +293,36 @@ extension JSONLinesLedger {
         /// Wakes callers waiting for records to become durable.
         let progress = DispatchSemaphore(value: 0)
 
+        /// The syncing threads under ``LedgerDurability/fsync(concurrentSyncs:)`` with more than one sync.
+        let pool: LedgerSyncPool?
+
         init(configuration: Configuration) {
             self.configuration = configuration
+            let depth = configuration.durability.concurrentSyncs
+            if depth > 1 {
+                pool = LedgerSyncPool(
+                    depth: depth,
+                    syncData: configuration.syncDataOverride ?? { fd, _, _ in LedgerFiles.syncData(fd) }
+                )
+            } else {
+                pool = nil
+            }
+        }
+
+        /// Counts what a sync changed and wakes who waits for it.
+        func apply(_ report: LedgerSyncPool.Report) {
+            let waiting = buffer.withLock { state -> Int in
+                state.stats.syncs &+= report.syncs
+                state.stats.durableRecords &+= report.durableRecords
+                if let failure = report.failure {
+                    state.stats.writeErrors &+= 1
+                    state.stats.lastError = failure.description
+                }
+                return report.durableRecords > 0 || report.failure != nil ? state.durableWaiters : 0
+            }
+            for _ in 0..<waiting { progress.signal() }
+            // The flusher writes the batches of a failed sync again.
+            if report.failure != nil { wake.signal() }
         }
 
         func stats() -> Stats { buffer.withLock { $0.stats } }
@@ -259,6 +342,7 @@ extension JSONLinesLedger {
         /// - Returns: false, with nothing accepted, when the record was to be checked and may break a rule.
         func accept(_ record: CostRecord, lineBound: Int?) throws(CostLedgerError) -> Bool {
             let threshold = wakeThreshold
+            let cutting = pool != nil
             var deadline: DispatchTime?
             while true {
                 let result: AcceptResult = buffer.withLock { state in
@@ -278,11 +362,12 @@ extension JSONLinesLedger {
                     }
                     let fits =
                         state.records == 0
-                        || (state.bytes.count + lineBytes <= configuration.maxBufferBytes
+                        || (state.bytes.count - state.front + lineBytes <= configuration.maxBufferBytes
                             && state.records < configuration.maxBufferRecords)
                     guard fits else {
                         if configuration.bufferPolicy.blockTimeout == nil {
                             state.stats.droppedRecords &+= 1
+                            state.flushAll = true
                             if !state.flushRequested {
                                 state.flushRequested = true
                                 return .droppedWake
@@ -290,14 +375,16 @@ extension JSONLinesLedger {
                             return .dropped
                         }
                         state.waiters += 1
+                        state.flushAll = true
                         return .full
                     }
                     state.bytes.commit(lineBytes)
                     state.records += 1
+                    if cutting, state.records % configuration.batchRecords == 0 { state.cuts.append(state.bytes.count) }
                     state.stats.acceptedRecords &+= 1
                     state.stats.pendingRecords &+= 1
                     if !state.flushRequested,
-                        state.records >= threshold.records || state.bytes.count >= threshold.bytes
+                        state.records >= threshold.records || state.bytes.count - state.front >= threshold.bytes
                     {
                         state.flushRequested = true
                         return .acceptedWake
@@ -308,7 +395,8 @@ extension JSONLinesLedger {
                 case .accepted:
                     return true
                 case .acceptedWake:
-                    wake.signal()
+                    // Under concurrent syncs a syncing thread appends the batch (the flusher keeps the interval).
+                    if let pool { pool.wakeOne() } else { wake.signal() }
                     return true
                 case .dropped:
                     return true
@@ -373,16 +461,28 @@ extension JSONLinesLedger {
         func runFlusher() {
             let interval = Self.nanoseconds(configuration.flushInterval)
             while true {
-                _ = wake.wait(timeout: .now() + .nanoseconds(max(1_000_000, interval)))
+                let timedOut = wake.wait(timeout: .now() + .nanoseconds(max(1_000_000, interval))) == .timedOut
                 let stopping = buffer.withLock { $0.stopping }
                 if stopping { break }
-                try? flushOnce()
+                // Woken by a complete batch, the flusher takes whole batches only (under concurrent syncs); at the
+                // interval, everything.
+                try? flushOnce(all: timedOut)
             }
             // Stopped: a last flush when the writer went away without close().
             try? flushOnce()
+            if let pool {
+                // Every sync returns before the thread ends; batches of a failed one get a few more tries.
+                for _ in 0..<3 {
+                    pool.waitUntilIdle()
+                    guard pool.needsRecovery else { break }
+                    _ = try? io.withLock { (file: inout FileState) throws(CostLedgerError) in try recover(pool, &file) }
+                }
+                pool.stop()
+            }
             io.withLock { file in
                 if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
                 file.fd = -1
+                file.syncFile = nil
             }
             let waiting = buffer.withLock { state -> Int in
                 state.flusherDone = true
@@ -393,12 +493,23 @@ extension JSONLinesLedger {
         }
 
         func requestFlush() -> Int {
+            let usesPool = pool != nil
             let (position, wakeNow) = buffer.withLock { state -> (Int, Bool) in
                 let wakeNow = !state.flushRequested && state.records > 0
                 if wakeNow { state.flushRequested = true }
+                if usesPool {
+                    state.flushTarget = state.stats.acceptedRecords
+                } else if state.records > 0 {
+                    state.flushAll = true
+                }
                 return (state.stats.acceptedRecords, wakeNow)
             }
-            if wakeNow { wake.signal() }
+            if let pool {
+                // The syncing threads take everything, the incomplete last batch too (flushTarget).
+                pool.wakeOne()
+            } else if wakeNow {
+                wake.signal()
+            }
             return position
         }
 
@@ -407,6 +518,17 @@ extension JSONLinesLedger {
             let errorsBefore = buffer.withLock { $0.stats.writeErrors }
             // After a failed write the batch waits for the next flush: ask for it now rather than at the interval.
             if errorsBefore > 0 { wake.signal() }
+            try waitUntilDurable(position, deadline: deadline, timeout: timeout, errorsBefore: errorsBefore)
+        }
+
+        /// Waits until `position` records are durable; throws when a write or sync fails after `errorsBefore`
+        /// errors, the flusher has ended, or `deadline` passes.
+        private func waitUntilDurable(
+            _ position: Int,
+            deadline: DispatchTime,
+            timeout: Duration,
+            errorsBefore: Int
+        ) throws(CostLedgerError) {
             while true {
                 enum Check {
                     case durable
@@ -449,9 +571,34 @@ extension JSONLinesLedger {
             }
         }
 
+        /// ``JSONLinesLedger/flush()``: writes what is buffered; under concurrent syncs, waits until it is durable.
+        func flush() throws(CostLedgerError) {
+            guard let pool else { return try flushOnce() }
+            let (position, errorsBefore) = buffer.withLock { state -> (Int, Int) in
+                state.flushTarget = state.stats.acceptedRecords
+                return (state.stats.acceptedRecords, state.stats.writeErrors)
+            }
+            // The syncing threads append and sync the rest; batches to write again are the flusher's.
+            if pool.needsRecovery || errorsBefore > 0 { wake.signal() }
+            pool.wakeOne()
+            try waitUntilDurable(position, deadline: .distantFuture, timeout: .seconds(0), errorsBefore: errorsBefore)
+        }
+
         /// Takes everything buffered and writes it as one batch (after any batch left by a failed write), synced
         /// under `.fsync`.
-        func flushOnce() throws(CostLedgerError) {
+        /// - Parameter all: under concurrent syncs, take an incomplete last batch too (otherwise it waits for its
+        ///   records, unless a flush was asked for).
+        func flushOnce(all: Bool = true) throws(CostLedgerError) {
+            if let pool {
+                defer {
+                    // A batch completed while this thread held the lock found no syncing thread able to take it.
+                    if buffer.withLock({ $0.hasWork }) { pool.wakeOne() }
+                }
+                try io.withLock { (file: inout FileState) throws(CostLedgerError) in
+                    try flushBatches(pool, &file, all: all)
+                }
+                return
+            }
             try io.withLock { (file: inout FileState) throws(CostLedgerError) in
                 try writeCarry(&file)
                 // A sync that failed earlier is retried before anything is reported durable.
@@ -475,6 +622,239 @@ extension JSONLinesLedger {
                     file.spare = batch
                 }
             }
+        }
+
+        /// Under concurrent syncs: takes everything buffered and appends it batch by batch, each batch of
+        /// ``Configuration/batchRecords`` records with one `write(2)`, handing each to the syncing threads as soon as
+        /// it is written. Before a batch is written the window must have room; batches whose sync failed are written
+        /// again first.
+        private func flushBatches(
+            _ pool: LedgerSyncPool,
+            _ file: inout FileState,
+            all: Bool
+        ) throws(CostLedgerError) {
+            // One recovery per flush at most: a disk whose syncs keep failing gets a new file per flush interval,
+            // not a loop of them.
+            var recovered = try recover(pool, &file)
+            var taken = file.spare
+            var cuts = file.spareCuts
+            var records = 0
+            let waiters = buffer.withLock { state -> Int in
+                let everything = all || state.flushAll
+                // Batches the syncing threads took leave the front: the rest starts the buffer again.
+                state.compact(force: true)
+                guard everything || !state.cuts.isEmpty else {
+                    state.flushRequested = false
+                    return 0
+                }
+                swap(&state.bytes, &taken)
+                swap(&state.cuts, &cuts)
+                records = state.records
+                state.records = 0
+                state.flushRequested = false
+                if everything {
+                    state.flushAll = false
+                } else if let last = cuts.last, last < taken.count {
+                    // The incomplete last batch stays, to be completed by the records still to come.
+                    state.bytes.append(UnsafeRawBufferPointer(rebasing: taken.bytes[last...]))
+                    taken.truncate(last)
+                    state.records = records - cuts.count * configuration.batchRecords
+                    records -= state.records
+                }
+                return state.waiters
+            }
+            for _ in 0..<waiters { room.signal() }
+            defer {
+                taken.removeAll()
+                cuts.removeAll(keepingCapacity: true)
+                file.spare = taken
+                file.spareCuts = cuts
+            }
+            guard let base = taken.bytes.baseAddress, !taken.isEmpty else { return }
+            var failure: CostLedgerError?
+            var start = 0
+            var left = records
+            var cut = 0
+            while start < taken.count {
+                let end = cut < cuts.count ? cuts[cut] : taken.count
+                cut &+= 1
+                let count = min(configuration.batchRecords, left)
+                left &-= count
+                let batch = UnsafeRawBufferPointer(start: base + start, count: end - start)
+                start = end
+                while failure == nil, !pool.waitForRoom() {
+                    guard !recovered else {
+                        failure = CostLedgerError(
+                            .io,
+                            field: file.path,
+                            reason: "a sync failed again; the batches not yet durable wait for the next flush"
+                        )
+                        break
+                    }
+                    recovered = true
+                    do throws(CostLedgerError) { try recover(pool, &file) } catch { failure = error }
+                }
+                guard failure == nil else {
+                    // Kept, unwritten, for the next flush.
+                    pool.submit(batch, records: count, file: nil)
+                    continue
+                }
+                do throws(CostLedgerError) {
+                    try append(batch, records: count, &file)
+                    pool.submit(batch, records: count, file: file.syncFile)
+                    buffer.withLock { state in
+                        state.stats.flushes &+= 1
+                        state.stats.writtenRecords &+= count
+                        state.stats.pendingRecords &-= count
+                    }
+                } catch {
+                    failure = error
+                    pool.submit(batch, records: count, file: nil)
+                }
+            }
+            if let failure { throw failure }
+        }
+
+        /// Called by syncing thread `index` with nothing to sync: appends the batch at the front of the buffer (a
+        /// complete one, or under a requested flush the incomplete rest) with one `write(2)`, and returns it for
+        /// that thread to sync. The thread that has just finished a sync thus writes and syncs the next batch
+        /// itself, without a hand-off. While another thread is appending, it returns nil: that thread wakes a
+        /// syncing thread once it has let go if more is waiting, as every appender does.
+        /// - Returns: the batch's sequence number, the thread's descriptor of its file, its records; nil when the
+        ///   window is full, nothing waits, or a batch must be written again first (the flusher does that).
+        func pull(_ index: Int) -> (Int, Int32, Int)? {
+            guard let pool, pool.hasRoom else { return nil }
+            let result = io.withLockIfAvailable { (file: inout FileState) -> (Int, Int32, Int)? in
+                pullOne(pool, index, &file)
+            }
+            guard let result, let job = result else { return nil }
+            // Counted written, and more waiting? Then another syncing thread takes the next batch while this one
+            // syncs. (One lock for both: the caller holds this lock while it encodes.)
+            let more = buffer.withLock { state -> Bool in
+                state.stats.flushes &+= 1
+                state.stats.writtenRecords &+= job.2
+                state.stats.pendingRecords &-= job.2
+                return state.hasWork
+            }
+            if more { pool.wakeOne() }
+            return job
+        }
+
+        private func pullOne(_ pool: LedgerSyncPool, _ index: Int, _ file: inout FileState) -> (Int, Int32, Int)? {
+            guard pool.hasRoom else { return nil }
+            let batch = pool.spareBuffer()
+            let records = buffer.withLock { state -> Int in
+                let end: Int
+                let records: Int
+                if state.hasBatch {
+                    end = state.cuts[state.cutHead]
+                    state.cutHead &+= 1
+                    records = configuration.batchRecords
+                } else if state.hasWork {
+                    end = state.bytes.count
+                    records = state.records
+                } else {
+                    return 0
+                }
+                batch.append(UnsafeRawBufferPointer(rebasing: state.bytes.bytes[state.front..<end]))
+                state.front = end
+                state.records &-= records
+                state.flushRequested = false
+                state.compact(force: false)
+                return records
+            }
+            guard records > 0 else {
+                pool.recycle(batch)
+                return nil
+            }
+            do throws(CostLedgerError) {
+                try append(batch.bytes, records: records, &file)
+            } catch {
+                // Kept, unwritten, for the next flush (the flusher is woken by the error).
+                pool.submit(batch.bytes, records: records, file: nil)
+                pool.recycle(batch)
+                wake.signal()
+                return nil
+            }
+            guard let syncFile = file.syncFile else {
+                // Not reached (a file is opened with its sync descriptors); kept safe: written again.
+                pool.submit(batch.bytes, records: records, file: nil)
+                return nil
+            }
+            guard let sequence = pool.claim(batch, records: records, file: syncFile) else {
+                // Written to a file condemned meanwhile: written again by the flusher, counted here.
+                buffer.withLock { state in
+                    state.stats.flushes &+= 1
+                    state.stats.writtenRecords &+= records
+                    state.stats.pendingRecords &-= records
+                }
+                wake.signal()
+                return nil
+            }
+            // The caller counts it written (``pull(_:)``).
+            return (sequence, syncFile.descriptors[index], records)
+        }
+
+        /// Writes the batches whose write or sync failed again, to a new file when a sync of the open one failed.
+        /// - Returns: whether there was anything to recover.
+        @discardableResult
+        private func recover(_ pool: LedgerSyncPool, _ file: inout FileState) throws(CostLedgerError) -> Bool {
+            guard pool.needsRecovery else { return false }
+            let suspects = pool.takeSuspects()
+            if let open = file.syncFile, pool.isCondemned(open) {
+                // Nothing more goes to a file whose sync failed.
+                if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
+                file.fd = -1
+                file.syncFile = nil
+            }
+            for suspect in suspects {
+                try append(suspect.bytes.bytes, records: suspect.records, &file)
+                guard let syncFile = file.syncFile else { continue }
+                pool.resubmit(suspect.sequence, file: syncFile)
+                buffer.withLock { state in
+                    state.stats.flushes &+= 1
+                    if !suspect.written {
+                        state.stats.writtenRecords &+= suspect.records
+                        state.stats.pendingRecords &-= suspect.records
+                    }
+                }
+            }
+            pool.finishRecovery()
+            return true
+        }
+
+        /// Appends one batch with one `write(2)` (looping only on a short write), opening or rotating the file
+        /// first. When the write fails the file is closed, so that whatever it left (a torn line) is never
+        /// continued, and the batch is written again to a new file.
+        private func append(
+            _ batch: UnsafeRawBufferPointer,
+            records: Int,
+            _ file: inout FileState
+        ) throws(CostLedgerError) {
+            guard let base = batch.baseAddress, !batch.isEmpty else { return }
+            do {
+                try prepareFile(&file, incoming: Int64(batch.count))
+            } catch {
+                note(error)
+                throw error
+            }
+            var written = 0
+            while written < batch.count {
+                let n = LedgerIO.write(file.fd, base + written, batch.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    let error = CostLedgerError(.io, field: file.path, reason: "write failed: \(LedgerIO.errnoText())")
+                    _ = LedgerIO.close(file.fd)
+                    file.fd = -1
+                    file.syncFile = nil
+                    buffer.withLock { $0.stats.bytes &+= Int64(written) }
+                    note(error)
+                    throw error
+                }
+                written += n
+            }
+            file.size += Int64(written)
+            buffer.withLock { $0.stats.bytes &+= Int64(written) }
         }
 
         /// Writes the pending batch (``FileState/carry``), rotating or opening the file first as needed.
@@ -517,7 +897,7 @@ extension JSONLinesLedger {
             let records = file.carryRecords
             file.carry.removeAll()
             file.carryRecords = 0
-            let syncing = configuration.durability == .fsync
+            let syncing = configuration.durability.syncs
             if syncing { file.unsyncedRecords &+= records }
             let waiting = buffer.withLock { state -> Int in
                 state.stats.bytes &+= Int64(written)
@@ -565,13 +945,15 @@ extension JSONLinesLedger {
                 let newDay = configuration.rotateDaily && now.utcDay != file.day
                 let tooBig = configuration.maxFileBytes.map { file.size > 0 && file.size + incoming > $0 } ?? false
                 guard newDay || tooBig else { return }
-                if configuration.durability == .fsync {
+                if pool == nil, configuration.durability.syncs {
                     // Records that could not be synced before the file is closed are never counted durable.
                     try? sync(&file)
                     file.unsyncedRecords = 0
                 }
                 _ = LedgerIO.close(file.fd)
                 file.fd = -1
+                // Batches of the old file still syncing keep its sync descriptors until they are durable.
+                file.syncFile = nil
             }
             let name: String
             if file.firstFile, let fixed = configuration.fileName {
@@ -581,7 +963,15 @@ extension JSONLinesLedger {
             }
             file.firstFile = false
             let path = LedgerFiles.join(configuration.directory, name)
-            let opened = try LedgerFiles.openForAppend(path, syncDirectory: configuration.durability == .fsync)
+            let opened = try LedgerFiles.openForAppend(path, syncDirectory: configuration.durability.syncs)
+            if let pool {
+                do {
+                    file.syncFile = try pool.open(path)
+                } catch {
+                    _ = LedgerIO.close(opened.fd)
+                    throw error
+                }
+            }
             file.fd = opened.fd
             file.path = path
             file.size = opened.size
@@ -617,10 +1007,15 @@ extension JSONLinesLedger {
             wake.signal()
             finished.wait()
             // The flusher's last flush ignored errors; report one here if records remain.
-            let pending = buffer.withLock { $0.stats.pendingRecords }
+            let (pending, accepted, durable, lastError) = buffer.withLock {
+                ($0.stats.pendingRecords, $0.stats.acceptedRecords, $0.stats.durableRecords, $0.stats.lastError)
+            }
+            let error = lastError ?? "unknown error"
             if pending > 0 {
-                let error = buffer.withLock { $0.stats.lastError } ?? "unknown error"
                 throw CostLedgerError(.io, reason: "\(pending) records could not be written: \(error)")
+            }
+            if pool != nil, durable < accepted {
+                throw CostLedgerError(.io, reason: "\(accepted - durable) records could not be made durable: \(error)")
             }
         }
     }

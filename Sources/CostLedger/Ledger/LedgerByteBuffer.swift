@@ -60,6 +60,9 @@ final class LedgerByteBuffer: @unchecked Sendable {
         count = Swift.max(0, rest)
     }
 
+    /// Keeps only the first `n` committed bytes.
+    func truncate(_ n: Int) { count = Swift.min(count, Swift.max(0, n)) }
+
     /// Forgets the committed bytes and keeps the memory.
     func removeAll() { count = 0 }
 }

@@ -1,0 +1,412 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One ledger file as the syncing threads see it: a descriptor of its own for each syncing thread, opened before
+/// anything is appended to the file.
+///
+/// Why one descriptor per thread: Linux reports a failed write-back to the next `fsync`/`fdatasync` on each open
+/// file description, once. Were the threads to share one descriptor, thread A's call could consume the error
+/// for pages that thread B's batch needed, and B's call would then return success for data that never reached
+/// the disk. With a descriptor per thread, every thread sees every write-back error that happened after its
+/// previous call; and since a thread records a failure before it takes its next batch, a success recorded
+/// while the file is not yet condemned is one whose batch is on the disk (see ``LedgerSyncPool``).
+final class LedgerSyncFile: @unchecked Sendable {
+    // Safe to share: `path` and `descriptors` are immutable; `condemned` is read and written only under the
+    // pool's lock.
+    let path: String
+    let descriptors: [Int32]
+    /// A sync of this file failed: no batch of it that is not durable yet will be counted durable.
+    var condemned = false
+
+    /// Opens `count` descriptors of `path`, which must exist.
+    init(path: String, count: Int) throws(CostLedgerError) {
+        var descriptors: [Int32] = []
+        for _ in 0..<count {
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                let error = CostLedgerError(.io, field: path, reason: "cannot open to sync: \(LedgerIO.errnoText())")
+                for opened in descriptors { LedgerIO.close(opened) }
+                throw error
+            }
+            descriptors.append(fd)
+        }
+        self.path = path
+        self.descriptors = descriptors
+    }
+
+    deinit {
+        for fd in descriptors { LedgerIO.close(fd) }
+    }
+}
+
+/// The syncing half of ``LedgerDurability/fsync(concurrentSyncs:)``: a window of batches written and not yet
+/// durable, and the threads that sync them.
+///
+/// The writer (one thread at a time, under the ledger's I/O lock: usually a syncing thread that has just
+/// finished a sync, else the flusher or a caller's `flush()`) appends a batch with one `write(2)` and hands it
+/// here with ``submit(_:records:file:)``; a syncing thread calls `fdatasync` on its own descriptor of the
+/// batch's file. When a sync returns, the batch is marked; the durable count then grows by every batch at
+/// the head of the window whose sync returned, so it never covers a batch whose sync is still running or
+/// failed, and a batch counts only after every batch before it.
+///
+/// A failed sync condemns the file: batches of it whose syncs succeed afterwards are not trusted either (their
+/// pages' errors may have been reported to the failed call), and ``needsRecovery`` tells the writer to
+/// write every batch not yet durable again, to a new file (``takeSuspects()``, ``resubmit(_:file:)``). A
+/// batch's bytes are kept until it is durable for that reason.
+final class LedgerSyncPool: Sendable {
+    /// What a completed sync changed, for the ledger's counts.
+    struct Report {
+        /// Records that became durable (the head of the window advanced over them).
+        var durableRecords = 0
+        /// Syncs that returned success.
+        var syncs = 0
+        /// The failure, when the sync failed.
+        var failure: CostLedgerError?
+    }
+
+    /// A batch written (or to be written) and not yet durable.
+    struct Entry {
+        enum State {
+            /// Its sync is queued or running.
+            case syncing
+            /// Its sync returned success while its file was not condemned.
+            case synced
+            /// To be written again: its write or its sync failed, or its file was condemned first.
+            case suspect
+        }
+        var sequence: Int
+        var records: Int
+        var bytes: LedgerByteBuffer
+        var file: LedgerSyncFile?
+        var state: State
+        /// Whether a `write(2)` of it completed (its records count in ``JSONLinesLedger/Stats/writtenRecords``).
+        var written: Bool
+    }
+
+    struct State {
+        /// The window, in the order the batches were appended.
+        var entries: [Entry] = []
+        /// Sequence numbers of batches waiting for a syncing thread.
+        var queue: [Int] = []
+        var queueHead = 0
+        var nextSequence = 0
+        var inFlight = 0
+        /// Some batch is suspect and must be written again.
+        var needsRecovery = false
+        var stopping = false
+        /// Threads waiting in ``waitForRoom()`` or ``waitUntilIdle()``.
+        var roomWaiters = 0
+        /// Buffers of batches that became durable, for reuse.
+        var spare: [LedgerByteBuffer] = []
+    }
+
+    /// The most syncs in flight at once (the syncing threads).
+    let depth: Int
+    /// The most batches written and not yet durable: a batch whose sync returned waits in the window for the
+    /// batches before it, and a slow sync at the head must not stop the others from starting.
+    var window: Int { depth &* 4 }
+    let state = Mutex(State())
+    /// Wakes a syncing thread: a batch is queued, or the pool is stopping.
+    private let work = DispatchSemaphore(value: 0)
+    /// Wakes the writer: room in the window, a failure, or no sync in flight.
+    private let room = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    /// `fdatasync(2)` (tests substitute their own): descriptor, batch sequence number, records.
+    private let syncData: @Sendable (Int32, Int, Int) -> Int32
+
+    init(depth: Int, syncData: @escaping @Sendable (Int32, Int, Int) -> Int32) {
+        self.depth = max(1, depth)
+        self.syncData = syncData
+    }
+
+    /// The syncing threads: one more than ``depth``, so that a thread busy appending batches (and waiting there
+    /// for room) never leaves a sync without a thread.
+    var threads: Int { depth &+ 1 }
+
+    /// Starts the syncing threads.
+    /// - Parameters:
+    ///   - report: called after each sync returns, outside the pool's lock.
+    ///   - pull: called by thread `index` with nothing queued to sync: appends the next batch waiting in the
+    ///     ledger's buffer, if the window has room, and returns it (``claim(_:records:file:)``) for that thread to
+    ///     sync: sequence number, the thread's descriptor, records. Threads that have just finished a sync take
+    ///     the next batch themselves this way, so that while the caller keeps up, batches go from buffer to disk
+    ///     without a hand-off between threads.
+    func start(
+        report: @escaping @Sendable (Report) -> Void,
+        pull: @escaping @Sendable (Int) -> (Int, Int32, Int)?
+    ) {
+        for index in 0..<threads {
+            let thread = Thread { [self] in run(index, report: report, pull: pull) }
+            thread.name = "ledger-sync-\(index)"
+            thread.start()
+        }
+    }
+
+    /// Opens a new file's descriptors for the syncing threads.
+    func open(_ path: String) throws(CostLedgerError) -> LedgerSyncFile {
+        try LedgerSyncFile(path: path, count: threads)
+    }
+
+    /// Waits until the window has room for one more batch. Returns false at once when a batch must be written
+    /// again first (the writer recovers before appending anything new).
+    func waitForRoom() -> Bool {
+        while true {
+            let verdict = state.withLock { state -> Bool? in
+                if state.needsRecovery { return false }
+                if state.inFlight < depth, state.entries.count < window { return true }
+                state.roomWaiters += 1
+                return nil
+            }
+            if let verdict { return verdict }
+            room.wait()
+            state.withLock { $0.roomWaiters -= 1 }
+        }
+    }
+
+    /// Waits until no sync is in flight.
+    func waitUntilIdle() {
+        while true {
+            let idle = state.withLock { state -> Bool in
+                if state.inFlight == 0 { return true }
+                state.roomWaiters += 1
+                return false
+            }
+            if idle { return }
+            room.wait()
+            state.withLock { $0.roomWaiters -= 1 }
+        }
+    }
+
+    /// Whether some batch must be written again before anything new is appended.
+    var needsRecovery: Bool { state.withLock { $0.needsRecovery } }
+
+    /// Whether any batch is written and not durable yet.
+    var isEmpty: Bool { state.withLock { $0.entries.isEmpty } }
+
+    /// Takes a batch into the window (a copy of `bytes`): written to `file` and to be synced, or, with `file` nil,
+    /// not written (its write failed) and to be written again.
+    func submit(_ bytes: UnsafeRawBufferPointer, records: Int, file: LedgerSyncFile?) {
+        state.withLock { state in
+            let buffer = state.spare.popLast() ?? LedgerByteBuffer()
+            buffer.removeAll()
+            buffer.append(bytes)
+            let sequence = state.nextSequence
+            state.nextSequence &+= 1
+            // A batch appended to a file already condemned is not trusted either.
+            let syncing = file.map { !$0.condemned } ?? false
+            state.entries.append(
+                Entry(
+                    sequence: sequence,
+                    records: records,
+                    bytes: buffer,
+                    file: file,
+                    state: syncing ? .syncing : .suspect,
+                    written: file != nil
+                )
+            )
+            if syncing {
+                state.queue.append(sequence)
+                state.inFlight &+= 1
+            } else {
+                state.needsRecovery = true
+            }
+        }
+        work.signal()
+    }
+
+    /// Waits until no sync of a condemned file is in flight, then returns the batches to write again, in order:
+    /// sequence number, bytes, records, and whether an earlier write of it completed.
+    func takeSuspects() -> [(sequence: Int, bytes: LedgerByteBuffer, records: Int, written: Bool)] {
+        while true {
+            let suspects = state.withLock { state -> [(Int, LedgerByteBuffer, Int, Bool)]? in
+                let running = state.entries.contains { $0.state == .syncing && ($0.file?.condemned ?? true) }
+                if running {
+                    state.roomWaiters += 1
+                    return nil
+                }
+                return state.entries.filter { $0.state == .suspect }.map {
+                    ($0.sequence, $0.bytes, $0.records, $0.written)
+                }
+            }
+            if let suspects { return suspects.map { ($0.0, $0.1, $0.2, $0.3) } }
+            room.wait()
+            state.withLock { $0.roomWaiters -= 1 }
+        }
+    }
+
+    /// A buffer for a batch's bytes, from those of batches already durable when there is one.
+    func spareBuffer() -> LedgerByteBuffer {
+        let buffer = state.withLock { $0.spare.popLast() } ?? LedgerByteBuffer()
+        buffer.removeAll()
+        return buffer
+    }
+
+    /// Returns a buffer ``spareBuffer()`` gave that was not used.
+    func recycle(_ buffer: LedgerByteBuffer) {
+        state.withLock { $0.spare.append(buffer) }
+    }
+
+    /// Takes a batch just written to `file` into the window, for the calling thread to sync itself (it is not
+    /// queued); `bytes` becomes the window's.
+    /// - Returns: its sequence number; nil when `file` was condemned meanwhile (the batch is then written
+    ///   again).
+    func claim(_ bytes: LedgerByteBuffer, records: Int, file: LedgerSyncFile) -> Int? {
+        state.withLock { state -> Int? in
+            let sequence = state.nextSequence
+            state.nextSequence &+= 1
+            let syncing = !file.condemned
+            state.entries.append(
+                Entry(
+                    sequence: sequence,
+                    records: records,
+                    bytes: bytes,
+                    file: file,
+                    state: syncing ? .syncing : .suspect,
+                    written: true
+                )
+            )
+            guard syncing else {
+                state.needsRecovery = true
+                return nil
+            }
+            state.inFlight &+= 1
+            return sequence
+        }
+    }
+
+    /// A suspect batch has been written again, to `file`: sync it.
+    func resubmit(_ sequence: Int, file: LedgerSyncFile) {
+        let queued = state.withLock { state -> Bool in
+            guard let index = state.entries.firstIndex(where: { $0.sequence == sequence }),
+                state.entries[index].state == .suspect, !file.condemned
+            else { return false }
+            state.entries[index].file = file
+            state.entries[index].state = .syncing
+            state.entries[index].written = true
+            state.queue.append(sequence)
+            state.inFlight &+= 1
+            return true
+        }
+        if queued { work.signal() }
+    }
+
+    /// Ends a recovery: clears ``needsRecovery`` when no batch is suspect any more.
+    func finishRecovery() {
+        state.withLock { state in
+            state.needsRecovery = state.entries.contains { $0.state == .suspect }
+        }
+    }
+
+    /// Whether a sync of `file` failed.
+    func isCondemned(_ file: LedgerSyncFile) -> Bool {
+        state.withLock { _ in file.condemned }
+    }
+
+    /// Stops the syncing threads once the syncs in flight have returned.
+    func stop() {
+        waitUntilIdle()
+        state.withLock { $0.stopping = true }
+        for _ in 0..<threads { work.signal() }
+        for _ in 0..<threads { finished.wait() }
+    }
+
+    /// Wakes a syncing thread: a batch is complete in the ledger's buffer.
+    func wakeOne() { work.signal() }
+
+    /// Whether a thread may append a batch now: a sync slot is free, the window has room, no batch must be
+    /// written again first.
+    var hasRoom: Bool {
+        state.withLock { !$0.needsRecovery && $0.inFlight < depth && $0.entries.count < window }
+    }
+
+    /// A syncing thread: takes the next queued batch and syncs it through descriptor `index` of its file, or,
+    /// with none queued, appends the complete batches waiting in the buffer (`pull`).
+    private func run(_ index: Int, report: @Sendable (Report) -> Void, pull: @Sendable (Int) -> (Int, Int32, Int)?) {
+        var idle = false
+        while true {
+            // Sleep only when there was nothing to sync and nothing to append; a wake-up finds either (or the
+            // pool stopping) by looking again.
+            if idle { work.wait() }
+            let job = state.withLock { state -> (Int, Int32, Int)?? in
+                guard state.queueHead < state.queue.count else { return state.stopping ? .some(nil) : nil }
+                let sequence = state.queue[state.queueHead]
+                state.queueHead &+= 1
+                if state.queueHead == state.queue.count {
+                    state.queue.removeAll(keepingCapacity: true)
+                    state.queueHead = 0
+                }
+                guard let entry = state.entries.first(where: { $0.sequence == sequence }), let file = entry.file else {
+                    return nil
+                }
+                return .some((sequence, file.descriptors[index], entry.records))
+            }
+            let next: (Int, Int32, Int)?
+            if let job {
+                guard let job else { break }
+                next = job
+            } else {
+                next = pull(index)
+            }
+            guard let (sequence, fd, records) = next else {
+                idle = true
+                continue
+            }
+            idle = false
+            let result = syncData(fd, sequence, records)
+            let code = result == 0 ? 0 : errno
+            report(complete(sequence, failed: result == 0 ? nil : code))
+            // Counted out of flight only once the ledger's counts include it, so that an idle pool means final
+            // counts.
+            let waiters = state.withLock { state -> Int in
+                state.inFlight &-= 1
+                return state.roomWaiters
+            }
+            for _ in 0..<waiters { room.signal() }
+        }
+        finished.signal()
+    }
+
+    /// Records a batch's sync and advances the head of the window over every batch whose sync returned.
+    private func complete(_ sequence: Int, failed code: Int32?) -> Report {
+        var result = Report()
+        state.withLock { state in
+            if let index = state.entries.firstIndex(where: { $0.sequence == sequence }) {
+                let file = state.entries[index].file
+                if let code {
+                    file?.condemned = true
+                    state.needsRecovery = true
+                    state.entries[index].state = .suspect
+                    result.failure = CostLedgerError(
+                        .io,
+                        field: file?.path,
+                        reason: "sync failed: \(LedgerIO.errnoText(code))"
+                    )
+                } else if file?.condemned ?? true {
+                    // Its pages' write-back error may have gone to the failed call: write it again.
+                    state.entries[index].state = .suspect
+                    state.needsRecovery = true
+                } else {
+                    state.entries[index].state = .synced
+                    result.syncs = 1
+                }
+            }
+            var head = 0
+            while head < state.entries.count, state.entries[head].state == .synced {
+                result.durableRecords &+= state.entries[head].records
+                state.spare.append(state.entries[head].bytes)
+                head &+= 1
+            }
+            if head > 0 { state.entries.removeFirst(head) }
+        }
+        return result
+    }
+}

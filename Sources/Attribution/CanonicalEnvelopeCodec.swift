@@ -619,9 +619,12 @@ extension AttributionEnvelope {
                 out.field(",\"priority\":", priority), out.field(",\"agent\":", agent)
             else { return out.needsRoom ? .needsRoom : .refused }
             if plan.count > 0 {
-                guard out.room >= plan.size &+ 1 else { return .needsRoom }
+                // The member, the closing brace and 16 bytes of scratch past the last value.
+                guard out.room >= plan.size &+ 17 else { return .needsRoom }
                 out.put(",\"tags\":{")
-                if plan.order.complete {
+                if plan.small.complete {
+                    out.tags(plan.small)
+                } else if plan.order.complete {
                     out.tags(tags, order: plan.order, escaped: plan.escaped)
                 } else {
                     out.tags(tags, escaped: plan.escaped)
@@ -653,6 +656,10 @@ private struct CanonicalTagPlan {
         guard count > 0 else { return true }
         // `,"tags":{` and `}`, a `:` per entry and the commas between entries.
         size = 10 &+ count &+ (count &- 1)
+        if inline, count <= InlineTags.capacity, small.add(tags) {
+            size &+= small.size
+            return true
+        }
         var index = tags.startIndex
         while index != tags.endIndex {
             let (key, value) = tags[index]
@@ -669,6 +676,84 @@ private struct CanonicalTagPlan {
 
     /// The tags in key order when there are at most four of them with inline keys (the usual case).
     var order = SmallTagOrder()
+    /// The tags themselves when they are short ASCII strings needing no escapes (``InlineTags/complete``);
+    /// ``order`` is then not used.
+    var small = InlineTags()
+}
+
+/// Up to four tags whose keys and values are short ASCII strings that need no escapes (the usual case), held
+/// as the strings' words in key order: checked, measured and sorted in one pass over the dictionary, and
+/// written from the words without looking the entries up again.
+struct InlineTags {
+    static let capacity = 4
+    /// Key words then value words, per entry, in key order (the first ``count``).
+    private var entries: (Entry, Entry, Entry, Entry) = (.zero, .zero, .zero, .zero)
+    private(set) var count = 0
+    /// The bytes of the entries: each `"key":"value"`, without the commas between them.
+    private(set) var size = 0
+    /// Whether every tag was added.
+    private(set) var complete = false
+
+    struct Entry {
+        var key: (UInt64, UInt64)
+        var value: (UInt64, UInt64)
+        static let zero = Entry(key: (0, 0), value: (0, 0))
+
+        /// The key's bytes as two big-endian integers: integer order is bytewise order (keys hold no zero
+        /// bytes, and the bytes past a key's end are zero).
+        @inline(__always)
+        var sortKey: (UInt64, UInt64) { (key.0.byteSwapped, (key.1 & 0x00FF_FFFF_FFFF_FFFF).byteSwapped) }
+    }
+
+    /// Adds the tags to an empty instance; false when there are more than four or one of them is not such a
+    /// string or breaks a rule (the general path then decides). Only when ``InlineASCII/available``.
+    @inline(__always)
+    mutating func add(_ tags: [String: String]) -> Bool {
+        guard tags.count <= Self.capacity else { return false }
+        for (key, value) in tags {
+            guard let k = InlineASCII.words(of: key), let v = InlineASCII.words(of: value) else { return false }
+            let keyLength = Int(truncatingIfNeeded: (k.high >> 56) & 0xF)
+            let valueLength = Int(truncatingIfNeeded: (v.high >> 56) & 0xF)
+            // Every used lane of the key one of `[a-z0-9_.-]`; no used lane of the value `"`, `\` or a control
+            // byte (unused bytes are zero, which would count as control bytes: only used lanes are looked at).
+            let keyLow = SWAR.lanes(keyLength)
+            let keyHigh = SWAR.lanes(max(keyLength &- 8, 0))
+            let escapes =
+                SWAR.escapes(v.low) & SWAR.lanes(valueLength) | SWAR.escapes(v.high)
+                & SWAR.lanes(max(valueLength &- 8, 0))
+            guard keyLength > 0, valueLength > 0, escapes == 0,
+                SWAR.tagKeyLanes(k.low) & keyLow == SWAR.highs & keyLow,
+                SWAR.tagKeyLanes(k.high) & keyHigh == SWAR.highs & keyHigh
+            else { return false }
+            insert(Entry(key: (k.low, k.high), value: (v.low, v.high)))
+            size &+= keyLength &+ valueLength &+ 5
+        }
+        complete = true
+        return true
+    }
+
+    @inline(__always)
+    private mutating func insert(_ entry: Entry) {
+        let sortKey = entry.sortKey
+        withUnsafeMutableBytes(of: &entries) { raw in
+            let slots = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: Entry.self)
+            var slot = count
+            while slot > 0, sortKey < slots[slot &- 1].sortKey {
+                slots[slot] = slots[slot &- 1]
+                slot &-= 1
+            }
+            slots[slot] = entry
+        }
+        count &+= 1
+    }
+
+    /// Runs `body` over the entries in key order.
+    @inline(__always)
+    func withEntries<R>(_ body: (UnsafeBufferPointer<Entry>) -> R) -> R {
+        withUnsafeBytes(of: entries) { raw in
+            body(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: Entry.self), count: count))
+        }
+    }
 }
 
 /// The indices of up to four tags in bytewise key order, sorted as they are measured, held inline (no heap
@@ -970,6 +1055,14 @@ private struct CanonicalOutput {
                 return true
             }
         }
+        return longField(key, value)
+    }
+
+    /// ``field(_:_:)`` for a value that is not a short ASCII string needing no escapes: kept out of line, so
+    /// that the usual case is small enough to be inlined where the key is a constant.
+    @inline(never)
+    mutating func longField(_ key: StaticString, _ value: String) -> Bool {
+        let keyLength = key.utf8CodeUnitCount
         let quoted = Self.quotedLength(value, inline: false)
         guard quoted > 0 else { return false }
         guard room >= keyLength &+ quoted &+ 1 else {
@@ -1006,6 +1099,36 @@ private struct CanonicalOutput {
             }
             base[i] = UInt8(ascii: "\"")
             return i &+ 1
+        }
+    }
+
+    /// The entries of tags held as words, each in two stores (the bytes past a string's end are scratch,
+    /// overwritten next; room for them was checked with the member's size).
+    @inline(__always)
+    mutating func tags(_ tags: InlineTags) {
+        tags.withEntries { entries in
+            for position in 0..<entries.count {
+                let entry = entries[position]
+                let raw = UnsafeMutableRawPointer(base + count)
+                // `,"` (or just `"` for the first), the key, `":"`, the value, `"`.
+                raw.storeBytes(of: UInt8(ascii: ","), as: UInt8.self)
+                let first = position == 0 ? 0 : 1
+                raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: first, as: UInt8.self)
+                let keyLength = Int(truncatingIfNeeded: (entry.key.1 >> 56) & 0xF)
+                let valueLength = Int(truncatingIfNeeded: (entry.value.1 >> 56) & 0xF)
+                var at = first &+ 1
+                raw.storeBytes(of: entry.key.0.littleEndian, toByteOffset: at, as: UInt64.self)
+                raw.storeBytes(of: entry.key.1.littleEndian, toByteOffset: at &+ 8, as: UInt64.self)
+                at &+= keyLength
+                // `":"` as one 4-byte store (its fourth byte is scratch).
+                raw.storeBytes(of: UInt32(0x0022_3A22).littleEndian, toByteOffset: at, as: UInt32.self)
+                at &+= 3
+                raw.storeBytes(of: entry.value.0.littleEndian, toByteOffset: at, as: UInt64.self)
+                raw.storeBytes(of: entry.value.1.littleEndian, toByteOffset: at &+ 8, as: UInt64.self)
+                at &+= valueLength
+                raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: at, as: UInt8.self)
+                count &+= at &+ 1
+            }
         }
     }
 

@@ -177,6 +177,31 @@ struct CanonicalFastPathTests {
         #expect(decoded.pipeline == "nightly-batch" && decoded.agent == "planner" && decoded.tags["f_g"] == "é")
     }
 
+    @Test(
+        "tags at the edges of the short-string writer encode as the reference writes them",
+        arguments: [
+            ["d": "4", "c": "3", "b": "2", "a": "1"],
+            ["zzzzzzzzzzzzzzz": "yyyyyyyyyyyyyyy", "a": "b"],
+            ["abcdefghijklmnop": "v", "k": "0123456789abcdef"],
+            ["a": "x\u{0}y", "b": "q\"r", "c": "s\\t"],
+            ["aa": "1", "a": "2", "a.": "3", "a-": "4"],
+            ["k": "é", "l": "v"],
+            ["Key": "v"],
+            ["": "v"],
+            ["k": ""],
+            ["a": "1", "b": "2", "c": "3", "d": "4", "e": "5"],
+        ]
+    )
+    func tagEdges(_ tags: [String: String]) throws {
+        var envelope = try Fixture.typical()
+        envelope.tags = tags
+        Self.compareEncoders(envelope)
+        if let bytes = try? envelope.canonicalJSON() {
+            #expect(try AttributionEnvelope(json: bytes) == envelope)
+            Self.compareDecoders(bytes)
+        }
+    }
+
     @Test("every conformance vector decodes the same through both paths", arguments: EnvelopeVector.all)
     func conformanceVector(_ vector: EnvelopeVector) throws {
         let input = Array(vector.input.utf8)

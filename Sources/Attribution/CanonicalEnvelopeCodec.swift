@@ -289,20 +289,26 @@ struct CanonicalCursor {
         guard end &- position >= count else { return false }
         let text = UnsafeRawPointer(literal.utf8Start)
         let here = UnsafeRawPointer(base + position)
-        var i = 0
-        while i &+ 8 <= count {
-            if here.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                != text.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            {
-                return false
-            }
-            i &+= 8
+        @inline(__always) func same<Word: FixedWidthInteger>(_ offset: Int, _: Word.Type) -> Bool {
+            here.loadUnaligned(fromByteOffset: offset, as: Word.self)
+                == text.loadUnaligned(fromByteOffset: offset, as: Word.self)
         }
-        while i < count {
-            if here.load(fromByteOffset: i, as: UInt8.self) != text.load(fromByteOffset: i, as: UInt8.self) {
-                return false
+        if count >= 8 {
+            var i = 0
+            while i &+ 8 < count {
+                if !same(i, UInt64.self) { return false }
+                i &+= 8
             }
-            i &+= 1
+            // The last eight bytes, overlapping the ones before when the count is not a multiple of eight.
+            if !same(count &- 8, UInt64.self) { return false }
+        } else if count >= 4 {
+            if !same(0, UInt32.self) || !same(count &- 4, UInt32.self) { return false }
+        } else {
+            var i = 0
+            while i < count {
+                if !same(i, UInt8.self) { return false }
+                i &+= 1
+            }
         }
         position &+= count
         return true
@@ -387,6 +393,7 @@ struct CanonicalCursor {
     }
 
     /// A string value after its opening quote: 1 … 256 bytes of valid UTF-8 without escapes or control bytes.
+    @inline(__always)
     mutating func string() -> String? {
         // The usual value: 1…15 ASCII bytes with 16 bytes of input to read, made straight from the two words.
         if inlineASCII, end &- position >= 16 {
@@ -405,6 +412,12 @@ struct CanonicalCursor {
                 return InlineASCII.make(low, high, count: stop)
             }
         }
+        return longString()
+    }
+
+    /// ``string()`` for any other value: kept out of line, so that the usual case is small enough to inline.
+    @inline(never)
+    mutating func longString() -> String? {
         let start = position
         var i = position
         var ascii = true
@@ -497,6 +510,27 @@ struct CanonicalCursor {
     /// One `"key":"value"` entry of `tags`.
     @inline(__always)
     private mutating func tagEntry() -> (String, String)? {
+        // The usual key: 1…15 bytes with 16 bytes of input to read after its opening quote, made straight from
+        // the two words. Lanes at and past the first one outside `[a-z0-9_.-]` may be wrong (a byte of 0x80 or
+        // above carries into the next lane): only the first is used.
+        if inlineASCII, end &- position >= 17, base[position] == UInt8(ascii: "\"") {
+            let low = word(at: position &+ 1)
+            let high = word(at: position &+ 9)
+            let lowStops = ~SWAR.tagKeyLanes(low) & SWAR.highs
+            let stop: Int
+            if lowStops != 0 {
+                stop = lowStops.trailingZeroBitCount >> 3
+            } else {
+                let highStops = ~SWAR.tagKeyLanes(high) & SWAR.highs
+                stop = highStops != 0 ? 8 &+ highStops.trailingZeroBitCount >> 3 : 16
+            }
+            if stop >= 1, stop < 16, base[position &+ 1 &+ stop] == UInt8(ascii: "\"") {
+                position &+= stop &+ 2
+                let key = InlineASCII.make(low, high, count: stop)
+                guard skip(":\""), let value = string() else { return nil }
+                return (key, value)
+            }
+        }
         guard let keyStart = skipTagKey(), skip(":\""),
             let key = makeString(keyStart, position &- 3 &- keyStart, ascii: true),
             let value = string()

@@ -273,6 +273,15 @@ struct CanonicalFastPathTests {
             #","tags":{"\#(String(repeating: "k", count: 65))":"v"}"#,
             #","tags":{\#((0..<32).map { #""k\#($0)":"v""# }.joined(separator: ","))}"#,
             #","tags":{\#((0..<33).map { #""k\#($0)":"v""# }.joined(separator: ","))}"#,
+            // Tag keys read as words (16 bytes of input left after the key's quote): the 15- and 16-byte bounds,
+            // a byte of 0x80 or above, a capital, a space, an empty key, a duplicate.
+            #","tags":{"abcdefghijklmno":"v","zzzzzzzzzz":"wwwwwwwwww"}"#,
+            #","tags":{"abcdefghijklmnop":"v","zzzzzzzzzz":"wwwwwwwwww"}"#,
+            "\",\"tags\":{\"ab\u{E9}cd\":\"v\",\"zzzzzzzzzz\":\"wwwwwwwwww\"}",
+            "\",\"tags\":{\"ab\u{FF}\":\"v\",\"zzzzzzzzzz\":\"wwwwwwwwww\"}",
+            #","tags":{"aB":"v","zzzzzzzzzz":"wwwwwwwwww"}"#, #","tags":{"a b":"v","zzzzzzzzzz":"wwwwwwwwww"}"#,
+            #","tags":{"":"v","zzzzzzzzzz":"wwwwwwwwww"}"#, #","tags":{"ab":"v","ab":"wwwwwwwwwwwwwwwwwwww"}"#,
+            #","tags":{"ab":"v""zzzzzzzzzz":"wwwwwwwwww"}"#, #","tags":{"ab"."v","zzzzzzzzzz":"wwwwwwwwww"}"#,
             // Unknown keys and order.
             #","later":1"#, #","user_id":"u","feature":"f","user_id":"u""#, #","feature":"f","user_id":"u""#,
         ]

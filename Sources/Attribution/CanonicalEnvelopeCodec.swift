@@ -341,24 +341,37 @@ struct CanonicalCursor {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, as milliseconds since the epoch.
     mutating func timestamp() -> Int64? {
         guard end &- position >= 24 else { return nil }
-        let p = base + position
-        guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), p[10] == UInt8(ascii: "T"),
-            p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"), p[19] == UInt8(ascii: "."),
-            p[23] == UInt8(ascii: "Z")
+        // Three words: `YYYY-MM-`, `DDTHH:MM`, `:SS.mmmZ` (the first byte in the low lane). Each word's
+        // separators are compared at once, and its digit lanes checked at once: a byte is a digit exactly when
+        // its high nibble is 3 and its low nibble plus 6 does not reach 16 (no lane carries into the next).
+        let w0 = word(at: position)
+        let w1 = word(at: position &+ 8)
+        let w2 = word(at: position &+ 16)
+        @inline(__always) func lane(_ byte: UInt8, _ index: UInt64) -> UInt64 { UInt64(byte) &<< (index &* 8) }
+        let dash = UInt8(ascii: "-")
+        let colon = UInt8(ascii: ":")
+        guard w0 & 0xFF00_00FF_0000_0000 == lane(dash, 4) | lane(dash, 7),
+            w1 & 0x0000_FF00_00FF_0000 == lane(UInt8(ascii: "T"), 2) | lane(colon, 5),
+            w2 & 0xFF00_0000_FF00_00FF == lane(colon, 0) | lane(UInt8(ascii: "."), 3) | lane(UInt8(ascii: "Z"), 7)
         else { return nil }
-        @inline(__always) func isDigit(_ offset: Int) -> Bool { p[offset] &- UInt8(ascii: "0") < 10 }
-        @inline(__always) func digit(_ offset: Int) -> Int64 { Int64(p[offset] &- UInt8(ascii: "0")) }
-        guard isDigit(0), isDigit(1), isDigit(2), isDigit(3), isDigit(5), isDigit(6), isDigit(8), isDigit(9),
-            isDigit(11), isDigit(12), isDigit(14), isDigit(15), isDigit(17), isDigit(18), isDigit(20),
-            isDigit(21), isDigit(22)
+        @inline(__always) func digits(_ word: UInt64, _ lanes: UInt64) -> Bool {
+            let low = word & 0x0F0F_0F0F_0F0F_0F0F & lanes
+            return word & 0xF0F0_F0F0_F0F0_F0F0 & lanes == 0x3030_3030_3030_3030 & lanes
+                && (low &+ 0x0606_0606_0606_0606 & lanes) & 0xF0F0_F0F0_F0F0_F0F0 == 0
+        }
+        guard digits(w0, 0x00FF_FF00_FFFF_FFFF), digits(w1, 0xFFFF_00FF_FF00_FFFF),
+            digits(w2, 0x00FF_FFFF_00FF_FF00)
         else { return nil }
-        let year = digit(0) &* 1000 &+ digit(1) &* 100 &+ digit(2) &* 10 &+ digit(3)
-        let month = digit(5) &* 10 &+ digit(6)
-        let day = digit(8) &* 10 &+ digit(9)
-        let hour = digit(11) &* 10 &+ digit(12)
-        let minute = digit(14) &* 10 &+ digit(15)
-        let second = digit(17) &* 10 &+ digit(18)
-        let ms = digit(20) &* 100 &+ digit(21) &* 10 &+ digit(22)
+        @inline(__always) func digit(_ word: UInt64, _ index: UInt64) -> Int64 {
+            Int64(truncatingIfNeeded: (word &>> (index &* 8)) & 0x0F)
+        }
+        let year = digit(w0, 0) &* 1000 &+ digit(w0, 1) &* 100 &+ digit(w0, 2) &* 10 &+ digit(w0, 3)
+        let month = digit(w0, 5) &* 10 &+ digit(w0, 6)
+        let day = digit(w1, 0) &* 10 &+ digit(w1, 1)
+        let hour = digit(w1, 3) &* 10 &+ digit(w1, 4)
+        let minute = digit(w1, 6) &* 10 &+ digit(w1, 7)
+        let second = digit(w2, 1) &* 10 &+ digit(w2, 2)
+        let ms = digit(w2, 4) &* 100 &+ digit(w2, 5) &* 10 &+ digit(w2, 6)
         // A leap second (60) goes to the reference path, which reads it as the minute's last instant.
         guard month >= 1, month <= 12, day >= 1, day <= Self.daysInMonth(year, month), hour <= 23,
             minute <= 59, second <= 59
@@ -1033,35 +1046,56 @@ private struct CanonicalOutput {
         count &+= digits
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (the year is within 0000…9999: checked).
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (the year is within 0000…9999: checked), as three 8-byte stores.
     mutating func timestamp(_ ms: Int64) {
         let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
         let days = dayR < 0 ? dayQ &- 1 : dayQ
-        let msOfDay = ms &- days &* 86_400_000
+        // 0 ..< 86,400,000: 32-bit arithmetic from here.
+        let msOfDay = UInt32(truncatingIfNeeded: ms &- days &* 86_400_000)
         let (year, month, day) = UTCTimestamp.civil(fromDays: days)
-        let p = base + count
-        @inline(__always) func two(_ value: Int64, _ at: Int) {
-            p[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10)
-            p[at &+ 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
-        }
-        two(year / 100, 0)
-        two(year % 100, 2)
-        p[4] = UInt8(ascii: "-")
-        two(month, 5)
-        p[7] = UInt8(ascii: "-")
-        two(day, 8)
-        p[10] = UInt8(ascii: "T")
-        two(msOfDay / 3_600_000, 11)
-        p[13] = UInt8(ascii: ":")
-        two(msOfDay / 60_000 % 60, 14)
-        p[16] = UInt8(ascii: ":")
-        two(msOfDay / 1000 % 60, 17)
-        p[19] = UInt8(ascii: ".")
-        let millis = msOfDay % 1000
-        p[20] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: millis / 100)
-        two(millis % 100, 21)
-        p[23] = UInt8(ascii: "Z")
+        let secondOfDay = msOfDay / 1000
+        let millis = msOfDay &- secondOfDay &* 1000
+        let hour = secondOfDay / 3600
+        let secondOfHour = secondOfDay &- hour &* 3600
+        let minute = secondOfHour / 60
+        let second = secondOfHour &- minute &* 60
+        let y = UInt32(truncatingIfNeeded: year)
+        let century = y / 100
+        let hundredths = millis / 10
+        // Each pair of digits in memory order, as the low 16 bits.
+        @inline(__always) func pair(_ value: UInt32) -> UInt64 { UInt64(Self.digitPairs(value)) }
+        @inline(__always) func byte(_ value: UInt8) -> UInt64 { UInt64(value) }
+        let first =
+            pair(century) | pair(y &- century &* 100) << 16 | byte(UInt8(ascii: "-")) << 32
+            | pair(UInt32(truncatingIfNeeded: month)) << 40 | byte(UInt8(ascii: "-")) << 56
+        let second8 =
+            pair(UInt32(truncatingIfNeeded: day)) | byte(UInt8(ascii: "T")) << 16 | pair(hour) << 24
+            | byte(UInt8(ascii: ":")) << 40 | pair(minute) << 48
+        let third =
+            byte(UInt8(ascii: ":")) | pair(second) << 8 | byte(UInt8(ascii: ".")) << 24 | pair(hundredths) << 32
+            | byte(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: millis &- hundredths &* 10)) << 48
+            | byte(UInt8(ascii: "Z")) << 56
+        let raw = UnsafeMutableRawPointer(base + count)
+        raw.storeBytes(of: first.littleEndian, as: UInt64.self)
+        raw.storeBytes(of: second8.littleEndian, toByteOffset: 8, as: UInt64.self)
+        raw.storeBytes(of: third.littleEndian, toByteOffset: 16, as: UInt64.self)
         count &+= 24
+    }
+
+    /// The two ASCII digits of `value` (0…99), the first in the low byte.
+    @inline(__always)
+    static func digitPairs(_ value: UInt32) -> UInt16 {
+        let table: StaticString = """
+            00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+            40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899
+            """
+        return UInt16(
+            littleEndian: UnsafeRawPointer(table.utf8Start).loadUnaligned(
+                fromByteOffset: Int(truncatingIfNeeded: min(value, 99)) &* 2,
+                as: UInt16.self
+            )
+        )
     }
 
     /// `key` (with its quotes and colon) and the quoted value, when there is a value; false when the value is

@@ -262,6 +262,12 @@ struct CanonicalFastPathTests {
             #","created_at":"1677-09-21T00:12:43.146Z""#, #","created_at":"1677-09-21T00:12:43.145Z""#,
             #","created_at":"1677-09-21T00:12:44.000Z""#, #","created_at":"2026-01-01T00:00:00Z""#,
             #","created_at":"2026-01-01T00:00:00.000+00:00""#, #","created_at":"2026-1-01T00:00:00.000Z""#,
+            // Timestamps read a word at a time: the bytes either side of the digits, other separators.
+            #","created_at":"2026-01-0:T00:00:00.000Z""#, #","created_at":"2026-01-01T00:00:00.00/Z""#,
+            #","created_at":"2026-01-01T0?:00:00.000Z""#, #","created_at":"/026-01-01T00:00:00.000Z""#,
+            #","created_at":"2026-01-01T00:00:0@.000Z""#, #","created_at":"2026-01-01T00:00:00.000z""#,
+            #","created_at":"2026-01-01T00-00:00.000Z""#, #","created_at":"2026/01-01T00:00:00.000Z""#,
+            #","created_at":"2026-01-01T00:00:00,000Z""#, #","created_at":"2026-01-01 00:00:00.000Z""#,
             // Values: empty, escapes, controls, UTF-8 good and bad, the 256-byte bound.
             #","user_id":"""#, #","user_id":"a\"b""#, #","user_id":"tab\there""#, "\",\"user_id\":\"a\u{01}b\"",
             #","user_id":"café""#, "\",\"user_id\":\"\u{ED}\u{A0}\u{80}\"",

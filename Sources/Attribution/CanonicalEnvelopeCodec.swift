@@ -114,6 +114,40 @@ enum CanonicalEnvelopeReader {
     }
 }
 
+/// ``UTCTimestamp/daysFromCivil(_:_:_:)`` and ``UTCTimestamp/civil(fromDays:)`` (the same algorithm) for the
+/// years 0000 to 9999 alone, in unsigned 32-bit arithmetic that cannot overflow there (the general ones check
+/// 64-bit arithmetic and handle negative eras). A test compares them over the whole range.
+package enum SmallCalendar {
+    /// Days from 1970-01-01 to the date; `year` 0…9999, `month` 1…12, `day` 1…31.
+    @inline(__always)
+    package static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        // Counted from March of year −400, one era early, so that January and February of year 0 stay positive.
+        let m = UInt32(truncatingIfNeeded: month)
+        let y = UInt32(truncatingIfNeeded: year) &+ 400 &- (m <= 2 ? 1 : 0)
+        let era = y / 400
+        let yearOfEra = y &- era &* 400
+        let dayOfYear = (153 &* (m > 2 ? m &- 3 : m &+ 9) &+ 2) / 5 &+ UInt32(truncatingIfNeeded: day) &- 1
+        let dayOfEra = yearOfEra &* 365 &+ yearOfEra / 4 &- yearOfEra / 100 &+ dayOfYear
+        return Int64(era &* 146_097 &+ dayOfEra) &- 719_468 &- 146_097
+    }
+
+    /// The date of a day count from 1970-01-01 that falls in the years 0000 to 9999 (counted, likewise, from
+    /// one era early).
+    @inline(__always)
+    package static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = UInt32(truncatingIfNeeded: days &+ 719_468 &+ 146_097)
+        let era = z / 146_097
+        let dayOfEra = z &- era &* 146_097
+        let yearOfEra = (dayOfEra &- dayOfEra / 1460 &+ dayOfEra / 36_524 &- dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra &- (365 &* yearOfEra &+ yearOfEra / 4 &- yearOfEra / 100)
+        let mp = (5 &* dayOfYear &+ 2) / 153
+        let day = dayOfYear &- (153 &* mp &+ 2) / 5 &+ 1
+        let month = mp < 10 ? mp &+ 3 : mp &- 9
+        let year = yearOfEra &+ era &* 400 &+ (month <= 2 ? 1 : 0) &- 400
+        return (Int64(year), Int64(month), Int64(day))
+    }
+}
+
 /// Short ASCII strings made from two words of input, without a call into the standard library.
 ///
 /// A native `String` of at most 15 UTF-8 bytes is stored inline in its two words: the bytes in memory order,
@@ -377,7 +411,7 @@ struct CanonicalCursor {
             minute <= 59, second <= 59
         else { return nil }
         // The instant must fit the timestamp's nanoseconds (years 1677 to 2262), as the reference requires.
-        let days = UTCTimestamp.daysFromCivil(year, month, day)
+        let days = SmallCalendar.days(year: year, month: month, day: day)
         let seconds = days &* 86_400 &+ hour &* 3600 &+ minute &* 60 &+ second
         let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow, nanoseconds <= Int64.max &- 999_000_000 else { return nil }
@@ -1052,7 +1086,7 @@ private struct CanonicalOutput {
         let days = dayR < 0 ? dayQ &- 1 : dayQ
         // 0 ..< 86,400,000: 32-bit arithmetic from here.
         let msOfDay = UInt32(truncatingIfNeeded: ms &- days &* 86_400_000)
-        let (year, month, day) = UTCTimestamp.civil(fromDays: days)
+        let (year, month, day) = SmallCalendar.civil(days: days)
         let secondOfDay = msOfDay / 1000
         let millis = msOfDay &- secondOfDay &* 1000
         let hour = secondOfDay / 3600

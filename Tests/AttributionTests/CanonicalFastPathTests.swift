@@ -202,6 +202,22 @@ struct CanonicalFastPathTests {
         }
     }
 
+    @Test("the fast paths' calendar agrees with the general one on every day of the years 0000 to 9999")
+    func smallCalendar() {
+        let first = UTCTimestamp.daysFromCivil(0, 1, 1)
+        let last = UTCTimestamp.daysFromCivil(9999, 12, 31)
+        var mismatches = 0
+        for days in first...last {
+            let (year, month, day) = UTCTimestamp.civil(fromDays: days)
+            let small = SmallCalendar.civil(days: days)
+            if small != (year, month, day) || SmallCalendar.days(year: year, month: month, day: day) != days {
+                mismatches += 1
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(last - first == 3_652_424)
+    }
+
     @Test("every conformance vector decodes the same through both paths", arguments: EnvelopeVector.all)
     func conformanceVector(_ vector: EnvelopeVector) throws {
         let input = Array(vector.input.utf8)

@@ -641,16 +641,12 @@ extension AttributionEnvelope {
         }
         guard tags.count <= Limits.maxTags else { return nil }
         let inline = InlineASCII.available
-        // The tags are checked and put in order first; their member's size is known from then on.
-        var plan = CanonicalTagPlan(inline: inline)
-        guard plan.add(tags) else { return nil }
         // A typical envelope fits 1 KiB; a larger one is written again into room for the largest canonical form.
-        switch write(plan, createdMS: createdMS, inline: inline, capacity: 1024) {
+        switch write(createdMS: createdMS, inline: inline, capacity: 1024) {
         case .written(let bytes): return bytes
         case .refused: return nil
         case .needsRoom:
             if case .written(let bytes) = write(
-                plan,
                 createdMS: createdMS,
                 inline: inline,
                 capacity: Limits.maxCanonicalBytes &+ 1024
@@ -670,9 +666,13 @@ extension AttributionEnvelope {
     }
 
     /// Writes the canonical form into `capacity` bytes on the stack, checking each value as it goes.
-    private func write(_ plan: CanonicalTagPlan, createdMS: Int64, inline: Bool, capacity: Int) -> CanonicalWrite {
+    private func write(createdMS: Int64, inline: Bool, capacity: Int) -> CanonicalWrite {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer -> CanonicalWrite in
             guard let base = buffer.baseAddress else { return .refused }
+            // The tags are checked and put in order first; their member's size is known from then on. (Made
+            // here rather than passed in, the plan is not copied.)
+            var plan = CanonicalTagPlan(inline: inline)
+            guard plan.add(tags) else { return .refused }
             var out = CanonicalOutput(base, capacity: capacity, inline: inline)
             // At most 203 bytes up to the business fields.
             out.put("{\"v\":1,\"trace_id\":\"")

@@ -465,6 +465,24 @@ struct CanonicalCursor {
     /// ``string()`` for any other value: kept out of line, so that the usual case is small enough to inline.
     @inline(never)
     mutating func longString() -> String? {
+        // A short ASCII value near the end (the last tag's value usually is): the input's last 16 bytes shifted
+        // down to start here, with zeros (which stop a string) shifted in past the end.
+        let left = end &- position
+        if inlineASCII, left > 1, left < 16, end >= 16 {
+            let lastLow = word(at: end &- 16)
+            let lastHigh = word(at: end &- 8)
+            let shift = UInt64(truncatingIfNeeded: 16 &- left) &* 8
+            let low = shift < 64 ? lastLow &>> shift | lastHigh &<< (64 &- shift) : lastHigh &>> (shift &- 64)
+            let high = shift < 64 ? lastHigh &>> shift : 0
+            let lowStops = SWAR.stringStops(low)
+            let highStops = SWAR.stringStops(high)
+            let stop =
+                lowStops != 0 ? lowStops.trailingZeroBitCount >> 3 : 8 &+ highStops.trailingZeroBitCount >> 3
+            if stop >= 1, stop < left, base[position &+ stop] == UInt8(ascii: "\"") {
+                position &+= stop &+ 1
+                return InlineASCII.make(low, high, count: stop)
+            }
+        }
         let start = position
         var i = position
         var ascii = true

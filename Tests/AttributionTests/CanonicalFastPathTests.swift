@@ -304,6 +304,10 @@ struct CanonicalFastPathTests {
             #","tags":{"aB":"v","zzzzzzzzzz":"wwwwwwwwww"}"#, #","tags":{"a b":"v","zzzzzzzzzz":"wwwwwwwwww"}"#,
             #","tags":{"":"v","zzzzzzzzzz":"wwwwwwwwww"}"#, #","tags":{"ab":"v","ab":"wwwwwwwwwwwwwwwwwwww"}"#,
             #","tags":{"ab":"v""zzzzzzzzzz":"wwwwwwwwww"}"#, #","tags":{"ab"."v","zzzzzzzzzz":"wwwwwwwwww"}"#,
+            // Values within 16 bytes of the end, read from the input's last two words: escapes, controls,
+            // non-ASCII, unterminated.
+            #","tags":{"a":"x\"y"}"#, #","tags":{"a":"x\\"}"#, "\",\"tags\":{\"a\":\"ab\u{01}\"}",
+            #","tags":{"a":"é"}"#, #","tags":{"a":"abc}"#, #","tags":{"a":"}"#, #","tags":{"a":"abcdefghijklm"}"#,
             // Unknown keys and order.
             #","later":1"#, #","user_id":"u","feature":"f","user_id":"u""#, #","feature":"f","user_id":"u""#,
         ]

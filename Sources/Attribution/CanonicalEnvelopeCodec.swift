@@ -21,22 +21,34 @@ enum CanonicalEnvelopeReader {
 
     /// The envelope held by `buffer` when it is in the canonical form with no unknown keys.
     ///
-    /// Failure is a typed throw rather than an optional result, and the envelope is an initializer's `self`,
-    /// so that it is built once, in place.
+    /// Failure is a typed throw rather than an optional result, and the envelope is laid out in place by
+    /// ``read(_:into:)``, then moved out once.
     /// - Throws: ``NotCanonical`` at the first byte the fast path does not take.
-    static func read(_ buffer: UnsafeBufferPointer<UInt8>) throws(NotCanonical) -> AttributionEnvelope {
-        try AttributionEnvelope(canonical: buffer)
-    }
-}
-
-extension AttributionEnvelope {
-    /// Reads the canonical form; see ``CanonicalEnvelopeReader/read(_:)``.
     @inline(__always)
-    fileprivate init(canonical buffer: UnsafeBufferPointer<UInt8>) throws(CanonicalEnvelopeReader.NotCanonical) {
-        typealias NotCanonical = CanonicalEnvelopeReader.NotCanonical
+    static func read(_ buffer: UnsafeBufferPointer<UInt8>) throws(NotCanonical) -> AttributionEnvelope {
+        try withUnsafeTemporaryAllocation(of: AttributionEnvelope.self, capacity: 1) {
+            (slot) throws(NotCanonical) -> AttributionEnvelope in
+            let envelope = slot.baseAddress.unsafelyUnwrapped
+            try read(buffer, into: envelope)
+            return envelope.move()
+        }
+    }
+
+    /// Reads the envelope held by `buffer` into the uninitialized memory at `envelope`, which is initialized
+    /// when this returns and left uninitialized when it throws.
+    ///
+    /// Every part is read into a local, and only once the whole input has been accepted is each moved into
+    /// its place. (An initializer of this large struct builds its value aside and copies it out: every
+    /// string and the tags retained, and the originals released, about a tenth of a decode.) Every stored
+    /// property must be initialized here: a test counts them, so that one added later cannot be left out.
+    /// - Throws: ``NotCanonical`` at the first byte the fast path does not take.
+    static func read(
+        _ buffer: UnsafeBufferPointer<UInt8>,
+        into envelope: UnsafeMutablePointer<AttributionEnvelope>
+    ) throws(NotCanonical) {
         guard let base = buffer.baseAddress else { throw NotCanonical() }
         // Longer input needs the reference path's check of the canonical size.
-        guard buffer.count <= Limits.maxCanonicalBytes &- 8 else { throw NotCanonical() }
+        guard buffer.count <= AttributionEnvelope.Limits.maxCanonicalBytes &- 8 else { throw NotCanonical() }
         var c = CanonicalCursor(base: base, end: buffer.count)
 
         guard c.skip("{\"v\":1,\"trace_id\":\""), let high = c.hex64(), let low = c.hex64(),
@@ -44,43 +56,95 @@ extension AttributionEnvelope {
             c.skip("\",\"leaf_id\":\""), let leaf = c.hex64(), let leafID = LeafID(rawValue: leaf),
             c.skip("\",\"root_id\":\""), let root = c.hex64(), let rootID = LeafID(rawValue: root)
         else { throw NotCanonical() }
-        self.traceID = traceID
-        self.leafID = leafID
-        self.rootID = rootID
+        var parentID: LeafID?
         if c.skip("\",\"parent_id\":\"") {
             guard let parent = c.hex64(), let id = LeafID(rawValue: parent) else { throw NotCanonical() }
             parentID = id
         } else if rootID != leafID {
             throw NotCanonical()
-        } else {
-            parentID = nil
         }
         guard c.skip("\",\"attempt\":"), let attempt = c.attempt() else { throw NotCanonical() }
-        self.attempt = attempt
+        var createdAt: UTCTimestamp?
         if c.skip(",\"created_at\":\"") {
             guard let ms = c.timestamp(), c.skip("\"") else { throw NotCanonical() }
             createdAt = UTCTimestamp(millisecondsSinceEpoch: ms)
-        } else {
-            createdAt = nil
         }
-        userID = c.value(after: ",\"user_id\":\"")
-        feature = c.value(after: ",\"feature\":\"")
-        team = c.value(after: ",\"team\":\"")
-        project = c.value(after: ",\"project\":\"")
-        taskType = c.value(after: ",\"task_type\":\"")
-        tool = c.value(after: ",\"tool\":\"")
-        promptVersion = c.value(after: ",\"prompt_version\":\"")
-        pipeline = c.value(after: ",\"pipeline\":\"")
-        priority = c.value(after: ",\"priority\":\"")
-        agent = c.value(after: ",\"agent\":\"")
-        unknownFields = []
+        let userID = c.value(after: ",\"user_id\":\"")
+        let feature = c.value(after: ",\"feature\":\"")
+        let team = c.value(after: ",\"team\":\"")
+        let project = c.value(after: ",\"project\":\"")
+        let taskType = c.value(after: ",\"task_type\":\"")
+        let tool = c.value(after: ",\"tool\":\"")
+        let promptVersion = c.value(after: ",\"prompt_version\":\"")
+        let pipeline = c.value(after: ",\"pipeline\":\"")
+        let priority = c.value(after: ",\"priority\":\"")
+        let agent = c.value(after: ",\"agent\":\"")
+        var tags: [String: String] = [:]
         if c.skip(",\"tags\":{") {
-            guard let tags = c.tags() else { throw NotCanonical() }
-            self.tags = tags
-        } else {
-            tags = [:]
+            guard let read = c.tags() else { throw NotCanonical() }
+            tags = read
         }
         guard c.ok, c.skip("}"), c.position == c.end else { throw NotCanonical() }
+
+        let raw = UnsafeMutableRawPointer(envelope)
+        @inline(__always)
+        func put<Value>(_ path: WritableKeyPath<AttributionEnvelope, Value>, _ value: consuming Value) {
+            // A stored property's offset, which the optimizer folds to a constant.
+            (raw + MemoryLayout<AttributionEnvelope>.offset(of: path).unsafelyUnwrapped)
+                .initializeMemory(as: Value.self, to: value)
+        }
+        put(\.traceID, traceID)
+        put(\.leafID, leafID)
+        put(\.rootID, rootID)
+        put(\.parentID, parentID)
+        put(\.attempt, attempt)
+        put(\.createdAt, createdAt)
+        put(\.userID, consume userID)
+        put(\.feature, consume feature)
+        put(\.team, consume team)
+        put(\.project, consume project)
+        put(\.taskType, consume taskType)
+        put(\.tool, consume tool)
+        put(\.promptVersion, consume promptVersion)
+        put(\.pipeline, consume pipeline)
+        put(\.priority, consume priority)
+        put(\.agent, consume agent)
+        put(\.tags, consume tags)
+        put(\.unknownFields, [])
+    }
+}
+
+/// ``UTCTimestamp/daysFromCivil(_:_:_:)`` and ``UTCTimestamp/civil(fromDays:)`` (the same algorithm) for the
+/// years 0000 to 9999 alone, in unsigned 32-bit arithmetic that cannot overflow there (the general ones check
+/// 64-bit arithmetic and handle negative eras). A test compares them over the whole range.
+package enum SmallCalendar {
+    /// Days from 1970-01-01 to the date; `year` 0…9999, `month` 1…12, `day` 1…31.
+    @inline(__always)
+    package static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        // Counted from March of year −400, one era early, so that January and February of year 0 stay positive.
+        let m = UInt32(truncatingIfNeeded: month)
+        let y = UInt32(truncatingIfNeeded: year) &+ 400 &- (m <= 2 ? 1 : 0)
+        let era = y / 400
+        let yearOfEra = y &- era &* 400
+        let dayOfYear = (153 &* (m > 2 ? m &- 3 : m &+ 9) &+ 2) / 5 &+ UInt32(truncatingIfNeeded: day) &- 1
+        let dayOfEra = yearOfEra &* 365 &+ yearOfEra / 4 &- yearOfEra / 100 &+ dayOfYear
+        return Int64(era &* 146_097 &+ dayOfEra) &- 719_468 &- 146_097
+    }
+
+    /// The date of a day count from 1970-01-01 that falls in the years 0000 to 9999 (counted, likewise, from
+    /// one era early).
+    @inline(__always)
+    package static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = UInt32(truncatingIfNeeded: days &+ 719_468 &+ 146_097)
+        let era = z / 146_097
+        let dayOfEra = z &- era &* 146_097
+        let yearOfEra = (dayOfEra &- dayOfEra / 1460 &+ dayOfEra / 36_524 &- dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra &- (365 &* yearOfEra &+ yearOfEra / 4 &- yearOfEra / 100)
+        let mp = (5 &* dayOfYear &+ 2) / 153
+        let day = dayOfYear &- (153 &* mp &+ 2) / 5 &+ 1
+        let month = mp < 10 ? mp &+ 3 : mp &- 9
+        let year = yearOfEra &+ era &* 400 &+ (month <= 2 ? 1 : 0) &- 400
+        return (Int64(year), Int64(month), Int64(day))
     }
 }
 
@@ -259,20 +323,26 @@ struct CanonicalCursor {
         guard end &- position >= count else { return false }
         let text = UnsafeRawPointer(literal.utf8Start)
         let here = UnsafeRawPointer(base + position)
-        var i = 0
-        while i &+ 8 <= count {
-            if here.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                != text.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            {
-                return false
-            }
-            i &+= 8
+        @inline(__always) func same<Word: FixedWidthInteger>(_ offset: Int, _: Word.Type) -> Bool {
+            here.loadUnaligned(fromByteOffset: offset, as: Word.self)
+                == text.loadUnaligned(fromByteOffset: offset, as: Word.self)
         }
-        while i < count {
-            if here.load(fromByteOffset: i, as: UInt8.self) != text.load(fromByteOffset: i, as: UInt8.self) {
-                return false
+        if count >= 8 {
+            var i = 0
+            while i &+ 8 < count {
+                if !same(i, UInt64.self) { return false }
+                i &+= 8
             }
-            i &+= 1
+            // The last eight bytes, overlapping the ones before when the count is not a multiple of eight.
+            if !same(count &- 8, UInt64.self) { return false }
+        } else if count >= 4 {
+            if !same(0, UInt32.self) || !same(count &- 4, UInt32.self) { return false }
+        } else {
+            var i = 0
+            while i < count {
+                if !same(i, UInt8.self) { return false }
+                i &+= 1
+            }
         }
         position &+= count
         return true
@@ -305,30 +375,43 @@ struct CanonicalCursor {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, as milliseconds since the epoch.
     mutating func timestamp() -> Int64? {
         guard end &- position >= 24 else { return nil }
-        let p = base + position
-        guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), p[10] == UInt8(ascii: "T"),
-            p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"), p[19] == UInt8(ascii: "."),
-            p[23] == UInt8(ascii: "Z")
+        // Three words: `YYYY-MM-`, `DDTHH:MM`, `:SS.mmmZ` (the first byte in the low lane). Each word's
+        // separators are compared at once, and its digit lanes checked at once: a byte is a digit exactly when
+        // its high nibble is 3 and its low nibble plus 6 does not reach 16 (no lane carries into the next).
+        let w0 = word(at: position)
+        let w1 = word(at: position &+ 8)
+        let w2 = word(at: position &+ 16)
+        @inline(__always) func lane(_ byte: UInt8, _ index: UInt64) -> UInt64 { UInt64(byte) &<< (index &* 8) }
+        let dash = UInt8(ascii: "-")
+        let colon = UInt8(ascii: ":")
+        guard w0 & 0xFF00_00FF_0000_0000 == lane(dash, 4) | lane(dash, 7),
+            w1 & 0x0000_FF00_00FF_0000 == lane(UInt8(ascii: "T"), 2) | lane(colon, 5),
+            w2 & 0xFF00_0000_FF00_00FF == lane(colon, 0) | lane(UInt8(ascii: "."), 3) | lane(UInt8(ascii: "Z"), 7)
         else { return nil }
-        @inline(__always) func isDigit(_ offset: Int) -> Bool { p[offset] &- UInt8(ascii: "0") < 10 }
-        @inline(__always) func digit(_ offset: Int) -> Int64 { Int64(p[offset] &- UInt8(ascii: "0")) }
-        guard isDigit(0), isDigit(1), isDigit(2), isDigit(3), isDigit(5), isDigit(6), isDigit(8), isDigit(9),
-            isDigit(11), isDigit(12), isDigit(14), isDigit(15), isDigit(17), isDigit(18), isDigit(20),
-            isDigit(21), isDigit(22)
+        @inline(__always) func digits(_ word: UInt64, _ lanes: UInt64) -> Bool {
+            let low = word & 0x0F0F_0F0F_0F0F_0F0F & lanes
+            return word & 0xF0F0_F0F0_F0F0_F0F0 & lanes == 0x3030_3030_3030_3030 & lanes
+                && (low &+ 0x0606_0606_0606_0606 & lanes) & 0xF0F0_F0F0_F0F0_F0F0 == 0
+        }
+        guard digits(w0, 0x00FF_FF00_FFFF_FFFF), digits(w1, 0xFFFF_00FF_FF00_FFFF),
+            digits(w2, 0x00FF_FFFF_00FF_FF00)
         else { return nil }
-        let year = digit(0) &* 1000 &+ digit(1) &* 100 &+ digit(2) &* 10 &+ digit(3)
-        let month = digit(5) &* 10 &+ digit(6)
-        let day = digit(8) &* 10 &+ digit(9)
-        let hour = digit(11) &* 10 &+ digit(12)
-        let minute = digit(14) &* 10 &+ digit(15)
-        let second = digit(17) &* 10 &+ digit(18)
-        let ms = digit(20) &* 100 &+ digit(21) &* 10 &+ digit(22)
+        @inline(__always) func digit(_ word: UInt64, _ index: UInt64) -> Int64 {
+            Int64(truncatingIfNeeded: (word &>> (index &* 8)) & 0x0F)
+        }
+        let year = digit(w0, 0) &* 1000 &+ digit(w0, 1) &* 100 &+ digit(w0, 2) &* 10 &+ digit(w0, 3)
+        let month = digit(w0, 5) &* 10 &+ digit(w0, 6)
+        let day = digit(w1, 0) &* 10 &+ digit(w1, 1)
+        let hour = digit(w1, 3) &* 10 &+ digit(w1, 4)
+        let minute = digit(w1, 6) &* 10 &+ digit(w1, 7)
+        let second = digit(w2, 1) &* 10 &+ digit(w2, 2)
+        let ms = digit(w2, 4) &* 100 &+ digit(w2, 5) &* 10 &+ digit(w2, 6)
         // A leap second (60) goes to the reference path, which reads it as the minute's last instant.
         guard month >= 1, month <= 12, day >= 1, day <= Self.daysInMonth(year, month), hour <= 23,
             minute <= 59, second <= 59
         else { return nil }
         // The instant must fit the timestamp's nanoseconds (years 1677 to 2262), as the reference requires.
-        let days = UTCTimestamp.daysFromCivil(year, month, day)
+        let days = SmallCalendar.days(year: year, month: month, day: day)
         let seconds = days &* 86_400 &+ hour &* 3600 &+ minute &* 60 &+ second
         let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow, nanoseconds <= Int64.max &- 999_000_000 else { return nil }
@@ -357,6 +440,7 @@ struct CanonicalCursor {
     }
 
     /// A string value after its opening quote: 1 … 256 bytes of valid UTF-8 without escapes or control bytes.
+    @inline(__always)
     mutating func string() -> String? {
         // The usual value: 1…15 ASCII bytes with 16 bytes of input to read, made straight from the two words.
         if inlineASCII, end &- position >= 16 {
@@ -371,6 +455,30 @@ struct CanonicalCursor {
                 stop = highStops != 0 ? 8 &+ highStops.trailingZeroBitCount >> 3 : 16
             }
             if stop >= 1, stop < 16, base[position &+ stop] == UInt8(ascii: "\"") {
+                position &+= stop &+ 1
+                return InlineASCII.make(low, high, count: stop)
+            }
+        }
+        return longString()
+    }
+
+    /// ``string()`` for any other value: kept out of line, so that the usual case is small enough to inline.
+    @inline(never)
+    mutating func longString() -> String? {
+        // A short ASCII value near the end (the last tag's value usually is): the input's last 16 bytes shifted
+        // down to start here, with zeros (which stop a string) shifted in past the end.
+        let left = end &- position
+        if inlineASCII, left > 1, left < 16, end >= 16 {
+            let lastLow = word(at: end &- 16)
+            let lastHigh = word(at: end &- 8)
+            let shift = UInt64(truncatingIfNeeded: 16 &- left) &* 8
+            let low = shift < 64 ? lastLow &>> shift | lastHigh &<< (64 &- shift) : lastHigh &>> (shift &- 64)
+            let high = shift < 64 ? lastHigh &>> shift : 0
+            let lowStops = SWAR.stringStops(low)
+            let highStops = SWAR.stringStops(high)
+            let stop =
+                lowStops != 0 ? lowStops.trailingZeroBitCount >> 3 : 8 &+ highStops.trailingZeroBitCount >> 3
+            if stop >= 1, stop < left, base[position &+ stop] == UInt8(ascii: "\"") {
                 position &+= stop &+ 1
                 return InlineASCII.make(low, high, count: stop)
             }
@@ -467,6 +575,27 @@ struct CanonicalCursor {
     /// One `"key":"value"` entry of `tags`.
     @inline(__always)
     private mutating func tagEntry() -> (String, String)? {
+        // The usual key: 1…15 bytes with 16 bytes of input to read after its opening quote, made straight from
+        // the two words. Lanes at and past the first one outside `[a-z0-9_.-]` may be wrong (a byte of 0x80 or
+        // above carries into the next lane): only the first is used.
+        if inlineASCII, end &- position >= 17, base[position] == UInt8(ascii: "\"") {
+            let low = word(at: position &+ 1)
+            let high = word(at: position &+ 9)
+            let lowStops = ~SWAR.tagKeyLanes(low) & SWAR.highs
+            let stop: Int
+            if lowStops != 0 {
+                stop = lowStops.trailingZeroBitCount >> 3
+            } else {
+                let highStops = ~SWAR.tagKeyLanes(high) & SWAR.highs
+                stop = highStops != 0 ? 8 &+ highStops.trailingZeroBitCount >> 3 : 16
+            }
+            if stop >= 1, stop < 16, base[position &+ 1 &+ stop] == UInt8(ascii: "\"") {
+                position &+= stop &+ 2
+                let key = InlineASCII.make(low, high, count: stop)
+                guard skip(":\""), let value = string() else { return nil }
+                return (key, value)
+            }
+        }
         guard let keyStart = skipTagKey(), skip(":\""),
             let key = makeString(keyStart, position &- 3 &- keyStart, ascii: true),
             let value = string()
@@ -530,16 +659,12 @@ extension AttributionEnvelope {
         }
         guard tags.count <= Limits.maxTags else { return nil }
         let inline = InlineASCII.available
-        // The tags are checked and put in order first; their member's size is known from then on.
-        var plan = CanonicalTagPlan(inline: inline)
-        guard plan.add(tags) else { return nil }
         // A typical envelope fits 1 KiB; a larger one is written again into room for the largest canonical form.
-        switch write(plan, createdMS: createdMS, inline: inline, capacity: 1024) {
+        switch write(createdMS: createdMS, inline: inline, capacity: 1024) {
         case .written(let bytes): return bytes
         case .refused: return nil
         case .needsRoom:
             if case .written(let bytes) = write(
-                plan,
                 createdMS: createdMS,
                 inline: inline,
                 capacity: Limits.maxCanonicalBytes &+ 1024
@@ -559,9 +684,13 @@ extension AttributionEnvelope {
     }
 
     /// Writes the canonical form into `capacity` bytes on the stack, checking each value as it goes.
-    private func write(_ plan: CanonicalTagPlan, createdMS: Int64, inline: Bool, capacity: Int) -> CanonicalWrite {
+    private func write(createdMS: Int64, inline: Bool, capacity: Int) -> CanonicalWrite {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer -> CanonicalWrite in
             guard let base = buffer.baseAddress else { return .refused }
+            // The tags are checked and put in order first; their member's size is known from then on. (Made
+            // here rather than passed in, the plan is not copied.)
+            var plan = CanonicalTagPlan(inline: inline)
+            guard plan.add(tags) else { return .refused }
             var out = CanonicalOutput(base, capacity: capacity, inline: inline)
             // At most 203 bytes up to the business fields.
             out.put("{\"v\":1,\"trace_id\":\"")
@@ -589,9 +718,12 @@ extension AttributionEnvelope {
                 out.field(",\"priority\":", priority), out.field(",\"agent\":", agent)
             else { return out.needsRoom ? .needsRoom : .refused }
             if plan.count > 0 {
-                guard out.room >= plan.size &+ 1 else { return .needsRoom }
+                // The member, the closing brace and 16 bytes of scratch past the last value.
+                guard out.room >= plan.size &+ 17 else { return .needsRoom }
                 out.put(",\"tags\":{")
-                if plan.order.complete {
+                if plan.small.complete {
+                    out.tags(plan.small)
+                } else if plan.order.complete {
                     out.tags(tags, order: plan.order, escaped: plan.escaped)
                 } else {
                     out.tags(tags, escaped: plan.escaped)
@@ -623,6 +755,10 @@ private struct CanonicalTagPlan {
         guard count > 0 else { return true }
         // `,"tags":{` and `}`, a `:` per entry and the commas between entries.
         size = 10 &+ count &+ (count &- 1)
+        if inline, count <= InlineTags.capacity, small.add(tags) {
+            size &+= small.size
+            return true
+        }
         var index = tags.startIndex
         while index != tags.endIndex {
             let (key, value) = tags[index]
@@ -639,6 +775,84 @@ private struct CanonicalTagPlan {
 
     /// The tags in key order when there are at most four of them with inline keys (the usual case).
     var order = SmallTagOrder()
+    /// The tags themselves when they are short ASCII strings needing no escapes (``InlineTags/complete``);
+    /// ``order`` is then not used.
+    var small = InlineTags()
+}
+
+/// Up to four tags whose keys and values are short ASCII strings that need no escapes (the usual case), held
+/// as the strings' words in key order: checked, measured and sorted in one pass over the dictionary, and
+/// written from the words without looking the entries up again.
+struct InlineTags {
+    static let capacity = 4
+    /// Key words then value words, per entry, in key order (the first ``count``).
+    private var entries: (Entry, Entry, Entry, Entry) = (.zero, .zero, .zero, .zero)
+    private(set) var count = 0
+    /// The bytes of the entries: each `"key":"value"`, without the commas between them.
+    private(set) var size = 0
+    /// Whether every tag was added.
+    private(set) var complete = false
+
+    struct Entry {
+        var key: (UInt64, UInt64)
+        var value: (UInt64, UInt64)
+        static let zero = Entry(key: (0, 0), value: (0, 0))
+
+        /// The key's bytes as two big-endian integers: integer order is bytewise order (keys hold no zero
+        /// bytes, and the bytes past a key's end are zero).
+        @inline(__always)
+        var sortKey: (UInt64, UInt64) { (key.0.byteSwapped, (key.1 & 0x00FF_FFFF_FFFF_FFFF).byteSwapped) }
+    }
+
+    /// Adds the tags to an empty instance; false when there are more than four or one of them is not such a
+    /// string or breaks a rule (the general path then decides). Only when ``InlineASCII/available``.
+    @inline(__always)
+    mutating func add(_ tags: [String: String]) -> Bool {
+        guard tags.count <= Self.capacity else { return false }
+        for (key, value) in tags {
+            guard let k = InlineASCII.words(of: key), let v = InlineASCII.words(of: value) else { return false }
+            let keyLength = Int(truncatingIfNeeded: (k.high >> 56) & 0xF)
+            let valueLength = Int(truncatingIfNeeded: (v.high >> 56) & 0xF)
+            // Every used lane of the key one of `[a-z0-9_.-]`; no used lane of the value `"`, `\` or a control
+            // byte (unused bytes are zero, which would count as control bytes: only used lanes are looked at).
+            let keyLow = SWAR.lanes(keyLength)
+            let keyHigh = SWAR.lanes(max(keyLength &- 8, 0))
+            let escapes =
+                SWAR.escapes(v.low) & SWAR.lanes(valueLength) | SWAR.escapes(v.high)
+                & SWAR.lanes(max(valueLength &- 8, 0))
+            guard keyLength > 0, valueLength > 0, escapes == 0,
+                SWAR.tagKeyLanes(k.low) & keyLow == SWAR.highs & keyLow,
+                SWAR.tagKeyLanes(k.high) & keyHigh == SWAR.highs & keyHigh
+            else { return false }
+            insert(Entry(key: (k.low, k.high), value: (v.low, v.high)))
+            size &+= keyLength &+ valueLength &+ 5
+        }
+        complete = true
+        return true
+    }
+
+    @inline(__always)
+    private mutating func insert(_ entry: Entry) {
+        let sortKey = entry.sortKey
+        withUnsafeMutableBytes(of: &entries) { raw in
+            let slots = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: Entry.self)
+            var slot = count
+            while slot > 0, sortKey < slots[slot &- 1].sortKey {
+                slots[slot] = slots[slot &- 1]
+                slot &-= 1
+            }
+            slots[slot] = entry
+        }
+        count &+= 1
+    }
+
+    /// Runs `body` over the entries in key order.
+    @inline(__always)
+    func withEntries<R>(_ body: (UnsafeBufferPointer<Entry>) -> R) -> R {
+        withUnsafeBytes(of: entries) { raw in
+            body(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: Entry.self), count: count))
+        }
+    }
 }
 
 /// The indices of up to four tags in bytewise key order, sorted as they are measured, held inline (no heap
@@ -884,35 +1098,56 @@ private struct CanonicalOutput {
         count &+= digits
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (the year is within 0000…9999: checked).
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (the year is within 0000…9999: checked), as three 8-byte stores.
     mutating func timestamp(_ ms: Int64) {
         let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
         let days = dayR < 0 ? dayQ &- 1 : dayQ
-        let msOfDay = ms &- days &* 86_400_000
-        let (year, month, day) = UTCTimestamp.civil(fromDays: days)
-        let p = base + count
-        @inline(__always) func two(_ value: Int64, _ at: Int) {
-            p[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10)
-            p[at &+ 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
-        }
-        two(year / 100, 0)
-        two(year % 100, 2)
-        p[4] = UInt8(ascii: "-")
-        two(month, 5)
-        p[7] = UInt8(ascii: "-")
-        two(day, 8)
-        p[10] = UInt8(ascii: "T")
-        two(msOfDay / 3_600_000, 11)
-        p[13] = UInt8(ascii: ":")
-        two(msOfDay / 60_000 % 60, 14)
-        p[16] = UInt8(ascii: ":")
-        two(msOfDay / 1000 % 60, 17)
-        p[19] = UInt8(ascii: ".")
-        let millis = msOfDay % 1000
-        p[20] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: millis / 100)
-        two(millis % 100, 21)
-        p[23] = UInt8(ascii: "Z")
+        // 0 ..< 86,400,000: 32-bit arithmetic from here.
+        let msOfDay = UInt32(truncatingIfNeeded: ms &- days &* 86_400_000)
+        let (year, month, day) = SmallCalendar.civil(days: days)
+        let secondOfDay = msOfDay / 1000
+        let millis = msOfDay &- secondOfDay &* 1000
+        let hour = secondOfDay / 3600
+        let secondOfHour = secondOfDay &- hour &* 3600
+        let minute = secondOfHour / 60
+        let second = secondOfHour &- minute &* 60
+        let y = UInt32(truncatingIfNeeded: year)
+        let century = y / 100
+        let hundredths = millis / 10
+        // Each pair of digits in memory order, as the low 16 bits.
+        @inline(__always) func pair(_ value: UInt32) -> UInt64 { UInt64(Self.digitPairs(value)) }
+        @inline(__always) func byte(_ value: UInt8) -> UInt64 { UInt64(value) }
+        let first =
+            pair(century) | pair(y &- century &* 100) << 16 | byte(UInt8(ascii: "-")) << 32
+            | pair(UInt32(truncatingIfNeeded: month)) << 40 | byte(UInt8(ascii: "-")) << 56
+        let second8 =
+            pair(UInt32(truncatingIfNeeded: day)) | byte(UInt8(ascii: "T")) << 16 | pair(hour) << 24
+            | byte(UInt8(ascii: ":")) << 40 | pair(minute) << 48
+        let third =
+            byte(UInt8(ascii: ":")) | pair(second) << 8 | byte(UInt8(ascii: ".")) << 24 | pair(hundredths) << 32
+            | byte(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: millis &- hundredths &* 10)) << 48
+            | byte(UInt8(ascii: "Z")) << 56
+        let raw = UnsafeMutableRawPointer(base + count)
+        raw.storeBytes(of: first.littleEndian, as: UInt64.self)
+        raw.storeBytes(of: second8.littleEndian, toByteOffset: 8, as: UInt64.self)
+        raw.storeBytes(of: third.littleEndian, toByteOffset: 16, as: UInt64.self)
         count &+= 24
+    }
+
+    /// The two ASCII digits of `value` (0…99), the first in the low byte.
+    @inline(__always)
+    static func digitPairs(_ value: UInt32) -> UInt16 {
+        let table: StaticString = """
+            00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+            40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899
+            """
+        return UInt16(
+            littleEndian: UnsafeRawPointer(table.utf8Start).loadUnaligned(
+                fromByteOffset: Int(truncatingIfNeeded: min(value, 99)) &* 2,
+                as: UInt16.self
+            )
+        )
     }
 
     /// `key` (with its quotes and colon) and the quoted value, when there is a value; false when the value is
@@ -940,6 +1175,14 @@ private struct CanonicalOutput {
                 return true
             }
         }
+        return longField(key, value)
+    }
+
+    /// ``field(_:_:)`` for a value that is not a short ASCII string needing no escapes: kept out of line, so
+    /// that the usual case is small enough to be inlined where the key is a constant.
+    @inline(never)
+    mutating func longField(_ key: StaticString, _ value: String) -> Bool {
+        let keyLength = key.utf8CodeUnitCount
         let quoted = Self.quotedLength(value, inline: false)
         guard quoted > 0 else { return false }
         guard room >= keyLength &+ quoted &+ 1 else {
@@ -976,6 +1219,36 @@ private struct CanonicalOutput {
             }
             base[i] = UInt8(ascii: "\"")
             return i &+ 1
+        }
+    }
+
+    /// The entries of tags held as words, each in two stores (the bytes past a string's end are scratch,
+    /// overwritten next; room for them was checked with the member's size).
+    @inline(__always)
+    mutating func tags(_ tags: InlineTags) {
+        tags.withEntries { entries in
+            for position in 0..<entries.count {
+                let entry = entries[position]
+                let raw = UnsafeMutableRawPointer(base + count)
+                // `,"` (or just `"` for the first), the key, `":"`, the value, `"`.
+                raw.storeBytes(of: UInt8(ascii: ","), as: UInt8.self)
+                let first = position == 0 ? 0 : 1
+                raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: first, as: UInt8.self)
+                let keyLength = Int(truncatingIfNeeded: (entry.key.1 >> 56) & 0xF)
+                let valueLength = Int(truncatingIfNeeded: (entry.value.1 >> 56) & 0xF)
+                var at = first &+ 1
+                raw.storeBytes(of: entry.key.0.littleEndian, toByteOffset: at, as: UInt64.self)
+                raw.storeBytes(of: entry.key.1.littleEndian, toByteOffset: at &+ 8, as: UInt64.self)
+                at &+= keyLength
+                // `":"` as one 4-byte store (its fourth byte is scratch).
+                raw.storeBytes(of: UInt32(0x0022_3A22).littleEndian, toByteOffset: at, as: UInt32.self)
+                at &+= 3
+                raw.storeBytes(of: entry.value.0.littleEndian, toByteOffset: at, as: UInt64.self)
+                raw.storeBytes(of: entry.value.1.littleEndian, toByteOffset: at &+ 8, as: UInt64.self)
+                at &+= valueLength
+                raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: at, as: UInt8.self)
+                count &+= at &+ 1
+            }
         }
     }
 

@@ -149,6 +149,75 @@ struct CanonicalFastPathTests {
         #expect(AttributionEnvelope.fastDecode(json: bytes) == envelope)
     }
 
+    @Test("the fast decoder's list of the envelope's stored properties is complete")
+    func storedPropertiesListed() throws {
+        // The fast decoder lays out an envelope property by property (no initializer, to avoid a copy), so a
+        // stored property added to the struct must be added there too, and to this list.
+        let names = Mirror(reflecting: try Fixture.typical()).children.compactMap(\.label)
+        #expect(
+            names == [
+                "traceID", "leafID", "rootID", "parentID", "attempt", "createdAt", "userID", "feature", "team",
+                "project", "taskType", "tool", "promptVersion", "pipeline", "priority", "agent", "tags",
+                "unknownFields",
+            ]
+        )
+    }
+
+    @Test("an envelope with every member set decodes through the fast path to the same value")
+    func everyMemberSet() throws {
+        var envelope = try Fixture.typical()
+        envelope.pipeline = "nightly-batch"
+        envelope.priority = "p1"
+        envelope.agent = "planner"
+        envelope.tags = ["a": "1", "b.c": "two", "d-e": "three", "f_g": "é"]
+        let bytes = try #require(envelope.fastCanonicalJSON())
+        let decoded = try #require(AttributionEnvelope.fastDecode(json: bytes))
+        #expect(decoded == envelope)
+        #expect(decoded == (try AttributionEnvelope.referenceDecode(json: bytes)))
+        #expect(decoded.pipeline == "nightly-batch" && decoded.agent == "planner" && decoded.tags["f_g"] == "é")
+    }
+
+    @Test(
+        "tags at the edges of the short-string writer encode as the reference writes them",
+        arguments: [
+            ["d": "4", "c": "3", "b": "2", "a": "1"],
+            ["zzzzzzzzzzzzzzz": "yyyyyyyyyyyyyyy", "a": "b"],
+            ["abcdefghijklmnop": "v", "k": "0123456789abcdef"],
+            ["a": "x\u{0}y", "b": "q\"r", "c": "s\\t"],
+            ["aa": "1", "a": "2", "a.": "3", "a-": "4"],
+            ["k": "é", "l": "v"],
+            ["Key": "v"],
+            ["": "v"],
+            ["k": ""],
+            ["a": "1", "b": "2", "c": "3", "d": "4", "e": "5"],
+        ]
+    )
+    func tagEdges(_ tags: [String: String]) throws {
+        var envelope = try Fixture.typical()
+        envelope.tags = tags
+        Self.compareEncoders(envelope)
+        if let bytes = try? envelope.canonicalJSON() {
+            #expect(try AttributionEnvelope(json: bytes) == envelope)
+            Self.compareDecoders(bytes)
+        }
+    }
+
+    @Test("the fast paths' calendar agrees with the general one on every day of the years 0000 to 9999")
+    func smallCalendar() {
+        let first = UTCTimestamp.daysFromCivil(0, 1, 1)
+        let last = UTCTimestamp.daysFromCivil(9999, 12, 31)
+        var mismatches = 0
+        for days in first...last {
+            let (year, month, day) = UTCTimestamp.civil(fromDays: days)
+            let small = SmallCalendar.civil(days: days)
+            if small != (year, month, day) || SmallCalendar.days(year: year, month: month, day: day) != days {
+                mismatches += 1
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(last - first == 3_652_424)
+    }
+
     @Test("every conformance vector decodes the same through both paths", arguments: EnvelopeVector.all)
     func conformanceVector(_ vector: EnvelopeVector) throws {
         let input = Array(vector.input.utf8)
@@ -209,6 +278,12 @@ struct CanonicalFastPathTests {
             #","created_at":"1677-09-21T00:12:43.146Z""#, #","created_at":"1677-09-21T00:12:43.145Z""#,
             #","created_at":"1677-09-21T00:12:44.000Z""#, #","created_at":"2026-01-01T00:00:00Z""#,
             #","created_at":"2026-01-01T00:00:00.000+00:00""#, #","created_at":"2026-1-01T00:00:00.000Z""#,
+            // Timestamps read a word at a time: the bytes either side of the digits, other separators.
+            #","created_at":"2026-01-0:T00:00:00.000Z""#, #","created_at":"2026-01-01T00:00:00.00/Z""#,
+            #","created_at":"2026-01-01T0?:00:00.000Z""#, #","created_at":"/026-01-01T00:00:00.000Z""#,
+            #","created_at":"2026-01-01T00:00:0@.000Z""#, #","created_at":"2026-01-01T00:00:00.000z""#,
+            #","created_at":"2026-01-01T00-00:00.000Z""#, #","created_at":"2026/01-01T00:00:00.000Z""#,
+            #","created_at":"2026-01-01T00:00:00,000Z""#, #","created_at":"2026-01-01 00:00:00.000Z""#,
             // Values: empty, escapes, controls, UTF-8 good and bad, the 256-byte bound.
             #","user_id":"""#, #","user_id":"a\"b""#, #","user_id":"tab\there""#, "\",\"user_id\":\"a\u{01}b\"",
             #","user_id":"café""#, "\",\"user_id\":\"\u{ED}\u{A0}\u{80}\"",
@@ -220,6 +295,19 @@ struct CanonicalFastPathTests {
             #","tags":{"\#(String(repeating: "k", count: 65))":"v"}"#,
             #","tags":{\#((0..<32).map { #""k\#($0)":"v""# }.joined(separator: ","))}"#,
             #","tags":{\#((0..<33).map { #""k\#($0)":"v""# }.joined(separator: ","))}"#,
+            // Tag keys read as words (16 bytes of input left after the key's quote): the 15- and 16-byte bounds,
+            // a byte of 0x80 or above, a capital, a space, an empty key, a duplicate.
+            #","tags":{"abcdefghijklmno":"v","zzzzzzzzzz":"wwwwwwwwww"}"#,
+            #","tags":{"abcdefghijklmnop":"v","zzzzzzzzzz":"wwwwwwwwww"}"#,
+            "\",\"tags\":{\"ab\u{E9}cd\":\"v\",\"zzzzzzzzzz\":\"wwwwwwwwww\"}",
+            "\",\"tags\":{\"ab\u{FF}\":\"v\",\"zzzzzzzzzz\":\"wwwwwwwwww\"}",
+            #","tags":{"aB":"v","zzzzzzzzzz":"wwwwwwwwww"}"#, #","tags":{"a b":"v","zzzzzzzzzz":"wwwwwwwwww"}"#,
+            #","tags":{"":"v","zzzzzzzzzz":"wwwwwwwwww"}"#, #","tags":{"ab":"v","ab":"wwwwwwwwwwwwwwwwwwww"}"#,
+            #","tags":{"ab":"v""zzzzzzzzzz":"wwwwwwwwww"}"#, #","tags":{"ab"."v","zzzzzzzzzz":"wwwwwwwwww"}"#,
+            // Values within 16 bytes of the end, read from the input's last two words: escapes, controls,
+            // non-ASCII, unterminated.
+            #","tags":{"a":"x\"y"}"#, #","tags":{"a":"x\\"}"#, "\",\"tags\":{\"a\":\"ab\u{01}\"}",
+            #","tags":{"a":"é"}"#, #","tags":{"a":"abc}"#, #","tags":{"a":"}"#, #","tags":{"a":"abcdefghijklm"}"#,
             // Unknown keys and order.
             #","later":1"#, #","user_id":"u","feature":"f","user_id":"u""#, #","feature":"f","user_id":"u""#,
         ]

@@ -399,6 +399,33 @@ struct LedgerConcurrentSyncTests {
         #expect(next == [500, 500, 500, 500])
     }
 
+    @Test("a batch completed while enough syncs are in flight wakes no thread, and the next sync to return takes it")
+    func batchTakenByTheNextSyncToReturn() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let probe = SyncProbe()
+        probe.state.withLock { $0.held = [0, 1] }
+        // Depth 8: two syncs in flight are enough for a completed batch not to wake a syncing thread.
+        let ledger = try JSONLinesLedger(configuration: concurrentConfiguration(dir, depth: 8, probe: probe))
+        for batch in 0..<2 {
+            for i in 0..<64 { try ledger.write(LedgerFixtures.callRecord("r\(batch * 64 + i)")) }
+            #expect(eventually { probe.state.withLock { $0.calls.contains(batch) } })
+        }
+        // Batch 2 completes with batches 0 and 1 held in their syncs; nothing asks for a flush, and the flusher's
+        // interval is an hour away.
+        for i in 128..<192 { try ledger.write(LedgerFixtures.callRecord("r\(i)")) }
+        probe.release()
+        // One held sync returns; its thread takes batch 2.
+        #expect(eventually { ledger.stats.flushes == 3 })
+        #expect(eventually { probe.state.withLock { $0.calls.contains(2) } })
+        probe.release()
+        try ledger.waitUntilDurable(records: 192, timeout: .seconds(20))
+        #expect(ledger.stats.syncs == 3)
+        try ledger.close()
+        let ids = try LedgerReader(path: dir.path).readAll().records.map(\.recordID)
+        #expect(ids == (0..<192).map { "r\($0)" })
+    }
+
     @Test("the scratch line is held by one caller at a time")
     func scratchLine() {
         let line = LedgerScratchLine(capacity: CostRecord.maxCheckedLineBytes)

@@ -437,6 +437,9 @@ extension JSONLinesLedger {
                         state.records >= threshold.records || state.bytes.count - state.front >= threshold.bytes
                     {
                         state.flushRequested = true
+                        // Under concurrent syncs, with enough syncs in flight, the next to return takes the batch
+                        // (read under this lock: see ``LedgerSyncPool/syncsInFlight``); no wake-up needed.
+                        if let pool, pool.syncsInFlight >= pool.busyEnough { return .accepted }
                         return .acceptedWake
                     }
                     return .accepted

@@ -326,4 +326,114 @@ struct LedgerConcurrentSyncTests {
         #expect(probe.state.withLock { $0.inFlight } == 0)
         #expect(try LedgerReader(path: dir.path).readAll().records.count == 1000)
     }
+
+    @Test("batches that waited behind a full window go out whole, in order, one write and one sync each")
+    func backlogBehindAFullWindow() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let probe = SyncProbe()
+        probe.state.withLock { $0.held = [0] }
+        // Two syncs in flight, eight batches written and not durable at most.
+        let ledger = try JSONLinesLedger(configuration: concurrentConfiguration(dir, depth: 2, probe: probe))
+        // Lines of varying length, so that a batch is sometimes longer and sometimes shorter than what follows it
+        // in the buffer (the batch is then taken by handing the buffer over, or by copying it out).
+        func id(_ i: Int) -> String { "r\(i)-" + String(repeating: "x", count: (i &* 37) % 200) }
+        let total = 12 * 64 + 17
+        for i in 0..<total { try ledger.write(LedgerFixtures.callRecord(id(i))) }
+        // Batch 0's sync is held: batches 1-7 are written and synced, the window is then full, and the rest waits.
+        #expect(eventually { ledger.stats.flushes == 8 && probe.state.withLock { $0.completed.count } == 7 })
+        #expect(ledger.stats.durableRecords == 0)
+        #expect(ledger.stats.pendingRecords == total - 8 * 64)
+        probe.release()
+        let position = ledger.requestFlush()
+        #expect(position == total)
+        try ledger.waitUntilDurable(records: position, timeout: .seconds(20))
+        let stats = ledger.stats
+        #expect(stats.durableRecords == total)
+        #expect(stats.flushes == 13)
+        #expect(stats.syncs == 13)
+        let completed = probe.state.withLock { $0.completed }.sorted { $0.batch < $1.batch }
+        #expect(completed.map(\.batch) == Array(0..<13))
+        #expect(completed.map(\.records) == Array(repeating: 64, count: 12) + [17])
+        try ledger.close()
+        let read = try LedgerReader(path: dir.path).readAll()
+        #expect(read.stats.skippedLines == 0)
+        #expect(read.records.map(\.recordID) == (0..<total).map(id))
+    }
+
+    @Test("threads writing at once: each thread's records land once, in the order it wrote them")
+    func perThreadOrder() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let probe = SyncProbe { batch in UInt32((batch &* 31) % 3) * 200 }
+        let ledger = try JSONLinesLedger(configuration: concurrentConfiguration(dir, depth: 8, probe: probe))
+        // Several writers contend for the scratch line: some encode there, some under the buffer's lock.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<4 {
+                group.addTask {
+                    for i in 0..<500 {
+                        let pad = String(repeating: "y", count: (i &* 13 &+ task) % 120)
+                        try ledger.write(LedgerFixtures.callRecord("t\(task)-\(i)-\(pad)"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try ledger.flush()
+        #expect(ledger.stats.durableRecords == 2000)
+        try ledger.close()
+        let read = try LedgerReader(path: dir.path).readAll()
+        #expect(read.stats.skippedLines == 0)
+        var next = [Int](repeating: 0, count: 4)
+        for record in read.records {
+            let parts = record.recordID.split(separator: "-")
+            guard parts.count >= 2, let task = Int(parts[0].dropFirst()), let i = Int(parts[1]),
+                next.indices.contains(task)
+            else {
+                Issue.record("unexpected id \(record.recordID)")
+                continue
+            }
+            #expect(i == next[task], "thread \(task): \(i) after \(next[task] - 1)")
+            next[task] = i + 1
+        }
+        #expect(next == [500, 500, 500, 500])
+    }
+
+    @Test("a batch completed while enough syncs are in flight wakes no thread, and the next sync to return takes it")
+    func batchTakenByTheNextSyncToReturn() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let probe = SyncProbe()
+        probe.state.withLock { $0.held = [0, 1] }
+        // Depth 8: two syncs in flight are enough for a completed batch not to wake a syncing thread.
+        let ledger = try JSONLinesLedger(configuration: concurrentConfiguration(dir, depth: 8, probe: probe))
+        for batch in 0..<2 {
+            for i in 0..<64 { try ledger.write(LedgerFixtures.callRecord("r\(batch * 64 + i)")) }
+            #expect(eventually { probe.state.withLock { $0.calls.contains(batch) } })
+        }
+        // Batch 2 completes with batches 0 and 1 held in their syncs; nothing asks for a flush, and the flusher's
+        // interval is an hour away.
+        for i in 128..<192 { try ledger.write(LedgerFixtures.callRecord("r\(i)")) }
+        probe.release()
+        // One held sync returns; its thread takes batch 2.
+        #expect(eventually { ledger.stats.flushes == 3 })
+        #expect(eventually { probe.state.withLock { $0.calls.contains(2) } })
+        probe.release()
+        try ledger.waitUntilDurable(records: 192, timeout: .seconds(20))
+        #expect(ledger.stats.syncs == 3)
+        try ledger.close()
+        let ids = try LedgerReader(path: dir.path).readAll().records.map(\.recordID)
+        #expect(ids == (0..<192).map { "r\($0)" })
+    }
+
+    @Test("the scratch line is held by one caller at a time")
+    func scratchLine() {
+        let line = LedgerScratchLine(capacity: CostRecord.maxCheckedLineBytes)
+        #expect(line.capacity == CostRecord.maxCheckedLineBytes)
+        #expect(line.tryClaim())
+        #expect(!line.tryClaim())
+        line.release()
+        #expect(line.tryClaim())
+        line.release()
+    }
 }

@@ -221,10 +221,6 @@ extension JSONLinesLedger {
             var closed = false
             var stopping = false
             var waiters = 0
-            /// Callers waiting in ``waitUntilDurable(_:timeout:)``.
-            var durableWaiters = 0
-            /// The flusher thread has ended: nothing more becomes durable.
-            var flusherDone = false
             /// Under concurrent syncs: the byte offset after every ``Configuration/batchRecords``-th record, where
             /// the flush cuts the buffer into batches.
             var cuts: [Int] = []
@@ -283,6 +279,21 @@ extension JSONLinesLedger {
         }
 
         let buffer = Mutex(Buffer())
+
+        /// What becomes durable and what fails, apart from ``buffer`` so that a sync's report never waits for a
+        /// caller that holds the buffer; the counts here replace those in ``Buffer/stats``. Never taken before
+        /// ``buffer`` by a thread holding it the other way round: ``stats()`` takes ``buffer`` first.
+        struct Durability {
+            var durableRecords = 0
+            var syncs = 0
+            var writeErrors = 0
+            var lastError: String?
+            /// Callers waiting in ``waitUntilDurable(_:timeout:)``.
+            var durableWaiters = 0
+            /// The flusher thread has ended: nothing more becomes durable.
+            var flusherDone = false
+        }
+        let durability = Mutex(Durability())
         let io = Mutex(FileState())
         /// Wakes the flusher early.
         let wake = DispatchSemaphore(value: 0)
@@ -292,6 +303,8 @@ extension JSONLinesLedger {
         let finished = DispatchSemaphore(value: 0)
         /// Wakes callers waiting for records to become durable.
         let progress = DispatchSemaphore(value: 0)
+        /// Where a caller encodes its record before taking the buffer's lock (see ``accept(_:lineBound:)``).
+        let scratch = LedgerScratchLine(capacity: CostRecord.maxCheckedLineBytes)
 
         /// The syncing threads under ``LedgerDurability/fsync(concurrentSyncs:)`` with more than one sync.
         let pool: LedgerSyncPool?
@@ -311,12 +324,12 @@ extension JSONLinesLedger {
 
         /// Counts what a sync changed and wakes who waits for it.
         func apply(_ report: LedgerSyncPool.Report) {
-            let waiting = buffer.withLock { state -> Int in
-                state.stats.syncs &+= report.syncs
-                state.stats.durableRecords &+= report.durableRecords
+            let waiting = durability.withLock { state -> Int in
+                state.syncs &+= report.syncs
+                state.durableRecords &+= report.durableRecords
                 if let failure = report.failure {
-                    state.stats.writeErrors &+= 1
-                    state.stats.lastError = failure.description
+                    state.writeErrors &+= 1
+                    state.lastError = failure.description
                 }
                 return report.durableRecords > 0 || report.failure != nil ? state.durableWaiters : 0
             }
@@ -325,7 +338,18 @@ extension JSONLinesLedger {
             if report.failure != nil { wake.signal() }
         }
 
-        func stats() -> Stats { buffer.withLock { $0.stats } }
+        func stats() -> Stats {
+            buffer.withLock { state -> Stats in
+                var stats = state.stats
+                durability.withLock { counts in
+                    stats.durableRecords = counts.durableRecords
+                    stats.syncs = counts.syncs
+                    stats.writeErrors = counts.writeErrors
+                    stats.lastError = counts.lastError
+                }
+                return stats
+            }
+        }
 
         private var wakeThreshold: (records: Int, bytes: Int) {
             if configuration.durability == .none {
@@ -341,6 +365,40 @@ extension JSONLinesLedger {
         /// record while encoding it.
         /// - Returns: false, with nothing accepted, when the record was to be checked and may break a rule.
         func accept(_ record: CostRecord, lineBound: Int?) throws(CostLedgerError) -> Bool {
+            // Encode into the scratch line without the buffer's lock, so that the syncing threads taking and
+            // counting batches never wait for an encoding; the lock is held only to copy the line in. Another
+            // caller holding the scratch line (or a line bound past it) means encoding in place, under the lock.
+            guard (lineBound ?? 0) <= scratch.capacity, scratch.tryClaim() else {
+                return try insert(record, lineBound: lineBound) { bytes -> Int? in
+                    // Encode in place at the end of the buffer; the bytes count only once committed.
+                    if let lineBound { return record.encodeLine(into: bytes.reserve(lineBound)) }
+                    return record.encodeCheckedCallLine(into: bytes.reserve(CostRecord.maxCheckedLineBytes))
+                }
+            }
+            defer { scratch.release() }
+            let lineBytes: Int
+            if lineBound != nil {
+                lineBytes = record.encodeLine(into: scratch.base)
+            } else {
+                guard let checked = record.encodeCheckedCallLine(into: scratch.base) else { return false }
+                lineBytes = checked
+            }
+            let line = UnsafeRawPointer(scratch.base)
+            return try insert(record, lineBound: lineBound) { bytes -> Int? in
+                bytes.reserve(lineBytes).copyMemory(from: line, byteCount: lineBytes)
+                return lineBytes
+            }
+        }
+
+        /// Puts one encoded line into the buffer, under the policy when it is full: `encode` writes the line at
+        /// the end of the buffer's bytes (uncommitted) and returns its length, or nil when the record was to be
+        /// checked and may break a rule.
+        @inline(__always)
+        private func insert(
+            _ record: CostRecord,
+            lineBound: Int?,
+            encode: (LedgerByteBuffer) -> Int?
+        ) throws(CostLedgerError) -> Bool {
             let threshold = wakeThreshold
             let cutting = pool != nil
             var deadline: DispatchTime?
@@ -348,15 +406,7 @@ extension JSONLinesLedger {
                 let result: AcceptResult = buffer.withLock { state in
                     // A record is checked before the closed state is reported, as it always was.
                     if state.closed { return lineBound == nil ? .unchecked : .closed }
-                    // Encode in place at the end of the buffer; the bytes count only once committed.
-                    let lineBytes: Int
-                    if let lineBound {
-                        lineBytes = record.encodeLine(into: state.bytes.reserve(lineBound))
-                    } else {
-                        let start = state.bytes.reserve(CostRecord.maxCheckedLineBytes)
-                        guard let checked = record.encodeCheckedCallLine(into: start) else { return .unchecked }
-                        lineBytes = checked
-                    }
+                    guard let lineBytes = encode(state.bytes) else { return .unchecked }
                     if lineBytes - 1 > CostRecord.LineLimits.maxLineBytes {
                         return .tooLong(lineBytes)
                     }
@@ -387,6 +437,9 @@ extension JSONLinesLedger {
                         state.records >= threshold.records || state.bytes.count - state.front >= threshold.bytes
                     {
                         state.flushRequested = true
+                        // Under concurrent syncs, with enough syncs in flight, the next to return takes the batch
+                        // (read under this lock: see ``LedgerSyncPool/syncsInFlight``); no wake-up needed.
+                        if let pool, pool.syncsInFlight >= pool.busyEnough { return .accepted }
                         return .acceptedWake
                     }
                     return .accepted
@@ -484,7 +537,7 @@ extension JSONLinesLedger {
                 file.fd = -1
                 file.syncFile = nil
             }
-            let waiting = buffer.withLock { state -> Int in
+            let waiting = durability.withLock { state -> Int in
                 state.flusherDone = true
                 return state.durableWaiters
             }
@@ -515,7 +568,7 @@ extension JSONLinesLedger {
 
         func waitUntilDurable(_ position: Int, timeout: Duration) throws(CostLedgerError) {
             let deadline = DispatchTime.now() + .nanoseconds(Self.nanoseconds(timeout))
-            let errorsBefore = buffer.withLock { $0.stats.writeErrors }
+            let errorsBefore = durability.withLock { $0.writeErrors }
             // After a failed write the batch waits for the next flush: ask for it now rather than at the interval.
             if errorsBefore > 0 { wake.signal() }
             try waitUntilDurable(position, deadline: deadline, timeout: timeout, errorsBefore: errorsBefore)
@@ -536,12 +589,12 @@ extension JSONLinesLedger {
                     case ended(Int)
                     case wait
                 }
-                let check = buffer.withLock { state -> Check in
-                    if state.stats.durableRecords >= position { return .durable }
-                    if state.stats.writeErrors != errorsBefore {
-                        return .failed(state.stats.lastError ?? "unknown error")
+                let check = durability.withLock { state -> Check in
+                    if state.durableRecords >= position { return .durable }
+                    if state.writeErrors != errorsBefore {
+                        return .failed(state.lastError ?? "unknown error")
                     }
-                    if state.flusherDone { return .ended(state.stats.durableRecords) }
+                    if state.flusherDone { return .ended(state.durableRecords) }
                     state.durableWaiters += 1
                     return .wait
                 }
@@ -557,9 +610,9 @@ extension JSONLinesLedger {
                     )
                 case .wait:
                     let timedOut = progress.wait(timeout: deadline) == .timedOut
-                    let durable = buffer.withLock { state -> Int in
+                    let durable = durability.withLock { state -> Int in
                         state.durableWaiters -= 1
-                        return state.stats.durableRecords
+                        return state.durableRecords
                     }
                     if timedOut, durable < position, DispatchTime.now() >= deadline {
                         throw CostLedgerError(
@@ -574,9 +627,11 @@ extension JSONLinesLedger {
         /// ``JSONLinesLedger/flush()``: writes what is buffered; under concurrent syncs, waits until it is durable.
         func flush() throws(CostLedgerError) {
             guard let pool else { return try flushOnce() }
-            let (position, errorsBefore) = buffer.withLock { state -> (Int, Int) in
+            // Errors counted before the position is taken: one that happens in between is reported, not missed.
+            let errorsBefore = durability.withLock { $0.writeErrors }
+            let position = buffer.withLock { state -> Int in
                 state.flushTarget = state.stats.acceptedRecords
-                return (state.stats.acceptedRecords, state.stats.writeErrors)
+                return state.stats.acceptedRecords
             }
             // The syncing threads append and sync the rest; batches to write again are the flusher's.
             if pool.needsRecovery || errorsBefore > 0 { wake.signal() }
@@ -724,25 +779,33 @@ extension JSONLinesLedger {
         ///   window is full, nothing waits, or a batch must be written again first (the flusher does that).
         func pull(_ index: Int) -> (Int, Int32, Int)? {
             guard let pool, pool.hasRoom else { return nil }
-            let result = io.withLockIfAvailable { (file: inout FileState) -> (Int, Int32, Int)? in
+            let result = io.withLockIfAvailable { (file: inout FileState) -> (Int, Int32, Int, Int64)? in
                 pullOne(pool, index, &file)
             }
             guard let result, let job = result else { return nil }
-            // Counted written, and more waiting? Then another syncing thread takes the next batch while this one
-            // syncs. (One lock for both: the caller holds this lock while it encodes.)
+            // Counted written (its bytes too), and more waiting? Then another syncing thread takes the next batch
+            // while this one syncs. (One lock for all of it: the caller takes this lock for every record.)
             let more = buffer.withLock { state -> Bool in
                 state.stats.flushes &+= 1
                 state.stats.writtenRecords &+= job.2
                 state.stats.pendingRecords &-= job.2
+                state.stats.bytes &+= job.3
                 return state.hasWork
             }
             if more { pool.wakeOne() }
-            return job
+            return (job.0, job.1, job.2)
         }
 
-        private func pullOne(_ pool: LedgerSyncPool, _ index: Int, _ file: inout FileState) -> (Int, Int32, Int)? {
+        /// ``pull(_:)`` under the I/O lock; also returns the bytes written, for the caller to count.
+        private func pullOne(
+            _ pool: LedgerSyncPool,
+            _ index: Int,
+            _ file: inout FileState
+        ) -> (Int, Int32, Int, Int64)? {
             guard pool.hasRoom else { return nil }
-            let batch = pool.spareBuffer()
+            var batch = pool.spareBuffer()
+            // Bytes before the batch in a buffer handed over whole: dropped once the lock is let go.
+            var skip = 0
             let records = buffer.withLock { state -> Int in
                 let end: Int
                 let records: Int
@@ -756,19 +819,36 @@ extension JSONLinesLedger {
                 } else {
                     return 0
                 }
-                batch.append(UnsafeRawBufferPointer(rebasing: state.bytes.bytes[state.front..<end]))
-                state.front = end
+                let tail = state.bytes.count - end
+                if tail < end - state.front {
+                    // Fewer bytes follow the batch than it holds: take the whole buffer and give the caller a
+                    // fresh one with only those bytes, so the copy made while the caller waits for the lock is the
+                    // smaller one.
+                    swap(&state.bytes, &batch)
+                    state.bytes.append(UnsafeRawBufferPointer(rebasing: batch.bytes[end...]))
+                    batch.truncate(end)
+                    skip = state.front
+                    state.cuts.removeFirst(state.cutHead)
+                    for i in state.cuts.indices { state.cuts[i] &-= end }
+                    state.cutHead = 0
+                    state.front = 0
+                } else {
+                    batch.append(UnsafeRawBufferPointer(rebasing: state.bytes.bytes[state.front..<end]))
+                    state.front = end
+                    state.compact(force: false)
+                }
                 state.records &-= records
                 state.flushRequested = false
-                state.compact(force: false)
                 return records
             }
             guard records > 0 else {
                 pool.recycle(batch)
                 return nil
             }
+            if skip > 0 { batch.removeFirst(skip) }
+            let bytes = Int64(batch.count)
             do throws(CostLedgerError) {
-                try append(batch.bytes, records: records, &file)
+                try append(batch.bytes, records: records, &file, countBytes: false)
             } catch {
                 // Kept, unwritten, for the next flush (the flusher is woken by the error).
                 pool.submit(batch.bytes, records: records, file: nil)
@@ -778,12 +858,14 @@ extension JSONLinesLedger {
             }
             guard let syncFile = file.syncFile else {
                 // Not reached (a file is opened with its sync descriptors); kept safe: written again.
+                buffer.withLock { $0.stats.bytes &+= bytes }
                 pool.submit(batch.bytes, records: records, file: nil)
                 return nil
             }
             guard let sequence = pool.claim(batch, records: records, file: syncFile) else {
                 // Written to a file condemned meanwhile: written again by the flusher, counted here.
                 buffer.withLock { state in
+                    state.stats.bytes &+= bytes
                     state.stats.flushes &+= 1
                     state.stats.writtenRecords &+= records
                     state.stats.pendingRecords &-= records
@@ -792,7 +874,7 @@ extension JSONLinesLedger {
                 return nil
             }
             // The caller counts it written (``pull(_:)``).
-            return (sequence, syncFile.descriptors[index], records)
+            return (sequence, syncFile.descriptors[index], records, bytes)
         }
 
         /// Writes the batches whose write or sync failed again, to a new file when a sync of the open one failed.
@@ -826,10 +908,13 @@ extension JSONLinesLedger {
         /// Appends one batch with one `write(2)` (looping only on a short write), opening or rotating the file
         /// first. When the write fails the file is closed, so that whatever it left (a torn line) is never
         /// continued, and the batch is written again to a new file.
+        /// - Parameter countBytes: false when the caller counts the bytes of a successful write itself (with the
+        ///   batch's other counts, under one lock).
         private func append(
             _ batch: UnsafeRawBufferPointer,
             records: Int,
-            _ file: inout FileState
+            _ file: inout FileState,
+            countBytes: Bool = true
         ) throws(CostLedgerError) {
             guard let base = batch.baseAddress, !batch.isEmpty else { return }
             do {
@@ -854,7 +939,7 @@ extension JSONLinesLedger {
                 written += n
             }
             file.size += Int64(written)
-            buffer.withLock { $0.stats.bytes &+= Int64(written) }
+            if countBytes { buffer.withLock { $0.stats.bytes &+= Int64(written) } }
         }
 
         /// Writes the pending batch (``FileState/carry``), rotating or opening the file first as needed.
@@ -899,16 +984,19 @@ extension JSONLinesLedger {
             file.carryRecords = 0
             let syncing = configuration.durability.syncs
             if syncing { file.unsyncedRecords &+= records }
-            let waiting = buffer.withLock { state -> Int in
+            buffer.withLock { state in
                 state.stats.bytes &+= Int64(written)
                 state.stats.flushes &+= 1
                 state.stats.writtenRecords &+= records
                 state.stats.pendingRecords &-= records
-                guard !syncing else { return 0 }
-                state.stats.durableRecords &+= records
-                return state.durableWaiters
             }
-            for _ in 0..<waiting { progress.signal() }
+            if !syncing {
+                let waiting = durability.withLock { state -> Int in
+                    state.durableRecords &+= records
+                    return state.durableWaiters
+                }
+                for _ in 0..<waiting { progress.signal() }
+            }
             if syncing { try sync(&file) }
         }
 
@@ -921,18 +1009,18 @@ extension JSONLinesLedger {
             }
             let records = file.unsyncedRecords
             file.unsyncedRecords = 0
-            let waiting = buffer.withLock { state -> Int in
-                state.stats.syncs &+= 1
-                state.stats.durableRecords &+= records
+            let waiting = durability.withLock { state -> Int in
+                state.syncs &+= 1
+                state.durableRecords &+= records
                 return state.durableWaiters
             }
             for _ in 0..<waiting { progress.signal() }
         }
 
         private func note(_ error: CostLedgerError) {
-            let waiting = buffer.withLock { state -> Int in
-                state.stats.writeErrors &+= 1
-                state.stats.lastError = error.description
+            let waiting = durability.withLock { state -> Int in
+                state.writeErrors &+= 1
+                state.lastError = error.description
                 return state.durableWaiters
             }
             for _ in 0..<waiting { progress.signal() }
@@ -1007,9 +1095,8 @@ extension JSONLinesLedger {
             wake.signal()
             finished.wait()
             // The flusher's last flush ignored errors; report one here if records remain.
-            let (pending, accepted, durable, lastError) = buffer.withLock {
-                ($0.stats.pendingRecords, $0.stats.acceptedRecords, $0.stats.durableRecords, $0.stats.lastError)
-            }
+            let (pending, accepted) = buffer.withLock { ($0.stats.pendingRecords, $0.stats.acceptedRecords) }
+            let (durable, lastError) = durability.withLock { ($0.durableRecords, $0.lastError) }
             let error = lastError ?? "unknown error"
             if pending > 0 {
                 throw CostLedgerError(.io, reason: "\(pending) records could not be written: \(error)")

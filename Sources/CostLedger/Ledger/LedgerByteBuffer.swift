@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -65,4 +67,31 @@ final class LedgerByteBuffer: @unchecked Sendable {
 
     /// Forgets the committed bytes and keeps the memory.
     func removeAll() { count = 0 }
+}
+
+/// A writer's scratch line: a caller encodes its record here without holding the buffer's lock, then takes the
+/// lock only to copy the finished line in. One caller at a time holds it (``tryClaim()``); a caller that finds it
+/// taken encodes under the lock instead, as before, so concurrent writers stay correct.
+final class LedgerScratchLine: @unchecked Sendable {
+    // Safe to share: `base` is written only by the one caller whose `tryClaim()` succeeded, until its `release()`.
+    let capacity: Int
+    let base: UnsafeMutableRawPointer
+    private let busy = Atomic<Bool>(false)
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Takes the line for the calling thread: false when another caller holds it.
+    @inline(__always)
+    func tryClaim() -> Bool {
+        busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+    }
+
+    /// Gives the line back.
+    @inline(__always)
+    func release() { busy.store(false, ordering: .releasing) }
 }

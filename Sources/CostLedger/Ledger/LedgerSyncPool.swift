@@ -115,6 +115,8 @@ final class LedgerSyncPool: Sendable {
     /// batches before it, and a slow sync at the head must not stop the others from starting.
     var window: Int { depth &* 4 }
     let state = Mutex(State())
+    /// ``State/inFlight``, changed with it under the lock, readable without it (``syncsInFlight``).
+    private let inFlightMirror = Atomic<Int>(0)
     /// Wakes a syncing thread: a batch is queued, or the pool is stopping.
     private let work = DispatchSemaphore(value: 0)
     /// Wakes the writer: room in the window, a failure, or no sync in flight.
@@ -216,6 +218,7 @@ final class LedgerSyncPool: Sendable {
             if syncing {
                 state.queue.append(sequence)
                 state.inFlight &+= 1
+                inFlightMirror.add(1, ordering: .sequentiallyConsistent)
             } else {
                 state.needsRecovery = true
             }
@@ -279,6 +282,7 @@ final class LedgerSyncPool: Sendable {
                 return nil
             }
             state.inFlight &+= 1
+            inFlightMirror.add(1, ordering: .sequentiallyConsistent)
             return sequence
         }
     }
@@ -294,6 +298,7 @@ final class LedgerSyncPool: Sendable {
             state.entries[index].written = true
             state.queue.append(sequence)
             state.inFlight &+= 1
+            inFlightMirror.add(1, ordering: .sequentiallyConsistent)
             return true
         }
         if queued { work.signal() }
@@ -321,6 +326,15 @@ final class LedgerSyncPool: Sendable {
 
     /// Wakes a syncing thread: a batch is complete in the ledger's buffer.
     func wakeOne() { work.signal() }
+
+    /// Syncs in flight now. A syncing thread whose sync returns looks for the next batch after this count drops,
+    /// so a batch completed (under the buffer's lock) while a sync was counted here is found by that thread's
+    /// next look (it takes the buffer's lock after the count dropped) without a wake-up.
+    var syncsInFlight: Int { inFlightMirror.load(ordering: .sequentiallyConsistent) }
+
+    /// Syncs in flight from which a completed batch need not wake a syncing thread: enough that one of them
+    /// returns soon and takes it.
+    var busyEnough: Int { max(2, depth / 4) }
 
     /// Whether a thread may append a batch now: a sync slot is free, the window has room, no batch must be
     /// written again first.
@@ -368,6 +382,7 @@ final class LedgerSyncPool: Sendable {
             // counts.
             let waiters = state.withLock { state -> Int in
                 state.inFlight &-= 1
+                inFlightMirror.subtract(1, ordering: .sequentiallyConsistent)
                 return state.roomWaiters
             }
             for _ in 0..<waiters { room.signal() }

@@ -243,7 +243,7 @@ struct CostMeterTests {
         let sent = Mutex<[UInt8]>([])
         let body = try await harness.meter.callJSON(
             adapter: .openAIChatCompletions,
-            requestBody: Array(#"{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]}"#.utf8),
+            requestBody: Array(#"{"model":"gpt-4.1","store":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8),
             envelope: MeterEnvelopes.complete()
         ) { request in
             sent.withLock { $0 = request.body }

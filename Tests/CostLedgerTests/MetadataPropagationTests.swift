@@ -63,7 +63,7 @@ struct MetadataPropagationTests {
     @Test("a caller who already used all 16 pairs gets nothing added")
     func callerFull() throws {
         let members = (1...16).map { #""c\#($0)":"x""# }.joined(separator: ",")
-        let body = Array((#"{"metadata":{"# + members + "}}").utf8)
+        let body = Array((#"{"store":true,"metadata":{"# + members + "}}").utf8)
         let tagged = try ProviderAdapter.openAIChatCompletions.tag(
             requestBody: body,
             envelope: MeterEnvelopes.complete(),
@@ -123,7 +123,7 @@ struct MetadataPropagationTests {
         for adapter in [ProviderAdapter.openAIChatCompletions, .openAIResponses, .anthropicMessages] {
             _ = try await harness.meter.callJSON(
                 adapter: adapter,
-                requestBody: Array(#"{"model":"gpt-4.1","metadata":{}}"#.utf8),
+                requestBody: Array(#"{"model":"gpt-4.1","store":true,"metadata":{}}"#.utf8),
                 envelope: MeterEnvelopes.complete()
             ) { request in
                 sent.add(request.body)
@@ -135,7 +135,7 @@ struct MetadataPropagationTests {
         for body in bodies { #expect(!body.contains("u_42"), "\(body)") }
         #expect(bodies[0].contains(#""user_id":"anon-4""#) && bodies[0].contains(#""safety_identifier":"anon-4""#))
         #expect(bodies[2].contains(#""metadata":{"user_id":"anon-4"}"#))
-        // The ledger keeps the envelope's id: pseudonymising for the ledger happens at tagging (SPEC section 2).
+        // The ledger keeps the envelope's id: pseudonymising for the ledger happens at tagging (docs/formats.md).
         #expect(harness.sink.records.allSatisfy { $0.attribution[.userID] == "u_42" })
     }
 

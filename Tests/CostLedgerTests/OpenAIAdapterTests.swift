@@ -156,6 +156,54 @@ struct OpenAIAdapterTests {
     }
 
     @Test(
+        "Chat Completions gets metadata only when the request stores its output; store is never turned on",
+        arguments: [
+            (#"{"model":"gpt-4.1"}"#, false),
+            (#"{"model":"gpt-4.1","store":false}"#, false),
+            (#"{"model":"gpt-4.1","store":null}"#, false),
+            (#"{"model":"gpt-4.1","store":true}"#, true),
+        ]
+    )
+    func chatCompletionsMetadataNeedsStore(body: String, stores: Bool) throws {
+        let tagged = try ProviderAdapter.openAIChatCompletions.tag(
+            requestBody: Array(body.utf8),
+            envelope: MeterEnvelopes.complete()
+        )
+        let text = String(decoding: tagged.body, as: UTF8.self)
+        let prefix = String(body.dropLast())
+        if stores {
+            #expect(text.hasPrefix(prefix + #","metadata":{"user_id":"u_42","feature":"summarize""#))
+            #expect(tagged.dropped.isEmpty)
+        } else {
+            // What OpenAI accepts without storage: the request as sent plus the end-user field, nothing else.
+            #expect(text == prefix + #","safety_identifier":"u_42"}"#)
+            #expect(tagged.propagated.isEmpty)
+            #expect(tagged.dropped.first == DroppedMetadata(key: "metadata.user_id", reason: .storeDisabled))
+            #expect(tagged.dropped.allSatisfy { $0.reason == .storeDisabled })
+        }
+        #expect(tagged.endUserID == "u_42")
+    }
+
+    @Test(
+        "Responses gets metadata unless the request says store: false (it stores by default)",
+        arguments: [
+            (#"{"model":"gpt-4.1"}"#, true),
+            (#"{"model":"gpt-4.1","store":true}"#, true),
+            (#"{"model":"gpt-4.1","store":false}"#, false),
+        ]
+    )
+    func responsesMetadataUnlessStoreFalse(body: String, stores: Bool) throws {
+        let tagged = try ProviderAdapter.openAIResponses.tag(
+            requestBody: Array(body.utf8),
+            envelope: MeterEnvelopes.complete()
+        )
+        let text = String(decoding: tagged.body, as: UTF8.self)
+        #expect(text.contains(#""metadata":"#) == stores, "\(text)")
+        #expect(text.contains(#""store":true"#) == body.contains(#""store":true"#))
+        #expect(text.hasSuffix(#""safety_identifier":"u_42"}"#))
+    }
+
+    @Test(
         "the end-user field is safety_identifier, user, or none as configured",
         arguments: [
             (MetadataPropagation.EndUserField.safetyIdentifier, #""safety_identifier":"u_42""#),

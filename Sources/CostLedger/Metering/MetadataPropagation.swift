@@ -6,7 +6,11 @@ public import Attribution
 /// It works on the raw JSON request body, so any HTTP client can use it (``ProviderAdapter/tag(requestBody:envelope:propagation:limits:)``):
 /// - OpenAI (Chat Completions and Responses): the `metadata` object — at most 16 pairs, keys of at most 64
 ///   characters, values of at most 512 — and the end-user field, `safety_identifier` (the default; the
-///   Responses API and newer Chat Completions) or `user` (older endpoints), at most 64 characters.
+///   Responses API and newer Chat Completions) or `user` (older endpoints), at most 64 characters. OpenAI
+///   accepts `metadata` only on a request that stores its output: a Chat Completions request with
+///   `"store": true`, a Responses request without `"store": false`. On any other request the metadata is
+///   dropped (``DroppedMetadata/Reason/storeDisabled``) and only the end-user field is written; tagging never
+///   sets `store`, since keeping completions at the provider is the application's decision.
 /// - Anthropic Messages: `metadata.user_id` (at most 256 characters); Anthropic accepts no other metadata key.
 ///
 /// What does not fit is dropped whole, never truncated, by ``fieldPriority``: the default keeps `user_id`,
@@ -189,6 +193,9 @@ public struct DroppedMetadata: Sendable, Hashable, CustomStringConvertible {
         public static let callerValueKept = Reason("caller_value_kept")
         /// An earlier candidate had the same key.
         public static let duplicateKey = Reason("duplicate_key")
+        /// The request does not store its output, and OpenAI accepts `metadata` only on a stored request (Chat
+        /// Completions without `"store": true`, Responses with `"store": false`). Tagging never enables storage.
+        public static let storeDisabled = Reason("store_disabled")
         public var description: String { name }
     }
 

@@ -19,7 +19,17 @@ enum OpenAIAdapter {
         chatCompletions: Bool
     ) throws(CostLedgerError) {
         let object = editor.object
-        if let envelope, propagation.openAIMetadata {
+        // OpenAI refuses `metadata` on a request that does not store its output (HTTP 400, "The 'metadata'
+        // parameter is only allowed when 'store' is enabled"). Chat Completions stores only when the request
+        // says `"store": true`; Responses stores unless it says `"store": false`. Whether completions are kept at
+        // the provider is the application's decision, so tagging never turns `store` on: without it, the
+        // metadata is dropped (reported) and the end-user field, which needs no storage, still carries the user.
+        let stores = chatCompletions ? object["store"] == .bool(true) : object["store"] != .bool(false)
+        if let envelope, propagation.openAIMetadata, !stores {
+            report.dropped += propagation.candidates(for: envelope).map {
+                DroppedMetadata(key: "metadata." + $0.key, reason: .storeDisabled)
+            }
+        } else if let envelope, propagation.openAIMetadata {
             var existing: [JSONObject.Member] = []
             switch object["metadata"] {
             case nil, .null?: break

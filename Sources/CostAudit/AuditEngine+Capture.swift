@@ -119,16 +119,14 @@ extension AuditEngine {
 
         if figures.rateRecorded > figures.rateUsage {
             let recorded = "$" + Money(attodollars: figures.rateRecorded).formatted()
+            // Above 100% as the rate is shown (6 decimals): an excess below that shows as exactly 100%.
+            let rate = AuditShare(Money(attodollars: figures.rateRecorded), of: Money(attodollars: figures.rateUsage))
             if figures.rateUsage == 0 {
                 figures.warnings.append(
                     "capture rate undefined (shown as 0%): the ledger records \(recorded) on days, providers and "
                         + "models the usage covers, and the usage prices none of it"
                 )
-            } else {
-                let rate = AuditShare(
-                    Money(attodollars: figures.rateRecorded),
-                    of: Money(attodollars: figures.rateUsage)
-                )
+            } else if rate.millionths > 1_000_000 {
                 figures.warnings.append(
                     "capture rate \(rate.percent) is above 100%: the ledger records \(recorded) where the priced "
                         + "usage of the same days, providers and models is $"

@@ -30,6 +30,9 @@ extension AuditEngine {
         var pricedUsage: Int128 = 0
         var pricedUsageByProvider: [Int32: Int128] = [:]
         var unpricedUsageTokens: Int64 = 0
+        var unpricedUsage = UnpricedUsage()
+        // Both sides per (day, provider, model), for the capture rate.
+        var rateCells: [ReconcileCell: RateCellSides] = [:]
         var sawUsage = false
         for bucket in exports.usageBuckets where bucket.start >= since && bucket.start < until {
             sawUsage = true
@@ -43,8 +46,9 @@ extension AuditEngine {
             let providerDay = ReconcileCell(day: day, provider: provider, model: 0, key: 0)
             covered.insert(providerDay)
             if row.apiKey != nil { keyed.insert(providerDay) }
-            guard let model = row.model,
-                let canonical = pricing.canonicalModel(provider: row.provider, model: model),
+            let tokens = row.usage.input &+ row.usage.output
+            let canonical = row.model.flatMap { pricing.canonicalModel(provider: row.provider, model: $0) }
+            guard let model = row.model, let canonical,
                 let quote = pricing.auditQuote(
                     provider: row.provider,
                     model: model,
@@ -53,7 +57,27 @@ extension AuditEngine {
                     on: UTCTimestamp(nanosecondsSinceEpoch: row.start)
                 )
             else {
-                unpricedUsageTokens &+= row.usage.input &+ row.usage.output
+                unpricedUsageTokens &+= tokens
+                unpricedUsage.rows += 1
+                unpricedUsage.tokens &+= tokens
+                guard let model = row.model else {
+                    unpricedUsage.modelless[row.provider, default: ([], 0)].days.insert(day)
+                    unpricedUsage.modelless[row.provider, default: ([], 0)].tokens &+= tokens
+                    continue
+                }
+                if canonical == nil {
+                    unpricedUsage.unknownModels.insert("\(row.provider)/\(model)")
+                } else {
+                    unpricedUsage.unpricedTiers.insert("\(row.provider)/\(model)")
+                }
+                let rateCell = ReconcileCell(
+                    day: day,
+                    provider: provider,
+                    model: table.strings.id(canonical ?? model),
+                    key: 0
+                )
+                rateCells[rateCell, default: RateCellSides()].usageUnpricedRows += 1
+                rateCells[rateCell, default: RateCellSides()].usageUnpricedTokens &+= tokens
                 continue
             }
             let cell = ReconcileCell(
@@ -63,6 +87,10 @@ extension AuditEngine {
                 key: row.apiKey.map { table.strings.id($0) } ?? 0
             )
             usageCells[cell, default: 0] &+= quote.cost.attodollars
+            let rateCell = ReconcileCell(day: day, provider: provider, model: cell.model, key: 0)
+            rateCells[rateCell, default: RateCellSides()].usagePricedRows += 1
+            rateCells[rateCell, default: RateCellSides()].usagePricedTokens &+= tokens
+            rateCells[rateCell, default: RateCellSides()].usagePricedDollars &+= quote.cost.attodollars
             pricedUsage &+= quote.cost.attodollars
             pricedUsageByProvider[provider, default: 0] &+= quote.cost.attodollars
         }
@@ -88,7 +116,7 @@ extension AuditEngine {
                 var lastKeyed = false
                 for index in share(worker, of: workers, count: store.count) where inWindow[index] {
                     let row = store[index]
-                    guard !row.isUnit, row.pricing != .unpriced else { continue }
+                    guard !row.isUnit else { continue }
                     let day = Self.day(row.when)
                     let provider = store.provider(row)
                     if day != lastDay || provider != lastProvider {
@@ -98,8 +126,29 @@ extension AuditEngine {
                         lastCovered = found != 0
                         lastKeyed = found == 3
                     }
-                    guard row.pricing == .priced, lastCovered else {
-                        sums.notReconciled &+= store.cost(index, row)
+                    guard lastCovered else {
+                        if row.pricing != .unpriced {
+                            let cost = store.cost(index, row)
+                            sums.notReconciled &+= cost
+                            sums.outsideUsage &+= cost
+                        }
+                        continue
+                    }
+                    guard row.pricing == .priced else {
+                        // Records the table cannot price: the capture rate leaves their cell out.
+                        let cell = ReconcileCell(day: day, provider: provider, model: store.canonicalModel(row), key: 0)
+                        var side = LedgerRateSide()
+                        if row.pricing == .fromRecord {
+                            let cost = store.cost(index, row)
+                            sums.notReconciled &+= cost
+                            side.fromRecordDollars = cost
+                            side.fromRecordTokens = store.tokens(index, row)
+                            side.fromRecordRecords = 1
+                        } else {
+                            side.unpricedTokens = store.tokens(index, row)
+                            side.unpricedRecords = 1
+                        }
+                        sums.unpricedSides[cell, default: LedgerRateSide()].add(side)
                         continue
                     }
                     let key = lastKeyed ? row.apiKey : 0
@@ -112,16 +161,22 @@ extension AuditEngine {
         var recordedCells: [ReconcileCell: Int128] = [:]
         var pools: [ReconcileCell: Int128] = [:]
         var notReconciled: Int128 = 0
+        var outsideUsage: Int128 = 0
         for sums in partials {
             notReconciled &+= sums.notReconciled
+            outsideUsage &+= sums.outsideUsage
+            for (cell, side) in sums.unpricedSides { rateCells[cell, default: RateCellSides()].ledger.add(side) }
             sums.forEachCell { cell, amount, pooled in
                 if pooled {
                     pools[cell, default: 0] &+= amount
                 } else {
                     recordedCells[cell, default: 0] &+= amount
                 }
+                let rateCell = ReconcileCell(day: cell.day, provider: cell.provider, model: cell.model, key: 0)
+                rateCells[rateCell, default: RateCellSides()].ledgerPricedDollars &+= amount
             }
         }
+        let capture = captureFigures(cells: rateCells, recordedOutside: outsideUsage, unpriced: unpricedUsage)
 
         // 3. Gaps per cell; over-recorded excess never netted across cells.
         var overRecorded: Int128 = 0
@@ -220,6 +275,12 @@ extension AuditEngine {
             pricedUsageUSD: sawUsage ? Money(attodollars: pricedUsage) : nil,
             billedUSD: billed.map(Money.init(attodollars:)),
             pricingDifferenceUSD: pricingDifference.map(Money.init(attodollars:)),
+            rateRecordedUSD: sawUsage ? Money(attodollars: capture.rateRecorded) : nil,
+            rateUsageUSD: sawUsage ? Money(attodollars: capture.rateUsage) : nil,
+            recordedOutsideUsageUSD: Money(attodollars: capture.recordedOutside),
+            recordedExcludedFromRateUSD: Money(attodollars: capture.recordedExcluded),
+            usageExcludedFromRateUSD: Money(attodollars: capture.usageExcluded),
+            warnings: capture.warnings,
             classes: classes,
             unknownByReason: reasons,
             unknownMissingFields: missingFields,
@@ -278,6 +339,10 @@ struct CellSums {
     /// Index + 1 into the arrays, 0 when free.
     private var slots = [Int32](repeating: 0, count: 256)
     var notReconciled: Int128 = 0
+    /// Recorded spend on days or providers the usage does not cover.
+    var outsideUsage: Int128 = 0
+    /// Records on covered days the table could not price (stored cost or none), per (day, provider, model).
+    var unpricedSides: [ReconcileCell: LedgerRateSide] = [:]
 
     @inline(__always)
     private static func hash(_ cell: ReconcileCell, _ pooled: Bool) -> UInt64 {

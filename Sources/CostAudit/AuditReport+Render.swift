@@ -110,6 +110,14 @@ extension AuditReport {
         money("total_usd", totalUSD)
         money("recorded_usd", recordedUSD)
         share("capture_rate", captureRate)
+        money("recorded_outside_usage_usd", recordedOutsideUsageUSD)
+        w.key("warnings")
+        w.raw(UInt8(ascii: "["))
+        for (i, warning) in warnings.enumerated() {
+            if i > 0 { w.raw(UInt8(ascii: ",")) }
+            w.string(warning)
+        }
+        w.raw("],")
         object("classes", Array(zip(AttributionClass.all.map(\.name), roundedClasses)))
         object("unknown_by_reason", Array(zip(UnknownReason.all.map(\.name), roundedReasons)))
         share("unknown_share_before", unknownShareBefore)
@@ -148,6 +156,10 @@ extension AuditReport {
         money("priced_usage_usd", pricedUsageUSD)
         money("billed_usd", billedUSD)
         money("pricing_difference_usd", pricingDifferenceUSD)
+        money("rate_recorded_usd", rateRecordedUSD)
+        money("rate_usage_usd", rateUsageUSD)
+        money("recorded_excluded_from_rate_usd", recordedExcludedFromRateUSD)
+        money("usage_excluded_from_rate_usd", usageExcludedFromRateUSD)
         count("priced_from_record", pricedFromRecord)
         count("cached_tokens_at_input_price", cachedTokensAtInputPrice)
         count("skipped_kinds", skippedKinds)
@@ -225,7 +237,33 @@ extension AuditReport {
         line(pad("Recorded in the ledger", 30) + lpad("$" + recordedUSD.formatted(), moneyWidth + 1))
         if let pricedUsageUSD {
             line(pad("Provider usage, priced", 30) + lpad("$" + pricedUsageUSD.formatted(), moneyWidth + 1))
-            line(pad("Capture rate", 30) + lpad(captureRate.percent, moneyWidth + 1) + "  recorded ÷ priced usage")
+            line(
+                pad("Capture rate", 30) + lpad(captureRate.percent, moneyWidth + 1)
+                    + "  recorded ÷ priced usage, same days, providers and models"
+            )
+            line(
+                pad("  Recorded, in the rate", 30) + lpad("$" + (rateRecordedUSD ?? .zero).formatted(), moneyWidth + 1)
+            )
+            line(
+                pad("  Priced usage, in the rate", 30) + lpad("$" + (rateUsageUSD ?? .zero).formatted(), moneyWidth + 1)
+            )
+            line(
+                pad("  Recorded outside the usage", 30)
+                    + lpad("$" + recordedOutsideUsageUSD.formatted(), moneyWidth + 1)
+                    + "  days or providers the usage does not cover; not in the rate"
+            )
+            if recordedExcludedFromRateUSD != .zero || usageExcludedFromRateUSD != .zero {
+                line(
+                    pad("  Recorded, left out of rate", 30)
+                        + lpad("$" + recordedExcludedFromRateUSD.formatted(), moneyWidth + 1)
+                        + "  models not priced on both sides (see the warnings)"
+                )
+                line(
+                    pad("  Usage, left out of rate", 30)
+                        + lpad("$" + usageExcludedFromRateUSD.formatted(), moneyWidth + 1)
+                        + "  priced usage of those models"
+                )
+            }
         } else {
             line(pad("Capture rate", 30) + lpad(captureRate.percent, moneyWidth + 1) + "  (no usage export given)")
         }
@@ -242,6 +280,10 @@ extension AuditReport {
                 pad("Over-recorded", 30) + lpad("$" + overRecordedUSD.formatted(), moneyWidth + 1)
                     + "  ledger above the bill in some cells"
             )
+        }
+        if !warnings.isEmpty {
+            line()
+            for warning in warnings { line("warning: " + warning) }
         }
         line()
         line(pad("Where the dollars went", 30) + lpad("USD", moneyWidth + 1) + lpad("share", 11))
@@ -339,7 +381,12 @@ extension AuditReport {
         row("total", "total_usd", totalUSD.formatted())
         row("total", "recorded_usd", recordedUSD.formatted())
         row("total", "capture_rate", "", captureRate.formatted)
+        row("total", "recorded_outside_usage_usd", recordedOutsideUsageUSD.formatted())
         row("total", "priced_usage_usd", pricedUsageUSD?.formatted() ?? "")
+        row("total", "rate_recorded_usd", rateRecordedUSD?.formatted() ?? "")
+        row("total", "rate_usage_usd", rateUsageUSD?.formatted() ?? "")
+        row("total", "recorded_excluded_from_rate_usd", recordedExcludedFromRateUSD.formatted())
+        row("total", "usage_excluded_from_rate_usd", usageExcludedFromRateUSD.formatted())
         row("total", "billed_usd", billedUSD?.formatted() ?? "")
         row("total", "pricing_difference_usd", pricingDifferenceUSD?.formatted() ?? "")
         row("total", "over_recorded_usd", overRecordedUSD.formatted())
@@ -370,6 +417,7 @@ extension AuditReport {
             ("skipped_kinds", "\(skippedKinds)"), ("duplicate_usage_rows", "\(duplicateUsageRows)"),
         ]
         for (name, value) in counts { row("count", name, "", "", value) }
+        for warning in warnings { row("warning", warning) }
         return out
     }
 
@@ -383,10 +431,20 @@ extension AuditReport {
         } else {
             out += "Priced with `\(cell(priceSource))`.\n\n"
         }
+        for warning in warnings { out += "> **Warning:** \(warning)\n\n" }
         out += "| | USD |\n|---|---:|\n"
         out += "| Total spend | \(totalUSD.formatted()) |\n"
         out += "| Recorded in the ledger | \(recordedUSD.formatted()) |\n"
-        if let pricedUsageUSD { out += "| Provider usage, priced | \(pricedUsageUSD.formatted()) |\n" }
+        if let pricedUsageUSD {
+            out += "| Provider usage, priced | \(pricedUsageUSD.formatted()) |\n"
+            out += "| Capture rate: recorded | \((rateRecordedUSD ?? .zero).formatted()) |\n"
+            out += "| Capture rate: priced usage | \((rateUsageUSD ?? .zero).formatted()) |\n"
+            out += "| Recorded outside the usage (not in the rate) | \(recordedOutsideUsageUSD.formatted()) |\n"
+            if recordedExcludedFromRateUSD != .zero || usageExcludedFromRateUSD != .zero {
+                out += "| Recorded, left out of the rate | \(recordedExcludedFromRateUSD.formatted()) |\n"
+                out += "| Usage, left out of the rate | \(usageExcludedFromRateUSD.formatted()) |\n"
+            }
+        }
         if let billedUSD { out += "| Billed | \(billedUSD.formatted()) |\n" }
         if let pricingDifferenceUSD { out += "| Billed minus priced usage | \(pricingDifferenceUSD.formatted()) |\n" }
         out += "| Over-recorded | \(overRecordedUSD.formatted()) |\n"

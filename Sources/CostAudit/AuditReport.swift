@@ -140,6 +140,23 @@ public struct AuditReport: Sendable, Hashable {
     public var billedUSD: Money?
     /// Billed minus priced usage, over the providers with a cost export; nil when none was given.
     public var pricingDifferenceUSD: Money?
+    /// The capture rate's numerator: recorded spend on the UTC days and providers the usage covers, of models
+    /// priced on both sides; nil when no usage export was given.
+    public var rateRecordedUSD: Money?
+    /// The capture rate's denominator: priced usage of the same days, providers and models; nil when no usage
+    /// export was given.
+    public var rateUsageUSD: Money?
+    /// Recorded spend on days or providers the usage does not cover (all of it when no usage is given): not in
+    /// the capture rate.
+    public var recordedOutsideUsageUSD: Money
+    /// Recorded spend on days and providers the usage covers, of models priced on one side only (or on days
+    /// whose usage carries no model): not in the capture rate. ``warnings`` names the models.
+    public var recordedExcludedFromRateUSD: Money
+    /// Priced usage of those models: not in the capture rate.
+    public var usageExcludedFromRateUSD: Money
+    /// What a reader of the figures must know: a capture rate above 100%, usage of which nothing could be
+    /// priced, a model priced on one side only (with its tokens). One line each; every format prints them.
+    public var warnings: [String]
     /// Dollars per class; every class is present.
     public var classes: [AttributionClass: Money]
     /// Unknown dollars per reason; every reason is present.
@@ -216,11 +233,13 @@ public struct AuditReport: Sendable, Hashable {
     /// The `unknown` class as a share: what remains unknown after the audit.
     public var unknownShareAfter: AuditShare { AuditShare(self[.unknown], of: classifiedUSD) }
 
-    /// Recorded ÷ priced usage, rounded half-even to 6 decimals; 1 when no usage export was given.
+    /// Recorded ÷ priced usage over the cells both sides cover (``rateRecordedUSD`` ÷ ``rateUsageUSD``),
+    /// rounded half-even to 6 decimals; 1 when no usage export was given, or when neither side has spend to
+    /// compare; 0 when only the ledger has (``warnings`` says so).
     public var captureRate: AuditShare {
-        guard let usage = pricedUsageUSD else { return AuditShare(millionths: 1_000_000) }
-        if usage == .zero { return AuditShare(millionths: recordedUSD == .zero ? 1_000_000 : 0) }
-        return AuditShare(recordedUSD, of: usage)
+        guard let usage = rateUsageUSD, let recorded = rateRecordedUSD else { return AuditShare(millionths: 1_000_000) }
+        if usage == .zero { return AuditShare(millionths: recorded == .zero ? 1_000_000 : 0) }
+        return AuditShare(recorded, of: usage)
     }
 
     /// Whether the unknown share after reconciliation, as reported (6 decimals), is above `percent`

@@ -68,7 +68,7 @@ extension LedgerTable {
                     outcome = .fromRecord
                 }
             }
-            if outcome == .unpriced { tokens = usage.input &+ usage.output }
+            if outcome != .priced { tokens = usage.input &+ usage.output }
         }
         let row = makeRow(
             position: offset,

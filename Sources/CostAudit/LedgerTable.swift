@@ -253,7 +253,8 @@ struct RecordRow {
     /// Index into the table's (provider, model, canonical model) triples.
     var modelKey: Int32
     var apiKey: Int32
-    /// Unpriced records: their tokens; priced ones: cached tokens charged at the input price. When
+    /// Records not priced by the table (unpriced, or priced from their stored cost): their input + output tokens;
+    /// priced ones: cached tokens charged at the input price. When
     /// ``tokensAreWide``, an index into the table's wide token counts.
     var tokens32: UInt32
     /// Bit 0: a unit record; bits 1–2: ``PricingOutcome``; bit 3: hex id; bit 4: wide cost; bit 5: wide tokens.
@@ -380,7 +381,7 @@ struct LedgerTable {
                     outcome = .fromRecord
                 }
             }
-            if outcome == .unpriced { tokens = record.usage.input &+ record.usage.output }
+            if outcome != .priced { tokens = record.usage.input &+ record.usage.output }
         }
         let row = makeRow(
             position: position,

@@ -1,6 +1,7 @@
 import Attribution
 import CostAudit
 import CostLedger
+import Foundation
 import Testing
 
 /// An OpenAI `/v1/organization/usage/completions` page for 2026-11-20 (start 1795132800) with the given results.
@@ -93,7 +94,7 @@ struct ReconciliationTests {
         #expect(report.share(of: .direct).formatted == "1.000000")
     }
 
-    @Test("days the usage does not cover are totalled from the ledger")
+    @Test("days the usage does not cover are totalled from the ledger and left out of the capture rate")
     func uncoveredDays() throws {
         let usage = openAIUsagePage([openAIUsageResult(key: "key_a", model: "gpt-4.1", input: 1_000_000)])  // $2
         let report = try audit(
@@ -105,7 +106,8 @@ struct ReconciliationTests {
         )
         #expect(report.totalUSD.formatted() == "2.500000000")
         #expect(classes(report) == ["2.500000000", "0.000000000", "0.000000000", "0.000000000", "0.000000000"])
-        #expect(report.captureRate.formatted == "1.250000")
+        #expect(report.captureRate.formatted == "1.000000")
+        #expect(report.recordedOutsideUsageUSD.formatted() == "0.500000000")
     }
 
     @Test("a page given twice is counted once; usage of an unpriced model counts its tokens")
@@ -245,5 +247,274 @@ struct PriceTableAuditTests {
         #expect(report[.unrecorded].formatted() == "9.000000000")
         #expect(report.totalUSD.formatted() == "15.000000000")
         #expect(report.priceTableIsBuiltIn)
+    }
+}
+
+/// An OpenAI usage page with one bucket per entry: (day of November 2026, results).
+func openAIUsageDays(_ days: [(Int, [String])]) -> String {
+    let buckets = days.map { day, results in
+        let start = 1_795_132_800 + (day - 20) * 86_400
+        return """
+            {"object": "bucket", "start_time": \(start), "end_time": \(start + 86_400),
+            "results": [\(results.joined(separator: ","))]}
+            """
+    }
+    return #"{"object": "page", "data": ["# + buckets.joined(separator: ",") + #"], "has_more": false}"#
+}
+
+/// Recorded spend splits exactly into what the rate compares, what it leaves out, and what lies outside the usage.
+func expectRecordedSplit(_ report: AuditReport, sourceLocation: SourceLocation = #_sourceLocation) {
+    let split =
+        (report.rateRecordedUSD ?? .zero) + report.recordedExcludedFromRateUSD + report.recordedOutsideUsageUSD
+    #expect(split == report.recordedUSD, sourceLocation: sourceLocation)
+    if let priced = report.pricedUsageUSD {
+        #expect(
+            (report.rateUsageUSD ?? .zero) + report.usageExcludedFromRateUSD == priced,
+            sourceLocation: sourceLocation
+        )
+    }
+}
+
+@Suite("The capture rate compares only what both sides cover")
+struct CaptureRateTests {
+    @Test("usage covering 2 of 4 ledger days: the rate is over those 2 days, the rest is recorded outside the usage")
+    func twoOfFourDays() throws {
+        let usage = openAIUsageDays([
+            (20, [openAIUsageResult(key: "key_a", model: "gpt-4.1", input: 1_000_000)]),  // $2
+            (21, [openAIUsageResult(key: "key_a", model: "gpt-4.1", input: 1_000_000)]),  // $2
+        ])
+        let report = try audit(
+            [
+                call("d18", ts: "2026-11-18T12:00:00.000Z", key: "key_a", input: 250_000, fields: fullAttribution),
+                call("d19", ts: "2026-11-19T12:00:00.000Z", key: "key_a", input: 375_000, fields: fullAttribution),
+                call("d20", ts: "2026-11-20T12:00:00.000Z", key: "key_a", input: 1_000_000, fields: fullAttribution),
+                call("d21", ts: "2026-11-21T12:00:00.000Z", key: "key_a", input: 500_000, fields: fullAttribution),
+            ],
+            usage: [usage]
+        )
+        expectRecordedSplit(report)
+        #expect(report.recordedUSD.formatted() == "4.250000000")
+        #expect(report.pricedUsageUSD?.formatted() == "4.000000000")
+        // $2 + $1 recorded against $2 + $2 billed on the 20th and 21st; $0.50 + $0.75 before the usage starts.
+        #expect(report.rateRecordedUSD?.formatted() == "3.000000000")
+        #expect(report.rateUsageUSD?.formatted() == "4.000000000")
+        #expect(report.captureRate.formatted == "0.750000")
+        #expect(report.recordedOutsideUsageUSD.formatted() == "1.250000000")
+        #expect(report.warnings.isEmpty)
+        let text = report.render(.table)
+        let shown = text.split(separator: "\n").map(String.init)
+        #expect(
+            shown.contains(
+                "Capture rate                         75.0000%  recorded ÷ priced usage, same days, providers and models"
+            )
+        )
+        #expect(shown.contains("  Recorded, in the rate          $3.000000000"))
+        #expect(shown.contains("  Priced usage, in the rate      $4.000000000"))
+        #expect(
+            shown.contains(
+                "  Recorded outside the usage     $1.250000000  days or providers the usage does not cover; not in the rate"
+            )
+        )
+    }
+
+    @Test("a second provider with no usage is recorded outside the usage, not divided into the rate")
+    func providerWithoutUsage() throws {
+        let usage = openAIUsagePage([openAIUsageResult(key: "key_a", model: "gpt-4.1", input: 1_000_000)])  // $2
+        let report = try audit(
+            [
+                call("openai", key: "key_a", input: 500_000, fields: fullAttribution),  // $1
+                call("azure", provider: "azure", key: "az", input: 1_500_000, fields: fullAttribution),  // $3
+            ],
+            usage: [usage]
+        )
+        expectRecordedSplit(report)
+        #expect(report.recordedUSD.formatted() == "4.000000000")
+        #expect(report.captureRate.formatted == "0.500000")
+        #expect(report.recordedOutsideUsageUSD.formatted() == "3.000000000")
+        #expect(report.warnings.isEmpty)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(report.render(.json).utf8)) as? [String: Any]
+        )
+        #expect(json["recorded_outside_usage_usd"] as? String == "3.000000000")
+        #expect((json["capture_rate"] as? NSNumber)?.doubleValue == 0.5)
+    }
+
+    @Test("no usage given: the rate is 1 and all recorded spend lies outside the usage")
+    func noUsage() throws {
+        let report = try audit([call("a", input: 500_000, fields: fullAttribution)])
+        expectRecordedSplit(report)
+        #expect(report.captureRate.formatted == "1.000000")
+        #expect(report.rateRecordedUSD == nil)
+        #expect(report.recordedOutsideUsageUSD.formatted() == "1.000000000")
+        #expect(report.warnings.isEmpty)
+    }
+
+    @Test("a model priced only in the ledger (stored cost_usd) is named with its tokens and left out of the rate")
+    func pricedInLedgerOnly() throws {
+        let usage = openAIUsagePage([
+            openAIUsageResult(key: "key_a", model: "gpt-4.1", input: 1_000_000),  // $2
+            openAIUsageResult(key: "key_a", model: "mystery-1", input: 300_000, output: 50_000),  // no price
+        ])
+        let report = try audit(
+            [
+                call("g", key: "key_a", input: 500_000, fields: fullAttribution),  // $1
+                call(
+                    "m",
+                    model: "mystery-1",
+                    key: "key_a",
+                    input: 300_000,
+                    output: 50_000,
+                    costUSD: "0.75",
+                    fields: fullAttribution
+                ),
+            ],
+            usage: [usage]
+        )
+        expectRecordedSplit(report)
+        #expect(report.recordedUSD.formatted() == "1.750000000")
+        #expect(report.pricedFromRecord == 1)
+        #expect(report.rateRecordedUSD?.formatted() == "1.000000000")
+        #expect(report.rateUsageUSD?.formatted() == "2.000000000")
+        #expect(report.captureRate.formatted == "0.500000")
+        #expect(report.recordedExcludedFromRateUSD.formatted() == "0.750000000")
+        #expect(report.usageExcludedFromRateUSD == .zero)
+        #expect(report.recordedOutsideUsageUSD == .zero)
+        #expect(
+            report.warnings == [
+                "openai/mystery-1 is priced in the ledger only, so it is left out of the capture rate: the ledger "
+                    + "prices 350000 tokens at $0.750000000 from their stored cost_usd (the price table lacks the "
+                    + "model); the usage has 350000 tokens the price table cannot price"
+            ]
+        )
+    }
+
+    @Test("priced usage whose records have no price is named with its tokens and left out of the rate")
+    func pricedInUsageOnly() throws {
+        let usage = openAIUsagePage([
+            openAIUsageResult(key: "key_a", model: "gpt-4.1", input: 1_000_000),  // $2
+            openAIUsageResult(key: "key_a", model: "codex-1", input: 1_000_000),  // $2.50
+        ])
+        // The test table has no cache-write price, so this gpt-4.1 record cannot be priced.
+        let unpriced = CostRecord(
+            recordID: "w",
+            timestamp: timestamp("2026-11-20T10:00:00.000Z"),
+            provider: "openai",
+            model: "gpt-4.1",
+            apiKeyID: "key_a",
+            usage: TokenUsage(input: 900_000, output: 100_000, cacheWrite: 400_000),
+            attribution: fullAttribution
+        )
+        let report = try audit(
+            [call("c", model: "codex-1", key: "key_a", input: 800_000, fields: fullAttribution), unpriced],  // $2
+            usage: [usage]
+        )
+        expectRecordedSplit(report)
+        #expect(report.unpricedRecords == 1)
+        #expect(report.rateRecordedUSD?.formatted() == "2.000000000")
+        #expect(report.rateUsageUSD?.formatted() == "2.500000000")
+        #expect(report.captureRate.formatted == "0.800000")
+        #expect(report.usageExcludedFromRateUSD.formatted() == "2.000000000")
+        #expect(report.recordedExcludedFromRateUSD == .zero)
+        #expect(
+            report.warnings == [
+                "openai/gpt-4.1 is priced in the usage only, so it is left out of the capture rate: the ledger has "
+                    + "1000000 tokens the price table cannot price; the usage prices 1000000 tokens at $2.000000000"
+            ]
+        )
+    }
+
+    @Test("a capture rate above 100% carries a warning saying why")
+    func aboveOne() throws {
+        let usage = openAIUsagePage([openAIUsageResult(key: "key_a", model: "gpt-4.1", input: 1_000_000)])  // $2
+        let report = try audit(
+            [call("a", key: "key_a", input: 1_250_000, fields: fullAttribution)],  // $2.50
+            usage: [usage]
+        )
+        expectRecordedSplit(report)
+        #expect(report.captureRate.formatted == "1.250000")
+        #expect(
+            report.warnings == [
+                "capture rate 125.0000% is above 100%: the ledger records $2.500000000 where the priced usage of the "
+                    + "same days, providers and models is $2.000000000; look for calls recorded twice under different "
+                    + "record ids, usage exports missing pages or keys, or prices above the provider's"
+            ]
+        )
+    }
+
+    @Test("usage of which nothing could be priced carries a warning naming why: no model, or models without a price")
+    func nothingPriced() throws {
+        // An export not grouped by model: every row has "model": null.
+        let modelless = openAIUsagePage([
+            openAIUsageResult(key: "key_a", model: nil, input: 1_000_000, output: 5_000)
+        ])
+        let report = try audit([call("a", key: "key_a", input: 500_000, fields: fullAttribution)], usage: [modelless])
+        expectRecordedSplit(report)
+        #expect(report.pricedUsageUSD == .zero)
+        #expect(report.rateRecordedUSD == .zero)
+        #expect(report.recordedExcludedFromRateUSD.formatted() == "1.000000000")
+        #expect(
+            report.warnings == [
+                "none of the provider usage could be priced (1005000 tokens): rows with no model (1005000 tokens; "
+                    + "export the usage grouped by model); the capture rate compares no spend",
+                "openai usage on 1 day has rows with no model (1005000 tokens), which cannot be priced: export the "
+                    + "usage grouped by model; $1.000000000 recorded on those days is left out of the capture rate",
+            ]
+        )
+
+        let unknown = openAIUsagePage([
+            openAIUsageResult(key: "key_a", model: "mystery-2", input: 700, output: 300),
+            openAIUsageResult(key: "key_a", model: "mystery-1", input: 70, output: 30),
+        ])
+        let other = try audit([], usage: [unknown])
+        #expect(
+            other.warnings == [
+                "none of the provider usage could be priced (1100 tokens): models the price table lacks: "
+                    + "openai/mystery-1, openai/mystery-2; the capture rate compares no spend"
+            ]
+        )
+        #expect(other.captureRate.formatted == "1.000000")
+    }
+
+    @Test("recorded spend the usage prices nothing for is an undefined rate, shown as 0 with a warning")
+    func nothingToCompareAgainst() throws {
+        // The usage covers the day with another model only; the ledger's gpt-4.1 spend has no usage beside it.
+        let usage = openAIUsagePage([openAIUsageResult(key: "key_a", model: "codex-1", input: 0)])
+        let report = try audit([call("a", key: "key_a", input: 500_000, fields: fullAttribution)], usage: [usage])
+        expectRecordedSplit(report)
+        #expect(report.captureRate.formatted == "0.000000")
+        #expect(
+            report.warnings == [
+                "capture rate undefined (shown as 0%): the ledger records $1.000000000 on days, providers and models "
+                    + "the usage covers, and the usage prices none of it"
+            ]
+        )
+    }
+
+    @Test("records read from ledger files count their tokens in the warning as in-memory records do")
+    func warningFromFiles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let record = call(
+            "m",
+            model: "mystery-1",
+            key: "key_a",
+            input: 300_000,
+            output: 50_000,
+            costUSD: "0.75",
+            fields: fullAttribution
+        )
+        _ = try dir.write("host-1-1700000000000-ab.jsonl", lines([record]))
+        let usage = openAIUsagePage([openAIUsageResult(key: "key_a", model: "mystery-1", input: 10)])
+        let report = try Auditor.run(
+            AuditConfiguration(ledger: .files([dir.path]), usage: [.text(usage)], prices: TestPrices())
+        )
+        expectRecordedSplit(report)
+        #expect(report.recordedExcludedFromRateUSD.formatted() == "0.750000000")
+        // First the warning that none of the usage could be priced, then the model's.
+        #expect(report.warnings.count == 2)
+        #expect(
+            report.warnings.last?.contains("prices 350000 tokens at $0.750000000 from their stored cost_usd") == true
+        )
+        #expect(report.warnings.last?.contains("the usage has 10 tokens the price table cannot price") == true)
     }
 }

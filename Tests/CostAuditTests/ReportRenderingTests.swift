@@ -65,7 +65,10 @@ struct ReportRenderingTests {
         let text = report.render(.json)
         #expect(text.hasSuffix("}\n"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        let moneyKeys = ["total_usd", "recorded_usd", "over_recorded_usd", "retry_identity_conflict_usd"]
+        let moneyKeys = [
+            "total_usd", "recorded_usd", "recorded_outside_usage_usd", "over_recorded_usd",
+            "retry_identity_conflict_usd",
+        ]
         for key in moneyKeys {
             let value = try #require(object[key] as? String, "\(key)")
             #expect(value.split(separator: ".").last?.count == 9)
@@ -90,11 +93,13 @@ struct ReportRenderingTests {
                 "unrecorded": "0.000000000",
             ]
         )
+        #expect((object["warnings"] as? [String])?.isEmpty == true)
         let sources = try #require(object["top_unknown_sources"] as? [[String: String]])
         #expect(sources.first == ["dimension": "agent", "value": "bot", "usd": "0.333336000"])
         // Key order follows SPEC section 7's table.
         let order = [
-            "\"total_usd\"", "\"recorded_usd\"", "\"capture_rate\"", "\"classes\"", "\"unknown_by_reason\"",
+            "\"total_usd\"", "\"recorded_usd\"", "\"capture_rate\"", "\"recorded_outside_usage_usd\"",
+            "\"warnings\"", "\"classes\"", "\"unknown_by_reason\"",
             "\"unknown_share_before\"", "\"unknown_share_after\"", "\"over_recorded_usd\"", "\"records\"",
             "\"lineage_cycles\"", "\"top_unknown_sources\"",
         ]
@@ -160,5 +165,51 @@ struct ReportRenderingTests {
         #expect(text.contains("cron"))
         #expect(ReportFormat(name: "markdown") == .markdown)
         #expect(ReportFormat(name: "xml") == nil)
+    }
+
+    @Test("every format prints each warning: the table and Markdown as lines, JSON as an array, CSV as rows")
+    func warningsInEveryFormat() throws {
+        // $2.50 recorded against $2 of usage (rate above 100%), and a model priced only from its stored cost.
+        let usage = openAIUsagePage([
+            openAIUsageResult(key: "key_a", model: "gpt-4.1", input: 1_000_000),
+            openAIUsageResult(key: "key_a", model: "mystery-1", input: 1_000, output: 24),
+        ])
+        let report = try audit(
+            [
+                call("a", key: "key_a", input: 1_250_000, fields: fullAttribution),
+                call("m", model: "mystery-1", key: "key_a", input: 1_000, output: 24, costUSD: "0.01"),
+            ],
+            usage: [usage]
+        )
+        let expected = [
+            "capture rate 125.0000% is above 100%: the ledger records $2.500000000 where the priced usage of the "
+                + "same days, providers and models is $2.000000000; look for calls recorded twice under different "
+                + "record ids, usage exports missing pages or keys, or prices above the provider's",
+            "openai/mystery-1 is priced in the ledger only, so it is left out of the capture rate: the ledger prices "
+                + "1024 tokens at $0.010000000 from their stored cost_usd (the price table lacks the model); the "
+                + "usage has 1024 tokens the price table cannot price",
+        ]
+        #expect(report.warnings == expected)
+
+        let table = report.render(.table).split(separator: "\n").map(String.init)
+        #expect(table.filter { $0.hasPrefix("warning: ") } == expected.map { "warning: " + $0 })
+        #expect(table.contains { $0.hasPrefix("  Recorded, left out of rate") && $0.contains("$0.010000000") })
+
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(report.render(.json).utf8)) as? [String: Any]
+        )
+        #expect(json["warnings"] as? [String] == expected)
+        #expect(json["recorded_excluded_from_rate_usd"] as? String == "0.010000000")
+        #expect(json["rate_recorded_usd"] as? String == "2.500000000")
+
+        let csv = report.render(.csv)
+        for warning in expected {
+            // Each warning holds commas, so it is a quoted field.
+            #expect(csv.contains("warning,\"" + warning + "\",,,\n"))
+        }
+        #expect(csv.contains("total,recorded_outside_usage_usd,0.000000000,,\n"))
+
+        let markdown = report.render(.markdown)
+        for warning in expected { #expect(markdown.contains("> **Warning:** " + warning + "\n")) }
     }
 }

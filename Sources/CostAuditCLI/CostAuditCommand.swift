@@ -47,7 +47,7 @@ public enum CostAuditCommand {
             return ExitCode.success.rawValue
         }
         if first == "help" {
-            guard arguments.count > 1 else {
+            guard arguments.count > 1, arguments[1] != "help" else {
                 io.writeOutput(help)
                 return ExitCode.success.rawValue
             }

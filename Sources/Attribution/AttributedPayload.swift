@@ -42,7 +42,7 @@ public struct AttributedPayload<Payload: Codable & Sendable>: Codable, Sendable 
             throw AttributionError(
                 .missingEnvelope,
                 field: "attribution",
-                reason: "the payload has no \"attribution\" key"
+                reason: "no attribution envelope in this payload"
             )
         }
         if try container.decodeNil(forKey: .attribution) {

@@ -96,7 +96,7 @@ extension AttributionEnvelope {
                 throw AttributionError(
                     .missingEnvelope,
                     field: PayloadLimits.key,
-                    reason: "the payload has no \"attribution\" key"
+                    reason: "no attribution envelope in this payload"
                 )
             }
             guard buffer[value.lowerBound] == UInt8(ascii: "{") else {

@@ -102,6 +102,15 @@ public struct UsageExportSource: Sendable {
     public static func text(_ text: String, name: String = "usage") -> UsageExportSource {
         UsageExportSource(name: name, bytes: Array(text.utf8))
     }
+
+    /// The bytes of an export already read, called `name` in errors (a tool that reads its input files itself,
+    /// to say in its own words why one cannot be read).
+    public static func bytes(_ bytes: [UInt8], name: String) -> UsageExportSource {
+        UsageExportSource(name: name, bytes: bytes)
+    }
+
+    /// Larger exports are refused.
+    public static let maxFileBytes = UsageExports.maxFileBytes
 }
 
 /// What an audit in progress reports, for a progress line.

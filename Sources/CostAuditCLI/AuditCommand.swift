@@ -19,10 +19,19 @@ enum AuditCommand {
         discussion: """
             Reads one or more ledger directories or *.jsonl files, deduplicates and prices every record, \
             resolves lineage, applies rules and the key map, reconciles against provider usage exports, and \
-            prints the report. Exit status: 0 ok, 1 failure, 2 threshold breached (--fail-above), 64 bad \
-            usage, 65 bad input file (usage, keys, rules, prices). A ledger's bad lines are counted, not fatal.
+            prints the report. The inputs may be named in a configuration file instead (see --config). Exit \
+            status: 0 ok, 1 failure (an output that cannot be written), 2 threshold breached (--fail-above), 64 \
+            bad usage, 65 bad input (a usage, keys, rules, prices or configuration file, or a ledger, that is \
+            missing, unreadable, of the wrong kind or invalid). A ledger's bad lines are counted, not fatal.
             """,
-        positionals: [PositionalSpec(name: "ledger", help: "Ledger directories or *.jsonl files.", variadic: true)],
+        positionals: [
+            PositionalSpec(
+                name: "ledger",
+                help: "Ledger directories or *.jsonl files (default: \"ledgers\" of the configuration file).",
+                optional: true,
+                variadic: true
+            )
+        ],
         options: [
             OptionSpec(
                 name: "usage",
@@ -70,7 +79,13 @@ enum AuditCommand {
                 valueName: "percent",
                 help: "Exit 2 when the unknown share after reconciliation is above this percent."
             ),
-            OptionSpec(name: "quiet", valueName: nil, help: "No progress line on stderr."),
+            OptionSpec(
+                name: "config",
+                valueName: "file",
+                help: "The configuration file naming the inputs (default: \(ConfigurationFile.defaultName) in the "
+                    + "working directory, when there is one); options given here replace its values."
+            ),
+            OptionSpec(name: "quiet", valueName: nil, help: "No progress line on stderr.", shortName: "q"),
         ]
     )
 
@@ -81,12 +96,12 @@ enum AuditCommand {
         do throws(UsageError) {
             let formatName = try spec.choice(parsed, "format", ReportFormat.all.map(\.name), default: "table")
             format = ReportFormat(name: formatName) ?? .table
-            guard !parsed.positionals.isEmpty else {
-                throw UsageError(message: "Missing expected argument '<ledger> ...'")
-            }
             configuration = AuditConfiguration(ledger: .files(parsed.positionals), prices: PriceTable.builtIn)
             configuration.since = try parseDate(parsed.value("since"), option: "since")
             configuration.until = try parseDate(parsed.value("until"), option: "until")
+            if let since = configuration.since, let until = configuration.until, since >= until {
+                throw UsageError(message: "the window is empty: '--until' \(until) is not after '--since' \(since)")
+            }
             if let require = parsed.value("require") {
                 configuration.required = try InspectCommand.requiredPolicy(require).required
                 if configuration.required.isEmpty {
@@ -95,54 +110,133 @@ enum AuditCommand {
             }
             failAbove = parsed.value("fail-above")
             if let failAbove, Money.parse(decimal: failAbove, shift: 0) == nil || failAbove.hasPrefix("-") {
-                throw UsageError(message: "The value '\(failAbove)' is invalid for '--fail-above'; expected a percent")
+                throw UsageError(message: "the value '\(failAbove)' is invalid for '--fail-above'; expected a percent")
             }
-            if parsed.value("prices-effective-from") != nil, parsed.value("prices") == nil {
+            _ = try parseDate(parsed.value("prices-effective-from"), option: "prices-effective-from")
+        } catch {
+            return CostAuditCommand.usageFailure(spec, error.message, io)
+        }
+
+        // The configuration file names the inputs; each option given on the command line replaces its value.
+        let inputs: CommandInputs
+        do throws(InputFileError) {
+            let file = try ConfigurationFile.load(explicit: parsed.value("config"), io: io)
+            inputs = CommandInputs(parsed, file)
+            if let file, inputs.prices == nil, parsed.value("prices-effective-from") == nil,
+                file.pricesEffectiveFrom != nil
+            {
+                throw InputFileError(
+                    path: file.path,
+                    reason: "prices_effective_from: goes with \"prices\", and no price file is named"
+                )
+            }
+        } catch {
+            return io.fail(error)
+        }
+        do throws(UsageError) {
+            guard !inputs.ledgers.isEmpty else {
+                throw UsageError(
+                    message: "missing expected argument '<ledger> ...' (or \"ledgers\" in "
+                        + "\(ConfigurationFile.defaultName) or the file '--config' names)"
+                )
+            }
+            if inputs.pricesEffectiveFrom != nil, inputs.prices == nil {
                 throw UsageError(message: "'--prices-effective-from' goes with '--prices'")
             }
         } catch {
             return CostAuditCommand.usageFailure(spec, error.message, io)
         }
+        configuration.ledger = .files(inputs.ledgers)
 
-        // Input files: each failure names the file and exits 65.
-        do {
-            if let path = parsed.value("prices") {
-                let from = try? parseDate(parsed.value("prices-effective-from"), option: "prices-effective-from")
-                configuration.prices = try PriceTable(contentsOfFile: path, effectiveFrom: from ?? nil)
+        // Input files: each failure names the file once and exits 65.
+        do throws(InputFileError) {
+            if let path = inputs.prices {
+                let from = try? parseDate(inputs.pricesEffectiveFrom, option: "prices-effective-from")
+                configuration.prices = try loadPrices(path, effectiveFrom: from ?? nil, io: io)
+            }
+            if let path = inputs.keyMap {
+                let bytes = try InputFiles.read(path, what: "key map", limit: AuditKeyMap.maxFileBytes, io: io)
+                configuration.keyMap = try readInput(path) { () throws(CostAuditError) in
+                    try AuditKeyMap(json: bytes, file: path)
+                }
+            }
+            if let path = inputs.rules {
+                let bytes = try InputFiles.read(path, what: "rules", limit: AuditRules.maxFileBytes, io: io)
+                configuration.rules = try readInput(path) { () throws(CostAuditError) in
+                    try AuditRules(json: bytes, file: path)
+                }
+            }
+            configuration.usage = []
+            for path in inputs.usage {
+                let bytes = try InputFiles.read(
+                    path,
+                    what: "usage export",
+                    limit: UsageExportSource.maxFileBytes,
+                    io: io
+                )
+                configuration.usage.append(.bytes(bytes, name: path))
             }
         } catch {
-            io.writeError("error: \(parsed.value("prices") ?? ""): \(error)\n")
-            return .dataError
+            return io.fail(error)
         }
-        do {
-            if let path = parsed.value("keys") { configuration.keyMap = try AuditKeyMap(contentsOfFile: path) }
-            if let path = parsed.value("rules") { configuration.rules = try AuditRules(contentsOfFile: path) }
-        } catch {
-            io.writeError("error: \(error)\n")
-            return error.code.isBadInputFile ? .dataError : .failure
-        }
-        configuration.usage = parsed.all("usage").map { UsageExportSource.file($0) }
         configuration.attributedOutputPath = parsed.value("emit-attributed")
 
         let progress = ProgressLine(io: io, enabled: io.errorIsTerminal && !parsed.flag("quiet"))
         let report: AuditReport
-        do {
+        do throws(CostAuditError) {
             report = try Auditor.run(configuration) { progress.update($0) }
         } catch {
             progress.finish()
             io.writeError("error: \(error)\n")
-            return error.code.isBadInputFile ? .dataError : .failure
+            return exitCode(for: error, outputPath: configuration.attributedOutputPath)
         }
         progress.finish()
         io.writeOutput(report.render(format))
         if let failAbove, report.unknownShareAfterExceeds(percent: failAbove) == true {
             io.writeError(
-                "cost-audit: unknown share after reconciliation \(report.unknownShareAfter.percent) "
+                "error: the unknown share after reconciliation, \(report.unknownShareAfter.percent), "
                     + "is above --fail-above \(failAbove)%\n"
             )
             return .thresholdBreached
         }
         return .success
+    }
+
+    /// The exit status of a failed audit: 65 for a bad input (a usage export, a key map, rules, prices, a ledger
+    /// path that cannot be read), 64 for a contradictory command line, 1 for an output that cannot be written.
+    static func exitCode(for error: CostAuditError, outputPath: String?) -> ExitCode {
+        if error.code.isBadInputFile { return .dataError }
+        if error.code == .invalidConfiguration { return .usage }
+        if error.code == .io { return error.file != nil && error.file == outputPath ? .failure : .dataError }
+        return .failure
+    }
+
+    /// Reads a price file: the project's own format (a top-level `models` object) or LiteLLM's
+    /// `model_prices_and_context_window.json`, told apart by content as `PriceTable(contentsOfFile:)` does.
+    static func loadPrices(
+        _ path: String,
+        effectiveFrom: UTCTimestamp?,
+        io: CommandIO
+    ) throws(InputFileError) -> PriceTable {
+        let bytes = try InputFiles.read(path, what: "price", limit: PriceTable.maximumFileBytes, io: io)
+        let limits = JSONParser.Limits(maxBytes: PriceTable.maximumFileBytes, maxDepth: 64)
+        let isOwnFormat = (try? JSONParser.parse(bytes, limits: limits))?.objectValue?["models"]?.objectValue != nil
+        do {
+            if isOwnFormat { return try PriceTable(priceFileJSON: bytes, effectiveFrom: effectiveFrom) }
+            return try PriceTable(litellmJSON: bytes, effectiveFrom: effectiveFrom)
+        } catch {
+            throw InputFileError(path: path, reason: error.description)
+        }
+    }
+
+    /// Runs a reader of an input already in memory, turning its error into one that names the file once.
+    static func readInput<T>(_ path: String, _ body: () throws(CostAuditError) -> T) throws(InputFileError) -> T {
+        do {
+            return try body()
+        } catch {
+            let reason = error.field.map { "\($0): " + error.reason } ?? error.reason
+            throw InputFileError(path: error.file ?? path, line: error.line, reason: reason)
+        }
     }
 
     /// Reads `YYYY-MM-DD` (midnight UTC) or an RFC 3339 instant.

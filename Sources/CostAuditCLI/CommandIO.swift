@@ -77,7 +77,15 @@ public struct CommandIO: Sendable {
     }
 }
 
-/// The exit statuses of `cost-audit` (SPEC section 7).
+extension CommandIO {
+    /// Writes a failure as the one line `error: FILE[:LINE]: what is wrong` and returns its exit status.
+    func fail(_ error: InputFileError) -> ExitCode {
+        writeError("error: \(error)\n")
+        return error.exitCode
+    }
+}
+
+/// The exit statuses of `cost-audit`, the same for every subcommand (docs/audit.md).
 public struct ExitCode: Sendable, Hashable, CustomStringConvertible {
     /// The process exit status.
     public let rawValue: Int32

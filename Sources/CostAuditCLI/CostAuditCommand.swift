@@ -9,11 +9,18 @@ public enum CostAuditCommand {
         (InspectCommand.spec, InspectCommand.run),
     ]
 
+    /// The tool's version, as `cost-audit --version` prints it.
+    public static let version = "0.1.0"
+
+    /// The subcommands' names, as usage errors list them.
+    static var subcommandList: String { subcommands.map(\.spec.name).joined(separator: ", ") }
+
     /// The root help text.
     static var help: String {
         var out = "OVERVIEW: \(abstract)\n\n"
         out += "USAGE: cost-audit <subcommand>\n\n"
         out += "OPTIONS:\n"
+        out += HelpLayout.row("--version", "Show the version.")
         out += HelpLayout.row("-h, --help", "Show help information.")
         out += "\nSUBCOMMANDS:\n"
         for (spec, _) in subcommands { out += HelpLayout.row(spec.name, spec.abstract) }
@@ -25,41 +32,40 @@ public enum CostAuditCommand {
     /// - Parameters:
     ///   - arguments: the words after the program's name.
     ///   - io: where to read and write.
-    /// - Returns: the exit status (SPEC section 7: 0 ok, 1 failure, 2 threshold breached, 64 bad usage,
-    ///   65 bad input file).
+    /// - Returns: the exit status (docs/audit.md: 0 ok, 1 the tool's own failure, 2 threshold breached, 64 bad
+    ///   usage, 65 bad input). A failure is one line on stderr: `error: FILE[:LINE]: what is wrong`.
     public static func run(arguments: [String], io: CommandIO) async -> Int32 {
         guard let first = arguments.first else {
-            io.writeError(help)
-            return ExitCode.usage.rawValue
+            return rootUsageFailure("no subcommand given", io).rawValue
         }
         if first == "-h" || first == "--help" {
             io.writeOutput(help)
             return ExitCode.success.rawValue
         }
+        if first == "--version" {
+            io.writeOutput("cost-audit \(version)\n")
+            return ExitCode.success.rawValue
+        }
         if first == "help" {
-            if arguments.count > 1, let sub = subcommands.first(where: { $0.spec.name == arguments[1] }) {
-                io.writeOutput(sub.spec.help)
-            } else {
+            guard arguments.count > 1, arguments[1] != "help" else {
                 io.writeOutput(help)
+                return ExitCode.success.rawValue
             }
+            guard let sub = subcommands.first(where: { $0.spec.name == arguments[1] }) else {
+                return rootUsageFailure("unknown subcommand '\(arguments[1])'", io).rawValue
+            }
+            io.writeOutput(sub.spec.help)
             return ExitCode.success.rawValue
         }
         guard let sub = subcommands.first(where: { $0.spec.name == first }) else {
-            io.writeError(
-                "Error: Unknown subcommand '\(first)'\n" + "Usage: cost-audit <subcommand>\n"
-                    + "  See 'cost-audit --help' for more information.\n"
-            )
-            return ExitCode.usage.rawValue
+            let what = first.hasPrefix("-") ? "unknown option '\(first)'" : "unknown subcommand '\(first)'"
+            return rootUsageFailure(what, io).rawValue
         }
         let parsed: ParsedArguments
         do {
             parsed = try sub.spec.parse(Array(arguments.dropFirst()))
         } catch {
-            io.writeError(
-                "Error: \(error.message)\nUsage: \(sub.spec.usageLine)\n"
-                    + "  See 'cost-audit \(sub.spec.name) --help' for more information.\n"
-            )
-            return ExitCode.usage.rawValue
+            return usageFailure(sub.spec, error.message, io).rawValue
         }
         if parsed.helpRequested {
             io.writeOutput(sub.spec.help)
@@ -68,12 +74,19 @@ public enum CostAuditCommand {
         return await sub.run(parsed, io).rawValue
     }
 
-    /// Writes a usage error in the tool's format and returns the usage exit status.
-    static func usageFailure(_ spec: CommandSpec, _ message: String, _ io: CommandIO) -> ExitCode {
+    /// Writes a usage error of the tool itself, naming the subcommands, and returns the usage exit status.
+    static func rootUsageFailure(_ message: String, _ io: CommandIO) -> ExitCode {
         io.writeError(
-            "Error: \(message)\nUsage: \(spec.usageLine)\n"
-                + "  See 'cost-audit \(spec.name) --help' for more information.\n"
+            "error: \(message); the subcommands are \(subcommandList) (see 'cost-audit --help')\n"
         )
+        return .usage
+    }
+
+    /// Writes a subcommand's usage error as one line and returns the usage exit status.
+    static func usageFailure(_ spec: CommandSpec, _ message: String, _ io: CommandIO) -> ExitCode {
+        // One casing everywhere: a message written as a sentence ("The value ...") starts lowercase after `error:`.
+        let text = message.prefix(1).lowercased() + message.dropFirst()
+        io.writeError("error: \(text) (see 'cost-audit \(spec.name) --help')\n")
         return .usage
     }
 }

@@ -1,35 +1,108 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reading the files a command names, with a size bound, and saying plainly what went wrong.
+///
+/// Files are read with the system's own calls, so a failure is told in a few plain words ("no such file",
+/// "is a directory", "permission denied") rather than in a Foundation error's text.
 enum InputFiles {
     /// Reads `path` (or standard input for `-`), refusing more than `limit` bytes.
-    static func read(_ path: String, limit: Int, io: CommandIO) -> Result<[UInt8], InputFileError> {
+    ///
+    /// A directory, a socket or anything else that is not a file to read is refused as of the wrong kind;
+    /// a regular file, a pipe (`<(command)`) and a character device (`/dev/stdin`) are read.
+    /// - Parameters:
+    ///   - path: the file, or `-` for standard input (named `<stdin>` in errors).
+    ///   - what: what the file is (`usage export`, `key map`), for the error of a file of the wrong kind.
+    /// - Throws: ``InputFileError`` naming the file and what is wrong.
+    static func read(_ path: String, what: String, limit: Int, io: CommandIO) throws(InputFileError) -> [UInt8] {
         if path == "-" {
             guard let bytes = io.readInput(limit) else {
-                return .failure(InputFileError(path: "<stdin>", reason: "more than \(limit) bytes"))
+                throw InputFileError(path: "<stdin>", reason: "larger than the limit of \(limit) bytes")
             }
-            return .success(bytes)
+            return bytes
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            return .failure(InputFileError(path: path, reason: exists ? "cannot be opened" : "no such file"))
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw InputFileError(path: path, errno: errno) }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw InputFileError(path: path, errno: errno) }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG, S_IFIFO, S_IFCHR:
+            break
+        case S_IFDIR:
+            throw InputFileError(path: path, reason: "is a directory, expected a \(what) file")
+        default:
+            throw InputFileError(path: path, reason: "is not a regular file, expected a \(what) file")
         }
-        defer { try? handle.close() }
-        do {
-            let data = try handle.read(upToCount: limit + 1) ?? Data()
-            if data.count > limit {
-                return .failure(InputFileError(path: path, reason: "larger than the limit of \(limit) bytes"))
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw InputFileError(path: path, errno: errno)
             }
-            return .success([UInt8](data))
-        } catch {
-            return .failure(InputFileError(path: path, reason: "cannot be read: \(error)"))
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+            if out.count > limit {
+                throw InputFileError(path: path, reason: "larger than the limit of \(limit) bytes")
+            }
         }
+    }
+
+    /// Whether `path` names something that exists (a dangling symbolic link counts: reading it then says so).
+    static func exists(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0
     }
 }
 
-/// A file that could not be read.
+/// The system's `read`, named apart from ``InputFiles/read(_:what:limit:io:)``.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}
+
+/// A file that could not be read: bad input (exit status 65), unless the system ran out of a resource.
 struct InputFileError: Error, Sendable, CustomStringConvertible {
     let path: String
+    /// The 1-based line at fault, when there is one.
+    var line: Int? = nil
     let reason: String
-    var description: String { "\(path): \(reason)" }
+    /// The exit status: 65 for the file's fault, 1 when the tool could not get the resources to read it.
+    var exitCode: ExitCode = .dataError
+
+    init(path: String, line: Int? = nil, reason: String) {
+        self.path = path
+        self.line = line
+        self.reason = reason
+    }
+
+    /// An error from a failed system call, its `errno` told in plain words.
+    init(path: String, errno code: Int32) {
+        self.path = path
+        switch code {
+        case ENOENT: reason = "no such file"
+        case ENOTDIR: reason = "no such file (a part of the path is not a directory)"
+        case EACCES, EPERM: reason = "permission denied"
+        case EISDIR: reason = "is a directory"
+        case ELOOP: reason = "too many levels of symbolic links"
+        case ENAMETOOLONG: reason = "the name is too long"
+        case EIO: reason = "input/output error while reading"
+        case ENXIO, ENODEV: reason = "no such device"
+        case EMFILE, ENFILE, ENOMEM:
+            reason = "cannot be read: the system is out of memory or of file descriptors"
+            exitCode = .failure
+        default:
+            let text = String(cString: strerror(code))
+            reason = "cannot be read: " + text.prefix(1).lowercased() + text.dropFirst()
+        }
+    }
+
+    /// `FILE[:LINE]: what is wrong`.
+    var description: String { path + (line.map { ":\($0)" } ?? "") + ": " + reason }
 }

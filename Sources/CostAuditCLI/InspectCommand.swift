@@ -1,7 +1,7 @@
 import Attribution
 
 /// `cost-audit inspect`: validate an envelope from a payload, a bare envelope or header lines, and print it
-/// (SPEC section 8).
+/// (docs/formats.md).
 enum InspectCommand {
     /// The largest input inspect reads: a job payload may be large, its envelope may not.
     static let maxInputBytes = 16 * 1024 * 1024
@@ -11,8 +11,10 @@ enum InspectCommand {
         abstract: "Validate an attribution envelope and print it, or convert it between JSON and headers.",
         discussion: """
             Reads a job payload holding "attribution", a bare envelope (JSON), or header lines \
-            ("traceparent: ..." and "baggage: ...", one per line, names case-insensitive). Exits 0 when the \
-            envelope is valid and carries the required fields, 65 when not, with the reasons on stderr.
+            ("traceparent: ..." and "baggage: ...", one per line, names case-insensitive; a file written by \
+            'curl -D' is read as it is, other headers ignored). Exits 0 when the envelope is valid and carries \
+            the required fields, 65 when not or when the input cannot be read, with the reason on stderr. \
+            '--to headers' warns on stderr of each field the header form cannot carry.
             """,
         positionals: [
             PositionalSpec(name: "file", help: "The input; '-' or nothing reads standard input.", optional: true)
@@ -52,37 +54,46 @@ enum InspectCommand {
         }
 
         let path = parsed.positionals.first ?? "-"
+        let name = path == "-" ? "<stdin>" : path
         let bytes: [UInt8]
-        switch InputFiles.read(path, limit: maxInputBytes, io: io) {
-        case .success(let b): bytes = b
-        case .failure(let error):
-            io.writeError("error: \(error)\n")
-            return .failure
+        do throws(InputFileError) {
+            bytes = try InputFiles.read(path, what: "payload, envelope or header", limit: maxInputBytes, io: io)
+        } catch {
+            return io.fail(error)
         }
 
         let decoded: InspectedEnvelope
         do {
             decoded = try InspectedEnvelope.decode(bytes)
         } catch {
-            io.writeError("error: \(path == "-" ? "<stdin>" : path): invalid envelope: \(error)\n")
-            return .dataError
+            if error.code == .missingEnvelope {
+                return io.fail(InputFileError(path: name, reason: plainReason(error)))
+            }
+            return io.fail(InputFileError(path: name, reason: "invalid envelope: " + plainReason(error)))
         }
 
         switch (format, to) {
         case (_, "headers"?):
+            let fields: [(name: String, value: String)]
             do {
                 let headers = AttributionHeaders(envelope: decoded.envelope, foreignBaggage: decoded.foreignBaggage)
-                for field in try headers.headerFields() { io.writeOutput("\(field.name): \(field.value)\n") }
+                fields = try headers.headerFields()
             } catch {
-                io.writeError("error: cannot write the header form: \(error)\n")
-                return .dataError
+                return io.fail(InputFileError(path: name, reason: "cannot write the header form: \(error)"))
             }
+            // The header form carries no keys this version does not know: say which are left out.
+            for unknown in decoded.envelope.unknownFields {
+                io.writeError(
+                    "warning: \(name): the header form cannot carry \(AttributionError.quote(unknown.key)) "
+                        + "(a key this version does not know); it is left out, use --format json to keep it\n"
+                )
+            }
+            for field in fields { io.writeOutput("\(field.name): \(field.value)\n") }
         case ("json", _):
             do {
                 io.writeOutput(try decoded.envelope.canonicalJSONString() + "\n")
             } catch {
-                io.writeError("error: cannot write the canonical form: \(error)\n")
-                return .dataError
+                return io.fail(InputFileError(path: name, reason: "cannot write the canonical form: \(error)"))
             }
         default:
             io.writeOutput(table(decoded, policy: policy))
@@ -90,10 +101,17 @@ enum InspectCommand {
 
         let missing = policy.missingFields(in: decoded.envelope)
         if !missing.isEmpty {
-            io.writeError("error: \(AttributionPolicy.missingError(missing))\n")
-            return .dataError
+            return io.fail(InputFileError(path: name, reason: plainReason(AttributionPolicy.missingError(missing))))
         }
         return .success
+    }
+
+    /// An error's reason, after its field unless the reason names the fields itself: a missing-fields error lists
+    /// them (`required attribution missing: team`), and a missing envelope names what it looked for, so the
+    /// field in front would say the same name twice.
+    static func plainReason(_ error: AttributionError) -> String {
+        if error.code == .missingFields || error.code == .missingEnvelope { return error.reason }
+        return error.description
     }
 
     static func requiredPolicy(_ text: String?) throws(UsageError) -> AttributionPolicy {
@@ -147,6 +165,10 @@ struct InspectedEnvelope {
     var form: String
     var foreignBaggage: [BaggageMember] = []
 
+    /// The keys of the envelope itself: a JSON object holding one of them is read as a bare envelope, one holding
+    /// none of them and no `attribution` is a payload without an envelope.
+    static let envelopeKeys: Set<String> = ["v", "trace_id", "leaf_id", "root_id", "parent_id", "attempt"]
+
     static func decode(_ bytes: [UInt8]) throws(AttributionError) -> InspectedEnvelope {
         let first = bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
         if first == UInt8(ascii: "{") {
@@ -155,7 +177,10 @@ struct InspectedEnvelope {
                 limits: .init(maxBytes: InspectCommand.maxInputBytes, maxDepth: 64),
                 field: "payload"
             )
-            if value.objectValue?["attribution"] != nil {
+            if let object = value.objectValue,
+                object["attribution"] != nil || !object.members.contains(where: { envelopeKeys.contains($0.key) })
+            {
+                // A payload: its envelope, or the extractor's `missing_envelope` when it has none.
                 return InspectedEnvelope(envelope: try AttributionEnvelope.extract(from: bytes), form: "job payload")
             }
             return InspectedEnvelope(envelope: try AttributionEnvelope(json: bytes), form: "JSON envelope")
@@ -163,10 +188,18 @@ struct InspectedEnvelope {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw AttributionError(.malformedHeader, reason: "input is neither JSON nor UTF-8 header lines")
         }
+        // Header lines as `curl -D` writes them: CRLF endings, a status line opening each response (a redirect
+        // followed writes several; the last response's headers are the ones read), a blank line after each.
         var fields: [(name: String, value: String)] = []
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: split on it as well as on "\n".
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        for (number, rawLine) in lines.enumerated() {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            if isStatusLine(line) {
+                fields.removeAll()
+                continue
+            }
             guard let colon = line.firstIndex(of: ":") else {
                 throw AttributionError(
                     .malformedHeader,
@@ -181,5 +214,12 @@ struct InspectedEnvelope {
         }
         let headers = try AttributionHeaders(headers: fields)
         return InspectedEnvelope(envelope: headers.envelope, form: "headers", foreignBaggage: headers.foreignBaggage)
+    }
+
+    /// Whether `line` is an HTTP response's status line (`HTTP/1.1 200 OK`, `HTTP/2 200`).
+    static func isStatusLine(_ line: Substring) -> Bool {
+        guard line.hasPrefix("HTTP/"), let space = line.firstIndex(of: " ") else { return false }
+        let code = line[line.index(after: space)...].prefix(3)
+        return code.count == 3 && code.allSatisfy(\.isASCII) && code.allSatisfy(\.isNumber)
     }
 }

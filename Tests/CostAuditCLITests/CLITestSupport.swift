@@ -33,11 +33,17 @@ struct ToolRun {
     var stderr: String
 }
 
-/// Runs the built binary with `arguments`, feeding `stdin`.
-func runTool(_ arguments: [String], stdin: String = "") throws -> ToolRun {
+/// Runs the built binary with `arguments`, feeding `stdin`, in `directory` (default: the tests' own).
+func runTool(_ arguments: [String], stdin: String = "", directory: URL? = nil) throws -> ToolRun {
+    try runTool(arguments, stdinBytes: Data(stdin.utf8), directory: directory)
+}
+
+/// Runs the built binary with `arguments`, feeding `stdinBytes` exactly, in `directory`.
+func runTool(_ arguments: [String], stdinBytes: Data, directory: URL? = nil) throws -> ToolRun {
     let process = Process()
     process.executableURL = try costAuditExecutable()
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     let input = Pipe()
     let output = Pipe()
     let error = Pipe()
@@ -45,7 +51,7 @@ func runTool(_ arguments: [String], stdin: String = "") throws -> ToolRun {
     process.standardOutput = output
     process.standardError = error
     try process.run()
-    input.fileHandleForWriting.write(Data(stdin.utf8))
+    input.fileHandleForWriting.write(stdinBytes)
     try input.fileHandleForWriting.close()
     let out = output.fileHandleForReading.readDataToEndOfFile()
     let err = error.fileHandleForReading.readDataToEndOfFile()

@@ -96,21 +96,128 @@ struct InspectBinaryTests {
         let run = try runTool(["inspect"], stdin: partial)
         #expect(run.status == 65)
         #expect(run.stdout.contains("MISSING (required)"))
-        #expect(run.stderr.contains("team, project"))
+        #expect(run.stderr == "error: <stdin>: required attribution missing: team, project\n")
         let relaxed = try runTool(["inspect", "--require", "user_id,feature"], stdin: partial)
         #expect(relaxed.status == 0)
     }
 
-    @Test("bad usage exits 64 with the usage line; a missing file exits 1")
+    @Test("one missing field is named once, after the file: no 'team: ... missing: team'")
+    func oneMissingFieldNamedOnce() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("envelope.json")
+        try write(bareEnvelope.replacingOccurrences(of: #""team":"growth","#, with: ""), to: file)
+        let run = try runTool(["inspect", file.path])
+        #expect(run.status == 65)
+        #expect(run.stderr == "error: \(file.path): required attribution missing: team\n")
+        let keys = try runTool(["inspect"], stdin: #"{"v":1}"#)
+        #expect(keys.status == 65)
+        #expect(
+            keys.stderr
+                == "error: <stdin>: invalid envelope: required keys missing: trace_id, leaf_id, root_id, attempt\n"
+        )
+    }
+
+    @Test("bad usage exits 64 with one line; a missing file or a directory exits 65 with one line")
     func usageAndMissingFile() throws {
         let usage = try runTool(["inspect", "--format", "yaml"], stdin: bareEnvelope)
         #expect(usage.status == 64)
-        #expect(usage.stderr.contains("Usage: cost-audit inspect"))
+        #expect(usage.stderr.hasPrefix("error: the value 'yaml' is invalid for '--format'"))
+        #expect(usage.stderr.filter { $0 == "\n" }.count == 1)
         let both = try runTool(["inspect", "--format", "json", "--to", "headers"], stdin: bareEnvelope)
         #expect(both.status == 64)
         let missing = try runTool(["inspect", "/nonexistent/envelope.json"])
-        #expect(missing.status == 1)
-        #expect(missing.stderr.contains("/nonexistent/envelope.json: no such file"))
+        #expect(missing.status == 65)
+        #expect(missing.stderr == "error: /nonexistent/envelope.json: no such file\n")
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let directory = try runTool(["inspect", dir.path])
+        #expect(directory.status == 65)
+        #expect(directory.stderr == "error: \(dir.path): is a directory, expected a payload, envelope or header file\n")
+    }
+
+    @Test("a JSON payload without an attribution key says there is no envelope in it (missing_envelope), exit 65")
+    func payloadWithoutEnvelope() throws {
+        let run = try runTool(["inspect"], stdin: #"{"document_id":"d_9","pages":[1,2]}"#)
+        #expect(run.status == 65)
+        #expect(run.stderr == "error: <stdin>: no attribution envelope in this payload\n")
+        #expect(run.stdout.isEmpty)
+        #expect(throws: AttributionError(.missingEnvelope, reason: "")) {
+            try AttributionEnvelope.extract(from: Array(#"{"document_id":"d_9"}"#.utf8))
+        }
+        do {
+            _ = try AttributionEnvelope.extract(from: Array(#"{"document_id":"d_9"}"#.utf8))
+        } catch {
+            #expect(error.reason == "no attribution envelope in this payload")
+        }
+    }
+
+    @Test("a header file as curl -D writes it (CRLF, a status line, other headers) is read; other headers ignored")
+    func curlHeaderFile() throws {
+        // The bytes `curl -s -D FILE` wrote for a response carrying traceparent and baggage.
+        let bytes = Data(
+            ("HTTP/1.1 200 OK\r\n" + "Server: BaseHTTP/0.6 Python/3.11.7\r\n"
+                + "Date: Sun, 06 Dec 2026 18:22:45 GMT\r\n" + "Content-Type: application/json\r\n"
+                + "traceparent: 00-\(trace)-\(leaf)-01\r\n"
+                + "baggage: user_id=u_42,feature=summarize,team=growth,project=assistant,task_type=summarize,"
+                + "tool=web%20search\r\n" + "Content-Length: 2\r\n" + "\r\n").utf8
+        )
+        #expect(bytes.contains(0x0D))
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("headers.txt")
+        try bytes.write(to: file)
+        let run = try runTool(["inspect", "--format", "json", file.path])
+        #expect(run.status == 0)
+        #expect(run.stderr.isEmpty)
+        #expect(
+            run.stdout == #"{"v":1,"trace_id":"\#(trace)","leaf_id":"\#(leaf)","root_id":"\#(leaf)","attempt":1,"#
+                + #""user_id":"u_42","feature":"summarize","team":"growth","project":"assistant","#
+                + #""task_type":"summarize","tool":"web search"}"# + "\n"
+        )
+        let table = try runTool(["inspect"], stdinBytes: bytes)
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("status"))
+    }
+
+    @Test("after a redirect curl -D writes two responses: the last one's headers are read")
+    func curlRedirect() throws {
+        let other = "0af7651916cd43dd8448eb211c80319c"
+        let bytes = Data(
+            ("HTTP/1.1 301 Moved Permanently\r\n" + "Location: /v2\r\n"
+                + "traceparent: 00-\(other)-\(leaf)-01\r\n" + "\r\n" + "HTTP/2 200 \r\n"
+                + "traceparent: 00-\(trace)-\(leaf)-01\r\n"
+                + "baggage: user_id=u_42,feature=summarize,team=growth,project=assistant,task_type=summarize\r\n"
+                + "\r\n").utf8
+        )
+        let run = try runTool(["inspect", "--format", "json"], stdinBytes: bytes)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains(trace))
+        #expect(!run.stdout.contains(other))
+    }
+
+    @Test("--to headers warns on stderr about each field the header form cannot carry, and still prints it")
+    func headersWarnings() throws {
+        let withUnknown = bareEnvelope.replacingOccurrences(
+            of: #""tags":{"env":"prod"}}"#,
+            with: #""tags":{"env":"prod"},"x_cost_center":"cc-7","x_route":{"region":"eu"}}"#
+        )
+        let run = try runTool(["inspect", "--to", "headers"], stdin: withUnknown)
+        #expect(run.status == 0)
+        #expect(run.stdout.hasPrefix("traceparent: 00-\(trace)-\(leaf)-01\nbaggage: "))
+        #expect(!run.stdout.contains("x_cost_center"))
+        #expect(
+            run.stderr
+                == "warning: <stdin>: the header form cannot carry \"x_cost_center\" (a key this version does not "
+                + "know); it is left out, use --format json to keep it\n"
+                + "warning: <stdin>: the header form cannot carry \"x_route\" (a key this version does not "
+                + "know); it is left out, use --format json to keep it\n"
+        )
+        let plain = try runTool(["inspect", "--to", "headers"], stdin: bareEnvelope)
+        #expect(plain.stderr.isEmpty)
+        // The JSON form keeps them.
+        let json = try runTool(["inspect", "--format", "json"], stdin: withUnknown)
+        #expect(json.stdout.contains(#""x_cost_center":"cc-7""#))
     }
 }
 
@@ -131,7 +238,7 @@ struct CommandLineSurfaceTests {
         #expect(await runInProcess(["frobnicate"]).status == 64)
         let run = await runInProcess(["inspect", "--bogus"])
         #expect(run.status == 64)
-        #expect(run.stderr.contains("Unknown option '--bogus'"))
+        #expect(run.stderr == "error: unknown option '--bogus' (see 'cost-audit inspect --help')\n")
         #expect(await runInProcess([]).status == 64)
     }
 }

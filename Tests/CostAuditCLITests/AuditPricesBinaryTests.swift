@@ -6,7 +6,9 @@ struct AuditPricesBinaryTests {
     /// LiteLLM's file as shipped in the litellm 1.110.2 wheel (see its README).
     static var litellmFile: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("CostLedgerTests/Fixtures/litellm-1.110.2/model_prices_and_context_window_backup.json")
+            .appendingPathComponent(
+                "CostLedgerTests/Fixtures/litellm-1.110.2/model_prices_and_context_window_backup.json"
+            )
             .path
     }
 

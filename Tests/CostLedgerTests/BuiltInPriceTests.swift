@@ -128,7 +128,13 @@ struct BuiltInPriceTests {
         ] as [(String?, String)]
     )
     func anthropicIds(provider: String?, model: String) throws {
-        let usage = TokenUsage(input: 100_000, output: 1000, cachedInput: 30_000, cacheWrite: 20_000, cacheWrite1h: 10_000)
+        let usage = TokenUsage(
+            input: 100_000,
+            output: 1000,
+            cachedInput: 30_000,
+            cacheWrite: 20_000,
+            cacheWrite1h: 10_000
+        )
         let quote = try #require(
             builtIn.quote(
                 provider: provider,
@@ -157,7 +163,9 @@ struct BuiltInPriceTests {
         )
         // 0.4M × 1.00 + 0.5M × 0.10 + 0.1M × 2.00 + 1M × 5.00
         #expect(quote?.cost == (try PriceTestSupport.usd("5.65")))
-        #expect(builtIn.matchedModelName(provider: "anthropic", model: "claude-haiku-4-5-20251001") == "claude-haiku-4-5")
+        #expect(
+            builtIn.matchedModelName(provider: "anthropic", model: "claude-haiku-4-5-20251001") == "claude-haiku-4-5"
+        )
     }
 
     @Test("long-context prices apply above the threshold, to the whole call")

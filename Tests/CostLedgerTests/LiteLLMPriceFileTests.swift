@@ -191,7 +191,10 @@ struct LiteLLMPriceFileTests {
             (#"{"gpt-x": {"input_cost_per_token": 2}}"#, "gpt-x.input_cost_per_token"),
             (#"{"gpt-x": 5}"#, "price file"),
             (#"{}"#, "price file"),
-            (#"{"sample_spec": {"input_cost_per_token": 0.0}, "tts": {"input_cost_per_character": 1.5e-05}}"#, "price file"),
+            (
+                #"{"sample_spec": {"input_cost_per_token": 0.0}, "tts": {"input_cost_per_character": 1.5e-05}}"#,
+                "price file"
+            ),
             (
                 #"{"q": {"tiered_pricing": [{"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06}]}}"#,
                 "q.tiered_pricing[0].range"
@@ -200,7 +203,10 @@ struct LiteLLMPriceFileTests {
                 #"{"q": {"tiered_pricing": [{"range": [0, 1.5], "input_cost_per_token": 1e-06}]}}"#,
                 "q.tiered_pricing[0].range"
             ),
-            (#"{"q": {"tiered_pricing": [{"range": [0, 10], "input_cost_per_token": "x"}]}}"#, "q.tiered_pricing[0].input_cost_per_token"),
+            (
+                #"{"q": {"tiered_pricing": [{"range": [0, 10], "input_cost_per_token": "x"}]}}"#,
+                "q.tiered_pricing[0].input_cost_per_token"
+            ),
             (#"{"q": {"tiered_pricing": 5}}"#, "q.tiered_pricing"),
             (#"{"gpt-x": {"input_cost_per_token": 1e-06}, "gpt-x": {}}"#, "gpt-x"),
             (#"{"gpt-x": {"input_cost_per_token": 1e-06,}}"#, "gpt-x"),
@@ -217,7 +223,12 @@ struct LiteLLMPriceFileTests {
 
     func perToken(_ json: String, _ model: String = "m") throws -> Int128? {
         let table = try PriceTable(litellmJSON: Array(json.utf8))
-        let price = table.price(provider: nil, model: model, serviceTier: nil, on: try PriceTestSupport.day("2026-01-01"))
+        let price = table.price(
+            provider: nil,
+            model: model,
+            serviceTier: nil,
+            on: try PriceTestSupport.day("2026-01-01")
+        )
         return price?.price.input.map { $0.attodollars / 1_000_000 }
     }
 
@@ -279,12 +290,24 @@ struct LiteLLMPriceFileTests {
         #expect(table.modelNames == ["chat-model"])
         let day = try PriceTestSupport.day("2026-01-01")
         #expect(
-            table.quote(provider: nil, model: "whisper-1", serviceTier: nil, usage: TokenUsage(input: 10, output: 0), on: day)
+            table.quote(
+                provider: nil,
+                model: "whisper-1",
+                serviceTier: nil,
+                usage: TokenUsage(input: 10, output: 0),
+                on: day
+            )
                 == nil
         )
         #expect(
-            table.quote(provider: nil, model: "chat-model", serviceTier: nil, usage: TokenUsage(input: 10, output: 5), on: day)?
-                .cost == (try PriceTestSupport.usd("0.00002"))
+            table.quote(
+                provider: nil,
+                model: "chat-model",
+                serviceTier: nil,
+                usage: TokenUsage(input: 10, output: 5),
+                on: day
+            )?
+            .cost == (try PriceTestSupport.usd("0.00002"))
         )
     }
 
@@ -327,8 +350,14 @@ struct LiteLLMPriceFileTests {
         )
         #expect(table.modelNames == ["q"])
         func cost(_ usage: TokenUsage, tier: String? = nil) throws -> Money? {
-            table.quote(provider: nil, model: "q", serviceTier: tier, usage: usage, on: try PriceTestSupport.day("2026-01-01"))?
-                .cost
+            table.quote(
+                provider: nil,
+                model: "q",
+                serviceTier: tier,
+                usage: usage,
+                on: try PriceTestSupport.day("2026-01-01")
+            )?
+            .cost
         }
         // 32,000 is the first range's end: first range. 32,001 is in the second, for every token.
         #expect(try cost(TokenUsage(input: 32_000, output: 1000)) == (try PriceTestSupport.usd("0.034")))

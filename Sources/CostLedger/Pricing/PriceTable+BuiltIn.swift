@@ -102,6 +102,7 @@ enum BuiltInPrices {
     /// OpenAI (https://platform.openai.com/docs/pricing), standard tier: input, output, cached input; the GPT-5.6
     /// and GPT-6 families also price cache writes.
     static let openAI: [BuiltInPrice] = [
+        // Each price: LiteLLM 1.110.2's entry of the same name, taken 2026-12-06, unless a comment says otherwise.
         price("gpt-4.1", "2.00", "8.00", read: "0.50"),
         price("gpt-4.1-mini", "0.40", "1.60", read: "0.10"),
         price("gpt-4.1-nano", "0.10", "0.40", read: "0.025"),
@@ -166,6 +167,7 @@ enum BuiltInPrices {
     /// Anthropic (https://docs.anthropic.com/en/docs/about-claude/pricing): input, output, cache reads,
     /// 5-minute and 1-hour cache writes.
     static let anthropic: [BuiltInPrice] = [
+        // Each price: LiteLLM 1.110.2's entry of the same name, taken 2026-12-06.
         price("claude-haiku-4-5", "1.00", "5.00", read: "0.10", write: "1.25", write1h: "2.00"),
         price("claude-haiku-5-5", "0.10", "0.50", read: "0.01", write: "0.125", write1h: "0.20"),
         price("claude-haiku-5-5", above: 100_000, "0.50", "2.50", read: "0.05", write: "0.625", write1h: "1.00"),

@@ -2,7 +2,7 @@ public import Attribution
 import Foundation
 
 extension PriceTable {
-    /// Price files larger than this are refused before they are read (LiteLLM's file is about 1.5 MiB).
+    /// Price files larger than this are refused before they are read (LiteLLM's file is about 3.5 MiB).
     public static let maximumFileBytes = 64 << 20
 
     /// Deepest JSON nesting a price file may have.

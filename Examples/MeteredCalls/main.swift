@@ -116,6 +116,6 @@ for record in records where record.kind == .call {
     if let cost = record.costUSD { total += cost } else { unpriced += 1 }
 }
 print("\n\(records.count) records, \(stats.skippedLines) skipped lines, priced total $\(total.formatted())")
-// The built-in table prices only o3, gpt-4.1 and codex-1: other models are recorded unpriced, never guessed.
+// The built-in table prices current OpenAI and Anthropic models: other models are recorded unpriced, never guessed.
 print("\(unpriced) unpriced calls (load a price file with PriceTable(contentsOfFile:) to price them)")
 print("statistics: \(meter.statistics)")

@@ -46,7 +46,15 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         parse(Array(text.utf8), shift: shift).map(Money.init(attodollars:))
     }
 
-    private static func parse(_ bytes: [UInt8], shift: Int) -> Int128? {
+    /// Parses a decimal number scaled by 10^`shift` exactly, then rounds it half-even to a whole number of
+    /// attodollars: `2.9999900000000002e-06` is 2,999,990,000,000 attodollars and `4.0000000000000003e-07` is
+    /// 400,000,000,000. For numbers written by a program from binary floats (LiteLLM's price file), whose
+    /// shortest decimal carries noise below 10⁻¹⁸. Never goes through `Double`.
+    package static func parse(decimalRoundingHalfEven text: some StringProtocol, shift: Int) -> Money? {
+        parse(Array(text.utf8), shift: shift, rounding: true).map(Money.init(attodollars:))
+    }
+
+    private static func parse(_ bytes: [UInt8], shift: Int, rounding: Bool = false) -> Int128? {
         guard !bytes.isEmpty, bytes.count <= 128 else { return nil }
         var i = 0
         var negative = false
@@ -98,7 +106,25 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
             digits.removeLast()
             power += 1
         }
-        guard power >= 0 else { return nil }  // finer than 10⁻¹⁸ USD: not representable exactly
+        var roundUp = false
+        if power < 0 {
+            // Finer than 10⁻¹⁸ USD: not representable exactly. Refused, or rounded half-even when asked.
+            guard rounding else { return nil }
+            let dropCount = -power
+            guard dropCount <= digits.count else {
+                // Every digit is below the unit's tenth: the value is less than half a unit.
+                return 0
+            }
+            let dropped = digits[(digits.count - dropCount)...]
+            digits.removeLast(dropCount)
+            power = 0
+            let first = dropped.first ?? 0
+            if first > 5 || (first == 5 && dropped.dropFirst().contains(where: { $0 != 0 })) {
+                roundUp = true
+            } else if first == 5 {
+                roundUp = (digits.last ?? 0) % 2 == 1
+            }
+        }
         var value: Int128 = 0
         for d in digits {
             let (m, o1) = value.multipliedReportingOverflow(by: 10)
@@ -112,6 +138,11 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
             value = m
         }
         if power > 40, value != 0 { return nil }
+        if roundUp {
+            let (s, o) = value.addingReportingOverflow(1)
+            guard !o else { return nil }
+            value = s
+        }
         return negative ? -value : value
     }
 

@@ -197,7 +197,7 @@ struct CostMeterTests {
         let envelope = MeterEnvelopes.complete()
         let usage = TokenUsage(input: 1_000, output: 100, cachedInput: 200)
         _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: envelope) { _ in ((), usage) }
-        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1-mini", envelope: envelope) { _ in
+        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1-turbo", envelope: envelope) { _ in
             ((), usage)
         }
         let records = harness.sink.records

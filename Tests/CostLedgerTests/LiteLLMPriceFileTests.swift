@@ -187,13 +187,27 @@ struct LiteLLMPriceFileTests {
         arguments: [
             (#"{"gpt-x": {"input_cost_per_token": "abc"}}"#, "gpt-x.input_cost_per_token"),
             (#"{"gpt-x": {"output_cost_per_token": -1e-06}}"#, "gpt-x.output_cost_per_token"),
-            (
-                #"{"gpt-x": {"cache_read_input_token_cost": 1.1999999999999999e-06}}"#,
-                "gpt-x.cache_read_input_token_cost"
-            ),
             (#"{"gpt-x": {"input_cost_per_token_priority": true}}"#, "gpt-x.input_cost_per_token_priority"),
             (#"{"gpt-x": {"input_cost_per_token": 2}}"#, "gpt-x.input_cost_per_token"),
-            (#"{"gpt-x": 5}"#, "gpt-x"),
+            (#"{"gpt-x": 5}"#, "price file"),
+            (#"{}"#, "price file"),
+            (
+                #"{"sample_spec": {"input_cost_per_token": 0.0}, "tts": {"input_cost_per_character": 1.5e-05}}"#,
+                "price file"
+            ),
+            (
+                #"{"q": {"tiered_pricing": [{"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06}]}}"#,
+                "q.tiered_pricing[0].range"
+            ),
+            (
+                #"{"q": {"tiered_pricing": [{"range": [0, 1.5], "input_cost_per_token": 1e-06}]}}"#,
+                "q.tiered_pricing[0].range"
+            ),
+            (
+                #"{"q": {"tiered_pricing": [{"range": [0, 10], "input_cost_per_token": "x"}]}}"#,
+                "q.tiered_pricing[0].input_cost_per_token"
+            ),
+            (#"{"q": {"tiered_pricing": 5}}"#, "q.tiered_pricing"),
             (#"{"gpt-x": {"input_cost_per_token": 1e-06}, "gpt-x": {}}"#, "gpt-x"),
             (#"{"gpt-x": {"input_cost_per_token": 1e-06,}}"#, "gpt-x"),
             (#"[1, 2]"#, "price file"),
@@ -205,6 +219,168 @@ struct LiteLLMPriceFileTests {
         }
         #expect(error.code == .invalidPriceFile)
         #expect(error.field == field)
+    }
+
+    func perToken(_ json: String, _ model: String = "m") throws -> Int128? {
+        let table = try PriceTable(litellmJSON: Array(json.utf8))
+        let price = table.price(
+            provider: nil,
+            model: model,
+            serviceTier: nil,
+            on: try PriceTestSupport.day("2026-01-01")
+        )
+        return price?.price.input.map { $0.attodollars / 1_000_000 }
+    }
+
+    @Test(
+        "a price written as a float's shortest decimal is read as the nearest attodollar per token, ties to even",
+        arguments: [
+            ("4.0000000000000003e-07", 400_000_000_000),
+            ("4.0000000000000003E-7", 400_000_000_000),
+            ("0.0000029999900000000002", 2_999_990_000_000),
+            ("2.9999900000000002e-06", 2_999_990_000_000),
+            ("9.499999999999999e-07", 950_000_000_000),
+            ("1.142857142857143e-07", 114_285_714_286),
+            ("3.2857142857142855e-08", 32_857_142_857),
+            // Ties: 10⁻⁶ is 10¹² attodollars, so the 13th decimal of the mantissa is half an attodollar.
+            ("1.0000000000015e-06", 1_000_000_000_002),
+            ("1.0000000000025e-06", 1_000_000_000_002),
+            ("1.00000000000250001e-06", 1_000_000_000_003),
+            ("1.0000000000005e-06", 1_000_000_000_000),
+            ("1.0000000000004999e-06", 1_000_000_000_000),
+            ("1.0000000000000005e-06", 1_000_000_000_000),
+            ("5e-19", 0),
+            ("5.0000001e-19", 1),
+            ("1.5e-18", 2),
+            ("4e-20", 0),
+            ("0.000001", 1_000_000_000_000),
+            ("1", 1_000_000_000_000_000_000),
+        ] as [(String, Int128)]
+    )
+    func floatNoise(text: String, attodollars: Int128) throws {
+        #expect(try perToken(#"{"m": {"input_cost_per_token": \#(text)}}"#) == attodollars)
+    }
+
+    @Test("a price that rounds above $1 per token, or is negative, is still refused with its field and value")
+    func roundedStillChecked() throws {
+        for (text, reason) in [("1.0000000000000000006", "above $1"), ("-1e-07", "negative")] {
+            let error = try #require(throws: CostLedgerError.self) {
+                try PriceTable(litellmJSON: Array(#"{"m": {"output_cost_per_token": \#(text)}}"#.utf8))
+            }
+            #expect(error.field == "m.output_cost_per_token")
+            #expect(error.reason.contains(text), "\(error)")
+            #expect(error.reason.contains(reason), "\(error)")
+        }
+    }
+
+    @Test("entries that are not token-priced models (notes, per-second, per-image entries) are skipped, not guessed")
+    func skipsWhatIsNotTokenPriced() throws {
+        let table = try PriceTable(
+            litellmJSON: Array(
+                #"""
+                {"sample_spec": {"input_cost_per_token": 0.0, "search_context_cost_per_query": {"low": 0.0}},
+                 "a-note": "not an entry",
+                 "whisper-1": {"input_cost_per_second": 0.0001, "output_cost_per_second": 0.0001, "mode": "audio_transcription"},
+                 "dall-e-3": {"output_cost_per_image": 0.04, "mode": "image_generation"},
+                 "sora": {"output_cost_per_video_per_second": 0.1},
+                 "chat-model": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06, "input_cost_per_second": 3}}
+                """#.utf8
+            )
+        )
+        #expect(table.modelNames == ["chat-model"])
+        let day = try PriceTestSupport.day("2026-01-01")
+        #expect(
+            table.quote(
+                provider: nil,
+                model: "whisper-1",
+                serviceTier: nil,
+                usage: TokenUsage(input: 10, output: 0),
+                on: day
+            )
+                == nil
+        )
+        #expect(
+            table.quote(
+                provider: nil,
+                model: "chat-model",
+                serviceTier: nil,
+                usage: TokenUsage(input: 10, output: 5),
+                on: day
+            )?
+            .cost == (try PriceTestSupport.usd("0.00002"))
+        )
+    }
+
+    @Test("an entry that is an alias_of a priced entry takes its prices; an alias of nothing stays unpriced")
+    func aliases() throws {
+        let table = try PriceTable(
+            litellmJSON: Array(
+                #"""
+                {"claude-x-latest": {"alias_of": "claude-x-2", "litellm_provider": "anthropic"},
+                 "claude-x-2": {"input_cost_per_token": 2e-06, "output_cost_per_token": 1e-05, "litellm_provider": "anthropic"},
+                 "dangling-latest": {"alias_of": "nothing"},
+                 "alias-of-alias": {"alias_of": "claude-x-latest"}}
+                """#.utf8
+            )
+        )
+        #expect(table.modelNames == ["claude-x-2", "claude-x-latest"])
+        let usage = TokenUsage(input: 1_000_000, output: 100_000)
+        let day = try PriceTestSupport.day("2026-01-01")
+        #expect(
+            table.quote(provider: "anthropic", model: "claude-x-latest", serviceTier: nil, usage: usage, on: day)?.cost
+                == (try PriceTestSupport.usd("3"))
+        )
+    }
+
+    @Test("tiered_pricing ranges price the whole call by the range its input falls in (start < input ≤ end)")
+    func tieredPricing() throws {
+        // As opencode_go/claude-haiku-5-5 in LiteLLM 1.110.2: flat prices and ranges; the ranges win.
+        let table = try PriceTable(
+            litellmJSON: Array(
+                #"""
+                {"q": {"input_cost_per_token": 1e-07, "output_cost_per_token": 5e-07,
+                       "input_cost_per_token_batches": 5e-08, "output_cost_per_token_batches": 2.5e-07,
+                       "tiered_pricing": [
+                         {"range": [0, 32000.0], "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06},
+                         {"range": [32000.0, 128000.0], "input_cost_per_token": 3e-06, "output_cost_per_token": 4e-06,
+                          "cache_read_input_token_cost": 1e-07}]},
+                 "search": {"tiered_pricing": [{"input_cost_per_query": 0.005, "max_results_range": [0, 25]}]}}
+                """#.utf8
+            )
+        )
+        #expect(table.modelNames == ["q"])
+        func cost(_ usage: TokenUsage, tier: String? = nil) throws -> Money? {
+            table.quote(
+                provider: nil,
+                model: "q",
+                serviceTier: tier,
+                usage: usage,
+                on: try PriceTestSupport.day("2026-01-01")
+            )?
+            .cost
+        }
+        // 32,000 is the first range's end: first range. 32,001 is in the second, for every token.
+        #expect(try cost(TokenUsage(input: 32_000, output: 1000)) == (try PriceTestSupport.usd("0.034")))
+        #expect(try cost(TokenUsage(input: 32_001, output: 1000)) == (try PriceTestSupport.usd("0.100003")))
+        // Above the last range's end, the last range applies (LiteLLM's rule).
+        #expect(
+            try cost(TokenUsage(input: 200_000, output: 0, cachedInput: 100_000)) == (try PriceTestSupport.usd("0.31"))
+        )
+        // The first range has no cached price: cached tokens at its input price, counted.
+        let cached = try #require(
+            table.quote(
+                provider: nil,
+                model: "q",
+                serviceTier: nil,
+                usage: TokenUsage(input: 1000, output: 0, cachedInput: 400),
+                on: try PriceTestSupport.day("2026-01-01")
+            )
+        )
+        #expect(cached.cost == (try PriceTestSupport.usd("0.001")))
+        #expect(cached.cachedTokensAtInputPrice == 400)
+        // The batch tier has flat prices only: priced up to the first range's start, unpriced above a range start.
+        #expect(try cost(TokenUsage(input: 1000, output: 1000), tier: "batch") == (try PriceTestSupport.usd("0.0003")))
+        #expect(try cost(TokenUsage(input: 40_000, output: 0), tier: "batch") == nil)
     }
 
     @Test("a file above the size limit is refused before it is parsed")

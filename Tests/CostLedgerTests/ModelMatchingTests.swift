@@ -46,11 +46,24 @@ struct ModelMatchingTests {
         #expect(try price("mistral", "mistral-large-2024-02-29") == (try PriceTestSupport.usd("4")))
     }
 
+    @Test("a trailing -YYYYMMDD (Anthropic's form) is removed when the dated name has no price")
+    func compactDateSuffix() throws {
+        #expect(try price("openai", "gpt-4.1-20250414") == (try PriceTestSupport.usd("2")))
+        #expect(Self.table.matchedModelName(provider: "openai", model: "gpt-4.1-20250414") == "gpt-4.1")
+        #expect(try price("mistral", "mistral-large-20240229") == (try PriceTestSupport.usd("4")))
+        #expect(try price("anthropic", "claude-sonnet-4-20250514") == (try PriceTestSupport.usd("3")))
+        #expect(
+            Self.table.matchedModelName(provider: "anthropic", model: "claude-sonnet-4-20250514")
+                == "anthropic/claude-sonnet-4"
+        )
+    }
+
     @Test(
-        "a suffix that is not a real date, or not in -YYYY-MM-DD form, is not removed",
+        "a suffix that is not a real date, or in neither -YYYY-MM-DD nor -YYYYMMDD form, is not removed",
         arguments: [
-            "gpt-4.1-2025-13-01", "gpt-4.1-2025-02-30", "gpt-4.1-2025-4-14", "gpt-4.1-20250414", "gpt-4.1-2025-04-1x",
-            "mistral-large-2023-02-29",
+            "gpt-4.1-2025-13-01", "gpt-4.1-2025-02-30", "gpt-4.1-2025-4-14", "gpt-4.1-2025-04-1x",
+            "mistral-large-2023-02-29", "gpt-4.1-20251301", "gpt-4.1-20250230", "gpt-4.1-2025041", "gpt-4.1-202504140",
+            "gpt-4.1-0414", "gpt-4.120250414", "mistral-large-20230229",
         ]
     )
     func notADate(model: String) throws {
@@ -80,7 +93,7 @@ struct ModelMatchingTests {
         arguments: [
             "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4", "gpt-4.1-", "gpt-4.10", "mistral-large-latest",
             "claude-sonnet-4-5",
-            "anthropic/claude-sonnet", "gpt-4.1-mini-2025-04-14",
+            "anthropic/claude-sonnet", "gpt-4.1-mini-2025-04-14", "gpt-4.1-mini-20250414", "claude-sonnet-4-5-20250929",
         ]
     )
     func neverByPrefix(model: String) throws {

@@ -172,6 +172,19 @@ struct PriceFileTests {
         )
     }
 
+    @Test("the project's own file stays strict: a price finer than 10⁻¹⁸ USD per token is refused, not rounded")
+    func inexactRefused() throws {
+        // 0.40000000000000003 per million is 4.0000000000000003e-07 per token: LiteLLM's file would round it.
+        for text in [#""0.40000000000000003""#, "0.40000000000000003", "4.0000000000000003e-01"] {
+            let error = try #require(throws: CostLedgerError.self) {
+                try PriceTable(priceFileJSON: Array(#"{"models": {"m": [{"input": \#(text), "output": "1"}]}}"#.utf8))
+            }
+            #expect(error.code == .invalidPriceFile)
+            #expect(error.field == "models.m[0].input")
+            #expect(error.reason.contains(text.replacingOccurrences(of: "\"", with: "")), "\(error)")
+        }
+    }
+
     @Test(
         "malformed price files are refused with an error naming the model and field",
         arguments: [

@@ -59,7 +59,8 @@ struct PriceTableTests {
     @Test("the built-in table prices gpt-4.1 and codex-1 and says it is the built-in one")
     func builtInPrices() throws {
         #expect(table.isBuiltIn)
-        #expect(table.source == "builtin-2025-06-10")
+        #expect(table.source == PriceTable.builtInSource)
+        #expect(PriceTable.builtInSource == "builtin-2026-12-06")
         let usage = TokenUsage(input: 2_000_000, output: 500_000, cachedInput: 1_000_000)
         // 1M uncached × 2.00 + 1M cached × 0.50 + 0.5M output × 8.00 = 2 + 0.5 + 4
         let gpt = try #require(
@@ -121,7 +122,13 @@ struct PriceTableTests {
         }
     }
 
-    @Test("an unknown model is unpriced", arguments: ["gpt-4.1-mini", "gpt-4", "o3-mini", "codex", "", "GPT-4.1"])
+    @Test(
+        "an unknown model is unpriced",
+        arguments: [
+            "gpt-4.1-turbo", "gpt-4", "o3-mini-high", "codex", "", "GPT-4.1", "claude-3-opus-20240229", "claude-opus-4",
+            "claude-opus-4-7-latest",
+        ]
+    )
     func unknownModel(model: String) throws {
         let usage = TokenUsage(input: 10, output: 10)
         #expect(
@@ -263,7 +270,7 @@ struct PriceTableTests {
         )
         let merged = PriceTable.builtIn.overlaying(file)
         #expect(!merged.isBuiltIn)
-        #expect(merged.source == "corrected+builtin-2025-06-10")
+        #expect(merged.source == "corrected+" + PriceTable.builtInSource)
         let usage = TokenUsage(input: 1_000_000, output: 0)
         let july = try #require(
             merged.quote(

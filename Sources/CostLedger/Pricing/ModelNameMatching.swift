@@ -1,7 +1,8 @@
 import Attribution
 
-/// The model-name matching rules of SPEC section 5: exactly, then with a trailing `-YYYY-MM-DD` removed, then
-/// with a `provider/` prefix added or removed. Never by prefix: `gpt-4.1-mini` never takes `gpt-4.1`'s price.
+/// The model-name matching rules (see `docs/prices.md`): exactly, then with a trailing `-YYYY-MM-DD` or
+/// `-YYYYMMDD` date removed, then with a `provider/` prefix added or removed. Never by prefix: `gpt-4.1-mini`
+/// never takes `gpt-4.1`'s price.
 enum ModelNameMatching {
     /// The names to try, in order, for a model as a record names it. The first that a table prices wins.
     static func candidates(provider: String?, model: String) -> [String] {
@@ -22,26 +23,40 @@ enum ModelNameMatching {
         return names
     }
 
-    /// `name` without a trailing `-YYYY-MM-DD` that is a real calendar date, or nil when it has none.
+    /// `name` without a trailing `-YYYY-MM-DD` (`gpt-4.1-2025-04-14`) or `-YYYYMMDD`
+    /// (`claude-haiku-4-5-20251001`) that is a real calendar date, or nil when it has none.
     static func withoutDateSuffix(_ name: String) -> String? {
         let bytes = Array(name.utf8)
-        guard bytes.count > 11 else { return nil }
-        let start = bytes.count - 11
-        let suffix = bytes[start...]
         func digits(_ from: Int, _ count: Int) -> Int64? {
             var value: Int64 = 0
             for i in from..<(from + count) {
-                let b = suffix[start + i]
+                let b = bytes[i]
                 guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return nil }
                 value = value * 10 + Int64(b - UInt8(ascii: "0"))
             }
             return value
         }
-        guard suffix[start] == UInt8(ascii: "-"), suffix[start + 5] == UInt8(ascii: "-"),
-            suffix[start + 8] == UInt8(ascii: "-"), let year = digits(1, 4), let month = digits(6, 2),
-            let day = digits(9, 2), isCalendarDate(year: year, month: month, day: day)
-        else { return nil }
-        return String(decoding: bytes[..<start], as: UTF8.self)
+        let dash = UInt8(ascii: "-")
+        // `-YYYY-MM-DD`: 11 bytes after a non-empty name.
+        if bytes.count > 11 {
+            let start = bytes.count - 11
+            if bytes[start] == dash, bytes[start + 5] == dash, bytes[start + 8] == dash,
+                let year = digits(start + 1, 4), let month = digits(start + 6, 2), let day = digits(start + 9, 2),
+                isCalendarDate(year: year, month: month, day: day)
+            {
+                return String(decoding: bytes[..<start], as: UTF8.self)
+            }
+        }
+        // `-YYYYMMDD`: 9 bytes after a non-empty name.
+        if bytes.count > 9 {
+            let start = bytes.count - 9
+            if bytes[start] == dash, let year = digits(start + 1, 4), let month = digits(start + 5, 2),
+                let day = digits(start + 7, 2), isCalendarDate(year: year, month: month, day: day)
+            {
+                return String(decoding: bytes[..<start], as: UTF8.self)
+            }
+        }
+        return nil
     }
 
     /// `name` without its first `segment/`, or nil when it has none.

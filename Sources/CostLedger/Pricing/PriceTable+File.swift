@@ -2,7 +2,7 @@ public import Attribution
 import Foundation
 
 extension PriceTable {
-    /// Price files larger than this are refused before they are read (LiteLLM's file is about 1.5 MiB).
+    /// Price files larger than this are refused before they are read (LiteLLM's file is about 3.5 MiB).
     public static let maximumFileBytes = 64 << 20
 
     /// Deepest JSON nesting a price file may have.
@@ -245,12 +245,16 @@ extension PriceTable {
         }
     }
 
-    /// A price's exact per-token amount in attodollars, from a decimal string or a JSON number.
-    /// - Parameter perMillion: whether the text is USD per million tokens (else USD per token).
+    /// A price's per-token amount in attodollars, from a decimal string or a JSON number.
+    /// - Parameters:
+    ///   - perMillion: whether the text is USD per million tokens (else USD per token).
+    ///   - roundingHalfEven: whether a price finer than 10⁻¹⁸ USD per token is rounded half-even to a whole
+    ///     attodollar (LiteLLM's float-written numbers) rather than refused (the project's own file).
     static func perTokenRate(
         _ member: JSONObject.Member,
         field: String,
-        perMillion: Bool
+        perMillion: Bool,
+        roundingHalfEven: Bool = false
     ) throws(CostLedgerError) -> Int128 {
         let unit = perMillion ? "USD per million tokens" : "USD per token"
         let text: String
@@ -264,12 +268,18 @@ extension PriceTable {
                 reason: "expected a price in \(unit) as a decimal string or number, got \(member.value.typeName)"
             )
         }
-        guard let money = Money.parse(decimal: text, shift: perMillion ? -6 : 0) else {
+        let shift = perMillion ? -6 : 0
+        let parsed =
+            roundingHalfEven
+            ? Money.parse(decimalRoundingHalfEven: text, shift: shift) : Money.parse(decimal: text, shift: shift)
+        guard let money = parsed else {
             throw CostLedgerError(
                 .invalidPriceFile,
                 field: field,
-                reason: "expected a decimal number of \(unit) exact to 10⁻¹⁸ USD per token, got "
-                    + AttributionError.quote(text)
+                reason: roundingHalfEven
+                    ? "expected a decimal number of \(unit), got \(AttributionError.quote(text))"
+                    : "expected a decimal number of \(unit) exact to 10⁻¹⁸ USD per token, got "
+                        + AttributionError.quote(text)
             )
         }
         guard money.attodollars >= 0 else {

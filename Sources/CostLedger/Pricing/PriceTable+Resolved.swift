@@ -99,7 +99,7 @@ package struct SingleBandPrices: Sendable, BitwiseCopyable {
 }
 
 extension PriceTable {
-    /// The prices that apply to `model` (matched as SPEC section 5 says) in `serviceTier` on UTC day `day`
+    /// The prices that apply to `model` (matched by the rules in `docs/prices.md`) in `serviceTier` on UTC day `day`
     /// (days since 1970-01-01), or nil when the table has none.
     package func resolvedPrices(provider: String?, model: String, serviceTier: String?, day: Int64) -> ResolvedPrices? {
         guard let entryIndex = resolve(provider: provider, model: model),

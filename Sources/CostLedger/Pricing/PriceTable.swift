@@ -19,8 +19,8 @@ public struct CostQuote: Sendable, Hashable {
     }
 }
 
-/// Model prices per million tokens, per service tier and effective date (SPEC section 5), and the cost of a
-/// call from its tokens.
+/// Model prices per million tokens, per service tier and effective date (see `docs/prices.md`), and the cost
+/// of a call from its tokens.
 ///
 /// A table comes from the dated built-in defaults (``builtIn``), the project's own JSON price file
 /// (``init(priceFileJSON:source:effectiveFrom:)``) or LiteLLM's `model_prices_and_context_window.json` as
@@ -38,7 +38,7 @@ public struct CostQuote: Sendable, Hashable {
 /// }
 /// ```
 public struct PriceTable: Sendable {
-    /// The name of the table the prices came from. A merged table names both (`"file+builtin-2025-06-10"`);
+    /// The name of the table the prices came from. A merged table names both (`"file+builtin-2026-12-06"`);
     /// each quote names the table of the price it used.
     public var source: String
 
@@ -79,8 +79,8 @@ public struct PriceTable: Sendable {
 
     /// The cost of a call, or nil when the table has no price for it.
     ///
-    /// The model name is matched as SPEC section 5 says (exactly, then without a `-YYYY-MM-DD` suffix, then
-    /// with a `provider/` prefix added or removed). The price is the one in effect on `day`'s UTC day for the
+    /// The model name is matched exactly, then without a trailing `-YYYY-MM-DD` or `-YYYYMMDD` date, then
+    /// with a `provider/` prefix added or removed (see `docs/prices.md`). The price is the one in effect on `day`'s UTC day for the
     /// service tier (`nil`, `""` and `"standard"` mean `default`); a tier without its own price uses the
     /// model's `*` price when the source says every tier costs the same, and is otherwise unpriced.
     ///
@@ -141,8 +141,8 @@ public struct PriceTable: Sendable {
         return (band.rates.perMillion, period.source)
     }
 
-    /// The table's name for a model after the matching rules of SPEC section 5 (`gpt-4.1-2025-04-14` →
-    /// `gpt-4.1`), or nil when the table does not price it. Reconciliation groups by this name.
+    /// The table's name for a model after the matching rules (`gpt-4.1-2025-04-14` → `gpt-4.1`,
+    /// `claude-haiku-4-5-20251001` → `claude-haiku-4-5`), or nil when the table does not price it. Reconciliation groups by this name.
     public func matchedModelName(provider: String?, model: String) -> String? {
         resolve(provider: provider, model: model).map { names[$0] }
     }

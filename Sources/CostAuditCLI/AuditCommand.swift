@@ -211,19 +211,16 @@ enum AuditCommand {
         return .failure
     }
 
-    /// Reads a price file: the project's own format (a top-level `models` object) or LiteLLM's
-    /// `model_prices_and_context_window.json`, told apart by content as `PriceTable(contentsOfFile:)` does.
+    /// Reads a price file: the project's own format or LiteLLM's `model_prices_and_context_window.json`,
+    /// told apart by content (`PriceTable(priceFileOrLiteLLMJSON:)`).
     static func loadPrices(
         _ path: String,
         effectiveFrom: UTCTimestamp?,
         io: CommandIO
     ) throws(InputFileError) -> PriceTable {
         let bytes = try InputFiles.read(path, what: "price", limit: PriceTable.maximumFileBytes, io: io)
-        let limits = JSONParser.Limits(maxBytes: PriceTable.maximumFileBytes, maxDepth: 64)
-        let isOwnFormat = (try? JSONParser.parse(bytes, limits: limits))?.objectValue?["models"]?.objectValue != nil
         do {
-            if isOwnFormat { return try PriceTable(priceFileJSON: bytes, effectiveFrom: effectiveFrom) }
-            return try PriceTable(litellmJSON: bytes, effectiveFrom: effectiveFrom)
+            return try PriceTable(priceFileOrLiteLLMJSON: bytes, effectiveFrom: effectiveFrom)
         } catch {
             throw InputFileError(path: path, reason: error.description)
         }

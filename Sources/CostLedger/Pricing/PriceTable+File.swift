@@ -21,7 +21,20 @@ extension PriceTable {
     ///   ``CostLedgerError/Code/invalidPriceFile`` naming the model and field when it is malformed or larger
     ///   than ``maximumFileBytes``.
     public init(contentsOfFile path: String, effectiveFrom: UTCTimestamp? = nil) throws(CostLedgerError) {
-        let bytes = try Self.readFile(path)
+        try self.init(priceFileOrLiteLLMJSON: try Self.readFile(path), effectiveFrom: effectiveFrom)
+    }
+
+    /// Reads a price file already in memory: the project's own format (a top-level `models` object) or
+    /// LiteLLM's `model_prices_and_context_window.json`, told apart by content.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file's bytes, at most ``maximumFileBytes``.
+    ///   - effectiveFrom: as in ``init(contentsOfFile:effectiveFrom:)``.
+    /// - Throws: ``CostLedgerError/Code/invalidPriceFile`` naming the model and field when it is malformed.
+    public init(
+        priceFileOrLiteLLMJSON bytes: some Collection<UInt8>,
+        effectiveFrom: UTCTimestamp? = nil
+    ) throws(CostLedgerError) {
         let value = try Self.parseJSON(bytes)
         if case .object(let top) = value, top["models"]?.objectValue != nil {
             try self.init(priceFile: top, source: nil, effectiveFrom: effectiveFrom)

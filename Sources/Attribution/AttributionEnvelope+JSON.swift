@@ -11,7 +11,7 @@ extension AttributionEnvelope {
 
     // MARK: - Encoding
 
-    /// The envelope's canonical JSON form, byte for byte as SPEC section 2 fixes it.
+    /// The envelope's canonical JSON form, byte for byte as docs/formats.md fixes it.
     ///
     /// Compact UTF-8; the known keys in the format's order (`v`, `trace_id`, `leaf_id`, `root_id`, `parent_id`,
     /// `attempt`, `created_at`, the business fields, `tags`); `tags` sorted bytewise; only `"`, `\` and
@@ -226,7 +226,7 @@ extension AttributionEnvelope {
 
     /// Decodes and validates an envelope from its JSON form (canonical or not).
     ///
-    /// Every rule of SPEC section 2 is enforced: input over ``Limits/maxInputBytes`` is refused before it is
+    /// Every rule of docs/formats.md is enforced: input over ``Limits/maxInputBytes`` is refused before it is
     /// read; nesting deeper than ``Limits/maxDepth``, duplicate keys, `null`, `""`, a non-integer `v` or
     /// `attempt`, an unknown `v`, a missing required key, a bad id, an attempt outside 1…2³¹−1 and
     /// contradictory lineage are refused, each with an error naming the field and the value. Unknown keys

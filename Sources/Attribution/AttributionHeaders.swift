@@ -10,7 +10,7 @@
 /// Members of other systems are not part of the envelope: they are read into ``foreignBaggage``, in order and as
 /// their original text, and written again after the envelope's members, so passing the same headers on keeps them.
 ///
-/// Which envelope goes in (SPEC section 3): on an HTTP hop the caller sends its own and the callee starts its unit
+/// Which envelope goes in (docs/formats.md): on an HTTP hop the caller sends its own and the callee starts its unit
 /// with a child of it; on a queue the producer sends the job's own envelope (a child minted at enqueue), and every
 /// delivery, retries included, uses it as it is.
 ///

@@ -1,4 +1,4 @@
-/// The fast paths of the envelope's JSON codec, for the canonical form this project writes (SPEC section 2).
+/// The fast paths of the envelope's JSON codec, for the canonical form this project writes (docs/formats.md).
 ///
 /// Decoding: ``CanonicalEnvelopeReader`` reads input laid out exactly as ``AttributionEnvelope/canonicalJSON()``
 /// writes it (known keys in the format's order, no whitespace, strings without escapes) by matching the keys as

@@ -31,7 +31,7 @@ public struct AuditConfiguration: Sendable {
     /// The required attribution dimensions (default: `user_id feature team project task_type`).
     public var required: [AttributionField]
     /// When set, the audit writes every deduplicated record with its class here as JSON Lines
-    /// (`--emit-attributed`, SPEC section 7).
+    /// (`--emit-attributed`, docs/audit.md).
     public var attributedOutputPath: String?
     /// How many threads the audit uses: to read ledger files, then to deduplicate, resolve lineage, classify
     /// and reconcile (default 2; 1 does everything on the calling thread).

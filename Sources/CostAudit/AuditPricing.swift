@@ -4,7 +4,7 @@ public import CostLedger
 /// What the audit needs from a price table: a quote for tokens, and the table's name for a model.
 ///
 /// The metering layer's price table conforms; tests and tools may supply their own (a fixed table, a table
-/// loaded from elsewhere). Quotes must be exact (SPEC section 5): the audit adds them up without rounding.
+/// loaded from elsewhere). Quotes must be exact (docs/prices.md): the audit adds them up without rounding.
 public protocol AuditPricing: Sendable {
     /// Which table this is (`built-in 2026-11-24`, a file path), shown in the report.
     var source: String { get }

@@ -11,7 +11,7 @@ public struct ReportFormat: Sendable, Hashable, CustomStringConvertible {
 
     /// A readable table for a terminal.
     public static let table = ReportFormat(.table)
-    /// One JSON object: SPEC section 7.
+    /// One JSON object: docs/audit.md.
     public static let json = ReportFormat(.json)
     /// `section,name,usd,share,count` rows, for spreadsheets.
     public static let csv = ReportFormat(.csv)
@@ -150,7 +150,7 @@ extension AuditReport {
             w.raw(UInt8(ascii: "}"))
         }
         w.raw("],")
-        // Additions beyond SPEC section 7's list.
+        // Additions beyond docs/audit.md's list.
         object("unknown_missing_fields", missingFieldRows.map { ($0.0, $0.1.formatted()) })
         money("classified_usd", classifiedUSD)
         money("priced_usage_usd", pricedUsageUSD)

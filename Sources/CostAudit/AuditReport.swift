@@ -1,7 +1,7 @@
 public import Attribution
 public import CostLedger
 
-/// Where an attributed dollar landed (SPEC section 6). A set that may grow: compare with `==`.
+/// Where an attributed dollar landed (docs/audit.md). A set that may grow: compare with `==`.
 public struct AttributionClass: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The wire name (`key_allocated`).
     public let name: String
@@ -29,7 +29,7 @@ public struct AttributionClass: Sendable, Hashable, Comparable, CustomStringConv
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.order < rhs.order }
 }
 
-/// Why an unknown dollar is unknown (SPEC section 6). A set that may grow: compare with `==`.
+/// Why an unknown dollar is unknown (docs/audit.md). A set that may grow: compare with `==`.
 public struct UnknownReason: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The wire name (`broken_lineage`).
     public let name: String
@@ -55,7 +55,7 @@ public struct UnknownReason: Sendable, Hashable, Comparable, CustomStringConvert
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.order < rhs.order }
 }
 
-/// A share of the audited spend, rounded half-even to 6 decimals (SPEC section 5).
+/// A share of the audited spend, rounded half-even to 6 decimals (docs/prices.md).
 public struct AuditShare: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The share in millionths (`123456` is 0.123456).
     public let millionths: Int64
@@ -125,7 +125,7 @@ public struct UnknownSource: Sendable, Hashable {
     public static let perDimension = 10
 }
 
-/// The result of an audit: every figure of SPEC section 7, exact, plus what the human-readable table shows.
+/// The result of an audit: every figure of docs/audit.md, exact, plus what the human-readable table shows.
 ///
 /// Money is exact here; rounding happens only in ``render(_:)`` (9 decimals half-even, table rows adjusted
 /// by largest remainder so that they add up to their total).

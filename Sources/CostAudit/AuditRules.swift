@@ -1,7 +1,7 @@
 public import Attribution
 import Foundation
 
-/// The key map of SPEC section 6: which team and project each provider API key belongs to.
+/// The key map of docs/audit.md: which team and project each provider API key belongs to.
 ///
 /// File form: a JSON object `{"API_KEY_ID": {"team": "…", "project": "…"}, …}`. Spend that can be tied only to
 /// the key that paid (records still incomplete after rules, unrecorded spend) is `key_allocated` on a mapped key.
@@ -131,7 +131,7 @@ public struct AuditKeyMap: Sendable, Hashable {
     }
 }
 
-/// The mapping rules of SPEC section 6: for spend still incomplete after lineage, the first rule whose `match`
+/// The mapping rules of docs/audit.md: for spend still incomplete after lineage, the first rule whose `match`
 /// fields all equal the record's (resolved) values fills the missing fields from its `set`.
 ///
 /// File form: a JSON array, tried in order, of `{"match": {FIELD: VALUE, …}, "set": {FIELD: VALUE, …}}`.

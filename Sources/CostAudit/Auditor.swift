@@ -1,7 +1,7 @@
 import Attribution
 import CostLedger
 
-/// Runs the audit of SPEC section 6: streams the ledger, deduplicates, prices, resolves lineage, classifies
+/// Runs the audit of docs/audit.md: streams the ledger, deduplicates, prices, resolves lineage, classifies
 /// every dollar, reconciles against the providers' usage exports, and reports.
 ///
 /// ```swift
@@ -11,7 +11,7 @@ import CostLedger
 /// print(report.render(.table))
 /// ```
 public enum Auditor {
-    /// Lineage walks stop after this many hops (SPEC section 6).
+    /// Lineage walks stop after this many hops (docs/audit.md).
     public static let maxLineageHops = 64
 
     /// Runs one audit.

@@ -1,6 +1,6 @@
 public import CostLedger
 
-/// Rounds the rows of a money table so that they add up to their rounded total (SPEC section 5).
+/// Rounds the rows of a money table so that they add up to their rounded total (docs/prices.md).
 ///
 /// Each row is first rounded down to `decimals` places; the units still missing from the total (the sum
 /// rounded half-even) go one each to the rows with the largest remainders, ties to the bytewise-first row

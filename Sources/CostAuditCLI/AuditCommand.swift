@@ -11,7 +11,7 @@ import Darwin
 #endif
 
 /// `cost-audit audit`: classify every dollar of a ledger, reconcile it against the provider's bill, and say
-/// what is still unknown and why (SPEC sections 6 and 7).
+/// what is still unknown and why (docs/audit.md).
 enum AuditCommand {
     static let spec = CommandSpec(
         name: "audit",

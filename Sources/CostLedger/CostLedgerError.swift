@@ -23,7 +23,7 @@ public struct CostLedgerError: Error, Sendable, Hashable, CustomStringConvertibl
 
         /// A money amount is not an exact decimal, or does not fit.
         public static let invalidAmount = Code(.invalidAmount)
-        /// A cost record breaks the ledger format (SPEC section 4).
+        /// A cost record breaks the ledger format (docs/ledger.md).
         public static let invalidRecord = Code(.invalidRecord)
         /// A price file cannot be read.
         public static let invalidPriceFile = Code(.invalidPriceFile)

@@ -1,6 +1,6 @@
 import Attribution
 
-// The cost record's JSON Lines codec (SPEC section 4).
+// The cost record's JSON Lines codec (docs/ledger.md).
 //
 // Writing: one compact object per line, keys in the table's order, canonical string escaping (only `"`, `\` and
 // U+0000–U+001F), integers in minimal form, `cost_usd` as the exact decimal (never rounded). Default values are

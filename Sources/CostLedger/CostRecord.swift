@@ -1,6 +1,6 @@
 public import Attribution
 
-/// One line of the cost ledger (SPEC section 4): a model call with its tokens, price and attribution, or a
+/// One line of the cost ledger (docs/ledger.md): a model call with its tokens, price and attribution, or a
 /// unit's creation (lineage and attribution, no tokens).
 ///
 /// `input_tokens` includes cached and cache-write tokens; `output_tokens` includes reasoning tokens.

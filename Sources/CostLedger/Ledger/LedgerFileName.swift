@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-/// The name of one writer's ledger file (SPEC section 4): `{host}-{pid}-{start ms}-{random}.jsonl`.
+/// The name of one writer's ledger file (docs/ledger.md): `{host}-{pid}-{start ms}-{random}.jsonl`.
 ///
 /// The host, the process id, the millisecond the file was started and 64 random bits: a restarted container
 /// that gets the same host name and pid still gets its own file, so no two processes ever append to one file.

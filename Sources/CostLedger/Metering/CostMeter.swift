@@ -16,7 +16,7 @@ public struct SystemRecordIDSource: RecordIDSource {
 
 /// The one place an application wraps its LLM client: refuses unattributed calls before they are sent,
 /// writes the attribution into the provider's metadata, reads the usage, prices it, and writes one cost
-/// record per call (SPEC section 4), failed calls included.
+/// record per call (docs/ledger.md), failed calls included.
 ///
 /// ```swift
 /// let meter = CostMeter(sink: ledger)   // strict: fail closed

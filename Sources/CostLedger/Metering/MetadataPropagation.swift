@@ -68,7 +68,7 @@ public struct MetadataPropagation: Sendable {
     /// Envelope keys in the order they are kept; keys not listed follow in the default order, then tags.
     public var fieldPriority: [String]
     /// Applied to the user id before it leaves the process (an HMAC, say). Not applied to the ledger's
-    /// record: pseudonymise at tagging (SPEC section 2) when the ledger should hold the same id.
+    /// record: pseudonymise at tagging (docs/formats.md) when the ledger should hold the same id.
     public var pseudonymize: (@Sendable (String) -> String)?
 
     /// Creates propagation settings; the defaults fill every field the provider has.

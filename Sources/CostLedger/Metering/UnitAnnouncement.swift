@@ -6,7 +6,7 @@ extension CostMeter {
         "unit:" + envelope.leafID.description
     }
 
-    /// The `unit` record announcing `envelope`'s unit (SPEC section 4): its lineage and attribution, no
+    /// The `unit` record announcing `envelope`'s unit (docs/ledger.md): its lineage and attribution, no
     /// provider, model or tokens, stamped `at`.
     public static func unitRecord(for envelope: AttributionEnvelope, at timestamp: UTCTimestamp) -> CostRecord {
         CostRecord(recordID: unitRecordID(for: envelope), kind: .unit, timestamp: timestamp, envelope: envelope)

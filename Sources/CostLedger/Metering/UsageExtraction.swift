@@ -2,7 +2,7 @@ import Attribution
 
 /// What a provider's response says a call used, normalised to the ledger's convention.
 ///
-/// ``tokens`` follows SPEC section 4: `input` includes cached and cache-write tokens, `output` includes
+/// ``tokens`` follows docs/ledger.md: `input` includes cached and cache-write tokens, `output` includes
 /// reasoning tokens, whatever the provider's own convention (Anthropic reports its cache counts apart from
 /// `input_tokens`; the adapters sum them in).
 public struct ProviderUsage: Sendable, Hashable {

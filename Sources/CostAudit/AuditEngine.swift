@@ -70,6 +70,11 @@ struct ClassTotals {
     var pricedFromRecord = 0
     var cachedAtInputPrice: Int64 = 0
     var recordedDollars: Int128 = 0
+    /// The magnitudes of the recorded amounts, summed while at most ``AuditSums/maxTotal``, which bounds every
+    /// other sum here (see ``AuditSums``).
+    var magnitude: Int128 = 0
+    /// Whether ``magnitude`` would have passed the bound.
+    var overflow = false
     /// Unknown dollars per dimension value: agent, model, api key, task type (interned ids).
     var topSources = [SumMap](repeating: SumMap(), count: 4)
     /// Unknown dollars lacking each required field, over every unknown record (for the top sources).
@@ -95,6 +100,11 @@ struct ClassTotals {
         pricedFromRecord &+= other.pricedFromRecord
         cachedAtInputPrice &+= other.cachedAtInputPrice
         recordedDollars &+= other.recordedDollars
+        if let sum = AuditSums.adding(magnitudeOf: other.magnitude, to: magnitude), !overflow, !other.overflow {
+            magnitude = sum
+        } else {
+            overflow = true
+        }
         for d in topSources.indices {
             for (key, value) in other.topSources[d].entries { topSources[d].add(key, value) }
         }
@@ -108,6 +118,8 @@ struct ClassTotals {
 struct AuditEngine {
     var table: RecordStore
     let fileNames: [String]
+    /// The files as planned (empty for records in memory): where each is read again, and its size.
+    var files: [LedgerInputs.File] = []
     let required: Int
     let configuration: AuditConfiguration
     let workers: Int
@@ -173,6 +185,7 @@ struct AuditEngine {
     mutating func dedupeAndBuildUnits() {
         let table = self.table
         let fileNames = self.fileNames
+        let readPaths = files.isEmpty ? fileNames : files.map(\.readPath)
         var deduped = Self.dedupeAndNumberUnits(table, fileNames: fileNames, workers: workers)
         alive = deduped.alive
         duplicates = deduped.duplicates
@@ -181,7 +194,7 @@ struct AuditEngine {
         let conflicts = SharedBuffer<Int>(repeating: 0, count: workers)
         let source = configuration.ledger
         inParallel(workers) { worker in
-            var lines = LineBytes(source: source, fileNames: fileNames)
+            var lines = LineBytes(source: source, readPaths: readPaths)
             for (kept, other) in dropped[share(worker, of: workers, count: dropped.count)]
             where !lines.same(table[kept], table[other]) {
                 conflicts[worker] += 1
@@ -533,6 +546,11 @@ struct AuditEngine {
                             totals.unpricedTokens &+= table.tokens(index, row)
                         }
                         totals.recordedDollars &+= dollars
+                        if let sum = AuditSums.adding(magnitudeOf: dollars, to: totals.magnitude) {
+                            totals.magnitude = sum
+                        } else {
+                            totals.overflow = true
+                        }
                     }
                     let own = table.values(index)
                     for f in 0..<F { values[f] = own[f] }
@@ -637,6 +655,21 @@ struct AuditEngine {
         self.outcomes = outcomes
         self.inWindow = inWindow
         self.emitted = emitted
+    }
+
+    /// The file of the record at which the recorded amounts, added in row order, pass ``AuditSums/maxTotal``
+    /// (after ``classify()`` found that they do).
+    func overflowFile() -> String {
+        var sum: Int128 = 0
+        for index in 0..<table.count where alive[index] && inWindow[index] {
+            let row = table[index]
+            guard !row.isUnit, row.pricing != .unpriced else { continue }
+            guard let next = AuditSums.adding(magnitudeOf: table.cost(index, row), to: sum) else {
+                return fileNames[Int(row.file)]
+            }
+            sum = next
+        }
+        return fileNames.last ?? "ledger"
     }
 
     func matches(_ rule: CompiledRule, values: InlineArray<10, Int32>, row: RecordRow) -> Bool {

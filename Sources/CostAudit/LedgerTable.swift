@@ -846,7 +846,31 @@ public struct InvalidRecord: Sendable, Hashable {
     }
 
     /// At most this many are listed in a report; all are counted.
-    public static let maxListed = 1000
+    public static let maxListed = 10
+}
+
+/// A ledger line that is not one complete JSON object (a torn last line), or over 64 KiB: skipped, counted,
+/// and the first ``maxListed`` listed with where they are.
+public struct SkippedLine: Sendable, Hashable, CustomStringConvertible {
+    /// The ledger file.
+    public var file: String
+    /// The 1-based line.
+    public var line: Int
+    /// Why the line was skipped.
+    public var reason: String
+
+    /// Creates an entry.
+    public init(file: String, line: Int, reason: String) {
+        self.file = file
+        self.line = line
+        self.reason = reason
+    }
+
+    /// At most this many are listed in a report, the first in file order; all are counted.
+    public static let maxListed = 10
+
+    /// `FILE:LINE: reason`.
+    public var description: String { "\(file):\(line): \(reason)" }
 }
 
 /// An append-only buffer of plain values that owns its memory: whoever holds the buffer may hold a pointer to

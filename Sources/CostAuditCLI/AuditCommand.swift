@@ -103,6 +103,16 @@ enum AuditCommand {
         } catch {
             return CostAuditCommand.usageFailure(spec, error.message, io)
         }
+        // An output that is one of the inputs (a symbolic or hard link to it too) would empty it: refused
+        // before anything is opened for writing.
+        if let output = parsed.value("emit-attributed") {
+            let inputs =
+                parsed.positionals + parsed.all("usage") + ["keys", "rules", "prices"].compactMap { parsed.value($0) }
+            if let input = Auditor.inputOverwritten(by: output, inputs: inputs) {
+                io.writeError("error: \(output): --emit-attributed would overwrite the input \(input)\n")
+                return .usage
+            }
+        }
 
         // Input files: each failure names the file and exits 65.
         do {

@@ -112,6 +112,7 @@ extension CostRecord {
             valid = false
         }
         if let attempt, attempt < 1 || attempt > Int(Int32.max) { valid = false }
+        if let costUSD, costUSD.attodollars < 0 { valid = false }
         for value in attribution.values { bound &+= measure(value) }
         if tags.count > LineLimits.maxTags { valid = false }
         for (key, value) in tags {

@@ -119,4 +119,37 @@ struct LineScanningTests {
             #expect(joined == whole, "\(cuts) cuts, chunk \(chunk)")
         }
     }
+
+    @Test("a file truncated while it is read is an error for that file, not a crash (no mapped pages to fault on)")
+    func truncatedWhileRead() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (bytes, _) = mixedLines(seed: 4, count: 200, finalNewline: true)
+        try dir.write("rotated.jsonl", bytes)
+        let path = dir.file("rotated.jsonl")
+        var stats = LedgerReadStats()
+        var seen = 0
+        let error = try #require(throws: CostLedgerError.self) {
+            try LedgerReader.scanLines(path, range: nil, chunkBytes: 4096, stats: &stats) { _, _, _, _ in
+                seen += 1
+                // copytruncate: another process empties the file under the reader.
+                if seen == 1 { truncate(path, 0) }
+            }
+        }
+        #expect(error.code == .fileChanged)
+        #expect(error.field == path)
+        #expect(seen >= 1)
+    }
+
+    @Test("a byte range past the end of a file that shrank since it was planned is an error for that file")
+    func rangePastShrunkenEnd() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try dir.write("short.jsonl", "{}\n")
+        var stats = LedgerReadStats()
+        let error = try #require(throws: CostLedgerError.self) {
+            try LedgerReader.scanLines(dir.file("short.jsonl"), range: 0..<1000, stats: &stats) { _, _, _, _ in }
+        }
+        #expect(error.code == .fileChanged)
+    }
 }

@@ -11,7 +11,7 @@ public import CostLedger
 /// sum passed it, never a wrapped total.
 public enum AuditSums {
     /// The largest total the audit supports: (2¹²⁷ − 1) ÷ 4 attodollars, about 4.25 × 10¹⁹ USD
-    /// (42,535,295,865,117,307,931.967…).
+    /// (42,535,295,865,117,307,932.921825928971026431).
     public static let maxTotal = Money(attodollars: Int128.max / 4)
 
     /// `sum + |amount|`, or nil when that passes ``maxTotal``.

@@ -134,7 +134,12 @@ public enum Auditor {
         for input in inputs {
             var info = stat()
             guard stat(input, &info) == 0 else { continue }
-            if LedgerFileIdentity(device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(truncatingIfNeeded: info.st_ino)) == target { return input }
+            if LedgerFileIdentity(
+                device: UInt64(truncatingIfNeeded: info.st_dev),
+                inode: UInt64(truncatingIfNeeded: info.st_ino)
+            ) == target {
+                return input
+            }
             guard info.st_mode & S_IFMT == S_IFDIR, let files = try? LedgerReader(path: input).files() else {
                 continue
             }

@@ -105,7 +105,10 @@ struct LedgerInputs {
                     name: entry.name,
                     readPath: entry.readPath,
                     size: Int64(info.st_size),
-                    identity: LedgerFileIdentity(device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(truncatingIfNeeded: info.st_ino))
+                    identity: LedgerFileIdentity(
+                        device: UInt64(truncatingIfNeeded: info.st_dev),
+                        inode: UInt64(truncatingIfNeeded: info.st_ino)
+                    )
                 )
             )
         }

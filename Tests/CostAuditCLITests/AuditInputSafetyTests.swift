@@ -80,7 +80,8 @@ struct AuditInputSafetyTests {
         let huge = #""cost_usd":100000000000000000000"#
         let (directory, file) = try ledger(
             in: dir,
-            recordLine("r1", model: "no-such-model", extra: huge) + recordLine("r2", model: "no-such-model", extra: huge)
+            recordLine("r1", model: "no-such-model", extra: huge)
+                + recordLine("r2", model: "no-such-model", extra: huge)
         )
         let run = try runTool(["audit", directory, "--format", "json"])
         #expect(run.status == 65)
@@ -93,7 +94,8 @@ struct AuditInputSafetyTests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let direct = recordLine("paid", model: "no-such-model", extra: #""cost_usd":10"#)
-        let refund = #"{"v":1,"record_id":"refund","ts":"2026-11-24T16:02:00.123Z","provider":"openai","#
+        let refund =
+            #"{"v":1,"record_id":"refund","ts":"2026-11-24T16:02:00.123Z","provider":"openai","#
             + #""model":"no-such-model","input_tokens":1,"output_tokens":1,"cost_usd":-10}"# + "\n"
         let (directory, file) = try ledger(in: dir, direct + refund)
         let run = try runTool(["audit", directory, "--format", "json", "--fail-above", "0"])
@@ -132,9 +134,12 @@ struct AuditInputSafetyTests {
             try? handle.close()
         }
         feeder.start()
-        let run = try runThroughShell(#"exec "$0" audit "$1" --format json --emit-attributed "$2""#, [
-            fifo, dir.appendingPathComponent("out.jsonl").path,
-        ])
+        let run = try runThroughShell(
+            #"exec "$0" audit "$1" --format json --emit-attributed "$2""#,
+            [
+                fifo, dir.appendingPathComponent("out.jsonl").path,
+            ]
+        )
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let report = try json(run)
         #expect(report["records"] as? Int == 50)
@@ -154,7 +159,10 @@ struct AuditInputSafetyTests {
         expectOneErrorLine(run, naming: empty, saying: "no cost record")
 
         let prices = dir.appendingPathComponent("prices.jsonl").path
-        try write(#"{"gpt-4.1":{"input_cost_per_token":2e-06,"output_cost_per_token":8e-06}}"# + "\n", to: URL(fileURLWithPath: prices))
+        try write(
+            #"{"gpt-4.1":{"input_cost_per_token":2e-06,"output_cost_per_token":8e-06}}"# + "\n",
+            to: URL(fileURLWithPath: prices)
+        )
         let mistaken = try runTool(["audit", prices])
         #expect(mistaken.status == 65)
         expectOneErrorLine(mistaken, naming: prices, saying: "no cost record")

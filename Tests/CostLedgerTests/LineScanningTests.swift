@@ -19,8 +19,12 @@ private struct ScanResult: Equatable {
     var bytes: Int64 = 0
 }
 
-private func scan(_ path: String, range: Range<Int64>? = nil, chunkBytes: Int = LedgerReader.chunkSize, lineBase: Int = 0) throws -> ScanResult
-{
+private func scan(
+    _ path: String,
+    range: Range<Int64>? = nil,
+    chunkBytes: Int = LedgerReader.chunkSize,
+    lineBase: Int = 0
+) throws -> ScanResult {
     var result = ScanResult()
     var stats = LedgerReadStats()
     result.numbered = try LedgerReader.scanLines(path, range: range, chunkBytes: chunkBytes, stats: &stats) {

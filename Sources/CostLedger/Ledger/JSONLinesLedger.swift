@@ -24,7 +24,11 @@ import Darwin
 ///   ``LedgerDurability/fsync(concurrentSyncs:)`` several batches' syncs are in flight at once, each batch still
 ///   written with one `write(2)`, in order, and counted durable only once its sync and every earlier batch's
 ///   have returned.
-/// - Files rotate by size and by UTC day: the next batch goes to a new file with a new name.
+/// - Files rotate by size and by UTC day: the next batch goes to a new file with a new name. A batch that a
+///   failed write left part-way in a file is finished in that file first, so no record is split across files.
+/// - The open file is checked against its path (device and inode) after each batch, at each ``flush()`` and at
+///   rotation: a file deleted or replaced (its directory removed) is reported like a failed write, and the
+///   batch is written again to a new file, the directory made again if needed (docs/ledger.md).
 /// - ``flush()`` returns once every record accepted before it is written (and synced, under `.fsync`);
 ///   ``close()`` flushes and stops the thread.
 /// - ``requestFlush()`` and ``waitUntilDurable(records:timeout:)`` split ``flush()`` in two, so a caller can fill
@@ -162,7 +166,8 @@ public final class JSONLinesLedger: CostSink {
     /// happens on the calling thread; under ``LedgerDurability/fsync(concurrentSyncs:)`` the syncing threads
     /// write and sync, and `flush()` returns once ``Stats/durableRecords`` covers every record accepted before it.
     /// - Throws: ``CostLedgerError/Code/io`` when the write fails (under concurrent syncs: a write or sync fails
-    ///   while it waits); the records stay buffered for a retry.
+    ///   while it waits), or when the open file was deleted or replaced since the last flush returned; the
+    ///   records stay buffered for a retry (those already written to a lost file are for the caller to retry).
     public func flush() throws(CostLedgerError) {
         try core.flush()
     }

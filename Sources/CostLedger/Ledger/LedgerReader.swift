@@ -8,7 +8,7 @@ import Musl
 import Darwin
 #endif
 
-/// Streams cost records from ledger directories and files in constant memory (SPEC section 4).
+/// Streams cost records from ledger directories and files in constant memory (docs/ledger.md).
 ///
 /// Directories contribute their `*.jsonl` files; files given by path are read whatever their name. All files are
 /// read in bytewise order of their paths, a chunk at a time, never whole. Bad lines never stop a

@@ -73,7 +73,7 @@ struct ClassTotals {
     /// The magnitudes of the recorded amounts, summed while at most ``AuditSums/maxTotal``, which bounds every
     /// other sum here (see ``AuditSums``).
     var magnitude: Int128 = 0
-    /// Whether ``magnitude`` would have passed the bound.
+    /// Whether ``magnitude`` would have passed the bound, or a token count `Int64.max`.
     var overflow = false
     /// Unknown dollars per dimension value: agent, model, api key, task type (interned ids).
     var topSources = [SumMap](repeating: SumMap(), count: 4)
@@ -96,11 +96,14 @@ struct ClassTotals {
         retryConflictDollars &+= other.retryConflictDollars
         records &+= other.records
         unpricedRecords &+= other.unpricedRecords
-        unpricedTokens &+= other.unpricedTokens
+        let (unpriced, o1) = unpricedTokens.addingReportingOverflow(other.unpricedTokens)
+        unpricedTokens = unpriced
         pricedFromRecord &+= other.pricedFromRecord
-        cachedAtInputPrice &+= other.cachedAtInputPrice
+        let (cached, o2) = cachedAtInputPrice.addingReportingOverflow(other.cachedAtInputPrice)
+        cachedAtInputPrice = cached
         recordedDollars &+= other.recordedDollars
-        if let sum = AuditSums.adding(magnitudeOf: other.magnitude, to: magnitude), !overflow, !other.overflow {
+        if let sum = AuditSums.adding(magnitudeOf: other.magnitude, to: magnitude), !overflow, !other.overflow, !o1, !o2
+        {
             magnitude = sum
         } else {
             overflow = true
@@ -537,13 +540,21 @@ struct AuditEngine {
                         switch row.pricing {
                         case .priced:
                             dollars = table.cost(index, row)
-                            totals.cachedAtInputPrice &+= table.tokens(index, row)
+                            let (cached, wrapped) = totals.cachedAtInputPrice.addingReportingOverflow(
+                                table.tokens(index, row)
+                            )
+                            totals.cachedAtInputPrice = cached
+                            if wrapped { totals.overflow = true }
                         case .fromRecord:
                             dollars = table.cost(index, row)
                             totals.pricedFromRecord += 1
                         case .unpriced:
                             totals.unpricedRecords += 1
-                            totals.unpricedTokens &+= table.tokens(index, row)
+                            let (unpriced, wrapped) = totals.unpricedTokens.addingReportingOverflow(
+                                table.tokens(index, row)
+                            )
+                            totals.unpricedTokens = unpriced
+                            if wrapped { totals.overflow = true }
                         }
                         totals.recordedDollars &+= dollars
                         if let sum = AuditSums.adding(magnitudeOf: dollars, to: totals.magnitude) {
@@ -657,19 +668,34 @@ struct AuditEngine {
         self.emitted = emitted
     }
 
-    /// The file of the record at which the recorded amounts, added in row order, pass ``AuditSums/maxTotal``
-    /// (after ``classify()`` found that they do).
-    func overflowFile() -> String {
+    /// What passed its bound and the file of the record at which it did, adding in row order (after
+    /// ``classify()`` found that something did): recorded spend past ``AuditSums/maxTotal``, or a count of
+    /// tokens past `Int64.max`.
+    func overflow() -> (what: String, file: String) {
         var sum: Int128 = 0
+        var unpriced: Int64 = 0
+        var cached: Int64 = 0
         for index in 0..<table.count where alive[index] && inWindow[index] {
             let row = table[index]
-            guard !row.isUnit, row.pricing != .unpriced else { continue }
+            guard !row.isUnit else { continue }
+            let file = fileNames[Int(row.file)]
+            if row.pricing == .unpriced {
+                let (next, wrapped) = unpriced.addingReportingOverflow(table.tokens(index, row))
+                if wrapped { return ("the count of unpriced tokens", file) }
+                unpriced = next
+                continue
+            }
+            if row.pricing == .priced {
+                let (next, wrapped) = cached.addingReportingOverflow(table.tokens(index, row))
+                if wrapped { return ("the count of cached tokens priced at the input price", file) }
+                cached = next
+            }
             guard let next = AuditSums.adding(magnitudeOf: table.cost(index, row), to: sum) else {
-                return fileNames[Int(row.file)]
+                return ("the sum of recorded spend", file)
             }
             sum = next
         }
-        return fileNames.last ?? "ledger"
+        return ("the sum of recorded spend", fileNames.last ?? "ledger")
     }
 
     func matches(_ rule: CompiledRule, values: InlineArray<10, Int32>, row: RecordRow) -> Bool {

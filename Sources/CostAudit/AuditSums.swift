@@ -22,13 +22,14 @@ public enum AuditSums {
         return next
     }
 
-    /// The error for a sum that passes ``maxTotal`` at `file`.
+    /// The error for a sum (`what`) that passes its bound at `file`: ``maxTotal`` for money, `Int64.max` for
+    /// token counts.
     static func overflow(_ what: String, file: String) -> CostAuditError {
-        CostAuditError(
+        let bound = what.contains("tokens") ? "\(Int64.max) tokens" : "\(maxTotal.formatted()) USD"
+        return CostAuditError(
             .invalidLedger,
             file: file,
-            reason: "\(what) passes the largest total the audit supports (\(maxTotal.formatted()) USD); "
-                + "an amount this large is not a real one"
+            reason: "\(what) passes the largest total the audit supports (\(bound)); no real ledger holds this much"
         )
     }
 

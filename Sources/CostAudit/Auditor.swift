@@ -101,7 +101,8 @@ public enum Auditor {
         engine.files = ledger.files
         engine.classify()
         if engine.totals.overflow {
-            throw AuditSums.overflow("the sum of recorded spend", file: engine.overflowFile())
+            let (what, file) = engine.overflow()
+            throw AuditSums.overflow(what, file: file)
         }
         progress?(AuditProgress(phase: .reconciling, records: recordCount, bytes: bytes))
         var report = engine.reconcileAndReport(exports: exports, requiredFields: required)

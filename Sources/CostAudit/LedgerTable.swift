@@ -380,7 +380,7 @@ struct LedgerTable {
                     outcome = .fromRecord
                 }
             }
-            if outcome == .unpriced { tokens = record.usage.input &+ record.usage.output }
+            if outcome == .unpriced { tokens = Self.tokenSum(record.usage.input, record.usage.output) }
         }
         let row = makeRow(
             position: position,
@@ -475,6 +475,13 @@ struct LedgerTable {
     /// The token count of a row of this table (see ``RecordRow/tokens32``).
     @inline(__always)
     func tokens(_ row: RecordRow) -> Int64 { row.tokensAreWide ? wideTokens[Int(row.tokens32)] : Int64(row.tokens32) }
+
+    /// `a + b` for counts that are never negative, saturated at `Int64.max` rather than wrapped.
+    @inline(__always)
+    static func tokenSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
 
     /// The index of the tuple `values` (the first ``fieldCount`` entries), added when new. The previous row's
     /// tuple is tried first.

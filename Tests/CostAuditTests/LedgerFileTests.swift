@@ -292,6 +292,13 @@ struct LedgerFileTests {
         #expect(error.code == .invalidLedger)
         #expect(error.file == path)
         #expect(error.reason.contains(AuditSums.maxTotal.formatted()))
+        // Unpriced tokens are counted, never wrapped either.
+        let unpriced = (0..<2).map { call("unpriced-\($0)", model: "no-such-model", input: .max, output: 0) }
+        let tokens = try #require(throws: CostAuditError.self) {
+            try Auditor.run(AuditConfiguration(ledger: .records(unpriced), prices: TestPrices()))
+        }
+        #expect(tokens.code == .invalidLedger)
+        #expect(tokens.reason.contains("unpriced tokens"))
         // Two of them fit: the total is exact, not wrapped.
         let fits = try Auditor.run(
             AuditConfiguration(ledger: .records(Array(records.prefix(2))), prices: DollarPerToken())

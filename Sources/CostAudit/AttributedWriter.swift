@@ -76,8 +76,15 @@ enum AttributedWriter {
                 var rows = RowCursor(ranges: fileRows[fileIndex])
                 var failure: CostAuditError?
                 var stats = LedgerReadStats()
+                // The bytes the audit read, from the same file (a pipe's copy for a pipe).
+                let planned = fileIndex < engine.files.count ? engine.files[fileIndex] : nil
                 do {
-                    try LedgerReader.scanLines(file, stats: &stats) { line, number, offset, _ in
+                    try LedgerReader.scanLines(
+                        planned?.readPath ?? file,
+                        range: planned.map { 0..<$0.size },
+                        identity: planned?.identity,
+                        stats: &stats
+                    ) { line, number, offset, _ in
                         guard failure == nil else { return }
                         while let row = rows.current, engine.table[row].position < offset { rows.advance() }
                         guard let cursor = rows.current, engine.table[cursor].position == offset,
@@ -93,8 +100,10 @@ enum AttributedWriter {
                             failure = CostAuditError(.io, file: path, reason: "cannot write: \(error)")
                         }
                     }
+                } catch let error as CostLedgerError {
+                    throw CostAuditError(.invalidLedger, file: file, reason: "cannot read it again: \(error.reason)")
                 } catch {
-                    throw CostAuditError(.io, file: file, reason: "cannot read the ledger again: \(error)")
+                    throw CostAuditError(.invalidLedger, file: file, reason: "cannot read it again: \(error)")
                 }
                 if let failure { throw failure }
             }

@@ -70,6 +70,11 @@ struct ClassTotals {
     var pricedFromRecord = 0
     var cachedAtInputPrice: Int64 = 0
     var recordedDollars: Int128 = 0
+    /// The magnitudes of the recorded amounts, summed while at most ``AuditSums/maxTotal``, which bounds every
+    /// other sum here (see ``AuditSums``).
+    var magnitude: Int128 = 0
+    /// Whether ``magnitude`` would have passed the bound, or a token count `Int64.max`.
+    var overflow = false
     /// Unknown dollars per dimension value: agent, model, api key, task type (interned ids).
     var topSources = [SumMap](repeating: SumMap(), count: 4)
     /// Unknown dollars lacking each required field, over every unknown record (for the top sources).
@@ -91,10 +96,18 @@ struct ClassTotals {
         retryConflictDollars &+= other.retryConflictDollars
         records &+= other.records
         unpricedRecords &+= other.unpricedRecords
-        unpricedTokens &+= other.unpricedTokens
+        let (unpriced, o1) = unpricedTokens.addingReportingOverflow(other.unpricedTokens)
+        unpricedTokens = unpriced
         pricedFromRecord &+= other.pricedFromRecord
-        cachedAtInputPrice &+= other.cachedAtInputPrice
+        let (cached, o2) = cachedAtInputPrice.addingReportingOverflow(other.cachedAtInputPrice)
+        cachedAtInputPrice = cached
         recordedDollars &+= other.recordedDollars
+        if let sum = AuditSums.adding(magnitudeOf: other.magnitude, to: magnitude), !overflow, !other.overflow, !o1, !o2
+        {
+            magnitude = sum
+        } else {
+            overflow = true
+        }
         for d in topSources.indices {
             for (key, value) in other.topSources[d].entries { topSources[d].add(key, value) }
         }
@@ -108,6 +121,8 @@ struct ClassTotals {
 struct AuditEngine {
     var table: RecordStore
     let fileNames: [String]
+    /// The files as planned (empty for records in memory): where each is read again, and its size.
+    var files: [LedgerInputs.File] = []
     let required: Int
     let configuration: AuditConfiguration
     let workers: Int
@@ -173,6 +188,7 @@ struct AuditEngine {
     mutating func dedupeAndBuildUnits() {
         let table = self.table
         let fileNames = self.fileNames
+        let readPaths = files.isEmpty ? fileNames : files.map(\.readPath)
         var deduped = Self.dedupeAndNumberUnits(table, fileNames: fileNames, workers: workers)
         alive = deduped.alive
         duplicates = deduped.duplicates
@@ -181,7 +197,7 @@ struct AuditEngine {
         let conflicts = SharedBuffer<Int>(repeating: 0, count: workers)
         let source = configuration.ledger
         inParallel(workers) { worker in
-            var lines = LineBytes(source: source, fileNames: fileNames)
+            var lines = LineBytes(source: source, readPaths: readPaths)
             for (kept, other) in dropped[share(worker, of: workers, count: dropped.count)]
             where !lines.same(table[kept], table[other]) {
                 conflicts[worker] += 1
@@ -524,15 +540,28 @@ struct AuditEngine {
                         switch row.pricing {
                         case .priced:
                             dollars = table.cost(index, row)
-                            totals.cachedAtInputPrice &+= table.tokens(index, row)
+                            let (cached, wrapped) = totals.cachedAtInputPrice.addingReportingOverflow(
+                                table.tokens(index, row)
+                            )
+                            totals.cachedAtInputPrice = cached
+                            if wrapped { totals.overflow = true }
                         case .fromRecord:
                             dollars = table.cost(index, row)
                             totals.pricedFromRecord += 1
                         case .unpriced:
                             totals.unpricedRecords += 1
-                            totals.unpricedTokens &+= table.tokens(index, row)
+                            let (unpriced, wrapped) = totals.unpricedTokens.addingReportingOverflow(
+                                table.tokens(index, row)
+                            )
+                            totals.unpricedTokens = unpriced
+                            if wrapped { totals.overflow = true }
                         }
                         totals.recordedDollars &+= dollars
+                        if let sum = AuditSums.adding(magnitudeOf: dollars, to: totals.magnitude) {
+                            totals.magnitude = sum
+                        } else {
+                            totals.overflow = true
+                        }
                     }
                     let own = table.values(index)
                     for f in 0..<F { values[f] = own[f] }
@@ -637,6 +666,36 @@ struct AuditEngine {
         self.outcomes = outcomes
         self.inWindow = inWindow
         self.emitted = emitted
+    }
+
+    /// What passed its bound and the file of the record at which it did, adding in row order (after
+    /// ``classify()`` found that something did): recorded spend past ``AuditSums/maxTotal``, or a count of
+    /// tokens past `Int64.max`.
+    func overflow() -> (what: String, file: String) {
+        var sum: Int128 = 0
+        var unpriced: Int64 = 0
+        var cached: Int64 = 0
+        for index in 0..<table.count where alive[index] && inWindow[index] {
+            let row = table[index]
+            guard !row.isUnit else { continue }
+            let file = fileNames[Int(row.file)]
+            if row.pricing == .unpriced {
+                let (next, wrapped) = unpriced.addingReportingOverflow(table.tokens(index, row))
+                if wrapped { return ("the count of unpriced tokens", file) }
+                unpriced = next
+                continue
+            }
+            if row.pricing == .priced {
+                let (next, wrapped) = cached.addingReportingOverflow(table.tokens(index, row))
+                if wrapped { return ("the count of cached tokens priced at the input price", file) }
+                cached = next
+            }
+            guard let next = AuditSums.adding(magnitudeOf: table.cost(index, row), to: sum) else {
+                return ("the sum of recorded spend", file)
+            }
+            sum = next
+        }
+        return ("the sum of recorded spend", fileNames.last ?? "ledger")
     }
 
     func matches(_ rule: CompiledRule, values: InlineArray<10, Int32>, row: RecordRow) -> Bool {

@@ -201,6 +201,22 @@ extension AuditReport {
             w.string(detail.reason)
             w.raw(UInt8(ascii: "}"))
         }
+        w.raw("],")
+        w.key("skipped_line_details")
+        w.raw(UInt8(ascii: "["))
+        for (i, detail) in skippedLineDetails.enumerated() {
+            if i > 0 { w.raw(UInt8(ascii: ",")) }
+            w.raw(UInt8(ascii: "{"))
+            w.key("file")
+            w.string(detail.file)
+            w.raw(UInt8(ascii: ","))
+            w.key("line")
+            w.integer(detail.line)
+            w.raw(UInt8(ascii: ","))
+            w.key("reason")
+            w.string(detail.reason)
+            w.raw(UInt8(ascii: "}"))
+        }
         w.raw("]}\n")
         return String(decoding: w.bytes, as: UTF8.self)
     }
@@ -357,6 +373,11 @@ extension AuditReport {
             ("lineage cycles", "\(lineageCycles)"),
         ]
         for (name, value) in counts { line("  " + pad(name, 30) + value) }
+        if !skippedLineDetails.isEmpty {
+            line()
+            line("Skipped lines (first \(skippedLineDetails.count) of \(skippedLines))")
+            for detail in skippedLineDetails { line("  \(detail)") }
+        }
         if !invalidRecordDetails.isEmpty {
             line()
             line("Invalid records (first \(invalidRecordDetails.count) of \(invalidRecords))")

@@ -180,6 +180,8 @@ public struct AuditReport: Sendable, Hashable {
     public var invalidRecords: Int
     /// The first invalid records, with file, line and field (at most ``InvalidRecord/maxListed``).
     public var invalidRecordDetails: [InvalidRecord]
+    /// The first skipped lines, with file, line and reason (at most ``SkippedLine/maxListed``).
+    public var skippedLineDetails: [SkippedLine] = []
     /// Records of a kind this version does not know.
     public var skippedKinds: Int
     /// Call records with no price and no stored cost.

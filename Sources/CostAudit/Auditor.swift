@@ -1,6 +1,14 @@
 import Attribution
 import CostLedger
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Runs the audit of docs/audit.md: streams the ledger, deduplicates, prices, resolves lineage, classifies
 /// every dollar, reconciles against the providers' usage exports, and reports.
 ///
@@ -49,8 +57,31 @@ public enum Auditor {
         extras.append(contentsOf: [.team, .project])
         for field in extras where !fields.contains(field) { fields.append(field) }
 
+        if let output = configuration.attributedOutputPath {
+            var inputs = configuration.usage.filter { $0.bytes == nil }.map(\.name)
+            if case .files(let paths) = configuration.ledger.storage { inputs = paths + inputs }
+            if let input = inputOverwritten(by: output, inputs: inputs) {
+                throw CostAuditError(
+                    .invalidConfiguration,
+                    file: output,
+                    reason: "the attributed output would overwrite the input \(input)"
+                )
+            }
+        }
+
         var exports = UsageExports()
-        for source in configuration.usage { try exports.read(source) }
+        var usageBound = AuditSums.UsageBound()
+        for source in configuration.usage {
+            let before = (exports.usageRows.count, exports.costRows.count)
+            try exports.read(source)
+            try usageBound.add(
+                exports,
+                usageFrom: before.0,
+                costFrom: before.1,
+                file: source.name,
+                pricing: configuration.prices
+            )
+        }
 
         let ledger = try LedgerIngest.read(
             configuration.ledger,
@@ -67,9 +98,15 @@ public enum Auditor {
             required: required.count,
             configuration: configuration
         )
+        engine.files = ledger.files
         engine.classify()
+        if engine.totals.overflow {
+            let (what, file) = engine.overflow()
+            throw AuditSums.overflow(what, file: file)
+        }
         progress?(AuditProgress(phase: .reconciling, records: recordCount, bytes: bytes))
-        let report = engine.reconcileAndReport(exports: exports, requiredFields: required)
+        var report = engine.reconcileAndReport(exports: exports, requiredFields: required)
+        report.skippedLineDetails = ledger.skippedLineDetails
         if let path = configuration.attributedOutputPath {
             progress?(AuditProgress(phase: .writing, records: recordCount, bytes: bytes))
             try AttributedWriter.write(
@@ -80,7 +117,36 @@ public enum Auditor {
                 to: path
             )
         }
+        // The copies of pipes are removed only now: the writer above read them again.
+        withExtendedLifetime(ledger.spool) {}
         return report
+    }
+
+    /// The input among `inputs` that `output` is, once symbolic links are followed (by device and inode), or
+    /// nil: writing the output would then empty it. A directory among `inputs` stands for its `*.jsonl`
+    /// files. Nothing is opened for writing.
+    ///
+    /// - Parameters:
+    ///   - output: the path to be written (`--emit-attributed`).
+    ///   - inputs: every file and directory the run reads (ledgers, usage, keys, rules, prices).
+    /// - Returns: the input as given (`dir/name.jsonl` for a file found in a directory `dir`).
+    public static func inputOverwritten(by output: String, inputs: [String]) -> String? {
+        guard let target = LedgerFileIdentity(path: output) else { return nil }
+        for input in inputs {
+            var info = stat()
+            guard stat(input, &info) == 0 else { continue }
+            if LedgerFileIdentity(
+                device: UInt64(truncatingIfNeeded: info.st_dev),
+                inode: UInt64(truncatingIfNeeded: info.st_ino)
+            ) == target {
+                return input
+            }
+            guard info.st_mode & S_IFMT == S_IFDIR, let files = try? LedgerReader(path: input).files() else {
+                continue
+            }
+            for file in files where LedgerFileIdentity(path: file) == target { return file }
+        }
+        return nil
     }
 }
 

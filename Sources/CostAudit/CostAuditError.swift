@@ -15,6 +15,7 @@ public struct CostAuditError: Error, Sendable, Hashable, CustomStringConvertible
             case invalidRules = "invalid_rules"
             case invalidPriceFile = "invalid_price_file"
             case invalidConfiguration = "invalid_configuration"
+            case invalidLedger = "invalid_ledger"
             case io = "io"
         }
         private let base: Base
@@ -30,16 +31,20 @@ public struct CostAuditError: Error, Sendable, Hashable, CustomStringConvertible
         public static let invalidPriceFile = Code(.invalidPriceFile)
         /// The configuration contradicts itself (`since` not before `until`, no required field).
         public static let invalidConfiguration = Code(.invalidConfiguration)
-        /// Reading or writing a file failed (a missing ledger directory, an unwritable output).
+        /// A ledger input cannot be audited: missing or unreadable, of the wrong kind (neither a directory, a
+        /// `*.jsonl` file nor a pipe), holding no cost record, changed while it was read, or with sums past the
+        /// largest total the audit supports (docs/audit.md).
+        public static let invalidLedger = Code(.invalidLedger)
+        /// Reading or writing a file failed (an unwritable output).
         public static let io = Code(.io)
 
         /// The code's stable snake_case name.
         public var name: String { base.rawValue }
 
-        /// Whether the failure is a bad input file (usage export, key map, rules, prices): exit status 65.
+        /// Whether the failure is a bad input file (usage export, key map, rules, prices, ledger): exit status 65.
         public var isBadInputFile: Bool {
             switch base {
-            case .invalidUsageExport, .invalidKeyMap, .invalidRules, .invalidPriceFile: return true
+            case .invalidUsageExport, .invalidKeyMap, .invalidRules, .invalidPriceFile, .invalidLedger: return true
             case .invalidConfiguration, .io: return false
             }
         }

@@ -28,12 +28,18 @@ extension LedgerIngest {
         /// The piece's listed invalid records in its reader's table (lines counted from the piece's start, and
         /// reasons without their location, both completed once the pieces before it are counted).
         var invalid: Range<Int>
+        /// The piece's listed skipped lines in its reader's list (lines counted from the piece's start).
+        var skipped: Range<Int>
     }
 
     /// Reads ledger files on `threads` threads. The files are cut into pieces of about `pieceBytes` at line
     /// boundaries (``AuditConfiguration/readPieceBytes``: small enough that the readers finish together however
     /// the files are sized, and that one large file is read on every thread); each reader takes the next piece as it finishes one and adds its records to its own table
     /// (no lock on the hot path), and the tables are joined without copying.
+    ///
+    /// Each input is checked first (``LedgerInputs``): a directory, a `*.jsonl` file or a pipe, else an error;
+    /// a pipe is copied once into a temporary file. A file read shorter than planned, or replaced meanwhile,
+    /// is an error for that file; so is an input in which no line is a cost record.
     static func readFiles(
         _ paths: [String],
         fields: [AttributionField],
@@ -42,15 +48,11 @@ extension LedgerIngest {
         pieceBytes: Int64,
         progress: ((AuditProgress) -> Void)?
     ) throws(CostAuditError) -> Result {
-        let files: [String]
-        do {
-            files = try LedgerReader(paths: paths).files()
-        } catch {
-            throw CostAuditError(.io, file: error.field, reason: error.reason)
-        }
+        let inputs = try LedgerInputs.plan(paths)
+        let files = inputs.files
         var planned: [Piece] = []
-        for (index, path) in files.enumerated() {
-            for bytes in try pieceRanges(path, target: max(1, pieceBytes)) {
+        for (index, file) in files.enumerated() {
+            for bytes in try pieceRanges(file, target: max(1, pieceBytes)) {
                 planned.append(Piece(file: index, bytes: bytes))
             }
         }
@@ -67,6 +69,7 @@ extension LedgerIngest {
             DispatchQueue.global(qos: .userInitiated).async {
                 let outcome = Swift.Result<WorkerOutput, CostAuditError> { () throws(CostAuditError) -> WorkerOutput in
                     var table = LedgerTable(fields: fields)
+                    var skipped: [SkippedLine] = []
                     var done: [(piece: Int, output: PieceOutput)] = []
                     while true {
                         let next = nextPiece.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -82,23 +85,26 @@ extension LedgerIngest {
                         let piece = pieces[next]
                         let firstRow = table.rows.count
                         let firstInvalid = table.invalidRecords.count
+                        let firstSkipped = skipped.count
                         let lines = try readPiece(
                             files[piece.file],
                             index: Int32(piece.file),
                             bytes: piece.bytes,
                             into: &table,
                             pricing: pricing,
-                            counters: counters
+                            counters: counters,
+                            skipped: &skipped
                         )
                         let output = PieceOutput(
                             worker: worker,
                             rows: firstRow..<table.rows.count,
                             lines: lines,
-                            invalid: firstInvalid..<table.invalidRecords.count
+                            invalid: firstInvalid..<table.invalidRecords.count,
+                            skipped: firstSkipped..<skipped.count
                         )
                         done.append((next, output))
                     }
-                    return WorkerOutput(table: table, pieces: done)
+                    return WorkerOutput(table: table, pieces: done, skipped: skipped)
                 }
                 outcomes.withLock { $0[worker] = outcome }
                 group.leave()
@@ -123,6 +129,7 @@ extension LedgerIngest {
             return taken
         }
         var tables: [LedgerTable] = []
+        var skippedByWorker: [[SkippedLine]] = []
         var bases: [Int] = []
         var byPiece = [PieceOutput?](repeating: nil, count: pieces.count)
         var base = 0
@@ -133,16 +140,23 @@ extension LedgerIngest {
             bases.append(base)
             base += output.table.rows.count
             tables.append(output.table)
+            skippedByWorker.append(output.skipped)
         }
         // Each file's rows, piece by piece in file order; invalid records numbered by their line in the file
         // and listed in file order, the first ``InvalidRecord/maxListed`` of them.
         var fileRows = [[Range<Int>]](repeating: [], count: files.count)
         var invalid: [InvalidRecord] = []
+        var skippedLines: [SkippedLine] = []
         var lineBase = [Int](repeating: 0, count: files.count)
         for (number, piece) in pieces.enumerated() {
             guard let done = byPiece[number] else { continue }
             let offset = bases[done.worker]
             fileRows[piece.file].append((done.rows.lowerBound + offset)..<(done.rows.upperBound + offset))
+            for k in done.skipped where skippedLines.count < SkippedLine.maxListed {
+                var line = skippedByWorker[done.worker][k]
+                line.line += lineBase[piece.file]
+                skippedLines.append(line)
+            }
             for k in done.invalid where invalid.count < InvalidRecord.maxListed {
                 var record = tables[done.worker].invalidRecords[k]
                 record.line += lineBase[piece.file]
@@ -159,33 +173,51 @@ extension LedgerIngest {
                 bytes: counters.bytes.load(ordering: .relaxed)
             )
         )
-        return Result(
+        // An input in which no line is a cost record is no ledger (an empty directory, a file passed by mistake).
+        for input in inputs.inputs {
+            let rows = input.files.reduce(0) { sum, file in fileRows[file].reduce(sum) { $0 + $1.count } }
+            guard rows == 0 else { continue }
+            throw CostAuditError(
+                .invalidLedger,
+                file: input.path,
+                reason: input.files.isEmpty
+                    ? "no cost record: the directory holds no *.jsonl file"
+                    : "no cost record: no line of it is a ledger record"
+            )
+        }
+        var result = Result(
             store: RecordStore(parts: tables, fields: fields, pricing: pricing),
-            fileNames: files,
+            fileNames: files.map(\.name),
             fileRows: fileRows
         )
+        result.files = files
+        result.spool = inputs.spool
+        result.skippedLineDetails = skippedLines
+        return result
     }
 
     struct WorkerOutput: Sendable {
         var table: LedgerTable
         var pieces: [(piece: Int, output: PieceOutput)]
+        var skipped: [SkippedLine]
     }
 
     /// Cuts `path` into byte ranges of about `target` bytes that start at a line's start and end just after a
     /// newline (or at the end of the file).
-    static func pieceRanges(_ path: String, target: Int64) throws(CostAuditError) -> [Range<Int64>] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// The size planned is the one the file had when the inputs were checked: bytes appended since are left
+    /// for the next audit, so that every piece of the file ends where the plan says.
+    static func pieceRanges(_ file: LedgerInputs.File, target: Int64) throws(CostAuditError) -> [Range<Int64>] {
+        let size = file.size
+        guard size > target else { return [0..<size] }
+        let fd = open(file.readPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw CostAuditError(.io, file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+            throw CostAuditError(
+                .invalidLedger,
+                file: file.name,
+                reason: "cannot open: \(String(cString: strerror(errno)))"
+            )
         }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw CostAuditError(.io, file: path, reason: "cannot stat: \(String(cString: strerror(errno)))")
-        }
-        let size = Int64(info.st_size)
-        // Not a regular file (a pipe, say), or small: one piece, read as it comes.
-        guard info.st_mode & S_IFMT == S_IFREG, size > target else { return [0..<max(size, 0)] }
         var ranges: [Range<Int64>] = []
         var start: Int64 = 0
         var probe = [UInt8](repeating: 0, count: 65_536)
@@ -234,20 +266,28 @@ extension LedgerIngest {
     /// of lines the range holds (so that line numbers, which count from the range's start, can be made the
     /// file's).
     static func readPiece(
-        _ path: String,
+        _ file: LedgerInputs.File,
         index: Int32,
         bytes: Range<Int64>,
         into table: inout LedgerTable,
         pricing: any AuditPricing,
-        counters: ReadCounters
+        counters: ReadCounters,
+        skipped: inout [SkippedLine]
     ) throws(CostAuditError) -> Int {
+        let path = file.name
         var stats = LedgerReadStats()
         var sinceReport = 0
         var listed = 0
+        var listedSkipped: [SkippedLine] = []
         let lines: Int
         do {
             var scanned = CostRecordFields()
-            lines = try LedgerReader.scanLines(path, range: bytes, stats: &stats) { line, number, offset, _ in
+            lines = try LedgerReader.scanLines(
+                file.readPath,
+                range: bytes,
+                identity: file.identity,
+                stats: &stats
+            ) { line, number, offset, _ in
                 if scanAndAdd(&scanned, line, into: &table, file: index, offset: offset, pricing: pricing) {
                     sinceReport += 1
                     if sinceReport == 65_536 {
@@ -267,8 +307,11 @@ extension LedgerIngest {
                         pricing: pricing
                     )
                     sinceReport += 1
-                case .malformed:
+                case .malformed(let error):
                     table.skippedLines &+= 1
+                    if listedSkipped.count < SkippedLine.maxListed {
+                        listedSkipped.append(SkippedLine(file: path, line: number, reason: error.reason))
+                    }
                 case .invalid(let error):
                     table.invalidRecordCount &+= 1
                     // A piece lists at most as many as a report shows; the report takes the first in file order.
@@ -283,10 +326,17 @@ extension LedgerIngest {
                 }
             }
         } catch let error as CostLedgerError {
-            throw CostAuditError(.io, file: path, reason: error.reason)
+            // Unreadable, truncated or replaced while read: a bad input (docs/audit.md), named by its name.
+            throw CostAuditError(.invalidLedger, file: path, reason: error.reason)
         } catch {
-            throw CostAuditError(.io, file: path, reason: "\(error)")
+            throw CostAuditError(.invalidLedger, file: path, reason: "\(error)")
         }
+        // Oversized lines are the splitter's, the others the decoder's: the first of both, in line order.
+        for issue in stats.issues where issue.kind == .oversizedLine {
+            listedSkipped.append(SkippedLine(file: path, line: issue.location.line, reason: issue.reason))
+        }
+        listedSkipped.sort { $0.line < $1.line }
+        skipped.append(contentsOf: listedSkipped.prefix(SkippedLine.maxListed))
         counters.records.add(sinceReport, ordering: .relaxed)
         counters.bytes.add(stats.bytes, ordering: .relaxed)
         table.ledgerBytes &+= stats.bytes

@@ -17,6 +17,19 @@ enum LedgerIngest {
         var fileNames: [String]
         /// Each file's rows, in line order: one or more contiguous ranges (one per piece read), in file order.
         var fileRows: [[Range<Int>]]
+        /// The files as planned, by the same index (empty for records in memory): where to read them again,
+        /// and how many bytes.
+        var files: [LedgerInputs.File] = []
+        /// The copies of pipes read, kept until the audit is done with them.
+        var spool: StreamSpool?
+        /// The first skipped lines, in file order.
+        var skippedLineDetails: [SkippedLine] = []
+
+        init(store: RecordStore, fileNames: [String], fileRows: [[Range<Int>]]) {
+            self.store = store
+            self.fileNames = fileNames
+            self.fileRows = fileRows
+        }
     }
 
     static func read(
@@ -64,12 +77,13 @@ enum LedgerIngest {
 /// record id conflict (SPEC section 4). Duplicates are few, so each comparison reads two lines with `pread`.
 struct LineBytes {
     let source: AuditLedgerSource
-    let fileNames: [String]
+    /// Where each file is read (a pipe's copy for a pipe).
+    let readPaths: [String]
     private var descriptors: [Int32: Int32] = [:]
 
-    init(source: AuditLedgerSource, fileNames: [String]) {
+    init(source: AuditLedgerSource, readPaths: [String]) {
         self.source = source
-        self.fileNames = fileNames
+        self.readPaths = readPaths
     }
 
     /// Whether two rows' lines are byte for byte the same (in-memory records: equal records).
@@ -89,7 +103,7 @@ struct LineBytes {
         if let open = descriptors[row.file] {
             fd = open
         } else {
-            fd = open(fileNames[Int(row.file)], O_RDONLY | O_CLOEXEC)
+            fd = open(readPaths[Int(row.file)], O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return nil }
             descriptors[row.file] = fd
         }

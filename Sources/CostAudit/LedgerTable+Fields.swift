@@ -68,7 +68,8 @@ extension LedgerTable {
                     outcome = .fromRecord
                 }
             }
-            if outcome != .priced { tokens = usage.input &+ usage.output }
+            // Saturated at Int64.max (a count no real call reaches): the checked sums then report it.
+            if outcome != .priced { tokens = Self.tokenSum(usage.input, usage.output) }
         }
         let row = makeRow(
             position: offset,

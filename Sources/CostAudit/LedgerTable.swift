@@ -381,7 +381,7 @@ struct LedgerTable {
                     outcome = .fromRecord
                 }
             }
-            if outcome != .priced { tokens = record.usage.input &+ record.usage.output }
+            if outcome != .priced { tokens = Self.tokenSum(record.usage.input, record.usage.output) }
         }
         let row = makeRow(
             position: position,
@@ -476,6 +476,13 @@ struct LedgerTable {
     /// The token count of a row of this table (see ``RecordRow/tokens32``).
     @inline(__always)
     func tokens(_ row: RecordRow) -> Int64 { row.tokensAreWide ? wideTokens[Int(row.tokens32)] : Int64(row.tokens32) }
+
+    /// `a + b` for counts that are never negative, saturated at `Int64.max` rather than wrapped.
+    @inline(__always)
+    static func tokenSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
 
     /// The index of the tuple `values` (the first ``fieldCount`` entries), added when new. The previous row's
     /// tuple is tried first.
@@ -847,7 +854,31 @@ public struct InvalidRecord: Sendable, Hashable {
     }
 
     /// At most this many are listed in a report; all are counted.
-    public static let maxListed = 1000
+    public static let maxListed = 10
+}
+
+/// A ledger line that is not one complete JSON object (a torn last line), or over 64 KiB: skipped, counted,
+/// and the first ``maxListed`` listed with where they are.
+public struct SkippedLine: Sendable, Hashable, CustomStringConvertible {
+    /// The ledger file.
+    public var file: String
+    /// The 1-based line.
+    public var line: Int
+    /// Why the line was skipped.
+    public var reason: String
+
+    /// Creates an entry.
+    public init(file: String, line: Int, reason: String) {
+        self.file = file
+        self.line = line
+        self.reason = reason
+    }
+
+    /// At most this many are listed in a report, the first in file order; all are counted.
+    public static let maxListed = 10
+
+    /// `FILE:LINE: reason`.
+    public var description: String { "\(file):\(line): \(reason)" }
 }
 
 /// An append-only buffer of plain values that owns its memory: whoever holds the buffer may hold a pointer to

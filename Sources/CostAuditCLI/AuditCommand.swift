@@ -147,6 +147,15 @@ enum AuditCommand {
             return CostAuditCommand.usageFailure(spec, error.message, io)
         }
         configuration.ledger = .files(inputs.ledgers)
+        // An output that is one of the inputs (a symbolic or hard link to it too) would empty it: refused
+        // before anything is opened for writing.
+        if let output = parsed.value("emit-attributed") {
+            let files = inputs.ledgers + inputs.usage + [inputs.keyMap, inputs.rules, inputs.prices].compactMap { $0 }
+            if let input = Auditor.inputOverwritten(by: output, inputs: files) {
+                io.writeError("error: \(output): --emit-attributed would overwrite the input \(input)\n")
+                return .usage
+            }
+        }
 
         // Input files: each failure names the file once and exits 65.
         do throws(InputFileError) {

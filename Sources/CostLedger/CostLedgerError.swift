@@ -16,6 +16,7 @@ public struct CostLedgerError: Error, Sendable, Hashable, CustomStringConvertibl
             case attributionRefused = "attribution_refused"
             case bufferFull = "buffer_full"
             case io = "io"
+            case fileChanged = "file_changed"
             case closed = "closed"
         }
         private let base: Base
@@ -37,6 +38,8 @@ public struct CostLedgerError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let bufferFull = Code(.bufferFull)
         /// Reading or writing a file failed.
         public static let io = Code(.io)
+        /// A file changed while it was read: it shrank or was replaced (log rotation by copytruncate, say).
+        public static let fileChanged = Code(.fileChanged)
         /// The sink was closed.
         public static let closed = Code(.closed)
 

@@ -207,6 +207,8 @@ private struct StrictDecoder {
             guard let money = Money.parse(decimal: text, shift: 0) else {
                 throw fail("cost_usd", "expected an exact decimal of at most 18 places that fits, got \(text)")
             }
+            // Spend is never negative (docs/ledger.md): such a record is invalid, never a refund.
+            if money.attodollars < 0 { throw fail("cost_usd", "must be ≥ 0, got \(text)") }
             cost = money
         }
         let priceSource = try string("price_source")
@@ -534,7 +536,8 @@ package struct CostRecordFields: ~Copyable {
             guard let value = s.unsignedInteger(), value >= 1, value <= Int64(Int32.max) else { return false }
             attempt = value
         case .cost:
-            guard let value = s.exactDecimal() else { return false }
+            // A negative amount goes to the strict decoder, which names it as an invalid record.
+            guard let value = s.exactDecimal(), value >= 0 else { return false }
             costAttodollars = value
         case .tags:
             return readTags(&s)

@@ -112,6 +112,7 @@ extension CostRecord {
             valid = false
         }
         if let attempt, attempt < 1 || attempt > Int(Int32.max) { valid = false }
+        if let costUSD, costUSD.attodollars < 0 { valid = false }
         for value in attribution.values { bound &+= measure(value) }
         if tags.count > LineLimits.maxTags { valid = false }
         for (key, value) in tags {
@@ -151,6 +152,7 @@ extension CostRecord {
                 && u.reasoning >= 0 && !o1 && !o2 && subsets <= u.input && u.reasoning <= u.output
         else { return nil }
         if let attempt, attempt < 1 || attempt > Int(Int32.max) { return nil }
+        if let costUSD, costUSD.attodollars < 0 { return nil }
         var w = LineWriter(start)
         w.checking = true
         encodeLine(&w)
@@ -412,6 +414,10 @@ extension CostRecord {
                     reason: error.reason + LineEncoding.suffix(location)
                 )
             }
+        }
+        if let costUSD, costUSD.attodollars < 0 {
+            // Spend is never negative: readers count such a line as an invalid record (docs/ledger.md).
+            throw fail("cost_usd", "must be ≥ 0, got \(costUSD)")
         }
         try check(priceSource, "price_source")
         if let attempt, !(1...Int(Int32.max)).contains(attempt) {

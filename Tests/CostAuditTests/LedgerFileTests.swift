@@ -202,8 +202,14 @@ struct LedgerFileTests {
         let (whole, wholeEmitted) = try run(pieceBytes: .max, threads: 1)
         expectInvariant(whole)
         #expect(whole.invalidRecords == expectedInvalid.count)
-        #expect(whole.invalidRecordDetails.map(\.file) == expectedInvalid.map(\.file))
-        #expect(whole.invalidRecordDetails.map(\.line) == expectedInvalid.map(\.line))
+        // The first ten are listed, in file order; all are counted.
+        let listed = expectedInvalid.prefix(InvalidRecord.maxListed)
+        #expect(whole.invalidRecordDetails.map(\.file) == listed.map(\.file))
+        #expect(whole.invalidRecordDetails.map(\.line) == listed.map(\.line))
+        // Skipped lines likewise: the oversized lines of the first files, then the torn last line is past ten.
+        #expect(whole.skippedLineDetails.count == SkippedLine.maxListed)
+        #expect(whole.skippedLineDetails.first?.file == dir.path + "/" + fileNames[0])
+        #expect(whole.skippedLineDetails.allSatisfy { $0.reason.contains("longer than") })
         for (detail, expected) in zip(whole.invalidRecordDetails, expectedInvalid) {
             #expect(detail.reason.hasSuffix("(at \(expected.file):\(expected.line))"), "\(detail.reason)")
         }
@@ -262,16 +268,60 @@ struct LedgerFileTests {
         }
     }
 
-    @Test("a ledger path that does not exist is an I/O failure, not a bad input file")
+    @Test("a ledger path that does not exist is a bad input naming it")
     func missingLedger() throws {
+        let path = "/nonexistent/ledger-\(UUID().uuidString)"
         let error = try #require(throws: CostAuditError.self) {
-            try Auditor.run(
-                AuditConfiguration(ledger: .files(["/nonexistent/ledger-\(UUID().uuidString)"]), prices: TestPrices())
-            )
+            try Auditor.run(AuditConfiguration(ledger: .files([path]), prices: TestPrices()))
         }
-        #expect(error.code == .io)
-        #expect(!error.code.isBadInputFile)
+        #expect(error.code == .invalidLedger)
+        #expect(error.code.isBadInputFile)
+        #expect(error.file == path)
     }
+
+    @Test("recorded amounts whose sum would pass the largest supported total are an error naming the file")
+    func overflowingTokens() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        // Ten records of Int64.max input and output tokens at $1 per token: each about 1.8 × 10¹⁹ USD.
+        let records = (0..<10).map { call("huge-\($0)", input: .max, output: .max, fields: fullAttribution) }
+        let path = try dir.write("huge.jsonl", lines(records))
+        let error = try #require(throws: CostAuditError.self) {
+            try Auditor.run(AuditConfiguration(ledger: .files([dir.path]), prices: DollarPerToken()))
+        }
+        #expect(error.code == .invalidLedger)
+        #expect(error.file == path)
+        #expect(error.reason.contains(AuditSums.maxTotal.formatted()))
+        // Unpriced tokens are counted, never wrapped either.
+        let unpriced = (0..<2).map { call("unpriced-\($0)", model: "no-such-model", input: .max, output: 0) }
+        let tokens = try #require(throws: CostAuditError.self) {
+            try Auditor.run(AuditConfiguration(ledger: .records(unpriced), prices: TestPrices()))
+        }
+        #expect(tokens.code == .invalidLedger)
+        #expect(tokens.reason.contains("unpriced tokens"))
+        // Two of them fit: the total is exact, not wrapped.
+        let fits = try Auditor.run(
+            AuditConfiguration(ledger: .records(Array(records.prefix(2))), prices: DollarPerToken())
+        )
+        #expect(fits.totalUSD.attodollars == 2 * 2 * Int128(Int64.max) * 1_000_000_000_000_000_000)
+    }
+}
+
+/// $1 a token, input and output alike, for every model.
+private struct DollarPerToken: AuditPricing {
+    var source: String { "dollar-per-token" }
+    var isBuiltIn: Bool { false }
+    func auditQuote(
+        provider: String,
+        model: String,
+        serviceTier: String?,
+        usage: TokenUsage,
+        on date: UTCTimestamp
+    ) -> AuditQuote? {
+        let tokens = Int128(usage.input) + Int128(usage.output)
+        return AuditQuote(cost: Money(attodollars: tokens * 1_000_000_000_000_000_000))
+    }
+    func canonicalModel(provider: String, model: String) -> String? { model }
 }
 
 /// A small deterministic generator for test data.

@@ -158,7 +158,6 @@ struct CostRecordCodecTests {
             (Int128(2_500_000_000_000), "0.0000025"),
             (Int128(12_000_000_000_000_000_000), "12"),
             (Int128(1), "0.000000000000000001"),
-            (Int128(-500_000_000_000_000_000), "-0.5"),
             (Int128(0), "0"),
             (Int128(123_456_789_012_345_678_901_234), "123456.789012345678901234"),
         ]
@@ -169,6 +168,26 @@ struct CostRecordCodecTests {
         let line = LedgerFixtures.line(record)
         #expect(line.contains(#""cost_usd":"# + text + ","))
         #expect(try CostRecord.decode(line: Array(line.utf8)).costUSD == Money(attodollars: attodollars))
+    }
+
+    @Test("a negative cost_usd is never spend: the writer refuses it and a reader counts the line invalid")
+    func negativeCost() throws {
+        var record = LedgerFixtures.callRecord("refund")
+        record.costUSD = Money(attodollars: -10_000_000_000_000_000_000)
+        let refused = try #require(throws: CostLedgerError.self) { try record.validate() }
+        #expect(refused.field == "cost_usd")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let ledger = try JSONLinesLedger(configuration: .init(directory: dir.path))
+        #expect(throws: CostLedgerError.self) { try ledger.write(record) }
+        try ledger.close()
+        let line = LedgerFixtures.line(LedgerFixtures.callRecord("refund")).replacingOccurrences(
+            of: #""cost_usd":0.00036"#,
+            with: #""cost_usd":-10"#
+        )
+        let error = try #require(throws: CostLedgerError.self) { try CostRecord.decode(line: Array(line.utf8)) }
+        #expect(error.field == "cost_usd")
+        #expect(error.reason.contains("-10"))
     }
 
     @Test("cost_usd in exponent form or with trailing zeros reads exactly")

@@ -290,7 +290,7 @@ struct CheckedEncodingTests {
             cacheWrite1h: .max / 4,
             reasoning: .max
         )
-        record.costUSD = Money(attodollars: .min + 1)
+        record.costUSD = Money(attodollars: .max)
         record.attribution = Dictionary(uniqueKeysWithValues: AttributionField.all.map { ($0, long) })
         record.tags = Dictionary(
             uniqueKeysWithValues: (0..<32).map { (String(repeating: "k", count: 62) + "\($0 + 10)", long) }

@@ -77,7 +77,9 @@ struct LedgerPipelineTests {
         var configuration = pipelineConfiguration(dir, durability)
         configuration.directory = dir.file("ledger")
         let ledger = try JSONLinesLedger(configuration: configuration)
-        try FileManager.default.removeItem(atPath: dir.file("ledger"))  // every open now fails
+        // Every open now fails: the directory is gone and a file holds its name, so it cannot be made again.
+        try FileManager.default.removeItem(atPath: dir.file("ledger"))
+        try dir.write("ledger", "not a directory")
         try ledger.write(LedgerFixtures.callRecord("lost"))
         let position = ledger.requestFlush()
         do {

@@ -206,7 +206,9 @@ struct LedgerWriterTests {
         configuration.maxBufferRecords = 1
         configuration.bufferPolicy = .block(timeout: .milliseconds(50))
         let ledger = try JSONLinesLedger(configuration: configuration)
-        try FileManager.default.removeItem(atPath: dir.file("ledger"))  // every open now fails
+        // Every open now fails: the directory is gone and a file holds its name, so it cannot be made again.
+        try FileManager.default.removeItem(atPath: dir.file("ledger"))
+        try dir.write("ledger", "not a directory")
         var refused = 0
         for i in 0..<6 {
             do {

@@ -19,11 +19,15 @@ private struct ScanResult: Equatable {
     var bytes: Int64 = 0
 }
 
-private func scan(_ path: String, range: Range<Int64>? = nil, windowBytes: Int?, lineBase: Int = 0) throws -> ScanResult
-{
+private func scan(
+    _ path: String,
+    range: Range<Int64>? = nil,
+    chunkBytes: Int = LedgerReader.chunkSize,
+    lineBase: Int = 0
+) throws -> ScanResult {
     var result = ScanResult()
     var stats = LedgerReadStats()
-    result.numbered = try LedgerReader.scanLines(path, range: range, windowBytes: windowBytes, stats: &stats) {
+    result.numbered = try LedgerReader.scanLines(path, range: range, chunkBytes: chunkBytes, stats: &stats) {
         line,
         number,
         offset,
@@ -68,25 +72,25 @@ private func mixedLines(seed: UInt64, count: Int, finalNewline: Bool) -> (bytes:
     return (bytes, newlines)
 }
 
-@Suite("Scanning ledger lines: mapped windows, read chunks and byte ranges agree")
+@Suite("Scanning ledger lines: read chunks of any size and byte ranges agree")
 struct LineScanningTests {
     @Test(
-        "mapped windows of any size give the lines, numbers, offsets and counts of read(2), with or without a last newline",
+        "reads of any chunk size give the same lines, numbers, offsets and counts, with or without a last newline",
         arguments: [true, false]
     )
-    func mappedEqualsRead(finalNewline: Bool) throws {
+    func chunkSizesAgree(finalNewline: Bool) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let (bytes, _) = mixedLines(seed: finalNewline ? 1 : 2, count: 400, finalNewline: finalNewline)
         try dir.write("mixed.jsonl", bytes)
         let path = dir.file("mixed.jsonl")
-        let read = try scan(path, windowBytes: nil)
+        let read = try scan(path, chunkBytes: 16 << 20)
         #expect(read.bytes == Int64(bytes.count))
         #expect(read.oversized > 0)
         #expect(read.numbered == 400)
-        // The smallest window (a line's limit and two pages) puts many lines across window ends.
-        for window in [1, 100_000, 1 << 20, LedgerReader.mappedWindowBytes] {
-            #expect(try scan(path, windowBytes: window) == read, "window \(window)")
+        // Small chunks put many lines, oversized ones included, across chunk ends.
+        for chunk in [7, 4096, 100_000, LedgerReader.chunkSize] {
+            #expect(try scan(path, chunkBytes: chunk) == read, "chunk \(chunk)")
         }
     }
 
@@ -97,8 +101,8 @@ struct LineScanningTests {
         let (bytes, newlines) = mixedLines(seed: 3, count: 300, finalNewline: false)
         try dir.write("ranges.jsonl", bytes)
         let path = dir.file("ranges.jsonl")
-        let whole = try scan(path, windowBytes: nil)
-        for (cuts, window) in [(3, Optional(1)), (17, nil), (60, Optional(LedgerReader.mappedWindowBytes))] {
+        let whole = try scan(path)
+        for (cuts, chunk) in [(3, 7), (17, LedgerReader.chunkSize), (60, 4096)] {
             // Range ends just after chosen newlines; the last range ends at the end of the file.
             var ends = stride(from: 0, to: newlines.count, by: max(1, newlines.count / cuts)).map {
                 Int64(newlines[$0] + 1)
@@ -107,7 +111,7 @@ struct LineScanningTests {
             var joined = ScanResult()
             var start: Int64 = 0
             for end in ends where end > start {
-                let part = try scan(path, range: start..<end, windowBytes: window, lineBase: joined.numbered)
+                let part = try scan(path, range: start..<end, chunkBytes: chunk, lineBase: joined.numbered)
                 joined.lines += part.lines
                 joined.numbered += part.numbered
                 joined.counted += part.counted
@@ -116,7 +120,40 @@ struct LineScanningTests {
                 joined.bytes += part.bytes
                 start = end
             }
-            #expect(joined == whole, "\(cuts) cuts, window \(String(describing: window))")
+            #expect(joined == whole, "\(cuts) cuts, chunk \(chunk)")
         }
+    }
+
+    @Test("a file truncated while it is read is an error for that file, not a crash (no mapped pages to fault on)")
+    func truncatedWhileRead() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (bytes, _) = mixedLines(seed: 4, count: 200, finalNewline: true)
+        try dir.write("rotated.jsonl", bytes)
+        let path = dir.file("rotated.jsonl")
+        var stats = LedgerReadStats()
+        var seen = 0
+        let error = try #require(throws: CostLedgerError.self) {
+            try LedgerReader.scanLines(path, range: nil, chunkBytes: 4096, stats: &stats) { _, _, _, _ in
+                seen += 1
+                // copytruncate: another process empties the file under the reader.
+                if seen == 1 { truncate(path, 0) }
+            }
+        }
+        #expect(error.code == .fileChanged)
+        #expect(error.field == path)
+        #expect(seen >= 1)
+    }
+
+    @Test("a byte range past the end of a file that shrank since it was planned is an error for that file")
+    func rangePastShrunkenEnd() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try dir.write("short.jsonl", "{}\n")
+        var stats = LedgerReadStats()
+        let error = try #require(throws: CostLedgerError.self) {
+            try LedgerReader.scanLines(dir.file("short.jsonl"), range: 0..<1000, stats: &stats) { _, _, _, _ in }
+        }
+        #expect(error.code == .fileChanged)
     }
 }

@@ -24,7 +24,11 @@ import Darwin
 ///   ``LedgerDurability/fsync(concurrentSyncs:)`` several batches' syncs are in flight at once, each batch still
 ///   written with one `write(2)`, in order, and counted durable only once its sync and every earlier batch's
 ///   have returned.
-/// - Files rotate by size and by UTC day: the next batch goes to a new file with a new name.
+/// - Files rotate by size and by UTC day: the next batch goes to a new file with a new name. A batch that a
+///   failed write left part-way in a file is finished in that file first, so no record is split across files.
+/// - The open file is checked against its path (device and inode) after each batch, at each ``flush()`` and at
+///   rotation: a file deleted or replaced (its directory removed) is reported like a failed write, and the
+///   batch is written again to a new file, the directory made again if needed (docs/ledger.md).
 /// - ``flush()`` returns once every record accepted before it is written (and synced, under `.fsync`);
 ///   ``close()`` flushes and stops the thread.
 /// - ``requestFlush()`` and ``waitUntilDurable(records:timeout:)`` split ``flush()`` in two, so a caller can fill
@@ -70,6 +74,9 @@ public final class JSONLinesLedger: CostSink {
         /// Replaces `fdatasync(2)` under ``LedgerDurability/fsync(concurrentSyncs:)`` (tests hold syncs back or
         /// fail them): descriptor, the batch's sequence number (0, 1, … in append order), its records.
         var syncDataOverride: (@Sendable (Int32, Int, Int) -> Int32)?
+        /// Replaces `write(2)` of batches (tests inject short writes and `ENOSPC`): descriptor, bytes, count;
+        /// returns what `write(2)` would, setting `errno` on -1.
+        var writeOverride: (@Sendable (Int32, UnsafeRawPointer, Int) -> Int)?
 
         /// A configuration with the defaults, writing to `directory`.
         public init(directory: String) {
@@ -159,7 +166,8 @@ public final class JSONLinesLedger: CostSink {
     /// happens on the calling thread; under ``LedgerDurability/fsync(concurrentSyncs:)`` the syncing threads
     /// write and sync, and `flush()` returns once ``Stats/durableRecords`` covers every record accepted before it.
     /// - Throws: ``CostLedgerError/Code/io`` when the write fails (under concurrent syncs: a write or sync fails
-    ///   while it waits); the records stay buffered for a retry.
+    ///   while it waits), or when the open file was deleted or replaced since the last flush returned; the
+    ///   records stay buffered for a retry (those already written to a lost file are for the caller to retry).
     public func flush() throws(CostLedgerError) {
         try core.flush()
     }
@@ -269,6 +277,12 @@ extension JSONLinesLedger {
             /// Bytes of a batch whose write failed part-way, written before anything else.
             var carry = LedgerByteBuffer()
             var carryRecords = 0
+            /// Bytes of ``carry`` already in the open file: the rest goes to the same file, whatever the day or
+            /// size, so a record is never split across files (unless the file is gone: then all of it goes to a
+            /// new one).
+            var carryWritten = 0
+            /// Which file ``fd`` is, to notice when its path no longer leads to it (deleted, replaced).
+            var identity: LedgerFileIdentity?
             /// Records written to the open file since its last successful sync (under `.fsync`).
             var unsyncedRecords = 0
             /// The buffer handed to ``Buffer/bytes`` at the next flush (the two trade places, keeping memory).
@@ -292,6 +306,11 @@ extension JSONLinesLedger {
             var durableWaiters = 0
             /// The flusher thread has ended: nothing more becomes durable.
             var flusherDone = false
+            /// Open files found removed from their path (deleted, replaced).
+            var lostFiles = 0
+            /// ``lostFiles`` when a `flush()` last returned: a flush fails when a file was lost since then (the
+            /// records the flusher wrote there before the loss was seen are gone; their callers retry them).
+            var lostFilesReported = 0
         }
         let durability = Mutex(Durability())
         let io = Mutex(FileState())
@@ -626,7 +645,23 @@ extension JSONLinesLedger {
 
         /// ``JSONLinesLedger/flush()``: writes what is buffered; under concurrent syncs, waits until it is durable.
         func flush() throws(CostLedgerError) {
-            guard let pool else { return try flushOnce() }
+            guard let pool else {
+                let lostBefore = durability.withLock { $0.lostFilesReported }
+                defer { durability.withLock { $0.lostFilesReported = $0.lostFiles } }
+                try flushOnce()
+                // What the flusher wrote before this call counts only if its file is still at its path now.
+                try io.withLock { (file: inout FileState) throws(CostLedgerError) in
+                    if file.fd >= 0, !isAtPath(file) { throw lose(&file) }
+                }
+                let (lost, lastError) = durability.withLock { ($0.lostFiles, $0.lastError) }
+                if lost != lostBefore {
+                    throw CostLedgerError(
+                        .io,
+                        reason: "records written since the last flush may be lost: \(lastError ?? "a file was lost")"
+                    )
+                }
+                return
+            }
             // Errors counted before the position is taken: one that happens in between is reported, not missed.
             let errorsBefore = durability.withLock { $0.writeErrors }
             let position = buffer.withLock { state -> Int in
@@ -925,7 +960,7 @@ extension JSONLinesLedger {
             }
             var written = 0
             while written < batch.count {
-                let n = LedgerIO.write(file.fd, base + written, batch.count - written)
+                let n = writeBytes(file.fd, base + written, batch.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
                     let error = CostLedgerError(.io, field: file.path, reason: "write failed: \(LedgerIO.errnoText())")
@@ -942,23 +977,34 @@ extension JSONLinesLedger {
             if countBytes { buffer.withLock { $0.stats.bytes &+= Int64(written) } }
         }
 
-        /// Writes the pending batch (``FileState/carry``), rotating or opening the file first as needed.
+        /// Writes the pending batch (``FileState/carry``), rotating or opening the file first as needed. A batch
+        /// that a failed write left part-way in a file is finished in that file (no rotation in between); it is
+        /// written whole to a new file only when that file is no longer at its path. A batch counts as written
+        /// only once it is whole in a file still at its path.
         private func writeCarry(_ file: inout FileState) throws(CostLedgerError) {
             guard !file.carry.isEmpty else { return }
-            do {
-                try prepareFile(&file, incoming: Int64(file.carry.count))
-            } catch {
-                note(error)
-                throw error
+            if file.carryWritten > 0, file.fd < 0 || !isAtPath(file) {
+                // The part already written went with its file: start the batch again in a new one.
+                if file.fd >= 0 { _ = lose(&file) }
+                file.carryWritten = 0
+            }
+            if file.carryWritten == 0 {
+                do {
+                    try prepareFile(&file, incoming: Int64(file.carry.count))
+                } catch {
+                    note(error)
+                    throw error
+                }
             }
             let total = file.carry.count
-            var written = 0
+            let before = file.carryWritten
+            var written = before
             var failure: CostLedgerError?
             let fd = file.fd
             let path = file.path
             if let base = file.carry.bytes.baseAddress {
                 while written < total {
-                    let n = LedgerIO.write(fd, base + written, total - written)
+                    let n = writeBytes(fd, base + written, total - written)
                     if n < 0 {
                         if errno == EINTR { continue }
                         failure = CostLedgerError(
@@ -971,21 +1017,27 @@ extension JSONLinesLedger {
                     written += n
                 }
             }
-            file.size += Int64(written)
+            file.size += Int64(written - before)
+            buffer.withLock { $0.stats.bytes &+= Int64(written - before) }
             if let failure {
-                // Keep the unwritten rest: it continues the partial line exactly, since only we append here.
-                file.carry.removeFirst(written)
-                buffer.withLock { $0.stats.bytes &+= Int64(written) }
+                // Keep the batch and how much of it the file holds: the rest continues the partial line exactly,
+                // since only we append here.
+                file.carryWritten = written
                 note(failure)
                 throw failure
+            }
+            guard isAtPath(file) else {
+                // Written into a file no reader will find: written again, whole, to a new file next time.
+                file.carryWritten = 0
+                throw lose(&file)
             }
             let records = file.carryRecords
             file.carry.removeAll()
             file.carryRecords = 0
+            file.carryWritten = 0
             let syncing = configuration.durability.syncs
             if syncing { file.unsyncedRecords &+= records }
             buffer.withLock { state in
-                state.stats.bytes &+= Int64(written)
                 state.stats.flushes &+= 1
                 state.stats.writtenRecords &+= records
                 state.stats.pendingRecords &-= records
@@ -1000,6 +1052,35 @@ extension JSONLinesLedger {
             if syncing { try sync(&file) }
         }
 
+        /// `write(2)`, or the test's override.
+        @inline(__always)
+        private func writeBytes(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+            if let override = configuration.writeOverride { return override(fd, bytes, count) }
+            return LedgerIO.write(fd, bytes, count)
+        }
+
+        /// Whether the open file is still the one at its path (its directory not removed, the file not deleted
+        /// or replaced): one `stat(2)`, compared by device and inode with the file as opened.
+        private func isAtPath(_ file: FileState) -> Bool {
+            guard let path = file.path, let identity = file.identity else { return false }
+            return LedgerFileIdentity(path: path) == identity
+        }
+
+        /// Closes an open file found removed from its path, counts and notes the loss; the next batch opens a new
+        /// file (recreating the directory). Returns the error to report.
+        private func lose(_ file: inout FileState) -> CostLedgerError {
+            let error = LedgerFiles.lostFile(file.path ?? configuration.directory)
+            if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
+            file.fd = -1
+            file.syncFile = nil
+            file.identity = nil
+            // Records written but not synced there are never counted durable.
+            file.unsyncedRecords = 0
+            durability.withLock { $0.lostFiles &+= 1 }
+            note(error)
+            return error
+        }
+
         /// Syncs the open file's data and counts the records written since the last sync as durable.
         private func sync(_ file: inout FileState) throws(CostLedgerError) {
             guard LedgerFiles.syncData(file.fd) == 0 else {
@@ -1007,6 +1088,7 @@ extension JSONLinesLedger {
                 note(error)
                 throw error
             }
+            guard isAtPath(file) else { throw lose(&file) }
             let records = file.unsyncedRecords
             file.unsyncedRecords = 0
             let waiting = durability.withLock { state -> Int in
@@ -1033,6 +1115,11 @@ extension JSONLinesLedger {
                 let newDay = configuration.rotateDaily && now.utcDay != file.day
                 let tooBig = configuration.maxFileBytes.map { file.size > 0 && file.size + incoming > $0 } ?? false
                 guard newDay || tooBig else { return }
+                // At rotation too: a file gone from its path is reported (the flushes under way fail).
+                if !isAtPath(file) {
+                    _ = lose(&file)
+                    return try prepareFile(&file, incoming: incoming)
+                }
                 if pool == nil, configuration.durability.syncs {
                     // Records that could not be synced before the file is closed are never counted durable.
                     try? sync(&file)
@@ -1050,6 +1137,8 @@ extension JSONLinesLedger {
                 name = LedgerFileName.make(host: configuration.hostName, now: now.millisecondsSinceEpoch).description
             }
             file.firstFile = false
+            // A directory removed while the writer ran is made again, as at start (docs/ledger.md).
+            try LedgerFiles.makeDirectory(configuration.directory)
             let path = LedgerFiles.join(configuration.directory, name)
             let opened = try LedgerFiles.openForAppend(path, syncDirectory: configuration.durability.syncs)
             if let pool {
@@ -1062,6 +1151,7 @@ extension JSONLinesLedger {
             }
             file.fd = opened.fd
             file.path = path
+            file.identity = LedgerFileIdentity(descriptor: opened.fd)
             file.size = opened.size
             file.day = now.utcDay
             buffer.withLock { state in
@@ -1110,6 +1200,16 @@ extension JSONLinesLedger {
 
 /// File-system steps of the writer.
 enum LedgerFiles {
+    /// The error for an open ledger file that its path no longer leads to.
+    static func lostFile(_ path: String) -> CostLedgerError {
+        CostLedgerError(
+            .io,
+            field: path,
+            reason: "the ledger file was deleted or replaced while open (its directory removed?); records not "
+                + "yet durable are written again to a new file"
+        )
+    }
+
     static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }

@@ -8,10 +8,10 @@ import Musl
 import Darwin
 #endif
 
-/// Streams cost records from ledger directories and files in constant memory (SPEC section 4).
+/// Streams cost records from ledger directories and files in constant memory (docs/ledger.md).
 ///
 /// Directories contribute their `*.jsonl` files; files given by path are read whatever their name. All files are
-/// read in bytewise order of their paths, a window or chunk at a time, never whole. Bad lines never stop a
+/// read in bytewise order of their paths, a chunk at a time, never whole. Bad lines never stop a
 /// read: lines over 64 KiB, lines that are not one complete JSON object (a torn last line after a crash), and
 /// complete objects that break the format are skipped and counted in ``LedgerReadStats``, with file, line and
 /// field for the first thousand. Empty lines carry nothing and are passed over without a count. A last line
@@ -141,31 +141,38 @@ public struct LedgerReader: Sendable {
     /// ``scanLines(_:stats:line:)``, also passing each line's byte offset in the file (so a caller can keep
     /// where a line is instead of its bytes, and read it again).
     ///
-    /// A regular file is read through memory-mapped windows of ``mappedWindowBytes`` (no copy of its bytes,
-    /// and at most one window resident at a time); anything else, or a file the system will not map, through
-    /// `read(2)` in chunks of ``chunkSize``. Both give the same lines, numbers and offsets. A mapped file is
-    /// read up to the size it had when it was opened.
+    /// A regular file is read with `pread(2)` into one buffer of ``chunkSize`` bytes (and room for a line),
+    /// never mapped: a file another process truncates while it is read (copytruncate log rotation) is an
+    /// error for that file, not a `SIGBUS`. It is read up to the size it had when it was opened (a writer may
+    /// go on appending meanwhile); if it turns out shorter than that, or than `range`, the read throws
+    /// ``CostLedgerError/Code/fileChanged``. Anything else (a pipe, a FIFO) is read once with `read(2)`, to
+    /// its end.
     ///
     /// With `range`, only those bytes are read (a range that starts at the beginning of a line and ends after a
     /// newline or at the end of the file, so that readers of neighbouring ranges split the same lines), and
     /// line numbers count from the range's first line, 1.
     /// - Returns: how many lines were numbered (empty and oversized ones included).
+    ///
+    /// With `identity`, a regular file that is not that file any more (replaced since it was planned) is
+    /// ``CostLedgerError/Code/fileChanged`` too.
     @discardableResult
     package static func scanLines(
         _ path: String,
         range: Range<Int64>? = nil,
+        identity: LedgerFileIdentity? = nil,
         stats: inout LedgerReadStats,
         lineAt line: (UnsafeBufferPointer<UInt8>, Int, Int64, inout LedgerReadStats) throws -> Void
     ) throws -> Int {
-        try scanLines(path, range: range, windowBytes: mappedWindowBytes, stats: &stats, lineAt: line)
+        try scanLines(path, range: range, identity: identity, chunkBytes: chunkSize, stats: &stats, lineAt: line)
     }
 
-    /// ``scanLines(_:range:stats:lineAt:)`` with mapped windows of `windowBytes` (at least a line's limit and
-    /// two pages), or through `read(2)` only when nil: tests compare the two.
+    /// ``scanLines(_:range:identity:stats:lineAt:)`` reading `chunkBytes` at a time (at least 1): tests compare
+    /// sizes.
     static func scanLines(
         _ path: String,
         range: Range<Int64>?,
-        windowBytes: Int?,
+        identity: LedgerFileIdentity? = nil,
+        chunkBytes: Int,
         stats: inout LedgerReadStats,
         lineAt line: (UnsafeBufferPointer<UInt8>, Int, Int64, inout LedgerReadStats) throws -> Void
     ) throws -> Int {
@@ -174,33 +181,55 @@ public struct LedgerReader: Sendable {
             throw CostLedgerError(.io, field: path, reason: "cannot open: \(LedgerIO.errnoText())")
         }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw CostLedgerError(.io, field: path, reason: "cannot stat: \(LedgerIO.errnoText())")
+        }
         stats.files &+= 1
         var splitter = LineSplitter(path: path)
-        var info = stat()
-        if let windowBytes, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
-            let size = Int64(info.st_size)
-            let bytes = range.map { $0.clamped(to: 0..<size) } ?? 0..<size
-            if bytes.isEmpty { return 0 }
-            if try scanMapped(fd, bytes: bytes, window: windowBytes, &splitter, stats: &stats, line: line) {
-                return splitter.numbered
+        let regular = info.st_mode & S_IFMT == S_IFREG
+        var bufferOffset: Int64  // the file offset of buffer[0]
+        var remaining: Int64
+        if regular {
+            if let identity, LedgerFileIdentity(info) != identity {
+                throw CostLedgerError(
+                    .fileChanged,
+                    field: path,
+                    reason: "the file was replaced by another while it was read (moved or rotated?)"
+                )
             }
+            let size = Int64(info.st_size)
+            let bytes = range ?? 0..<size
+            if bytes.upperBound > size { throw LedgerIO.shrank(path, expected: bytes.upperBound, now: size) }
+            bufferOffset = bytes.lowerBound
+            remaining = Int64(bytes.count)
+        } else {
+            // A stream is read once, from where it stands to its end; it has no ranges.
+            bufferOffset = 0
+            remaining = Int64.max
         }
-        var bufferOffset = range?.lowerBound ?? 0  // the file offset of buffer[0]
-        var remaining = range.map { $0.upperBound - $0.lowerBound } ?? Int64.max
-        if bufferOffset > 0, lseek(fd, off_t(bufferOffset), SEEK_SET) < 0 {
-            throw CostLedgerError(.io, field: path, reason: "cannot seek: \(LedgerIO.errnoText())")
-        }
-        let capacity = chunkSize + CostRecord.LineLimits.maxLineBytes + 1
+        let capacity = max(1, chunkBytes) + CostRecord.LineLimits.maxLineBytes + 1
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer { buffer.deallocate() }
         var filled = 0  // bytes in buffer
         while remaining > 0 {
-            let n = LedgerIO.read(fd, buffer + filled, Int(min(Int64(capacity - filled), remaining)))
+            let want = Int(min(Int64(min(capacity - filled, max(1, chunkBytes))), remaining))
+            let n =
+                regular
+                ? pread(fd, buffer + filled, want, off_t(bufferOffset + Int64(filled)))
+                : LedgerIO.read(fd, buffer + filled, want)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw CostLedgerError(.io, field: path, reason: "cannot read: \(LedgerIO.errnoText())")
             }
-            if n == 0 { break }
+            if n == 0 {
+                // The end of a stream; a regular file that ends early was truncated while it was read.
+                if regular {
+                    let now = fstat(fd, &info) == 0 ? Int64(info.st_size) : bufferOffset + Int64(filled)
+                    throw LedgerIO.shrank(path, expected: bufferOffset + Int64(filled) + remaining, now: now)
+                }
+                break
+            }
             stats.bytes &+= Int64(n)
             remaining -= Int64(n)
             let end = filled + n
@@ -219,54 +248,10 @@ public struct LedgerReader: Sendable {
         try splitter.finish(buffer, count: filled, at: bufferOffset, &stats, line)
         return splitter.numbered
     }
-
-    /// Bytes of a file mapped at a time by ``scanLines(_:stats:lineAt:)``: 16 MiB.
-    package static let mappedWindowBytes = 16 << 20
-
-    /// Reads `bytes` of `fd` through mapped windows. False, having read nothing, when the first window cannot
-    /// be mapped (the caller then reads the file); throws when a later one cannot.
-    private static func scanMapped(
-        _ fd: Int32,
-        bytes: Range<Int64>,
-        window: Int,
-        _ splitter: inout LineSplitter,
-        stats: inout LedgerReadStats,
-        line: (UnsafeBufferPointer<UInt8>, Int, Int64, inout LedgerReadStats) throws -> Void
-    ) throws -> Bool {
-        let page = Int64(max(4096, sysconf(Int32(_SC_PAGESIZE))))
-        // Room for a whole line after the page-aligned start, so that every window ends a line or drops an
-        // oversized one, and the next starts further on.
-        let windowBytes = max(Int64(window), Int64(CostRecord.LineLimits.maxLineBytes) + 2 * page)
-        let size = bytes.upperBound
-        var offset = bytes.lowerBound  // where the next unread line starts
-        while true {
-            let mapStart = offset - offset % page
-            let mapLength = min(windowBytes, size - mapStart)
-            guard let map = mmap(nil, Int(mapLength), PROT_READ, MAP_PRIVATE, fd, off_t(mapStart)),
-                map != MAP_FAILED
-            else {
-                if offset == bytes.lowerBound { return false }
-                throw CostLedgerError(.io, field: splitter.path, reason: "cannot map: \(LedgerIO.errnoText())")
-            }
-            defer { munmap(map, Int(mapLength)) }
-            _ = madvise(map, Int(mapLength), MADV_SEQUENTIAL)
-            let skip = Int(offset - mapStart)
-            let base = map.assumingMemoryBound(to: UInt8.self) + skip
-            let count = Int(mapLength) - skip
-            let start = try splitter.split(base, count: count, from: 0, at: offset, &stats, line)
-            if mapStart + mapLength >= size {
-                stats.bytes &+= size - bytes.lowerBound
-                try splitter.finish(base + start, count: count - start, at: offset + Int64(start), &stats, line)
-                return true
-            }
-            // A window holds far more than a line, so it always ends a line or drops an oversized one.
-            offset = splitter.dropsRest(count - start) ? mapStart + mapLength : offset + Int64(start)
-        }
-    }
 }
 
 /// Splits a file's bytes into lines as they arrive, numbering them and counting those over the limit; the
-/// same for bytes read into a buffer and bytes mapped in windows.
+/// same for every chunk size.
 struct LineSplitter {
     let path: String
     private var lineNumber = 0
@@ -357,6 +342,36 @@ struct LineSplitter {
     }
 }
 
+/// Which file a path or descriptor is: its device and inode, compared to tell a file from one that replaced
+/// it at the same path (or a path that leads, through links, to the same file).
+package struct LedgerFileIdentity: Sendable, Hashable {
+    package var device: UInt64
+    package var inode: UInt64
+
+    package init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+
+    init(_ info: stat) {
+        self.init(device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(truncatingIfNeeded: info.st_ino))
+    }
+
+    /// The file `path` leads to (symbolic links followed); nil when there is none.
+    package init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        self.init(info)
+    }
+
+    /// The file open at `fd`; nil when it cannot be asked.
+    package init?(descriptor fd: Int32) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        self.init(info)
+    }
+}
+
 /// Small file-system helpers over the C library.
 enum LedgerIO {
     /// `read(2)`, named apart from the reader's own `read`.
@@ -391,6 +406,16 @@ enum LedgerIO {
         #else
         return Darwin.close(fd)
         #endif
+    }
+
+    /// The error for a regular file found shorter than the bytes a reader planned to read from it.
+    static func shrank(_ path: String, expected: Int64, now: Int64) -> CostLedgerError {
+        CostLedgerError(
+            .fileChanged,
+            field: path,
+            reason: "the file changed while it was read: \(expected) bytes were expected, it now holds \(now) "
+                + "(truncated or rewritten by another process?)"
+        )
     }
 
     static func errnoText(_ code: Int32 = errno) -> String {

@@ -43,6 +43,12 @@ final class LedgerSyncFile: @unchecked Sendable {
         self.descriptors = descriptors
     }
 
+    /// Whether ``path`` still leads to this file: false once it was deleted (its directory removed) or replaced.
+    func isAtPath() -> Bool {
+        guard let fd = descriptors.first, let open = LedgerFileIdentity(descriptor: fd) else { return false }
+        return LedgerFileIdentity(path: path) == open
+    }
+
     deinit {
         for fd in descriptors { LedgerIO.close(fd) }
     }
@@ -377,7 +383,15 @@ final class LedgerSyncPool: Sendable {
             idle = false
             let result = syncData(fd, sequence, records)
             let code = result == 0 ? 0 : errno
-            report(complete(sequence, failed: result == 0 ? nil : code))
+            var failure: CostLedgerError?
+            let file = state.withLock { state in state.entries.first { $0.sequence == sequence }?.file }
+            if result != 0 {
+                failure = CostLedgerError(.io, field: file?.path, reason: "sync failed: \(LedgerIO.errnoText(code))")
+            } else if let file, !file.isAtPath() {
+                // Synced into a file no reader will find: the batch counts only once written again elsewhere.
+                failure = LedgerFiles.lostFile(file.path)
+            }
+            report(complete(sequence, failure: failure))
             // Counted out of flight only once the ledger's counts include it, so that an idle pool means final
             // counts.
             let waiters = state.withLock { state -> Int in
@@ -390,21 +404,17 @@ final class LedgerSyncPool: Sendable {
         finished.signal()
     }
 
-    /// Records a batch's sync and advances the head of the window over every batch whose sync returned.
-    private func complete(_ sequence: Int, failed code: Int32?) -> Report {
+    /// Records a batch's sync (failed with `failure`, or found in a file removed from its path) and advances the head of the window over every batch whose sync returned.
+    private func complete(_ sequence: Int, failure: CostLedgerError?) -> Report {
         var result = Report()
         state.withLock { state in
             if let index = state.entries.firstIndex(where: { $0.sequence == sequence }) {
                 let file = state.entries[index].file
-                if let code {
+                if let failure {
                     file?.condemned = true
                     state.needsRecovery = true
                     state.entries[index].state = .suspect
-                    result.failure = CostLedgerError(
-                        .io,
-                        field: file?.path,
-                        reason: "sync failed: \(LedgerIO.errnoText(code))"
-                    )
+                    result.failure = failure
                 } else if file?.condemned ?? true {
                     // Its pages' write-back error may have gone to the failed call: write it again.
                     state.entries[index].state = .suspect

@@ -1,0 +1,142 @@
+import Attribution
+import Foundation
+import Synchronization
+import Testing
+
+@testable import CostLedger
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A disk that fills up on cue: once armed, the next batch write stores only half its bytes and the write after
+/// that fails with `ENOSPC`; then the disk has room again.
+private final class FillingDisk: Sendable {
+    private enum Step { case normal, half, full }
+    private let step = Mutex(Step.normal)
+
+    func arm() { step.withLock { $0 = .half } }
+
+    func write(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+        let now = step.withLock { current -> Step in
+            defer {
+                switch current {
+                case .half: current = .full
+                case .full: current = .normal
+                case .normal: break
+                }
+            }
+            return current
+        }
+        switch now {
+        case .normal:
+            return LedgerIO.write(fd, bytes, count)
+        case .half:
+            return LedgerIO.write(fd, bytes, max(1, count / 2))
+        case .full:
+            errno = ENOSPC
+            return -1
+        }
+    }
+}
+
+/// A writer that writes only when asked.
+private func manualConfiguration(
+    _ dir: TemporaryDirectory,
+    _ durability: LedgerDurability
+) -> JSONLinesLedger.Configuration {
+    var configuration = JSONLinesLedger.Configuration(directory: dir.path)
+    configuration.flushInterval = .seconds(3600)
+    configuration.batchRecords = 1_000_000
+    configuration.hostName = "fault-host"
+    configuration.durability = durability
+    return configuration
+}
+
+@Suite("Ledger writer under file-system faults")
+struct LedgerFaultTests {
+    @Test(
+        "a batch cut short by a full disk is finished in its own file after UTC midnight: no record is split",
+        arguments: [LedgerDurability.none, .flush, .fsync]
+    )
+    func partialWriteAcrossMidnight(durability: LedgerDurability) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let clock = ManualClock(UTCTimestamp(millisecondsSinceEpoch: 1_795_564_799_000))  // 23:59:59 UTC
+        let disk = FillingDisk()
+        var configuration = manualConfiguration(dir, durability)
+        configuration.clock = clock
+        configuration.writeOverride = { disk.write($0, $1, $2) }
+        let ledger = try JSONLinesLedger(configuration: configuration)
+        try ledger.write(LedgerFixtures.callRecord("first"))
+        try ledger.flush()
+        disk.arm()
+        for i in 0..<10 { try ledger.write(LedgerFixtures.callRecord("batch-\(i)")) }
+        #expect(throws: CostLedgerError.self) { try ledger.flush() }
+        clock.advance(milliseconds: 2000)  // 00:00:01 the next day
+        try ledger.flush()
+        try ledger.write(LedgerFixtures.callRecord("next-day"))
+        try ledger.close()
+
+        let read = try LedgerReader(path: dir.path).readAll()
+        #expect(read.stats.skippedLines == 0)
+        #expect(read.stats.invalidRecords == 0)
+        #expect(read.records.map(\.recordID) == ["first"] + (0..<10).map { "batch-\($0)" } + ["next-day"])
+        // The cut batch stayed in the first day's file; the next day's file starts with the next record.
+        let names = try dir.jsonlFiles()
+        #expect(names.count == 2)
+        for name in names {
+            let bytes = try dir.contents(name)
+            #expect(bytes.last == UInt8(ascii: "\n"), "\(name) ends in a whole line")
+        }
+    }
+
+    @Test(
+        "after the ledger directory is removed, a flush fails, and the records go to a new file in it made again",
+        arguments: [LedgerDurability.none, .flush, .fsync, .fsync(concurrentSyncs: 4)]
+    )
+    func directoryRemoved(durability: LedgerDurability) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let ledger = try JSONLinesLedger(configuration: manualConfiguration(dir, durability))
+        for i in 0..<5 { try ledger.write(LedgerFixtures.callRecord("before-\(i)")) }
+        try ledger.flush()
+        try FileManager.default.removeItem(atPath: dir.path)
+        for i in 0..<5 { try ledger.write(LedgerFixtures.callRecord("after-\(i)")) }
+        let error = try #require(throws: CostLedgerError.self) { try ledger.flush() }
+        #expect(error.code == .io)
+        #expect(error.description.contains("deleted or replaced"))
+        // The batch found in the lost file is written again; the caller may also retry it (at least once).
+        try ledger.flush()
+        try ledger.close()
+        let records = try LedgerReader(path: dir.path).readAll().records
+        #expect(Set(records.map(\.recordID)) == Set((0..<5).map { "after-\($0)" }))
+        #expect(ledger.stats.writeErrors >= 1)
+    }
+
+    @Test("a flush fails when the records the background flusher wrote went with a file deleted before it")
+    func backgroundWriteLost() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        var configuration = JSONLinesLedger.Configuration(directory: dir.path)
+        configuration.batchRecords = 1
+        configuration.hostName = "fault-host"
+        let ledger = try JSONLinesLedger(configuration: configuration)
+        try ledger.write(LedgerFixtures.callRecord("written-by-the-flusher"))
+        var waited = 0
+        while ledger.stats.writtenRecords < 1, waited < 1000 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(ledger.stats.writtenRecords == 1)
+        let file = try #require(ledger.stats.currentFile)
+        try FileManager.default.removeItem(atPath: file)
+        #expect(throws: CostLedgerError.self) { try ledger.flush() }
+        try ledger.write(LedgerFixtures.callRecord("retried"))
+        try ledger.flush()
+        try ledger.close()
+        #expect(try LedgerReader(path: dir.path).readAll().records.map(\.recordID) == ["retried"])
+    }
+}

@@ -309,7 +309,8 @@ final class DemoSimulation {
     /// each at ``DemoWorkload/spikeTokenFactor`` times the feature's usual tokens.
     private func spike(day: Int64, _ writers: Writers) async throws {
         let others = spikeHourCalls
-        let count = others + max(2, others / 8)
+        // More than everyone else together, and enough calls to stand out in a small simulation.
+        let count = max(6, others + max(2, others / 8))
         let hourStart = day * 86_400_000 + Int64(DemoCalendar.spikeHour) * 3_600_000
         // The last minute is left free, so every call starts within the hour.
         let times = (0..<count).map { _ in hourStart + rng.int(0...3_540_000) }.sorted()

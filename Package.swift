@@ -40,6 +40,12 @@ let package = Package(
             dependencies: ["Attribution", "CostLedger", "AttributionTesting"],
             path: "Examples/MeteredCalls"
         ),
+        // The README's quick start, built and run by the tests.
+        .executableTarget(
+            name: "ReadmeQuickStart",
+            dependencies: ["Attribution", "CostLedger", "AttributionTesting"],
+            path: "Examples/ReadmeQuickStart"
+        ),
         .executableTarget(
             name: "queue-producer",
             dependencies: ["Attribution", "CostLedger", "AttributionTesting", "SQLiteJobQueue"],
@@ -70,7 +76,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostAuditCLITests",
-            dependencies: ["CostAuditCLI", "Attribution", "CostLedger", "CostAudit", "cost-audit"]
+            dependencies: ["CostAuditCLI", "Attribution", "CostLedger", "CostAudit", "cost-audit", "ReadmeQuickStart"]
         ),
         .testTarget(
             name: "SQLiteJobQueueTests",

@@ -1,11 +1,11 @@
 // Tags requests for several users and features and enqueues one job per request on an SQLite queue, each
 // job carrying its own envelope (a child of the request, minted at enqueue).
 //
-//   swift run queue-producer <database> <ledger-directory> <requests> <seed>
+//   .build/debug/queue-producer <database> <ledger-directory> <requests> <seed>   (after `swift build`)
 //
 // The requests' root units and the jobs' units are announced into the ledger (flushed before the jobs are
 // enqueued), so the ledger holds the whole lineage even for units that make no model call. Start workers
-// with `swift run queue-worker <database> <ledger-directory> <worker-id>`.
+// with `.build/debug/queue-worker <database> <ledger-directory> <worker-id>`.
 
 import Attribution
 import AttributionTesting

@@ -1,6 +1,8 @@
 // Performs the jobs queue-producer enqueued, in as many processes as you like:
 //
-//   swift run queue-worker <database> <ledger-directory> <worker-id> [--hold-ms N] [--exit-when-drained]
+//   .build/debug/queue-worker <database> <ledger-directory> <worker-id> [--hold-ms N] [--exit-when-drained]
+//
+// (after `swift build`; run the built binary, so that several workers do not each start a build).
 //
 // Each job claims a short lease, takes its envelope from the payload (attempt raised to the queue's claim
 // count, so a redelivery after a killed worker is another attempt), and calls a simulated model through the
@@ -10,6 +12,10 @@
 // - every third top-level job fans out into two tool-call children, and the first of those into two more,
 //   enqueued in the same transaction that completes the parent, each with its own child envelope.
 // The ledger is flushed before a job is completed, so a record is acknowledged before its job is.
+//
+// It prints one line per job outcome: `<worker>: job <id> attempt <n>: completed` (with the child jobs it
+// enqueued), `... : retry scheduled (<error>)` or `... : dead (<error>)` when no attempt is left, and
+// `done <worker>: <n> jobs` when it exits.
 //
 // --hold-ms N: after the first successful call, sleep N ms holding the job (printing `holding <job> <leaf>`)
 // so a test can kill the process. --exit-when-drained: exit once no job is left to run.
@@ -93,6 +99,11 @@ func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
+/// A failed attempt's outcome in plain words.
+func outcome(_ state: JobState) -> String {
+    state == .dead ? "dead" : "retry scheduled"
+}
+
 do {
     try FileManager.default.createDirectory(atPath: ledgerDirectory, withIntermediateDirectories: true)
     var ledgerConfiguration = JSONLinesLedger.Configuration(directory: ledgerDirectory)
@@ -125,7 +136,8 @@ do {
             continue
         }
         guard let spec = JobSpec(job.payload) else {
-            try queue.fail(job, error: "unreadable job payload", retryAt: nil)
+            let state = try queue.fail(job, error: "unreadable job payload", retryAt: nil)
+            say("\(workerID): job \(job.id) attempt \(job.claims): \(outcome(state)) (unreadable job payload)")
             continue
         }
         do {
@@ -171,10 +183,12 @@ do {
             }
             try queue.complete(job, enqueueChildren: children)
             performed += 1
+            let fanOut = children.isEmpty ? "" : ", \(children.count) child jobs enqueued"
+            say("\(workerID): job \(job.id) attempt \(envelope?.attempt ?? job.claims): completed\(fanOut)")
         } catch {
             try ledger.flush()
             let state = try queue.fail(job, error: error, middleware: middleware)
-            say("failed \(job.id) attempt \(job.claims): \(error) -> \(state)")
+            say("\(workerID): job \(job.id) attempt \(job.claims): \(outcome(state)) (\(error))")
         }
     }
     try ledger.close()

@@ -104,8 +104,9 @@ struct EndToEndTests {
             timeout: .seconds(60),
             pollInterval: .milliseconds(50)
         )
+        var outcomes: [String] = []
         for worker in workers.dropFirst() {
-            _ = worker.readAll()
+            outcomes += worker.readAll()
             #expect(worker.process.terminationStatus == 0)
         }
 
@@ -113,6 +114,20 @@ struct EndToEndTests {
         #expect(stats.dead == 0)
         #expect(stats.completed == stats.total)
         #expect(stats.total > 24)
+
+        // The survivors printed one line per job outcome in plain words (the killed worker completed nothing),
+        // and a last line each.
+        for line in outcomes where !line.hasPrefix("done ") {
+            let words = line.split(separator: ": ", maxSplits: 2).map(String.init)
+            #expect(words.count == 3 && words[1].hasPrefix("job "), "\(line)")
+            #expect(
+                words.last.map { $0.hasPrefix("completed") || $0.hasPrefix("retry scheduled (") } == true,
+                "\(line)"
+            )
+        }
+        #expect(outcomes.filter { $0.contains(": completed") }.count == stats.completed)
+        #expect(outcomes.contains { $0.contains(": retry scheduled (simulated provider overload (HTTP 529))") })
+        #expect(outcomes.filter { $0.hasPrefix("done ") }.count == 2)
 
         let (records, readStats) = try LedgerReader(path: ledger).readAll()
         #expect(readStats.skippedLines == 0)

@@ -1,0 +1,61 @@
+import Attribution
+import CostLedger
+import Foundation
+import Testing
+
+/// The package's root folder.
+private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+@Suite("The README's quick start")
+struct ReadmeQuickStartTests {
+    @Test("the README's Swift snippet is Examples/ReadmeQuickStart/main.swift, line for line")
+    func snippetIsTheExample() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let quickStart = try #require(readme.range(of: "## Quick start"))
+        let open = try #require(readme.range(of: "```swift\n", range: quickStart.upperBound..<readme.endIndex))
+        let close = try #require(readme.range(of: "\n```\n", range: open.upperBound..<readme.endIndex))
+        let snippet = String(readme[open.upperBound..<close.lowerBound]) + "\n"
+        let example = try String(
+            contentsOf: packageRoot.appendingPathComponent("Examples/ReadmeQuickStart/main.swift"),
+            encoding: .utf8
+        )
+        #expect(snippet == example)
+    }
+
+    @Test("the quick start runs, and its request, job and metered call are in the ledger, attributed and priced")
+    func runsAndRecords() throws {
+        let process = Process()
+        process.executableURL = try costAuditExecutable().deletingLastPathComponent()
+            .appendingPathComponent("ReadmeQuickStart")
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let line = try #require(printed.split(separator: "\n").last.map(String.init))
+        let directory = try #require(line.range(of: " records in ").map { String(line[$0.upperBound...]) })
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(line.hasPrefix("3 records in "))
+
+        // Closed: every record is on disk, whole.
+        let (records, stats) = try LedgerReader(path: directory).readAll()
+        #expect(stats.skippedLines == 0)
+        #expect(records.count == 3)
+        let root = try #require(records.first { $0.kind == .unit && $0.parentID == nil })
+        let job = try #require(records.first { $0.kind == .unit && $0.parentID != nil })
+        let call = try #require(records.first { $0.kind == .call })
+        #expect(job.parentID == root.leafID)
+        #expect(call.leafID == job.leafID)
+        #expect(call.traceID == root.traceID)
+        #expect(call.attribution[.userID] == "u_42")
+        #expect(call.attribution[.feature] == "summarize")
+        #expect(call.attribution[.team] == "growth")
+        #expect(call.attribution[.project] == "app")
+        #expect(call.provider == "openai")
+        #expect(call.usage.input > 0)
+        let cost = try #require(call.costUSD, "the call was not priced")
+        #expect(cost > .zero)
+    }
+}

@@ -65,6 +65,15 @@ struct DemoCommandTests {
         let audit = await runInProcess(arguments)
         #expect(audit.status == 0)
         #expect(audit.stdout == demo.stdout)
+        // The built tool, as the demo's closing lines tell a user: `--config`, then from the folder itself.
+        let viaConfig = try runTool([
+            "audit", "--config", dir.appendingPathComponent("cost-audit.json").path, "--format", "json",
+        ])
+        #expect(viaConfig.status == 0)
+        #expect(viaConfig.stdout == demo.stdout)
+        let fromFolder = try runTool(["audit", "--format", "json"], directory: dir)
+        #expect(fromFolder.status == 0)
+        #expect(fromFolder.stdout == demo.stdout)
         let gate = await runInProcess(["audit", resolve(ledgers[0]), "--fail-above", "0.5", "--format", "csv"])
         #expect(gate.status == 2)
         #expect(gate.stderr.contains("--fail-above"))

@@ -117,9 +117,15 @@ struct LedgerCrashTests {
             for i in 0..<250 { #expect(counts["local\(task)-\(i)"] == 1) }
         }
         #expect(counts.values.allSatisfy { $0 == 1 })
-        #expect(stats.skippedLines == 1)
+        // The simulated torn line is skipped. A SIGKILL can also land inside a real write(2) and tear that
+        // writer's last line: any other skipped line must be in a killed writer's file, never in one that closed.
+        let killedFiles = Set(
+            files.filter { file in processes.contains { file.contains("-\($0.0.processIdentifier)-") } }.map(dir.file)
+        )
+        #expect(stats.skippedLines >= 1)
         #expect(stats.invalidRecords == 0)
-        #expect(stats.issues.first?.location.file == dir.file(victim))
+        #expect(stats.issues.contains { $0.location.file == dir.file(victim) })
+        #expect(stats.issues.allSatisfy { killedFiles.contains($0.location.file) })
 
         // The next append to the torn file itself (a process reopening its own file) starts a new line.
         configuration.fileName = victim
@@ -132,6 +138,6 @@ struct LedgerCrashTests {
             if record.recordID == "after-crash" { found = location.file }
         }
         #expect(found == dir.file(victim))
-        #expect(again.skippedLines == 1)
+        #expect(again.skippedLines == stats.skippedLines)
     }
 }

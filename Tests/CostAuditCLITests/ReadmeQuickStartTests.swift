@@ -23,6 +23,21 @@ struct ReadmeQuickStartTests {
         #expect(snippet == example)
     }
 
+    @Test("the README's demo output is what `cost-audit demo` prints today, up to its counts")
+    func demoOutputIsCurrent() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let open = try #require(readme.range(of: "```text\ncost-audit demo:"))
+        let close = try #require(readme.range(of: "\n```\n", range: open.upperBound..<readme.endIndex))
+        let shown = String(readme[readme.index(open.lowerBound, offsetBy: 8)..<close.lowerBound])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("readme-demo-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try runTool(["demo", dir.path])
+        #expect(run.status == 0)
+        // The README stops before the counts (the blank line before them is the block's end).
+        let counts = try #require(run.stdout.range(of: "\n\nCounts\n")).lowerBound
+        #expect(String(run.stdout[..<counts]) == shown)
+    }
+
     @Test("the quick start runs, and its request, job and metered call are in the ledger, attributed and priced")
     func runsAndRecords() throws {
         let process = Process()

@@ -74,7 +74,7 @@ enum LedgerIngest {
 }
 
 /// The bytes of ledger lines read again by (file, offset), to tell a true duplicate (same bytes) from a
-/// record id conflict (SPEC section 4). Duplicates are few, so each comparison reads two lines with `pread`.
+/// record id conflict (docs/ledger.md). Duplicates are few, so each comparison reads two lines with `pread`.
 struct LineBytes {
     let source: AuditLedgerSource
     /// Where each file is read (a pipe's copy for a pipe).

@@ -2,7 +2,7 @@ package import Attribution
 
 // Reading ledger lines: the scanner fast path and the strict reference path (see CostRecord+JSON.swift).
 
-/// What one ledger line holds, as a reader counts it (SPEC section 4).
+/// What one ledger line holds, as a reader counts it (docs/ledger.md).
 package enum CostRecordLineOutcome: Sendable {
     /// A valid record.
     case record(CostRecord)
@@ -17,7 +17,7 @@ package enum CostRecordLineOutcome: Sendable {
 extension CostRecord {
     /// Decodes one ledger line (with or without its trailing `\n`).
     ///
-    /// Validates exactly as SPEC section 4 says: `v` = 1, `record_id` and `ts` required, `provider`, `model`,
+    /// Validates exactly as docs/ledger.md says: `v` = 1, `record_id` and `ts` required, `provider`, `model`,
     /// `input_tokens` and `output_tokens` required for calls, counts integers ≥ 0 with cached + cache-write ≤
     /// input and reasoning ≤ output, ids in lowercase hex, attribution values non-empty strings of at most 256
     /// bytes, `cost_usd` read exactly. Unknown keys are ignored. Timestamps are read with any offset.

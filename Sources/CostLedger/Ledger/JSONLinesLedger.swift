@@ -11,7 +11,7 @@ import Musl
 import Darwin
 #endif
 
-/// The JSON Lines ledger writer (SPEC section 4): a ``CostSink`` that appends cost records to this process's own
+/// The JSON Lines ledger writer (docs/ledger.md): a ``CostSink`` that appends cost records to this process's own
 /// file in a ledger directory.
 ///
 /// - Each writer appends to a file of its own, named by ``LedgerFileName`` (`{host}-{pid}-{start ms}-{random}

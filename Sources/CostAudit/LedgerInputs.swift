@@ -56,7 +56,7 @@ struct LedgerInputs {
             inputs.append(Input(path: path, files: []))
             var info = stat()
             guard stat(path, &info) == 0 else {
-                throw CostAuditError(.invalidLedger, file: path, reason: "cannot read: \(errnoText())")
+                throw CostAuditError(.invalidLedger, file: path, reason: errnoText())
             }
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
@@ -97,7 +97,7 @@ struct LedgerInputs {
             }
             var info = stat()
             guard stat(entry.readPath, &info) == 0 else {
-                throw CostAuditError(.invalidLedger, file: entry.name, reason: "cannot read: \(errnoText())")
+                throw CostAuditError(.invalidLedger, file: entry.name, reason: errnoText())
             }
             inputs[entry.input].files.append(files.count)
             files.append(
@@ -115,10 +115,7 @@ struct LedgerInputs {
         return LedgerInputs(files: files, inputs: inputs, spool: spool)
     }
 
-    static func errnoText(_ code: Int32 = errno) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
-    }
+    static func errnoText(_ code: Int32 = errno) -> String { SystemErrorText.words(code) }
 
     private static func kindName(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
@@ -166,7 +163,7 @@ final class StreamSpool {
             let n = read(source, buffer, Self.chunkBytes)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CostAuditError(.invalidLedger, file: path, reason: "cannot read: \(LedgerInputs.errnoText())")
+                throw CostAuditError(.invalidLedger, file: path, reason: LedgerInputs.errnoText())
             }
             if n == 0 { break }
             var written = 0

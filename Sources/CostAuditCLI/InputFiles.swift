@@ -1,3 +1,5 @@
+import CostLedger
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -85,22 +87,9 @@ struct InputFileError: Error, Sendable, CustomStringConvertible {
     /// An error from a failed system call, its `errno` told in plain words.
     init(path: String, errno code: Int32) {
         self.path = path
-        switch code {
-        case ENOENT: reason = "no such file"
-        case ENOTDIR: reason = "no such file (a part of the path is not a directory)"
-        case EACCES, EPERM: reason = "permission denied"
-        case EISDIR: reason = "is a directory"
-        case ELOOP: reason = "too many levels of symbolic links"
-        case ENAMETOOLONG: reason = "the name is too long"
-        case EIO: reason = "input/output error while reading"
-        case ENXIO, ENODEV: reason = "no such device"
-        case EMFILE, ENFILE, ENOMEM:
-            reason = "cannot be read: the system is out of memory or of file descriptors"
-            exitCode = .failure
-        default:
-            let text = String(cString: strerror(code))
-            reason = "cannot be read: " + text.prefix(1).lowercased() + text.dropFirst()
-        }
+        let shortage = SystemErrorText.isResourceShortage(code)
+        reason = (shortage ? "cannot be read: " : "") + SystemErrorText.words(code)
+        if shortage { exitCode = .failure }
     }
 
     /// `FILE[:LINE]: what is wrong`.

@@ -178,7 +178,7 @@ struct AuditInputSafetyTests {
         for path in [prices, "/dev/null", missing] {
             let run = try runTool(["audit", path])
             #expect(run.status == 65, "\(path)")
-            expectOneErrorLine(run, naming: path, saying: path == missing ? "cannot read" : "not a ledger")
+            expectOneErrorLine(run, naming: path, saying: path == missing ? "no such file" : "not a ledger")
         }
     }
 

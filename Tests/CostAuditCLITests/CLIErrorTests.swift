@@ -109,6 +109,14 @@ struct CLIErrorTests {
         #expect(InputFileError(path: "f", errno: EMFILE).exitCode == .failure)
     }
 
+    @Test("a missing ledger is worded as a missing usage file is: one line, 'no such file', exit 65")
+    func missingLedgerWords() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-ledger-\(UUID())").path
+        let run = try runTool(["audit", missing])
+        #expect(run.status == 65)
+        #expect(oneLine(run) == "error: \(missing): no such file")
+    }
+
     @Test("an invalid input file exits 65 with one line naming the file once and the field at fault")
     func invalidInputFiles() throws {
         let inputs = try Inputs()

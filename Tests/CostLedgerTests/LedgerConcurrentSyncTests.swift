@@ -247,7 +247,7 @@ struct LedgerConcurrentSyncTests {
         let failed = ledger.stats
         #expect(failed.writeErrors == 1)
         #expect(failed.lastError?.contains("sync failed") == true)
-        #expect(failed.lastError?.contains("errno \(EIO)") == true)
+        #expect(failed.lastError?.contains("input/output error") == true)
         #expect(failed.durableRecords == 128)
         #expect(probe.state.withLock { $0.calls } == [0, 1, 1])
 

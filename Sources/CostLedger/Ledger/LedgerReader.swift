@@ -418,10 +418,7 @@ enum LedgerIO {
         )
     }
 
-    static func errnoText(_ code: Int32 = errno) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text) + " (errno \(code))"
-    }
+    static func errnoText(_ code: Int32 = errno) -> String { SystemErrorText.words(code) }
 
     /// The `*.jsonl` regular files in `directory`, as `directory/name`.
     static func jsonlFiles(in directory: String) throws(CostLedgerError) -> [String] {

@@ -421,22 +421,56 @@ enum LedgerIO {
     static func errnoText(_ code: Int32 = errno) -> String { SystemErrorText.words(code) }
 
     /// The `*.jsonl` regular files in `directory`, as `directory/name`.
+    /// The ledger files of `directory`: its `*.jsonl` regular files, and those of its day partitions, the
+    /// subdirectories named `dt=YYYY-MM-DD` (one level; dot-files and other subdirectories are not read).
     static func jsonlFiles(in directory: String) throws(CostLedgerError) -> [String] {
+        var files: [String] = []
+        for (path, isDirectory) in try entries(of: directory) {
+            if isDirectory {
+                if isDayPartition(path) {
+                    files += try entries(of: path).filter { !$0.isDirectory && $0.path.hasSuffix(".jsonl") }.map(\.path)
+                }
+            } else if path.hasSuffix(".jsonl") {
+                files.append(path)
+            }
+        }
+        return files
+    }
+
+    /// Whether the last component of `path` is `dt=YYYY-MM-DD` (digits where the form has them).
+    static func isDayPartition(_ path: String) -> Bool {
+        let name = path.utf8.split(separator: UInt8(ascii: "/")).last.map(Array.init) ?? []
+        guard name.count == 13, name.starts(with: "dt=".utf8) else { return false }
+        for (offset, byte) in name.dropFirst(3).enumerated() {
+            let isDash = offset == 4 || offset == 7
+            guard isDash ? byte == UInt8(ascii: "-") : (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The regular files and directories in `directory` (following symbolic links), dot-files left out.
+    private static func entries(of directory: String) throws(CostLedgerError) -> [(path: String, isDirectory: Bool)] {
         guard let dir = opendir(directory) else {
             throw CostLedgerError(.io, field: directory, reason: "cannot list: \(errnoText())")
         }
         defer { closedir(dir) }
-        var names: [String] = []
+        var entries: [(path: String, isDirectory: Bool)] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            guard name.hasSuffix(".jsonl"), !name.hasPrefix(".") else { continue }
+            guard !name.hasPrefix(".") else { continue }
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             var info = stat()
-            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-            names.append(path)
+            guard stat(path, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: entries.append((path, false))
+            case S_IFDIR: entries.append((path, true))
+            default: break
+            }
         }
-        return names
+        return entries
     }
 }

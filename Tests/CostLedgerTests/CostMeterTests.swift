@@ -303,7 +303,8 @@ struct CostMeterTests {
         #expect(error?.type == "overloaded_error")
         #expect(error?.isRetryable == true)
         #expect(error?.record == record)
-        #expect(String(decoding: error?.body ?? [], as: UTF8.self).contains("overloaded_error"))
+        let errorText = String(decoding: error?.body ?? [], as: UTF8.self)
+        #expect(errorText.contains("overloaded_error"))
         #expect(harness.meter.statistics.providerErrors == 1)
     }
 
@@ -400,7 +401,7 @@ struct CostMeterTests {
             requestBody: Array(#"{"model":"o3","stream":true,"input":"hi"}"#.utf8),
             attribution: .envelope(MeterEnvelopes.complete())
         ) { request, recorder in
-            let stream = ProviderResponse(status: fake.httpStatus, body: try fake.respond(to: request.body))
+            let stream = try fake.respond(to: request.body)
             var forwarded = 0
             var start = 0
             while start < stream.count {

@@ -123,11 +123,13 @@ struct AnthropicAdapterTests {
             propagation: MetadataPropagation(userID: .keyedHash(key: Array("Jefe".utf8)))
         )
         // HMAC-SHA256("Jefe", "u_42").
-        let hash = "\(MetadataPropagation.UserIDPolicy.keyedHash(key: Array("Jefe".utf8)).outgoingValue(for: "u_42") ?? "")"
+        let hash =
+            "\(MetadataPropagation.UserIDPolicy.keyedHash(key: Array("Jefe".utf8)).outgoingValue(for: "u_42") ?? "")"
         #expect(hash.count == 64)
         #expect(
             String(decoding: tagged.body, as: UTF8.self)
-                == #"{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[],"metadata":{"user_id":""# + hash + #""}}"#
+                == #"{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[],"metadata":{"user_id":""# + hash
+                + #""}}"#
         )
         #expect(tagged.endUserID == hash)
     }

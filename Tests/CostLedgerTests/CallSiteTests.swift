@@ -1,8 +1,9 @@
 import Attribution
 import AttributionTesting
-@testable import CostLedger
 import Synchronization
 import Testing
+
+@testable import CostLedger
 
 @Suite("Call site: explicit attribution, results with their record, provider errors, unpriced calls")
 struct CallSiteTests {
@@ -113,7 +114,10 @@ struct CallSiteTests {
         #expect(error?.message == "The server is overloaded.")
         #expect(error?.isRetryable == true)
         #expect(error?.record.recordID == record.recordID)
-        #expect(error?.description == "provider error: HTTP 503: server_error: The server is overloaded. (record rec-000001)")
+        #expect(
+            error?.description
+                == "provider error: HTTP 503: server_error: The server is overloaded. (record rec-000001)"
+        )
     }
 
     @Test("an HTTP error without a JSON body (a proxy's HTML page) is still recorded and thrown with its status")
@@ -136,7 +140,10 @@ struct CallSiteTests {
     @Test("a 400 is not retryable; an error body without a status is still thrown")
     func nonRetryableAndStatusless() async throws {
         let harness = MeterHarness()
-        let invalid = FakeProvider(.openAIChatCompletions, failure: .errorResponse(status: 400, type: "invalid_request_error"))
+        let invalid = FakeProvider(
+            .openAIChatCompletions,
+            failure: .errorResponse(status: 400, type: "invalid_request_error")
+        )
         let badRequest = await #expect(throws: ProviderCallError.self) {
             try await harness.meter.callJSON(
                 adapter: .openAIChatCompletions,

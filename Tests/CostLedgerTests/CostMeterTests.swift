@@ -167,7 +167,11 @@ struct CostMeterTests {
         let harness = MeterHarness()
         struct Timeout: Error, Equatable {}
         await #expect(throws: Timeout.self) {
-            try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(MeterEnvelopes.complete())) {
+            try await harness.meter.call(
+                provider: "openai",
+                model: "gpt-4.1",
+                attribution: .envelope(MeterEnvelopes.complete())
+            ) {
                 _ -> (String, TokenUsage) in
                 throw MeteredCallError(usage: TokenUsage(input: 1_000, cachedInput: 200), underlying: Timeout())
             }
@@ -184,7 +188,11 @@ struct CostMeterTests {
     func plainErrorRecord() async throws {
         let harness = MeterHarness()
         await #expect(throws: CancellationError.self) {
-            try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(MeterEnvelopes.complete())) {
+            try await harness.meter.call(
+                provider: "openai",
+                model: "gpt-4.1",
+                attribution: .envelope(MeterEnvelopes.complete())
+            ) {
                 _ -> (Int, TokenUsage) in throw CancellationError()
             }
         }
@@ -198,8 +206,11 @@ struct CostMeterTests {
         let harness = MeterHarness()
         let envelope = MeterEnvelopes.complete()
         let usage = TokenUsage(input: 1_000, output: 100, cachedInput: 200)
-        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) { _ in ((), usage) }
-        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1-turbo", attribution: .envelope(envelope)) { _ in
+        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) { _ in
+            ((), usage)
+        }
+        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1-turbo", attribution: .envelope(envelope)) {
+            _ in
             ((), usage)
         }
         let records = harness.sink.records
@@ -222,7 +233,11 @@ struct CostMeterTests {
             clock: MeterTestClock(),
             onIssue: issues.append
         )
-        let reply = try await meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(MeterEnvelopes.complete())) {
+        let reply = try await meter.call(
+            provider: "openai",
+            model: "gpt-4.1",
+            attribution: .envelope(MeterEnvelopes.complete())
+        ) {
             _ in ("answer", TokenUsage(input: 3, output: 4))
         }
         #expect(reply.value == "answer")
@@ -466,7 +481,8 @@ struct CostMeterTests {
         let keys = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<200 {
                 group.addTask {
-                    try await meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) { request in
+                    try await meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) {
+                        request in
                         (request.recordID, TokenUsage(input: Int64(index), output: 1))
                     }.value
                 }
@@ -486,7 +502,8 @@ struct CostMeterTests {
         let harness = MeterHarness(mode: .lenient)
         let body = Array(#"{"model":"gpt-4.1","input":"hi"}"#.utf8)
         let fake = FakeProvider(.openAIResponses, usage: TokenUsage(input: 30, output: 5))
-        _ = try await harness.meter.callJSON(adapter: .openAIResponses, requestBody: body, attribution: .current) { request in
+        _ = try await harness.meter.callJSON(adapter: .openAIResponses, requestBody: body, attribution: .current) {
+            request in
             #expect(request.body == body)
             #expect(request.request.envelope == nil)
             return ProviderResponse(status: fake.httpStatus, body: try fake.respond(to: request.body))

@@ -23,17 +23,14 @@ if CommandLine.arguments.count > 1 {
 }
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 
-/// A stable stand-in for a keyed hash (use an HMAC with a secret key in production): FNV-1a, 64 bits.
-@Sendable func pseudonym(_ userID: String) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in userID.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-    return "anon-" + String(hash, radix: 16)
-}
+// The provider sees a user only as HMAC-SHA256(key, user_id); without a key no user id leaves the process.
+// In production the key is a secret the application keeps (32 random bytes), the same on every instance.
+let userIDKey = Array("demo key: keep the real one in your secret store".utf8)
 
 let ledger = try JSONLinesLedger(configuration: JSONLinesLedger.Configuration(directory: directory))
 let meter = CostMeter(
     sink: ledger,
-    pseudonymize: pseudonym,
+    propagation: MetadataPropagation(userID: .keyedHash(key: userIDKey)),
     onIssue: { issue in print("metering issue: \(issue)") }
 )
 
@@ -54,13 +51,17 @@ let openAI = FakeProvider(
     usage: TokenUsage(input: 2_400, output: 310, cachedInput: 2_048, reasoning: 0)
 )
 let chatBody = Array(#"{"model":"gpt-4.1","messages":[{"role":"user","content":"Summarise the contract."}]}"#.utf8)
-let chatResponse = try await meter.callJSON(adapter: .openAIChatCompletions, requestBody: chatBody, envelope: request) {
-    call in
+let chatResponse = try await meter.callJSON(
+    adapter: .openAIChatCompletions,
+    requestBody: chatBody,
+    attribution: .envelope(request)
+) { call in
     print("POST /v1/chat/completions  Idempotency-Key: \(call.idempotencyKey)")
     print("  body sent: \(String(decoding: call.body, as: UTF8.self))")
-    return try openAI.respond(to: call.body)
+    return ProviderResponse(status: openAI.httpStatus, body: try openAI.respond(to: call.body))
 }
-print("  response: \(chatResponse.count) bytes\n")
+let chatCost = chatResponse.record.costUSD.map { "\($0) USD" } ?? "unpriced"
+print("  response: \(chatResponse.body.count) bytes, HTTP \(chatResponse.status ?? 0), recorded \(chatCost)\n")
 
 // 2. A streamed Anthropic call in a child unit (a tool call), metered chunk by chunk.
 let review = request.child(tool: "clause-extractor")
@@ -71,9 +72,12 @@ let anthropic = FakeProvider(
     usage: TokenUsage(input: 9_000, output: 420, cachedInput: 6_000, cacheWrite: 2_000, cacheWrite1h: 500)
 )
 let streamBody = Array(#"{"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[]}"#.utf8)
-let forwarded = try await meter.callStreaming(adapter: .anthropicMessages, requestBody: streamBody, envelope: review) {
-    call,
-    recorder in
+let forwarded = try await meter.callStreaming(
+    adapter: .anthropicMessages,
+    requestBody: streamBody,
+    attribution: .envelope(review)
+) { call, recorder in
+    recorder.record(status: anthropic.httpStatus)
     let stream = try anthropic.respond(to: call.body)
     var chunks = 0
     var offset = 0
@@ -85,19 +89,25 @@ let forwarded = try await meter.callStreaming(adapter: .anthropicMessages, reque
     }
     return chunks
 }
-print("streamed Anthropic reply: \(forwarded) chunks forwarded\n")
+print("streamed Anthropic reply: \(forwarded.value) chunks forwarded, \(forwarded.record.usage.input) input tokens\n")
 
-// 3. A Responses call the provider rejects: the body is returned, the record says status: error.
+// 3. A Responses call the provider rejects: recorded with status: error, then thrown with the HTTP status.
 let failing = FakeProvider(.openAIResponses, failure: .errorResponse(status: 429, type: "rate_limit_exceeded"))
-_ = try await meter.callJSON(
-    adapter: .openAIResponses,
-    requestBody: Array(#"{"model":"o3","input":"Draft a reply."}"#.utf8),
-    envelope: request
-) { call in try failing.respond(to: call.body) }
+do {
+    _ = try await meter.callJSON(
+        adapter: .openAIResponses,
+        requestBody: Array(#"{"model":"o3","input":"Draft a reply."}"#.utf8),
+        attribution: .envelope(request)
+    ) { call in ProviderResponse(status: failing.httpStatus, body: try failing.respond(to: call.body)) }
+} catch let error as ProviderCallError {
+    print("\(error); retryable: \(error.isRetryable)\n")
+}
 
 // 4. A call without attribution is refused before anything is sent.
 do {
-    _ = try await meter.call(provider: "openai", model: "gpt-4.1") { _ in ("never sent", TokenUsage()) }
+    _ = try await meter.call(provider: "openai", model: "gpt-4.1", attribution: .current) { _ in
+        ("never sent", TokenUsage())
+    }
 } catch let error as CostLedgerError {
     print("refused: \(error)\n")
 }

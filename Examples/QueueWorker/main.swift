@@ -150,16 +150,18 @@ do {
                     ? .errorResponse(status: 529, type: "overloaded_error") : nil
             )
             let body = Array(#"{"model":"gpt-4.1","messages":[{"role":"user","content":"job \#(spec.n)"}]}"#.utf8)
-            let response = try await meter.callJSON(
-                adapter: .openAIChatCompletions,
-                requestBody: body,
-                envelope: envelope
-            ) { request in
-                try provider.respond(to: request.body)
+            do {
+                _ = try await meter.callJSON(
+                    adapter: .openAIChatCompletions,
+                    requestBody: body,
+                    attribution: .envelope(envelope)
+                ) { request in
+                    ProviderResponse(status: provider.httpStatus, body: try provider.respond(to: request.body))
+                }
+            } catch let error as ProviderCallError where error.isRetryable {
+                // The provider answered with an error; the meter recorded it as `status: error`.
+                throw TransientProviderError()
             }
-            // The provider answered with an error (the meter recorded it as `status: error`).
-            if provider.httpStatus >= 500 { throw TransientProviderError() }
-            _ = response
 
             var children: [JobRequest] = []
             if let envelope {

@@ -13,9 +13,9 @@ let payload = try AttributionJobMiddleware(announcer: meter).prepare(Array(#"{"d
 // In the worker, in another process, later: the envelope comes out of the payload, and the call is metered.
 let job = try AttributionEnvelope.extract(from: payload)
 let http = FakeProvider(.openAIChatCompletions)  // your HTTP client, POSTing to api.openai.com/v1/chat/completions
-let requestBytes = Array(#"{"model":"gpt-4.1","messages":[{"role":"user","content":"Summarize d_9"}]}"#.utf8)
-let body = try await meter.callJSON(adapter: .openAIChatCompletions, requestBody: requestBytes, envelope: job) {
-    try http.respond(to: $0.body)  // send $0.body, return the response's bytes
+let chat = Array(#"{"model":"gpt-4.1","messages":[{"role":"user","content":"Summarize d_9"}]}"#.utf8)
+let reply = try await meter.callJSON(adapter: .openAIChatCompletions, requestBody: chat, attribution: .envelope(job)) {
+    ProviderResponse(status: http.httpStatus, body: try http.respond(to: $0.body))  // send $0.body, return the reply
 }
 try ledger.flush()  // before acknowledging the job: every record so far is written
 try ledger.close()  // at shutdown: flushes and stops the writer

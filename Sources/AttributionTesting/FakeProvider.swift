@@ -8,8 +8,9 @@ public import CostLedger
 /// ```swift
 /// let fake = FakeProvider(.anthropicMessages, model: "claude-sonnet-4-5-20250929",
 ///                         usage: TokenUsage(input: 1_200, output: 80, cachedInput: 1_000))
-/// let body = try await meter.callJSON(adapter: .anthropicMessages, requestBody: request) { request in
-///     try fake.respond(to: request.body)
+/// let response = try await meter.callJSON(adapter: .anthropicMessages, requestBody: request,
+///                                         attribution: .envelope(job)) { request in
+///     ProviderResponse(status: fake.httpStatus, body: try fake.respond(to: request.body))
 /// }
 /// ```
 ///

@@ -115,17 +115,22 @@ struct AnthropicAdapterTests {
         #expect(streamed.isComplete)
     }
 
-    @Test("tagging writes the pseudonymised metadata.user_id and nothing else")
+    @Test("tagging writes the keyed hash of the user id as metadata.user_id and nothing else")
     func tagging() throws {
         let tagged = try adapter.tag(
             requestBody: Array(#"{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[]}"#.utf8),
             envelope: MeterEnvelopes.complete(),
-            propagation: MetadataPropagation(pseudonymize: { "h_" + String($0.reversed()) })
+            propagation: MetadataPropagation(userID: .keyedHash(key: Array("Jefe".utf8)))
         )
+        // HMAC-SHA256("Jefe", "u_42").
+        let hash =
+            "\(MetadataPropagation.UserIDPolicy.keyedHash(key: Array("Jefe".utf8)).outgoingValue(for: "u_42") ?? "")"
+        #expect(hash.count == 64)
         #expect(
             String(decoding: tagged.body, as: UTF8.self)
-                == #"{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[],"metadata":{"user_id":"h_24_u"}}"#
+                == #"{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[],"metadata":{"user_id":""# + hash
+                + #""}}"#
         )
-        #expect(tagged.endUserID == "h_24_u")
+        #expect(tagged.endUserID == hash)
     }
 }

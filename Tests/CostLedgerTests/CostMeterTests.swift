@@ -16,7 +16,7 @@ struct CostMeterTests {
         envelope.taskType = nil
         let called = Mutex(false)
         let error = await #expect(throws: CostLedgerError.self) {
-            try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: envelope) { _ in
+            try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) { _ in
                 called.withLock { $0 = true }
                 return ("reply", TokenUsage(input: 10, output: 2))
             }
@@ -38,7 +38,7 @@ struct CostMeterTests {
         let harness = MeterHarness()
         let called = Mutex(false)
         let error = await #expect(throws: CostLedgerError.self) {
-            try await harness.meter.call(provider: "openai", model: "gpt-4.1") { _ in
+            try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .current) { _ in
                 called.withLock { $0 = true }
                 return (1, TokenUsage())
             }
@@ -56,7 +56,7 @@ struct CostMeterTests {
         var envelope = MeterEnvelopes.complete()
         envelope.team = String(repeating: "x", count: 300)
         let error = await #expect(throws: CostLedgerError.self) {
-            try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: envelope) { _ in
+            try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) { _ in
                 (1, TokenUsage())
             }
         }
@@ -74,10 +74,10 @@ struct CostMeterTests {
             try await harness.meter.callJSON(
                 adapter: .openAIChatCompletions,
                 requestBody: Array(#"{"model":"gpt-4.1","messages":[]}"#.utf8),
-                envelope: envelope
+                attribution: .envelope(envelope)
             ) { _ in
                 called.withLock { $0 = true }
-                return []
+                return ProviderResponse(body: [])
             }
         }
         #expect(called.withLock { $0 } == false)
@@ -89,10 +89,11 @@ struct CostMeterTests {
     func lenientRecordsUnattributed() async throws {
         let issues = MeterIssueLog()
         let harness = MeterHarness(mode: .lenient, onIssue: issues.append)
-        let reply = try await harness.meter.call(provider: "openai", model: "gpt-4.1") { _ in
+        let reply = try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .current) { _ in
             ("hello", TokenUsage(input: 100, output: 20))
         }
-        #expect(reply == "hello")
+        #expect(reply.value == "hello")
+        #expect(reply.record == harness.sink.records.first)
         let record = try #require(harness.sink.records.first)
         #expect(record.kind == .call)
         #expect(record.traceID == nil && record.leafID == nil && record.rootID == nil && record.attempt == nil)
@@ -109,7 +110,7 @@ struct CostMeterTests {
         var envelope = MeterEnvelopes.complete()
         envelope.project = nil
         envelope.tool = String(repeating: "t", count: 257)
-        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: envelope) { _ in
+        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) { _ in
             ((), TokenUsage(input: 1, output: 1))
         }
         let record = try #require(harness.sink.records.first)
@@ -120,16 +121,16 @@ struct CostMeterTests {
         #expect(harness.meter.statistics.unattributed == 1)
     }
 
-    @Test("the envelope comes from AttributionEnvelope.current when none is passed")
+    @Test("attribution: .current reads AttributionEnvelope.current, by name")
     func usesTaskLocalEnvelope() async throws {
         let harness = MeterHarness()
         let envelope = MeterEnvelopes.complete()
         let seen = try await withAttribution(envelope) {
-            try await harness.meter.call(provider: "openai", model: "gpt-4.1") { request in
+            try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .current) { request in
                 (request.envelope?.leafID, TokenUsage(input: 5, output: 1))
             }
         }
-        #expect(seen == envelope.leafID)
+        #expect(seen.value == envelope.leafID)
         let record = try #require(harness.sink.records.first)
         #expect(record.leafID == envelope.leafID)
         #expect(record.traceID == envelope.traceID)
@@ -144,15 +145,16 @@ struct CostMeterTests {
         let key = try await harness.meter.call(
             provider: "openai",
             model: "gpt-4.1",
-            envelope: envelope,
+            attribution: .envelope(envelope),
             apiKeyID: "key_live_1",
             serviceTier: "flex"
         ) { request in
             (request.idempotencyKey, TokenUsage(input: 5, output: 1))
         }
         let record = try #require(harness.sink.records.first)
-        #expect(record.recordID == key)
-        #expect(key == "rec-000001")
+        #expect(record.recordID == key.value)
+        #expect(key.value == "rec-000001")
+        #expect(key.record == record)
         #expect(record.startedAt == UTCTimestamp(millisecondsSinceEpoch: MeterTestClock.start + 1_000))
         #expect(record.timestamp == UTCTimestamp(millisecondsSinceEpoch: MeterTestClock.start + 2_000))
         #expect(record.apiKeyID == "key_live_1")
@@ -165,7 +167,11 @@ struct CostMeterTests {
         let harness = MeterHarness()
         struct Timeout: Error, Equatable {}
         await #expect(throws: Timeout.self) {
-            try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: MeterEnvelopes.complete()) {
+            try await harness.meter.call(
+                provider: "openai",
+                model: "gpt-4.1",
+                attribution: .envelope(MeterEnvelopes.complete())
+            ) {
                 _ -> (String, TokenUsage) in
                 throw MeteredCallError(usage: TokenUsage(input: 1_000, cachedInput: 200), underlying: Timeout())
             }
@@ -182,7 +188,11 @@ struct CostMeterTests {
     func plainErrorRecord() async throws {
         let harness = MeterHarness()
         await #expect(throws: CancellationError.self) {
-            try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: MeterEnvelopes.complete()) {
+            try await harness.meter.call(
+                provider: "openai",
+                model: "gpt-4.1",
+                attribution: .envelope(MeterEnvelopes.complete())
+            ) {
                 _ -> (Int, TokenUsage) in throw CancellationError()
             }
         }
@@ -196,8 +206,11 @@ struct CostMeterTests {
         let harness = MeterHarness()
         let envelope = MeterEnvelopes.complete()
         let usage = TokenUsage(input: 1_000, output: 100, cachedInput: 200)
-        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1", envelope: envelope) { _ in ((), usage) }
-        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1-turbo", envelope: envelope) { _ in
+        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) { _ in
+            ((), usage)
+        }
+        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1-turbo", attribution: .envelope(envelope)) {
+            _ in
             ((), usage)
         }
         let records = harness.sink.records
@@ -220,10 +233,15 @@ struct CostMeterTests {
             clock: MeterTestClock(),
             onIssue: issues.append
         )
-        let reply = try await meter.call(provider: "openai", model: "gpt-4.1", envelope: MeterEnvelopes.complete()) {
+        let reply = try await meter.call(
+            provider: "openai",
+            model: "gpt-4.1",
+            attribution: .envelope(MeterEnvelopes.complete())
+        ) {
             _ in ("answer", TokenUsage(input: 3, output: 4))
         }
-        #expect(reply == "answer")
+        #expect(reply.value == "answer")
+        #expect(reply.record.usage == TokenUsage(input: 3, output: 4))
         #expect(meter.statistics.sinkFailures == 1)
         #expect(meter.statistics.recordsWritten == 0)
         let issue = try #require(issues.all.first)
@@ -244,15 +262,19 @@ struct CostMeterTests {
         let body = try await harness.meter.callJSON(
             adapter: .openAIChatCompletions,
             requestBody: Array(#"{"model":"gpt-4.1","store":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8),
-            envelope: MeterEnvelopes.complete()
+            attribution: .envelope(MeterEnvelopes.complete())
         ) { request in
             sent.withLock { $0 = request.body }
-            return try fake.respond(to: request.body)
+            return ProviderResponse(status: fake.httpStatus, body: try fake.respond(to: request.body))
         }
-        #expect(body == fake.responseBody())
+        #expect(body.body == fake.responseBody())
+        #expect(body.status == 200)
+        #expect(body.record == harness.sink.records.first)
         let sentText = String(decoding: sent.withLock { $0 }, as: UTF8.self)
-        #expect(sentText.contains(#""metadata":{"user_id":"u_42","feature":"summarize""#))
-        #expect(sentText.contains(#""safety_identifier":"u_42""#))
+        #expect(sentText.contains(#""metadata":{"feature":"summarize""#))
+        // By default no user id leaves the process (docs/metering.md).
+        #expect(!sentText.contains("u_42"))
+        #expect(!sentText.contains("safety_identifier"))
         let record = try #require(harness.sink.records.first)
         #expect(record.model == "gpt-4.1-2025-04-14")
         #expect(record.usage == TokenUsage(input: 1_500, output: 300, cachedInput: 1_024, reasoning: 64))
@@ -267,30 +289,38 @@ struct CostMeterTests {
         _ = try await harness.meter.callJSON(
             adapter: .openAIChatCompletions,
             requestBody: Array(#"{"model":"gpt-4.1","stream":true,"messages":[]}"#.utf8),
-            envelope: MeterEnvelopes.complete()
+            attribution: .envelope(MeterEnvelopes.complete())
         ) { request in
             #expect(request.tagging.requestedStreamUsage)
-            return try fake.respond(to: request.body)
+            return ProviderResponse(status: fake.httpStatus, body: try fake.respond(to: request.body))
         }
         let record = try #require(harness.sink.records.first)
         #expect(record.usage == TokenUsage(input: 640, output: 48))
         #expect(record.status == .ok)
     }
 
-    @Test("a provider error body is returned to the caller and recorded as status: error")
+    @Test("a provider error response is recorded as status: error, then thrown with its status, type and record")
     func rawWrapperProviderError() async throws {
         let harness = MeterHarness()
         let fake = FakeProvider(.anthropicMessages, failure: .errorResponse(status: 529, type: "overloaded_error"))
-        let body = try await harness.meter.callJSON(
-            adapter: .anthropicMessages,
-            requestBody: Array(#"{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[]}"#.utf8),
-            envelope: MeterEnvelopes.complete()
-        ) { request in try fake.respond(to: request.body) }
-        #expect(String(decoding: body, as: UTF8.self).contains("overloaded_error"))
+        let error = await #expect(throws: ProviderCallError.self) {
+            try await harness.meter.callJSON(
+                adapter: .anthropicMessages,
+                requestBody: Array(#"{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[]}"#.utf8),
+                attribution: .envelope(MeterEnvelopes.complete())
+            ) { request in ProviderResponse(status: fake.httpStatus, body: try fake.respond(to: request.body)) }
+        }
         let record = try #require(harness.sink.records.first)
         #expect(record.status == .error)
         #expect(record.usage == TokenUsage())
         #expect(record.model == "claude-sonnet-4-5")
+        #expect(error?.status == 529)
+        #expect(error?.type == "overloaded_error")
+        #expect(error?.isRetryable == true)
+        #expect(error?.record == record)
+        let errorText = String(decoding: error?.body ?? [], as: UTF8.self)
+        #expect(errorText.contains("overloaded_error"))
+        #expect(harness.meter.statistics.providerErrors == 1)
     }
 
     @Test("a stream cut before its usage is recorded as status: error with the usage known, and reported")
@@ -305,8 +335,8 @@ struct CostMeterTests {
         _ = try await harness.meter.callJSON(
             adapter: .anthropicMessages,
             requestBody: Array(#"{"model":"claude-sonnet-4-5","stream":true,"max_tokens":64,"messages":[]}"#.utf8),
-            envelope: MeterEnvelopes.complete()
-        ) { request in try fake.respond(to: request.body) }
+            attribution: .envelope(MeterEnvelopes.complete())
+        ) { request in ProviderResponse(status: fake.httpStatus, body: try fake.respond(to: request.body)) }
         let record = try #require(harness.sink.records.first)
         #expect(record.status == .error)
         #expect(record.usage.input == 2_000)
@@ -328,8 +358,8 @@ struct CostMeterTests {
             try await harness.meter.callJSON(
                 adapter: .anthropicMessages,
                 requestBody: Array(#"{"model":"claude-sonnet-4-5","stream":true,"messages":[]}"#.utf8),
-                envelope: MeterEnvelopes.complete()
-            ) { request in try fake.respond(to: request.body) }
+                attribution: .envelope(MeterEnvelopes.complete())
+            ) { request in ProviderResponse(status: fake.httpStatus, body: try fake.respond(to: request.body)) }
         }
         let record = try #require(harness.sink.records.first)
         #expect(record.status == .error)
@@ -345,9 +375,10 @@ struct CostMeterTests {
         let body = try await harness.meter.callJSON(
             adapter: .openAIChatCompletions,
             requestBody: Array(#"{"model":"gpt-4.1","messages":[]}"#.utf8),
-            envelope: MeterEnvelopes.complete()
-        ) { _ in reply }
-        #expect(body == reply)
+            attribution: .envelope(MeterEnvelopes.complete())
+        ) { _ in ProviderResponse(status: 200, body: reply) }
+        #expect(body.body == reply)
+        #expect(body.record.status == .error)
         let record = try #require(harness.sink.records.first)
         #expect(record.status == .error)
         let issue = try #require(issues.all.first)
@@ -364,8 +395,8 @@ struct CostMeterTests {
             try await harness.meter.callJSON(
                 adapter: .openAIResponses,
                 requestBody: Array(#"{"input":"hi"}"#.utf8),
-                envelope: MeterEnvelopes.complete()
-            ) { _ in [] }
+                attribution: .envelope(MeterEnvelopes.complete())
+            ) { _ in ProviderResponse(body: []) }
         }
         #expect(error?.code == .invalidRequest)
         #expect(error?.field == "model")
@@ -383,7 +414,7 @@ struct CostMeterTests {
         let forwarded = try await harness.meter.callStreaming(
             adapter: .openAIResponses,
             requestBody: Array(#"{"model":"o3","stream":true,"input":"hi"}"#.utf8),
-            envelope: MeterEnvelopes.complete()
+            attribution: .envelope(MeterEnvelopes.complete())
         ) { request, recorder in
             let stream = try fake.respond(to: request.body)
             var forwarded = 0
@@ -396,7 +427,8 @@ struct CostMeterTests {
             }
             return forwarded
         }
-        #expect(forwarded == fake.streamBody().count)
+        #expect(forwarded.value == fake.streamBody().count)
+        #expect(forwarded.record == harness.sink.records.first)
         let record = try #require(harness.sink.records.first)
         #expect(record.usage == TokenUsage(input: 5_000, output: 900, cachedInput: 4_096, reasoning: 512))
         #expect(record.model == "gpt-4.1-2025-04-14")
@@ -412,7 +444,7 @@ struct CostMeterTests {
             try await harness.meter.callStreaming(
                 adapter: .anthropicMessages,
                 requestBody: Array(#"{"model":"claude-sonnet-4-5","stream":true}"#.utf8),
-                envelope: MeterEnvelopes.complete()
+                attribution: .envelope(MeterEnvelopes.complete())
             ) { _, recorder in
                 recorder.consume(stream.prefix(stream.count / 2))
                 throw Disconnected()
@@ -430,13 +462,13 @@ struct CostMeterTests {
         let result = try await harness.meter.callStreaming(
             adapter: .openAIChatCompletions,
             requestBody: Array(#"{"model":"gpt-4.1","stream":true}"#.utf8),
-            envelope: MeterEnvelopes.complete()
+            attribution: .envelope(MeterEnvelopes.complete())
         ) { _, recorder in
             recorder.consume(Array("data: {\"usage\":{\"prompt_tokens\":\"x\"}}\n\n".utf8))
             recorder.consume(Array("data: [DONE]\n\n".utf8))
             return "delivered"
         }
-        #expect(result == "delivered")
+        #expect(result.value == "delivered")
         #expect(issues.kinds == [.usageUnreadable])
         #expect(harness.sink.records.first?.status == .error)
     }
@@ -449,9 +481,10 @@ struct CostMeterTests {
         let keys = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<200 {
                 group.addTask {
-                    try await meter.call(provider: "openai", model: "gpt-4.1", envelope: envelope) { request in
+                    try await meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) {
+                        request in
                         (request.recordID, TokenUsage(input: Int64(index), output: 1))
-                    }
+                    }.value
                 }
             }
             var keys: Set<String> = []
@@ -469,10 +502,11 @@ struct CostMeterTests {
         let harness = MeterHarness(mode: .lenient)
         let body = Array(#"{"model":"gpt-4.1","input":"hi"}"#.utf8)
         let fake = FakeProvider(.openAIResponses, usage: TokenUsage(input: 30, output: 5))
-        _ = try await harness.meter.callJSON(adapter: .openAIResponses, requestBody: body) { request in
+        _ = try await harness.meter.callJSON(adapter: .openAIResponses, requestBody: body, attribution: .current) {
+            request in
             #expect(request.body == body)
             #expect(request.request.envelope == nil)
-            return try fake.respond(to: request.body)
+            return ProviderResponse(status: fake.httpStatus, body: try fake.respond(to: request.body))
         }
         let record = try #require(harness.sink.records.first)
         #expect(record.leafID == nil && record.attribution.isEmpty)
@@ -488,8 +522,8 @@ struct CostMeterTests {
         _ = try await harness.meter.callJSON(
             adapter: .openAIChatCompletions,
             requestBody: Array(#"{"model":"gpt-4.1","stream":true,"stream_options":{"include_usage":false}}"#.utf8),
-            envelope: MeterEnvelopes.complete()
-        ) { request in try fake.respond(to: request.body) }
+            attribution: .envelope(MeterEnvelopes.complete())
+        ) { request in ProviderResponse(status: fake.httpStatus, body: try fake.respond(to: request.body)) }
         let record = try #require(harness.sink.records.first)
         #expect(record.status == .error)
         #expect(record.usage == TokenUsage())
@@ -580,14 +614,12 @@ struct MeterHarness {
     init(
         mode: CostMeter.Mode = .strict,
         propagation: MetadataPropagation = .default,
-        pseudonymize: (@Sendable (String) -> String)? = nil,
         onIssue: (@Sendable (MeteringIssue) -> Void)? = nil
     ) {
         meter = CostMeter(
             sink: sink,
             mode: mode,
             propagation: propagation,
-            pseudonymize: pseudonymize,
             recordIDs: MeterRecordIDs(),
             ids: MeterTestIDs(),
             clock: MeterTestClock(),

@@ -51,7 +51,7 @@ struct MetadataPropagationTests {
         let tagged = try ProviderAdapter.openAIResponses.tag(
             requestBody: Array(body.utf8),
             envelope: Self.fullEnvelope(tags: 20),
-            propagation: MetadataPropagation(openAIEndUserField: .none)
+            propagation: MetadataPropagation(openAIEndUserField: .none, userID: .raw)
         )
         let text = String(decoding: tagged.body, as: UTF8.self)
         #expect(text.contains(#""metadata":{"feature":"caller-feature","run":"r1","user_id":"u_42","team":"growth""#))
@@ -67,7 +67,7 @@ struct MetadataPropagationTests {
         let tagged = try ProviderAdapter.openAIChatCompletions.tag(
             requestBody: body,
             envelope: MeterEnvelopes.complete(),
-            propagation: MetadataPropagation(openAIEndUserField: .none)
+            propagation: MetadataPropagation(openAIEndUserField: .none, userID: .raw)
         )
         #expect(tagged.body == body)
         #expect(tagged.propagated.isEmpty)
@@ -80,7 +80,7 @@ struct MetadataPropagationTests {
         let tagged = try ProviderAdapter.openAIResponses.tag(
             requestBody: Array("{}".utf8),
             envelope: Self.fullEnvelope(tags: 3),
-            propagation: MetadataPropagation(openAIEndUserField: .none)
+            propagation: MetadataPropagation(openAIEndUserField: .none, userID: .raw)
         )
         #expect(
             tagged.propagated.map(\.key) == [
@@ -98,7 +98,7 @@ struct MetadataPropagationTests {
 
     @Test("a custom priority moves fields ahead; unlisted fields keep the default order after them")
     func customPriority() throws {
-        let propagation = MetadataPropagation(fieldPriority: ["agent", "tool"])
+        let propagation = MetadataPropagation(fieldPriority: ["agent", "tool"], userID: .raw)
         let keys = propagation.candidates(for: Self.fullEnvelope(tags: 1)).map(\.key)
         #expect(keys.prefix(4) == ["agent", "tool", "user_id", "feature"])
         #expect(keys.last == "tag.t01")
@@ -116,26 +116,28 @@ struct MetadataPropagationTests {
         )
     }
 
-    @Test("the user id leaves the process only through the pseudonymiser, in every field")
-    func pseudonymised() async throws {
-        let harness = MeterHarness(pseudonymize: { "anon-" + String($0.utf8.count) })
+    @Test("the user id leaves the process only as its keyed hash, in every field")
+    func keyedHashInEveryField() async throws {
+        let policy = MetadataPropagation.UserIDPolicy.keyedHash(key: Array("k".utf8))
+        let hash = try #require(policy.outgoingValue(for: "u_42"))
+        let harness = MeterHarness(propagation: MetadataPropagation(userID: policy))
         let sent = MeterSentBodies()
         for adapter in [ProviderAdapter.openAIChatCompletions, .openAIResponses, .anthropicMessages] {
             _ = try await harness.meter.callJSON(
                 adapter: adapter,
                 requestBody: Array(#"{"model":"gpt-4.1","store":true,"metadata":{}}"#.utf8),
-                envelope: MeterEnvelopes.complete()
+                attribution: .envelope(MeterEnvelopes.complete())
             ) { request in
                 sent.add(request.body)
-                return FakeProvider(adapter).responseBody()
+                return ProviderResponse(status: 200, body: FakeProvider(adapter).responseBody())
             }
         }
         let bodies = sent.all
         try #require(bodies.count == 3)
         for body in bodies { #expect(!body.contains("u_42"), "\(body)") }
-        #expect(bodies[0].contains(#""user_id":"anon-4""#) && bodies[0].contains(#""safety_identifier":"anon-4""#))
-        #expect(bodies[2].contains(#""metadata":{"user_id":"anon-4"}"#))
-        // The ledger keeps the envelope's id: pseudonymising for the ledger happens at tagging (docs/formats.md).
+        #expect(bodies[0].contains(#""user_id":"\#(hash)""#) && bodies[0].contains(#""safety_identifier":"\#(hash)""#))
+        #expect(bodies[2].contains(#""metadata":{"user_id":"\#(hash)"}"#))
+        // The ledger keeps the envelope's id (docs/metering.md).
         #expect(harness.sink.records.allSatisfy { $0.attribution[.userID] == "u_42" })
     }
 
@@ -147,7 +149,7 @@ struct MetadataPropagationTests {
             let tagged = try ProviderAdapter.openAIResponses.tag(
                 requestBody: Array("{}".utf8),
                 envelope: envelope,
-                propagation: MetadataPropagation(openAIMetadata: false)
+                propagation: MetadataPropagation(openAIMetadata: false, userID: .raw)
             )
             #expect((tagged.endUserID != nil) == fits)
             #expect(tagged.dropped == (fits ? [] : [DroppedMetadata(key: "safety_identifier", reason: .valueTooLong)]))
@@ -156,7 +158,7 @@ struct MetadataPropagationTests {
         let tagged = try ProviderAdapter.openAIResponses.tag(
             requestBody: callers,
             envelope: MeterEnvelopes.complete(),
-            propagation: MetadataPropagation(openAIMetadata: false)
+            propagation: MetadataPropagation(openAIMetadata: false, userID: .raw)
         )
         #expect(tagged.body == callers)
         #expect(tagged.dropped == [DroppedMetadata(key: "safety_identifier", reason: .callerValueKept)])
@@ -165,10 +167,12 @@ struct MetadataPropagationTests {
     @Test("Anthropic metadata.user_id: 256 characters fit, 257 are dropped; the caller's own is kept")
     func anthropicUserIDLength() throws {
         for (length, fits) in [(256, true), (257, false)] {
+            var envelope = MeterEnvelopes.complete()
+            envelope.userID = String(repeating: "h", count: length)
             let tagged = try ProviderAdapter.anthropicMessages.tag(
                 requestBody: Array("{}".utf8),
-                envelope: MeterEnvelopes.complete(),
-                propagation: MetadataPropagation(pseudonymize: { _ in String(repeating: "h", count: length) })
+                envelope: envelope,
+                propagation: MetadataPropagation(userID: .raw)
             )
             #expect((tagged.endUserID != nil) == fits)
             if !fits { #expect(tagged.body == Array("{}".utf8)) }
@@ -176,7 +180,8 @@ struct MetadataPropagationTests {
         let callers = Array(#"{"metadata":{"user_id":"theirs"}}"#.utf8)
         let tagged = try ProviderAdapter.anthropicMessages.tag(
             requestBody: callers,
-            envelope: MeterEnvelopes.complete()
+            envelope: MeterEnvelopes.complete(),
+            propagation: MetadataPropagation(userID: .raw)
         )
         #expect(tagged.body == callers)
         #expect(tagged.dropped == [DroppedMetadata(key: "metadata.user_id", reason: .callerValueKept)])

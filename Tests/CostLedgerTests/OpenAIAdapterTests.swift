@@ -140,7 +140,8 @@ struct OpenAIAdapterTests {
         let body = #"{"model":"gpt-4.1", "temperature": 1.0, "input":[{"role":"user","content":"h\u00e9"}]}"#
         let tagged = try ProviderAdapter.openAIResponses.tag(
             requestBody: Array(body.utf8),
-            envelope: MeterEnvelopes.complete()
+            envelope: MeterEnvelopes.complete(),
+            propagation: MetadataPropagation(userID: .raw)
         )
         let text = String(decoding: tagged.body, as: UTF8.self)
         #expect(text.hasPrefix(#"{"model":"gpt-4.1","temperature":1.0,"input":[{"role":"user","content":"h\u00e9"}],"#))
@@ -167,7 +168,8 @@ struct OpenAIAdapterTests {
     func chatCompletionsMetadataNeedsStore(body: String, stores: Bool) throws {
         let tagged = try ProviderAdapter.openAIChatCompletions.tag(
             requestBody: Array(body.utf8),
-            envelope: MeterEnvelopes.complete()
+            envelope: MeterEnvelopes.complete(),
+            propagation: MetadataPropagation(userID: .raw)
         )
         let text = String(decoding: tagged.body, as: UTF8.self)
         let prefix = String(body.dropLast())
@@ -195,7 +197,8 @@ struct OpenAIAdapterTests {
     func responsesMetadataUnlessStoreFalse(body: String, stores: Bool) throws {
         let tagged = try ProviderAdapter.openAIResponses.tag(
             requestBody: Array(body.utf8),
-            envelope: MeterEnvelopes.complete()
+            envelope: MeterEnvelopes.complete(),
+            propagation: MetadataPropagation(userID: .raw)
         )
         let text = String(decoding: tagged.body, as: UTF8.self)
         #expect(text.contains(#""metadata":"#) == stores, "\(text)")
@@ -214,7 +217,7 @@ struct OpenAIAdapterTests {
         let tagged = try ProviderAdapter.openAIChatCompletions.tag(
             requestBody: Array(#"{"model":"gpt-4.1"}"#.utf8),
             envelope: MeterEnvelopes.complete(),
-            propagation: MetadataPropagation(openAIMetadata: false, openAIEndUserField: field)
+            propagation: MetadataPropagation(openAIMetadata: false, openAIEndUserField: field, userID: .raw)
         )
         #expect(String(decoding: tagged.body, as: UTF8.self) == #"{"model":"gpt-4.1","# + expected + "}")
     }

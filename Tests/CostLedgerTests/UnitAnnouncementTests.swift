@@ -93,7 +93,7 @@ struct UnitAnnouncementTests {
         let harness = MeterHarness()
         let root = try harness.meter.tag(userID: "u", feature: "f", team: "t", project: "p", taskType: "k")
         let worker = root.child(tool: "summarize", ids: MeterTestIDs())
-        _ = try await harness.meter.call(provider: "openai", model: "o3", envelope: worker) { _ in
+        _ = try await harness.meter.call(provider: "openai", model: "o3", attribution: .envelope(worker)) { _ in
             ((), TokenUsage(input: 10, output: 10))
         }
         let records = harness.sink.records
@@ -121,7 +121,7 @@ struct UnitAnnouncementTests {
     @Test("a lenient unattributed call's ledger line has no envelope keys, and reads back")
     func unattributedWireForm() async throws {
         let harness = MeterHarness(mode: .lenient)
-        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1") { _ in
+        _ = try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .unattributed) { _ in
             ((), TokenUsage(input: 100, output: 20))
         }
         let record = try #require(harness.sink.records.first)

@@ -256,7 +256,7 @@ struct OperatorRetryThroughQueueTests {
             // The retried try runs while the operator's envelope is still ambient: the payload's wins.
             let retried = try #require(try middleware.willPerform(second.payload, context: second.jobContext))
             try await AttributionEnvelope.withAttribution(operatorEnvelope) {
-                _ = try await meter.call(provider: "openai", model: "gpt-4.1", envelope: retried) { _ in
+                _ = try await meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(retried)) { _ in
                     ((), TokenUsage(input: 100, output: 10))
                 }
             }

@@ -44,9 +44,11 @@ struct LenientJobTests {
 
             let provider = FakeProvider(.openAIChatCompletions, usage: TokenUsage(input: 500, output: 80))
             let body = Array(#"{"model":"gpt-4.1","messages":[{"role":"user","content":"Summarise."}]}"#.utf8)
-            _ = try await meter.callJSON(adapter: .openAIChatCompletions, requestBody: body, envelope: envelope) {
-                request in try provider.respond(to: request.body)
-            }
+            _ = try await meter.callJSON(
+                adapter: .openAIChatCompletions,
+                requestBody: body,
+                attribution: .envelope(envelope)
+            ) { request in ProviderResponse(status: provider.httpStatus, body: try provider.respond(to: request.body)) }
             try ledger.flush()
             try queue.complete(job)
             try ledger.close()

@@ -8,7 +8,7 @@ extension AttributionEnvelope {
     ///
     /// ```swift
     /// let summary = try await envelope.withRetries(policy: .init(maxAttempts: 3)) { tryEnvelope in
-    ///     try await meter.call(provider: "openai", model: "gpt-4.1", envelope: tryEnvelope) { ... }
+    ///     try await meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(tryEnvelope)) { ... }
     /// }
     /// ```
     /// - Parameters:

@@ -616,11 +616,11 @@ final class DemoSimulation {
         _ = try await meter.callJSON(
             adapter: .openAIChatCompletions,
             requestBody: request,
-            envelope: envelope,
+            attribution: .envelope(envelope),
             apiKeyID: key
         ) { tagged in
             clock.advance(byMilliseconds: latency)
-            return try provider.respond(to: tagged.body)
+            return ProviderResponse(body: try provider.respond(to: tagged.body))
         }
         bill.add(day: started, model: model, key: key, usage: usage)
         summary.modelCalls += 1

@@ -33,7 +33,7 @@ enum AnthropicAdapter {
                 reason: "expected an object, got \(other.typeName)"
             )
         }
-        let value = propagation.pseudonymize?(user) ?? user
+        guard let value = propagation.userID.outgoingValue(for: user) else { return }
         if let current = existing.first(where: { $0.key == "user_id" }), current.value != .null {
             report.dropped.append(DroppedMetadata(key: "metadata.user_id", reason: .callerValueKept))
         } else if value.isEmpty

@@ -20,20 +20,30 @@ public struct SystemRecordIDSource: RecordIDSource {
 ///
 /// ```swift
 /// let meter = CostMeter(sink: ledger)   // strict: fail closed
-/// let reply = try await meter.call(provider: "openai", model: "gpt-4.1") { request in
+/// let reply = try await meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(job)) { request in
 ///     let reply = try await client.chat(messages, idempotencyKey: request.recordID)
 ///     return (reply, TokenUsage(input: reply.promptTokens, output: reply.completionTokens))
 /// }
+/// print(reply.value, reply.record.costUSD ?? "unpriced")
 /// ```
 ///
-/// **Strict and lenient.** In ``Mode/strict`` (the default) a call whose envelope is missing or fails the
+/// **Attribution is chosen at the call** (``CallAttribution``): `.envelope(job)`, `.current` (the task-local
+/// one, by name) or `.unattributed`. An absent envelope never falls back to the task-local one.
+///
+/// **Strict and lenient.** In ``Mode/strict`` (the default) a call whose chosen envelope is absent or fails the
 /// policy is refused before the closure runs, with ``CostLedgerError/Code/attributionRefused`` carrying the
 /// ``AttributionError`` that lists every missing field. ``Mode/lenient``, chosen explicitly, makes the call
 /// and records it with whatever envelope there is (none, partial, or with its invalid values left out), so a
 /// migration can start by measuring; each such call is counted in ``MeterStatistics/unattributed``.
 ///
+/// **Results.** Every call returns the record it wrote with its result (``MeteredResult``,
+/// ``MeteredResponse``): record id, tokens, `cost_usd`, status. A call recorded without `cost_usd` is reported
+/// to `onIssue` as ``MeteringIssue/Kind/unpriced`` and counted in ``MeterStatistics/unpricedCalls``.
+///
 /// **Failures.** A closure that throws still produces a record with `status: error` and whatever usage it
-/// reported through ``MeteredCallError``; the call's own error is then rethrown. Metering failures after the
+/// reported through ``MeteredCallError``; the call's own error is then rethrown. A provider's error response
+/// (HTTP status 400 or above, or an error object) to a raw-JSON call is recorded with `status: error` and
+/// thrown as ``ProviderCallError``, which says whether a retry may succeed. Metering failures after the
 /// call (the sink refusing a record, a response whose usage cannot be read) never lose the caller's result:
 /// the result is returned, the failure goes to `onIssue` as a ``MeteringIssue`` (a sink failure carries the
 /// unwritten record, to spool or retry) and is counted in ``statistics``.
@@ -76,9 +86,8 @@ public struct CostMeter: Sendable {
     ///   - prices: the price table (the dated built-in defaults unless given).
     ///   - policy: the fields every call's envelope must carry.
     ///   - mode: ``Mode/strict`` (default) or ``Mode/lenient``.
-    ///   - propagation: what is written into provider request metadata by ``callJSON(adapter:requestBody:model:envelope:apiKeyID:serviceTier:isolation:_:)``.
-    ///   - pseudonymize: applied to the user id before it is written into a provider request; replaces
-    ///     `propagation.pseudonymize` when given.
+    ///   - propagation: what is written into provider request metadata by ``callJSON(adapter:requestBody:model:attribution:apiKeyID:serviceTier:isolation:_:)``;
+    ///     by default no user id leaves the process (``MetadataPropagation/UserIDPolicy``).
     ///   - recordIDs: where record ids come from.
     ///   - ids: where ``tag(userID:feature:team:project:taskType:tool:promptVersion:pipeline:priority:agent:tags:pseudonymize:)``
     ///     gets new trace and leaf ids.
@@ -91,7 +100,6 @@ public struct CostMeter: Sendable {
         policy: AttributionPolicy = .default,
         mode: Mode = .strict,
         propagation: MetadataPropagation = .default,
-        pseudonymize: (@Sendable (String) -> String)? = nil,
         recordIDs: any RecordIDSource = SystemRecordIDSource(),
         ids: any IdentifierSource = SystemIdentifierSource(),
         clock: any AttributionClock = SystemAttributionClock(),
@@ -102,8 +110,6 @@ public struct CostMeter: Sendable {
         self.prices = prices
         self.policy = policy
         self.mode = mode
-        var propagation = propagation
-        if let pseudonymize { propagation.pseudonymize = pseudonymize }
         self.propagation = propagation
         self.bodyLimits = bodyLimits
         self.recordIDs = recordIDs
@@ -120,7 +126,7 @@ public struct CostMeter: Sendable {
 
     /// Meters one model call made by `perform`, which returns its result and the usage it reports.
     ///
-    /// Refuses before `perform` runs when the envelope is missing or fails the policy (strict mode). Mints
+    /// Refuses before `perform` runs when the chosen envelope is absent or fails the policy (strict mode). Mints
     /// the record id first and passes it in ``MeteredRequest/recordID`` for use as an idempotency key. After
     /// the call, prices the usage and writes one record; if `perform` throws, writes a `status: error` record
     /// with the usage a ``MeteredCallError`` carries and rethrows the call's own error.
@@ -128,23 +134,23 @@ public struct CostMeter: Sendable {
     /// - Parameters:
     ///   - provider: the provider, as records name it (`openai`, `anthropic`).
     ///   - model: the model, as the provider names it.
-    ///   - envelope: the attribution; ``AttributionEnvelope/current`` when nil.
+    ///   - attribution: the call's attribution: `.envelope(job)`, `.current` or `.unattributed`.
     ///   - apiKeyID: which provider key pays (for reconciliation with the bill).
     ///   - serviceTier: the tier billed, when not `default`.
     ///   - perform: makes the call.
-    /// - Returns: `perform`'s result.
+    /// - Returns: `perform`'s result and the record written.
     /// - Throws: ``CostLedgerError/Code/attributionRefused`` (nothing was sent), ``CostLedgerError/Code/invalidRequest``
     ///   for an empty provider or model, or the error `perform` threw.
     public func call<Result>(
         provider: String,
         model: String,
-        envelope: AttributionEnvelope? = nil,
+        attribution: CallAttribution,
         apiKeyID: String? = nil,
         serviceTier: String? = nil,
         isolation: isolated (any Actor)? = #isolation,
         _ perform: (MeteredRequest) async throws -> (Result, TokenUsage)
-    ) async throws -> Result {
-        let prepared = try prepare(provider: provider, model: model, envelope: envelope)
+    ) async throws -> MeteredResult<Result> {
+        let prepared = try prepare(provider: provider, model: model, envelope: attribution.resolved)
         let outcome: (Result, TokenUsage)
         do {
             outcome = try await perform(prepared.request)
@@ -169,8 +175,15 @@ public struct CostMeter: Sendable {
             )
             throw error
         }
-        finish(prepared, usage: outcome.1, model: nil, apiKeyID: apiKeyID, serviceTier: serviceTier, status: .ok)
-        return outcome.0
+        let record = finish(
+            prepared,
+            usage: outcome.1,
+            model: nil,
+            apiKeyID: apiKeyID,
+            serviceTier: serviceTier,
+            status: .ok
+        )
+        return MeteredResult(value: outcome.0, record: record)
     }
 
     /// Meters one model call sent as raw JSON by any HTTP client: writes the attribution into the request
@@ -178,47 +191,53 @@ public struct CostMeter: Sendable {
     /// the response body it returns (JSON or a server-sent event stream) with `adapter`.
     ///
     /// ```swift
-    /// let response = try await meter.callJSON(adapter: .openAIResponses, requestBody: body) { request in
-    ///     try await http.post(url, body: request.body, headers: ["Idempotency-Key": request.idempotencyKey])
+    /// let response = try await meter.callJSON(adapter: .openAIResponses, requestBody: body,
+    ///                                         attribution: .envelope(job)) { request in
+    ///     let (status, bytes) = try await http.post(url, body: request.body,
+    ///                                               headers: ["Idempotency-Key": request.idempotencyKey])
+    ///     return ProviderResponse(status: status, body: bytes)
     /// }
+    /// print(response.record.costUSD ?? "unpriced", response.record.usage.input)
     /// ```
     ///
-    /// The response is returned as received. A provider error body (`{"error": …}`) or a stream that ends
-    /// before its usage is recorded with `status: error`; a body whose usage cannot be read is recorded with
-    /// `status: error` and reported to `onIssue` (``MeteringIssue/Kind/usageUnreadable``). The recorded
-    /// model and service tier are the ones the response reports, when it reports them.
+    /// A provider error (HTTP status 400 or above, or an error object in the body or stream) is recorded with
+    /// `status: error` and the usage the body reports, then thrown as ``ProviderCallError`` carrying the
+    /// status, the provider's error type and message, and the record. A stream that ends before its usage is
+    /// recorded with `status: error` and returned; a body whose usage cannot be read is recorded with
+    /// `status: error`, reported to `onIssue` (``MeteringIssue/Kind/usageUnreadable``) and returned. The
+    /// recorded model and service tier are the ones the response reports, when it reports them.
     ///
     /// - Parameters:
     ///   - adapter: the provider API.
     ///   - requestBody: the JSON request body.
     ///   - model: the requested model; read from the body's `model` when nil.
-    ///   - envelope: the attribution; ``AttributionEnvelope/current`` when nil.
+    ///   - attribution: the call's attribution: `.envelope(job)`, `.current` or `.unattributed`.
     ///   - apiKeyID: which provider key pays.
     ///   - serviceTier: the tier billed, when the response does not say.
-    ///   - send: sends the request and returns the response body. To record usage of a cut stream, throw a
-    ///     ``MeteredCallError`` with the part received.
-    /// - Returns: the response body.
+    ///   - send: sends the request and returns the response: its body and, when known, its HTTP status. To
+    ///     record usage of a cut stream, throw a ``MeteredCallError`` with the part received.
+    /// - Returns: the response body, its HTTP status and the record written.
     /// - Throws: ``CostLedgerError/Code/attributionRefused`` or ``CostLedgerError/Code/invalidRequest`` before
-    ///   anything is sent, or the error `send` threw.
+    ///   anything is sent, ``ProviderCallError`` for a provider's error response, or the error `send` threw.
     public func callJSON(
         adapter: ProviderAdapter,
         requestBody: some Collection<UInt8>,
         model: String? = nil,
-        envelope: AttributionEnvelope? = nil,
+        attribution: CallAttribution,
         apiKeyID: String? = nil,
         serviceTier: String? = nil,
         isolation: isolated (any Actor)? = #isolation,
-        _ send: (MeteredJSONRequest) async throws -> [UInt8]
-    ) async throws -> [UInt8] {
+        _ send: (MeteredJSONRequest) async throws -> ProviderResponse
+    ) async throws -> MeteredResponse {
         let (prepared, request) = try prepareJSON(
             adapter: adapter,
             requestBody: requestBody,
             model: model,
-            envelope: envelope
+            envelope: attribution.resolved
         )
-        let body: [UInt8]
+        let response: ProviderResponse
         do {
-            body = try await send(request)
+            response = try await send(request)
         } catch let failure as MeteredCallError {
             var usage = failure.usage
             var reported = failure.model
@@ -250,12 +269,19 @@ public struct CostMeter: Sendable {
         }
         let usage: Swift.Result<ProviderUsage, CostLedgerError>
         do {
-            usage = .success(try adapter.usage(from: body, limits: bodyLimits))
+            usage = .success(try adapter.usage(from: response.body, limits: bodyLimits))
         } catch {
             usage = .failure(error)
         }
-        complete(prepared, reading: usage, apiKeyID: apiKeyID, serviceTier: serviceTier)
-        return body
+        let record = try complete(
+            prepared,
+            reading: usage,
+            httpStatus: response.status,
+            body: response.body,
+            apiKeyID: apiKeyID,
+            serviceTier: serviceTier
+        )
+        return MeteredResponse(body: response.body, status: response.status, record: record)
     }
 
     /// Meters one streamed model call sent as raw JSON, reading the usage from the stream as it passes, in
@@ -272,28 +298,30 @@ public struct CostMeter: Sendable {
     /// ```
     ///
     /// When `stream` returns, the record carries the stream's final usage (`status: error` when the stream
-    /// ended before it or reported an error). When `stream` throws, the record carries the usage read so far
-    /// with `status: error`, and the error is rethrown.
+    /// ended before it). A stream that carried a provider error event, or whose HTTP status (reported with
+    /// ``StreamUsageRecorder/record(status:)``) is 400 or above, is recorded with `status: error` and thrown
+    /// as ``ProviderCallError``, as in `callJSON`. When `stream` throws, the record carries the usage read so
+    /// far with `status: error`, and the error is rethrown.
     ///
-    /// - Parameters: as ``callJSON(adapter:requestBody:model:envelope:apiKeyID:serviceTier:isolation:_:)``.
-    /// - Returns: `stream`'s result.
+    /// - Parameters: as ``callJSON(adapter:requestBody:model:attribution:apiKeyID:serviceTier:isolation:_:)``.
+    /// - Returns: `stream`'s result and the record written.
     /// - Throws: ``CostLedgerError/Code/attributionRefused`` or ``CostLedgerError/Code/invalidRequest`` before
-    ///   anything is sent, or the error `stream` threw.
+    ///   anything is sent, ``ProviderCallError`` for a provider's error, or the error `stream` threw.
     public func callStreaming<Result>(
         adapter: ProviderAdapter,
         requestBody: some Collection<UInt8>,
         model: String? = nil,
-        envelope: AttributionEnvelope? = nil,
+        attribution: CallAttribution,
         apiKeyID: String? = nil,
         serviceTier: String? = nil,
         isolation: isolated (any Actor)? = #isolation,
         _ stream: (MeteredJSONRequest, StreamUsageRecorder) async throws -> Result
-    ) async throws -> Result {
+    ) async throws -> MeteredResult<Result> {
         let (prepared, request) = try prepareJSON(
             adapter: adapter,
             requestBody: requestBody,
             model: model,
-            envelope: envelope
+            envelope: attribution.resolved
         )
         let recorder = StreamUsageRecorder(adapter, limits: bodyLimits)
         let result: Result
@@ -306,8 +334,15 @@ public struct CostMeter: Sendable {
             finish(prepared, usage: usage, model: model, apiKeyID: apiKeyID, serviceTier: serviceTier, status: .error)
             throw (error as? MeteredCallError)?.underlying ?? error
         }
-        complete(prepared, reading: recorder.finish(), apiKeyID: apiKeyID, serviceTier: serviceTier)
-        return result
+        let record = try complete(
+            prepared,
+            reading: recorder.finish(),
+            httpStatus: recorder.status,
+            body: [],
+            apiKeyID: apiKeyID,
+            serviceTier: serviceTier
+        )
+        return MeteredResult(value: result, record: record)
     }
 
     // MARK: - Internals
@@ -324,7 +359,7 @@ public struct CostMeter: Sendable {
         model: String?,
         envelope: AttributionEnvelope?
     ) throws(CostLedgerError) -> (Prepared, MeteredJSONRequest) {
-        let requested = envelope ?? AttributionEnvelope.current
+        let requested = envelope
         // Refuse on attribution before looking at the body: a refusal must not depend on the payload.
         try checkAttribution(requested)
         let tagging = try adapter.tag(
@@ -352,15 +387,27 @@ public struct CostMeter: Sendable {
     }
 
     /// Records a raw-JSON call that returned: its usage as read, or an error record when it could not be read.
+    /// Throws ``ProviderCallError``, after recording, when the provider answered with an error.
     private func complete(
         _ prepared: Prepared,
         reading: Swift.Result<ProviderUsage, CostLedgerError>,
+        httpStatus: Int?,
+        body: [UInt8],
         apiKeyID: String?,
         serviceTier: String?
-    ) {
+    ) throws(ProviderCallError) -> CostRecord {
+        let read = try? reading.get()
+        if let httpStatus, httpStatus >= 400 {
+            // The provider refused or failed: its error body, not a usage reading, explains the call. Whatever
+            // usage it reports is recorded; an unreadable error body (an HTML 502 page) is not a metering issue.
+            throw providerFailure(prepared, read, httpStatus: httpStatus, body: body, apiKeyID, serviceTier)
+        }
+        if let read, read.providerError != nil {
+            throw providerFailure(prepared, read, httpStatus: httpStatus, body: body, apiKeyID, serviceTier)
+        }
         switch reading {
         case .success(let usage):
-            let failed = usage.providerError != nil || !usage.isComplete
+            let failed = !usage.isComplete
             let record = finish(
                 prepared,
                 usage: usage.tokens,
@@ -369,10 +416,11 @@ public struct CostMeter: Sendable {
                 serviceTier: usage.serviceTier ?? serviceTier,
                 status: failed ? .error : .ok
             )
-            if !usage.isComplete, usage.providerError == nil {
+            if !usage.isComplete {
                 counters.update { $0.usageIncomplete += 1 }
                 onIssue?(MeteringIssue(kind: .usageIncomplete, record: record))
             }
+            return record
         case .failure(let error):
             counters.update { $0.usageUnreadable += 1 }
             let record = finish(
@@ -384,7 +432,45 @@ public struct CostMeter: Sendable {
                 status: .error
             )
             onIssue?(MeteringIssue(kind: .usageUnreadable, record: record, error: error))
+            return record
         }
+    }
+
+    /// Records a provider's error response with `status: error` and returns the error to throw.
+    private func providerFailure(
+        _ prepared: Prepared,
+        _ read: ProviderUsage?,
+        httpStatus: Int?,
+        body: [UInt8],
+        _ apiKeyID: String?,
+        _ serviceTier: String?
+    ) -> ProviderCallError {
+        counters.update { $0.providerErrors += 1 }
+        let record = finish(
+            prepared,
+            usage: read?.tokens ?? TokenUsage(),
+            model: read?.model,
+            apiKeyID: apiKeyID,
+            serviceTier: read?.serviceTier ?? serviceTier,
+            status: .error
+        )
+        let (type, message) = Self.errorParts(read?.providerError)
+        return ProviderCallError(status: httpStatus, type: type, message: message, body: body, record: record)
+    }
+
+    /// Splits an adapter's error description (`type: message`, a type alone, or a message alone) into the
+    /// provider's error type and message. Types are identifiers (`overloaded_error`, `rate_limit_exceeded`).
+    static func errorParts(_ description: String?) -> (type: String?, message: String?) {
+        guard let description, description != "error" else { return (nil, nil) }
+        let isIdentifier = { (text: Substring) in
+            !text.isEmpty && text.unicodeScalars.allSatisfy { $0 == "_" || $0 == "." || $0.properties.isAlphabetic }
+        }
+        if let colon = description.firstIndex(of: ":"), isIdentifier(description[..<colon]) {
+            let rest = description[description.index(after: colon)...]
+            return (String(description[..<colon]), String(rest.drop { $0 == " " }))
+        }
+        if isIdentifier(description[...]) { return (description, nil) }
+        return (nil, description)
     }
 
     /// Refuses in strict mode when the envelope is missing or fails the policy.
@@ -394,7 +480,7 @@ public struct CostMeter: Sendable {
             counters.update { $0.refused += 1 }
             let names = policy.required.map(\.name).joined(separator: ", ")
             let reason =
-                "no attribution envelope: pass one or bind AttributionEnvelope.current"
+                "no attribution envelope: the call's attribution is absent (attribution: .envelope(nil), .unattributed, or .current with none bound)"
                 + (names.isEmpty ? "" : "; required attribution missing: \(names)")
             throw CostLedgerError(
                 .attributionRefused,
@@ -428,7 +514,6 @@ public struct CostMeter: Sendable {
         model: String,
         envelope: AttributionEnvelope?
     ) throws(CostLedgerError) -> Prepared {
-        let envelope = envelope ?? AttributionEnvelope.current
         try checkAttribution(envelope)
         if provider.isEmpty { throw CostLedgerError(.invalidRequest, field: "provider", reason: "must not be empty") }
         if model.isEmpty { throw CostLedgerError(.invalidRequest, field: "model", reason: "must not be empty") }
@@ -488,16 +573,45 @@ public struct CostMeter: Sendable {
         } catch {
             onIssue?(MeteringIssue(kind: .usageInvalid, record: record, error: error))
         }
-        if let quote = prices.quote(for: record) {
+        let quote = prices.quote(for: record)
+        if let quote {
             record.costUSD = quote.cost
             record.priceSource = quote.priceSource
         }
         counters.update {
             $0.calls += 1
             if status == .error { $0.errorRecords += 1 }
+            if quote == nil { $0.unpricedCalls += 1 }
+        }
+        if quote == nil {
+            onIssue?(MeteringIssue(kind: .unpriced, record: record, detail: unpricedReason(record)))
         }
         write(record)
         return record
+    }
+
+    /// Why `record` has no price: `model claude-sonnet-4-5 (anthropic): not in the price table`.
+    private func unpricedReason(_ record: CostRecord) -> String {
+        let model = record.model ?? ""
+        let provider = record.provider ?? ""
+        let subject = "model \(model) (\(provider))"
+        guard prices.matchedModelName(provider: record.provider, model: model) != nil else {
+            return subject + ": not in the price table"
+        }
+        let day = (record.startedAt ?? record.timestamp).description.prefix(10)
+        let tier = record.serviceTier ?? "default"
+        guard
+            prices.price(
+                provider: record.provider,
+                model: model,
+                serviceTier: record.serviceTier,
+                inputTokens: record.usage.input,
+                on: record.startedAt ?? record.timestamp
+            ) != nil
+        else {
+            return subject + ": no price for service tier \(tier) on \(day)"
+        }
+        return subject + ": a class of tokens it used has no price, or its usage breaks the ledger's rules"
     }
 
     /// Writes a record; a failure is counted and reported, never thrown.
@@ -556,7 +670,7 @@ public struct CostMeter: Sendable {
     }
 }
 
-/// Receives a streamed response's bytes for ``CostMeter/callStreaming(adapter:requestBody:model:envelope:apiKeyID:serviceTier:isolation:_:)``
+/// Receives a streamed response's bytes for ``CostMeter/callStreaming(adapter:requestBody:model:attribution:apiKeyID:serviceTier:isolation:_:)``
 /// and reads its usage as they pass.
 ///
 /// Never throws: a malformed event stops the reading (the call is then recorded as unreadable), never the
@@ -566,14 +680,23 @@ public final class StreamUsageRecorder: Sendable {
         Mutex<
             (
                 reader: StreamUsageReader, failure: CostLedgerError?,
-                finished: Swift.Result<ProviderUsage, CostLedgerError>?
+                finished: Swift.Result<ProviderUsage, CostLedgerError>?, status: Int?
             )
         >
 
     /// Creates a recorder for `adapter`'s stream.
     public init(_ adapter: ProviderAdapter, limits: UsageExtraction.Limits = .default) {
-        state = Mutex((StreamUsageReader(adapter, limits: limits), nil, nil))
+        state = Mutex((StreamUsageReader(adapter, limits: limits), nil, nil, nil))
     }
+
+    /// Records the response's HTTP status. A status of 400 or above makes the call a provider error: it is
+    /// recorded with `status: error` and thrown as ``ProviderCallError`` when the stream closure returns.
+    public func record(status: Int) {
+        state.withLock { $0.status = status }
+    }
+
+    /// The HTTP status given to ``record(status:)``, if any.
+    public var status: Int? { state.withLock { $0.status } }
 
     /// Reads the next bytes of the stream.
     public func consume(_ bytes: some Collection<UInt8>) {

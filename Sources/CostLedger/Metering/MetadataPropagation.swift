@@ -20,8 +20,63 @@ public import Attribution
 /// caller's value and takes one of the 16 slots. Everything dropped is reported in
 /// ``TaggedRequest/dropped``.
 ///
-/// The user id leaves the process only after ``pseudonymize``, when one is set.
+/// The user id leaves the process only as ``userID`` says: by default it does not leave at all
+/// (``UserIDPolicy/omit``); with a key the application supplies, as the keyed hash
+/// HMAC-SHA256(key, user_id) in lowercase hex (``UserIDPolicy/keyedHash(key:)``); as it is only when the
+/// application says so (``UserIDPolicy/raw``). The ledger's record keeps the envelope's `user_id` unchanged.
 public struct MetadataPropagation: Sendable {
+    /// What of the envelope's `user_id` is written into a provider request (OpenAI's `metadata.user_id` and
+    /// `safety_identifier` / `user`, Anthropic's `metadata.user_id`). A set that may grow.
+    ///
+    /// ```swift
+    /// let key: [UInt8] = secrets.providerUserIDKey   // 32 random bytes, kept by the application
+    /// let meter = CostMeter(sink: ledger, propagation: MetadataPropagation(userID: .keyedHash(key: key)))
+    /// ```
+    public struct UserIDPolicy: Sendable, CustomStringConvertible {
+        private enum Base: Sendable {
+            case omit
+            case raw
+            case keyedHash([UInt8])
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The default: no user id leaves the process.
+        public static let omit = UserIDPolicy(.omit)
+        /// The envelope's `user_id` is sent as it is. An explicit choice: the provider then holds the
+        /// application's own user ids.
+        public static let raw = UserIDPolicy(.raw)
+
+        /// The keyed hash HMAC-SHA256(`key`, `user_id`) is sent, as 64 lowercase hex characters (which is
+        /// exactly OpenAI's 64-character limit). The same user gets the same value on every call, so the
+        /// provider's abuse signals and dashboards still group by user, and only a holder of the key can link
+        /// the value to the id. An empty key sends nothing (as ``omit``): a hash under a known key is no
+        /// protection.
+        /// - Parameter key: the application's secret key (32 random bytes, say).
+        public static func keyedHash(key: [UInt8]) -> UserIDPolicy { UserIDPolicy(.keyedHash(key)) }
+
+        /// The value written into a provider request for `userID`, or nil when none is.
+        ///
+        /// With ``keyedHash(key:)``, this is how the application links a provider's per-user figures back to
+        /// its users: hash its own ids with the same key and join.
+        public func outgoingValue(for userID: String) -> String? {
+            switch base {
+            case .omit: return nil
+            case .raw: return userID
+            case .keyedHash(let key): return key.isEmpty ? nil : HMACSHA256.hex(key: key, message: userID)
+            }
+        }
+
+        /// `omit`, `raw` or `keyed_hash` (never the key).
+        public var description: String {
+            switch base {
+            case .omit: return "omit"
+            case .raw: return "raw"
+            case .keyedHash: return "keyed_hash"
+            }
+        }
+    }
+
     /// Which OpenAI request field carries the end user's id. A set that may grow.
     public struct EndUserField: Sendable, Hashable, CustomStringConvertible {
         /// The request field's name; empty for ``none``.
@@ -58,7 +113,7 @@ public struct MetadataPropagation: Sendable {
 
     /// Whether OpenAI's `metadata` object is filled.
     public var openAIMetadata: Bool
-    /// Which OpenAI field carries the (pseudonymised) user id.
+    /// Which OpenAI field carries the user id's outgoing value (see ``userID``).
     public var openAIEndUserField: EndUserField
     /// Whether Anthropic's `metadata.user_id` is filled.
     public var anthropicUserID: Bool
@@ -67,28 +122,29 @@ public struct MetadataPropagation: Sendable {
     public var requestStreamUsage: Bool
     /// Envelope keys in the order they are kept; keys not listed follow in the default order, then tags.
     public var fieldPriority: [String]
-    /// Applied to the user id before it leaves the process (an HMAC, say). Not applied to the ledger's
-    /// record: pseudonymise at tagging (docs/formats.md) when the ledger should hold the same id.
-    public var pseudonymize: (@Sendable (String) -> String)?
+    /// What of the user id leaves the process: nothing (``UserIDPolicy/omit``, the default), its keyed hash,
+    /// or the raw id. Never applied to the ledger's record, which keeps the envelope's `user_id`.
+    public var userID: UserIDPolicy
 
-    /// Creates propagation settings; the defaults fill every field the provider has.
+    /// Creates propagation settings; the defaults fill every field the provider has, except the user id,
+    /// which leaves the process only as `userID` says.
     public init(
         openAIMetadata: Bool = true,
         openAIEndUserField: EndUserField = .safetyIdentifier,
         anthropicUserID: Bool = true,
         requestStreamUsage: Bool = true,
         fieldPriority: [String] = MetadataPropagation.defaultFieldPriority,
-        pseudonymize: (@Sendable (String) -> String)? = nil
+        userID: UserIDPolicy = .omit
     ) {
         self.openAIMetadata = openAIMetadata
         self.openAIEndUserField = openAIEndUserField
         self.anthropicUserID = anthropicUserID
         self.requestStreamUsage = requestStreamUsage
         self.fieldPriority = fieldPriority
-        self.pseudonymize = pseudonymize
+        self.userID = userID
     }
 
-    /// Every field the provider has a place for, no pseudonymiser.
+    /// Every field the provider has a place for; no user id (``UserIDPolicy/omit``).
     public static var `default`: MetadataPropagation { MetadataPropagation() }
 
     /// Nothing is written into requests (stream usage is still requested).
@@ -97,13 +153,13 @@ public struct MetadataPropagation: Sendable {
     }
 
     /// The envelope's metadata candidates, most important first: business fields, lineage, then tags as
-    /// `tag.{key}` sorted by key. The user id is pseudonymised.
+    /// `tag.{key}` sorted by key. The user id is its outgoing value under ``userID`` (absent by default).
     public func candidates(for envelope: AttributionEnvelope) -> [MetadataPair] {
         var values: [String: String] = [:]
         for field in AttributionField.all {
             if let value = envelope[field] { values[field.name] = value }
         }
-        if let user = values["user_id"] { values["user_id"] = pseudonymize?(user) ?? user }
+        values["user_id"] = values["user_id"].flatMap { userID.outgoingValue(for: $0) }
         values["trace_id"] = envelope.traceID.description
         values["leaf_id"] = envelope.leafID.description
         if envelope.rootID != envelope.leafID { values["root_id"] = envelope.rootID.description }
@@ -220,7 +276,7 @@ public struct TaggedRequest: Sendable, Hashable {
     public var body: [UInt8]
     /// The metadata pairs written (OpenAI's `metadata`; for Anthropic, `user_id`).
     public var propagated: [MetadataPair]
-    /// The (pseudonymised) end-user id written to `safety_identifier`, `user` or `metadata.user_id`.
+    /// The end-user value (see ``MetadataPropagation/userID``) written to `safety_identifier`, `user` or `metadata.user_id`.
     public var endUserID: String?
     /// What was not written, and why.
     public var dropped: [DroppedMetadata]

@@ -54,6 +54,125 @@ public struct MeteredJSONRequest: Sendable, Hashable {
     public var idempotencyKey: String { request.recordID }
 }
 
+/// What the closure of ``CostMeter/callJSON(adapter:requestBody:model:attribution:apiKeyID:serviceTier:isolation:_:)``
+/// returns: the provider's response body and, when the HTTP client reports it, its HTTP status.
+///
+/// ```swift
+/// let (data, response) = try await URLSession.shared.data(for: urlRequest)
+/// return ProviderResponse(status: (response as? HTTPURLResponse)?.statusCode, body: Array(data))
+/// ```
+public struct ProviderResponse: Sendable, Hashable {
+    /// The HTTP status code, when known. A status of 400 or above makes the call a provider error.
+    public var status: Int?
+    /// The response body as received: one JSON document or a server-sent event stream.
+    public var body: [UInt8]
+
+    /// Creates a response with its HTTP status.
+    public init(status: Int?, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+
+    /// Creates a response from its body alone (the HTTP status unknown): a provider error is then recognised
+    /// by its body (`{"error": …}`) only.
+    public init(body: [UInt8]) {
+        self.init(status: nil, body: body)
+    }
+}
+
+/// What ``CostMeter/callJSON(adapter:requestBody:model:attribution:apiKeyID:serviceTier:isolation:_:)``
+/// returns: the response and the record the meter wrote for it.
+public struct MeteredResponse: Sendable, Hashable {
+    /// The response body, unchanged.
+    public var body: [UInt8]
+    /// The provider's HTTP status, when the closure reported it.
+    public var status: Int?
+    /// The record written to the sink (or, when the sink failed, handed to `onIssue`): record id, tokens,
+    /// `cost_usd` (nil when unpriced) and `status` (`error` for a stream that ended before its usage or a
+    /// body whose usage could not be read).
+    public var record: CostRecord
+
+    /// Creates a metered response.
+    public init(body: [UInt8], status: Int?, record: CostRecord) {
+        self.body = body
+        self.status = status
+        self.record = record
+    }
+}
+
+/// What ``CostMeter/call(provider:model:attribution:apiKeyID:serviceTier:isolation:_:)`` and
+/// ``CostMeter/callStreaming(adapter:requestBody:model:attribution:apiKeyID:serviceTier:isolation:_:)``
+/// return: the closure's result and the record the meter wrote for the call.
+public struct MeteredResult<Value> {
+    /// What the closure returned.
+    public var value: Value
+    /// The record written to the sink (or, when the sink failed, handed to `onIssue`).
+    public var record: CostRecord
+
+    /// Creates a metered result.
+    public init(value: Value, record: CostRecord) {
+        self.value = value
+        self.record = record
+    }
+}
+
+extension MeteredResult: Sendable where Value: Sendable {}
+
+/// A provider's error response (HTTP status 400 or above, or an error object in the body or stream), thrown
+/// by the raw-JSON wrappers after the call is recorded with `status: error`.
+///
+/// ```swift
+/// do {
+///     let response = try await meter.callJSON(adapter: .openAIResponses, requestBody: body,
+///                                             attribution: .envelope(job)) { request in … }
+/// } catch let error as ProviderCallError where error.isRetryable {
+///     // 408, 409, 429, 5xx: retry with the envelope's retry(), after error.record was written
+/// }
+/// ```
+public struct ProviderCallError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The HTTP status, when the closure reported it.
+    public var status: Int?
+    /// The provider's error type or code (`rate_limit_exceeded`, `overloaded_error`), when the body names one.
+    public var type: String?
+    /// The provider's message, when the body has one.
+    public var message: String?
+    /// The response body as received.
+    public var body: [UInt8]
+    /// The record written for the call, with `status: error` and the usage the response reported.
+    public var record: CostRecord
+
+    /// Creates a provider error.
+    public init(status: Int?, type: String?, message: String?, body: [UInt8], record: CostRecord) {
+        self.status = status
+        self.type = type
+        self.message = message
+        self.body = body
+        self.record = record
+    }
+
+    /// Whether retrying the same request may succeed: HTTP 408, 409, 429 and 5xx; without a status, the
+    /// providers' overload, rate-limit and server error types.
+    public var isRetryable: Bool {
+        if let status { return [408, 409, 429].contains(status) || (500...599).contains(status) }
+        guard let type else { return false }
+        return Self.retryableTypes.contains(type)
+    }
+
+    private static let retryableTypes: Set<String> = [
+        "overloaded_error", "rate_limit_error", "api_error", "server_error", "rate_limit_exceeded",
+    ]
+
+    /// `provider error: HTTP 503: overloaded_error: Overloaded (record RECORD_ID)`.
+    public var description: String {
+        var parts: [String] = []
+        if let status { parts.append("HTTP \(status)") }
+        if let type { parts.append(type) }
+        if let message { parts.append(message) }
+        if parts.isEmpty { parts.append("error") }
+        return "provider error: " + parts.joined(separator: ": ") + " (record \(record.recordID))"
+    }
+}
+
 /// Thrown by a metered closure to report what a failed call used before it failed; the wrapper records the
 /// usage in a `status: error` record and rethrows ``underlying``, the call's own error.
 ///
@@ -113,6 +232,9 @@ public struct MeteringIssue: Sendable, CustomStringConvertible {
         public static let usageInvalid = Kind("usage_invalid")
         /// Lenient mode recorded a call whose envelope was missing or failed the policy.
         public static let unattributed = Kind("unattributed")
+        /// The call was recorded without `cost_usd`: the price table lacks the model, its tier on that day, or
+        /// a class of tokens it used. ``MeteringIssue/detail`` names the model and why.
+        public static let unpriced = Kind("unpriced")
         public var description: String { name }
     }
 
@@ -122,16 +244,21 @@ public struct MeteringIssue: Sendable, CustomStringConvertible {
     public var record: CostRecord
     /// The error behind the issue, when there is one.
     public var error: (any Error)?
+    /// What happened, in words, when there is no error (``Kind/unpriced``:
+    /// `model claude-sonnet-4-5 (anthropic): not in the price table`).
+    public var detail: String?
 
     /// Creates an issue.
-    public init(kind: Kind, record: CostRecord, error: (any Error)? = nil) {
+    public init(kind: Kind, record: CostRecord, error: (any Error)? = nil, detail: String? = nil) {
         self.kind = kind
         self.record = record
         self.error = error
+        self.detail = detail
     }
 
     public var description: String {
         if let error { return "\(kind) (\(record.recordID)): \(error)" }
+        if let detail { return "\(kind) (\(record.recordID)): \(detail)" }
         return "\(kind) (\(record.recordID))"
     }
 }
@@ -156,6 +283,11 @@ public struct MeterStatistics: Sendable, Hashable {
     public var usageIncomplete: Int = 0
     /// Unit announcements written.
     public var unitsAnnounced: Int = 0
+    /// Calls recorded without `cost_usd` (each also reported to `onIssue` as ``MeteringIssue/Kind/unpriced``).
+    public var unpricedCalls: Int = 0
+    /// Calls whose response was a provider error (HTTP status 400 or above, or an error object), thrown as
+    /// ``ProviderCallError``.
+    public var providerErrors: Int = 0
 
     /// All zero.
     public init() {}

@@ -51,7 +51,7 @@ public struct ProviderAdapter: Sendable, Hashable, CustomStringConvertible {
     /// - Parameters:
     ///   - requestBody: the JSON request body, a top-level object.
     ///   - envelope: the attribution to write; nil writes none (lenient, unattributed calls).
-    ///   - propagation: what to write, and the user-id pseudonymiser.
+    ///   - propagation: what to write, and what of the user id leaves the process (nothing by default).
     ///   - limits: size and depth bounds.
     /// - Returns: the body to send and a report of what was written and dropped.
     /// - Throws: ``CostLedgerError/Code/invalidRequest`` naming the field when the body is not a JSON object,

@@ -105,6 +105,28 @@ struct TaggingTests {
         #expect(AttributionField.business.allSatisfy { envelope[$0] != nil })
     }
 
+    @Test("the fields form sets any field by AttributionField, whose allCases is every field in canonical order")
+    func fieldsForm() throws {
+        #expect(
+            AttributionField.allCases.map(\.name) == [
+                "user_id", "feature", "team", "project", "task_type", "tool", "prompt_version", "pipeline",
+                "priority", "agent",
+            ]
+        )
+        let fields = Dictionary(uniqueKeysWithValues: AttributionField.allCases.map { ($0, "v_" + $0.name) })
+        let envelope = try AttributionEnvelope.tag(
+            fields: fields,
+            pseudonymize: { "p_" + $0 },
+            policy: .default,
+            ids: ids,
+            clock: clock
+        )
+        for field in AttributionField.allCases where field != .userID {
+            #expect(envelope[field] == "v_" + field.name, "\(field)")
+        }
+        #expect(envelope.userID == "p_v_user_id")
+    }
+
     @Test("a policy decides which fields are required")
     func policy() throws {
         let envelope = try AttributionEnvelope.tag(fields: [.feature: "nightly"], policy: .none, ids: ids, clock: clock)

@@ -40,7 +40,7 @@ extension CostMeter {
     }
 
     /// Tags an originating request with this meter's policy, id source and clock, and announces its root
-    /// unit (``AttributionEnvelope/tag(userID:feature:team:project:taskType:tool:promptVersion:pipeline:priority:agent:tags:pseudonymize:policy:ids:clock:)``).
+    /// unit (`AttributionEnvelope.tag(userID:feature:team:project:taskType:...)` of the core).
     ///
     /// The five fields the default policy requires are parameters without defaults, so a call that leaves one
     /// out does not compile; the other fields are optional.
@@ -64,7 +64,7 @@ extension CostMeter {
     /// In strict mode the meter's policy is checked (a field it requires beyond the five, at run time); in
     /// lenient mode only the values' format is. A sink failure does not fail the request: the envelope is
     /// returned and the failure goes to `onIssue` and ``statistics``, as for calls. So the one error is a
-    /// refusal, and it is the core's ``AttributionError``, the error every tagging entry point throws.
+    /// refusal, and it is the core's `AttributionError`, the error every tagging entry point throws.
     /// - Parameters:
     ///   - userID: who the work is for (`user_id`).
     ///   - feature: the product feature (`feature`).
@@ -79,8 +79,8 @@ extension CostMeter {
     ///   - tags: anything else.
     ///   - pseudonymize: applied once to `userID`, here, so every record carries the same id.
     /// - Returns: the root envelope.
-    /// - Throws: ``AttributionError``: a validation error naming the bad value, or
-    ///   ``AttributionError/Code/missingFields`` listing what the meter's policy requires and the call lacks.
+    /// - Throws: `AttributionError`: a validation error naming the bad value, or
+    ///   `AttributionError.Code.missingFields` listing what the meter's policy requires and the call lacks.
     public func tag(
         userID: String,
         feature: String,
@@ -132,7 +132,7 @@ extension CostMeter {
     ///   - tags: anything else.
     ///   - pseudonymize: applied once to the `user_id` field, here, so every record carries the same id.
     /// - Returns: the root envelope.
-    /// - Throws: ``AttributionError``: ``AttributionError/Code/missingFields`` listing every field the
+    /// - Throws: `AttributionError`: `AttributionError.Code.missingFields` listing every field the
     ///   meter's policy requires and `fields` lacks (strict mode), or a validation error naming the bad value.
     public func tag(
         fields: [AttributionField: String],

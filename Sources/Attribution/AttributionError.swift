@@ -79,8 +79,11 @@ public struct AttributionError: Error, Sendable, Hashable, CustomStringConvertib
         self.reason = reason
     }
 
+    /// The field and the reason (`leaf_id: expected 16 lowercase hex characters, got "XYZ"`); for
+    /// ``Code/missingFields`` the reason alone, which names each missing field once
+    /// (`required attribution missing: team, project`).
     public var description: String {
-        if let field { return "\(field): \(reason)" }
+        if let field, code != .missingFields { return "\(field): \(reason)" }
         return reason
     }
 

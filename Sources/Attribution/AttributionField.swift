@@ -1,7 +1,7 @@
 /// One business attribution field of the envelope, named as on the wire.
 ///
 /// A set that may grow: compare with `==`; do not switch over it exhaustively.
-public struct AttributionField: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct AttributionField: Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     /// The wire name (`user_id`, `task_type`).
     public let name: String
     /// Position in the canonical key order.
@@ -37,6 +37,9 @@ public struct AttributionField: Sendable, Hashable, Comparable, CustomStringConv
     public static let all: [AttributionField] = [
         .userID, .feature, .team, .project, .taskType, .tool, .promptVersion, .pipeline, .priority, .agent,
     ]
+
+    /// Every field, in canonical order: ``all``, for `CaseIterable`.
+    public static var allCases: [AttributionField] { all }
 
     /// The five business fields the default policy requires.
     public static let business: [AttributionField] = [.userID, .feature, .team, .project, .taskType]

@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// ```swift
 /// let ids = DeterministicIdentifierSource(seed: 42)
-/// let envelope = try AttributionEnvelope.tag(userID: "u_1", ..., ids: ids, clock: FixedClock(.epoch))
+/// let envelope = try AttributionEnvelope.tag(
+///     userID: "u_1", feature: "f", team: "t", project: "p", taskType: "k", ids: ids, clock: FixedClock(.epoch))
 /// ```
 public final class DeterministicIdentifierSource: IdentifierSource {
     private struct State {

@@ -2,7 +2,7 @@ import Attribution
 import CostLedger
 
 /// How a report is printed. A set that may grow: compare with `==`.
-public struct ReportFormat: Sendable, Hashable, CustomStringConvertible {
+public struct ReportFormat: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     private enum Base: String, Sendable, Hashable {
         case table, json, csv, markdown
     }
@@ -20,6 +20,8 @@ public struct ReportFormat: Sendable, Hashable, CustomStringConvertible {
 
     /// Every format.
     public static let all: [ReportFormat] = [.table, .json, .csv, .markdown]
+    /// Every format: ``all``, for `CaseIterable`.
+    public static var allCases: [ReportFormat] { all }
 
     /// The format named `name` (`table`, `json`, `csv`, `markdown`), if there is one.
     public init?(name: String) {

@@ -2,7 +2,7 @@ public import Attribution
 public import CostLedger
 
 /// Where an attributed dollar landed (docs/audit.md). A set that may grow: compare with `==`.
-public struct AttributionClass: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct AttributionClass: Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     /// The wire name (`key_allocated`).
     public let name: String
     let order: Int
@@ -24,13 +24,15 @@ public struct AttributionClass: Sendable, Hashable, Comparable, CustomStringConv
 
     /// Every class, in report order.
     public static let all: [AttributionClass] = [.direct, .inherited, .rule, .keyAllocated, .unknown]
+    /// Every class, in report order: ``all``, for `CaseIterable`.
+    public static var allCases: [AttributionClass] { all }
 
     public var description: String { name }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.order < rhs.order }
 }
 
 /// Why an unknown dollar is unknown (docs/audit.md). A set that may grow: compare with `==`.
-public struct UnknownReason: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct UnknownReason: Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     /// The wire name (`broken_lineage`).
     public let name: String
     let order: Int
@@ -50,6 +52,8 @@ public struct UnknownReason: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// Every reason, in report order.
     public static let all: [UnknownReason] = [.noEnvelope, .brokenLineage, .missingFields, .unrecorded]
+    /// Every reason, in report order: ``all``, for `CaseIterable`.
+    public static var allCases: [UnknownReason] { all }
 
     public var description: String { name }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.order < rhs.order }
@@ -93,13 +97,19 @@ public struct AuditShare: Sendable, Hashable, Comparable, CustomStringConvertibl
         return q
     }
 
-    /// The share as a decimal with 6 places (`"0.123456"`).
-    public var formatted: String { Money.format(unitsOf: Int128(millionths), decimals: 6) }
+    /// The share as a fraction of 1, a decimal with 6 places (`"0.123456"`): what the JSON and CSV reports
+    /// write.
+    public var fraction: String { Money.format(unitsOf: Int128(millionths), decimals: 6) }
 
-    /// The share as a percentage with 4 places (`"12.3456%"`).
+    /// The share as a decimal with 6 places (`"0.123456"`): the same as ``fraction``.
+    public var formatted: String { fraction }
+
+    /// The share as a percentage with 4 places (`"12.3456%"`): what the table and Markdown reports write.
     public var percent: String { Money.format(unitsOf: Int128(millionths), decimals: 4) + "%" }
 
-    public var description: String { formatted }
+    /// The share as a percentage, with its sign (`"12.3456%"`), so it cannot be read as a fraction: the
+    /// same as ``percent``.
+    public var description: String { percent }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.millionths < rhs.millionths }
 }
 

@@ -6,7 +6,7 @@ public import Attribution
 /// `input_tokens` includes cached and cache-write tokens; `output_tokens` includes reasoning tokens.
 public struct CostRecord: Sendable, Hashable {
     /// What a record describes. A set that may grow.
-    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+    public struct Kind: Sendable, Hashable, CaseIterable, CustomStringConvertible {
         /// The wire name.
         public let name: String
         private init(_ name: String) { self.name = name }
@@ -14,6 +14,8 @@ public struct CostRecord: Sendable, Hashable {
         public static let call = Kind("call")
         /// A unit's creation: lineage and attribution, no tokens.
         public static let unit = Kind("unit")
+        /// Every kind this version knows.
+        public static let allCases: [Kind] = [.call, .unit]
         /// The kind with this wire name, if this version knows it.
         public init?(name: String) {
             switch name {
@@ -26,7 +28,7 @@ public struct CostRecord: Sendable, Hashable {
     }
 
     /// How a call ended. A set that may grow.
-    public struct Status: Sendable, Hashable, CustomStringConvertible {
+    public struct Status: Sendable, Hashable, CaseIterable, CustomStringConvertible {
         /// The wire name.
         public let name: String
         private init(_ name: String) { self.name = name }
@@ -34,6 +36,8 @@ public struct CostRecord: Sendable, Hashable {
         public static let ok = Status("ok")
         /// The call failed; it may still have cost.
         public static let error = Status("error")
+        /// Every status this version knows.
+        public static let allCases: [Status] = [.ok, .error]
         /// The status with this wire name, if this version knows it.
         public init?(name: String) {
             switch name {

@@ -35,7 +35,7 @@ public struct JobID: Sendable, Hashable, Comparable, Codable, CustomStringConver
 /// ```
 ///
 /// A set that may grow: match with `==`, never exhaustively.
-public struct JobState: Sendable, Hashable, CustomStringConvertible {
+public struct JobState: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     private enum Base: String, Sendable, Hashable, CaseIterable {
         case pending, claimed, completed, failed, dead
     }
@@ -56,6 +56,8 @@ public struct JobState: Sendable, Hashable, CustomStringConvertible {
 
     /// Every state, in life order.
     public static let all: [JobState] = Base.allCases.map(JobState.init)
+    /// Every state, in life order: ``all``, for `CaseIterable`.
+    public static var allCases: [JobState] { all }
 
     /// The state's name, as the `state` column stores it.
     public var name: String { base.rawValue }

@@ -44,32 +44,96 @@ struct TaggingTests {
     @Test("a missing required field is refused, and one error lists every missing field")
     func failsClosed() throws {
         let error = #expect(throws: AttributionError.self) {
-            try AttributionEnvelope.tag(userID: "u_42", team: "growth", ids: ids, clock: clock)
+            try AttributionEnvelope.tag(
+                fields: [.userID: "u_42", .team: "growth"],
+                policy: .default,
+                ids: ids,
+                clock: clock
+            )
         }
         #expect(error?.code == .missingFields)
         #expect(error?.reason == "required attribution missing: feature, project, task_type")
-        let all = #expect(throws: AttributionError.self) { try AttributionEnvelope.tag(ids: ids, clock: clock) }
+        let all = #expect(throws: AttributionError.self) {
+            try AttributionEnvelope.tag(fields: [:], policy: .default, ids: ids, clock: clock)
+        }
         #expect(all?.reason == "required attribution missing: user_id, feature, team, project, task_type")
         let one = #expect(throws: AttributionError.self) {
             try AttributionEnvelope.tag(
-                userID: "u",
-                feature: "f",
-                team: "t",
-                project: "p",
+                fields: [.userID: "u", .feature: "f", .team: "t", .project: "p"],
+                policy: .default,
                 ids: ids,
                 clock: clock
             )
         }
         #expect(one?.field == "task_type")
+        // The message names the missing field once, not once as the field and again in the reason.
+        #expect(one?.description == "required attribution missing: task_type")
+        #expect(error?.description == "required attribution missing: feature, project, task_type")
+    }
+
+    @Test("the labelled form takes the five required fields; a custom policy's extra field is checked at run time")
+    func requiredFieldsAreParameters() throws {
+        // `AttributionEnvelope.tag()` and any call leaving out one of userID, feature, team, project or
+        // taskType do not compile: those parameters have no default.
+        let custom = AttributionPolicy(required: AttributionField.business + [.agent])
+        let refused = #expect(throws: AttributionError.self) {
+            try AttributionEnvelope.tag(
+                userID: "u",
+                feature: "f",
+                team: "t",
+                project: "p",
+                taskType: "k",
+                policy: custom,
+                ids: ids,
+                clock: clock
+            )
+        }
+        #expect(refused?.code == .missingFields)
+        #expect(refused?.description == "required attribution missing: agent")
+        let envelope = try AttributionEnvelope.tag(
+            userID: "u",
+            feature: "f",
+            team: "t",
+            project: "p",
+            taskType: "k",
+            agent: "planner",
+            policy: custom,
+            ids: ids,
+            clock: clock
+        )
+        #expect(envelope.agent == "planner")
+        #expect(AttributionField.business.allSatisfy { envelope[$0] != nil })
+    }
+
+    @Test("the fields form sets any field by AttributionField, whose allCases is every field in canonical order")
+    func fieldsForm() throws {
+        #expect(
+            AttributionField.allCases.map(\.name) == [
+                "user_id", "feature", "team", "project", "task_type", "tool", "prompt_version", "pipeline",
+                "priority", "agent",
+            ]
+        )
+        let fields = Dictionary(uniqueKeysWithValues: AttributionField.allCases.map { ($0, "v_" + $0.name) })
+        let envelope = try AttributionEnvelope.tag(
+            fields: fields,
+            pseudonymize: { "p_" + $0 },
+            policy: .default,
+            ids: ids,
+            clock: clock
+        )
+        for field in AttributionField.allCases where field != .userID {
+            #expect(envelope[field] == "v_" + field.name, "\(field)")
+        }
+        #expect(envelope.userID == "p_v_user_id")
     }
 
     @Test("a policy decides which fields are required")
     func policy() throws {
-        let envelope = try AttributionEnvelope.tag(feature: "nightly", policy: .none, ids: ids, clock: clock)
+        let envelope = try AttributionEnvelope.tag(fields: [.feature: "nightly"], policy: .none, ids: ids, clock: clock)
         #expect(envelope.feature == "nightly")
         let custom = AttributionPolicy(required: [.agent, .team])
         let error = #expect(throws: AttributionError.self) {
-            try AttributionEnvelope.tag(team: "ml", policy: custom, ids: ids, clock: clock)
+            try AttributionEnvelope.tag(fields: [.team: "ml"], policy: custom, ids: ids, clock: clock)
         }
         #expect(error?.reason == "required attribution missing: agent")
         #expect(custom.missingFields(in: try Fixture.typical()) == [.agent])

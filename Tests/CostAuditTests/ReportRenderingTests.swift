@@ -40,6 +40,40 @@ struct ReportRenderingTests {
         #expect(AuditShare(usd("1"), of: .zero).formatted == "0.000000")
     }
 
+    @Test("a share reads as a fraction or a percent by name, and prints as a percent with its sign")
+    func shareAccessors() throws {
+        let share = AuditShare(millionths: 221_589)
+        #expect(share.fraction == "0.221589")
+        #expect(share.percent == "22.1589%")
+        #expect(share.description == "22.1589%")
+        #expect("\(share)" == "22.1589%")
+        #expect(AuditShare(usd("1"), of: usd("3")).fraction == "0.333333")
+        #expect(AuditShare(usd("1"), of: usd("3")).percent == "33.3333%")
+        let report = try audit([
+            call("a", input: 500_000, fields: fullAttribution),  // $1 direct
+            call("b", input: 250_000),  // $0.50 unknown → 1/3
+        ])
+        #expect("unknown after: \(report.unknownShareAfter)" == "unknown after: 33.3333%")
+        #expect(report.captureRate.fraction == report.captureRate.formatted)
+    }
+
+    @Test("the classes, reasons and formats are CaseIterable, in report order, and the classes sum to the audit")
+    func caseIterable() throws {
+        #expect(AttributionClass.allCases.map(\.name) == ["direct", "inherited", "rule", "key_allocated", "unknown"])
+        #expect(
+            UnknownReason.allCases.map(\.name) == ["no_envelope", "broken_lineage", "missing_fields", "unrecorded"]
+        )
+        #expect(ReportFormat.allCases.map(\.name) == ["table", "json", "csv", "markdown"])
+        let report = try audit([
+            call("a", input: 500_000, fields: fullAttribution),
+            call("b", input: 250_000),
+        ])
+        let byClass = AttributionClass.allCases.reduce(Money.zero) { $0 + report[$1] }
+        #expect(byClass == report.classifiedUSD)
+        let byReason = UnknownReason.allCases.reduce(Money.zero) { $0 + report[$1] }
+        #expect(byReason == report[.unknown])
+    }
+
     @Test("the unknown share threshold compares the reported share with the percentage exactly")
     func threshold() throws {
         let report = try audit([

@@ -55,16 +55,56 @@ struct UnitAnnouncementTests {
     @Test("strict tagging with missing fields is refused and announces nothing; lenient tagging announces")
     func tagRefusal() throws {
         let strict = MeterHarness()
-        let error = #expect(throws: CostLedgerError.self) {
-            try strict.meter.tag(userID: "u_1", feature: "f")
+        let error = #expect(throws: AttributionError.self) {
+            try strict.meter.tag(fields: [.userID: "u_1", .feature: "f"])
         }
-        #expect(error?.code == .attributionRefused)
-        #expect(error?.attributionError?.reason.contains("team, project, task_type") == true)
+        #expect(error?.code == .missingFields)
+        #expect(error?.description == "required attribution missing: team, project, task_type")
         #expect(strict.sink.records.isEmpty)
 
         let lenient = MeterHarness(mode: .lenient)
-        let envelope = try lenient.meter.tag(feature: "f")
+        let envelope = try lenient.meter.tag(fields: [.feature: "f"])
         #expect(lenient.sink.records.map(\.leafID) == [envelope.leafID])
+    }
+
+    @Test("every tagging refusal, the core's and the meter's, is an AttributionError caught by one catch clause")
+    func oneRefusalError() throws {
+        let strict = MeterHarness()
+        let agentPolicy = CostMeter(
+            sink: strict.sink,
+            policy: AttributionPolicy(required: AttributionField.business + [.agent]),
+            ids: MeterTestIDs(),
+            clock: MeterTestClock()
+        )
+        let refusals: [(String, () throws -> AttributionEnvelope)] = [
+            (
+                "required attribution missing: user_id, feature, project, task_type",
+                { try AttributionEnvelope.tag(fields: [.team: "t"], policy: .default) }
+            ),
+            (
+                "required attribution missing: user_id, feature, project, task_type",
+                { try strict.meter.tag(fields: [.team: "t"]) }
+            ),
+            (
+                "required attribution missing: agent",
+                { try agentPolicy.tag(userID: "u", feature: "f", team: "t", project: "p", taskType: "k") }
+            ),
+            (
+                "feature: must not be empty",
+                { try strict.meter.tag(userID: "u", feature: "", team: "t", project: "p", taskType: "k") }
+            ),
+        ]
+        for (message, refusal) in refusals {
+            do {
+                let envelope = try refusal()
+                Issue.record("not refused: \(envelope)")
+            } catch let error as AttributionError {
+                #expect(error.description == message)
+            } catch {
+                Issue.record("refused with \(type(of: error)), not AttributionError: \(error)")
+            }
+        }
+        #expect(strict.sink.records.isEmpty)
     }
 
     @Test("an invalid envelope cannot be announced")

@@ -11,21 +11,39 @@ extension AttributionEnvelope {
     ///     try await meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(tryEnvelope)) { ... }
     /// }
     /// ```
+    /// The full call:
+    ///
+    /// ```swift
+    /// func withRetries<Result>(
+    ///     policy: RetryPolicy,
+    ///     sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+    ///     isolation: isolated (any Actor)? = #isolation,
+    ///     operation: (AttributionEnvelope) async throws -> Result
+    /// ) async throws -> Result
+    /// ```
+    ///
+    /// Every try runs isolated to `isolation` (by default the caller's actor, `@MainActor` included), so
+    /// `operation` need not be `Sendable` and may touch the actor's state.
     /// - Parameters:
     ///   - policy: when to retry and how long to wait.
     ///   - sleep: how to wait (tests pass one that returns at once).
+    ///   - isolation: the actor the tries run on; leave it to its default, the caller's.
+    ///   - operation: one try, given that try's envelope.
     /// - Returns: the first successful try's result.
-    /// - Throws: the last try's error once the policy gives up.
-    public func withRetries<Result: Sendable>(
+    /// - Throws: the last try's error once the policy gives up, or what `sleep` throws (cancellation).
+    public func withRetries<Result>(
         policy: RetryPolicy,
         sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        isolation: isolated (any Actor)? = #isolation,
         operation: (AttributionEnvelope) async throws -> Result
     ) async throws -> Result {
         var envelope = self
         while true {
             do {
                 let current = envelope
-                return try await AttributionEnvelope.withAttribution(current) { try await operation(current) }
+                return try await AttributionEnvelope.withAttribution(current, isolation: isolation) {
+                    try await operation(current)
+                }
             } catch {
                 guard policy.shouldRetry(attempt: envelope.attempt, error: error) else { throw error }
                 try await sleep(policy.delay(after: envelope.attempt))

@@ -496,9 +496,7 @@ final class DemoSimulation {
     /// A translation call site tags the user and feature but forgets team and project.
     private func translate(_ writers: Writers) async throws {
         var translate = try AttributionEnvelope.tag(
-            userID: pickUser(),
-            feature: "translate",
-            taskType: "translate",
+            fields: [.userID: pickUser(), .feature: "translate", .taskType: "translate"],
             policy: .none,
             ids: ids,
             clock: clock
@@ -532,7 +530,12 @@ final class DemoSimulation {
 
     /// The nightly evaluation agent runs with no user: a mapping rule attributes it.
     private func evaluation(_ writers: Writers) async throws {
-        let eval = try AttributionEnvelope.tag(agent: "nightly-eval-agent", policy: .none, ids: ids, clock: clock)
+        let eval = try AttributionEnvelope.tag(
+            fields: [.agent: "nightly-eval-agent"],
+            policy: .none,
+            ids: ids,
+            clock: clock
+        )
         try await modelCall(
             writers.lenient,
             model: "gpt-4.1",

@@ -56,7 +56,11 @@ struct TestMeterTests {
         let first = (0..<10_000).map { _ in a.nextRecordID() }
         #expect(first == (0..<10_000).map { _ in b.nextRecordID() })
         #expect(Set(first).count == first.count)
-        #expect(first.allSatisfy { $0.utf8.count == 32 && $0.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } })
+        #expect(
+            first.allSatisfy {
+                $0.utf8.count == 32 && $0.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+            }
+        )
         #expect(DeterministicRecordIDSource(seed: 4).nextRecordID() != first[0])
     }
 }

@@ -22,9 +22,19 @@ extension AttributionEnvelope {
     /// ``AttributionJobMiddleware/prepare(payload:parent:customize:)``, which do both.
     ///
     /// - Parameters:
-    ///   - tool: overrides `tool` when given; likewise the other fields.
+    ///   - userID: overrides `user_id` when given.
+    ///   - feature: overrides `feature` when given.
+    ///   - team: overrides `team` when given.
+    ///   - project: overrides `project` when given.
+    ///   - taskType: overrides `task_type` when given.
+    ///   - tool: overrides `tool` when given.
+    ///   - promptVersion: overrides `prompt_version` when given.
+    ///   - pipeline: overrides `pipeline` when given.
+    ///   - priority: overrides `priority` when given.
+    ///   - agent: overrides `agent` when given.
     ///   - tags: merged over this unit's tags.
     ///   - ids: where the new leaf id comes from.
+    /// - Returns: the child's envelope.
     public func child(
         userID: String? = nil,
         feature: String? = nil,

@@ -298,6 +298,23 @@ struct RetryAndFanOutTests {
         #expect(announcer.units.withLock { $0 }.count == 4)
     }
 
+    @Test("when a child cannot be announced, mapChildren throws that error and runs no child")
+    func mapChildrenAnnounceFailure() async throws {
+        struct LedgerDown: Error {}
+        struct FailingAnnouncer: UnitAnnouncer {
+            func announce(_ envelope: AttributionEnvelope) throws { throw LedgerDown() }
+        }
+        let parent = try requestEnvelope()
+        let ran = Mutex(0)
+        await #expect(throws: LedgerDown.self) {
+            _ = try await parent.mapChildren([1, 2], announcer: FailingAnnouncer()) { input, _ in
+                ran.withLock { $0 += 1 }
+                return input
+            }
+        }
+        #expect(ran.withLock { $0 } == 0)
+    }
+
     @Test("a failing child is retried under its own envelope, then its error is thrown")
     func mapChildrenRetriesThenThrows() async throws {
         let parent = try requestEnvelope()

@@ -46,6 +46,12 @@ let package = Package(
             dependencies: ["Attribution", "CostLedger", "AttributionTesting"],
             path: "Examples/ReadmeQuickStart"
         ),
+        // The Swift snippets of docs/jobs.md, built and run by the tests.
+        .executableTarget(
+            name: "JobsGuide",
+            dependencies: ["Attribution", "CostLedger", "AttributionTesting"],
+            path: "Examples/JobsGuide"
+        ),
         .executableTarget(
             name: "queue-producer",
             dependencies: ["Attribution", "CostLedger", "AttributionTesting", "SQLiteJobQueue"],
@@ -76,7 +82,9 @@ let package = Package(
         ),
         .testTarget(
             name: "CostAuditCLITests",
-            dependencies: ["CostAuditCLI", "Attribution", "CostLedger", "CostAudit", "cost-audit", "ReadmeQuickStart"]
+            dependencies: [
+                "CostAuditCLI", "Attribution", "CostLedger", "CostAudit", "cost-audit", "ReadmeQuickStart", "JobsGuide",
+            ]
         ),
         .testTarget(
             name: "SQLiteJobQueueTests",

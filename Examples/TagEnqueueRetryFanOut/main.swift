@@ -56,6 +56,6 @@ if let retry = decision.retry {
 
 // 5. Fan-out: three tool calls, each a child unit with its own leaf id and the job as parent.
 let tools = ["web_search", "fetch", "rank"]
-for (index, child) in job.fanOut(3, customize: { i, child in child.tool = tools[i] }).enumerated() {
+for (index, child) in job.children(for: tools, setting: \.tool).enumerated() {
     try show("child \(index + 1) of 3:", child)
 }

@@ -5,10 +5,13 @@
 /// ``AttributionEnvelope/extract(from:)-(Collection<UInt8>)`` reads, so a producer that uses this wrapper and a
 /// worker that reads raw bytes (or the other way round) agree.
 ///
+/// Make one at enqueue with ``AttributionJobMiddleware/prepare(payload:parent:customize:)``, which mints the
+/// job's child unit, checks the policy and announces the unit in one call:
+///
 /// ```swift
 /// struct Summarize: Codable, Sendable { var documentID: Int }
 ///
-/// let job = AttributedPayload(attribution: envelope.child(taskType: "summarize"), payload: Summarize(documentID: 42))
+/// let job = try middleware.prepare(payload: Summarize(documentID: 42), parent: request)
 /// let data = try JSONEncoder().encode(job)  // {"attribution":{...},"documentID":42}
 /// let back = try JSONDecoder().decode(AttributedPayload<Summarize>.self, from: data)
 /// ```
@@ -22,7 +25,12 @@ public struct AttributedPayload<Payload: Codable & Sendable>: Codable, Sendable 
     /// The job's own payload.
     public var payload: Payload
 
-    /// Creates a payload carrying `attribution`.
+    /// Creates a payload carrying `attribution`, as given: no policy check, no announcement.
+    ///
+    /// To start a job, use ``AttributionJobMiddleware/prepare(payload:parent:customize:)`` instead: it mints
+    /// the job's own unit, refuses it when the policy is not met, and announces it so the ledger's lineage
+    /// holds. This initializer is for rebuilding a payload whose envelope is already right (a retry's
+    /// ``AttributionEnvelope/retried()`` envelope, a test).
     public init(attribution: AttributionEnvelope, payload: Payload) {
         self.attribution = attribution
         self.payload = payload

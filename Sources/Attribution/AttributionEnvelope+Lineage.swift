@@ -17,10 +17,24 @@ extension AttributionEnvelope {
     /// let search = envelope.child(tool: "web_search", taskType: "retrieval")
     /// ```
     ///
+    /// This only mints the envelope: it checks no policy and announces nothing. For a job's unit use
+    /// ``AttributionJobMiddleware/jobEnvelope(parent:customize:)`` or
+    /// ``AttributionJobMiddleware/prepare(payload:parent:customize:)``, which do both.
+    ///
     /// - Parameters:
-    ///   - tool: overrides `tool` when given; likewise the other fields.
+    ///   - userID: overrides `user_id` when given.
+    ///   - feature: overrides `feature` when given.
+    ///   - team: overrides `team` when given.
+    ///   - project: overrides `project` when given.
+    ///   - taskType: overrides `task_type` when given.
+    ///   - tool: overrides `tool` when given.
+    ///   - promptVersion: overrides `prompt_version` when given.
+    ///   - pipeline: overrides `pipeline` when given.
+    ///   - priority: overrides `priority` when given.
+    ///   - agent: overrides `agent` when given.
     ///   - tags: merged over this unit's tags.
     ///   - ids: where the new leaf id comes from.
+    /// - Returns: the child's envelope.
     public func child(
         userID: String? = nil,
         feature: String? = nil,
@@ -52,13 +66,21 @@ extension AttributionEnvelope {
         return next
     }
 
-    /// The envelopes of `count` children with distinct leaf ids, in order, each overridden by `customize`.
+    /// The envelopes of `count` children of this unit, in order, with distinct leaf ids; `customize` sets
+    /// each child's own fields from its index. Nothing is announced: announce each one (the metering layer's
+    /// `CostMeter.announce`) or run them with ``mapChildren(_:maxConcurrency:ids:announcer:retryPolicy:sleep:customize:body:)``.
     ///
     /// ```swift
-    /// let children = envelope.fanOut(3) { index, child in child.tool = tools[index] }
+    /// let shards = envelope.children(count: 3) { index, child in child.tags["shard"] = String(index) }
     /// ```
-    public func fanOut(
-        _ count: Int,
+    ///
+    /// - Parameters:
+    ///   - count: how many children (none when zero or negative).
+    ///   - ids: where the new leaf ids come from.
+    ///   - customize: sets the child at an index's own fields (`tool`, `task_type`, tags).
+    /// - Returns: the children, in index order.
+    public func children(
+        count: Int,
         ids: any IdentifierSource = SystemIdentifierSource(),
         customize: (Int, inout AttributionEnvelope) -> Void = { _, _ in }
     ) -> [AttributionEnvelope] {
@@ -75,5 +97,46 @@ extension AttributionEnvelope {
             index += 1
         }
         return children
+    }
+
+    /// The envelopes of one child of this unit per input, in input order, with distinct leaf ids;
+    /// `customize` sets each child's own fields from its input.
+    ///
+    /// ```swift
+    /// let calls = envelope.children(for: queries) { query, child in child.tags["query"] = query.kind }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - inputs: one child per element.
+    ///   - ids: where the new leaf ids come from.
+    ///   - customize: sets the child of an input's own fields.
+    /// - Returns: the children, in input order.
+    public func children<Inputs: Sequence>(
+        for inputs: Inputs,
+        ids: any IdentifierSource = SystemIdentifierSource(),
+        customize: (Inputs.Element, inout AttributionEnvelope) -> Void
+    ) -> [AttributionEnvelope] {
+        let inputs = Array(inputs)
+        return children(count: inputs.count, ids: ids) { index, child in customize(inputs[index], &child) }
+    }
+
+    /// The envelopes of one child of this unit per value, in order, with distinct leaf ids; each child's
+    /// `field` is set to its value.
+    ///
+    /// ```swift
+    /// let calls = envelope.children(for: ["web_search", "fetch", "rank"], setting: \.tool)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - values: one child per value.
+    ///   - field: the field each child's value goes into (`\.tool`, `\.taskType`, `\.agent`).
+    ///   - ids: where the new leaf ids come from.
+    /// - Returns: the children, in the values' order.
+    public func children<Values: Sequence<String>>(
+        for values: Values,
+        setting field: WritableKeyPath<AttributionEnvelope, String?>,
+        ids: any IdentifierSource = SystemIdentifierSource()
+    ) -> [AttributionEnvelope] {
+        children(for: values, ids: ids) { value, child in child[keyPath: field] = value }
     }
 }

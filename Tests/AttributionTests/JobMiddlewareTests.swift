@@ -1,4 +1,5 @@
 import Attribution
+import Foundation
 import Synchronization
 import Testing
 
@@ -43,6 +44,48 @@ struct JobMiddlewareTests {
         let text = String(decoding: payload, as: UTF8.self)
         #expect(text.contains(#""document_id":"d_9""#))
         #expect(text.contains(#""pages":[1,2,3]"#))
+    }
+
+    @Test("prepare(payload:) mints, checks and announces the job's unit, beside a Codable payload's keys")
+    func prepareCodablePayload() throws {
+        struct Summarize: Codable, Sendable, Equatable { var documentID: Int }
+        let announcer = RecordingAnnouncer()
+        let middleware = AttributionJobMiddleware(announcer: announcer)
+        let request = try requestEnvelope()
+        let job = try middleware.prepare(payload: Summarize(documentID: 42), parent: request) {
+            $0.taskType = "extract"
+        }
+        #expect(job.attribution.parentID == request.leafID)
+        #expect(job.attribution.traceID == request.traceID)
+        #expect(job.attribution.taskType == "extract")
+        #expect(announcer.units.withLock { $0 } == [job.attribution])
+        // The worker reads the same envelope from the encoded bytes, whichever way it decodes them.
+        let bytes = Array(try JSONEncoder().encode(job))
+        #expect(try AttributionEnvelope.extract(from: bytes) == job.attribution)
+        let back = try JSONDecoder().decode(AttributedPayload<Summarize>.self, from: Data(bytes))
+        #expect(back == job)
+        #expect(try middleware.willEnqueue(bytes, context: JobContext(jobName: "summarize")) == bytes)
+    }
+
+    @Test("the safe enqueue path refuses a parent missing a required field, and announces nothing")
+    func prepareRefusesIncomplete() throws {
+        let announcer = RecordingAnnouncer()
+        let middleware = AttributionJobMiddleware(announcer: announcer)
+        var partial = try requestEnvelope()
+        partial.project = nil
+        let codable = #expect(throws: AttributionError.self) {
+            try middleware.prepare(payload: ["document": 7], parent: partial)
+        }
+        #expect(codable?.code == .missingFields)
+        #expect(codable?.description.contains("project") == true)
+        #expect(throws: AttributionError.self) { try middleware.jobEnvelope(parent: partial) }
+        #expect(throws: AttributionError.self) { try middleware.prepare(jobBody, parent: partial) }
+        #expect(announcer.units.withLock { $0 }.isEmpty)
+        // Lenient mode lets it through, still announced, as willEnqueue does.
+        let lenient = AttributionJobMiddleware(mode: .lenient, announcer: announcer)
+        let child = try lenient.jobEnvelope(parent: partial)
+        #expect(child.parentID == partial.leafID && child.project == nil)
+        #expect(announcer.units.withLock { $0 } == [child])
     }
 
     @Test("a job with no envelope is refused at enqueue under the default policy")
@@ -190,17 +233,17 @@ struct RetryAndFanOutTests {
         #expect(count.withLock { $0 } == 2)
     }
 
-    @Test("fan-out stamps parent and leaf ids, announces each child, bounds concurrency, keeps input order")
-    func fanOut() async throws {
+    @Test("mapChildren stamps parent and leaf ids, announces each child, bounds concurrency, keeps input order")
+    func mapChildren() async throws {
         let parent = try requestEnvelope()
         let announcer = RecordingAnnouncer()
         let running = Mutex((now: 0, peak: 0))
         let inputs = Array(0..<20)
-        let results = try await parent.fanOut(
+        let outputs = try await parent.mapChildren(
             inputs,
             maxConcurrency: 3,
             announcer: announcer,
-            customize: { _, input, child in child.tool = "tool_\(input)" }
+            customize: { input, child in child.tool = "tool_\(input)" }
         ) { input, child in
             running.withLock {
                 $0.now += 1
@@ -211,7 +254,6 @@ struct RetryAndFanOutTests {
             #expect(AttributionEnvelope.current == child)
             return (input, child)
         }
-        let outputs = try results.map { try $0.get() }
         #expect(outputs.map(\.0) == inputs)
         let children = outputs.map(\.1)
         #expect(Set(children.map(\.leafID)).count == 20)
@@ -222,24 +264,81 @@ struct RetryAndFanOutTests {
         #expect(running.withLock { $0.peak } <= 3)
     }
 
-    @Test("a failing child is retried under its own envelope and its failure stays its own")
-    func fanOutChildFailures() async throws {
+    @Test("mapChildren throws the first child error and cancels the children still running")
+    func mapChildrenThrowsAndCancels() async throws {
+        let parent = try requestEnvelope()
+        let announcer = RecordingAnnouncer()
+        let started = Mutex(0)
+        let cancelled = Mutex<[Int]>([])
+        let (allStarted, signal) = AsyncStream<Void>.makeStream()
+        await #expect(throws: Permanent.self) {
+            _ = try await parent.mapChildren([0, 1, 2, 3], announcer: announcer) { input, _ -> Int in
+                if input == 2 {
+                    // Fail only once the other three are running, so there is something to cancel.
+                    for await _ in allStarted { break }
+                    throw Permanent()
+                }
+                if started.withLock({
+                    $0 += 1
+                    return $0
+                }) == 3 {
+                    signal.yield()
+                }
+                do {
+                    try await Task.sleep(for: .seconds(3600))
+                } catch {
+                    cancelled.withLock { $0.append(input) }
+                    throw error
+                }
+                return input
+            }
+        }
+        #expect(cancelled.withLock { $0.sorted() } == [0, 1, 3])
+        // Each child was announced before any ran, the failed one included.
+        #expect(announcer.units.withLock { $0 }.count == 4)
+    }
+
+    @Test("when a child cannot be announced, mapChildren throws that error and runs no child")
+    func mapChildrenAnnounceFailure() async throws {
+        struct LedgerDown: Error {}
+        struct FailingAnnouncer: UnitAnnouncer {
+            func announce(_ envelope: AttributionEnvelope) throws { throw LedgerDown() }
+        }
+        let parent = try requestEnvelope()
+        let ran = Mutex(0)
+        await #expect(throws: LedgerDown.self) {
+            _ = try await parent.mapChildren([1, 2], announcer: FailingAnnouncer()) { input, _ in
+                ran.withLock { $0 += 1 }
+                return input
+            }
+        }
+        #expect(ran.withLock { $0 } == 0)
+    }
+
+    @Test("a failing child is retried under its own envelope, then its error is thrown")
+    func mapChildrenRetriesThenThrows() async throws {
         let parent = try requestEnvelope()
         let attempts = Mutex<[Int: [Int]]>([:])
-        let results = try await parent.fanOut(
-            [0, 1, 2],
-            retryPolicy: RetryPolicy(maxAttempts: 2),
-            sleep: { _ in }
-        ) { input, child in
-            attempts.withLock { $0[input, default: []].append(child.attempt) }
-            if input == 1 { throw Transient() }
-            return input
+        await #expect(throws: Transient.self) {
+            _ = try await parent.mapChildren([1], retryPolicy: RetryPolicy(maxAttempts: 2), sleep: { _ in }) {
+                input,
+                child -> Int in
+                attempts.withLock { $0[input, default: []].append(child.attempt) }
+                throw Transient()
+            }
         }
-        #expect((try? results[0].get()) == 0)
-        #expect((try? results[2].get()) == 2)
-        #expect(throws: Transient.self) { try results[1].get() }
-        let seen = attempts.withLock { $0 }
-        #expect(seen[1] == [1, 2])
-        #expect(seen[0] == [1])
+        #expect(attempts.withLock { $0 }[1] == [1, 2])
+        let recovered = Mutex(false)
+        let outputs = try await parent.mapChildren([0, 1], retryPolicy: RetryPolicy(maxAttempts: 2), sleep: { _ in }) {
+            input,
+            child in
+            if input == 1, child.attempt == 1 {
+                recovered.withLock { $0 = true }
+                throw Transient()
+            }
+            return input * 10 + child.attempt
+        }
+        #expect(recovered.withLock { $0 })
+        #expect(outputs == [1, 12])
     }
 }

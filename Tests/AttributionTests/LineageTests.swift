@@ -101,7 +101,7 @@ struct LineageTests {
     @Test("fan-out mints N children with distinct leaves, all children of this unit", arguments: [0, 1, 3, 50])
     func fanOut(_ count: Int) throws {
         let parent = try Fixture.typical()
-        let children = parent.fanOut(count) { index, child in child.tool = "tool_\(index)" }
+        let children = parent.children(count: count) { index, child in child.tool = "tool_\(index)" }
         #expect(children.count == count)
         #expect(Set(children.map(\.leafID)).count == count)
         #expect(!children.contains { $0.leafID == parent.leafID })
@@ -115,11 +115,35 @@ struct LineageTests {
         }
     }
 
+    @Test("children(for:setting:) mints one child per value, in order, with the value in the chosen field")
+    func childrenSettingKeyPath() throws {
+        let parent = try Fixture.typical()
+        let tools = ["web_search", "fetch", "rank"]
+        let children = parent.children(for: tools, setting: \.tool)
+        #expect(children.map(\.tool) == tools)
+        #expect(Set(children.map(\.leafID)).count == 3)
+        #expect(children.allSatisfy { $0.parentID == parent.leafID && $0.traceID == parent.traceID })
+        #expect(children.allSatisfy { $0.rootID == parent.rootID && $0.taskType == parent.taskType })
+    }
+
+    @Test("children(for:customize:) mints one child per input and sets its fields from that input")
+    func childrenForInputs() throws {
+        let parent = try Fixture.typical()
+        let shards = [(name: "eu", agent: "a1"), (name: "us", agent: "a2")]
+        let children = parent.children(for: shards) { shard, child in
+            child.tags["shard"] = shard.name
+            child.agent = shard.agent
+        }
+        #expect(children.map { $0.tags["shard"] } == ["eu", "us"])
+        #expect(children.map(\.agent) == ["a1", "a2"])
+        #expect(children.allSatisfy { $0.parentID == parent.leafID && $0.attempt == 1 })
+    }
+
     @Test("fan-out with a deterministic source is reproducible and still distinct")
     func fanOutDeterministic() throws {
         let parent = try Fixture.typical()
-        let a = parent.fanOut(5, ids: DeterministicIdentifierSource(seed: 4))
-        let b = parent.fanOut(5, ids: DeterministicIdentifierSource(seed: 4))
+        let a = parent.children(count: 5, ids: DeterministicIdentifierSource(seed: 4))
+        let b = parent.children(count: 5, ids: DeterministicIdentifierSource(seed: 4))
         #expect(a == b)
         #expect(Set(a.map(\.leafID)).count == 5)
     }

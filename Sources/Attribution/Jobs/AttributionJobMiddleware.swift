@@ -1,15 +1,24 @@
-/// The job middleware that keeps attribution across a queue: it refuses untagged jobs at enqueue, hands
-/// each delivery the envelope from the payload (with `attempt` from the queue's delivery count), and makes
-/// retried payloads from the original envelope — never from whoever triggered the retry.
+/// The job middleware that keeps attribution across a queue: it mints, checks and announces each job's unit
+/// at enqueue, refuses untagged jobs, hands each delivery the envelope from the payload (with `attempt` from
+/// the queue's delivery count), and makes retried payloads from the original envelope — never from whoever
+/// triggered the retry.
 ///
 /// ```swift
 /// let middleware = AttributionJobMiddleware(retryPolicy: RetryPolicy(maxAttempts: 5), announcer: meter)
-/// // Producer, inside a request tagged with `requestEnvelope`:
-/// let payload = try middleware.prepare(jobPayload, parent: requestEnvelope)   // a child minted at enqueue
-/// let checked = try middleware.willEnqueue(payload, context: JobContext(jobName: "summarize"))
+/// // Producer, inside a request tagged with `requestEnvelope`: a child minted, checked and announced.
+/// let job = try middleware.prepare(payload: SummarizeJob(documentID: 42), parent: requestEnvelope)
+/// let bytes = try JSONEncoder().encode(job)  // {"attribution":{...},"documentID":42}
 /// // Worker:
 /// let envelope = try middleware.willPerform(delivered, context: context)
 /// ```
+///
+/// There is one safe way to start a job's unit, in three shapes: ``prepare(payload:parent:customize:)`` for a
+/// `Codable` payload, ``prepare(_:parent:customize:)`` for a payload held as JSON bytes, and
+/// ``jobEnvelope(parent:customize:)`` for a queue whose parameters type holds the envelope itself. Each
+/// mints the child, checks the policy (strict mode) and announces the unit in one call.
+///
+/// The middleware, ``RetryPolicy`` and the fan-out helpers live in this module, `Attribution`, which
+/// depends on nothing else: a worker needs one import.
 public struct AttributionJobMiddleware: JobMiddleware {
     /// What happens to a job with no envelope, or one the policy refuses. A set that may grow.
     public struct Mode: Sendable, Hashable {
@@ -49,12 +58,68 @@ public struct AttributionJobMiddleware: JobMiddleware {
         self.ids = ids
     }
 
-    /// Stamps a job payload with the job's own envelope: a child of `parent` (the request or job that
-    /// enqueues it), minted now, and announces the new unit.
+    /// The envelope of a job `parent` enqueues: a child of `parent` (new leaf, same trace and root,
+    /// `attempt` 1) minted now, with `customize`'s overrides, checked against ``policy`` in strict mode, and
+    /// announced. For queues whose job parameters hold the envelope themselves (a swift-jobs `JobParameters`,
+    /// a Vapor Queues `Payload`): store the result in their `attribution` property.
+    ///
+    /// ```swift
+    /// let child = try middleware.jobEnvelope(parent: request) { $0.taskType = "summarize" }
+    /// try await jobQueue.push(SummarizeDocument(attribution: child, documentID: 42))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - parent: the envelope of the unit that enqueues the job.
+    ///   - customize: overrides for the job unit (`task_type`, `tool`).
+    /// - Returns: the job's envelope, announced.
+    /// - Throws: the policy's ``AttributionError`` (``AttributionError/Code/missingFields``; nothing is
+    ///   announced), or the announcer's error.
+    public func jobEnvelope(
+        parent: AttributionEnvelope,
+        customize: (inout AttributionEnvelope) -> Void = { _ in }
+    ) throws -> AttributionEnvelope {
+        var child = parent.child(ids: ids)
+        customize(&child)
+        if mode.isStrict { try policy.check(child) }
+        try announcer?.announce(child)
+        return child
+    }
+
+    /// A `Codable` job payload carrying the job's own envelope: ``jobEnvelope(parent:customize:)`` (minted,
+    /// checked, announced) beside `payload`'s keys. Encode the result with any encoder, or hand it to a queue
+    /// that encodes its payloads; the worker decodes `AttributedPayload<Payload>` or extracts the envelope
+    /// from the bytes.
+    ///
+    /// ```swift
+    /// let job = try middleware.prepare(payload: SummarizeJob(documentID: 42), parent: request)
+    /// try await queue.enqueue(JSONEncoder().encode(job))
+    /// ```
+    ///
+    /// `Payload` must encode as a keyed container (see ``AttributedPayload``); a payload held as `Data` or
+    /// `[UInt8]` goes through ``prepare(_:parent:customize:)`` instead.
+    /// - Parameters:
+    ///   - payload: the job's own payload.
+    ///   - parent: the envelope of the unit that enqueues the job.
+    ///   - customize: overrides for the job unit (`task_type`, `tool`).
+    /// - Returns: the payload with its envelope.
+    /// - Throws: the policy's ``AttributionError``, or the announcer's error.
+    public func prepare<Payload: Codable & Sendable>(
+        payload: Payload,
+        parent: AttributionEnvelope,
+        customize: (inout AttributionEnvelope) -> Void = { _ in }
+    ) throws -> AttributedPayload<Payload> {
+        AttributedPayload(attribution: try jobEnvelope(parent: parent, customize: customize), payload: payload)
+    }
+
+    /// Stamps a job payload held as JSON bytes with the job's own envelope: ``jobEnvelope(parent:customize:)``
+    /// (minted, checked, announced) embedded under `attribution`, every other key left as it was.
     /// - Parameters:
     ///   - payload: the job's JSON object.
     ///   - parent: the envelope of the unit that enqueues the job.
     ///   - customize: overrides for the job unit (`task_type`, `tool`).
+    /// - Returns: the payload's bytes with the envelope embedded.
+    /// - Throws: the policy's ``AttributionError``, an ``AttributionError`` when `payload` is not a JSON
+    ///   object (nothing is announced), or the announcer's error.
     public func prepare(
         _ payload: [UInt8],
         parent: AttributionEnvelope,
@@ -62,7 +127,7 @@ public struct AttributionJobMiddleware: JobMiddleware {
     ) throws -> [UInt8] {
         var child = parent.child(ids: ids)
         customize(&child)
-        try policy.check(child)
+        if mode.isStrict { try policy.check(child) }
         let stamped = try child.embed(into: payload)
         try announcer?.announce(child)
         return stamped

@@ -19,7 +19,7 @@ public struct JobContext: Sendable {
 
 /// What to do with a job whose perform threw.
 public struct FailureDecision: Sendable {
-    /// Run it again after ``delay`` with ``payload`` (same envelope, `attempt + 1`), or give up when nil.
+    /// Run it again after `delay` with `payload` (same envelope, `attempt + 1`), or give up when nil.
     public var retry: (payload: [UInt8], delay: Duration)?
 
     /// Retry with `payload` after `delay`.

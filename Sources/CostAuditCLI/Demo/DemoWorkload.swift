@@ -459,7 +459,7 @@ final class DemoSimulation {
     ) async throws {
         try await modelCall(writers.meter, model: feature.model, envelope: job, key: key, feature: feature)
         let tools = ["web_search", "fetch", "read_pdf", "rank", "synthesize"]
-        for child in job.fanOut(tools.count, ids: ids, customize: { i, c in c.tool = tools[i] }) {
+        for child in job.children(for: tools, setting: \.tool, ids: ids) {
             try writers.meter.announce(child)
             summary.toolCalls += 1
             // One in five tool runners forgets to pass the envelope's business fields on.
@@ -477,7 +477,7 @@ final class DemoSimulation {
                 output: 500...2_000
             )
             if child.tool == "fetch" {
-                for grandchild in child.fanOut(2, ids: ids) {
+                for grandchild in child.children(count: 2, ids: ids) {
                     try writers.meter.announce(grandchild)
                     summary.toolCalls += 1
                     try await modelCall(

@@ -13,7 +13,6 @@ public struct CostLedgerError: Error, Sendable, Hashable, CustomStringConvertibl
             case invalidPriceFile = "invalid_price_file"
             case invalidResponse = "invalid_response"
             case invalidRequest = "invalid_request"
-            case attributionRefused = "attribution_refused"
             case bufferFull = "buffer_full"
             case io = "io"
             case fileChanged = "file_changed"
@@ -32,8 +31,6 @@ public struct CostLedgerError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let invalidResponse = Code(.invalidResponse)
         /// A provider request body cannot be tagged.
         public static let invalidRequest = Code(.invalidRequest)
-        /// The call wrapper refused to send: the envelope is missing or fails the policy.
-        public static let attributionRefused = Code(.attributionRefused)
         /// The sink's buffer is full and its policy is to refuse.
         public static let bufferFull = Code(.bufferFull)
         /// Reading or writing a file failed.
@@ -54,7 +51,7 @@ public struct CostLedgerError: Error, Sendable, Hashable, CustomStringConvertibl
     public let field: String?
     /// A sentence naming the offending value.
     public let reason: String
-    /// The attribution error behind a refusal, when there is one (it lists the missing fields).
+    /// The attribution error behind an invalid record, when there is one (an envelope that cannot be announced).
     public let attributionError: AttributionError?
 
     /// Creates an error.

@@ -55,9 +55,9 @@ struct CallSiteTests {
         }
         #expect(!String(decoding: sent.withLock { $0 }, as: UTF8.self).contains("ops"))
         if mode == .strict {
-            let error = try #require(outcome.failureValue as? CostLedgerError)
-            #expect(error.code == .attributionRefused)
-            #expect(error.attributionError?.code == .missingEnvelope)
+            // The same error type tagging throws: one catch clause takes every refusal.
+            let error = try #require(outcome.failureValue as? AttributionError)
+            #expect(error.code == .missingEnvelope)
             #expect(harness.sink.records.isEmpty)
             #expect(sent.withLock { $0 }.isEmpty)
         } else {
@@ -72,21 +72,21 @@ struct CallSiteTests {
     @Test("attribution: .unattributed is refused in strict mode even with an envelope bound")
     func unattributedRefusedInStrictMode() async throws {
         let harness = MeterHarness()
-        let error = await #expect(throws: CostLedgerError.self) {
+        let error = await #expect(throws: AttributionError.self) {
             try await withAttribution(Self.operatorEnvelope()) {
                 try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .unattributed) { _ in
                     ((), TokenUsage(input: 1, output: 1))
                 }
             }
         }
-        #expect(error?.code == .attributionRefused)
+        #expect(error?.code == .missingEnvelope)
         #expect(harness.sink.records.isEmpty)
     }
 
     @Test("attribution: .current with nothing bound is refused in strict mode")
     func currentWithNothingBound() async throws {
         let harness = MeterHarness()
-        await #expect(throws: CostLedgerError.self) {
+        await #expect(throws: AttributionError.self) {
             try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .current) { _ in
                 ((), TokenUsage())
             }

@@ -15,15 +15,14 @@ struct CostMeterTests {
         envelope.team = nil
         envelope.taskType = nil
         let called = Mutex(false)
-        let error = await #expect(throws: CostLedgerError.self) {
+        let error = await #expect(throws: AttributionError.self) {
             try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) { _ in
                 called.withLock { $0 = true }
                 return ("reply", TokenUsage(input: 10, output: 2))
             }
         }
         #expect(called.withLock { $0 } == false)
-        #expect(error?.code == .attributionRefused)
-        let attribution = try #require(error?.attributionError)
+        let attribution = try #require(error)
         #expect(attribution.code == .missingFields)
         for field in ["feature", "team", "task_type"] {
             #expect(attribution.reason.contains(field), "missing \(field) in \(attribution.reason)")
@@ -37,15 +36,14 @@ struct CostMeterTests {
     func refusesWithoutEnvelope() async throws {
         let harness = MeterHarness()
         let called = Mutex(false)
-        let error = await #expect(throws: CostLedgerError.self) {
+        let error = await #expect(throws: AttributionError.self) {
             try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .current) { _ in
                 called.withLock { $0 = true }
                 return (1, TokenUsage())
             }
         }
         #expect(called.withLock { $0 } == false)
-        #expect(error?.code == .attributionRefused)
-        #expect(error?.attributionError?.code == .missingEnvelope)
+        #expect(error?.code == .missingEnvelope)
         #expect(error?.reason.contains("user_id, feature, team, project, task_type") == true)
         #expect(harness.sink.records.isEmpty)
     }
@@ -55,13 +53,12 @@ struct CostMeterTests {
         let harness = MeterHarness()
         var envelope = MeterEnvelopes.complete()
         envelope.team = String(repeating: "x", count: 300)
-        let error = await #expect(throws: CostLedgerError.self) {
+        let error = await #expect(throws: AttributionError.self) {
             try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) { _ in
                 (1, TokenUsage())
             }
         }
-        #expect(error?.code == .attributionRefused)
-        #expect(error?.attributionError?.field == "team")
+        #expect(error?.field == "team")
     }
 
     @Test("the raw-HTTP wrapper also refuses before sending")
@@ -70,7 +67,7 @@ struct CostMeterTests {
         var envelope = MeterEnvelopes.complete()
         envelope.userID = nil
         let called = Mutex(false)
-        let error = await #expect(throws: CostLedgerError.self) {
+        let error = await #expect(throws: AttributionError.self) {
             try await harness.meter.callJSON(
                 adapter: .openAIChatCompletions,
                 requestBody: Array(#"{"model":"gpt-4.1","messages":[]}"#.utf8),
@@ -81,7 +78,7 @@ struct CostMeterTests {
             }
         }
         #expect(called.withLock { $0 } == false)
-        #expect(error?.attributionError?.code == .missingFields)
+        #expect(error?.code == .missingFields)
         #expect(error?.reason.contains("user_id") == true)
     }
 

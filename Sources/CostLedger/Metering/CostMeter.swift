@@ -31,8 +31,8 @@ public struct SystemRecordIDSource: RecordIDSource {
 /// one, by name) or `.unattributed`. An absent envelope never falls back to the task-local one.
 ///
 /// **Strict and lenient.** In ``Mode/strict`` (the default) a call whose chosen envelope is absent or fails the
-/// policy is refused before the closure runs, with ``CostLedgerError/Code/attributionRefused`` carrying the
-/// ``AttributionError`` that lists every missing field. ``Mode/lenient``, chosen explicitly, makes the call
+/// policy is refused before the closure runs, with the core's `AttributionError` (`missing_envelope`, or the
+/// policy's `missing_fields` listing every missing field): the same error tagging throws. ``Mode/lenient``, chosen explicitly, makes the call
 /// and records it with whatever envelope there is (none, partial, or with its invalid values left out), so a
 /// migration can start by measuring; each such call is counted in ``MeterStatistics/unattributed``.
 ///
@@ -139,7 +139,7 @@ public struct CostMeter: Sendable {
     ///   - serviceTier: the tier billed, when not `default`.
     ///   - perform: makes the call.
     /// - Returns: `perform`'s result and the record written.
-    /// - Throws: ``CostLedgerError/Code/attributionRefused`` (nothing was sent), ``CostLedgerError/Code/invalidRequest``
+    /// - Throws: `AttributionError` (nothing was sent), ``CostLedgerError/Code/invalidRequest``
     ///   for an empty provider or model, or the error `perform` threw.
     public func call<Result>(
         provider: String,
@@ -217,7 +217,7 @@ public struct CostMeter: Sendable {
     ///   - send: sends the request and returns the response: its body and, when known, its HTTP status. To
     ///     record usage of a cut stream, throw a ``MeteredCallError`` with the part received.
     /// - Returns: the response body, its HTTP status and the record written.
-    /// - Throws: ``CostLedgerError/Code/attributionRefused`` or ``CostLedgerError/Code/invalidRequest`` before
+    /// - Throws: `AttributionError` or ``CostLedgerError/Code/invalidRequest`` before
     ///   anything is sent, ``ProviderCallError`` for a provider's error response, or the error `send` threw.
     public func callJSON(
         adapter: ProviderAdapter,
@@ -305,7 +305,7 @@ public struct CostMeter: Sendable {
     ///
     /// - Parameters: as ``callJSON(adapter:requestBody:model:attribution:apiKeyID:serviceTier:isolation:_:)``.
     /// - Returns: `stream`'s result and the record written.
-    /// - Throws: ``CostLedgerError/Code/attributionRefused`` or ``CostLedgerError/Code/invalidRequest`` before
+    /// - Throws: `AttributionError` or ``CostLedgerError/Code/invalidRequest`` before
     ///   anything is sent, ``ProviderCallError`` for a provider's error, or the error `stream` threw.
     public func callStreaming<Result>(
         adapter: ProviderAdapter,
@@ -358,7 +358,7 @@ public struct CostMeter: Sendable {
         requestBody: some Collection<UInt8>,
         model: String?,
         envelope: AttributionEnvelope?
-    ) throws(CostLedgerError) -> (Prepared, MeteredJSONRequest) {
+    ) throws -> (Prepared, MeteredJSONRequest) {
         let requested = envelope
         // Refuse on attribution before looking at the body: a refusal must not depend on the payload.
         try checkAttribution(requested)
@@ -473,31 +473,25 @@ public struct CostMeter: Sendable {
         return (nil, description)
     }
 
-    /// Refuses in strict mode when the envelope is missing or fails the policy.
-    private func checkAttribution(_ envelope: AttributionEnvelope?) throws(CostLedgerError) {
+    /// Refuses in strict mode when the envelope is missing or fails the policy, with the core's
+    /// `AttributionError` (as tagging does), so one `catch let error as AttributionError` takes every refusal.
+    private func checkAttribution(_ envelope: AttributionEnvelope?) throws(AttributionError) {
         guard mode == .strict else { return }
         guard let envelope else {
             counters.update { $0.refused += 1 }
             let names = policy.required.map(\.name).joined(separator: ", ")
-            let reason =
-                "no attribution envelope: the call's attribution is absent (attribution: .envelope(nil), .unattributed, or .current with none bound)"
-                + (names.isEmpty ? "" : "; required attribution missing: \(names)")
-            throw CostLedgerError(
-                .attributionRefused,
-                reason: "refused before sending: " + reason,
-                attributionError: AttributionError(.missingEnvelope, reason: reason)
+            throw AttributionError(
+                .missingEnvelope,
+                reason: "refused before sending: the call's attribution is absent (attribution: .envelope(nil), "
+                    + ".unattributed, or .current with none bound)"
+                    + (names.isEmpty ? "" : "; required attribution missing: \(names)")
             )
         }
         do {
             try policy.check(envelope)
         } catch {
             counters.update { $0.refused += 1 }
-            throw CostLedgerError(
-                .attributionRefused,
-                field: error.field,
-                reason: "refused before sending: \(error.reason)",
-                attributionError: error
-            )
+            throw error
         }
     }
 
@@ -513,7 +507,7 @@ public struct CostMeter: Sendable {
         provider: String,
         model: String,
         envelope: AttributionEnvelope?
-    ) throws(CostLedgerError) -> Prepared {
+    ) throws -> Prepared {
         try checkAttribution(envelope)
         if provider.isEmpty { throw CostLedgerError(.invalidRequest, field: "provider", reason: "must not be empty") }
         if model.isEmpty { throw CostLedgerError(.invalidRequest, field: "model", reason: "must not be empty") }

@@ -52,6 +52,13 @@ let package = Package(
             dependencies: ["Attribution", "CostLedger", "AttributionTesting"],
             path: "Examples/JobsGuide"
         ),
+        // The call sites an adopting application writes, one scenario each, against the public API only;
+        // built and run by the tests.
+        .executableTarget(
+            name: "CallSiteScenarios",
+            dependencies: ["Attribution", "CostLedger", "CostAudit", "AttributionTesting"],
+            path: "Examples/CallSiteScenarios"
+        ),
         .executableTarget(
             name: "queue-producer",
             dependencies: ["Attribution", "CostLedger", "AttributionTesting", "SQLiteJobQueue"],
@@ -84,6 +91,7 @@ let package = Package(
             name: "CostAuditCLITests",
             dependencies: [
                 "CostAuditCLI", "Attribution", "CostLedger", "CostAudit", "cost-audit", "ReadmeQuickStart", "JobsGuide",
+                "CallSiteScenarios",
             ]
         ),
         .testTarget(

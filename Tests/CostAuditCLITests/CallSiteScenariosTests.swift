@@ -1,3 +1,4 @@
+import Attribution
 import CostLedger
 import Foundation
 import Testing

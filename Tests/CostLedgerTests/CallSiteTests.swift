@@ -165,6 +165,60 @@ struct CallSiteTests {
         #expect(harness.sink.records.map(\.status) == [.error, .error])
     }
 
+    @Test("the default retry policy retries a 503, never a 400 or a refusal, under the job's own envelope")
+    func defaultRetryPolicyReadsProviderErrors() async throws {
+        let harness = MeterHarness()
+        let job = MeterEnvelopes.complete()
+        let policy = RetryPolicy(maxAttempts: 3)  // the default predicate
+        func run(
+            _ failing: FakeProvider,
+            succeedOnTry: Int,
+            attribution: (AttributionEnvelope) -> CallAttribution
+        )
+            async -> (tries: Int, error: (any Error)?)
+        {
+            let tries = Mutex(0)
+            let ok = FakeProvider(.openAIChatCompletions)
+            do {
+                _ = try await job.withRetries(policy: policy, sleep: { _ in }) { envelope in
+                    let attempt = tries.withLock {
+                        $0 += 1
+                        return $0
+                    }
+                    let fake = attempt >= succeedOnTry ? ok : failing
+                    return try await harness.meter.callJSON(
+                        adapter: .openAIChatCompletions,
+                        requestBody: Array(#"{"model":"gpt-4.1","messages":[]}"#.utf8),
+                        attribution: attribution(envelope)
+                    ) { request in ProviderResponse(status: fake.httpStatus, body: try fake.respond(to: request.body)) }
+                }
+                return (tries.withLock { $0 }, nil)
+            } catch {
+                return (tries.withLock { $0 }, error)
+            }
+        }
+        let unavailable = FakeProvider(
+            .openAIChatCompletions,
+            failure: .errorResponse(status: 503, type: "server_error")
+        )
+        let retried = await run(unavailable, succeedOnTry: 3) { .envelope($0) }
+        #expect(retried.tries == 3)
+        #expect(retried.error == nil)
+        let invalid = FakeProvider(
+            .openAIChatCompletions,
+            failure: .errorResponse(status: 400, type: "invalid_request_error")
+        )
+        let final = await run(invalid, succeedOnTry: 3) { .envelope($0) }
+        #expect(final.tries == 1)
+        #expect((final.error as? ProviderCallError)?.status == 400)
+        let refused = await run(unavailable, succeedOnTry: 1) { _ in .unattributed }
+        #expect(refused.tries == 1)
+        #expect(refused.error is AttributionError)
+        // Three tries of the 503 job, the last one ok, each attempt numbered; one 400; the refusal wrote nothing.
+        #expect(harness.sink.records.map(\.status) == [.error, .error, .ok, .error])
+        #expect(harness.sink.records.prefix(3).map(\.attempt) == [1, 2, 3])
+    }
+
     @Test("a streamed call whose recorder is told an HTTP error status is recorded and thrown")
     func streamingProviderError() async throws {
         let harness = MeterHarness()

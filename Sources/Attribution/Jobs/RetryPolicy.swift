@@ -2,7 +2,10 @@
 ///
 /// Exponential backoff with jitter: the wait before try `n + 1` is
 /// `min(maxDelay, initialDelay × multiplier^(n − 1))`, less a random fraction of up to ``jitter`` of it.
-/// Whether an error is worth retrying is the ``isRetryable`` predicate's call.
+/// Whether an error is worth retrying is the ``isRetryable`` predicate's call; the default,
+/// ``isRetryableByDefault(_:)``, never retries a refusal (``AttributionError``: another try is refused the same
+/// way), asks an error that classifies itself (``RetryClassifiedError``, such as the metering layer's provider
+/// errors, where a 400 is final and a 503 is not), and retries anything else.
 ///
 /// ```swift
 /// let policy = RetryPolicy(maxAttempts: 5, initialDelay: .milliseconds(200), isRetryable: { $0 is TimeoutError })
@@ -28,7 +31,7 @@ public struct RetryPolicy: Sendable {
         multiplier: Double = 2,
         maxDelay: Duration = .seconds(30),
         jitter: Double = 0.2,
-        isRetryable: @escaping @Sendable (any Error) -> Bool = { _ in true }
+        isRetryable: @escaping @Sendable (any Error) -> Bool = RetryPolicy.isRetryableByDefault
     ) {
         self.maxAttempts = max(1, maxAttempts)
         self.initialDelay = initialDelay
@@ -40,6 +43,16 @@ public struct RetryPolicy: Sendable {
 
     /// Never retries.
     public static let never = RetryPolicy(maxAttempts: 1)
+
+    /// The default predicate: `false` for an ``AttributionError`` (a refusal does not change on retry), the
+    /// error's own ``RetryClassifiedError/isRetryable`` when it has one, `true` otherwise.
+    /// - Parameter error: the error a try failed with.
+    /// - Returns: whether another try could succeed.
+    public static func isRetryableByDefault(_ error: any Error) -> Bool {
+        if error is AttributionError { return false }
+        if let classified = error as? any RetryClassifiedError { return classified.isRetryable }
+        return true
+    }
 
     /// Whether a unit that failed on try `attempt` with `error` should be tried again.
     public func shouldRetry(attempt: Int, error: any Error) -> Bool {
@@ -77,4 +90,13 @@ public struct RetryPolicy: Sendable {
         }
         return result
     }
+}
+
+/// An error that says whether another try could succeed; ``RetryPolicy``'s default predicate reads it.
+///
+/// The metering layer's provider errors conform (`isRetryable` for HTTP 408, 409, 429 and 5xx), so a worker's
+/// retries skip a request the provider rejected for good.
+public protocol RetryClassifiedError: Error {
+    /// Whether the same work, tried again unchanged, could succeed.
+    var isRetryable: Bool { get }
 }

@@ -129,7 +129,7 @@ extension MeteredResult: Sendable where Value: Sendable {}
 ///     // 408, 409, 429, 5xx: retry with the envelope's retry(), after error.record was written
 /// }
 /// ```
-public struct ProviderCallError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct ProviderCallError: RetryClassifiedError, Sendable, Hashable, CustomStringConvertible {
     /// The HTTP status, when the closure reported it.
     public var status: Int?
     /// The provider's error type or code (`rate_limit_exceeded`, `overloaded_error`), when the body names one.

@@ -56,10 +56,13 @@ for module in "${modules[@]}"; do
         cat "$work/$module-docc.log" >&2
         exit 1
     }
-    count="$(grep -cE "(warning|error):" "$work/$module-docc.log" || true)"
+    # docc starts each diagnostic line with its severity and follows it with the source lines it concerns;
+    # paths in it are relative to the catalog.
+    count="$(grep -cE "^(warning|error):" "$work/$module-docc.log" || true)"
     echo "$module: $count docc warning(s)/error(s)"
     if [ "$count" -gt 0 ]; then
-        grep -E -A3 "(warning|error):" "$work/$module-docc.log" || true
+        echo "--- docc convert Sources/$module/Docs.docc:"
+        cat "$work/$module-docc.log"
         failed=1
     fi
 done

@@ -4,8 +4,8 @@
 #
 # It builds the package (`swift build`, which makes the .swiftmodule files), extracts each module's public
 # symbol graph with `swift symbolgraph-extract`, then runs `docc convert` on each module's catalog with that
-# module's symbol graphs. Every docc diagnostic line (`warning:` or `error:`) is printed, and the script
-# exits 1 if there is any. Only toolchain tools are used; all output goes to a temporary directory.
+# module's symbol graphs. A catalog with any docc diagnostic (`warning:` or `error:`) has its docc output printed,
+# and the script then exits 1. Only toolchain tools are used; all output goes to a temporary directory.
 #
 # Run time on the 2-core CI machine, measured: 7-8 s when .build is up to date (the four extractions and
 # conversions), up to 20 s while other builds share the cores; 51 s from a fresh clone (the `swift build`).

@@ -41,7 +41,9 @@ public struct AuditKeyMap: Sendable, Hashable {
     }
 
     /// Parses the key map from JSON text.
-    /// - Parameter file: the name used in errors.
+    /// - Parameters:
+    ///   - bytes: the key map file's JSON text, UTF-8 encoded.
+    ///   - file: the name used in errors.
     /// - Throws: ``CostAuditError/Code/invalidKeyMap`` naming the field at fault.
     public init(json bytes: some Collection<UInt8>, file: String = "key map") throws(CostAuditError) {
         let value: JSONValue
@@ -228,7 +230,9 @@ public struct AuditRules: Sendable, Hashable {
     }
 
     /// Parses rules from JSON text.
-    /// - Parameter file: the name used in errors.
+    /// - Parameters:
+    ///   - bytes: the rules file's JSON text, UTF-8 encoded.
+    ///   - file: the name used in errors.
     /// - Throws: ``CostAuditError/Code/invalidRules`` naming the field at fault.
     public init(json bytes: some Collection<UInt8>, file: String = "rules") throws(CostAuditError) {
         let value: JSONValue

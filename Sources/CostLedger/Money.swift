@@ -25,7 +25,9 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     public init(attodollars: Int128) { self.attodollars = attodollars }
 
     /// Parses a decimal number exactly: `12`, `-0.5`, `2.5e-06`, `1E+3`. Never goes through `Double`.
-    /// - Parameter field: the name used in errors.
+    /// - Parameters:
+    ///   - text: the number, in decimal or exponent notation.
+    ///   - field: the name used in errors.
     /// - Throws: ``CostLedgerError/Code/invalidAmount`` when the text is not a number, has more precision than
     ///   10⁻¹⁸ USD, or does not fit.
     public init(decimal text: some StringProtocol, field: String = "amount") throws(CostLedgerError) {

@@ -37,9 +37,9 @@ public struct LedgerDurability: Sendable, Hashable, CustomStringConvertible {
     /// ``JSONLinesLedger/flush()``) only once its own batch's sync **and the syncs of every batch before it** have
     /// returned: the durable count is the longest prefix of batches whose syncs all completed. At most
     /// `concurrentSyncs` syncs are in flight and at most 4 × `concurrentSyncs` batches are written and not yet
-    /// durable; the next batch waits for room, and the buffer fills meanwhile under the ``LedgerBufferPolicy``. A failed sync is reported (``JSONLinesLedger/Stats/
-    /// writeErrors``, and the waits throw); the file is then trusted no further: every batch not yet durable is
-    /// written again to a new file and synced there.
+    /// durable; the next batch waits for room, and the buffer fills meanwhile under the ``LedgerBufferPolicy``. A
+    /// failed sync is reported (``JSONLinesLedger/Stats/writeErrors``, and the waits throw); the file is then
+    /// trusted no further: every batch not yet durable is written again to a new file and synced there.
     ///
     /// ```swift
     /// configuration.durability = .fsync(concurrentSyncs: 8)

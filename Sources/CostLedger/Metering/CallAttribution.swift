@@ -4,7 +4,7 @@ public import Attribution
 /// or explicitly none. A set that may grow.
 ///
 /// There is no default and no fallback: ``envelope(_:)`` with nil means *no envelope*, never "whatever
-/// ``AttributionEnvelope/current`` holds". A worker that fails to decode its job's envelope therefore cannot
+/// `AttributionEnvelope.current` holds". A worker that fails to decode its job's envelope therefore cannot
 /// bill the operator whose context happens to be bound around it: strict mode refuses the call, lenient mode
 /// records it unattributed.
 ///
@@ -26,12 +26,12 @@ public struct CallAttribution: Sendable, Hashable, CustomStringConvertible {
     private init(_ base: Base) { self.base = base }
 
     /// The call carries `envelope`; nil means the call has none (refused in strict mode, recorded
-    /// unattributed in lenient mode), whatever ``AttributionEnvelope/current`` holds.
+    /// unattributed in lenient mode), whatever `AttributionEnvelope.current` holds.
     public static func envelope(_ envelope: AttributionEnvelope?) -> CallAttribution {
         CallAttribution(.envelope(envelope))
     }
 
-    /// The call carries the task-local ``AttributionEnvelope/current`` (bound by `withAttribution`), read when
+    /// The call carries the task-local `AttributionEnvelope.current` (bound by `withAttribution`), read when
     /// the call starts; none when nothing is bound.
     public static var current: CallAttribution { CallAttribution(.current) }
 

@@ -137,6 +137,7 @@ public struct CostMeter: Sendable {
     ///   - attribution: the call's attribution: `.envelope(job)`, `.current` or `.unattributed`.
     ///   - apiKeyID: which provider key pays (for reconciliation with the bill).
     ///   - serviceTier: the tier billed, when not `default`.
+    ///   - isolation: the actor `perform` runs on; leave it to its default, the caller's.
     ///   - perform: makes the call.
     /// - Returns: `perform`'s result and the record written.
     /// - Throws: `AttributionError` (nothing was sent), ``CostLedgerError/Code/invalidRequest``
@@ -214,6 +215,7 @@ public struct CostMeter: Sendable {
     ///   - attribution: the call's attribution: `.envelope(job)`, `.current` or `.unattributed`.
     ///   - apiKeyID: which provider key pays.
     ///   - serviceTier: the tier billed, when the response does not say.
+    ///   - isolation: the actor `send` runs on; leave it to its default, the caller's.
     ///   - send: sends the request and returns the response: its body and, when known, its HTTP status. To
     ///     record usage of a cut stream, throw a ``MeteredCallError`` with the part received.
     /// - Returns: the response body, its HTTP status and the record written.

@@ -33,7 +33,7 @@ public struct MeteredRequest: Sendable, Hashable {
     }
 }
 
-/// What ``CostMeter/callJSON(adapter:requestBody:model:envelope:apiKeyID:serviceTier:isolation:_:)`` hands
+/// What ``CostMeter/callJSON(adapter:requestBody:model:attribution:apiKeyID:serviceTier:isolation:_:)`` hands
 /// the closure that sends the HTTP request: the tagged body and the idempotency key.
 public struct MeteredJSONRequest: Sendable, Hashable {
     /// The call's identity: record id (the idempotency key), envelope, provider, model, start time.

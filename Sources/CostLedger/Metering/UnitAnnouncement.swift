@@ -23,7 +23,7 @@ extension CostMeter {
     /// The record id is `unit:` + the leaf id, so announcing a unit twice (a redelivered job) writes a
     /// duplicate the audit counts once. The envelope must be valid; the policy is not applied (a partially
     /// attributed unit still carries lineage).
-    /// - Throws: ``CostLedgerError/Code/invalidRecord`` carrying the ``AttributionError`` when the envelope is
+    /// - Throws: ``CostLedgerError/Code/invalidRecord`` carrying the `AttributionError` when the envelope is
     ///   invalid, or the sink's error.
     public func announce(_ envelope: AttributionEnvelope) throws(CostLedgerError) {
         do {

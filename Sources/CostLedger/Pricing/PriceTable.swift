@@ -126,7 +126,11 @@ public struct PriceTable: Sendable {
     /// The prices that apply to a call, per million tokens, with the table that gave them; nil when the table
     /// has none. For showing a price; ``quote(provider:model:serviceTier:usage:on:)`` prices a call.
     /// - Parameters:
+    ///   - provider: the provider as the record names it (`openai`), used to add or remove a prefix.
+    ///   - model: the model as the provider names it.
+    ///   - serviceTier: the tier as billed; nil means `default`.
     ///   - inputTokens: the call's input tokens, which choose a long-context price where a model has one.
+    ///   - day: any instant of the UTC day whose price applies.
     public func price(
         provider: String?,
         model: String,

@@ -63,6 +63,35 @@ extension AttributionEnvelope {
         ids: any IdentifierSource = SystemIdentifierSource(),
         clock: any AttributionClock = SystemAttributionClock()
     ) throws(AttributionError) -> AttributionEnvelope {
+        let fields = taggingFields(
+            userID: userID,
+            feature: feature,
+            team: team,
+            project: project,
+            taskType: taskType,
+            tool: tool,
+            promptVersion: promptVersion,
+            pipeline: pipeline,
+            priority: priority,
+            agent: agent
+        )
+        return try tag(fields: fields, tags: tags, pseudonymize: pseudonymize, policy: policy, ids: ids, clock: clock)
+    }
+
+    /// The labelled tagging form's values as the fields form takes them: the five required ones, and each
+    /// optional one that is set. The meter's `tag` uses it too, so both labelled forms build the same fields.
+    package static func taggingFields(
+        userID: String,
+        feature: String,
+        team: String,
+        project: String,
+        taskType: String,
+        tool: String?,
+        promptVersion: String?,
+        pipeline: String?,
+        priority: String?,
+        agent: String?
+    ) -> [AttributionField: String] {
         var fields: [AttributionField: String] = [
             .userID: userID, .feature: feature, .team: team, .project: project, .taskType: taskType,
         ]
@@ -71,7 +100,7 @@ extension AttributionEnvelope {
         fields[.pipeline] = pipeline
         fields[.priority] = priority
         fields[.agent] = agent
-        return try tag(fields: fields, tags: tags, pseudonymize: pseudonymize, policy: policy, ids: ids, clock: clock)
+        return fields
     }
 
     /// Tags an originating request with any set of fields, checked against `policy` at run time: mints a new

@@ -6,7 +6,8 @@ extension CostMeter {
     /// record ids (``DeterministicRecordIDSource``) from `seed`, a clock stopped at `now` (``FixedClock``),
     /// and an ``InMemoryCostSink`` to read the records back. Two meters made with the same arguments and
     /// used the same way write identical records. Envelopes the test mints itself (`child(ids:)`,
-    /// `children(count:ids:customize:)`) are reproducible when given a ``DeterministicIdentifierSource`` too.
+    /// `children(count:ids:customize:)`, a middleware's `ids:`) are reproducible when given the meter's own
+    /// source, `meter.ids`.
     ///
     /// ```swift
     /// let (meter, sink) = try CostMeter.testing(seed: 7, now: "2026-11-30T10:00:00Z")

@@ -7,8 +7,8 @@ import Testing
 /// service under test would take.
 private func exercise(_ meter: CostMeter) async throws {
     let request = try meter.tag(userID: "u_7", feature: "search", team: "core", project: "app", taskType: "answer")
-    // The meter's own id source is its own; children minted here take theirs from a seeded source too.
-    let children = request.children(count: 2, ids: DeterministicIdentifierSource(seed: 70))
+    // Children minted beside the meter take their ids from the meter's own seeded source.
+    let children = request.children(count: 2, ids: meter.ids)
     for child in children { try meter.announce(child) }
     _ = try await meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(children[0])) { _ in
         ("reply", TokenUsage(input: 1_000, output: 200))

@@ -74,7 +74,10 @@ public struct CostMeter: Sendable {
     public let bodyLimits: UsageExtraction.Limits
 
     private let recordIDs: any RecordIDSource
-    private let ids: any IdentifierSource
+    /// Where this meter's trace and leaf ids come from (`tag`). Pass it on to what mints units beside the meter
+    /// (`AttributionJobMiddleware(ids:)`, `children(count:ids:)`, `mapChildren(ids:)`), so a test meter made
+    /// from a seed makes every id of a run repeatable.
+    public let ids: any IdentifierSource
     private let clock: any AttributionClock
     private let onIssue: (@Sendable (MeteringIssue) -> Void)?
     private let counters: MeterCounters

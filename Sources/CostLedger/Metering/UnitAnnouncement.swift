@@ -95,14 +95,18 @@ extension CostMeter {
         tags: [String: String] = [:],
         pseudonymize: ((String) -> String)? = nil
     ) throws(AttributionError) -> AttributionEnvelope {
-        var fields: [AttributionField: String] = [
-            .userID: userID, .feature: feature, .team: team, .project: project, .taskType: taskType,
-        ]
-        fields[.tool] = tool
-        fields[.promptVersion] = promptVersion
-        fields[.pipeline] = pipeline
-        fields[.priority] = priority
-        fields[.agent] = agent
+        let fields = AttributionEnvelope.taggingFields(
+            userID: userID,
+            feature: feature,
+            team: team,
+            project: project,
+            taskType: taskType,
+            tool: tool,
+            promptVersion: promptVersion,
+            pipeline: pipeline,
+            priority: priority,
+            agent: agent
+        )
         return try tag(fields: fields, tags: tags, pseudonymize: pseudonymize)
     }
 

@@ -2,7 +2,7 @@ internal import CSQLite
 
 /// SQLite's `SQLITE_TRANSIENT` destructor: SQLite copies bound bytes before the bind call returns.
 /// The C macro is a cast of -1 to a function pointer, which Swift cannot import.
-private let transientDestructor = unsafeBitCast(Int(-1), to: sqlite3_destructor_type.self)
+private let transientDestructor = csqlite_transient()
 
 /// One SQLite connection and its prepared-statement cache.
 ///

@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "AttributionTesting", dependencies: ["Attribution", "CostLedger"]),
         // Example support: a durable job queue over the system SQLite library.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "SQLiteJobQueue", dependencies: ["Attribution", "CostLedger", "CSQLite"]),
+        .target(name: "SQLiteJobQueue", dependencies: ["Attribution", "CSQLite"]),
 
         .executableTarget(
             name: "TagEnqueueRetryFanOut",

@@ -52,6 +52,13 @@ let package = Package(
             dependencies: ["Attribution", "CostLedger", "AttributionTesting"],
             path: "Examples/JobsGuide"
         ),
+        // The Swift snippets of docs/metering.md, docs/ledger.md, docs/prices.md and docs/audit.md, built and run
+        // by the tests.
+        .executableTarget(
+            name: "DocsSnippets",
+            dependencies: ["Attribution", "CostLedger", "CostAudit", "AttributionTesting"],
+            path: "Examples/DocsSnippets"
+        ),
         // The call sites an adopting application writes, one scenario each, against the public API only;
         // built and run by the tests.
         .executableTarget(
@@ -91,7 +98,7 @@ let package = Package(
             name: "CostAuditCLITests",
             dependencies: [
                 "CostAuditCLI", "Attribution", "CostLedger", "CostAudit", "cost-audit", "ReadmeQuickStart", "JobsGuide",
-                "CallSiteScenarios",
+                "DocsSnippets", "CallSiteScenarios", "AttributionTesting",
             ]
         ),
         .testTarget(

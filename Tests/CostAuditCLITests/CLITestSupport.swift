@@ -40,8 +40,21 @@ func runTool(_ arguments: [String], stdin: String = "", directory: URL? = nil) t
 
 /// Runs the built binary with `arguments`, feeding `stdinBytes` exactly, in `directory`.
 func runTool(_ arguments: [String], stdinBytes: Data, directory: URL? = nil) throws -> ToolRun {
+    try runBuilt("cost-audit", arguments, stdinBytes: stdinBytes, directory: directory)
+}
+
+/// Runs another executable this package builds (an example: `ReadmeQuickStart`, `JobsGuide`, …), found beside
+/// the built `cost-audit`, with `arguments`, feeding `stdinBytes`, in `directory`.
+func runBuilt(
+    _ product: String,
+    _ arguments: [String] = [],
+    stdinBytes: Data = Data(),
+    directory: URL? = nil
+)
+    throws -> ToolRun
+{
     let process = Process()
-    process.executableURL = try costAuditExecutable()
+    process.executableURL = try costAuditExecutable().deletingLastPathComponent().appendingPathComponent(product)
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     let input = Pipe()

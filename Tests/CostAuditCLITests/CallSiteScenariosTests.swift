@@ -50,17 +50,9 @@ struct CallSiteScenariosTests {
     func scenariosPassAndTheLedgerAgrees() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let process = Process()
-        process.executableURL = try costAuditExecutable().deletingLastPathComponent()
-            .appendingPathComponent("CallSiteScenarios")
-        process.arguments = [directory.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-
-        #expect(process.terminationStatus == 0, "\(printed)")
+        let run = try runBuilt("CallSiteScenarios", [directory.path])
+        let printed = run.stdout
+        #expect(run.status == 0, "\(printed)")
         let lines = printed.split(separator: "\n").map(String.init)
         let reported = lines.filter { $0.hasPrefix("ok: ") || $0.hasPrefix("FAILED: ") }
         #expect(reported == scenarios.map { "ok: " + $0 }, "\(printed)")

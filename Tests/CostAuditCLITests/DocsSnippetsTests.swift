@@ -187,20 +187,10 @@ struct DocsSnippetsTests {
 
     @Test("the docs' snippets example runs: each snippet did what its page says")
     func exampleRuns() throws {
-        let process = Process()
-        process.executableURL = try costAuditExecutable().deletingLastPathComponent()
-            .appendingPathComponent("DocsSnippets")
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(complaint)")
-        #expect(complaint.isEmpty)
-        #expect(printed.contains("Where the dollars went"))
-        #expect(printed.hasSuffix("docs snippets: ok\n"))
+        let run = try runBuilt("DocsSnippets")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.isEmpty)
+        #expect(run.stdout.contains("Where the dollars went"))
+        #expect(run.stdout.hasSuffix("docs snippets: ok\n"))
     }
 }

@@ -5,16 +5,9 @@ import Testing
 struct JobsGuideTests {
     @Test("the guide's example runs: the job is retried as the same unit, and every child is announced")
     func exampleRuns() throws {
-        let process = Process()
-        process.executableURL = try costAuditExecutable().deletingLastPathComponent()
-            .appendingPathComponent("JobsGuide")
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let lines = printed.split(separator: "\n").map(String.init)
+        let run = try runBuilt("JobsGuide")
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("retry enqueued: attempt 2, user u_42, same leaf true"))
         #expect(lines.contains("summary of 42 for u_42, try 2"))
         #expect(lines.contains("minted web_search, fetch, rank"))

@@ -40,16 +40,9 @@ struct ReadmeQuickStartTests {
 
     @Test("the quick start runs, and its request, job and metered call are in the ledger, attributed and priced")
     func runsAndRecords() throws {
-        let process = Process()
-        process.executableURL = try costAuditExecutable().deletingLastPathComponent()
-            .appendingPathComponent("ReadmeQuickStart")
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let line = try #require(printed.split(separator: "\n").last.map(String.init))
+        let run = try runBuilt("ReadmeQuickStart")
+        #expect(run.status == 0, "\(run.stderr)")
+        let line = try #require(run.stdout.split(separator: "\n").last.map(String.init))
         let directory = try #require(line.range(of: " records in ").map { String(line[$0.upperBound...]) })
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(line.hasPrefix("3 records in "))

@@ -160,7 +160,6 @@ extension LedgerIngest {
             for k in done.invalid where invalid.count < InvalidRecord.maxListed {
                 var record = tables[done.worker].invalidRecords[k]
                 record.line += lineBase[piece.file]
-                record.reason += CostRecord.locationSuffix(file: record.file, line: record.line)
                 invalid.append(record)
             }
             lineBase[piece.file] += done.lines

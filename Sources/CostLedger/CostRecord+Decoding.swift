@@ -68,12 +68,6 @@ extension CostRecord {
         return decodeStrict(body, location: LineEncoding.location(file, lineNumber))
     }
 
-    /// What the decoder appends to a reason when it is given a file and line: ` (at FILE:LINE)`. For a reader
-    /// that learns a line's number only after decoding it (one reading a file in pieces).
-    package static func locationSuffix(file: String, line: Int) -> String {
-        LineEncoding.suffix(LineEncoding.location(file, line))
-    }
-
     /// The reference decoder: parses with ``JSONParser`` and checks every rule, naming the field at fault.
     package static func decodeStrict(_ line: UnsafeBufferPointer<UInt8>, location: String?) -> CostRecordLineOutcome {
         let body = LineEncoding.trimNewline(line)

@@ -3,11 +3,11 @@
 /// Decoding: ``CanonicalEnvelopeReader`` reads input laid out exactly as ``AttributionEnvelope/canonicalJSON()``
 /// writes it (known keys in the format's order, no whitespace, strings without escapes) by matching the keys as
 /// byte literals in order, reading ids straight into their integers and building each kept string from its
-/// byte range with no second validation for ASCII. It throws at the first byte it does not expect (another
-/// order, whitespace, an escape, an unknown key, any broken rule), and the caller then runs the reference
-/// decoder (``EnvelopeJSONDecoder``) over the whole input: that decoder stays the one source of every error
-/// message, and the fast path only ever accepts input the reference decodes to the same value (a test
-/// compares the two on the conformance vectors and on random and mutated input).
+/// byte range. It throws at the first byte it does not expect (another order, whitespace, an escape, an unknown
+/// key, any broken rule), and the caller then runs the reference decoder (``EnvelopeJSONDecoder``) over the
+/// whole input: that decoder stays the one source of every error message, and the fast path only ever accepts
+/// input the reference decodes to the same value (a test compares the two on the conformance vectors and on
+/// random and mutated input).
 ///
 /// Encoding: ``AttributionEnvelope/fastCanonicalJSON()`` checks each rule the canonical form needs as it writes
 /// the value into stack memory (nil when any of them needs the reference path's error, which
@@ -768,7 +768,7 @@ private struct CanonicalTagPlan {
 struct InlineTags {
     static let capacity = 4
     /// Key then value, per entry, in key order (the first ``count``).
-    private var entries: (Entry, Entry, Entry, Entry) = (.zero, .zero, .zero, .zero)
+    private var entries = InlineArray<4, Entry>(repeating: .zero)
     private(set) var count = 0
     /// The bytes of the entries: each `"key":"value"`, without the commas between them.
     private(set) var size = 0
@@ -800,25 +800,18 @@ struct InlineTags {
     @inline(__always)
     private mutating func insert(_ entry: Entry) {
         let sortKey = entry.key.sortKey
-        withUnsafeMutableBytes(of: &entries) { raw in
-            let slots = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: Entry.self)
-            var slot = count
-            while slot > 0, sortKey < slots[slot &- 1].key.sortKey {
-                slots[slot] = slots[slot &- 1]
-                slot &-= 1
-            }
-            slots[slot] = entry
+        var slot = count
+        while slot > 0, sortKey < entries[slot &- 1].key.sortKey {
+            entries[slot] = entries[slot &- 1]
+            slot &-= 1
         }
+        entries[slot] = entry
         count &+= 1
     }
 
-    /// Runs `body` over the entries in key order.
+    /// The entry at `position` (0 ..< ``count``) in key order.
     @inline(__always)
-    func withEntries<R>(_ body: (UnsafeBufferPointer<Entry>) -> R) -> R {
-        withUnsafeBytes(of: entries) { raw in
-            body(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: Entry.self), count: count))
-        }
-    }
+    subscript(position: Int) -> Entry { entries[position] }
 }
 
 /// The indices of up to four tags in bytewise key order, sorted as they are measured, held inline (no heap
@@ -1166,25 +1159,23 @@ private struct CanonicalOutput {
     /// overwritten next; room for them was checked with the member's size).
     @inline(__always)
     mutating func tags(_ tags: InlineTags) {
-        tags.withEntries { entries in
-            for position in 0..<entries.count {
-                let entry = entries[position]
-                let raw = UnsafeMutableRawPointer(base + count)
-                // `,"` (or just `"` for the first), the key, `":"`, the value, `"`.
-                raw.storeBytes(of: UInt8(ascii: ","), as: UInt8.self)
-                let first = position == 0 ? 0 : 1
-                raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: first, as: UInt8.self)
-                var at = first &+ 1
-                entry.key.store(to: raw + at)
-                at &+= entry.key.count
-                // `":"` as one 4-byte store (its fourth byte is scratch).
-                raw.storeBytes(of: UInt32(0x0022_3A22).littleEndian, toByteOffset: at, as: UInt32.self)
-                at &+= 3
-                entry.value.store(to: raw + at)
-                at &+= entry.value.count
-                raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: at, as: UInt8.self)
-                count &+= at &+ 1
-            }
+        for position in 0..<tags.count {
+            let entry = tags[position]
+            let raw = UnsafeMutableRawPointer(base + count)
+            // `,"` (or just `"` for the first), the key, `":"`, the value, `"`.
+            raw.storeBytes(of: UInt8(ascii: ","), as: UInt8.self)
+            let first = position == 0 ? 0 : 1
+            raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: first, as: UInt8.self)
+            var at = first &+ 1
+            entry.key.store(to: raw + at)
+            at &+= entry.key.count
+            // `":"` as one 4-byte store (its fourth byte is scratch).
+            raw.storeBytes(of: UInt32(0x0022_3A22).littleEndian, toByteOffset: at, as: UInt32.self)
+            at &+= 3
+            entry.value.store(to: raw + at)
+            at &+= entry.value.count
+            raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: at, as: UInt8.self)
+            count &+= at &+ 1
         }
     }
 

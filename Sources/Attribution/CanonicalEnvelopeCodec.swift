@@ -3,49 +3,29 @@
 /// Decoding: ``CanonicalEnvelopeReader`` reads input laid out exactly as ``AttributionEnvelope/canonicalJSON()``
 /// writes it (known keys in the format's order, no whitespace, strings without escapes) by matching the keys as
 /// byte literals in order, reading ids straight into their integers and building each kept string from its
-/// byte range with no second validation for ASCII. It throws at the first byte it does not expect (another
-/// order, whitespace, an escape, an unknown key, any broken rule), and the caller then runs the reference
-/// decoder (``EnvelopeJSONDecoder``) over the whole input: that decoder stays the one source of every error
-/// message, and the fast path only ever accepts input the reference decodes to the same value (a test
-/// compares the two on the conformance vectors and on random and mutated input).
+/// byte range. It throws at the first byte it does not expect (another order, whitespace, an escape, an unknown
+/// key, any broken rule), and the caller then runs the reference decoder (``EnvelopeJSONDecoder``) over the
+/// whole input: that decoder stays the one source of every error message, and the fast path only ever accepts
+/// input the reference decodes to the same value (a test compares the two on the conformance vectors and on
+/// random and mutated input).
 ///
 /// Encoding: ``AttributionEnvelope/fastCanonicalJSON()`` checks each rule the canonical form needs as it writes
 /// the value into stack memory (nil when any of them needs the reference path's error, which
 /// ``AttributionEnvelope/canonicalJSON()`` then gives), and makes the one output array at the size written.
 ///
-/// Short ASCII strings (at most 15 bytes, stored inline in a `String`) are read and written as two words
-/// (``InlineASCII``), after a once-per-process check that the standard library lays them out that way.
+/// Both paths are plain Swift over the public API: strings are made with `String(decoding:as:)` from the input's
+/// bytes and read through their `utf8` view (``ShortASCII``); the envelope is built with its initializer.
 enum CanonicalEnvelopeReader {
     /// Thrown where the input is not canonical: the caller runs the reference decoder.
     struct NotCanonical: Error {}
 
     /// The envelope held by `buffer` when it is in the canonical form with no unknown keys.
     ///
-    /// Failure is a typed throw rather than an optional result, and the envelope is laid out in place by
-    /// ``read(_:into:)``, then moved out once.
+    /// Every part is read into a local, and the envelope is built from them once the whole input has been
+    /// accepted.
     /// - Throws: ``NotCanonical`` at the first byte the fast path does not take.
     @inline(__always)
     static func read(_ buffer: UnsafeBufferPointer<UInt8>) throws(NotCanonical) -> AttributionEnvelope {
-        try withUnsafeTemporaryAllocation(of: AttributionEnvelope.self, capacity: 1) {
-            (slot) throws(NotCanonical) -> AttributionEnvelope in
-            let envelope = slot.baseAddress.unsafelyUnwrapped
-            try read(buffer, into: envelope)
-            return envelope.move()
-        }
-    }
-
-    /// Reads the envelope held by `buffer` into the uninitialized memory at `envelope`, which is initialized
-    /// when this returns and left uninitialized when it throws.
-    ///
-    /// Every part is read into a local, and only once the whole input has been accepted is each moved into
-    /// its place. (An initializer of this large struct builds its value aside and copies it out: every
-    /// string and the tags retained, and the originals released, about a tenth of a decode.) Every stored
-    /// property must be initialized here: a test counts them, so that one added later cannot be left out.
-    /// - Throws: ``NotCanonical`` at the first byte the fast path does not take.
-    static func read(
-        _ buffer: UnsafeBufferPointer<UInt8>,
-        into envelope: UnsafeMutablePointer<AttributionEnvelope>
-    ) throws(NotCanonical) {
         guard let base = buffer.baseAddress else { throw NotCanonical() }
         // Longer input needs the reference path's check of the canonical size.
         guard buffer.count <= AttributionEnvelope.Limits.maxCanonicalBytes &- 8 else { throw NotCanonical() }
@@ -86,31 +66,25 @@ enum CanonicalEnvelopeReader {
         }
         guard c.ok, c.skip("}"), c.position == c.end else { throw NotCanonical() }
 
-        let raw = UnsafeMutableRawPointer(envelope)
-        @inline(__always)
-        func put<Value>(_ path: WritableKeyPath<AttributionEnvelope, Value>, _ value: consuming Value) {
-            // A stored property's offset, which the optimizer folds to a constant.
-            (raw + MemoryLayout<AttributionEnvelope>.offset(of: path).unsafelyUnwrapped)
-                .initializeMemory(as: Value.self, to: value)
-        }
-        put(\.traceID, traceID)
-        put(\.leafID, leafID)
-        put(\.rootID, rootID)
-        put(\.parentID, parentID)
-        put(\.attempt, attempt)
-        put(\.createdAt, createdAt)
-        put(\.userID, consume userID)
-        put(\.feature, consume feature)
-        put(\.team, consume team)
-        put(\.project, consume project)
-        put(\.taskType, consume taskType)
-        put(\.tool, consume tool)
-        put(\.promptVersion, consume promptVersion)
-        put(\.pipeline, consume pipeline)
-        put(\.priority, consume priority)
-        put(\.agent, consume agent)
-        put(\.tags, consume tags)
-        put(\.unknownFields, [])
+        return AttributionEnvelope(
+            traceID: traceID,
+            leafID: leafID,
+            rootID: rootID,
+            parentID: parentID,
+            attempt: attempt,
+            createdAt: createdAt,
+            userID: userID,
+            feature: feature,
+            team: team,
+            project: project,
+            taskType: taskType,
+            tool: tool,
+            promptVersion: promptVersion,
+            pipeline: pipeline,
+            priority: priority,
+            agent: agent,
+            tags: tags
+        )
     }
 }
 
@@ -148,66 +122,96 @@ package enum SmallCalendar {
     }
 }
 
-/// Short ASCII strings made from two words of input, without a call into the standard library.
+/// Short ASCII strings seen as two words: the encoder checks, sorts and writes them a word at a time.
 ///
-/// A native `String` of at most 15 UTF-8 bytes is stored inline in its two words: the bytes in memory order,
-/// then the count and the small and ASCII flags in the last byte. This type writes those two words itself, but
-/// only after checking, once per process, that for every length 0…15 its words are bit for bit the ones the
-/// standard library makes for the same text; on a platform or a future runtime where they are not,
-/// ``available`` is false and the caller makes its strings the ordinary way.
-enum InlineASCII {
-    /// Whether ``make(_:_:count:)`` builds exactly the strings the standard library builds.
-    static let available: Bool = {
-        #if _pointerBitWidth(_64) && _endian(little)
-        guard MemoryLayout<String>.size == 16 else { return false }
-        let sample = Array("abcdefghijklmnopqrstuvwxyz012345".utf8)
-        return sample.withUnsafeBufferPointer { buffer -> Bool in
-            guard let start = buffer.baseAddress else { return false }
-            let raw = UnsafeRawPointer(start)
-            let low = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
-            let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-            for count in 0...15 {
-                let expected = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
-                let made = build(low, high, count: count)
-                let expectedBits = unsafeBitCast(expected, to: (UInt64, UInt64).self)
-                guard expectedBits == made, made.1 >> 56 == 0xE0 | UInt64(count),
-                    let read = words(of: expected), read.low == made.0, read.high == made.1
-                else { return false }
-            }
-            // Longer and non-ASCII strings are not taken for inline ASCII ones.
-            let long = String(decoding: buffer, as: UTF8.self)
-            return words(of: long) == nil && words(of: "é") == nil
+/// The words are loaded from the string's UTF-8 (its `utf8` view's contiguous storage), never from the
+/// `String` value itself.
+struct ShortASCII {
+    /// The first eight bytes, the first in the low lane; lanes past ``count`` are zero.
+    var low: UInt64
+    /// Bytes 8…15, likewise.
+    var high: UInt64
+    /// 0…15.
+    var count: Int
+
+    /// The words of `string` when its UTF-8 is at most 15 bytes, all ASCII, and contiguous; nil otherwise (the
+    /// caller then takes its general path).
+    @inline(__always)
+    init?(_ string: String) {
+        guard
+            let found = string.utf8.withContiguousStorageIfAvailable({ utf8 -> ShortASCII? in
+                guard utf8.count <= 15 else { return nil }
+                guard let start = utf8.baseAddress else { return .empty }
+                let (low, high) = Self.load(UnsafeRawPointer(start), count: utf8.count)
+                guard (low | high) & SWAR.highs == 0 else { return nil }
+                return ShortASCII(low: low, high: high, count: utf8.count)
+            }), let words = found
+        else { return nil }
+        self = words
+    }
+
+    private init(low: UInt64, high: UInt64, count: Int) {
+        self.low = low
+        self.high = high
+        self.count = count
+    }
+
+    static let empty = ShortASCII(low: 0, high: 0, count: 0)
+
+    /// The `count` (0…16) bytes at `source` as two little-endian words, zero past `count`, read with loads that
+    /// stay inside those bytes (the last one overlapping the ones before).
+    @inline(__always)
+    static func load(_ source: UnsafeRawPointer, count: Int) -> (UInt64, UInt64) {
+        @inline(__always) func word(_ offset: Int) -> UInt64 {
+            UInt64(littleEndian: source.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
         }
-        #else
-        return false
-        #endif
-    }()
-
-    /// The two words of the inline string of the first `count` (0…15) bytes of `low` then `high`.
-    @inline(__always)
-    private static func build(_ low: UInt64, _ high: UInt64, count: Int) -> (UInt64, UInt64) {
-        let lowBytes = UInt64(truncatingIfNeeded: min(count, 8))
-        let highBytes = UInt64(truncatingIfNeeded: max(count &- 8, 0))
-        let lowMask: UInt64 = lowBytes == 8 ? ~0 : (1 &<< (lowBytes &* 8)) &- 1
-        let highMask: UInt64 = (1 &<< (highBytes &* 8)) &- 1
-        return (low & lowMask, (high & highMask) | (0xE0 | UInt64(truncatingIfNeeded: count)) &<< 56)
+        if count >= 8 {
+            // The last eight bytes, shifted down so that byte 8 lands in the low lane.
+            let high = count > 8 ? word(count &- 8) &>> (UInt64(truncatingIfNeeded: 16 &- count) &* 8) : 0
+            return (word(0), high)
+        }
+        if count >= 4 {
+            let first = UInt64(UInt32(littleEndian: source.loadUnaligned(as: UInt32.self)))
+            let last = UInt64(
+                UInt32(littleEndian: source.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self))
+            )
+            return (first | last &<< (UInt64(truncatingIfNeeded: count &- 4) &* 8), 0)
+        }
+        var low: UInt64 = 0
+        var i = 0
+        while i < count {
+            low |= UInt64(source.load(fromByteOffset: i, as: UInt8.self)) &<< (UInt64(truncatingIfNeeded: i) &* 8)
+            i &+= 1
+        }
+        return (low, 0)
     }
 
-    /// The two words of `string` when it is stored inline and all ASCII (its bytes in memory order, unused bytes
-    /// zero, the last byte `0xE0 | count`); nil for any other string. Only when ``available``.
+    /// Whether some used lane holds `"`, `\` or a byte below 0x20 (unused lanes are zero, which would count as
+    /// control bytes: only the used lanes are looked at).
     @inline(__always)
-    static func words(of string: String) -> (low: UInt64, high: UInt64)? {
-        let bits = unsafeBitCast(string, to: (UInt64, UInt64).self)
-        // The discriminator's top three bits (immortal, ASCII, small) are set only for inline ASCII text.
-        guard bits.1 >> 61 == 0b111 else { return nil }
-        return (bits.0, bits.1)
+    var needsEscapes: Bool {
+        SWAR.escapes(low) & SWAR.lanes(count) | SWAR.escapes(high) & SWAR.lanes(max(count &- 8, 0)) != 0
     }
 
-    /// The string of the first `count` (0…15) bytes of `low` then `high` (memory order), all ASCII; only when
-    /// ``available``.
+    /// Whether it is 1…15 bytes of `[a-z0-9_.-]`, a tag key.
     @inline(__always)
-    static func make(_ low: UInt64, _ high: UInt64, count: Int) -> String {
-        unsafeBitCast(build(low, high, count: count), to: String.self)
+    var isTagKey: Bool {
+        let lowLanes = SWAR.lanes(count)
+        let highLanes = SWAR.lanes(max(count &- 8, 0))
+        return count >= 1 && SWAR.tagKeyLanes(low) & lowLanes == SWAR.highs & lowLanes
+            && SWAR.tagKeyLanes(high) & highLanes == SWAR.highs & highLanes
+    }
+
+    /// The bytes as two big-endian integers: integer order is bytewise order (tag keys hold no zero bytes, and
+    /// the lanes past the end are zero).
+    @inline(__always)
+    var sortKey: (UInt64, UInt64) { (low.byteSwapped, high.byteSwapped) }
+
+    /// Stores both words whole at `destination` (16 bytes: those past ``count`` are scratch).
+    @inline(__always)
+    func store(to destination: UnsafeMutableRawPointer) {
+        destination.storeBytes(of: low.littleEndian, as: UInt64.self)
+        destination.storeBytes(of: high.littleEndian, toByteOffset: 8, as: UInt64.self)
     }
 }
 
@@ -302,13 +306,9 @@ struct CanonicalCursor {
     /// False once a value was present but broke a rule the fast path does not report.
     private(set) var ok = true
 
-    /// ``InlineASCII/available``, read once per input.
-    private let inlineASCII: Bool
-
     init(base: UnsafePointer<UInt8>, end: Int) {
         self.base = base
         self.end = end
-        self.inlineASCII = InlineASCII.available
     }
 
     @inline(__always)
@@ -442,8 +442,8 @@ struct CanonicalCursor {
     /// A string value after its opening quote: 1 … 256 bytes of valid UTF-8 without escapes or control bytes.
     @inline(__always)
     mutating func string() -> String? {
-        // The usual value: 1…15 ASCII bytes with 16 bytes of input to read, made straight from the two words.
-        if inlineASCII, end &- position >= 16 {
+        // The usual value: 1…15 ASCII bytes with 16 bytes of input to read, scanned as two words.
+        if end &- position >= 16 {
             let low = word(at: position)
             let high = word(at: position &+ 8)
             let lowStops = SWAR.stringStops(low)
@@ -455,8 +455,9 @@ struct CanonicalCursor {
                 stop = highStops != 0 ? 8 &+ highStops.trailingZeroBitCount >> 3 : 16
             }
             if stop >= 1, stop < 16, base[position &+ stop] == UInt8(ascii: "\"") {
+                let start = position
                 position &+= stop &+ 1
-                return InlineASCII.make(low, high, count: stop)
+                return asciiString(start, stop)
             }
         }
         return longString()
@@ -468,7 +469,7 @@ struct CanonicalCursor {
         // A short ASCII value near the end (the last tag's value usually is): the input's last 16 bytes shifted
         // down to start here, with zeros (which stop a string) shifted in past the end.
         let left = end &- position
-        if inlineASCII, left > 1, left < 16, end >= 16 {
+        if left > 1, left < 16, end >= 16 {
             let lastLow = word(at: end &- 16)
             let lastHigh = word(at: end &- 8)
             let shift = UInt64(truncatingIfNeeded: 16 &- left) &* 8
@@ -479,8 +480,9 @@ struct CanonicalCursor {
             let stop =
                 lowStops != 0 ? lowStops.trailingZeroBitCount >> 3 : 8 &+ highStops.trailingZeroBitCount >> 3
             if stop >= 1, stop < left, base[position &+ stop] == UInt8(ascii: "\"") {
+                let start = position
                 position &+= stop &+ 1
-                return InlineASCII.make(low, high, count: stop)
+                return asciiString(start, stop)
             }
         }
         let start = position
@@ -508,31 +510,20 @@ struct CanonicalCursor {
         return makeString(start, count, ascii: ascii)
     }
 
-    /// A string from bytes already scanned: ASCII is taken as it is (a string of up to 15 bytes is stored
-    /// inline, without an allocation); anything else must be valid UTF-8.
+    /// A string from bytes already scanned: ASCII is taken as it is; anything else must be valid UTF-8.
     @inline(__always)
-    func makeString(_ start: Int, _ count: Int, ascii: Bool) -> String? {
-        guard ascii else {
+    func makeString(_ start: Int, _ count: Int, ascii isASCII: Bool) -> String? {
+        guard isASCII else {
             return String(validating: UnsafeBufferPointer(start: base + start, count: count), as: UTF8.self)
         }
-        if count <= 15, inlineASCII {
-            if end &- start >= 16 { return InlineASCII.make(word(at: start), word(at: start &+ 8), count: count) }
-            // Near the end of the input: gather the bytes one by one rather than read past it.
-            var low: UInt64 = 0
-            var high: UInt64 = 0
-            var i = 0
-            while i < count {
-                let b = UInt64(base[start &+ i])
-                if i < 8 {
-                    low |= b &<< (UInt64(truncatingIfNeeded: i) &* 8)
-                } else {
-                    high |= b &<< (UInt64(truncatingIfNeeded: i &- 8) &* 8)
-                }
-                i &+= 1
-            }
-            return InlineASCII.make(low, high, count: count)
-        }
-        return String(decoding: UnsafeBufferPointer(start: base + start, count: count), as: UTF8.self)
+        return asciiString(start, count)
+    }
+
+    /// The string of `count` ASCII bytes from `start` (one of up to 15 bytes is stored inline, without an
+    /// allocation).
+    @inline(__always)
+    func asciiString(_ start: Int, _ count: Int) -> String {
+        String(decoding: UnsafeBufferPointer(start: base + start, count: count), as: UTF8.self)
     }
 
     /// The `tags` object after its `{`, through its `}`: 0 … 32 entries, keys `[a-z0-9_.-]{1,64}` each once,
@@ -575,10 +566,10 @@ struct CanonicalCursor {
     /// One `"key":"value"` entry of `tags`.
     @inline(__always)
     private mutating func tagEntry() -> (String, String)? {
-        // The usual key: 1…15 bytes with 16 bytes of input to read after its opening quote, made straight from
-        // the two words. Lanes at and past the first one outside `[a-z0-9_.-]` may be wrong (a byte of 0x80 or
-        // above carries into the next lane): only the first is used.
-        if inlineASCII, end &- position >= 17, base[position] == UInt8(ascii: "\"") {
+        // The usual key: 1…15 bytes with 16 bytes of input to read after its opening quote, scanned as two
+        // words. Lanes at and past the first one outside `[a-z0-9_.-]` may be wrong (a byte of 0x80 or above
+        // carries into the next lane): only the first is used.
+        if end &- position >= 17, base[position] == UInt8(ascii: "\"") {
             let low = word(at: position &+ 1)
             let high = word(at: position &+ 9)
             let lowStops = ~SWAR.tagKeyLanes(low) & SWAR.highs
@@ -590,8 +581,8 @@ struct CanonicalCursor {
                 stop = highStops != 0 ? 8 &+ highStops.trailingZeroBitCount >> 3 : 16
             }
             if stop >= 1, stop < 16, base[position &+ 1 &+ stop] == UInt8(ascii: "\"") {
+                let key = asciiString(position &+ 1, stop)
                 position &+= stop &+ 2
-                let key = InlineASCII.make(low, high, count: stop)
                 guard skip(":\""), let value = string() else { return nil }
                 return (key, value)
             }
@@ -658,17 +649,12 @@ extension AttributionEnvelope {
             guard Self.createdAtRange.contains(createdMS) else { return nil }
         }
         guard tags.count <= Limits.maxTags else { return nil }
-        let inline = InlineASCII.available
         // A typical envelope fits 1 KiB; a larger one is written again into room for the largest canonical form.
-        switch write(createdMS: createdMS, inline: inline, capacity: 1024) {
+        switch write(createdMS: createdMS, capacity: 1024) {
         case .written(let bytes): return bytes
         case .refused: return nil
         case .needsRoom:
-            if case .written(let bytes) = write(
-                createdMS: createdMS,
-                inline: inline,
-                capacity: Limits.maxCanonicalBytes &+ 1024
-            ) {
+            if case .written(let bytes) = write(createdMS: createdMS, capacity: Limits.maxCanonicalBytes &+ 1024) {
                 return bytes
             }
             return nil
@@ -684,14 +670,14 @@ extension AttributionEnvelope {
     }
 
     /// Writes the canonical form into `capacity` bytes on the stack, checking each value as it goes.
-    private func write(createdMS: Int64, inline: Bool, capacity: Int) -> CanonicalWrite {
+    private func write(createdMS: Int64, capacity: Int) -> CanonicalWrite {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer -> CanonicalWrite in
             guard let base = buffer.baseAddress else { return .refused }
             // The tags are checked and put in order first; their member's size is known from then on. (Made
             // here rather than passed in, the plan is not copied.)
-            var plan = CanonicalTagPlan(inline: inline)
+            var plan = CanonicalTagPlan()
             guard plan.add(tags) else { return .refused }
-            var out = CanonicalOutput(base, capacity: capacity, inline: inline)
+            var out = CanonicalOutput(base, capacity: capacity)
             // At most 203 bytes up to the business fields.
             out.put("{\"v\":1,\"trace_id\":\"")
             out.hex(traceID.high)
@@ -744,10 +730,6 @@ private struct CanonicalTagPlan {
     var count = 0
     /// Whether some tag value needs escapes.
     var escaped = false
-    /// ``InlineASCII/available``, read once.
-    let inline: Bool
-
-    init(inline: Bool) { self.inline = inline }
 
     /// Adds the `tags` member (when there are tags); false when a key or value breaks a rule.
     mutating func add(_ tags: [String: String]) -> Bool {
@@ -755,19 +737,19 @@ private struct CanonicalTagPlan {
         guard count > 0 else { return true }
         // `,"tags":{` and `}`, a `:` per entry and the commas between entries.
         size = 10 &+ count &+ (count &- 1)
-        if inline, count <= InlineTags.capacity, small.add(tags) {
+        if count <= InlineTags.capacity, small.add(tags) {
             size &+= small.size
             return true
         }
         var index = tags.startIndex
         while index != tags.endIndex {
             let (key, value) = tags[index]
-            let keyLength = CanonicalOutput.tagKeyLength(key, inline: inline)
-            let valueLength = CanonicalOutput.quotedLength(value, inline: inline)
+            let keyLength = CanonicalOutput.tagKeyLength(key)
+            let valueLength = CanonicalOutput.quotedLength(value)
             guard keyLength > 0, valueLength > 0 else { return false }
             if valueLength != value.utf8.count &+ 2 { escaped = true }
             size &+= keyLength &+ valueLength
-            order.insert(index, key: key, inline: inline)
+            order.insert(index, key: key)
             tags.formIndex(after: &index)
         }
         return true
@@ -785,8 +767,8 @@ private struct CanonicalTagPlan {
 /// written from the words without looking the entries up again.
 struct InlineTags {
     static let capacity = 4
-    /// Key words then value words, per entry, in key order (the first ``count``).
-    private var entries: (Entry, Entry, Entry, Entry) = (.zero, .zero, .zero, .zero)
+    /// Key then value, per entry, in key order (the first ``count``).
+    private var entries = InlineArray<4, Entry>(repeating: .zero)
     private(set) var count = 0
     /// The bytes of the entries: each `"key":"value"`, without the commas between them.
     private(set) var size = 0
@@ -794,38 +776,22 @@ struct InlineTags {
     private(set) var complete = false
 
     struct Entry {
-        var key: (UInt64, UInt64)
-        var value: (UInt64, UInt64)
-        static let zero = Entry(key: (0, 0), value: (0, 0))
-
-        /// The key's bytes as two big-endian integers: integer order is bytewise order (keys hold no zero
-        /// bytes, and the bytes past a key's end are zero).
-        @inline(__always)
-        var sortKey: (UInt64, UInt64) { (key.0.byteSwapped, (key.1 & 0x00FF_FFFF_FFFF_FFFF).byteSwapped) }
+        var key: ShortASCII
+        var value: ShortASCII
+        static let zero = Entry(key: .empty, value: .empty)
     }
 
     /// Adds the tags to an empty instance; false when there are more than four or one of them is not such a
-    /// string or breaks a rule (the general path then decides). Only when ``InlineASCII/available``.
+    /// string or breaks a rule (the general path then decides).
     @inline(__always)
     mutating func add(_ tags: [String: String]) -> Bool {
         guard tags.count <= Self.capacity else { return false }
         for (key, value) in tags {
-            guard let k = InlineASCII.words(of: key), let v = InlineASCII.words(of: value) else { return false }
-            let keyLength = Int(truncatingIfNeeded: (k.high >> 56) & 0xF)
-            let valueLength = Int(truncatingIfNeeded: (v.high >> 56) & 0xF)
-            // Every used lane of the key one of `[a-z0-9_.-]`; no used lane of the value `"`, `\` or a control
-            // byte (unused bytes are zero, which would count as control bytes: only used lanes are looked at).
-            let keyLow = SWAR.lanes(keyLength)
-            let keyHigh = SWAR.lanes(max(keyLength &- 8, 0))
-            let escapes =
-                SWAR.escapes(v.low) & SWAR.lanes(valueLength) | SWAR.escapes(v.high)
-                & SWAR.lanes(max(valueLength &- 8, 0))
-            guard keyLength > 0, valueLength > 0, escapes == 0,
-                SWAR.tagKeyLanes(k.low) & keyLow == SWAR.highs & keyLow,
-                SWAR.tagKeyLanes(k.high) & keyHigh == SWAR.highs & keyHigh
+            // The key 1…15 bytes of `[a-z0-9_.-]`; the value 1…15 bytes without `"`, `\` or a control byte.
+            guard let k = ShortASCII(key), let v = ShortASCII(value), k.isTagKey, v.count > 0, !v.needsEscapes
             else { return false }
-            insert(Entry(key: (k.low, k.high), value: (v.low, v.high)))
-            size &+= keyLength &+ valueLength &+ 5
+            insert(Entry(key: k, value: v))
+            size &+= k.count &+ v.count &+ 5
         }
         complete = true
         return true
@@ -833,26 +799,19 @@ struct InlineTags {
 
     @inline(__always)
     private mutating func insert(_ entry: Entry) {
-        let sortKey = entry.sortKey
-        withUnsafeMutableBytes(of: &entries) { raw in
-            let slots = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: Entry.self)
-            var slot = count
-            while slot > 0, sortKey < slots[slot &- 1].sortKey {
-                slots[slot] = slots[slot &- 1]
-                slot &-= 1
-            }
-            slots[slot] = entry
+        let sortKey = entry.key.sortKey
+        var slot = count
+        while slot > 0, sortKey < entries[slot &- 1].key.sortKey {
+            entries[slot] = entries[slot &- 1]
+            slot &-= 1
         }
+        entries[slot] = entry
         count &+= 1
     }
 
-    /// Runs `body` over the entries in key order.
+    /// The entry at `position` (0 ..< ``count``) in key order.
     @inline(__always)
-    func withEntries<R>(_ body: (UnsafeBufferPointer<Entry>) -> R) -> R {
-        withUnsafeBytes(of: entries) { raw in
-            body(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: Entry.self), count: count))
-        }
-    }
+    subscript(position: Int) -> Entry { entries[position] }
 }
 
 /// The indices of up to four tags in bytewise key order, sorted as they are measured, held inline (no heap
@@ -870,13 +829,12 @@ struct SmallTagOrder {
     private(set) var complete = true
 
     @inline(__always)
-    mutating func insert(_ index: Index, key: String, inline: Bool) {
-        guard complete, count < 4, inline, let words = InlineASCII.words(of: key) else {
+    mutating func insert(_ index: Index, key: String) {
+        guard complete, count < 4, let words = ShortASCII(key) else {
             complete = false
             return
         }
-        // The last byte holds the count and flags, not text: cleared before comparing.
-        let sortKey = (words.low.byteSwapped, (words.high & 0x00FF_FFFF_FFFF_FFFF).byteSwapped)
+        let sortKey = words.sortKey
         var slot = count
         while slot > 0, sortKey < self[key: slot &- 1] {
             self[key: slot] = self[key: slot &- 1]
@@ -937,8 +895,6 @@ private struct CanonicalOutput {
     /// The size measured beforehand: every byte below it is written, in order, exactly once more than any
     /// scratch store past ``count`` (such stores are overwritten by the writes that follow them).
     private let capacity: Int
-    /// ``InlineASCII/available``, read once.
-    private let inline: Bool
     private(set) var count = 0
     /// Set when a value did not fit the room left.
     private(set) var needsRoom = false
@@ -946,10 +902,9 @@ private struct CanonicalOutput {
     /// The bytes left.
     var room: Int { capacity &- count }
 
-    init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int, inline: Bool) {
+    init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
         self.capacity = capacity
-        self.inline = inline
     }
 
     /// Copies `length` bytes from `source` with 8-byte moves (the last one overlapping), never reading or
@@ -1001,14 +956,8 @@ private struct CanonicalOutput {
     /// The length of a value in the canonical form, quotes and escapes included; 0 when the value is empty or
     /// longer than ``AttributionEnvelope/Limits/maxValueBytes``.
     @inline(__always)
-    static func quotedLength(_ value: String, inline: Bool) -> Int {
-        if inline, let words = InlineASCII.words(of: value) {
-            let count = Int(truncatingIfNeeded: (words.high >> 56) & 0xF)
-            // Unused bytes are zero, which would count as control bytes: only the used lanes are looked at.
-            let low = SWAR.escapes(words.low) & SWAR.lanes(count)
-            let high = SWAR.escapes(words.high) & SWAR.lanes(max(count &- 8, 0))
-            if count > 0, low | high == 0 { return count &+ 2 }
-        }
+    static func quotedLength(_ value: String) -> Int {
+        if let words = ShortASCII(value), words.count > 0, !words.needsEscapes { return words.count &+ 2 }
         let length = value.utf8.count
         guard length >= 1, length <= AttributionEnvelope.Limits.maxValueBytes else { return 0 }
         return withUTF8(value) { utf8 in
@@ -1025,15 +974,8 @@ private struct CanonicalOutput {
 
     /// The quoted length of a tag key, which needs no escapes; 0 when it does not match `[a-z0-9_.-]{1,64}`.
     @inline(__always)
-    static func tagKeyLength(_ key: String, inline: Bool) -> Int {
-        if inline, let words = InlineASCII.words(of: key) {
-            let length = Int(truncatingIfNeeded: (words.high >> 56) & 0xF)
-            let low = SWAR.tagKeyLanes(words.low) & SWAR.lanes(length)
-            let high = SWAR.tagKeyLanes(words.high) & SWAR.lanes(max(length &- 8, 0))
-            let wanted = SWAR.highs & SWAR.lanes(length)
-            let wantedHigh = SWAR.highs & SWAR.lanes(max(length &- 8, 0))
-            return length >= 1 && low == wanted && high == wantedHigh ? length &+ 2 : 0
-        }
+    static func tagKeyLength(_ key: String) -> Int {
+        if let words = ShortASCII(key) { return words.isTagKey ? words.count &+ 2 : 0 }
         let length = key.utf8.count
         guard length >= 1, length <= AttributionEnvelope.Limits.maxTagKeyBytes else { return 0 }
         return withUTF8(key) { utf8 in
@@ -1156,20 +1098,13 @@ private struct CanonicalOutput {
     mutating func field(_ key: StaticString, _ value: String?) -> Bool {
         guard let value else { return true }
         let keyLength = key.utf8CodeUnitCount
-        if inline, let words = InlineASCII.words(of: value) {
-            let length = Int(truncatingIfNeeded: (words.high >> 56) & 0xF)
-            // Unused bytes are zero, which would count as control bytes: only the used lanes are looked at.
-            let escapes =
-                SWAR.escapes(words.low) & SWAR.lanes(length) | SWAR.escapes(words.high)
-                & SWAR.lanes(max(length &- 8, 0))
+        if let words = ShortASCII(value), words.count > 0, !words.needsEscapes {
             // Room for the key, the quotes, both words whole and the closing brace.
-            if length > 0, escapes == 0, room >= keyLength &+ 19 {
+            if room >= keyLength &+ 19 {
                 put(key)
                 base[count] = UInt8(ascii: "\"")
-                let destination = UnsafeMutableRawPointer(base + (count &+ 1))
-                destination.storeBytes(of: words.low.littleEndian, as: UInt64.self)
-                destination.storeBytes(of: words.high.littleEndian, toByteOffset: 8, as: UInt64.self)
-                count &+= length &+ 1
+                words.store(to: UnsafeMutableRawPointer(base + (count &+ 1)))
+                count &+= words.count &+ 1
                 base[count] = UInt8(ascii: "\"")
                 count &+= 1
                 return true
@@ -1183,7 +1118,7 @@ private struct CanonicalOutput {
     @inline(never)
     mutating func longField(_ key: StaticString, _ value: String) -> Bool {
         let keyLength = key.utf8CodeUnitCount
-        let quoted = Self.quotedLength(value, inline: false)
+        let quoted = Self.quotedLength(value)
         guard quoted > 0 else { return false }
         guard room >= keyLength &+ quoted &+ 1 else {
             needsRoom = true
@@ -1199,12 +1134,10 @@ private struct CanonicalOutput {
     mutating func string(_ value: String, _ escaped: Bool) {
         base[count] = UInt8(ascii: "\"")
         count &+= 1
-        if !escaped, inline, capacity &- count >= 16, let words = InlineASCII.words(of: value) {
+        if !escaped, capacity &- count >= 16, let words = ShortASCII(value) {
             // Both words go out whole; the bytes past the string's end are scratch, overwritten next.
-            let destination = UnsafeMutableRawPointer(base + count)
-            destination.storeBytes(of: words.low.littleEndian, as: UInt64.self)
-            destination.storeBytes(of: words.high.littleEndian, toByteOffset: 8, as: UInt64.self)
-            count &+= Int(truncatingIfNeeded: (words.high >> 56) & 0xF)
+            words.store(to: UnsafeMutableRawPointer(base + count))
+            count &+= words.count
             base[count] = UInt8(ascii: "\"")
             count &+= 1
             return
@@ -1226,29 +1159,23 @@ private struct CanonicalOutput {
     /// overwritten next; room for them was checked with the member's size).
     @inline(__always)
     mutating func tags(_ tags: InlineTags) {
-        tags.withEntries { entries in
-            for position in 0..<entries.count {
-                let entry = entries[position]
-                let raw = UnsafeMutableRawPointer(base + count)
-                // `,"` (or just `"` for the first), the key, `":"`, the value, `"`.
-                raw.storeBytes(of: UInt8(ascii: ","), as: UInt8.self)
-                let first = position == 0 ? 0 : 1
-                raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: first, as: UInt8.self)
-                let keyLength = Int(truncatingIfNeeded: (entry.key.1 >> 56) & 0xF)
-                let valueLength = Int(truncatingIfNeeded: (entry.value.1 >> 56) & 0xF)
-                var at = first &+ 1
-                raw.storeBytes(of: entry.key.0.littleEndian, toByteOffset: at, as: UInt64.self)
-                raw.storeBytes(of: entry.key.1.littleEndian, toByteOffset: at &+ 8, as: UInt64.self)
-                at &+= keyLength
-                // `":"` as one 4-byte store (its fourth byte is scratch).
-                raw.storeBytes(of: UInt32(0x0022_3A22).littleEndian, toByteOffset: at, as: UInt32.self)
-                at &+= 3
-                raw.storeBytes(of: entry.value.0.littleEndian, toByteOffset: at, as: UInt64.self)
-                raw.storeBytes(of: entry.value.1.littleEndian, toByteOffset: at &+ 8, as: UInt64.self)
-                at &+= valueLength
-                raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: at, as: UInt8.self)
-                count &+= at &+ 1
-            }
+        for position in 0..<tags.count {
+            let entry = tags[position]
+            let raw = UnsafeMutableRawPointer(base + count)
+            // `,"` (or just `"` for the first), the key, `":"`, the value, `"`.
+            raw.storeBytes(of: UInt8(ascii: ","), as: UInt8.self)
+            let first = position == 0 ? 0 : 1
+            raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: first, as: UInt8.self)
+            var at = first &+ 1
+            entry.key.store(to: raw + at)
+            at &+= entry.key.count
+            // `":"` as one 4-byte store (its fourth byte is scratch).
+            raw.storeBytes(of: UInt32(0x0022_3A22).littleEndian, toByteOffset: at, as: UInt32.self)
+            at &+= 3
+            entry.value.store(to: raw + at)
+            at &+= entry.value.count
+            raw.storeBytes(of: UInt8(ascii: "\""), toByteOffset: at, as: UInt8.self)
+            count &+= at &+ 1
         }
     }
 

@@ -109,8 +109,17 @@ enum AuditCommand {
                 }
             }
             failAbove = parsed.value("fail-above")
-            if let failAbove, Money.parse(decimal: failAbove, shift: 0) == nil || failAbove.hasPrefix("-") {
-                throw UsageError(message: "the value '\(failAbove)' is invalid for '--fail-above'; expected a percent")
+            if let failAbove {
+                // A percent of the audited spend: 0 to 100. Above 100 the gate could never fire, so it is refused
+                // rather than silently passing every audit.
+                guard let percent = Money.parse(decimal: failAbove, shift: 0), !failAbove.hasPrefix("-"),
+                    let hundred = Money.parse(decimal: "100", shift: 0), percent <= hundred
+                else {
+                    throw UsageError(
+                        message:
+                            "the value '\(failAbove)' is invalid for '--fail-above'; expected a percent from 0 to 100"
+                    )
+                }
             }
             _ = try parseDate(parsed.value("prices-effective-from"), option: "prices-effective-from")
         } catch {

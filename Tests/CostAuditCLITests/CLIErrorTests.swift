@@ -183,6 +183,11 @@ struct CLIErrorTests {
                     + "RFC 3339 time (see 'cost-audit audit --help')"
             ),
             (
+                ["audit", "L", "--fail-above", "150"],
+                "error: the value '150' is invalid for '--fail-above'; expected a percent from 0 to 100 "
+                    + "(see 'cost-audit audit --help')"
+            ),
+            (
                 ["inspect", "--format", "yaml"],
                 "error: the value 'yaml' is invalid for '--format'; expected one of: table, json "
                     + "(see 'cost-audit inspect --help')"

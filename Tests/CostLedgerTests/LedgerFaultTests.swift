@@ -93,6 +93,48 @@ struct LedgerFaultTests {
         }
     }
 
+    @Test("a failed fdatasync under .fsync is never retried on the same file: the batch is written to a new one")
+    func failedSyncNotRetriedOnTheSameFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        // The first sync fails with EIO. Each call is kept with the inode of the file its descriptor is open on
+        // (descriptor numbers are reused after a close; inodes of live files are not).
+        let calls = Mutex<[(inode: UInt64, failed: Bool)]>([])
+        var configuration = manualConfiguration(dir, .fsync)
+        configuration.syncDataOverride = { fd, _, _ in
+            var info = stat()
+            _ = fstat(fd, &info)
+            let fail = calls.withLock { made -> Bool in
+                made.append((UInt64(info.st_ino), made.isEmpty))
+                return made.count == 1
+            }
+            if fail {
+                errno = EIO
+                return -1
+            }
+            return fdatasync(fd)
+        }
+        let ledger = try JSONLinesLedger(configuration: configuration)
+        for i in 0..<10 { try ledger.write(LedgerFixtures.callRecord("r\(i)")) }
+        let error = try #require(throws: CostLedgerError.self) { try ledger.flush() }
+        #expect(error.reason.contains("sync failed"))
+        #expect(ledger.stats.durableRecords == 0)
+        try ledger.flush()
+        try ledger.close()
+        #expect(ledger.stats.durableRecords == 10)
+        let made = calls.withLock { $0 }
+        let failed = try #require(made.first)
+        #expect(failed.failed)
+        #expect(made.count >= 2)
+        // No sync after the failure touched the file whose sync failed: it was closed and the batch rewritten.
+        #expect(made.dropFirst().allSatisfy { $0.inode != failed.inode && !$0.failed })
+        // Every record is in the ledger, whole, in the new file (the failed one may hold a copy: at least once).
+        let read = try LedgerReader(path: dir.path).readAll()
+        #expect(read.stats.skippedLines == 0)
+        #expect(Set(read.records.map(\.recordID)) == Set((0..<10).map { "r\($0)" }))
+        #expect(try dir.jsonlFiles().count == 2)
+    }
+
     @Test(
         "after the ledger directory is removed, a flush fails, and the records go to a new file in it made again",
         arguments: [LedgerDurability.none, .flush, .fsync, .fsync(concurrentSyncs: 4)]

@@ -691,7 +691,8 @@ extension JSONLinesLedger {
             }
             try io.withLock { (file: inout FileState) throws(CostLedgerError) in
                 try writeCarry(&file)
-                // A sync that failed earlier is retried before anything is reported durable.
+                // Records written but not synced yet are synced before anything is reported durable (after a
+                // failed sync there are none: that file was closed and its batch kept for a new one).
                 if file.unsyncedRecords > 0, file.fd >= 0 { try sync(&file) }
                 var batch = file.spare
                 var records = 0
@@ -1032,16 +1033,38 @@ extension JSONLinesLedger {
                 throw lose(&file)
             }
             let records = file.carryRecords
-            file.carry.removeAll()
-            file.carryRecords = 0
-            file.carryWritten = 0
             let syncing = configuration.durability.syncs
-            if syncing { file.unsyncedRecords &+= records }
+            // Counted written before the sync, so a waiter woken by the sync sees it written too.
             buffer.withLock { state in
                 state.stats.flushes &+= 1
                 state.stats.writtenRecords &+= records
                 state.stats.pendingRecords &-= records
             }
+            if syncing {
+                // Synced before the batch leaves the carry. A failed sync is never retried on the same descriptor
+                // (on Linux a second fdatasync can report success for data the first one lost): the file is
+                // closed and the batch written again, whole, to a new file on the next flush (at least once; the
+                // audit counts a repeated record id once), as the concurrent-sync path does.
+                file.unsyncedRecords &+= records
+                do {
+                    try sync(&file)
+                } catch {
+                    if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
+                    file.fd = -1
+                    file.syncFile = nil
+                    file.identity = nil
+                    file.unsyncedRecords = 0
+                    file.carryWritten = 0
+                    buffer.withLock { state in
+                        state.stats.writtenRecords &-= records
+                        state.stats.pendingRecords &+= records
+                    }
+                    throw error
+                }
+            }
+            file.carry.removeAll()
+            file.carryRecords = 0
+            file.carryWritten = 0
             if !syncing {
                 let waiting = durability.withLock { state -> Int in
                     state.durableRecords &+= records
@@ -1049,7 +1072,6 @@ extension JSONLinesLedger {
                 }
                 for _ in 0..<waiting { progress.signal() }
             }
-            if syncing { try sync(&file) }
         }
 
         /// `write(2)`, or the test's override.
@@ -1083,7 +1105,8 @@ extension JSONLinesLedger {
 
         /// Syncs the open file's data and counts the records written since the last sync as durable.
         private func sync(_ file: inout FileState) throws(CostLedgerError) {
-            guard LedgerFiles.syncData(file.fd) == 0 else {
+            let syncData = configuration.syncDataOverride ?? { fd, _, _ in LedgerFiles.syncData(fd) }
+            guard syncData(file.fd, 0, file.unsyncedRecords) == 0 else {
                 let error = CostLedgerError(.io, field: file.path, reason: "sync failed: \(LedgerIO.errnoText())")
                 note(error)
                 throw error

@@ -83,6 +83,25 @@ extension AuditReport {
 
     func renderJSON() -> String {
         var w = JSONWriter(capacity: 4096)
+        // Arrays of small objects: `objects` writes the brackets, braces and commas; `member` one key of an item.
+        var firstMember = true
+        func member(_ key: StaticString) {
+            if !firstMember { w.raw(UInt8(ascii: ",")) }
+            firstMember = false
+            w.key(key)
+        }
+        func objects<Item>(_ key: StaticString, _ items: [Item], _ members: (Item) -> Void) {
+            w.key(key)
+            w.raw(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { w.raw(UInt8(ascii: ",")) }
+                w.raw(UInt8(ascii: "{"))
+                firstMember = true
+                members(item)
+                w.raw(UInt8(ascii: "}"))
+            }
+            w.raw(UInt8(ascii: "]"))
+        }
         func money(_ key: StaticString, _ value: Money?) {
             w.key(key)
             if let value { w.string(value.formatted()) } else { w.raw("null") }
@@ -136,22 +155,15 @@ extension AuditReport {
         count("unpriced_usage_tokens", unpricedUsageTokens)
         count("retry_identity_conflicts", retryIdentityConflicts)
         count("lineage_cycles", lineageCycles)
-        w.key("top_unknown_sources")
-        w.raw(UInt8(ascii: "["))
-        for (i, source) in topUnknownSources.enumerated() {
-            if i > 0 { w.raw(UInt8(ascii: ",")) }
-            w.raw(UInt8(ascii: "{"))
-            w.key("dimension")
+        objects("top_unknown_sources", topUnknownSources) { source in
+            member("dimension")
             w.string(source.dimension)
-            w.raw(UInt8(ascii: ","))
-            w.key("value")
+            member("value")
             w.string(source.value)
-            w.raw(UInt8(ascii: ","))
-            w.key("usd")
+            member("usd")
             w.string(source.usd.formatted())
-            w.raw(UInt8(ascii: "}"))
         }
-        w.raw("],")
+        w.raw(UInt8(ascii: ","))
         // Additions beyond docs/audit.md's list.
         object("unknown_missing_fields", missingFieldRows.map { ($0.0, $0.1.formatted()) })
         money("classified_usd", classifiedUSD)
@@ -185,41 +197,26 @@ extension AuditReport {
         w.key("until")
         if let until { w.string(until.description) } else { w.raw("null") }
         w.raw(UInt8(ascii: ","))
-        w.key("invalid_record_details")
-        w.raw(UInt8(ascii: "["))
-        for (i, detail) in invalidRecordDetails.enumerated() {
-            if i > 0 { w.raw(UInt8(ascii: ",")) }
-            w.raw(UInt8(ascii: "{"))
-            w.key("file")
+        objects("invalid_record_details", invalidRecordDetails) { detail in
+            member("file")
             w.string(detail.file)
-            w.raw(UInt8(ascii: ","))
-            w.key("line")
+            member("line")
             w.integer(detail.line)
-            w.raw(UInt8(ascii: ","))
-            w.key("field")
+            member("field")
             if let field = detail.field { w.string(field) } else { w.raw("null") }
-            w.raw(UInt8(ascii: ","))
-            w.key("reason")
+            member("reason")
             w.string(detail.reason)
-            w.raw(UInt8(ascii: "}"))
         }
-        w.raw("],")
-        w.key("skipped_line_details")
-        w.raw(UInt8(ascii: "["))
-        for (i, detail) in skippedLineDetails.enumerated() {
-            if i > 0 { w.raw(UInt8(ascii: ",")) }
-            w.raw(UInt8(ascii: "{"))
-            w.key("file")
+        w.raw(UInt8(ascii: ","))
+        objects("skipped_line_details", skippedLineDetails) { detail in
+            member("file")
             w.string(detail.file)
-            w.raw(UInt8(ascii: ","))
-            w.key("line")
+            member("line")
             w.integer(detail.line)
-            w.raw(UInt8(ascii: ","))
-            w.key("reason")
+            member("reason")
             w.string(detail.reason)
-            w.raw(UInt8(ascii: "}"))
         }
-        w.raw("]}\n")
+        w.raw("}\n")
         return String(decoding: w.bytes, as: UTF8.self)
     }
 

@@ -1,8 +1,10 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 let package = Package(
     name: "swift-cost-attribution",
+    // InlineArray, Mutex and Atomic come with the Swift 6.2 standard library and its OS releases.
+    platforms: [.macOS(.v26), .iOS(.v26), .tvOS(.v26), .watchOS(.v26), .visionOS(.v26)],
     products: [
         .library(name: "Attribution", targets: ["Attribution"]),
         .library(name: "CostLedger", targets: ["CostLedger"]),
@@ -20,7 +22,7 @@ let package = Package(
         // Audit: usage exports, key map, rules, lineage, reconciliation, reports and renderers.
         .target(name: "CostAudit", dependencies: ["Attribution", "CostLedger"]),
         // The command line, as a library so tests reach it without spawning a process.
-        .target(name: "CostAuditCLI", dependencies: ["Attribution", "CostLedger", "CostAudit", "AttributionTesting"]),
+        .target(name: "CostAuditCLI", dependencies: ["Attribution", "CostLedger", "CostAudit"]),
         .executableTarget(name: "cost-audit", dependencies: ["CostAuditCLI", "CMemoryTuning"]),
         // The tool's one C call: a fixed malloc mmap threshold, so the audit's freed tables leave memory.
         .target(name: "CMemoryTuning"),
@@ -92,12 +94,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CostAuditTests",
-            dependencies: ["Attribution", "CostLedger", "CostAudit", "AttributionTesting"]
+            dependencies: ["Attribution", "CostLedger", "CostAudit"]
         ),
         .testTarget(
             name: "CostAuditCLITests",
             dependencies: [
-                "CostAuditCLI", "Attribution", "CostLedger", "CostAudit", "cost-audit", "ReadmeQuickStart", "JobsGuide",
+                "CostAuditCLI", "Attribution", "CostLedger", "cost-audit", "ReadmeQuickStart", "JobsGuide",
                 "DocsSnippets", "CallSiteScenarios", "AttributionTesting",
             ]
         ),

@@ -1,5 +1,4 @@
 import Attribution
-import AttributionTesting
 import CostLedger
 import Foundation
 import Synchronization
@@ -210,9 +209,9 @@ final class DemoSimulation {
     let seed: UInt64
     let requestsPerDay: Int
     let calendar: DemoCalendar
-    let ids: DeterministicIdentifierSource
+    let ids: DemoIdentifierSource
     let recordIDs: DemoRecordIDs
-    let clock: ManualClock
+    let clock: DemoClock
     let bill = Bill()
     let retryPolicy = RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(500))
     var rng: SplitMix64
@@ -227,9 +226,9 @@ final class DemoSimulation {
         self.seed = seed
         self.requestsPerDay = requestsPerDay
         self.calendar = calendar
-        ids = DeterministicIdentifierSource(seed: seed)
+        ids = DemoIdentifierSource(seed: seed)
         recordIDs = DemoRecordIDs(seed: seed)
-        clock = ManualClock(UTCTimestamp(millisecondsSinceEpoch: calendar.firstDay * 86_400_000))
+        clock = DemoClock(UTCTimestamp(millisecondsSinceEpoch: calendar.firstDay * 86_400_000))
         rng = SplitMix64(seed: seed)
         // An ordinary user, not one of the heaviest.
         spikeUser = DemoWorkload.users[Int(rng.int(20...59))]
@@ -613,7 +612,7 @@ final class DemoSimulation {
             cachedInput: cached,
             reasoning: model == "o3" ? outputTokens / 2 : 0
         )
-        let provider = FakeProvider(.openAIChatCompletions, seed: rng.next(), model: model, usage: usage)
+        let response = DemoProvider.chatCompletion(model: model, usage: usage, seed: rng.next())
         let request = Array(#"{"model":"\#(model)","messages":[{"role":"user","content":"…"}]}"#.utf8)
         let latency = rng.int(300...9_000)
         _ = try await meter.callJSON(
@@ -621,9 +620,9 @@ final class DemoSimulation {
             requestBody: request,
             attribution: .envelope(envelope),
             apiKeyID: key
-        ) { tagged in
+        ) { _ in
             clock.advance(byMilliseconds: latency)
-            return ProviderResponse(body: try provider.respond(to: tagged.body))
+            return ProviderResponse(body: response)
         }
         bill.add(day: started, model: model, key: key, usage: usage)
         summary.modelCalls += 1
@@ -636,17 +635,3 @@ final class DemoSimulation {
 
 /// The transient failure the demo's draft-reply jobs hit.
 struct DemoTransientError: Error {}
-
-/// Record ids for the demo: deterministic, unique, 32 hex characters.
-final class DemoRecordIDs: RecordIDSource {
-    private let state: Mutex<SplitMix64>
-    init(seed: UInt64) { state = Mutex(SplitMix64(seed: seed ^ 0x5EED)) }
-    func nextRecordID() -> String {
-        state.withLock { rng in
-            let a = rng.next()
-            let b = rng.next()
-            let hex = String(a, radix: 16) + String(b, radix: 16)
-            return String(repeating: "0", count: max(0, 32 - hex.count)) + hex
-        }
-    }
-}

@@ -19,7 +19,11 @@ struct AuditPhaseTests {
         return (output, configuration)
     }
 
-    static func dedupe(_ ingested: IngestPhase.Output, _ configuration: AuditConfiguration, workers: Int = 2)
+    static func dedupe(
+        _ ingested: IngestPhase.Output,
+        _ configuration: AuditConfiguration,
+        workers: Int = 2
+    )
         -> DedupePhase.Output
     {
         DedupePhase.run(
@@ -33,7 +37,11 @@ struct AuditPhaseTests {
         )
     }
 
-    static func units(_ ingested: IngestPhase.Output, _ deduped: DedupePhase.Output, workers: Int = 2)
+    static func units(
+        _ ingested: IngestPhase.Output,
+        _ deduped: DedupePhase.Output,
+        workers: Int = 2
+    )
         -> UnitsPhase.Output
     {
         UnitsPhase.run(
@@ -251,7 +259,9 @@ struct AuditPhaseTests {
         let keyA = strings.id("key_a")
         let keyB = strings.id("key_b")
         let keyC = strings.id("key_c")
-        func cell(_ key: Int32) -> ReconcileCell { ReconcileCell(day: 20_000, provider: provider, model: model, key: key) }
+        func cell(_ key: Int32) -> ReconcileCell {
+            ReconcileCell(day: 20_000, provider: provider, model: model, key: key)
+        }
         func cents(_ n: Int128) -> Int128 { n * 10_000_000_000_000_000 }
         let usage = [cell(keyA): cents(300), cell(keyB): cents(200), cell(keyC): cents(10), cell(0): cents(50)]
         let recorded = [cell(keyA): cents(125), cell(keyB): cents(250)]

@@ -219,7 +219,9 @@ enum ReconcilePhase {
             let sums = partials[worker]
             recorded.notReconciled &+= sums.notReconciled
             recorded.outsideUsage &+= sums.outsideUsage
-            for (cell, side) in sums.unpricedSides { recorded.rateCells[cell, default: RateCellSides()].ledger.add(side) }
+            for (cell, side) in sums.unpricedSides {
+                recorded.rateCells[cell, default: RateCellSides()].ledger.add(side)
+            }
             sums.forEachCell { cell, amount, pooled in
                 if pooled {
                     recorded.pools[cell, default: 0] &+= amount

@@ -164,16 +164,18 @@ enum ClassifyPhase {
 private struct RecordClassifier {
     let input: ClassifyPhase.Input
     let output: ClassifyPhase.Output
+    /// The input's store and policy, held directly: read for every record.
+    private let store: RecordStore
+    private let policy: ClassifyPhase.Policy
     var totals: ClassTotals
 
     init(input: ClassifyPhase.Input, output: ClassifyPhase.Output) {
         self.input = input
         self.output = output
+        store = input.store
+        policy = input.policy
         totals = ClassTotals(required: input.required)
     }
-
-    private var policy: ClassifyPhase.Policy { input.policy }
-    private var store: RecordStore { input.store }
 
     mutating func classify(_ index: Int) {
         let row = store[index]

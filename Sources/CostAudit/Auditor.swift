@@ -48,14 +48,7 @@ public enum Auditor {
                 reason: "the window is empty: until (\(until)) is not after since (\(since))"
             )
         }
-        var fields = required
-        var extras: [AttributionField] = [.agent, .taskType]
-        for rule in configuration.rules.rules {
-            extras.append(contentsOf: rule.match.keys.compactMap(\.attributionField))
-            extras.append(contentsOf: rule.set.keys)
-        }
-        extras.append(contentsOf: [.team, .project])
-        for field in extras where !fields.contains(field) { fields.append(field) }
+        let fields = IngestPhase.trackedFields(required: required, rules: configuration.rules)
 
         if let output = configuration.attributedOutputPath {
             var inputs = configuration.usage.filter { $0.bytes == nil }.map(\.name)
@@ -69,57 +62,20 @@ public enum Auditor {
             }
         }
 
-        var exports = UsageExports()
-        var usageBound = AuditSums.UsageBound()
-        for source in configuration.usage {
-            let before = (exports.usageRows.count, exports.costRows.count)
-            try exports.read(source)
-            try usageBound.add(
-                exports,
-                usageFrom: before.0,
-                costFrom: before.1,
-                file: source.name,
-                pricing: configuration.prices
-            )
-        }
-
-        let ledger = try LedgerIngest.read(
-            configuration.ledger,
-            fields: fields,
-            configuration: configuration,
-            progress: progress
-        )
-        let recordCount = ledger.store.count
-        let bytes = ledger.store.ledgerBytes
-        progress?(AuditProgress(phase: .classifying, records: recordCount, bytes: bytes))
-        var engine = AuditEngine(
-            table: ledger.store,
-            fileNames: ledger.fileNames,
-            required: required.count,
-            configuration: configuration
-        )
-        engine.files = ledger.files
-        engine.classify()
-        if engine.totals.overflow {
-            let (what, file) = engine.overflow()
-            throw AuditSums.overflow(what, file: file)
-        }
-        progress?(AuditProgress(phase: .reconciling, records: recordCount, bytes: bytes))
-        var report = engine.reconcileAndReport(exports: exports, requiredFields: required)
-        report.skippedLineDetails = ledger.skippedLineDetails
+        let engine = try AuditEngine.run(configuration, required: required, fields: fields, progress: progress)
         if let path = configuration.attributedOutputPath {
-            progress?(AuditProgress(phase: .writing, records: recordCount, bytes: bytes))
+            progress?(AuditProgress(phase: .writing, records: engine.table.count, bytes: engine.table.ledgerBytes))
             try AttributedWriter.write(
                 engine: engine,
                 ledger: configuration.ledger,
-                fileRows: ledger.fileRows,
+                fileRows: engine.ledger.fileRows,
                 fields: fields,
                 to: path
             )
         }
         // The copies of pipes are removed only now: the writer above read them again.
-        withExtendedLifetime(ledger.spool) {}
-        return report
+        withExtendedLifetime(engine.ledger.spool) {}
+        return engine.report
     }
 
     /// The input among `inputs` that `output` is, once symbolic links are followed (by device and inode), or
@@ -148,23 +104,4 @@ public enum Auditor {
         }
         return nil
     }
-}
-
-/// The per-record outcome of classification.
-struct RecordOutcome {
-    /// Index into ``AttributionClass/all``; 255 for records not classified (duplicates, outside the window).
-    var classIndex: UInt8 = 255
-    /// Index into ``UnknownReason/all`` for unknown records.
-    var reasonIndex: UInt8 = 0
-}
-
-/// Lineage resolution state of a unit.
-enum LineageEnd: UInt8 {
-    /// Complete, or the walk reached a root with fields still missing.
-    case complete = 0
-    case reachedRoot = 1
-    /// The walk ended at an id not in the ledger.
-    case brokenLink = 2
-    /// The walk met a unit twice or ran out of hops.
-    case cycle = 3
 }

@@ -70,7 +70,7 @@ struct CaptureFigures {
     var warnings: [String] = []
 }
 
-extension AuditEngine {
+extension ReconcilePhase {
     /// Splits recorded and priced usage spend on the days and providers the usage covers into what the capture
     /// rate compares (cells of models priced on both sides) and what it leaves out, and writes a warning for
     /// every model priced on one side only and for usage of which nothing could be priced.
@@ -79,17 +79,19 @@ extension AuditEngine {
     ///   - cells: both sides per (day, provider, model), key 0.
     ///   - recordedOutside: recorded spend on days or providers the usage does not cover.
     ///   - unpriced: the usage rows the table could not price.
-    func captureFigures(
+    ///   - strings: the interned providers and models.
+    static func captureFigures(
         cells: [ReconcileCell: RateCellSides],
         recordedOutside: Int128,
-        unpriced: UnpricedUsage
+        unpriced: UnpricedUsage,
+        strings: Interner
     ) -> CaptureFigures {
         var figures = CaptureFigures(recordedOutside: recordedOutside)
         // (day, provider) pairs with usage rows that carry no model: no cell of theirs can be compared.
         var modellessDays: Set<UInt64> = []
         var modellessRecorded: [String: Int128] = [:]
         for (provider, entry) in unpriced.modelless {
-            guard let id = table.strings.existingID(provider) else { continue }
+            guard let id = strings.existingID(provider) else { continue }
             for day in entry.days { modellessDays.insert(Self.dayProvider(day, id)) }
         }
         var oneSided: [ReconcileCell: RateCellSides] = [:]
@@ -97,7 +99,7 @@ extension AuditEngine {
             if modellessDays.contains(Self.dayProvider(cell.day, cell.provider)) {
                 figures.recordedExcluded &+= sides.recordedDollars
                 figures.usageExcluded &+= sides.usagePricedDollars
-                modellessRecorded[table.strings[cell.provider], default: 0] &+= sides.recordedDollars
+                modellessRecorded[strings[cell.provider], default: 0] &+= sides.recordedDollars
             } else if sides.isPricedOnBothSides {
                 figures.rateRecorded &+= sides.ledgerPricedDollars
                 figures.rateUsage &+= sides.usagePricedDollars
@@ -166,7 +168,7 @@ extension AuditEngine {
                     + " recorded on those days is left out of the capture rate"
             )
         }
-        let named = oneSided.map { ("\(table.strings[$0.key.provider])/\(table.strings[$0.key.model])", $0.value) }
+        let named = oneSided.map { ("\(strings[$0.key.provider])/\(strings[$0.key.model])", $0.value) }
         for (name, sides) in named.sorted(by: { Self.bytewise($0.0, $1.0) }) {
             figures.warnings.append(Self.oneSidedWarning(name, sides))
         }

@@ -1,0 +1,78 @@
+import Dispatch
+
+// The audit's phases split their work over worker threads. This file holds the only unsafe memory they use:
+// a worker body handed to several threads, and a fixed-size buffer that workers write at disjoint indices.
+// What keeps both sound is one rule every phase keeps: while workers run, shared state is only read, and each
+// index of a ``SharedBuffer`` is written by at most one worker (its own slot, or the rows or units of its
+// share); the buffer is read by all only once the writing `inParallel` call has returned.
+
+/// Runs `body(worker)` for each of `workers` workers, on as many threads at once, and returns when all are done.
+func inParallel(_ workers: Int, _ body: (Int) -> Void) {
+    if workers <= 1 {
+        body(0)
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedWork(body: body)
+        DispatchQueue.concurrentPerform(iterations: workers) { shared.body($0) }
+    }
+}
+
+/// A worker body handed to several threads. The phases that use it only read shared state, or write disjoint
+/// indices of ``SharedBuffer``s and their own worker's slot.
+private struct UncheckedWork: @unchecked Sendable {
+    let body: (Int) -> Void
+}
+
+/// Worker `worker`'s share of `0..<count` when `workers` split it evenly.
+func share(_ worker: Int, of workers: Int, count: Int) -> Range<Int> {
+    (count * worker / workers)..<(count * (worker + 1) / workers)
+}
+
+/// A fixed-size buffer that workers write at disjoint indices (each index by one worker only), then read by
+/// all once the writing phase has ended.
+final class SharedBuffer<Element>: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<Element>
+    let count: Int
+
+    init(repeating value: Element, count: Int) {
+        self.count = count
+        base = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
+        base.initialize(repeating: value, count: count)
+    }
+
+    /// A buffer holding `elements`.
+    init(_ elements: [Element]) {
+        count = elements.count
+        base = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
+        elements.withUnsafeBufferPointer { source in
+            if let start = source.baseAddress { base.initialize(from: start, count: count) }
+        }
+    }
+
+    subscript(index: Int) -> Element {
+        get {
+            precondition(index >= 0 && index < count, "shared buffer index out of range")
+            return base[index]
+        }
+        set {
+            precondition(index >= 0 && index < count, "shared buffer index out of range")
+            base[index] = newValue
+        }
+    }
+
+    /// The contents as an array.
+    var array: [Element] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Sorts the elements in `range` in place (one worker's range: no other worker touches it meanwhile).
+    func sort(_ range: Range<Int>, by areInIncreasingOrder: (Element, Element) -> Bool) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "shared buffer range out of bounds")
+        var slice = UnsafeMutableBufferPointer(start: base + range.lowerBound, count: range.count)
+        slice.sort(by: areInIncreasingOrder)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+}

@@ -271,4 +271,91 @@ struct LedgerWriterStateMachineTests {
         #expect(error.code == .closed)
         #expect(machine.closed() == nil)
     }
+
+    // MARK: The sync window (concurrent syncs)
+
+    final class FakeFile: LedgerSyncWindowFile {
+        var condemned = false
+    }
+
+    typealias Window = Machine.SyncWindow<FakeFile>
+
+    static func bytes(_ text: String) -> LedgerByteBuffer {
+        let buffer = LedgerByteBuffer()
+        Array(text.utf8).withUnsafeBytes { buffer.append($0) }
+        return buffer
+    }
+
+    @Test("concurrent syncs: records count durable only over the head of the window whose syncs all returned")
+    func windowDurableInOrder() {
+        let file = FakeFile()
+        var window = Window(depth: 4)
+        let queued = [
+            window.submit(Self.bytes("a\n"), records: 2, file: file),
+            window.submit(Self.bytes("b\n"), records: 3, file: file),
+        ]
+        #expect(queued == [true, true])
+        #expect(window.popQueued()?.sequence == 0)
+        #expect(window.popQueued()?.sequence == 1)
+        // The later batch syncs first: it waits for the one before it.
+        #expect(window.syncReturned(1, failed: false) == Window.Completion(durableRecords: 0, syncs: 1))
+        #expect(window.syncReturned(0, failed: false) == Window.Completion(durableRecords: 5, syncs: 1))
+        #expect(window.entries.isEmpty)
+        #expect(!window.needsRecovery)
+    }
+
+    @Test("concurrent syncs: a failed sync condemns the file; its later batches are rewritten even if their syncs pass")
+    func windowSyncFailure() {
+        let old = FakeFile()
+        var window = Window(depth: 4)
+        for text in ["a\n", "b\n", "c\n"] { _ = window.submit(Self.bytes(text), records: 1, file: old) }
+        // The syncing threads take the three syncs, on the old file.
+        let taken = (0..<3).map { _ in window.popQueued() }
+        #expect(taken.map { $0?.sequence } == [0, 1, 2])
+        #expect(taken.allSatisfy { $0?.file === old })
+        #expect(window.syncReturned(0, failed: false) == Window.Completion(durableRecords: 1, syncs: 1))
+        #expect(window.syncReturned(1, failed: true) == Window.Completion(durableRecords: 0, syncs: 0, rewrite: true))
+        #expect(old.condemned)
+        // Batch 2's sync returns success on the condemned file: not trusted, not counted.
+        #expect(window.syncReturned(2, failed: false) == Window.Completion(durableRecords: 0, syncs: 0, rewrite: true))
+        #expect(window.needsRecovery)
+        #expect(!window.hasRoom)
+        #expect(window.suspects.map(\.sequence) == [1, 2])
+        #expect(window.suspects.map(\.written) == [true, true])
+        // Nothing more is synced on the old file: a batch claimed for it, or a suspect resubmitted to it, is refused.
+        #expect(window.claim(Self.bytes("d\n"), records: 1, file: old) == nil)
+        let resubmittedToOld = window.resubmit(1, file: old)
+        #expect(!resubmittedToOld)
+        // Written again to a new file, the suspects are synced there and then count.
+        let new = FakeFile()
+        let resubmitted = [1, 2, 3].map { window.resubmit($0, file: new) }
+        #expect(resubmitted == [true, true, true])
+        window.finishRecovery()
+        #expect(!window.needsRecovery)
+        let next = window.popQueued()
+        #expect(next?.sequence == 1)
+        #expect(next?.file === new)
+        #expect(window.syncReturned(1, failed: false).durableRecords == 1)
+        #expect(window.syncReturned(2, failed: false).durableRecords == 1)
+        #expect(window.syncReturned(3, failed: false).durableRecords == 1)
+    }
+
+    @Test("concurrent syncs: a batch whose write failed waits to be written again; room is bounded by the depth")
+    func windowBounds() {
+        let file = FakeFile()
+        var window = Window(depth: 2)
+        #expect(window.hasRoom)
+        _ = window.submit(Self.bytes("a\n"), records: 1, file: file)
+        _ = window.submit(Self.bytes("b\n"), records: 1, file: file)
+        #expect(window.inFlight == 2)
+        #expect(!window.hasRoom)
+        _ = window.syncReturned(1, failed: false)
+        window.syncEnded()
+        #expect(window.hasRoom)
+        let unwritten = window.submit(Self.bytes("c\n"), records: 1, file: nil)
+        #expect(!unwritten)
+        #expect(window.needsRecovery)
+        #expect(!window.hasRoom)
+        #expect(window.suspects.map(\.written) == [false])
+    }
 }

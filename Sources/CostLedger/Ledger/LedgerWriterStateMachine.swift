@@ -336,3 +336,216 @@ struct LedgerWriterStateMachine {
         return .fail(error, closing: nil, lost: false, uncountWritten: 0)
     }
 }
+
+/// A file as the sync window sees it: whether a sync of it failed.
+protocol LedgerSyncWindowFile: AnyObject {
+    /// A sync of this file failed: no batch of it that is not durable yet will be counted durable.
+    var condemned: Bool { get set }
+}
+
+extension LedgerWriterStateMachine {
+    /// Under ``LedgerDurability/fsync(concurrentSyncs:)``, the syncing half of the writer's state: the batches
+    /// written and not yet durable, in append order, and which of them wait for a sync, synced, or must be written
+    /// again. Like the machine it does no I/O; the sync pool holds it under its own lock (syncs return while the
+    /// next batch is appended) and runs the syncs.
+    ///
+    /// A failed sync condemns its file: the batch, and every later batch of that file not yet durable whether or
+    /// not its own sync succeeds, becomes a suspect, and ``needsRecovery`` asks the writer to close the file
+    /// (``LedgerWriterStateMachine/syncFailed(openFileCondemned:)``) and write the suspects again, whole, to a new
+    /// one (``suspects()``, ``resubmit(_:file:)``). The durable count advances only over the head of the window
+    /// whose syncs all returned success.
+    struct SyncWindow<File: LedgerSyncWindowFile> {
+        enum EntryState: Equatable {
+            /// Its sync is queued or running.
+            case syncing
+            /// Its sync returned success while its file was not condemned.
+            case synced
+            /// To be written again: its write or its sync failed, or its file was condemned first.
+            case suspect
+        }
+
+        /// A batch written (or to be written) and not yet durable.
+        struct Entry {
+            var sequence: Int
+            var records: Int
+            /// A copy of its bytes, kept until it is durable so that it can be written again.
+            var bytes: LedgerByteBuffer
+            var file: File?
+            var state: EntryState
+            /// Whether a `write(2)` of it completed (its records count in ``JSONLinesLedger/Stats/writtenRecords``).
+            var written: Bool
+        }
+
+        /// What a returned sync changed.
+        struct Completion: Equatable {
+            /// Records that became durable (the head of the window advanced over them).
+            var durableRecords = 0
+            /// Syncs that returned success and count.
+            var syncs = 0
+            /// The batches not yet durable must be written again to a new file.
+            var rewrite = false
+        }
+
+        /// The most syncs in flight at once.
+        let depth: Int
+        /// The most batches written and not yet durable: a batch whose sync returned waits for the batches before
+        /// it, and a slow sync at the head must not stop the others from starting.
+        var capacity: Int { depth &* 4 }
+        /// The window, in append order.
+        private(set) var entries: [Entry] = []
+        /// Sequence numbers of batches waiting for a syncing thread.
+        private var queue: [Int] = []
+        private var queueHead = 0
+        private var nextSequence = 0
+        /// Syncs queued or running.
+        private(set) var inFlight = 0
+        /// Some batch is suspect and must be written again before anything new is appended.
+        private(set) var needsRecovery = false
+        /// Buffers of batches that became durable, for reuse.
+        private var spare: [LedgerByteBuffer] = []
+
+        init(depth: Int) {
+            self.depth = max(1, depth)
+        }
+
+        /// Whether a batch may be appended now: a sync slot is free, the window has room, nothing to write again.
+        var hasRoom: Bool { !needsRecovery && inFlight < depth && entries.count < capacity }
+
+        /// Whether a sync waits for a syncing thread.
+        var hasQueued: Bool { queueHead < queue.count }
+
+        /// Whether a sync of a condemned file (or of a batch whose file is gone) is still running: the suspects are
+        /// taken only once it returned.
+        var syncingCondemned: Bool { entries.contains { $0.state == .syncing && ($0.file?.condemned ?? true) } }
+
+        /// The batches to write again, in order.
+        var suspects: [Entry] { entries.filter { $0.state == .suspect } }
+
+        /// An empty buffer for a batch's bytes, from those of batches already durable when there is one.
+        mutating func spareBuffer() -> LedgerByteBuffer {
+            let buffer = spare.popLast() ?? LedgerByteBuffer()
+            buffer.removeAll()
+            return buffer
+        }
+
+        /// Takes back a buffer ``spareBuffer()`` gave that was not used.
+        mutating func recycle(_ buffer: LedgerByteBuffer) {
+            spare.append(buffer)
+        }
+
+        /// Takes a batch into the window: written to `file`, to be synced by a syncing thread (queued), or with
+        /// `file` nil, not written (its write failed) and to be written again. A batch appended to a file already
+        /// condemned is not trusted either.
+        /// - Returns: whether it was queued for a sync.
+        mutating func submit(_ bytes: LedgerByteBuffer, records: Int, file: File?) -> Bool {
+            let sequence = add(bytes, records: records, file: file, written: file != nil)
+            guard entries[entries.count - 1].state == .syncing else { return false }
+            queue.append(sequence)
+            return true
+        }
+
+        /// Takes a batch just written to `file`, for the calling thread to sync itself (not queued).
+        /// - Returns: its sequence number; nil when `file` was condemned meanwhile (the batch is then a suspect).
+        mutating func claim(_ bytes: LedgerByteBuffer, records: Int, file: File) -> Int? {
+            let sequence = add(bytes, records: records, file: file, written: true)
+            return entries[entries.count - 1].state == .syncing ? sequence : nil
+        }
+
+        /// Takes the next queued sync: its sequence number, file and records; nil when its batch left the window.
+        mutating func popQueued() -> (sequence: Int, file: File, records: Int)? {
+            guard hasQueued else { return nil }
+            let sequence = queue[queueHead]
+            queueHead &+= 1
+            if queueHead == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                queueHead = 0
+            }
+            guard let entry = entries.first(where: { $0.sequence == sequence }), let file = entry.file else {
+                return nil
+            }
+            return (sequence, file, entry.records)
+        }
+
+        /// The file batch `sequence` was written to, while it is in the window.
+        func file(of sequence: Int) -> File? {
+            entries.first { $0.sequence == sequence }?.file
+        }
+
+        /// Batch `sequence`'s sync returned: `failed` when it failed or found its file gone from its path. A
+        /// failure condemns the file (never synced or written again) and asks for the batches not yet durable to be
+        /// written again to a new file; a success on a condemned file does not count (its pages' write-back error
+        /// may have gone to the failed call). Then the durable count advances over the head of the window.
+        mutating func syncReturned(_ sequence: Int, failed: Bool) -> Completion {
+            var result = Completion()
+            if let index = entries.firstIndex(where: { $0.sequence == sequence }) {
+                let file = entries[index].file
+                if failed {
+                    file?.condemned = true
+                    entries[index].state = .suspect
+                    needsRecovery = true
+                } else if file?.condemned ?? true {
+                    entries[index].state = .suspect
+                    needsRecovery = true
+                } else {
+                    entries[index].state = .synced
+                    result.syncs = 1
+                }
+            }
+            result.rewrite = needsRecovery
+            var head = 0
+            while head < entries.count, entries[head].state == .synced {
+                result.durableRecords &+= entries[head].records
+                spare.append(entries[head].bytes)
+                head &+= 1
+            }
+            if head > 0 { entries.removeFirst(head) }
+            return result
+        }
+
+        /// A sync counted in ``inFlight`` is over (its outcome already recorded by ``syncReturned(_:failed:)``).
+        mutating func syncEnded() {
+            inFlight &-= 1
+        }
+
+        /// A suspect batch has been written again, to `file`: queue its sync.
+        /// - Returns: whether it was queued (false when `file` is condemned too: it stays a suspect).
+        mutating func resubmit(_ sequence: Int, file: File) -> Bool {
+            guard let index = entries.firstIndex(where: { $0.sequence == sequence }),
+                entries[index].state == .suspect, !file.condemned
+            else { return false }
+            entries[index].file = file
+            entries[index].state = .syncing
+            entries[index].written = true
+            queue.append(sequence)
+            inFlight &+= 1
+            return true
+        }
+
+        /// Ends a recovery: ``needsRecovery`` stays only while some batch is still a suspect.
+        mutating func finishRecovery() {
+            needsRecovery = entries.contains { $0.state == .suspect }
+        }
+
+        private mutating func add(_ bytes: LedgerByteBuffer, records: Int, file: File?, written: Bool) -> Int {
+            let sequence = nextSequence
+            nextSequence &+= 1
+            let syncing = file.map { !$0.condemned } ?? false
+            entries.append(
+                Entry(
+                    sequence: sequence,
+                    records: records,
+                    bytes: bytes,
+                    file: file,
+                    state: syncing ? .syncing : .suspect,
+                    written: written
+                )
+            )
+            if syncing {
+                inFlight &+= 1
+            } else {
+                needsRecovery = true
+            }
+            return sequence
+        }
+    }
+}

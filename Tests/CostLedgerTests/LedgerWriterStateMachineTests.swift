@@ -253,7 +253,7 @@ struct LedgerWriterStateMachineTests {
         #expect(machine.verifyRequested() == .none)
     }
 
-    @Test("closing with a batch pending closes the file; a batch after close fails as closed, nothing is written")
+    @Test("closing with a batch pending closes the file; later flushes and batches are refused as closed, not written")
     func closeWithPendingBatch() {
         var machine = Self.withOpenFile(.serial(syncs: true))
         _ = machine.batchTaken(.init(bytes: 40, records: 4), day: 100)
@@ -261,15 +261,30 @@ struct LedgerWriterStateMachineTests {
         #expect(machine.pendingBatch != nil)
         #expect(machine.closed() == 3)
         #expect(machine.openFile == nil)
-        #expect(machine.pendingBatch == nil)
-        #expect(machine.flushStarted(day: 100) == .none)
-        let action = machine.batchTaken(.init(bytes: 10, records: 1), day: 100)
-        guard case .fail(let error, closing: nil, lost: false, uncountWritten: 0) = action else {
-            Issue.record("expected a failure, got \(action)")
+        // The batch is reported, never written: no file is opened after close.
+        #expect(machine.pendingBatch == Machine.Batch(bytes: 40, records: 4, written: 0))
+        let flush = machine.flushStarted(day: 100)
+        guard case .refuse(let flushError) = flush else {
+            Issue.record("expected a refusal, got \(flush)")
             return
         }
-        #expect(error.code == .closed)
+        #expect(flushError.code == .closed)
+        #expect(flushError.description.contains("4 records were not written"))
+        let batch = machine.batchTaken(.init(bytes: 10, records: 1), day: 100)
+        guard case .refuse(let batchError) = batch else {
+            Issue.record("expected a refusal, got \(batch)")
+            return
+        }
+        #expect(batchError.code == .closed)
         #expect(machine.closed() == nil)
+    }
+
+    @Test("closing with nothing pending: a later flush has nothing to do")
+    func closeIdle() {
+        var machine = Self.withOpenFile(.serial(syncs: false))
+        #expect(machine.closed() == 3)
+        #expect(machine.flushStarted(day: 100) == .none)
+        #expect(machine.verifyRequested() == .none)
     }
 
     // MARK: The sync window (concurrent syncs)

@@ -12,7 +12,8 @@
 /// - ``State/syncing(_:_:)``: the batch is written; its sync (`.fsync`) runs or is checked.
 /// - ``State/failed(_:_:)``: a write or sync failed; the batch waits for the next flush. After a failed sync no
 ///   file is kept: a descriptor whose sync failed is never synced again, the batch goes whole to a new file.
-/// - ``State/closed``: the writer closed; nothing more is written.
+/// - ``State/closed(pending:)``: the writer closed; nothing more is written (a batch a failed write left is
+///   reported, not written).
 ///
 /// Under ``LedgerDurability/fsync(concurrentSyncs:)`` (``Mode/concurrent``) the same machine opens, rotates and
 /// writes each batch, but the syncing threads sync it and the sync pool keeps it until it is durable; a failed
@@ -79,7 +80,8 @@ struct LedgerWriterStateMachine {
         /// `verifying`: the sync returned; is the file still at its path?
         case syncing(OpenFile, Batch, verifying: Bool)
         case failed(OpenFile?, Batch)
-        case closed
+        /// `pending`: the batch a failed write or sync left when the writer closed.
+        case closed(pending: Batch?)
     }
 
     /// The next step for the executor.
@@ -103,6 +105,8 @@ struct LedgerWriterStateMachine {
         case durable(records: Int, synced: Bool)
         /// Concurrent mode: the batch is in the file; hand it to the syncing threads.
         case appended
+        /// Report `error` (the writer is closed) without counting it as a failed write.
+        case refuse(CostLedgerError)
         /// Note `error`, close `closing` (if any; when `lost` is set, the file was found gone from its path: count
         /// the loss), take back `uncountWritten` records counted written, and report the error. The batch, in
         /// serial mode, waits for the next flush.
@@ -130,10 +134,13 @@ struct LedgerWriterStateMachine {
         }
     }
 
-    /// The batch waiting for a flush after a failed write or sync (serial mode), if any.
+    /// The batch waiting for a flush after a failed write or sync (serial mode), if any; after close, the one that
+    /// was never written.
     var pendingBatch: Batch? {
-        if case .failed(_, let batch) = state { return batch }
-        return nil
+        switch state {
+        case .failed(_, let batch), .closed(let batch?): batch
+        default: nil
+        }
     }
 
     // MARK: Events
@@ -144,7 +151,14 @@ struct LedgerWriterStateMachine {
         switch state {
         case .failed(let file, let batch):
             return begin(file, batch, day: day)
-        case .idle, .closed, .flushing, .rotating, .syncing:
+        case .closed(let batch?):
+            return .refuse(
+                CostLedgerError(
+                    .closed,
+                    reason: "the ledger writer is closed; \(batch.records) records were not written"
+                )
+            )
+        case .idle, .closed(nil), .flushing, .rotating, .syncing:
             return .none
         }
     }
@@ -156,12 +170,7 @@ struct LedgerWriterStateMachine {
         case .idle(let file):
             return begin(file, Batch(bytes: batch.bytes, records: batch.records), day: day)
         case .closed:
-            return .fail(
-                CostLedgerError(.closed, reason: "the ledger writer is closed"),
-                closing: nil,
-                lost: false,
-                uncountWritten: 0
-            )
+            return .refuse(CostLedgerError(.closed, reason: "the ledger writer is closed"))
         case .failed, .flushing, .rotating, .syncing:
             // Not reached: the executor finishes one batch before it takes the next.
             return .none
@@ -290,10 +299,11 @@ struct LedgerWriterStateMachine {
         return .rewrite(closing: file.fd)
     }
 
-    /// The writer closes: the open file is closed and nothing more is written. Returns the descriptor to close.
+    /// The writer closes: the open file is closed and nothing more is written; a batch a failed write left stays
+    /// only to be reported. Returns the descriptor to close.
     mutating func closed() -> Int32? {
         let fd = openFile?.fd
-        state = .closed
+        state = .closed(pending: pendingBatch)
         return fd
     }
 

@@ -213,21 +213,32 @@ public final class JSONLinesLedger: CostSink {
 }
 
 extension JSONLinesLedger {
-    /// The shared state of a writer and its flusher thread.
+    /// The shared state of a writer and its flusher thread, and the I/O executor of its state machine.
+    ///
+    /// Three locks, each for one side: ``buffer`` for the appending side (the hot path: records encoded in, counts),
+    /// ``io`` for the file lifecycle (``LedgerWriterStateMachine``, whose actions ``run(_:_:bytes:countBytes:)``
+    /// performs, one thread at a time), ``durability`` for what became durable or failed (so that a sync's report
+    /// never waits for an append). Under concurrent syncs the sync pool keeps the window of batches not yet durable
+    /// (``LedgerWriterStateMachine/SyncWindow``) under its own lock.
     fileprivate final class Core: Sendable {
         let configuration: Configuration
 
-        /// Records accepted but not yet taken by a flush.
+        /// Records accepted but not yet taken by a flush: the appending side. Its flags only say when to wake the
+        /// flusher and whether records are still accepted; what happens to a batch once taken is the state
+        /// machine's.
         struct Buffer {
             /// Encoded lines, each record encoded straight into it.
             var bytes = LedgerByteBuffer()
             var records = 0
+            /// The flusher (or a syncing thread) was woken for what is buffered: later records need not wake it.
             var flushRequested = false
             /// Under concurrent syncs: the next flush takes everything, not only whole batches (a flush was asked
             /// for, or the buffer is full).
             var flushAll = false
+            /// ``JSONLinesLedger/close()`` was called or the writer went away: nothing more is accepted, and the
+            /// flusher ends.
             var closed = false
-            var stopping = false
+            /// Callers of ``JSONLinesLedger/write(_:)`` waiting for room (``LedgerBufferPolicy/block(timeout:)``).
             var waiters = 0
             /// Under concurrent syncs: the byte offset after every ``Configuration/batchRecords``-th record, where
             /// the flush cuts the buffer into batches.
@@ -267,29 +278,16 @@ extension JSONLinesLedger {
             var stats = Stats()
         }
 
-        /// The open file and the batch being written; touched only under ``io``.
-        struct FileState {
-            var fd: Int32 = -1
-            var path: String?
-            var size: Int64 = 0
-            var day: Int64 = 0
-            var firstFile = true
-            /// Bytes of a batch whose write failed part-way, written before anything else.
+        /// The writer's file lifecycle and the bytes of its batch in hand; touched only under ``io``.
+        struct IOState {
+            /// Which file is open, which batch is in hand, what failed (docs/ledger.md, "The writer's states").
+            var machine: LedgerWriterStateMachine
+            /// The bytes of the machine's batch in hand (serial mode): kept until written (and synced) in a file
+            /// still at its path.
             var carry = LedgerByteBuffer()
-            var carryRecords = 0
-            /// Bytes of ``carry`` already in the open file: the rest goes to the same file, whatever the day or
-            /// size, so a record is never split across files (unless the file is gone: then all of it goes to a
-            /// new one).
-            var carryWritten = 0
-            /// Which file ``fd`` is, to notice when its path no longer leads to it (deleted, replaced).
-            var identity: LedgerFileIdentity?
-            /// Records written to the open file since its last successful sync (under `.fsync`).
-            var unsyncedRecords = 0
             /// The buffer handed to ``Buffer/bytes`` at the next flush (the two trade places, keeping memory).
             var spare = LedgerByteBuffer()
             var spareCuts: [Int] = []
-            /// Under concurrent syncs: the open file's descriptors for the syncing threads.
-            var syncFile: LedgerSyncFile?
         }
 
         let buffer = Mutex(Buffer())
@@ -313,7 +311,7 @@ extension JSONLinesLedger {
             var lostFilesReported = 0
         }
         let durability = Mutex(Durability())
-        let io = Mutex(FileState())
+        let io: Mutex<IOState>
         /// Wakes the flusher early.
         let wake = DispatchSemaphore(value: 0)
         /// Wakes writers waiting for room.
@@ -331,6 +329,13 @@ extension JSONLinesLedger {
         init(configuration: Configuration) {
             self.configuration = configuration
             let depth = configuration.durability.concurrentSyncs
+            let policy = LedgerWriterStateMachine.Policy(
+                mode: depth > 1 ? .concurrent : .serial(syncs: configuration.durability.syncs),
+                rotateDaily: configuration.rotateDaily,
+                maxFileBytes: configuration.maxFileBytes,
+                fixedFirstName: configuration.fileName != nil
+            )
+            io = Mutex(IOState(machine: LedgerWriterStateMachine(policy: policy)))
             if depth > 1 {
                 pool = LedgerSyncPool(
                     depth: depth,
@@ -534,8 +539,8 @@ extension JSONLinesLedger {
             let interval = Self.nanoseconds(configuration.flushInterval)
             while true {
                 let timedOut = wake.wait(timeout: .now() + .nanoseconds(max(1_000_000, interval))) == .timedOut
-                let stopping = buffer.withLock { $0.stopping }
-                if stopping { break }
+                let closed = buffer.withLock { $0.closed }
+                if closed { break }
                 // Woken by a complete batch, the flusher takes whole batches only (under concurrent syncs); at the
                 // interval, everything.
                 try? flushOnce(all: timedOut)
@@ -547,14 +552,12 @@ extension JSONLinesLedger {
                 for _ in 0..<3 {
                     pool.waitUntilIdle()
                     guard pool.needsRecovery else { break }
-                    _ = try? io.withLock { (file: inout FileState) throws(CostLedgerError) in try recover(pool, &file) }
+                    _ = try? io.withLock { (io: inout IOState) throws(CostLedgerError) in try recover(pool, &io) }
                 }
                 pool.stop()
             }
-            io.withLock { file in
-                if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
-                file.fd = -1
-                file.syncFile = nil
+            io.withLock { io in
+                if let fd = io.machine.closed() { _ = LedgerIO.close(fd) }
             }
             let waiting = durability.withLock { state -> Int in
                 state.flusherDone = true
@@ -650,8 +653,8 @@ extension JSONLinesLedger {
                 defer { durability.withLock { $0.lostFilesReported = $0.lostFiles } }
                 try flushOnce()
                 // What the flusher wrote before this call counts only if its file is still at its path now.
-                try io.withLock { (file: inout FileState) throws(CostLedgerError) in
-                    if file.fd >= 0, !isAtPath(file) { throw lose(&file) }
+                try io.withLock { (io: inout IOState) throws(CostLedgerError) in
+                    try run(io.machine.verifyRequested(), &io)
                 }
                 let (lost, lastError) = durability.withLock { ($0.lostFiles, $0.lastError) }
                 if lost != lostBefore {
@@ -684,17 +687,15 @@ extension JSONLinesLedger {
                     // A batch completed while this thread held the lock found no syncing thread able to take it.
                     if buffer.withLock({ $0.hasWork }) { pool.wakeOne() }
                 }
-                try io.withLock { (file: inout FileState) throws(CostLedgerError) in
-                    try flushBatches(pool, &file, all: all)
+                try io.withLock { (io: inout IOState) throws(CostLedgerError) in
+                    try flushBatches(pool, &io, all: all)
                 }
                 return
             }
-            try io.withLock { (file: inout FileState) throws(CostLedgerError) in
-                try writeCarry(&file)
-                // Records written but not synced yet are synced before anything is reported durable (after a
-                // failed sync there are none: that file was closed and its batch kept for a new one).
-                if file.unsyncedRecords > 0, file.fd >= 0 { try sync(&file) }
-                var batch = file.spare
+            try io.withLock { (io: inout IOState) throws(CostLedgerError) in
+                // A batch left by a failed write or sync goes first (to a new file after a failed sync).
+                if io.machine.pendingBatch != nil { try run(io.machine.flushStarted(day: today()), &io) }
+                var batch = io.spare
                 var records = 0
                 let waiters = buffer.withLock { state -> Int in
                     swap(&state.bytes, &batch)
@@ -705,12 +706,12 @@ extension JSONLinesLedger {
                 }
                 for _ in 0..<waiters { room.signal() }
                 if !batch.isEmpty {
-                    swap(&file.carry, &batch)
-                    file.carryRecords = records
-                    file.spare = batch
-                    try writeCarry(&file)
+                    swap(&io.carry, &batch)
+                    io.spare = batch
+                    let taken = LedgerWriterStateMachine.Batch(bytes: io.carry.count, records: records)
+                    try run(io.machine.batchTaken(taken, day: today()), &io)
                 } else {
-                    file.spare = batch
+                    io.spare = batch
                 }
             }
         }
@@ -721,14 +722,14 @@ extension JSONLinesLedger {
         /// again first.
         private func flushBatches(
             _ pool: LedgerSyncPool,
-            _ file: inout FileState,
+            _ io: inout IOState,
             all: Bool
         ) throws(CostLedgerError) {
             // One recovery per flush at most: a disk whose syncs keep failing gets a new file per flush interval,
             // not a loop of them.
-            var recovered = try recover(pool, &file)
-            var taken = file.spare
-            var cuts = file.spareCuts
+            var recovered = try recover(pool, &io)
+            var taken = io.spare
+            var cuts = io.spareCuts
             var records = 0
             let waiters = buffer.withLock { state -> Int in
                 let everything = all || state.flushAll
@@ -758,8 +759,8 @@ extension JSONLinesLedger {
             defer {
                 taken.removeAll()
                 cuts.removeAll(keepingCapacity: true)
-                file.spare = taken
-                file.spareCuts = cuts
+                io.spare = taken
+                io.spareCuts = cuts
             }
             guard let base = taken.bytes.baseAddress, !taken.isEmpty else { return }
             var failure: CostLedgerError?
@@ -777,13 +778,13 @@ extension JSONLinesLedger {
                     guard !recovered else {
                         failure = CostLedgerError(
                             .io,
-                            field: file.path,
+                            field: io.machine.openFile?.path,
                             reason: "a sync failed again; the batches not yet durable wait for the next flush"
                         )
                         break
                     }
                     recovered = true
-                    do throws(CostLedgerError) { try recover(pool, &file) } catch { failure = error }
+                    do throws(CostLedgerError) { try recover(pool, &io) } catch { failure = error }
                 }
                 guard failure == nil else {
                     // Kept, unwritten, for the next flush.
@@ -791,8 +792,8 @@ extension JSONLinesLedger {
                     continue
                 }
                 do throws(CostLedgerError) {
-                    try append(batch, records: count, &file)
-                    pool.submit(batch, records: count, file: file.syncFile)
+                    try append(batch, records: count, &io)
+                    pool.submit(batch, records: count, file: io.machine.openFile?.syncFile)
                     buffer.withLock { state in
                         state.stats.flushes &+= 1
                         state.stats.writtenRecords &+= count
@@ -815,8 +816,8 @@ extension JSONLinesLedger {
         ///   window is full, nothing waits, or a batch must be written again first (the flusher does that).
         func pull(_ index: Int) -> (Int, Int32, Int)? {
             guard let pool, pool.hasRoom else { return nil }
-            let result = io.withLockIfAvailable { (file: inout FileState) -> (Int, Int32, Int, Int64)? in
-                pullOne(pool, index, &file)
+            let result = io.withLockIfAvailable { (io: inout IOState) -> (Int, Int32, Int, Int64)? in
+                pullOne(pool, index, &io)
             }
             guard let result, let job = result else { return nil }
             // Counted written (its bytes too), and more waiting? Then another syncing thread takes the next batch
@@ -836,7 +837,7 @@ extension JSONLinesLedger {
         private func pullOne(
             _ pool: LedgerSyncPool,
             _ index: Int,
-            _ file: inout FileState
+            _ io: inout IOState
         ) -> (Int, Int32, Int, Int64)? {
             guard pool.hasRoom else { return nil }
             var batch = pool.spareBuffer()
@@ -884,7 +885,7 @@ extension JSONLinesLedger {
             if skip > 0 { batch.removeFirst(skip) }
             let bytes = Int64(batch.count)
             do throws(CostLedgerError) {
-                try append(batch.bytes, records: records, &file, countBytes: false)
+                try append(batch.bytes, records: records, &io, countBytes: false)
             } catch {
                 // Kept, unwritten, for the next flush (the flusher is woken by the error).
                 pool.submit(batch.bytes, records: records, file: nil)
@@ -892,7 +893,7 @@ extension JSONLinesLedger {
                 wake.signal()
                 return nil
             }
-            guard let syncFile = file.syncFile else {
+            guard let syncFile = io.machine.openFile?.syncFile else {
                 // Not reached (a file is opened with its sync descriptors); kept safe: written again.
                 buffer.withLock { $0.stats.bytes &+= bytes }
                 pool.submit(batch.bytes, records: records, file: nil)
@@ -916,18 +917,15 @@ extension JSONLinesLedger {
         /// Writes the batches whose write or sync failed again, to a new file when a sync of the open one failed.
         /// - Returns: whether there was anything to recover.
         @discardableResult
-        private func recover(_ pool: LedgerSyncPool, _ file: inout FileState) throws(CostLedgerError) -> Bool {
+        private func recover(_ pool: LedgerSyncPool, _ io: inout IOState) throws(CostLedgerError) -> Bool {
             guard pool.needsRecovery else { return false }
             let suspects = pool.takeSuspects()
-            if let open = file.syncFile, pool.isCondemned(open) {
-                // Nothing more goes to a file whose sync failed.
-                if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
-                file.fd = -1
-                file.syncFile = nil
-            }
+            // Nothing more goes to a file whose sync failed: the machine closes it, and the batches go to a new one.
+            let condemned = io.machine.openFile?.syncFile.map { pool.isCondemned($0) } ?? false
+            try run(io.machine.syncFailed(openFileCondemned: condemned), &io)
             for suspect in suspects {
-                try append(suspect.bytes.bytes, records: suspect.records, &file)
-                guard let syncFile = file.syncFile else { continue }
+                try append(suspect.bytes.bytes, records: suspect.records, &io)
+                guard let syncFile = io.machine.openFile?.syncFile else { continue }
                 pool.resubmit(suspect.sequence, file: syncFile)
                 buffer.withLock { state in
                     state.stats.flushes &+= 1
@@ -949,177 +947,129 @@ extension JSONLinesLedger {
         private func append(
             _ batch: UnsafeRawBufferPointer,
             records: Int,
-            _ file: inout FileState,
+            _ io: inout IOState,
             countBytes: Bool = true
         ) throws(CostLedgerError) {
-            guard let base = batch.baseAddress, !batch.isEmpty else { return }
-            do {
-                try prepareFile(&file, incoming: Int64(batch.count))
-            } catch {
-                note(error)
-                throw error
-            }
-            var written = 0
-            while written < batch.count {
-                let n = writeBytes(file.fd, base + written, batch.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    let error = CostLedgerError(.io, field: file.path, reason: "write failed: \(LedgerIO.errnoText())")
-                    _ = LedgerIO.close(file.fd)
-                    file.fd = -1
-                    file.syncFile = nil
-                    buffer.withLock { $0.stats.bytes &+= Int64(written) }
+            guard !batch.isEmpty else { return }
+            let taken = LedgerWriterStateMachine.Batch(bytes: batch.count, records: records)
+            try run(io.machine.batchTaken(taken, day: today()), &io, bytes: batch, countBytes: countBytes)
+        }
+
+        /// The I/O executor: performs the machine's actions, reporting each outcome back as an event, until the
+        /// flush is over (``LedgerWriterStateMachine``). Throws the failure it ends in, once noted.
+        /// - Parameters:
+        ///   - bytes: the batch being written; nil for the serial batch in hand (``IOState/carry``).
+        ///   - countBytes: false when the caller counts the bytes of a successful write itself.
+        private func run(
+            _ first: LedgerWriterStateMachine.Action,
+            _ io: inout IOState,
+            bytes: UnsafeRawBufferPointer? = nil,
+            countBytes: Bool = true
+        ) throws(CostLedgerError) {
+            var action = first
+            while true {
+                switch action {
+                case .none, .appended:
+                    return
+                case .checkPath(let path, let identity):
+                    action = io.machine.pathChecked(identity != nil && LedgerFileIdentity(path: path) == identity)
+                case .openFile(let fixedName, let closing, let lost):
+                    if let closing { _ = LedgerIO.close(closing) }
+                    if let lost { noteLost(lost) }
+                    do {
+                        action = io.machine.fileOpened(try openFile(fixedName: fixedName))
+                    } catch {
+                        action = io.machine.openFailed(error)
+                    }
+                case .write(let fd, let from):
+                    let batch = bytes ?? io.carry.bytes
+                    let (written, failure) = writeAll(fd, batch, from: from, path: io.machine.openFile?.path)
+                    if countBytes || failure != nil { buffer.withLock { $0.stats.bytes &+= Int64(written) } }
+                    if let failure {
+                        action = io.machine.writeFailed(bytes: written, error: failure)
+                    } else {
+                        action = io.machine.writeFinished(bytes: written)
+                    }
+                case .sync(let fd, let records):
+                    // Counted written before the sync, so a waiter woken by the sync sees it written too.
+                    countWritten(records)
+                    let syncData = configuration.syncDataOverride ?? { fd, _, _ in LedgerFiles.syncData(fd) }
+                    if syncData(fd, 0, records) == 0 {
+                        action = io.machine.syncFinished()
+                    } else {
+                        let reason = "sync failed: \(LedgerIO.errnoText())"
+                        action = io.machine.syncFailed(
+                            CostLedgerError(.io, field: io.machine.openFile?.path, reason: reason)
+                        )
+                    }
+                case .durable(let records, let synced):
+                    if !synced { countWritten(records) }
+                    let waiting = durability.withLock { state -> Int in
+                        if synced { state.syncs &+= 1 }
+                        state.durableRecords &+= records
+                        return state.durableWaiters
+                    }
+                    for _ in 0..<waiting { progress.signal() }
+                    io.carry.removeAll()
+                    return
+                case .fail(let error, let closing, let lost, let uncountWritten):
+                    if let closing { _ = LedgerIO.close(closing) }
+                    if uncountWritten > 0 {
+                        buffer.withLock { state in
+                            state.stats.writtenRecords &-= uncountWritten
+                            state.stats.pendingRecords &+= uncountWritten
+                        }
+                    }
+                    if lost { durability.withLock { $0.lostFiles &+= 1 } }
                     note(error)
                     throw error
+                case .rewrite(let closing):
+                    if let closing { _ = LedgerIO.close(closing) }
+                    return
+                case .refuse(let error):
+                    throw error
+                }
+            }
+        }
+
+        /// Writes `batch` from `from` to `fd`, looping on short writes and `EINTR`. Returns the bytes written and
+        /// the failure that stopped it, if any.
+        private func writeAll(
+            _ fd: Int32,
+            _ batch: UnsafeRawBufferPointer,
+            from: Int,
+            path: String?
+        ) -> (Int, CostLedgerError?) {
+            guard let base = batch.baseAddress else { return (0, nil) }
+            var written = from
+            while written < batch.count {
+                let n =
+                    configuration.writeOverride.map { $0(fd, base + written, batch.count - written) }
+                    ?? LedgerIO.write(fd, base + written, batch.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    let error = CostLedgerError(.io, field: path, reason: "write failed: \(LedgerIO.errnoText())")
+                    return (written - from, error)
                 }
                 written += n
             }
-            file.size += Int64(written)
-            if countBytes { buffer.withLock { $0.stats.bytes &+= Int64(written) } }
+            return (written - from, nil)
         }
 
-        /// Writes the pending batch (``FileState/carry``), rotating or opening the file first as needed. A batch
-        /// that a failed write left part-way in a file is finished in that file (no rotation in between); it is
-        /// written whole to a new file only when that file is no longer at its path. A batch counts as written
-        /// only once it is whole in a file still at its path.
-        private func writeCarry(_ file: inout FileState) throws(CostLedgerError) {
-            guard !file.carry.isEmpty else { return }
-            if file.carryWritten > 0, file.fd < 0 || !isAtPath(file) {
-                // The part already written went with its file: start the batch again in a new one.
-                if file.fd >= 0 { _ = lose(&file) }
-                file.carryWritten = 0
-            }
-            if file.carryWritten == 0 {
-                do {
-                    try prepareFile(&file, incoming: Int64(file.carry.count))
-                } catch {
-                    note(error)
-                    throw error
-                }
-            }
-            let total = file.carry.count
-            let before = file.carryWritten
-            var written = before
-            var failure: CostLedgerError?
-            let fd = file.fd
-            let path = file.path
-            if let base = file.carry.bytes.baseAddress {
-                while written < total {
-                    let n = writeBytes(fd, base + written, total - written)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        failure = CostLedgerError(
-                            .io,
-                            field: path,
-                            reason: "write failed: \(LedgerIO.errnoText())"
-                        )
-                        break
-                    }
-                    written += n
-                }
-            }
-            file.size += Int64(written - before)
-            buffer.withLock { $0.stats.bytes &+= Int64(written - before) }
-            if let failure {
-                // Keep the batch and how much of it the file holds: the rest continues the partial line exactly,
-                // since only we append here.
-                file.carryWritten = written
-                note(failure)
-                throw failure
-            }
-            guard isAtPath(file) else {
-                // Written into a file no reader will find: written again, whole, to a new file next time.
-                file.carryWritten = 0
-                throw lose(&file)
-            }
-            let records = file.carryRecords
-            let syncing = configuration.durability.syncs
-            // Counted written before the sync, so a waiter woken by the sync sees it written too.
+        /// Counts a batch written.
+        private func countWritten(_ records: Int) {
             buffer.withLock { state in
                 state.stats.flushes &+= 1
                 state.stats.writtenRecords &+= records
                 state.stats.pendingRecords &-= records
             }
-            if syncing {
-                // Synced before the batch leaves the carry. A failed sync is never retried on the same descriptor
-                // (on Linux a second fdatasync can report success for data the first one lost): the file is
-                // closed and the batch written again, whole, to a new file on the next flush (at least once; the
-                // audit counts a repeated record id once), as the concurrent-sync path does.
-                file.unsyncedRecords &+= records
-                do {
-                    try sync(&file)
-                } catch {
-                    if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
-                    file.fd = -1
-                    file.syncFile = nil
-                    file.identity = nil
-                    file.unsyncedRecords = 0
-                    file.carryWritten = 0
-                    buffer.withLock { state in
-                        state.stats.writtenRecords &-= records
-                        state.stats.pendingRecords &+= records
-                    }
-                    throw error
-                }
-            }
-            file.carry.removeAll()
-            file.carryRecords = 0
-            file.carryWritten = 0
-            if !syncing {
-                let waiting = durability.withLock { state -> Int in
-                    state.durableRecords &+= records
-                    return state.durableWaiters
-                }
-                for _ in 0..<waiting { progress.signal() }
-            }
         }
 
-        /// `write(2)`, or the test's override.
-        @inline(__always)
-        private func writeBytes(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-            if let override = configuration.writeOverride { return override(fd, bytes, count) }
-            return LedgerIO.write(fd, bytes, count)
-        }
-
-        /// Whether the open file is still the one at its path (its directory not removed, the file not deleted
-        /// or replaced): one `stat(2)`, compared by device and inode with the file as opened.
-        private func isAtPath(_ file: FileState) -> Bool {
-            guard let path = file.path, let identity = file.identity else { return false }
-            return LedgerFileIdentity(path: path) == identity
-        }
-
-        /// Closes an open file found removed from its path, counts and notes the loss; the next batch opens a new
-        /// file (recreating the directory). Returns the error to report.
-        private func lose(_ file: inout FileState) -> CostLedgerError {
-            let error = LedgerFiles.lostFile(file.path ?? configuration.directory)
-            if file.fd >= 0 { _ = LedgerIO.close(file.fd) }
-            file.fd = -1
-            file.syncFile = nil
-            file.identity = nil
-            // Records written but not synced there are never counted durable.
-            file.unsyncedRecords = 0
+        /// Counts and notes an open file found removed from its path; records written but not synced there are
+        /// never counted durable.
+        private func noteLost(_ path: String) {
             durability.withLock { $0.lostFiles &+= 1 }
-            note(error)
-            return error
-        }
-
-        /// Syncs the open file's data and counts the records written since the last sync as durable.
-        private func sync(_ file: inout FileState) throws(CostLedgerError) {
-            let syncData = configuration.syncDataOverride ?? { fd, _, _ in LedgerFiles.syncData(fd) }
-            guard syncData(file.fd, 0, file.unsyncedRecords) == 0 else {
-                let error = CostLedgerError(.io, field: file.path, reason: "sync failed: \(LedgerIO.errnoText())")
-                note(error)
-                throw error
-            }
-            guard isAtPath(file) else { throw lose(&file) }
-            let records = file.unsyncedRecords
-            file.unsyncedRecords = 0
-            let waiting = durability.withLock { state -> Int in
-                state.syncs &+= 1
-                state.durableRecords &+= records
-                return state.durableWaiters
-            }
-            for _ in 0..<waiting { progress.signal() }
+            note(LedgerFiles.lostFile(path))
         }
 
         private func note(_ error: CostLedgerError) {
@@ -1131,78 +1081,62 @@ extension JSONLinesLedger {
             for _ in 0..<waiting { progress.signal() }
         }
 
-        /// Opens the first file, or a new one when the day changed or `incoming` bytes would pass the size limit.
-        private func prepareFile(_ file: inout FileState, incoming: Int64) throws(CostLedgerError) {
+        /// The UTC day now, for daily rotation.
+        private func today() -> Int64 {
+            configuration.clock.now().utcDay
+        }
+
+        /// Opens a new ledger file (the configured name when `fixedName`), making the directory again if it is gone
+        /// (docs/ledger.md); under concurrent syncs with its descriptors for the syncing threads.
+        private func openFile(fixedName: Bool) throws(CostLedgerError) -> LedgerWriterStateMachine.OpenFile {
             let now = configuration.clock.now()
-            if file.fd >= 0 {
-                let newDay = configuration.rotateDaily && now.utcDay != file.day
-                let tooBig = configuration.maxFileBytes.map { file.size > 0 && file.size + incoming > $0 } ?? false
-                guard newDay || tooBig else { return }
-                // At rotation too: a file gone from its path is reported (the flushes under way fail).
-                if !isAtPath(file) {
-                    _ = lose(&file)
-                    return try prepareFile(&file, incoming: incoming)
-                }
-                if pool == nil, configuration.durability.syncs {
-                    // Records that could not be synced before the file is closed are never counted durable.
-                    try? sync(&file)
-                    file.unsyncedRecords = 0
-                }
-                _ = LedgerIO.close(file.fd)
-                file.fd = -1
-                // Batches of the old file still syncing keep its sync descriptors until they are durable.
-                file.syncFile = nil
-            }
             let name: String
-            if file.firstFile, let fixed = configuration.fileName {
+            if fixedName, let fixed = configuration.fileName {
                 name = fixed
             } else {
                 name = LedgerFileName.make(host: configuration.hostName, now: now.millisecondsSinceEpoch).description
             }
-            file.firstFile = false
             // A directory removed while the writer ran is made again, as at start (docs/ledger.md).
             try LedgerFiles.makeDirectory(configuration.directory)
             let path = LedgerFiles.join(configuration.directory, name)
             let opened = try LedgerFiles.openForAppend(path, syncDirectory: configuration.durability.syncs)
+            var syncFile: LedgerSyncFile?
             if let pool {
                 do {
-                    file.syncFile = try pool.open(path)
+                    syncFile = try pool.open(path)
                 } catch {
                     _ = LedgerIO.close(opened.fd)
                     throw error
                 }
             }
-            file.fd = opened.fd
-            file.path = path
-            file.identity = LedgerFileIdentity(descriptor: opened.fd)
-            file.size = opened.size
-            file.day = now.utcDay
             buffer.withLock { state in
                 state.stats.files &+= 1
                 state.stats.currentFile = path
                 state.stats.bytes &+= opened.repairBytes
             }
+            return .init(
+                fd: opened.fd,
+                path: path,
+                identity: LedgerFileIdentity(descriptor: opened.fd),
+                size: opened.size,
+                day: now.utcDay,
+                syncFile: syncFile
+            )
         }
 
         /// Stops the flusher without waiting (the writer object went away).
         func stop() {
             let alreadyStopping = buffer.withLock { state -> Bool in
-                defer {
-                    state.closed = true
-                    state.stopping = true
-                }
-                return state.stopping
+                defer { state.closed = true }
+                return state.closed
             }
             if !alreadyStopping { wake.signal() }
         }
 
         func close() throws(CostLedgerError) {
             let alreadyStopping = buffer.withLock { state -> Bool in
-                defer {
-                    state.closed = true
-                    state.stopping = true
-                }
-                return state.stopping
+                defer { state.closed = true }
+                return state.closed
             }
             if alreadyStopping { return }
             wake.signal()
@@ -1218,92 +1152,5 @@ extension JSONLinesLedger {
                 throw CostLedgerError(.io, reason: "\(accepted - durable) records could not be made durable: \(error)")
             }
         }
-    }
-}
-
-/// File-system steps of the writer.
-enum LedgerFiles {
-    /// The error for an open ledger file that its path no longer leads to.
-    static func lostFile(_ path: String) -> CostLedgerError {
-        CostLedgerError(
-            .io,
-            field: path,
-            reason: "the ledger file was deleted or replaced while open (its directory removed?); records not "
-                + "yet durable are written again to a new file"
-        )
-    }
-
-    static func join(_ directory: String, _ name: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
-    }
-
-    /// Makes the file's data durable: `fdatasync(2)` on Linux (the data and the size needed to read it back,
-    /// as SQLite syncs its WAL; timestamps are not forced), `fsync(2)` elsewhere.
-    static func syncData(_ fd: Int32) -> Int32 {
-        #if os(Linux)
-        return fdatasync(fd)
-        #else
-        return fsync(fd)
-        #endif
-    }
-
-    static func makeDirectory(_ path: String) throws(CostLedgerError) {
-        var info = stat()
-        if stat(path, &info) == 0 {
-            guard info.st_mode & S_IFMT == S_IFDIR else {
-                throw CostLedgerError(.io, field: path, reason: "exists and is not a directory")
-            }
-            return
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw CostLedgerError(.io, field: path, reason: "cannot create the ledger directory: \(error)")
-        }
-    }
-
-    /// Opens `path` for appending (creating it), and writes a `\n` first when it is not empty and does not end
-    /// in one, so a torn last line never merges with the next record.
-    static func openForAppend(
-        _ path: String,
-        syncDirectory: Bool
-    ) throws(CostLedgerError) -> (fd: Int32, size: Int64, repairBytes: Int64) {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CostLedgerError(.io, field: path, reason: "cannot open: \(LedgerIO.errnoText())") }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let error = CostLedgerError(.io, field: path, reason: "cannot stat: \(LedgerIO.errnoText())")
-            _ = LedgerIO.close(fd)
-            throw error
-        }
-        var size = Int64(info.st_size)
-        var repair: Int64 = 0
-        if size > 0 {
-            var last: UInt8 = 0
-            let readFD = open(path, O_RDONLY | O_CLOEXEC)
-            if readFD >= 0 {
-                _ = pread(readFD, &last, 1, off_t(size - 1))
-                _ = LedgerIO.close(readFD)
-            }
-            if last != UInt8(ascii: "\n") {
-                var newline = UInt8(ascii: "\n")
-                guard LedgerIO.write(fd, &newline, 1) == 1 else {
-                    let error = CostLedgerError(.io, field: path, reason: "cannot repair: \(LedgerIO.errnoText())")
-                    _ = LedgerIO.close(fd)
-                    throw error
-                }
-                size += 1
-                repair = 1
-            }
-        }
-        if syncDirectory {
-            let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-            let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
-            if dirFD >= 0 {
-                _ = fsync(dirFD)
-                _ = LedgerIO.close(dirFD)
-            }
-        }
-        return (fd, size, repair)
     }
 }

@@ -19,7 +19,7 @@ import Darwin
 /// the disk. With a descriptor per thread, every thread sees every write-back error that happened after its
 /// previous call; and since a thread records a failure before it takes its next batch, a success recorded
 /// while the file is not yet condemned is one whose batch is on the disk (see ``LedgerSyncPool``).
-final class LedgerSyncFile: @unchecked Sendable {
+final class LedgerSyncFile: LedgerSyncWindowFile, @unchecked Sendable {
     // Safe to share: `path` and `descriptors` are immutable; `condemned` is read and written only under the
     // pool's lock.
     let path: String
@@ -79,48 +79,17 @@ final class LedgerSyncPool: Sendable {
         var failure: CostLedgerError?
     }
 
-    /// A batch written (or to be written) and not yet durable.
-    struct Entry {
-        enum State {
-            /// Its sync is queued or running.
-            case syncing
-            /// Its sync returned success while its file was not condemned.
-            case synced
-            /// To be written again: its write or its sync failed, or its file was condemned first.
-            case suspect
-        }
-        var sequence: Int
-        var records: Int
-        var bytes: LedgerByteBuffer
-        var file: LedgerSyncFile?
-        var state: State
-        /// Whether a `write(2)` of it completed (its records count in ``JSONLinesLedger/Stats/writtenRecords``).
-        var written: Bool
-    }
-
     struct State {
-        /// The window, in the order the batches were appended.
-        var entries: [Entry] = []
-        /// Sequence numbers of batches waiting for a syncing thread.
-        var queue: [Int] = []
-        var queueHead = 0
-        var nextSequence = 0
-        var inFlight = 0
-        /// Some batch is suspect and must be written again.
-        var needsRecovery = false
+        /// The batches written and not yet durable (the writer's state machine's syncing half).
+        var window: LedgerWriterStateMachine.SyncWindow<LedgerSyncFile>
         var stopping = false
         /// Threads waiting in ``waitForRoom()`` or ``waitUntilIdle()``.
         var roomWaiters = 0
-        /// Buffers of batches that became durable, for reuse.
-        var spare: [LedgerByteBuffer] = []
     }
 
     /// The most syncs in flight at once (the syncing threads).
     let depth: Int
-    /// The most batches written and not yet durable: a batch whose sync returned waits in the window for the
-    /// batches before it, and a slow sync at the head must not stop the others from starting.
-    var window: Int { depth &* 4 }
-    let state = Mutex(State())
+    let state: Mutex<State>
     /// ``State/inFlight``, changed with it under the lock, readable without it (``syncsInFlight``).
     private let inFlightMirror = Atomic<Int>(0)
     /// Wakes a syncing thread: a batch is queued, or the pool is stopping.
@@ -134,6 +103,7 @@ final class LedgerSyncPool: Sendable {
     init(depth: Int, syncData: @escaping @Sendable (Int32, Int, Int) -> Int32) {
         self.depth = max(1, depth)
         self.syncData = syncData
+        state = Mutex(State(window: .init(depth: depth)))
     }
 
     /// The syncing threads: one more than ``depth``, so that a thread busy appending batches (and waiting there
@@ -169,8 +139,8 @@ final class LedgerSyncPool: Sendable {
     func waitForRoom() -> Bool {
         while true {
             let verdict = state.withLock { state -> Bool? in
-                if state.needsRecovery { return false }
-                if state.inFlight < depth, state.entries.count < window { return true }
+                if state.window.needsRecovery { return false }
+                if state.window.hasRoom { return true }
                 state.roomWaiters += 1
                 return nil
             }
@@ -184,7 +154,7 @@ final class LedgerSyncPool: Sendable {
     func waitUntilIdle() {
         while true {
             let idle = state.withLock { state -> Bool in
-                if state.inFlight == 0 { return true }
+                if state.window.inFlight == 0 { return true }
                 state.roomWaiters += 1
                 return false
             }
@@ -195,38 +165,16 @@ final class LedgerSyncPool: Sendable {
     }
 
     /// Whether some batch must be written again before anything new is appended.
-    var needsRecovery: Bool { state.withLock { $0.needsRecovery } }
-
-    /// Whether any batch is written and not durable yet.
-    var isEmpty: Bool { state.withLock { $0.entries.isEmpty } }
+    var needsRecovery: Bool { state.withLock { $0.window.needsRecovery } }
 
     /// Takes a batch into the window (a copy of `bytes`): written to `file` and to be synced, or, with `file` nil,
     /// not written (its write failed) and to be written again.
     func submit(_ bytes: UnsafeRawBufferPointer, records: Int, file: LedgerSyncFile?) {
         state.withLock { state in
-            let buffer = state.spare.popLast() ?? LedgerByteBuffer()
-            buffer.removeAll()
+            let buffer = state.window.spareBuffer()
             buffer.append(bytes)
-            let sequence = state.nextSequence
-            state.nextSequence &+= 1
-            // A batch appended to a file already condemned is not trusted either.
-            let syncing = file.map { !$0.condemned } ?? false
-            state.entries.append(
-                Entry(
-                    sequence: sequence,
-                    records: records,
-                    bytes: buffer,
-                    file: file,
-                    state: syncing ? .syncing : .suspect,
-                    written: file != nil
-                )
-            )
-            if syncing {
-                state.queue.append(sequence)
-                state.inFlight &+= 1
+            if state.window.submit(buffer, records: records, file: file) {
                 inFlightMirror.add(1, ordering: .sequentiallyConsistent)
-            } else {
-                state.needsRecovery = true
             }
         }
         work.signal()
@@ -237,14 +185,11 @@ final class LedgerSyncPool: Sendable {
     func takeSuspects() -> [(sequence: Int, bytes: LedgerByteBuffer, records: Int, written: Bool)] {
         while true {
             let suspects = state.withLock { state -> [(Int, LedgerByteBuffer, Int, Bool)]? in
-                let running = state.entries.contains { $0.state == .syncing && ($0.file?.condemned ?? true) }
-                if running {
+                if state.window.syncingCondemned {
                     state.roomWaiters += 1
                     return nil
                 }
-                return state.entries.filter { $0.state == .suspect }.map {
-                    ($0.sequence, $0.bytes, $0.records, $0.written)
-                }
+                return state.window.suspects.map { ($0.sequence, $0.bytes, $0.records, $0.written) }
             }
             if let suspects { return suspects.map { ($0.0, $0.1, $0.2, $0.3) } }
             room.wait()
@@ -254,14 +199,12 @@ final class LedgerSyncPool: Sendable {
 
     /// A buffer for a batch's bytes, from those of batches already durable when there is one.
     func spareBuffer() -> LedgerByteBuffer {
-        let buffer = state.withLock { $0.spare.popLast() } ?? LedgerByteBuffer()
-        buffer.removeAll()
-        return buffer
+        state.withLock { $0.window.spareBuffer() }
     }
 
     /// Returns a buffer ``spareBuffer()`` gave that was not used.
     func recycle(_ buffer: LedgerByteBuffer) {
-        state.withLock { $0.spare.append(buffer) }
+        state.withLock { $0.window.recycle(buffer) }
     }
 
     /// Takes a batch just written to `file` into the window, for the calling thread to sync itself (it is not
@@ -270,24 +213,7 @@ final class LedgerSyncPool: Sendable {
     ///   again).
     func claim(_ bytes: LedgerByteBuffer, records: Int, file: LedgerSyncFile) -> Int? {
         state.withLock { state -> Int? in
-            let sequence = state.nextSequence
-            state.nextSequence &+= 1
-            let syncing = !file.condemned
-            state.entries.append(
-                Entry(
-                    sequence: sequence,
-                    records: records,
-                    bytes: bytes,
-                    file: file,
-                    state: syncing ? .syncing : .suspect,
-                    written: true
-                )
-            )
-            guard syncing else {
-                state.needsRecovery = true
-                return nil
-            }
-            state.inFlight &+= 1
+            guard let sequence = state.window.claim(bytes, records: records, file: file) else { return nil }
             inFlightMirror.add(1, ordering: .sequentiallyConsistent)
             return sequence
         }
@@ -296,14 +222,7 @@ final class LedgerSyncPool: Sendable {
     /// A suspect batch has been written again, to `file`: sync it.
     func resubmit(_ sequence: Int, file: LedgerSyncFile) {
         let queued = state.withLock { state -> Bool in
-            guard let index = state.entries.firstIndex(where: { $0.sequence == sequence }),
-                state.entries[index].state == .suspect, !file.condemned
-            else { return false }
-            state.entries[index].file = file
-            state.entries[index].state = .syncing
-            state.entries[index].written = true
-            state.queue.append(sequence)
-            state.inFlight &+= 1
+            guard state.window.resubmit(sequence, file: file) else { return false }
             inFlightMirror.add(1, ordering: .sequentiallyConsistent)
             return true
         }
@@ -312,9 +231,7 @@ final class LedgerSyncPool: Sendable {
 
     /// Ends a recovery: clears ``needsRecovery`` when no batch is suspect any more.
     func finishRecovery() {
-        state.withLock { state in
-            state.needsRecovery = state.entries.contains { $0.state == .suspect }
-        }
+        state.withLock { $0.window.finishRecovery() }
     }
 
     /// Whether a sync of `file` failed.
@@ -345,7 +262,7 @@ final class LedgerSyncPool: Sendable {
     /// Whether a thread may append a batch now: a sync slot is free, the window has room, no batch must be
     /// written again first.
     var hasRoom: Bool {
-        state.withLock { !$0.needsRecovery && $0.inFlight < depth && $0.entries.count < window }
+        state.withLock { $0.window.hasRoom }
     }
 
     /// A syncing thread: takes the next queued batch and syncs it through descriptor `index` of its file, or,
@@ -357,17 +274,9 @@ final class LedgerSyncPool: Sendable {
             // pool stopping) by looking again.
             if idle { work.wait() }
             let job = state.withLock { state -> (Int, Int32, Int)?? in
-                guard state.queueHead < state.queue.count else { return state.stopping ? .some(nil) : nil }
-                let sequence = state.queue[state.queueHead]
-                state.queueHead &+= 1
-                if state.queueHead == state.queue.count {
-                    state.queue.removeAll(keepingCapacity: true)
-                    state.queueHead = 0
-                }
-                guard let entry = state.entries.first(where: { $0.sequence == sequence }), let file = entry.file else {
-                    return nil
-                }
-                return .some((sequence, file.descriptors[index], entry.records))
+                guard state.window.hasQueued else { return state.stopping ? .some(nil) : nil }
+                guard let job = state.window.popQueued() else { return nil }
+                return .some((job.sequence, job.file.descriptors[index], job.records))
             }
             let next: (Int, Int32, Int)?
             if let job {
@@ -384,7 +293,7 @@ final class LedgerSyncPool: Sendable {
             let result = syncData(fd, sequence, records)
             let code = result == 0 ? 0 : errno
             var failure: CostLedgerError?
-            let file = state.withLock { state in state.entries.first { $0.sequence == sequence }?.file }
+            let file = state.withLock { $0.window.file(of: sequence) }
             if result != 0 {
                 failure = CostLedgerError(.io, field: file?.path, reason: "sync failed: \(LedgerIO.errnoText(code))")
             } else if let file, !file.isAtPath() {
@@ -395,7 +304,7 @@ final class LedgerSyncPool: Sendable {
             // Counted out of flight only once the ledger's counts include it, so that an idle pool means final
             // counts.
             let waiters = state.withLock { state -> Int in
-                state.inFlight &-= 1
+                state.window.syncEnded()
                 inFlightMirror.subtract(1, ordering: .sequentiallyConsistent)
                 return state.roomWaiters
             }
@@ -404,34 +313,10 @@ final class LedgerSyncPool: Sendable {
         finished.signal()
     }
 
-    /// Records a batch's sync (failed with `failure`, or found in a file removed from its path) and advances the head of the window over every batch whose sync returned.
+    /// Records a batch's sync (failed with `failure`, or found in a file removed from its path): the window's
+    /// transition decides what became durable and whether the batches not yet durable are written again.
     private func complete(_ sequence: Int, failure: CostLedgerError?) -> Report {
-        var result = Report()
-        state.withLock { state in
-            if let index = state.entries.firstIndex(where: { $0.sequence == sequence }) {
-                let file = state.entries[index].file
-                if let failure {
-                    file?.condemned = true
-                    state.needsRecovery = true
-                    state.entries[index].state = .suspect
-                    result.failure = failure
-                } else if file?.condemned ?? true {
-                    // Its pages' write-back error may have gone to the failed call: write it again.
-                    state.entries[index].state = .suspect
-                    state.needsRecovery = true
-                } else {
-                    state.entries[index].state = .synced
-                    result.syncs = 1
-                }
-            }
-            var head = 0
-            while head < state.entries.count, state.entries[head].state == .synced {
-                result.durableRecords &+= state.entries[head].records
-                state.spare.append(state.entries[head].bytes)
-                head &+= 1
-            }
-            if head > 0 { state.entries.removeFirst(head) }
-        }
-        return result
+        let completion = state.withLock { $0.window.syncReturned(sequence, failed: failure != nil) }
+        return Report(durableRecords: completion.durableRecords, syncs: completion.syncs, failure: failure)
     }
 }

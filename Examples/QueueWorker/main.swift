@@ -127,7 +127,7 @@ do {
             let job = try queue.claim(
                 queue: queueName,
                 workerID: workerID,
-                leaseDuration: .seconds(2),
+                leaseDuration: .seconds(10),
                 rewritePayload: SQLiteJobQueue.raiseEnvelopeAttemptToClaims
             )
         else {

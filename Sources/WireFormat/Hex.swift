@@ -1,0 +1,64 @@
+/// Lowercase hexadecimal, the form of the W3C identifiers: parsed strictly (uppercase refused) and written in
+/// one place.
+package enum Hex {
+    /// The value of one lowercase hex digit, or nil for anything else (uppercase included).
+    @inlinable
+    package static func digitValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte &- UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte &- UInt8(ascii: "a") &+ 10
+        default: return nil
+        }
+    }
+
+    /// The lowercase hex digit of `value` (0…15).
+    @inlinable
+    package static func digit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") &+ value : UInt8(ascii: "a") &+ (value &- 10)
+    }
+
+    /// The value of exactly 16 lowercase hex digits, or nil.
+    @inlinable
+    package static func parseUInt64<C: Collection<UInt8>>(_ bytes: C) -> UInt64? {
+        guard bytes.count == 16 else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            guard let digit = digitValue(byte) else { return nil }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
+    }
+
+    /// The value of exactly 32 lowercase hex digits as its high and low 64 bits, or nil.
+    @inlinable
+    package static func parseUInt128<C: Collection<UInt8>>(_ bytes: C) -> (high: UInt64, low: UInt64)? {
+        guard bytes.count == 32, let high = parseUInt64(bytes.prefix(16)), let low = parseUInt64(bytes.dropFirst(16))
+        else { return nil }
+        return (high, low)
+    }
+
+    /// Appends `value` as 16 lowercase hex digits.
+    @inlinable
+    package static func append(_ value: UInt64, to out: inout [UInt8]) {
+        var shift: UInt64 = 64
+        while shift > 0 {
+            shift -= 4
+            out.append(digit(UInt8(truncatingIfNeeded: value >> shift) & 0xF))
+        }
+    }
+
+    /// Appends `byte` as 2 lowercase hex digits.
+    @inlinable
+    package static func append(byte: UInt8, to out: inout [UInt8]) {
+        out.append(digit(byte >> 4))
+        out.append(digit(byte & 0xF))
+    }
+
+    /// `value` as 16 lowercase hex digits.
+    package static func string(_ value: UInt64) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        append(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -71,12 +71,10 @@ struct CanonicalCursor {
 
     /// Consumes `{"v":` for `v` and `,"name":` for any other key, when the input continues with it.
     mutating func key(_ key: EnvelopeKey) -> Bool {
-        let name = key.name.utf8
-        let length = name.count + 4
+        let length = key.utf8Name.count + 4
         guard end - index >= length, bytes[index] == (key == .v ? UInt8(ascii: "{") : UInt8(ascii: ",")),
             bytes[index + 1] == UInt8(ascii: "\""), bytes[index + length - 2] == UInt8(ascii: "\""),
-            bytes[index + length - 1] == UInt8(ascii: ":"),
-            bytes[(index + 2)..<(index + length - 2)].elementsEqual(name)
+            bytes[index + length - 1] == UInt8(ascii: ":"), key.nameMatches(bytes, at: index + 2)
         else { return false }
         index += length
         return true

@@ -51,12 +51,29 @@ package enum EnvelopeKey: UInt8, CaseIterable, Sendable {
     /// Every key's UTF-8 name, by raw value.
     private static let utf8Names: [[UInt8]] = allCases.map { Array($0.name.utf8) }
 
+    /// The wire name's UTF-8 bytes.
+    package var utf8Name: [UInt8] { Self.utf8Names[Int(rawValue)] }
+
+    /// Whether `bytes[start...]` begins with the wire name (`bytes` holds at least its length from `start`).
+    package func nameMatches(_ bytes: [UInt8], at start: Int) -> Bool {
+        let name = utf8Name
+        for i in 0..<name.count where bytes[start + i] != name[i] { return false }
+        return true
+    }
+
     /// The key whose wire name is `bytes`, if any.
-    package init?(utf8 bytes: some Collection<UInt8>) {
+    package init?(utf8 bytes: ArraySlice<UInt8>) {
         let count = bytes.count
         guard count >= 1, count <= 14 else { return nil }
-        for key in Self.allCases where Self.utf8Names[Int(key.rawValue)].count == count {
-            if Self.utf8Names[Int(key.rawValue)].elementsEqual(bytes) {
+        for key in Self.allCases {
+            let name = Self.utf8Names[Int(key.rawValue)]
+            guard name.count == count else { continue }
+            var equal = true
+            for i in 0..<count where bytes[bytes.startIndex + i] != name[i] {
+                equal = false
+                break
+            }
+            if equal {
                 self = key
                 return
             }
@@ -65,7 +82,7 @@ package enum EnvelopeKey: UInt8, CaseIterable, Sendable {
     }
 
     /// The key whose wire name is `name`, if any.
-    package init?(name: String) { self.init(utf8: name.utf8) }
+    package init?(name: String) { self.init(utf8: ArraySlice(name.utf8)) }
 
     /// The prefix of a tag's baggage key in the header form (`tag.{key}`).
     package static let tagPrefix = "tag."

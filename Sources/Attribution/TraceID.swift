@@ -20,11 +20,16 @@ public struct TraceID: Sendable, Hashable, Comparable, CustomStringConvertible, 
     /// Parses the wire form.
     /// - Throws: ``AttributionError/Code/invalidIdentifier`` naming `trace_id` and the value.
     public init(_ text: some StringProtocol) throws(AttributionError) {
-        try self.init(utf8: text.utf8, field: EnvelopeKey.traceID.name)
+        try self.init(utf8: ArraySlice(text.utf8), field: EnvelopeKey.traceID.name)
     }
 
     /// Parses the wire form from UTF-8 bytes, naming `field` in any error.
     package init<C: Collection<UInt8>>(utf8 bytes: C, field: String) throws(AttributionError) {
+        try self.init(utf8: ArraySlice(bytes), field: field)
+    }
+
+    /// Parses the wire form from UTF-8 bytes, naming `field` in any error.
+    package init(utf8 bytes: ArraySlice<UInt8>, field: String) throws(AttributionError) {
         guard let (high, low) = Hex.parseUInt128(bytes) else {
             throw AttributionError(
                 .invalidIdentifier,

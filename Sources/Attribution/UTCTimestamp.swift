@@ -61,17 +61,22 @@ public struct UTCTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
     /// Parses RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`), any offset.
     /// - Throws: ``AttributionError/Code/invalidValue`` naming `field` and the text.
     public init(rfc3339 text: some StringProtocol, field: String) throws(AttributionError) {
-        try self.init(utf8: Array(text.utf8), field: field)
+        try self.init(utf8: ArraySlice(text.utf8), field: field)
     }
 
     /// Parses RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`), any offset.
     /// - Throws: ``AttributionError/Code/invalidValue`` naming `created_at` and the text.
     public init(rfc3339 text: some StringProtocol) throws(AttributionError) {
-        try self.init(utf8: Array(text.utf8), field: EnvelopeKey.createdAt.name)
+        try self.init(utf8: ArraySlice(text.utf8), field: EnvelopeKey.createdAt.name)
     }
 
     /// Parses RFC 3339 from UTF-8 bytes.
     package init<C: Collection<UInt8>>(utf8: C, field: String) throws(AttributionError) where C.Index == Int {
+        try self.init(utf8: ArraySlice(utf8), field: field)
+    }
+
+    /// Parses RFC 3339 from UTF-8 bytes.
+    package init(utf8: ArraySlice<UInt8>, field: String) throws(AttributionError) {
         guard let nanoseconds = RFC3339.nanoseconds(utf8) else {
             throw AttributionError(
                 .invalidValue,

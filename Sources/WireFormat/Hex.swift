@@ -2,7 +2,6 @@
 /// one place.
 package enum Hex {
     /// The value of one lowercase hex digit, or nil for anything else (uppercase included).
-    @inlinable
     package static func digitValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte &- UInt8(ascii: "0")
@@ -12,33 +11,35 @@ package enum Hex {
     }
 
     /// The lowercase hex digit of `value` (0…15).
-    @inlinable
     package static func digit(_ value: UInt8) -> UInt8 {
         value < 10 ? UInt8(ascii: "0") &+ value : UInt8(ascii: "a") &+ (value &- 10)
     }
 
     /// The value of exactly 16 lowercase hex digits, or nil.
-    @inlinable
-    package static func parseUInt64<C: Collection<UInt8>>(_ bytes: C) -> UInt64? {
+    package static func parseUInt64(_ bytes: ArraySlice<UInt8>) -> UInt64? {
         guard bytes.count == 16 else { return nil }
+        return parse16(bytes, from: bytes.startIndex)
+    }
+
+    /// The value of exactly 32 lowercase hex digits as its high and low 64 bits, or nil.
+    package static func parseUInt128(_ bytes: ArraySlice<UInt8>) -> (high: UInt64, low: UInt64)? {
+        guard bytes.count == 32, let high = parse16(bytes, from: bytes.startIndex),
+            let low = parse16(bytes, from: bytes.startIndex + 16)
+        else { return nil }
+        return (high, low)
+    }
+
+    /// The 16 digits of `bytes` from `start` (in bounds: checked by the callers).
+    private static func parse16(_ bytes: ArraySlice<UInt8>, from start: Int) -> UInt64? {
         var value: UInt64 = 0
-        for byte in bytes {
-            guard let digit = digitValue(byte) else { return nil }
+        for i in start..<(start + 16) {
+            guard let digit = digitValue(bytes[i]) else { return nil }
             value = value << 4 | UInt64(digit)
         }
         return value
     }
 
-    /// The value of exactly 32 lowercase hex digits as its high and low 64 bits, or nil.
-    @inlinable
-    package static func parseUInt128<C: Collection<UInt8>>(_ bytes: C) -> (high: UInt64, low: UInt64)? {
-        guard bytes.count == 32, let high = parseUInt64(bytes.prefix(16)), let low = parseUInt64(bytes.dropFirst(16))
-        else { return nil }
-        return (high, low)
-    }
-
     /// Appends `value` as 16 lowercase hex digits.
-    @inlinable
     package static func append(_ value: UInt64, to out: inout [UInt8]) {
         var shift: UInt64 = 64
         while shift > 0 {
@@ -48,7 +49,6 @@ package enum Hex {
     }
 
     /// Appends `byte` as 2 lowercase hex digits.
-    @inlinable
     package static func append(byte: UInt8, to out: inout [UInt8]) {
         out.append(digit(byte >> 4))
         out.append(digit(byte & 0xF))

@@ -3,11 +3,9 @@
 /// form. The one escape encoder of the package.
 package enum JSONText {
     /// Whether `b` must be escaped inside a string.
-    @inlinable
     package static func needsEscape(_ b: UInt8) -> Bool { b < 0x20 || b == 0x22 || b == 0x5C }
 
     /// Appends `value` quoted, with canonical escaping.
-    @inlinable
     package static func appendString(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         let utf8 = value.utf8
@@ -27,7 +25,6 @@ package enum JSONText {
     }
 
     /// The length of `value` written by ``appendString(_:to:)``, quotes included.
-    @inlinable
     package static func quotedLength(_ value: String) -> Int {
         var length = 2 + value.utf8.count
         for b in value.utf8 where needsEscape(b) {
@@ -40,7 +37,6 @@ package enum JSONText {
     }
 
     /// Appends the canonical escape of one byte that needs one.
-    @inlinable
     package static func appendEscape(_ b: UInt8, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\\"))
         switch b {
@@ -60,7 +56,6 @@ package enum JSONText {
     }
 
     /// Appends an integer in minimal form (`0`, `-12`, never `+1`, `01` or `1.0`).
-    @inlinable
     package static func appendInteger<T: BinaryInteger>(_ value: T, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         let magnitude = value.magnitude

@@ -8,8 +8,7 @@ package enum RFC3339 {
     /// either case, at most 9 fraction digits kept), or nil when the text is not that form, names no real date
     /// or time, or the instant does not fit `Int64` nanoseconds. A leap second is read as the last instant of
     /// its minute.
-    @inlinable
-    package static func nanoseconds<C: Collection<UInt8>>(_ b: C) -> Int64? where C.Index == Int {
+    package static func nanoseconds(_ b: ArraySlice<UInt8>) -> Int64? {
         let s = b.startIndex
         let n = b.count
         guard n >= 20, n <= 64 else { return nil }
@@ -76,7 +75,6 @@ package enum RFC3339 {
     /// Appends the written form (`YYYY-MM-DDTHH:MM:SS.mmmZ`, 24 bytes) of the instant `milliseconds` after the
     /// epoch. The year is written as its last four digits: callers keep instants within the years 0000 to 9999
     /// where the form must read back.
-    @inlinable
     package static func append(milliseconds ms: Int64, to out: inout [UInt8]) {
         let (days, millisecondOfDay) = CivilDate.split(milliseconds: ms)
         let (year, month, day) = CivilDate.date(days: days)
@@ -97,7 +95,6 @@ package enum RFC3339 {
     }
 
     /// Appends the last `width` decimal digits of `value`'s magnitude, zero-padded.
-    @inlinable
     package static func appendDigits(_ value: Int64, _ width: Int, to out: inout [UInt8]) {
         var divisor: UInt64 = 1
         for _ in 1..<width { divisor &*= 10 }

@@ -5,11 +5,11 @@ import WireFormat
 struct WireFormatTests {
     @Test("lowercase hex reads 16 and 32 digits and refuses uppercase, other lengths and other bytes")
     func hex() {
-        #expect(Hex.parseUInt64(Array("00f067aa0ba902b7".utf8)) == 0x00F0_67AA_0BA9_02B7)
-        #expect(Hex.parseUInt64(Array("00F067AA0BA902B7".utf8)) == nil)
-        #expect(Hex.parseUInt64(Array("00f067aa0ba902b".utf8)) == nil)
-        #expect(Hex.parseUInt64(Array("00f067aa0ba902bg".utf8)) == nil)
-        let pair = Hex.parseUInt128(Array("4bf92f3577b34da6a3ce929d0e0e4736".utf8))
+        #expect(Hex.parseUInt64(Array("00f067aa0ba902b7".utf8)[...]) == 0x00F0_67AA_0BA9_02B7)
+        #expect(Hex.parseUInt64(Array("00F067AA0BA902B7".utf8)[...]) == nil)
+        #expect(Hex.parseUInt64(Array("00f067aa0ba902b".utf8)[...]) == nil)
+        #expect(Hex.parseUInt64(Array("00f067aa0ba902bg".utf8)[...]) == nil)
+        let pair = Hex.parseUInt128(Array("4bf92f3577b34da6a3ce929d0e0e4736".utf8)[...])
         #expect(pair?.high == 0x4BF9_2F35_77B3_4DA6 && pair?.low == 0xA3CE_929D_0E0E_4736)
         var out: [UInt8] = []
         Hex.append(0x00F0_67AA_0BA9_02B7, to: &out)
@@ -38,7 +38,7 @@ struct WireFormatTests {
 
     @Test("RFC 3339 reads any offset and fraction, refuses impossible dates, and writes UTC milliseconds")
     func rfc3339() {
-        func read(_ text: String) -> Int64? { RFC3339.nanoseconds(Array(text.utf8)) }
+        func read(_ text: String) -> Int64? { RFC3339.nanoseconds(Array(text.utf8)[...]) }
         #expect(read("1970-01-01T00:00:00Z") == 0)
         #expect(read("1970-01-01T01:00:00.5+01:00") == 500_000_000)
         #expect(read("1970-01-01t00:00:00.123456789123z") == 123_456_789)

@@ -599,7 +599,7 @@ enum EnvelopeJSONDecoder {
                     let kind = try scanner.skipValue(
                         depth: 2,
                         maxDepth: AttributionEnvelope.Limits.maxDepth,
-                        field: "tags"
+                        field: name
                     )
                     typeError(expected: "a string", name: "\(name).\(key)", kind: (kind, start..<scanner.index))
                 }

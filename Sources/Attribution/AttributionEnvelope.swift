@@ -174,7 +174,7 @@ extension AttributionEnvelope {
         guard (1...Limits.maxAttempt).contains(attempt) else {
             throw AttributionError(
                 .invalidValue,
-                field: "attempt",
+                field: EnvelopeKey.attempt.name,
                 reason: "must be an integer from 1 to \(Limits.maxAttempt), got \(attempt)"
             )
         }

@@ -1,5 +1,6 @@
-/// Lowercase hexadecimal, the form of the W3C identifiers: parsed strictly (uppercase refused) and written in
-/// one place.
+/// Hexadecimal, in one place: lowercase, the form of the W3C identifiers and JSON's `\u00xx` escapes, parsed
+/// strictly (uppercase refused) and written; and the digits of either case that JSON `\u` escapes and
+/// percent-encoding read, with the uppercase ones percent-encoding and error messages write.
 package enum Hex {
     /// The value of one lowercase hex digit, or nil for anything else (uppercase included).
     package static func digitValue(_ byte: UInt8) -> UInt8? {
@@ -8,6 +9,25 @@ package enum Hex {
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte &- UInt8(ascii: "a") &+ 10
         default: return nil
         }
+    }
+
+    /// The value of one hex digit of either case, or nil.
+    package static func digitValue(anyCase byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte &- UInt8(ascii: "A") &+ 10
+        default: return digitValue(byte)
+        }
+    }
+
+    /// The uppercase hex digit of `value` (0…15).
+    package static func upperDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") &+ value : UInt8(ascii: "A") &+ (value &- 10)
+    }
+
+    /// Appends `byte` as 2 uppercase hex digits.
+    package static func appendUpper(byte: UInt8, to out: inout [UInt8]) {
+        out.append(upperDigit(byte >> 4))
+        out.append(upperDigit(byte & 0xF))
     }
 
     /// The lowercase hex digit of `value` (0…15).

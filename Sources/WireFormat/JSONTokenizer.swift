@@ -209,13 +209,8 @@ package struct JSONTokenizer {
         guard end - index >= 4 else { throw failure("truncated \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let b = bytes[index]
-            let digit: UInt8
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = b - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = b - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = b - UInt8(ascii: "A") + 10
-            default: throw failure("invalid hex digit in a \\u escape")
+            guard let digit = Hex.digitValue(anyCase: bytes[index]) else {
+                throw failure("invalid hex digit in a \\u escape")
             }
             value = value << 4 | UInt32(digit)
             index += 1
@@ -245,8 +240,9 @@ package struct JSONTokenizer {
 
     /// Two uppercase hex digits, for error messages.
     private static func upperHex2(_ b: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF".utf8)
-        return String(decoding: [digits[Int(b >> 4)], digits[Int(b & 0xF)]], as: UTF8.self)
+        var out: [UInt8] = []
+        Hex.appendUpper(byte: b, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The string a token holds.

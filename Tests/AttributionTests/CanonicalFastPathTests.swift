@@ -166,7 +166,7 @@ struct CanonicalFastPathTests {
         Self.compareDecoders(input)
         guard let canonical = vector.expect.canonical else { return }
         // The canonical text of a valid vector is what the fast path exists for: it must take it, unless the
-        // envelope keeps unknown keys or holds escapes (those go through the reference decoder).
+        // envelope keeps unknown keys or holds escapes (those go through the general decoder).
         let envelope = try AttributionEnvelope(json: input)
         #expect(
             Self.compareDecoders(Array(canonical.utf8)) || !envelope.unknownFields.isEmpty

@@ -18,38 +18,43 @@ enum CanonicalEnvelopeReader {
         guard range.count <= AttributionEnvelope.Limits.maxCanonicalBytes - 8 else { return nil }
         var c = CanonicalCursor(bytes: bytes, index: range.lowerBound, end: range.upperBound)
 
-        guard c.key(.v), c.skip(UInt8(ascii: "1")), c.key(.traceID), let trace = c.quotedHex(32),
-            let traceID = TraceID(high: trace.high, low: trace.low),
-            let leafID = c.leaf(.leafID), let rootID = c.leaf(.rootID)
+        guard c.key() == .v, c.skip(UInt8(ascii: "1")), c.key() == .traceID, let trace = c.quotedHex(32),
+            let traceID = TraceID(high: trace.high, low: trace.low), c.key() == .leafID, let leafID = c.leaf(),
+            c.key() == .rootID, let rootID = c.leaf()
         else { return nil }
+        var next = c.key()
         var parentID: LeafID?
-        if c.key(.parentID) {
-            guard let id = c.leafValue() else { return nil }
+        if next == .parentID {
+            guard let id = c.leaf() else { return nil }
             parentID = id
+            next = c.key()
         } else if rootID != leafID {
             return nil
         }
-        guard c.key(.attempt), let attempt = c.attempt() else { return nil }
-        var createdAt: UTCTimestamp?
-        if c.key(.createdAt) {
-            guard let ms = c.timestamp() else { return nil }
-            createdAt = UTCTimestamp(millisecondsSinceEpoch: ms)
-        }
+        guard next == .attempt, let attempt = c.attempt() else { return nil }
         var envelope = AttributionEnvelope(
             traceID: traceID,
             leafID: leafID,
             rootID: rootID,
             parentID: parentID,
-            attempt: attempt,
-            createdAt: createdAt
+            attempt: attempt
         )
-        for field in AttributionField.all where c.key(field.key) {
-            guard let value = c.value() else { return nil }
-            envelope[field] = value
-        }
-        if c.key(.tags) {
-            guard let tags = c.tags() else { return nil }
-            envelope.tags = tags
+        // The optional keys, each at most once and in the canonical order.
+        var previous = EnvelopeKey.attempt
+        while let key = c.key() {
+            guard key.rawValue > previous.rawValue else { return nil }
+            previous = key
+            switch key {
+            case .createdAt:
+                guard let ms = c.timestamp() else { return nil }
+                envelope.createdAt = UTCTimestamp(millisecondsSinceEpoch: ms)
+            case .tags:
+                guard let tags = c.tags() else { return nil }
+                envelope.tags = tags
+            default:
+                guard let field = AttributionField(key: key), let value = c.value() else { return nil }
+                envelope[field] = value
+            }
         }
         guard c.skip(UInt8(ascii: "}")), c.index == c.end else { return nil }
         return envelope
@@ -59,8 +64,16 @@ enum CanonicalEnvelopeReader {
 /// A position in input being read as canonical envelope JSON; every read checks its bounds.
 struct CanonicalCursor {
     let bytes: [UInt8]
+    let start: Int
     var index: Int
     let end: Int
+
+    init(bytes: [UInt8], index: Int, end: Int) {
+        self.bytes = bytes
+        self.start = index
+        self.index = index
+        self.end = end
+    }
 
     /// Consumes `byte` when it is next.
     mutating func skip(_ byte: UInt8) -> Bool {
@@ -69,15 +82,20 @@ struct CanonicalCursor {
         return true
     }
 
-    /// Consumes `{"v":` for `v` and `,"name":` for any other key, when the input continues with it.
-    mutating func key(_ key: EnvelopeKey) -> Bool {
-        let length = key.utf8Name.count + 4
-        guard end - index >= length, bytes[index] == (key == .v ? UInt8(ascii: "{") : UInt8(ascii: ",")),
-            bytes[index + 1] == UInt8(ascii: "\""), bytes[index + length - 2] == UInt8(ascii: "\""),
-            bytes[index + length - 1] == UInt8(ascii: ":"), key.nameMatches(bytes, at: index + 2)
-        else { return false }
-        index += length
-        return true
+    /// The known key of the member starting here (`{"name":` for the first, `,"name":` for the others),
+    /// consumed; nil, consuming nothing, when no known key's member starts here.
+    mutating func key() -> EnvelopeKey? {
+        guard end - index >= 4, bytes[index] == UInt8(ascii: index == start ? "{" : ","),
+            bytes[index + 1] == UInt8(ascii: "\"")
+        else { return nil }
+        let nameStart = index + 2
+        var i = nameStart
+        while i < end, bytes[i] != UInt8(ascii: "\"") { i += 1 }
+        guard end - i >= 2, bytes[i + 1] == UInt8(ascii: ":"),
+            let key = EnvelopeKey(utf8: bytes, range: nameStart..<i)
+        else { return nil }
+        index = i + 2
+        return key
     }
 
     /// A quoted string of `count` lowercase hex digits, as its high and low 64 bits (high 0 for 16 digits).
@@ -85,26 +103,14 @@ struct CanonicalCursor {
         guard end - index >= count + 2, bytes[index] == UInt8(ascii: "\""),
             bytes[index + count + 1] == UInt8(ascii: "\"")
         else { return nil }
-        let digits = bytes[(index + 1)..<(index + 1 + count)]
-        let value: (high: UInt64, low: UInt64)?
-        if count == 32 {
-            value = Hex.parseUInt128(digits)
-        } else {
-            value = Hex.parseUInt64(digits).map { (0, $0) }
-        }
-        guard let value else { return nil }
+        let high = count == 32 ? Hex.parseUInt64(bytes, at: index + 1) : 0
+        guard let high, let low = Hex.parseUInt64(bytes, at: index + count - 15) else { return nil }
         index += count + 2
-        return value
-    }
-
-    /// The unit id under `key`.
-    mutating func leaf(_ key: EnvelopeKey) -> LeafID? {
-        guard self.key(key) else { return nil }
-        return leafValue()
+        return (high, low)
     }
 
     /// A quoted unit id.
-    mutating func leafValue() -> LeafID? {
+    mutating func leaf() -> LeafID? {
         quotedHex(16).flatMap { LeafID(rawValue: $0.low) }
     }
 

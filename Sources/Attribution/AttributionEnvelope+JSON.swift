@@ -114,7 +114,8 @@ extension AttributionEnvelope {
         out.append(UInt8(ascii: "}"))
     }
 
-    /// Appends `"key":`, after a comma unless it is the first key (`v`).
+    /// Appends `"key":`, after a comma unless it is the first key (`v`, which the brace opening the object
+    /// comes before).
     private static func appendKey(_ key: EnvelopeKey, to out: inout [UInt8]) {
         if key != .v { out.append(UInt8(ascii: ",")) }
         out.append(UInt8(ascii: "\""))
@@ -328,7 +329,12 @@ enum EnvelopeJSONDecoder {
                     scanner.skipWhitespace()
                     guard scanner.peek == 0x22 else { throw scanner.failure("expected a string key", field: nil) }
                     let keyToken = try scanner.readString(field: nil)
-                    if let known = EnvelopeKey(utf8: scanner.contentBytes(keyToken)) {
+                    let known: EnvelopeKey?
+                    switch keyToken {
+                    case .raw(let range): known = EnvelopeKey(utf8: scanner.bytes, range: range)
+                    case .decoded(let decoded): known = EnvelopeKey(utf8: decoded, range: 0..<decoded.count)
+                    }
+                    if let known {
                         let name = known.name
                         try scanner.expect(UInt8(ascii: ":"), "':' after key \"\(name)\"", field: name)
                         scanner.skipWhitespace()

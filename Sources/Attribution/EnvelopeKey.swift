@@ -48,41 +48,49 @@ package enum EnvelopeKey: UInt8, CaseIterable, Sendable {
     /// The business fields (`user_id` … `agent`), in canonical order.
     package static let businessFields: [EnvelopeKey] = Array(allCases[7..<17])
 
-    /// Every key's UTF-8 name, by raw value.
-    private static let utf8Names: [[UInt8]] = allCases.map { Array($0.name.utf8) }
-
-    /// The wire name's UTF-8 bytes.
-    package var utf8Name: [UInt8] { Self.utf8Names[Int(rawValue)] }
-
-    /// Whether `bytes[start...]` begins with the wire name (`bytes` holds at least its length from `start`).
-    package func nameMatches(_ bytes: [UInt8], at start: Int) -> Bool {
-        let name = utf8Name
-        for i in 0..<name.count where bytes[start + i] != name[i] { return false }
-        return true
-    }
-
-    /// The key whose wire name is `bytes`, if any.
-    package init?(utf8 bytes: ArraySlice<UInt8>) {
-        let count = bytes.count
-        guard count >= 1, count <= 14 else { return nil }
-        for key in Self.allCases {
-            let name = Self.utf8Names[Int(key.rawValue)]
-            guard name.count == count else { continue }
-            var equal = true
-            for i in 0..<count where bytes[bytes.startIndex + i] != name[i] {
-                equal = false
-                break
+    /// The key whose wire name is `bytes[range]`, if any.
+    package init?(utf8 bytes: [UInt8], range: Range<Int>) {
+        // One candidate by length and first byte, then compared whole.
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count, !range.isEmpty else { return nil }
+        let first = bytes[range.lowerBound]
+        let candidate: EnvelopeKey
+        switch (range.count, first) {
+        case (1, _): candidate = .v
+        case (4, _):
+            switch bytes[range.lowerBound + 1] {
+            case UInt8(ascii: "e"): candidate = .team
+            case UInt8(ascii: "o"): candidate = .tool
+            default: candidate = .tags
             }
-            if equal {
-                self = key
-                return
-            }
+        case (5, _): candidate = .agent
+        case (7, UInt8(ascii: "l")): candidate = .leafID
+        case (7, UInt8(ascii: "r")): candidate = .rootID
+        case (7, UInt8(ascii: "a")): candidate = .attempt
+        case (7, UInt8(ascii: "u")): candidate = .userID
+        case (7, UInt8(ascii: "f")): candidate = .feature
+        case (7, _): candidate = .project
+        case (8, UInt8(ascii: "t")): candidate = .traceID
+        case (8, _): candidate = bytes[range.lowerBound + 1] == UInt8(ascii: "i") ? .pipeline : .priority
+        case (9, UInt8(ascii: "p")): candidate = .parentID
+        case (9, _): candidate = .taskType
+        case (10, _): candidate = .createdAt
+        case (14, _): candidate = .promptVersion
+        default: return nil
         }
-        return nil
+        guard candidate.name.utf8.count == range.count else { return nil }
+        var i = range.lowerBound
+        for byte in candidate.name.utf8 {
+            guard bytes[i] == byte else { return nil }
+            i += 1
+        }
+        self = candidate
     }
 
     /// The key whose wire name is `name`, if any.
-    package init?(name: String) { self.init(utf8: ArraySlice(name.utf8)) }
+    package init?(name: String) {
+        let bytes = Array(name.utf8)
+        self.init(utf8: bytes, range: 0..<bytes.count)
+    }
 
     /// The prefix of a tag's baggage key in the header form (`tag.{key}`).
     package static let tagPrefix = "tag."

@@ -9,6 +9,12 @@ package enum JSONText {
     package static func appendString(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         let utf8 = value.utf8
+        if !utf8.contains(where: needsEscape) {
+            // The usual value: copied whole.
+            out.append(contentsOf: utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         var runStart = utf8.startIndex
         var i = runStart
         while i != utf8.endIndex {

@@ -15,8 +15,12 @@ let package = Package(
     ],
     dependencies: [],
     targets: [
+        // Wire formats, internal (no product): the one JSON reader core, canonical JSON text, lowercase hex,
+        // RFC 3339 timestamps and the civil calendar, byte-array based and safe, for every module that reads or
+        // writes the package's formats.
+        .target(name: "WireFormat"),
         // Core: ids, envelope, policy, JSON and header codecs, retry/child, task-local, middleware protocols.
-        .target(name: "Attribution"),
+        .target(name: "Attribution", dependencies: ["WireFormat"]),
         // Metering: prices, cost records, the call wrapper, provider adapters, sinks, the JSON Lines ledger.
         .target(name: "CostLedger", dependencies: ["Attribution"]),
         // Audit: usage exports, key map, rules, lineage, reconciliation, reports and renderers.
@@ -80,6 +84,7 @@ let package = Package(
         ),
 
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "AttributionTesting"]),
+        .testTarget(name: "WireFormatTests", dependencies: ["WireFormat"]),
         .testTarget(
             name: "CostLedgerTests",
             dependencies: ["Attribution", "CostLedger", "AttributionTesting", "ledger-crash-writer"],

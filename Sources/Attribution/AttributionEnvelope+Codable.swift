@@ -24,26 +24,27 @@ extension AttributionEnvelope: Codable {
         try validate()
         try validateUnknownFields()
         var container = encoder.container(keyedBy: AnyKey.self)
-        try container.encode(Self.version, forKey: AnyKey("v"))
-        try container.encode(traceID.description, forKey: AnyKey("trace_id"))
-        try container.encode(leafID.description, forKey: AnyKey("leaf_id"))
-        try container.encode(rootID.description, forKey: AnyKey("root_id"))
-        if let parentID { try container.encode(parentID.description, forKey: AnyKey("parent_id")) }
-        try container.encode(attempt, forKey: AnyKey("attempt"))
+        func key(_ key: EnvelopeKey) -> AnyKey { AnyKey(key.name) }
+        try container.encode(Self.version, forKey: key(.v))
+        try container.encode(traceID.description, forKey: key(.traceID))
+        try container.encode(leafID.description, forKey: key(.leafID))
+        try container.encode(rootID.description, forKey: key(.rootID))
+        if let parentID { try container.encode(parentID.description, forKey: key(.parentID)) }
+        try container.encode(attempt, forKey: key(.attempt))
         if let createdAt {
             guard Self.createdAtRange.contains(createdAt.millisecondsSinceEpoch) else {
                 throw AttributionError(
                     .invalidValue,
-                    field: "created_at",
+                    field: EnvelopeKey.createdAt.name,
                     reason: "must fall in the years 0000 to 9999 UTC"
                 )
             }
-            try container.encode(createdAt.description, forKey: AnyKey("created_at"))
+            try container.encode(createdAt.description, forKey: key(.createdAt))
         }
         for field in AttributionField.all {
-            if let value = self[field] { try container.encode(value, forKey: AnyKey(field.name)) }
+            if let value = self[field] { try container.encode(value, forKey: key(field.key)) }
         }
-        if !tags.isEmpty { try container.encode(tags, forKey: AnyKey("tags")) }
+        if !tags.isEmpty { try container.encode(tags, forKey: key(.tags)) }
         for unknown in unknownFields {
             let value = try JSONParser.parse(
                 Array(unknown.json.utf8),
@@ -54,171 +55,16 @@ extension AttributionEnvelope: Codable {
         }
     }
 
-    /// Decodes and validates an envelope from its keyed form.
+    /// Decodes and validates an envelope from its keyed form: the value is read as JSON (``CodableJSON``),
+    /// written out as JSON text, and read by the one envelope decoder, so every rule and error message is
+    /// that of ``init(json:)-(Collection<UInt8>)``. `Codable` does not give the input's text or order: members
+    /// are taken in key order and numbers as the decoder gives them.
     /// - Throws: an ``AttributionError`` naming the field, or the decoder's own error for malformed input.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: AnyKey.self)
-        func present(_ key: String) throws -> Bool {
-            let codingKey = AnyKey(key)
-            guard container.contains(codingKey) else { return false }
-            if try container.decodeNil(forKey: codingKey) {
-                throw AttributionError(.invalidType, field: key, reason: "expected a value, got null")
-            }
-            return true
-        }
-        func integer(_ key: String) throws -> Int? {
-            guard try present(key) else { return nil }
-            // Integers only: `1.0`, `1e0` and `"1"` are refused, as the canonical decoder refuses them.
-            if let value = try? container.decode(Int.self, forKey: AnyKey(key)),
-                let text = try? container.decode(CodableJSON.self, forKey: AnyKey(key)).text,
-                !text.contains("."), !text.lowercased().contains("e")
-            {
-                return value
-            }
-            let got = (try? container.decode(CodableJSON.self, forKey: AnyKey(key)).text) ?? "a non-integer"
-            throw AttributionError(.invalidType, field: key, reason: "expected an integer, got \(got)")
-        }
-        func string(_ key: String) throws -> String? {
-            guard try present(key) else { return nil }
-            guard let value = try? container.decode(String.self, forKey: AnyKey(key)) else {
-                let got = (try? container.decode(CodableJSON.self, forKey: AnyKey(key)).text) ?? "a non-string"
-                throw AttributionError(.invalidType, field: key, reason: "expected a string, got \(got)")
-            }
-            if value.isEmpty {
-                let code: AttributionError.Code =
-                    key.hasSuffix("_id") && key != "user_id" ? .invalidIdentifier : .invalidValue
-                throw AttributionError(code, field: key, reason: "must not be empty")
-            }
-            return value
-        }
-
-        if let version = try integer("v"), !Self.supportedVersions.contains(version) {
-            let versions = Self.supportedVersions.map(String.init).joined(separator: ", ")
-            throw AttributionError(
-                .unsupportedVersion,
-                field: "v",
-                reason: "unsupported version \(version); this reader reads versions \(versions)"
-            )
-        }
-        let version = try present("v")
-        let traceID = try string("trace_id").map { (text) throws(AttributionError) in try TraceID(text) }
-        let leafID = try string("leaf_id").map { (text) throws(AttributionError) in try LeafID(text) }
-        let rootID = try string("root_id").map { (text) throws(AttributionError) in
-            try LeafID(utf8: Array(text.utf8), field: "root_id")
-        }
-        let parentID = try string("parent_id").map { (text) throws(AttributionError) in
-            try LeafID(utf8: Array(text.utf8), field: "parent_id")
-        }
-        let attempt = try integer("attempt")
-        if let attempt, !(1...Limits.maxAttempt).contains(attempt) {
-            throw AttributionError(
-                .invalidValue,
-                field: "attempt",
-                reason: "must be an integer from 1 to \(Limits.maxAttempt), got \(attempt)"
-            )
-        }
-        let createdAt = try string("created_at").map { (text) throws(AttributionError) -> UTCTimestamp in
-            let time = try UTCTimestamp(rfc3339: text)
-            guard Self.createdAtRange.contains(time.millisecondsSinceEpoch) else {
-                throw AttributionError(
-                    .invalidValue,
-                    field: "created_at",
-                    reason: "must fall in the years 0000 to 9999 UTC, got \(AttributionError.quote(text))"
-                )
-            }
-            return UTCTimestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch)
-        }
-        var values: [String?] = []
-        for field in AttributionField.all {
-            let value = try string(field.name)
-            if let value { try Self.validateValue(value, field: field.name) }
-            values.append(value)
-        }
-        var tags: [String: String] = [:]
-        if try present("tags") {
-            guard let decoded = try? container.decode([String: CodableJSON].self, forKey: AnyKey("tags")) else {
-                throw AttributionError(.invalidType, field: "tags", reason: "expected an object of strings")
-            }
-            for (key, value) in decoded {
-                guard case .string(let text) = value.value else {
-                    throw AttributionError(
-                        .invalidType,
-                        field: "tags.\(key)",
-                        reason: "expected a string, got \(value.text)"
-                    )
-                }
-                try Self.validateTagKey(key)
-                try Self.validateValue(text, field: "tags.\(key)")
-                tags[key] = text
-            }
-            if tags.count > Limits.maxTags {
-                throw AttributionError(
-                    .tooLarge,
-                    field: "tags",
-                    reason: "at most \(Limits.maxTags) entries, got \(tags.count)"
-                )
-            }
-        }
-        var unknown: [UnknownField] = []
-        for key in container.allKeys where !Self.knownKeys.contains(key.stringValue) {
-            guard try present(key.stringValue) else { continue }
-            let value = try container.decode(CodableJSON.self, forKey: key)
-            if case .string(let text) = value.value, text.isEmpty {
-                throw AttributionError(.invalidValue, field: key.stringValue, reason: "must not be empty")
-            }
-            guard value.depth < Limits.maxDepth else {
-                throw AttributionError(
-                    .malformedJSON,
-                    field: key.stringValue,
-                    reason: "nesting deeper than \(Limits.maxDepth) levels"
-                )
-            }
-            unknown.append(UnknownField(key: key.stringValue, json: value.text))
-        }
-
-        if parentID != nil, rootID == nil {
-            throw AttributionError(
-                .invalidLineage,
-                field: "parent_id",
-                reason: "parent_id \(parentID?.description ?? "") is present without root_id"
-            )
-        }
-        var missing: [String] = []
-        if !version { missing.append("v") }
-        if traceID == nil { missing.append("trace_id") }
-        if leafID == nil { missing.append("leaf_id") }
-        if rootID == nil { missing.append("root_id") }
-        if attempt == nil { missing.append("attempt") }
-        guard let traceID, let leafID, let rootID, let attempt, missing.isEmpty else {
-            throw AttributionError(
-                .missingFields,
-                field: missing.first,
-                reason: "required key\(missing.count == 1 ? "" : "s") missing: \(missing.joined(separator: ", "))"
-            )
-        }
-        self.init(
-            traceID: traceID,
-            leafID: leafID,
-            rootID: rootID,
-            parentID: parentID,
-            attempt: attempt,
-            createdAt: createdAt,
-            userID: values[0],
-            feature: values[1],
-            team: values[2],
-            project: values[3],
-            taskType: values[4],
-            tool: values[5],
-            promptVersion: values[6],
-            pipeline: values[7],
-            priority: values[8],
-            agent: values[9],
-            tags: tags,
-            unknownFields: unknown
-        )
-        try validate()
-        var probe: [UInt8] = []
-        try writeCanonical(into: &probe)
+        let value = try CodableJSON(from: decoder).value
+        var writer = JSONWriter(capacity: 512)
+        writer.value(value)
+        try self.init(json: writer.bytes)
     }
 }
 

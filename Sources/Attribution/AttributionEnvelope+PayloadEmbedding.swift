@@ -1,4 +1,5 @@
 public import Foundation
+import WireFormat
 
 extension AttributionEnvelope {
     /// The limits on a job payload that carries an envelope under `attribution`.
@@ -42,16 +43,16 @@ extension AttributionEnvelope {
             var out: [UInt8] = []
             out.reserveCapacity(buffer.count &+ 1024)
             if let value = layout.attribution {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<value.lowerBound]))
+                out.append(contentsOf: buffer[..<value.lowerBound])
                 try writeCanonical(into: &out)
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[value.upperBound...]))
+                out.append(contentsOf: buffer[value.upperBound...])
             } else {
                 let afterBrace = layout.openingBrace &+ 1
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<afterBrace]))
+                out.append(contentsOf: buffer[..<afterBrace])
                 out.append(contentsOf: Array("\"attribution\":".utf8))
                 try writeCanonical(into: &out)
                 if !layout.isEmpty { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[afterBrace...]))
+                out.append(contentsOf: buffer[afterBrace...])
             }
             return out
         }
@@ -100,7 +101,7 @@ extension AttributionEnvelope {
                 )
             }
             guard buffer[value.lowerBound] == UInt8(ascii: "{") else {
-                var scanner = JSONScanner(UnsafeBufferPointer(rebasing: buffer[value]))
+                var scanner = JSONScanner(buffer, range: value)
                 let kind = try scanner.skipValue(depth: 0, maxDepth: 1, field: PayloadLimits.key)
                 throw AttributionError(
                     .invalidType,
@@ -115,7 +116,7 @@ extension AttributionEnvelope {
                     reason: "an envelope of \(value.count) bytes exceeds the limit of \(Limits.maxInputBytes) bytes"
                 )
             }
-            return try EnvelopeJSONDecoder.decode(UnsafeBufferPointer(rebasing: buffer[value]))
+            return try EnvelopeJSONDecoder.decode(buffer, range: value)
         }
     }
 
@@ -125,10 +126,10 @@ extension AttributionEnvelope {
         try extractBytes(jsonObject)
     }
 
-    /// Runs `body` over the payload's bytes, contiguous, after the size check.
+    /// Runs `body` over the payload's bytes, as an array, after the size check.
     private static func withPayload<R>(
         _ bytes: some Collection<UInt8>,
-        _ body: (UnsafeBufferPointer<UInt8>) throws(AttributionError) -> R
+        _ body: ([UInt8]) throws(AttributionError) -> R
     ) throws(AttributionError) -> R {
         let count = bytes.count
         guard count <= PayloadLimits.maxPayloadBytes else {
@@ -138,14 +139,7 @@ extension AttributionEnvelope {
                 reason: "a payload of \(count) bytes exceeds the limit of \(PayloadLimits.maxPayloadBytes) bytes"
             )
         }
-        let result =
-            bytes.withContiguousStorageIfAvailable { buffer in
-                Result { () throws(AttributionError) -> R in try body(buffer) }
-            }
-            ?? Array(bytes).withUnsafeBufferPointer { buffer in
-                Result { () throws(AttributionError) -> R in try body(buffer) }
-            }
-        return try result.get()
+        return try body(Array(bytes))
     }
 }
 
@@ -157,7 +151,7 @@ struct PayloadLayout {
     var attribution: Range<Int>?
 
     /// Scans a whole payload, checking it is one well-formed JSON object within the payload limits.
-    static func scan(_ buffer: UnsafeBufferPointer<UInt8>) throws(AttributionError) -> PayloadLayout {
+    static func scan(_ buffer: [UInt8]) throws(AttributionError) -> PayloadLayout {
         var scanner = JSONScanner(buffer)
         scanner.skipWhitespace()
         guard scanner.peek == UInt8(ascii: "{") else {
@@ -174,7 +168,7 @@ struct PayloadLayout {
             )
         }
         var layout = PayloadLayout(openingBrace: scanner.index, isEmpty: true, attribution: nil)
-        scanner.index &+= 1
+        scanner.index += 1
         if !scanner.consume(UInt8(ascii: "}")) {
             layout.isEmpty = false
             while true {

@@ -174,14 +174,14 @@ extension AttributionEnvelope {
         guard (1...Limits.maxAttempt).contains(attempt) else {
             throw AttributionError(
                 .invalidValue,
-                field: "attempt",
+                field: EnvelopeKey.attempt.name,
                 reason: "must be an integer from 1 to \(Limits.maxAttempt), got \(attempt)"
             )
         }
         if parentID == nil, rootID != leafID {
             throw AttributionError(
                 .invalidLineage,
-                field: "root_id",
+                field: EnvelopeKey.rootID.name,
                 reason: "a root unit (no parent_id) must have root_id equal to leaf_id \(leafID), got \(rootID)"
             )
         }
@@ -191,13 +191,13 @@ extension AttributionEnvelope {
         guard tags.count <= Limits.maxTags else {
             throw AttributionError(
                 .tooLarge,
-                field: "tags",
+                field: EnvelopeKey.tags.name,
                 reason: "at most \(Limits.maxTags) entries, got \(tags.count)"
             )
         }
         for (key, value) in tags {
             try Self.validateTagKey(key)
-            try Self.validateValue(value, field: "tags.\(key)")
+            try Self.validateValue(value, field: "\(EnvelopeKey.tags.name).\(key)")
         }
     }
 
@@ -218,19 +218,21 @@ extension AttributionEnvelope {
 
     /// Checks a tag key against `[a-z0-9_.-]{1,64}`.
     package static func validateTagKey(_ key: String) throws(AttributionError) {
-        let bytes = key.utf8
-        let ok =
-            !bytes.isEmpty && bytes.count <= Limits.maxTagKeyBytes
+        if !isTagKey(key.utf8) {
+            throw AttributionError(
+                .invalidValue,
+                field: EnvelopeKey.tags.name,
+                reason: "keys must match [a-z0-9_.-]{1,64}, got \(AttributionError.quote(key))"
+            )
+        }
+    }
+
+    /// Whether `bytes` match `[a-z0-9_.-]{1,64}`, a tag key.
+    package static func isTagKey(_ bytes: some Collection<UInt8>) -> Bool {
+        !bytes.isEmpty && bytes.count <= Limits.maxTagKeyBytes
             && bytes.allSatisfy { b in
                 (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
                     || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")
             }
-        if !ok {
-            throw AttributionError(
-                .invalidValue,
-                field: "tags",
-                reason: "keys must match [a-z0-9_.-]{1,64}, got \(AttributionError.quote(key))"
-            )
-        }
     }
 }

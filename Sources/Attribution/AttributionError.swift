@@ -1,3 +1,5 @@
+import WireFormat
+
 /// The one error type of the attribution core.
 ///
 /// Every rejection carries a ``code`` that callers match on and a ``reason`` that names the field and the
@@ -95,34 +97,11 @@ extension AttributionError {
     /// Quotes a value for an error message, escaping control characters and shortening what is long,
     /// so a hostile value cannot flood a log line.
     package static func quote(_ value: some StringProtocol, limit: Int = 80) -> String {
-        var out = "\""
-        var count = 0
-        for scalar in value.unicodeScalars {
-            if count == limit {
-                out += "…"
-                break
-            }
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\u{\(String(scalar.value, radix: 16))}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-            count += 1
-        }
-        out += "\""
-        return out
+        ErrorText.quote(value, limit: limit)
     }
 
     /// Quotes raw bytes that may not be UTF-8.
     package static func quote(bytes: some Collection<UInt8>, limit: Int = 80) -> String {
-        quote(String(decoding: bytes.prefix(limit * 4), as: UTF8.self), limit: limit)
+        ErrorText.quote(bytes: bytes, limit: limit)
     }
 }

@@ -7,31 +7,35 @@ public struct AttributionField: Sendable, Hashable, Comparable, CaseIterable, Cu
     /// Position in the canonical key order.
     package let order: Int
 
-    private init(_ name: String, _ order: Int) {
-        self.name = name
-        self.order = order
+    /// The envelope key it is.
+    package let key: EnvelopeKey
+
+    private init(_ key: EnvelopeKey) {
+        self.key = key
+        self.name = key.name
+        self.order = Int(key.rawValue - EnvelopeKey.userID.rawValue)
     }
 
     /// Who the work was for (`user_id`).
-    public static let userID = AttributionField("user_id", 0)
+    public static let userID = AttributionField(.userID)
     /// The product feature that caused the work (`feature`).
-    public static let feature = AttributionField("feature", 1)
+    public static let feature = AttributionField(.feature)
     /// The team that owns the feature (`team`).
-    public static let team = AttributionField("team", 2)
+    public static let team = AttributionField(.team)
     /// The project or cost centre (`project`).
-    public static let project = AttributionField("project", 3)
+    public static let project = AttributionField(.project)
     /// The kind of task (`task_type`: summarize, classify, eval).
-    public static let taskType = AttributionField("task_type", 4)
+    public static let taskType = AttributionField(.taskType)
     /// The tool a unit runs (`tool`).
-    public static let tool = AttributionField("tool", 5)
+    public static let tool = AttributionField(.tool)
     /// The prompt's version (`prompt_version`).
-    public static let promptVersion = AttributionField("prompt_version", 6)
+    public static let promptVersion = AttributionField(.promptVersion)
     /// The pipeline the unit belongs to (`pipeline`).
-    public static let pipeline = AttributionField("pipeline", 7)
+    public static let pipeline = AttributionField(.pipeline)
     /// The scheduling priority (`priority`).
-    public static let priority = AttributionField("priority", 8)
+    public static let priority = AttributionField(.priority)
     /// The agent that made the call (`agent`).
-    public static let agent = AttributionField("agent", 9)
+    public static let agent = AttributionField(.agent)
 
     /// Every field, in canonical order.
     public static let all: [AttributionField] = [
@@ -46,8 +50,16 @@ public struct AttributionField: Sendable, Hashable, Comparable, CaseIterable, Cu
 
     /// The field with this wire name, if it is one.
     public init?(name: String) {
-        guard let field = Self.all.first(where: { $0.name == name }) else { return nil }
-        self = field
+        guard let key = EnvelopeKey(name: name) else { return nil }
+        self.init(key: key)
+    }
+
+    /// The field that is `key`, when `key` is a business field.
+    package init?(key: EnvelopeKey) {
+        guard key.rawValue >= EnvelopeKey.userID.rawValue, key.rawValue <= EnvelopeKey.agent.rawValue else {
+            return nil
+        }
+        self.init(key)
     }
 
     public var description: String { name }

@@ -150,10 +150,10 @@ public struct AttributionHeaders: Sendable, Hashable {
         for field in AttributionField.all {
             if let value = envelope[field] { members.append((field.name, value)) }
         }
-        members.append((EnvelopeKey.rootID, envelope.rootID.description))
-        if let parentID = envelope.parentID { members.append((EnvelopeKey.parentID, parentID.description)) }
-        members.append((EnvelopeKey.attempt, String(envelope.attempt)))
-        if let createdAt = envelope.createdAt { members.append((EnvelopeKey.createdAt, createdAt.description)) }
+        members.append((EnvelopeKey.rootID.name, envelope.rootID.description))
+        if let parentID = envelope.parentID { members.append((EnvelopeKey.parentID.name, parentID.description)) }
+        members.append((EnvelopeKey.attempt.name, String(envelope.attempt)))
+        if let createdAt = envelope.createdAt { members.append((EnvelopeKey.createdAt.name, createdAt.description)) }
         let tags = envelope.tags.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         for (key, value) in tags { members.append((EnvelopeKey.tagPrefix + key, value)) }
 
@@ -165,7 +165,7 @@ public struct AttributionHeaders: Sendable, Hashable {
                     reason: "travels in traceparent, not as a baggage member: \(AttributionError.quote(member.text))"
                 )
             }
-            if EnvelopeKey.isEnvelopeKey(member.key) {
+            if EnvelopeKey.isBaggageKey(member.key) {
                 throw AttributionError(
                     .duplicateKey,
                     field: member.key,
@@ -233,7 +233,7 @@ extension AttributionHeaders {
                         reason: "travels in traceparent, not in baggage: \(AttributionError.quote(member.text))"
                     )
                 }
-                guard EnvelopeKey.isEnvelopeKey(member.key) else {
+                guard EnvelopeKey.isBaggageKey(member.key) else {
                     foreign.append(member)
                     continue
                 }
@@ -251,7 +251,7 @@ extension AttributionHeaders {
                 guard let rootID else {
                     throw AttributionError(
                         .invalidLineage,
-                        field: EnvelopeKey.rootID,
+                        field: EnvelopeKey.rootID.name,
                         reason: "baggage has parent_id \(envelope.parentID.map(\.description) ?? "") but no root_id"
                     )
                 }
@@ -325,15 +325,14 @@ extension AttributionHeaders {
             envelope[field] = value
             return
         }
-        switch key {
-        case EnvelopeKey.rootID:
+        switch EnvelopeKey(name: key) {
+        case .rootID:
             rootID = try LeafID(utf8: Array(value.utf8), field: key)
-        case EnvelopeKey.parentID:
+        case .parentID:
             envelope.parentID = try LeafID(utf8: Array(value.utf8), field: key)
-        case EnvelopeKey.attempt:
+        case .attempt:
             envelope.attempt = try parseAttempt(value)
-        case EnvelopeKey.createdAt:
-            // As the JSON form reads it: kept to the millisecond the wire carries, years 0000 to 9999.
+        case .createdAt:  // As the JSON form reads it: kept to the millisecond the wire carries, years 0000 to 9999.
             let ms = try UTCTimestamp(utf8: Array(value.utf8), field: key).millisecondsSinceEpoch
             guard AttributionEnvelope.createdAtRange.contains(ms) else {
                 throw AttributionError(
@@ -344,7 +343,7 @@ extension AttributionHeaders {
             }
             envelope.createdAt = UTCTimestamp(millisecondsSinceEpoch: ms)
         default:
-            // Only `tag.{key}` remains: isEnvelopeKey admitted nothing else.
+            // Only `tag.{key}` remains: isBaggageKey admitted nothing else.
             let tagKey = String(key.dropFirst(EnvelopeKey.tagPrefix.utf8.count))
             do {
                 try AttributionEnvelope.validateTagKey(tagKey)
@@ -369,33 +368,12 @@ extension AttributionHeaders {
         }
         throw AttributionError(
             .invalidValue,
-            field: EnvelopeKey.attempt,
+            field: EnvelopeKey.attempt.name,
             reason:
                 "must be an integer from 1 to \(AttributionEnvelope.Limits.maxAttempt) in minimal decimal form, got "
                 + AttributionError.quote(text)
         )
     }
-}
-
-/// The baggage keys the header form gives meaning to.
-enum EnvelopeKey {
-    static let rootID = "root_id"
-    static let parentID = "parent_id"
-    static let attempt = "attempt"
-    static let createdAt = "created_at"
-    static let tagPrefix = "tag."
-
-    /// Whether `key` names an envelope value carried in baggage.
-    static func isEnvelopeKey(_ key: String) -> Bool {
-        if AttributionField(name: key) != nil { return true }
-        switch key {
-        case rootID, parentID, attempt, createdAt: return true
-        default: return key.utf8.starts(with: tagPrefix.utf8)
-        }
-    }
-
-    /// Whether `key` names an id that only `traceparent` carries.
-    static func isTraceparentKey(_ key: String) -> Bool { key == "trace_id" || key == "leaf_id" }
 }
 
 extension AttributionEnvelope {

@@ -93,12 +93,10 @@ public struct BaggageMember: Sendable, Hashable, CustomStringConvertible {
 /// The W3C Baggage grammar (`baggage-string`, `list-member`, `property`, `token`, `baggage-octet`, `OWS`).
 enum BaggageGrammar {
     /// Optional whitespace: a space or a horizontal tab.
-    @inline(__always)
     static func isOWS(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 
     /// `baggage-octet`: `%x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E`; US-ASCII without controls, whitespace, `"`,
     /// `,`, `;` and `\`.
-    @inline(__always)
     static func isValueOctet(_ byte: UInt8) -> Bool {
         switch byte {
         case 0x21, 0x23...0x2B, 0x2D...0x3A, 0x3C...0x5B, 0x5D...0x7E: return true
@@ -107,7 +105,6 @@ enum BaggageGrammar {
     }
 
     /// `tchar` of RFC 7230: `!#$%&'*+-.^_`|~`, digits and letters.
-    @inline(__always)
     static func isTokenChar(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),

@@ -1,3 +1,5 @@
+import WireFormat
+
 /// A unit id in W3C parent-id form: 16 lowercase hex characters, not all zero.
 ///
 /// Used for `leaf_id` (this unit), `parent_id` (the unit that created it) and `root_id` (the trace's first
@@ -15,12 +17,17 @@ public struct LeafID: Sendable, Hashable, Comparable, CustomStringConvertible, C
     /// Parses the wire form.
     /// - Throws: ``AttributionError/Code/invalidIdentifier`` naming `leaf_id` and the value.
     public init(_ text: some StringProtocol) throws(AttributionError) {
-        try self.init(utf8: Array(text.utf8), field: "leaf_id")
+        try self.init(utf8: ArraySlice(text.utf8), field: EnvelopeKey.leafID.name)
     }
 
     /// Parses the wire form from UTF-8 bytes, naming `field` in any error.
-    package init<C: Collection<UInt8>>(utf8 bytes: C, field: String = "leaf_id") throws(AttributionError) {
-        guard let value = HexIdentifier.parse64(bytes) else {
+    package init<C: Collection<UInt8>>(utf8 bytes: C, field: String) throws(AttributionError) {
+        try self.init(utf8: ArraySlice(bytes), field: field)
+    }
+
+    /// Parses the wire form from UTF-8 bytes, naming `field` in any error.
+    package init(utf8 bytes: ArraySlice<UInt8>, field: String) throws(AttributionError) {
+        guard let value = Hex.parseUInt64(bytes) else {
             throw AttributionError(
                 .invalidIdentifier,
                 field: field,
@@ -47,10 +54,10 @@ public struct LeafID: Sendable, Hashable, Comparable, CustomStringConvertible, C
     }
 
     /// The wire form: 16 lowercase hex characters.
-    public var description: String { HexIdentifier.string(rawValue) }
+    public var description: String { Hex.string(rawValue) }
 
     /// Appends the wire form's bytes.
-    package func appendHex(to out: inout [UInt8]) { HexIdentifier.append(rawValue, to: &out) }
+    package func appendHex(to out: inout [UInt8]) { Hex.append(rawValue, to: &out) }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 

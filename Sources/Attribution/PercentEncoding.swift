@@ -1,3 +1,5 @@
+import WireFormat
+
 /// Percent-encoding of W3C Baggage values.
 ///
 /// Writing encodes every byte that is not a baggage-octet, and also `%` (so decoding is unambiguous), `+` (some
@@ -8,13 +10,10 @@
 /// UTF-8. A `+` is read literally, as the W3C spec says.
 enum PercentEncoding {
     /// Whether `byte` is written as itself: a baggage-octet other than `%`, `+` and `=`.
-    @inline(__always)
     static func isUnreserved(_ byte: UInt8) -> Bool {
         guard BaggageGrammar.isValueOctet(byte) else { return false }
         return byte != UInt8(ascii: "%") && byte != UInt8(ascii: "+") && byte != UInt8(ascii: "=")
     }
-
-    private static let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     /// Appends the encoded form of `value` to `out`.
     static func encode(_ value: some StringProtocol, into out: inout [UInt8]) {
@@ -23,8 +22,7 @@ enum PercentEncoding {
                 out.append(byte)
             } else {
                 out.append(UInt8(ascii: "%"))
-                out.append(upperHex[Int(byte >> 4)])
-                out.append(upperHex[Int(byte & 0x0F)])
+                Hex.appendUpper(byte: byte, to: &out)
             }
         }
     }
@@ -45,16 +43,6 @@ enum PercentEncoding {
         case notUTF8
     }
 
-    @inline(__always)
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte &- UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte &- UInt8(ascii: "a") &+ 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte &- UInt8(ascii: "A") &+ 10
-        default: return nil
-        }
-    }
-
     /// Decodes `bytes` strictly.
     static func decode(_ bytes: ArraySlice<UInt8>) -> Result<String, DecodingFailure> {
         var out: [UInt8] = []
@@ -63,7 +51,8 @@ enum PercentEncoding {
         while i < bytes.endIndex {
             let byte = bytes[i]
             if byte == UInt8(ascii: "%") {
-                guard bytes.endIndex - i >= 3, let high = hexValue(bytes[i + 1]), let low = hexValue(bytes[i + 2])
+                guard bytes.endIndex - i >= 3, let high = Hex.digitValue(anyCase: bytes[i + 1]),
+                    let low = Hex.digitValue(anyCase: bytes[i + 2])
                 else {
                     return .failure(.badEscape(offset: i - bytes.startIndex))
                 }

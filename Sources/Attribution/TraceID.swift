@@ -1,3 +1,5 @@
+import WireFormat
+
 /// A W3C trace id: 32 lowercase hex characters, not all zero.
 ///
 /// One trace id names everything an originating request causes, in every process it reaches. The type
@@ -18,15 +20,17 @@ public struct TraceID: Sendable, Hashable, Comparable, CustomStringConvertible, 
     /// Parses the wire form.
     /// - Throws: ``AttributionError/Code/invalidIdentifier`` naming `trace_id` and the value.
     public init(_ text: some StringProtocol) throws(AttributionError) {
-        try self.init(utf8: Array(text.utf8), field: "trace_id")
+        try self.init(utf8: ArraySlice(text.utf8), field: EnvelopeKey.traceID.name)
     }
 
     /// Parses the wire form from UTF-8 bytes, naming `field` in any error.
-    package init<C: Collection<UInt8>>(utf8 bytes: C, field: String = "trace_id") throws(AttributionError) {
-        guard bytes.count == 32,
-            let high = HexIdentifier.parse64(bytes.prefix(16)),
-            let low = HexIdentifier.parse64(bytes.dropFirst(16))
-        else {
+    package init<C: Collection<UInt8>>(utf8 bytes: C, field: String) throws(AttributionError) {
+        try self.init(utf8: ArraySlice(bytes), field: field)
+    }
+
+    /// Parses the wire form from UTF-8 bytes, naming `field` in any error.
+    package init(utf8 bytes: ArraySlice<UInt8>, field: String) throws(AttributionError) {
+        guard let (high, low) = Hex.parseUInt128(bytes) else {
             throw AttributionError(
                 .invalidIdentifier,
                 field: field,
@@ -53,12 +57,12 @@ public struct TraceID: Sendable, Hashable, Comparable, CustomStringConvertible, 
     }
 
     /// The wire form: 32 lowercase hex characters.
-    public var description: String { HexIdentifier.string(high) + HexIdentifier.string(low) }
+    public var description: String { Hex.string(high) + Hex.string(low) }
 
     /// Appends the wire form's bytes.
     package func appendHex(to out: inout [UInt8]) {
-        HexIdentifier.append(high, to: &out)
-        HexIdentifier.append(low, to: &out)
+        Hex.append(high, to: &out)
+        Hex.append(low, to: &out)
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.high, lhs.low) < (rhs.high, rhs.low) }

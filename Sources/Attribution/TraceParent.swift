@@ -1,3 +1,5 @@
+import WireFormat
+
 /// The W3C Trace Context `traceparent` header: `{version}-{trace-id}-{parent-id}-{trace-flags}`.
 ///
 /// Parsing follows Trace Context level 2: optional whitespace around the value is trimmed; every field is
@@ -32,8 +34,7 @@ struct TraceParent: Sendable, Hashable {
         out.append(UInt8(ascii: "-"))
         parentID.appendHex(to: &out)
         out.append(UInt8(ascii: "-"))
-        out.append(HexIdentifier.digits[Int(flags >> 4)])
-        out.append(HexIdentifier.digits[Int(flags & 0x0F)])
+        Hex.append(byte: flags, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -66,7 +67,7 @@ struct TraceParent: Sendable, Hashable {
             throw Self.malformed(value, "expected 55 characters 00-{32 hex}-{16 hex}-{2 hex}")
         }
         let s = value.startIndex
-        guard let versionHigh = HexIdentifier.nibble(value[s]), let versionLow = HexIdentifier.nibble(value[s + 1])
+        guard let versionHigh = Hex.digitValue(value[s]), let versionLow = Hex.digitValue(value[s + 1])
         else {
             throw Self.malformed(value, "the version must be 2 lowercase hex digits")
         }
@@ -85,9 +86,9 @@ struct TraceParent: Sendable, Hashable {
         guard value[s + 2] == dash, value[s + 35] == dash, value[s + 52] == dash else {
             throw Self.malformed(value, "expected '-' after the version, the trace-id and the parent-id")
         }
-        let traceID = try TraceID(utf8: value[(s + 3)..<(s + 35)], field: "trace_id")
-        let parentID = try LeafID(utf8: value[(s + 36)..<(s + 52)], field: "leaf_id")
-        guard let flagsHigh = HexIdentifier.nibble(value[s + 53]), let flagsLow = HexIdentifier.nibble(value[s + 54])
+        let traceID = try TraceID(utf8: value[(s + 3)..<(s + 35)], field: EnvelopeKey.traceID.name)
+        let parentID = try LeafID(utf8: value[(s + 36)..<(s + 52)], field: EnvelopeKey.leafID.name)
+        guard let flagsHigh = Hex.digitValue(value[s + 53]), let flagsLow = Hex.digitValue(value[s + 54])
         else {
             throw Self.malformed(value, "the trace flags must be 2 lowercase hex digits")
         }

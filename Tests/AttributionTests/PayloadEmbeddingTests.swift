@@ -199,7 +199,7 @@ struct EnvelopeCodableTests {
     }
 
     @Test(
-        "JSONDecoder refuses what the canonical decoder refuses, with the same code and field",
+        "JSONDecoder refuses what the canonical decoder refuses, with the same code, field and reason",
         arguments: [
             (Fixture.replacing("v", with: #""v":2"#), "unsupported_version", "v"),
             (Fixture.replacing("v", with: #""v":"1""#), "invalid_type", "v"),
@@ -229,6 +229,10 @@ struct EnvelopeCodableTests {
             try JSONDecoder().decode(AttributionEnvelope.self, from: Data(text.utf8))
         }
         #expect(error?.code.name == code)
-        if code != "malformed_json" { #expect(error?.field == field) }
+        if code != "malformed_json" {
+            #expect(error?.field == field)
+            // One decoder: the Codable path reads the value as JSON and gives the JSON decoder's own message.
+            #expect(error?.reason == canonical?.reason)
+        }
     }
 }

@@ -2,8 +2,9 @@
 /// text of numbers (so prices parse exactly, never through `Double`) and the byte range of every value (so
 /// unknown keys are written back as their original text).
 ///
-/// The one JSON reader of the project: the envelope codec, the ledger reader, price files, provider
-/// responses and usage exports all go through ``JSONParser``.
+/// The tree form of the project's JSON reader: price files, provider responses, usage exports and the
+/// ledger's strict path read it through ``JSONParser``, which, like the streaming ``JSONScanner``, is a thin
+/// use of the one reader core (`JSONTokenizer` in the WireFormat module).
 package enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)

@@ -1,3 +1,5 @@
+import WireFormat
+
 /// Appends compact JSON in the project's canonical style: only `"`, `\` and U+0000–U+001F escaped (with the
 /// short escapes `\b \f \n \r \t` where JSON has them and `\u00xx` in lowercase hex otherwise), integers in
 /// minimal form, no whitespace.
@@ -9,10 +11,8 @@ package struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
-    @inline(__always)
     package mutating func raw(_ byte: UInt8) { bytes.append(byte) }
 
-    @inline(__always)
     package mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
@@ -28,43 +28,7 @@ package struct JSONWriter {
 
     /// Appends a string with canonical escaping: only `"`, `\` and U+0000–U+001F are escaped.
     package static func appendString(_ value: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { utf8 in
-            var runStart = 0
-            for i in 0..<utf8.count {
-                let b = utf8[i]
-                guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
-                if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-                runStart = i + 1
-                appendEscape(b, to: &bytes)
-            }
-            if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    /// Appends the canonical escape of one byte that needs one.
-    private static func appendEscape(_ b: UInt8, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\\"))
-        switch b {
-        case 0x22: bytes.append(UInt8(ascii: "\""))
-        case 0x5C: bytes.append(UInt8(ascii: "\\"))
-        case 0x08: bytes.append(UInt8(ascii: "b"))
-        case 0x0C: bytes.append(UInt8(ascii: "f"))
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
-        default:
-            let digits: StaticString = "0123456789abcdef"
-            bytes.append(UInt8(ascii: "u"))
-            bytes.append(UInt8(ascii: "0"))
-            bytes.append(UInt8(ascii: "0"))
-            digits.withUTF8Buffer { d in
-                bytes.append(d[Int(b >> 4)])
-                bytes.append(d[Int(b & 0xF)])
-            }
-        }
+        JSONText.appendString(value, to: &bytes)
     }
 
     /// Writes an integer in minimal form, without a temporary buffer.
@@ -74,15 +38,7 @@ package struct JSONWriter {
 
     /// Appends an integer in minimal form (`0`, `-12`, never `+1`, `01` or `1.0`).
     package static func appendInteger<T: BinaryInteger>(_ value: T, to bytes: inout [UInt8]) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        let magnitude = value.magnitude
-        var divisor: T.Magnitude = 1
-        // divisor * 10 <= magnitude here, so the multiplication cannot overflow.
-        while magnitude / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: (magnitude / divisor) % 10))
-            divisor /= 10
-        }
+        JSONText.appendInteger(value, to: &bytes)
     }
 
     /// Writes `"key":`.

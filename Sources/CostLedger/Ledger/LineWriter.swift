@@ -17,7 +17,37 @@ struct LineWriter {
     private var lastDay = Int64.min
     private var lastDate: (year: Int64, month: Int64, day: Int64) = (0, 0, 0)
 
+    /// Each key's `,"name":` form (``KeyLiterals/members``), fetched once per line.
+    private let members = KeyLiterals.members
+
     init(_ start: UnsafeMutableRawPointer) { cursor = start }
+
+    /// `,"name":` for `key`: the name as ``LedgerKey/name`` spells it.
+    mutating func member(_ key: LedgerKey) { member(index: key.index) }
+
+    /// `{"name":` for `key`, the line's first member.
+    mutating func firstMember(_ key: LedgerKey) {
+        let start = cursor
+        member(index: key.index)
+        start.storeBytes(of: UInt8(ascii: "{"), as: UInt8.self)
+    }
+
+    /// `,"name":` for the key of index `index` (``LedgerKey/index``): exactly its bytes, copied from the words
+    /// the table holds (overlapping stores for the ragged end, so no call to `memcpy` and no loop).
+    mutating func member(index: Int) {
+        let m = members[index]
+        let n = m.length
+        if n >= 8 {
+            cursor.storeBytes(of: m.word0, as: UInt64.self)
+            if n > 16 { cursor.storeBytes(of: m.word1, toByteOffset: 8, as: UInt64.self) }
+            if n > 24 { cursor.storeBytes(of: m.word2, toByteOffset: 16, as: UInt64.self) }
+            cursor.storeBytes(of: m.tail, toByteOffset: n &- 8, as: UInt64.self)
+        } else {
+            cursor.storeBytes(of: UInt32(truncatingIfNeeded: m.word0), as: UInt32.self)
+            cursor.storeBytes(of: UInt32(truncatingIfNeeded: m.tail), toByteOffset: n &- 4, as: UInt32.self)
+        }
+        cursor += n
+    }
 
     /// One byte.
     @inline(__always)

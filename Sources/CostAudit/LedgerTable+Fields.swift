@@ -17,7 +17,7 @@ extension LedgerTable {
         if line.recordIDIsHex {
             id = (line.recordIDHigh, line.recordIDLow, true)
         } else if let recordID = line[.recordID] {
-            id = recordID.withUnsafeBufferPointer { storeID($0) }
+            id = storeID(recordID)
         } else {
             return  // a scanned record always has its id
         }
@@ -72,27 +72,6 @@ extension LedgerTable {
         appendValues(&current)
     }
 
-    /// The interned id of `value`, key `key`'s value in a scanned line (0 when absent). Consecutive records
-    /// often repeat a value, so each key remembers its last value's first sixteen bytes, length and id: a repeat
-    /// is recognised from the line alone, without touching the interner.
-    mutating func intern(_ value: LedgerFieldBytes?, _ key: LedgerKey) -> Int32 {
-        guard let value else { return 0 }
-        let k = key.index
-        let count = value.count
-        let (w0, w1) = value.leadingWords
-        if count <= 16, lastLength[k] == Int32(truncatingIfNeeded: count), lastWord0[k] == w0, lastWord1[k] == w1 {
-            return lastInterned[k]
-        }
-        let id = value.withUnsafeBufferPointer { bytes in
-            count <= 16 ? strings.id(words: w0, w1, count, bytes: bytes) : strings.id(bytes: bytes)
-        }
-        lastInterned[k] = id
-        lastLength[k] = count <= 16 ? Int32(truncatingIfNeeded: count) : -1
-        lastWord0[k] = w0
-        lastWord1[k] = w1
-        return id
-    }
-
     /// The price of `usage` on model key `modelKey` in tier `tier` (interned; 0 for none) at `when`. With the
     /// project's own price table the model's prices for the day are resolved once per (model, tier, day) and
     /// kept; any other ``AuditPricing`` is asked each time.
@@ -127,11 +106,10 @@ extension LedgerTable {
         mix ^= UInt64(UInt32(bitPattern: tier)) &* 0xC2B2_AE3D_27D4_EB4F
         mix ^= UInt64(bitPattern: day) &* 0x1656_67B1_9E37_79F9
         let index = Int(truncatingIfNeeded: mix >> 56)
-        // Read in place through a pointer: copying a slot (its prices are inline) cost `memcpy` calls a record.
-        var lookup = priceSlots.withUnsafeBufferPointer { Self.lookUp($0, index, modelKey, tier, day, usage) }
+        var lookup = lookUpPriceSlot(index, modelKey, tier, day, usage)
         if case .miss = lookup {
             fillPriceSlot(index, modelKey: modelKey, tier: tier, day: day)
-            lookup = priceSlots.withUnsafeBufferPointer { Self.lookUp($0, index, modelKey, tier, day, usage) }
+            lookup = lookUpPriceSlot(index, modelKey, tier, day, usage)
         }
         switch lookup {
         case .quote(let quote): return quote
@@ -140,29 +118,8 @@ extension LedgerTable {
         }
     }
 
-    /// The quote of slot `index` when it holds (`modelKey`, `tier`, `day`).
-    @inline(__always)
-    private static func lookUp(
-        _ slots: UnsafeBufferPointer<PriceSlot>,
-        _ index: Int,
-        _ modelKey: Int32,
-        _ tier: Int32,
-        _ day: Int64,
-        _ usage: TokenUsage
-    ) -> PriceSlot.Lookup {
-        let slot = slots.baseAddress! + index
-        guard slot.pointee.filled, slot.pointee.modelKey == modelKey, slot.pointee.tier == tier,
-            slot.pointee.day == day
-        else { return .miss }
-        switch slot.pointee.banded {
-        case PriceSlot.single: return .quote(slot.pointee.single.quote(usage))
-        case PriceSlot.unpriced: return .quote(nil)
-        case let position: return .banded(position)
-        }
-    }
-
     /// Resolves (model key, tier, day) with the price table and keeps it in slot `index`.
-    private mutating func fillPriceSlot(_ index: Int, modelKey: Int32, tier: Int32, day: Int64) {
+    mutating func fillPriceSlot(_ index: Int, modelKey: Int32, tier: Int32, day: Int64) {
         let names = modelNames(modelKey)
         let tierName = tier != 0 ? self.tierName(tier) : nil
         let resolved = priceTable?.resolvedPrices(

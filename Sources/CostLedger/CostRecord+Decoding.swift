@@ -247,7 +247,10 @@ private struct StrictDecoder {
             }
             for member in tagObject.members {
                 guard case .string(let text) = member.value else {
-                    throw fail("\(LedgerKey.tags.name).\(member.key)", "expected a string, got \(member.value.typeName)")
+                    throw fail(
+                        "\(LedgerKey.tags.name).\(member.key)",
+                        "expected a string, got \(member.value.typeName)"
+                    )
                 }
                 tags[member.key] = text
             }
@@ -280,7 +283,6 @@ private struct StrictDecoder {
 
 /// The line format's shared rules and locations.
 enum LineEncoding {
-    @inline(__always)
     static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? UInt8(ascii: "0") &+ v : UInt8(ascii: "a") &+ v &- 10 }
 
     /// `[a-z0-9_.-]{1,64}`.

@@ -93,7 +93,7 @@ extension CostRecord {
         }
         let limit = LineLimits.maxStringBytes
         var valid = true
-        @inline(__always) func measure(_ value: String) -> Int {
+        func measure(_ value: String) -> Int {
             let count = value.utf8.count
             if count == 0 || count > limit { valid = false }
             return 6 &* count &+ 2
@@ -305,7 +305,7 @@ extension CostRecord {
 
     /// The tags' members in byte order of their keys.
     private static func encodeTags(_ tags: [String: String], _ w: inout LineWriter) {
-        @inline(__always) func member(_ key: String, _ value: String) {
+        func member(_ key: String, _ value: String) {
             w.tagKey(key)
             w.byte(UInt8(ascii: ":"))
             w.value(value)
@@ -436,7 +436,10 @@ extension CostRecord {
         if !tagsOK {
             for key in tags.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
                 if !LineEncoding.isTagKey(key.utf8) {
-                    throw fail(LedgerKey.tags.name, "keys must match [a-z0-9_.-]{1,64}, got \(AttributionError.quote(key))")
+                    throw fail(
+                        LedgerKey.tags.name,
+                        "keys must match [a-z0-9_.-]{1,64}, got \(AttributionError.quote(key))"
+                    )
                 }
                 try check(tags[key], "\(LedgerKey.tags.name).\(key)")
             }

@@ -75,7 +75,6 @@ package struct CostRecordFields: ~Copyable {
     deinit { starts.deallocate() }
 
     /// Forgets the previous line (the ranges need no clearing: only keys in ``present`` are read).
-    @inline(__always)
     private mutating func reset() {
         present = 0
         allASCII = true
@@ -140,7 +139,7 @@ package struct CostRecordFields: ~Copyable {
             } else {
                 s.skipWhitespace()
                 guard let (keyStart, keyEnd) = s.simpleString(ascii: &allASCII),
-                    let found = KeyLiterals.key(p + keyStart, keyEnd &- keyStart, literals)
+                    let found = KeyLiterals.key(p + keyStart, keyEnd &- keyStart, from: next, literals)
                 else { return false }
                 key = found
                 s.skipWhitespace()
@@ -395,14 +394,6 @@ package struct CostRecordFields: ~Copyable {
             && p[3] == UInt8(ascii: "t") && p[4] == UInt8(ascii: ":")
     }
 
-    /// The string value of key `k`, if present (nil also when its bytes are not valid UTF-8).
-    @inline(__always)
-    package func string(_ key: Int, in line: UnsafeBufferPointer<UInt8>) -> String? {
-        guard has(key), let base = line.baseAddress else { return nil }
-        return Self.makeString(base, range(key), ascii: allASCII)
-    }
-
-    @inline(__always)
     static func makeString(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, ascii: Bool) -> String? {
         let buffer = UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
         if ascii { return String(decoding: buffer, as: UTF8.self) }
@@ -569,7 +560,6 @@ private struct Scanner {
         }
     }
 
-    @inline(__always)
     mutating func consume(_ byte: UInt8) -> Bool {
         guard i < n, p[i] == byte else { return false }
         i += 1
@@ -577,7 +567,6 @@ private struct Scanner {
     }
 
     /// When the string here is exactly `width` bytes long (a quote that far on): where its content starts.
-    @inline(__always)
     func fixedWidthString(_ width: Int) -> Int? {
         guard i &+ width &+ 2 <= n, p[i] == UInt8(ascii: "\""), p[i &+ width &+ 1] == UInt8(ascii: "\"") else {
             return nil
@@ -698,7 +687,6 @@ private struct Scanner {
         return value
     }
 
-    @inline(__always)
     func isNumberByte(_ b: UInt8) -> Bool {
         (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: ".") || b == UInt8(ascii: "e")
             || b == UInt8(ascii: "E") || b == UInt8(ascii: "-") || b == UInt8(ascii: "+")
@@ -868,16 +856,23 @@ enum KeyLiterals {
     }()
 
     /// The index of the key whose name is the `length` bytes at `p`, or nil for a key this version does not
-    /// know: for lines the predicted order misses (spaced, reordered, or a key near the line's end).
-    static func key(_ p: UnsafePointer<UInt8>, _ length: Int, _ literals: UnsafePointer<Literal>) -> Int? {
-        for k in 0..<LedgerKey.count where literals[k].length == length &+ 3 {
-            var same = true
-            for j in 0..<length where literals[k].byte(j &+ 1) != p[j] {
-                same = false
-                break
-            }
-            if same { return k }
+    /// know: for lines the predicted order misses (spaced, reordered, or a key too near the line's end for the
+    /// word compare). Tried in the writer's order from `first` (the key after the last one read), then from the
+    /// start, so that a writer's line finds its key at once.
+    static func key(
+        _ p: UnsafePointer<UInt8>,
+        _ length: Int,
+        from first: Int,
+        _ literals: UnsafePointer<Literal>
+    ) -> Int? {
+        func matches(_ k: Int) -> Bool {
+            let literal = literals[k]
+            guard literal.length == length &+ 3 else { return false }
+            for j in 0..<length where literal.byte(j &+ 1) != p[j] { return false }
+            return true
         }
+        for k in first..<LedgerKey.count where matches(k) { return k }
+        for k in 0..<min(first, LedgerKey.count) where matches(k) { return k }
         return nil
     }
 }
@@ -924,13 +919,11 @@ private enum FastTimestamp {
     }
 
     /// The 24 bytes at `p` in exactly the writer's form, or nil.
-    @inline(__always)
     static func parseWriterForm(_ p: UnsafePointer<UInt8>) -> UTCTimestamp? {
         guard let days = date(p) else { return nil }
         return time(p, days: days)
     }
 
-    @inline(__always)
     private static func digits(_ p: UnsafePointer<UInt8>, _ at: Int, _ width: Int) -> Int64? {
         var v: Int64 = 0
         for k in at..<(at + width) {
@@ -975,4 +968,3 @@ private enum FastTimestamp {
         }
     }
 }
-

@@ -196,7 +196,8 @@ public struct TokenUsage: Sendable, Hashable {
     /// - Throws: ``CostLedgerError/Code/invalidRecord`` naming the field.
     public func validate() throws(CostLedgerError) {
         let fields: [(String, Int64)] = [
-            (LedgerKey.inputTokens.name, input), (LedgerKey.outputTokens.name, output), (LedgerKey.cachedInputTokens.name, cachedInput),
+            (LedgerKey.inputTokens.name, input), (LedgerKey.outputTokens.name, output),
+            (LedgerKey.cachedInputTokens.name, cachedInput),
             (LedgerKey.cacheWriteTokens.name, cacheWrite), (LedgerKey.cacheWrite1hTokens.name, cacheWrite1h),
             (LedgerKey.reasoningTokens.name, reasoning),
         ]

@@ -50,22 +50,13 @@ struct LineWriter {
     }
 
     /// One byte.
-    @inline(__always)
     mutating func byte(_ value: UInt8) {
         cursor.storeBytes(of: value, as: UInt8.self)
         cursor += 1
     }
 
-    /// A literal's bytes.
-    @inline(__always)
-    mutating func literal(_ text: StaticString) {
-        let count = text.utf8CodeUnitCount
-        cursor.copyMemory(from: text.utf8Start, byteCount: count)
-        cursor += count
-    }
-
-    /// A JSON string with the canonical escaping of ``LineEncoding/string(_:to:)``: only `"`, `\` and
-    /// U+0000–U+001F are escaped; every other byte, non-ASCII included, is copied.
+    /// A JSON string with the canonical escaping: only `"`, `\` and U+0000–U+001F are escaped; every other byte,
+    /// non-ASCII included, is copied.
     @inline(__always)
     mutating func string(_ value: String) {
         let start = cursor
@@ -97,7 +88,6 @@ struct LineWriter {
 
     /// A tag key: when ``checking``, one that does not match `[a-z0-9_.-]{1,64}` is not written and marks the line
     /// invalid.
-    @inline(__always)
     mutating func tagKey(_ key: String) {
         if checking, !Self.isTagKey(key) {
             valid = false
@@ -199,7 +189,6 @@ struct LineWriter {
     }
 
     /// Non-zero when some byte of `word` is below 0x20, `"` or `\` (exact as a whole-word test).
-    @inline(__always)
     static func escapeFlags(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
@@ -243,7 +232,6 @@ struct LineWriter {
     }
 
     /// "00" through "99".
-    @inline(__always)
     static var digitPairs: StaticString {
         """
         00010203040506070809101112131415161718192021222324252627282930313233343536373839\
@@ -253,7 +241,6 @@ struct LineWriter {
     }
 
     /// Two decimal digits of `value` (0...99) at `at`.
-    @inline(__always)
     static func pair(_ value: Int, at: UnsafeMutableRawPointer) {
         at.copyMemory(from: digitPairs.utf8Start + value &* 2, byteCount: 2)
     }
@@ -293,8 +280,7 @@ struct LineWriter {
         }
     }
 
-    /// The exact decimal of an amount in attodollars, without trailing zeros, as
-    /// ``LineEncoding/exactDecimal(_:to:)`` writes it.
+    /// The exact decimal of an amount in attodollars, without trailing zeros (`0.0000025`, `12`).
     mutating func exactDecimal(_ attodollars: Int128) {
         if attodollars < 0 { byte(UInt8(ascii: "-")) }
         let magnitude = attodollars.magnitude
@@ -345,7 +331,7 @@ struct LineWriter {
         }
     }
 
-    /// The wire form of a timestamp (`2026-11-24T16:02:00.123Z`), as ``LineEncoding/timestamp(_:to:)`` writes it.
+    /// The wire form of a timestamp (`2026-11-24T16:02:00.123Z`).
     mutating func timestamp(_ value: UTCTimestamp) {
         let ms = value.millisecondsSinceEpoch
         let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
@@ -387,7 +373,6 @@ struct LineWriter {
     }
 
     /// The 8 hex digits of `value`, most significant first in memory order.
-    @inline(__always)
     static func hexWord(_ value: UInt32) -> UInt64 {
         var n = UInt64(value)
         n = ((n & 0xFFFF_0000) << 16) | (n & 0xFFFF)

@@ -1,11 +1,17 @@
 import Attribution
 
+// The ledger line's writer: raw stores into a buffer the caller reserved. The invariant that keeps it safe: every
+// caller reserves at least ``CostRecord/encodedLineBound`` bytes (or ``CostRecord/maxCheckedLineBytes`` for a
+// checked call line, whose strings are refused before they are written when too long), which bounds everything
+// a line can take; each store writes exactly the bytes it advances the cursor over (no store reaches past them).
+
 /// Writes a ledger line's pieces through a raw pointer into memory the caller reserved.
 ///
 /// No bounds are checked here: the caller reserves at least ``CostRecord/encodedLineBound`` bytes, an upper bound
 /// of everything the line's encoding can write (every string byte escaped to six, every number at its widest).
-/// Each step is allocation-free: literals are copied, integers go two digits at a time, ids are spread to hex
-/// in registers, and a string is copied as one block unless one of its bytes must be escaped.
+/// Each step is allocation-free: keys are copied from words built once from ``LedgerKey/name``, integers go two
+/// digits at a time, ids are spread to hex in registers, and a string is copied as one block unless one of its
+/// bytes must be escaped.
 struct LineWriter {
     /// Where the next byte goes.
     var cursor: UnsafeMutableRawPointer

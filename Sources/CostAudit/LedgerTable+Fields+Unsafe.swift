@@ -4,28 +4,27 @@ import CostLedger
 // The audit's reading of a scanned ledger line where it hands bytes to its stores, and its price cache read in
 // place: the unsafe code of the ledger-line path in the audit.
 //
-// The invariants that keep it safe: a value's bytes (``LedgerFieldBytes/withUnsafeBufferPointer(_:)``) are
-// used only inside the call, and the interner and ``LedgerTable/storeID(_:)`` copy what they keep; a price
+// The invariants that keep it safe: a value's bytes (``LedgerFieldBytes/unsafeBytes``) are used only while the
+// reader's callback holds the line, and the interner and ``LedgerTable/storeID(_:)`` copy what they keep; a price
 // slot is read through a pointer only inside `withUnsafeBufferPointer` on ``LedgerTable/priceSlots``, at an
 // index below 256, which is the cache's size whenever it is consulted (``LedgerTable/quote`` fills it with 256
 // slots before the first lookup, and `index` is the top byte of a hash).
 
 extension LedgerTable {
-    /// The interned id of `value`, key `key`'s value in a scanned line (0 when absent). Consecutive records
+    /// The interned id of `value`, a value of a scanned line (0 when absent). Consecutive records
     /// often repeat a value, so each key remembers its last value's first sixteen bytes, length and id: a repeat
     /// is recognised from the line alone, without touching the interner.
     @_transparent  // @inline(__always) was not honoured: one call per field of every record
-    mutating func intern(_ value: LedgerFieldBytes?, _ key: LedgerKey) -> Int32 {
+    mutating func intern(_ value: LedgerFieldBytes?) -> Int32 {
         guard let value else { return 0 }
-        let k = key.index
+        let k = value.keyIndex
         let count = value.count
         let (w0, w1) = value.leadingWords
         if count <= 16, lastLength[k] == Int32(truncatingIfNeeded: count), lastWord0[k] == w0, lastWord1[k] == w1 {
             return lastInterned[k]
         }
-        let id = value.withUnsafeBufferPointer { bytes in
-            count <= 16 ? strings.id(words: w0, w1, count, bytes: bytes) : strings.id(bytes: bytes)
-        }
+        let bytes = value.unsafeBytes
+        let id = count <= 16 ? strings.id(words: w0, w1, count, bytes: bytes) : strings.id(bytes: bytes)
         lastInterned[k] = id
         lastLength[k] = count <= 16 ? Int32(truncatingIfNeeded: count) : -1
         lastWord0[k] = w0
@@ -35,7 +34,7 @@ extension LedgerTable {
 
     /// The id of a scanned line's record id (see ``storeID(_:)``).
     mutating func storeID(_ value: LedgerFieldBytes) -> (a: UInt64, b: UInt64, isHex: Bool) {
-        value.withUnsafeBufferPointer { storeID($0) }
+        storeID(value.unsafeBytes)
     }
 
     /// The quote of price slot `index` when it holds (`modelKey`, `tier`, `day`), read in place: copying a slot

@@ -29,11 +29,11 @@ extension LedgerTable {
         var outcome = PricingOutcome.unpriced
         let usage = line.usage
         if !isUnit {
-            let provider = intern(line[.provider], .provider)
-            let model = intern(line[.model], .model)
+            let provider = intern(line[.provider])
+            let model = intern(line[.model])
             modelKey = self.modelKey(provider: provider, model: model, pricing: pricing)
             if provider != 0, model != 0 {
-                let tier = intern(line[.serviceTier], .serviceTier)
+                let tier = intern(line[.serviceTier])
                 if let quote = self.quote(modelKey: modelKey, tier: tier, usage: usage, when: when, pricing: pricing) {
                     cost = quote.attodollars
                     tokens = quote.cachedTokensAtInputPrice
@@ -59,16 +59,13 @@ extension LedgerTable {
             file: file,
             attempt: line.attempt > 0 ? Int32(clamping: line.attempt) : 1,
             modelKey: modelKey,
-            apiKey: intern(line[.apiKeyID], .apiKeyID),
+            apiKey: intern(line[.apiKeyID]),
             isUnit: isUnit,
             pricing: outcome
         )
         rows.append(row)
         var current = InlineArray<10, Int32>(repeating: 0)
-        for k in 0..<fieldKeyCount {
-            let key = fieldKeys[k]
-            current[k] = intern(line[key], key)
-        }
+        for k in 0..<fieldKeyCount { current[k] = intern(line[fieldKeys[k]]) }
         appendValues(&current)
     }
 

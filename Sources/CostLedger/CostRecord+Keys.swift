@@ -46,8 +46,8 @@ package enum LedgerKey: UInt8, CaseIterable, Sendable {
     /// How many keys there are.
     package static let count = allCases.count
 
-    /// The key's position, for tables indexed by key.
-    @inlinable package var index: Int { Int(rawValue) }
+    /// The key's position (its raw value), for tables indexed by key.
+    package var index: Int { Int(rawValue) }
 
     /// The key of an attribution field.
     package init(_ field: AttributionField) {

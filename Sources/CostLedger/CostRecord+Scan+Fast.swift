@@ -29,11 +29,11 @@ package struct CostRecordFields: ~Copyable {
     package var present: UInt64 = 0
     /// Byte offsets of each string value's content (between the quotes), by key; meaningful only for keys in
     /// ``present``. One allocation holds both, made once per value and reused by every ``scan(_:)``.
-    @usableFromInline let starts: UnsafeMutablePointer<Int32>
-    @usableFromInline let ends: UnsafeMutablePointer<Int32>
+    let starts: UnsafeMutablePointer<Int32>
+    let ends: UnsafeMutablePointer<Int32>
     /// The line last scanned: what the ranges are offsets into. Read only through ``subscript(_:)`` inside the
     /// caller's hold on the line (see the invariant at the top of this file).
-    @usableFromInline var line = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    var line = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     /// Whether every string value is ASCII (so no UTF-8 validation is needed to build strings).
     package var allASCII = true
     package var kind = CostRecord.Kind.call
@@ -75,6 +75,7 @@ package struct CostRecordFields: ~Copyable {
     deinit { starts.deallocate() }
 
     /// Forgets the previous line (the ranges need no clearing: only keys in ``present`` are read).
+    @inline(__always)
     private mutating func reset() {
         present = 0
         allASCII = true
@@ -101,7 +102,6 @@ package struct CostRecordFields: ~Copyable {
     func has(_ key: Int) -> Bool { present & (1 &<< UInt64(key)) != 0 }
 
     /// Whether `key` is present in the line last scanned.
-    @inlinable
     package func has(_ key: LedgerKey) -> Bool { present & (1 &<< UInt64(key.index)) != 0 }
 
     /// The byte range of the string value of the key of index `k`.
@@ -109,11 +109,10 @@ package struct CostRecordFields: ~Copyable {
 
     /// The bytes of `key`'s string value (between the quotes) in the line last scanned, or nil when that line
     /// has no such key. For `tags`, the object's members between its braces.
-    @inlinable
     package subscript(_ key: LedgerKey) -> LedgerFieldBytes? {
         let k = key.index
         guard present & (1 &<< UInt64(k)) != 0 else { return nil }
-        return LedgerFieldBytes(line: line, lower: Int(starts[k]), upper: Int(ends[k]))
+        return LedgerFieldBytes(line: line, lower: Int(starts[k]), upper: Int(ends[k]), keyIndex: k)
     }
 
     /// Scans `line` (no newline). Returns true only for a valid record of kind `call` or `unit`.
@@ -472,42 +471,54 @@ package struct CostRecordFields: ~Copyable {
 
 /// One string value of a scanned ledger line: its bytes, read where they lie in the line (no copy), with every
 /// access checked against the value's length.
+///
+/// What the audit reads for every field of every record (the length, the first sixteen bytes, the key) is
+/// worked out when the value is made, here, and kept in stored properties: calls into this module from
+/// another are not inlined, so each accessor would be a call per field.
 package struct LedgerFieldBytes {
-    /// The whole line, and the value's place in it (`lower...upper` lies within `line`: the scanner's ranges
+    /// The whole line, and where the value starts in it (the value lies within the line: the scanner's ranges
     /// always do).
-    @usableFromInline let line: UnsafeBufferPointer<UInt8>
-    @usableFromInline let lower: Int
-    @usableFromInline let upper: Int
+    let line: UnsafeBufferPointer<UInt8>
+    let lower: Int
+    /// The value's length in bytes.
+    package let count: Int
+    /// The index of the value's key (``LedgerKey/index``).
+    package let keyIndex: Int
+    /// The first sixteen bytes of the value, zero-padded, as two little-endian words.
+    package let leadingWords: (UInt64, UInt64)
 
-    @inlinable
-    init(line: UnsafeBufferPointer<UInt8>, lower: Int, upper: Int) {
+    init(line: UnsafeBufferPointer<UInt8>, lower: Int, upper: Int, keyIndex: Int) {
         self.line = line
         self.lower = lower
-        self.upper = upper
+        self.count = upper &- lower
+        self.keyIndex = keyIndex
+        self.leadingWords = Self.leadingWords(line, lower, upper &- lower)
     }
 
     /// All of `bytes` as one value (for stores that file values under the same words as the scanned ones).
-    @inlinable
     package init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self.init(line: bytes, lower: 0, upper: bytes.count)
+        self.init(line: bytes, lower: 0, upper: bytes.count, keyIndex: -1)
     }
 
-    /// The value's length in bytes.
-    @inlinable package var count: Int { upper &- lower }
-
     /// The byte at `offset` (0 ..< ``count``).
-    @inlinable
     package subscript(offset: Int) -> UInt8 {
         precondition(offset >= 0 && offset < count, "offset out of the value")
         return line[lower &+ offset]
     }
 
-    /// The first sixteen bytes of the value, zero-padded, as two little-endian words: whole words are loaded
-    /// when the line has sixteen bytes from the value's start (the bytes past the value are masked off), else
-    /// the value is read byte by byte.
-    @inlinable
-    package var leadingWords: (UInt64, UInt64) {
-        let count = self.count
+    /// The value's bytes, for stores that copy or hash them: valid only while the line is (the reader's
+    /// callback), and never to be kept.
+    package var unsafeBytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: line[lower..<(lower &+ count)])
+    }
+
+    /// The first sixteen bytes of the `count` at `lower` in `line`, zero-padded: whole words are loaded when
+    /// the line has sixteen bytes from `lower` (the bytes past the value are masked off), else byte by byte.
+    private static func leadingWords(
+        _ line: UnsafeBufferPointer<UInt8>,
+        _ lower: Int,
+        _ count: Int
+    ) -> (UInt64, UInt64) {
         guard let base = line.baseAddress else { return (0, 0) }
         if line.count &- lower >= 16 {
             let raw = UnsafeRawPointer(base + lower)
@@ -530,12 +541,6 @@ package struct LedgerFieldBytes {
             }
         }
         return words
-    }
-
-    /// Calls `body` with the value's bytes, valid only during the call (for stores that copy or hash them).
-    @inlinable
-    package func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(rebasing: line[lower..<upper]))
     }
 }
 
@@ -560,6 +565,7 @@ private struct Scanner {
         }
     }
 
+    @inline(__always)
     mutating func consume(_ byte: UInt8) -> Bool {
         guard i < n, p[i] == byte else { return false }
         i += 1
@@ -567,6 +573,7 @@ private struct Scanner {
     }
 
     /// When the string here is exactly `width` bytes long (a quote that far on): where its content starts.
+    @inline(__always)
     func fixedWidthString(_ width: Int) -> Int? {
         guard i &+ width &+ 2 <= n, p[i] == UInt8(ascii: "\""), p[i &+ width &+ 1] == UInt8(ascii: "\"") else {
             return nil
@@ -687,6 +694,7 @@ private struct Scanner {
         return value
     }
 
+    @inline(__always)
     func isNumberByte(_ b: UInt8) -> Bool {
         (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: ".") || b == UInt8(ascii: "e")
             || b == UInt8(ascii: "E") || b == UInt8(ascii: "-") || b == UInt8(ascii: "+")
@@ -924,6 +932,7 @@ private enum FastTimestamp {
         return time(p, days: days)
     }
 
+    @inline(__always)
     private static func digits(_ p: UnsafePointer<UInt8>, _ at: Int, _ width: Int) -> Int64? {
         var v: Int64 = 0
         for k in at..<(at + width) {

@@ -324,7 +324,7 @@ struct LedgerKeySchemaTests {
             }
             #expect(words?.0 == low)
             #expect(words?.1 == 0)
-            #expect(model?.withUnsafeBufferPointer { Array($0) } == Array("gpt-4.1".utf8))
+            #expect(model.map { Array($0.unsafeBytes) } == Array("gpt-4.1".utf8))
         }
         var other = LedgerFixtures.callRecord("r-other")
         other.attribution[.promptVersion] = nil
@@ -339,4 +339,13 @@ struct LedgerKeySchemaTests {
             #expect(apiKeyID == Array("key_b".utf8))
         }
     }
+}
+
+@Test("every ledger key's index is its raw value and its place in allCases")
+func ledgerKeyIndexIsItsRawValue() {
+    for (position, key) in LedgerKey.allCases.enumerated() {
+        #expect(key.index == Int(key.rawValue))
+        #expect(key.index == position)
+    }
+    #expect(LedgerKey.count == 34)
 }

@@ -4,7 +4,8 @@ import CostLedger
 // The audit's reading of a scanned ledger line where it hands bytes to its stores, and its price cache read in
 // place: the unsafe code of the ledger-line path in the audit.
 //
-// The invariants that keep it safe: a value's bytes (``LedgerFieldBytes/unsafeBytes``) are used only while the
+// The invariants that keep it safe: a value's bytes (``LedgerFieldBytes/unsafeBytes``, and the words loaded from
+// ``LedgerFieldBytes/unsafeStart``, never past ``LedgerFieldBytes/bytesToLineEnd``) are used only while the
 // reader's callback holds the line, and the interner and ``LedgerTable/storeID(_:)`` copy what they keep; a price
 // slot is read through a pointer only inside `withUnsafeBufferPointer` on ``LedgerTable/priceSlots``, at an
 // index below 256, which is the cache's size whenever it is consulted (``LedgerTable/quote`` fills it with 256
@@ -19,7 +20,7 @@ extension LedgerTable {
         guard let value else { return 0 }
         let k = value.keyIndex
         let count = value.count
-        let (w0, w1) = value.leadingWords
+        let (w0, w1) = Self.firstWords(value.unsafeStart, count: count, available: value.bytesToLineEnd)
         if count <= 16, lastLength[k] == Int32(truncatingIfNeeded: count), lastWord0[k] == w0, lastWord1[k] == w1 {
             return lastInterned[k]
         }
@@ -30,6 +31,33 @@ extension LedgerTable {
         lastWord0[k] = w0
         lastWord1[k] = w1
         return id
+    }
+
+    /// The first sixteen bytes at `p` of a string of `count` bytes, zero-padded, as two words. Reads whole words
+    /// when `available` bytes follow `p` (in the line), else byte by byte.
+    static func firstWords(_ p: UnsafePointer<UInt8>?, count: Int, available: Int) -> (UInt64, UInt64) {
+        guard let p else { return (0, 0) }
+        if available >= 16 {
+            let raw = UnsafeRawPointer(p)
+            var w0 = raw.loadUnaligned(as: UInt64.self)
+            var w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            if count < 8 {
+                w0 &= (1 &<< UInt64(8 &* count)) &- 1
+                w1 = 0
+            } else if count < 16 {
+                w1 &= (1 &<< UInt64(8 &* (count &- 8))) &- 1
+            }
+            return (w0, w1)
+        }
+        var words: (UInt64, UInt64) = (0, 0)
+        for k in 0..<min(count, 16) {
+            if k < 8 {
+                words.0 |= UInt64(p[k]) << UInt64(8 &* k)
+            } else {
+                words.1 |= UInt64(p[k]) << UInt64(8 &* (k &- 8))
+            }
+        }
+        return words
     }
 
     /// The id of a scanned line's record id (see ``storeID(_:)``).

@@ -30,7 +30,7 @@ struct Interner {
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         guard bytes.count <= 16 else { return ByteHash.hash(bytes) }
-        let (w0, w1) = LedgerFieldBytes(bytes).leadingWords
+        let (w0, w1) = LedgerTable.firstWords(bytes.baseAddress, count: bytes.count, available: 0)
         return shortHash(w0, w1, count: bytes.count)
     }
 

@@ -111,8 +111,14 @@ package struct CostRecordFields: ~Copyable {
     /// has no such key. For `tags`, the object's members between its braces.
     package subscript(_ key: LedgerKey) -> LedgerFieldBytes? {
         let k = key.index
-        guard present & (1 &<< UInt64(k)) != 0 else { return nil }
-        return LedgerFieldBytes(line: line, lower: Int(starts[k]), upper: Int(ends[k]), keyIndex: k)
+        guard present & (1 &<< UInt64(k)) != 0, let base = line.baseAddress else { return nil }
+        let lower = Int(starts[k])
+        return LedgerFieldBytes(
+            start: base + lower,
+            count: Int(ends[k]) &- lower,
+            bytesToLineEnd: line.count &- lower,
+            keyIndex: k
+        )
     }
 
     /// Scans `line` (no newline). Returns true only for a valid record of kind `call` or `unit`.
@@ -470,78 +476,37 @@ package struct CostRecordFields: ~Copyable {
 }
 
 /// One string value of a scanned ledger line: its bytes, read where they lie in the line (no copy), with every
-/// access checked against the value's length.
+/// safe access checked against the value's length.
 ///
-/// What the audit reads for every field of every record (the length, the first sixteen bytes, the key) is
-/// worked out when the value is made, here, and kept in stored properties: calls into this module from
-/// another are not inlined, so each accessor would be a call per field.
+/// Four words, returned in registers, and all stored: calls into this module from another are not inlined,
+/// so the audit, which reads a value for every field of every record, reads these properties directly.
 package struct LedgerFieldBytes {
-    /// The whole line, and where the value starts in it (the value lies within the line: the scanner's ranges
-    /// always do).
-    let line: UnsafeBufferPointer<UInt8>
-    let lower: Int
+    /// Where the value's bytes start in the line (valid while the line is: the reader's callback).
+    package let unsafeStart: UnsafePointer<UInt8>
     /// The value's length in bytes.
     package let count: Int
+    /// How many bytes of the line there are from ``unsafeStart`` on (at least ``count``): word loads may read
+    /// this far.
+    package let bytesToLineEnd: Int
     /// The index of the value's key (``LedgerKey/index``).
     package let keyIndex: Int
-    /// The first sixteen bytes of the value, zero-padded, as two little-endian words.
-    package let leadingWords: (UInt64, UInt64)
 
-    init(line: UnsafeBufferPointer<UInt8>, lower: Int, upper: Int, keyIndex: Int) {
-        self.line = line
-        self.lower = lower
-        self.count = upper &- lower
+    init(start: UnsafePointer<UInt8>, count: Int, bytesToLineEnd: Int, keyIndex: Int) {
+        self.unsafeStart = start
+        self.count = count
+        self.bytesToLineEnd = bytesToLineEnd
         self.keyIndex = keyIndex
-        self.leadingWords = Self.leadingWords(line, lower, upper &- lower)
-    }
-
-    /// All of `bytes` as one value (for stores that file values under the same words as the scanned ones).
-    package init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self.init(line: bytes, lower: 0, upper: bytes.count, keyIndex: -1)
     }
 
     /// The byte at `offset` (0 ..< ``count``).
     package subscript(offset: Int) -> UInt8 {
         precondition(offset >= 0 && offset < count, "offset out of the value")
-        return line[lower &+ offset]
+        return unsafeStart[offset]
     }
 
     /// The value's bytes, for stores that copy or hash them: valid only while the line is (the reader's
     /// callback), and never to be kept.
-    package var unsafeBytes: UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: line[lower..<(lower &+ count)])
-    }
-
-    /// The first sixteen bytes of the `count` at `lower` in `line`, zero-padded: whole words are loaded when
-    /// the line has sixteen bytes from `lower` (the bytes past the value are masked off), else byte by byte.
-    private static func leadingWords(
-        _ line: UnsafeBufferPointer<UInt8>,
-        _ lower: Int,
-        _ count: Int
-    ) -> (UInt64, UInt64) {
-        guard let base = line.baseAddress else { return (0, 0) }
-        if line.count &- lower >= 16 {
-            let raw = UnsafeRawPointer(base + lower)
-            var w0 = raw.loadUnaligned(as: UInt64.self)
-            var w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-            if count < 8 {
-                w0 &= (1 &<< UInt64(8 &* count)) &- 1
-                w1 = 0
-            } else if count < 16 {
-                w1 &= (1 &<< UInt64(8 &* (count &- 8))) &- 1
-            }
-            return (w0, w1)
-        }
-        var words: (UInt64, UInt64) = (0, 0)
-        for k in 0..<min(count, 16) {
-            if k < 8 {
-                words.0 |= UInt64(base[lower &+ k]) << UInt64(8 &* k)
-            } else {
-                words.1 |= UInt64(base[lower &+ k]) << UInt64(8 &* (k &- 8))
-            }
-        }
-        return words
-    }
+    package var unsafeBytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: unsafeStart, count: count) }
 }
 
 /// A cursor over one line's bytes.

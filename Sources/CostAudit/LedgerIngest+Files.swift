@@ -257,7 +257,7 @@ extension LedgerIngest {
         pricing: any AuditPricing
     ) -> Bool {
         guard scanned.scan(line), scanned.allASCII, scanned.tagCount <= 1 else { return false }
-        table.add(scanned: &scanned, line: line, file: file, offset: offset, pricing: pricing)
+        table.add(scanned: &scanned, file: file, offset: offset, pricing: pricing)
         return true
     }
 

@@ -2,69 +2,44 @@ import Attribution
 import CostLedger
 
 extension LedgerTable {
-    /// Adds one record from the ledger scanner's fields, without building a ``CostRecord``: strings are
-    /// interned straight from the line's bytes. The caller has checked that the scan succeeded on an all-ASCII
-    /// line with at most one tag (so the line is a valid record exactly as the strict decoder would read it).
-    /// `fields` is only read; it is `inout` because a borrow of the reader's scanner copied its 300 bytes for
-    /// every line.
+    /// Adds the record the ledger scanner has just read (`line[key]`: the bytes of a key's value in the line
+    /// it scanned), without building a ``CostRecord``: strings are interned straight from the line's bytes. The
+    /// caller has checked that the scan succeeded on an all-ASCII line with at most one tag (so the line is a
+    /// valid record exactly as the strict decoder would read it). `line` is only read; it is `inout` because a
+    /// borrow of the reader's scanner copied its 300 bytes for every line.
     mutating func add(
-        scanned fields: inout CostRecordFields,
-        line: UnsafeBufferPointer<UInt8>,
+        scanned line: inout CostRecordFields,
         file: Int32,
         offset: Int64,
         pricing: any AuditPricing
     ) {
-        guard let base = line.baseAddress else { return }
-        add(
-            scanned: ScannedRanges(present: fields.present, starts: fields.starts, ends: fields.ends),
-            fields: fields,
-            base: base,
-            lineCount: line.count,
-            file: file,
-            offset: offset,
-            pricing: pricing
-        )
-    }
-
-    /// ``add(scanned:line:file:offset:pricing:)`` with the line's value ranges at hand.
-    @inline(__always)
-    private mutating func add(
-        scanned: ScannedRanges,
-        fields: borrowing CostRecordFields,
-        base: UnsafePointer<UInt8>,
-        lineCount: Int,
-        file: Int32,
-        offset: Int64,
-        pricing: any AuditPricing
-    ) {
-        @inline(__always) func has(_ key: Int) -> Bool { scanned.present & (1 &<< UInt64(key)) != 0 }
         let id: (a: UInt64, b: UInt64, isHex: Bool)
-        if fields.recordIDIsHex {
-            id = (fields.recordIDHigh, fields.recordIDLow, true)
+        if line.recordIDIsHex {
+            id = (line.recordIDHigh, line.recordIDLow, true)
+        } else if let recordID = line[.recordID] {
+            id = storeID(recordID)
         } else {
-            let lower = Int(scanned.starts[CostRecordKey.recordID])
-            let upper = Int(scanned.ends[CostRecordKey.recordID])
-            id = storeID(UnsafeBufferPointer(start: base + lower, count: upper - lower))
+            return  // a scanned record always has its id
         }
-        let isUnit = fields.isUnit
-        let when = (fields.startedAt ?? fields.timestamp).nanosecondsSinceEpoch
+        let isUnit = line.isUnit
+        let when = (line.startedAt ?? line.timestamp).nanosecondsSinceEpoch
         var modelKey: Int32 = 0
         var cost: Int128 = 0
         var tokens: Int64 = 0
         var outcome = PricingOutcome.unpriced
-        let usage = fields.usage
+        let usage = line.usage
         if !isUnit {
-            let provider = intern(scanned, base, lineCount, CostRecordKey.provider)
-            let model = intern(scanned, base, lineCount, CostRecordKey.model)
+            let provider = intern(line[.provider])
+            let model = intern(line[.model])
             modelKey = self.modelKey(provider: provider, model: model, pricing: pricing)
             if provider != 0, model != 0 {
-                let tier = intern(scanned, base, lineCount, CostRecordKey.serviceTier)
+                let tier = intern(line[.serviceTier])
                 if let quote = self.quote(modelKey: modelKey, tier: tier, usage: usage, when: when, pricing: pricing) {
                     cost = quote.attodollars
                     tokens = quote.cachedTokensAtInputPrice
                     outcome = .priced
-                } else if models[Int(modelKey)].canonical == 0, has(CostRecordKey.costUSD) {
-                    cost = fields.costAttodollars
+                } else if models[Int(modelKey)].canonical == 0, line.has(.costUSD) {
+                    cost = line.costAttodollars
                     outcome = .fromRecord
                 }
             }
@@ -73,83 +48,25 @@ extension LedgerTable {
         }
         let row = makeRow(
             position: offset,
-            ts: fields.timestamp.nanosecondsSinceEpoch,
+            ts: line.timestamp.nanosecondsSinceEpoch,
             when: when,
-            leaf: fields.leaf,
-            parent: fields.parent,
-            root: fields.root,
+            leaf: line.leaf,
+            parent: line.parent,
+            root: line.root,
             cost: cost,
             tokens: tokens,
             id: id,
             file: file,
-            attempt: fields.attempt > 0 ? Int32(clamping: fields.attempt) : 1,
+            attempt: line.attempt > 0 ? Int32(clamping: line.attempt) : 1,
             modelKey: modelKey,
-            apiKey: intern(scanned, base, lineCount, CostRecordKey.apiKeyID),
+            apiKey: intern(line[.apiKeyID]),
             isUnit: isUnit,
             pricing: outcome
         )
         rows.append(row)
         var current = InlineArray<10, Int32>(repeating: 0)
-        for k in 0..<fieldKeyCount { current[k] = intern(scanned, base, lineCount, Int(fieldKeys[k])) }
+        for k in 0..<fieldKeyCount { current[k] = intern(line[fieldKeys[k]]) }
         appendValues(&current)
-    }
-
-    /// The interned id of key `key`'s value in the scanned line at `base` of `lineCount` bytes (0 when absent).
-    /// Consecutive records often repeat a value, so each key remembers its last value's first sixteen bytes,
-    /// length and id: a repeat is recognised from the line alone, without touching the interner.
-    @_transparent  // @inline(__always) was not honoured: one call per field of every record
-    mutating func intern(
-        _ fields: borrowing ScannedRanges,
-        _ base: UnsafePointer<UInt8>,
-        _ lineCount: Int,
-        _ key: Int
-    ) -> Int32 {
-        // The fields' stored properties directly: calls into the other module are not inlined.
-        guard fields.present & (1 &<< UInt64(key)) != 0 else { return 0 }
-        let lower = Int(fields.starts[key])
-        let start = base + lower
-        let count = Int(fields.ends[key]) &- lower
-        let (w0, w1) = Self.firstWords(start, count: count, available: lineCount &- lower)
-        if count <= 16, lastLength[key] == Int32(truncatingIfNeeded: count), lastWord0[key] == w0,
-            lastWord1[key] == w1
-        {
-            return lastInterned[key]
-        }
-        let bytes = UnsafeBufferPointer(start: start, count: count)
-        let id = count <= 16 ? strings.id(words: w0, w1, count, bytes: bytes) : strings.id(bytes: bytes)
-        lastInterned[key] = id
-        lastLength[key] = count <= 16 ? Int32(truncatingIfNeeded: count) : -1
-        lastWord0[key] = w0
-        lastWord1[key] = w1
-        return id
-    }
-
-    /// The first sixteen bytes at `p` of a string of `count` bytes, zero-padded, as two words. Reads whole words
-    /// when `available` bytes follow `p` in the line, else byte by byte.
-    @inline(__always)
-    static func firstWords(_ p: UnsafePointer<UInt8>?, count: Int, available: Int) -> (UInt64, UInt64) {
-        guard let p else { return (0, 0) }
-        if available >= 16 {
-            let raw = UnsafeRawPointer(p)
-            var w0 = raw.loadUnaligned(as: UInt64.self)
-            var w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-            if count < 8 {
-                w0 &= (1 &<< UInt64(8 &* count)) &- 1
-                w1 = 0
-            } else if count < 16 {
-                w1 &= (1 &<< UInt64(8 &* (count &- 8))) &- 1
-            }
-            return (w0, w1)
-        }
-        var words: (UInt64, UInt64) = (0, 0)
-        for k in 0..<min(count, 16) {
-            if k < 8 {
-                words.0 |= UInt64(p[k]) << UInt64(8 &* k)
-            } else {
-                words.1 |= UInt64(p[k]) << UInt64(8 &* (k &- 8))
-            }
-        }
-        return words
     }
 
     /// The price of `usage` on model key `modelKey` in tier `tier` (interned; 0 for none) at `when`. With the
@@ -186,11 +103,10 @@ extension LedgerTable {
         mix ^= UInt64(UInt32(bitPattern: tier)) &* 0xC2B2_AE3D_27D4_EB4F
         mix ^= UInt64(bitPattern: day) &* 0x1656_67B1_9E37_79F9
         let index = Int(truncatingIfNeeded: mix >> 56)
-        // Read in place through a pointer: copying a slot (its prices are inline) cost `memcpy` calls a record.
-        var lookup = priceSlots.withUnsafeBufferPointer { Self.lookUp($0, index, modelKey, tier, day, usage) }
+        var lookup = lookUpPriceSlot(index, modelKey, tier, day, usage)
         if case .miss = lookup {
             fillPriceSlot(index, modelKey: modelKey, tier: tier, day: day)
-            lookup = priceSlots.withUnsafeBufferPointer { Self.lookUp($0, index, modelKey, tier, day, usage) }
+            lookup = lookUpPriceSlot(index, modelKey, tier, day, usage)
         }
         switch lookup {
         case .quote(let quote): return quote
@@ -199,29 +115,8 @@ extension LedgerTable {
         }
     }
 
-    /// The quote of slot `index` when it holds (`modelKey`, `tier`, `day`).
-    @inline(__always)
-    private static func lookUp(
-        _ slots: UnsafeBufferPointer<PriceSlot>,
-        _ index: Int,
-        _ modelKey: Int32,
-        _ tier: Int32,
-        _ day: Int64,
-        _ usage: TokenUsage
-    ) -> PriceSlot.Lookup {
-        let slot = slots.baseAddress! + index
-        guard slot.pointee.filled, slot.pointee.modelKey == modelKey, slot.pointee.tier == tier,
-            slot.pointee.day == day
-        else { return .miss }
-        switch slot.pointee.banded {
-        case PriceSlot.single: return .quote(slot.pointee.single.quote(usage))
-        case PriceSlot.unpriced: return .quote(nil)
-        case let position: return .banded(position)
-        }
-    }
-
     /// Resolves (model key, tier, day) with the price table and keeps it in slot `index`.
-    private mutating func fillPriceSlot(_ index: Int, modelKey: Int32, tier: Int32, day: Int64) {
+    mutating func fillPriceSlot(_ index: Int, modelKey: Int32, tier: Int32, day: Int64) {
         let names = modelNames(modelKey)
         let tierName = tier != 0 ? self.tierName(tier) : nil
         let resolved = priceTable?.resolvedPrices(
@@ -271,12 +166,4 @@ struct PriceSlot {
         /// The slot holds another (model, tier, day).
         case miss
     }
-}
-
-/// Which keys a scanned line has and where their string values lie (``CostRecordFields``' ranges, read where
-/// they lie).
-struct ScannedRanges {
-    var present: UInt64
-    var starts: UnsafePointer<Int32>
-    var ends: UnsafePointer<Int32>
 }

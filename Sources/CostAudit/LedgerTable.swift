@@ -327,17 +327,17 @@ struct LedgerTable {
     /// Resolved prices with input-size bands, by the index their ``PriceSlot`` holds.
     var bandedPrices: [ResolvedPrices] = []
 
-    /// The tracked fields' ledger keys (``CostRecordKey``), in ``fields`` order (at most the ten attribution
-    /// keys), inline so the per-record loop touches no array.
-    let fieldKeys: InlineArray<10, Int8>
+    /// The tracked fields' ledger keys, in ``fields`` order (at most the ten attribution keys), inline so the
+    /// per-record loop touches no array.
+    let fieldKeys: InlineArray<10, LedgerKey>
     let fieldKeyCount: Int
 
     init(fields: [AttributionField]) {
         self.fields = fields
-        var keys = InlineArray<10, Int8>(repeating: 0)
+        var keys = InlineArray<10, LedgerKey>(repeating: .userID)
         var count = 0
         for field in fields where count < 10 {
-            keys[count] = Int8(CostRecordKey.firstAttribution + field.order)
+            keys[count] = LedgerKey(field)
             count += 1
         }
         fieldKeys = keys

@@ -93,7 +93,7 @@ extension CostRecord {
         }
         let limit = LineLimits.maxStringBytes
         var valid = true
-        @inline(__always) func measure(_ value: String) -> Int {
+        func measure(_ value: String) -> Int {
             let count = value.utf8.count
             if count == 0 || count > limit { valid = false }
             return 6 &* count &+ 2
@@ -161,120 +161,112 @@ extension CostRecord {
 
     /// The line's members, through `w` (checking strings when `w.checking`).
     private func encodeLine(_ w: inout LineWriter) {
-        w.literal(#"{"v":1,"record_id":"#)
+        w.firstMember(.v)
+        w.byte(UInt8(ascii: "1"))
+        w.member(.recordID)
         w.value(recordID)
         if kind != .call {
-            w.literal(#","kind":"#)
+            w.member(.kind)
             w.string(kind.name)
         }
-        w.literal(#","ts":""#)
+        w.member(.ts)
+        w.byte(UInt8(ascii: "\""))
         w.timestamp(timestamp)
         w.byte(UInt8(ascii: "\""))
         if let startedAt {
-            w.literal(#","started_at":""#)
+            w.member(.startedAt)
+            w.byte(UInt8(ascii: "\""))
             w.timestamp(startedAt)
             w.byte(UInt8(ascii: "\""))
         }
         if let provider {
-            w.literal(#","provider":"#)
+            w.member(.provider)
             w.value(provider)
         }
         if let model {
-            w.literal(#","model":"#)
+            w.member(.model)
             w.value(model)
         }
         if let apiKeyID {
-            w.literal(#","api_key_id":"#)
+            w.member(.apiKeyID)
             w.value(apiKeyID)
         }
         if let serviceTier {
-            w.literal(#","service_tier":"#)
+            w.member(.serviceTier)
             w.value(serviceTier)
         }
         if kind == .call || usage.input != 0 || usage.output != 0 {
-            w.literal(#","input_tokens":"#)
+            w.member(.inputTokens)
             w.integer(usage.input)
-            w.literal(#","output_tokens":"#)
+            w.member(.outputTokens)
             w.integer(usage.output)
         }
         if usage.cachedInput != 0 {
-            w.literal(#","cached_input_tokens":"#)
+            w.member(.cachedInputTokens)
             w.integer(usage.cachedInput)
         }
         if usage.cacheWrite != 0 {
-            w.literal(#","cache_write_tokens":"#)
+            w.member(.cacheWriteTokens)
             w.integer(usage.cacheWrite)
         }
         if usage.cacheWrite1h != 0 {
-            w.literal(#","cache_write_1h_tokens":"#)
+            w.member(.cacheWrite1hTokens)
             w.integer(usage.cacheWrite1h)
         }
         if usage.reasoning != 0 {
-            w.literal(#","reasoning_tokens":"#)
+            w.member(.reasoningTokens)
             w.integer(usage.reasoning)
         }
         if let costUSD {
-            w.literal(#","cost_usd":"#)
+            w.member(.costUSD)
             w.exactDecimal(costUSD.attodollars)
         }
         if let priceSource {
-            w.literal(#","price_source":"#)
+            w.member(.priceSource)
             w.value(priceSource)
         }
         if status != .ok {
-            w.literal(#","status":"#)
+            w.member(.status)
             w.string(status.name)
         }
         if let traceID {
-            w.literal(#","trace_id":""#)
+            w.member(.traceID)
+            w.byte(UInt8(ascii: "\""))
             w.hex(traceID.high)
             w.hex(traceID.low)
             w.byte(UInt8(ascii: "\""))
         }
         if let leafID {
-            w.literal(#","leaf_id":""#)
+            w.member(.leafID)
+            w.byte(UInt8(ascii: "\""))
             w.hex(leafID.rawValue)
             w.byte(UInt8(ascii: "\""))
         }
         if let parentID {
-            w.literal(#","parent_id":""#)
+            w.member(.parentID)
+            w.byte(UInt8(ascii: "\""))
             w.hex(parentID.rawValue)
             w.byte(UInt8(ascii: "\""))
         }
         if let rootID {
-            w.literal(#","root_id":""#)
+            w.member(.rootID)
+            w.byte(UInt8(ascii: "\""))
             w.hex(rootID.rawValue)
             w.byte(UInt8(ascii: "\""))
         }
         if let attempt {
-            w.literal(#","attempt":"#)
+            w.member(.attempt)
             w.integer(Int64(attempt))
         }
         if !attribution.isEmpty { Self.encodeAttribution(attribution, &w) }
         if !tags.isEmpty {
-            w.literal(#","tags":{"#)
+            w.member(.tags)
+            w.byte(UInt8(ascii: "{"))
             Self.encodeTags(tags, &w)
             w.byte(UInt8(ascii: "}"))
         }
         w.byte(UInt8(ascii: "}"))
         w.byte(UInt8(ascii: "\n"))
-    }
-
-    /// `,"user_id":` … `,"agent":` by ``AttributionField`` order, each a copy of known length (no `memmove` call).
-    @inline(__always)
-    private static func writeAttributionKey(_ order: Int, _ w: inout LineWriter) {
-        switch order {
-        case 0: w.literal(#","user_id":"#)
-        case 1: w.literal(#","feature":"#)
-        case 2: w.literal(#","team":"#)
-        case 3: w.literal(#","project":"#)
-        case 4: w.literal(#","task_type":"#)
-        case 5: w.literal(#","tool":"#)
-        case 6: w.literal(#","prompt_version":"#)
-        case 7: w.literal(#","pipeline":"#)
-        case 8: w.literal(#","priority":"#)
-        default: w.literal(#","agent":"#)
-        }
     }
 
     /// The attribution members in canonical order: written in the table's own order, each one's span noted,
@@ -291,7 +283,7 @@ extension CostRecord {
                 if order < highest { inOrder = false } else { highest = order }
                 present |= 1 << UInt16(order)
                 spans.initializeElement(at: order &* 2, to: w.cursor - regionStart)
-                writeAttributionKey(order, &w)
+                w.member(index: LedgerKey.userID.index &+ order)
                 w.value(value)
                 spans.initializeElement(at: order &* 2 &+ 1, to: w.cursor - regionStart)
             }
@@ -313,7 +305,7 @@ extension CostRecord {
 
     /// The tags' members in byte order of their keys.
     private static func encodeTags(_ tags: [String: String], _ w: inout LineWriter) {
-        @inline(__always) func member(_ key: String, _ value: String) {
+        func member(_ key: String, _ value: String) {
             w.tagKey(key)
             w.byte(UInt8(ascii: ":"))
             w.value(value)
@@ -387,15 +379,15 @@ extension CostRecord {
                 )
             }
         }
-        try check(recordID, "record_id")
+        try check(recordID, LedgerKey.recordID.name)
         if kind == .call {
-            if provider == nil { throw fail("provider", "required for a call record") }
-            if model == nil { throw fail("model", "required for a call record") }
+            if provider == nil { throw fail(LedgerKey.provider.name, "required for a call record") }
+            if model == nil { throw fail(LedgerKey.model.name, "required for a call record") }
         }
-        try check(provider, "provider")
-        try check(model, "model")
-        try check(apiKeyID, "api_key_id")
-        try check(serviceTier, "service_tier")
+        try check(provider, LedgerKey.provider.name)
+        try check(model, LedgerKey.model.name)
+        try check(apiKeyID, LedgerKey.apiKeyID.name)
+        try check(serviceTier, LedgerKey.serviceTier.name)
         // The same rules as ``TokenUsage/validate()``, checked inline; only a record at fault pays for the
         // error (and the table of fields the full check builds).
         let u = usage
@@ -417,11 +409,11 @@ extension CostRecord {
         }
         if let costUSD, costUSD.attodollars < 0 {
             // Spend is never negative: readers count such a line as an invalid record (docs/ledger.md).
-            throw fail("cost_usd", "must be ≥ 0, got \(costUSD)")
+            throw fail(LedgerKey.costUSD.name, "must be ≥ 0, got \(costUSD)")
         }
-        try check(priceSource, "price_source")
+        try check(priceSource, LedgerKey.priceSource.name)
         if let attempt, !(1...Int(Int32.max)).contains(attempt) {
-            throw fail("attempt", "must be an integer from 1 to \(Int32.max), got \(attempt)")
+            throw fail(LedgerKey.attempt.name, "must be an integer from 1 to \(Int32.max), got \(attempt)")
         }
         // One pass without sorting or hashing; only a record at fault pays for naming its first field in order.
         var attributionOK = true
@@ -434,7 +426,7 @@ extension CostRecord {
             }
         }
         if tags.count > LineLimits.maxTags {
-            throw fail("tags", "at most \(LineLimits.maxTags) entries, got \(tags.count)")
+            throw fail(LedgerKey.tags.name, "at most \(LineLimits.maxTags) entries, got \(tags.count)")
         }
         var tagsOK = true
         for (key, value) in tags
@@ -444,17 +436,20 @@ extension CostRecord {
         if !tagsOK {
             for key in tags.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
                 if !LineEncoding.isTagKey(key.utf8) {
-                    throw fail("tags", "keys must match [a-z0-9_.-]{1,64}, got \(AttributionError.quote(key))")
+                    throw fail(
+                        LedgerKey.tags.name,
+                        "keys must match [a-z0-9_.-]{1,64}, got \(AttributionError.quote(key))"
+                    )
                 }
-                try check(tags[key], "tags.\(key)")
+                try check(tags[key], "\(LedgerKey.tags.name).\(key)")
             }
         }
         if kind == .unit {
-            guard let leafID else { throw fail("leaf_id", "required for a unit record") }
+            guard let leafID else { throw fail(LedgerKey.leafID.name, "required for a unit record") }
             let expected = "unit:\(leafID)"
             if recordID != expected {
                 throw fail(
-                    "record_id",
+                    LedgerKey.recordID.name,
                     "a unit record's id must be \(AttributionError.quote(expected)), got \(AttributionError.quote(recordID))"
                 )
             }

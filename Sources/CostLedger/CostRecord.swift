@@ -196,9 +196,10 @@ public struct TokenUsage: Sendable, Hashable {
     /// - Throws: ``CostLedgerError/Code/invalidRecord`` naming the field.
     public func validate() throws(CostLedgerError) {
         let fields: [(String, Int64)] = [
-            ("input_tokens", input), ("output_tokens", output), ("cached_input_tokens", cachedInput),
-            ("cache_write_tokens", cacheWrite), ("cache_write_1h_tokens", cacheWrite1h),
-            ("reasoning_tokens", reasoning),
+            (LedgerKey.inputTokens.name, input), (LedgerKey.outputTokens.name, output),
+            (LedgerKey.cachedInputTokens.name, cachedInput),
+            (LedgerKey.cacheWriteTokens.name, cacheWrite), (LedgerKey.cacheWrite1hTokens.name, cacheWrite1h),
+            (LedgerKey.reasoningTokens.name, reasoning),
         ]
         for (name, value) in fields where value < 0 {
             throw CostLedgerError(.invalidRecord, field: name, reason: "must be ≥ 0, got \(value)")
@@ -208,7 +209,7 @@ public struct TokenUsage: Sendable, Hashable {
         if o1 || o2 || subsets > input {
             throw CostLedgerError(
                 .invalidRecord,
-                field: "cached_input_tokens",
+                field: LedgerKey.cachedInputTokens.name,
                 reason: "cached (\(cachedInput)) + cache-write (\(cacheWrite)) + cache-write-1h (\(cacheWrite1h)) "
                     + "tokens exceed input_tokens (\(input))"
             )
@@ -216,7 +217,7 @@ public struct TokenUsage: Sendable, Hashable {
         if reasoning > output {
             throw CostLedgerError(
                 .invalidRecord,
-                field: "reasoning_tokens",
+                field: LedgerKey.reasoningTokens.name,
                 reason: "reasoning tokens (\(reasoning)) exceed output_tokens (\(output))"
             )
         }

@@ -238,3 +238,108 @@ struct FastScannerTests {
         }
     }
 }
+
+@Suite("The ledger line's one key schema and the scanned line's view")
+struct LedgerKeySchemaTests {
+    /// A unit record with every key of the line set (a unit, so that `kind` is written; `status` error).
+    private static func everyKeyRecord() -> CostRecord {
+        let leaf = LeafID(rawValue: 0x0123_4567_89ab_cdef)!
+        var attribution: [AttributionField: String] = [:]
+        for field in AttributionField.all { attribution[field] = "value-of-\(field.name)" }
+        return CostRecord(
+            recordID: "unit:\(leaf)",
+            kind: .unit,
+            timestamp: LedgerFixtures.ts,
+            startedAt: LedgerFixtures.ts,
+            provider: "openai",
+            model: "gpt-4.1",
+            apiKeyID: "key_prod_a",
+            serviceTier: "flex",
+            usage: TokenUsage(input: 100, output: 20, cachedInput: 10, cacheWrite: 5, cacheWrite1h: 1, reasoning: 3),
+            costUSD: Money(attodollars: 360_000_000_000_000),
+            priceSource: "builtin-2026-12-06",
+            status: .error,
+            traceID: TraceID(high: 0x4bf9_2f35_77b3_4da6, low: 0xa3ce_929d_0e0e_4736),
+            leafID: leaf,
+            parentID: LeafID(rawValue: 0x1111_2222_3333_4444),
+            rootID: LeafID(rawValue: 0x5555_6666_7777_8888),
+            attempt: 2,
+            attribution: attribution,
+            tags: ["env": "prod"]
+        )
+    }
+
+    @Test(
+        "the writer writes every key under its schema name, in the schema's order; attribution keys are the envelope's"
+    )
+    func writerUsesTheSchema() throws {
+        let line = Self.everyKeyRecord().jsonLine()
+        let value = try JSONParser.parse(
+            line.dropLast(),
+            limits: JSONParser.Limits(maxBytes: 1 << 16, maxDepth: 4, rejectDuplicateKeys: true)
+        )
+        guard case .object(let object) = value else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(object.members.map(\.key) == LedgerKey.allCases.map(\.name))
+        for field in AttributionField.all { #expect(LedgerKey(field).name == field.name) }
+        #expect(LedgerKey(name: Array("prompt_version".utf8)) == .promptVersion)
+        #expect(LedgerKey(name: Array("no_such_key".utf8)) == nil)
+        // The reference encoder spells every key out on its own: the two agree byte for byte.
+        #expect(line == Self.everyKeyRecord().referenceJSONLine())
+    }
+
+    @Test("line[key] is the value's bytes as written, nil for a key the line lacks; a reused scanner forgets it")
+    func scannedView() {
+        var record = LedgerFixtures.callRecord("r-view")
+        record.attribution[.promptVersion] = "reply-v2-with-a-long-version-name"
+        let first = Array(record.jsonLine().dropLast())
+        var fields = CostRecordFields()
+        first.withUnsafeBufferPointer { buffer in
+            let scanned = fields.scan(buffer)
+            #expect(scanned)
+            func text(_ key: LedgerKey) -> String? {
+                fields[key].map { value in String(decoding: (0..<value.count).map { value[$0] }, as: UTF8.self) }
+            }
+            #expect(text(.provider) == "openai")
+            #expect(text(.model) == "gpt-4.1")
+            #expect(text(.recordID) == "r-view")
+            #expect(text(.promptVersion) == "reply-v2-with-a-long-version-name")
+            #expect(text(.userID) == "u_1")
+            let apiKeyID = fields[.apiKeyID]
+            let agent = fields[.agent]
+            #expect(apiKeyID == nil)
+            #expect(agent == nil)
+            let hasCost = fields.has(.costUSD)
+            let hasTrace = fields.has(.traceID)
+            #expect(hasCost)
+            #expect(!hasTrace)
+            let model = fields[.model]
+            #expect(model?.count == 7)
+            #expect(model?.keyIndex == LedgerKey.model.index)
+            #expect(model.map { Array($0.unsafeBytes) } == Array("gpt-4.1".utf8))
+        }
+        var other = LedgerFixtures.callRecord("r-other")
+        other.attribution[.promptVersion] = nil
+        other.apiKeyID = "key_b"
+        let second = Array(other.jsonLine().dropLast())
+        second.withUnsafeBufferPointer { buffer in
+            let scanned = fields.scan(buffer)
+            #expect(scanned)
+            let promptVersion = fields[.promptVersion]
+            let apiKeyID = fields[.apiKeyID].map { value in (0..<value.count).map { value[$0] } }
+            #expect(promptVersion == nil)
+            #expect(apiKeyID == Array("key_b".utf8))
+        }
+    }
+}
+
+@Test("every ledger key's index is its raw value and its place in allCases")
+func ledgerKeyIndexIsItsRawValue() {
+    for (position, key) in LedgerKey.allCases.enumerated() {
+        #expect(key.index == Int(key.rawValue))
+        #expect(key.index == position)
+    }
+    #expect(LedgerKey.count == 34)
+}

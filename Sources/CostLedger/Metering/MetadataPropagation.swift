@@ -107,9 +107,9 @@ public struct MetadataPropagation: Sendable {
 
     /// The default order of ``fieldPriority``: kept first, dropped last.
     public static let defaultFieldPriority: [String] = [
-        "user_id", "feature", "team", "project", "task_type", "trace_id", "leaf_id", "tool", "prompt_version",
-        "root_id", "parent_id", "attempt", "pipeline", "priority", "agent",
-    ]
+        LedgerKey.userID, .feature, .team, .project, .taskType, .traceID, .leafID, .tool, .promptVersion, .rootID,
+        .parentID, .attempt, .pipeline, .priority, .agent,
+    ].map(\.name)
 
     /// Whether OpenAI's `metadata` object is filled.
     public var openAIMetadata: Bool
@@ -159,12 +159,13 @@ public struct MetadataPropagation: Sendable {
         for field in AttributionField.all {
             if let value = envelope[field] { values[field.name] = value }
         }
-        values["user_id"] = values["user_id"].flatMap { userID.outgoingValue(for: $0) }
-        values["trace_id"] = envelope.traceID.description
-        values["leaf_id"] = envelope.leafID.description
-        if envelope.rootID != envelope.leafID { values["root_id"] = envelope.rootID.description }
-        if let parent = envelope.parentID { values["parent_id"] = parent.description }
-        values["attempt"] = String(envelope.attempt)
+        let user = AttributionField.userID.name
+        values[user] = values[user].flatMap { userID.outgoingValue(for: $0) }
+        values[LedgerKey.traceID.name] = envelope.traceID.description
+        values[LedgerKey.leafID.name] = envelope.leafID.description
+        if envelope.rootID != envelope.leafID { values[LedgerKey.rootID.name] = envelope.rootID.description }
+        if let parent = envelope.parentID { values[LedgerKey.parentID.name] = parent.description }
+        values[LedgerKey.attempt.name] = String(envelope.attempt)
 
         var order: [String] = []
         var seen: Set<String> = []

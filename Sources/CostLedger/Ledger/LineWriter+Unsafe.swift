@@ -1,11 +1,17 @@
 import Attribution
 
+// The ledger line's writer: raw stores into a buffer the caller reserved. The invariant that keeps it safe: every
+// caller reserves at least ``CostRecord/encodedLineBound`` bytes (or ``CostRecord/maxCheckedLineBytes`` for a
+// checked call line, whose strings are refused before they are written when too long), which bounds everything
+// a line can take; each store writes exactly the bytes it advances the cursor over (no store reaches past them).
+
 /// Writes a ledger line's pieces through a raw pointer into memory the caller reserved.
 ///
 /// No bounds are checked here: the caller reserves at least ``CostRecord/encodedLineBound`` bytes, an upper bound
 /// of everything the line's encoding can write (every string byte escaped to six, every number at its widest).
-/// Each step is allocation-free: literals are copied, integers go two digits at a time, ids are spread to hex
-/// in registers, and a string is copied as one block unless one of its bytes must be escaped.
+/// Each step is allocation-free: keys are copied from words built once from ``LedgerKey/name``, integers go two
+/// digits at a time, ids are spread to hex in registers, and a string is copied as one block unless one of its
+/// bytes must be escaped.
 struct LineWriter {
     /// Where the next byte goes.
     var cursor: UnsafeMutableRawPointer
@@ -17,25 +23,46 @@ struct LineWriter {
     private var lastDay = Int64.min
     private var lastDate: (year: Int64, month: Int64, day: Int64) = (0, 0, 0)
 
+    /// Each key's `,"name":` form (``KeyLiterals/members``), fetched once per line.
+    private let members = KeyLiterals.members
+
     init(_ start: UnsafeMutableRawPointer) { cursor = start }
 
+    /// `,"name":` for `key`: the name as ``LedgerKey/name`` spells it.
+    mutating func member(_ key: LedgerKey) { member(index: key.index) }
+
+    /// `{"name":` for `key`, the line's first member.
+    mutating func firstMember(_ key: LedgerKey) {
+        let start = cursor
+        member(index: key.index)
+        start.storeBytes(of: UInt8(ascii: "{"), as: UInt8.self)
+    }
+
+    /// `,"name":` for the key of index `index` (``LedgerKey/index``): exactly its bytes, copied from the words
+    /// the table holds (overlapping stores for the ragged end, so no call to `memcpy` and no loop).
+    mutating func member(index: Int) {
+        let m = members[index]
+        let n = m.length
+        if n >= 8 {
+            cursor.storeBytes(of: m.word0, as: UInt64.self)
+            if n > 16 { cursor.storeBytes(of: m.word1, toByteOffset: 8, as: UInt64.self) }
+            if n > 24 { cursor.storeBytes(of: m.word2, toByteOffset: 16, as: UInt64.self) }
+            cursor.storeBytes(of: m.tail, toByteOffset: n &- 8, as: UInt64.self)
+        } else {
+            cursor.storeBytes(of: UInt32(truncatingIfNeeded: m.word0), as: UInt32.self)
+            cursor.storeBytes(of: UInt32(truncatingIfNeeded: m.tail), toByteOffset: n &- 4, as: UInt32.self)
+        }
+        cursor += n
+    }
+
     /// One byte.
-    @inline(__always)
     mutating func byte(_ value: UInt8) {
         cursor.storeBytes(of: value, as: UInt8.self)
         cursor += 1
     }
 
-    /// A literal's bytes.
-    @inline(__always)
-    mutating func literal(_ text: StaticString) {
-        let count = text.utf8CodeUnitCount
-        cursor.copyMemory(from: text.utf8Start, byteCount: count)
-        cursor += count
-    }
-
-    /// A JSON string with the canonical escaping of ``LineEncoding/string(_:to:)``: only `"`, `\` and
-    /// U+0000–U+001F are escaped; every other byte, non-ASCII included, is copied.
+    /// A JSON string with the canonical escaping: only `"`, `\` and U+0000–U+001F are escaped; every other byte,
+    /// non-ASCII included, is copied.
     @inline(__always)
     mutating func string(_ value: String) {
         let start = cursor
@@ -67,7 +94,6 @@ struct LineWriter {
 
     /// A tag key: when ``checking``, one that does not match `[a-z0-9_.-]{1,64}` is not written and marks the line
     /// invalid.
-    @inline(__always)
     mutating func tagKey(_ key: String) {
         if checking, !Self.isTagKey(key) {
             valid = false
@@ -169,7 +195,6 @@ struct LineWriter {
     }
 
     /// Non-zero when some byte of `word` is below 0x20, `"` or `\` (exact as a whole-word test).
-    @inline(__always)
     static func escapeFlags(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
@@ -213,7 +238,6 @@ struct LineWriter {
     }
 
     /// "00" through "99".
-    @inline(__always)
     static var digitPairs: StaticString {
         """
         00010203040506070809101112131415161718192021222324252627282930313233343536373839\
@@ -223,7 +247,6 @@ struct LineWriter {
     }
 
     /// Two decimal digits of `value` (0...99) at `at`.
-    @inline(__always)
     static func pair(_ value: Int, at: UnsafeMutableRawPointer) {
         at.copyMemory(from: digitPairs.utf8Start + value &* 2, byteCount: 2)
     }
@@ -263,8 +286,7 @@ struct LineWriter {
         }
     }
 
-    /// The exact decimal of an amount in attodollars, without trailing zeros, as
-    /// ``LineEncoding/exactDecimal(_:to:)`` writes it.
+    /// The exact decimal of an amount in attodollars, without trailing zeros (`0.0000025`, `12`).
     mutating func exactDecimal(_ attodollars: Int128) {
         if attodollars < 0 { byte(UInt8(ascii: "-")) }
         let magnitude = attodollars.magnitude
@@ -315,7 +337,7 @@ struct LineWriter {
         }
     }
 
-    /// The wire form of a timestamp (`2026-11-24T16:02:00.123Z`), as ``LineEncoding/timestamp(_:to:)`` writes it.
+    /// The wire form of a timestamp (`2026-11-24T16:02:00.123Z`).
     mutating func timestamp(_ value: UTCTimestamp) {
         let ms = value.millisecondsSinceEpoch
         let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
@@ -357,7 +379,6 @@ struct LineWriter {
     }
 
     /// The 8 hex digits of `value`, most significant first in memory order.
-    @inline(__always)
     static func hexWord(_ value: UInt32) -> UInt64 {
         var n = UInt64(value)
         n = ((n & 0xFFFF_0000) << 16) | (n & 0xFFFF)

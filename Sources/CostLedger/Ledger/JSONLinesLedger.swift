@@ -487,7 +487,7 @@ extension JSONLinesLedger {
                 case .tooLong(let bytes):
                     throw CostLedgerError(
                         .invalidRecord,
-                        field: "record_id",
+                        field: LedgerKey.recordID.name,
                         reason: "the record's line of \(bytes) bytes exceeds \(CostRecord.LineLimits.maxLineBytes) "
                             + "bytes: readers would skip it (\(AttributionError.quote(record.recordID)))"
                     )

@@ -131,13 +131,13 @@ enum InspectCommand {
         let e = decoded.envelope
         var rows: [(String, String)] = [
             ("form", decoded.form),
-            ("v", String(AttributionEnvelope.version)),
-            ("trace_id", e.traceID.description),
-            ("leaf_id", e.leafID.description),
-            ("root_id", e.rootID.description + (e.isRoot ? "  (this unit is the root)" : "")),
-            ("parent_id", e.parentID?.description ?? "-"),
-            ("attempt", String(e.attempt)),
-            ("created_at", e.createdAt?.description ?? "-"),
+            (EnvelopeKey.v.name, String(AttributionEnvelope.version)),
+            (EnvelopeKey.traceID.name, e.traceID.description),
+            (EnvelopeKey.leafID.name, e.leafID.description),
+            (EnvelopeKey.rootID.name, e.rootID.description + (e.isRoot ? "  (this unit is the root)" : "")),
+            (EnvelopeKey.parentID.name, e.parentID?.description ?? "-"),
+            (EnvelopeKey.attempt.name, String(e.attempt)),
+            (EnvelopeKey.createdAt.name, e.createdAt?.description ?? "-"),
         ]
         let missing = Set(policy.missingFields(in: e))
         for field in AttributionField.all {
@@ -167,7 +167,9 @@ struct InspectedEnvelope {
 
     /// The keys of the envelope itself: a JSON object holding one of them is read as a bare envelope, one holding
     /// none of them and no `attribution` is a payload without an envelope.
-    static let envelopeKeys: Set<String> = ["v", "trace_id", "leaf_id", "root_id", "parent_id", "attempt"]
+    static let envelopeKeys: Set<String> = Set(
+        [EnvelopeKey.v, .traceID, .leafID, .rootID, .parentID, .attempt].map(\.name)
+    )
 
     static func decode(_ bytes: [UInt8]) throws(AttributionError) -> InspectedEnvelope {
         let first = bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }

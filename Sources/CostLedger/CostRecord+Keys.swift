@@ -61,10 +61,11 @@ package enum LedgerKey: UInt8, CaseIterable, Sendable {
         return AttributionField.all[order]
     }
 
-    /// The key as written on the line (`record_id`, `prompt_version`).
+    /// The key as written on the line (`record_id`, `prompt_version`). The keys the line shares with the envelope
+    /// (`v`, the ids, `attempt`, the ten attribution fields, `tags`) are the envelope's names.
     package var name: String {
         switch self {
-        case .v: return "v"
+        case .v: return EnvelopeKey.v.name
         case .recordID: return "record_id"
         case .kind: return "kind"
         case .ts: return "ts"
@@ -82,12 +83,12 @@ package enum LedgerKey: UInt8, CaseIterable, Sendable {
         case .costUSD: return "cost_usd"
         case .priceSource: return "price_source"
         case .status: return "status"
-        case .traceID: return "trace_id"
-        case .leafID: return "leaf_id"
-        case .parentID: return "parent_id"
-        case .rootID: return "root_id"
-        case .attempt: return "attempt"
-        case .tags: return "tags"
+        case .traceID: return EnvelopeKey.traceID.name
+        case .leafID: return EnvelopeKey.leafID.name
+        case .parentID: return EnvelopeKey.parentID.name
+        case .rootID: return EnvelopeKey.rootID.name
+        case .attempt: return EnvelopeKey.attempt.name
+        case .tags: return EnvelopeKey.tags.name
         case .userID, .feature, .team, .project, .taskType, .tool, .promptVersion, .pipeline, .priority, .agent:
             return attributionField?.name ?? ""
         }

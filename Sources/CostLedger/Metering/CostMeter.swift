@@ -660,7 +660,7 @@ public struct CostMeter: Sendable {
         for key in envelope.tags.keys.sorted() where tags.count < AttributionEnvelope.Limits.maxTags {
             guard let value = envelope.tags[key],
                 (try? AttributionEnvelope.validateTagKey(key)) != nil,
-                (try? AttributionEnvelope.validateValue(value, field: "tags")) != nil
+                (try? AttributionEnvelope.validateValue(value, field: EnvelopeKey.tags.name)) != nil
             else { continue }
             tags[key] = value
         }

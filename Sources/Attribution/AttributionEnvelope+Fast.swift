@@ -36,29 +36,65 @@ enum CanonicalEnvelopeReader {
             return nil
         }
         guard c.member(.attempt, b, names), let attempt = c.attempt(b) else { return nil }
-        var envelope = AttributionEnvelope(
+        // The optional keys, each at most once and in the canonical order: a key out of order, repeated or
+        // unknown matches none of those left, and the closing brace is then not where it must be.
+        var createdAt: UTCTimestamp?
+        if c.member(.createdAt, b, names) {
+            guard let ms = c.timestamp(b) else { return nil }
+            createdAt = UTCTimestamp(millisecondsSinceEpoch: ms)
+        }
+        // Each value in a variable of its own, so that the envelope is built once at the end (setting its
+        // fields one by one made the optimizer copy it).
+        var userID: String?
+        var feature: String?
+        var team: String?
+        var project: String?
+        var taskType: String?
+        var tool: String?
+        var promptVersion: String?
+        var pipeline: String?
+        var priority: String?
+        var agent: String?
+        for key in EnvelopeKey.businessFields where c.member(key, b, names) {
+            guard let value = c.value(b) else { return nil }
+            switch key {
+            case .userID: userID = value
+            case .feature: feature = value
+            case .team: team = value
+            case .project: project = value
+            case .taskType: taskType = value
+            case .tool: tool = value
+            case .promptVersion: promptVersion = value
+            case .pipeline: pipeline = value
+            case .priority: priority = value
+            default: agent = value
+            }
+        }
+        var tags: [String: String] = [:]
+        if c.member(.tags, b, names) {
+            guard let read = c.tags(b) else { return nil }
+            tags = read
+        }
+        guard c.skip(UInt8(ascii: "}"), b), c.index == b.count else { return nil }
+        return AttributionEnvelope(
             traceID: traceID,
             leafID: leafID,
             rootID: rootID,
             parentID: parentID,
-            attempt: attempt
+            attempt: attempt,
+            createdAt: createdAt,
+            userID: userID,
+            feature: feature,
+            team: team,
+            project: project,
+            taskType: taskType,
+            tool: tool,
+            promptVersion: promptVersion,
+            pipeline: pipeline,
+            priority: priority,
+            agent: agent,
+            tags: tags
         )
-        // The optional keys, each at most once and in the canonical order: a key out of order, repeated or
-        // unknown matches none of those left, and the closing brace is then not where it must be.
-        if c.member(.createdAt, b, names) {
-            guard let ms = c.timestamp(b) else { return nil }
-            envelope.createdAt = UTCTimestamp(millisecondsSinceEpoch: ms)
-        }
-        for field in AttributionField.all where c.member(field.key, b, names) {
-            guard let value = c.value(b) else { return nil }
-            envelope[field] = value
-        }
-        if c.member(.tags, b, names) {
-            guard let tags = c.tags(b) else { return nil }
-            envelope.tags = tags
-        }
-        guard c.skip(UInt8(ascii: "}"), b), c.index == b.count else { return nil }
-        return envelope
     }
 }
 

@@ -29,11 +29,13 @@ extension AttributionEnvelope {
     ///   unknown field that is not valid JSON or reuses a known key, or ``AttributionError/Code/tooLarge`` when
     ///   the form would exceed ``Limits/maxCanonicalBytes``.
     public func canonicalJSON() throws(AttributionError) -> [UInt8] {
-        try validateForCanonical()
-        // Tag keys are `[a-z0-9_.-]` (checked), so String order is bytewise order.
+        // Tag keys are `[a-z0-9_.-]` (checked below), so String order is bytewise order.
         let sortedTags = tags.count > 1 ? tags.sorted { $0.key < $1.key } : Array(tags)
         let names = EnvelopeKeyNames.shared
-        let size = canonicalSize(sortedTags: sortedTags, names: names)
+        let (size, valid) = canonicalSize(sortedTags: sortedTags, names: names)
+        // ``validate()`` finds and names the first rule broken, when the measuring pass saw one.
+        if !valid { try validate() }
+        try validateForCanonical()
         if size > Limits.maxCanonicalBytes { throw Self.canonicalTooLarge(size) }
         // Written once into an array of exactly its size.
         return [UInt8](capacity: size) { out in writeCanonical(to: &out, sortedTags: sortedTags, names: names) }
@@ -50,9 +52,8 @@ extension AttributionEnvelope {
         out.append(contentsOf: try canonicalJSON())
     }
 
-    /// Every check the canonical form needs before it is written.
+    /// The checks the canonical form needs besides ``validate()``.
     private func validateForCanonical() throws(AttributionError) {
-        try validate()
         if let createdAt, !Self.createdAtRange.contains(createdAt.millisecondsSinceEpoch) {
             throw AttributionError(
                 .invalidValue,
@@ -63,8 +64,15 @@ extension AttributionEnvelope {
         try validateUnknownFields()
     }
 
-    /// The length of the canonical form: what ``writeCanonical(to:sortedTags:names:)`` writes.
-    private func canonicalSize(sortedTags: [(key: String, value: String)], names: EnvelopeKeyNames) -> Int {
+    /// The length of the canonical form (what ``writeCanonical(to:sortedTags:names:)`` writes), and whether the
+    /// envelope keeps every rule ``validate()`` checks, seen on the way.
+    private func canonicalSize(
+        sortedTags: [(key: String, value: String)],
+        names: EnvelopeKeyNames
+    ) -> (size: Int, valid: Bool) {
+        func isValue(_ value: String) -> Bool { !value.isEmpty && value.utf8.count <= Limits.maxValueBytes }
+        var valid = (1...Limits.maxAttempt).contains(attempt) && (parentID != nil || rootID == leafID)
+        valid = valid && sortedTags.count <= Limits.maxTags
         func key(_ key: EnvelopeKey) -> Int { (key == .v ? 3 : 4) + names.range(of: key).count }
         let id = 18  // a quoted unit id
         var size = 2 + key(.v) + JSONText.integerLength(Self.version) + key(.traceID) + 34
@@ -73,19 +81,21 @@ extension AttributionEnvelope {
         if createdAt != nil { size += key(.createdAt) + RFC3339.writtenLength + 2 }
         for field in AttributionField.all {
             guard let value = self[field] else { continue }
+            valid = valid && isValue(value)
             size += key(field.key) + JSONText.quotedLength(value)
         }
         if !sortedTags.isEmpty {
             // `{`, `}`, a `:` per entry and a `,` between entries.
             size += key(.tags) + 1 + 2 * sortedTags.count
             for (tagKey, value) in sortedTags {
+                valid = valid && Self.isTagKey(tagKey.utf8) && isValue(value)
                 size += JSONText.quotedLength(tagKey) + JSONText.quotedLength(value)
             }
         }
         for unknown in unknownFields {
             size += 2 + JSONText.quotedLength(unknown.key) + unknown.json.utf8.count
         }
-        return size
+        return (size, valid)
     }
 
     /// Writes the canonical form of a valid envelope (checked) to `out`, which has room for it

@@ -113,17 +113,18 @@ struct CanonicalCursor {
     /// Consumes the start of `key`'s member (`{"v":` for the first, `,"name":` for the others) when it is next;
     /// consumes nothing otherwise.
     mutating func member(_ key: EnvelopeKey, _ b: Span<UInt8>, _ names: EnvelopeKeyNames) -> Bool {
-        var i = index
-        guard i + 2 < b.count, b[i] == UInt8(ascii: key == .v ? "{" : ","), b[i + 1] == UInt8(ascii: "\"") else {
-            return false
-        }
-        i += 2
-        for j in names.range(of: key) {
-            guard i < b.count, b[i] == names.bytes[j] else { return false }
+        let name = names.range(of: key)
+        // The closing quote first: most keys tried here and not found differ from the one present in length.
+        let quote = index + 2 + name.count
+        guard quote + 1 < b.count, b[quote] == UInt8(ascii: "\""), b[quote + 1] == UInt8(ascii: ":"),
+            b[index] == UInt8(ascii: key == .v ? "{" : ","), b[index + 1] == UInt8(ascii: "\"")
+        else { return false }
+        var i = index + 2
+        for j in name {
+            guard b[i] == names.bytes[j] else { return false }
             i += 1
         }
-        guard i + 1 < b.count, b[i] == UInt8(ascii: "\""), b[i + 1] == UInt8(ascii: ":") else { return false }
-        index = i + 2
+        index = quote + 2
         return true
     }
 

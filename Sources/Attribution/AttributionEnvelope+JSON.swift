@@ -29,12 +29,16 @@ extension AttributionEnvelope {
     ///   unknown field that is not valid JSON or reuses a known key, or ``AttributionError/Code/tooLarge`` when
     ///   the form would exceed ``Limits/maxCanonicalBytes``.
     public func canonicalJSON() throws(AttributionError) -> [UInt8] {
+        // Tag keys are `[a-z0-9_.-]` (checked below), so String order is bytewise order.
+        let sortedTags = tags.count > 1 ? tags.sorted { $0.key < $1.key } : Array(tags)
+        let names = EnvelopeKeyNames.shared
+        let (size, valid) = canonicalSize(sortedTags: sortedTags, names: names)
+        // ``validate()`` finds and names the first rule broken, when the measuring pass saw one.
+        if !valid { try validate() }
         try validateForCanonical()
-        var out: [UInt8] = []
-        out.reserveCapacity(384)
-        writeCanonical(to: &out)
-        if out.count > Limits.maxCanonicalBytes { throw Self.canonicalTooLarge(out.count) }
-        return out
+        if size > Limits.maxCanonicalBytes { throw Self.canonicalTooLarge(size) }
+        // Written once into an array of exactly its size.
+        return [UInt8](capacity: size) { out in writeCanonical(to: &out, sortedTags: sortedTags, names: names) }
     }
 
     /// The canonical JSON form (``canonicalJSON()``) as a string.
@@ -48,9 +52,8 @@ extension AttributionEnvelope {
         out.append(contentsOf: try canonicalJSON())
     }
 
-    /// Every check the canonical form needs before it is written.
+    /// The checks the canonical form needs besides ``validate()``.
     private func validateForCanonical() throws(AttributionError) {
-        try validate()
         if let createdAt, !Self.createdAtRange.contains(createdAt.millisecondsSinceEpoch) {
             throw AttributionError(
                 .invalidValue,
@@ -61,67 +64,113 @@ extension AttributionEnvelope {
         try validateUnknownFields()
     }
 
-    /// Writes the canonical form of a valid envelope (checked) to `out`.
-    private func writeCanonical(to out: inout [UInt8]) {
-        func hex(_ key: EnvelopeKey, _ id: LeafID) {
-            Self.appendKey(key, to: &out)
-            out.append(UInt8(ascii: "\""))
-            Hex.append(id.rawValue, to: &out)
-            out.append(UInt8(ascii: "\""))
+    /// The length of the canonical form (what ``writeCanonical(to:sortedTags:names:)`` writes), and whether the
+    /// envelope keeps every rule ``validate()`` checks, seen on the way.
+    private func canonicalSize(
+        sortedTags: [(key: String, value: String)],
+        names: EnvelopeKeyNames
+    ) -> (size: Int, valid: Bool) {
+        func isValue(_ value: String) -> Bool { !value.isEmpty && value.utf8.count <= Limits.maxValueBytes }
+        var valid = (1...Limits.maxAttempt).contains(attempt) && (parentID != nil || rootID == leafID)
+        valid = valid && sortedTags.count <= Limits.maxTags
+        func key(_ key: EnvelopeKey) -> Int { (key == .v ? 3 : 4) + names.range(of: key).count }
+        let id = 18  // a quoted unit id
+        var size = 2 + key(.v) + JSONText.integerLength(Self.version) + key(.traceID) + 34
+        size += key(.leafID) + id + key(.rootID) + id + key(.attempt) + JSONText.integerLength(attempt)
+        if parentID != nil { size += key(.parentID) + id }
+        if createdAt != nil { size += key(.createdAt) + RFC3339.writtenLength + 2 }
+        for field in AttributionField.all {
+            guard let value = self[field] else { continue }
+            valid = valid && isValue(value)
+            size += key(field.key) + JSONText.quotedLength(value)
         }
+        if !sortedTags.isEmpty {
+            // `{`, `}`, a `:` per entry and a `,` between entries.
+            size += key(.tags) + 1 + 2 * sortedTags.count
+            for (tagKey, value) in sortedTags {
+                valid = valid && Self.isTagKey(tagKey.utf8) && isValue(value)
+                size += JSONText.quotedLength(tagKey) + JSONText.quotedLength(value)
+            }
+        }
+        for unknown in unknownFields {
+            size += 2 + JSONText.quotedLength(unknown.key) + unknown.json.utf8.count
+        }
+        return (size, valid)
+    }
+
+    /// Writes the canonical form of a valid envelope (checked) to `out`, which has room for it
+    /// (``canonicalSize(sortedTags:names:)``); `sortedTags` are the tags in bytewise order of their keys.
+    private func writeCanonical(
+        to out: inout OutputSpan<UInt8>,
+        sortedTags: [(key: String, value: String)],
+        names: EnvelopeKeyNames
+    ) {
         out.append(UInt8(ascii: "{"))
-        Self.appendKey(.v, to: &out)
-        JSONText.appendInteger(Self.version, to: &out)
-        Self.appendKey(.traceID, to: &out)
+        Self.writeKey(names, .v, to: &out)
+        JSONText.writeInteger(Self.version, to: &out)
+        Self.writeKey(names, .traceID, to: &out)
         out.append(UInt8(ascii: "\""))
-        Hex.append(traceID.high, to: &out)
-        Hex.append(traceID.low, to: &out)
+        Hex.write(traceID.high, to: &out)
+        Hex.write(traceID.low, to: &out)
         out.append(UInt8(ascii: "\""))
-        hex(.leafID, leafID)
-        hex(.rootID, rootID)
-        if let parentID { hex(.parentID, parentID) }
-        Self.appendKey(.attempt, to: &out)
-        JSONText.appendInteger(attempt, to: &out)
+        Self.writeID(names, .leafID, leafID, to: &out)
+        Self.writeID(names, .rootID, rootID, to: &out)
+        if let parentID { Self.writeID(names, .parentID, parentID, to: &out) }
+        Self.writeKey(names, .attempt, to: &out)
+        JSONText.writeInteger(attempt, to: &out)
         if let createdAt {
-            Self.appendKey(.createdAt, to: &out)
+            Self.writeKey(names, .createdAt, to: &out)
             out.append(UInt8(ascii: "\""))
-            RFC3339.append(milliseconds: createdAt.millisecondsSinceEpoch, to: &out)
+            RFC3339.write(milliseconds: createdAt.millisecondsSinceEpoch, to: &out)
             out.append(UInt8(ascii: "\""))
         }
         for field in AttributionField.all {
             guard let value = self[field] else { continue }
-            Self.appendKey(field.key, to: &out)
-            JSONText.appendString(value, to: &out)
+            Self.writeKey(names, field.key, to: &out)
+            JSONText.writeString(value, to: &out)
         }
-        if !tags.isEmpty {
-            Self.appendKey(.tags, to: &out)
+        if !sortedTags.isEmpty {
+            Self.writeKey(names, .tags, to: &out)
             out.append(UInt8(ascii: "{"))
-            // Tag keys are `[a-z0-9_.-]` (checked), so String order is bytewise order.
-            for (position, tagKey) in tags.keys.sorted().enumerated() {
+            for (position, (tagKey, value)) in sortedTags.enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
-                JSONText.appendString(tagKey, to: &out)
+                JSONText.writeString(tagKey, to: &out)
                 out.append(UInt8(ascii: ":"))
-                JSONText.appendString(tags[tagKey] ?? "", to: &out)
+                JSONText.writeString(value, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
         for unknown in unknownFields {
             out.append(UInt8(ascii: ","))
-            JSONText.appendString(unknown.key, to: &out)
+            JSONText.writeString(unknown.key, to: &out)
             out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: unknown.json.utf8)
+            let json = unknown.json.utf8.span
+            for i in json.indices { out.append(json[i]) }
         }
         out.append(UInt8(ascii: "}"))
     }
 
-    /// Appends `"key":`, after a comma unless it is the first key (`v`, which the brace opening the object
+    /// Writes `"key":`, after a comma unless it is the first key (`v`, which the brace opening the object
     /// comes before).
-    private static func appendKey(_ key: EnvelopeKey, to out: inout [UInt8]) {
+    private static func writeKey(_ names: EnvelopeKeyNames, _ key: EnvelopeKey, to out: inout OutputSpan<UInt8>) {
         if key != .v { out.append(UInt8(ascii: ",")) }
         out.append(UInt8(ascii: "\""))
-        out.append(contentsOf: key.name.utf8)
+        for i in names.range(of: key) { out.append(names.bytes[i]) }
         out.append(UInt8(ascii: "\""))
         out.append(UInt8(ascii: ":"))
+    }
+
+    /// Writes `,"key":"{16 hex digits}"`.
+    private static func writeID(
+        _ names: EnvelopeKeyNames,
+        _ key: EnvelopeKey,
+        _ id: LeafID,
+        to out: inout OutputSpan<UInt8>
+    ) {
+        writeKey(names, key, to: &out)
+        out.append(UInt8(ascii: "\""))
+        Hex.write(id.rawValue, to: &out)
+        out.append(UInt8(ascii: "\""))
     }
 
     static func canonicalTooLarge(_ size: Int) -> AttributionError {
@@ -719,5 +768,33 @@ enum EnvelopeJSONDecoder {
         func excerpt(_ token: JSONScanner.StringToken) -> String {
             AttributionError.quote(scanner.string(token))
         }
+    }
+}
+
+/// The wire names of the envelope's keys (``EnvelopeKey/name``) as bytes, one after another in key order: the
+/// canonical writer and the fast reader compare and copy them without making a `String` per key.
+struct EnvelopeKeyNames: Sendable {
+    static let shared = EnvelopeKeyNames()
+
+    /// Every name's UTF-8 bytes.
+    let bytes: [UInt8]
+    /// Where each key's name starts in ``bytes``, by raw value, then the end of the last.
+    let starts: [Int]
+
+    private init() {
+        var bytes: [UInt8] = []
+        var starts: [Int] = []
+        for key in EnvelopeKey.allCases {
+            starts.append(bytes.count)
+            bytes.append(contentsOf: key.name.utf8)
+        }
+        starts.append(bytes.count)
+        self.bytes = bytes
+        self.starts = starts
+    }
+
+    /// The positions of `key`'s name in ``bytes``.
+    func range(of key: EnvelopeKey) -> Range<Int> {
+        starts[Int(key.rawValue)]..<starts[Int(key.rawValue) + 1]
     }
 }

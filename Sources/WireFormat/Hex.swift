@@ -51,37 +51,40 @@ package enum Hex {
 
     /// The value of the 16 lowercase hex digits of `bytes` at `start`, or nil (also when they do not fit).
     package static func parseUInt64(_ bytes: [UInt8], at start: Int) -> UInt64? {
+        parseUInt64(bytes.span, at: start)
+    }
+
+    /// The value of the 16 lowercase hex digits of `bytes` at `start`, or nil (also when they do not fit).
+    package static func parseUInt64(_ bytes: Span<UInt8>, at start: Int) -> UInt64? {
         guard start >= 0, bytes.count - start >= 16 else { return nil }
         var value: UInt64 = 0
+        var invalid = false
         for i in start..<(start + 16) {
-            guard let digit = digitValue(bytes[i]) else { return nil }
-            value = value << 4 | UInt64(digit)
+            // As ``digitValue(_:)``, without a branch per digit.
+            let decimal = bytes[i] &- UInt8(ascii: "0")
+            let letter = bytes[i] &- UInt8(ascii: "a")
+            invalid = invalid || (decimal > 9 && letter > 5)
+            value = value << 4 | UInt64(decimal > 9 ? letter &+ 10 : decimal) & 0xF
         }
-        return value
+        return invalid ? nil : value
     }
 
     /// The 16 digits of `bytes` from `start` (in bounds: checked by the callers).
     private static func parse16(_ bytes: ArraySlice<UInt8>, from start: Int) -> UInt64? {
-        var value: UInt64 = 0
-        for i in start..<(start + 16) {
-            guard let digit = digitValue(bytes[i]) else { return nil }
-            value = value << 4 | UInt64(digit)
-        }
-        return value
+        parseUInt64(bytes.span, at: start - bytes.startIndex)
     }
 
     /// Appends `value` as 16 lowercase hex digits.
     package static func append(_ value: UInt64, to out: inout [UInt8]) {
-        out.append(contentsOf: Digits(value: value))
+        out.append(addingCapacity: 16) { write(value, to: &$0) }
     }
 
-    /// The 16 lowercase hex digits of a value, made as they are read: appended in one copy.
-    private struct Digits: RandomAccessCollection {
-        let value: UInt64
-        var startIndex: Int { 0 }
-        var endIndex: Int { 16 }
-        subscript(position: Int) -> UInt8 {
-            Hex.digit(UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * position)) & 0xF)
+    /// Writes `value` as 16 lowercase hex digits; `out` has room for them.
+    package static func write(_ value: UInt64, to out: inout OutputSpan<UInt8>) {
+        var shift: UInt64 = 64
+        while shift > 0 {
+            shift -= 4
+            out.append(digit(UInt8(truncatingIfNeeded: value >> shift) & 0xF))
         }
     }
 

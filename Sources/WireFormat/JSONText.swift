@@ -32,8 +32,10 @@ package enum JSONText {
 
     /// The length of `value` written by ``appendString(_:to:)``, quotes included.
     package static func quotedLength(_ value: String) -> Int {
-        var length = 2 + value.utf8.count
-        for b in value.utf8 where needsEscape(b) {
+        let utf8 = value.utf8.span
+        var length = 2 + utf8.count
+        for i in utf8.indices where needsEscape(utf8[i]) {
+            let b = utf8[i]
             switch b {
             case 0x22, 0x5C, 0x08, 0x0C, 0x0A, 0x0D, 0x09: length += 1
             default: length += 5
@@ -44,6 +46,11 @@ package enum JSONText {
 
     /// Appends the canonical escape of one byte that needs one.
     package static func appendEscape(_ b: UInt8, to out: inout [UInt8]) {
+        out.append(addingCapacity: 6) { writeEscape(b, to: &$0) }
+    }
+
+    /// Writes the canonical escape of one byte that needs one; `out` has room for it (2 or 6 bytes).
+    package static func writeEscape(_ b: UInt8, to out: inout OutputSpan<UInt8>) {
         out.append(UInt8(ascii: "\\"))
         switch b {
         case 0x22: out.append(UInt8(ascii: "\""))
@@ -57,7 +64,46 @@ package enum JSONText {
             out.append(UInt8(ascii: "u"))
             out.append(UInt8(ascii: "0"))
             out.append(UInt8(ascii: "0"))
-            Hex.append(byte: b, to: &out)
+            out.append(Hex.digit(b >> 4))
+            out.append(Hex.digit(b & 0xF))
+        }
+    }
+
+    /// Writes `value` quoted, with canonical escaping; `out` has room for ``quotedLength(_:)`` bytes.
+    package static func writeString(_ value: String, to out: inout OutputSpan<UInt8>) {
+        out.append(UInt8(ascii: "\""))
+        let utf8 = value.utf8.span
+        for i in utf8.indices {
+            let b = utf8[i]
+            if needsEscape(b) {
+                writeEscape(b, to: &out)
+            } else {
+                out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The number of bytes ``writeInteger(_:to:)`` writes for `value`.
+    package static func integerLength(_ value: Int) -> Int {
+        var length = value < 0 ? 2 : 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            rest /= 10
+            length += 1
+        }
+        return length
+    }
+
+    /// Writes an integer in minimal form; `out` has room for ``integerLength(_:)`` bytes.
+    package static func writeInteger(_ value: Int, to out: inout OutputSpan<UInt8>) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        var divisor: UInt = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: (magnitude / divisor) % 10))
+            divisor /= 10
         }
     }
 

@@ -9,7 +9,12 @@ package enum RFC3339 {
     /// or time, or the instant does not fit `Int64` nanoseconds. A leap second is read as the last instant of
     /// its minute.
     package static func nanoseconds(_ b: ArraySlice<UInt8>) -> Int64? {
-        let s = b.startIndex
+        nanoseconds(b.span)
+    }
+
+    /// ``nanoseconds(_:)-(ArraySlice<UInt8>)`` of the bytes of a span.
+    package static func nanoseconds(_ b: Span<UInt8>) -> Int64? {
+        let s = 0
         let n = b.count
         guard n >= 20, n <= 64 else { return nil }
         func num(_ at: Int, _ width: Int) -> Int64? {
@@ -76,50 +81,36 @@ package enum RFC3339 {
     /// epoch. The year is written as its last four digits: callers keep instants within the years 0000 to 9999
     /// where the form must read back.
     package static func append(milliseconds ms: Int64, to out: inout [UInt8]) {
-        out.append(contentsOf: Written(milliseconds: ms))
+        out.append(addingCapacity: writtenLength) { write(milliseconds: ms, to: &$0) }
     }
 
-    /// The written form of an instant, made as it is read: appended in one copy.
-    private struct Written: RandomAccessCollection {
-        /// Year, month, day, hour, minute, second, millisecond.
-        let fields: (Int64, Int64, Int64, Int64, Int64, Int64, Int64)
-
-        init(milliseconds ms: Int64) {
-            let (days, ofDay) = CivilDate.split(milliseconds: ms)
-            let (year, month, day) = CivilDate.date(days: days)
-            fields = (year, month, day, ofDay / 3_600_000, ofDay / 60_000 % 60, ofDay / 1000 % 60, ofDay % 1000)
-        }
-
-        var startIndex: Int { 0 }
-        var endIndex: Int { RFC3339.writtenLength }
-
-        subscript(position: Int) -> UInt8 {
-            // `YYYY-MM-DDTHH:MM:SS.mmmZ`: each digit is the field's digit at a power of ten.
-            // The digit of `value` that is `last - position` places from its last digit.
-            func digit(_ value: Int64, last: Int) -> UInt8 {
-                var rest = value.magnitude
-                for _ in position..<last { rest /= 10 }
-                return UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-            }
-            switch position {
-            case 0...3: return digit(fields.0, last: 3)
-            case 4, 7: return UInt8(ascii: "-")
-            case 5, 6: return digit(fields.1, last: 6)
-            case 8, 9: return digit(fields.2, last: 9)
-            case 10: return UInt8(ascii: "T")
-            case 11, 12: return digit(fields.3, last: 12)
-            case 13, 16: return UInt8(ascii: ":")
-            case 14, 15: return digit(fields.4, last: 15)
-            case 17, 18: return digit(fields.5, last: 18)
-            case 19: return UInt8(ascii: ".")
-            case 20...22: return digit(fields.6, last: 22)
-            default: return UInt8(ascii: "Z")
-            }
-        }
+    /// Writes the written form of ``append(milliseconds:to:)``; `out` has room for its 24 bytes.
+    package static func write(milliseconds ms: Int64, to out: inout OutputSpan<UInt8>) {
+        let (days, ofDay) = CivilDate.split(milliseconds: ms)
+        let (year, month, day) = CivilDate.date(days: days)
+        writeDigits(year, 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        writeDigits(month, 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        writeDigits(day, 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        writeDigits(ofDay / 3_600_000, 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        writeDigits(ofDay / 60_000 % 60, 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        writeDigits(ofDay / 1000 % 60, 2, to: &out)
+        out.append(UInt8(ascii: "."))
+        writeDigits(ofDay % 1000, 3, to: &out)
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// Appends the last `width` decimal digits of `value`'s magnitude, zero-padded.
     package static func appendDigits(_ value: Int64, _ width: Int, to out: inout [UInt8]) {
+        out.append(addingCapacity: width) { writeDigits(value, width, to: &$0) }
+    }
+
+    /// Writes the last `width` decimal digits of `value`'s magnitude, zero-padded; `out` has room for them.
+    package static func writeDigits(_ value: Int64, _ width: Int, to out: inout OutputSpan<UInt8>) {
         var divisor: UInt64 = 1
         for _ in 1..<width { divisor &*= 10 }
         let magnitude = value.magnitude

@@ -857,7 +857,7 @@ enum KeyLiterals {
 package enum LowercaseHex {
     /// Sixteen lowercase hex digits at `p` as a number, or nil when any byte is not one. The caller keeps
     /// `p ..< p + 16` inside the line's buffer.
-    @inlinable
+    @inlinable @inline(__always)
     package static func parse16(_ p: UnsafePointer<UInt8>) -> UInt64? {
         let raw = UnsafeRawPointer(p)
         return Hex.parse16(

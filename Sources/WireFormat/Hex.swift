@@ -1,7 +1,7 @@
 /// Hexadecimal, in one place: lowercase, the form of the W3C identifiers and JSON's `\u00xx` escapes, parsed
 /// strictly (uppercase refused) and written; and the digits of either case that JSON `\u` escapes and
 /// percent-encoding read, with the uppercase ones percent-encoding and error messages write.
-package enum Hex {
+public enum Hex {
     /// The value of one lowercase hex digit, or nil for anything else (uppercase included).
     package static func digitValue(_ byte: UInt8) -> UInt8? {
         switch byte {
@@ -68,8 +68,8 @@ package enum Hex {
 
     /// The value of 16 lowercase hex digits given as two words of eight bytes each, first byte in the least
     /// significant bits (a little-endian load of the text), or nil when any byte is not such a digit.
-    @inlinable
-    package static func parse16(littleEndian first: UInt64, _ second: UInt64) -> UInt64? {
+    @inlinable @inline(__always)
+    public static func parse16(littleEndian first: UInt64, _ second: UInt64) -> UInt64? {
         guard let high = parse8(littleEndian: first), let low = parse8(littleEndian: second) else { return nil }
         return high << 32 | low
     }
@@ -77,8 +77,8 @@ package enum Hex {
     /// The value (below 2³²) of 8 lowercase hex digits given as one word, first byte in the least significant
     /// bits, or nil. Read without a branch per digit (random hex makes a per-digit branch mispredict a third of
     /// the time): every digit of a word is checked and converted at once.
-    @inlinable
-    package static func parse8(littleEndian x: UInt64) -> UInt64? {
+    @inlinable @inline(__always)
+    public static func parse8(littleEndian x: UInt64) -> UInt64? {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let tops: UInt64 = 0x8080_8080_8080_8080
         guard x & tops == 0 else { return nil }
@@ -101,7 +101,7 @@ package enum Hex {
     /// significant byte: its little-endian store is the text. The nibbles are spread one per byte and turned
     /// into ASCII in a register.
     @inlinable
-    package static func digits8(_ value: UInt32) -> UInt64 {
+    public static func digits8(_ value: UInt32) -> UInt64 {
         var n = UInt64(value)
         n = ((n & 0xFFFF_0000) << 16) | (n & 0xFFFF)
         n = ((n & 0x0000_FF00_0000_FF00) << 8) | (n & 0x0000_00FF_0000_00FF)

@@ -1,6 +1,6 @@
 /// RFC 3339 timestamps: read with any offset and fraction, written as UTC with milliseconds
 /// (`2026-11-24T16:02:00.123Z`), the wire form of every timestamp in the package (docs/formats.md).
-package enum RFC3339 {
+public enum RFC3339 {
     /// The length of the written form.
     package static let writtenLength = 24
 
@@ -115,7 +115,7 @@ package enum RFC3339 {
     /// significant bits: their little-endian stores are the text. The year is written as the last four digits of
     /// its magnitude.
     @inlinable
-    package static func writtenWords(
+    public static func writtenWords(
         date: (year: Int64, month: Int64, day: Int64),
         millisecondOfDay: Int64
     ) -> (UInt64, UInt64, UInt64) {
@@ -161,7 +161,7 @@ package enum RFC3339 {
     /// ``writtenNanoseconds(days:littleEndian:_:)``, the reader of exactly the written form; any other form
     /// goes through ``nanoseconds(_:)``.
     @inlinable
-    package static func writtenDays(littleEndian first: UInt64, _ second: UInt64) -> Int64? {
+    public static func writtenDays(littleEndian first: UInt64, _ second: UInt64) -> Int64? {
         guard byte(first, 4, is: UInt8(ascii: "-")), byte(first, 7, is: UInt8(ascii: "-")),
             let y0 = digit(first, 0), let y1 = digit(first, 1), let y2 = digit(first, 2), let y3 = digit(first, 3),
             let m0 = digit(first, 5), let m1 = digit(first, 6), let d0 = digit(second, 0), let d1 = digit(second, 1)
@@ -179,8 +179,8 @@ package enum RFC3339 {
     /// (`THH:MM:SS.mmmZ`, bytes 10 to 23, read from the form's second and third words of eight bytes, first byte
     /// in the least significant bits) checked and added, or nil when those bytes are not that form or the
     /// instant does not fit `Int64` nanoseconds. A leap second is read as the last instant of its minute.
-    @inlinable
-    package static func writtenNanoseconds(days: Int64, littleEndian second: UInt64, _ third: UInt64) -> Int64? {
+    @inlinable @inline(__always)
+    public static func writtenNanoseconds(days: Int64, littleEndian second: UInt64, _ third: UInt64) -> Int64? {
         guard byte(second, 2, is: UInt8(ascii: "T")), byte(second, 5, is: UInt8(ascii: ":")),
             byte(third, 0, is: UInt8(ascii: ":")), byte(third, 3, is: UInt8(ascii: ".")),
             byte(third, 7, is: UInt8(ascii: "Z")), let h0 = digit(second, 3), let h1 = digit(second, 4),

@@ -22,16 +22,16 @@ let package = Package(
         // Core: ids, envelope, policy, JSON and header codecs, retry/child, task-local, middleware protocols.
         .target(name: "Attribution", dependencies: ["WireFormat"]),
         // Metering: prices, cost records, the call wrapper, provider adapters, sinks, the JSON Lines ledger.
-        .target(name: "CostLedger", dependencies: ["Attribution"]),
+        .target(name: "CostLedger", dependencies: ["Attribution", "WireFormat"]),
         // Audit: usage exports, key map, rules, lineage, reconciliation, reports and renderers.
-        .target(name: "CostAudit", dependencies: ["Attribution", "CostLedger"]),
+        .target(name: "CostAudit", dependencies: ["Attribution", "CostLedger", "WireFormat"]),
         // The command line, as a library so tests reach it without spawning a process.
         .target(name: "CostAuditCLI", dependencies: ["Attribution", "CostLedger", "CostAudit"]),
         .executableTarget(name: "cost-audit", dependencies: ["CostAuditCLI", "CMemoryTuning"]),
         // The tool's one C call: a fixed malloc mmap threshold, so the audit's freed tables leave memory.
         .target(name: "CMemoryTuning"),
         // Test kit: in-memory sink, fake provider, deterministic ids and clock.
-        .target(name: "AttributionTesting", dependencies: ["Attribution", "CostLedger"]),
+        .target(name: "AttributionTesting", dependencies: ["Attribution", "CostLedger", "WireFormat"]),
         // Example support: a durable job queue over the system SQLite library.
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SQLiteJobQueue", dependencies: ["Attribution", "CSQLite"]),
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "WireFormatTests", dependencies: ["WireFormat"]),
         .testTarget(
             name: "CostLedgerTests",
-            dependencies: ["Attribution", "CostLedger", "AttributionTesting", "ledger-crash-writer"],
+            dependencies: ["Attribution", "CostLedger", "AttributionTesting", "WireFormat", "ledger-crash-writer"],
             // Read through #filePath-relative paths, not bundled as resources.
             exclude: ["Fixtures"]
         ),

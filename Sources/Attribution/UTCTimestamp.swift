@@ -88,16 +88,6 @@ public struct UTCTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         self.init(nanosecondsSinceEpoch: nanoseconds)
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (``CivilDate``).
-    package static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        CivilDate.days(year: year, month: month, day: day)
-    }
-
-    /// The proleptic Gregorian date of a day count since 1970-01-01 (``CivilDate``).
-    package static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        CivilDate.date(days: days)
-    }
-
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanosecondsSinceEpoch < rhs.nanosecondsSinceEpoch }
 
     public init(from decoder: any Decoder) throws {

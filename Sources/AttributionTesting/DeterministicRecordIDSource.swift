@@ -1,5 +1,6 @@
 public import CostLedger
 import Synchronization
+import WireFormat
 
 /// A `RecordIDSource` that produces the same sequence of distinct record ids (32 lowercase hex characters,
 /// the form of the system source's) for the same seed, so records in tests are reproducible.
@@ -36,7 +37,6 @@ public final class DeterministicRecordIDSource: RecordIDSource {
 
     /// Sixteen lowercase hex digits.
     private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        Hex.string(value)
     }
 }

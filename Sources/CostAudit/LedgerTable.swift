@@ -1,5 +1,6 @@
 import Attribution
 import CostLedger
+import WireFormat
 
 #if canImport(Glibc)
 import Glibc
@@ -629,10 +630,10 @@ struct LedgerTable {
     }
 
     static func hexBytes(_ value: UInt64) -> [UInt8] {
-        (0..<16).map { k in
-            let digit = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * k)) & 0xF
-            return digit < 10 ? UInt8(ascii: "0") &+ digit : UInt8(ascii: "a") &+ digit &- 10
-        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        Hex.append(value, to: &bytes)
+        return bytes
     }
 
     /// Whether two rows of this table have the same record id.

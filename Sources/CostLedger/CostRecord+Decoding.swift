@@ -283,8 +283,6 @@ private struct StrictDecoder {
 
 /// The line format's shared rules and locations.
 enum LineEncoding {
-    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? UInt8(ascii: "0") &+ v : UInt8(ascii: "a") &+ v &- 10 }
-
     /// `[a-z0-9_.-]{1,64}`.
     static func isTagKey(_ bytes: some Collection<UInt8>) -> Bool {
         guard !bytes.isEmpty, bytes.count <= 64 else { return false }

@@ -1,4 +1,5 @@
 package import Attribution
+import WireFormat
 
 // The ledger line's fast scanner: byte-level reading of the lines this project writes, straight from the
 // reader's buffer, and the safe view the audit reads a scanned line through (``CostRecordFields/subscript(_:)``).
@@ -255,20 +256,22 @@ package struct CostRecordFields: ~Copyable {
         return true
     }
 
-    /// A timestamp in the writer's form at `p`. The day is parsed once for a run of records of the same day (the
-    /// common case: a file's lines follow the clock), then only the time of day.
+    /// A timestamp in the writer's form at `p` (24 bytes). The day is parsed once for a run of records of the
+    /// same day (the common case: a file's lines follow the clock), then only the time of day.
     @inline(__always)
     private mutating func writerTimestamp(_ p: UnsafePointer<UInt8>) -> UTCTimestamp? {
-        let raw = UnsafeRawPointer(p)
-        let head = raw.loadUnaligned(as: UInt64.self)  // "YYYY-MM-"
-        let tail = raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self)  // "DD"
-        if lastDays == nil || head != lastDateHead || tail != lastDateTail {
-            guard let days = FastTimestamp.date(p) else { return nil }
+        let first = LineWords.word(p, 0)  // "YYYY-MM-"
+        let second = LineWords.word(p, 8)  // "DDTHH:MM"
+        let tail = UInt16(truncatingIfNeeded: second)  // "DD"
+        if lastDays == nil || first != lastDateHead || tail != lastDateTail {
+            guard let days = RFC3339.writtenDays(littleEndian: first, second) else { return nil }
             lastDays = days
-            lastDateHead = head
+            lastDateHead = first
             lastDateTail = tail
         }
-        return lastDays.flatMap { FastTimestamp.time(p, days: $0) }
+        return lastDays.flatMap {
+            RFC3339.writtenNanoseconds(days: $0, littleEndian: second, LineWords.word(p, 16))
+        }.map(UTCTimestamp.init(nanosecondsSinceEpoch:))
     }
 
     @inline(__always)
@@ -312,10 +315,10 @@ package struct CostRecordFields: ~Copyable {
                 return false
             }
         case LedgerKey.ts.index:
-            guard let value = FastTimestamp.parse(p, length) else { return false }
+            guard let value = LineWords.timestamp(p, length) else { return false }
             timestamp = value
         case LedgerKey.startedAt.index:
-            guard let value = FastTimestamp.parse(p, length) else { return false }
+            guard let value = LineWords.timestamp(p, length) else { return false }
             startedAt = value
         case LedgerKey.traceID.index:
             guard length == 32, let high = LowercaseHex.parse16(p), let low = LowercaseHex.parse16(p + 16),
@@ -850,95 +853,35 @@ enum KeyLiterals {
     }
 }
 
-/// Lowercase hex digits read eight at a time, without branches on the digits (random hex makes a per-digit
-/// branch mispredict a third of the time).
+/// Lowercase hex of a line's bytes, read by ``Hex`` (WireFormat) from the words loaded here.
 package enum LowercaseHex {
-    /// Sixteen lowercase hex digits at `p` as a number, or nil when any byte is not one.
+    /// Sixteen lowercase hex digits at `p` as a number, or nil when any byte is not one. The caller keeps
+    /// `p ..< p + 16` inside the line's buffer.
     @inlinable @inline(__always)
     package static func parse16(_ p: UnsafePointer<UInt8>) -> UInt64? {
-        guard let high = parse8(UnsafeRawPointer(p)), let low = parse8(UnsafeRawPointer(p + 8)) else { return nil }
-        return high << 32 | low
-    }
-
-    /// Eight lowercase hex digits at `p` as a number below 2³², or nil.
-    @inlinable @inline(__always)
-    package static func parse8(_ p: UnsafeRawPointer) -> UInt64? {
-        let x = p.loadUnaligned(as: UInt64.self)
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let tops: UInt64 = 0x8080_8080_8080_8080
-        guard x & tops == 0 else { return nil }
-        // With every byte below 0x80, adding a constant below 0x80 to each never carries into the next byte, and
-        // sets a byte's top bit exactly when the byte is at least (0x80 − constant).
-        let atLeast0 = x &+ ones &* (0x80 - 0x30)
-        let above9 = x &+ ones &* (0x7F - 0x39)
-        let atLeastA = x &+ ones &* (0x80 - 0x61)
-        let aboveF = x &+ ones &* (0x7F - 0x66)
-        guard ((atLeast0 & ~above9) | (atLeastA & ~aboveF)) & tops == tops else { return nil }
-        // '0'…'9' → 0…9; 'a'…'f' (bit 6 set, low nibble 1…6) → 10…15.
-        let v = (x & (ones &* 0x0F)) &+ ((x >> 6) & ones) &* 9
-        // Bytes hold digits first-to-last from the low end: pack them into one number, first digit highest.
-        let pairs = ((v & 0x000F_000F_000F_000F) << 4) | ((v >> 8) & 0x000F_000F_000F_000F)
-        let quads = ((pairs & 0x0000_00FF_0000_00FF) << 8) | ((pairs >> 16) & 0x0000_00FF_0000_00FF)
-        return ((quads & 0xFFFF) << 16) | ((quads >> 32) & 0xFFFF)
+        let raw = UnsafeRawPointer(p)
+        return Hex.parse16(
+            littleEndian: UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)),
+            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        )
     }
 }
 
-/// The writer's timestamp form (`YYYY-MM-DDTHH:MM:SS.mmmZ`) read directly; other forms go through
-/// ``UTCTimestamp``'s full RFC 3339 parser.
-private enum FastTimestamp {
-    static func parse(_ p: UnsafePointer<UInt8>, _ length: Int) -> UTCTimestamp? {
-        if length == 24, let value = parseWriterForm(p) { return value }
+/// A line's bytes loaded as words for WireFormat's readers; the caller keeps every word loaded inside the line.
+private enum LineWords {
+    /// The eight bytes at `p + offset`, first byte in the least significant bits.
+    static func word(_ p: UnsafePointer<UInt8>, _ offset: Int) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// The timestamp of the `length` bytes at `p`: the writer's form (``RFC3339/writtenDays(littleEndian:_:)``)
+    /// read directly, other forms through ``UTCTimestamp``'s full RFC 3339 parser.
+    static func timestamp(_ p: UnsafePointer<UInt8>, _ length: Int) -> UTCTimestamp? {
+        if length == RFC3339.writtenLength, let days = RFC3339.writtenDays(littleEndian: word(p, 0), word(p, 8)),
+            let nanoseconds = RFC3339.writtenNanoseconds(days: days, littleEndian: word(p, 8), word(p, 16))
+        {
+            return UTCTimestamp(nanosecondsSinceEpoch: nanoseconds)
+        }
         return try? UTCTimestamp(utf8: UnsafeBufferPointer(start: p, count: length), field: LedgerKey.ts.name)
-    }
-
-    /// The 24 bytes at `p` in exactly the writer's form, or nil.
-    static func parseWriterForm(_ p: UnsafePointer<UInt8>) -> UTCTimestamp? {
-        guard let days = date(p) else { return nil }
-        return time(p, days: days)
-    }
-
-    @inline(__always)
-    private static func digits(_ p: UnsafePointer<UInt8>, _ at: Int, _ width: Int) -> Int64? {
-        var v: Int64 = 0
-        for k in at..<(at + width) {
-            let c = p[k] &- UInt8(ascii: "0")
-            guard c <= 9 else { return nil }
-            v = v &* 10 &+ Int64(c)
-        }
-        return v
-    }
-
-    /// The day number of the writer's form's date (`YYYY-MM-DD`, the first ten bytes at `p`), or nil.
-    static func date(_ p: UnsafePointer<UInt8>) -> Int64? {
-        guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), let year = digits(p, 0, 4),
-            let month = digits(p, 5, 2), let day = digits(p, 8, 2), month >= 1, month <= 12, day >= 1,
-            day <= daysInMonth(year, month)
-        else { return nil }
-        return UTCTimestamp.daysFromCivil(year, month, day)
-    }
-
-    /// The instant of the writer's form at `p` whose date is day number `days`: the time of day
-    /// (`THH:MM:SS.mmmZ`, bytes 10 to 23) checked and added, or nil.
-    @inline(__always)
-    static func time(_ p: UnsafePointer<UInt8>, days: Int64) -> UTCTimestamp? {
-        guard p[10] == UInt8(ascii: "T"), p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"),
-            p[19] == UInt8(ascii: "."), p[23] == UInt8(ascii: "Z"), let hour = digits(p, 11, 2),
-            let minute = digits(p, 14, 2), let second = digits(p, 17, 2), let millis = digits(p, 20, 3),
-            hour <= 23, minute <= 59, second <= 60
-        else { return nil }
-        let seconds = days &* 86_400 &+ hour &* 3600 &+ minute &* 60 &+ min(second, 59)
-        // Years outside 1677–2262 do not fit in nanoseconds: refused, as the strict parser refuses them.
-        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (sum, overflow2) = nanoseconds.addingReportingOverflow(millis &* 1_000_000)
-        guard !overflow, !overflow2 else { return nil }
-        return UTCTimestamp(nanosecondsSinceEpoch: sum)
-    }
-
-    static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {
-        switch m {
-        case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
     }
 }

@@ -1,8 +1,9 @@
 /// Proleptic Gregorian dates as day counts from 1970-01-01 (Howard Hinnant's algorithms), the one calendar of
 /// the package: timestamps, ledger file dates and model-name dates all go through it.
-package enum CivilDate {
+public enum CivilDate {
     /// Days since 1970-01-01 of a date (`month` 1…12, `day` 1…31; any year a day count in `Int64` holds).
-    package static func days(year y0: Int64, month m: Int64, day d: Int64) -> Int64 {
+    @inlinable
+    public static func days(year y0: Int64, month m: Int64, day d: Int64) -> Int64 {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -12,7 +13,8 @@ package enum CivilDate {
     }
 
     /// The date of a day count since 1970-01-01.
-    package static func date(days z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    @inlinable
+    public static func date(days z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -26,7 +28,8 @@ package enum CivilDate {
     }
 
     /// The number of days in `month` (1…12) of `year`.
-    package static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+    @inlinable
+    public static func daysInMonth(year: Int64, month: Int64) -> Int64 {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -36,7 +39,8 @@ package enum CivilDate {
 
     /// Days since 1970-01-01 of the UTC day an instant `milliseconds` after the epoch falls on, and the
     /// milliseconds into that day (0 ..< 86,400,000).
-    package static func split(milliseconds ms: Int64) -> (days: Int64, millisecondOfDay: Int64) {
+    @inlinable
+    public static func split(milliseconds ms: Int64) -> (days: Int64, millisecondOfDay: Int64) {
         let (q, r) = ms.quotientAndRemainder(dividingBy: 86_400_000)
         let days = r < 0 ? q - 1 : q
         return (days, ms - days * 86_400_000)

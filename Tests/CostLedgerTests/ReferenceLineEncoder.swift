@@ -1,4 +1,5 @@
 import Attribution
+import WireFormat
 
 @testable import CostLedger
 
@@ -163,7 +164,7 @@ enum ReferenceEncoding {
         let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
         let days = dayR < 0 ? dayQ - 1 : dayQ
         let msOfDay = ms - days * 86_400_000
-        let (y, m, d) = UTCTimestamp.civil(fromDays: days)
+        let (y, m, d) = CivilDate.date(days: days)
         var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &text) { raw in
             func put(_ value: Int64, _ at: Int, _ width: Int) {
@@ -279,5 +280,5 @@ enum ReferenceEncoding {
         }
     }
 
-    static func hexDigit(_ v: UInt8) -> UInt8 { LineEncoding.hexDigit(v) }
+    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? UInt8(ascii: "0") &+ v : UInt8(ascii: "a") &+ v &- 10 }
 }

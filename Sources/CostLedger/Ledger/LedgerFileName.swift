@@ -1,3 +1,5 @@
+import WireFormat
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -37,9 +39,7 @@ public struct LedgerFileName: Sendable, Hashable, CustomStringConvertible {
         let parts = stem.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 4 else { return nil }
         let randomText = parts[parts.count - 1]
-        guard randomText.utf8.count == 16,
-            randomText.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }),
-            let random = UInt64(randomText, radix: 16),
+        guard let random = Hex.parseUInt64(Array(randomText.utf8)[...]),
             let start = Int64(parts[parts.count - 2]), start >= 0,
             let pid = Int64(parts[parts.count - 3]), pid >= 0
         else { return nil }
@@ -67,9 +67,7 @@ public struct LedgerFileName: Sendable, Hashable, CustomStringConvertible {
 
     /// The file name.
     public var description: String {
-        var hex = String(random, radix: 16)
-        if hex.utf8.count < 16 { hex = String(repeating: "0", count: 16 - hex.utf8.count) + hex }
-        return "\(host)-\(pid)-\(startMilliseconds)-\(hex).jsonl"
+        "\(host)-\(pid)-\(startMilliseconds)-\(Hex.string(random)).jsonl"
     }
 
     /// The system's host name, or `host` when it cannot be read.

@@ -1,4 +1,5 @@
 import Attribution
+import WireFormat
 
 // The ledger line's writer: raw stores into a buffer the caller reserved. The invariant that keeps it safe: every
 // caller reserves at least ``CostRecord/encodedLineBound`` bytes (or ``CostRecord/maxCheckedLineBytes`` for a
@@ -138,8 +139,8 @@ struct LineWriter {
                 (out + 1).storeBytes(of: UInt8(ascii: "u"), as: UInt8.self)
                 (out + 2).storeBytes(of: UInt8(ascii: "0"), as: UInt8.self)
                 (out + 3).storeBytes(of: UInt8(ascii: "0"), as: UInt8.self)
-                (out + 4).storeBytes(of: LineEncoding.hexDigit(b >> 4), as: UInt8.self)
-                (out + 5).storeBytes(of: LineEncoding.hexDigit(b & 0xF), as: UInt8.self)
+                (out + 4).storeBytes(of: Hex.digit(b >> 4), as: UInt8.self)
+                (out + 5).storeBytes(of: Hex.digit(b & 0xF), as: UInt8.self)
                 out += 6
                 continue
             }
@@ -337,56 +338,30 @@ struct LineWriter {
         }
     }
 
-    /// The wire form of a timestamp (`2026-11-24T16:02:00.123Z`).
+    /// The wire form of a timestamp (`2026-11-24T16:02:00.123Z`), ``RFC3339``'s written form stored as its
+    /// three words.
     mutating func timestamp(_ value: UTCTimestamp) {
-        let ms = value.millisecondsSinceEpoch
-        let (dayQ, dayR) = ms.quotientAndRemainder(dividingBy: 86_400_000)
-        let days = dayR < 0 ? dayQ - 1 : dayQ
-        let msOfDay = Int(truncatingIfNeeded: ms - days * 86_400_000)
+        let (days, millisecondOfDay) = CivilDate.split(milliseconds: value.millisecondsSinceEpoch)
         if days != lastDay {
-            lastDate = UTCTimestamp.civil(fromDays: days)
+            lastDate = CivilDate.date(days: days)
             lastDay = days
         }
-        let (y, m, d) = lastDate
-        let p = cursor
-        let year = Int(truncatingIfNeeded: y.magnitude % 10_000)
-        Self.pair(year / 100, at: p)
-        Self.pair(year % 100, at: p + 2)
-        p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 4, as: UInt8.self)
-        Self.pair(Int(truncatingIfNeeded: m), at: p + 5)
-        p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 7, as: UInt8.self)
-        Self.pair(Int(truncatingIfNeeded: d), at: p + 8)
-        p.storeBytes(of: UInt8(ascii: "T"), toByteOffset: 10, as: UInt8.self)
-        Self.pair(msOfDay / 3_600_000, at: p + 11)
-        p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 13, as: UInt8.self)
-        Self.pair(msOfDay / 60_000 % 60, at: p + 14)
-        p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 16, as: UInt8.self)
-        Self.pair(msOfDay / 1000 % 60, at: p + 17)
-        p.storeBytes(of: UInt8(ascii: "."), toByteOffset: 19, as: UInt8.self)
-        let millis = msOfDay % 1000
-        p.storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: millis / 100), toByteOffset: 20, as: UInt8.self)
-        Self.pair(millis % 100, at: p + 21)
-        p.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 23, as: UInt8.self)
-        cursor = p + 24
+        let words = RFC3339.writtenWords(date: lastDate, millisecondOfDay: millisecondOfDay)
+        cursor.storeBytes(of: words.0.littleEndian, as: UInt64.self)
+        cursor.storeBytes(of: words.1.littleEndian, toByteOffset: 8, as: UInt64.self)
+        cursor.storeBytes(of: words.2.littleEndian, toByteOffset: 16, as: UInt64.self)
+        cursor += RFC3339.writtenLength
     }
 
-    /// 16 lowercase hex digits: the nibbles are spread one per byte and turned into ASCII in a register.
+    /// 16 lowercase hex digits (``Hex/digits8(_:)``), stored as two words.
     @inline(__always)
     mutating func hex(_ value: UInt64) {
-        cursor.storeBytes(of: Self.hexWord(UInt32(truncatingIfNeeded: value >> 32)), as: UInt64.self)
-        cursor.storeBytes(of: Self.hexWord(UInt32(truncatingIfNeeded: value)), toByteOffset: 8, as: UInt64.self)
+        cursor.storeBytes(of: Hex.digits8(UInt32(truncatingIfNeeded: value >> 32)).littleEndian, as: UInt64.self)
+        cursor.storeBytes(
+            of: Hex.digits8(UInt32(truncatingIfNeeded: value)).littleEndian,
+            toByteOffset: 8,
+            as: UInt64.self
+        )
         cursor += 16
-    }
-
-    /// The 8 hex digits of `value`, most significant first in memory order.
-    static func hexWord(_ value: UInt32) -> UInt64 {
-        var n = UInt64(value)
-        n = ((n & 0xFFFF_0000) << 16) | (n & 0xFFFF)
-        n = ((n & 0x0000_FF00_0000_FF00) << 8) | (n & 0x0000_00FF_0000_00FF)
-        n = ((n & 0x00F0_00F0_00F0_00F0) << 4) | (n & 0x000F_000F_000F_000F)
-        // Byte i now holds nibble i (least significant first); digits ≥ 10 get 'a' − '0' − 10 more.
-        let letters = ((n &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101
-        let ascii = n &+ 0x3030_3030_3030_3030 &+ letters &* 39
-        return ascii.byteSwapped.littleEndian
     }
 }

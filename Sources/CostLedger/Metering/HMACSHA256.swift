@@ -1,3 +1,5 @@
+import WireFormat
+
 /// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), for the keyed hash of a user id sent to a provider
 /// (``MetadataPropagation/UserIDPolicy/keyedHash(key:)``).
 ///
@@ -111,14 +113,7 @@ enum SHA256 {
 
     /// Lowercase hex of `bytes`.
     static func hexString(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        Hex.string(bytes: bytes)
     }
 
     private static func rotateRight(_ value: UInt32, _ count: UInt32) -> UInt32 {

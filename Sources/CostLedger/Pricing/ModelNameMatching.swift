@@ -1,4 +1,5 @@
 import Attribution
+import WireFormat
 
 /// The model-name matching rules (see `docs/prices.md`): exactly, then with a trailing `-YYYY-MM-DD` or
 /// `-YYYYMMDD` date removed, then with a `provider/` prefix added or removed. Never by prefix: `gpt-4.1-mini`
@@ -40,10 +41,7 @@ enum ModelNameMatching {
         // `-YYYY-MM-DD`: 11 bytes after a non-empty name.
         if bytes.count > 11 {
             let start = bytes.count - 11
-            if bytes[start] == dash, bytes[start + 5] == dash, bytes[start + 8] == dash,
-                let year = digits(start + 1, 4), let month = digits(start + 6, 2), let day = digits(start + 9, 2),
-                isCalendarDate(year: year, month: month, day: day)
-            {
+            if bytes[start] == dash, RFC3339.days(date: bytes[(start + 1)...]) != nil {
                 return String(decoding: bytes[..<start], as: UTF8.self)
             }
         }
@@ -78,42 +76,18 @@ enum ModelNameMatching {
     }
 
     static func isCalendarDate(year: Int64, month: Int64, day: Int64) -> Bool {
-        guard (1...12).contains(month), day >= 1 else { return false }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let days: Int64
-        switch month {
-        case 2: days = leap ? 29 : 28
-        case 4, 6, 9, 11: days = 30
-        default: days = 31
-        }
-        return day <= days
+        (1...12).contains(month) && day >= 1 && day <= CivilDate.daysInMonth(year: year, month: month)
     }
 
     /// Parses a UTC day `YYYY-MM-DD` into days since 1970-01-01, or nil when it is not a calendar date.
     static func parseDay(_ text: String) -> Int64? {
-        let b = Array(text.utf8)
-        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
-        func digits(_ from: Int, _ count: Int) -> Int64? {
-            var value: Int64 = 0
-            for i in from..<(from + count) {
-                guard b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") else { return nil }
-                value = value * 10 + Int64(b[i] - UInt8(ascii: "0"))
-            }
-            return value
-        }
-        guard let y = digits(0, 4), let m = digits(5, 2), let d = digits(8, 2),
-            isCalendarDate(year: y, month: m, day: d)
-        else { return nil }
-        return UTCTimestamp.daysFromCivil(y, m, d)
+        RFC3339.days(date: Array(text.utf8)[...])
     }
 
-    /// The `YYYY-MM-DD` form of a day count.
+    /// The `YYYY-MM-DD` form of a day count (one of a year from 0000 to 9999, as ``parseDay(_:)`` reads).
     static func formatDay(_ day: Int64) -> String {
-        let (y, m, d) = UTCTimestamp.civil(fromDays: day)
-        func pad(_ v: Int64, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
+        var out: [UInt8] = []
+        RFC3339.appendDate(days: day, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

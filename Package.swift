@@ -133,5 +133,8 @@ for target in package.targets where [.executable, .test, .regular].contains(targ
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
     // An import is internal unless it says otherwise.
     settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    // Every use of an unsafe construct is marked `unsafe`, so each one can be found and reviewed
+    // (docs/architecture.md lists them by file).
+    settings.append(.strictMemorySafety())
     target.swiftSettings = settings
 }

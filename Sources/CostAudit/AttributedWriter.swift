@@ -26,15 +26,15 @@ enum AttributedWriter {
         fields: [AttributionField],
         to path: String
     ) throws(CostAuditError) {
-        guard let handle = fopen(path, "w") else {
+        guard let handle = unsafe fopen(path, "w") else {
             throw CostAuditError(
                 .io,
                 file: path,
-                reason: "cannot open for writing: \(String(cString: strerror(errno)))"
+                reason: unsafe "cannot open for writing: \(String(cString: strerror(errno)))"
             )
         }
-        var output = Output(handle: handle, path: path)
-        defer { fclose(handle) }
+        var output = unsafe Output(handle: handle, path: path)
+        defer { unsafe fclose(handle) }
         let requiredFields = Array(fields.prefix(engine.required))
         func emit(_ record: CostRecord, row: Int) throws(CostAuditError) {
             guard engine.inWindow[row] else { return }
@@ -79,7 +79,7 @@ enum AttributedWriter {
                 // The bytes the audit read, from the same file (a pipe's copy for a pipe).
                 let planned = fileIndex < engine.files.count ? engine.files[fileIndex] : nil
                 do {
-                    try LedgerReader.scanLines(
+                    unsafe try LedgerReader.scanLines(
                         planned?.readPath ?? file,
                         range: planned.map { 0..<$0.size },
                         identity: planned?.identity,
@@ -90,7 +90,12 @@ enum AttributedWriter {
                         guard let cursor = rows.current, engine.table[cursor].position == offset,
                             engine.alive[cursor]
                         else { return }
-                        guard case .record(let record) = CostRecord.decodeOutcome(line, file: file, lineNumber: number)
+                        guard
+                            case .record(let record) = unsafe CostRecord.decodeOutcome(
+                                line,
+                                file: file,
+                                lineNumber: number
+                            )
                         else { return }
                         do {
                             try emit(record, row: cursor)
@@ -143,13 +148,14 @@ enum AttributedWriter {
         }
     }
 
-    struct Output {
+    // @safe: `handle` is a stdio stream this type opens and closes itself; it is never shared or used after close.
+    @safe struct Output {
         let handle: UnsafeMutablePointer<FILE>
         let path: String
         var buffer: [UInt8] = []
 
         init(handle: UnsafeMutablePointer<FILE>, path: String) {
-            self.handle = handle
+            unsafe self.handle = unsafe handle
             self.path = path
             buffer.reserveCapacity(AttributedWriter.bufferBytes + 65_536)
         }
@@ -161,9 +167,13 @@ enum AttributedWriter {
 
         mutating func flush() throws(CostAuditError) {
             guard !buffer.isEmpty else { return }
-            let written = buffer.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, handle) }
-            guard written == buffer.count, fflush(handle) == 0 else {
-                throw CostAuditError(.io, file: path, reason: "cannot write: \(String(cString: strerror(errno)))")
+            let written = unsafe buffer.withUnsafeBufferPointer { unsafe fwrite($0.baseAddress, 1, $0.count, handle) }
+            guard written == buffer.count, unsafe fflush(handle) == 0 else {
+                throw CostAuditError(
+                    .io,
+                    file: path,
+                    reason: unsafe "cannot write: \(String(cString: strerror(errno)))"
+                )
             }
             buffer.removeAll(keepingCapacity: true)
         }

@@ -90,7 +90,7 @@ public enum Auditor {
         guard let target = LedgerFileIdentity(path: output) else { return nil }
         for input in inputs {
             var info = stat()
-            guard stat(input, &info) == 0 else { continue }
+            guard unsafe stat(input, &info) == 0 else { continue }
             if LedgerFileIdentity(
                 device: UInt64(truncatingIfNeeded: info.st_dev),
                 inode: UInt64(truncatingIfNeeded: info.st_ino)

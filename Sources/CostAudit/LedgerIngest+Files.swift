@@ -208,12 +208,12 @@ extension LedgerIngest {
     static func pieceRanges(_ file: LedgerInputs.File, target: Int64) throws(CostAuditError) -> [Range<Int64>] {
         let size = file.size
         guard size > target else { return [0..<size] }
-        let fd = open(file.readPath, O_RDONLY | O_CLOEXEC)
+        let fd = unsafe open(file.readPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw CostAuditError(
                 .invalidLedger,
                 file: file.name,
-                reason: "cannot open: \(String(cString: strerror(errno)))"
+                reason: unsafe "cannot open: \(String(cString: strerror(errno)))"
             )
         }
         defer { close(fd) }
@@ -229,7 +229,7 @@ extension LedgerIngest {
             // The piece ends just after the first newline at or past `end`.
             var found = false
             while !found, end < size {
-                let n = probe.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(end)) }
+                let n = unsafe probe.withUnsafeMutableBytes { unsafe pread(fd, $0.baseAddress, $0.count, off_t(end)) }
                 guard n > 0 else { break }
                 if let newline = probe[..<n].firstIndex(of: 0x0A) {
                     end += Int64(newline) + 1
@@ -256,7 +256,7 @@ extension LedgerIngest {
         offset: Int64,
         pricing: any AuditPricing
     ) -> Bool {
-        guard scanned.scan(line), scanned.allASCII, scanned.tagCount <= 1 else { return false }
+        guard unsafe scanned.scan(line), scanned.allASCII, scanned.tagCount <= 1 else { return false }
         table.add(scanned: &scanned, file: file, offset: offset, pricing: pricing)
         return true
     }
@@ -281,13 +281,13 @@ extension LedgerIngest {
         let lines: Int
         do {
             var scanned = CostRecordFields()
-            lines = try LedgerReader.scanLines(
+            lines = unsafe try LedgerReader.scanLines(
                 file.readPath,
                 range: bytes,
                 identity: file.identity,
                 stats: &stats
             ) { line, number, offset, _ in
-                if scanAndAdd(&scanned, line, into: &table, file: index, offset: offset, pricing: pricing) {
+                if unsafe scanAndAdd(&scanned, line, into: &table, file: index, offset: offset, pricing: pricing) {
                     sinceReport += 1
                     if sinceReport == 65_536 {
                         counters.records.add(sinceReport, ordering: .relaxed)
@@ -297,7 +297,7 @@ extension LedgerIngest {
                 }
                 // No location in the reasons: a piece's line numbers become the file's only once every piece
                 // before it is read (see ``readFiles``).
-                switch CostRecord.decodeOutcome(line) {
+                switch unsafe CostRecord.decodeOutcome(line) {
                 case .record(let record):
                     table.add(
                         record,

@@ -55,7 +55,7 @@ struct LedgerInputs {
             let input = inputs.count
             inputs.append(Input(path: path, files: []))
             var info = stat()
-            guard stat(path, &info) == 0 else {
+            guard unsafe stat(path, &info) == 0 else {
                 throw CostAuditError(.invalidLedger, file: path, reason: errnoText())
             }
             switch info.st_mode & S_IFMT {
@@ -96,7 +96,7 @@ struct LedgerInputs {
                 continue
             }
             var info = stat()
-            guard stat(entry.readPath, &info) == 0 else {
+            guard unsafe stat(entry.readPath, &info) == 0 else {
                 throw CostAuditError(.invalidLedger, file: entry.name, reason: errnoText())
             }
             inputs[entry.input].files.append(files.count)
@@ -142,12 +142,12 @@ final class StreamSpool {
         let directory: String
         if let made = self.directory { directory = made } else { directory = try makeDirectory() }
         let target = directory + "/stream-\(copies.count).jsonl"
-        let source = open(path, O_RDONLY | O_CLOEXEC)
+        let source = unsafe open(path, O_RDONLY | O_CLOEXEC)
         guard source >= 0 else {
             throw CostAuditError(.invalidLedger, file: path, reason: "cannot open: \(LedgerInputs.errnoText())")
         }
         defer { close(source) }
-        let out = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let out = unsafe open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard out >= 0 else {
             throw CostAuditError(
                 .io,
@@ -158,9 +158,9 @@ final class StreamSpool {
         copies.append(target)
         defer { close(out) }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkBytes, alignment: 16)
-        defer { buffer.deallocate() }
+        defer { unsafe buffer.deallocate() }
         while true {
-            let n = read(source, buffer, Self.chunkBytes)
+            let n = unsafe read(source, buffer, Self.chunkBytes)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw CostAuditError(.invalidLedger, file: path, reason: LedgerInputs.errnoText())
@@ -168,7 +168,7 @@ final class StreamSpool {
             if n == 0 { break }
             var written = 0
             while written < n {
-                let w = write(out, buffer + written, n - written)
+                let w = unsafe write(out, buffer + written, n - written)
                 if w < 0 {
                     if errno == EINTR { continue }
                     throw CostAuditError(
@@ -184,12 +184,14 @@ final class StreamSpool {
     }
 
     private func makeDirectory() throws(CostAuditError) -> String {
-        var base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var base = unsafe getenv("TMPDIR").map { unsafe String(cString: $0) } ?? "/tmp"
         if base.isEmpty { base = "/tmp" }
         while base.count > 1, base.hasSuffix("/") { base.removeLast() }
         var template = Array((base + "/cost-audit-pipe-XXXXXX").utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
-        guard made != nil else {
+        let made = unsafe template.withUnsafeMutableBufferPointer { buffer in
+            unsafe buffer.baseAddress.flatMap { unsafe mkdtemp($0) }
+        }
+        guard unsafe made != nil else {
             throw CostAuditError(
                 .io,
                 file: base,
@@ -202,7 +204,7 @@ final class StreamSpool {
     }
 
     deinit {
-        for copy in copies { unlink(copy) }
-        if let directory { rmdir(directory) }
+        for copy in copies { unsafe unlink(copy) }
+        if let directory { unsafe rmdir(directory) }
     }
 }

@@ -20,12 +20,12 @@ extension LedgerTable {
         guard let value else { return 0 }
         let k = value.keyIndex
         let count = value.count
-        let (w0, w1) = Self.firstWords(value.unsafeStart, count: count, available: value.bytesToLineEnd)
+        let (w0, w1) = unsafe Self.firstWords(value.unsafeStart, count: count, available: value.bytesToLineEnd)
         if count <= 16, lastLength[k] == Int32(truncatingIfNeeded: count), lastWord0[k] == w0, lastWord1[k] == w1 {
             return lastInterned[k]
         }
-        let bytes = value.unsafeBytes
-        let id = count <= 16 ? strings.id(words: w0, w1, count, bytes: bytes) : strings.id(bytes: bytes)
+        let bytes = unsafe value.unsafeBytes
+        let id = unsafe count <= 16 ? strings.id(words: w0, w1, count, bytes: bytes) : strings.id(bytes: bytes)
         lastInterned[k] = id
         lastLength[k] = count <= 16 ? Int32(truncatingIfNeeded: count) : -1
         lastWord0[k] = w0
@@ -36,11 +36,11 @@ extension LedgerTable {
     /// The first sixteen bytes at `p` of a string of `count` bytes, zero-padded, as two words. Reads whole words
     /// when `available` bytes follow `p` (in the line), else byte by byte.
     static func firstWords(_ p: UnsafePointer<UInt8>?, count: Int, available: Int) -> (UInt64, UInt64) {
-        guard let p else { return (0, 0) }
+        guard let unsafe p else { return (0, 0) }
         if available >= 16 {
-            let raw = UnsafeRawPointer(p)
-            var w0 = raw.loadUnaligned(as: UInt64.self)
-            var w1 = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            let raw = unsafe UnsafeRawPointer(p)
+            var w0 = unsafe raw.loadUnaligned(as: UInt64.self)
+            var w1 = unsafe raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
             if count < 8 {
                 w0 &= (1 &<< UInt64(8 &* count)) &- 1
                 w1 = 0
@@ -52,9 +52,9 @@ extension LedgerTable {
         var words: (UInt64, UInt64) = (0, 0)
         for k in 0..<min(count, 16) {
             if k < 8 {
-                words.0 |= UInt64(p[k]) << UInt64(8 &* k)
+                unsafe words.0 |= UInt64(p[k]) << UInt64(8 &* k)
             } else {
-                words.1 |= UInt64(p[k]) << UInt64(8 &* (k &- 8))
+                unsafe words.1 |= UInt64(p[k]) << UInt64(8 &* (k &- 8))
             }
         }
         return words
@@ -62,7 +62,7 @@ extension LedgerTable {
 
     /// The id of a scanned line's record id (see ``storeID(_:)``).
     mutating func storeID(_ value: LedgerFieldBytes) -> (a: UInt64, b: UInt64, isHex: Bool) {
-        storeID(value.unsafeBytes)
+        unsafe storeID(value.unsafeBytes)
     }
 
     /// The quote of price slot `index` when it holds (`modelKey`, `tier`, `day`), read in place: copying a slot
@@ -74,7 +74,7 @@ extension LedgerTable {
         _ day: Int64,
         _ usage: TokenUsage
     ) -> PriceSlot.Lookup {
-        priceSlots.withUnsafeBufferPointer { Self.lookUp($0, index, modelKey, tier, day, usage) }
+        unsafe priceSlots.withUnsafeBufferPointer { unsafe Self.lookUp($0, index, modelKey, tier, day, usage) }
     }
 
     /// The quote of slot `index` when it holds (`modelKey`, `tier`, `day`).
@@ -87,12 +87,12 @@ extension LedgerTable {
         _ day: Int64,
         _ usage: TokenUsage
     ) -> PriceSlot.Lookup {
-        let slot = slots.baseAddress! + index
-        guard slot.pointee.filled, slot.pointee.modelKey == modelKey, slot.pointee.tier == tier,
-            slot.pointee.day == day
+        let slot = unsafe slots.baseAddress! + index
+        guard unsafe slot.pointee.filled, unsafe slot.pointee.modelKey == modelKey, unsafe slot.pointee.tier == tier,
+            unsafe slot.pointee.day == day
         else { return .miss }
-        switch slot.pointee.banded {
-        case PriceSlot.single: return .quote(slot.pointee.single.quote(usage))
+        switch unsafe slot.pointee.banded {
+        case PriceSlot.single: return unsafe .quote(slot.pointee.single.quote(usage))
         case PriceSlot.unpriced: return .quote(nil)
         case let position: return .banded(position)
         }

@@ -35,11 +35,11 @@ public struct CommandIO: Sendable {
         CommandIO(
             writeOutput: { text in
                 var text = text
-                text.withUTF8 { buffer in writeAll(1, buffer) }
+                text.withUTF8 { buffer in unsafe writeAll(1, buffer) }
             },
             writeError: { text in
                 var text = text
-                text.withUTF8 { buffer in writeAll(2, buffer) }
+                text.withUTF8 { buffer in unsafe writeAll(2, buffer) }
             },
             readInput: { limit in readAll(0, limit: limit) },
             errorIsTerminal: isatty(2) == 1
@@ -50,13 +50,13 @@ public struct CommandIO: Sendable {
         guard var base = buffer.baseAddress else { return }
         var remaining = buffer.count
         while remaining > 0 {
-            let n = write(fd, base, remaining)
+            let n = unsafe write(fd, base, remaining)
             if n < 0 {
                 if errno == EINTR { continue }
                 return
             }
             remaining -= n
-            base += n
+            unsafe base += n
         }
     }
 
@@ -65,7 +65,7 @@ public struct CommandIO: Sendable {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = unsafe chunk.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 return out

@@ -35,18 +35,18 @@ extension CostRecord {
     /// - Returns: the line's UTF-8 bytes, newline included.
     public func jsonLine() -> [UInt8] {
         let bound = encodedLineBound
-        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+        return unsafe [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
             guard let base = buffer.baseAddress else { return }
-            count = encodeLine(into: UnsafeMutableRawPointer(base))
+            count = unsafe encodeLine(into: UnsafeMutableRawPointer(base))
         }
     }
 
     /// Appends ``jsonLine()`` to `out`.
     package func appendJSONLine(to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(byteCount: encodedLineBound, alignment: 8) { buffer in
+        unsafe withUnsafeTemporaryAllocation(byteCount: encodedLineBound, alignment: 8) { buffer in
             guard let base = buffer.baseAddress else { return }
-            let count = encodeLine(into: base)
-            out.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
+            let count = unsafe encodeLine(into: base)
+            unsafe out.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
         }
     }
 
@@ -61,7 +61,7 @@ extension CostRecord {
     ///   ``encodedLineBound``.
     public func encodeJSONLine(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         guard let base = buffer.baseAddress, buffer.count >= encodedLineBound else { return nil }
-        return encodeLine(into: base)
+        return unsafe encodeLine(into: base)
     }
 
     /// The most bytes the record's line can take, newline included: a fixed allowance for the keys, numbers,
@@ -126,9 +126,9 @@ extension CostRecord {
     /// Writes ``jsonLine()``'s bytes at `start`, which must have room for ``encodedLineBound`` bytes, and returns
     /// how many it wrote. No allocation: the ledger writer encodes straight into its batch buffer.
     package func encodeLine(into start: UnsafeMutableRawPointer) -> Int {
-        var w = LineWriter(start)
+        var w = unsafe LineWriter(start)
         encodeLine(&w)
-        return w.cursor - start
+        return unsafe w.cursor - start
     }
 
     /// The most bytes a call record that passes ``validate()`` can take as a line: the fixed allowance of
@@ -153,10 +153,10 @@ extension CostRecord {
         else { return nil }
         if let attempt, attempt < 1 || attempt > Int(Int32.max) { return nil }
         if let costUSD, costUSD.attodollars < 0 { return nil }
-        var w = LineWriter(start)
+        var w = unsafe LineWriter(start)
         w.checking = true
         encodeLine(&w)
-        return w.valid ? w.cursor - start : nil
+        return unsafe w.valid ? w.cursor - start : nil
     }
 
     /// The line's members, through `w` (checking strings when `w.checking`).
@@ -272,8 +272,8 @@ extension CostRecord {
     /// The attribution members in canonical order: written in the table's own order, each one's span noted,
     /// then put in order with one copy when the table's order differed (no hashing, no string copies).
     private static func encodeAttribution(_ attribution: [AttributionField: String], _ w: inout LineWriter) {
-        let regionStart = w.cursor
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 20) { spans in
+        let regionStart = unsafe w.cursor
+        unsafe withUnsafeTemporaryAllocation(of: Int.self, capacity: 20) { spans in
             var present: UInt16 = 0
             var inOrder = true
             var highest = -1
@@ -282,22 +282,22 @@ extension CostRecord {
                 guard order >= 0 && order < 10 else { continue }
                 if order < highest { inOrder = false } else { highest = order }
                 present |= 1 << UInt16(order)
-                spans.initializeElement(at: order &* 2, to: w.cursor - regionStart)
+                unsafe spans.initializeElement(at: order &* 2, to: w.cursor - regionStart)
                 w.member(index: LedgerKey.userID.index &+ order)
                 w.value(value)
-                spans.initializeElement(at: order &* 2 &+ 1, to: w.cursor - regionStart)
+                unsafe spans.initializeElement(at: order &* 2 &+ 1, to: w.cursor - regionStart)
             }
             guard !inOrder else { return }
-            let length = w.cursor - regionStart
-            withUnsafeTemporaryAllocation(byteCount: length, alignment: 8) { copy in
+            let length = unsafe w.cursor - regionStart
+            unsafe withUnsafeTemporaryAllocation(byteCount: length, alignment: 8) { copy in
                 guard let source = copy.baseAddress else { return }
-                source.copyMemory(from: regionStart, byteCount: length)
-                var out = regionStart
+                unsafe source.copyMemory(from: regionStart, byteCount: length)
+                var out = unsafe regionStart
                 for order in 0..<10 where present & (1 << UInt16(order)) != 0 {
-                    let start = spans[order &* 2]
-                    let count = spans[order &* 2 &+ 1] - start
-                    out.copyMemory(from: source + start, byteCount: count)
-                    out += count
+                    let start = unsafe spans[order &* 2]
+                    let count = unsafe spans[order &* 2 &+ 1] - start
+                    unsafe out.copyMemory(from: source + start, byteCount: count)
+                    unsafe out += count
                 }
             }
         }

@@ -2,14 +2,15 @@ internal import CSQLite
 
 /// SQLite's `SQLITE_TRANSIENT` destructor: SQLite copies bound bytes before the bind call returns.
 /// The C macro is a cast of -1 to a function pointer, which Swift cannot import.
-private let transientDestructor = csqlite_transient()
+private let transientDestructor = unsafe csqlite_transient()
 
 /// One SQLite connection and its prepared-statement cache.
 ///
 /// Not thread-safe by itself: ``SQLiteJobQueue`` keeps each connection behind a `Mutex`, so one thread
 /// at a time uses it. The connection is also opened with `SQLITE_OPEN_FULLMUTEX`, so a misuse would be
 /// serialized by SQLite rather than corrupt memory.
-final class SQLiteConnection {
+// @safe: the SQLite handle is owned by this object: opened in init, closed in deinit, used under its lock.
+@safe final class SQLiteConnection {
     let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
 
@@ -17,26 +18,27 @@ final class SQLiteConnection {
     init(path: String, busyTimeoutMilliseconds: Int32) throws(SQLiteJobQueueError) {
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
-        guard rc == SQLITE_OK, let db else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
-            if let db { sqlite3_close_v2(db) }
+        let rc = unsafe sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db = unsafe db else {
+            let message =
+                unsafe db.map { unsafe String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            if let db = unsafe db { unsafe sqlite3_close_v2(db) }
             throw SQLiteJobQueueError(
                 .sqlite,
                 reason: "cannot open database \(Self.quote(path)): \(message) (\(rc))",
                 sqliteResultCode: rc
             )
         }
-        handle = db
-        sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        handle = unsafe db
+        unsafe sqlite3_extended_result_codes(db, 1)
+        unsafe sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
     }
 
     deinit {
         // Statements must be finalized before the connection closes; `close_v2` would defer the close
         // otherwise, but finalizing first releases the file at once.
         statements.removeAll()
-        sqlite3_close_v2(handle)
+        unsafe sqlite3_close_v2(handle)
     }
 
     /// A prepared statement for `sql`, reset and with its bindings cleared, from the cache when it was
@@ -47,18 +49,18 @@ final class SQLiteConnection {
             return cached
         }
         var statement: OpaquePointer?
-        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
-        guard rc == SQLITE_OK, let statement else {
+        let rc = unsafe sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement = unsafe statement else {
             throw error(rc, sql: sql)
         }
-        let prepared = SQLiteStatement(handle: statement, sql: sql, connection: self)
+        let prepared = unsafe SQLiteStatement(handle: statement, sql: sql, connection: self)
         statements[sql] = prepared
         return prepared
     }
 
     /// Runs one or more statements that return no rows the caller needs (DDL, `BEGIN`, `COMMIT`).
     func execute(_ sql: String) throws(SQLiteJobQueueError) {
-        let rc = sqlite3_exec(handle, sql, nil, nil, nil)
+        let rc = unsafe sqlite3_exec(handle, sql, nil, nil, nil)
         guard rc == SQLITE_OK else { throw error(rc, sql: sql) }
     }
 
@@ -77,7 +79,7 @@ final class SQLiteConnection {
         } catch {
             // A failed COMMIT may leave the transaction open; ROLLBACK closes it. Its own failure (no
             // transaction left) changes nothing for the caller, who gets the first error.
-            sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
+            unsafe sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
             throw error
         }
         return result
@@ -91,15 +93,15 @@ final class SQLiteConnection {
     }
 
     /// The number of rows the last `INSERT`, `UPDATE` or `DELETE` changed.
-    var changes: Int64 { Int64(sqlite3_changes64(handle)) }
+    var changes: Int64 { unsafe Int64(sqlite3_changes64(handle)) }
 
     /// The rowid of the last successful `INSERT`.
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var lastInsertRowID: Int64 { unsafe sqlite3_last_insert_rowid(handle) }
 
     /// An error naming the statement and SQLite's message.
     func error(_ rc: Int32, sql: String) -> SQLiteJobQueueError {
-        let message = String(cString: sqlite3_errmsg(handle))
-        let code = sqlite3_extended_errcode(handle)
+        let message = unsafe String(cString: sqlite3_errmsg(handle))
+        let code = unsafe sqlite3_extended_errcode(handle)
         let resultCode = code != SQLITE_OK ? code : rc
         let primary = resultCode & 0xFF
         if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
@@ -144,43 +146,44 @@ final class SQLiteConnection {
 /// A prepared statement owned by one ``SQLiteConnection``.
 ///
 /// Binding indexes start at 1 and column indexes at 0, as in SQLite's C API.
-final class SQLiteStatement {
+// @safe: the statement handle is owned by this object, finalized in deinit, used only by its connection.
+@safe final class SQLiteStatement {
     let handle: OpaquePointer
     let sql: String
     private unowned let connection: SQLiteConnection
 
     init(handle: OpaquePointer, sql: String, connection: SQLiteConnection) {
-        self.handle = handle
+        unsafe self.handle = unsafe handle
         self.sql = sql
         self.connection = connection
     }
 
-    deinit { sqlite3_finalize(handle) }
+    deinit { unsafe sqlite3_finalize(handle) }
 
     /// Makes the statement ready to run again with new bindings.
     func reset() {
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        unsafe sqlite3_reset(handle)
+        unsafe sqlite3_clear_bindings(handle)
     }
 
     func bind(_ index: Int32, _ value: Int64) throws(SQLiteJobQueueError) {
-        try check(sqlite3_bind_int64(handle, index, value))
+        unsafe try check(sqlite3_bind_int64(handle, index, value))
     }
 
     func bind(_ index: Int32, _ value: Int64?) throws(SQLiteJobQueueError) {
-        guard let value else { return try check(sqlite3_bind_null(handle, index)) }
-        try check(sqlite3_bind_int64(handle, index, value))
+        guard let value else { return unsafe try check(sqlite3_bind_null(handle, index)) }
+        unsafe try check(sqlite3_bind_int64(handle, index, value))
     }
 
     func bind(_ index: Int32, _ value: String?) throws(SQLiteJobQueueError) {
-        guard let value else { return try check(sqlite3_bind_null(handle, index)) }
+        guard let value else { return unsafe try check(sqlite3_bind_null(handle, index)) }
         // Bound with an explicit length, so a string holding U+0000 is stored whole.
         var utf8 = Array(value.utf8)
         if utf8.isEmpty { utf8.append(0) }  // a non-null pointer for the empty string
         let count = UInt64(value.utf8.count)
-        let rc = utf8.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                sqlite3_bind_text64(handle, index, $0, count, transientDestructor, UInt8(SQLITE_UTF8))
+        let rc = unsafe utf8.withUnsafeBufferPointer { buffer in
+            unsafe buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                unsafe sqlite3_bind_text64(handle, index, $0, count, transientDestructor, UInt8(SQLITE_UTF8))
             }
         }
         try check(rc)
@@ -188,9 +191,9 @@ final class SQLiteStatement {
 
     func bind(_ index: Int32, blob: [UInt8]) throws(SQLiteJobQueueError) {
         // SQLite binds NULL for a null pointer, and an empty array may have none: bind a zero-length blob.
-        if blob.isEmpty { return try check(sqlite3_bind_zeroblob(handle, index, 0)) }
-        let rc = blob.withUnsafeBytes { bytes in
-            sqlite3_bind_blob64(handle, index, bytes.baseAddress, UInt64(bytes.count), transientDestructor)
+        if blob.isEmpty { return unsafe try check(sqlite3_bind_zeroblob(handle, index, 0)) }
+        let rc = unsafe blob.withUnsafeBytes { bytes in
+            unsafe sqlite3_bind_blob64(handle, index, bytes.baseAddress, UInt64(bytes.count), transientDestructor)
         }
         try check(rc)
     }
@@ -198,7 +201,7 @@ final class SQLiteStatement {
     /// Runs the statement one step. Returns `true` when a row is ready to read, `false` when it is done.
     @discardableResult
     func step() throws(SQLiteJobQueueError) -> Bool {
-        let rc = sqlite3_step(handle)
+        let rc = unsafe sqlite3_step(handle)
         switch rc {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
@@ -206,25 +209,25 @@ final class SQLiteStatement {
         }
     }
 
-    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    func isNull(_ column: Int32) -> Bool { unsafe sqlite3_column_type(handle, column) == SQLITE_NULL }
 
-    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    func int64(_ column: Int32) -> Int64 { unsafe sqlite3_column_int64(handle, column) }
 
     func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
 
     func text(_ column: Int32) -> String? {
-        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
-        let count = Int(sqlite3_column_bytes(handle, column))
-        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+        guard let pointer = unsafe sqlite3_column_text(handle, column) else { return nil }
+        let count = unsafe Int(sqlite3_column_bytes(handle, column))
+        return unsafe String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     /// The byte length of a blob or text column, without copying it.
-    func byteCount(_ column: Int32) -> Int { Int(sqlite3_column_bytes(handle, column)) }
+    func byteCount(_ column: Int32) -> Int { unsafe Int(sqlite3_column_bytes(handle, column)) }
 
     func blob(_ column: Int32) -> [UInt8] {
-        guard let pointer = sqlite3_column_blob(handle, column) else { return [] }
-        let count = Int(sqlite3_column_bytes(handle, column))
-        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+        guard let pointer = unsafe sqlite3_column_blob(handle, column) else { return [] }
+        let count = unsafe Int(sqlite3_column_bytes(handle, column))
+        return unsafe Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
     private func check(_ rc: Int32) throws(SQLiteJobQueueError) {

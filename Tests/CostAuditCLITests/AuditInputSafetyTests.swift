@@ -125,7 +125,7 @@ struct AuditInputSafetyTests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let fifo = dir.appendingPathComponent("ledger.fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
+        unsafe #expect(mkfifo(fifo, 0o600) == 0)
         let text = (0..<50).map { recordLine("r\($0)") }.joined() + recordLine("r0")
         let feeder = Thread {
             // Blocks until the tool opens the FIFO for reading.

@@ -331,7 +331,7 @@ private func filesBelow(_ folder: URL) throws -> [String: Data] {
     while let relative = walker.nextObject() as? String {
         var isDirectory: ObjCBool = false
         let path = base + "/" + relative
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+        if unsafe FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
             files[relative] = try Data(contentsOf: URL(fileURLWithPath: path))
         }
     }

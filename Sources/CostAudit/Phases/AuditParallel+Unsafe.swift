@@ -31,48 +31,48 @@ func share(_ worker: Int, of workers: Int, count: Int) -> Range<Int> {
 
 /// A fixed-size buffer that workers write at disjoint indices (each index by one worker only), then read by
 /// all once the writing phase has ended.
-final class SharedBuffer<Element>: @unchecked Sendable {
+@safe final class SharedBuffer<Element>: @unchecked Sendable {
     private let base: UnsafeMutablePointer<Element>
     let count: Int
 
     init(repeating value: Element, count: Int) {
         self.count = count
-        base = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
-        base.initialize(repeating: value, count: count)
+        unsafe base = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
+        unsafe base.initialize(repeating: value, count: count)
     }
 
     /// A buffer holding `elements`.
     init(_ elements: [Element]) {
         count = elements.count
-        base = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
-        elements.withUnsafeBufferPointer { source in
-            if let start = source.baseAddress { base.initialize(from: start, count: count) }
+        unsafe base = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
+        unsafe elements.withUnsafeBufferPointer { source in
+            if let start = source.baseAddress { unsafe base.initialize(from: start, count: count) }
         }
     }
 
     subscript(index: Int) -> Element {
         get {
             precondition(index >= 0 && index < count, "shared buffer index out of range")
-            return base[index]
+            return unsafe base[index]
         }
         set {
             precondition(index >= 0 && index < count, "shared buffer index out of range")
-            base[index] = newValue
+            unsafe base[index] = newValue
         }
     }
 
     /// The contents as an array.
-    var array: [Element] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    var array: [Element] { unsafe Array(UnsafeBufferPointer(start: base, count: count)) }
 
     /// Sorts the elements in `range` in place (one worker's range: no other worker touches it meanwhile).
     func sort(_ range: Range<Int>, by areInIncreasingOrder: (Element, Element) -> Bool) {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "shared buffer range out of bounds")
-        var slice = UnsafeMutableBufferPointer(start: base + range.lowerBound, count: range.count)
-        slice.sort(by: areInIncreasingOrder)
+        var slice = unsafe UnsafeMutableBufferPointer(start: base + range.lowerBound, count: range.count)
+        unsafe slice.sort(by: areInIncreasingOrder)
     }
 
     deinit {
-        base.deinitialize(count: count)
-        base.deallocate()
+        unsafe base.deinitialize(count: count)
+        unsafe base.deallocate()
     }
 }

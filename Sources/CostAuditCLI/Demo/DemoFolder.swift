@@ -105,7 +105,7 @@ struct DemoFolder {
         }
         // Deepest first, so a parent is empty by the time it is removed.
         for directory in allowedDirectories.sorted(by: { $0.count > $1.count }) where entries[directory] != nil {
-            rmdir(path(directory))
+            unsafe rmdir(path(directory))
         }
         try remove(marker)
     }
@@ -137,7 +137,7 @@ struct DemoFolder {
         if let slash = relative.lastIndex(of: "/") {
             try createDirectory(path(String(relative[..<slash])))
         }
-        let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let fd = unsafe open(target, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
             throw Failure(message: "\(target): cannot be written: \(Self.lastError())", refused: false)
         }
@@ -145,7 +145,7 @@ struct DemoFolder {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = unsafe bytes.withUnsafeBytes { unsafe posixWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw Failure(message: "\(target): cannot be written: \(Self.lastError())", refused: false)
@@ -161,7 +161,7 @@ struct DemoFolder {
         if !parent.isEmpty, parent != directory, Self.kind(parent, followLink: true) == nil {
             try createDirectory(parent)
         }
-        if mkdir(directory, 0o755) != 0, errno != EEXIST {
+        if unsafe mkdir(directory, 0o755) != 0, errno != EEXIST {
             throw Failure(message: "\(directory): cannot be created: \(Self.lastError())", refused: false)
         }
     }
@@ -177,7 +177,7 @@ struct DemoFolder {
     /// What is at `path`, nil when nothing is.
     static func kind(_ path: String, followLink: Bool) -> Kind? {
         var info = stat()
-        let status = followLink ? stat(path, &info) : lstat(path, &info)
+        let status = unsafe followLink ? stat(path, &info) : lstat(path, &info)
         guard status == 0 else { return nil }
         return (info.st_mode & S_IFMT) == S_IFDIR ? .directory : .other
     }
@@ -188,10 +188,10 @@ struct DemoFolder {
         var pending = [""]
         while let relative = pending.popLast() {
             let absolute = relative.isEmpty ? path : path(relative)
-            guard let handle = opendir(absolute) else {
+            guard let handle = unsafe opendir(absolute) else {
                 throw Failure(message: "\(absolute): cannot be read: \(Self.lastError())", refused: false)
             }
-            closedir(handle)
+            unsafe closedir(handle)
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: absolute) else {
                 throw Failure(message: "\(absolute): cannot be read", refused: false)
             }
@@ -224,15 +224,15 @@ struct DemoFolder {
     }
 
     private func remove(_ file: String) throws(Failure) {
-        if unlink(file) != 0, errno != ENOENT {
+        if unsafe unlink(file) != 0, errno != ENOENT {
             throw Failure(message: "\(file): cannot be removed: \(Self.lastError())", refused: false)
         }
     }
 
-    private static func lastError() -> String { String(cString: strerror(errno)) }
+    private static func lastError() -> String { unsafe String(cString: strerror(errno)) }
 }
 
 /// `write(2)`, out of reach of ``DemoFolder/writeFile(_:to:)``'s name.
 private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, buffer, count)
+    unsafe write(fd, buffer, count)
 }

@@ -44,7 +44,9 @@ import Darwin
 /// Safe to use from many threads and tasks at once.
 public final class JSONLinesLedger: CostSink {
     /// How a ledger writer behaves.
-    public struct Configuration: Sendable {
+    // @safe: the only unsafe member is the test hook `writeOverride`, which receives the bytes of a batch that
+    // the writer owns for the length of the call.
+    @safe public struct Configuration: Sendable {
         /// The ledger directory; created when missing.
         public var directory: String
         /// When batches are written and whether they are synced. Default ``LedgerDurability/flush``.
@@ -395,21 +397,21 @@ extension JSONLinesLedger {
             guard (lineBound ?? 0) <= scratch.capacity, scratch.tryClaim() else {
                 return try insert(record, lineBound: lineBound) { bytes -> Int? in
                     // Encode in place at the end of the buffer; the bytes count only once committed.
-                    if let lineBound { return record.encodeLine(into: bytes.reserve(lineBound)) }
-                    return record.encodeCheckedCallLine(into: bytes.reserve(CostRecord.maxCheckedLineBytes))
+                    if let lineBound { return unsafe record.encodeLine(into: bytes.reserve(lineBound)) }
+                    return unsafe record.encodeCheckedCallLine(into: bytes.reserve(CostRecord.maxCheckedLineBytes))
                 }
             }
             defer { scratch.release() }
             let lineBytes: Int
             if lineBound != nil {
-                lineBytes = record.encodeLine(into: scratch.base)
+                lineBytes = unsafe record.encodeLine(into: scratch.base)
             } else {
-                guard let checked = record.encodeCheckedCallLine(into: scratch.base) else { return false }
+                guard let checked = unsafe record.encodeCheckedCallLine(into: scratch.base) else { return false }
                 lineBytes = checked
             }
-            let line = UnsafeRawPointer(scratch.base)
+            let line = unsafe UnsafeRawPointer(scratch.base)
             return try insert(record, lineBound: lineBound) { bytes -> Int? in
-                bytes.reserve(lineBytes).copyMemory(from: line, byteCount: lineBytes)
+                unsafe bytes.reserve(lineBytes).copyMemory(from: line, byteCount: lineBytes)
                 return lineBytes
             }
         }
@@ -654,7 +656,7 @@ extension JSONLinesLedger {
                 try flushOnce()
                 // What the flusher wrote before this call counts only if its file is still at its path now.
                 try io.withLock { (io: inout IOState) throws(CostLedgerError) in
-                    try run(io.machine.verifyRequested(), &io)
+                    unsafe try run(io.machine.verifyRequested(), &io)
                 }
                 let (lost, lastError) = durability.withLock { ($0.lostFiles, $0.lastError) }
                 if lost != lostBefore {
@@ -694,7 +696,7 @@ extension JSONLinesLedger {
             }
             try io.withLock { (io: inout IOState) throws(CostLedgerError) in
                 // A batch left by a failed write or sync goes first (to a new file after a failed sync).
-                if io.machine.pendingBatch != nil { try run(io.machine.flushStarted(day: today()), &io) }
+                if io.machine.pendingBatch != nil { unsafe try run(io.machine.flushStarted(day: today()), &io) }
                 var batch = io.spare
                 var records = 0
                 let waiters = buffer.withLock { state -> Int in
@@ -709,7 +711,7 @@ extension JSONLinesLedger {
                     swap(&io.carry, &batch)
                     io.spare = batch
                     let taken = LedgerWriterStateMachine.Batch(bytes: io.carry.count, records: records)
-                    try run(io.machine.batchTaken(taken, day: today()), &io)
+                    unsafe try run(io.machine.batchTaken(taken, day: today()), &io)
                 } else {
                     io.spare = batch
                 }
@@ -748,7 +750,7 @@ extension JSONLinesLedger {
                     state.flushAll = false
                 } else if let last = cuts.last, last < taken.count {
                     // The incomplete last batch stays, to be completed by the records still to come.
-                    state.bytes.append(UnsafeRawBufferPointer(rebasing: taken.bytes[last...]))
+                    unsafe state.bytes.append(UnsafeRawBufferPointer(rebasing: taken.bytes[last...]))
                     taken.truncate(last)
                     state.records = records - cuts.count * configuration.batchRecords
                     records -= state.records
@@ -762,7 +764,7 @@ extension JSONLinesLedger {
                 io.spare = taken
                 io.spareCuts = cuts
             }
-            guard let base = taken.bytes.baseAddress, !taken.isEmpty else { return }
+            guard let base = unsafe taken.bytes.baseAddress, !taken.isEmpty else { return }
             var failure: CostLedgerError?
             var start = 0
             var left = records
@@ -772,7 +774,7 @@ extension JSONLinesLedger {
                 cut &+= 1
                 let count = min(configuration.batchRecords, left)
                 left &-= count
-                let batch = UnsafeRawBufferPointer(start: base + start, count: end - start)
+                let batch = unsafe UnsafeRawBufferPointer(start: base + start, count: end - start)
                 start = end
                 while failure == nil, !pool.waitForRoom() {
                     guard !recovered else {
@@ -788,12 +790,12 @@ extension JSONLinesLedger {
                 }
                 guard failure == nil else {
                     // Kept, unwritten, for the next flush.
-                    pool.submit(batch, records: count, file: nil)
+                    unsafe pool.submit(batch, records: count, file: nil)
                     continue
                 }
                 do throws(CostLedgerError) {
-                    try append(batch, records: count, &io)
-                    pool.submit(batch, records: count, file: io.machine.openFile?.syncFile)
+                    unsafe try append(batch, records: count, &io)
+                    unsafe pool.submit(batch, records: count, file: io.machine.openFile?.syncFile)
                     buffer.withLock { state in
                         state.stats.flushes &+= 1
                         state.stats.writtenRecords &+= count
@@ -801,7 +803,7 @@ extension JSONLinesLedger {
                     }
                 } catch {
                     failure = error
-                    pool.submit(batch, records: count, file: nil)
+                    unsafe pool.submit(batch, records: count, file: nil)
                 }
             }
             if let failure { throw failure }
@@ -862,7 +864,7 @@ extension JSONLinesLedger {
                     // fresh one with only those bytes, so the copy made while the caller waits for the lock is the
                     // smaller one.
                     swap(&state.bytes, &batch)
-                    state.bytes.append(UnsafeRawBufferPointer(rebasing: batch.bytes[end...]))
+                    unsafe state.bytes.append(UnsafeRawBufferPointer(rebasing: batch.bytes[end...]))
                     batch.truncate(end)
                     skip = state.front
                     state.cuts.removeFirst(state.cutHead)
@@ -870,7 +872,7 @@ extension JSONLinesLedger {
                     state.cutHead = 0
                     state.front = 0
                 } else {
-                    batch.append(UnsafeRawBufferPointer(rebasing: state.bytes.bytes[state.front..<end]))
+                    unsafe batch.append(UnsafeRawBufferPointer(rebasing: state.bytes.bytes[state.front..<end]))
                     state.front = end
                     state.compact(force: false)
                 }
@@ -885,10 +887,10 @@ extension JSONLinesLedger {
             if skip > 0 { batch.removeFirst(skip) }
             let bytes = Int64(batch.count)
             do throws(CostLedgerError) {
-                try append(batch.bytes, records: records, &io, countBytes: false)
+                unsafe try append(batch.bytes, records: records, &io, countBytes: false)
             } catch {
                 // Kept, unwritten, for the next flush (the flusher is woken by the error).
-                pool.submit(batch.bytes, records: records, file: nil)
+                unsafe pool.submit(batch.bytes, records: records, file: nil)
                 pool.recycle(batch)
                 wake.signal()
                 return nil
@@ -896,7 +898,7 @@ extension JSONLinesLedger {
             guard let syncFile = io.machine.openFile?.syncFile else {
                 // Not reached (a file is opened with its sync descriptors); kept safe: written again.
                 buffer.withLock { $0.stats.bytes &+= bytes }
-                pool.submit(batch.bytes, records: records, file: nil)
+                unsafe pool.submit(batch.bytes, records: records, file: nil)
                 return nil
             }
             guard let sequence = pool.claim(batch, records: records, file: syncFile) else {
@@ -922,9 +924,9 @@ extension JSONLinesLedger {
             let suspects = pool.takeSuspects()
             // Nothing more goes to a file whose sync failed: the machine closes it, and the batches go to a new one.
             let condemned = io.machine.openFile?.syncFile.map { pool.isCondemned($0) } ?? false
-            try run(io.machine.syncFailed(openFileCondemned: condemned), &io)
+            unsafe try run(io.machine.syncFailed(openFileCondemned: condemned), &io)
             for suspect in suspects {
-                try append(suspect.bytes.bytes, records: suspect.records, &io)
+                unsafe try append(suspect.bytes.bytes, records: suspect.records, &io)
                 guard let syncFile = io.machine.openFile?.syncFile else { continue }
                 pool.resubmit(suspect.sequence, file: syncFile)
                 buffer.withLock { state in
@@ -950,9 +952,9 @@ extension JSONLinesLedger {
             _ io: inout IOState,
             countBytes: Bool = true
         ) throws(CostLedgerError) {
-            guard !batch.isEmpty else { return }
+            guard unsafe !batch.isEmpty else { return }
             let taken = LedgerWriterStateMachine.Batch(bytes: batch.count, records: records)
-            try run(io.machine.batchTaken(taken, day: today()), &io, bytes: batch, countBytes: countBytes)
+            unsafe try run(io.machine.batchTaken(taken, day: today()), &io, bytes: batch, countBytes: countBytes)
         }
 
         /// The I/O executor: performs the machine's actions, reporting each outcome back as an event, until the
@@ -982,8 +984,8 @@ extension JSONLinesLedger {
                         action = io.machine.openFailed(error)
                     }
                 case .write(let fd, let from):
-                    let batch = bytes ?? io.carry.bytes
-                    let (written, failure) = writeAll(fd, batch, from: from, path: io.machine.openFile?.path)
+                    let batch = unsafe bytes ?? io.carry.bytes
+                    let (written, failure) = unsafe writeAll(fd, batch, from: from, path: io.machine.openFile?.path)
                     if countBytes || failure != nil { buffer.withLock { $0.stats.bytes &+= Int64(written) } }
                     if let failure {
                         action = io.machine.writeFailed(bytes: written, error: failure)
@@ -1044,7 +1046,7 @@ extension JSONLinesLedger {
             var written = from
             while written < batch.count {
                 let n =
-                    configuration.writeOverride.map { $0(fd, base + written, batch.count - written) }
+                    unsafe configuration.writeOverride.map { unsafe $0(fd, base + written, batch.count - written) }
                     ?? LedgerIO.write(fd, base + written, batch.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }

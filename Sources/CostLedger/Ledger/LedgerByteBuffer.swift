@@ -10,7 +10,7 @@ import Darwin
 
 /// A growable run of bytes that records are encoded straight into: the writer reserves a line's upper bound at
 /// the end, encodes there through a pointer, and commits the bytes it wrote. Only ever touched under a lock.
-final class LedgerByteBuffer: @unchecked Sendable {
+@safe final class LedgerByteBuffer: @unchecked Sendable {
     private(set) var base: UnsafeMutableRawPointer?
     /// Bytes committed.
     private(set) var count = 0
@@ -18,28 +18,28 @@ final class LedgerByteBuffer: @unchecked Sendable {
 
     init() {}
 
-    deinit { free(base) }
+    deinit { unsafe free(base) }
 
     var isEmpty: Bool { count == 0 }
 
     /// The committed bytes; valid until the next mutation.
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    var bytes: UnsafeRawBufferPointer { unsafe UnsafeRawBufferPointer(start: base, count: count) }
 
     /// Room for `extra` more bytes after the committed ones; returns where they start. Grows geometrically.
     @inline(__always)
     func reserve(_ extra: Int) -> UnsafeMutableRawPointer {
         let needed = count &+ extra
-        if needed > capacity || base == nil { grow(to: needed) }
+        if unsafe needed > capacity || base == nil { grow(to: needed) }
         // `grow` leaves a non-nil base or traps on exhausted memory, as every allocation does.
-        return base.unsafelyUnwrapped + count
+        return unsafe base.unsafelyUnwrapped + count
     }
 
     private func grow(to needed: Int) {
         let newCapacity = Swift.max(needed, capacity &* 2, 4096)
-        guard let grown = realloc(base, newCapacity) else {
+        guard let grown = unsafe realloc(base, newCapacity) else {
             fatalError("out of memory growing the ledger buffer to \(newCapacity) bytes")
         }
-        base = grown
+        unsafe base = unsafe grown
         capacity = newCapacity
     }
 
@@ -49,8 +49,8 @@ final class LedgerByteBuffer: @unchecked Sendable {
 
     /// Appends a copy of `bytes`.
     func append(_ bytes: UnsafeRawBufferPointer) {
-        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        reserve(bytes.count).copyMemory(from: source, byteCount: bytes.count)
+        guard let source = bytes.baseAddress, unsafe !bytes.isEmpty else { return }
+        unsafe reserve(bytes.count).copyMemory(from: source, byteCount: bytes.count)
         count &+= bytes.count
     }
 
@@ -58,7 +58,7 @@ final class LedgerByteBuffer: @unchecked Sendable {
     func removeFirst(_ n: Int) {
         guard let base, n > 0 else { return }
         let rest = count - n
-        if rest > 0 { base.copyMemory(from: base + n, byteCount: rest) }
+        if rest > 0 { unsafe base.copyMemory(from: base + n, byteCount: rest) }
         count = Swift.max(0, rest)
     }
 
@@ -72,7 +72,7 @@ final class LedgerByteBuffer: @unchecked Sendable {
 /// A writer's scratch line: a caller encodes its record here without holding the buffer's lock, then takes the
 /// lock only to copy the finished line in. One caller at a time holds it (``tryClaim()``); a caller that finds it
 /// taken encodes under the lock instead, as before, so concurrent writers stay correct.
-final class LedgerScratchLine: @unchecked Sendable {
+@safe final class LedgerScratchLine: @unchecked Sendable {
     // Safe to share: `base` is written only by the one caller whose `tryClaim()` succeeded, until its `release()`.
     let capacity: Int
     let base: UnsafeMutableRawPointer
@@ -80,10 +80,10 @@ final class LedgerScratchLine: @unchecked Sendable {
 
     init(capacity: Int) {
         self.capacity = capacity
-        base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        unsafe base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     }
 
-    deinit { base.deallocate() }
+    deinit { unsafe base.deallocate() }
 
     /// Takes the line for the calling thread: false when another caller holds it.
     @inline(__always)

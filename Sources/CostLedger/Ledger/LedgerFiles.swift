@@ -36,7 +36,7 @@ enum LedgerFiles {
 
     static func makeDirectory(_ path: String) throws(CostLedgerError) {
         var info = stat()
-        if stat(path, &info) == 0 {
+        if unsafe stat(path, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFDIR else {
                 throw CostLedgerError(.io, field: path, reason: "exists and is not a directory")
             }
@@ -55,10 +55,10 @@ enum LedgerFiles {
         _ path: String,
         syncDirectory: Bool
     ) throws(CostLedgerError) -> (fd: Int32, size: Int64, repairBytes: Int64) {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = unsafe open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw CostLedgerError(.io, field: path, reason: "cannot open: \(LedgerIO.errnoText())") }
         var info = stat()
-        guard fstat(fd, &info) == 0 else {
+        guard unsafe fstat(fd, &info) == 0 else {
             let error = CostLedgerError(.io, field: path, reason: "cannot stat: \(LedgerIO.errnoText())")
             _ = LedgerIO.close(fd)
             throw error
@@ -67,14 +67,14 @@ enum LedgerFiles {
         var repair: Int64 = 0
         if size > 0 {
             var last: UInt8 = 0
-            let readFD = open(path, O_RDONLY | O_CLOEXEC)
+            let readFD = unsafe open(path, O_RDONLY | O_CLOEXEC)
             if readFD >= 0 {
-                _ = pread(readFD, &last, 1, off_t(size - 1))
+                _ = unsafe pread(readFD, &last, 1, off_t(size - 1))
                 _ = LedgerIO.close(readFD)
             }
             if last != UInt8(ascii: "\n") {
                 var newline = UInt8(ascii: "\n")
-                guard LedgerIO.write(fd, &newline, 1) == 1 else {
+                guard unsafe LedgerIO.write(fd, &newline, 1) == 1 else {
                     let error = CostLedgerError(.io, field: path, reason: "cannot repair: \(LedgerIO.errnoText())")
                     _ = LedgerIO.close(fd)
                     throw error
@@ -85,7 +85,7 @@ enum LedgerFiles {
         }
         if syncDirectory {
             let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-            let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+            let dirFD = unsafe open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
             if dirFD >= 0 {
                 _ = fsync(dirFD)
                 _ = LedgerIO.close(dirFD)

@@ -47,7 +47,7 @@ public struct LedgerReader: Sendable {
         var files: [String] = []
         for path in paths {
             var info = stat()
-            guard stat(path, &info) == 0 else {
+            guard unsafe stat(path, &info) == 0 else {
                 throw CostLedgerError(.io, field: path, reason: "cannot read: \(LedgerIO.errnoText())")
             }
             if info.st_mode & S_IFMT == S_IFDIR {
@@ -95,8 +95,8 @@ public struct LedgerReader: Sendable {
         stats: inout LedgerReadStats,
         body: (CostRecord, Int) throws -> Void
     ) throws {
-        try scanLines(path, stats: &stats) { line, number, stats in
-            switch CostRecord.decodeOutcome(line, file: path, lineNumber: number) {
+        unsafe try scanLines(path, stats: &stats) { line, number, stats in
+            switch unsafe CostRecord.decodeOutcome(line, file: path, lineNumber: number) {
             case .record(let record):
                 stats.records &+= 1
                 try body(record, number)
@@ -135,7 +135,7 @@ public struct LedgerReader: Sendable {
         stats: inout LedgerReadStats,
         line: (UnsafeBufferPointer<UInt8>, Int, inout LedgerReadStats) throws -> Void
     ) throws {
-        try scanLines(path, stats: &stats) { bytes, number, _, stats in try line(bytes, number, &stats) }
+        unsafe try scanLines(path, stats: &stats) { bytes, number, _, stats in unsafe try line(bytes, number, &stats) }
     }
 
     /// ``scanLines(_:stats:line:)``, also passing each line's byte offset in the file (so a caller can keep
@@ -163,7 +163,7 @@ public struct LedgerReader: Sendable {
         stats: inout LedgerReadStats,
         lineAt line: (UnsafeBufferPointer<UInt8>, Int, Int64, inout LedgerReadStats) throws -> Void
     ) throws -> Int {
-        try scanLines(path, range: range, identity: identity, chunkBytes: chunkSize, stats: &stats, lineAt: line)
+        unsafe try scanLines(path, range: range, identity: identity, chunkBytes: chunkSize, stats: &stats, lineAt: line)
     }
 
     /// ``scanLines(_:range:identity:stats:lineAt:)`` reading `chunkBytes` at a time (at least 1): tests compare
@@ -176,13 +176,13 @@ public struct LedgerReader: Sendable {
         stats: inout LedgerReadStats,
         lineAt line: (UnsafeBufferPointer<UInt8>, Int, Int64, inout LedgerReadStats) throws -> Void
     ) throws -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = unsafe open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw CostLedgerError(.io, field: path, reason: "cannot open: \(LedgerIO.errnoText())")
         }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else {
+        guard unsafe fstat(fd, &info) == 0 else {
             throw CostLedgerError(.io, field: path, reason: "cannot stat: \(LedgerIO.errnoText())")
         }
         stats.files &+= 1
@@ -210,12 +210,12 @@ public struct LedgerReader: Sendable {
         }
         let capacity = max(1, chunkBytes) + CostRecord.LineLimits.maxLineBytes + 1
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        defer { buffer.deallocate() }
+        defer { unsafe buffer.deallocate() }
         var filled = 0  // bytes in buffer
         while remaining > 0 {
             let want = Int(min(Int64(min(capacity - filled, max(1, chunkBytes))), remaining))
             let n =
-                regular
+                unsafe regular
                 ? pread(fd, buffer + filled, want, off_t(bufferOffset + Int64(filled)))
                 : LedgerIO.read(fd, buffer + filled, want)
             if n < 0 {
@@ -225,7 +225,7 @@ public struct LedgerReader: Sendable {
             if n == 0 {
                 // The end of a stream; a regular file that ends early was truncated while it was read.
                 if regular {
-                    let now = fstat(fd, &info) == 0 ? Int64(info.st_size) : bufferOffset + Int64(filled)
+                    let now = unsafe fstat(fd, &info) == 0 ? Int64(info.st_size) : bufferOffset + Int64(filled)
                     throw LedgerIO.shrank(path, expected: bufferOffset + Int64(filled) + remaining, now: now)
                 }
                 break
@@ -234,18 +234,18 @@ public struct LedgerReader: Sendable {
             remaining -= Int64(n)
             let end = filled + n
             // Only the new bytes can hold a newline not yet seen.
-            let start = try splitter.split(buffer, count: end, from: filled, at: bufferOffset, &stats, line)
+            let start = unsafe try splitter.split(buffer, count: end, from: filled, at: bufferOffset, &stats, line)
             let rest = end - start
             if splitter.dropsRest(rest) {
                 filled = 0
                 bufferOffset += Int64(end)
             } else {
-                if start > 0, rest > 0 { memmove(buffer, buffer + start, rest) }
+                if start > 0, rest > 0 { unsafe memmove(buffer, buffer + start, rest) }
                 filled = rest
                 bufferOffset += Int64(start)
             }
         }
-        try splitter.finish(buffer, count: filled, at: bufferOffset, &stats, line)
+        unsafe try splitter.finish(buffer, count: filled, at: bufferOffset, &stats, line)
         return splitter.numbered
     }
 }
@@ -279,8 +279,8 @@ struct LineSplitter {
     ) throws -> Int {
         var start = 0
         var searchFrom = from
-        while searchFrom < count, let nl = memchr(bytes + searchFrom, 0x0A, count - searchFrom) {
-            let at = bytes.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+        while searchFrom < count, let nl = unsafe memchr(bytes + searchFrom, 0x0A, count - searchFrom) {
+            let at = unsafe bytes.distance(to: nl.assumingMemoryBound(to: UInt8.self))
             lineNumber += 1
             if skipping {
                 skipping = false
@@ -289,7 +289,7 @@ struct LineSplitter {
                 oversized(lineNumber, &stats)
             } else if at > start {
                 stats.lines &+= 1
-                try line(
+                unsafe try line(
                     UnsafeBufferPointer(start: bytes + start, count: at - start),
                     lineNumber,
                     offset + Int64(start),
@@ -323,7 +323,7 @@ struct LineSplitter {
         } else if count > 0 {
             lineNumber += 1
             stats.lines &+= 1
-            try line(UnsafeBufferPointer(start: bytes, count: count), lineNumber, offset, &stats)
+            unsafe try line(UnsafeBufferPointer(start: bytes, count: count), lineNumber, offset, &stats)
         }
     }
 
@@ -360,14 +360,14 @@ package struct LedgerFileIdentity: Sendable, Hashable {
     /// The file `path` leads to (symbolic links followed); nil when there is none.
     package init?(path: String) {
         var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        guard unsafe stat(path, &info) == 0 else { return nil }
         self.init(info)
     }
 
     /// The file open at `fd`; nil when it cannot be asked.
     package init?(descriptor fd: Int32) {
         var info = stat()
-        guard fstat(fd, &info) == 0 else { return nil }
+        guard unsafe fstat(fd, &info) == 0 else { return nil }
         self.init(info)
     }
 }
@@ -377,7 +377,7 @@ enum LedgerIO {
     /// `read(2)`, named apart from the reader's own `read`.
     static func read(_ fd: Int32, _ buffer: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
         #if canImport(Glibc)
-        return Glibc.read(fd, buffer, count)
+        return unsafe Glibc.read(fd, buffer, count)
         #elseif canImport(Musl)
         return Musl.read(fd, buffer, count)
         #else
@@ -388,7 +388,7 @@ enum LedgerIO {
     /// `write(2)`.
     static func write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
         #if canImport(Glibc)
-        return Glibc.write(fd, buffer, count)
+        return unsafe Glibc.write(fd, buffer, count)
         #elseif canImport(Musl)
         return Musl.write(fd, buffer, count)
         #else
@@ -452,19 +452,19 @@ enum LedgerIO {
 
     /// The regular files and directories in `directory` (following symbolic links), dot-files left out.
     private static func entries(of directory: String) throws(CostLedgerError) -> [(path: String, isDirectory: Bool)] {
-        guard let dir = opendir(directory) else {
+        guard let dir = unsafe opendir(directory) else {
             throw CostLedgerError(.io, field: directory, reason: "cannot list: \(errnoText())")
         }
-        defer { closedir(dir) }
+        defer { unsafe closedir(dir) }
         var entries: [(path: String, isDirectory: Bool)] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        while let entry = unsafe readdir(dir) {
+            let name = unsafe withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                unsafe String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             guard !name.hasPrefix(".") else { continue }
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             var info = stat()
-            guard stat(path, &info) == 0 else { continue }
+            guard unsafe stat(path, &info) == 0 else { continue }
             switch info.st_mode & S_IFMT {
             case S_IFREG: entries.append((path, false))
             case S_IFDIR: entries.append((path, true))

@@ -31,7 +31,7 @@ final class LedgerSyncFile: LedgerSyncWindowFile, @unchecked Sendable {
     init(path: String, count: Int) throws(CostLedgerError) {
         var descriptors: [Int32] = []
         for _ in 0..<count {
-            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            let fd = unsafe open(path, O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 let error = CostLedgerError(.io, field: path, reason: "cannot open to sync: \(LedgerIO.errnoText())")
                 for opened in descriptors { LedgerIO.close(opened) }
@@ -172,7 +172,7 @@ final class LedgerSyncPool: Sendable {
     func submit(_ bytes: UnsafeRawBufferPointer, records: Int, file: LedgerSyncFile?) {
         state.withLock { state in
             let buffer = state.window.spareBuffer()
-            buffer.append(bytes)
+            unsafe buffer.append(bytes)
             if state.window.submit(buffer, records: records, file: file) {
                 inFlightMirror.add(1, ordering: .sequentiallyConsistent)
             }

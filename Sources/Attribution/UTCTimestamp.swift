@@ -41,7 +41,7 @@ public struct UTCTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
     /// The current time from the system clock.
     public static func now() -> UTCTimestamp {
         var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
+        unsafe clock_gettime(CLOCK_REALTIME, &ts)
         return UTCTimestamp(nanosecondsSinceEpoch: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec))
     }
 

@@ -36,7 +36,7 @@ extension LedgerTable {
     /// The first sixteen bytes at `p` of a string of `count` bytes, zero-padded, as two words. Reads whole words
     /// when `available` bytes follow `p` (in the line), else byte by byte.
     static func firstWords(_ p: UnsafePointer<UInt8>?, count: Int, available: Int) -> (UInt64, UInt64) {
-        guard let unsafe p else { return (0, 0) }
+        guard let p = unsafe p else { return (0, 0) }
         if available >= 16 {
             let raw = unsafe UnsafeRawPointer(p)
             var w0 = unsafe raw.loadUnaligned(as: UInt64.self)

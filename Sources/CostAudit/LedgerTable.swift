@@ -30,8 +30,8 @@ struct Interner {
     /// the line reader already holds, see ``id(words:_:_:bytes:)``), else ``ByteHash``.
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        guard bytes.count <= 16 else { return ByteHash.hash(bytes) }
-        let (w0, w1) = LedgerTable.firstWords(bytes.baseAddress, count: bytes.count, available: 0)
+        guard bytes.count <= 16 else { return unsafe ByteHash.hash(bytes) }
+        let (w0, w1) = unsafe LedgerTable.firstWords(bytes.baseAddress, count: bytes.count, available: 0)
         return shortHash(w0, w1, count: bytes.count)
     }
 
@@ -57,9 +57,9 @@ struct Interner {
     @inline(__always)
     private static func prefix(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         guard let base = bytes.baseAddress else { return 0 }
-        if bytes.count >= 8 { return UnsafeRawPointer(base).loadUnaligned(as: UInt64.self) }
+        if bytes.count >= 8 { return unsafe UnsafeRawPointer(base).loadUnaligned(as: UInt64.self) }
         var word: UInt64 = 0
-        for k in 0..<bytes.count { word |= UInt64(base[k]) << UInt64(8 &* k) }
+        for k in 0..<bytes.count { unsafe word |= UInt64(base[k]) << UInt64(8 &* k) }
         return word
     }
 
@@ -69,8 +69,8 @@ struct Interner {
         let index = Int(id)
         guard index > 0, index < starts.count, Int(lengths[index]) == bytes.count else { return false }
         let start = starts[index]
-        return arena.withUnsafeBufferPointer { stored in
-            ByteHash.equal(stored.baseAddress.map { $0 + start }, bytes.baseAddress, bytes.count)
+        return unsafe arena.withUnsafeBufferPointer { stored in
+            unsafe ByteHash.equal(stored.baseAddress.map { unsafe $0 + start }, bytes.baseAddress, bytes.count)
         }
     }
 
@@ -88,10 +88,10 @@ struct Interner {
                 let index = Int(id)
                 if Int(lengths[index]) == bytes.count {
                     let start = starts[index]
-                    let equal = arena.withUnsafeBufferPointer { stored in
-                        ByteHash.equal(
-                            stored.baseAddress.map { $0 + start + 8 },
-                            bytes.baseAddress! + 8,
+                    let equal = unsafe arena.withUnsafeBufferPointer { stored in
+                        unsafe ByteHash.equal(
+                            stored.baseAddress.map { unsafe $0 + start + 8 },
+                            unsafe bytes.baseAddress! + 8,
                             bytes.count - 8
                         )
                     }
@@ -103,11 +103,11 @@ struct Interner {
     }
 
     mutating func id(bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
-        let tag = Self.tag(Self.hash(bytes), count: bytes.count)
-        let prefix = Self.prefix(bytes)
-        let (slot, found) = find(bytes, tag: tag, prefix: prefix)
+        let tag = unsafe Self.tag(Self.hash(bytes), count: bytes.count)
+        let prefix = unsafe Self.prefix(bytes)
+        let (slot, found) = unsafe find(bytes, tag: tag, prefix: prefix)
         if found != 0 { return found }
-        return add(bytes, slot: slot, tag: tag, prefix: prefix)
+        return unsafe add(bytes, slot: slot, tag: tag, prefix: prefix)
     }
 
     /// ``id(bytes:)`` of a string of `count` ≤ 16 bytes at `bytes` whose zero-padded words are `w0` and `w1`:
@@ -115,9 +115,9 @@ struct Interner {
     @inline(__always)
     mutating func id(words w0: UInt64, _ w1: UInt64, _ count: Int, bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
         let tag = Self.tag(Self.shortHash(w0, w1, count: count), count: count)
-        let (slot, found) = find(bytes, tag: tag, prefix: w0)
+        let (slot, found) = unsafe find(bytes, tag: tag, prefix: w0)
         if found != 0 { return found }
-        return add(bytes, slot: slot, tag: tag, prefix: w0)
+        return unsafe add(bytes, slot: slot, tag: tag, prefix: w0)
     }
 
     /// Files a new string in free slot `slot`.
@@ -125,7 +125,7 @@ struct Interner {
         let id = Int32(truncatingIfNeeded: starts.count)
         starts.append(arena.count)
         lengths.append(Int32(truncatingIfNeeded: bytes.count))
-        arena.append(contentsOf: bytes)
+        unsafe arena.append(contentsOf: bytes)
         slots[2 &* slot] = tag << 32 | UInt64(UInt32(bitPattern: id))
         slots[2 &* slot &+ 1] = prefix
         if starts.count * 4 > slots.count { grow() }
@@ -146,13 +146,13 @@ struct Interner {
 
     mutating func id(_ text: String) -> Int32 {
         var text = text
-        return text.withUTF8 { id(bytes: $0) }
+        return text.withUTF8 { unsafe id(bytes: $0) }
     }
 
     func existingID(_ text: String) -> Int32? {
         var text = text
         let found = text.withUTF8 {
-            find($0, tag: Self.tag(Self.hash($0), count: $0.count), prefix: Self.prefix($0)).id
+            unsafe find($0, tag: Self.tag(Self.hash($0), count: $0.count), prefix: Self.prefix($0)).id
         }
         return found == 0 ? nil : found
     }
@@ -175,12 +175,12 @@ enum ByteHash {
     /// call cost more than the comparison).
     @inline(__always)
     static func equal(_ a: UnsafePointer<UInt8>?, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
-        guard count > 0, let a, let b else { return count == 0 }
-        let ra = UnsafeRawPointer(a)
-        let rb = UnsafeRawPointer(b)
+        guard count > 0, let a = unsafe a, let b = unsafe b else { return count == 0 }
+        let ra = unsafe UnsafeRawPointer(a)
+        let rb = unsafe UnsafeRawPointer(b)
         var offset = 0
         while offset &+ 8 <= count {
-            if ra.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            if unsafe ra.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
                 != rb.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
             {
                 return false
@@ -188,7 +188,7 @@ enum ByteHash {
             offset &+= 8
         }
         while offset < count {
-            if a[offset] != b[offset] { return false }
+            if unsafe a[offset] != b[offset] { return false }
             offset &+= 1
         }
         return true
@@ -199,10 +199,10 @@ enum ByteHash {
         let count = bytes.count
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: count)
         guard let base = bytes.baseAddress else { return UInt32(truncatingIfNeeded: hash) }
-        let raw = UnsafeRawPointer(base)
+        let raw = unsafe UnsafeRawPointer(base)
         var offset = 0
         while offset &+ 8 <= count {
-            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            let word = unsafe raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
             hash = (hash ^ word) &* 0xff51_afd7_ed55_8ccd
             hash ^= hash >> 32
             offset &+= 8
@@ -210,7 +210,7 @@ enum ByteHash {
         var tail: UInt64 = 0
         var shift: UInt64 = 0
         while offset < count {
-            tail |= UInt64(raw.load(fromByteOffset: offset, as: UInt8.self)) << shift
+            unsafe tail |= UInt64(raw.load(fromByteOffset: offset, as: UInt8.self)) << shift
             shift &+= 8
             offset &+= 1
         }
@@ -354,7 +354,7 @@ struct LedgerTable {
         pricing: any AuditPricing
     ) {
         var recordID = record.recordID
-        let id = recordID.withUTF8 { storeID($0) }
+        let id = recordID.withUTF8 { unsafe storeID($0) }
         let isUnit = record.kind == .unit
         let when = (record.startedAt ?? record.timestamp).nanosecondsSinceEpoch
         var modelKey: Int32 = 0
@@ -492,8 +492,8 @@ struct LedgerTable {
         let width = fieldCount
         // The stored tuples through a plain pointer: no bounds check per value compared.
         @inline(__always) func holds(_ index: Int) -> Bool {
-            let stored = tuples.base + index &* width
-            for f in 0..<width where stored[f] != values[f] { return false }
+            let stored = unsafe tuples.base + index &* width
+            for f in 0..<width where unsafe stored[f] != values[f] { return false }
             return true
         }
         if lastTuple >= 0, holds(Int(lastTuple)) { return lastTuple }
@@ -502,9 +502,9 @@ struct LedgerTable {
         hash ^= hash >> 29
         let mask = tupleSlots.count - 1
         var slot = Int(truncatingIfNeeded: hash >> 32) & mask
-        let found: Int32? = tupleSlots.withUnsafeBufferPointer { slots in
+        let found: Int32? = unsafe tupleSlots.withUnsafeBufferPointer { slots in
             while true {
-                let entry = Int(slots[slot])
+                let entry = unsafe Int(slots[slot])
                 if entry == 0 { return nil }
                 if holds(entry &- 1) { return Int32(truncatingIfNeeded: entry &- 1) }
                 slot = (slot &+ 1) & mask
@@ -554,13 +554,13 @@ struct LedgerTable {
     /// determine each other), else as bytes in the arena.
     @inline(__always)
     mutating func storeID(_ bytes: UnsafeBufferPointer<UInt8>) -> (a: UInt64, b: UInt64, isHex: Bool) {
-        if bytes.count == 32, let base = bytes.baseAddress, let high = LowercaseHex.parse16(base),
-            let low = LowercaseHex.parse16(base + 16)
+        if bytes.count == 32, let base = bytes.baseAddress, let high = unsafe LowercaseHex.parse16(base),
+            let low = unsafe LowercaseHex.parse16(base + 16)
         {
             return (high, low, true)
         }
         let start = idArena.count
-        idArena.append(contentsOf: bytes)
+        unsafe idArena.append(contentsOf: bytes)
         return (UInt64(start), UInt64(bytes.count), false)
     }
 
@@ -609,8 +609,8 @@ struct LedgerTable {
     @inline(__always)
     func idHash(_ row: RecordRow) -> UInt32 {
         if row.idIsHex { return Self.hexIDHash(row) }
-        return idArena.withUnsafeBufferPointer {
-            ByteHash.hash(UnsafeBufferPointer(rebasing: $0[Int(row.idA)..<Int(row.idA + row.idB)]))
+        return unsafe idArena.withUnsafeBufferPointer {
+            unsafe ByteHash.hash(UnsafeBufferPointer(rebasing: $0[Int(row.idA)..<Int(row.idA + row.idB)]))
         }
     }
 
@@ -681,7 +681,8 @@ struct LedgerTable {
 
 /// Every reader's table seen as one: row `i` of the audit is row `i − base` of the part holding it. Parts
 /// after the first have their strings renumbered into the first's, so interned ids mean the same everywhere.
-struct RecordStore {
+// @safe: the store's row buffers are `RowBuffer`s it owns; rows are read by index within their counts.
+@safe struct RecordStore {
     private(set) var parts: [LedgerTable]
     private var bases: [Int]
     let count: Int
@@ -703,10 +704,10 @@ struct RecordStore {
         self.bases = bases
         self.count = total
         self.fields = fields
-        rowBases = parts.map(\.rows.base)
-        rowTupleBases = parts.map(\.rowTuples.base)
-        tupleBases = parts.map(\.tuples.base)
-        rowSeparateBases = parts.map(\.rowSeparate.base)
+        unsafe rowBases = unsafe parts.map(unsafe \.rows.base)
+        unsafe rowTupleBases = unsafe parts.map(unsafe \.rowTuples.base)
+        unsafe tupleBases = unsafe parts.map(unsafe \.tuples.base)
+        unsafe rowSeparateBases = unsafe parts.map(unsafe \.rowSeparate.base)
         separateField = parts.first?.separateField ?? -1
         split = parts.count > 1 ? bases[1] : total
     }
@@ -738,9 +739,9 @@ struct RecordStore {
     }
 
     subscript(index: Int) -> RecordRow {
-        if index < split { return rowBases[0][index] }
+        if index < split { return unsafe rowBases[0][index] }
         let (part, local) = locate(index)
-        return rowBases[part][local]
+        return unsafe rowBases[part][local]
     }
 
     /// The exact cost of row `index` (`row` is that row).
@@ -762,8 +763,8 @@ struct RecordStore {
     func forEachRow(_ body: (Int, RecordRow, LedgerTable) -> Void) {
         for (number, part) in parts.enumerated() {
             let base = bases[number]
-            let rows = rowBases[number]
-            for local in 0..<part.rows.count { body(base + local, rows[local], part) }
+            let rows = unsafe rowBases[number]
+            for local in 0..<part.rows.count { unsafe body(base + local, rows[local], part) }
         }
     }
 
@@ -773,9 +774,9 @@ struct RecordStore {
     func values(_ index: Int) -> InlineArray<10, Int32> {
         let (part, local) = locate(index)
         var values = InlineArray<10, Int32>(repeating: 0)
-        let tuple = tupleBases[part] + Int(rowTupleBases[part][local]) * fieldCount
-        for f in 0..<min(fieldCount, 10) { values[f] = tuple[f] }
-        if separateField >= 0 { values[separateField] = rowSeparateBases[part][local] }
+        let tuple = unsafe tupleBases[part] + Int(rowTupleBases[part][local]) * fieldCount
+        for f in 0..<min(fieldCount, 10) { values[f] = unsafe tuple[f] }
+        if separateField >= 0 { values[separateField] = unsafe rowSeparateBases[part][local] }
         return values
     }
 
@@ -783,8 +784,8 @@ struct RecordStore {
     @inline(__always)
     func value(_ index: Int, _ field: Int) -> Int32 {
         let (part, local) = locate(index)
-        if field == separateField { return rowSeparateBases[part][local] }
-        return tupleBases[part][Int(rowTupleBases[part][local]) * fieldCount + field]
+        if field == separateField { return unsafe rowSeparateBases[part][local] }
+        return unsafe tupleBases[part][Int(rowTupleBases[part][local]) * fieldCount + field]
     }
 
     func recordIDBytes(_ index: Int) -> [UInt8] {
@@ -806,8 +807,8 @@ struct RecordStore {
     func sameID(_ a: Int, _ b: Int) -> Bool {
         let (pa, la) = locate(a)
         let (pb, lb) = locate(b)
-        let ra = rowBases[pa][la]
-        let rb = rowBases[pb][lb]
+        let ra = unsafe rowBases[pa][la]
+        let rb = unsafe rowBases[pb][lb]
         if ra.idIsHex || rb.idIsHex { return ra.idIsHex == rb.idIsHex && ra.idA == rb.idA && ra.idB == rb.idB }
         if pa == pb { return parts[pa].sameID(ra, rb) }
         return recordIDBytes(a) == recordIDBytes(b)
@@ -886,14 +887,16 @@ public struct SkippedLine: Sendable, Hashable, CustomStringConvertible {
 /// its elements until the next append. The audit's rows live in these, so the phases after reading index them
 /// through plain pointers. A reader thread fills one and hands it over whole when done; from then on it is
 /// only read (and, single-threaded, renumbered), which is what makes the unchecked `Sendable` sound.
-final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
+// @safe: a growable buffer of plain values; every access is within `count`, and it is written by one
+// thread at a time (its owner while ingesting) and only read afterwards.
+@safe final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
     private(set) var base: UnsafeMutablePointer<Element>
     private(set) var count = 0
     private(set) var capacity: Int
 
     init(capacity: Int = 1024) {
         self.capacity = capacity
-        base = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+        unsafe base = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
     }
 
     var isEmpty: Bool { count == 0 }
@@ -901,7 +904,7 @@ final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
     @inline(__always)
     func append(_ element: Element) {
         if count == capacity { grow(to: capacity * 2) }
-        (base + count).initialize(to: element)
+        unsafe (base + count).initialize(to: element)
         count += 1
     }
 
@@ -912,22 +915,22 @@ final class RowBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
 
     private func grow(to newCapacity: Int) {
         let bigger = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
-        bigger.moveInitialize(from: base, count: count)
-        base.deallocate()
-        base = bigger
+        unsafe bigger.moveInitialize(from: base, count: count)
+        unsafe base.deallocate()
+        unsafe base = unsafe bigger
         capacity = newCapacity
     }
 
     subscript(index: Int) -> Element {
         @inline(__always) get {
             precondition(index >= 0 && index < count, "row index out of range")
-            return base[index]
+            return unsafe base[index]
         }
         @inline(__always) set {
             precondition(index >= 0 && index < count, "row index out of range")
-            base[index] = newValue
+            unsafe base[index] = newValue
         }
     }
 
-    deinit { base.deallocate() }
+    deinit { unsafe base.deallocate() }
 }

@@ -35,11 +35,14 @@ extension CostRecord {
         lineNumber: Int? = nil
     ) throws(CostLedgerError) -> CostRecord {
         let outcome: CostRecordLineOutcome
-        if let direct = line.withContiguousStorageIfAvailable({ decodeOutcome($0, file: file, lineNumber: lineNumber) })
-        {
+        if let direct = line.withContiguousStorageIfAvailable({
+            unsafe decodeOutcome($0, file: file, lineNumber: lineNumber)
+        }) {
             outcome = direct
         } else {
-            outcome = Array(line).withUnsafeBufferPointer { decodeOutcome($0, file: file, lineNumber: lineNumber) }
+            outcome = unsafe Array(line).withUnsafeBufferPointer {
+                unsafe decodeOutcome($0, file: file, lineNumber: lineNumber)
+            }
         }
         switch outcome {
         case .record(let record): return record
@@ -60,21 +63,21 @@ extension CostRecord {
         file: String? = nil,
         lineNumber: Int? = nil
     ) -> CostRecordLineOutcome {
-        let body = LineEncoding.trimNewline(line)
+        let body = unsafe LineEncoding.trimNewline(line)
         var fields = CostRecordFields()
-        if fields.scan(body), let record = fields.makeRecord(body) {
+        if unsafe fields.scan(body), let record = unsafe fields.makeRecord(body) {
             return .record(record)
         }
-        return decodeStrict(body, location: LineEncoding.location(file, lineNumber))
+        return unsafe decodeStrict(body, location: LineEncoding.location(file, lineNumber))
     }
 
     /// The reference decoder: parses with ``JSONParser`` and checks every rule, naming the field at fault.
     package static func decodeStrict(_ line: UnsafeBufferPointer<UInt8>, location: String?) -> CostRecordLineOutcome {
-        let body = LineEncoding.trimNewline(line)
+        let body = unsafe LineEncoding.trimNewline(line)
         let suffix = LineEncoding.suffix(location)
         let value: JSONValue
         do {
-            value = try JSONParser.parse(
+            value = unsafe try JSONParser.parse(
                 body,
                 limits: JSONParser.Limits(
                     maxBytes: LineLimits.maxLineBytes,
@@ -296,8 +299,8 @@ enum LineEncoding {
     }
 
     static func trimNewline(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        guard let last = line.last, last == UInt8(ascii: "\n") else { return line }
-        return UnsafeBufferPointer(rebasing: line[0..<(line.count - 1)])
+        guard let last = unsafe line.last, last == UInt8(ascii: "\n") else { return unsafe line }
+        return unsafe UnsafeBufferPointer(rebasing: line[0..<(line.count - 1)])
     }
 
     static func location(_ file: String?, _ line: Int?) -> String? {

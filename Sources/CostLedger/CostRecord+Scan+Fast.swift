@@ -25,7 +25,7 @@ import WireFormat
 ///
 /// Not copyable: the value ranges live in memory this value owns, so reading them never copies the fields
 /// (a copy per record was a measurable part of the audit's reading).
-package struct CostRecordFields: ~Copyable {
+@safe package struct CostRecordFields: ~Copyable {
     /// Bit `k` set when the key of index `k` (``LedgerKey/index``) is present.
     package var present: UInt64 = 0
     /// Byte offsets of each string value's content (between the quotes), by key; meaningful only for keys in
@@ -34,7 +34,7 @@ package struct CostRecordFields: ~Copyable {
     let ends: UnsafeMutablePointer<Int32>
     /// The line last scanned: what the ranges are offsets into. Read only through ``subscript(_:)`` inside the
     /// caller's hold on the line (see the invariant at the top of this file).
-    var line = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    var line = unsafe UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     /// Whether every string value is ASCII (so no UTF-8 validation is needed to build strings).
     package var allASCII = true
     package var kind = CostRecord.Kind.call
@@ -68,12 +68,12 @@ package struct CostRecordFields: ~Copyable {
     package var recordIDLow: UInt64 = 0
 
     package init() {
-        starts = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * LedgerKey.count)
-        starts.initialize(repeating: 0, count: 2 * LedgerKey.count)
-        ends = starts + LedgerKey.count
+        unsafe starts = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * LedgerKey.count)
+        unsafe starts.initialize(repeating: 0, count: 2 * LedgerKey.count)
+        unsafe ends = unsafe starts + LedgerKey.count
     }
 
-    deinit { starts.deallocate() }
+    deinit { unsafe starts.deallocate() }
 
     /// Forgets the previous line (the ranges need no clearing: only keys in ``present`` are read).
     @inline(__always)
@@ -106,15 +106,15 @@ package struct CostRecordFields: ~Copyable {
     package func has(_ key: LedgerKey) -> Bool { present & (1 &<< UInt64(key.index)) != 0 }
 
     /// The byte range of the string value of the key of index `k`.
-    func range(_ key: Int) -> Range<Int> { Int(starts[key])..<Int(ends[key]) }
+    func range(_ key: Int) -> Range<Int> { unsafe Int(starts[key])..<Int(ends[key]) }
 
     /// The bytes of `key`'s string value (between the quotes) in the line last scanned, or nil when that line
     /// has no such key. For `tags`, the object's members between its braces.
     package subscript(_ key: LedgerKey) -> LedgerFieldBytes? {
         let k = key.index
-        guard present & (1 &<< UInt64(k)) != 0, let base = line.baseAddress else { return nil }
-        let lower = Int(starts[k])
-        return LedgerFieldBytes(
+        guard present & (1 &<< UInt64(k)) != 0, let base = unsafe line.baseAddress else { return nil }
+        let lower = unsafe Int(starts[k])
+        return unsafe LedgerFieldBytes(
             start: base + lower,
             count: Int(ends[k]) &- lower,
             bytesToLineEnd: line.count &- lower,
@@ -126,26 +126,26 @@ package struct CostRecordFields: ~Copyable {
     package mutating func scan(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let p = line.baseAddress, line.count <= CostRecord.LineLimits.maxLineBytes else { return false }
         reset()
-        self.line = line
-        var s = Scanner(p: p, n: line.count)
+        unsafe self.line = unsafe line
+        var s = unsafe Scanner(p: p, n: line.count)
         s.skipWhitespace()
         guard s.consume(UInt8(ascii: "{")) else { return false }
         s.skipWhitespace()
         if s.consume(UInt8(ascii: "}")) { return false }  // no `v`: the strict path names it
-        let literals = KeyLiterals.table
-        let kinds = KeyLiterals.kinds
+        let literals = unsafe KeyLiterals.table
+        let kinds = unsafe KeyLiterals.kinds
         var next = 0  // the writer's order: the key after the last one read is the likeliest
         var previous = -1  // the key read last (-1: none yet)
         while true {
             let key: Int
             // Whitespace is looked for only when the writer's form (none) does not match.
-            if let predicted = s.predictedKey(from: next, hint: Int(successor[previous &+ 1]), literals) {
+            if let predicted = unsafe s.predictedKey(from: next, hint: Int(successor[previous &+ 1]), literals) {
                 key = predicted
                 successor[previous &+ 1] = Int8(truncatingIfNeeded: key)
             } else {
                 s.skipWhitespace()
                 guard let (keyStart, keyEnd) = s.simpleString(ascii: &allASCII),
-                    let found = KeyLiterals.key(p + keyStart, keyEnd &- keyStart, from: next, literals)
+                    let found = unsafe KeyLiterals.key(p + keyStart, keyEnd &- keyStart, from: next, literals)
                 else { return false }
                 key = found
                 s.skipWhitespace()
@@ -157,7 +157,7 @@ package struct CostRecordFields: ~Copyable {
             guard present & bit == 0 else { return false }
             present |= bit
             s.skipWhitespace()
-            guard readValue(key, kinds[key], &s) else { return false }
+            guard unsafe readValue(key, kinds[key], &s) else { return false }
             if s.consume(UInt8(ascii: ",")) { continue }
             s.skipWhitespace()
             if s.consume(UInt8(ascii: ",")) { continue }
@@ -166,7 +166,7 @@ package struct CostRecordFields: ~Copyable {
         }
         s.skipWhitespace()
         guard s.i == s.n else { return false }
-        return check(p)
+        return unsafe check(p)
     }
 
     // Transparent rather than `@inline(__always)`, which the optimizer did not honour here (the call stayed, and
@@ -199,8 +199,8 @@ package struct CostRecordFields: ~Copyable {
         case .recordID:
             // The writer's ids and timestamps have a fixed width: where the string ends is known, and the digits
             // are checked as they are read (a quote, backslash or control byte inside is no digit).
-            if let start = s.fixedWidthString(32), let high = LowercaseHex.parse16(s.p + start),
-                let low = LowercaseHex.parse16(s.p + (start &+ 16))
+            if let start = s.fixedWidthString(32), let high = unsafe LowercaseHex.parse16(s.p + start),
+                let low = unsafe LowercaseHex.parse16(s.p + (start &+ 16))
             {
                 setRange(key, start, 32)
                 recordIDHigh = high
@@ -211,7 +211,7 @@ package struct CostRecordFields: ~Copyable {
             }
             return readString(key, &s)
         case .timestamp:
-            if let start = s.fixedWidthString(24), let value = writerTimestamp(s.p + start) {
+            if let start = s.fixedWidthString(24), let value = unsafe writerTimestamp(s.p + start) {
                 setRange(key, start, 24)
                 if key == LedgerKey.ts.index { timestamp = value } else { startedAt = value }
                 s.i = start &+ 25
@@ -219,8 +219,8 @@ package struct CostRecordFields: ~Copyable {
             }
             return readString(key, &s)
         case .traceID:
-            if let start = s.fixedWidthString(32), let high = LowercaseHex.parse16(s.p + start),
-                let low = LowercaseHex.parse16(s.p + (start &+ 16)), high | low != 0
+            if let start = s.fixedWidthString(32), let high = unsafe LowercaseHex.parse16(s.p + start),
+                let low = unsafe LowercaseHex.parse16(s.p + (start &+ 16)), high | low != 0
             {
                 setRange(key, start, 32)
                 traceHigh = high
@@ -230,7 +230,7 @@ package struct CostRecordFields: ~Copyable {
             }
             return readString(key, &s)
         case .unitID:
-            if let start = s.fixedWidthString(16), let value = LowercaseHex.parse16(s.p + start), value != 0 {
+            if let start = s.fixedWidthString(16), let value = unsafe LowercaseHex.parse16(s.p + start), value != 0 {
                 setRange(key, start, 16)
                 if key == LedgerKey.leafID.index {
                     leaf = value
@@ -248,8 +248,8 @@ package struct CostRecordFields: ~Copyable {
         case .string:
             // provider, model, api_key_id, service_tier, price_source, attribution values: kept as byte ranges.
             guard let (start, end) = s.simpleString(ascii: &allASCII) else { return false }
-            starts[key] = Int32(truncatingIfNeeded: start)
-            ends[key] = Int32(truncatingIfNeeded: end)
+            unsafe starts[key] = Int32(truncatingIfNeeded: start)
+            unsafe ends[key] = Int32(truncatingIfNeeded: end)
             let length = end &- start
             return length >= 1 && length <= CostRecord.LineLimits.maxStringBytes
         }
@@ -260,8 +260,8 @@ package struct CostRecordFields: ~Copyable {
     /// same day (the common case: a file's lines follow the clock), then only the time of day.
     @inline(__always)
     private mutating func writerTimestamp(_ p: UnsafePointer<UInt8>) -> UTCTimestamp? {
-        let first = LineWords.word(p, 0)  // "YYYY-MM-"
-        let second = LineWords.word(p, 8)  // "DDTHH:MM"
+        let first = unsafe LineWords.word(p, 0)  // "YYYY-MM-"
+        let second = unsafe LineWords.word(p, 8)  // "DDTHH:MM"
         let tail = UInt16(truncatingIfNeeded: second)  // "DD"
         if lastDays == nil || first != lastDateHead || tail != lastDateTail {
             guard let days = RFC3339.writtenDays(littleEndian: first, second) else { return nil }
@@ -270,14 +270,14 @@ package struct CostRecordFields: ~Copyable {
             lastDateTail = tail
         }
         return lastDays.flatMap {
-            RFC3339.writtenNanoseconds(days: $0, littleEndian: second, LineWords.word(p, 16))
+            unsafe RFC3339.writtenNanoseconds(days: $0, littleEndian: second, LineWords.word(p, 16))
         }.map(UTCTimestamp.init(nanosecondsSinceEpoch:))
     }
 
     @inline(__always)
     private func setRange(_ key: Int, _ start: Int, _ width: Int) {
-        starts[key] = Int32(truncatingIfNeeded: start)
-        ends[key] = Int32(truncatingIfNeeded: start &+ width)
+        unsafe starts[key] = Int32(truncatingIfNeeded: start)
+        unsafe ends[key] = Int32(truncatingIfNeeded: start &+ width)
     }
 
     /// A string value in general (any length, any key): what ``readValue(_:_:)`` does when the writer's
@@ -286,18 +286,19 @@ package struct CostRecordFields: ~Copyable {
     @inline(never)
     private mutating func readString(_ key: Int, _ s: inout Scanner) -> Bool {
         guard let (start, end) = s.simpleString(ascii: &allASCII) else { return false }
-        starts[key] = Int32(truncatingIfNeeded: start)
-        ends[key] = Int32(truncatingIfNeeded: end)
+        unsafe starts[key] = Int32(truncatingIfNeeded: start)
+        unsafe ends[key] = Int32(truncatingIfNeeded: end)
         let length = end - start
-        let p = s.p + start
+        let p = unsafe s.p + start
         switch key {
         case LedgerKey.kind.index:
-            if length == 4, p[0] == UInt8(ascii: "c"), p[1] == UInt8(ascii: "a"), p[2] == UInt8(ascii: "l"),
-                p[3] == UInt8(ascii: "l")
+            if length == 4, unsafe p[0] == UInt8(ascii: "c"), unsafe p[1] == UInt8(ascii: "a"),
+                unsafe p[2] == UInt8(ascii: "l"),
+                unsafe p[3] == UInt8(ascii: "l")
             {
                 kind = .call
-            } else if length == 4, p[0] == UInt8(ascii: "u"), p[1] == UInt8(ascii: "n"),
-                p[2] == UInt8(ascii: "i"), p[3] == UInt8(ascii: "t")
+            } else if length == 4, unsafe p[0] == UInt8(ascii: "u"), unsafe p[1] == UInt8(ascii: "n"),
+                unsafe p[2] == UInt8(ascii: "i"), unsafe p[3] == UInt8(ascii: "t")
             {
                 kind = .unit
                 isUnit = true
@@ -305,29 +306,30 @@ package struct CostRecordFields: ~Copyable {
                 return false
             }
         case LedgerKey.status.index:
-            if length == 2, p[0] == UInt8(ascii: "o"), p[1] == UInt8(ascii: "k") {
+            if length == 2, unsafe p[0] == UInt8(ascii: "o"), unsafe p[1] == UInt8(ascii: "k") {
                 status = .ok
-            } else if length == 5, p[0] == UInt8(ascii: "e"), p[1] == UInt8(ascii: "r"),
-                p[2] == UInt8(ascii: "r"), p[3] == UInt8(ascii: "o"), p[4] == UInt8(ascii: "r")
+            } else if length == 5, unsafe p[0] == UInt8(ascii: "e"), unsafe p[1] == UInt8(ascii: "r"),
+                unsafe p[2] == UInt8(ascii: "r"), unsafe p[3] == UInt8(ascii: "o"), unsafe p[4] == UInt8(ascii: "r")
             {
                 status = .error
             } else {
                 return false
             }
         case LedgerKey.ts.index:
-            guard let value = LineWords.timestamp(p, length) else { return false }
+            guard let value = unsafe LineWords.timestamp(p, length) else { return false }
             timestamp = value
         case LedgerKey.startedAt.index:
-            guard let value = LineWords.timestamp(p, length) else { return false }
+            guard let value = unsafe LineWords.timestamp(p, length) else { return false }
             startedAt = value
         case LedgerKey.traceID.index:
-            guard length == 32, let high = LowercaseHex.parse16(p), let low = LowercaseHex.parse16(p + 16),
+            guard length == 32, let high = unsafe LowercaseHex.parse16(p),
+                let low = unsafe LowercaseHex.parse16(p + 16),
                 high | low != 0
             else { return false }
             traceHigh = high
             traceLow = low
         case LedgerKey.leafID.index, LedgerKey.parentID.index, LedgerKey.rootID.index:
-            guard length == 16, let value = LowercaseHex.parse16(p), value != 0 else { return false }
+            guard length == 16, let value = unsafe LowercaseHex.parse16(p), value != 0 else { return false }
             if key == LedgerKey.leafID.index {
                 leaf = value
             } else if key == LedgerKey.parentID.index {
@@ -344,16 +346,17 @@ package struct CostRecordFields: ~Copyable {
 
     private mutating func readTags(_ s: inout Scanner) -> Bool {
         guard s.consume(UInt8(ascii: "{")) else { return false }
-        starts[LedgerKey.tags.index] = Int32(truncatingIfNeeded: s.i)
+        unsafe starts[LedgerKey.tags.index] = Int32(truncatingIfNeeded: s.i)
         s.skipWhitespace()
         if s.consume(UInt8(ascii: "}")) {
-            ends[LedgerKey.tags.index] = Int32(truncatingIfNeeded: s.i)
+            unsafe ends[LedgerKey.tags.index] = Int32(truncatingIfNeeded: s.i)
             return true
         }
         // Keys of at most 64 bytes from [a-z0-9_.-]; duplicates are found when the dictionary is built.
         while true {
             guard let (keyStart, keyEnd) = s.simpleString(ascii: &allASCII) else { return false }
-            guard LineEncoding.isTagKey(UnsafeBufferPointer(start: s.p + keyStart, count: keyEnd - keyStart)) else {
+            guard unsafe LineEncoding.isTagKey(UnsafeBufferPointer(start: s.p + keyStart, count: keyEnd - keyStart))
+            else {
                 return false
             }
             s.skipWhitespace()
@@ -370,7 +373,7 @@ package struct CostRecordFields: ~Copyable {
                 continue
             }
             guard s.consume(UInt8(ascii: "}")) else { return false }
-            ends[LedgerKey.tags.index] = Int32(truncatingIfNeeded: s.i)
+            unsafe ends[LedgerKey.tags.index] = Int32(truncatingIfNeeded: s.i)
             return true
         }
     }
@@ -387,8 +390,8 @@ package struct CostRecordFields: ~Copyable {
             // A unit: `record_id` is exactly "unit:" + its 16-hex leaf id.
             guard has(LedgerKey.leafID.index) else { return false }
             let r = range(LedgerKey.recordID.index)
-            guard r.count == 21, memcmpUnit(p + r.lowerBound),
-                LowercaseHex.parse16(p + r.lowerBound + 5) == leaf
+            guard r.count == 21, unsafe memcmpUnit(p + r.lowerBound),
+                unsafe LowercaseHex.parse16(p + r.lowerBound + 5) == leaf
             else { return false }
         }
         let (partial, o1) = usage.cachedInput.addingReportingOverflow(usage.cacheWrite)
@@ -398,14 +401,14 @@ package struct CostRecordFields: ~Copyable {
     }
 
     private func memcmpUnit(_ p: UnsafePointer<UInt8>) -> Bool {
-        p[0] == UInt8(ascii: "u") && p[1] == UInt8(ascii: "n") && p[2] == UInt8(ascii: "i")
+        unsafe p[0] == UInt8(ascii: "u") && p[1] == UInt8(ascii: "n") && p[2] == UInt8(ascii: "i")
             && p[3] == UInt8(ascii: "t") && p[4] == UInt8(ascii: ":")
     }
 
     static func makeString(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, ascii: Bool) -> String? {
-        let buffer = UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
-        if ascii { return String(decoding: buffer, as: UTF8.self) }
-        return String(validating: buffer, as: UTF8.self)
+        let buffer = unsafe UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
+        if ascii { return unsafe String(decoding: buffer, as: UTF8.self) }
+        return unsafe String(validating: buffer, as: UTF8.self)
     }
 
     /// Builds the record from a successful ``scan(_:)`` of the same `line`; nil when a string is not valid
@@ -415,7 +418,7 @@ package struct CostRecordFields: ~Copyable {
         let ascii = allASCII
         func text(_ key: Int) -> String?? {
             guard has(key) else { return .some(nil) }
-            guard let s = Self.makeString(base, range(key), ascii: ascii) else { return nil }
+            guard let s = unsafe Self.makeString(base, range(key), ascii: ascii) else { return nil }
             return .some(s)
         }
         guard let recordID = text(LedgerKey.recordID.index), let recordID,
@@ -429,15 +432,15 @@ package struct CostRecordFields: ~Copyable {
             attribution.reserveCapacity(attributionBits.nonzeroBitCount)
             for field in AttributionField.all where has(LedgerKey.userID.index + field.order) {
                 let r = range(LedgerKey.userID.index + field.order)
-                guard let value = Self.makeString(base, r, ascii: ascii) else { return nil }
+                guard let value = unsafe Self.makeString(base, r, ascii: ascii) else { return nil }
                 attribution[field] = value
             }
         }
         var tags: [String: String] = [:]
         if tagCount > 0 {
             tags.reserveCapacity(tagCount)
-            var s = Scanner(p: base, n: Int(ends[LedgerKey.tags.index]))
-            s.i = Int(starts[LedgerKey.tags.index])
+            var s = unsafe Scanner(p: base, n: Int(ends[LedgerKey.tags.index]))
+            s.i = unsafe Int(starts[LedgerKey.tags.index])
             var unused = true
             for _ in 0..<tagCount {
                 s.skipWhitespace()
@@ -446,8 +449,8 @@ package struct CostRecordFields: ~Copyable {
                 _ = s.consume(UInt8(ascii: ":"))
                 s.skipWhitespace()
                 guard let (vs, ve) = s.simpleString(ascii: &unused),
-                    let key = Self.makeString(base, ks..<ke, ascii: ascii),
-                    let value = Self.makeString(base, vs..<ve, ascii: ascii)
+                    let key = unsafe Self.makeString(base, ks..<ke, ascii: ascii),
+                    let value = unsafe Self.makeString(base, vs..<ve, ascii: ascii)
                 else { return nil }
                 guard tags.updateValue(value, forKey: key) == nil else { return nil }
                 s.skipWhitespace()
@@ -483,7 +486,7 @@ package struct CostRecordFields: ~Copyable {
 ///
 /// Four words, returned in registers, and all stored: calls into this module from another are not inlined,
 /// so the audit, which reads a value for every field of every record, reads these properties directly.
-package struct LedgerFieldBytes {
+@safe package struct LedgerFieldBytes {
     /// Where the value's bytes start in the line (valid while the line is: the reader's callback).
     package let unsafeStart: UnsafePointer<UInt8>
     /// The value's length in bytes.
@@ -495,7 +498,7 @@ package struct LedgerFieldBytes {
     package let keyIndex: Int
 
     init(start: UnsafePointer<UInt8>, count: Int, bytesToLineEnd: Int, keyIndex: Int) {
-        self.unsafeStart = start
+        unsafe self.unsafeStart = unsafe start
         self.count = count
         self.bytesToLineEnd = bytesToLineEnd
         self.keyIndex = keyIndex
@@ -504,29 +507,29 @@ package struct LedgerFieldBytes {
     /// The byte at `offset` (0 ..< ``count``).
     package subscript(offset: Int) -> UInt8 {
         precondition(offset >= 0 && offset < count, "offset out of the value")
-        return unsafeStart[offset]
+        return unsafe unsafeStart[offset]
     }
 
     /// The value's bytes, for stores that copy or hash them: valid only while the line is (the reader's
     /// callback), and never to be kept.
-    package var unsafeBytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: unsafeStart, count: count) }
+    package var unsafeBytes: UnsafeBufferPointer<UInt8> { unsafe UnsafeBufferPointer(start: unsafeStart, count: count) }
 }
 
 /// A cursor over one line's bytes.
-private struct Scanner {
+@safe private struct Scanner {
     let p: UnsafePointer<UInt8>
     let n: Int
     var i = 0
 
     init(p: UnsafePointer<UInt8>, n: Int) {
-        self.p = p
+        unsafe self.p = unsafe p
         self.n = n
     }
 
     @inline(__always)
     mutating func skipWhitespace() {
         while i < n {
-            let b = p[i]
+            let b = unsafe p[i]
             // Every byte above the space is not whitespace: one comparison for the writer's form.
             guard b <= 0x20, b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D else { return }
             i += 1
@@ -535,7 +538,7 @@ private struct Scanner {
 
     @inline(__always)
     mutating func consume(_ byte: UInt8) -> Bool {
-        guard i < n, p[i] == byte else { return false }
+        guard i < n, unsafe p[i] == byte else { return false }
         i += 1
         return true
     }
@@ -543,7 +546,8 @@ private struct Scanner {
     /// When the string here is exactly `width` bytes long (a quote that far on): where its content starts.
     @inline(__always)
     func fixedWidthString(_ width: Int) -> Int? {
-        guard i &+ width &+ 2 <= n, p[i] == UInt8(ascii: "\""), p[i &+ width &+ 1] == UInt8(ascii: "\"") else {
+        guard i &+ width &+ 2 <= n, unsafe p[i] == UInt8(ascii: "\""), unsafe p[i &+ width &+ 1] == UInt8(ascii: "\"")
+        else {
             return nil
         }
         return i &+ 1
@@ -559,12 +563,12 @@ private struct Scanner {
         _ literals: UnsafePointer<KeyLiterals.Literal>
     ) -> Int? {
         guard i &+ 24 <= n else { return nil }
-        let raw = UnsafeRawPointer(p + i)
-        let w0 = raw.loadUnaligned(as: UInt64.self)
-        if hint >= first, literal(hint, w0, raw, literals) { return hint }
+        let raw = unsafe UnsafeRawPointer(p + i)
+        let w0 = unsafe raw.loadUnaligned(as: UInt64.self)
+        if hint >= first, unsafe literal(hint, w0, raw, literals) { return hint }
         var k = first
         while k < LedgerKey.count {
-            if literal(k, w0, raw, literals) { return k }
+            if unsafe literal(k, w0, raw, literals) { return k }
             k &+= 1
         }
         return nil
@@ -578,14 +582,15 @@ private struct Scanner {
         _ raw: UnsafeRawPointer,
         _ literals: UnsafePointer<KeyLiterals.Literal>
     ) -> Bool {
-        let literal = literals[k]
+        let literal = unsafe literals[k]
         guard w0 & literal.mask0 == literal.word0 else { return false }
         if literal.length > 8 {
-            guard raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & literal.mask1 == literal.word1 else {
+            guard unsafe raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & literal.mask1 == literal.word1 else {
                 return false
             }
             if literal.length > 16 {
-                guard raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self) & literal.mask2 == literal.word2 else {
+                guard unsafe raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self) & literal.mask2 == literal.word2
+                else {
                     return false
                 }
             }
@@ -598,7 +603,7 @@ private struct Scanner {
     /// `ascii` when a byte ≥ 0x80 appears. Nil for anything else.
     @inline(__always)
     mutating func simpleString(ascii: inout Bool) -> (Int, Int)? {
-        guard i < n, p[i] == UInt8(ascii: "\"") else { return nil }
+        guard i < n, unsafe p[i] == UInt8(ascii: "\"") else { return nil }
         let start = i + 1
         var j = start
         var high: UInt64 = 0
@@ -607,7 +612,7 @@ private struct Scanner {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let tops: UInt64 = 0x8080_8080_8080_8080
         while j &+ 8 <= n {
-            let x = UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self)
+            let x = unsafe UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self)
             let quote = x ^ (ones &* 0x22)
             let backslash = x ^ (ones &* 0x5C)
             let stop =
@@ -616,7 +621,7 @@ private struct Scanner {
             if found != 0 {
                 // The lowest flagged byte is a true hit (a borrow can only flag bytes above it).
                 let at = found.trailingZeroBitCount >> 3
-                guard p[j &+ at] == UInt8(ascii: "\"") else { return nil }
+                guard unsafe p[j &+ at] == UInt8(ascii: "\"") else { return nil }
                 let before = at == 0 ? 0 : x & (UInt64.max >> UInt64(64 &- 8 &* at))
                 if (high | before) & tops != 0 { ascii = false }
                 i = j &+ at &+ 1
@@ -626,7 +631,7 @@ private struct Scanner {
             j &+= 8
         }
         while j < n {
-            let b = p[j]
+            let b = unsafe p[j]
             if b == UInt8(ascii: "\"") {
                 if high & tops != 0 { ascii = false }
                 i = j + 1
@@ -643,22 +648,22 @@ private struct Scanner {
     @inline(__always)
     mutating func unsignedInteger() -> Int64? {
         guard i < n else { return nil }
-        let first = p[i]
+        let first = unsafe p[i]
         guard first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else { return nil }
         var value = Int64(first &- UInt8(ascii: "0"))
         i += 1
         if first == UInt8(ascii: "0") {
-            guard i >= n || !isNumberByte(p[i]) else { return nil }
+            guard unsafe i >= n || !isNumberByte(p[i]) else { return nil }
             return 0
         }
         var digits = 1
-        while i < n, p[i] >= UInt8(ascii: "0"), p[i] <= UInt8(ascii: "9") {
+        while i < n, unsafe p[i] >= UInt8(ascii: "0"), unsafe p[i] <= UInt8(ascii: "9") {
             digits += 1
             guard digits <= 18 else { return nil }
-            value = value &* 10 &+ Int64(p[i] &- UInt8(ascii: "0"))
+            value = unsafe value &* 10 &+ Int64(p[i] &- UInt8(ascii: "0"))
             i += 1
         }
-        guard i >= n || !isNumberByte(p[i]) else { return nil }
+        guard unsafe i >= n || !isNumberByte(p[i]) else { return nil }
         return value
     }
 
@@ -672,37 +677,37 @@ private struct Scanner {
     mutating func exactDecimal() -> Int128? {
         guard i < n else { return nil }
         var negative = false
-        if p[i] == UInt8(ascii: "-") {
+        if unsafe p[i] == UInt8(ascii: "-") {
             negative = true
             i += 1
         }
-        guard i < n, p[i] >= UInt8(ascii: "0"), p[i] <= UInt8(ascii: "9") else { return nil }
+        guard i < n, unsafe p[i] >= UInt8(ascii: "0"), unsafe p[i] <= UInt8(ascii: "9") else { return nil }
         var whole: Int64 = 0
-        if p[i] == UInt8(ascii: "0") {
+        if unsafe p[i] == UInt8(ascii: "0") {
             i += 1
-            if i < n, p[i] >= UInt8(ascii: "0"), p[i] <= UInt8(ascii: "9") { return nil }
+            if i < n, unsafe p[i] >= UInt8(ascii: "0"), unsafe p[i] <= UInt8(ascii: "9") { return nil }
         } else {
             var digits = 0
-            while i < n, p[i] >= UInt8(ascii: "0"), p[i] <= UInt8(ascii: "9") {
+            while i < n, unsafe p[i] >= UInt8(ascii: "0"), unsafe p[i] <= UInt8(ascii: "9") {
                 digits += 1
                 guard digits <= 18 else { return nil }
-                whole = whole &* 10 &+ Int64(p[i] &- UInt8(ascii: "0"))
+                whole = unsafe whole &* 10 &+ Int64(p[i] &- UInt8(ascii: "0"))
                 i += 1
             }
         }
         var fraction: Int64 = 0
         var fractionDigits = 0
-        if i < n, p[i] == UInt8(ascii: ".") {
+        if i < n, unsafe p[i] == UInt8(ascii: ".") {
             i += 1
-            while i < n, p[i] >= UInt8(ascii: "0"), p[i] <= UInt8(ascii: "9") {
+            while i < n, unsafe p[i] >= UInt8(ascii: "0"), unsafe p[i] <= UInt8(ascii: "9") {
                 fractionDigits += 1
                 guard fractionDigits <= 18 else { return nil }
-                fraction = fraction &* 10 &+ Int64(p[i] &- UInt8(ascii: "0"))
+                fraction = unsafe fraction &* 10 &+ Int64(p[i] &- UInt8(ascii: "0"))
                 i += 1
             }
             guard fractionDigits > 0 else { return nil }
         }
-        guard i >= n || !isNumberByte(p[i]) else { return nil }
+        guard unsafe i >= n || !isNumberByte(p[i]) else { return nil }
         // Both parts are below 10¹⁸: the fraction scaled to 18 places stays below 10¹⁸ (an Int64), and the
         // whole part times 10¹⁸ below 10³⁶ (a product of two words).
         let scaled = fraction &* Self.powersOfTen[18 &- fractionDigits]
@@ -759,9 +764,9 @@ enum KeyLiterals {
             case .kind, .status: kind = .named
             default: kind = .string
             }
-            (kinds + key.index).initialize(to: kind)
+            unsafe (kinds + key.index).initialize(to: kind)
         }
-        return UnsafePointer(kinds)
+        return unsafe UnsafePointer(kinds)
     }()
 
     /// A key's `"name":` form (at most 24 bytes) as three little-endian words with masks.
@@ -810,9 +815,9 @@ enum KeyLiterals {
             literal.length = bytes.count
             (literal.word0, literal.word1, literal.word2) = (words[0], words[1], words[2])
             (literal.mask0, literal.mask1, literal.mask2) = (masks[0], masks[1], masks[2])
-            (table + key.index).initialize(to: literal)
+            unsafe (table + key.index).initialize(to: literal)
         }
-        return UnsafePointer(table)
+        return unsafe UnsafePointer(table)
     }()
 
     /// Every key's ``Member``, by ``LedgerKey/index``, made from ``LedgerKey/name``: built once, never freed.
@@ -826,9 +831,9 @@ enum KeyLiterals {
             member.length = bytes.count
             (member.word0, member.word1, member.word2) = (words[0], words[1], words[2])
             member.tail = Self.words(tailBytes, 1)[0]
-            (table + key.index).initialize(to: member)
+            unsafe (table + key.index).initialize(to: member)
         }
-        return UnsafePointer(table)
+        return unsafe UnsafePointer(table)
     }()
 
     /// The index of the key whose name is the `length` bytes at `p`, or nil for a key this version does not
@@ -842,9 +847,9 @@ enum KeyLiterals {
         _ literals: UnsafePointer<Literal>
     ) -> Int? {
         func matches(_ k: Int) -> Bool {
-            let literal = literals[k]
+            let literal = unsafe literals[k]
             guard literal.length == length &+ 3 else { return false }
-            for j in 0..<length where literal.byte(j &+ 1) != p[j] { return false }
+            for j in 0..<length where unsafe literal.byte(j &+ 1) != p[j] { return false }
             return true
         }
         for k in first..<LedgerKey.count where matches(k) { return k }
@@ -859,8 +864,8 @@ package enum LowercaseHex {
     /// `p ..< p + 16` inside the line's buffer.
     @inlinable @inline(__always)
     package static func parse16(_ p: UnsafePointer<UInt8>) -> UInt64? {
-        let raw = UnsafeRawPointer(p)
-        return Hex.parse16(
+        let raw = unsafe UnsafeRawPointer(p)
+        return unsafe Hex.parse16(
             littleEndian: UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)),
             UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         )
@@ -871,17 +876,17 @@ package enum LowercaseHex {
 private enum LineWords {
     /// The eight bytes at `p + offset`, first byte in the least significant bits.
     static func word(_ p: UnsafePointer<UInt8>, _ offset: Int) -> UInt64 {
-        UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        unsafe UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
     /// The timestamp of the `length` bytes at `p`: the writer's form (``RFC3339/writtenDays(littleEndian:_:)``)
     /// read directly, other forms through ``UTCTimestamp``'s full RFC 3339 parser.
     static func timestamp(_ p: UnsafePointer<UInt8>, _ length: Int) -> UTCTimestamp? {
-        if length == RFC3339.writtenLength, let days = RFC3339.writtenDays(littleEndian: word(p, 0), word(p, 8)),
-            let nanoseconds = RFC3339.writtenNanoseconds(days: days, littleEndian: word(p, 8), word(p, 16))
+        if length == RFC3339.writtenLength, let days = unsafe RFC3339.writtenDays(littleEndian: word(p, 0), word(p, 8)),
+            let nanoseconds = unsafe RFC3339.writtenNanoseconds(days: days, littleEndian: word(p, 8), word(p, 16))
         {
             return UTCTimestamp(nanosecondsSinceEpoch: nanoseconds)
         }
-        return try? UTCTimestamp(utf8: UnsafeBufferPointer(start: p, count: length), field: LedgerKey.ts.name)
+        return unsafe try? UTCTimestamp(utf8: UnsafeBufferPointer(start: p, count: length), field: LedgerKey.ts.name)
     }
 }

@@ -29,7 +29,7 @@ private let transientDestructor = unsafe csqlite_transient()
                 sqliteResultCode: rc
             )
         }
-        handle = unsafe db
+        unsafe handle = unsafe db
         unsafe sqlite3_extended_result_codes(db, 1)
         unsafe sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
     }

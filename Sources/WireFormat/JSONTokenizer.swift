@@ -309,7 +309,7 @@ package struct JSONTokenizer {
     package mutating func readLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
         let count = literal.utf8CodeUnitCount
         guard end - index >= count else { throw failure("unexpected end of input") }
-        let matches = literal.withUTF8Buffer { text in text.elementsEqual(bytes[index..<(index + count)]) }
+        let matches = literal.withUTF8Buffer { text in unsafe text.elementsEqual(bytes[index..<(index + count)]) }
         guard matches else { throw failure("invalid literal") }
         index += count
     }

@@ -31,19 +31,19 @@ private enum Decoded: Equatable, CustomStringConvertible {
 }
 
 private func outcome(_ line: [UInt8]) -> Decoded {
-    Decoded(line.withUnsafeBufferPointer { CostRecord.decodeOutcome($0) })
+    unsafe Decoded(line.withUnsafeBufferPointer { unsafe CostRecord.decodeOutcome($0) })
 }
 
 private func strictOutcome(_ line: [UInt8]) -> Decoded {
-    Decoded(line.withUnsafeBufferPointer { CostRecord.decodeStrict($0, location: nil) })
+    unsafe Decoded(line.withUnsafeBufferPointer { unsafe CostRecord.decodeStrict($0, location: nil) })
 }
 
 private func fastOnly(_ line: [UInt8]) -> CostRecord? {
-    line.withUnsafeBufferPointer { buffer -> CostRecord? in
-        let body = buffer.last == 0x0A ? UnsafeBufferPointer(rebasing: buffer.dropLast()) : buffer
+    unsafe line.withUnsafeBufferPointer { buffer -> CostRecord? in
+        let body = unsafe buffer.last == 0x0A ? UnsafeBufferPointer(rebasing: buffer.dropLast()) : buffer
         var fields = CostRecordFields()
-        guard fields.scan(body) else { return nil }
-        return fields.makeRecord(body)
+        guard unsafe fields.scan(body) else { return nil }
+        return unsafe fields.makeRecord(body)
     }
 }
 
@@ -261,8 +261,8 @@ struct CostRecordCodecTests {
         arguments: invalidCases
     )
     func invalidRecords(line: String, field: String, mentions: String) {
-        let result = Array(line.utf8).withUnsafeBufferPointer {
-            CostRecord.decodeOutcome($0, file: "ledger/a.jsonl", lineNumber: 7)
+        let result = unsafe Array(line.utf8).withUnsafeBufferPointer {
+            unsafe CostRecord.decodeOutcome($0, file: "ledger/a.jsonl", lineNumber: 7)
         }
         guard case .invalid(let error) = result else {
             Issue.record("expected an invalid record, got \(Decoded(result)) for \(line)")

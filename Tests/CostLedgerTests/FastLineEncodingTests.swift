@@ -204,14 +204,15 @@ struct EncodeIntoBufferTests {
             let record = LedgerFixtures.randomRecord(&rng)
             let bound = record.encodedLineBound
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bound, alignment: 1)
-            defer { buffer.deallocate() }
-            buffer.initializeMemory(as: UInt8.self, repeating: 0xEE)
-            let count = record.encodeJSONLine(into: buffer)
-            #expect(count.map { Array(buffer[..<$0]) } == record.referenceJSONLine())
-            let small = UnsafeMutableRawBufferPointer(rebasing: buffer[..<(bound - 1)])
-            small.initializeMemory(as: UInt8.self, repeating: 0xEE)
-            #expect(record.encodeJSONLine(into: small) == nil)
-            #expect(small.allSatisfy { $0 == 0xEE })
+            defer { unsafe buffer.deallocate() }
+            unsafe buffer.initializeMemory(as: UInt8.self, repeating: 0xEE)
+            let count = unsafe record.encodeJSONLine(into: buffer)
+            let written = count.map { unsafe Array(buffer[..<$0]) }
+            #expect(written == record.referenceJSONLine())
+            let small = unsafe UnsafeMutableRawBufferPointer(rebasing: buffer[..<(bound - 1)])
+            unsafe small.initializeMemory(as: UInt8.self, repeating: 0xEE)
+            unsafe #expect(record.encodeJSONLine(into: small) == nil)
+            unsafe #expect(small.allSatisfy { $0 == 0xEE })
         }
     }
 }
@@ -253,15 +254,15 @@ struct CheckedEncodingTests {
     @Test("a line is produced exactly for the call records validate() accepts, and it is the reference line")
     func sameAsValidate() {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: CostRecord.maxCheckedLineBytes, alignment: 8)
-        defer { buffer.deallocate() }
+        defer { unsafe buffer.deallocate() }
         var accepted = 0
         var refused = 0
         for record in Self.records() {
             let valid = record.kind == .call && (try? record.validate()) != nil
-            let count = record.encodeCheckedCallLine(into: buffer)
+            let count = unsafe record.encodeCheckedCallLine(into: buffer)
             #expect((count != nil) == valid, "\(record)")
             if let count {
-                #expect(Array(UnsafeRawBufferPointer(start: buffer, count: count)) == record.referenceJSONLine())
+                unsafe #expect(Array(UnsafeRawBufferPointer(start: buffer, count: count)) == record.referenceJSONLine())
                 accepted += 1
             } else if record.kind == .call {
                 refused += 1
@@ -298,9 +299,9 @@ struct CheckedEncodingTests {
         try record.validate()
         #expect(record.encodedLineBound <= CostRecord.maxCheckedLineBytes)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: CostRecord.maxCheckedLineBytes, alignment: 8)
-        defer { buffer.deallocate() }
-        let count = try #require(record.encodeCheckedCallLine(into: buffer))
+        defer { unsafe buffer.deallocate() }
+        let count = unsafe try #require(record.encodeCheckedCallLine(into: buffer))
         #expect(count <= CostRecord.maxCheckedLineBytes)
-        #expect(Array(UnsafeRawBufferPointer(start: buffer, count: count)) == record.referenceJSONLine())
+        unsafe #expect(Array(UnsafeRawBufferPointer(start: buffer, count: count)) == record.referenceJSONLine())
     }
 }

@@ -19,17 +19,17 @@ private func referenceHex16(_ bytes: [UInt8]) -> UInt64? {
 }
 
 private func scanOutcome(_ line: [UInt8]) -> (record: CostRecord?, hexID: (UInt64, UInt64)?) {
-    line.withUnsafeBufferPointer { buffer in
+    unsafe line.withUnsafeBufferPointer { buffer in
         var fields = CostRecordFields()
-        guard fields.scan(buffer) else { return (nil, nil) }
+        guard unsafe fields.scan(buffer) else { return (nil, nil) }
         let hex = fields.recordIDIsHex ? (fields.recordIDHigh, fields.recordIDLow) : nil
-        return (fields.makeRecord(buffer), hex)
+        return unsafe (fields.makeRecord(buffer), hex)
     }
 }
 
 private func strictRecord(_ line: [UInt8]) -> CostRecord? {
-    line.withUnsafeBufferPointer { buffer in
-        if case .record(let record) = CostRecord.decodeStrict(buffer, location: nil) { return record }
+    unsafe line.withUnsafeBufferPointer { buffer in
+        if case .record(let record) = unsafe CostRecord.decodeStrict(buffer, location: nil) { return record }
         return nil
     }
 }
@@ -44,13 +44,14 @@ struct FastScannerTests {
             for byte in 0...255 {
                 var digits = valid
                 digits[position] = UInt8(byte)
-                let fast = digits.withUnsafeBufferPointer { LowercaseHex.parse16($0.baseAddress!) }
+                let fast = unsafe digits.withUnsafeBufferPointer { unsafe LowercaseHex.parse16($0.baseAddress!) }
                 if fast != referenceHex16(digits) { disagreements += 1 }
             }
         }
         #expect(disagreements == 0)
         let digits = Array("fedcba9876543210".utf8)
-        #expect(digits.withUnsafeBufferPointer { LowercaseHex.parse16($0.baseAddress!) } == 0xfedc_ba98_7654_3210)
+        let parsed = unsafe digits.withUnsafeBufferPointer { unsafe LowercaseHex.parse16($0.baseAddress!) }
+        #expect(parsed == 0xfedc_ba98_7654_3210)
     }
 
     @Test("a 32-hex record id is read as its value; any other id is not")
@@ -119,9 +120,9 @@ struct FastScannerTests {
                 var record = LedgerFixtures.callRecord("r-1")
                 record.attribution[.userID] = String(decoding: value, as: UTF8.self)
                 let line = Array(record.jsonLine().dropLast())
-                let ascii = line.withUnsafeBufferPointer { buffer -> Bool? in
+                let ascii = unsafe line.withUnsafeBufferPointer { buffer -> Bool? in
                     var fields = CostRecordFields()
-                    return fields.scan(buffer) ? fields.allASCII : nil
+                    return unsafe fields.scan(buffer) ? fields.allASCII : nil
                 }
                 #expect(ascii == false, "length \(length), position \(position)")
                 #expect(scanOutcome(line).record == record)
@@ -129,9 +130,9 @@ struct FastScannerTests {
             var record = LedgerFixtures.callRecord("r-1")
             record.attribution[.userID] = String(repeating: "a", count: length)
             let line = Array(record.jsonLine().dropLast())
-            let ascii = line.withUnsafeBufferPointer { buffer -> Bool? in
+            let ascii = unsafe line.withUnsafeBufferPointer { buffer -> Bool? in
                 var fields = CostRecordFields()
-                return fields.scan(buffer) ? fields.allASCII : nil
+                return unsafe fields.scan(buffer) ? fields.allASCII : nil
             }
             #expect(ascii == true)
         }
@@ -182,8 +183,8 @@ struct FastScannerTests {
         var disagreements: [String] = []
         for line in lines {
             let alone = scanOutcome(line).record
-            let again: CostRecord? = line.withUnsafeBufferPointer { buffer in
-                reused.scan(buffer) ? reused.makeRecord(buffer) : nil
+            let again: CostRecord? = unsafe line.withUnsafeBufferPointer { buffer in
+                unsafe reused.scan(buffer) ? reused.makeRecord(buffer) : nil
             }
             let strict = strictRecord(line)
             if again != alone || (again != nil && again != strict), disagreements.count < 5 {
@@ -296,8 +297,8 @@ struct LedgerKeySchemaTests {
         record.attribution[.promptVersion] = "reply-v2-with-a-long-version-name"
         let first = Array(record.jsonLine().dropLast())
         var fields = CostRecordFields()
-        first.withUnsafeBufferPointer { buffer in
-            let scanned = fields.scan(buffer)
+        unsafe first.withUnsafeBufferPointer { buffer in
+            let scanned = unsafe fields.scan(buffer)
             #expect(scanned)
             func text(_ key: LedgerKey) -> String? {
                 fields[key].map { value in String(decoding: (0..<value.count).map { value[$0] }, as: UTF8.self) }
@@ -318,14 +319,15 @@ struct LedgerKeySchemaTests {
             let model = fields[.model]
             #expect(model?.count == 7)
             #expect(model?.keyIndex == LedgerKey.model.index)
-            #expect(model.map { Array($0.unsafeBytes) } == Array("gpt-4.1".utf8))
+            let modelBytes = model.map { unsafe Array($0.unsafeBytes) }
+            #expect(modelBytes == Array("gpt-4.1".utf8))
         }
         var other = LedgerFixtures.callRecord("r-other")
         other.attribution[.promptVersion] = nil
         other.apiKeyID = "key_b"
         let second = Array(other.jsonLine().dropLast())
-        second.withUnsafeBufferPointer { buffer in
-            let scanned = fields.scan(buffer)
+        unsafe second.withUnsafeBufferPointer { buffer in
+            let scanned = unsafe fields.scan(buffer)
             #expect(scanned)
             let promptVersion = fields[.promptVersion]
             let apiKeyID = fields[.apiKeyID].map { value in (0..<value.count).map { value[$0] } }

@@ -32,9 +32,9 @@ private final class FillingDisk: Sendable {
         }
         switch now {
         case .normal:
-            return LedgerIO.write(fd, bytes, count)
+            return unsafe LedgerIO.write(fd, bytes, count)
         case .half:
-            return LedgerIO.write(fd, bytes, max(1, count / 2))
+            return unsafe LedgerIO.write(fd, bytes, max(1, count / 2))
         case .full:
             errno = ENOSPC
             return -1
@@ -68,7 +68,7 @@ struct LedgerFaultTests {
         let disk = FillingDisk()
         var configuration = manualConfiguration(dir, durability)
         configuration.clock = clock
-        configuration.writeOverride = { disk.write($0, $1, $2) }
+        unsafe configuration.writeOverride = { unsafe disk.write($0, $1, $2) }
         let ledger = try JSONLinesLedger(configuration: configuration)
         try ledger.write(LedgerFixtures.callRecord("first"))
         try ledger.flush()
@@ -103,7 +103,7 @@ struct LedgerFaultTests {
         var configuration = manualConfiguration(dir, .fsync)
         configuration.syncDataOverride = { fd, _, _ in
             var info = stat()
-            _ = fstat(fd, &info)
+            _ = unsafe fstat(fd, &info)
             let fail = calls.withLock { made -> Bool in
                 made.append((UInt64(info.st_ino), made.isEmpty))
                 return made.count == 1

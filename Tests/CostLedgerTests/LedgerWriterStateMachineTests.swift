@@ -297,7 +297,7 @@ struct LedgerWriterStateMachineTests {
 
     static func bytes(_ text: String) -> LedgerByteBuffer {
         let buffer = LedgerByteBuffer()
-        Array(text.utf8).withUnsafeBytes { buffer.append($0) }
+        unsafe Array(text.utf8).withUnsafeBytes { unsafe buffer.append($0) }
         return buffer
     }
 

@@ -27,12 +27,12 @@ private func scan(
 ) throws -> ScanResult {
     var result = ScanResult()
     var stats = LedgerReadStats()
-    result.numbered = try LedgerReader.scanLines(path, range: range, chunkBytes: chunkBytes, stats: &stats) {
+    result.numbered = unsafe try LedgerReader.scanLines(path, range: range, chunkBytes: chunkBytes, stats: &stats) {
         line,
         number,
         offset,
         _ in
-        result.lines.append(.init(bytes: Array(line), number: number + lineBase, offset: offset))
+        unsafe result.lines.append(.init(bytes: Array(line), number: number + lineBase, offset: offset))
     }
     result.counted = stats.lines
     result.skipped = stats.skippedLines
@@ -134,10 +134,10 @@ struct LineScanningTests {
         var stats = LedgerReadStats()
         var seen = 0
         let error = try #require(throws: CostLedgerError.self) {
-            try LedgerReader.scanLines(path, range: nil, chunkBytes: 4096, stats: &stats) { _, _, _, _ in
+            try unsafe LedgerReader.scanLines(path, range: nil, chunkBytes: 4096, stats: &stats) { _, _, _, _ in
                 seen += 1
                 // copytruncate: another process empties the file under the reader.
-                if seen == 1 { truncate(path, 0) }
+                if seen == 1 { unsafe truncate(path, 0) }
             }
         }
         #expect(error.code == .fileChanged)
@@ -152,7 +152,7 @@ struct LineScanningTests {
         try dir.write("short.jsonl", "{}\n")
         var stats = LedgerReadStats()
         let error = try #require(throws: CostLedgerError.self) {
-            try LedgerReader.scanLines(dir.file("short.jsonl"), range: 0..<1000, stats: &stats) { _, _, _, _ in }
+            try unsafe LedgerReader.scanLines(dir.file("short.jsonl"), range: 0..<1000, stats: &stats) { _, _, _, _ in }
         }
         #expect(error.code == .fileChanged)
     }

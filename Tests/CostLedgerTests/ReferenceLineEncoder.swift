@@ -155,7 +155,7 @@ enum ReferenceEncoding {
     /// Appends a literal's bytes (no `String` involved).
     @inline(__always)
     static func literal(_ text: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        unsafe out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// The wire form of a timestamp (`2026-11-24T16:02:00.123Z`), written without allocating.
@@ -166,38 +166,38 @@ enum ReferenceEncoding {
         let msOfDay = ms - days * 86_400_000
         let (y, m, d) = CivilDate.date(days: days)
         var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &text) { raw in
+        unsafe withUnsafeMutableBytes(of: &text) { raw in
             func put(_ value: Int64, _ at: Int, _ width: Int) {
                 var v = value.magnitude
                 var k = at + width - 1
                 while k >= at {
-                    raw[k] = UInt8(ascii: "0") &+ UInt8(v % 10)
+                    unsafe raw[k] = UInt8(ascii: "0") &+ UInt8(v % 10)
                     v /= 10
                     k -= 1
                 }
             }
             put(y, 0, 4)
-            raw[4] = UInt8(ascii: "-")
+            unsafe raw[4] = UInt8(ascii: "-")
             put(m, 5, 2)
-            raw[7] = UInt8(ascii: "-")
+            unsafe raw[7] = UInt8(ascii: "-")
             put(d, 8, 2)
-            raw[10] = UInt8(ascii: "T")
+            unsafe raw[10] = UInt8(ascii: "T")
             put(msOfDay / 3_600_000, 11, 2)
-            raw[13] = UInt8(ascii: ":")
+            unsafe raw[13] = UInt8(ascii: ":")
             put(msOfDay / 60_000 % 60, 14, 2)
-            raw[16] = UInt8(ascii: ":")
+            unsafe raw[16] = UInt8(ascii: ":")
             put(msOfDay / 1000 % 60, 17, 2)
-            raw[19] = UInt8(ascii: ".")
+            unsafe raw[19] = UInt8(ascii: ".")
             put(msOfDay % 1000, 20, 3)
-            raw[23] = UInt8(ascii: "Z")
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<24]))
+            unsafe raw[23] = UInt8(ascii: "Z")
+            unsafe out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<24]))
         }
     }
 
     /// `,"key":"value"` with the key given as its literal prefix.
     @inline(__always)
     static func member(_ prefix: StaticString, _ value: String, to out: inout [UInt8]) {
-        prefix.withUTF8Buffer { out.append(contentsOf: $0) }
+        prefix.withUTF8Buffer { unsafe out.append(contentsOf: $0) }
         string(value, to: &out)
     }
 
@@ -208,9 +208,9 @@ enum ReferenceEncoding {
         value.withUTF8 { utf8 in
             var runStart = 0
             for i in 0..<utf8.count {
-                let b = utf8[i]
+                let b = unsafe utf8[i]
                 guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
-                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+                if runStart < i { unsafe out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
                 runStart = i + 1
                 out.append(UInt8(ascii: "\\"))
                 switch b {
@@ -225,7 +225,7 @@ enum ReferenceEncoding {
                     out.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hexDigit(b >> 4), hexDigit(b & 0xF)])
                 }
             }
-            if runStart < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+            if runStart < utf8.count { unsafe out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         }
         out.append(UInt8(ascii: "\""))
     }
@@ -242,15 +242,15 @@ enum ReferenceEncoding {
             return
         }
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, filled from the end
-        withUnsafeMutableBytes(of: &digits) { raw in
+        unsafe withUnsafeMutableBytes(of: &digits) { raw in
             var v = value
             var at = 24
             while v > 0 {
                 at -= 1
-                raw[at] = UInt8(ascii: "0") &+ UInt8(v % 10)
+                unsafe raw[at] = UInt8(ascii: "0") &+ UInt8(v % 10)
                 v /= 10
             }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[at..<24]))
+            unsafe out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[at..<24]))
         }
     }
 

@@ -8,7 +8,7 @@ import CSQLite
 
     init(path: String) throws {
         var db: OpaquePointer?
-        guard unsafe sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK, let unsafe db else {
+        guard unsafe sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK, let db = unsafe db else {
             throw RawSQLiteError(message: "cannot open \(path)")
         }
         unsafe handle = unsafe db

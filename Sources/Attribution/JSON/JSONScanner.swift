@@ -93,7 +93,7 @@ package struct JSONScanner {
 
     /// Whether a token's bytes equal `literal`'s.
     package func equals(_ token: StringToken, _ literal: StaticString) -> Bool {
-        literal.withUTF8Buffer { $0.elementsEqual(contentBytes(token)) }
+        literal.withUTF8Buffer { unsafe $0.elementsEqual(contentBytes(token)) }
     }
 
     /// Whether `bytes` is one JSON value (surrounded by optional whitespace) within `maxDepth`.

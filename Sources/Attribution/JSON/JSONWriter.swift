@@ -14,7 +14,7 @@ package struct JSONWriter {
     package mutating func raw(_ byte: UInt8) { bytes.append(byte) }
 
     package mutating func raw(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        text.withUTF8Buffer { unsafe bytes.append(contentsOf: $0) }
     }
 
     package mutating func raw(_ text: String) {

@@ -56,7 +56,7 @@ import Darwin
 
     /// Drops the first `n` committed bytes, keeping the rest in order.
     func removeFirst(_ n: Int) {
-        guard let base, n > 0 else { return }
+        guard let base = unsafe base, n > 0 else { return }
         let rest = count - n
         if rest > 0 { unsafe base.copyMemory(from: base + n, byteCount: rest) }
         count = Swift.max(0, rest)

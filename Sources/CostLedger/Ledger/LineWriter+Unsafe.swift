@@ -13,7 +13,7 @@ import WireFormat
 /// Each step is allocation-free: keys are copied from words built once from ``LedgerKey/name``, integers go two
 /// digits at a time, ids are spread to hex in registers, and a string is copied as one block unless one of its
 /// bytes must be escaped.
-struct LineWriter {
+@safe struct LineWriter {
     /// Where the next byte goes.
     var cursor: UnsafeMutableRawPointer
     /// Whether ``value(_:)`` and tag keys are checked against the format's rules while writing.
@@ -25,56 +25,56 @@ struct LineWriter {
     private var lastDate: (year: Int64, month: Int64, day: Int64) = (0, 0, 0)
 
     /// Each key's `,"name":` form (``KeyLiterals/members``), fetched once per line.
-    private let members = KeyLiterals.members
+    private let members = unsafe KeyLiterals.members
 
-    init(_ start: UnsafeMutableRawPointer) { cursor = start }
+    init(_ start: UnsafeMutableRawPointer) { unsafe cursor = unsafe start }
 
     /// `,"name":` for `key`: the name as ``LedgerKey/name`` spells it.
     mutating func member(_ key: LedgerKey) { member(index: key.index) }
 
     /// `{"name":` for `key`, the line's first member.
     mutating func firstMember(_ key: LedgerKey) {
-        let start = cursor
+        let start = unsafe cursor
         member(index: key.index)
-        start.storeBytes(of: UInt8(ascii: "{"), as: UInt8.self)
+        unsafe start.storeBytes(of: UInt8(ascii: "{"), as: UInt8.self)
     }
 
     /// `,"name":` for the key of index `index` (``LedgerKey/index``): exactly its bytes, copied from the words
     /// the table holds (overlapping stores for the ragged end, so no call to `memcpy` and no loop).
     mutating func member(index: Int) {
-        let m = members[index]
+        let m = unsafe members[index]
         let n = m.length
         if n >= 8 {
-            cursor.storeBytes(of: m.word0, as: UInt64.self)
-            if n > 16 { cursor.storeBytes(of: m.word1, toByteOffset: 8, as: UInt64.self) }
-            if n > 24 { cursor.storeBytes(of: m.word2, toByteOffset: 16, as: UInt64.self) }
-            cursor.storeBytes(of: m.tail, toByteOffset: n &- 8, as: UInt64.self)
+            unsafe cursor.storeBytes(of: m.word0, as: UInt64.self)
+            if n > 16 { unsafe cursor.storeBytes(of: m.word1, toByteOffset: 8, as: UInt64.self) }
+            if n > 24 { unsafe cursor.storeBytes(of: m.word2, toByteOffset: 16, as: UInt64.self) }
+            unsafe cursor.storeBytes(of: m.tail, toByteOffset: n &- 8, as: UInt64.self)
         } else {
-            cursor.storeBytes(of: UInt32(truncatingIfNeeded: m.word0), as: UInt32.self)
-            cursor.storeBytes(of: UInt32(truncatingIfNeeded: m.tail), toByteOffset: n &- 4, as: UInt32.self)
+            unsafe cursor.storeBytes(of: UInt32(truncatingIfNeeded: m.word0), as: UInt32.self)
+            unsafe cursor.storeBytes(of: UInt32(truncatingIfNeeded: m.tail), toByteOffset: n &- 4, as: UInt32.self)
         }
-        cursor += n
+        unsafe cursor += n
     }
 
     /// One byte.
     mutating func byte(_ value: UInt8) {
-        cursor.storeBytes(of: value, as: UInt8.self)
-        cursor += 1
+        unsafe cursor.storeBytes(of: value, as: UInt8.self)
+        unsafe cursor += 1
     }
 
     /// A JSON string with the canonical escaping: only `"`, `\` and U+0000–U+001F are escaped; every other byte,
     /// non-ASCII included, is copied.
     @inline(__always)
     mutating func string(_ value: String) {
-        let start = cursor
-        let end = value.utf8.withContiguousStorageIfAvailable { utf8 in
-            Self.quoted(UnsafeRawBufferPointer(utf8), at: start)
+        let start = unsafe cursor
+        let end = unsafe value.utf8.withContiguousStorageIfAvailable { utf8 in
+            unsafe Self.quoted(UnsafeRawBufferPointer(utf8), at: start)
         }
-        if let end {
-            cursor = end
+        if let end = unsafe end {
+            unsafe cursor = unsafe end
         } else {
             var copy = value
-            cursor = copy.withUTF8 { Self.quoted(UnsafeRawBufferPointer($0), at: start) }
+            unsafe cursor = copy.withUTF8 { unsafe Self.quoted(UnsafeRawBufferPointer($0), at: start) }
         }
     }
 
@@ -105,27 +105,27 @@ struct LineWriter {
 
     /// `"`, the bytes (escaped where needed), `"`; returns the position after the closing quote.
     static func quoted(_ bytes: UnsafeRawBufferPointer, at start: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
-        start.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+        unsafe start.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
         let count = bytes.count
         guard let source = bytes.baseAddress, count > 0 else {
-            (start + 1).storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
-            return start + 2
+            unsafe (start + 1).storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+            return unsafe start + 2
         }
-        if copiedWithoutEscapes(source, count, to: start + 1) {
-            (start + 1 + count).storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
-            return start + 2 + count
+        if unsafe copiedWithoutEscapes(source, count, to: start + 1) {
+            unsafe (start + 1 + count).storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+            return unsafe start + 2 + count
         }
-        var out = start + 1
+        var out = unsafe start + 1
         var runStart = 0
         for i in 0..<count {
-            let b = source.load(fromByteOffset: i, as: UInt8.self)
+            let b = unsafe source.load(fromByteOffset: i, as: UInt8.self)
             guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
             if runStart < i {
-                out.copyMemory(from: source + runStart, byteCount: i - runStart)
-                out += i - runStart
+                unsafe out.copyMemory(from: source + runStart, byteCount: i - runStart)
+                unsafe out += i - runStart
             }
             runStart = i + 1
-            out.storeBytes(of: UInt8(ascii: "\\"), as: UInt8.self)
+            unsafe out.storeBytes(of: UInt8(ascii: "\\"), as: UInt8.self)
             let escaped: UInt8
             switch b {
             case 0x22: escaped = 0x22
@@ -136,23 +136,23 @@ struct LineWriter {
             case 0x0D: escaped = UInt8(ascii: "r")
             case 0x09: escaped = UInt8(ascii: "t")
             default:
-                (out + 1).storeBytes(of: UInt8(ascii: "u"), as: UInt8.self)
-                (out + 2).storeBytes(of: UInt8(ascii: "0"), as: UInt8.self)
-                (out + 3).storeBytes(of: UInt8(ascii: "0"), as: UInt8.self)
-                (out + 4).storeBytes(of: Hex.digit(b >> 4), as: UInt8.self)
-                (out + 5).storeBytes(of: Hex.digit(b & 0xF), as: UInt8.self)
-                out += 6
+                unsafe (out + 1).storeBytes(of: UInt8(ascii: "u"), as: UInt8.self)
+                unsafe (out + 2).storeBytes(of: UInt8(ascii: "0"), as: UInt8.self)
+                unsafe (out + 3).storeBytes(of: UInt8(ascii: "0"), as: UInt8.self)
+                unsafe (out + 4).storeBytes(of: Hex.digit(b >> 4), as: UInt8.self)
+                unsafe (out + 5).storeBytes(of: Hex.digit(b & 0xF), as: UInt8.self)
+                unsafe out += 6
                 continue
             }
-            (out + 1).storeBytes(of: escaped, as: UInt8.self)
-            out += 2
+            unsafe (out + 1).storeBytes(of: escaped, as: UInt8.self)
+            unsafe out += 2
         }
         if runStart < count {
-            out.copyMemory(from: source + runStart, byteCount: count - runStart)
-            out += count - runStart
+            unsafe out.copyMemory(from: source + runStart, byteCount: count - runStart)
+            unsafe out += count - runStart
         }
-        out.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
-        return out + 1
+        unsafe out.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+        return unsafe out + 1
     }
 
     /// Copies `count` bytes to `target` a word at a time (overlapping words for the ragged end, so no call to
@@ -168,29 +168,29 @@ struct LineWriter {
             var flagged: UInt64 = 0
             var i = 0
             while i &+ 8 < count {
-                let word = source.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let word = unsafe source.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 flagged |= escapeFlags(word)
-                target.storeBytes(of: word, toByteOffset: i, as: UInt64.self)
+                unsafe target.storeBytes(of: word, toByteOffset: i, as: UInt64.self)
                 i &+= 8
             }
-            let last = source.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            let last = unsafe source.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
             flagged |= escapeFlags(last)
-            target.storeBytes(of: last, toByteOffset: count &- 8, as: UInt64.self)
+            unsafe target.storeBytes(of: last, toByteOffset: count &- 8, as: UInt64.self)
             return flagged == 0
         }
         if count >= 4 {
-            let first = source.loadUnaligned(as: UInt32.self)
-            let last = source.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+            let first = unsafe source.loadUnaligned(as: UInt32.self)
+            let last = unsafe source.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
             // Both halves in one word: the same test covers them.
             guard escapeFlags(UInt64(first) | UInt64(last) << 32) == 0 else { return false }
-            target.storeBytes(of: first, as: UInt32.self)
-            target.storeBytes(of: last, toByteOffset: count &- 4, as: UInt32.self)
+            unsafe target.storeBytes(of: first, as: UInt32.self)
+            unsafe target.storeBytes(of: last, toByteOffset: count &- 4, as: UInt32.self)
             return true
         }
         for i in 0..<count {
-            let b = source.load(fromByteOffset: i, as: UInt8.self)
+            let b = unsafe source.load(fromByteOffset: i, as: UInt8.self)
             if b < 0x20 || b == 0x22 || b == 0x5C { return false }
-            target.storeBytes(of: b, toByteOffset: i, as: UInt8.self)
+            unsafe target.storeBytes(of: b, toByteOffset: i, as: UInt8.self)
         }
         return true
     }
@@ -207,12 +207,12 @@ struct LineWriter {
 
     /// Whether `a`'s UTF-8 bytes sort before `b`'s (the order of tag keys), comparing stored bytes directly.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        let result = a.utf8.withContiguousStorageIfAvailable { x in
-            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+        let result = unsafe a.utf8.withContiguousStorageIfAvailable { x in
+            unsafe b.utf8.withContiguousStorageIfAvailable { y -> Bool in
                 let common = min(x.count, y.count)
                 var i = 0
                 while i < common {
-                    if x[i] != y[i] { return x[i] < y[i] }
+                    if unsafe x[i] != y[i] { return unsafe x[i] < y[i] }
                     i &+= 1
                 }
                 return x.count < y.count
@@ -224,18 +224,17 @@ struct LineWriter {
 
     /// Whether `key` matches `[a-z0-9_.-]{1,64}`, as ``LineEncoding/isTagKey(_:)`` decides, on the stored bytes.
     static func isTagKey(_ key: String) -> Bool {
-        let result = key.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            guard !bytes.isEmpty, bytes.count <= 64 else { return false }
-            for b in bytes {
-                let letter = b &- UInt8(ascii: "a") < 26
-                let digit = b &- UInt8(ascii: "0") < 10
-                if !(letter || digit || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")) {
-                    return false
-                }
+        let bytes = key.utf8.span
+        guard !bytes.isEmpty, bytes.count <= 64 else { return false }
+        for index in bytes.indices {
+            let b = bytes[index]
+            let letter = b &- UInt8(ascii: "a") < 26
+            let digit = b &- UInt8(ascii: "0") < 10
+            if !(letter || digit || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")) {
+                return false
             }
-            return true
         }
-        return result ?? LineEncoding.isTagKey(key.utf8)
+        return true
     }
 
     /// "00" through "99".
@@ -249,7 +248,7 @@ struct LineWriter {
 
     /// Two decimal digits of `value` (0...99) at `at`.
     static func pair(_ value: Int, at: UnsafeMutableRawPointer) {
-        at.copyMemory(from: digitPairs.utf8Start + value &* 2, byteCount: 2)
+        unsafe at.copyMemory(from: digitPairs.utf8Start + value &* 2, byteCount: 2)
     }
 
     /// An integer in minimal form.
@@ -272,18 +271,18 @@ struct LineWriter {
             limit = limit &* 10
         }
         var v = value
-        var end = cursor + digits
-        cursor = end
+        var end = unsafe cursor + digits
+        unsafe cursor = unsafe end
         while v >= 100 {
             let (q, r) = v.quotientAndRemainder(dividingBy: 100)
-            end -= 2
-            Self.pair(Int(truncatingIfNeeded: r), at: end)
+            unsafe end -= 2
+            unsafe Self.pair(Int(truncatingIfNeeded: r), at: end)
             v = q
         }
         if v >= 10 {
-            Self.pair(Int(truncatingIfNeeded: v), at: end - 2)
+            unsafe Self.pair(Int(truncatingIfNeeded: v), at: end - 2)
         } else {
-            (end - 1).storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v), as: UInt8.self)
+            unsafe (end - 1).storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v), as: UInt8.self)
         }
     }
 
@@ -316,25 +315,25 @@ struct LineWriter {
         guard fraction != 0 else { return }
         byte(UInt8(ascii: "."))
         fixedDigits(fraction, count: 18)
-        while (cursor - 1).load(as: UInt8.self) == UInt8(ascii: "0") { cursor -= 1 }
+        while unsafe (cursor - 1).load(as: UInt8.self) == UInt8(ascii: "0") { unsafe cursor -= 1 }
     }
 
     /// Exactly `count` digits of `value` (below 10^count), leading zeros included.
     @inline(__always)
     mutating func fixedDigits(_ value: UInt64, count: Int) {
         var v = value
-        var end = cursor + count
-        cursor = end
+        var end = unsafe cursor + count
+        unsafe cursor = unsafe end
         var left = count
         while left >= 2 {
             let (q, r) = v.quotientAndRemainder(dividingBy: 100)
-            end -= 2
-            Self.pair(Int(truncatingIfNeeded: r), at: end)
+            unsafe end -= 2
+            unsafe Self.pair(Int(truncatingIfNeeded: r), at: end)
             v = q
             left &-= 2
         }
         if left == 1 {
-            (end - 1).storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10), as: UInt8.self)
+            unsafe (end - 1).storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10), as: UInt8.self)
         }
     }
 
@@ -347,21 +346,21 @@ struct LineWriter {
             lastDay = days
         }
         let words = RFC3339.writtenWords(date: lastDate, millisecondOfDay: millisecondOfDay)
-        cursor.storeBytes(of: words.0.littleEndian, as: UInt64.self)
-        cursor.storeBytes(of: words.1.littleEndian, toByteOffset: 8, as: UInt64.self)
-        cursor.storeBytes(of: words.2.littleEndian, toByteOffset: 16, as: UInt64.self)
-        cursor += RFC3339.writtenLength
+        unsafe cursor.storeBytes(of: words.0.littleEndian, as: UInt64.self)
+        unsafe cursor.storeBytes(of: words.1.littleEndian, toByteOffset: 8, as: UInt64.self)
+        unsafe cursor.storeBytes(of: words.2.littleEndian, toByteOffset: 16, as: UInt64.self)
+        unsafe cursor += RFC3339.writtenLength
     }
 
     /// 16 lowercase hex digits (``Hex/digits8(_:)``), stored as two words.
     @inline(__always)
     mutating func hex(_ value: UInt64) {
-        cursor.storeBytes(of: Hex.digits8(UInt32(truncatingIfNeeded: value >> 32)).littleEndian, as: UInt64.self)
-        cursor.storeBytes(
+        unsafe cursor.storeBytes(of: Hex.digits8(UInt32(truncatingIfNeeded: value >> 32)).littleEndian, as: UInt64.self)
+        unsafe cursor.storeBytes(
             of: Hex.digits8(UInt32(truncatingIfNeeded: value)).littleEndian,
             toByteOffset: 8,
             as: UInt64.self
         )
-        cursor += 16
+        unsafe cursor += 16
     }
 }

@@ -55,7 +55,7 @@ extension AttributionEnvelope: Codable {
         }
     }
 
-    /// Decodes and validates an envelope from its keyed form: the value is read as JSON (``CodableJSON``),
+    /// Decodes and validates an envelope from its keyed form: the value is read as JSON (an internal `CodableJSON`),
     /// written out as JSON text, and read by the one envelope decoder, so every rule and error message is
     /// that of ``init(json:)-(Collection<UInt8>)``. `Codable` does not give the input's text or order: members
     /// are taken in key order and numbers as the decoder gives them.

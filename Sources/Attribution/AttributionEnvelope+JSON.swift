@@ -435,7 +435,7 @@ enum EnvelopeJSONDecoder {
                         let versions = AttributionEnvelope.supportedVersions.map(String.init).joined(separator: ", ")
                         versionError = AttributionError(
                             .unsupportedVersion,
-                            field: "v",
+                            field: EnvelopeKey.v.name,
                             reason:
                                 "unsupported version \(excerpt(integer.range)); this reader reads versions \(versions)"
                         )

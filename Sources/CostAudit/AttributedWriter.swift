@@ -22,7 +22,6 @@ enum AttributedWriter {
     static func write(
         engine: AuditEngine,
         ledger: AuditLedgerSource,
-        fileRows: [[Range<Int>]],
         fields: [AttributionField],
         to path: String
     ) throws(CostAuditError) {
@@ -35,16 +34,8 @@ enum AttributedWriter {
         }
         var output = unsafe Output(handle: handle, path: path)
         defer { unsafe fclose(handle) }
-        let requiredFields = Array(fields.prefix(engine.required))
-        func emit(_ record: CostRecord, row: Int) throws(CostAuditError) {
-            guard engine.inWindow[row] else { return }
+        try forEachRecord(engine: engine, ledger: ledger, fields: fields) { (filled, row) throws(CostAuditError) in
             let outcome = engine.outcomes[row]
-            guard outcome.classIndex < AttributionClass.all.count else { return }
-            var filled = record
-            for (f, field) in requiredFields.enumerated() {
-                let value = engine.emitted[row * engine.required + f]
-                if value != 0 { filled.attribution[field] = engine.table.strings[value] }
-            }
             var line = filled.jsonLine()
             // Replace the closing `}\n` with the class (and reason), then close again.
             if line.last == UInt8(ascii: "\n") { line.removeLast() }
@@ -60,6 +51,30 @@ enum AttributedWriter {
             line.append(contentsOf: "}\n".utf8)
             try output.append(line)
         }
+        try output.flush()
+    }
+
+    /// Calls `body` with every deduplicated, classified record in the window, in the ledger's order (file by
+    /// file, line by line), its required fields filled where its class allows, and its row. The engine must have
+    /// kept the filled values (``AuditEngine/run(_:required:fields:keepFilledValues:progress:)``).
+    static func forEachRecord(
+        engine: AuditEngine,
+        ledger: AuditLedgerSource,
+        fields: [AttributionField],
+        _ body: (CostRecord, Int) throws(CostAuditError) -> Void
+    ) throws(CostAuditError) {
+        let fileRows = engine.ledger.fileRows
+        let requiredFields = Array(fields.prefix(engine.required))
+        func visit(_ record: CostRecord, row: Int) throws(CostAuditError) {
+            guard engine.inWindow[row] else { return }
+            guard engine.outcomes[row].classIndex < AttributionClass.all.count else { return }
+            var filled = record
+            for (f, field) in requiredFields.enumerated() {
+                let value = engine.emitted[row * engine.required + f]
+                if value != 0 { filled.attribution[field] = engine.table.strings[value] }
+            }
+            try body(filled, row)
+        }
         switch ledger.storage {
         case .records(let files):
             for (fileIndex, file) in files.enumerated() {
@@ -67,7 +82,7 @@ enum AttributedWriter {
                 for (offset, record) in file.records.enumerated() where rows.lowerBound + offset < rows.upperBound {
                     let row = rows.lowerBound + offset
                     guard engine.alive[row] else { continue }
-                    try emit(record, row: row)
+                    try visit(record, row: row)
                 }
             }
         case .files:
@@ -97,12 +112,10 @@ enum AttributedWriter {
                                 lineNumber: number
                             )
                         else { return }
-                        do {
-                            try emit(record, row: cursor)
-                        } catch let error as CostAuditError {
-                            failure = error
+                        do throws(CostAuditError) {
+                            try visit(record, row: cursor)
                         } catch {
-                            failure = CostAuditError(.io, file: path, reason: "cannot write: \(error)")
+                            failure = error
                         }
                     }
                 } catch let error as CostLedgerError {
@@ -113,7 +126,6 @@ enum AttributedWriter {
                 if let failure { throw failure }
             }
         }
-        try output.flush()
     }
 
     /// Rows given as ranges in order, one at a time.

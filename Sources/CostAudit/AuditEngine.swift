@@ -21,6 +21,8 @@ struct AuditEngine {
     let outcomes: SharedBuffer<RecordOutcome>
     /// Per record, when emitting: the required values its emitted line carries, `required` a row.
     let emitted: SharedBuffer<Int32>
+    /// Unrecorded spend, cell by cell (``ReconcilePhase``); ``table``'s strings name the cells' ids.
+    let unrecorded: [(cell: ReconcileCell, amount: Int128, keyAllocated: Bool)]
     let report: AuditReport
 
     var fileNames: [String] { ledger.fileNames }
@@ -31,10 +33,13 @@ struct AuditEngine {
     /// - Parameters:
     ///   - required: the required fields, without repeats, at least one.
     ///   - fields: the fields each row keeps, ``IngestPhase/trackedFields(required:rules:)``.
+    ///   - keepFilledValues: keep each record's filled required values (``emitted``), as the attributed output
+    ///     and the reports need; always kept when the configuration names an attributed output.
     static func run(
         _ configuration: AuditConfiguration,
         required: [AttributionField],
         fields: [AttributionField],
+        keepFilledValues: Bool = false,
         progress: ((AuditProgress) -> Void)?
     ) throws(CostAuditError) -> AuditEngine {
         let workers = max(1, configuration.readerThreads)
@@ -69,7 +74,7 @@ struct AuditEngine {
                 ends: lineage.ends,
                 required: required.count,
                 policy: policy,
-                emitting: configuration.attributedOutputPath != nil,
+                emitting: keepFilledValues || configuration.attributedOutputPath != nil,
                 workers: workers
             )
         )
@@ -121,6 +126,7 @@ struct AuditEngine {
             inWindow: classified.inWindow,
             outcomes: classified.outcomes,
             emitted: classified.emitted,
+            unrecorded: reconciled.unrecorded.cells,
             report: report
         )
     }

@@ -36,6 +36,50 @@ public enum Auditor {
         _ configuration: AuditConfiguration,
         progress: ((AuditProgress) -> Void)? = nil
     ) throws(CostAuditError) -> AuditReport {
+        let (engine, _) = try runEngine(configuration, keepFilledValues: false, progress: progress)
+        // The copies of pipes are removed only now: the writer in `runEngine` read them again.
+        withExtendedLifetime(engine.ledger.spool) {}
+        return engine.report
+    }
+
+    /// Runs one audit and keeps what it decided for every record, for reports built on the audit's dollars
+    /// (docs/reports.md): each record with its fields as the audit filled them, its priced dollars and its
+    /// class, and the spend on the bill that no record carries.
+    ///
+    /// ```swift
+    /// let audit = try Auditor.attribute(configuration)
+    /// var byFeature: [String: Money] = [:]
+    /// try audit.forEachRecord { record in
+    ///     byFeature[record.record.attribution[.feature] ?? "(unknown)", default: .zero] += record.usd
+    /// }
+    /// for spend in audit.unrecorded { byFeature["(unknown)", default: .zero] += spend.usd }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - configuration: what to read and how to price it, as for ``run(_:progress:)``.
+    ///   - progress: called now and then with what the audit is doing.
+    /// - Returns: the audit, whose records are read again from the ledger on each
+    ///   ``AttributedAudit/forEachRecord(_:)``.
+    /// - Throws: as ``run(_:progress:)``.
+    public static func attribute(
+        _ configuration: AuditConfiguration,
+        progress: ((AuditProgress) -> Void)? = nil
+    ) throws(CostAuditError) -> AttributedAudit {
+        let (engine, fields) = try runEngine(configuration, keepFilledValues: true, progress: progress)
+        return AttributedAudit(
+            engine: engine,
+            ledger: configuration.ledger,
+            fields: fields,
+            keyMap: configuration.keyMap
+        )
+    }
+
+    /// Checks the configuration, runs the phases, and writes the attributed output when asked.
+    static func runEngine(
+        _ configuration: AuditConfiguration,
+        keepFilledValues: Bool,
+        progress: ((AuditProgress) -> Void)?
+    ) throws(CostAuditError) -> (AuditEngine, [AttributionField]) {
         var required: [AttributionField] = []
         for field in configuration.required where !required.contains(field) { required.append(field) }
         guard !required.isEmpty else {
@@ -62,20 +106,18 @@ public enum Auditor {
             }
         }
 
-        let engine = try AuditEngine.run(configuration, required: required, fields: fields, progress: progress)
+        let engine = try AuditEngine.run(
+            configuration,
+            required: required,
+            fields: fields,
+            keepFilledValues: keepFilledValues,
+            progress: progress
+        )
         if let path = configuration.attributedOutputPath {
             progress?(AuditProgress(phase: .writing, records: engine.table.count, bytes: engine.table.ledgerBytes))
-            try AttributedWriter.write(
-                engine: engine,
-                ledger: configuration.ledger,
-                fileRows: engine.ledger.fileRows,
-                fields: fields,
-                to: path
-            )
+            try AttributedWriter.write(engine: engine, ledger: configuration.ledger, fields: fields, to: path)
         }
-        // The copies of pipes are removed only now: the writer above read them again.
-        withExtendedLifetime(engine.ledger.spool) {}
-        return engine.report
+        return (engine, fields)
     }
 
     /// The input among `inputs` that `output` is, once symbolic links are followed (by device and inode), or

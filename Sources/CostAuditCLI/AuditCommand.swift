@@ -24,50 +24,16 @@ enum AuditCommand {
             bad usage, 65 bad input (a usage, keys, rules, prices or configuration file, or a ledger, that is \
             missing, unreadable, of the wrong kind or invalid). A ledger's bad lines are counted, not fatal.
             """,
-        positionals: [
-            PositionalSpec(
-                name: "ledger",
-                help: "Ledger directories or *.jsonl files (default: \"ledgers\" of the configuration file).",
-                optional: true,
-                variadic: true
-            )
-        ],
+        positionals: [AuditInputs.ledgerPositional],
         options: [
-            OptionSpec(
-                name: "usage",
-                valueName: "file",
-                help: "A provider usage or cost export (OpenAI or Anthropic, recognised from its content). "
-                    + "Repeat for several files or pages.",
-                repeatable: true
-            ),
-            OptionSpec(
-                name: "keys",
-                valueName: "file",
-                help: "Key map: {\"API_KEY_ID\": {\"team\": …, \"project\": …}}."
-            ),
-            OptionSpec(name: "rules", valueName: "file", help: "Mapping rules: [{\"match\": {…}, \"set\": {…}}, …]."),
-            OptionSpec(
-                name: "prices",
-                valueName: "file",
-                help: "A price file (the project's format or LiteLLM's model_prices_and_context_window.json); "
-                    + "default: the built-in table."
-            ),
-            OptionSpec(
-                name: "prices-effective-from",
-                valueName: "date",
-                help: "The first UTC day of undated prices in --prices (LiteLLM's carry no dates)."
-            ),
-            OptionSpec(name: "since", valueName: "date", help: "Count spend from this UTC day or instant (inclusive)."),
-            OptionSpec(
-                name: "until",
-                valueName: "date",
-                help: "Count spend before this UTC day or instant (exclusive)."
-            ),
-            OptionSpec(
-                name: "require",
-                valueName: "fields",
-                help: "Comma-separated required dimensions (default: user_id,feature,team,project,task_type)."
-            ),
+            AuditInputs.usage,
+            AuditInputs.keys,
+            AuditInputs.rules,
+            AuditInputs.prices,
+            AuditInputs.pricesEffectiveFrom,
+            AuditInputs.since,
+            AuditInputs.until,
+            AuditInputs.require,
             OptionSpec(name: "format", valueName: "format", help: "table (default), json, csv or markdown."),
             OptionSpec(
                 name: "emit-attributed",
@@ -79,13 +45,8 @@ enum AuditCommand {
                 valueName: "percent",
                 help: "Exit 2 when the unknown share after reconciliation is above this percent."
             ),
-            OptionSpec(
-                name: "config",
-                valueName: "file",
-                help: "The configuration file naming the inputs (default: \(ConfigurationFile.defaultName) in the "
-                    + "working directory, when there is one); options given here replace its values."
-            ),
-            OptionSpec(name: "quiet", valueName: nil, help: "No progress line on stderr.", shortName: "q"),
+            AuditInputs.config,
+            AuditInputs.quiet,
         ]
     )
 
@@ -96,18 +57,7 @@ enum AuditCommand {
         do throws(UsageError) {
             let formatName = try spec.choice(parsed, "format", ReportFormat.all.map(\.name), default: "table")
             format = ReportFormat(name: formatName) ?? .table
-            configuration = AuditConfiguration(ledger: .files(parsed.positionals), prices: PriceTable.builtIn)
-            configuration.since = try parseDate(parsed.value("since"), option: "since")
-            configuration.until = try parseDate(parsed.value("until"), option: "until")
-            if let since = configuration.since, let until = configuration.until, since >= until {
-                throw UsageError(message: "the window is empty: '--until' \(until) is not after '--since' \(since)")
-            }
-            if let require = parsed.value("require") {
-                configuration.required = try InspectCommand.requiredPolicy(require).required
-                if configuration.required.isEmpty {
-                    throw UsageError(message: "'--require' needs at least one field")
-                }
-            }
+            configuration = try AuditInputs.parseOptions(parsed)
             failAbove = parsed.value("fail-above")
             if let failAbove {
                 // A percent of the audited spend: 0 to 100. Above 100 the gate could never fire, so it is refused
@@ -121,41 +71,17 @@ enum AuditCommand {
                     )
                 }
             }
-            _ = try parseDate(parsed.value("prices-effective-from"), option: "prices-effective-from")
         } catch {
             return CostAuditCommand.usageFailure(spec, error.message, io)
         }
 
         // The configuration file names the inputs; each option given on the command line replaces its value.
         let inputs: CommandInputs
-        do throws(InputFileError) {
-            let file = try ConfigurationFile.load(explicit: parsed.value("config"), io: io)
-            inputs = CommandInputs(parsed, file)
-            if let file, inputs.prices == nil, parsed.value("prices-effective-from") == nil,
-                file.pricesEffectiveFrom != nil
-            {
-                throw InputFileError(
-                    path: file.path,
-                    reason: "prices_effective_from: goes with \"prices\", and no price file is named"
-                )
-            }
+        do throws(CommandStop) {
+            inputs = try AuditInputs.inputs(parsed, spec: spec, io: io)
         } catch {
-            return io.fail(error)
+            return error.status
         }
-        do throws(UsageError) {
-            guard !inputs.ledgers.isEmpty else {
-                throw UsageError(
-                    message: "missing expected argument '<ledger> ...' (or \"ledgers\" in "
-                        + "\(ConfigurationFile.defaultName) or the file '--config' names)"
-                )
-            }
-            if inputs.pricesEffectiveFrom != nil, inputs.prices == nil {
-                throw UsageError(message: "'--prices-effective-from' goes with '--prices'")
-            }
-        } catch {
-            return CostAuditCommand.usageFailure(spec, error.message, io)
-        }
-        configuration.ledger = .files(inputs.ledgers)
         // An output that is one of the inputs (a symbolic or hard link to it too) would empty it: refused
         // before anything is opened for writing.
         if let output = parsed.value("emit-attributed") {
@@ -167,36 +93,7 @@ enum AuditCommand {
         }
 
         // Input files: each failure names the file once and exits 65.
-        do throws(InputFileError) {
-            if let path = inputs.prices {
-                let from = try? parseDate(inputs.pricesEffectiveFrom, option: "prices-effective-from")
-                configuration.prices = try loadPrices(path, effectiveFrom: from ?? nil, io: io)
-            }
-            if let path = inputs.keyMap {
-                let bytes = try InputFiles.read(path, what: "key map", limit: AuditKeyMap.maxFileBytes, io: io)
-                configuration.keyMap = try readInput(path) { () throws(CostAuditError) in
-                    try AuditKeyMap(json: bytes, file: path)
-                }
-            }
-            if let path = inputs.rules {
-                let bytes = try InputFiles.read(path, what: "rules", limit: AuditRules.maxFileBytes, io: io)
-                configuration.rules = try readInput(path) { () throws(CostAuditError) in
-                    try AuditRules(json: bytes, file: path)
-                }
-            }
-            configuration.usage = []
-            for path in inputs.usage {
-                let bytes = try InputFiles.read(
-                    path,
-                    what: "usage export",
-                    limit: UsageExportSource.maxFileBytes,
-                    io: io
-                )
-                configuration.usage.append(.bytes(bytes, name: path))
-            }
-        } catch {
-            return io.fail(error)
-        }
+        if let status = AuditInputs.load(inputs, into: &configuration, io: io) { return status }
         configuration.attributedOutputPath = parsed.value("emit-attributed")
 
         let progress = ProgressLine(io: io, enabled: io.errorIsTerminal && !parsed.flag("quiet"))

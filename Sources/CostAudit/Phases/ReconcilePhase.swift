@@ -28,6 +28,9 @@ enum ReconcilePhase {
         /// The unknown part by model and by API key (interned ids), for the top sources.
         var byModel = SumMap()
         var byKey = SumMap()
+        /// Every positive gap, with whether the key map assigns its key: what the reports show as spend no
+        /// record carries.
+        var cells: [(cell: ReconcileCell, amount: Int128, keyAllocated: Bool)] = []
     }
 
     struct Output {
@@ -360,7 +363,9 @@ enum ReconcilePhase {
         }
         var unrecorded = UnrecordedSpend()
         for (cell, gap) in remaining where gap > 0 {
-            if cell.key != 0, keyOwned.contains(cell.key) {
+            let allocated = cell.key != 0 && keyOwned.contains(cell.key)
+            unrecorded.cells.append((cell, gap, allocated))
+            if allocated {
                 unrecorded.keyAllocated &+= gap
             } else {
                 unrecorded.unknown &+= gap

@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Attribution", targets: ["Attribution"]),
         .library(name: "CostLedger", targets: ["CostLedger"]),
         .library(name: "CostAudit", targets: ["CostAudit"]),
+        .library(name: "CostReports", targets: ["CostReports"]),
         .library(name: "AttributionTesting", targets: ["AttributionTesting"]),
         .library(name: "SQLiteJobQueue", targets: ["SQLiteJobQueue"]),
         .executable(name: "cost-audit", targets: ["cost-audit"]),
@@ -25,8 +26,11 @@ let package = Package(
         .target(name: "CostLedger", dependencies: ["Attribution", "WireFormat"]),
         // Audit: usage exports, key map, rules, lineage, reconciliation, reports and renderers.
         .target(name: "CostAudit", dependencies: ["Attribution", "CostLedger", "WireFormat"]),
+        // Reports on the audit's reconciled dollars: by any dimension and period, explain, models, tools,
+        // statements, the FOCUS export.
+        .target(name: "CostReports", dependencies: ["Attribution", "CostLedger", "CostAudit", "WireFormat"]),
         // The command line, as a library so tests reach it without spawning a process.
-        .target(name: "CostAuditCLI", dependencies: ["Attribution", "CostLedger", "CostAudit"]),
+        .target(name: "CostAuditCLI", dependencies: ["Attribution", "CostLedger", "CostAudit", "CostReports"]),
         .executableTarget(name: "cost-audit", dependencies: ["CostAuditCLI", "CMemoryTuning"]),
         // The tool's one C call: a fixed malloc mmap threshold, so the audit's freed tables leave memory.
         .target(name: "CMemoryTuning"),
@@ -100,6 +104,10 @@ let package = Package(
         .testTarget(
             name: "CostAuditTests",
             dependencies: ["Attribution", "CostLedger", "CostAudit"]
+        ),
+        .testTarget(
+            name: "CostReportsTests",
+            dependencies: ["Attribution", "CostLedger", "CostAudit", "CostReports"]
         ),
         .testTarget(
             name: "CostAuditCLITests",

@@ -13,18 +13,23 @@ public struct AttributedRecord: Sendable {
     public var attributionClass: AttributionClass
     /// Why its dollars are unknown, for class `unknown`; nil otherwise.
     public var unknownReason: UnknownReason?
+    /// The model as the price table names it (after name matching: `gpt-4.1-2025-04-14` is `gpt-4.1`), the
+    /// name the unrecorded spend of the same model carries; the recorded name when the table lacks the model.
+    public var pricedModel: String?
 
     /// Creates an attributed record.
     public init(
         record: CostRecord,
         usd: Money,
         attributionClass: AttributionClass,
-        unknownReason: UnknownReason? = nil
+        unknownReason: UnknownReason? = nil,
+        pricedModel: String? = nil
     ) {
         self.record = record
         self.usd = usd
         self.attributionClass = attributionClass
         self.unknownReason = unknownReason
+        self.pricedModel = pricedModel ?? record.model
     }
 }
 
@@ -119,12 +124,14 @@ public struct AttributedAudit {
             let stored = engine.table[row]
             let usd: Int128 = stored.isUnit || stored.pricing == .unpriced ? 0 : engine.table.cost(row, stored)
             let attributionClass = AttributionClass.all[Int(outcome.classIndex)]
+            let model = engine.table.canonicalModel(stored)
             body(
                 AttributedRecord(
                     record: record,
                     usd: Money(attodollars: usd),
                     attributionClass: attributionClass,
-                    unknownReason: attributionClass == .unknown ? UnknownReason.all[Int(outcome.reasonIndex)] : nil
+                    unknownReason: attributionClass == .unknown ? UnknownReason.all[Int(outcome.reasonIndex)] : nil,
+                    pricedModel: model == 0 ? nil : engine.table.strings[model]
                 )
             )
         }

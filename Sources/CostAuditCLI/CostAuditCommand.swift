@@ -7,6 +7,7 @@ public enum CostAuditCommand {
         (AuditCommand.spec, AuditCommand.run),
         (DemoCommand.spec, DemoCommand.run),
         (InspectCommand.spec, InspectCommand.run),
+        (ReportCommand.spec, ReportCommand.run),
     ]
 
     /// The tool's version, as `cost-audit --version` prints it.

@@ -1,0 +1,81 @@
+import CostAudit
+import CostLedger
+
+/// The sums of one group of rows: spend, tokens, calls and distinct tasks.
+struct GroupSums {
+    var usd: Int128 = 0
+    var tokens = TokenCounts()
+    var calls = 0
+    /// The distinct tasks with spend in the group (string ids of the dataset).
+    var tasks: Set<Int32> = []
+    var overflow = false
+
+    mutating func add(_ dataset: SpendDataset, row: Int) {
+        let amount = dataset.dollars[row]
+        usd &+= amount
+        if !tokens.add(dataset.tokenCounts[row]) { overflow = true }
+        calls += Int(dataset.callCounts[row])
+        let task = dataset.taskIDs[row]
+        if task != 0, amount != 0 { tasks.insert(task) }
+    }
+
+    mutating func add(_ other: GroupSums) {
+        usd &+= other.usd
+        if !tokens.add(other.tokens) { overflow = true }
+        calls += other.calls
+        tasks.formUnion(other.tasks)
+        overflow = overflow || other.overflow
+    }
+}
+
+/// Maps rows to the values of a list of dimensions, as small integer keys: field dimensions by the dataset's
+/// interned ids, tags by ids of its own.
+struct DimensionKeyer {
+    let dimensions: [ReportDimension]
+    private var tagIDs: [String: Int32] = [:]
+    private var tagStrings: [String] = [""]
+
+    init(_ dimensions: [ReportDimension]) { self.dimensions = dimensions }
+
+    /// The row's key: one id per dimension, 0 for no value. Tag values have negative ids.
+    mutating func key(_ dataset: SpendDataset, row: Int) -> [Int32] {
+        var key = [Int32](repeating: 0, count: dimensions.count)
+        for (i, dimension) in dimensions.enumerated() {
+            if let id = dataset.fieldID(dimension, at: row) {
+                key[i] = id
+            } else if let value = dataset.value(dimension, at: row), !value.isEmpty {
+                if let id = tagIDs[value] {
+                    key[i] = -id
+                } else {
+                    let id = Int32(truncatingIfNeeded: tagStrings.count)
+                    tagStrings.append(value)
+                    tagIDs[value] = id
+                    key[i] = -id
+                }
+            }
+        }
+        return key
+    }
+
+    /// The value an id of ``key(_:row:)`` stands for, nil for none.
+    func value(_ id: Int32, in dataset: SpendDataset) -> String? {
+        if id == 0 { return nil }
+        return id > 0 ? dataset.strings[Int(id)] : tagStrings[Int(-id)]
+    }
+
+    /// The labels of a key: each value, or its dimension's `(unknown)` / `(none)`.
+    func labels(_ key: [Int32], in dataset: SpendDataset) -> [String] {
+        zip(dimensions, key).map { dimension, id in value(id, in: dataset) ?? dimension.missingLabel }
+    }
+}
+
+/// Money shown rounded so that the rows add up to their rounded total: 9 decimals in CSV and JSON (the
+/// audit's), 2 in the terminal table and Markdown.
+enum ShownMoney {
+    /// Each amount rounded by largest remainder (ties to the bytewise-first name).
+    static func rounded(_ rows: [(name: String, amount: Money)], format: ReportFormat) -> [String] {
+        LargestRemainder.formatted(rows, decimals: decimals(format))
+    }
+
+    static func decimals(_ format: ReportFormat) -> Int { format == .table || format == .markdown ? 2 : 9 }
+}

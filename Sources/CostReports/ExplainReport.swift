@@ -411,6 +411,9 @@ public struct MoneyQuotient: Sendable, Hashable, Comparable, CustomStringConvert
         self.divisor = min(max(divisor, 1), Int128(Int64.max))
     }
 
+    /// `amount ÷ count` (a count below 1 is taken as 1).
+    public init(_ amount: Money, per count: Int) { self.init(amount.attodollars, Int128(count)) }
+
     /// The amount in dollars with `decimals` places (0 to 18), rounded half-even: `"0.012345679"`.
     public func formatted(decimals: Int = 9) -> String {
         let places = max(0, min(decimals, Money.scale))

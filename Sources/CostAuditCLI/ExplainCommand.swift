@@ -6,9 +6,11 @@ import CostReports
 /// `cost-audit explain`: a scope's cost per task over the last 30 days against the 30 before, the change and
 /// its top three drivers (docs/reports.md).
 enum ExplainCommand {
-    /// The scope options, in the order errors list them, and the dimension each selects.
+    /// The scope options, in the order errors list them, and the dimension each selects: `--feature`, `--team`
+    /// and `--project` are spelled as their dimensions are.
     static let scopes: [(option: String, dimension: ReportDimension)] = [
-        ("feature", .feature), ("team", .team), ("project", .project), ("task-type", .taskType), ("user", .userID),
+        (ReportDimension.feature.name, .feature), (ReportDimension.team.name, .team),
+        (ReportDimension.project.name, .project), ("task-type", .taskType), ("user", .userID),
     ]
 
     static var scopeList: String {

@@ -42,6 +42,9 @@ extension ExplainReport {
             ])
         }
         var notes: [String] = []
+        if previous.tasks == 0, current.tasks == 0 {
+            notes.append("The scope has no recorded spend in either window.")
+        }
         if let change {
             notes.append(
                 "Change in cost per task: \(change.percent) (\(Self.signed(usdPerTaskChange, decimals: perTask)) "

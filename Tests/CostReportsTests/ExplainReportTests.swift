@@ -472,6 +472,18 @@ struct ExplainReportTests {
         #expect(report.render(.table).contains("($0.00 in the previous window, $19.99 in the current one)"))
     }
 
+    @Test("a scope with no recorded spend has zero tasks, no change, no driver, and says so")
+    func scopeWithoutSpend() throws {
+        let report = try explain(try plantedPromptChange(), .feature, "nope")
+        #expect(report.current.tasks == 0)
+        #expect(report.previous.tasks == 0)
+        #expect(report.change == nil)
+        #expect(report.drivers.isEmpty)
+        let table = report.render(.table)
+        #expect(table.contains("The scope has no recorded spend in either window."))
+        #expect(table.contains("No driver: no dimension of model, tool, prompt_version"))
+    }
+
     @Test("only feature, team, project, task_type and user_id can be a scope, with a value")
     func scopeIsChecked() {
         #expect(throws: ReportError.self) { try ExplainReport.Scope(.model, "gpt-4.1") }

@@ -21,7 +21,7 @@ public import CostLedger
 /// ```swift
 /// let audit = try Auditor.attribute(configuration)   // over ExplainReport.auditWindow(now: now)
 /// let dataset = try SpendDataset(audit)
-/// let answer = try ExplainReport(dataset, scope: .init(.feature, "draft_reply"), now: now)
+/// let answer = try ExplainReport(dataset, scope: try .init(.feature, "draft_reply"), now: now)
 /// print(answer.render(.table))
 /// ```
 public struct ExplainReport: Sendable {

@@ -246,7 +246,7 @@ struct CLISurfaceBinaryTests {
         #expect(run.status == 64)
         #expect(
             oneLine(run)
-                == "error: unknown subcommand 'nope'; the subcommands are audit, demo, inspect, report "
+                == "error: unknown subcommand 'nope'; the subcommands are audit, demo, explain, inspect, report "
                 + "(see 'cost-audit --help')"
         )
         #expect(run.stdout.isEmpty)
@@ -255,10 +255,17 @@ struct CLISurfaceBinaryTests {
         #expect(oneLine(unknown) == oneLine(run))
         let none = try runTool([])
         #expect(none.status == 64)
-        #expect(oneLine(none).hasPrefix("error: no subcommand given; the subcommands are audit, demo, inspect"))
+        #expect(
+            oneLine(none).hasPrefix(
+                "error: no subcommand given; the subcommands are audit, demo, explain, inspect, report"
+            )
+        )
     }
 
-    @Test("--help on every subcommand prints its help and exits 0", arguments: ["audit", "demo", "inspect"])
+    @Test(
+        "--help on every subcommand prints its help and exits 0",
+        arguments: ["audit", "demo", "explain", "inspect", "report"]
+    )
     func subcommandHelp(name: String) throws {
         for arguments in [[name, "--help"], [name, "-h"], ["help", name]] {
             let run = try runTool(arguments)

@@ -55,9 +55,13 @@ extension FocusExport {
         let (year, month, _) = CivilDate.date(days: days)
         let monthStart = CivilDate.days(year: year, month: month, day: 1)
         let monthEnd =
-            month == 12 ? CivilDate.days(year: year + 1, month: 1, day: 1) : CivilDate.days(year: year, month: month + 1, day: 1)
+            month == 12
+            ? CivilDate.days(year: year + 1, month: 1, day: 1) : CivilDate.days(year: year, month: month + 1, day: 1)
         let cost = Self.decimal(row.cost.attodollars, scale: 18)
         let tier = row.serviceTier
+        // The SKU is the provider's: `openai/gpt-4.1/input`, and `openai/gpt-4.1` for a table that names its
+        // models with the provider's prefix.
+        let sku = row.model.hasPrefix(row.provider + "/") ? row.model : row.provider + "/" + row.model
         let skuID: String
         let skuPriceID: String
         let meter: String
@@ -71,7 +75,7 @@ extension FocusExport {
         let tokenClass: String?
         switch row.charge {
         case .tokens(let tokenClass_):
-            skuID = "\(row.provider)/\(row.model)/\(tokenClass_.name)"
+            skuID = "\(sku)/\(tokenClass_.name)"
             skuPriceID = skuID + "/" + (tier ?? "default") + (row.longContext ? "/long_context" : "")
             meter = tokenClass_.meter
             description =
@@ -94,7 +98,7 @@ extension FocusExport {
             pricingUnit = Self.tokenPricingUnit
             tokenClass = tokenClass_.name
         case .recordedCost:
-            skuID = "\(row.provider)/\(row.model)/recorded_cost"
+            skuID = "\(sku)/recorded_cost"
             skuPriceID = skuID + "/" + (tier ?? "default")
             meter = "Recorded Cost"
             description =
@@ -113,10 +117,11 @@ extension FocusExport {
             pricingUnit = Self.dollarUnit
             tokenClass = "all"
         case .unrecorded:
-            skuID = "\(row.provider)/\(row.model)/unrecorded"
+            skuID = "\(sku)/unrecorded"
             skuPriceID = skuID
             meter = "Unrecorded Spend"
-            description = "\(row.model) spend on the \(row.provider) bill that no ledger record carries (tokens unknown)"
+            description =
+                "\(row.model) spend on the \(row.provider) bill that no ledger record carries (tokens unknown)"
             details = nil
             consumed = cost
             consumedUnit = Self.dollarUnit

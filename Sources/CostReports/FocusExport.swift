@@ -104,7 +104,11 @@ public struct FocusExport: Sendable {
     ///     dollars by token class; a table that is not a ``CostLedger/PriceTable`` splits nothing.
     ///   - billingAccount: the billing account of every row; nil uses each row's provider.
     /// - Throws: ``CostAuditError`` when a ledger file can no longer be read as the audit read it.
-    public init(_ audit: AttributedAudit, prices: any AuditPricing, billingAccount: String? = nil) throws(CostAuditError) {
+    public init(
+        _ audit: AttributedAudit,
+        prices: any AuditPricing,
+        billingAccount: String? = nil
+    ) throws(CostAuditError) {
         var builder = Builder(prices: prices)
         try audit.forEachRecord { builder.add($0) }
         for spend in audit.unrecorded { builder.add(spend) }

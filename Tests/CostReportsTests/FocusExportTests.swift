@@ -164,6 +164,21 @@ struct FocusExportTests {
             #expect(cells(named, row)["BillingAccountId"] == "acme-prod")
             #expect(cells(named, row)["BillingAccountName"] == "acme-prod")
         }
+        let (plain, _) = try export(try ledger())
+        for row in plain.rows { #expect(cells(plain, row)["BillingAccountId"] == "openai") }
+    }
+
+    @Test("the docs' snippet (docs/reports.md, export --focus) writes the CSV of every row")
+    func documentedSnippet() throws {
+        let configuration = AuditConfiguration(ledger: .records(try ledger()), prices: try reportPrices())
+        // snippet: focus-export
+        let audit = try Auditor.attribute(configuration)
+        let export = try FocusExport(audit, prices: configuration.prices, billingAccount: "acme-prod")
+        let csv = export.csv()  // or export.rows, export.cells(row)
+        // end snippet
+        let lines = csv.split(separator: "\n")
+        #expect(lines.count == export.rows.count + 1)
+        #expect(lines.dropFirst().allSatisfy { $0.contains(",acme-prod,acme-prod,USD,") })
     }
 
     @Test("unrecorded spend is one row per cell, in dollars, allocated to its key's team or unknown")

@@ -7,6 +7,7 @@ public enum CostAuditCommand {
         (AuditCommand.spec, AuditCommand.run),
         (DemoCommand.spec, DemoCommand.run),
         (ExplainCommand.spec, ExplainCommand.run),
+        (ExportCommand.spec, ExportCommand.run),
         (InspectCommand.spec, InspectCommand.run),
         (ReportCommand.spec, ReportCommand.run),
     ]

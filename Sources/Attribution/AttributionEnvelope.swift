@@ -228,11 +228,20 @@ extension AttributionEnvelope {
     }
 
     /// Whether `bytes` match `[a-z0-9_.-]{1,64}`, a tag key.
+    ///
+    /// The one statement of the rule: the envelope's codec and validation, and the ledger line's writer, strict
+    /// decoder and fast scanner all call it (a ledger line's tags are the envelope's). Inlinable so the
+    /// ledger's hot paths in another module inline it.
+    @inlinable
     package static func isTagKey(_ bytes: some Collection<UInt8>) -> Bool {
-        !bytes.isEmpty && bytes.count <= Limits.maxTagKeyBytes
-            && bytes.allSatisfy { b in
-                (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
-                    || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")
+        guard !bytes.isEmpty, bytes.count <= Limits.maxTagKeyBytes else { return false }
+        for b in bytes {
+            let letter = b &- UInt8(ascii: "a") < 26
+            let digit = b &- UInt8(ascii: "0") < 10
+            if !(letter || digit || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")) {
+                return false
             }
+        }
+        return true
     }
 }

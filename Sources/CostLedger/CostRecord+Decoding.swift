@@ -286,18 +286,6 @@ private struct StrictDecoder {
 
 /// The line format's shared rules and locations.
 enum LineEncoding {
-    /// `[a-z0-9_.-]{1,64}`.
-    static func isTagKey(_ bytes: some Collection<UInt8>) -> Bool {
-        guard !bytes.isEmpty, bytes.count <= 64 else { return false }
-        for b in bytes {
-            let ok =
-                (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
-                || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")
-            if !ok { return false }
-        }
-        return true
-    }
-
     static func trimNewline(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         guard let last = unsafe line.last, last == UInt8(ascii: "\n") else { return unsafe line }
         return unsafe UnsafeBufferPointer(rebasing: line[0..<(line.count - 1)])

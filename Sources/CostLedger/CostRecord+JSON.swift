@@ -116,7 +116,7 @@ extension CostRecord {
         for value in attribution.values { bound &+= measure(value) }
         if tags.count > LineLimits.maxTags { valid = false }
         for (key, value) in tags {
-            if !LineWriter.isTagKey(key) { valid = false }
+            if !AttributionEnvelope.isTagKey(key.utf8) { valid = false }
             bound &+= measure(value) &+ 6 &* key.utf8.count &+ 4
         }
         if !valid { try validate() }
@@ -430,12 +430,12 @@ extension CostRecord {
         }
         var tagsOK = true
         for (key, value) in tags
-        where !LineEncoding.isTagKey(key.utf8) || value.isEmpty || value.utf8.count > LineLimits.maxStringBytes {
+        where !AttributionEnvelope.isTagKey(key.utf8) || value.isEmpty || value.utf8.count > LineLimits.maxStringBytes {
             tagsOK = false
         }
         if !tagsOK {
             for key in tags.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                if !LineEncoding.isTagKey(key.utf8) {
+                if !AttributionEnvelope.isTagKey(key.utf8) {
                     throw fail(
                         LedgerKey.tags.name,
                         "keys must match [a-z0-9_.-]{1,64}, got \(AttributionError.quote(key))"

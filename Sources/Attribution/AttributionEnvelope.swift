@@ -171,34 +171,7 @@ extension AttributionEnvelope {
     /// Checks every rule of the format that a value can break.
     /// - Throws: the first ``AttributionError`` found, naming the field.
     public func validate() throws(AttributionError) {
-        guard (1...Limits.maxAttempt).contains(attempt) else {
-            throw AttributionError(
-                .invalidValue,
-                field: EnvelopeKey.attempt.name,
-                reason: "must be an integer from 1 to \(Limits.maxAttempt), got \(attempt)"
-            )
-        }
-        if parentID == nil, rootID != leafID {
-            throw AttributionError(
-                .invalidLineage,
-                field: EnvelopeKey.rootID.name,
-                reason: "a root unit (no parent_id) must have root_id equal to leaf_id \(leafID), got \(rootID)"
-            )
-        }
-        for field in AttributionField.all {
-            if let value = self[field] { try Self.validateValue(value, field: field.name) }
-        }
-        guard tags.count <= Limits.maxTags else {
-            throw AttributionError(
-                .tooLarge,
-                field: EnvelopeKey.tags.name,
-                reason: "at most \(Limits.maxTags) entries, got \(tags.count)"
-            )
-        }
-        for (key, value) in tags {
-            try Self.validateTagKey(key)
-            try Self.validateValue(value, field: "\(EnvelopeKey.tags.name).\(key)")
-        }
+        _ = try checkRules(tags: tags, measuring: nil)
     }
 
     /// Checks one attribution value: non-empty UTF-8 of at most ``Limits/maxValueBytes`` bytes.

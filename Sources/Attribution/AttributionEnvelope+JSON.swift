@@ -32,9 +32,7 @@ extension AttributionEnvelope {
         // Tag keys are `[a-z0-9_.-]` (checked below), so String order is bytewise order.
         let sortedTags = tags.count > 1 ? tags.sorted { $0.key < $1.key } : Array(tags)
         let names = EnvelopeKeyNames.shared
-        let (size, valid) = canonicalSize(sortedTags: sortedTags, names: names)
-        // ``validate()`` finds and names the first rule broken, when the measuring pass saw one.
-        if !valid { try validate() }
+        let size = try checkRules(tags: sortedTags, measuring: names)
         try validateForCanonical()
         if size > Limits.maxCanonicalBytes { throw Self.canonicalTooLarge(size) }
         // Written once into an array of exactly its size.
@@ -64,42 +62,74 @@ extension AttributionEnvelope {
         try validateUnknownFields()
     }
 
-    /// The length of the canonical form (what ``writeCanonical(to:sortedTags:names:)`` writes), and whether the
-    /// envelope keeps every rule ``validate()`` checks, seen on the way.
-    private func canonicalSize(
-        sortedTags: [(key: String, value: String)],
-        names: EnvelopeKeyNames
-    ) -> (size: Int, valid: Bool) {
-        func isValue(_ value: String) -> Bool { !value.isEmpty && value.utf8.count <= Limits.maxValueBytes }
-        var valid = (1...Limits.maxAttempt).contains(attempt) && (parentID != nil || rootID == leafID)
-        valid = valid && sortedTags.count <= Limits.maxTags
-        func key(_ key: EnvelopeKey) -> Int { (key == .v ? 3 : 4) + names.range(of: key).count }
-        let id = 18  // a quoted unit id
-        var size = 2 + key(.v) + JSONText.integerLength(Self.version) + key(.traceID) + 34
-        size += key(.leafID) + id + key(.rootID) + id + key(.attempt) + JSONText.integerLength(attempt)
-        if parentID != nil { size += key(.parentID) + id }
-        if createdAt != nil { size += key(.createdAt) + RFC3339.writtenLength + 2 }
+    /// The format's rules, stated once: ``validate()`` and ``canonicalJSON()`` both call this.
+    ///
+    /// One walk over the fields, checking in this order: the attempt, the lineage, each business field's value,
+    /// the number of tags, then each tag's key and value in the order `tags` gives them.
+    ///
+    /// - Parameters:
+    ///   - tags: the envelope's tags (``canonicalJSON()`` passes them sorted, as it writes them).
+    ///   - names: the key table, to measure the canonical form on the way; `nil` to only check.
+    /// - Returns: with `names`, the length of what ``writeCanonical(to:sortedTags:names:)`` writes for these
+    ///   tags; without, 0.
+    /// - Throws: the first rule broken, as an ``AttributionError`` naming the field.
+    func checkRules(
+        tags: some Collection<(key: String, value: String)>,
+        measuring names: EnvelopeKeyNames?
+    ) throws(AttributionError) -> Int {
+        guard (1...Limits.maxAttempt).contains(attempt) else {
+            throw AttributionError(
+                .invalidValue,
+                field: EnvelopeKey.attempt.name,
+                reason: "must be an integer from 1 to \(Limits.maxAttempt), got \(attempt)"
+            )
+        }
+        if parentID == nil, rootID != leafID {
+            throw AttributionError(
+                .invalidLineage,
+                field: EnvelopeKey.rootID.name,
+                reason: "a root unit (no parent_id) must have root_id equal to leaf_id \(leafID), got \(rootID)"
+            )
+        }
+        let measuring = names != nil
+        func key(_ key: EnvelopeKey) -> Int { names.map { (key == .v ? 3 : 4) + $0.range(of: key).count } ?? 0 }
+        var size = 0
+        if measuring {
+            let id = 18  // a quoted unit id
+            size = 2 + key(.v) + JSONText.integerLength(Self.version) + key(.traceID) + 34
+            size += key(.leafID) + id + key(.rootID) + id + key(.attempt) + JSONText.integerLength(attempt)
+            if parentID != nil { size += key(.parentID) + id }
+            if createdAt != nil { size += key(.createdAt) + RFC3339.writtenLength + 2 }
+        }
         for field in AttributionField.all {
             guard let value = self[field] else { continue }
-            valid = valid && isValue(value)
-            size += key(field.key) + JSONText.quotedLength(value)
+            try Self.validateValue(value, field: field.name)
+            if measuring { size += key(field.key) + JSONText.quotedLength(value) }
         }
-        if !sortedTags.isEmpty {
-            // `{`, `}`, a `:` per entry and a `,` between entries.
-            size += key(.tags) + 1 + 2 * sortedTags.count
-            for (tagKey, value) in sortedTags {
-                valid = valid && Self.isTagKey(tagKey.utf8) && isValue(value)
-                size += JSONText.quotedLength(tagKey) + JSONText.quotedLength(value)
+        guard tags.count <= Limits.maxTags else {
+            throw AttributionError(
+                .tooLarge,
+                field: EnvelopeKey.tags.name,
+                reason: "at most \(Limits.maxTags) entries, got \(tags.count)"
+            )
+        }
+        // `{`, `}`, a `:` per entry and a `,` between entries.
+        if measuring, !tags.isEmpty { size += key(.tags) + 1 + 2 * tags.count }
+        for (tagKey, value) in tags {
+            try Self.validateTagKey(tagKey)
+            try Self.validateValue(value, field: "\(EnvelopeKey.tags.name).\(tagKey)")
+            if measuring { size += JSONText.quotedLength(tagKey) + JSONText.quotedLength(value) }
+        }
+        if measuring {
+            for unknown in unknownFields {
+                size += 2 + JSONText.quotedLength(unknown.key) + unknown.json.utf8.count
             }
         }
-        for unknown in unknownFields {
-            size += 2 + JSONText.quotedLength(unknown.key) + unknown.json.utf8.count
-        }
-        return (size, valid)
+        return size
     }
 
     /// Writes the canonical form of a valid envelope (checked) to `out`, which has room for it
-    /// (``canonicalSize(sortedTags:names:)``); `sortedTags` are the tags in bytewise order of their keys.
+    /// (``checkRules(tags:measuring:)``); `sortedTags` are the tags in bytewise order of their keys.
     private func writeCanonical(
         to out: inout OutputSpan<UInt8>,
         sortedTags: [(key: String, value: String)],

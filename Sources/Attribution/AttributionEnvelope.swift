@@ -171,34 +171,7 @@ extension AttributionEnvelope {
     /// Checks every rule of the format that a value can break.
     /// - Throws: the first ``AttributionError`` found, naming the field.
     public func validate() throws(AttributionError) {
-        guard (1...Limits.maxAttempt).contains(attempt) else {
-            throw AttributionError(
-                .invalidValue,
-                field: EnvelopeKey.attempt.name,
-                reason: "must be an integer from 1 to \(Limits.maxAttempt), got \(attempt)"
-            )
-        }
-        if parentID == nil, rootID != leafID {
-            throw AttributionError(
-                .invalidLineage,
-                field: EnvelopeKey.rootID.name,
-                reason: "a root unit (no parent_id) must have root_id equal to leaf_id \(leafID), got \(rootID)"
-            )
-        }
-        for field in AttributionField.all {
-            if let value = self[field] { try Self.validateValue(value, field: field.name) }
-        }
-        guard tags.count <= Limits.maxTags else {
-            throw AttributionError(
-                .tooLarge,
-                field: EnvelopeKey.tags.name,
-                reason: "at most \(Limits.maxTags) entries, got \(tags.count)"
-            )
-        }
-        for (key, value) in tags {
-            try Self.validateTagKey(key)
-            try Self.validateValue(value, field: "\(EnvelopeKey.tags.name).\(key)")
-        }
+        _ = try checkRules(tags: tags, measuring: nil)
     }
 
     /// Checks one attribution value: non-empty UTF-8 of at most ``Limits/maxValueBytes`` bytes.
@@ -228,11 +201,20 @@ extension AttributionEnvelope {
     }
 
     /// Whether `bytes` match `[a-z0-9_.-]{1,64}`, a tag key.
+    ///
+    /// The one statement of the rule: the envelope's codec and validation, and the ledger line's writer, strict
+    /// decoder and fast scanner all call it (a ledger line's tags are the envelope's). Inlinable so the
+    /// ledger's hot paths in another module inline it.
+    @inlinable
     package static func isTagKey(_ bytes: some Collection<UInt8>) -> Bool {
-        !bytes.isEmpty && bytes.count <= Limits.maxTagKeyBytes
-            && bytes.allSatisfy { b in
-                (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
-                    || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")
+        guard !bytes.isEmpty, bytes.count <= Limits.maxTagKeyBytes else { return false }
+        for b in bytes {
+            let letter = b &- UInt8(ascii: "a") < 26
+            let digit = b &- UInt8(ascii: "0") < 10
+            if !(letter || digit || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")) {
+                return false
             }
+        }
+        return true
     }
 }

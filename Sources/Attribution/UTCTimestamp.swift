@@ -38,13 +38,6 @@ public struct UTCTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         return r < 0 ? q - 1 : q
     }
 
-    /// The current time from the system clock.
-    public static func now() -> UTCTimestamp {
-        var ts = timespec()
-        unsafe clock_gettime(CLOCK_REALTIME, &ts)
-        return UTCTimestamp(nanosecondsSinceEpoch: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec))
-    }
-
     /// The wire form: UTC, milliseconds, `Z`.
     public var description: String {
         var out: [UInt8] = []

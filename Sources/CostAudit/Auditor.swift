@@ -137,8 +137,7 @@ public enum Auditor {
     public static func inputOverwritten(by output: String, inputs: [String]) -> String? {
         guard let target = LedgerFileIdentity(path: output) else { return nil }
         for input in inputs {
-            var info = stat()
-            guard unsafe stat(input, &info) == 0 else { continue }
+            guard let info = SystemIO.status(path: input) else { continue }
             if LedgerFileIdentity(
                 device: UInt64(truncatingIfNeeded: info.st_dev),
                 inode: UInt64(truncatingIfNeeded: info.st_ino)

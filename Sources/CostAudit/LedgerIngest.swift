@@ -104,7 +104,7 @@ struct LineBytes {
         if let open = descriptors[row.file] {
             fd = open
         } else {
-            fd = unsafe open(readPaths[Int(row.file)], O_RDONLY | O_CLOEXEC)
+            fd = SystemIO.open(readPaths[Int(row.file)], O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return nil }
             descriptors[row.file] = fd
         }
@@ -112,7 +112,7 @@ struct LineBytes {
         var chunk = [UInt8](repeating: 0, count: 4096)
         var at = row.position
         while bytes.count <= CostRecord.LineLimits.maxLineBytes {
-            let n = unsafe chunk.withUnsafeMutableBytes { unsafe pread(fd, $0.baseAddress, $0.count, off_t(at)) }
+            let n = SystemIO.read(fd, into: &chunk, at: Int64(at))
             guard n > 0 else { break }
             if let newline = chunk[..<n].firstIndex(of: 0x0A) {
                 bytes.append(contentsOf: chunk[..<newline])

@@ -1,6 +1,7 @@
 import Attribution
 import CostAudit
 import CostLedger
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -166,40 +167,38 @@ enum AuditCommand {
 }
 
 /// A one-line progress report on stderr, for work that takes longer than a second, shown only on a terminal.
-final class ProgressLine: @unchecked Sendable {
-    // Only ever used from the thread that runs the audit (the progress callback runs on the calling thread),
-    // so its mutable state needs no lock.
+final class ProgressLine: Sendable {
     private let io: CommandIO
     private let enabled: Bool
-    private let start = ProgressLine.now()
-    private var lastDraw = 0.0
-    private var drawn = false
+    private let start = ContinuousClock.now
+    /// When the line was last drawn; nil until it is. Only the thread that runs the audit uses it (the progress
+    /// callback runs on the calling thread), so the lock is never contended: it makes the class `Sendable`.
+    private let lastDraw = Mutex<ContinuousClock.Instant?>(nil)
 
     init(io: CommandIO, enabled: Bool) {
         self.io = io
         self.enabled = enabled
     }
 
-    static func now() -> Double {
-        var ts = timespec()
-        unsafe clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
     func update(_ progress: AuditProgress) {
         guard enabled else { return }
-        let now = Self.now()
+        let now = ContinuousClock.now
         let elapsed = now - start
-        guard elapsed >= 1, now - lastDraw >= 0.1 else { return }
-        lastDraw = now
-        drawn = true
-        let rate = Int(Double(progress.records) / max(elapsed, 0.001))
+        guard elapsed >= .seconds(1) else { return }
+        let due = lastDraw.withLock { last in
+            if let last, now - last < .milliseconds(100) { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = Int(Double(progress.records) / max(seconds, 0.001))
         let mb = Double(progress.bytes) / 1_000_000
         let mbText = String(Int(mb * 10) / 10) + "." + String(Int(mb * 10) % 10)
         io.writeError("\r\u{1B}[2K\(progress.phase): \(progress.records) records, \(mbText) MB, \(rate) records/s")
     }
 
     func finish() {
-        if drawn { io.writeError("\r\u{1B}[2K") }
+        if lastDraw.withLock({ $0 != nil }) { io.writeError("\r\u{1B}[2K") }
     }
 }

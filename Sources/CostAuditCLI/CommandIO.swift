@@ -1,3 +1,5 @@
+import CostLedger
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -33,31 +35,11 @@ public struct CommandIO: Sendable {
     /// The process's own standard streams.
     public static var process: CommandIO {
         CommandIO(
-            writeOutput: { text in
-                var text = text
-                text.withUTF8 { buffer in unsafe writeAll(1, buffer) }
-            },
-            writeError: { text in
-                var text = text
-                text.withUTF8 { buffer in unsafe writeAll(2, buffer) }
-            },
+            writeOutput: { text in SystemIO.writeAll(1, text) },
+            writeError: { text in SystemIO.writeAll(2, text) },
             readInput: { limit in readAll(0, limit: limit) },
             errorIsTerminal: isatty(2) == 1
         )
-    }
-
-    private static func writeAll(_ fd: Int32, _ buffer: UnsafeBufferPointer<UInt8>) {
-        guard var base = buffer.baseAddress else { return }
-        var remaining = buffer.count
-        while remaining > 0 {
-            let n = unsafe write(fd, base, remaining)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            remaining -= n
-            unsafe base += n
-        }
     }
 
     /// Reads a file descriptor to its end, refusing more than `limit` bytes.
@@ -65,7 +47,7 @@ public struct CommandIO: Sendable {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let n = unsafe chunk.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress, $0.count) }
+            let n = SystemIO.read(fd, into: &chunk)
             if n < 0 {
                 if errno == EINTR { continue }
                 return out

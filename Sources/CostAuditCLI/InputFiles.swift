@@ -28,11 +28,10 @@ enum InputFiles {
             }
             return bytes
         }
-        let fd = unsafe open(path, O_RDONLY | O_CLOEXEC)
+        let fd = SystemIO.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw InputFileError(path: path, errno: errno) }
         defer { close(fd) }
-        var status = stat()
-        guard unsafe fstat(fd, &status) == 0 else { throw InputFileError(path: path, errno: errno) }
+        guard let status = SystemIO.status(descriptor: fd) else { throw InputFileError(path: path, errno: errno) }
         switch status.st_mode & S_IFMT {
         case S_IFREG, S_IFIFO, S_IFCHR:
             break
@@ -44,7 +43,7 @@ enum InputFiles {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let n = unsafe chunk.withUnsafeMutableBytes { unsafe systemRead(fd, $0.baseAddress, $0.count) }
+            let n = SystemIO.read(fd, into: &chunk)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw InputFileError(path: path, errno: errno)
@@ -59,14 +58,8 @@ enum InputFiles {
 
     /// Whether `path` names something that exists (a dangling symbolic link counts: reading it then says so).
     static func exists(_ path: String) -> Bool {
-        var status = stat()
-        return unsafe lstat(path, &status) == 0
+        SystemIO.status(path: path, followingLinks: false) != nil
     }
-}
-
-/// The system's `read`, named apart from ``InputFiles/read(_:what:limit:io:)``.
-private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-    unsafe read(fd, buffer, count)
 }
 
 /// A file that could not be read: bad input (exit status 65), unless the system ran out of a resource.

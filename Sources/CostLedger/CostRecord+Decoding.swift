@@ -15,69 +15,12 @@ package enum CostRecordLineOutcome: Sendable {
 }
 
 extension CostRecord {
-    /// Decodes one ledger line (with or without its trailing `\n`).
-    ///
-    /// Validates exactly as docs/ledger.md says: `v` = 1, `record_id` and `ts` required, `provider`, `model`,
-    /// `input_tokens` and `output_tokens` required for calls, counts integers ≥ 0 with cached + cache-write ≤
-    /// input and reasoning ≤ output, ids in lowercase hex, attribution values non-empty strings of at most 256
-    /// bytes, `cost_usd` read exactly. Unknown keys are ignored. Timestamps are read with any offset.
-    ///
-    /// - Parameters:
-    ///   - line: the line's UTF-8 bytes.
-    ///   - file: the file the line came from, named in errors.
-    ///   - lineNumber: the line's number in that file (1-based), named in errors.
-    /// - Returns: the record.
-    /// - Throws: ``CostLedgerError/Code/invalidRecord`` naming the field and the value (and `file:line` when
-    ///   given), also when the line is not one JSON object or is of a kind this version does not read.
-    public static func decode(
-        line: some Collection<UInt8>,
-        file: String? = nil,
-        lineNumber: Int? = nil
-    ) throws(CostLedgerError) -> CostRecord {
-        let outcome: CostRecordLineOutcome
-        if let direct = line.withContiguousStorageIfAvailable({
-            unsafe decodeOutcome($0, file: file, lineNumber: lineNumber)
-        }) {
-            outcome = direct
-        } else {
-            outcome = unsafe Array(line).withUnsafeBufferPointer {
-                unsafe decodeOutcome($0, file: file, lineNumber: lineNumber)
-            }
-        }
-        switch outcome {
-        case .record(let record): return record
-        case .malformed(let error), .invalid(let error): throw error
-        case .otherKind(let kind):
-            throw CostLedgerError(
-                .invalidRecord,
-                field: LedgerKey.kind.name,
-                reason: "\(AttributionError.quote(kind)) is not a kind this version reads (call, unit)"
-                    + LineEncoding.suffix(LineEncoding.location(file, lineNumber))
-            )
-        }
-    }
-
-    /// Decodes one line into what a reader counts. The fast scanner first; the strict path when it declines.
-    package static func decodeOutcome(
-        _ line: UnsafeBufferPointer<UInt8>,
-        file: String? = nil,
-        lineNumber: Int? = nil
-    ) -> CostRecordLineOutcome {
-        let body = unsafe LineEncoding.trimNewline(line)
-        var fields = CostRecordFields()
-        if unsafe fields.scan(body), let record = unsafe fields.makeRecord(body) {
-            return .record(record)
-        }
-        return unsafe decodeStrict(body, location: LineEncoding.location(file, lineNumber))
-    }
-
-    /// The reference decoder: parses with ``JSONParser`` and checks every rule, naming the field at fault.
-    package static func decodeStrict(_ line: UnsafeBufferPointer<UInt8>, location: String?) -> CostRecordLineOutcome {
-        let body = unsafe LineEncoding.trimNewline(line)
+    /// ``decodeStrict(_:location:)`` on a line's bytes, its newline already trimmed.
+    static func decodeStrictBody(_ body: some Collection<UInt8>, location: String?) -> CostRecordLineOutcome {
         let suffix = LineEncoding.suffix(location)
         let value: JSONValue
         do {
-            value = unsafe try JSONParser.parse(
+            value = try JSONParser.parse(
                 body,
                 limits: JSONParser.Limits(
                     maxBytes: LineLimits.maxLineBytes,
@@ -286,23 +229,6 @@ private struct StrictDecoder {
 
 /// The line format's shared rules and locations.
 enum LineEncoding {
-    /// `[a-z0-9_.-]{1,64}`.
-    static func isTagKey(_ bytes: some Collection<UInt8>) -> Bool {
-        guard !bytes.isEmpty, bytes.count <= 64 else { return false }
-        for b in bytes {
-            let ok =
-                (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
-                || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")
-            if !ok { return false }
-        }
-        return true
-    }
-
-    static func trimNewline(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        guard let last = unsafe line.last, last == UInt8(ascii: "\n") else { return unsafe line }
-        return unsafe UnsafeBufferPointer(rebasing: line[0..<(line.count - 1)])
-    }
-
     static func location(_ file: String?, _ line: Int?) -> String? {
         switch (file, line) {
         case (let file?, let line?): return "\(file):\(line)"

@@ -356,7 +356,10 @@ import WireFormat
         // Keys of at most 64 bytes from [a-z0-9_.-]; duplicates are found when the dictionary is built.
         while true {
             guard let (keyStart, keyEnd) = s.simpleString(ascii: &allASCII) else { return false }
-            guard unsafe LineEncoding.isTagKey(UnsafeBufferPointer(start: s.p + keyStart, count: keyEnd - keyStart))
+            guard
+                unsafe AttributionEnvelope.isTagKey(
+                    UnsafeBufferPointer(start: s.p + keyStart, count: keyEnd - keyStart)
+                )
             else {
                 return false
             }

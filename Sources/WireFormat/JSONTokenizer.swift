@@ -306,10 +306,10 @@ package struct JSONTokenizer {
     }
 
     /// Reads a literal (`true`, `false`, `null`) whose first byte is next.
-    package mutating func readLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
-        let count = literal.utf8CodeUnitCount
+    package mutating func readLiteral(_ literal: String) throws(JSONSyntaxError) {
+        let count = literal.utf8.count
         guard end - index >= count else { throw failure("unexpected end of input") }
-        let matches = literal.withUTF8Buffer { text in unsafe text.elementsEqual(bytes[index..<(index + count)]) }
+        let matches = literal.utf8.elementsEqual(bytes[index..<(index + count)])
         guard matches else { throw failure("invalid literal") }
         index += count
     }

@@ -92,8 +92,8 @@ package struct JSONScanner {
     package func count(_ token: StringToken) -> Int { tokenizer.count(token) }
 
     /// Whether a token's bytes equal `literal`'s.
-    package func equals(_ token: StringToken, _ literal: StaticString) -> Bool {
-        literal.withUTF8Buffer { unsafe $0.elementsEqual(contentBytes(token)) }
+    package func equals(_ token: StringToken, _ literal: String) -> Bool {
+        literal.utf8.elementsEqual(contentBytes(token))
     }
 
     /// Whether `bytes` is one JSON value (surrounded by optional whitespace) within `maxDepth`.

@@ -13,10 +13,6 @@ package struct JSONWriter {
 
     package mutating func raw(_ byte: UInt8) { bytes.append(byte) }
 
-    package mutating func raw(_ text: StaticString) {
-        text.withUTF8Buffer { unsafe bytes.append(contentsOf: $0) }
-    }
-
     package mutating func raw(_ text: String) {
         bytes.append(contentsOf: text.utf8)
     }
@@ -50,7 +46,7 @@ package struct JSONWriter {
     /// Writes `"key":` for a key known to need no escaping.
     package mutating func key(_ key: StaticString) {
         bytes.append(UInt8(ascii: "\""))
-        raw(key)
+        raw(key.description)
         raw("\":")
     }
 

@@ -1,3 +1,4 @@
+import CostLedger
 import Foundation
 
 #if canImport(Glibc)
@@ -105,7 +106,7 @@ struct DemoFolder {
         }
         // Deepest first, so a parent is empty by the time it is removed.
         for directory in allowedDirectories.sorted(by: { $0.count > $1.count }) where entries[directory] != nil {
-            unsafe rmdir(path(directory))
+            _ = SystemIO.removeDirectory(path(directory))
         }
         try remove(marker)
     }
@@ -137,7 +138,7 @@ struct DemoFolder {
         if let slash = relative.lastIndex(of: "/") {
             try createDirectory(path(String(relative[..<slash])))
         }
-        let fd = unsafe open(target, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let fd = SystemIO.open(target, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
         guard fd >= 0 else {
             throw Failure(message: "\(target): cannot be written: \(Self.lastError())", refused: false)
         }
@@ -145,7 +146,7 @@ struct DemoFolder {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = unsafe bytes.withUnsafeBytes { unsafe posixWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = SystemIO.write(fd, bytes, from: offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw Failure(message: "\(target): cannot be written: \(Self.lastError())", refused: false)
@@ -161,7 +162,7 @@ struct DemoFolder {
         if !parent.isEmpty, parent != directory, Self.kind(parent, followLink: true) == nil {
             try createDirectory(parent)
         }
-        if unsafe mkdir(directory, 0o755) != 0, errno != EEXIST {
+        if SystemIO.makeDirectory(directory, mode: 0o755) != 0, errno != EEXIST {
             throw Failure(message: "\(directory): cannot be created: \(Self.lastError())", refused: false)
         }
     }
@@ -176,9 +177,7 @@ struct DemoFolder {
 
     /// What is at `path`, nil when nothing is.
     static func kind(_ path: String, followLink: Bool) -> Kind? {
-        var info = stat()
-        let status = unsafe followLink ? stat(path, &info) : lstat(path, &info)
-        guard status == 0 else { return nil }
+        guard let info = SystemIO.status(path: path, followingLinks: followLink) else { return nil }
         return (info.st_mode & S_IFMT) == S_IFDIR ? .directory : .other
     }
 
@@ -188,10 +187,9 @@ struct DemoFolder {
         var pending = [""]
         while let relative = pending.popLast() {
             let absolute = relative.isEmpty ? path : path(relative)
-            guard let handle = unsafe opendir(absolute) else {
+            guard SystemIO.directoryNames(absolute) != nil else {
                 throw Failure(message: "\(absolute): cannot be read: \(Self.lastError())", refused: false)
             }
-            unsafe closedir(handle)
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: absolute) else {
                 throw Failure(message: "\(absolute): cannot be read", refused: false)
             }
@@ -224,15 +222,13 @@ struct DemoFolder {
     }
 
     private func remove(_ file: String) throws(Failure) {
-        if unsafe unlink(file) != 0, errno != ENOENT {
+        if SystemIO.removeFile(file) != 0, errno != ENOENT {
             throw Failure(message: "\(file): cannot be removed: \(Self.lastError())", refused: false)
         }
     }
 
-    private static func lastError() -> String { unsafe String(cString: strerror(errno)) }
-}
-
-/// `write(2)`, out of reach of ``DemoFolder/writeFile(_:to:)``'s name.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    unsafe write(fd, buffer, count)
+    private static func lastError() -> String {
+        let code = errno
+        return SystemIO.errorMessage(code) ?? "error \(code)"
+    }
 }

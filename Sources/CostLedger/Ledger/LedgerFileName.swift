@@ -72,10 +72,8 @@ public struct LedgerFileName: Sendable, Hashable, CustomStringConvertible {
 
     /// The system's host name, or `host` when it cannot be read.
     public static func systemHostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard unsafe gethostname(&buffer, buffer.count - 1) == 0 else { return "host" }
-        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        return bytes.isEmpty ? "host" : String(decoding: bytes, as: UTF8.self)
+        guard let name = SystemIO.hostName(), !name.isEmpty else { return "host" }
+        return name
     }
 
     static func sanitise(_ host: String) -> String {

@@ -35,8 +35,7 @@ enum LedgerFiles {
     }
 
     static func makeDirectory(_ path: String) throws(CostLedgerError) {
-        var info = stat()
-        if unsafe stat(path, &info) == 0 {
+        if let info = SystemIO.status(path: path) {
             guard info.st_mode & S_IFMT == S_IFDIR else {
                 throw CostLedgerError(.io, field: path, reason: "exists and is not a directory")
             }
@@ -55,10 +54,9 @@ enum LedgerFiles {
         _ path: String,
         syncDirectory: Bool
     ) throws(CostLedgerError) -> (fd: Int32, size: Int64, repairBytes: Int64) {
-        let fd = unsafe open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = SystemIO.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode: 0o644)
         guard fd >= 0 else { throw CostLedgerError(.io, field: path, reason: "cannot open: \(LedgerIO.errnoText())") }
-        var info = stat()
-        guard unsafe fstat(fd, &info) == 0 else {
+        guard let info = SystemIO.status(descriptor: fd) else {
             let error = CostLedgerError(.io, field: path, reason: "cannot stat: \(LedgerIO.errnoText())")
             _ = LedgerIO.close(fd)
             throw error
@@ -66,15 +64,14 @@ enum LedgerFiles {
         var size = Int64(info.st_size)
         var repair: Int64 = 0
         if size > 0 {
-            var last: UInt8 = 0
-            let readFD = unsafe open(path, O_RDONLY | O_CLOEXEC)
+            var last: [UInt8] = [0]
+            let readFD = SystemIO.open(path, O_RDONLY | O_CLOEXEC)
             if readFD >= 0 {
-                _ = unsafe pread(readFD, &last, 1, off_t(size - 1))
+                _ = SystemIO.read(readFD, into: &last, at: size - 1)
                 _ = LedgerIO.close(readFD)
             }
-            if last != UInt8(ascii: "\n") {
-                var newline = UInt8(ascii: "\n")
-                guard unsafe LedgerIO.write(fd, &newline, 1) == 1 else {
+            if last[0] != UInt8(ascii: "\n") {
+                guard SystemIO.write(fd, [UInt8(ascii: "\n")]) == 1 else {
                     let error = CostLedgerError(.io, field: path, reason: "cannot repair: \(LedgerIO.errnoText())")
                     _ = LedgerIO.close(fd)
                     throw error
@@ -85,7 +82,7 @@ enum LedgerFiles {
         }
         if syncDirectory {
             let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-            let dirFD = unsafe open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+            let dirFD = SystemIO.open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
             if dirFD >= 0 {
                 _ = fsync(dirFD)
                 _ = LedgerIO.close(dirFD)

@@ -31,7 +31,7 @@ final class LedgerSyncFile: LedgerSyncWindowFile, @unchecked Sendable {
     init(path: String, count: Int) throws(CostLedgerError) {
         var descriptors: [Int32] = []
         for _ in 0..<count {
-            let fd = unsafe open(path, O_WRONLY | O_CLOEXEC)
+            let fd = SystemIO.open(path, O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 let error = CostLedgerError(.io, field: path, reason: "cannot open to sync: \(LedgerIO.errnoText())")
                 for opened in descriptors { LedgerIO.close(opened) }

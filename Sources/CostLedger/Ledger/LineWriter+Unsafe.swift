@@ -96,7 +96,7 @@ import WireFormat
     /// A tag key: when ``checking``, one that does not match `[a-z0-9_.-]{1,64}` is not written and marks the line
     /// invalid.
     mutating func tagKey(_ key: String) {
-        if checking, !Self.isTagKey(key) {
+        if checking, !AttributionEnvelope.isTagKey(key.utf8) {
             valid = false
             return
         }
@@ -220,21 +220,6 @@ import WireFormat
         }
         if let result, let result { return result }
         return a.utf8.lexicographicallyPrecedes(b.utf8)
-    }
-
-    /// Whether `key` matches `[a-z0-9_.-]{1,64}`, as ``LineEncoding/isTagKey(_:)`` decides, on the stored bytes.
-    static func isTagKey(_ key: String) -> Bool {
-        let bytes = key.utf8.span
-        guard !bytes.isEmpty, bytes.count <= 64 else { return false }
-        for index in bytes.indices {
-            let b = bytes[index]
-            let letter = b &- UInt8(ascii: "a") < 26
-            let digit = b &- UInt8(ascii: "0") < 10
-            if !(letter || digit || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")) {
-                return false
-            }
-        }
-        return true
     }
 
     /// "00" through "99".

@@ -27,8 +27,7 @@ package enum SystemErrorText {
         case EMFILE, ENFILE: return "too many open files"
         case ENOMEM: return "out of memory"
         default:
-            guard let text = unsafe strerror(code) else { return "error \(code)" }
-            let words = unsafe String(cString: text)
+            guard let words = SystemIO.errorMessage(code) else { return "error \(code)" }
             return words.prefix(1).lowercased() + words.dropFirst() + " (errno \(code))"
         }
     }

@@ -1,5 +1,11 @@
 import Synchronization
 
+// The ledger writer's byte storage, and only that: a growable buffer and a scratch line, each over memory it
+// allocates and frees itself. What keeps it safe: `base` is owned by its object (freed in `deinit`), every write
+// lands in `base[count..<capacity]` after `reserve` has grown the buffer to fit, and every read is of
+// `base[0..<count]`; the buffer is only touched under the writer's lock, and the scratch line only by the one
+// caller whose `tryClaim()` succeeded.
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

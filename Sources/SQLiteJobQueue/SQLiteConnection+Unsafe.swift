@@ -1,5 +1,13 @@
 internal import CSQLite
 
+// The job queue's whole boundary with SQLite's C API, and nothing else. What keeps it safe: each
+// `SQLiteConnection` owns one `sqlite3*` (opened in `init`, closed in `deinit` with `sqlite3_close_v2`, which
+// defers the close until its statements are finalized) and each `SQLiteStatement` one `sqlite3_stmt*`
+// (finalized in `deinit`); neither handle is used past its owner's life. A connection is used by one thread at
+// a time (the queue's `Mutex`). Bound strings and blobs are copied by SQLite before the bind returns
+// (`SQLITE_TRANSIENT`), so the Swift buffers lent to it need only live for the call; column text and blobs are
+// copied into Swift values at once, before the statement steps again.
+
 /// SQLite's `SQLITE_TRANSIENT` destructor: SQLite copies bound bytes before the bind call returns.
 /// The C macro is a cast of -1 to a function pointer, which Swift cannot import.
 private let transientDestructor = unsafe csqlite_transient()

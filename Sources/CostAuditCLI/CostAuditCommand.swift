@@ -8,6 +8,8 @@ public enum CostAuditCommand {
         (DemoCommand.spec, DemoCommand.run),
         (InspectCommand.spec, InspectCommand.run),
         (ReportCommand.spec, ReportCommand.run),
+        (ModelsCommand.spec, ModelsCommand.run),
+        (ToolsCommand.spec, ToolsCommand.run),
     ]
 
     /// The tool's version, as `cost-audit --version` prints it.

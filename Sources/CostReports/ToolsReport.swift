@@ -72,7 +72,7 @@ public struct ToolsReport: Sendable {
 
     /// Sums the dataset's rows by ISO week and tool.
     public init(_ dataset: SpendDataset) {
-        var keyer = DimensionKeyer([.tool])
+        let keyer = DimensionKeyer([.tool])
         struct Key: Hashable {
             var week: Int64
             var tool: Int32
@@ -83,7 +83,7 @@ public struct ToolsReport: Sendable {
         for row in 0..<dataset.count {
             let amount = dataset.dollars[row]
             let week = ReportPeriod.week.start(nanoseconds: dataset.times[row])
-            spend[Key(week: week, tool: keyer.key(dataset, row: row)[0]), default: 0] &+= amount
+            spend[Key(week: week, tool: dataset.fieldID(.tool, at: row) ?? 0), default: 0] &+= amount
             weekTotals[week, default: (0, 0)].usd &+= amount
             if dataset.dayOnly[row] { weekTotals[week, default: (0, 0)].unrecorded &+= amount }
             total &+= amount

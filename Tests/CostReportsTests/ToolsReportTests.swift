@@ -102,6 +102,39 @@ struct ToolsReportTests {
         #expect(report.rows.map { $0.sharePercent(decimals: 1) } == ["50.0", "37.5", "12.5"])
     }
 
+    @Test("shares and shifts stay exact where a product of two sums passes Int128")
+    func wideAmounts() throws {
+        // Week 48: tool a $2×10¹⁹, no tool $4×10¹⁹ (shares 1/3, 2/3); week 49 the other way round: a's share moves
+        // by +1/3, 33.333333 points. Each share is amount ÷ total in attodollars, about 10³⁷ ÷ 10³⁷; comparing or
+        // subtracting two of them multiplies such numbers (10⁷⁵), far past Int128 (1.7×10³⁸).
+        let small = try dollars("20000000000000000000")
+        let large = try dollars("40000000000000000000")
+        func record(_ id: String, _ at: String, _ usd: Money, tool: String?) throws -> AttributedRecord {
+            var fields = business()
+            fields[.tool] = tool
+            return AttributedRecord(
+                record: try modelCall(id, at: at, input: 1, attribution: fields),
+                usd: usd,
+                attributionClass: .direct
+            )
+        }
+        let records = [
+            try record("a1", "2026-11-24T10:00:00Z", small, tool: "a"),
+            try record("n1", "2026-11-24T11:00:00Z", large, tool: nil),
+            try record("a2", "2026-12-01T10:00:00Z", large, tool: "a"),
+            try record("n2", "2026-12-01T11:00:00Z", small, tool: nil),
+        ]
+        let report = ToolsReport(SpendDataset(report: try dataset([]).report, records: records))
+        #expect(
+            rows(report, week: "2026-W49").map { $0.split(separator: " ").dropFirst(2).joined(separator: " ") } == [
+                "66.67 33.33 33.33", "33.33 66.67 -33.33",
+            ]
+        )
+        let a = try #require(report.rows.first { $0.week == "2026-W49" && $0.tool == "a" })
+        #expect(a.shiftPoints(decimals: 12) == "33.333333333333")
+        #expect(a.sharePercent(decimals: 12) == "66.666666666667")
+    }
+
     @Test("CSV and JSON: the week, the tool, the spend, the shares and the shift; null where there is none")
     func csvAndJSON() throws {
         let report = ToolsReport(try weeks())

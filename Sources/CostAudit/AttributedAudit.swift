@@ -138,3 +138,88 @@ public struct AttributedAudit {
         withExtendedLifetime(engine.ledger.spool) {}
     }
 }
+
+/// One record of an attributed audit as the reports read it from the audit's own rows, without reading the
+/// ledger again: strings are the audit's interned ids (``AttributedAudit/string(_:)``), 0 for none.
+package struct AuditRow {
+    /// The audit's row index (``AttributedAudit/recordID(ofRow:)``).
+    package var index: Int
+    /// `started_at`, else `ts`, in nanoseconds.
+    package var time: Int64
+    package var usd: Int128
+    /// A model call (not a `unit` record).
+    package var isCall: Bool
+    package var attributionClass: AttributionClass
+    package var unknownReason: UnknownReason?
+    package var leaf: UInt64
+    package var root: UInt64
+    package var attempt: Int32
+    package var provider: Int32
+    /// The model as the price table names it, else as recorded.
+    package var model: Int32
+    package var apiKey: Int32
+    package var serviceTier: Int32
+    /// The tags object's members, between its braces.
+    package var tags: Int32
+    package var usage: TokenUsage
+    /// Per attribution field, by ``Attribution/AttributionField/order``: the value as the audit filled it.
+    package var values: InlineArray<10, Int32>
+}
+
+extension AttributedAudit {
+    /// How many strings the audit interned; ids run from 1 up to this count, exclusive.
+    package var stringCount: Int { engine.table.strings.count }
+
+    /// At least as many rows as ``forEachRow(_:)`` gives (every row the audit read).
+    package var rowCount: Int { engine.table.count }
+
+    /// The string an ``AuditRow`` id names ("" for 0).
+    package func string(_ id: Int32) -> String { id == 0 ? "" : engine.table.strings[id] }
+
+    /// The record id of the audit's row `index`.
+    package func recordID(ofRow index: Int) -> String {
+        String(decoding: engine.table.recordIDBytes(index), as: UTF8.self)
+    }
+
+    /// Calls `body` with every deduplicated, classified record in the window, in the audit's row order, from
+    /// the rows the audit kept (token counts, tier and tags included: ``Auditor/attribute(_:progress:)`` keeps
+    /// them).
+    package func forEachRow(_ body: (borrowing AuditRow) -> Void) {
+        let engine = engine
+        let store = engine.table
+        let required = engine.required
+        let slots = fields.prefix(10).map(\.order)
+        let classes = AttributionClass.all
+        for index in 0..<store.count where engine.alive[index] && engine.inWindow[index] {
+            let outcome = engine.outcomes[index]
+            guard outcome.classIndex < classes.count else { continue }
+            let stored = store[index]
+            let own = store.values(index)
+            var values = InlineArray<10, Int32>(repeating: 0)
+            for (k, slot) in slots.enumerated() {
+                values[slot] = k < required ? engine.emitted[index * required + k] : own[k]
+            }
+            let columns = store.reportColumns(index)
+            let attributionClass = classes[Int(outcome.classIndex)]
+            let row = AuditRow(
+                index: index,
+                time: stored.when,
+                usd: stored.isUnit || stored.pricing == .unpriced ? 0 : store.cost(index, stored),
+                isCall: !stored.isUnit,
+                attributionClass: attributionClass,
+                unknownReason: attributionClass == .unknown ? UnknownReason.all[Int(outcome.reasonIndex)] : nil,
+                leaf: stored.leaf,
+                root: stored.root,
+                attempt: stored.attempt,
+                provider: store.provider(stored),
+                model: store.canonicalModel(stored),
+                apiKey: stored.apiKey,
+                serviceTier: columns.tier,
+                tags: columns.tags,
+                usage: columns.usage,
+                values: values
+            )
+            body(row)
+        }
+    }
+}

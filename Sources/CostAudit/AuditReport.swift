@@ -5,7 +5,7 @@ public import CostLedger
 public struct AttributionClass: Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     /// The wire name (`key_allocated`).
     public let name: String
-    let order: Int
+    package let order: Int
     private init(_ name: String, _ order: Int) {
         self.name = name
         self.order = order

@@ -65,6 +65,8 @@ public enum Auditor {
         _ configuration: AuditConfiguration,
         progress: ((AuditProgress) -> Void)? = nil
     ) throws(CostAuditError) -> AttributedAudit {
+        var configuration = configuration
+        configuration.keepsReportColumns = true
         let (engine, fields) = try runEngine(configuration, keepFilledValues: true, progress: progress)
         return AttributedAudit(
             engine: engine,
@@ -92,7 +94,11 @@ public enum Auditor {
                 reason: "the window is empty: until (\(until)) is not after since (\(since))"
             )
         }
-        let fields = IngestPhase.trackedFields(required: required, rules: configuration.rules)
+        var fields = IngestPhase.trackedFields(required: required, rules: configuration.rules)
+        if configuration.keepsReportColumns {
+            // The reports group by any attribution field: track them all (ten at most).
+            for field in AttributionField.all where !fields.contains(field) { fields.append(field) }
+        }
 
         if let output = configuration.attributedOutputPath {
             var inputs = configuration.usage.filter { $0.bytes == nil }.map(\.name)

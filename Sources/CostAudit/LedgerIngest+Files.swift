@@ -46,6 +46,7 @@ extension LedgerIngest {
         pricing: any AuditPricing,
         threads: Int,
         pieceBytes: Int64,
+        keepsReportColumns: Bool = false,
         progress: ((AuditProgress) -> Void)?
     ) throws(CostAuditError) -> Result {
         let inputs = try LedgerInputs.plan(paths)
@@ -68,7 +69,7 @@ extension LedgerIngest {
             group.enter()
             DispatchQueue.global(qos: .userInitiated).async {
                 let outcome = Swift.Result<WorkerOutput, CostAuditError> { () throws(CostAuditError) -> WorkerOutput in
-                    var table = LedgerTable(fields: fields)
+                    var table = LedgerTable(fields: fields, keepsReportColumns: keepsReportColumns)
                     var skipped: [SkippedLine] = []
                     var done: [(piece: Int, output: PieceOutput)] = []
                     while true {

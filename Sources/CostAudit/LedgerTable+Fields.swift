@@ -67,6 +67,11 @@ extension LedgerTable {
         var current = InlineArray<10, Int32>(repeating: 0)
         for k in 0..<fieldKeyCount { current[k] = intern(line[fieldKeys[k]]) }
         appendValues(&current)
+        if keepsReportColumns {
+            rowUsage.append(usage)
+            rowTier.append(intern(line[.serviceTier]))
+            rowTags.append(intern(line[.tags]))
+        }
     }
 
     /// The price of `usage` on model key `modelKey` in tier `tier` (interned; 0 for none) at `when`. With the

@@ -333,7 +333,19 @@ struct LedgerTable {
     let fieldKeys: InlineArray<10, LedgerKey>
     let fieldKeyCount: Int
 
-    init(fields: [AttributionField]) {
+    /// Whether the rows keep what only the reports read (docs/reports.md): each row's token counts by class,
+    /// service tier and tags. Off for the audit alone, which needs none of them.
+    let keepsReportColumns: Bool
+    /// Per row, when ``keepsReportColumns``: its token counts.
+    var rowUsage: [TokenUsage] = []
+    /// Per row, when ``keepsReportColumns``: its interned service tier (0: none).
+    var rowTier: [Int32] = []
+    /// Per row, when ``keepsReportColumns``: its tags as the interned text of the object's members, between
+    /// the braces (0: none), parsed once per distinct text by whoever reads them.
+    var rowTags: [Int32] = []
+
+    init(fields: [AttributionField], keepsReportColumns: Bool = false) {
+        self.keepsReportColumns = keepsReportColumns
         self.fields = fields
         var keys = InlineArray<10, LedgerKey>(repeating: .userID)
         var count = 0
@@ -407,6 +419,26 @@ struct LedgerTable {
             current[k] = record.attribution[field].map { strings.id($0) } ?? 0
         }
         appendValues(&current)
+        if keepsReportColumns {
+            rowUsage.append(record.usage)
+            rowTier.append(record.serviceTier.map { strings.id($0) } ?? 0)
+            rowTags.append(record.tags.isEmpty ? 0 : strings.id(Self.tagMembers(record.tags)))
+        }
+    }
+
+    /// Tags as the members of their JSON object, keys in bytewise order (`"a":"1","b":"2"`): the form the
+    /// ledger's writer gives them, so a record read from memory interns its tags as one read from a file does.
+    static func tagMembers(_ tags: [String: String]) -> String {
+        var out: [UInt8] = []
+        for (index, key) in tags.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes($1.utf8) })
+            .enumerated()
+        {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONText.appendString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONText.appendString(tags[key] ?? "", to: &out)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Appends a row's tracked values: the separate field to its column, the rest as a tuple.
@@ -664,6 +696,8 @@ struct LedgerTable {
         }
         for index in 0..<tuples.count { tuples[index] = remap[Int(tuples[index])] }
         for index in 0..<rowSeparate.count { rowSeparate[index] = remap[Int(rowSeparate[index])] }
+        for index in rowTier.indices { rowTier[index] = remap[Int(rowTier[index])] }
+        for index in rowTags.indices { rowTags[index] = remap[Int(rowTags[index])] }
         lastTuple = -1
         rehashTuples(capacity: tupleSlots.count)
         strings = Interner()
@@ -710,7 +744,15 @@ struct LedgerTable {
         unsafe rowSeparateBases = unsafe parts.map(unsafe \.rowSeparate.base)
         separateField = parts.first?.separateField ?? -1
         split = parts.count > 1 ? bases[1] : total
+        usageColumns = parts.map(\.rowUsage)
+        tierColumns = parts.map(\.rowTier)
+        tagColumns = parts.map(\.rowTags)
     }
+
+    /// Each part's report columns (``LedgerTable/keepsReportColumns``), read without copying a part.
+    private let usageColumns: [[TokenUsage]]
+    private let tierColumns: [[Int32]]
+    private let tagColumns: [[Int32]]
 
     /// Each part's rows and values where they lie: the parts own them and are never appended to again, so
     /// the pointers stay valid as long as the store.
@@ -791,6 +833,14 @@ struct LedgerTable {
     func recordIDBytes(_ index: Int) -> [UInt8] {
         let (part, local) = locate(index)
         return parts[part].recordIDBytes(local)
+    }
+
+    /// Row `index`'s token counts, service tier and tags (``LedgerTable/keepsReportColumns``); zeros when the
+    /// rows do not keep them.
+    func reportColumns(_ index: Int) -> (usage: TokenUsage, tier: Int32, tags: Int32) {
+        let (part, local) = locate(index)
+        guard part < usageColumns.count, local < usageColumns[part].count else { return (TokenUsage(), 0, 0) }
+        return (usageColumns[part][local], tierColumns[part][local], tagColumns[part][local])
     }
 
     /// The record id hash of row `index` (see ``LedgerTable/idHash(_:)``).

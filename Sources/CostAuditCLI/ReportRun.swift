@@ -64,7 +64,7 @@ struct ReportRun {
         let progress = ProgressLine(io: io, enabled: io.errorIsTerminal && !parsed.flag("quiet"))
         do throws(CostAuditError) {
             let audit = try Auditor.attribute(configuration) { progress.update($0) }
-            let dataset = try SpendDataset(audit)
+            let dataset = SpendDataset(audit)
             progress.finish()
             return ReportRun(format: format, now: now, dataset: dataset, configuration: configuration, inputs: inputs)
         } catch {

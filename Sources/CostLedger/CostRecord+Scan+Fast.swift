@@ -348,8 +348,9 @@ import WireFormat
         guard s.consume(UInt8(ascii: "{")) else { return false }
         unsafe starts[LedgerKey.tags.index] = Int32(truncatingIfNeeded: s.i)
         s.skipWhitespace()
+        // The range is the members, between the braces (the closing brace left out).
         if s.consume(UInt8(ascii: "}")) {
-            unsafe ends[LedgerKey.tags.index] = Int32(truncatingIfNeeded: s.i)
+            unsafe ends[LedgerKey.tags.index] = Int32(truncatingIfNeeded: s.i &- 1)
             return true
         }
         // Keys of at most 64 bytes from [a-z0-9_.-]; duplicates are found when the dictionary is built.
@@ -373,7 +374,7 @@ import WireFormat
                 continue
             }
             guard s.consume(UInt8(ascii: "}")) else { return false }
-            unsafe ends[LedgerKey.tags.index] = Int32(truncatingIfNeeded: s.i)
+            unsafe ends[LedgerKey.tags.index] = Int32(truncatingIfNeeded: s.i &- 1)
             return true
         }
     }

@@ -84,14 +84,94 @@ public struct SpendDataset: Sendable {
     /// The number of rows.
     public var count: Int { times.count }
 
-    /// Reads every record of `audit` (one more pass over the ledger) and its unrecorded spend.
-    ///
-    /// - Throws: ``CostAuditError`` when a ledger file can no longer be read as the audit read it.
-    public init(_ audit: AttributedAudit) throws(CostAuditError) {
+    /// The rows of `audit`: its records, from the rows the audit kept (the ledger is not read again), and its
+    /// unrecorded spend.
+    public init(_ audit: AttributedAudit) {
         var dataset = SpendDataset(report: audit.report, records: [])
-        try audit.forEachRecord { dataset.append($0) }
+        dataset.appendRows(of: audit)
         for spend in audit.unrecorded { dataset.append(spend) }
         self = dataset
+    }
+
+    /// Appends every record of `audit`, mapping its interned ids to the dataset's once each.
+    private mutating func appendRows(of audit: AttributedAudit) {
+        let expected = audit.rowCount
+        fieldValues.reserveCapacity(expected * Self.fieldCount)
+        tagSetOfRow.reserveCapacity(expected)
+        taskIDs.reserveCapacity(expected)
+        attempts.reserveCapacity(expected)
+        times.reserveCapacity(expected)
+        dayOnly.reserveCapacity(expected)
+        dollars.reserveCapacity(expected)
+        tokenCounts.reserveCapacity(expected)
+        callCounts.reserveCapacity(expected)
+        var remap = [Int32](repeating: -1, count: audit.stringCount + 1)
+        remap[0] = 0
+        func map(_ id: Int32) -> Int32 {
+            let known = remap[Int(id)]
+            if known >= 0 { return known }
+            let mine = intern(audit.string(id))
+            remap[Int(id)] = mine
+            return mine
+        }
+        var tagRemap: [Int32: Int32] = [0: 0]
+        var taskOfLeaf: [UInt64: Int32] = [:]
+        let classIDs = AttributionClass.all.map { intern($0.name) }
+        let slots: [Int] = [
+            AttributionField.userID, .feature, .team, .project, .taskType, .tool, .promptVersion, .agent,
+        ].map(\.order)
+        audit.forEachRow { row in
+            for slot in slots { fieldValues.append(map(row.values[slot])) }
+            fieldValues.append(map(row.model))
+            fieldValues.append(map(row.provider))
+            fieldValues.append(map(row.apiKey))
+            fieldValues.append(map(row.serviceTier))
+            fieldValues.append(classIDs[row.attributionClass.order])
+            if row.tags == 0 {
+                tagSetOfRow.append(0)
+            } else if let known = tagRemap[row.tags] {
+                tagSetOfRow.append(known)
+            } else {
+                let tags = Self.parseTagMembers(audit.string(row.tags))
+                let id = internTags(tags)
+                tagRemap[row.tags] = id
+                tagSetOfRow.append(id)
+            }
+            times.append(row.time)
+            dayOnly.append(false)
+            dollars.append(row.usd)
+            tokenCounts.append(row.isCall ? TokenCounts(row.usage) : TokenCounts())
+            callCounts.append(row.isCall ? 1 : 0)
+            let lineage = row.root != 0 ? row.root : row.leaf
+            if lineage != 0 {
+                if let task = taskOfLeaf[lineage] {
+                    taskIDs.append(task)
+                } else {
+                    let task = intern(LeafID(rawValue: lineage)?.description ?? "")
+                    taskOfLeaf[lineage] = task
+                    taskIDs.append(task)
+                }
+            } else {
+                taskIDs.append(intern(audit.recordID(ofRow: row.index)))
+            }
+            attempts.append(row.attempt)
+        }
+    }
+
+    /// Tags from the members of their JSON object (the ledger's text between the braces, already checked by
+    /// the audit's reader); a text that does not parse gives no tags.
+    static func parseTagMembers(_ members: String) -> [String: String] {
+        guard !members.isEmpty else { return [:] }
+        let text = Array(("{" + members + "}").utf8)
+        let limits = JSONParser.Limits(maxBytes: text.count, maxDepth: 2)
+        guard let value = try? JSONParser.parse(text, limits: limits, field: "tags"),
+            let object = value.objectValue
+        else { return [:] }
+        var tags: [String: String] = [:]
+        for member in object.members {
+            if let text = member.value.stringValue { tags[member.key] = text }
+        }
+        return tags
     }
 
     /// Rows from records and unrecorded spend given in memory (a test, or a caller that built them itself).
@@ -144,7 +224,7 @@ public struct SpendDataset: Sendable {
         attempts.append(0)
     }
 
-    private mutating func intern(_ text: String?) -> Int32 {
+    mutating func intern(_ text: String?) -> Int32 {
         guard let text, !text.isEmpty else { return 0 }
         if let id = stringIDs[text] { return id }
         let id = Int32(truncatingIfNeeded: strings.count)
@@ -153,7 +233,7 @@ public struct SpendDataset: Sendable {
         return id
     }
 
-    private mutating func internTags(_ tags: [String: String]) -> Int32 {
+    mutating func internTags(_ tags: [String: String]) -> Int32 {
         guard !tags.isEmpty else { return 0 }
         if let id = tagSetIDs[tags] { return id }
         let id = Int32(truncatingIfNeeded: tagSets.count)

@@ -37,6 +37,50 @@ struct DimensionKeyer {
 
     init(_ dimensions: [ReportDimension]) { self.dimensions = dimensions }
 
+    /// The row's key packed for hashing: the first four ids in two words, any more in an array (empty, so
+    /// never allocated, for up to four dimensions).
+    mutating func packedKey(_ dataset: SpendDataset, row: Int, period: Int64) -> GroupKey {
+        var key = GroupKey(low: 0, high: 0, rest: [], period: period)
+        for (i, dimension) in dimensions.enumerated() {
+            let id = self.id(dimension, dataset, row: row)
+            switch i {
+            case 0: key.low |= UInt64(UInt32(bitPattern: id))
+            case 1: key.low |= UInt64(UInt32(bitPattern: id)) << 32
+            case 2: key.high |= UInt64(UInt32(bitPattern: id))
+            case 3: key.high |= UInt64(UInt32(bitPattern: id)) << 32
+            default: key.rest.append(id)
+            }
+        }
+        return key
+    }
+
+    /// The ids a packed key holds, one per dimension.
+    func ids(_ key: GroupKey) -> [Int32] {
+        var ids: [Int32] = []
+        for i in 0..<dimensions.count {
+            switch i {
+            case 0: ids.append(Int32(bitPattern: UInt32(truncatingIfNeeded: key.low)))
+            case 1: ids.append(Int32(bitPattern: UInt32(truncatingIfNeeded: key.low >> 32)))
+            case 2: ids.append(Int32(bitPattern: UInt32(truncatingIfNeeded: key.high)))
+            case 3: ids.append(Int32(bitPattern: UInt32(truncatingIfNeeded: key.high >> 32)))
+            default: ids.append(key.rest[i - 4])
+            }
+        }
+        return ids
+    }
+
+    /// A dimension's id for a row: the dataset's interned id for a field, a negative id of this keyer's own for
+    /// a tag value, 0 for none.
+    private mutating func id(_ dimension: ReportDimension, _ dataset: SpendDataset, row: Int) -> Int32 {
+        if let id = dataset.fieldID(dimension, at: row) { return id }
+        guard let value = dataset.value(dimension, at: row), !value.isEmpty else { return 0 }
+        if let id = tagIDs[value] { return -id }
+        let id = Int32(truncatingIfNeeded: tagStrings.count)
+        tagStrings.append(value)
+        tagIDs[value] = id
+        return -id
+    }
+
     /// The row's key: one id per dimension, 0 for no value. Tag values have negative ids.
     mutating func key(_ dataset: SpendDataset, row: Int) -> [Int32] {
         var key = [Int32](repeating: 0, count: dimensions.count)
@@ -67,6 +111,14 @@ struct DimensionKeyer {
     func labels(_ key: [Int32], in dataset: SpendDataset) -> [String] {
         zip(dimensions, key).map { dimension, id in value(id, in: dataset) ?? dimension.missingLabel }
     }
+}
+
+/// A group's key: up to four dimension ids packed in two words, any more in `rest`, and its period's start.
+struct GroupKey: Hashable {
+    var low: UInt64
+    var high: UInt64
+    var rest: [Int32]
+    var period: Int64
 }
 
 /// Money shown rounded so that the rows add up to their rounded total: 9 decimals in CSV and JSON (the

@@ -59,11 +59,7 @@ public struct SpendReport: Sendable {
         self.dimensions = dimensions
         self.period = period
         var keyer = DimensionKeyer(dimensions)
-        struct Key: Hashable {
-            var values: [Int32]
-            var period: Int64
-        }
-        var sums: [Key: GroupSums] = [:]
+        var sums: [GroupKey: GroupSums] = [:]
         var omitted: Int128 = 0
         for row in 0..<dataset.count {
             if let period, dataset.dayOnly[row], !period.holdsDailySpend {
@@ -71,16 +67,16 @@ public struct SpendReport: Sendable {
                 continue
             }
             let start = period.map { $0.start(nanoseconds: dataset.times[row]) } ?? 0
-            sums[Key(values: keyer.key(dataset, row: row), period: start), default: GroupSums()]
-                .add(dataset, row: row)
+            sums[keyer.packedKey(dataset, row: row, period: start), default: GroupSums()].add(dataset, row: row)
         }
         // The group with no value for any dimension is always shown, in every period (and in a report without
         // periods even when there are no rows).
-        let missing = [Int32](repeating: 0, count: dimensions.count)
+        let missingRest = [Int32](repeating: 0, count: max(0, dimensions.count - 4))
         var periods = Set(sums.keys.map(\.period))
         if period == nil { periods.insert(0) }
-        for start in periods where sums[Key(values: missing, period: start)] == nil {
-            sums[Key(values: missing, period: start)] = GroupSums()
+        for start in periods {
+            let missing = GroupKey(low: 0, high: 0, rest: missingRest, period: start)
+            if sums[missing] == nil { sums[missing] = GroupSums() }
         }
 
         var groups: [Group] = []
@@ -89,7 +85,7 @@ public struct SpendReport: Sendable {
         for start in periods.sorted() {
             var entries: [Entry] = []
             for (key, group) in byPeriod[start] ?? [] {
-                let labels = keyer.labels(key.values, in: dataset)
+                let labels = keyer.labels(keyer.ids(key), in: dataset)
                 if group.overflow {
                     throw ReportError(
                         field: "tokens",

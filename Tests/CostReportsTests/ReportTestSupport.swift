@@ -95,5 +95,5 @@ func dataset(
     configuration.keyMap = keyMap
     configuration.since = since
     configuration.until = until
-    return try SpendDataset(try Auditor.attribute(configuration))
+    return SpendDataset(try Auditor.attribute(configuration))
 }

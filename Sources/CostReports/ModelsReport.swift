@@ -11,7 +11,7 @@ public import CostLedger
 ///
 /// ```swift
 /// let audit = try Auditor.attribute(configuration)
-/// let models = ModelsReport(try SpendDataset(audit), prices: configuration.prices)
+/// let models = ModelsReport(SpendDataset(audit), prices: configuration.prices)
 /// for cost in models.costs where cost.feature == "search" {
 ///     print(cost.model, cost.usdPerTask(decimals: 4) ?? "-", cost.ratioToCheapest(decimals: 2) ?? "-")
 /// }
@@ -106,10 +106,6 @@ public struct ModelsReport: Sendable {
         let noListPrice = bands.count
         let unrecordedLine = bands.count + 1
         var keyer = DimensionKeyer([.feature, .taskType, .model])
-        struct Key: Hashable {
-            var values: [Int32]
-            var band: Int
-        }
         struct PriceKey: Hashable {
             var model: Int32
             var provider: Int32
@@ -117,7 +113,7 @@ public struct ModelsReport: Sendable {
             var day: Int64
         }
         var bandOfPrice: [PriceKey: Int] = [:]
-        var sums: [Key: GroupSums] = [:]
+        var sums: [GroupKey: GroupSums] = [:]
         var lines = [GroupSums](repeating: GroupSums(), count: bands.count + 2)
         var lineModels = [[Int32: Int128]](repeating: [:], count: bands.count + 2)
         var recorded: Int128 = 0
@@ -161,7 +157,8 @@ public struct ModelsReport: Sendable {
                 bandOfPrice[priceKey] = found
                 band = found
             }
-            sums[Key(values: keyer.key(dataset, row: row), band: band), default: GroupSums()].add(dataset, row: row)
+            // The band rides in the key's period slot.
+            sums[keyer.packedKey(dataset, row: row, period: Int64(band)), default: GroupSums()].add(dataset, row: row)
             lines[band].add(dataset, row: row)
             lineModels[band][model, default: 0] &+= amount
         }
@@ -170,12 +167,12 @@ public struct ModelsReport: Sendable {
         // Cost rows, grouped by feature and task type.
         var groups: [[String]: (usd: Int128, rows: [ModelCost])] = [:]
         for (key, group) in sums {
-            let names = keyer.labels(key.values, in: dataset)
+            let names = keyer.labels(keyer.ids(key), in: dataset)
             let cost = ModelCost(
                 feature: names[0],
                 taskType: names[1],
                 model: names[2],
-                band: labels[key.band],
+                band: labels[Int(key.period)],
                 usd: Money(attodollars: group.usd),
                 calls: group.calls,
                 tasks: group.tasks.count

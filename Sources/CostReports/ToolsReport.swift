@@ -11,7 +11,7 @@ public import CostLedger
 /// with the records that have none, so each week's shares add up to 100%.
 ///
 /// ```swift
-/// let tools = ToolsReport(try SpendDataset(audit))
+/// let tools = ToolsReport(SpendDataset(try Auditor.attribute(configuration)))
 /// for row in tools.rows where row.week == "2026-W48" {
 ///     print(row.tool, row.sharePercent(decimals: 2) ?? "-", row.shiftPoints(decimals: 2) ?? "-")
 /// }

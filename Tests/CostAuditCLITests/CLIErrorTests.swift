@@ -246,7 +246,7 @@ struct CLISurfaceBinaryTests {
         #expect(run.status == 64)
         #expect(
             oneLine(run)
-                == "error: unknown subcommand 'nope'; the subcommands are audit, demo, inspect, report "
+                == "error: unknown subcommand 'nope'; the subcommands are audit, demo, inspect, report, models, tools "
                 + "(see 'cost-audit --help')"
         )
         #expect(run.stdout.isEmpty)

@@ -25,6 +25,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "CostAudit", package: "swift-cost-attribution"),
                 .product(name: "CostLedger", package: "swift-cost-attribution"),
+                .product(name: "CostReports", package: "swift-cost-attribution"),
             ],
             path: "Benchmarks/AuditBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]

@@ -40,7 +40,7 @@ enum AttributedWriter {
             // Replace the closing `}\n` with the class (and reason), then close again.
             if line.last == UInt8(ascii: "\n") { line.removeLast() }
             if line.last == UInt8(ascii: "}") { line.removeLast() }
-            line.append(contentsOf: #","attribution_class":""#.utf8)
+            line.append(contentsOf: ",\"\(AttributionClass.fieldName)\":\"".utf8)
             line.append(contentsOf: AttributionClass.all[Int(outcome.classIndex)].name.utf8)
             line.append(UInt8(ascii: "\""))
             if Int(outcome.classIndex) == AttributionClass.all.count - 1 {

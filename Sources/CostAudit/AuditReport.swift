@@ -24,6 +24,8 @@ public struct AttributionClass: Sendable, Hashable, Comparable, CaseIterable, Cu
 
     /// Every class, in report order.
     public static let all: [AttributionClass] = [.direct, .inherited, .rule, .keyAllocated, .unknown]
+    /// The key that carries a record's class in the attributed output and the reports.
+    public static let fieldName = "attribution_class"
     /// Every class, in report order: ``all``, for `CaseIterable`.
     public static var allCases: [AttributionClass] { all }
 

@@ -6,9 +6,10 @@ public enum CostAuditCommand {
     static let subcommands: [(spec: CommandSpec, run: @Sendable (ParsedArguments, CommandIO) async -> ExitCode)] = [
         (AuditCommand.spec, AuditCommand.run),
         (DemoCommand.spec, DemoCommand.run),
+        (ExplainCommand.spec, ExplainCommand.run),
         (InspectCommand.spec, InspectCommand.run),
-        (ReportCommand.spec, ReportCommand.run),
         (ModelsCommand.spec, ModelsCommand.run),
+        (ReportCommand.spec, ReportCommand.run),
         (ToolsCommand.spec, ToolsCommand.run),
     ]
 

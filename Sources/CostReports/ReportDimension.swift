@@ -1,3 +1,6 @@
+import CostAudit
+import CostLedger
+
 /// A dimension a report groups by: one of the record's fields, or one of its user tags (`tags.KEY`), as
 /// docs/reports.md lists them.
 ///
@@ -13,13 +16,15 @@ public struct ReportDimension: Sendable, Hashable, CustomStringConvertible {
     }
     let storage: Storage
 
-    /// The record fields a report can group by, in the order docs/reports.md lists them.
-    public static let fieldNames = [
-        "user_id", "feature", "team", "project", "task_type", "tool", "prompt_version", "agent", "model", "provider",
-        "api_key_id", "service_tier", "attribution_class",
-    ]
+    /// The record fields a report can group by, in the order docs/reports.md lists them: the ledger line's keys,
+    /// and the audit's `attribution_class`.
+    public static let fieldNames: [String] =
+        [
+            LedgerKey.userID, .feature, .team, .project, .taskType, .tool, .promptVersion, .agent, .model, .provider,
+            .apiKeyID, .serviceTier,
+        ].map(\.name) + [AttributionClass.fieldName]
     /// The fields whose missing value is shown as `(unknown)`: the five every record should carry.
-    public static let requiredNames: Set<String> = ["user_id", "feature", "team", "project", "task_type"]
+    public static let requiredNames: Set<String> = Set(fieldNames.prefix(5))
 
     /// The label of a group of records with no value for a required field.
     public static let unknownLabel = "(unknown)"

@@ -164,7 +164,7 @@ public struct SpendDataset: Sendable {
         guard !members.isEmpty else { return [:] }
         let text = Array(("{" + members + "}").utf8)
         let limits = JSONParser.Limits(maxBytes: text.count, maxDepth: 2)
-        guard let value = try? JSONParser.parse(text, limits: limits, field: "tags"),
+        guard let value = try? JSONParser.parse(text, limits: limits, field: LedgerKey.tags.name),
             let object = value.objectValue
         else { return [:] }
         var tags: [String: String] = [:]

@@ -69,12 +69,13 @@ public struct SpendReport: Sendable {
             let start = period.map { $0.start(nanoseconds: dataset.times[row]) } ?? 0
             sums[keyer.packedKey(dataset, row: row, period: start), default: GroupSums()].add(dataset, row: row)
         }
-        // The group with no value for any dimension is always shown, in every period (and in a report without
-        // periods even when there are no rows).
+        // The unknown group (no value for any dimension, one of which is a required field) is always shown, in
+        // every period (and in a report without periods even when there are no rows).
         let missingRest = [Int32](repeating: 0, count: max(0, dimensions.count - 4))
         var periods = Set(sums.keys.map(\.period))
         if period == nil { periods.insert(0) }
-        for start in periods {
+        let showsUnknown = dimensions.contains { $0.missingLabel == ReportDimension.unknownLabel }
+        for start in periods where showsUnknown {
             let missing = GroupKey(low: 0, high: 0, rest: missingRest, period: start)
             if sums[missing] == nil { sums[missing] = GroupSums() }
         }

@@ -246,8 +246,8 @@ struct CLISurfaceBinaryTests {
         #expect(run.status == 64)
         #expect(
             oneLine(run)
-                == "error: unknown subcommand 'nope'; the subcommands are audit, demo, inspect, report, models, tools "
-                + "(see 'cost-audit --help')"
+                == "error: unknown subcommand 'nope'; the subcommands are audit, demo, explain, inspect, models, "
+                + "report, tools (see 'cost-audit --help')"
         )
         #expect(run.stdout.isEmpty)
         let unknown = try runTool(["nope"])
@@ -255,10 +255,17 @@ struct CLISurfaceBinaryTests {
         #expect(oneLine(unknown) == oneLine(run))
         let none = try runTool([])
         #expect(none.status == 64)
-        #expect(oneLine(none).hasPrefix("error: no subcommand given; the subcommands are audit, demo, inspect"))
+        #expect(
+            oneLine(none).hasPrefix(
+                "error: no subcommand given; the subcommands are audit, demo, explain, inspect, models, report, tools"
+            )
+        )
     }
 
-    @Test("--help on every subcommand prints its help and exits 0", arguments: ["audit", "demo", "inspect"])
+    @Test(
+        "--help on every subcommand prints its help and exits 0",
+        arguments: ["audit", "demo", "explain", "inspect", "models", "report", "tools"]
+    )
     func subcommandHelp(name: String) throws {
         for arguments in [[name, "--help"], [name, "-h"], ["help", name]] {
             let run = try runTool(arguments)

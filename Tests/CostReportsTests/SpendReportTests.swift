@@ -165,3 +165,13 @@ struct SpendReportTests {
         }
     }
 }
+
+@Suite("report --by: the unknown row")
+struct UnknownRowTests {
+    @Test("a dimension that is not a required field shows no empty (none) row")
+    func noEmptyNoneRow() throws {
+        let data = try dataset([try modelCall("a", at: "2026-11-02T10:00:00Z", input: 1000, leaf: 1)])
+        let report = try SpendReport(data, by: [.attributionClass])
+        #expect(report.groups.map(\.values) == [["direct"]])
+    }
+}

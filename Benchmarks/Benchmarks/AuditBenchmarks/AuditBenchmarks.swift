@@ -1,6 +1,7 @@
 import Benchmark
 import CostAudit
 import CostLedger
+import CostReports
 import Foundation
 
 /// The audit of the generated benchmark ledger (2,000,000 records, 8 files), with its usage export.
@@ -32,6 +33,23 @@ let benchmarks: @Sendable () -> Void = {
         configuration.usage = [.file(usage)]
         for _ in benchmark.scaledIterations {
             blackHole(try Auditor.run(configuration))
+        }
+    }
+
+    Benchmark(
+        "Report by team and project per month of the 2,000,000-record ledger (audit included)",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, .peakMemoryResident],
+            warmupIterations: 1,
+            maxDuration: .seconds(120),
+            maxIterations: 5
+        )
+    ) { benchmark in
+        var configuration = AuditConfiguration(ledger: .files([ledger]), prices: PriceTable.builtIn)
+        configuration.usage = [.file(usage)]
+        for _ in benchmark.scaledIterations {
+            let dataset = SpendDataset(try Auditor.attribute(configuration))
+            blackHole(try SpendReport(dataset, by: [.team, .project], period: .month))
         }
     }
 }

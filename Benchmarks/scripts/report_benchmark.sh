@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The reports benchmark from the command line, on the generated 2,000,000-record ledger: in each of 5 rounds, the
+# release `cost-audit audit`, `report --by team,project --period month` and `explain --feature F` on the same
+# inputs, then DuckDB's plain GROUP BY team, project of the same files (the peer), so all four share the load of
+# the moment. Prints each run's wall time and peak RSS, then the medians.
+#
+#     bash Benchmarks/scripts/report_benchmark.sh [DIR]      (default DIR: /tmp/audit-bench)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dir=${1:-/tmp/audit-bench}
+if [ ! -d "$dir/ledger" ]; then
+    python3 Benchmarks/scripts/generate_ledger.py --records 2000000 --out "$dir"
+fi
+swift build -c release --product cost-audit >/dev/null
+bin=.build/release/cost-audit
+inputs=("$dir/ledger" --usage "$dir/usage/openai-usage-page-1.json" --quiet)
+feature=$(head -c 2000000 "$dir"/ledger/*.jsonl 2>/dev/null | grep -o '"feature":"[^"]*"' | head -1 | cut -d'"' -f4)
+echo "ledger: $(ls "$dir"/ledger | wc -l) files, $(du -sh "$dir/ledger" | cut -f1); feature: $feature; load: $(uptime | sed 's/.*load/load/')"
+out=/tmp/report-benchmark-runs.txt
+: > "$out"
+for i in 1 2 3 4 5; do
+    # Warm the page cache before every round: idle file pages are dropped within seconds to minutes here.
+    cat "$dir"/ledger/*.jsonl > /dev/null
+    /usr/bin/time -f "audit %e s %M KB" "$bin" audit "${inputs[@]}" --format json > /dev/null 2>> "$out"
+    /usr/bin/time -f "report %e s %M KB" "$bin" report "${inputs[@]}" --by team,project --period month \
+        --format csv > /dev/null 2>> "$out"
+    if "$bin" help explain > /dev/null 2>&1; then
+        /usr/bin/time -f "explain %e s %M KB" "$bin" explain "${inputs[@]}" --feature "$feature" \
+            --now 2026-12-01 > /dev/null 2>> "$out"
+    fi
+    if python3 -c "import duckdb" 2>/dev/null; then
+        /usr/bin/time -f "duckdb %e s %M KB" python3 Benchmarks/scripts/duckdb_group_by.py "$dir/ledger" 2 \
+            > /dev/null 2>> "$out"
+    fi
+done
+cat "$out"
+for what in audit report explain duckdb; do
+    grep "^$what " "$out" | sort -t' ' -k2 -n | awk -v w="$what" '{a[NR]=$2; m[NR]=$4} END {
+        if (NR > 0) printf "median %s: %s s, peak RSS %s KB\n", w, a[int((NR+1)/2)], m[int((NR+1)/2)] }'
+done
+echo "load after the runs: $(uptime | sed 's/.*load/load/')"

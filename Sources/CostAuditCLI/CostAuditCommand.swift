@@ -9,7 +9,9 @@ public enum CostAuditCommand {
         (ExplainCommand.spec, ExplainCommand.run),
         (ExportCommand.spec, ExportCommand.run),
         (InspectCommand.spec, InspectCommand.run),
+        (ModelsCommand.spec, ModelsCommand.run),
         (ReportCommand.spec, ReportCommand.run),
+        (ToolsCommand.spec, ToolsCommand.run),
     ]
 
     /// The tool's version, as `cost-audit --version` prints it.

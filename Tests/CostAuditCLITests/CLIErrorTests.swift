@@ -246,7 +246,7 @@ struct CLISurfaceBinaryTests {
         #expect(run.status == 64)
         #expect(
             oneLine(run)
-                == "error: unknown subcommand 'nope'; the subcommands are audit, demo, explain, export, inspect, report "
+                == "error: unknown subcommand 'nope'; the subcommands are audit, demo, explain, export, inspect, models, report, tools "
                 + "(see 'cost-audit --help')"
         )
         #expect(run.stdout.isEmpty)
@@ -257,14 +257,14 @@ struct CLISurfaceBinaryTests {
         #expect(none.status == 64)
         #expect(
             oneLine(none).hasPrefix(
-                "error: no subcommand given; the subcommands are audit, demo, explain, export, inspect, report"
+                "error: no subcommand given; the subcommands are audit, demo, explain, export, inspect, models, report, tools"
             )
         )
     }
 
     @Test(
         "--help on every subcommand prints its help and exits 0",
-        arguments: ["audit", "demo", "explain", "export", "inspect", "report"]
+        arguments: ["audit", "demo", "explain", "export", "inspect", "models", "report", "tools"]
     )
     func subcommandHelp(name: String) throws {
         for arguments in [[name, "--help"], [name, "-h"], ["help", name]] {

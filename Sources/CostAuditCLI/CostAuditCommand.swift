@@ -8,6 +8,7 @@ public enum CostAuditCommand {
         (DemoCommand.spec, DemoCommand.run),
         (InspectCommand.spec, InspectCommand.run),
         (ReportCommand.spec, ReportCommand.run),
+        (StatementCommand.spec, StatementCommand.run),
     ]
 
     /// The tool's version, as `cost-audit --version` prints it.

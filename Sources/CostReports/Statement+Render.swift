@@ -25,8 +25,9 @@ extension MonthlyStatements {
     func table() -> ReportTable {
         let showback = mode == .showback
         var columns = [
-            ReportTable.Column("team"), ReportTable.Column("line"), ReportTable.Column("project"),
-            ReportTable.Column("feature"), ReportTable.Column("spend_usd", numeric: true),
+            ReportTable.Column(ReportDimension.team.name), ReportTable.Column("line"),
+            ReportTable.Column(ReportDimension.project.name), ReportTable.Column(ReportDimension.feature.name),
+            ReportTable.Column("spend_usd", numeric: true),
             ReportTable.Column("calls", numeric: true), ReportTable.Column("tasks", numeric: true),
             ReportTable.Column("cost_per_task_usd", numeric: true),
         ]
@@ -137,7 +138,7 @@ extension MonthlyStatements {
         w.key("prices")
         w.string(priceSource)
         w.raw(",")
-        w.key("team")
+        w.key(ReportDimension.team.name)
         if let selectedTeam { w.string(selectedTeam) } else { w.raw("null") }
         w.raw(",")
         let money: [(StaticString, Money?)] = [
@@ -154,7 +155,7 @@ extension MonthlyStatements {
         for (index, statement) in statements.enumerated() {
             if index > 0 { w.raw(",") }
             w.raw("{")
-            w.key("team")
+            w.key(ReportDimension.team.name)
             w.string(statement.team)
             w.raw(",")
             w.key("total_usd")
@@ -176,10 +177,10 @@ extension MonthlyStatements {
                 w.key("line")
                 w.string(line.kind.name)
                 w.raw(",")
-                w.key("project")
+                w.key(ReportDimension.project.name)
                 if let project = line.project { w.string(project) } else { w.raw("null") }
                 w.raw(",")
-                w.key("feature")
+                w.key(ReportDimension.feature.name)
                 if let feature = line.feature { w.string(feature) } else { w.raw("null") }
                 w.raw(",")
                 w.key("spend_usd")

@@ -364,6 +364,44 @@ struct StatementTests {
         #expect(alphaLines.map { $0["spend_usd"] as? String } == ["0.01", "0.34"])
     }
 
+    /// The example of docs/reports-statement.md ("In code"), on files: alpha $0.01 and $1.00 with no team, weights
+    /// research 2 and growth 1 (alpha weighs 0): growth takes $1.00 × 1/3 = $0.333… and research $0.666…, the
+    /// attodollar left to research (larger remainder). Statements: research $0.67, growth $0.33, alpha $0.01.
+    @Test("the library example of the docs runs on files and fingerprints them")
+    func docsExample() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stmt-docs-\(UUID().uuidString)")
+        let ledgerDirectory = dir.appendingPathComponent("ledger")
+        try FileManager.default.createDirectory(at: ledgerDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let records = [
+            try modelCall("a", at: "2026-11-02T10:00:00Z", input: 1000, attribution: business(team: "alpha"), leaf: 1),
+            try modelCall("u", at: "2026-11-05T10:00:00Z", input: 100_000, attribution: [.userID: "u_9"]),
+        ]
+        try Data(records.flatMap { $0.jsonLine() }).write(to: ledgerDirectory.appendingPathComponent("a.jsonl"))
+        let keysPath = dir.appendingPathComponent("keys.json").path
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: keysPath))
+        let ledger = ledgerDirectory.path
+
+        let month = try StatementMonth(parsing: "2026-11")
+        var configuration = AuditConfiguration(ledger: .files([ledger]), prices: try reportPrices())
+        configuration.keyMap = try AuditKeyMap(contentsOfFile: keysPath)
+        (configuration.since, configuration.until) = (month.start, month.end)
+        let dataset = try SpendDataset(try Auditor.attribute(configuration))
+        let weights = try StatementWeights(["research": 2, "growth": 1])
+        let statements = try MonthlyStatements(
+            dataset,
+            month: month,
+            mode: .chargeback,
+            allocation: .weights(weights),
+            inputs: try InputDigest(ledgers: [ledger], files: [keysPath])
+        )
+        #expect(totals(statements) == ["research=0.67", "growth=0.33", "alpha=0.01"])
+        #expect(statements.inputs?.entries.map(\.path) == [keysPath, ledger + "/a.jsonl"])
+        let json = try parse(statements.render(.json))
+        #expect(json["inputs_sha256"] as? String == statements.inputs?.sha256)
+        #expect(statements.selecting(team: "research").render(.markdown).contains("| research | total |  |  | 0.67 |"))
+    }
+
     @Test("a dataset audited over another window is refused: the month must be the audit's window")
     func windowMustBeTheMonth() throws {
         let data = try dataset(try threeTeamsAndADollarUnknown())

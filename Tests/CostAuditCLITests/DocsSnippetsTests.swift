@@ -10,6 +10,7 @@ private let snippetFiles = [
     "Examples/JobsGuide/main.swift",
     "Examples/DocsSnippets/main.swift",
     "Tests/CostAuditCLITests/MeteringTestingSnippet.swift",
+    "Tests/CostReportsTests/StatementTests.swift",
 ]
 
 /// One file's snippet regions (named, with their common indentation removed) and the modules it imports.

@@ -382,24 +382,16 @@ struct StatementTests {
         try Data("{}".utf8).write(to: URL(fileURLWithPath: keysPath))
         let ledger = ledgerDirectory.path
 
-        let month = try StatementMonth(parsing: "2026-11")
-        var configuration = AuditConfiguration(ledger: .files([ledger]), prices: try reportPrices())
-        configuration.keyMap = try AuditKeyMap(contentsOfFile: keysPath)
-        (configuration.since, configuration.until) = (month.start, month.end)
-        let dataset = try SpendDataset(try Auditor.attribute(configuration))
-        let weights = try StatementWeights(["research": 2, "growth": 1])
-        let statements = try MonthlyStatements(
-            dataset,
-            month: month,
-            mode: .chargeback,
-            allocation: .weights(weights),
-            inputs: try InputDigest(ledgers: [ledger], files: [keysPath])
+        let (statements, markdown) = try statementDocsExample(
+            ledger: ledger,
+            keys: keysPath,
+            prices: try reportPrices()
         )
         #expect(totals(statements) == ["research=0.67", "growth=0.33", "alpha=0.01"])
         #expect(statements.inputs?.entries.map(\.path) == [keysPath, ledger + "/a.jsonl"])
         let json = try parse(statements.render(.json))
         #expect(json["inputs_sha256"] as? String == statements.inputs?.sha256)
-        #expect(statements.selecting(team: "research").render(.markdown).contains("| research | total |  |  | 0.67 |"))
+        #expect(markdown.contains("| research | total |  |  | 0.67 |"))
     }
 
     @Test("a dataset audited over another window is refused: the month must be the audit's window")
@@ -452,6 +444,31 @@ struct StatementTests {
         #expect(error.field == "weights")
         #expect(error.reason.contains("exceeds"))
     }
+}
+
+/// The example of docs/reports-statement.md ("In code"), region for region as the page shows it.
+private func statementDocsExample(
+    ledger: String,
+    keys: String,
+    prices: PriceTable
+) throws -> (statements: MonthlyStatements, markdown: String) {
+    // snippet: statement-in-code
+    let month = try StatementMonth(parsing: "2026-11")
+    var configuration = AuditConfiguration(ledger: .files([ledger]), prices: prices)
+    configuration.keyMap = try AuditKeyMap(contentsOfFile: keys)
+    (configuration.since, configuration.until) = (month.start, month.end)
+    let dataset = try SpendDataset(try Auditor.attribute(configuration))
+    let weights = try StatementWeights(["research": 2, "growth": 1])
+    let statements = try MonthlyStatements(
+        dataset,
+        month: month,
+        mode: .chargeback,
+        allocation: .weights(weights),
+        inputs: try InputDigest(ledgers: [ledger], files: [keys])
+    )
+    let research = statements.selecting(team: "research").render(.markdown)
+    // end snippet
+    return (statements, research)
 }
 
 /// An OpenAI usage page for 2026-11-20 (mid-1, key k1, 100,000 input tokens: $1.00) and, when `costs` is given,

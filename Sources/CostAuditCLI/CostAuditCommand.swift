@@ -11,6 +11,7 @@ public enum CostAuditCommand {
         (InspectCommand.spec, InspectCommand.run),
         (ModelsCommand.spec, ModelsCommand.run),
         (ReportCommand.spec, ReportCommand.run),
+        (StatementCommand.spec, StatementCommand.run),
         (ToolsCommand.spec, ToolsCommand.run),
     ]
 

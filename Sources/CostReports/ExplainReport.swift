@@ -20,7 +20,7 @@ public import CostLedger
 ///
 /// ```swift
 /// let audit = try Auditor.attribute(configuration)   // over ExplainReport.auditWindow(now: now)
-/// let dataset = try SpendDataset(audit)
+/// let dataset = SpendDataset(audit)
 /// let answer = try ExplainReport(dataset, scope: try .init(.feature, "draft_reply"), now: now)
 /// print(answer.render(.table))
 /// ```

@@ -7,7 +7,7 @@ public import CostLedger
 ///
 /// ```swift
 /// let audit = try Auditor.attribute(configuration)
-/// let dataset = try SpendDataset(audit)
+/// let dataset = SpendDataset(audit)
 /// let monthly = try SpendReport(dataset, by: [.team, .project], period: .month)
 /// print(monthly.render(.table))
 /// ```

@@ -11,6 +11,7 @@ private let snippetFiles = [
     "Examples/DocsSnippets/main.swift",
     "Tests/CostAuditCLITests/MeteringTestingSnippet.swift",
     "Tests/CostReportsTests/FocusExportTests.swift",
+    "Tests/CostReportsTests/StatementTests.swift",
 ]
 
 /// One file's snippet regions (named, with their common indentation removed) and the modules it imports.

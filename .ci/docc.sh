@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Check: the four DocC catalogs (Attribution, CostLedger, CostAudit, SQLiteJobQueue) build with the
+# Check: the five DocC catalogs (Attribution, CostLedger, CostAudit, CostReports, SQLiteJobQueue) build with the
 # toolchain's own docc without a warning or error.
 #
 # It builds the package (`swift build`, which makes the .swiftmodule files), extracts each module's public
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(Attribution CostLedger CostAudit SQLiteJobQueue)
+modules=(Attribution CostLedger CostAudit CostReports SQLiteJobQueue)
 
 swift build
 bin_path="$(swift build --show-bin-path)"
@@ -71,4 +71,4 @@ if [ "$failed" -ne 0 ]; then
     echo "the DocC catalogs built with warnings or errors (above)" >&2
     exit 1
 fi
-echo "DocC: the four catalogs built without warnings"
+echo "DocC: the five catalogs built without warnings"

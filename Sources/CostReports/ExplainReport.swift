@@ -151,10 +151,13 @@ public struct ExplainReport: Sendable {
     }
 
     /// Explains `scope` from the dataset's rows. Rows outside `[now − 60 days, now)` are ignored; the dataset's
-    /// audit window (``CostAudit/AuditReport/since``, ``CostAudit/AuditReport/until``) and its earliest record
+    /// audit window (`since`, `until`) and its earliest record
     /// say which window is partial.
     ///
     /// - Parameters:
+    ///   - dataset: the rows of an audit that covers the two windows (``auditWindow(now:since:until:)``).
+    ///   - scope: the feature, team, project, task type or user to explain.
+    ///   - now: where the current window ends.
     ///   - top: how many drivers to keep, at least 1 (the command keeps 3).
     /// - Throws: ``ReportError`` when `now` is too early to look 60 days back, `top` is below 1, or the sums are
     ///   too large to divide exactly (beyond 10¹¹ dollars in a window).

@@ -10,7 +10,7 @@ public import CostLedger
 /// every row has one unit price. A record's dollars are split by token class with the audit's price table; the
 /// parts add up to the record's dollars exactly, or the record is not split (see ``Charge/recordedCost``).
 /// Spend the bill holds and no record carries is one row per reconciliation cell (``Charge/unrecorded``).
-/// The rows' costs add up to the audit's ``CostAudit/AuditReport/classifiedUSD`` exactly.
+/// The rows' costs add up to the audit's `classifiedUSD` exactly.
 ///
 /// ```swift
 /// let audit = try Auditor.attribute(configuration)
@@ -100,10 +100,11 @@ public struct FocusExport: Sendable {
     /// The rows of `audit`: every record (one more pass over the ledger) and its unrecorded spend.
     ///
     /// - Parameters:
-    ///   - prices: the audit's price table (``CostAudit/AuditConfiguration/prices``), to split each record's
-    ///     dollars by token class; a table that is not a ``CostLedger/PriceTable`` splits nothing.
+    ///   - audit: the audit whose records and unrecorded spend become rows.
+    ///   - prices: the audit's price table (`prices`), to split each record's
+    ///     dollars by token class; a table that is not a `PriceTable` splits nothing.
     ///   - billingAccount: the billing account of every row; nil uses each row's provider.
-    /// - Throws: ``CostAuditError`` when a ledger file can no longer be read as the audit read it.
+    /// - Throws: `CostAuditError` when a ledger file can no longer be read as the audit read it.
     public init(
         _ audit: AttributedAudit,
         prices: any AuditPricing,

@@ -8,7 +8,7 @@ import Foundation
 /// break: the file's SHA-256 in 64 lowercase hexadecimal digits, two spaces, the path as given (bytes of its
 /// UTF-8), a line feed. The lines are sorted by the bytes of their paths, a path given twice counts once, and
 /// ``sha256`` is the SHA-256 of the lines joined, in lowercase hexadecimal. A ledger directory stands for the
-/// `*.jsonl` files the audit reads in it (``CostLedger/LedgerReader/files()``). So on a shell:
+/// `*.jsonl` files the audit reads in it (`files()`). So on a shell:
 ///
 /// ```sh
 /// printf '%s\n' ledger/*.jsonl usage.json keys.json | LC_ALL=C sort | xargs -d '\n' sha256sum | sha256sum

@@ -99,7 +99,8 @@ public struct ModelsReport: Sendable {
     /// price band.
     ///
     /// - Parameters:
-    ///   - prices: the price table of the audit the dataset comes from (``CostAudit/AuditConfiguration/prices``).
+    ///   - dataset: the audit's rows.
+    ///   - prices: the price table of the audit the dataset comes from (`prices`).
     ///   - bands: the thresholds between price bands.
     public init(_ dataset: SpendDataset, prices: any AuditPricing, bands: PriceBands = .standard) {
         self.bands = bands

@@ -50,7 +50,7 @@ public struct TokenCounts: Sendable, Hashable {
 /// The audit's reconciled dollars as rows every report reads (docs/reports.md): one row per deduplicated
 /// record in the window, with its fields as the audit filled them, and one per reconciliation cell of spend the
 /// bill holds and no record carries (known per day only). The rows' dollars add up to the audit's
-/// ``CostAudit/AuditReport/classifiedUSD`` exactly.
+/// `classifiedUSD` exactly.
 ///
 /// Strings are interned: each row keeps a 4-byte id per field, so two million rows take about 200 MB.
 public struct SpendDataset: Sendable {
@@ -278,7 +278,7 @@ public struct SpendDataset: Sendable {
     /// The record's attempt (1 when the record has none); 0 for unrecorded spend.
     public func attempt(at row: Int) -> Int { Int(attempts[row]) }
 
-    /// The sum of every row's dollars: the audit's ``CostAudit/AuditReport/classifiedUSD``.
+    /// The sum of every row's dollars: the audit's `classifiedUSD`.
     public var totalUSD: Money {
         var sum: Int128 = 0
         for amount in dollars { sum &+= amount }

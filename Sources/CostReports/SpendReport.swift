@@ -39,6 +39,7 @@ public struct SpendReport: Sendable {
     /// Groups the dataset's rows.
     ///
     /// - Parameters:
+    ///   - dataset: the audit's rows.
     ///   - dimensions: at least one.
     ///   - period: the UTC period to group time by; nil for the whole window.
     ///   - top: keep the `top` groups of highest spend in each period and fold the rest into `(other)`; a group

@@ -94,7 +94,7 @@ public struct MonthlyStatements: Sendable {
     public let allocation: StatementAllocation
     /// The fingerprint of the inputs, when given.
     public let inputs: InputDigest?
-    /// The month's total in cents: the audit's classes (``CostAudit/AuditReport/classifiedUSD``) rounded
+    /// The month's total in cents: the audit's classes (`classifiedUSD`) rounded
     /// half-even. Every statement of the month adds up to it.
     public let monthTotalUSD: Money
     /// The unknown spend as the statements carry it, in cents: the `(unknown)` statement in showback; the

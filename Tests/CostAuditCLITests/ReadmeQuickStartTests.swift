@@ -67,3 +67,31 @@ struct ReadmeQuickStartTests {
         #expect(cost > .zero)
     }
 }
+
+@Suite("The README's reports")
+struct ReadmeReportsTests {
+    /// The ```text block of the README that starts with `firstLine`.
+    func shown(_ readme: String, startingWith firstLine: String) throws -> String {
+        let open = try #require(readme.range(of: "```text\n" + firstLine))
+        let close = try #require(readme.range(of: "\n```\n", range: open.upperBound..<readme.endIndex))
+        return String(readme[readme.index(open.lowerBound, offsetBy: 8)..<close.lowerBound]) + "\n"
+    }
+
+    @Test("the README's monthly report and explain output are what the commands print today on the demo")
+    func reportsAreCurrent() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("readme-reports-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try runTool(["demo", dir.path, "--quiet"]).status == 0)
+        let config = dir.appendingPathComponent("cost-audit.json").path
+        let report = try runTool(["report", "--config", config, "--by", "team,project", "--period", "month"])
+        #expect(report.status == 0)
+        #expect(report.stdout == (try shown(readme, startingWith: "Spend by team, project, per month")))
+        let explain = try runTool([
+            "explain", "--config", config, "--feature", "draft_reply", "--now", "2026-12-01",
+        ])
+        #expect(explain.status == 0)
+        #expect(explain.stdout == (try shown(readme, startingWith: "Cost per task of feature draft_reply")))
+        #expect(explain.stdout.contains("1  prompt_version  reply-v2"))
+    }
+}

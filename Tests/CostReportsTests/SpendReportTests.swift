@@ -175,3 +175,22 @@ struct UnknownRowTests {
         #expect(report.groups.map(\.values) == [["direct"]])
     }
 }
+
+@Suite("report in code, as docs/reports.md shows it")
+struct SpendReportSnippetTests {
+    @Test("the docs' example prints the monthly report of an audit")
+    func docsExample() throws {
+        let configuration = AuditConfiguration(
+            ledger: .records([try modelCall("a", at: "2026-11-02T10:00:00Z", input: 1000, leaf: 1)]),
+            prices: try reportPrices()
+        )
+        // snippet: report-in-code
+        let audit = try Auditor.attribute(configuration)  // the audit, keeping what it decided for every record
+        let dataset = SpendDataset(audit)  // one row per record, one per cell of unrecorded spend
+        let monthly = try SpendReport(dataset, by: [.team, .project], period: .month)
+        print(monthly.render(.table))
+        // end snippet
+        #expect(monthly.groups.first?.values == ["growth", "assistant"])
+        #expect(monthly.render(.table).contains("growth"))
+    }
+}

@@ -364,7 +364,7 @@ struct StatementTests {
         #expect(alphaLines.map { $0["spend_usd"] as? String } == ["0.01", "0.34"])
     }
 
-    /// The example of docs/reports-statement.md ("In code"), on files: alpha $0.01 and $1.00 with no team, weights
+    /// The example of docs/reports.md, "statement", ("In code"), on files: alpha $0.01 and $1.00 with no team, weights
     /// research 2 and growth 1 (alpha weighs 0): growth takes $1.00 × 1/3 = $0.333… and research $0.666…, the
     /// attodollar left to research (larger remainder). Statements: research $0.67, growth $0.33, alpha $0.01.
     @Test("the library example of the docs runs on files and fingerprints them")
@@ -446,7 +446,7 @@ struct StatementTests {
     }
 }
 
-/// The example of docs/reports-statement.md ("In code"), region for region as the page shows it.
+/// The example of docs/reports.md, "statement", ("In code"), region for region as the page shows it.
 private func statementDocsExample(
     ledger: String,
     keys: String,

@@ -189,6 +189,8 @@ extension AttributedAudit {
         let store = engine.table
         let required = engine.required
         let slots = fields.prefix(10).map(\.order)
+        let toolSlot = AttributionField.tool.order
+        let promptVersionSlot = AttributionField.promptVersion.order
         let classes = AttributionClass.all
         for index in 0..<store.count where engine.alive[index] && engine.inWindow[index] {
             let outcome = engine.outcomes[index]
@@ -196,10 +198,12 @@ extension AttributedAudit {
             let stored = store[index]
             let own = store.values(index)
             var values = InlineArray<10, Int32>(repeating: 0)
+            let columns = store.reportColumns(index)
+            values[toolSlot] = columns.tool
+            values[promptVersionSlot] = columns.promptVersion
             for (k, slot) in slots.enumerated() {
                 values[slot] = k < required ? engine.emitted[index * required + k] : own[k]
             }
-            let columns = store.reportColumns(index)
             let attributionClass = classes[Int(outcome.classIndex)]
             let row = AuditRow(
                 index: index,

@@ -96,8 +96,10 @@ public enum Auditor {
         }
         var fields = IngestPhase.trackedFields(required: required, rules: configuration.rules)
         if configuration.keepsReportColumns {
-            // The reports group by any attribution field: track them all (ten at most).
-            for field in AttributionField.all where !fields.contains(field) { fields.append(field) }
+            // The reports group by every attribution field but `pipeline` and `priority`: track those too
+            // (`tool` and `prompt_version`, which change from call to call, are kept per row instead).
+            let reported: [AttributionField] = [.userID, .feature, .team, .project, .taskType, .agent]
+            for field in reported where !fields.contains(field) { fields.append(field) }
         }
 
         if let output = configuration.attributedOutputPath {

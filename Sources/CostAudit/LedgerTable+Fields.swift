@@ -71,6 +71,8 @@ extension LedgerTable {
             rowUsage.append(usage)
             rowTier.append(intern(line[.serviceTier]))
             rowTags.append(intern(line[.tags]))
+            rowTool.append(intern(line[.tool]))
+            rowPromptVersion.append(intern(line[.promptVersion]))
         }
     }
 

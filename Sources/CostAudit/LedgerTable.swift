@@ -343,6 +343,11 @@ struct LedgerTable {
     /// Per row, when ``keepsReportColumns``: its tags as the interned text of the object's members, between
     /// the braces (0: none), parsed once per distinct text by whoever reads them.
     var rowTags: [Int32] = []
+    /// Per row, when ``keepsReportColumns``: its interned `tool` and `prompt_version` (0: none), kept apart from
+    /// the tracked tuple because they change from call to call: in the tuple they would multiply its distinct
+    /// values and cost a tuple lookup per row.
+    var rowTool: [Int32] = []
+    var rowPromptVersion: [Int32] = []
 
     init(fields: [AttributionField], keepsReportColumns: Bool = false) {
         self.keepsReportColumns = keepsReportColumns
@@ -423,6 +428,8 @@ struct LedgerTable {
             rowUsage.append(record.usage)
             rowTier.append(record.serviceTier.map { strings.id($0) } ?? 0)
             rowTags.append(record.tags.isEmpty ? 0 : strings.id(Self.tagMembers(record.tags)))
+            rowTool.append(record.attribution[.tool].map { strings.id($0) } ?? 0)
+            rowPromptVersion.append(record.attribution[.promptVersion].map { strings.id($0) } ?? 0)
         }
     }
 
@@ -698,6 +705,8 @@ struct LedgerTable {
         for index in 0..<rowSeparate.count { rowSeparate[index] = remap[Int(rowSeparate[index])] }
         for index in rowTier.indices { rowTier[index] = remap[Int(rowTier[index])] }
         for index in rowTags.indices { rowTags[index] = remap[Int(rowTags[index])] }
+        for index in rowTool.indices { rowTool[index] = remap[Int(rowTool[index])] }
+        for index in rowPromptVersion.indices { rowPromptVersion[index] = remap[Int(rowPromptVersion[index])] }
         lastTuple = -1
         rehashTuples(capacity: tupleSlots.count)
         strings = Interner()
@@ -747,12 +756,16 @@ struct LedgerTable {
         usageColumns = parts.map(\.rowUsage)
         tierColumns = parts.map(\.rowTier)
         tagColumns = parts.map(\.rowTags)
+        toolColumns = parts.map(\.rowTool)
+        promptVersionColumns = parts.map(\.rowPromptVersion)
     }
 
     /// Each part's report columns (``LedgerTable/keepsReportColumns``), read without copying a part.
     private let usageColumns: [[TokenUsage]]
     private let tierColumns: [[Int32]]
     private let tagColumns: [[Int32]]
+    private let toolColumns: [[Int32]]
+    private let promptVersionColumns: [[Int32]]
 
     /// Each part's rows and values where they lie: the parts own them and are never appended to again, so
     /// the pointers stay valid as long as the store.
@@ -837,10 +850,15 @@ struct LedgerTable {
 
     /// Row `index`'s token counts, service tier and tags (``LedgerTable/keepsReportColumns``); zeros when the
     /// rows do not keep them.
-    func reportColumns(_ index: Int) -> (usage: TokenUsage, tier: Int32, tags: Int32) {
+    func reportColumns(_ index: Int) -> (
+        usage: TokenUsage, tier: Int32, tags: Int32, tool: Int32, promptVersion: Int32
+    ) {
         let (part, local) = locate(index)
-        guard part < usageColumns.count, local < usageColumns[part].count else { return (TokenUsage(), 0, 0) }
-        return (usageColumns[part][local], tierColumns[part][local], tagColumns[part][local])
+        guard part < usageColumns.count, local < usageColumns[part].count else { return (TokenUsage(), 0, 0, 0, 0) }
+        return (
+            usageColumns[part][local], tierColumns[part][local], tagColumns[part][local], toolColumns[part][local],
+            promptVersionColumns[part][local]
+        )
     }
 
     /// The record id hash of row `index` (see ``LedgerTable/idHash(_:)``).

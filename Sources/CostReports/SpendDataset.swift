@@ -116,6 +116,10 @@ public struct SpendDataset: Sendable {
         }
         var tagRemap: [Int32: Int32] = [0: 0]
         var taskOfLeaf: [UInt64: Int32] = [:]
+        // Rows of one task, and rows with the same tags, mostly come one after another: the last answer of each
+        // lookup is kept, so most rows need no hashing at all.
+        var lastTags: (audit: Int32, mine: Int32) = (0, 0)
+        var lastTask: (lineage: UInt64, mine: Int32) = (0, 0)
         let classIDs = AttributionClass.all.map { intern($0.name) }
         let slots: [Int] = [
             AttributionField.userID, .feature, .team, .project, .taskType, .tool, .promptVersion, .agent,
@@ -127,14 +131,16 @@ public struct SpendDataset: Sendable {
             fieldValues.append(map(row.apiKey))
             fieldValues.append(map(row.serviceTier))
             fieldValues.append(classIDs[row.attributionClass.order])
-            if row.tags == 0 {
-                tagSetOfRow.append(0)
+            if row.tags == lastTags.audit {
+                tagSetOfRow.append(lastTags.mine)
             } else if let known = tagRemap[row.tags] {
+                lastTags = (row.tags, known)
                 tagSetOfRow.append(known)
             } else {
                 let tags = Self.parseTagMembers(audit.string(row.tags))
                 let id = internTags(tags)
                 tagRemap[row.tags] = id
+                lastTags = (row.tags, id)
                 tagSetOfRow.append(id)
             }
             times.append(row.time)
@@ -143,14 +149,18 @@ public struct SpendDataset: Sendable {
             tokenCounts.append(row.isCall ? TokenCounts(row.usage) : TokenCounts())
             callCounts.append(row.isCall ? 1 : 0)
             let lineage = row.root != 0 ? row.root : row.leaf
-            if lineage != 0 {
-                if let task = taskOfLeaf[lineage] {
-                    taskIDs.append(task)
+            if lineage != 0, lineage == lastTask.lineage {
+                taskIDs.append(lastTask.mine)
+            } else if lineage != 0 {
+                let task: Int32
+                if let known = taskOfLeaf[lineage] {
+                    task = known
                 } else {
-                    let task = intern(LeafID(rawValue: lineage)?.description ?? "")
+                    task = intern(LeafID(rawValue: lineage)?.description ?? "")
                     taskOfLeaf[lineage] = task
-                    taskIDs.append(task)
                 }
+                lastTask = (lineage, task)
+                taskIDs.append(task)
             } else {
                 taskIDs.append(intern(audit.recordID(ofRow: row.index)))
             }

@@ -850,7 +850,9 @@ struct LedgerTable {
 
     /// Row `index`'s token counts, service tier and tags (``LedgerTable/keepsReportColumns``); zeros when the
     /// rows do not keep them.
-    func reportColumns(_ index: Int) -> (
+    func reportColumns(
+        _ index: Int
+    ) -> (
         usage: TokenUsage, tier: Int32, tags: Int32, tool: Int32, promptVersion: Int32
     ) {
         let (part, local) = locate(index)

@@ -115,7 +115,7 @@ public struct SpendDataset: Sendable {
             return mine
         }
         var tagRemap: [Int32: Int32] = [0: 0]
-        var taskOfLeaf: [UInt64: Int32] = [:]
+        var taskOfLeaf = WordMap(expected: 1 << 16)
         // Rows of one task, and rows with the same tags, mostly come one after another: the last answer of each
         // lookup is kept, so most rows need no hashing at all.
         var lastTags: (audit: Int32, mine: Int32) = (0, 0)
@@ -153,11 +153,11 @@ public struct SpendDataset: Sendable {
                 taskIDs.append(lastTask.mine)
             } else if lineage != 0 {
                 let task: Int32
-                if let known = taskOfLeaf[lineage] {
+                if let known = taskOfLeaf.find(lineage) {
                     task = known
                 } else {
                     task = intern(LeafID(rawValue: lineage)?.description ?? "")
-                    taskOfLeaf[lineage] = task
+                    _ = taskOfLeaf.insert(lineage, next: task)
                 }
                 lastTask = (lineage, task)
                 taskIDs.append(task)

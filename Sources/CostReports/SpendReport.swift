@@ -60,16 +60,33 @@ public struct SpendReport: Sendable {
         self.dimensions = dimensions
         self.period = period
         var keyer = DimensionKeyer(dimensions)
-        var sums: [GroupKey: GroupSums] = [:]
+        var slots: [GroupKey: Int] = [:]
+        var groupSums: [GroupSums] = []
         var omitted: Int128 = 0
+        // Rows of one group mostly come in runs: the last key's slot is kept, so most rows need no hashing.
+        var last: (key: GroupKey, slot: Int)?
         for row in 0..<dataset.count {
             if let period, dataset.dayOnly[row], !period.holdsDailySpend {
                 omitted &+= dataset.dollars[row]
                 continue
             }
             let start = period.map { $0.start(nanoseconds: dataset.times[row]) } ?? 0
-            sums[keyer.packedKey(dataset, row: row, period: start), default: GroupSums()].add(dataset, row: row)
+            let key = keyer.packedKey(dataset, row: row, period: start)
+            let slot: Int
+            if let last, last.key == key {
+                slot = last.slot
+            } else if let known = slots[key] {
+                slot = known
+            } else {
+                slot = groupSums.count
+                slots[key] = slot
+                groupSums.append(GroupSums())
+            }
+            last = (key, slot)
+            groupSums[slot].add(dataset, row: row)
         }
+        var sums: [GroupKey: GroupSums] = [:]
+        for (key, slot) in slots { sums[key] = groupSums[slot] }
         // The unknown group (no value for any dimension, one of which is a required field) is always shown, in
         // every period (and in a report without periods even when there are no rows).
         let missingRest = [Int32](repeating: 0, count: max(0, dimensions.count - 4))

@@ -3,14 +3,14 @@
 /// A map from nonzero 64-bit keys to `Int32` values (leaf id → unit number, (provider, model) → model key, ...):
 /// open addressing, keys mixed by a multiply. Faster than a `Dictionary` both for the hundreds of thousands of
 /// units of a large ledger and for the small maps asked once per record.
-struct WordMap {
+package struct WordMap {
     private var keys: [UInt64]
     private var values: [Int32]
     private var used = 0
 
     /// A map sized for `expected` leaves at a load of at most 0.7 (any size, not a power of two: a slot is
     /// the high half of hash × capacity), so a large ledger's map is not twice what it holds.
-    init(expected: Int = 0) {
+    package init(expected: Int = 0) {
         self.init(capacity: max(1024, expected * 10 / 7 + 1))
     }
 
@@ -37,7 +37,7 @@ struct WordMap {
     }
 
     /// The value of `leaf`, inserting `next` when it has none. Key 0 is never stored (not a valid leaf id).
-    mutating func insert(_ leaf: UInt64, next: Int32) -> Int32 {
+    package mutating func insert(_ leaf: UInt64, next: Int32) -> Int32 {
         if (used + 1) * 10 > keys.count * 7 { grow() }
         let capacity = keys.count
         var i = Self.slot(leaf, capacity: capacity)
@@ -54,7 +54,7 @@ struct WordMap {
         }
     }
 
-    func find(_ leaf: UInt64) -> Int32? {
+    package func find(_ leaf: UInt64) -> Int32? {
         guard leaf != 0, !keys.isEmpty else { return nil }
         let capacity = keys.count
         var i = Self.slot(leaf, capacity: capacity)

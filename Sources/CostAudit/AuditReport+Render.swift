@@ -1,5 +1,6 @@
 import Attribution
 import CostLedger
+import WireFormat
 
 /// How a report is printed. A set that may grow: compare with `==`.
 public struct ReportFormat: Sendable, Hashable, CaseIterable, CustomStringConvertible {
@@ -224,7 +225,9 @@ extension AuditReport {
 
     func renderTable() -> String {
         var out = ""
-        func line(_ text: String = "") { out += text + "\n" }
+        // Every line passes through the terminal escape: values from the ledger (agents, models, keys, reasons)
+        // cannot move the cursor, recolour the terminal or break a line.
+        func line(_ text: String = "") { out += DisplayText.terminal(text) + "\n" }
         func pad(_ text: String, _ width: Int) -> String {
             text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
         }
@@ -391,10 +394,7 @@ extension AuditReport {
 
     func renderCSV() -> String {
         var out = "section,name,usd,share,count\n"
-        func field(_ text: String) -> String {
-            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-            return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
-        }
+        func field(_ text: String) -> String { DisplayText.csvField(text) }
         func row(_ section: String, _ name: String, _ usd: String = "", _ share: String = "", _ count: String = "") {
             out += [section, field(name), usd, share, count].joined(separator: ",") + "\n"
         }
@@ -445,13 +445,13 @@ extension AuditReport {
 
     func renderMarkdown() -> String {
         var out = "## Cost attribution audit\n\n"
-        func cell(_ text: String) -> String { text.replacingAll("|", with: "\\|") }
+        func cell(_ text: String) -> String { DisplayText.markdownCell(text) }
         if priceTableIsBuiltIn {
             out += "> Priced with the **built-in** price table (`\(priceSource)`).\n\n"
         } else {
             out += "Priced with `\(cell(priceSource))`.\n\n"
         }
-        for warning in warnings { out += "> **Warning:** \(warning)\n\n" }
+        for warning in warnings { out += "> **Warning:** \(cell(warning))\n\n" }
         out += "| | USD |\n|---|---:|\n"
         out += "| Total spend | \(totalUSD.formatted()) |\n"
         out += "| Recorded in the ledger | \(recordedUSD.formatted()) |\n"
@@ -495,16 +495,6 @@ extension AuditReport {
             ("priced_from_record", "\(pricedFromRecord)"),
         ]
         for (name, value) in counts { out += "| \(name) | \(value) |\n" }
-        return out
-    }
-}
-
-extension String {
-    fileprivate func replacingAll(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for character in self {
-            if character == target { out += replacement } else { out.append(character) }
-        }
         return out
     }
 }

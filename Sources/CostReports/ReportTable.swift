@@ -1,3 +1,5 @@
+import WireFormat
+
 /// A table of text cells printed as a terminal table, Markdown or CSV: the shared renderer of every report.
 /// Cells are escaped for their format: control characters never reach a terminal, a `|` or line break never
 /// breaks a Markdown row, and a CSV text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`)
@@ -56,17 +58,7 @@ public struct ReportTable: Sendable, Hashable {
 
     /// A Markdown table under a `###` title, the notes as block quotes.
     public func renderMarkdown() -> String {
-        func cell(_ text: String) -> String {
-            var out = ""
-            for ch in text {
-                switch ch {
-                case "|": out += "\\|"
-                case "\n", "\r": out += " "
-                default: out += ch.isControl ? "" : String(ch)
-                }
-            }
-            return out
-        }
+        let cell = DisplayText.markdownCell
         var out = "### " + cell(title) + "\n\n"
         out += "| " + columns.map { cell($0.name) }.joined(separator: " | ") + " |\n"
         out += "|" + columns.map { $0.numeric ? "---:|" : "---|" }.joined() + "\n"
@@ -91,30 +83,10 @@ public struct ReportTable: Sendable, Hashable {
     /// One CSV field: quoted when it holds a comma, quote or line break; a text cell a spreadsheet would
     /// evaluate (starting `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`.
     public static func csvField(_ text: String, numeric: Bool) -> String {
-        var value = text
-        if !numeric, let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
-            value = "'" + value
-        }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacing("\"", with: "\"\"") + "\""
+        DisplayText.csvField(text, numeric: numeric)
     }
 
-    /// The text with every control character (escape sequences included) shown as `\u{…}`, so a value cannot
-    /// move the cursor or recolour a terminal.
-    public static func terminalSafe(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if scalar.properties.generalCategory == .control {
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-}
-
-extension Character {
-    fileprivate var isControl: Bool { unicodeScalars.contains { $0.properties.generalCategory == .control } }
+    /// The text with every control character (escape sequences included) and bidirectional control shown as
+    /// `\u{…}`, so a value cannot move the cursor, recolour a terminal or reorder what a reader sees.
+    public static func terminalSafe(_ text: String) -> String { DisplayText.terminal(text) }
 }

@@ -247,3 +247,41 @@ struct ReportRenderingTests {
         for warning in expected { #expect(markdown.contains("> **Warning:** " + warning + "\n")) }
     }
 }
+
+@Suite("hostile values in the audit's output: escaped for the terminal, Markdown and CSV")
+struct HostileOutputTests {
+    /// Unknown spend whose agent and api key are values another system wrote: an ANSI escape that would turn a
+    /// terminal red and clear it, a `|` and a newline that would break a Markdown row, and a formula a
+    /// spreadsheet would run.
+    func hostileReport() throws -> AuditReport {
+        try audit([
+            call("a", key: "=HYPERLINK(\"http://x\")", input: 1_000_000, fields: [.agent: "evil\u{1B}[31m\u{1B}[2J"]),
+            call("b", key: "k|b\nc", input: 500_000, fields: [.agent: "-2+3"]),
+        ])
+    }
+
+    @Test("the table shows control characters as \\u{…}: no escape sequence reaches the terminal")
+    func tableEscapes() throws {
+        let table = try hostileReport().render(.table)
+        #expect(!table.unicodeScalars.contains { $0.value == 0x1B })
+        #expect(table.contains("evil\\u{1b}[31m\\u{1b}[2J"))
+        // The key with a newline stays on its line.
+        #expect(table.split(separator: "\n").contains { $0.contains("k|b\\u{a}c") })
+    }
+
+    @Test("Markdown rows keep their columns: | escaped, line breaks as spaces")
+    func markdownEscapes() throws {
+        let markdown = try hostileReport().render(.markdown)
+        let row = try #require(markdown.split(separator: "\n").first { $0.contains("k\\|b c") })
+        #expect(row.hasPrefix("| api_key_id | k\\|b c | "))
+        #expect(!markdown.unicodeScalars.contains { $0.value == 0x1B })
+    }
+
+    @Test("CSV text cells a spreadsheet would evaluate start with ', numbers stay numbers")
+    func csvNeutralizesFormulas() throws {
+        let csv = try hostileReport().render(.csv)
+        #expect(csv.contains("\n" + #"top_unknown_api_key_id,"'=HYPERLINK(""http://x"")","#))
+        #expect(csv.contains("\ntop_unknown_agent,'-2+3,"))
+        #expect(!csv.contains(",=HYPERLINK"))
+    }
+}

@@ -169,10 +169,10 @@ final class LedgerSyncPool: Sendable {
 
     /// Takes a batch into the window (a copy of `bytes`): written to `file` and to be synced, or, with `file` nil,
     /// not written (its write failed) and to be written again.
-    func submit(_ bytes: UnsafeRawBufferPointer, records: Int, file: LedgerSyncFile?) {
+    func submit(_ bytes: LedgerBatchBytes, records: Int, file: LedgerSyncFile?) {
         state.withLock { state in
             let buffer = state.window.spareBuffer()
-            unsafe buffer.append(bytes)
+            buffer.append(bytes)
             if state.window.submit(buffer, records: records, file: file) {
                 inFlightMirror.add(1, ordering: .sequentiallyConsistent)
             }

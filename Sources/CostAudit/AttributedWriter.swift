@@ -25,15 +25,13 @@ enum AttributedWriter {
         fields: [AttributionField],
         to path: String
     ) throws(CostAuditError) {
-        guard let handle = unsafe fopen(path, "w") else {
-            throw CostAuditError(
-                .io,
-                file: path,
-                reason: unsafe "cannot open for writing: \(String(cString: strerror(errno)))"
-            )
+        // As `fopen(path, "w")`: created (mode 0666 less the umask) or truncated.
+        let fd = SystemIO.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o666)
+        guard fd >= 0 else {
+            throw CostAuditError(.io, file: path, reason: "cannot open for writing: \(Output.errnoWords())")
         }
-        var output = unsafe Output(handle: handle, path: path)
-        defer { unsafe fclose(handle) }
+        var output = Output(fd: fd, path: path)
+        defer { close(fd) }
         try forEachRecord(engine: engine, ledger: ledger, fields: fields) { (filled, row) throws(CostAuditError) in
             let outcome = engine.outcomes[row]
             var line = filled.jsonLine()
@@ -160,14 +158,14 @@ enum AttributedWriter {
         }
     }
 
-    // @safe: `handle` is a stdio stream this type opens and closes itself; it is never shared or used after close.
-    @safe struct Output {
-        let handle: UnsafeMutablePointer<FILE>
+    /// The output file, written ``AttributedWriter/bufferBytes`` at a time.
+    struct Output {
+        let fd: Int32
         let path: String
         var buffer: [UInt8] = []
 
-        init(handle: UnsafeMutablePointer<FILE>, path: String) {
-            unsafe self.handle = unsafe handle
+        init(fd: Int32, path: String) {
+            self.fd = fd
             self.path = path
             buffer.reserveCapacity(AttributedWriter.bufferBytes + 65_536)
         }
@@ -179,15 +177,22 @@ enum AttributedWriter {
 
         mutating func flush() throws(CostAuditError) {
             guard !buffer.isEmpty else { return }
-            let written = unsafe buffer.withUnsafeBufferPointer { unsafe fwrite($0.baseAddress, 1, $0.count, handle) }
-            guard written == buffer.count, unsafe fflush(handle) == 0 else {
-                throw CostAuditError(
-                    .io,
-                    file: path,
-                    reason: unsafe "cannot write: \(String(cString: strerror(errno)))"
-                )
+            var written = 0
+            while written < buffer.count {
+                let n = SystemIO.write(fd, buffer, from: written)
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else {
+                    throw CostAuditError(.io, file: path, reason: "cannot write: \(Self.errnoWords())")
+                }
+                written += n
             }
             buffer.removeAll(keepingCapacity: true)
+        }
+
+        /// The C library's words for `errno` (`strerror(3)`), as the messages have always said it.
+        static func errnoWords() -> String {
+            let code = errno
+            return SystemIO.errorMessage(code) ?? "error \(code)"
         }
     }
 }

@@ -6,9 +6,9 @@ import Musl
 import Darwin
 #endif
 
-// A ledger file shared by the syncing threads, the one unchecked `Sendable` of the ledger writer. What keeps it
-// sound: `path` and `descriptors` never change after `init`, and `condemned`, the one mutable field, is read and
-// written only under the sync pool's lock (``LedgerSyncPool``), so no two threads touch it at once.
+// A ledger file shared by the syncing threads, as an unchecked `Sendable`. What keeps it sound: `path` and
+// `descriptors` never change after `init`, and `condemned`, the one mutable field, is read and written only
+// under the sync pool's lock (``LedgerSyncPool``), so no two threads touch it at once.
 
 /// One ledger file as the syncing threads see it: a descriptor of its own for each syncing thread, opened before
 /// anything is appended to the file.

@@ -25,15 +25,13 @@ enum AttributedWriter {
         fields: [AttributionField],
         to path: String
     ) throws(CostAuditError) {
-        guard let handle = unsafe fopen(path, "w") else {
-            throw CostAuditError(
-                .io,
-                file: path,
-                reason: unsafe "cannot open for writing: \(String(cString: strerror(errno)))"
-            )
+        // As `fopen(path, "w")`: created (mode 0666 less the umask) or truncated.
+        let fd = SystemIO.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o666)
+        guard fd >= 0 else {
+            throw CostAuditError(.io, file: path, reason: "cannot open for writing: \(Output.errnoWords())")
         }
-        var output = unsafe Output(handle: handle, path: path)
-        defer { unsafe fclose(handle) }
+        var output = Output(fd: fd, path: path)
+        defer { close(fd) }
         try forEachRecord(engine: engine, ledger: ledger, fields: fields) { (filled, row) throws(CostAuditError) in
             let outcome = engine.outcomes[row]
             var line = filled.jsonLine()
@@ -52,80 +50,6 @@ enum AttributedWriter {
             try output.append(line)
         }
         try output.flush()
-    }
-
-    /// Calls `body` with every deduplicated, classified record in the window, in the ledger's order (file by
-    /// file, line by line), its required fields filled where its class allows, and its row. The engine must have
-    /// kept the filled values (``AuditEngine/run(_:required:fields:keepFilledValues:progress:)``).
-    static func forEachRecord(
-        engine: AuditEngine,
-        ledger: AuditLedgerSource,
-        fields: [AttributionField],
-        _ body: (CostRecord, Int) throws(CostAuditError) -> Void
-    ) throws(CostAuditError) {
-        let fileRows = engine.ledger.fileRows
-        let requiredFields = Array(fields.prefix(engine.required))
-        func visit(_ record: CostRecord, row: Int) throws(CostAuditError) {
-            guard engine.inWindow[row] else { return }
-            guard engine.outcomes[row].classIndex < AttributionClass.all.count else { return }
-            var filled = record
-            for (f, field) in requiredFields.enumerated() {
-                let value = engine.emitted[row * engine.required + f]
-                if value != 0 { filled.attribution[field] = engine.table.strings[value] }
-            }
-            try body(filled, row)
-        }
-        switch ledger.storage {
-        case .records(let files):
-            for (fileIndex, file) in files.enumerated() {
-                let rows = fileRows[fileIndex].first ?? 0..<0
-                for (offset, record) in file.records.enumerated() where rows.lowerBound + offset < rows.upperBound {
-                    let row = rows.lowerBound + offset
-                    guard engine.alive[row] else { continue }
-                    try visit(record, row: row)
-                }
-            }
-        case .files:
-            for (fileIndex, file) in engine.fileNames.enumerated() {
-                // The file's rows in line order, piece after piece: a cursor walks them beside the lines.
-                var rows = RowCursor(ranges: fileRows[fileIndex])
-                var failure: CostAuditError?
-                var stats = LedgerReadStats()
-                // The bytes the audit read, from the same file (a pipe's copy for a pipe).
-                let planned = fileIndex < engine.files.count ? engine.files[fileIndex] : nil
-                do {
-                    unsafe try LedgerReader.scanLines(
-                        planned?.readPath ?? file,
-                        range: planned.map { 0..<$0.size },
-                        identity: planned?.identity,
-                        stats: &stats
-                    ) { line, number, offset, _ in
-                        guard failure == nil else { return }
-                        while let row = rows.current, engine.table[row].position < offset { rows.advance() }
-                        guard let cursor = rows.current, engine.table[cursor].position == offset,
-                            engine.alive[cursor]
-                        else { return }
-                        guard
-                            case .record(let record) = unsafe CostRecord.decodeOutcome(
-                                line,
-                                file: file,
-                                lineNumber: number
-                            )
-                        else { return }
-                        do throws(CostAuditError) {
-                            try visit(record, row: cursor)
-                        } catch {
-                            failure = error
-                        }
-                    }
-                } catch let error as CostLedgerError {
-                    throw CostAuditError(.invalidLedger, file: file, reason: "cannot read it again: \(error.reason)")
-                } catch {
-                    throw CostAuditError(.invalidLedger, file: file, reason: "cannot read it again: \(error)")
-                }
-                if let failure { throw failure }
-            }
-        }
     }
 
     /// Rows given as ranges in order, one at a time.
@@ -160,14 +84,14 @@ enum AttributedWriter {
         }
     }
 
-    // @safe: `handle` is a stdio stream this type opens and closes itself; it is never shared or used after close.
-    @safe struct Output {
-        let handle: UnsafeMutablePointer<FILE>
+    /// The output file, written ``AttributedWriter/bufferBytes`` at a time.
+    struct Output {
+        let fd: Int32
         let path: String
         var buffer: [UInt8] = []
 
-        init(handle: UnsafeMutablePointer<FILE>, path: String) {
-            unsafe self.handle = unsafe handle
+        init(fd: Int32, path: String) {
+            self.fd = fd
             self.path = path
             buffer.reserveCapacity(AttributedWriter.bufferBytes + 65_536)
         }
@@ -179,15 +103,22 @@ enum AttributedWriter {
 
         mutating func flush() throws(CostAuditError) {
             guard !buffer.isEmpty else { return }
-            let written = unsafe buffer.withUnsafeBufferPointer { unsafe fwrite($0.baseAddress, 1, $0.count, handle) }
-            guard written == buffer.count, unsafe fflush(handle) == 0 else {
-                throw CostAuditError(
-                    .io,
-                    file: path,
-                    reason: unsafe "cannot write: \(String(cString: strerror(errno)))"
-                )
+            var written = 0
+            while written < buffer.count {
+                let n = SystemIO.write(fd, buffer, from: written)
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else {
+                    throw CostAuditError(.io, file: path, reason: "cannot write: \(Self.errnoWords())")
+                }
+                written += n
             }
             buffer.removeAll(keepingCapacity: true)
+        }
+
+        /// The C library's words for `errno` (`strerror(3)`), as the messages have always said it.
+        static func errnoWords() -> String {
+            let code = errno
+            return SystemIO.errorMessage(code) ?? "error \(code)"
         }
     }
 }

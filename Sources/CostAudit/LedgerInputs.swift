@@ -54,8 +54,7 @@ struct LedgerInputs {
             seen[path] = inputs.count
             let input = inputs.count
             inputs.append(Input(path: path, files: []))
-            var info = stat()
-            guard unsafe stat(path, &info) == 0 else {
+            guard let info = SystemIO.status(path: path) else {
                 throw CostAuditError(.invalidLedger, file: path, reason: errnoText())
             }
             switch info.st_mode & S_IFMT {
@@ -95,8 +94,7 @@ struct LedgerInputs {
                 inputs[entry.input].files.append(files.count - 1)
                 continue
             }
-            var info = stat()
-            guard unsafe stat(entry.readPath, &info) == 0 else {
+            guard let info = SystemIO.status(path: entry.readPath) else {
                 throw CostAuditError(.invalidLedger, file: entry.name, reason: errnoText())
             }
             inputs[entry.input].files.append(files.count)
@@ -142,12 +140,12 @@ final class StreamSpool {
         let directory: String
         if let made = self.directory { directory = made } else { directory = try makeDirectory() }
         let target = directory + "/stream-\(copies.count).jsonl"
-        let source = unsafe open(path, O_RDONLY | O_CLOEXEC)
+        let source = SystemIO.open(path, O_RDONLY | O_CLOEXEC)
         guard source >= 0 else {
             throw CostAuditError(.invalidLedger, file: path, reason: "cannot open: \(LedgerInputs.errnoText())")
         }
         defer { close(source) }
-        let out = unsafe open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let out = SystemIO.open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o600)
         guard out >= 0 else {
             throw CostAuditError(
                 .io,
@@ -157,10 +155,9 @@ final class StreamSpool {
         }
         copies.append(target)
         defer { close(out) }
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.chunkBytes, alignment: 16)
-        defer { unsafe buffer.deallocate() }
+        var buffer = [UInt8](repeating: 0, count: Self.chunkBytes)
         while true {
-            let n = unsafe read(source, buffer, Self.chunkBytes)
+            let n = SystemIO.read(source, into: &buffer)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw CostAuditError(.invalidLedger, file: path, reason: LedgerInputs.errnoText())
@@ -168,7 +165,7 @@ final class StreamSpool {
             if n == 0 { break }
             var written = 0
             while written < n {
-                let w = unsafe write(out, buffer + written, n - written)
+                let w = SystemIO.write(out, buffer, written..<n)
                 if w < 0 {
                     if errno == EINTR { continue }
                     throw CostAuditError(
@@ -184,27 +181,22 @@ final class StreamSpool {
     }
 
     private func makeDirectory() throws(CostAuditError) -> String {
-        var base = unsafe getenv("TMPDIR").map { unsafe String(cString: $0) } ?? "/tmp"
+        var base = SystemIO.environment("TMPDIR") ?? "/tmp"
         if base.isEmpty { base = "/tmp" }
         while base.count > 1, base.hasSuffix("/") { base.removeLast() }
-        var template = Array((base + "/cost-audit-pipe-XXXXXX").utf8CString)
-        let made = unsafe template.withUnsafeMutableBufferPointer { buffer in
-            unsafe buffer.baseAddress.flatMap { unsafe mkdtemp($0) }
-        }
-        guard unsafe made != nil else {
+        guard let path = SystemIO.makeTemporaryDirectory(base + "/cost-audit-pipe-XXXXXX") else {
             throw CostAuditError(
                 .io,
                 file: base,
                 reason: "cannot make a temporary directory: \(LedgerInputs.errnoText())"
             )
         }
-        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         directory = path
         return path
     }
 
     deinit {
-        for copy in copies { unsafe unlink(copy) }
-        if let directory { unsafe rmdir(directory) }
+        for copy in copies { _ = SystemIO.removeFile(copy) }
+        if let directory { _ = SystemIO.removeDirectory(directory) }
     }
 }

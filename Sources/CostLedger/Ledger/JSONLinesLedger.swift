@@ -44,9 +44,7 @@ import Darwin
 /// Safe to use from many threads and tasks at once.
 public final class JSONLinesLedger: CostSink {
     /// How a ledger writer behaves.
-    // @safe: the only unsafe member is the test hook `writeOverride`, which receives the bytes of a batch that
-    // the writer owns for the length of the call.
-    @safe public struct Configuration: Sendable {
+    public struct Configuration: Sendable {
         /// The ledger directory; created when missing.
         public var directory: String
         /// When batches are written and whether they are synced. Default ``LedgerDurability/flush``.
@@ -76,9 +74,8 @@ public final class JSONLinesLedger: CostSink {
         /// Replaces `fdatasync(2)` under ``LedgerDurability/fsync(concurrentSyncs:)`` (tests hold syncs back or
         /// fail them): descriptor, the batch's sequence number (0, 1, … in append order), its records.
         var syncDataOverride: (@Sendable (Int32, Int, Int) -> Int32)?
-        /// Replaces `write(2)` of batches (tests inject short writes and `ENOSPC`): descriptor, bytes, count;
-        /// returns what `write(2)` would, setting `errno` on -1.
-        var writeOverride: (@Sendable (Int32, UnsafeRawPointer, Int) -> Int)?
+        /// Replaces `write(2)` of batches (tests set it as ``writeOverride``).
+        var writeHook: LedgerWriteHook?
 
         /// A configuration with the defaults, writing to `directory`.
         public init(directory: String) {
@@ -397,21 +394,13 @@ extension JSONLinesLedger {
             guard (lineBound ?? 0) <= scratch.capacity, scratch.tryClaim() else {
                 return try insert(record, lineBound: lineBound) { bytes -> Int? in
                     // Encode in place at the end of the buffer; the bytes count only once committed.
-                    if let lineBound { return unsafe record.encodeLine(into: bytes.reserve(lineBound)) }
-                    return unsafe record.encodeCheckedCallLine(into: bytes.reserve(CostRecord.maxCheckedLineBytes))
+                    bytes.encodeUncommitted(record, lineBound: lineBound)
                 }
             }
             defer { scratch.release() }
-            let lineBytes: Int
-            if lineBound != nil {
-                lineBytes = unsafe record.encodeLine(into: scratch.base)
-            } else {
-                guard let checked = unsafe record.encodeCheckedCallLine(into: scratch.base) else { return false }
-                lineBytes = checked
-            }
-            let line = unsafe UnsafeRawPointer(scratch.base)
+            guard let lineBytes = scratch.encode(record, lineBound: lineBound) else { return false }
             return try insert(record, lineBound: lineBound) { bytes -> Int? in
-                unsafe bytes.reserve(lineBytes).copyMemory(from: line, byteCount: lineBytes)
+                bytes.copyUncommitted(scratch, count: lineBytes)
                 return lineBytes
             }
         }
@@ -656,7 +645,7 @@ extension JSONLinesLedger {
                 try flushOnce()
                 // What the flusher wrote before this call counts only if its file is still at its path now.
                 try io.withLock { (io: inout IOState) throws(CostLedgerError) in
-                    unsafe try run(io.machine.verifyRequested(), &io)
+                    try run(io.machine.verifyRequested(), &io)
                 }
                 let (lost, lastError) = durability.withLock { ($0.lostFiles, $0.lastError) }
                 if lost != lostBefore {
@@ -696,7 +685,7 @@ extension JSONLinesLedger {
             }
             try io.withLock { (io: inout IOState) throws(CostLedgerError) in
                 // A batch left by a failed write or sync goes first (to a new file after a failed sync).
-                if io.machine.pendingBatch != nil { unsafe try run(io.machine.flushStarted(day: today()), &io) }
+                if io.machine.pendingBatch != nil { try run(io.machine.flushStarted(day: today()), &io) }
                 var batch = io.spare
                 var records = 0
                 let waiters = buffer.withLock { state -> Int in
@@ -711,7 +700,7 @@ extension JSONLinesLedger {
                     swap(&io.carry, &batch)
                     io.spare = batch
                     let taken = LedgerWriterStateMachine.Batch(bytes: io.carry.count, records: records)
-                    unsafe try run(io.machine.batchTaken(taken, day: today()), &io)
+                    try run(io.machine.batchTaken(taken, day: today()), &io)
                 } else {
                     io.spare = batch
                 }
@@ -750,7 +739,7 @@ extension JSONLinesLedger {
                     state.flushAll = false
                 } else if let last = cuts.last, last < taken.count {
                     // The incomplete last batch stays, to be completed by the records still to come.
-                    unsafe state.bytes.append(UnsafeRawBufferPointer(rebasing: taken.bytes[last...]))
+                    state.bytes.append(LedgerBatchBytes(taken, last..<taken.count))
                     taken.truncate(last)
                     state.records = records - cuts.count * configuration.batchRecords
                     records -= state.records
@@ -764,7 +753,7 @@ extension JSONLinesLedger {
                 io.spare = taken
                 io.spareCuts = cuts
             }
-            guard let base = unsafe taken.bytes.baseAddress, !taken.isEmpty else { return }
+            guard !taken.isEmpty else { return }
             var failure: CostLedgerError?
             var start = 0
             var left = records
@@ -774,7 +763,7 @@ extension JSONLinesLedger {
                 cut &+= 1
                 let count = min(configuration.batchRecords, left)
                 left &-= count
-                let batch = unsafe UnsafeRawBufferPointer(start: base + start, count: end - start)
+                let batch = LedgerBatchBytes(taken, start..<end)
                 start = end
                 while failure == nil, !pool.waitForRoom() {
                     guard !recovered else {
@@ -790,12 +779,12 @@ extension JSONLinesLedger {
                 }
                 guard failure == nil else {
                     // Kept, unwritten, for the next flush.
-                    unsafe pool.submit(batch, records: count, file: nil)
+                    pool.submit(batch, records: count, file: nil)
                     continue
                 }
                 do throws(CostLedgerError) {
-                    unsafe try append(batch, records: count, &io)
-                    unsafe pool.submit(batch, records: count, file: io.machine.openFile?.syncFile)
+                    try append(batch, records: count, &io)
+                    pool.submit(batch, records: count, file: io.machine.openFile?.syncFile)
                     buffer.withLock { state in
                         state.stats.flushes &+= 1
                         state.stats.writtenRecords &+= count
@@ -803,7 +792,7 @@ extension JSONLinesLedger {
                     }
                 } catch {
                     failure = error
-                    unsafe pool.submit(batch, records: count, file: nil)
+                    pool.submit(batch, records: count, file: nil)
                 }
             }
             if let failure { throw failure }
@@ -864,7 +853,7 @@ extension JSONLinesLedger {
                     // fresh one with only those bytes, so the copy made while the caller waits for the lock is the
                     // smaller one.
                     swap(&state.bytes, &batch)
-                    unsafe state.bytes.append(UnsafeRawBufferPointer(rebasing: batch.bytes[end...]))
+                    state.bytes.append(LedgerBatchBytes(batch, end..<batch.count))
                     batch.truncate(end)
                     skip = state.front
                     state.cuts.removeFirst(state.cutHead)
@@ -872,7 +861,7 @@ extension JSONLinesLedger {
                     state.cutHead = 0
                     state.front = 0
                 } else {
-                    unsafe batch.append(UnsafeRawBufferPointer(rebasing: state.bytes.bytes[state.front..<end]))
+                    batch.append(LedgerBatchBytes(state.bytes, state.front..<end))
                     state.front = end
                     state.compact(force: false)
                 }
@@ -887,10 +876,10 @@ extension JSONLinesLedger {
             if skip > 0 { batch.removeFirst(skip) }
             let bytes = Int64(batch.count)
             do throws(CostLedgerError) {
-                unsafe try append(batch.bytes, records: records, &io, countBytes: false)
+                try append(LedgerBatchBytes(batch), records: records, &io, countBytes: false)
             } catch {
                 // Kept, unwritten, for the next flush (the flusher is woken by the error).
-                unsafe pool.submit(batch.bytes, records: records, file: nil)
+                pool.submit(LedgerBatchBytes(batch), records: records, file: nil)
                 pool.recycle(batch)
                 wake.signal()
                 return nil
@@ -898,7 +887,7 @@ extension JSONLinesLedger {
             guard let syncFile = io.machine.openFile?.syncFile else {
                 // Not reached (a file is opened with its sync descriptors); kept safe: written again.
                 buffer.withLock { $0.stats.bytes &+= bytes }
-                unsafe pool.submit(batch.bytes, records: records, file: nil)
+                pool.submit(LedgerBatchBytes(batch), records: records, file: nil)
                 return nil
             }
             guard let sequence = pool.claim(batch, records: records, file: syncFile) else {
@@ -924,9 +913,9 @@ extension JSONLinesLedger {
             let suspects = pool.takeSuspects()
             // Nothing more goes to a file whose sync failed: the machine closes it, and the batches go to a new one.
             let condemned = io.machine.openFile?.syncFile.map { pool.isCondemned($0) } ?? false
-            unsafe try run(io.machine.syncFailed(openFileCondemned: condemned), &io)
+            try run(io.machine.syncFailed(openFileCondemned: condemned), &io)
             for suspect in suspects {
-                unsafe try append(suspect.bytes.bytes, records: suspect.records, &io)
+                try append(LedgerBatchBytes(suspect.bytes), records: suspect.records, &io)
                 guard let syncFile = io.machine.openFile?.syncFile else { continue }
                 pool.resubmit(suspect.sequence, file: syncFile)
                 buffer.withLock { state in
@@ -947,14 +936,14 @@ extension JSONLinesLedger {
         /// - Parameter countBytes: false when the caller counts the bytes of a successful write itself (with the
         ///   batch's other counts, under one lock).
         private func append(
-            _ batch: UnsafeRawBufferPointer,
+            _ batch: LedgerBatchBytes,
             records: Int,
             _ io: inout IOState,
             countBytes: Bool = true
         ) throws(CostLedgerError) {
-            guard unsafe !batch.isEmpty else { return }
+            guard !batch.isEmpty else { return }
             let taken = LedgerWriterStateMachine.Batch(bytes: batch.count, records: records)
-            unsafe try run(io.machine.batchTaken(taken, day: today()), &io, bytes: batch, countBytes: countBytes)
+            try run(io.machine.batchTaken(taken, day: today()), &io, bytes: batch, countBytes: countBytes)
         }
 
         /// The I/O executor: performs the machine's actions, reporting each outcome back as an event, until the
@@ -965,7 +954,7 @@ extension JSONLinesLedger {
         private func run(
             _ first: LedgerWriterStateMachine.Action,
             _ io: inout IOState,
-            bytes: UnsafeRawBufferPointer? = nil,
+            bytes: LedgerBatchBytes? = nil,
             countBytes: Bool = true
         ) throws(CostLedgerError) {
             var action = first
@@ -984,8 +973,13 @@ extension JSONLinesLedger {
                         action = io.machine.openFailed(error)
                     }
                 case .write(let fd, let from):
-                    let batch = unsafe bytes ?? io.carry.bytes
-                    let (written, failure) = unsafe writeAll(fd, batch, from: from, path: io.machine.openFile?.path)
+                    let batch = bytes ?? LedgerBatchBytes(io.carry)
+                    let (written, failure) = batch.write(
+                        to: fd,
+                        from: from,
+                        hook: configuration.writeHook,
+                        path: io.machine.openFile?.path
+                    )
                     if countBytes || failure != nil { buffer.withLock { $0.stats.bytes &+= Int64(written) } }
                     if let failure {
                         action = io.machine.writeFailed(bytes: written, error: failure)
@@ -1032,30 +1026,6 @@ extension JSONLinesLedger {
                     throw error
                 }
             }
-        }
-
-        /// Writes `batch` from `from` to `fd`, looping on short writes and `EINTR`. Returns the bytes written and
-        /// the failure that stopped it, if any.
-        private func writeAll(
-            _ fd: Int32,
-            _ batch: UnsafeRawBufferPointer,
-            from: Int,
-            path: String?
-        ) -> (Int, CostLedgerError?) {
-            guard let base = batch.baseAddress else { return (0, nil) }
-            var written = from
-            while written < batch.count {
-                let n =
-                    unsafe configuration.writeOverride.map { unsafe $0(fd, base + written, batch.count - written) }
-                    ?? LedgerIO.write(fd, base + written, batch.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    let error = CostLedgerError(.io, field: path, reason: "write failed: \(LedgerIO.errnoText())")
-                    return (written - from, error)
-                }
-                written += n
-            }
-            return (written - from, nil)
         }
 
         /// Counts a batch written.

@@ -10,50 +10,6 @@ import Musl
 import Darwin
 #endif
 
-/// One ledger file as the syncing threads see it: a descriptor of its own for each syncing thread, opened before
-/// anything is appended to the file.
-///
-/// Why one descriptor per thread: Linux reports a failed write-back to the next `fsync`/`fdatasync` on each open
-/// file description, once. Were the threads to share one descriptor, thread A's call could consume the error
-/// for pages that thread B's batch needed, and B's call would then return success for data that never reached
-/// the disk. With a descriptor per thread, every thread sees every write-back error that happened after its
-/// previous call; and since a thread records a failure before it takes its next batch, a success recorded
-/// while the file is not yet condemned is one whose batch is on the disk (see ``LedgerSyncPool``).
-final class LedgerSyncFile: LedgerSyncWindowFile, @unchecked Sendable {
-    // Safe to share: `path` and `descriptors` are immutable; `condemned` is read and written only under the
-    // pool's lock.
-    let path: String
-    let descriptors: [Int32]
-    /// A sync of this file failed: no batch of it that is not durable yet will be counted durable.
-    var condemned = false
-
-    /// Opens `count` descriptors of `path`, which must exist.
-    init(path: String, count: Int) throws(CostLedgerError) {
-        var descriptors: [Int32] = []
-        for _ in 0..<count {
-            let fd = SystemIO.open(path, O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                let error = CostLedgerError(.io, field: path, reason: "cannot open to sync: \(LedgerIO.errnoText())")
-                for opened in descriptors { LedgerIO.close(opened) }
-                throw error
-            }
-            descriptors.append(fd)
-        }
-        self.path = path
-        self.descriptors = descriptors
-    }
-
-    /// Whether ``path`` still leads to this file: false once it was deleted (its directory removed) or replaced.
-    func isAtPath() -> Bool {
-        guard let fd = descriptors.first, let open = LedgerFileIdentity(descriptor: fd) else { return false }
-        return LedgerFileIdentity(path: path) == open
-    }
-
-    deinit {
-        for fd in descriptors { LedgerIO.close(fd) }
-    }
-}
-
 /// The syncing half of ``LedgerDurability/fsync(concurrentSyncs:)``: a window of batches written and not yet
 /// durable, and the threads that sync them.
 ///
@@ -169,10 +125,10 @@ final class LedgerSyncPool: Sendable {
 
     /// Takes a batch into the window (a copy of `bytes`): written to `file` and to be synced, or, with `file` nil,
     /// not written (its write failed) and to be written again.
-    func submit(_ bytes: UnsafeRawBufferPointer, records: Int, file: LedgerSyncFile?) {
+    func submit(_ bytes: LedgerBatchBytes, records: Int, file: LedgerSyncFile?) {
         state.withLock { state in
             let buffer = state.window.spareBuffer()
-            unsafe buffer.append(bytes)
+            buffer.append(bytes)
             if state.window.submit(buffer, records: records, file: file) {
                 inFlightMirror.add(1, ordering: .sequentiallyConsistent)
             }

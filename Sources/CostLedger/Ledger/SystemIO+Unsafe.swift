@@ -11,8 +11,9 @@ package import Darwin
 // keeps it safe: a path is passed as a `String`, which Swift turns into a NUL-terminated C string that lives for
 // the call; every buffer handed to `read`, `pread` or `write` is an array lent for the call only, with the count
 // passed being at most the array's own count (minus the start offset, which is checked); the C strings the
-// library returns (`strerror`, a directory entry's name, the host name) are copied into a `String` at once,
-// within the bound of their buffer. No pointer leaves this file.
+// library returns (`strerror`, a directory entry's name, the host name, an environment variable) are copied into a
+// `String` at once, within the bound of their buffer; `mkdtemp` writes into an array of the template's bytes
+// and its NUL, which lives for the call. No pointer leaves this file.
 
 /// System calls with safe signatures.
 package enum SystemIO {
@@ -49,6 +50,14 @@ package enum SystemIO {
     package static func write(_ fd: Int32, _ bytes: [UInt8], from start: Int = 0) -> Int {
         guard start >= 0, start < bytes.count else { return 0 }
         return unsafe bytes.withUnsafeBytes { unsafe systemWrite(fd, $0.baseAddress! + start, $0.count - start) }
+    }
+
+    /// `write(2)` of `bytes[range]` (the part of `range` within the array): the bytes written, or -1 with `errno`
+    /// set.
+    package static func write(_ fd: Int32, _ bytes: [UInt8], _ range: Range<Int>) -> Int {
+        let range = range.clamped(to: 0..<bytes.count)
+        guard !range.isEmpty else { return 0 }
+        return unsafe bytes.withUnsafeBytes { unsafe systemWrite(fd, $0.baseAddress! + range.lowerBound, range.count) }
     }
 
     /// Writes all of `text`'s UTF-8 bytes to `fd`, retrying on `EINTR`; stops at the first other failure.
@@ -91,6 +100,22 @@ package enum SystemIO {
             names.append(name)
         }
         return names
+    }
+
+    /// `mkdtemp(3)`: makes a new directory named by `template`, whose name ends in `XXXXXX` (replaced by the
+    /// library), and returns its path; nil with `errno` set when it cannot.
+    package static func makeTemporaryDirectory(_ template: String) -> String? {
+        var template = Array(template.utf8CString)
+        let made = unsafe template.withUnsafeMutableBufferPointer { buffer in
+            unsafe buffer.baseAddress.flatMap { unsafe mkdtemp($0) }
+        }
+        guard unsafe made != nil else { return nil }
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The environment variable `name` (`getenv(3)`), or nil when it is not set.
+    package static func environment(_ name: String) -> String? {
+        unsafe getenv(name).map { unsafe String(cString: $0) }
     }
 
     /// The C library's own words for `code` (`strerror(3)`), or nil when it has none.

@@ -34,6 +34,13 @@ enum AlertsCommand {
                 repeatable: true
             ),
             OptionSpec(
+                name: "set",
+                valueName: "detector.parameter=value",
+                help: "Change one parameter of a detector (repeatable), e.g. feature_rate.minimum_calls=50; the "
+                    + "parameters and defaults are in docs/alerts.md.",
+                repeatable: true
+            ),
+            OptionSpec(
                 name: "webhook",
                 valueName: "url",
                 help: "Post each alert as a JSON message with a 'text' field to this http or https URL."
@@ -45,6 +52,14 @@ enum AlertsCommand {
         var window = ReportWindow.day
         var detectors = AlertDetectors.standard
         var webhook: WebhookTarget?
+        // The configuration file's "alerts" settings, applied before --set.
+        var fileSettings: [(key: String, value: String)] = []
+        do throws(InputFileError) {
+            let file = try ConfigurationFile.load(explicit: parsed.value("config"), io: io)
+            fileSettings = (file?.alerts ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        } catch {
+            return io.fail(error)
+        }
         let run: ReportRun
         do throws(CommandStop) {
             run = try ReportRun.start(
@@ -53,7 +68,7 @@ enum AlertsCommand {
                 io: io,
                 check: { () throws(UsageError) in
                     window = try parseWindow(parsed)
-                    detectors = try parseDetectors(parsed)
+                    detectors = try parseDetectors(parsed, fileSettings: fileSettings)
                     if let text = parsed.value("webhook") {
                         guard let target = WebhookTarget(text) else {
                             throw UsageError(
@@ -104,16 +119,35 @@ enum AlertsCommand {
         }
     }
 
-    /// The detectors `--detector` names, in the standard order; all of them when none is named.
-    static func parseDetectors(_ parsed: ParsedArguments) throws(UsageError) -> [any AlertDetector] {
+    /// The detectors `--detector` names, in the standard order (all of them when none is named), with the
+    /// configuration file's settings, then those of `--set`.
+    static func parseDetectors(
+        _ parsed: ParsedArguments,
+        fileSettings: [(key: String, value: String)] = []
+    ) throws(UsageError) -> [any AlertDetector] {
+        var settings = fileSettings
+        for text in parsed.all("set") {
+            guard let equals = text.firstIndex(of: "=") else {
+                throw UsageError(
+                    message: "the value '\(text)' is invalid for '--set'; expected detector.parameter=value"
+                )
+            }
+            settings.append((String(text[..<equals]), String(text[text.index(after: equals)...])))
+        }
+        let configured: [any AlertDetector]
+        do throws(ReportError) {
+            configured = try AlertDetectors.configured(settings)
+        } catch {
+            throw UsageError(message: "the value '\(error.value)' is invalid for '--set'; \(error.field): \(error.reason)")
+        }
         let names = parsed.all("detector")
-        guard !names.isEmpty else { return AlertDetectors.standard }
+        guard !names.isEmpty else { return configured }
         for name in names where AlertDetectors.named(name) == nil {
             throw UsageError(
                 message: "the value '\(name)' is invalid for '--detector'; expected one of: "
                     + AlertDetectors.names.joined(separator: ", ")
             )
         }
-        return AlertDetectors.standard.filter { names.contains($0.name) }
+        return configured.filter { names.contains($0.name) }
     }
 }

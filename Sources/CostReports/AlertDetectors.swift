@@ -19,6 +19,12 @@ public protocol AlertDetector: Sendable {
     /// The alerts that fire in the periods that start at `periods` (each one ``period`` long), with their
     /// contributors.
     func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert]
+    /// The named parameters and their values, in the order docs/alerts.md lists them.
+    var parameters: [(name: String, value: String)] { get }
+    /// Sets the parameter `name` from its text (a decimal number, a whole number, or dollars).
+    ///
+    /// - Throws: ``ReportError`` naming `detector.parameter` and the text.
+    mutating func setParameter(_ name: String, to text: String) throws(ReportError)
 }
 
 /// The detectors of `cost-audit alerts`.
@@ -34,6 +40,66 @@ public enum AlertDetectors {
 
     /// The standard detector called `name`, nil when there is none.
     public static func named(_ name: String) -> (any AlertDetector)? { standard.first { $0.name == name } }
+
+    /// The standard detectors with `settings` applied: each key `detector.parameter` (`feature_rate.minimum_calls`),
+    /// each value its text.
+    ///
+    /// - Throws: ``ReportError`` naming the setting when a detector or parameter is unknown or a value invalid.
+    public static func configured(_ settings: [(key: String, value: String)]) throws(ReportError) -> [any AlertDetector] {
+        var detectors = standard
+        for (key, value) in settings {
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let index = detectors.firstIndex(where: { $0.name == parts[0] }) else {
+                throw ReportError(
+                    field: "alert setting",
+                    value: key,
+                    reason: "expected DETECTOR.PARAMETER with a detector of " + names.joined(separator: ", ")
+                )
+            }
+            try detectors[index].setParameter(parts[1], to: value)
+        }
+        return detectors
+    }
+}
+
+/// Reading parameter values.
+enum AlertParameter {
+    static func unknown(_ detector: String, _ name: String, _ known: [(name: String, value: String)]) -> ReportError {
+        ReportError(
+            field: "alert setting",
+            value: detector + "." + name,
+            reason: "unknown parameter; expected one of " + known.map(\.name).joined(separator: ", ")
+        )
+    }
+
+    static func number(_ detector: String, _ name: String, _ text: String) throws(ReportError) -> Double {
+        guard let value = Double(text), WideFraction(parameter: value) != nil else {
+            throw ReportError(field: detector + "." + name, value: text, reason: "expected a number from 0 to 10^12")
+        }
+        return value
+    }
+
+    static func count(_ detector: String, _ name: String, _ text: String, range: ClosedRange<Int>) throws(ReportError)
+        -> Int
+    {
+        guard let value = Int(text), range.contains(value) else {
+            throw ReportError(
+                field: detector + "." + name,
+                value: text,
+                reason: "expected a whole number from \(range.lowerBound) to \(range.upperBound)"
+            )
+        }
+        return value
+    }
+
+    static func dollars(_ detector: String, _ name: String, _ text: String) throws(ReportError) -> Money {
+        guard let value = try? Money(decimal: text), value >= .zero else {
+            throw ReportError(field: detector + "." + name, value: text, reason: "expected dollars, such as 1.00")
+        }
+        return value
+    }
+
+    static func shown(_ value: Double) -> String { WideFraction(parameter: value)?.formatted(decimals: 2) ?? "\(value)" }
 }
 
 // MARK: - The rules
@@ -55,6 +121,25 @@ public struct CostPerActiveUserDetector: AlertDetector {
     public var baselineDays = 7
     /// Fewer of those hours with a value (an active user) than this: no alert.
     public var minimumBaselinePeriods = 3
+
+    public var parameters: [(name: String, value: String)] {
+        [("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
+            ("minimum_active_users", "\(minimumActiveUsers)"), ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)),
+            ("baseline_days", "\(baselineDays)"), ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),]
+    }
+
+    public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
+        switch name {
+        case "ratio": ratio = try AlertParameter.number(self.name, name, text)
+        case "deviations": deviations = try AlertParameter.number(self.name, name, text)
+        case "minimum_active_users": minimumActiveUsers = try AlertParameter.count(self.name, name, text, range: 0...1_000_000_000)
+        case "minimum_usd_at_stake": minimumUSDAtStake = try AlertParameter.dollars(self.name, name, text)
+        case "baseline_days": baselineDays = try AlertParameter.count(self.name, name, text, range: 1...366)
+        case "minimum_baseline_periods":
+            minimumBaselinePeriods = try AlertParameter.count(self.name, name, text, range: 1...366)
+        default: throw AlertParameter.unknown(self.name, name, parameters)
+        }
+    }
 
     public init() {}
 
@@ -100,6 +185,25 @@ public struct FeatureRateDetector: AlertDetector {
     /// Fewer of the previous days' same hours with a call of the feature than this: no alert.
     public var minimumBaselinePeriods = 3
 
+    public var parameters: [(name: String, value: String)] {
+        [("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
+            ("minimum_calls", "\(minimumCalls)"), ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)),
+            ("baseline_days", "\(baselineDays)"), ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),]
+    }
+
+    public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
+        switch name {
+        case "ratio": ratio = try AlertParameter.number(self.name, name, text)
+        case "deviations": deviations = try AlertParameter.number(self.name, name, text)
+        case "minimum_calls": minimumCalls = try AlertParameter.count(self.name, name, text, range: 0...1_000_000_000)
+        case "minimum_usd_at_stake": minimumUSDAtStake = try AlertParameter.dollars(self.name, name, text)
+        case "baseline_days": baselineDays = try AlertParameter.count(self.name, name, text, range: 1...366)
+        case "minimum_baseline_periods":
+            minimumBaselinePeriods = try AlertParameter.count(self.name, name, text, range: 1...366)
+        default: throw AlertParameter.unknown(self.name, name, parameters)
+        }
+    }
+
     public init() {}
 
     public func historyStart(evaluatingFrom start: UTCTimestamp) -> UTCTimestamp {
@@ -143,6 +247,24 @@ public struct TaskTypeCostDetector: AlertDetector {
     /// Fewer of the previous days with a task of the type than this: no alert.
     public var minimumBaselinePeriods = 3
 
+    public var parameters: [(name: String, value: String)] {
+        [("ratio", AlertParameter.shown(ratio)), ("minimum_tasks", "\(minimumTasks)"),
+            ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)), ("baseline_days", "\(baselineDays)"),
+            ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),]
+    }
+
+    public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
+        switch name {
+        case "ratio": ratio = try AlertParameter.number(self.name, name, text)
+        case "minimum_tasks": minimumTasks = try AlertParameter.count(self.name, name, text, range: 0...1_000_000_000)
+        case "minimum_usd_at_stake": minimumUSDAtStake = try AlertParameter.dollars(self.name, name, text)
+        case "baseline_days": baselineDays = try AlertParameter.count(self.name, name, text, range: 1...366)
+        case "minimum_baseline_periods":
+            minimumBaselinePeriods = try AlertParameter.count(self.name, name, text, range: 1...366)
+        default: throw AlertParameter.unknown(self.name, name, parameters)
+        }
+    }
+
     public init() {}
 
     public func historyStart(evaluatingFrom start: UTCTimestamp) -> UTCTimestamp {
@@ -181,6 +303,24 @@ public struct RetryWasteDetector: AlertDetector {
     public var baselineDays = 7
     /// Fewer of the previous days with spend in the dataset than this: no alert.
     public var minimumBaselinePeriods = 3
+
+    public var parameters: [(name: String, value: String)] {
+        [("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
+            ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)), ("baseline_days", "\(baselineDays)"),
+            ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),]
+    }
+
+    public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
+        switch name {
+        case "ratio": ratio = try AlertParameter.number(self.name, name, text)
+        case "deviations": deviations = try AlertParameter.number(self.name, name, text)
+        case "minimum_usd_at_stake": minimumUSDAtStake = try AlertParameter.dollars(self.name, name, text)
+        case "baseline_days": baselineDays = try AlertParameter.count(self.name, name, text, range: 1...366)
+        case "minimum_baseline_periods":
+            minimumBaselinePeriods = try AlertParameter.count(self.name, name, text, range: 1...366)
+        default: throw AlertParameter.unknown(self.name, name, parameters)
+        }
+    }
 
     public init() {}
 
@@ -223,6 +363,19 @@ public struct ToolShareDetector: AlertDetector {
     public var minimumShiftPoints = 10.0
     /// Less tool spend in the week so far than this: no alert.
     public var minimumToolUSD = Alert.oneDollar
+
+    public var parameters: [(name: String, value: String)] {
+        [("minimum_shift_points", AlertParameter.shown(minimumShiftPoints)),
+            ("minimum_tool_usd", minimumToolUSD.formatted(decimals: 2)),]
+    }
+
+    public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
+        switch name {
+        case "minimum_shift_points": minimumShiftPoints = try AlertParameter.number(self.name, name, text)
+        case "minimum_tool_usd": minimumToolUSD = try AlertParameter.dollars(self.name, name, text)
+        default: throw AlertParameter.unknown(self.name, name, parameters)
+        }
+    }
 
     public init() {}
 

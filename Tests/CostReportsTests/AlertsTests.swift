@@ -173,9 +173,9 @@ struct AlertsTests {
         #expect(alert.usdAtStake == (try dollars("3.90")))
         #expect(alert.contributors.count == 1)
         let cause = try #require(alert.contributors.first)
-        #expect(cause.label == "user_id=u_spike feature=summarize model=big-1 prompt_version=(none)")
+        #expect(cause.label == "user_id=u_spike feature=summarize model=openai/big-1 prompt_version=(none)")
         #expect(cause.excessUSD == (try dollars("4.00")))
-        #expect(alert.text.contains("Top contributors: user_id=u_spike feature=summarize model=big-1"))
+        #expect(alert.text.contains("Top contributors: user_id=u_spike feature=summarize model=openai/big-1"))
     }
 
     // MARK: feature_rate

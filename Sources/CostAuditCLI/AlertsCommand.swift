@@ -138,7 +138,9 @@ enum AlertsCommand {
         do throws(ReportError) {
             configured = try AlertDetectors.configured(settings)
         } catch {
-            throw UsageError(message: "the value '\(error.value)' is invalid for '--set'; \(error.field): \(error.reason)")
+            throw UsageError(
+                message: "the value '\(error.value)' is invalid for '--set'; \(error.field): \(error.reason)"
+            )
         }
         let names = parsed.all("detector")
         guard !names.isEmpty else { return configured }

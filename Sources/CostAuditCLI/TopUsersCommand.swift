@@ -18,7 +18,11 @@ enum TopUsersCommand {
             """,
         positionals: [AuditInputs.ledgerPositional],
         options: ReportRun.options([
-            OptionSpec(name: "window", valueName: "length", help: "The window before --now: NNh or NNd (default: 24h)."),
+            OptionSpec(
+                name: "window",
+                valueName: "length",
+                help: "The window before --now: NNh or NNd (default: 24h)."
+            ),
             OptionSpec(name: "limit", valueName: "n", help: "How many users to list before (other) (default: 10)."),
         ])
     )

@@ -31,8 +31,10 @@ public protocol AlertDetector: Sendable {
 public enum AlertDetectors {
     /// Every detector with its default parameters, in the order docs/alerts.md describes them.
     public static var standard: [any AlertDetector] {
-        [CostPerActiveUserDetector(), FeatureRateDetector(), TaskTypeCostDetector(), ToolShareDetector(),
-            RetryWasteDetector()]
+        [
+            CostPerActiveUserDetector(), FeatureRateDetector(), TaskTypeCostDetector(), ToolShareDetector(),
+            RetryWasteDetector(),
+        ]
     }
 
     /// The names of ``standard``.
@@ -45,7 +47,8 @@ public enum AlertDetectors {
     /// each value its text.
     ///
     /// - Throws: ``ReportError`` naming the setting when a detector or parameter is unknown or a value invalid.
-    public static func configured(_ settings: [(key: String, value: String)]) throws(ReportError) -> [any AlertDetector] {
+    public static func configured(_ settings: [(key: String, value: String)]) throws(ReportError) -> [any AlertDetector]
+    {
         var detectors = standard
         for (key, value) in settings {
             let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
@@ -79,7 +82,12 @@ enum AlertParameter {
         return value
     }
 
-    static func count(_ detector: String, _ name: String, _ text: String, range: ClosedRange<Int>) throws(ReportError)
+    static func count(
+        _ detector: String,
+        _ name: String,
+        _ text: String,
+        range: ClosedRange<Int>
+    ) throws(ReportError)
         -> Int
     {
         guard let value = Int(text), range.contains(value) else {
@@ -99,7 +107,9 @@ enum AlertParameter {
         return value
     }
 
-    static func shown(_ value: Double) -> String { WideFraction(parameter: value)?.formatted(decimals: 2) ?? "\(value)" }
+    static func shown(_ value: Double) -> String {
+        WideFraction(parameter: value)?.formatted(decimals: 2) ?? "\(value)"
+    }
 }
 
 // MARK: - The rules
@@ -123,16 +133,20 @@ public struct CostPerActiveUserDetector: AlertDetector {
     public var minimumBaselinePeriods = 3
 
     public var parameters: [(name: String, value: String)] {
-        [("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
-            ("minimum_active_users", "\(minimumActiveUsers)"), ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)),
-            ("baseline_days", "\(baselineDays)"), ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),]
+        [
+            ("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
+            ("minimum_active_users", "\(minimumActiveUsers)"),
+            ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)),
+            ("baseline_days", "\(baselineDays)"), ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),
+        ]
     }
 
     public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
         switch name {
         case "ratio": ratio = try AlertParameter.number(self.name, name, text)
         case "deviations": deviations = try AlertParameter.number(self.name, name, text)
-        case "minimum_active_users": minimumActiveUsers = try AlertParameter.count(self.name, name, text, range: 0...1_000_000_000)
+        case "minimum_active_users":
+            minimumActiveUsers = try AlertParameter.count(self.name, name, text, range: 0...1_000_000_000)
         case "minimum_usd_at_stake": minimumUSDAtStake = try AlertParameter.dollars(self.name, name, text)
         case "baseline_days": baselineDays = try AlertParameter.count(self.name, name, text, range: 1...366)
         case "minimum_baseline_periods":
@@ -186,9 +200,11 @@ public struct FeatureRateDetector: AlertDetector {
     public var minimumBaselinePeriods = 3
 
     public var parameters: [(name: String, value: String)] {
-        [("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
+        [
+            ("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
             ("minimum_calls", "\(minimumCalls)"), ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)),
-            ("baseline_days", "\(baselineDays)"), ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),]
+            ("baseline_days", "\(baselineDays)"), ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),
+        ]
     }
 
     public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
@@ -248,9 +264,11 @@ public struct TaskTypeCostDetector: AlertDetector {
     public var minimumBaselinePeriods = 3
 
     public var parameters: [(name: String, value: String)] {
-        [("ratio", AlertParameter.shown(ratio)), ("minimum_tasks", "\(minimumTasks)"),
+        [
+            ("ratio", AlertParameter.shown(ratio)), ("minimum_tasks", "\(minimumTasks)"),
             ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)), ("baseline_days", "\(baselineDays)"),
-            ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),]
+            ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),
+        ]
     }
 
     public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
@@ -305,9 +323,11 @@ public struct RetryWasteDetector: AlertDetector {
     public var minimumBaselinePeriods = 3
 
     public var parameters: [(name: String, value: String)] {
-        [("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
+        [
+            ("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
             ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)), ("baseline_days", "\(baselineDays)"),
-            ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),]
+            ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),
+        ]
     }
 
     public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
@@ -365,8 +385,10 @@ public struct ToolShareDetector: AlertDetector {
     public var minimumToolUSD = Alert.oneDollar
 
     public var parameters: [(name: String, value: String)] {
-        [("minimum_shift_points", AlertParameter.shown(minimumShiftPoints)),
-            ("minimum_tool_usd", minimumToolUSD.formatted(decimals: 2)),]
+        [
+            ("minimum_shift_points", AlertParameter.shown(minimumShiftPoints)),
+            ("minimum_tool_usd", minimumToolUSD.formatted(decimals: 2)),
+        ]
     }
 
     public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {

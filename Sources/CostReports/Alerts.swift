@@ -216,13 +216,20 @@ struct ContributorScope {
     }
 
     /// The alerts with their top `top` contributors, found in one pass over the recorded rows.
-    static func fill(_ alerts: [Alert], _ scopes: [ContributorScope], _ dataset: SpendDataset, top: Int = 3)
+    static func fill(
+        _ alerts: [Alert],
+        _ scopes: [ContributorScope],
+        _ dataset: SpendDataset,
+        top: Int = 3
+    )
         -> [Alert]
     {
         guard !alerts.isEmpty else { return alerts }
         var byPeriod: [Int64: [Int64: [(scope: Int, current: Bool)]]] = [:]
         for (index, scope) in scopes.enumerated() {
-            for start in scope.current { byPeriod[scope.granularity, default: [:]][start, default: []].append((index, true)) }
+            for start in scope.current {
+                byPeriod[scope.granularity, default: [:]][start, default: []].append((index, true))
+            }
             for start in scope.baseline {
                 byPeriod[scope.granularity, default: [:]][start, default: []].append((index, false))
             }
@@ -252,7 +259,8 @@ struct ContributorScope {
         for (index, scope) in scopes.enumerated() {
             var contributors: [Alert.Contributor] = []
             for (key, spend) in sums[index] {
-                let expected = (WideFraction(spend.baseline, 1) ?? .zero).multiplied(by: scope.scale).roundedInteger ?? 0
+                let expected =
+                    (WideFraction(spend.baseline, 1) ?? .zero).multiplied(by: scope.scale).roundedInteger ?? 0
                 let excess = spend.current &- expected
                 guard excess > 0 else { continue }
                 let values = zip(scope.tuple, key).map { dimension, id in
@@ -300,7 +308,11 @@ public struct AlertReport: Sendable {
 
     /// The periods of `detector` evaluated: each complete period that ends in `(now − window, now]`, oldest
     /// first.
-    public static func periods(of detector: any AlertDetector, now: UTCTimestamp, window: ReportWindow)
+    public static func periods(
+        of detector: any AlertDetector,
+        now: UTCTimestamp,
+        window: ReportWindow
+    )
         -> [UTCTimestamp]
     {
         let length = detector.period == .hour ? ReportPeriod.nanosecondsPerHour : ReportPeriod.nanosecondsPerDay
@@ -315,7 +327,11 @@ public struct AlertReport: Sendable {
     }
 
     /// The window the audit must cover: from the earliest history any detector reads to `now`.
-    public static func auditWindow(detectors: [any AlertDetector], now: UTCTimestamp, window: ReportWindow) -> (
+    public static func auditWindow(
+        detectors: [any AlertDetector],
+        now: UTCTimestamp,
+        window: ReportWindow
+    ) -> (
         since: UTCTimestamp, until: UTCTimestamp
     ) {
         var since = window.start(before: now)

@@ -52,7 +52,12 @@ public struct TopUsersReport: Sendable {
     /// day: it counts when its day starts in the window.
     ///
     /// - Throws: ``ReportError`` when `limit` is below 1.
-    public init(_ dataset: SpendDataset, now: UTCTimestamp, window: ReportWindow = .day, limit: Int = 10)
+    public init(
+        _ dataset: SpendDataset,
+        now: UTCTimestamp,
+        window: ReportWindow = .day,
+        limit: Int = 10
+    )
         throws(ReportError)
     {
         guard limit >= 1 else { throw ReportError(field: "limit", value: "\(limit)", reason: "must be at least 1") }
@@ -125,7 +130,7 @@ public struct TopUsersReport: Sendable {
     // MARK: - Output
 
     static let columns = [
-        "rank", "user_id", "spend_usd", "share_pct", "calls", "tasks", "usd_per_task", "top_feature",
+        "rank", ReportDimension.userID.name, "spend_usd", "share_pct", "calls", "tasks", "usd_per_task", "top_feature",
     ]
 
     /// The digest in `format`: `table` (the default), `json`, `csv` or `markdown`. Money is rounded by largest

@@ -32,7 +32,10 @@ private struct AlertsInputs {
             }
         }
         try write(lines, to: ledger.appendingPathComponent("calls.jsonl"))
-        try write(#"{"source": "alerts-tests", "models": {"openai/mid-1": [{"input": "10", "output": "20"}]}}"#, to: prices)
+        try write(
+            #"{"source": "alerts-tests", "models": {"openai/mid-1": [{"input": "10", "output": "20"}]}}"#,
+            to: prices
+        )
     }
 
     func arguments(_ command: String, now: String, _ extra: [String] = []) -> [String] {
@@ -70,7 +73,11 @@ struct AlertsCommandTests {
         let selected = try runTool(inputs.arguments("alerts", now: "2026-12-01", ["--detector", "tool_share"]))
         #expect(selected.status == 0, "only tool_share, which has no tool to see")
         let raised = try runTool(
-            inputs.arguments("alerts", now: "2026-12-01", ["--detector", "feature_rate", "--set", "feature_rate.ratio=3.5"])
+            inputs.arguments(
+                "alerts",
+                now: "2026-12-01",
+                ["--detector", "feature_rate", "--set", "feature_rate.ratio=3.5"]
+            )
         )
         #expect(raised.status == 0, "3x does not reach a ratio of 3.5")
     }
@@ -158,7 +165,8 @@ struct AlertsCommandTests {
         )
         #expect(run.status == 2)
         #expect(
-            run.stderr == "error: \(server.url): 1 of 1 alert messages not delivered (first: alert 1: HTTP status 500)\n"
+            run.stderr
+                == "error: \(server.url): 1 of 1 alert messages not delivered (first: alert 1: HTTP status 500)\n"
         )
         #expect(server.bodies.count == 1)
         #expect(run.stdout.contains("feature_rate"))

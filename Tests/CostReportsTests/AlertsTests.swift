@@ -100,11 +100,19 @@ struct AlertsTests {
             spend: users(19, tokens: 218_608),
             firstLeaf: 9000
         )
-        below += try calls("last", at: "2026-11-30T14:30:00Z", model: "cheap-1", spend: [("u20", 218_607)], firstLeaf: 9100)
+        below += try calls(
+            "last",
+            at: "2026-11-30T14:30:00Z",
+            model: "cheap-1",
+            spend: [("u20", 218_607)],
+            firstLeaf: 9100
+        )
         #expect(try report(history + below, CostPerActiveUserDetector(), now: "2026-11-30T15:00:00Z").alerts.isEmpty)
     }
 
-    @Test("cost_per_active_user: 19 active users or $0.20 at stake suppress an alert that fires once the minimum is lowered")
+    @Test(
+        "cost_per_active_user: 19 active users or $0.20 at stake suppress an alert that fires once the minimum is lowered"
+    )
     func costPerActiveUserMinimums() throws {
         // Every day before: 20 users at $0.01 (10,000 cheap-1 tokens); median $0.01, MAD 0, threshold $0.02.
         var history: [CostRecord] = []
@@ -144,7 +152,9 @@ struct AlertsTests {
         #expect(alert.usdAtStake == (try dollars("18.81")))
     }
 
-    @Test("contributors name the planted cause: the one user who spent far above the baseline, on its feature and model")
+    @Test(
+        "contributors name the planted cause: the one user who spent far above the baseline, on its feature and model"
+    )
     func contributorsNameTheCause() throws {
         // 20 users at $0.10 (10,000 mid-1 tokens) at 14:00 every day before; on 30 Nov the same 20 users at the
         // same cost and one more, u_spike, spending $4.00 on summarize with big-1 (40,000 input tokens at $100 per
@@ -199,7 +209,9 @@ struct AlertsTests {
         let history = try featureHistory()
         // 20 calls at $0.20: exactly 2x, $2.00 at stake.
         let doubled = try calls("n", at: "2026-11-30T10:15:00Z", spend: users(20, tokens: 20_000), firstLeaf: 9000)
-        let alert = try #require(try report(history + doubled, FeatureRateDetector(), now: "2026-11-30T11:00:00Z").alerts.first)
+        let alert = try #require(
+            try report(history + doubled, FeatureRateDetector(), now: "2026-11-30T11:00:00Z").alerts.first
+        )
         #expect(alert.subject == "feature=search")
         #expect(alert.ratio(decimals: 2) == "2.00")
         #expect(alert.usdAtStake == (try dollars("2.00")))
@@ -221,7 +233,9 @@ struct AlertsTests {
     func featureRateMinimumCalls() throws {
         // 19 calls at $1.00: 10x the rate and $17.10 at stake, but below 20 calls.
         let few = try calls("n", at: "2026-11-30T10:15:00Z", spend: users(19, tokens: 100_000), firstLeaf: 9000)
-        #expect(try report(try featureHistory() + few, FeatureRateDetector(), now: "2026-11-30T11:00:00Z").alerts.isEmpty)
+        #expect(
+            try report(try featureHistory() + few, FeatureRateDetector(), now: "2026-11-30T11:00:00Z").alerts.isEmpty
+        )
     }
 
     // MARK: task_type_cost
@@ -251,7 +265,8 @@ struct AlertsTests {
         var below = try calls("n", at: "2026-11-30T12:00:00Z", spend: users(19, tokens: 16_500), firstLeaf: 9000)
         below += try calls("m", at: "2026-11-30T12:30:00Z", spend: [("u20", 16_499)], firstLeaf: 9100)
         #expect(
-            try report(history + below, TaskTypeCostDetector(), now: "2026-12-01T00:00:00Z", window: .day).alerts.isEmpty
+            try report(history + below, TaskTypeCostDetector(), now: "2026-12-01T00:00:00Z", window: .day).alerts
+                .isEmpty
         )
     }
 
@@ -269,7 +284,12 @@ struct AlertsTests {
     @Test("tool_share fires on a rise of 10 points in the week's share, and not just below")
     func toolShareThreshold() throws {
         // web_search $3.00 of $10.00 = 30%, against 20%: +10 points; at stake 3.00 − 20% × 10.00 = $1.00.
-        let fired = try report(try toolWeeks(toolTokens: 300_000), ToolShareDetector(), now: "2026-12-01T00:00:00Z", window: .day)
+        let fired = try report(
+            try toolWeeks(toolTokens: 300_000),
+            ToolShareDetector(),
+            now: "2026-12-01T00:00:00Z",
+            window: .day
+        )
         let alert = try #require(fired.alerts.first)
         #expect(alert.subject == "tool=web_search")
         #expect(alert.since == "2026-11-30")
@@ -277,7 +297,12 @@ struct AlertsTests {
         #expect(alert.baseline(decimals: 2) == "20.00")
         #expect(alert.usdAtStake == (try dollars("1.00")))
         // $2.99999 of $9.99999: 29.99999...% , a shift just under 10 points.
-        let below = try report(try toolWeeks(toolTokens: 299_999), ToolShareDetector(), now: "2026-12-01T00:00:00Z", window: .day)
+        let below = try report(
+            try toolWeeks(toolTokens: 299_999),
+            ToolShareDetector(),
+            now: "2026-12-01T00:00:00Z",
+            window: .day
+        )
         #expect(below.alerts.isEmpty)
     }
 
@@ -299,7 +324,12 @@ struct AlertsTests {
         // MAD 0: threshold $2.00. 30 Nov: retries of $2.00, $1.00 at stake.
         var history: [CostRecord] = []
         for day in 23...29 {
-            history += try calls("f\(day)", at: "2026-11-\(day)T08:00:00Z", spend: [("u1", 100_000)], firstLeaf: UInt64(day * 10))
+            history += try calls(
+                "f\(day)",
+                at: "2026-11-\(day)T08:00:00Z",
+                spend: [("u1", 100_000)],
+                firstLeaf: UInt64(day * 10)
+            )
             history += try calls(
                 "r\(day)",
                 at: "2026-11-\(day)T08:05:00Z",
@@ -312,15 +342,25 @@ struct AlertsTests {
             try calls("n", at: "2026-11-30T08:00:00Z", spend: tokens.map { ("u1", $0) }, attempt: 3, firstLeaf: 9000)
         }
         let alert = try #require(
-            try report(history + day([100_000, 100_000]), RetryWasteDetector(), now: "2026-12-01T00:00:00Z", window: .day)
-                .alerts.first
+            try report(
+                history + day([100_000, 100_000]),
+                RetryWasteDetector(),
+                now: "2026-12-01T00:00:00Z",
+                window: .day
+            )
+            .alerts.first
         )
         #expect(alert.subject == "feature=search")
         #expect(alert.value(decimals: 2) == "2.00")
         #expect(alert.usdAtStake == (try dollars("1.00")))
         #expect(
-            try report(history + day([100_000, 99_999]), RetryWasteDetector(), now: "2026-12-01T00:00:00Z", window: .day)
-                .alerts.isEmpty
+            try report(
+                history + day([100_000, 99_999]),
+                RetryWasteDetector(),
+                now: "2026-12-01T00:00:00Z",
+                window: .day
+            )
+            .alerts.isEmpty
         )
         // Half the amounts: 2x again, but $0.50 at stake.
         let halfHistory = history.map { record in
@@ -329,8 +369,13 @@ struct AlertsTests {
             return record
         }
         #expect(
-            try report(halfHistory + day([50_000, 50_000]), RetryWasteDetector(), now: "2026-12-01T00:00:00Z", window: .day)
-                .alerts.isEmpty
+            try report(
+                halfHistory + day([50_000, 50_000]),
+                RetryWasteDetector(),
+                now: "2026-12-01T00:00:00Z",
+                window: .day
+            )
+            .alerts.isEmpty
         )
     }
 
@@ -351,7 +396,13 @@ struct AlertsTests {
             )
         }
         records += try calls("s", at: "2026-11-30T10:10:00Z", spend: users(20, tokens: 30_000), firstLeaf: 9000)
-        records += try calls("d", at: "2026-11-30T10:10:00Z", spend: users(20, tokens: 20_000), feature: "draft", firstLeaf: 9500)
+        records += try calls(
+            "d",
+            at: "2026-11-30T10:10:00Z",
+            spend: users(20, tokens: 20_000),
+            feature: "draft",
+            firstLeaf: 9500
+        )
         let report = try self.report(records, FeatureRateDetector(), now: "2026-11-30T11:00:00Z")
         #expect(report.alerts.map(\.subject) == ["feature=search", "feature=draft"])
         #expect(report.alerts.map(\.usdAtStake) == [try dollars("4.00"), try dollars("2.00")])
@@ -364,7 +415,9 @@ struct AlertsTests {
             #expect(json.contains(key), "\(key) in \(json)")
         }
         #expect(report.webhookMessages().count == 2)
-        #expect(report.webhookMessages()[0].hasPrefix(#"{"text":"feature_rate alert: feature=search since 2026-11-30T10"#))
+        #expect(
+            report.webhookMessages()[0].hasPrefix(#"{"text":"feature_rate alert: feature=search since 2026-11-30T10"#)
+        )
     }
 
     @Test("the evaluated periods are the complete hours or days that end in the window before now")
@@ -384,7 +437,9 @@ struct AlertsTests {
 
     @Test("parameters are named and settable, and a bad one is refused naming it")
     func parameters() throws {
-        let detectors = try AlertDetectors.configured([("feature_rate.minimum_calls", "50"), ("retry_waste.ratio", "3")])
+        let detectors = try AlertDetectors.configured([
+            ("feature_rate.minimum_calls", "50"), ("retry_waste.ratio", "3"),
+        ])
         let rate = try #require(detectors.first { $0.name == "feature_rate" })
         #expect(rate.parameters.first { $0.name == "minimum_calls" }?.value == "50")
         #expect(throws: ReportError.self) { try AlertDetectors.configured([("feature_rate.nope", "1")]) }

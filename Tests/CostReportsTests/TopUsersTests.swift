@@ -15,7 +15,14 @@ struct TopUsersTests {
     /// - alice's $5.00 at 23:00 on 29 Nov is outside the window.
     /// Total $0.90: alice 44.44%, bob 22.22%, carol 11.11%, dave 5.56%, (unknown) 16.67%.
     func digest(limit: Int) throws -> TopUsersReport {
-        func call(_ id: String, _ at: String, _ user: String, _ feature: String, _ tokens: Int64, root: UInt64) throws
+        func call(
+            _ id: String,
+            _ at: String,
+            _ user: String,
+            _ feature: String,
+            _ tokens: Int64,
+            root: UInt64
+        ) throws
             -> CostRecord
         {
             try modelCall(
@@ -53,7 +60,9 @@ struct TopUsersTests {
         ].joined(separator: " ")
     }
 
-    @Test("users by spend in the window with share, calls, tasks, cost per task and top feature; unknown spend its own row")
+    @Test(
+        "users by spend in the window with share, calls, tasks, cost per task and top feature; unknown spend its own row"
+    )
     func digestRows() throws {
         let report = try digest(limit: 10)
         #expect(report.totalUSD == (try dollars("0.90")))
@@ -82,7 +91,9 @@ struct TopUsersTests {
             ]
         )
         let csv = report.render(.csv)
-        #expect(csv.hasPrefix("rank,user_id,spend_usd,share_pct,calls,tasks,usd_per_task,top_feature\n1,alice,0.400000000,"))
+        #expect(
+            csv.hasPrefix("rank,user_id,spend_usd,share_pct,calls,tasks,usd_per_task,top_feature\n1,alice,0.400000000,")
+        )
         #expect(throws: ReportError.self) { try TopUsersReport(try dataset([]), now: .now(), limit: 0) }
     }
 }

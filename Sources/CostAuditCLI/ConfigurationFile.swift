@@ -1,4 +1,5 @@
 import Attribution
+import CostReports
 
 /// The configuration file: the inputs every subcommand takes, named once (see docs/configuration.md).
 ///
@@ -16,7 +17,7 @@ struct ConfigurationFile: Sendable, Hashable {
     /// Larger configuration files are refused.
     static let maxBytes = 1 << 20
     /// The keys the file may hold, in the order the docs list them.
-    static let keys = ["ledgers", "usage", "keys", "rules", "prices", "prices_effective_from"]
+    static let keys = ["ledgers", "usage", "keys", "rules", "prices", "prices_effective_from", "alerts"]
 
     /// The file the values came from, as the user named it.
     var path: String
@@ -32,6 +33,8 @@ struct ConfigurationFile: Sendable, Hashable {
     var prices: String?
     /// The first UTC day of undated prices in the price file, as written (`YYYY-MM-DD` or an RFC 3339 instant).
     var pricesEffectiveFrom: String?
+    /// The parameters of `cost-audit alerts`: `detector.parameter` to its value as text (docs/alerts.md).
+    var alerts: [String: String]?
 
     /// Reads the file `--config` names, or `cost-audit.json` in the working directory; nil when neither is there.
     /// - Throws: ``InputFileError`` naming the file (and the key at fault) when it cannot be read or is invalid.
@@ -101,6 +104,23 @@ struct ConfigurationFile: Sendable, Hashable {
                     throw fail("expected a date YYYY-MM-DD or an RFC 3339 time, got \(AttributionError.quote(text))")
                 }
                 pricesEffectiveFrom = text
+            case "alerts":
+                guard let settings = member.value.objectValue else {
+                    throw fail("expected an object of \"detector.parameter\": value, got \(member.value.typeName)")
+                }
+                var values: [String: String] = [:]
+                for setting in settings.members {
+                    guard let text = setting.value.stringValue ?? setting.value.numberText else {
+                        throw fail("\(setting.key): expected a number or a string, got \(setting.value.typeName)")
+                    }
+                    values[setting.key] = text
+                }
+                do throws(ReportError) {
+                    _ = try AlertDetectors.configured(values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+                } catch {
+                    throw fail("\(error.field): '\(error.value)' \(error.reason)")
+                }
+                alerts = values
             default:
                 throw fail("unknown key; expected one of " + Self.keys.joined(separator: ", "))
             }

@@ -4,6 +4,7 @@ public enum CostAuditCommand {
     static let abstract = "Measure, explain and shrink the unattributed share of LLM spend."
 
     static let subcommands: [(spec: CommandSpec, run: @Sendable (ParsedArguments, CommandIO) async -> ExitCode)] = [
+        (AlertsCommand.spec, AlertsCommand.run),
         (AuditCommand.spec, AuditCommand.run),
         (DemoCommand.spec, DemoCommand.run),
         (ExplainCommand.spec, ExplainCommand.run),
@@ -13,6 +14,7 @@ public enum CostAuditCommand {
         (ReportCommand.spec, ReportCommand.run),
         (StatementCommand.spec, StatementCommand.run),
         (ToolsCommand.spec, ToolsCommand.run),
+        (TopUsersCommand.spec, TopUsersCommand.run),
     ]
 
     /// The tool's version, as `cost-audit --version` prints it.

@@ -49,7 +49,10 @@ struct DemoCommandTests {
         #expect(demo.status == 0)
         let data = try Data(contentsOf: dir.appendingPathComponent("cost-audit.json"))
         let config = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(Set(config.keys) == ["ledgers", "usage", "keys", "rules"], "no prices: the demo writes no price file")
+        #expect(
+            Set(config.keys) == ["ledgers", "usage", "keys", "rules", "alerts"],
+            "no prices: the demo writes no price file"
+        )
         let ledgers = try #require(config["ledgers"] as? [String])
         let usage = try #require(config["usage"] as? [String])
         let keys = try #require(config["keys"] as? String)

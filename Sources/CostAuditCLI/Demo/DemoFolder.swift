@@ -43,11 +43,23 @@ struct DemoFolder {
     var config: String { path(Self.configName) }
     var marker: String { path(Self.markerName) }
 
-    /// The configuration file's text: the demo's inputs, relative to the configuration file's folder.
-    static let configuration = """
-        {"ledgers": ["\(ledgerName)"], "usage": ["\(usageName)"], "keys": "\(keysName)", "rules": "\(rulesName)"}
+    /// The configuration file's text: the demo's inputs, relative to the configuration file's folder, and the
+    /// dollar minimums of `cost-audit alerts` scaled to the demo's traffic (docs/alerts.md): the defaults ($1.00)
+    /// suit a product of about 1,000 requests a day, so the demo's `requests` a day get `requests / 1000` dollars
+    /// (at least $0.01, at most $1.00).
+    static func configuration(requestsPerDay requests: Int) -> String {
+        let cents = min(max(requests / 10, 1), 100)
+        let dollars = "\(cents / 100)." + (cents % 100 < 10 ? "0" : "") + "\(cents % 100)"
+        let minimums = [
+            "cost_per_active_user.minimum_usd_at_stake", "feature_rate.minimum_usd_at_stake",
+            "task_type_cost.minimum_usd_at_stake", "tool_share.minimum_tool_usd", "retry_waste.minimum_usd_at_stake",
+        ].map { "\"\($0)\": \"\(dollars)\"" }.joined(separator: ", ")
+        return """
+            {"ledgers": ["\(ledgerName)"], "usage": ["\(usageName)"], "keys": "\(keysName)", "rules": "\(rulesName)",
+             "alerts": {\(minimums)}}
 
-        """
+            """
+    }
 
     /// Why the folder cannot be used or written.
     struct Failure: Error {

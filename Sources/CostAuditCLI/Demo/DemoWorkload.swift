@@ -167,7 +167,7 @@ struct DemoWorkload {
         try folder.writeFile(simulation.bill.openAIUsageExport(), to: DemoFolder.usageName)
         try folder.writeFile(Self.keyMap, to: DemoFolder.keysName)
         try folder.writeFile(Self.rules, to: DemoFolder.rulesName)
-        try folder.writeFile(DemoFolder.configuration, to: DemoFolder.configName)
+        try folder.writeFile(DemoFolder.configuration(requestsPerDay: requestsPerDay), to: DemoFolder.configName)
         simulation.summary.users = simulation.usersSeen.count
         return simulation.summary
     }

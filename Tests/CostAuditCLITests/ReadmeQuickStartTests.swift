@@ -77,7 +77,7 @@ struct ReadmeReportsTests {
         return String(readme[readme.index(open.lowerBound, offsetBy: 8)..<close.lowerBound]) + "\n"
     }
 
-    @Test("the README's monthly report and explain output are what the commands print today on the demo")
+    @Test("the README's monthly report, explain and alerts output are what the commands print today on the demo")
     func reportsAreCurrent() throws {
         let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("readme-reports-\(UUID())")
@@ -93,5 +93,9 @@ struct ReadmeReportsTests {
         #expect(explain.status == 0)
         #expect(explain.stdout == (try shown(readme, startingWith: "Cost per task of feature draft_reply")))
         #expect(explain.stdout.contains("1  prompt_version  reply-v2"))
+        let alerts = try runTool(["alerts", "--config", config, "--now", "2026-12-01"])
+        #expect(alerts.status == 2)
+        #expect(alerts.stdout == (try shown(readme, startingWith: "Alerts for the periods ending")))
+        #expect(alerts.stdout.contains("1  task_type_cost  task_type=summarize"))
     }
 }

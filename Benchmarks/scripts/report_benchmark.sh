@@ -14,8 +14,14 @@ fi
 swift build -c release --product cost-audit >/dev/null
 bin=.build/release/cost-audit
 inputs=("$dir/ledger" --usage "$dir/usage/openai-usage-page-1.json" --quiet)
-feature=$(head -c 2000000 "$dir"/ledger/*.jsonl 2>/dev/null | grep -o '"feature":"[^"]*"' | head -1 | cut -d'"' -f4)
-echo "ledger: $(ls "$dir"/ledger | wc -l) files, $(du -sh "$dir/ledger" | cut -f1); feature: $feature; load: $(uptime | sed 's/.*load/load/')"
+first=$(ls "$dir"/ledger/*.jsonl | head -1)
+feature=$(grep -m1 -o '"feature":"[^"]*"' "$first" | cut -d'"' -f4 || true)
+# explain looks at the 60 days before --now: the day after the ledger's last record.
+now=$(python3 -c "
+import datetime, json, sys
+last = max(json.loads(l)['ts'] for l in open(sys.argv[1]) if l.strip())[:10]
+print(datetime.date.fromisoformat(last) + datetime.timedelta(days=1))" "$first")
+echo "ledger: $(ls "$dir"/ledger | wc -l) files, $(du -sh "$dir/ledger" | cut -f1); feature: $feature; now: $now; load: $(uptime | sed 's/.*load/load/')"
 out=/tmp/report-benchmark-runs.txt
 : > "$out"
 for i in 1 2 3 4 5; do
@@ -26,7 +32,7 @@ for i in 1 2 3 4 5; do
         --format csv > /dev/null 2>> "$out"
     if "$bin" help explain > /dev/null 2>&1; then
         /usr/bin/time -f "explain %e s %M KB" "$bin" explain "${inputs[@]}" --feature "$feature" \
-            --now 2026-12-01 > /dev/null 2>> "$out"
+            --now "$now" > /dev/null 2>> "$out"
     fi
     if python3 -c "import duckdb" 2>/dev/null; then
         /usr/bin/time -f "duckdb %e s %M KB" python3 Benchmarks/scripts/duckdb_group_by.py "$dir/ledger" 2 \

@@ -1,4 +1,5 @@
 import Attribution
+import CostReports
 
 /// The configuration file: the inputs every subcommand takes, named once (see docs/configuration.md).
 ///
@@ -16,7 +17,7 @@ struct ConfigurationFile: Sendable, Hashable {
     /// Larger configuration files are refused.
     static let maxBytes = 1 << 20
     /// The keys the file may hold, in the order the docs list them.
-    static let keys = ["ledgers", "usage", "keys", "rules", "prices", "prices_effective_from"]
+    static let keys = ["ledgers", "usage", "keys", "rules", "prices", "prices_effective_from", "budgets"]
 
     /// The file the values came from, as the user named it.
     var path: String
@@ -32,6 +33,8 @@ struct ConfigurationFile: Sendable, Hashable {
     var prices: String?
     /// The first UTC day of undated prices in the price file, as written (`YYYY-MM-DD` or an RFC 3339 instant).
     var pricesEffectiveFrom: String?
+    /// Monthly budgets of `cost-audit forecast` (docs/forecast.md), checked when the file is read.
+    var budgets: ForecastBudgets?
 
     /// Reads the file `--config` names, or `cost-audit.json` in the working directory; nil when neither is there.
     /// - Throws: ``InputFileError`` naming the file (and the key at fault) when it cannot be read or is invalid.
@@ -101,6 +104,12 @@ struct ConfigurationFile: Sendable, Hashable {
                     throw fail("expected a date YYYY-MM-DD or an RFC 3339 time, got \(AttributionError.quote(text))")
                 }
                 pricesEffectiveFrom = text
+            case "budgets":
+                do throws(ReportError) {
+                    budgets = try ForecastBudgets(value: member.value)
+                } catch {
+                    throw InputFileError(path: path, reason: error.field == key ? "\(error)" : "\(key): \(error)")
+                }
             default:
                 throw fail("unknown key; expected one of " + Self.keys.joined(separator: ", "))
             }
@@ -127,6 +136,8 @@ struct CommandInputs: Sendable, Hashable {
     var rules: String?
     var prices: String?
     var pricesEffectiveFrom: String?
+    /// The configuration file's budgets (they have no option of their own: `forecast --budgets` is read apart).
+    var budgets: ForecastBudgets?
 
     /// Takes each input from `parsed` when the command line gives it (the `ledger` positionals, `--usage`,
     /// `--keys`, `--rules`, `--prices`, `--prices-effective-from`), else from `file`.
@@ -137,5 +148,6 @@ struct CommandInputs: Sendable, Hashable {
         rules = parsed.value("rules") ?? file?.rules
         prices = parsed.value("prices") ?? file?.prices
         pricesEffectiveFrom = parsed.value("prices-effective-from") ?? file?.pricesEffectiveFrom
+        budgets = file?.budgets
     }
 }

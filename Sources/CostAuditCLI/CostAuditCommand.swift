@@ -8,6 +8,7 @@ public enum CostAuditCommand {
         (DemoCommand.spec, DemoCommand.run),
         (ExplainCommand.spec, ExplainCommand.run),
         (ExportCommand.spec, ExportCommand.run),
+        (ForecastCommand.spec, ForecastCommand.run),
         (InspectCommand.spec, InspectCommand.run),
         (ModelsCommand.spec, ModelsCommand.run),
         (ReportCommand.spec, ReportCommand.run),

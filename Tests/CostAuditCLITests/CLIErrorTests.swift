@@ -246,7 +246,7 @@ struct CLISurfaceBinaryTests {
         #expect(run.status == 64)
         #expect(
             oneLine(run)
-                == "error: unknown subcommand 'nope'; the subcommands are audit, demo, explain, export, forecast, inspect, models, report, statement, tools "
+                == "error: unknown subcommand 'nope'; the subcommands are audit, demo, explain, export, forecast, html, inspect, models, report, statement, tools "
                 + "(see 'cost-audit --help')"
         )
         #expect(run.stdout.isEmpty)
@@ -257,7 +257,7 @@ struct CLISurfaceBinaryTests {
         #expect(none.status == 64)
         #expect(
             oneLine(none).hasPrefix(
-                "error: no subcommand given; the subcommands are audit, demo, explain, export, forecast, inspect, models, report, statement, tools"
+                "error: no subcommand given; the subcommands are audit, demo, explain, export, forecast, html, inspect, models, report, statement, tools"
             )
         )
     }
@@ -265,7 +265,8 @@ struct CLISurfaceBinaryTests {
     @Test(
         "--help on every subcommand prints its help and exits 0",
         arguments: [
-            "audit", "demo", "explain", "export", "forecast", "inspect", "models", "report", "statement", "tools",
+            "audit", "demo", "explain", "export", "forecast", "html", "inspect", "models", "report", "statement",
+            "tools",
         ]
     )
     func subcommandHelp(name: String) throws {

@@ -53,7 +53,7 @@ public struct ForecastMethod: Sendable, Hashable {
     /// Days a backtest needs before its cut to be made.
     static let minimumBacktestFitDays = 14
     /// Days of data the CLI loads before the cut: the fit, the longest forecast window, and the backtests.
-    public var loadDays: Int { historyDays + 31 + backtestOrigins + 1 }
+    public var loadDays: Int { Swift.max(28, historyDays) + 31 + Swift.max(1, backtestOrigins) + 1 }
 
     /// A fitted series: `trend(day) × weekday index`.
     struct Fit {
@@ -177,7 +177,7 @@ public struct ForecastMethod: Sendable, Hashable {
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         guard let first = sorted.first else { return 0 }
         guard sorted.count > 1 else { return first }
-        let position = p * Double(sorted.count - 1)
+        let position = Swift.min(Swift.max(p.isFinite ? p : 0.5, 0), 1) * Double(sorted.count - 1)
         let below = Int(position.rounded(.down))
         let above = Swift.min(below + 1, sorted.count - 1)
         let weight = position - Double(below)

@@ -118,7 +118,7 @@ public struct MonthForecast: Sendable {
             firstDay = min(firstDay, Int(ReportPeriod.floorDiv(dataset.times[row], day)))
         }
         firstDay = max(firstDay, cutDay - method.loadDays)
-        let length = cutDay - firstDay
+        let length = max(0, cutDay - firstDay)
         historyDays = min(length, method.historyDays)
         let firstNanoseconds = Int64(firstDay) * day
         let spentFrom = Int64(monthStart) * day

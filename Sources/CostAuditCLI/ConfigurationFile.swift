@@ -17,7 +17,7 @@ struct ConfigurationFile: Sendable, Hashable {
     /// Larger configuration files are refused.
     static let maxBytes = 1 << 20
     /// The keys the file may hold, in the order the docs list them.
-    static let keys = ["ledgers", "usage", "keys", "rules", "prices", "prices_effective_from", "alerts"]
+    static let keys = ["ledgers", "usage", "keys", "rules", "prices", "prices_effective_from", "alerts", "budgets"]
 
     /// The file the values came from, as the user named it.
     var path: String
@@ -35,6 +35,8 @@ struct ConfigurationFile: Sendable, Hashable {
     var pricesEffectiveFrom: String?
     /// The parameters of `cost-audit alerts`: `detector.parameter` to its value as text (docs/alerts.md).
     var alerts: [String: String]?
+    /// Monthly budgets of `cost-audit forecast` (docs/forecast.md), checked when the file is read.
+    var budgets: ForecastBudgets?
 
     /// Reads the file `--config` names, or `cost-audit.json` in the working directory; nil when neither is there.
     /// - Throws: ``InputFileError`` naming the file (and the key at fault) when it cannot be read or is invalid.
@@ -121,6 +123,12 @@ struct ConfigurationFile: Sendable, Hashable {
                     throw fail("\(error.field): '\(error.value)' \(error.reason)")
                 }
                 alerts = values
+            case "budgets":
+                do throws(ReportError) {
+                    budgets = try ForecastBudgets(value: member.value)
+                } catch {
+                    throw InputFileError(path: path, reason: error.field == key ? "\(error)" : "\(key): \(error)")
+                }
             default:
                 throw fail("unknown key; expected one of " + Self.keys.joined(separator: ", "))
             }
@@ -147,6 +155,8 @@ struct CommandInputs: Sendable, Hashable {
     var rules: String?
     var prices: String?
     var pricesEffectiveFrom: String?
+    /// The configuration file's budgets (they have no option of their own: `forecast --budgets` is read apart).
+    var budgets: ForecastBudgets?
 
     /// Takes each input from `parsed` when the command line gives it (the `ledger` positionals, `--usage`,
     /// `--keys`, `--rules`, `--prices`, `--prices-effective-from`), else from `file`.
@@ -157,5 +167,6 @@ struct CommandInputs: Sendable, Hashable {
         rules = parsed.value("rules") ?? file?.rules
         prices = parsed.value("prices") ?? file?.prices
         pricesEffectiveFrom = parsed.value("prices-effective-from") ?? file?.pricesEffectiveFrom
+        budgets = file?.budgets
     }
 }

@@ -9,6 +9,8 @@ public enum CostAuditCommand {
         (DemoCommand.spec, DemoCommand.run),
         (ExplainCommand.spec, ExplainCommand.run),
         (ExportCommand.spec, ExportCommand.run),
+        (ForecastCommand.spec, ForecastCommand.run),
+        (HTMLCommand.spec, HTMLCommand.run),
         (InspectCommand.spec, InspectCommand.run),
         (ModelsCommand.spec, ModelsCommand.run),
         (ReportCommand.spec, ReportCommand.run),

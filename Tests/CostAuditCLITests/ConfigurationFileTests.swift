@@ -111,7 +111,7 @@ struct ConfigurationFileTests {
             (
                 #"{"ledger": ["x"]}"#,
                 "error: cost-audit.json: ledger: unknown key; expected one of ledgers, usage, keys, rules, prices, "
-                    + "prices_effective_from, alerts"
+                    + "prices_effective_from, alerts, budgets"
             ),
             (#"{"ledgers": "x"}"#, "error: cost-audit.json: ledgers: expected an array of paths, got a string"),
             (#"{"usage": [1]}"#, "error: cost-audit.json: usage[0]: expected a path, got a number"),

@@ -1,0 +1,91 @@
+import Attribution
+import CostAudit
+import CostLedger
+import CostReports
+import Foundation
+
+/// `cost-audit html`: one self-contained HTML page of the reconciled spend (docs/dashboard.md).
+enum HTMLCommand {
+    static let output = OptionSpec(
+        name: "output",
+        valueName: "file",
+        help: "The HTML file to write, required.",
+        shortName: "o"
+    )
+    static let days = OptionSpec(
+        name: "days",
+        valueName: "n",
+        help: "Days of the daily charts, 1 to 92 (default: 30), ending at --now."
+    )
+
+    static let spec = CommandSpec(
+        name: "html",
+        abstract: "One self-contained HTML page of the spend: charts by team, feature, user and tool, and alerts.",
+        discussion: """
+            Writes one HTML file with inline CSS and SVG (no script, nothing fetched): the audit's headline \
+            (capture rate, unknown share before and after), the current alerts, daily spend by team and by \
+            feature over the last --days days and hourly over the last 24 hours, the unknown share per day, \
+            cost per active user per hour against the same hour of the previous 7 days, the top features and \
+            users, and each tool's share of the weekly spend. Everything ends at the start of --now's UTC hour. \
+            The page holds aggregates only: each chart keeps its largest series and folds the rest into \
+            (other), so its size does not grow with the ledger. Exit status as for 'audit'; 1 when the file \
+            cannot be written.
+            """,
+        positionals: [AuditInputs.ledgerPositional],
+        options: ReportRun.options([output, days])
+    )
+
+    static func run(_ parsed: ParsedArguments, _ io: CommandIO) async -> ExitCode {
+        var days = 30
+        let run: ReportRun
+        do throws(CommandStop) {
+            run = try ReportRun.start(parsed, spec: spec, io: io) { () throws(UsageError) in
+                guard let path = parsed.value("output") else {
+                    throw UsageError(message: "missing '-o FILE': the HTML file to write")
+                }
+                if path.isEmpty {
+                    throw UsageError(message: "the value '' is invalid for '--output'; expected a file")
+                }
+                if let text = parsed.value("days") {
+                    guard let n = Int(text), (1...92).contains(n) else {
+                        throw UsageError(
+                            message: "the value '\(text)' is invalid for '--days'; expected a whole number from 1 to 92"
+                        )
+                    }
+                    days = n
+                }
+            }
+        } catch {
+            return error.status
+        }
+        guard let path = parsed.value("output") else { return .usage }
+        let files =
+            run.inputs.ledgers + run.inputs.usage
+            + [run.inputs.keyMap, run.inputs.rules, run.inputs.prices]
+            .compactMap { $0 }
+        if let input = Auditor.inputOverwritten(by: path, inputs: files) {
+            io.writeError("error: \(path): --output would overwrite the input \(input)\n")
+            return .usage
+        }
+        // The current alerts: every detector, with the configuration file's settings, over the last 24 hours.
+        var alerts: [DashboardAlert] = []
+        do throws(InputFileError) {
+            let file = try ConfigurationFile.load(explicit: parsed.value("config"), io: io)
+            let settings = (file?.alerts ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            let detectors = (try? AlertDetectors.configured(settings)) ?? AlertDetectors.standard
+            let report = try? AlertReport(run.dataset, detectors: detectors, now: run.now, window: .day)
+            alerts = (report?.alerts ?? []).map(DashboardAlert.init)
+        } catch {
+            return io.fail(error)
+        }
+        let page = Dashboard(run.dataset, now: run.now, alerts: alerts, days: days).html()
+        do {
+            try Data(page.utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+            io.writeError("error: \(path): cannot be written: \(reason)\n")
+            return .failure
+        }
+        return .success
+    }
+}

@@ -1,0 +1,293 @@
+public import Attribution
+public import CostAudit
+public import CostLedger
+
+/// One row of the dashboard's current alerts: what the alerts library (docs/alerts.md) reports, as the page
+/// shows it.
+public struct DashboardAlert: Sendable, Hashable {
+    /// The detector's name: `cost_per_active_user`, `budget`, …
+    public var detector: String
+    /// What moved: a feature, a user, a team, or the whole product.
+    public var subject: String
+    /// The UTC hour or day it moved in.
+    public var since: String
+    /// By how much, against what baseline, in a few words.
+    public var summary: String
+    /// Spend above the baseline.
+    public var usdAtStake: Money
+
+    public init(detector: String, subject: String, since: String, summary: String, usdAtStake: Money) {
+        self.detector = detector
+        self.subject = subject
+        self.since = since
+        self.summary = summary
+        self.usdAtStake = usdAtStake
+    }
+
+    /// The row of an alert of ``AlertReport``: its value against its baseline, and the ratio.
+    public init(_ alert: Alert) {
+        var summary = "\(alert.readable(alert.value)) against a baseline of \(alert.readable(alert.baseline))"
+        if let ratio = alert.ratio(decimals: 2) { summary += " (\(ratio)x)" }
+        self.init(
+            detector: alert.detector,
+            subject: alert.subject,
+            since: alert.since,
+            summary: summary,
+            usdAtStake: alert.usdAtStake
+        )
+    }
+}
+
+/// `cost-audit html` as a value (docs/dashboard.md): the aggregates of one self-contained HTML page of the
+/// audit's reconciled spend, and the page itself (``html()``).
+///
+/// The page is built from aggregates, never from records: spend per day by team and by feature over the last
+/// ``days`` days, per hour over the last 24 hours, the unknown share per day, cost per active user per hour
+/// against the same hour of the previous 7 days, the top features and users, each tool's weekly share, the
+/// alerts given, and the audit's headline. Each chart keeps its ``maxSeries`` largest series (and the
+/// `(unknown)` one) and folds the rest into `(other)`, so the page's size does not grow with the ledger's.
+///
+/// ```swift
+/// let dashboard = Dashboard(SpendDataset(try Auditor.attribute(configuration)), now: .now())
+/// try dashboard.html().write(to: url, atomically: true, encoding: .utf8)
+/// ```
+public struct Dashboard: Sendable {
+    /// The most series a chart draws: the largest, then `(other)` for the rest.
+    public static let maxSeries = 8
+    /// The most rows of each top list and of the alerts.
+    public static let maxRows = 10
+    public static let maxAlerts = 50
+    /// The most weeks of tool shares shown.
+    public static let maxWeeks = 12
+
+    /// A chart's series: a name and one value per column, in dollars (or percent).
+    struct Series: Sendable, Hashable {
+        var name: String
+        var values: [Double]
+    }
+
+    /// One row of a top list.
+    struct TopRow: Sendable, Hashable {
+        var name: String
+        var usd: Money
+        var share: AuditShare
+    }
+
+    /// One hour of cost per active user and its baseline.
+    struct HourPoint: Sendable, Hashable {
+        var label: String
+        /// Recorded spend ÷ active users; nil without active users.
+        var value: Double?
+        var activeUsers: Int
+        /// The same hour on the previous 7 days (those with active users): median, lowest, highest.
+        var median: Double?
+        var low: Double?
+        var high: Double?
+    }
+
+    /// Days of the daily charts.
+    public let days: Int
+    /// The first instant not shown: the start of the hour of `now`.
+    public let end: UTCTimestamp
+    public let report: AuditReport
+    public let alerts: [DashboardAlert]
+
+    let dayLabels: [String]
+    let hourLabels: [String]
+    let teamDaily: [Series]
+    let featureDaily: [Series]
+    let teamHourly: [Series]
+    let featureHourly: [Series]
+    /// Unknown share of each day's spend, in percent; nil for a day without spend.
+    let unknownShare: [Double?]
+    /// Cost per active user, the last 24 hours.
+    let hours: [HourPoint]
+    let topFeatures: [TopRow]
+    let topUsers: [TopRow]
+    let windowUSD: Money
+    let weekLabels: [String]
+    let toolShares: [Series]
+
+    /// Aggregates the dataset's rows before the hour of `now`.
+    ///
+    /// - Parameters:
+    ///   - now: the page shows what happened before the start of this instant's UTC hour.
+    ///   - alerts: the current alerts, largest dollars at stake first (at most ``maxAlerts`` are shown).
+    ///   - days: days of the daily charts, 1 to 92 (30 by default).
+    public init(_ dataset: SpendDataset, now: UTCTimestamp, alerts: [DashboardAlert] = [], days: Int = 30) {
+        let hour = ReportPeriod.nanosecondsPerHour
+        let day = ReportPeriod.nanosecondsPerDay
+        self.days = min(92, max(1, days))
+        self.report = dataset.report
+        self.alerts = Array(alerts.prefix(Self.maxAlerts))
+        let endHour = ReportPeriod.floorDiv(now.nanosecondsSinceEpoch, hour) * hour
+        end = UTCTimestamp(nanosecondsSinceEpoch: endHour)
+        let lastDay = ReportPeriod.floorDiv(endHour - 1, day)
+        let firstDay = lastDay - Int64(self.days) + 1
+        let firstHour = endHour - 24 * hour
+        let baselineStart = firstHour - 7 * day
+
+        dayLabels = (0..<self.days).map { offset in
+            ReportPeriod.day.label(of: UTCTimestamp(nanosecondsSinceEpoch: (firstDay + Int64(offset)) * day))
+        }
+        hourLabels = (0..<24).map { offset in
+            ReportPeriod.hour.label(of: UTCTimestamp(nanosecondsSinceEpoch: firstHour + Int64(offset) * hour))
+        }
+
+        var teamDays: [Int32: [Int128]] = [:]
+        var featureDays: [Int32: [Int128]] = [:]
+        var teamHours: [Int32: [Int128]] = [:]
+        var featureHours: [Int32: [Int128]] = [:]
+        var dayTotals = [Int128](repeating: 0, count: self.days)
+        var dayUnknown = [Int128](repeating: 0, count: self.days)
+        let baselineHours = 24 * 8
+        var hourSpend = [Int128](repeating: 0, count: baselineHours)
+        var hourUsers = [Set<Int32>](repeating: [], count: baselineHours)
+        var featureTotals: [Int32: Int128] = [:]
+        var userTotals: [Int32: Int128] = [:]
+        var windowTotal: Int128 = 0
+        let unknownClass = dataset.stringID(AttributionClass.unknown.name)
+        for row in 0..<dataset.count {
+            let time = dataset.times[row]
+            guard time < endHour else { continue }
+            let amount = dataset.dollars[row]
+            let team = dataset.fieldID(.team, at: row) ?? 0
+            let feature = dataset.fieldID(.feature, at: row) ?? 0
+            let dayIndex = Int(ReportPeriod.floorDiv(time, day) - firstDay)
+            if dayIndex >= 0 {
+                teamDays[team, default: [Int128](repeating: 0, count: self.days)][dayIndex] &+= amount
+                featureDays[feature, default: [Int128](repeating: 0, count: self.days)][dayIndex] &+= amount
+                dayTotals[dayIndex] &+= amount
+                if let unknownClass, dataset.fieldID(.attributionClass, at: row) == unknownClass {
+                    dayUnknown[dayIndex] &+= amount
+                }
+                featureTotals[feature, default: 0] &+= amount
+                userTotals[dataset.fieldID(.userID, at: row) ?? 0, default: 0] &+= amount
+                windowTotal &+= amount
+            }
+            // Spend known per day only cannot be placed in an hour.
+            guard !dataset.dayOnly[row], time >= baselineStart else { continue }
+            let hourIndex = Int((time - baselineStart) / hour)
+            hourSpend[hourIndex] &+= amount
+            let user = dataset.fieldID(.userID, at: row) ?? 0
+            if user != 0, amount != 0 { hourUsers[hourIndex].insert(user) }
+            if time >= firstHour {
+                let recent = Int((time - firstHour) / hour)
+                teamHours[team, default: [Int128](repeating: 0, count: 24)][recent] &+= amount
+                featureHours[feature, default: [Int128](repeating: 0, count: 24)][recent] &+= amount
+            }
+        }
+        func label(_ id: Int32) -> String { id == 0 ? ReportDimension.unknownLabel : dataset.strings[Int(id)] }
+        teamDaily = Self.folded(teamDays, label: label)
+        featureDaily = Self.folded(featureDays, label: label)
+        teamHourly = Self.folded(teamHours, label: label)
+        featureHourly = Self.folded(featureHours, label: label)
+        unknownShare = zip(dayUnknown, dayTotals).map { unknown, total in
+            total == 0 ? nil : MonthForecast.double(unknown) / MonthForecast.double(total) * 100
+        }
+        var points: [HourPoint] = []
+        func perUser(_ index: Int) -> Double? {
+            hourUsers[index].isEmpty ? nil : MonthForecast.double(hourSpend[index]) / Double(hourUsers[index].count)
+        }
+        for offset in 0..<24 {
+            let index = 7 * 24 + offset
+            let previous = (0..<7).compactMap { perUser(offset + 24 * $0) }.sorted()
+            points.append(
+                HourPoint(
+                    label: hourLabels[offset],
+                    value: perUser(index),
+                    activeUsers: hourUsers[index].count,
+                    median: previous.isEmpty ? nil : ForecastMethod.percentile(previous, 0.5),
+                    low: previous.first,
+                    high: previous.last
+                )
+            )
+        }
+        hours = points
+        windowUSD = Money(attodollars: windowTotal)
+        topFeatures = Self.top(featureTotals, total: windowTotal, label: label)
+        topUsers = Self.top(userTotals, total: windowTotal, label: label)
+
+        let tools = ToolsReport(dataset)
+        let weeks = tools.weeks.suffix(Self.maxWeeks).map(\.week)
+        weekLabels = weeks
+        var toolWeeks: [String: [Int128]] = [:]
+        var weekTotals = [Int128](repeating: 0, count: weeks.count)
+        for row in tools.rows {
+            guard let index = weeks.firstIndex(of: row.week) else { continue }
+            toolWeeks[row.tool, default: [Int128](repeating: 0, count: weeks.count)][index] &+= row.usd.attodollars
+            weekTotals[index] &+= row.usd.attodollars
+        }
+        var byName: [Int32: [Int128]] = [:]
+        var names: [Int32: String] = [:]
+        for (offset, entry) in toolWeeks.sorted(by: { $0.key < $1.key }).enumerated() {
+            byName[Int32(offset + 1)] = entry.value
+            names[Int32(offset + 1)] = entry.key
+        }
+        toolShares = Self.folded(byName, label: { names[$0] ?? "" }, keepUnknown: false).map { series in
+            Series(
+                name: series.name,
+                values: zip(series.values, weekTotals).map { value, total in
+                    total == 0 ? 0 : value / MonthForecast.double(total) * 100
+                }
+            )
+        }
+    }
+
+    /// The largest series by their sum (`(unknown)`, id 0, always kept), the rest folded into `(other)`.
+    static func folded(
+        _ sums: [Int32: [Int128]],
+        label: (Int32) -> String,
+        keepUnknown: Bool = true
+    ) -> [Series] {
+        let ranked = sums.map { (id: $0.key, values: $0.value, total: $0.value.reduce(0, &+)) }
+            .sorted { a, b in
+                if a.total != b.total { return a.total > b.total }
+                return Array(label(a.id).utf8).lexicographicallyPrecedes(label(b.id).utf8)
+            }
+        var series: [Series] = []
+        var other: [Int128]?
+        let room = maxSeries - (keepUnknown && sums[0] != nil ? 2 : 1)
+        var kept = 0
+        for entry in ranked {
+            if keepUnknown, entry.id == 0 {
+                series.append(Series(name: label(0), values: entry.values.map(MonthForecast.double)))
+            } else if kept < room || (ranked.count <= maxSeries) {
+                series.append(Series(name: label(entry.id), values: entry.values.map(MonthForecast.double)))
+                kept += 1
+            } else {
+                var sum = other ?? [Int128](repeating: 0, count: entry.values.count)
+                for index in sum.indices { sum[index] &+= entry.values[index] }
+                other = sum
+            }
+        }
+        if let other {
+            series.append(Series(name: ReportDimension.otherLabel, values: other.map(MonthForecast.double)))
+        }
+        return series
+    }
+
+    /// The ``maxRows`` largest, by spend, with their share of `total`.
+    static func top(_ sums: [Int32: Int128], total: Int128, label: (Int32) -> String) -> [TopRow] {
+        sums.filter { $0.value != 0 }
+            .sorted { a, b in
+                if a.value != b.value { return a.value > b.value }
+                return Array(label(a.key).utf8).lexicographicallyPrecedes(label(b.key).utf8)
+            }
+            .prefix(maxRows)
+            .map { entry in
+                TopRow(
+                    name: label(entry.key),
+                    usd: Money(attodollars: entry.value),
+                    share: AuditShare(Money(attodollars: entry.value), of: Money(attodollars: total))
+                )
+            }
+    }
+}
+
+extension SpendDataset {
+    /// The interned id of `text`, nil when no row has it.
+    func stringID(_ text: String) -> Int32? {
+        strings.firstIndex(of: text).map { Int32(truncatingIfNeeded: $0) }
+    }
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The reports benchmark from the command line, on the generated 2,000,000-record ledger: in each of 5 rounds, the
-# release `cost-audit audit`, `report --by team,project --period month` and `explain --feature F` on the same
-# inputs, then DuckDB's plain GROUP BY team, project of the same files (the peer), so all four share the load of
-# the moment. Prints each run's wall time and peak RSS, then the medians.
+# release `cost-audit audit`, `report --by team,project --period month`, `explain --feature F`, `alerts`,
+# `forecast --by team` and `html` on the same inputs, then DuckDB's plain GROUP BY team, project of the same files
+# (the peer), so all of them share the load of the moment. Prints each run's wall time and peak RSS, then the
+# medians, and the size of the HTML page.
 #
 #     bash Benchmarks/scripts/report_benchmark.sh [DIR]      (default DIR: /tmp/audit-bench)
 set -euo pipefail
@@ -34,14 +35,23 @@ for i in 1 2 3 4 5; do
         /usr/bin/time -f "explain %e s %M KB" "$bin" explain "${inputs[@]}" --feature "$feature" \
             --now "$now" > /dev/null 2>> "$out"
     fi
+    if "$bin" help alerts > /dev/null 2>&1; then
+        # alerts exits 2 when an alert fires: that is not a failure here.
+        /usr/bin/time -f "alerts %e s %M KB" "$bin" alerts "${inputs[@]}" --now "$now" > /dev/null 2>> "$out" || true
+        /usr/bin/time -f "forecast %e s %M KB" "$bin" forecast "${inputs[@]}" --month "${now:0:7}" --now "$now" \
+            --by team > /dev/null 2>> "$out"
+        /usr/bin/time -f "html %e s %M KB" "$bin" html "${inputs[@]}" --now "$now" -o /tmp/report-benchmark.html \
+            > /dev/null 2>> "$out"
+    fi
     if python3 -c "import duckdb" 2>/dev/null; then
         /usr/bin/time -f "duckdb %e s %M KB" python3 Benchmarks/scripts/duckdb_group_by.py "$dir/ledger" 2 \
             > /dev/null 2>> "$out"
     fi
 done
 cat "$out"
-for what in audit report explain duckdb; do
+for what in audit report explain alerts forecast html duckdb; do
     grep "^$what " "$out" | sort -t' ' -k2 -n | awk -v w="$what" '{a[NR]=$2; m[NR]=$4} END {
         if (NR > 0) printf "median %s: %s s, peak RSS %s KB\n", w, a[int((NR+1)/2)], m[int((NR+1)/2)] }'
 done
+[ -f /tmp/report-benchmark.html ] && echo "html page: $(wc -c < /tmp/report-benchmark.html) bytes"
 echo "load after the runs: $(uptime | sed 's/.*load/load/')"

@@ -461,9 +461,14 @@ public struct AlertReport: Sendable {
                 ])
             }
         }
+        var title =
+            "Top contributors of each alert's excess (spend minus the baseline periods' spend, averaged and "
+            + "scaled to the period's volume"
+        if alerts.contains(where: { $0.detector == "budget" }) {
+            title += "; for budget, each spender's share of the projection and of the budget"
+        }
         return ReportTable(
-            title: "Top contributors of each alert's excess (spend minus the baseline periods' spend, averaged and "
-                + "scaled to the period's volume)",
+            title: title + ")",
             columns: [
                 ReportTable.Column("#", numeric: true), ReportTable.Column("contributor"),
                 ReportTable.Column("spend_usd", numeric: true), ReportTable.Column("expected_usd", numeric: true),

@@ -13,6 +13,9 @@ enum AlertsCommand {
             Evaluates each detector for every complete UTC hour (cost_per_active_user, feature_rate) or day \
             (task_type_cost, tool_share, retry_waste) that ends in the --window before --now, against the same \
             hour or day on the 7 days before (the week before for tool_share); the audit covers that history. \
+            With --budgets FILE (as for 'forecast'), or "budgets" in the configuration file, the budget \
+            detector projects each budgeted group's month-end spend for the month of the last complete day, as \
+            'forecast' does, and fires for each group projected over its budget; without budgets it is silent. \
             The rules, their parameters and defaults are in docs/alerts.md. Alerts are listed largest dollars at \
             stake (spend above the baseline) first, each with the top three contributors of its excess. Exit \
             status: 0 no alert, 2 an alert fired, otherwise as for 'audit'. With --webhook, each alert is also \
@@ -41,6 +44,12 @@ enum AlertsCommand {
                 repeatable: true
             ),
             OptionSpec(
+                name: "budgets",
+                valueName: "file",
+                help: "Monthly budgets for the budget detector: {\"team=growth,project=assistant\": USD, …} "
+                    + "(default: the configuration file's budgets)."
+            ),
+            OptionSpec(
                 name: "webhook",
                 valueName: "url",
                 help: "Post each alert as a JSON message with a 'text' field to this http or https URL."
@@ -54,9 +63,15 @@ enum AlertsCommand {
         var webhook: WebhookTarget?
         // The configuration file's "alerts" settings, applied before --set.
         var fileSettings: [(key: String, value: String)] = []
+        // The budget detector's budgets: --budgets, else the configuration file's.
+        var budgets: ForecastBudgets?
         do throws(InputFileError) {
             let file = try ConfigurationFile.load(explicit: parsed.value("config"), io: io)
             fileSettings = (file?.alerts ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            budgets = file?.budgets
+            if let path = parsed.value("budgets"), !path.isEmpty {
+                budgets = try readBudgets(path, io)
+            }
         } catch {
             return io.fail(error)
         }
@@ -68,7 +83,13 @@ enum AlertsCommand {
                 io: io,
                 check: { () throws(UsageError) in
                     window = try parseWindow(parsed)
-                    detectors = try parseDetectors(parsed, fileSettings: fileSettings)
+                    if parsed.value("budgets") == "" {
+                        throw UsageError(message: "the value '' is invalid for '--budgets'; expected a file")
+                    }
+                    detectors = AlertDetectors.budgeted(
+                        try parseDetectors(parsed, fileSettings: fileSettings),
+                        budgets: budgets
+                    )
                     if let text = parsed.value("webhook") {
                         guard let target = WebhookTarget(text) else {
                             throw UsageError(
@@ -107,6 +128,16 @@ enum AlertsCommand {
             }
         }
         return report.alerts.isEmpty ? .success : .thresholdBreached
+    }
+
+    /// The budgets file of `--budgets` (docs/forecast.md).
+    static func readBudgets(_ path: String, _ io: CommandIO) throws(InputFileError) -> ForecastBudgets {
+        let bytes = try InputFiles.read(path, what: "budgets", limit: ForecastBudgets.maxFileBytes, io: io)
+        do throws(ReportError) {
+            return try ForecastBudgets(json: bytes)
+        } catch {
+            throw InputFileError(path: path, reason: error.description)
+        }
     }
 
     /// `--window`, when given.

@@ -29,12 +29,22 @@ public protocol AlertDetector: Sendable {
 
 /// The detectors of `cost-audit alerts`.
 public enum AlertDetectors {
-    /// Every detector with its default parameters, in the order docs/alerts.md describes them.
+    /// Every detector with its default parameters, in the order docs/alerts.md describes them; `budget` has no
+    /// budgets here (it is silent until ``budgeted(_:budgets:)`` gives it some).
     public static var standard: [any AlertDetector] {
         [
             CostPerActiveUserDetector(), FeatureRateDetector(), TaskTypeCostDetector(), ToolShareDetector(),
-            RetryWasteDetector(),
+            RetryWasteDetector(), BudgetDetector(),
         ]
+    }
+
+    /// `detectors` with `budgets` given to the `budget` detector among them.
+    public static func budgeted(_ detectors: [any AlertDetector], budgets: ForecastBudgets?) -> [any AlertDetector] {
+        detectors.map { detector in
+            guard var budget = detector as? BudgetDetector else { return detector }
+            budget.budgets = budgets
+            return budget
+        }
     }
 
     /// The names of ``standard``.

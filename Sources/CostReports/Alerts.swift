@@ -64,6 +64,8 @@ public struct Alert: Sendable {
     public var usdAtStake: Money
     /// At most three, largest excess first.
     public var contributors: [Contributor] = []
+    /// One more sentence for ``text`` (the `budget` detector's run-out day), nil for none.
+    public var note: String?
 
     init(
         detector: String,
@@ -126,6 +128,7 @@ public struct Alert: Sendable {
         if let ratio = ratio(decimals: 2) { out += " (\(ratio)x)" }
         if let volume { out += " over \(volume) \(unit.volumeName)" }
         out += "; $\(usdAtStake.formatted(decimals: 2)) at stake."
+        if let note { out += " " + note }
         if !contributors.isEmpty {
             out += " Top contributors: "
             out += contributors.map { "\($0.label) +$\($0.excessUSD.formatted(decimals: 2))" }.joined(separator: "; ")
@@ -458,9 +461,14 @@ public struct AlertReport: Sendable {
                 ])
             }
         }
+        var title =
+            "Top contributors of each alert's excess (spend minus the baseline periods' spend, averaged and "
+            + "scaled to the period's volume"
+        if alerts.contains(where: { $0.detector == "budget" }) {
+            title += "; for budget, each spender's share of the projection and of the budget"
+        }
         return ReportTable(
-            title: "Top contributors of each alert's excess (spend minus the baseline periods' spend, averaged and "
-                + "scaled to the period's volume)",
+            title: title + ")",
             columns: [
                 ReportTable.Column("#", numeric: true), ReportTable.Column("contributor"),
                 ReportTable.Column("spend_usd", numeric: true), ReportTable.Column("expected_usd", numeric: true),

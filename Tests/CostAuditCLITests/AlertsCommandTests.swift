@@ -88,9 +88,9 @@ struct AlertsCommandTests {
         defer { try? FileManager.default.removeItem(at: inputs.dir) }
         let cases: [([String], String)] = [
             (
-                ["--detector", "budget"],
-                "error: the value 'budget' is invalid for '--detector'; expected one of: cost_per_active_user, "
-                    + "feature_rate, task_type_cost, tool_share, retry_waste (see 'cost-audit alerts --help')\n"
+                ["--detector", "spend_cap"],
+                "error: the value 'spend_cap' is invalid for '--detector'; expected one of: cost_per_active_user, "
+                    + "feature_rate, task_type_cost, tool_share, retry_waste, budget (see 'cost-audit alerts --help')\n"
             ),
             (
                 ["--window", "0h"],

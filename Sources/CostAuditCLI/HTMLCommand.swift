@@ -67,12 +67,16 @@ enum HTMLCommand {
             io.writeError("error: \(path): --output would overwrite the input \(input)\n")
             return .usage
         }
-        // The current alerts: every detector, with the configuration file's settings, over the last 24 hours.
+        // The current alerts: every detector, with the configuration file's settings and budgets, over the last 24
+        // hours (the budget detector forecasts from the days the page covers).
         var alerts: [DashboardAlert] = []
         do throws(InputFileError) {
             let file = try ConfigurationFile.load(explicit: parsed.value("config"), io: io)
             let settings = (file?.alerts ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-            let detectors = (try? AlertDetectors.configured(settings)) ?? AlertDetectors.standard
+            let detectors = AlertDetectors.budgeted(
+                (try? AlertDetectors.configured(settings)) ?? AlertDetectors.standard,
+                budgets: file?.budgets
+            )
             let report = try? AlertReport(run.dataset, detectors: detectors, now: run.now, window: .day)
             alerts = (report?.alerts ?? []).map(DashboardAlert.init)
         } catch {

@@ -5,7 +5,7 @@ public import CostLedger
 /// One alert of `cost-audit alerts` (docs/alerts.md): what moved, by how much, since when, against which
 /// baseline, the dollars at stake (spend above the baseline) and the top contributors of the excess.
 public struct Alert: Sendable {
-    /// What ``value`` and ``baseline`` measure.
+    /// What an alert's value and baseline measure.
     public enum Unit: String, Sendable, Hashable {
         case usdPerActiveUser = "usd_per_active_user"
         case usdPerCall = "usd_per_call"

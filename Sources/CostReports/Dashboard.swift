@@ -111,6 +111,7 @@ public struct Dashboard: Sendable {
     /// Aggregates the dataset's rows before the hour of `now`.
     ///
     /// - Parameters:
+    ///   - dataset: the audit's rows (an audit covering at least the days shown).
     ///   - now: the page shows what happened before the start of this instant's UTC hour.
     ///   - alerts: the current alerts, largest dollars at stake first (at most ``maxAlerts`` are shown).
     ///   - days: days of the daily charts, 1 to 92 (30 by default).

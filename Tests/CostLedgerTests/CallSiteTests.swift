@@ -407,12 +407,12 @@ struct SHA256Tests {
         ]
     )
     func vectors(message: String, digest: String) {
-        #expect(SHA256.hexString(SHA256.hash(Array(message.utf8))) == digest)
+        #expect(SHA256Hash.hex(SHA256Hash.hash(Array(message.utf8))) == digest)
     }
 
     @Test("SHA-256 of a million a's (many blocks)")
     func millionA() {
-        let digest = SHA256.hexString(SHA256.hash([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)))
+        let digest = SHA256Hash.hex(SHA256Hash.hash([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)))
         #expect(digest == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }

@@ -1,3 +1,4 @@
+import CostLedger
 import CostReports
 import Foundation
 import Testing

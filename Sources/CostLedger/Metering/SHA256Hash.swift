@@ -1,6 +1,7 @@
-/// SHA-256 (FIPS 180-4), in plain safe Swift: the package has no dependency and Foundation has no hash on
-/// Linux. It fingerprints a statement's inputs (``InputDigest``); it is not meant for secrets (no constant-time
-/// guarantees are needed or given).
+/// SHA-256 (FIPS 180-4), in plain safe Swift, the package's one: it has no dependency and Foundation has no
+/// hash on Linux. It keys the hash of a user id sent to a provider (HMAC-SHA256) and fingerprints a statement's
+/// inputs (CostReports' `InputDigest`). Checked against the FIPS 180-4 examples; no constant-time guarantees are
+/// given.
 ///
 /// ```swift
 /// var hash = SHA256Hash()

@@ -71,6 +71,15 @@ public struct UTCTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
     /// Parses RFC 3339 from UTF-8 bytes.
     package init(utf8: ArraySlice<UInt8>, field: String) throws(AttributionError) {
         guard let nanoseconds = RFC3339.nanoseconds(utf8) else {
+            if RFC3339.isOutOfRange(utf8) {
+                throw AttributionError(
+                    .invalidValue,
+                    field: field,
+                    reason: AttributionError.quote(bytes: utf8)
+                        + " is a valid RFC 3339 time outside the range this reader keeps, 1677-09-21 to 2262-04-11 "
+                        + "(nanoseconds in 64 bits)"
+                )
+            }
             throw AttributionError(
                 .invalidValue,
                 field: field,

@@ -14,6 +14,25 @@ public enum RFC3339 {
 
     /// ``nanoseconds(_:)-(ArraySlice<UInt8>)`` of the bytes of a span.
     package static func nanoseconds(_ b: Span<UInt8>) -> Int64? {
+        guard let (seconds, nanos) = secondsAndNanoseconds(b) else { return nil }
+        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return nil }
+        let (sum, overflow2) = ns.addingReportingOverflow(nanos)
+        guard !overflow2 else { return nil }
+        return sum
+    }
+
+    /// Whether `b` is a well-formed RFC 3339 instant of a real date and time that nonetheless does not fit
+    /// `Int64` nanoseconds (before 1677-09-21T00:12:43.145224192Z or after 2262-04-11T23:47:16.854775807Z), so a
+    /// reader can say so instead of calling it malformed.
+    package static func isOutOfRange(_ b: ArraySlice<UInt8>) -> Bool {
+        secondsAndNanoseconds(b.span) != nil && nanoseconds(b.span) == nil
+    }
+
+    /// The whole seconds since the epoch and the fraction's nanoseconds of a well-formed instant (years 0000 to
+    /// 9999 fit whole seconds in `Int64` with room to spare), or nil when the text is not that form or names no
+    /// real date or time.
+    private static func secondsAndNanoseconds(_ b: Span<UInt8>) -> (Int64, Int64)? {
         let s = 0
         let n = b.count
         guard n >= 20, n <= 64 else { return nil }
@@ -69,12 +88,7 @@ public enum RFC3339 {
         }
         guard i == n else { return nil }
         let days = CivilDate.days(year: year, month: month, day: day)
-        let total = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetSeconds
-        let (ns, overflow) = total.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow else { return nil }
-        let (sum, overflow2) = ns.addingReportingOverflow(nanos)
-        guard !overflow2 else { return nil }
-        return sum
+        return (days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetSeconds, nanos)
     }
 
     /// Appends the written form (`YYYY-MM-DDTHH:MM:SS.mmmZ`, 24 bytes) of the instant `milliseconds` after the

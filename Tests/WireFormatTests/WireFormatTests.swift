@@ -103,3 +103,17 @@ struct WireFormatTests {
         #expect(JSONText.quotedLength("a\"\u{1B}") == 2 + 3 + 1 + 5)
     }
 }
+
+@Suite("RFC 3339 instants outside 64-bit nanoseconds")
+struct RFC3339RangeTests {
+    @Test("a real date past 2262 or before 1677 is well formed but out of range; a malformed text is neither")
+    func outOfRange() {
+        #expect(RFC3339.nanoseconds(ArraySlice("9999-12-31T23:59:59.000Z".utf8)) == nil)
+        #expect(RFC3339.isOutOfRange(ArraySlice("9999-12-31T23:59:59.000Z".utf8)))
+        #expect(RFC3339.isOutOfRange(ArraySlice("1600-01-01T00:00:00Z".utf8)))
+        #expect(!RFC3339.isOutOfRange(ArraySlice("2262-04-11T23:47:16.854Z".utf8)))
+        #expect(!RFC3339.isOutOfRange(ArraySlice("2026-11-24T16:02:00.000Z".utf8)))
+        #expect(!RFC3339.isOutOfRange(ArraySlice("9999-02-30T00:00:00Z".utf8)))
+        #expect(!RFC3339.isOutOfRange(ArraySlice("not a time at all, no".utf8)))
+    }
+}

@@ -176,7 +176,11 @@ struct InspectedEnvelope {
         if first == UInt8(ascii: "{") {
             let value = try JSONParser.parse(
                 bytes,
-                limits: .init(maxBytes: InspectCommand.maxInputBytes, maxDepth: 64),
+                // The payload's own nesting limit (docs/formats.md), the one the extractor applies.
+                limits: .init(
+                    maxBytes: InspectCommand.maxInputBytes,
+                    maxDepth: AttributionEnvelope.PayloadLimits.maxPayloadDepth
+                ),
                 field: "payload"
             )
             if let object = value.objectValue,

@@ -42,6 +42,21 @@ struct InspectBinaryTests {
         #expect(run.stdout == canonical + "\n")
     }
 
+    @Test("a payload nested as deep as docs/formats.md allows (256 levels) is read; one level more is refused")
+    func payloadNestingLimit() throws {
+        func payload(depth: Int) -> String {
+            // The payload object is level 1; `data` holds depth − 1 more levels of arrays.
+            let nested = String(repeating: "[", count: depth - 1) + String(repeating: "]", count: depth - 1)
+            return #"{"attribution":"# + bareEnvelope + #","data":"# + nested + "}"
+        }
+        let deepest = try runTool(["inspect", "--format", "json", "-"], stdin: payload(depth: 256))
+        #expect(deepest.status == 0, "stderr: \(deepest.stderr)")
+        #expect(deepest.stdout == canonical + "\n")
+        let tooDeep = try runTool(["inspect", "--format", "json", "-"], stdin: payload(depth: 257))
+        #expect(tooDeep.status == 65)
+        #expect(tooDeep.stderr.split(separator: "\n").count == 1)
+    }
+
     @Test("JSON converts to the header form, and the header form converts back to the same canonical JSON")
     func jsonHeadersRoundTrip() throws {
         let headers = try runTool(["inspect", "--to", "headers"], stdin: bareEnvelope)

@@ -46,22 +46,11 @@ enum ForecastCommand {
 
     static func parseOptions(_ parsed: ParsedArguments) throws(UsageError) -> Options {
         _ = try spec.choice(parsed, "format", ReportFormat.all.map(\.name), default: "table")
-        guard let text = parsed.value("month") else {
-            throw UsageError(message: "missing '--month YYYY-MM': a forecast projects one calendar month")
-        }
-        let month: StatementMonth
-        do {
-            month = try StatementMonth(parsing: text)
-        } catch {
-            throw UsageError(
-                message: "the value '\(text)' is invalid for '--month'; expected YYYY-MM, from 1970-01 to 2261-12"
-            )
-        }
-        for option in ["since", "until"] where parsed.value(option) != nil {
-            throw UsageError(
-                message: "'--\(option)' cannot go with '--month': a forecast reads the days before '--now'"
-            )
-        }
+        let month = try ReportRun.month(
+            parsed,
+            missing: "a forecast projects one calendar month",
+            windowRefused: "a forecast reads the days before '--now'"
+        )
         var dimensions: [ReportDimension]?
         if let by = parsed.value("by") {
             do throws(ReportError) {

@@ -20,6 +20,34 @@ struct ReportRun {
     )
     static let format = OptionSpec(name: "format", valueName: "format", help: "table (default), json, csv or markdown.")
 
+    /// The calendar month of `--month YYYY-MM` for the commands that cover one (`statement`, `forecast`), which
+    /// refuse `--since` and `--until` beside it.
+    ///
+    /// - Parameters:
+    ///   - missing: why the month is needed, said when it is missing.
+    ///   - windowRefused: why `--since`/`--until` cannot go with it.
+    static func month(
+        _ parsed: ParsedArguments,
+        missing: String,
+        windowRefused: String
+    ) throws(UsageError) -> StatementMonth {
+        guard let text = parsed.value("month") else {
+            throw UsageError(message: "missing '--month YYYY-MM': \(missing)")
+        }
+        let month: StatementMonth
+        do {
+            month = try StatementMonth(parsing: text)
+        } catch {
+            throw UsageError(
+                message: "the value '\(text)' is invalid for '--month'; expected YYYY-MM, from 1970-01 to 2261-12"
+            )
+        }
+        for option in ["since", "until"] where parsed.value(option) != nil {
+            throw UsageError(message: "'--\(option)' cannot go with '--month': \(windowRefused)")
+        }
+        return month
+    }
+
     /// The audit's input options, then `--since`, `--until`, `--now`, `--format`, the command's own options, and
     /// `--config`, `--quiet`.
     static func options(_ own: [OptionSpec]) -> [OptionSpec] {

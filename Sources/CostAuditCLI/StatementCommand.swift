@@ -55,22 +55,11 @@ enum StatementCommand {
 
     static func parseOptions(_ parsed: ParsedArguments) throws(UsageError) -> Options {
         _ = try spec.choice(parsed, "format", ReportFormat.all.map(\.name), default: "table")
-        guard let text = parsed.value("month") else {
-            throw UsageError(message: "missing '--month YYYY-MM': a statement covers one calendar month")
-        }
-        let month: StatementMonth
-        do {
-            month = try StatementMonth(parsing: text)
-        } catch {
-            throw UsageError(
-                message: "the value '\(text)' is invalid for '--month'; expected YYYY-MM, from 1970-01 to 2261-12"
-            )
-        }
-        for option in ["since", "until"] where parsed.value(option) != nil {
-            throw UsageError(
-                message: "'--\(option)' cannot go with '--month': a statement covers the calendar month '--month' names"
-            )
-        }
+        let month = try ReportRun.month(
+            parsed,
+            missing: "a statement covers one calendar month",
+            windowRefused: "a statement covers the calendar month '--month' names"
+        )
         let team = parsed.value("team")
         if team != nil, parsed.flag("all") {
             throw UsageError(message: "give '--team TEAM' or '--all', not both")

@@ -64,16 +64,32 @@ func runBuilt(
     process.standardOutput = output
     process.standardError = error
     try process.run()
-    input.fileHandleForWriting.write(stdinBytes)
-    try input.fileHandleForWriting.close()
+    // Standard input is written and standard error read on their own threads while this one reads standard
+    // output: done one after the other, a tool that fills one pipe (64 KiB) while the test waits on another
+    // would never finish.
+    let group = DispatchGroup()
+    let writer = input.fileHandleForWriting
+    DispatchQueue.global().async(group: group) {
+        writer.write(stdinBytes)
+        try? writer.close()
+    }
+    let errorBytes = ErrorBytes()
+    let reader = error.fileHandleForReading
+    DispatchQueue.global().async(group: group) { errorBytes.data = reader.readDataToEndOfFile() }
     let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = error.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    let err = errorBytes.data
     process.waitUntilExit()
     return ToolRun(
         status: process.terminationStatus,
         stdout: String(decoding: out, as: UTF8.self),
         stderr: String(decoding: err, as: UTF8.self)
     )
+}
+
+/// What a reader thread read from standard error; `DispatchGroup.wait()` orders its write before the read.
+private final class ErrorBytes: @unchecked Sendable {
+    var data = Data()
 }
 
 /// Runs the tool in-process with captured streams.

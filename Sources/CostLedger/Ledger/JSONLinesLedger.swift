@@ -962,6 +962,10 @@ extension JSONLinesLedger {
                 switch action {
                 case .none, .appended:
                     return
+                case .cutBack(let fd, let size):
+                    let cut = LedgerIO.truncate(fd, to: size)
+                    if cut > 0 { buffer.withLock { $0.stats.bytes &-= cut } }
+                    action = io.machine.cutBackFinished(cut >= 0)
                 case .checkPath(let path, let identity):
                     action = io.machine.pathChecked(identity != nil && LedgerFileIdentity(path: path) == identity)
                 case .openFile(let fixedName, let closing, let lost):
@@ -974,7 +978,7 @@ extension JSONLinesLedger {
                     }
                 case .write(let fd, let from):
                     let batch = bytes ?? LedgerBatchBytes(io.carry)
-                    let (written, failure) = batch.write(
+                    let (written, failure, code) = batch.write(
                         to: fd,
                         from: from,
                         hook: configuration.writeHook,
@@ -982,7 +986,7 @@ extension JSONLinesLedger {
                     )
                     if countBytes || failure != nil { buffer.withLock { $0.stats.bytes &+= Int64(written) } }
                     if let failure {
-                        action = io.machine.writeFailed(bytes: written, error: failure)
+                        action = io.machine.writeFailed(bytes: written, error: failure, fileCannotGrow: code == EFBIG)
                     } else {
                         action = io.machine.writeFinished(bytes: written)
                     }

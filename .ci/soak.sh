@@ -166,9 +166,10 @@ if phantom:
     fail(f"{len(phantom)} call records the provider never answered, e.g. {phantom[0]}")
 lost_total = sum(answered[key][2] for key in lost)
 completed_leaves = {leaf for (leaf, _), record in recorded.items() if record.get("status", "ok") == "ok"}
-reruns = sum(1 for (leaf, attempt), (_, status, _) in answered.items() if status == 200) - len(completed_leaves) - len(
-    [key for key in lost if answered[key][1] == 200 and key[0] not in completed_leaves])
-
+# Jobs whose model call was made again because their worker was killed after the call and before the job was
+# completed: the job came back, both calls were answered and recorded (and billed), attempt n and n + 1.
+answered_ok = [leaf for (leaf, _), (_, status, _) in answered.items() if status == 200]
+reruns = len(answered_ok) - len(set(answered_ok))
 def money(value):
     return f"{Decimal(value) / 10**18:.18f}".rstrip("0").rstrip(".") if value else "0"
 
@@ -179,7 +180,7 @@ print(f"soak: ledger: {sum(record_ids.values())} records ({len(recorded)} calls)
       f"{report['skipped_lines']} skipped lines, unknown ${report['classes']['unknown']}, "
       f"recorded_usd ${report['recorded_usd']}")
 print(f"soak: {len(lost)} calls lost to kills between the provider's answer and the ledger's flush "
-      f"(${money(lost_total)}); {reruns} calls made again after a kill (recorded, billed twice, counted twice)")
+      f"(${money(lost_total)}); {reruns} jobs run again after a kill (both calls recorded and billed)")
 print(f"soak: recorded ${money(recorded_usd)} + lost ${money(lost_total)} = ${money(recorded_usd + lost_total)}; "
       f"provider ${money(provider_total)}")
 problems = []

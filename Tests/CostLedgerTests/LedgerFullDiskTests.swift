@@ -11,14 +11,18 @@ import Glibc
 import Darwin
 #endif
 
-/// A disk that fills up once: armed, the next batch write stores only its first `keep` bytes and the write after
-/// that fails with `ENOSPC`; then the disk has room again.
+/// A disk that fills up: armed, the next batch write stores only its first `keep` bytes and the write after that
+/// fails with `ENOSPC`; then the disk has room again, unless it `staysFull`.
 private final class DiskFullOnce: Sendable {
     private enum Step { case normal, part, full }
     private let step = Mutex(Step.normal)
     private let keep: Int
+    private let staysFull: Bool
 
-    init(keep: Int) { self.keep = keep }
+    init(keep: Int, staysFull: Bool = false) {
+        self.keep = keep
+        self.staysFull = staysFull
+    }
 
     func arm() { step.withLock { $0 = .part } }
 
@@ -27,7 +31,7 @@ private final class DiskFullOnce: Sendable {
             defer {
                 switch current {
                 case .part: current = .full
-                case .full: current = .normal
+                case .full: current = staysFull ? .full : .normal
                 case .normal: break
                 }
             }
@@ -109,6 +113,37 @@ struct LedgerFullDiskTests {
         for name in try dir.jsonlFiles() {
             #expect(try dir.contents(name).last == UInt8(ascii: "\n"), "\(name) ends in a whole line")
         }
+    }
+
+    @Test(
+        "a disk that stays full: close() names the records it could not write, and none of them is left in the file",
+        arguments: [LedgerDurability.none, .flush, .fsync, .fsync(concurrentSyncs: 4)]
+    )
+    func diskStaysFull(durability: LedgerDurability) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let line = LedgerFixtures.callRecord("batch-0").jsonLine().count
+        let disk = DiskFullOnce(keep: line * 5 / 2, staysFull: true)
+        var configuration = JSONLinesLedger.Configuration(directory: dir.path)
+        configuration.flushInterval = .seconds(3600)
+        configuration.batchRecords = 1_000_000
+        configuration.durability = durability
+        unsafe configuration.writeOverride = { unsafe disk.write($0, $1, $2) }
+        let ledger = try JSONLinesLedger(configuration: configuration)
+        try ledger.write(LedgerFixtures.callRecord("first"))
+        try ledger.flush()
+        disk.arm()
+        for i in 0..<10 { try ledger.write(LedgerFixtures.callRecord("batch-\(i)")) }
+        #expect(throws: CostLedgerError.self) { try ledger.flush() }
+        let error = try #require(throws: CostLedgerError.self) { try ledger.close() }
+        #expect(error.reason.contains("10 records could not be"), "\(error)")
+        #expect(error.reason.contains("no space left on the device"), "\(error)")
+        #expect(ledger.stats.durableRecords == 1)
+
+        // Exactly the records counted durable are in the ledger: none of the 10 reported, no torn line.
+        let read = try LedgerReader(path: dir.path).readAll()
+        #expect(read.records.map(\.recordID) == ["first"])
+        #expect(read.stats.skippedLines == 0)
     }
 
     @Test(

@@ -548,6 +548,8 @@ extension JSONLinesLedger {
                 pool.stop()
             }
             io.withLock { io in
+                // A batch left part-way by a failed write is reported by close(), not left half in the file.
+                if let part = io.machine.unfinishedPart { _ = LedgerIO.truncate(part.fd, to: part.batchStart) }
                 if let fd = io.machine.closed() { _ = LedgerIO.close(fd) }
             }
             let waiting = durability.withLock { state -> Int in

@@ -150,6 +150,14 @@ struct LedgerWriterStateMachine {
         }
     }
 
+    /// The part of the batch in hand that a failed write left in the open file (serial mode, to be continued
+    /// there): the file's descriptor and the offset where the batch began. The writer cuts it off when it closes
+    /// without finishing the batch, so the file holds only records counted written, and no torn line.
+    var unfinishedPart: (fd: Int32, batchStart: Int64)? {
+        guard case .failed(let file?, let batch) = state, batch.written > 0 else { return nil }
+        return (file.fd, file.size &- Int64(batch.written))
+    }
+
     // MARK: Events
 
     /// A flush starts (serial mode): a batch left by a failed write or sync goes first, to the same file when part

@@ -25,7 +25,9 @@ import Darwin
 ///   written with one `write(2)`, in order, and counted durable only once its sync and every earlier batch's
 ///   have returned.
 /// - Files rotate by size and by UTC day: the next batch goes to a new file with a new name. A batch that a
-///   failed write left part-way in a file is finished in that file first, so no record is split across files.
+///   failed write left part-way in a file is finished in that file first, so no record is split across files;
+///   where it cannot be (concurrent syncs, a file that cannot grow, the writer closing) the part written is cut
+///   off the file and the batch written whole elsewhere, so no record is written twice (docs/ledger.md).
 /// - The open file is checked against its path (device and inode) after each batch, at each ``flush()`` and at
 ///   rotation: a file deleted or replaced (its directory removed) is reported like a failed write, and the
 ///   batch is written again to a new file, the directory made again if needed (docs/ledger.md).

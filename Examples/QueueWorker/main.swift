@@ -1,6 +1,7 @@
 // Performs the jobs queue-producer enqueued, in as many processes as you like:
 //
 //   .build/debug/queue-worker <database> <ledger-directory> <worker-id> [--hold-ms N] [--exit-when-drained]
+//                             [--lease-ms N] [--provider-log FILE] [--quiet]
 //
 // (after `swift build`; run the built binary, so that several workers do not each start a build).
 //
@@ -18,7 +19,11 @@
 // `done <worker>: <n> jobs` when it exits.
 //
 // --hold-ms N: after the first successful call, sleep N ms holding the job (printing `holding <job> <leaf>`)
-// so a test can kill the process. --exit-when-drained: exit once no job is left to run.
+// so a test can kill the process. --exit-when-drained: exit once no job is left to run. --lease-ms N: the lease
+// a claim takes (default 10 s; a job whose worker was killed comes back when it ends). --provider-log FILE: the
+// simulated provider appends one line per call it answers, before the answer reaches the meter, as its bill:
+// `<worker> <leaf_id> <attempt> <http status> <cost in attodollars>` (`.ci/soak.sh` compares it with the
+// ledger). --quiet: print only the `done` line.
 
 import Attribution
 import AttributionTesting
@@ -26,8 +31,19 @@ import CostLedger
 import Foundation
 import SQLiteJobQueue
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 let queueName = "llm"
-let usage = "usage: queue-worker <database> <ledger-directory> <worker-id> [--hold-ms N] [--exit-when-drained]"
+let usage = """
+    usage: queue-worker <database> <ledger-directory> <worker-id> [--hold-ms N] [--exit-when-drained] \
+    [--lease-ms N] [--provider-log FILE] [--quiet]
+    """
 
 /// A provider error worth another try.
 struct TransientProviderError: Error, CustomStringConvertible {
@@ -69,6 +85,9 @@ struct JobSpec {
 var arguments = Array(CommandLine.arguments.dropFirst())
 var holdMilliseconds = 0
 var exitWhenDrained = false
+var leaseMilliseconds = 10_000
+var providerLogPath: String?
+var quiet = false
 var positional: [String] = []
 while !arguments.isEmpty {
     let argument = arguments.removeFirst()
@@ -80,6 +99,22 @@ while !arguments.isEmpty {
         }
         arguments.removeFirst()
         holdMilliseconds = value
+    case "--lease-ms":
+        guard let value = arguments.first.flatMap(Int.init), (1...600_000).contains(value) else {
+            FileHandle.standardError.write(Data((usage + "\n").utf8))
+            exit(64)
+        }
+        arguments.removeFirst()
+        leaseMilliseconds = value
+    case "--provider-log":
+        guard let value = arguments.first, !value.isEmpty else {
+            FileHandle.standardError.write(Data((usage + "\n").utf8))
+            exit(64)
+        }
+        arguments.removeFirst()
+        providerLogPath = value
+    case "--quiet":
+        quiet = true
     case "--exit-when-drained":
         exitWhenDrained = true
     default:
@@ -94,9 +129,23 @@ let databasePath = positional[0]
 let ledgerDirectory = positional[1]
 let workerID = positional[2]
 
-/// Prints a line and flushes it at once (a test reads it from a pipe).
-func say(_ line: String) {
+let quietOutput = quiet
+/// Prints a line and flushes it at once (a test reads it from a pipe); under --quiet, only the last line.
+func say(_ line: String, always: Bool = false) {
+    guard always || !quietOutput else { return }
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// The simulated provider's bill: one line per call it answered, appended with one `write(2)` to a file that
+/// every worker shares (`O_APPEND`), before the answer reaches the meter. (`SystemIO` is the package's own
+/// wrapper of the system calls; an application would use its own logging.)
+let providerLog: Int32? = providerLogPath.map { path in
+    let fd = SystemIO.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode: 0o644)
+    guard fd >= 0 else {
+        FileHandle.standardError.write(Data("error: \(path): cannot open the provider log\n".utf8))
+        exit(1)
+    }
+    return fd
 }
 
 /// A failed attempt's outcome in plain words.
@@ -127,7 +176,7 @@ do {
             let job = try queue.claim(
                 queue: queueName,
                 workerID: workerID,
-                leaseDuration: .seconds(10),
+                leaseDuration: .milliseconds(leaseMilliseconds),
                 rewritePayload: SQLiteJobQueue.raiseEnvelopeAttemptToClaims
             )
         else {
@@ -156,7 +205,24 @@ do {
                     requestBody: body,
                     attribution: .envelope(envelope)
                 ) { request in
-                    ProviderResponse(status: provider.httpStatus, body: try provider.respond(to: request.body))
+                    let body = try provider.respond(to: request.body)
+                    if let providerLog {
+                        // What the provider bills for this answer: an error costs nothing.
+                        let cost =
+                            provider.httpStatus == 200
+                            ? PriceTable.builtIn.quote(
+                                provider: "openai",
+                                model: provider.model,
+                                serviceTier: nil,
+                                usage: spec.usage,
+                                on: UTCTimestamp.now()
+                            )?.cost.attodollars ?? -1 : 0
+                        let line =
+                            "\(workerID) \(envelope?.leafID.description ?? "-") \(envelope?.attempt ?? 0) "
+                            + "\(provider.httpStatus) \(cost)\n"
+                        SystemIO.writeAll(providerLog, line)
+                    }
+                    return ProviderResponse(status: provider.httpStatus, body: body)
                 }
             } catch let error as ProviderCallError where error.isRetryable {
                 // The provider answered with an error; the meter recorded it as `status: error`.
@@ -194,7 +260,7 @@ do {
         }
     }
     try ledger.close()
-    say("done \(workerID): \(performed) jobs")
+    say("done \(workerID): \(performed) jobs", always: true)
 } catch {
     FileHandle.standardError.write(Data("queue-worker: \(error)\n".utf8))
     exit(1)

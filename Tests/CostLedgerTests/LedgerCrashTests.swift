@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The built `ledger-crash-writer`, next to this test binary.
-private func crashWriterURL() throws -> URL {
+func crashWriterURL() throws -> URL {
     let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     var directory = testBinary.deletingLastPathComponent()
     // The test bundle may be a directory (`…PackageTests.xctest/…`); walk up to the build directory.

@@ -223,13 +223,14 @@ struct LedgerWriterStateMachineTests {
         #expect(machine.batchTaken(.init(bytes: 10, records: 1), day: 100) == .write(fd: 3, from: 0))
     }
 
-    @Test("concurrent syncs: a failed write closes the file so its torn line is never continued")
+    @Test("concurrent syncs: a write that fails part-way is cut off its file, which is closed: no torn line, no copy")
     func concurrentWriteFailure() {
         var machine = Self.withOpenFile(.concurrent)
         #expect(machine.batchTaken(.init(bytes: 40, records: 4), day: 100) == .write(fd: 3, from: 0))
+        // The file held 10 bytes before the batch (withOpenFile): it is cut back to them.
+        #expect(machine.writeFailed(bytes: 7, error: Self.diskFull) == .cutBack(fd: 3, to: 10))
         #expect(
-            machine.writeFailed(bytes: 7, error: Self.diskFull)
-                == .fail(Self.diskFull, closing: 3, lost: false, uncountWritten: 0)
+            machine.cutBackFinished(true) == .fail(Self.diskFull, closing: 3, lost: false, uncountWritten: 0)
         )
         #expect(machine.openFile == nil)
         #expect(machine.pendingBatch == nil)
@@ -237,6 +238,37 @@ struct LedgerWriterStateMachineTests {
             machine.batchTaken(.init(bytes: 40, records: 4), day: 100)
                 == .openFile(fixedName: false, closing: nil, lost: nil)
         )
+        // A write that failed before its first byte leaves nothing to cut.
+        var clean = Self.withOpenFile(.concurrent)
+        _ = clean.batchTaken(.init(bytes: 40, records: 4), day: 100)
+        #expect(
+            clean.writeFailed(bytes: 0, error: Self.diskFull)
+                == .fail(Self.diskFull, closing: 3, lost: false, uncountWritten: 0)
+        )
+    }
+
+    @Test(
+        "a file that cannot grow (EFBIG): the part written is cut off, the file closed, the batch goes whole to a new one"
+    )
+    func fileCannotGrow() {
+        var machine = Self.withOpenFile(.serial(syncs: false), day: 100)
+        _ = machine.batchTaken(.init(bytes: 40, records: 4), day: 100)
+        #expect(machine.writeFailed(bytes: 15, error: Self.diskFull, fileCannotGrow: true) == .cutBack(fd: 3, to: 10))
+        #expect(
+            machine.cutBackFinished(true) == .fail(Self.diskFull, closing: 3, lost: false, uncountWritten: 0)
+        )
+        #expect(machine.pendingBatch == Machine.Batch(bytes: 40, records: 4, written: 0))
+        #expect(machine.openFile == nil)
+        #expect(machine.flushStarted(day: 100) == .openFile(fixedName: false, closing: nil, lost: nil))
+        #expect(machine.fileOpened(Self.file(4)) == .write(fd: 4, from: 0))
+
+        // Could not be cut back: the batch stays in hand in its file, to be continued there, as on a full disk.
+        var stuck = Self.withOpenFile(.serial(syncs: false), day: 100)
+        _ = stuck.batchTaken(.init(bytes: 40, records: 4), day: 100)
+        _ = stuck.writeFailed(bytes: 15, error: Self.diskFull, fileCannotGrow: true)
+        #expect(stuck.cutBackFinished(false) == .fail(Self.diskFull, closing: nil, lost: false, uncountWritten: 0))
+        #expect(stuck.pendingBatch == Machine.Batch(bytes: 40, records: 4, written: 15))
+        #expect(stuck.openFile?.fd == 3)
     }
 
     @Test("flush() finds the open file gone from its path: the loss is reported and the file closed")

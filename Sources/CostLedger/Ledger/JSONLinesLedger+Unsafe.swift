@@ -40,10 +40,15 @@ struct LedgerBatchBytes {
     var isEmpty: Bool { range.isEmpty }
 
     /// Writes the batch from byte `from` to `fd`, looping on short writes and `EINTR`, with `hook` in place of
-    /// `write(2)` when given. Returns the bytes written and the failure that stopped it, if any.
-    func write(to fd: Int32, from: Int, hook: LedgerWriteHook?, path: String?) -> (Int, CostLedgerError?) {
+    /// `write(2)` when given. Returns the bytes written and the failure that stopped it, if any, with its `errno`.
+    func write(
+        to fd: Int32,
+        from: Int,
+        hook: LedgerWriteHook?,
+        path: String?
+    ) -> (Int, CostLedgerError?, code: Int32) {
         let range = range.clamped(to: 0..<buffer.count)
-        guard let start = unsafe buffer.base else { return (0, nil) }
+        guard let start = unsafe buffer.base else { return (0, nil, 0) }
         let base = unsafe start + range.lowerBound
         var written = from
         while written < range.count {
@@ -51,13 +56,14 @@ struct LedgerBatchBytes {
                 unsafe hook.map { unsafe $0.write(fd, base + written, range.count - written) }
                 ?? LedgerIO.write(fd, base + written, range.count - written)
             if n < 0 {
-                if errno == EINTR { continue }
-                let error = CostLedgerError(.io, field: path, reason: "write failed: \(LedgerIO.errnoText())")
-                return (written - from, error)
+                let code = errno
+                if code == EINTR { continue }
+                let error = CostLedgerError(.io, field: path, reason: "write failed: \(LedgerIO.errnoText(code))")
+                return (written - from, error, code)
             }
             written += n
         }
-        return (written - from, nil)
+        return (written - from, nil, 0)
     }
 }
 

@@ -25,7 +25,9 @@ import Darwin
 ///   written with one `write(2)`, in order, and counted durable only once its sync and every earlier batch's
 ///   have returned.
 /// - Files rotate by size and by UTC day: the next batch goes to a new file with a new name. A batch that a
-///   failed write left part-way in a file is finished in that file first, so no record is split across files.
+///   failed write left part-way in a file is finished in that file first, so no record is split across files;
+///   where it cannot be (concurrent syncs, a file that cannot grow, the writer closing) the part written is cut
+///   off the file and the batch written whole elsewhere, so no record is written twice (docs/ledger.md).
 /// - The open file is checked against its path (device and inode) after each batch, at each ``flush()`` and at
 ///   rotation: a file deleted or replaced (its directory removed) is reported like a failed write, and the
 ///   batch is written again to a new file, the directory made again if needed (docs/ledger.md).
@@ -548,6 +550,8 @@ extension JSONLinesLedger {
                 pool.stop()
             }
             io.withLock { io in
+                // A batch left part-way by a failed write is reported by close(), not left half in the file.
+                if let part = io.machine.unfinishedPart { _ = LedgerIO.truncate(part.fd, to: part.batchStart) }
                 if let fd = io.machine.closed() { _ = LedgerIO.close(fd) }
             }
             let waiting = durability.withLock { state -> Int in
@@ -962,6 +966,10 @@ extension JSONLinesLedger {
                 switch action {
                 case .none, .appended:
                     return
+                case .cutBack(let fd, let size):
+                    let cut = LedgerIO.truncate(fd, to: size)
+                    if cut > 0 { buffer.withLock { $0.stats.bytes &-= cut } }
+                    action = io.machine.cutBackFinished(cut >= 0)
                 case .checkPath(let path, let identity):
                     action = io.machine.pathChecked(identity != nil && LedgerFileIdentity(path: path) == identity)
                 case .openFile(let fixedName, let closing, let lost):
@@ -974,7 +982,7 @@ extension JSONLinesLedger {
                     }
                 case .write(let fd, let from):
                     let batch = bytes ?? LedgerBatchBytes(io.carry)
-                    let (written, failure) = batch.write(
+                    let (written, failure, code) = batch.write(
                         to: fd,
                         from: from,
                         hook: configuration.writeHook,
@@ -982,7 +990,7 @@ extension JSONLinesLedger {
                     )
                     if countBytes || failure != nil { buffer.withLock { $0.stats.bytes &+= Int64(written) } }
                     if let failure {
-                        action = io.machine.writeFailed(bytes: written, error: failure)
+                        action = io.machine.writeFailed(bytes: written, error: failure, fileCannotGrow: code == EFBIG)
                     } else {
                         action = io.machine.writeFinished(bytes: written)
                     }

@@ -129,6 +129,13 @@ enum LedgerIO {
         #endif
     }
 
+    /// Cuts the file open at `fd` back to `size` bytes (`ftruncate(2)`), to take off the part of a batch a failed
+    /// write left. Returns the bytes taken off, or -1 when the file could not be cut.
+    static func truncate(_ fd: Int32, to size: Int64) -> Int64 {
+        guard size >= 0, let before = SystemIO.status(descriptor: fd).map({ Int64($0.st_size) }) else { return -1 }
+        return ftruncate(fd, off_t(size)) == 0 ? max(0, before - size) : -1
+    }
+
     /// The error for a regular file found shorter than the bytes a reader planned to read from it.
     static func shrank(_ path: String, expected: Int64, now: Int64) -> CostLedgerError {
         CostLedgerError(

@@ -71,6 +71,9 @@ struct LedgerWriterStateMachine {
         case writing
         /// It is written (serial mode): is its file still at its path?
         case verifying
+        /// Its write failed part-way with `error`, where the rest cannot follow (concurrent mode, or a file that
+        /// cannot grow): the part in the file is being cut off.
+        case cuttingBack(CostLedgerError)
     }
 
     enum State {
@@ -105,6 +108,10 @@ struct LedgerWriterStateMachine {
         case durable(records: Int, synced: Bool)
         /// Concurrent mode: the batch is in the file; hand it to the syncing threads.
         case appended
+        /// A write failed part-way and the rest cannot continue it: truncate `fd` to `to` bytes, where the batch
+        /// began, so that no part of it (no whole record to be read twice, no torn line) stays in the file; report
+        /// ``cutBackFinished(_:)``.
+        case cutBack(fd: Int32, to: Int64)
         /// Report `error` (the writer is closed) without counting it as a failed write.
         case refuse(CostLedgerError)
         /// Note `error`, close `closing` (if any; when `lost` is set, the file was found gone from its path: count
@@ -141,6 +148,14 @@ struct LedgerWriterStateMachine {
         case .failed(_, let batch), .closed(let batch?): batch
         default: nil
         }
+    }
+
+    /// The part of the batch in hand that a failed write left in the open file (serial mode, to be continued
+    /// there): the file's descriptor and the offset where the batch began. The writer cuts it off when it closes
+    /// without finishing the batch, so the file holds only records counted written, and no torn line.
+    var unfinishedPart: (fd: Int32, batchStart: Int64)? {
+        guard case .failed(let file?, let batch) = state, batch.written > 0 else { return nil }
+        return (file.fd, file.size &- Int64(batch.written))
     }
 
     // MARK: Events
@@ -258,18 +273,37 @@ struct LedgerWriterStateMachine {
         return .checkPath(path: file.path, identity: file.identity)
     }
 
-    /// The write failed after `bytes` bytes. Serial mode: the file stays open and the rest of the batch continues
-    /// the partial line there on the next flush (only this process appends to it). Concurrent mode: the file is
-    /// closed, so that what the write left (a torn line) is never continued; the pool keeps the batch.
-    mutating func writeFailed(bytes: Int, error: CostLedgerError) -> Action {
+    /// The write failed after `bytes` bytes. Serial mode, on a full disk: the file stays open and the rest of the
+    /// batch continues the partial line there on the next flush (only this process appends to it). When the rest
+    /// cannot follow there, under concurrent syncs (the pool writes the batch again whole) or when the file cannot
+    /// grow (`fileCannotGrow`: `EFBIG`, a file-size limit), the part written is cut off first
+    /// (``Action/cutBack(fd:to:)``), then the file is closed and the batch goes whole to a new file.
+    mutating func writeFailed(bytes: Int, error: CostLedgerError, fileCannotGrow: Bool = false) -> Action {
         guard case .flushing(var file?, var batch, .writing) = state else { return .none }
         file.size &+= Int64(bytes)
         batch.written &+= bytes
-        if policy.mode == .concurrent {
-            state = .idle(nil)
-            return .fail(error, closing: file.fd, lost: false, uncountWritten: 0)
+        let restElsewhere = policy.mode == .concurrent || fileCannotGrow
+        if restElsewhere, batch.written > 0 {
+            state = .flushing(file, batch, .cuttingBack(error))
+            return .cutBack(fd: file.fd, to: file.size &- Int64(batch.written))
         }
+        if restElsewhere { return closeAfterFailedWrite(file, batch, error) }
         return failWrite(file, batch, error)
+    }
+
+    /// The truncation of ``Action/cutBack(fd:to:)`` returned: `done` when the file is back to where the batch
+    /// began. The file is then closed and the batch goes whole to a new one. When it could not be cut back, a
+    /// serial batch continues its file as after a full disk (one file that cannot grow is retried and reported);
+    /// under concurrent syncs the file is closed as it is and the batch written again, whole, elsewhere.
+    mutating func cutBackFinished(_ done: Bool) -> Action {
+        guard case .flushing(var file?, var batch, .cuttingBack(let error)) = state else { return .none }
+        if done {
+            file.size &-= Int64(batch.written)
+            batch.written = 0
+        } else if policy.mode != .concurrent {
+            return failWrite(file, batch, error)
+        }
+        return closeAfterFailedWrite(file, batch, error)
     }
 
     /// The sync of ``Action/sync(fd:records:)`` returned success.
@@ -335,6 +369,18 @@ struct LedgerWriterStateMachine {
         firstFile = false
         state = .flushing(nil, batch, .opening)
         return .openFile(fixedName: fixed, closing: closing, lost: lost)
+    }
+
+    /// A failed write whose batch goes whole to a new file: the file is closed.
+    private mutating func closeAfterFailedWrite(_ file: OpenFile, _ batch: Batch, _ error: CostLedgerError) -> Action {
+        if policy.mode == .concurrent {
+            state = .idle(nil)
+        } else {
+            var batch = batch
+            batch.written = 0
+            state = .failed(nil, batch)
+        }
+        return .fail(error, closing: file.fd, lost: false, uncountWritten: 0)
     }
 
     private mutating func failWrite(_ file: OpenFile?, _ batch: Batch, _ error: CostLedgerError) -> Action {

@@ -22,6 +22,7 @@ package enum SystemErrorText {
         case EIO: return "input/output error"
         case ENOSPC: return "no space left on the device"
         case EDQUOT: return "disk quota exceeded"
+        case EFBIG: return "file too large (past the process's file-size limit or the file system's largest file)"
         case EROFS: return "read-only file system"
         case ENXIO, ENODEV: return "no such device"
         case EMFILE, ENFILE: return "too many open files"

@@ -36,10 +36,26 @@ struct InspectBinaryTests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("payload.json")
-        try write(#"{"document_id":"d_9","attribution":"# + bareEnvelope + #","pages":[1,2]}"#, to: file)
+        // The same envelope as `canonical`, written as another system might: whitespace and newlines, keys out
+        // of order, tags unsorted, escapes the canonical form does not use (`\u0075` is `u`, `\/` is `/`).
+        // Printing the payload's `attribution` text back as it stands cannot match the canonical form.
+        let scrambled = #"""
+            {
+              "tags": {"team_tag": "a\/b", "env": "prod"},
+              "tool": "web search+rank", "task_type": "summarize", "project": "assistant", "team": "growth",
+              "feature": "summarize", "user_id": "\u0075_42", "attempt": 2, "parent_id": "\#(root)",
+              "root_id": "\#(root)", "leaf_id": "\#(leaf)", "trace_id": "\#(trace)", "v": 1
+            }
+            """#
+        try write(#"{"document_id":"d_9","attribution":"# + scrambled + #","pages":[1,2]}"#, to: file)
         let run = try runTool(["inspect", "--format", "json", file.path])
         #expect(run.status == 0)
-        #expect(run.stdout == canonical + "\n")
+        let expected = canonical.replacingOccurrences(
+            of: #""tags":{"env":"prod"}"#,
+            with: #""tags":{"env":"prod","team_tag":"a/b"}"#
+        )
+        #expect(expected != canonical)
+        #expect(run.stdout == expected + "\n")
     }
 
     @Test("a payload nested as deep as docs/formats.md allows (256 levels) is read; one level more is refused")
@@ -89,7 +105,10 @@ struct InspectBinaryTests {
         arguments: [
             ("{\"v\":1,", "at byte 7"),
             (bareEnvelope.replacingOccurrences(of: leaf, with: "00F067AA0BA902B7"), "leaf_id"),
-            (bareEnvelope.replacingOccurrences(of: "\"v\":1", with: "\"v\":2"), "v"),
+            (
+                bareEnvelope.replacingOccurrences(of: "\"v\":1", with: "\"v\":2"),
+                "v: unsupported version 2; this reader reads versions 1"
+            ),
             (bareEnvelope.replacingOccurrences(of: "\"attempt\":2", with: "\"attempt\":null"), "attempt"),
             (bareEnvelope.replacingOccurrences(of: "\"team\":\"growth\"", with: "\"team\":\"\""), "team"),
             ("traceparent: 00-\(trace)-\(leaf)-01\nbaggage: parent_id=\(root)\n", "root_id"),

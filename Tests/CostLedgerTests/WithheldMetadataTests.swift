@@ -47,6 +47,38 @@ struct WithheldMetadataTests {
         )
     }
 
+    @Test("a meter's own policy keeps its withheld fields out of the requests it tags, and in its records")
+    func meterPolicy() async throws {
+        let sink = MeterRecordingSink()
+        let meter = CostMeter(
+            sink: sink,
+            policy: Self.policy,
+            propagation: MetadataPropagation(userID: Self.userIDPolicy)  // nothing withheld here: the policy decides
+        )
+        let hash = try #require(Self.userIDPolicy.outgoingValue(for: "u_42"))
+        let sent = MeterSentBodies()
+        for adapter in [ProviderAdapter.openAIResponses, .anthropicMessages] {
+            _ = try await meter.callJSON(
+                adapter: adapter,
+                requestBody: Array(#"{"model":"gpt-4.1"}"#.utf8),
+                attribution: .envelope(MeterEnvelopes.complete())
+            ) { request in
+                sent.add(request.body)
+                return ProviderResponse(status: 200, body: FakeProvider(adapter).responseBody())
+            }
+        }
+        let bodies = sent.all
+        try #require(bodies.count == 2)
+        for body in bodies {
+            #expect(!body.contains(hash) && !body.contains("user_id") && !body.contains("assistant"), "\(body)")
+        }
+        #expect(bodies[0].contains(#""feature":"summarize""#))
+        #expect(sink.records.count == 2)
+        #expect(
+            sink.records.allSatisfy { $0.attribution[.userID] == "u_42" && $0.attribution[.project] == "assistant" }
+        )
+    }
+
     @Test("docs/formats.md's snippet: one policy keeps user_id out of the queue, the headers and the provider")
     func docsSnippet() async throws {
         let ledger = MeterRecordingSink()

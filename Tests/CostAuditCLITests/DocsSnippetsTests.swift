@@ -10,6 +10,7 @@ private let snippetFiles = [
     "Examples/JobsGuide/main.swift",
     "Examples/DocsSnippets/main.swift",
     "Tests/CostAuditCLITests/MeteringTestingSnippet.swift",
+    "Tests/CostLedgerTests/WithheldMetadataTests.swift",
     "Tests/CostReportsTests/FocusExportTests.swift",
     "Tests/CostReportsTests/SpendReportTests.swift",
     "Tests/CostReportsTests/StatementTests.swift",

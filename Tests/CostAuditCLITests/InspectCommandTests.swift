@@ -18,6 +18,24 @@ private let canonical = """
     "tool":"web search+rank","tags":{"env":"prod"}}
     """
 
+// The same envelope as `canonical`, written as another system might: whitespace and newlines, keys out
+// of order, tags unsorted, escapes the canonical form does not use (`\u0075` is `u`, `\/` is `/`).
+// Printing the payload's `attribution` text back as it stands cannot match the canonical form.
+private let scrambled = #"""
+    {
+      "tags": {"team_tag": "a\/b", "env": "prod"},
+      "tool": "web search+rank", "task_type": "summarize", "project": "assistant", "team": "growth",
+      "feature": "summarize", "user_id": "\u0075_42", "attempt": 2, "parent_id": "\#(root)",
+      "root_id": "\#(root)", "leaf_id": "\#(leaf)", "trace_id": "\#(trace)", "v": 1
+    }
+    """#
+
+/// `scrambled` in canonical form: `canonical` with the second tag, sorted after the first.
+private let scrambledCanonical = canonical.replacingOccurrences(
+    of: #""tags":{"env":"prod"}"#,
+    with: #""tags":{"env":"prod","team_tag":"a/b"}"#
+)
+
 @Suite("cost-audit inspect, run as the built binary")
 struct InspectBinaryTests {
     @Test("a bare envelope is validated and printed as a readable table")
@@ -36,10 +54,11 @@ struct InspectBinaryTests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("payload.json")
-        try write(#"{"document_id":"d_9","attribution":"# + bareEnvelope + #","pages":[1,2]}"#, to: file)
+        try write(#"{"document_id":"d_9","attribution":"# + scrambled + #","pages":[1,2]}"#, to: file)
         let run = try runTool(["inspect", "--format", "json", file.path])
         #expect(run.status == 0)
-        #expect(run.stdout == canonical + "\n")
+        #expect(scrambled != scrambledCanonical)
+        #expect(run.stdout == scrambledCanonical + "\n")
     }
 
     @Test("a payload nested as deep as docs/formats.md allows (256 levels) is read; one level more is refused")
@@ -47,11 +66,11 @@ struct InspectBinaryTests {
         func payload(depth: Int) -> String {
             // The payload object is level 1; `data` holds depth − 1 more levels of arrays.
             let nested = String(repeating: "[", count: depth - 1) + String(repeating: "]", count: depth - 1)
-            return #"{"attribution":"# + bareEnvelope + #","data":"# + nested + "}"
+            return #"{"attribution":"# + scrambled + #","data":"# + nested + "}"
         }
         let deepest = try runTool(["inspect", "--format", "json", "-"], stdin: payload(depth: 256))
         #expect(deepest.status == 0, "stderr: \(deepest.stderr)")
-        #expect(deepest.stdout == canonical + "\n")
+        #expect(deepest.stdout == scrambledCanonical + "\n")
         let tooDeep = try runTool(["inspect", "--format", "json", "-"], stdin: payload(depth: 257))
         #expect(tooDeep.status == 65)
         #expect(tooDeep.stderr.split(separator: "\n").count == 1)
@@ -89,7 +108,10 @@ struct InspectBinaryTests {
         arguments: [
             ("{\"v\":1,", "at byte 7"),
             (bareEnvelope.replacingOccurrences(of: leaf, with: "00F067AA0BA902B7"), "leaf_id"),
-            (bareEnvelope.replacingOccurrences(of: "\"v\":1", with: "\"v\":2"), "v"),
+            (
+                bareEnvelope.replacingOccurrences(of: "\"v\":1", with: "\"v\":2"),
+                "v: unsupported version 2; this reader reads versions 1"
+            ),
             (bareEnvelope.replacingOccurrences(of: "\"attempt\":2", with: "\"attempt\":null"), "attempt"),
             (bareEnvelope.replacingOccurrences(of: "\"team\":\"growth\"", with: "\"team\":\"\""), "team"),
             ("traceparent: 00-\(trace)-\(leaf)-01\nbaggage: parent_id=\(root)\n", "root_id"),

@@ -64,8 +64,14 @@ struct TestPrices: AuditPricing {
     }
 }
 
-func usd(_ text: String) -> Money {
-    (try? Money(decimal: text)) ?? .zero
+/// `text` as money. A typo fails the test that wrote it, at its line, rather than pricing at $0.
+func usd(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> Money {
+    do {
+        return try Money(decimal: text)
+    } catch {
+        Issue.record("usd(\"\(text)\") is not a decimal amount: \(error)", sourceLocation: sourceLocation)
+        return .zero
+    }
 }
 
 func leaf(_ n: UInt64) -> LeafID {
@@ -76,8 +82,14 @@ let fullAttribution: [AttributionField: String] = [
     .userID: "u_42", .feature: "summarize", .team: "search", .project: "web", .taskType: "summary",
 ]
 
-func timestamp(_ text: String) -> UTCTimestamp {
-    (try? UTCTimestamp(rfc3339: text)) ?? UTCTimestamp(nanosecondsSinceEpoch: 0)
+/// `text` as a time. A typo fails the test that wrote it, at its line, rather than dating the record 1970.
+func timestamp(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> UTCTimestamp {
+    do {
+        return try UTCTimestamp(rfc3339: text)
+    } catch {
+        Issue.record("timestamp(\"\(text)\") is not an RFC 3339 time: \(error)", sourceLocation: sourceLocation)
+        return UTCTimestamp(nanosecondsSinceEpoch: 0)
+    }
 }
 
 /// A call record of `gpt-4.1` (by default) at 2026-11-20T10:00Z.
@@ -96,17 +108,18 @@ func call(
     output: Int64 = 0,
     cached: Int64 = 0,
     costUSD: String? = nil,
-    fields: [AttributionField: String] = [:]
+    fields: [AttributionField: String] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation
 ) -> CostRecord {
     CostRecord(
         recordID: id,
-        timestamp: timestamp(ts),
-        startedAt: startedAt.map(timestamp),
+        timestamp: timestamp(ts, sourceLocation: sourceLocation),
+        startedAt: startedAt.map { timestamp($0, sourceLocation: sourceLocation) },
         provider: provider,
         model: model,
         apiKeyID: key,
         usage: TokenUsage(input: input, output: output, cachedInput: cached),
-        costUSD: costUSD.map(usd),
+        costUSD: costUSD.map { usd($0, sourceLocation: sourceLocation) },
         leafID: leafID.map(leaf),
         parentID: parent.map(leaf),
         rootID: root.map(leaf),
@@ -121,12 +134,13 @@ func unit(
     parent: UInt64? = nil,
     root: UInt64? = nil,
     ts: String = "2026-11-20T09:00:00.000Z",
-    fields: [AttributionField: String] = [:]
+    fields: [AttributionField: String] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation
 ) -> CostRecord {
     CostRecord(
         recordID: "unit:\(leaf(leafID))",
         kind: .unit,
-        timestamp: timestamp(ts),
+        timestamp: timestamp(ts, sourceLocation: sourceLocation),
         leafID: leaf(leafID),
         parentID: parent.map(leaf),
         rootID: (root ?? (parent == nil ? leafID : nil)).map(leaf),
@@ -149,8 +163,8 @@ func audit(
         keyMap: keyMap,
         rules: rules,
         prices: TestPrices(),
-        since: since.map(timestamp),
-        until: until.map(timestamp)
+        since: since.map { timestamp($0) },
+        until: until.map { timestamp($0) }
     )
     let report = try Auditor.run(configuration)
     expectInvariant(report)

@@ -103,19 +103,22 @@ struct ClassificationTests {
         var other = fullAttribution
         other[.team] = "other-team"
         let report = try audit([
-            // Written first, but attempt 2: not U.
+            // Written first, but attempt 2: not U. $1.
             call("b", leaf: 7, root: 7, attempt: 2, ts: "2026-11-20T09:00:00.000Z", input: 500_000, fields: other),
+            // Attempt 1, an hour and a half later: U. $2.
             call(
                 "a",
                 leaf: 7,
                 root: 7,
                 attempt: 1,
                 ts: "2026-11-20T11:00:00.000Z",
-                input: 500_000,
+                input: 1_000_000,
                 fields: fullAttribution
             ),
         ])
-        #expect(classes(report) == ["1.000000000", "1.000000000", "0.000000000", "0.000000000", "0.000000000"])
+        // By attempt: "a" is direct ($2), "b" takes U (inherited, $1) and is the conflict ($1). Ordered by ts
+        // instead, "b" would be U: direct $1, inherited $2, a conflict of $2.
+        #expect(classes(report) == ["2.000000000", "1.000000000", "0.000000000", "0.000000000", "0.000000000"])
         #expect(report.retryIdentityConflicts == 1)
         #expect(report.retryIdentityConflictUSD.formatted() == "1.000000000")
     }
@@ -218,6 +221,24 @@ struct ClassificationTests {
         #expect(report.lineageCycles == 2)
     }
 
+    @Test("a walk that comes back to a unit it visited is a cycle, also after a jump to the root")
+    func cycleThroughRoot() throws {
+        // Unit 60 names parent 69, not in the ledger, and root 61; unit 61 names 60 as its parent. Neither has
+        // task_type, so no walk completes. 60's walk: 69 is missing → root 61 (team, project) → its parent 60,
+        // already visited: a cycle. 61's walk: parent 60 (user_id, feature) → 69 is missing, and the root it
+        // would fall back to, 61, was visited: broken (docs/audit.md), not a cycle. Were the visited check
+        // gone, 60's walk would step to 60 again and end broken there (its one root jump used): no cycle.
+        let report = try audit([
+            unit(60, parent: 69, root: 61, fields: [.userID: "u", .feature: "f"]),
+            unit(61, parent: 60, root: 61, fields: [.team: "t", .project: "p"]),
+            call("x", leaf: 60, parent: 69, root: 61, input: 500_000),  // $1
+            call("y", leaf: 61, parent: 60, root: 61, input: 1_000_000),  // $2
+        ])
+        #expect(report.lineageCycles == 1)
+        #expect(report[.brokenLineage].formatted() == "3.000000000")
+        #expect(classes(report) == ["0.000000000", "0.000000000", "0.000000000", "0.000000000", "3.000000000"])
+    }
+
     @Test("a walk stops after 64 hops: 64 ancestors resolve, the 65th does not")
     func hopLimit() throws {
         // Chain: unit 1 (complete root) ← 2 ← … ← 66. Unit k is k−1 hops from the root.
@@ -275,16 +296,24 @@ struct ClassificationTests {
 
     @Test("same ts: the copy in the bytewise-first file wins, then the lower line")
     func duplicateOrderByFile() throws {
-        let a = call("dup", input: 500_000, fields: fullAttribution)
-        let b = call("dup", input: 1_000_000, fields: fullAttribution)
-        let configuration = AuditConfiguration(
-            ledger: .recordFiles([("ledger/b.jsonl", [a]), ("ledger/a.jsonl", [b])]),
-            prices: TestPrices()
-        )
-        let report = try Auditor.run(configuration)
-        expectInvariant(report)
-        #expect(report[.direct].formatted() == "2.000000000")
-        #expect(report.recordIDConflicts == 1)
+        let a = call("dup", input: 500_000, fields: fullAttribution)  // $1
+        let b = call("dup", input: 1_000_000, fields: fullAttribution)  // $2
+        let c = call("dup", input: 1_500_000, fields: fullAttribution)  // $3
+        // Each run: which copy counts, seen in the direct dollars (every other copy differs in bytes: a conflict).
+        func kept(_ files: [(name: String, records: [CostRecord])]) throws -> (direct: String, conflicts: Int) {
+            let report = try Auditor.run(AuditConfiguration(ledger: .recordFiles(files), prices: TestPrices()))
+            expectInvariant(report)
+            return (report[.direct].formatted(), report.recordIDConflicts)
+        }
+        // Listed first, but "ledger/b.jsonl" sorts after "ledger/a.jsonl": a.jsonl's copy ($2) counts.
+        #expect(try kept([("ledger/b.jsonl", [a]), ("ledger/a.jsonl", [b])]) == ("2.000000000", 1))
+        // One file, equal ts: the lower line counts, whichever copy it holds.
+        #expect(try kept([("ledger/a.jsonl", [b, a, c])]) == ("2.000000000", 2))
+        #expect(try kept([("ledger/a.jsonl", [c, a, b])]) == ("3.000000000", 2))
+        // The file decides before the line: line 2 of a.jsonl ($3) beats line 1 of b.jsonl ($1), beside
+        // another record ($0.50) on a.jsonl's line 1.
+        let other = call("other", input: 250_000, fields: fullAttribution)
+        #expect(try kept([("ledger/b.jsonl", [a]), ("ledger/a.jsonl", [other, c])]) == ("3.500000000", 1))
     }
 
     @Test("costs of $9.22 and more and token counts above 2³² stay exact")

@@ -60,6 +60,7 @@ struct LedgerFileTests {
         let original = call(hexID, input: 500_000, fields: fullAttribution)
         var altered = original
         altered.attribution[.team] = "other-team"
+        altered.usage = TokenUsage(input: 1_000_000, output: 0)  // $2 where the original is $1
         var padding: [CostRecord] = []
         for n in 0..<300 { padding.append(call("pad-\(n)", input: 1_000, fields: fullAttribution)) }
         // The copies sit far into their files, past the first read chunk of a re-read.
@@ -76,6 +77,10 @@ struct LedgerFileTests {
             // The first copy (file a) is kept: file b's identical copy is a duplicate, the two altered copies
             // are conflicts.
             #expect(report.recordIDConflicts == 2)
+            // Which copy counts is seen in the money: 300 paddings at $0.002 and the original's $1 are direct;
+            // "named-id" has no envelope ($0.002 unknown). Had an altered copy been kept: $2.60 direct.
+            #expect(report[.direct].formatted() == "1.600000000")
+            #expect(report[.unknown].formatted() == "0.002000000")
         }
     }
 

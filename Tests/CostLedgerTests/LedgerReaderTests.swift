@@ -163,13 +163,14 @@ struct LedgerReaderTests {
 
     @Test("a missing path is an I/O error naming it")
     func missingPath() {
-        #expect(throws: CostLedgerError.self) { try LedgerReader(path: "/nonexistent/ledger").read { _, _ in } }
-        do {
-            _ = try LedgerReader(path: "/nonexistent/ledger").files()
-        } catch {
-            #expect(error.code == .io)
-            #expect(error.field == "/nonexistent/ledger")
+        let read = #expect(throws: CostLedgerError.self) {
+            try LedgerReader(path: "/nonexistent/ledger").read { _, _ in }
         }
+        #expect(read?.code == .io)
+        #expect(read?.field == "/nonexistent/ledger")
+        let listed = #expect(throws: CostLedgerError.self) { try LedgerReader(path: "/nonexistent/ledger").files() }
+        #expect(listed?.code == .io)
+        #expect(listed?.field == "/nonexistent/ledger")
     }
 
     @Test("statistics of files read separately merge into those of one read")

@@ -17,6 +17,12 @@
 /// ``jobEnvelope(parent:customize:)`` for a queue whose parameters type holds the envelope itself. Each
 /// mints the child, checks the policy (strict mode) and announces the unit in one call.
 ///
+/// The fields ``policy`` withholds (``AttributionPolicy/withholding(_:)``) never reach the queue: each shape
+/// announces the job's unit in full, so the ledger keeps them and the audit finds them through lineage, and
+/// hands the queue the envelope without them. At enqueue the policy's other required fields are checked
+/// (``AttributionPolicy/checkReceived(_:)``): a withheld field is required where a request is tagged, not of an
+/// envelope that may have come through a queue.
+///
 /// The middleware, ``RetryPolicy`` and the fan-out helpers live in this module, `Attribution`, which
 /// depends on nothing else: a worker needs one import.
 public struct AttributionJobMiddleware: JobMiddleware {
@@ -32,7 +38,7 @@ public struct AttributionJobMiddleware: JobMiddleware {
         public var isStrict: Bool { strict }
     }
 
-    /// Which fields an enqueued job's envelope must carry.
+    /// Which fields an enqueued job's envelope must carry, and which are kept out of the queue.
     public var policy: AttributionPolicy
     /// Strict or lenient.
     public var mode: Mode
@@ -60,7 +66,7 @@ public struct AttributionJobMiddleware: JobMiddleware {
 
     /// The envelope of a job `parent` enqueues: a child of `parent` (new leaf, same trace and root,
     /// `attempt` 1) minted now, with `customize`'s overrides, checked against ``policy`` in strict mode, and
-    /// announced. For queues whose job parameters hold the envelope themselves (a swift-jobs `JobParameters`,
+    /// announced; returned without the fields ``policy`` withholds. For queues whose job parameters hold the envelope themselves (a swift-jobs `JobParameters`,
     /// a Vapor Queues `Payload`): store the result in their `attribution` property.
     ///
     /// ```swift
@@ -80,9 +86,9 @@ public struct AttributionJobMiddleware: JobMiddleware {
     ) throws -> AttributionEnvelope {
         var child = parent.child(ids: ids)
         customize(&child)
-        if mode.isStrict { try policy.check(child) }
+        if mode.isStrict { try policy.checkReceived(child) }
         try announcer?.announce(child)
-        return child
+        return policy.outbound(child)
     }
 
     /// A `Codable` job payload carrying the job's own envelope: ``jobEnvelope(parent:customize:)`` (minted,
@@ -112,7 +118,8 @@ public struct AttributionJobMiddleware: JobMiddleware {
     }
 
     /// Stamps a job payload held as JSON bytes with the job's own envelope: ``jobEnvelope(parent:customize:)``
-    /// (minted, checked, announced) embedded under `attribution`, every other key left as it was.
+    /// (minted, checked, announced) embedded under `attribution` without the fields ``policy`` withholds, every
+    /// other key left as it was.
     /// - Parameters:
     ///   - payload: the job's JSON object.
     ///   - parent: the envelope of the unit that enqueues the job.
@@ -127,8 +134,8 @@ public struct AttributionJobMiddleware: JobMiddleware {
     ) throws -> [UInt8] {
         var child = parent.child(ids: ids)
         customize(&child)
-        if mode.isStrict { try policy.check(child) }
-        let stamped = try child.embed(into: payload)
+        if mode.isStrict { try policy.checkReceived(child) }
+        let stamped = try child.embed(into: payload, policy: policy)
         try announcer?.announce(child)
         return stamped
     }
@@ -136,7 +143,7 @@ public struct AttributionJobMiddleware: JobMiddleware {
     public func willEnqueue(_ payload: [UInt8], context: JobContext) throws -> [UInt8] {
         do {
             let envelope = try AttributionEnvelope.extract(from: payload)
-            try policy.check(envelope)
+            try policy.checkReceived(envelope)
         } catch {
             if mode.isStrict { throw error }
         }

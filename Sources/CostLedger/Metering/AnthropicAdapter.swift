@@ -20,7 +20,7 @@ enum AnthropicAdapter {
         envelope: AttributionEnvelope?,
         propagation: MetadataPropagation
     ) throws(CostLedgerError) {
-        guard propagation.anthropicUserID, let user = envelope?.userID else { return }
+        guard propagation.anthropicUserID, envelope?.userID != nil else { return }
         let object = editor.object
         var existing: [JSONObject.Member] = []
         switch object["metadata"] {
@@ -33,7 +33,7 @@ enum AnthropicAdapter {
                 reason: "expected an object, got \(other.typeName)"
             )
         }
-        guard let value = propagation.userID.outgoingValue(for: user) else { return }
+        guard let value = propagation.endUserValue(for: envelope) else { return }
         if let current = existing.first(where: { $0.key == "user_id" }), current.value != .null {
             report.dropped.append(DroppedMetadata(key: "metadata.user_id", reason: .callerValueKept))
         } else if value.isEmpty

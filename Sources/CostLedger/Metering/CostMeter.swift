@@ -64,7 +64,9 @@ public struct CostMeter: Sendable {
     public let sink: any CostSink
     /// Prices each call when it is recorded; a model it lacks gets no `cost_usd`.
     public let prices: PriceTable
-    /// The fields a call's envelope must carry.
+    /// The fields a call's envelope must carry, and those it keeps out of provider requests: a field the
+    /// policy withholds is written into no request (as ``MetadataPropagation/withheld``) and is not required
+    /// of a call's envelope, which may have come through a queue without it. The ledger's records keep it.
     public let policy: AttributionPolicy
     /// Strict (refuse) or lenient (record unattributed).
     public let mode: Mode
@@ -87,7 +89,7 @@ public struct CostMeter: Sendable {
     /// - Parameters:
     ///   - sink: where records go.
     ///   - prices: the price table (the dated built-in defaults unless given).
-    ///   - policy: the fields every call's envelope must carry.
+    ///   - policy: the fields every call's envelope must carry, and those kept out of provider requests.
     ///   - mode: ``Mode/strict`` (default) or ``Mode/lenient``.
     ///   - propagation: what is written into provider request metadata by ``callJSON(adapter:requestBody:model:attribution:apiKeyID:serviceTier:isolation:_:)``;
     ///     by default no user id leaves the process (``MetadataPropagation/UserIDPolicy``).
@@ -493,18 +495,19 @@ public struct CostMeter: Sendable {
             )
         }
         do {
-            try policy.check(envelope)
+            try policy.checkReceived(envelope)
         } catch {
             counters.update { $0.refused += 1 }
             throw error
         }
     }
 
-    /// The envelope whose attribution may leave the process: the valid parts of it.
+    /// The envelope whose attribution may leave the process: the valid parts of it, less what the policy
+    /// withholds.
     private func attributedEnvelope(_ envelope: AttributionEnvelope?) -> AttributionEnvelope? {
         guard let envelope else { return nil }
-        if (try? envelope.validate()) != nil { return envelope }
-        return Self.sanitized(envelope)
+        if (try? envelope.validate()) != nil { return policy.outbound(envelope) }
+        return policy.outbound(Self.sanitized(envelope))
     }
 
     /// Checks attribution, mints the record id and the start time.
@@ -525,7 +528,7 @@ public struct CostMeter: Sendable {
             record = CostRecord(recordID: recordID, timestamp: started, envelope: valid)
             if !(1...AttributionEnvelope.Limits.maxAttempt).contains(envelope.attempt) { record.attempt = nil }
             do {
-                try policy.check(envelope)
+                try policy.checkReceived(envelope)
             } catch {
                 unattributedError = error
             }

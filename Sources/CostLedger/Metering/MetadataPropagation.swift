@@ -24,6 +24,16 @@ public import Attribution
 /// (``UserIDPolicy/omit``); with a key the application supplies, as the keyed hash
 /// HMAC-SHA256(key, user_id) in lowercase hex (``UserIDPolicy/keyedHash(key:)``); as it is only when the
 /// application says so (``UserIDPolicy/raw``). The ledger's record keeps the envelope's `user_id` unchanged.
+///
+/// Fields an attribution policy withholds (``withheld``, and a ``CostMeter``'s own ``CostMeter/policy``) are not
+/// written at all: not into `metadata`, and for a
+/// withheld `user_id` not into the end-user field either, whatever ``userID`` says (omitted, never hashed).
+///
+/// ```swift
+/// let policy = AttributionPolicy.default.withholding([.userID, .project])
+/// let propagation = MetadataPropagation(userID: .keyedHash(key: key), withheld: policy.withheld)
+/// // Neither user_id (nor its hash) nor project reaches the provider.
+/// ```
 public struct MetadataPropagation: Sendable {
     /// What of the envelope's `user_id` is written into a provider request (OpenAI's `metadata.user_id` and
     /// `safety_identifier` / `user`, Anthropic's `metadata.user_id`). A set that may grow.
@@ -125,16 +135,21 @@ public struct MetadataPropagation: Sendable {
     /// What of the user id leaves the process: nothing (``UserIDPolicy/omit``, the default), its keyed hash,
     /// or the raw id. Never applied to the ledger's record, which keeps the envelope's `user_id`.
     public var userID: UserIDPolicy
+    /// Fields written into no request: an attribution policy's withheld fields (`AttributionPolicy.withheld`).
+    /// A withheld `user_id` is not sent in any form, ``userID`` notwithstanding. Never applied to the ledger's
+    /// record.
+    public var withheld: [AttributionField]
 
     /// Creates propagation settings; the defaults fill every field the provider has, except the user id,
-    /// which leaves the process only as `userID` says.
+    /// which leaves the process only as `userID` says, and any field in `withheld`, which never does.
     public init(
         openAIMetadata: Bool = true,
         openAIEndUserField: EndUserField = .safetyIdentifier,
         anthropicUserID: Bool = true,
         requestStreamUsage: Bool = true,
         fieldPriority: [String] = MetadataPropagation.defaultFieldPriority,
-        userID: UserIDPolicy = .omit
+        userID: UserIDPolicy = .omit,
+        withheld: [AttributionField] = []
     ) {
         self.openAIMetadata = openAIMetadata
         self.openAIEndUserField = openAIEndUserField
@@ -142,10 +157,18 @@ public struct MetadataPropagation: Sendable {
         self.requestStreamUsage = requestStreamUsage
         self.fieldPriority = fieldPriority
         self.userID = userID
+        self.withheld = withheld
     }
 
     /// Every field the provider has a place for; no user id (``UserIDPolicy/omit``).
     public static var `default`: MetadataPropagation { MetadataPropagation() }
+
+    /// The outgoing value of `envelope`'s user id for an end-user field: none when `user_id` is withheld,
+    /// else its value under ``userID``.
+    func endUserValue(for envelope: AttributionEnvelope?) -> String? {
+        guard !withheld.contains(.userID), let user = envelope?.userID else { return nil }
+        return userID.outgoingValue(for: user)
+    }
 
     /// Nothing is written into requests (stream usage is still requested).
     public static var disabled: MetadataPropagation {
@@ -153,10 +176,11 @@ public struct MetadataPropagation: Sendable {
     }
 
     /// The envelope's metadata candidates, most important first: business fields, lineage, then tags as
-    /// `tag.{key}` sorted by key. The user id is its outgoing value under ``userID`` (absent by default).
+    /// `tag.{key}` sorted by key. The user id is its outgoing value under ``userID`` (absent by default); a
+    /// ``withheld`` field is absent.
     public func candidates(for envelope: AttributionEnvelope) -> [MetadataPair] {
         var values: [String: String] = [:]
-        for field in AttributionField.all {
+        for field in AttributionField.all where !withheld.contains(field) {
             if let value = envelope[field] { values[field.name] = value }
         }
         let user = AttributionField.userID.name

@@ -52,7 +52,7 @@ enum OpenAIAdapter {
             }
         }
         let field = propagation.openAIEndUserField
-        if field != .none, let user = envelope?.userID, let value = propagation.userID.outgoingValue(for: user) {
+        if field != .none, let value = propagation.endUserValue(for: envelope) {
             if let current = object[field.name], current != .null {
                 report.dropped.append(DroppedMetadata(key: field.name, reason: .callerValueKept))
             } else if value.isEmpty

@@ -9,6 +9,7 @@ import SQLiteJobQueue
 func runServer(_ options: ServiceOptions) async throws {
     let logger = bootstrapRails(role: "serve")
     let ledger = try openLedger(options)
+    // snippet: integrations-route
     // Tagging inside the request's span takes the span's trace id.
     let ids = SpanIdentifierSource()
     let meter = CostMeter(sink: ledger, ids: ids)
@@ -47,6 +48,7 @@ func runServer(_ options: ServiceOptions) async throws {
             )
         }
     }
+    // end snippet
     addMetricsRoute(to: router)
     try await serve(router, port: options.port, logger: logger)
 }

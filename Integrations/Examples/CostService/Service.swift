@@ -28,6 +28,7 @@ let registry = PrometheusCollectorRegistry()
 /// Installs the process's rails once: logging with the attribution metadata, Prometheus metrics, and the tracer
 /// with the envelope's instrument beside it (the tracer owns `traceparent`; the envelope rides in `baggage`).
 func bootstrapRails(role: String) -> Logger {
+    // snippet: integrations-rails
     LoggingSystem.bootstrap(
         { label, provider in
             var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
@@ -46,6 +47,7 @@ func bootstrapRails(role: String) -> Logger {
             AttributionInstrument(traceparent: .tracer, onError: { logger.warning("attribution headers: \($0)") }),
         ])
     )
+    // end snippet
     return logger
 }
 

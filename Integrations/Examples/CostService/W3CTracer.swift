@@ -139,8 +139,20 @@ final class W3CSpan: Span {
         var metadata: Logger.Metadata = [
             "span_trace_id": .string(ids.traceID.description), "span_id": .string(ids.spanID.description),
         ]
-        func add(_ name: String, _ value: SpanAttribute) { metadata[name] = .string("\(value)") }
+        func add(_ name: String, _ value: SpanAttribute) { metadata[name] = .string(plainText(value)) }
         ended.attributes.forEach(add)
         tracer.logger.info("span ended: \(ended.operationName)", metadata: metadata)
+    }
+}
+
+/// A span attribute's value as a log shows it: `1200`, `gpt-4.1`, not `int64(1200)`.
+func plainText(_ value: SpanAttribute) -> String {
+    switch value {
+    case .string(let text): text
+    case .int64(let number): String(number)
+    case .int32(let number): String(number)
+    case .double(let number): String(number)
+    case .bool(let flag): String(flag)
+    default: "\(value)"
     }
 }

@@ -79,6 +79,27 @@ struct CostServiceTests {
         #expect(sum(of: "llm_calls_total", in: metrics) == Double(requests.count))
         #expect(metrics.contains(#"feature="summarize""#))
         #expect(!metrics.contains("u_ada"))
+
+        // The worker's log line for each call carries its unit's attribution, and its span the GenAI attributes.
+        // The span's line follows the call's record by a moment, through a pipe: wait for both spans' lines.
+        var log: [Substring] = []
+        for _ in 0..<100 {
+            log = worker.errors.text.withLock { $0 }.split(separator: "\n")
+            if log.filter({ $0.contains("span ended: summarize job") }).count >= requests.count { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        for request in requests {
+            let metered = log.first {
+                $0.contains("metered the summary call") && $0.contains("trace_id=\(request.trace)")
+            }
+            #expect(metered?.contains("user_id=\(request.user)") == true, "\(log)")
+            #expect(metered?.contains("feature=summarize") == true)
+            let span = log.first {
+                $0.contains("span ended: summarize job") && $0.contains("span_trace_id=\(request.trace)")
+            }
+            #expect(span?.contains("gen_ai.usage.input_tokens=1200") == true, "\(log)")
+            #expect(span?.contains("gen_ai.request.model=gpt-4.1") == true)
+        }
     }
 
     /// The sum of a metric's series in Prometheus text.
@@ -105,6 +126,7 @@ struct CostServiceTests {
 final class ServiceProcess: Sendable {
     let process: Process
     let output = OutputBuffer()
+    let errors = OutputBuffer()
 
     init(role: String, database: String, ledger: String) throws {
         let process = Process()
@@ -116,6 +138,14 @@ final class ServiceProcess: Sendable {
         pipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        // The log lines (swift-log's stream handler writes to standard error).
+        let errorPipe = Pipe()
+        process.standardError = errorPipe
+        let errors = self.errors
+        errorPipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            errors.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
         self.process = process
         try process.run()

@@ -28,6 +28,11 @@
 /// the envelope's own members are opaque to this library and are ignored. Values are validated exactly as the
 /// JSON form validates them, errors naming the baggage key.
 ///
+/// When a tracer owns `traceparent` (its span id is the parent-id there), the envelope's own `leaf_id` travels in
+/// baggage as `leaf_id` (``baggage(carryingLeafID:)`` writes it) and a reader prefers it to the traceparent's
+/// parent-id; `trace_id` stays shared with the tracer, so cost records join the traces. A `trace_id` in baggage is
+/// refused.
+///
 /// The header form carries no ``AttributionEnvelope/unknownFields``: those are JSON texts of keys this version does
 /// not know, and baggage values are strings, so they are not written and an envelope read from headers has none.
 /// Use the JSON form where they must survive.
@@ -144,9 +149,21 @@ public struct AttributionHeaders: Sendable, Hashable {
     ///   member uses a key the envelope writes, ``AttributionError/Code/malformedHeader`` when it uses `trace_id` or
     ///   `leaf_id`.
     public func baggage() throws(AttributionError) -> String {
+        try baggage(carryingLeafID: false)
+    }
+
+    /// The `baggage` value, with the envelope's `leaf_id` as its first member when `carryingLeafID`: the form for
+    /// a hop whose `traceparent` a tracer writes, its span id in place of the leaf id (docs/formats.md). A reader
+    /// prefers a `leaf_id` in baggage to the traceparent's parent-id.
+    ///
+    /// - Parameter carryingLeafID: whether `leaf_id` is written, first.
+    /// - Returns: as ``baggage()``, one member more when `carryingLeafID`.
+    /// - Throws: as ``baggage()``.
+    public func baggage(carryingLeafID: Bool) throws(AttributionError) -> String {
         try envelope.validate()
         var members: [(key: String, value: String)] = []
-        members.reserveCapacity(14 + envelope.tags.count)
+        members.reserveCapacity(15 + envelope.tags.count)
+        if carryingLeafID { members.append((EnvelopeKey.leafID.name, envelope.leafID.description)) }
         for field in AttributionField.all {
             if let value = envelope[field] { members.append((field.name, value)) }
         }
@@ -226,6 +243,19 @@ extension AttributionHeaders {
             var rootID: LeafID?
             var seen: Set<String> = []
             for member in try BaggageGrammar.parse(baggageBytes) {
+                // A tracer that owns `traceparent` leaves the unit's own leaf id here; it wins over the parent-id.
+                if member.key == EnvelopeKey.leafID.name {
+                    guard seen.insert(member.key).inserted else {
+                        throw AttributionError(
+                            .duplicateKey,
+                            field: member.key,
+                            reason: "appears more than once in baggage: \(AttributionError.quote(member.text))"
+                        )
+                    }
+                    let value = try Self.decodedValue(of: member)
+                    envelope.leafID = try LeafID(utf8: Array(value.utf8), field: member.key)
+                    continue
+                }
                 if EnvelopeKey.isTraceparentKey(member.key) {
                     throw AttributionError(
                         .malformedHeader,

@@ -14,6 +14,9 @@ private let snippetFiles = [
     "Tests/CostReportsTests/FocusExportTests.swift",
     "Tests/CostReportsTests/SpendReportTests.swift",
     "Tests/CostReportsTests/StatementTests.swift",
+    // The nested package's example (docs/integrations.md), built and run by `swift test --package-path Integrations`.
+    "Integrations/Examples/CostService/Service.swift",
+    "Integrations/Examples/CostService/Server.swift",
 ]
 
 /// One file's snippet regions (named, with their common indentation removed) and the modules it imports.

@@ -102,12 +102,15 @@ public struct AttributionHeaders: Sendable, Hashable {
     ///   ``AttributionError/Code/malformedHeader`` when there are several, and otherwise as
     ///   ``init(traceparent:baggage:)``.
     public init(headers: some Sequence<(name: String, value: String)>) throws(AttributionError) {
-        var traceparents: [String] = []
+        // The first traceparent and how many there were: memory stays bounded however many lines come.
+        var traceparent: String?
+        var traceparentCount = 0
         var baggage: [UInt8] = []
         var sawBaggage = false
         for (name, value) in headers {
             if Self.nameMatches(name, Self.traceparentName) {
-                traceparents.append(value)
+                if traceparent == nil { traceparent = value }
+                traceparentCount += 1
             } else if Self.nameMatches(name, Self.baggageName) {
                 sawBaggage = true
                 // Measured before it is copied: an oversized line is refused without being read.
@@ -119,14 +122,14 @@ public struct AttributionHeaders: Sendable, Hashable {
                 baggage.append(contentsOf: line)
             }
         }
-        guard let traceparent = traceparents.first else {
+        guard let traceparent else {
             throw AttributionError(.missingEnvelope, field: "traceparent", reason: "no traceparent header")
         }
-        guard traceparents.count == 1 else {
+        guard traceparentCount == 1 else {
             throw AttributionError(
                 .malformedHeader,
                 field: "traceparent",
-                reason: "\(traceparents.count) traceparent headers; W3C Trace Context allows exactly one"
+                reason: "\(traceparentCount) traceparent headers; W3C Trace Context allows exactly one"
             )
         }
         try self.init(traceparent: traceparent, baggageBytes: sawBaggage ? baggage[...] : nil)

@@ -438,6 +438,8 @@ extension AuditReport {
         ]
         for (name, value) in counts { row("count", name, "", "", value) }
         for warning in warnings { row("warning", warning) }
+        // Where the skipped lines are, the first ones (all are counted above): `FILE:LINE: reason`.
+        for detail in skippedLineDetails { row("skipped_line", detail.description) }
         return out
     }
 
@@ -495,6 +497,12 @@ extension AuditReport {
             ("priced_from_record", "\(pricedFromRecord)"),
         ]
         for (name, value) in counts { out += "| \(name) | \(value) |\n" }
+        if !skippedLineDetails.isEmpty {
+            out += "\n| Skipped line (first \(skippedLineDetails.count) of \(skippedLines)) | Reason |\n|---|---|\n"
+            for detail in skippedLineDetails {
+                out += "| \(cell("\(detail.file):\(detail.line)")) | \(cell(detail.reason)) |\n"
+            }
+        }
         return out
     }
 }

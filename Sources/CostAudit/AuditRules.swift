@@ -1,5 +1,13 @@
 public import Attribution
-import Foundation
+import CostLedger
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The key map of docs/audit.md: which team and project each provider API key belongs to.
 ///
@@ -341,24 +349,48 @@ public struct AuditRules: Sendable, Hashable {
     }
 }
 
-/// Whole-file reads with a size bound, for the audit's small inputs.
+/// Whole-file reads with a size bound, for the audit's small inputs (usage exports, key map, rules).
+///
+/// Read with the system's own calls, as the command line reads its inputs: a regular file, a pipe or FIFO
+/// (`<(zcat usage.json.gz)`, a named FIFO: read once, to its end) and a character device are read; a directory
+/// or a socket is refused as of the wrong kind, and a failure is told in plain words ("no such file",
+/// "permission denied"). Memory: at most `limit` bytes plus one 64 KiB chunk.
 enum AuditFiles {
     static func read(_ path: String, limit: Int, code: CostAuditError.Code) throws(CostAuditError) -> [UInt8] {
-        let url = URL(fileURLWithPath: path)
-        let size: Int
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-        } catch {
-            throw CostAuditError(.io, file: path, reason: "cannot read the file: \(error.localizedDescription)")
+        let fd = SystemIO.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CostAuditError(.io, file: path, reason: SystemErrorText.words()) }
+        defer { close(fd) }
+        guard let status = SystemIO.status(descriptor: fd) else {
+            throw CostAuditError(.io, file: path, reason: SystemErrorText.words())
         }
-        guard size <= limit else {
-            throw CostAuditError(code, file: path, reason: "file of \(size) bytes exceeds the limit of \(limit) bytes")
+        switch status.st_mode & S_IFMT {
+        case S_IFREG, S_IFIFO, S_IFCHR:
+            break
+        case S_IFDIR:
+            throw CostAuditError(code, file: path, reason: "is a directory, expected a file")
+        default:
+            throw CostAuditError(code, file: path, reason: "is not a regular file, a pipe or a FIFO")
         }
-        do {
-            return Array(try Data(contentsOf: url))
-        } catch {
-            throw CostAuditError(.io, file: path, reason: "cannot read the file: \(error.localizedDescription)")
+        if status.st_mode & S_IFMT == S_IFREG, Int(status.st_size) > limit {
+            throw CostAuditError(
+                code,
+                file: path,
+                reason: "file of \(status.st_size) bytes exceeds the limit of \(limit) bytes"
+            )
+        }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = SystemIO.read(fd, into: &chunk)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CostAuditError(.io, file: path, reason: "cannot read the file: " + SystemErrorText.words())
+            }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+            if out.count > limit {
+                throw CostAuditError(code, file: path, reason: "larger than the limit of \(limit) bytes")
+            }
         }
     }
 }

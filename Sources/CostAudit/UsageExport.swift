@@ -62,31 +62,61 @@ struct UsageExports {
             bytes = try AuditFiles.read(source.name, limit: Self.maxFileBytes, code: .invalidUsageExport)
         }
         let file = source.name
-        var pages: [(value: JSONValue, line: Int?, path: String)] = []
+        var fileKind: UsageExportKind?
+        // One JSON document (a page or an array of pages): its tree is the one thing held besides the rows kept.
+        let document: JSONValue
         do {
-            let document = try JSONParser.parse(bytes, limits: Self.limits, field: "usage export")
-            if let array = document.arrayValue {
-                for (index, page) in array.enumerated() { pages.append((page, nil, "[\(index)]")) }
-            } else {
-                pages.append((document, nil, ""))
-            }
+            document = try JSONParser.parse(bytes, limits: Self.limits, field: "usage export")
         } catch let wholeError {
-            // JSON Lines: one page per line.
-            let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-            guard lines.filter({ !$0.allSatisfy(Self.isWhitespace) }).count > 1 else {
+            // JSON Lines: one page per line, each parsed, read and let go before the next, the lines found in
+            // place (never split into a list, so a file of blank lines costs no more than its bytes).
+            var nonBlank = 0
+            Self.forEachLine(bytes) { _, line in
+                if !line.allSatisfy(Self.isWhitespace) { nonBlank += 1 }
+                return nonBlank < 2
+            }
+            guard nonBlank > 1 else {
                 throw CostAuditError.wrapping(wholeError, .invalidUsageExport, file: file)
             }
-            for (index, line) in lines.enumerated() where !line.allSatisfy(Self.isWhitespace) {
-                do {
-                    pages.append((try JSONParser.parse(line, limits: Self.limits, field: "page"), index + 1, ""))
+            var failure: CostAuditError?
+            Self.forEachLine(bytes) { number, line in
+                guard !line.allSatisfy(Self.isWhitespace) else { return true }
+                do throws(CostAuditError) {
+                    let page: JSONValue
+                    do throws(AttributionError) {
+                        page = try JSONParser.parse(line, limits: Self.limits, field: "page")
+                    } catch {
+                        throw CostAuditError.wrapping(error, .invalidUsageExport, file: file, line: number)
+                    }
+                    try readPage(page, file: file, line: number, path: "", kind: &fileKind)
+                    return true
                 } catch {
-                    throw CostAuditError.wrapping(error, .invalidUsageExport, file: file, line: index + 1)
+                    failure = error
+                    return false
                 }
             }
+            if let failure { throw failure }
+            return
         }
-        var fileKind: UsageExportKind?
-        for page in pages {
-            try readPage(page.value, file: file, line: page.line, path: page.path, kind: &fileKind)
+        if let array = document.arrayValue {
+            for (index, page) in array.enumerated() {
+                try readPage(page, file: file, line: nil, path: "[\(index)]", kind: &fileKind)
+            }
+        } else {
+            try readPage(document, file: file, line: nil, path: "", kind: &fileKind)
+        }
+    }
+
+    /// Calls `body` with each line of `bytes` (1-based number, the line without its `\n`), in place, while it
+    /// returns true.
+    private static func forEachLine(_ bytes: [UInt8], _ body: (Int, ArraySlice<UInt8>) -> Bool) {
+        var start = 0
+        var number = 1
+        while start <= bytes.count {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            guard body(number, bytes[start..<end]) else { return }
+            start = end + 1
+            number += 1
         }
     }
 

@@ -191,41 +191,91 @@ struct InspectedEnvelope {
             }
             return InspectedEnvelope(envelope: try AttributionEnvelope(json: bytes), form: "JSON envelope")
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
             throw AttributionError(.malformedHeader, reason: "input is neither JSON nor UTF-8 header lines")
         }
         // Header lines as `curl -D` writes them: CRLF endings, a status line opening each response (a redirect
         // followed writes several; the last response's headers are the ones read), a blank line after each.
-        var fields: [(name: String, value: String)] = []
-        // "\r\n" is one Character in Swift: split on it as well as on "\n".
-        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
-        for (number, rawLine) in lines.enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            if isStatusLine(line) {
-                fields.removeAll()
+        // Read in two passes over the bytes, keeping no line: the first checks every line and finds where the
+        // last response begins, the second hands that response's fields to the header reader one at a time.
+        var lastResponse = 0
+        var fieldCount = 0
+        var number = 0
+        for line in HeaderLines(bytes: bytes, from: 0) {
+            number += 1
+            if line.isBlank { continue }
+            if line.isStatusLine {
+                lastResponse = line.next
+                fieldCount = 0
                 continue
             }
-            guard let colon = line.firstIndex(of: ":") else {
+            guard line.colon != nil else {
                 throw AttributionError(
                     .malformedHeader,
-                    field: "line \(number + 1)",
-                    reason: "expected 'name: value', got \(AttributionError.quote(line))"
+                    field: "line \(number)",
+                    reason: "expected 'name: value', got \(AttributionError.quote(bytes: bytes[line.range]))"
                 )
             }
-            fields.append((String(line[..<colon]), String(line[line.index(after: colon)...])))
+            fieldCount += 1
         }
-        guard !fields.isEmpty else {
+        guard fieldCount > 0 else {
             throw AttributionError(.missingEnvelope, reason: "the input is empty")
+        }
+        let fields = HeaderLines(bytes: bytes, from: lastResponse).lazy.filter { !$0.isBlank }.map {
+            line -> (name: String, value: String) in
+            let colon = line.colon ?? line.range.upperBound
+            return (
+                String(decoding: bytes[line.range.lowerBound..<colon], as: UTF8.self),
+                String(decoding: bytes[min(colon + 1, line.range.upperBound)..<line.range.upperBound], as: UTF8.self)
+            )
         }
         let headers = try AttributionHeaders(headers: fields)
         return InspectedEnvelope(envelope: headers.envelope, form: "headers", foreignBaggage: headers.foreignBaggage)
     }
 
-    /// Whether `line` is an HTTP response's status line (`HTTP/1.1 200 OK`, `HTTP/2 200`).
-    static func isStatusLine(_ line: Substring) -> Bool {
-        guard line.hasPrefix("HTTP/"), let space = line.firstIndex(of: " ") else { return false }
-        let code = line[line.index(after: space)...].prefix(3)
-        return code.count == 3 && code.allSatisfy(\.isASCII) && code.allSatisfy(\.isNumber)
+    /// The lines of header input, each without its `\n` or `\r\n`, read in place.
+    struct HeaderLines: Sequence, IteratorProtocol {
+        struct Line {
+            let bytes: [UInt8]
+            /// The line's bytes, without its ending.
+            let range: Range<Int>
+            /// Where the next line begins.
+            let next: Int
+
+            /// Whether it holds only spaces and tabs.
+            var isBlank: Bool {
+                bytes[range].allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            }
+
+            /// The first colon's offset.
+            var colon: Int? { bytes[range].firstIndex(of: UInt8(ascii: ":")) }
+
+            /// Whether it is an HTTP response's status line (`HTTP/1.1 200 OK`, `HTTP/2 200`).
+            var isStatusLine: Bool {
+                let line = bytes[range]
+                guard line.starts(with: "HTTP/".utf8), let space = line.firstIndex(of: UInt8(ascii: " ")) else {
+                    return false
+                }
+                let code = line[(space + 1)...].prefix(3)
+                return code.count == 3 && code.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+            }
+        }
+
+        let bytes: [UInt8]
+        var position: Int
+
+        init(bytes: [UInt8], from start: Int) {
+            self.bytes = bytes
+            position = start
+        }
+
+        mutating func next() -> Line? {
+            guard position < bytes.count else { return nil }
+            let start = position
+            var end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            position = end + 1
+            if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            return Line(bytes: bytes, range: start..<end, next: position)
+        }
     }
 }

@@ -94,11 +94,26 @@ struct ReportRun {
             let audit = try Auditor.attribute(configuration) { progress.update($0) }
             let dataset = SpendDataset(audit)
             progress.finish()
+            warnSkippedLines(audit.report, io: io)
             return ReportRun(format: format, now: now, dataset: dataset, configuration: configuration, inputs: inputs)
         } catch {
             progress.finish()
             io.writeError("error: \(error)\n")
             throw CommandStop(status: AuditCommand.exitCode(for: error, outputPath: nil))
+        }
+    }
+
+    /// The ledger lines the audit skipped (torn, not UTF-8, over 64 KiB), on stderr: all counted, the first
+    /// ones located as `FILE:LINE: reason`. A report built on such a ledger says so, as the audit's own does.
+    static func warnSkippedLines(_ report: AuditReport, io: CommandIO) {
+        guard report.skippedLines > 0 else { return }
+        let shown = report.skippedLineDetails.count
+        io.writeError(
+            "warning: \(report.skippedLines) ledger line\(report.skippedLines == 1 ? " was" : "s were") skipped"
+                + (shown < report.skippedLines ? " (the first \(shown) listed)" : "") + "\n"
+        )
+        for detail in report.skippedLineDetails {
+            io.writeError("warning: \(detail.description)\n")
         }
     }
 }

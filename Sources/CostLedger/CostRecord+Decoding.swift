@@ -78,9 +78,26 @@ private struct StrictDecoder {
         guard let value = member(key) else { return nil }
         guard case .number(let text) = value else { throw fail(key, "expected an integer, got \(value.typeName)") }
         guard let int = JSONValue.integer(fromLiteral: text) else {
-            throw fail(key, "expected an integer that fits in 64 bits, got \(text)")
+            if Self.isIntegerLiteral(text) {
+                throw fail(key, "out of range: expected an integer that fits in 64 bits, got \(Self.excerpt(text))")
+            }
+            throw fail(key, "expected an integer, got the non-integer \(Self.excerpt(text))")
         }
         return Int64(int)
+    }
+
+    /// Whether a JSON number's text is an integer (`-`, then digits only), however long.
+    static func isIntegerLiteral(_ text: String) -> Bool {
+        let digits = text.utf8.first == UInt8(ascii: "-") ? text.utf8.dropFirst() : text.utf8[...]
+        return !digits.isEmpty && digits.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    /// A number's text for an error: whole when short, else its first 20 characters, `…` and its length, so
+    /// a 60,000-digit value gives a one-line message.
+    static func excerpt(_ text: String) -> String {
+        let count = text.utf8.count
+        guard count > 24 else { return text }
+        return String(decoding: text.utf8.prefix(20), as: UTF8.self) + "… (\(count) characters)"
     }
 
     func count(_ key: LedgerKey, required: Bool) throws(CostLedgerError) -> Int64 {
@@ -112,11 +129,17 @@ private struct StrictDecoder {
 
     func decode() throws(CostLedgerError) -> CostRecordLineOutcome {
         guard let version = member(.v) else { throw fail(.v, "required") }
-        guard case .number(let versionText) = version, let v = JSONValue.integer(fromLiteral: versionText) else {
-            throw fail(
-                .v,
-                "expected an integer, got \(version.typeName == "a number" ? "a non-integer" : version.typeName)"
-            )
+        guard case .number(let versionText) = version else {
+            throw fail(.v, "expected an integer, got \(version.typeName)")
+        }
+        guard let v = JSONValue.integer(fromLiteral: versionText) else {
+            if Self.isIntegerLiteral(versionText) {
+                throw fail(
+                    .v,
+                    "version \(Self.excerpt(versionText)) is out of range (this reader reads 1)"
+                )
+            }
+            throw fail(.v, "expected an integer, got the non-integer \(Self.excerpt(versionText))")
         }
         guard v == CostRecord.LineLimits.version else {
             throw fail(.v, "version \(v) is not one this reader reads (it reads 1)")

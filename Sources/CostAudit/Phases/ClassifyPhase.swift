@@ -8,7 +8,7 @@ import CostLedger
 enum ClassifyPhase {
     /// The rules, the key map and the window, in interned ids.
     struct Policy {
-        var rules: [CompiledRule]
+        var rules: RuleIndex
         /// API key → the team and project the key map gives it.
         var keyOwners: [Int32: (team: Int32, project: Int32)]
         /// Where these fields are among the tracked ones, -1 when not tracked.
@@ -23,7 +23,7 @@ enum ClassifyPhase {
         /// The configuration's rules, key map and window over the tracked `fields`; values the rules set and
         /// the key map's teams and projects are interned into `strings`.
         init(_ configuration: AuditConfiguration, fields: [AttributionField], strings: inout Interner) {
-            rules = configuration.rules.rules.map { CompiledRule($0, fields: fields, strings: &strings) }
+            rules = RuleIndex(configuration.rules.rules.map { CompiledRule($0, fields: fields, strings: &strings) })
             keyOwners = [:]
             for (key, owner) in configuration.keyMap.owners {
                 guard let id = strings.existingID(key) else { continue }
@@ -167,6 +167,8 @@ private struct RecordClassifier {
     /// The input's store and policy, held directly: read for every record.
     private let store: RecordStore
     private let policy: ClassifyPhase.Policy
+    /// The policy's rules, with this worker's cache of answers per distinct attribution tuple.
+    private var rules: RuleMatcher
     var totals: ClassTotals
 
     init(input: ClassifyPhase.Input, output: ClassifyPhase.Output) {
@@ -174,6 +176,7 @@ private struct RecordClassifier {
         self.output = output
         store = input.store
         policy = input.policy
+        rules = RuleMatcher(input.policy.rules)
         totals = ClassTotals(required: input.required)
     }
 
@@ -264,13 +267,22 @@ private struct RecordClassifier {
 
     /// Rule, key_allocated or unknown for a record still incomplete after its unit: the first matching rule
     /// fills what it sets; else the key map fills team and project; else unknown, with its reason.
-    private func fillMissing(
+    private mutating func fillMissing(
         _ row: RecordRow,
         _ values: inout InlineArray<10, Int32>,
         end: LineageEnd
     ) -> (classIndex: Int, reasonIndex: Int) {
-        if let rule = policy.rules.first(where: { matches($0, values: values, row: row) }) {
-            for (slot, value) in rule.set where values[slot] == 0 { values[slot] = value }
+        if !policy.rules.isEmpty {
+            let subject = RuleIndex.Subject(
+                values: values,
+                provider: store.provider(row),
+                model: store.model(row),
+                apiKey: row.apiKey
+            )
+            var probes = 0
+            if let number = rules.firstMatch(subject, probes: &probes) {
+                for (slot, value) in policy.rules.rules[number].set where values[slot] == 0 { values[slot] = value }
+            }
         }
         if isComplete(values) { return (2, 0) }
         if row.apiKey != 0, let owner = policy.keyOwners[row.apiKey] {
@@ -280,21 +292,6 @@ private struct RecordClassifier {
         }
         if row.leaf == 0 { return (4, 0) }
         return (4, end == .brokenLink || end == .cycle ? 1 : 2)
-    }
-
-    private func matches(_ rule: ClassifyPhase.CompiledRule, values: InlineArray<10, Int32>, row: RecordRow) -> Bool {
-        for (slot, value) in rule.match {
-            let actual: Int32
-            switch slot {
-            case -1: actual = store.provider(row)
-            case -2: actual = store.model(row)
-            case -3: actual = row.apiKey
-            case 0...: actual = values[slot]
-            default: return false
-            }
-            if value < 0 || actual != value { return false }
-        }
-        return true
     }
 
     /// What the emitted record carries: filled where its class allows.

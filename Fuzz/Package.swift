@@ -7,10 +7,12 @@ import PackageDescription
 // `@_spi(Fuzzing)` entry points, which also hold the properties checked (the ordinary tests replay Corpus/ and
 // Regressions/ through the same entry points). Build and run with `run.sh` (see docs/reliability.md):
 //
-//     swift build -c debug --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+//     swift build -c debug --package-path Fuzz -Xswiftc -sanitize=fuzzer,address
 //
 // The sanitizer flags are given on the command line, not here, so that the root package's modules, where the
-// decoders are, are instrumented too (unsafeFlags in this manifest would reach only these targets).
+// decoders are, are instrumented too (unsafeFlags in this manifest would reach only these targets). SwiftPM
+// links an executable's `main` to its own entry point, so libFuzzer's `main` is not used: each target's
+// main.swift hands its command line to libFuzzer's driver through FuzzerDriver.
 // A package reached by its path is known by its folder's name (the root's clone or worktree may be named
 // anything).
 let root = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathComponent().lastPathComponent.lowercased()
@@ -22,6 +24,8 @@ let package = Package(
         .package(path: "../")
     ],
     targets: [
+        // libFuzzer's driver, declared for Swift (see its header).
+        .target(name: "FuzzerDriver"),
         fuzzTarget("EnvelopeJSON", "Attribution"),
         fuzzTarget("EnvelopeHeaders", "Attribution"),
         fuzzTarget("PayloadEmbedding", "Attribution"),
@@ -41,7 +45,7 @@ let package = Package(
 func fuzzTarget(_ name: String, _ modules: String...) -> Target {
     .executableTarget(
         name: name,
-        dependencies: modules.map { .product(name: $0, package: root) },
+        dependencies: ["FuzzerDriver"] + modules.map { .product(name: $0, package: root) },
         swiftSettings: [.strictMemorySafety()]
     )
 }

@@ -18,10 +18,10 @@ if [ $# -gt 0 ]; then
     targets=("$@")
 else
     targets=()
-    for dir in Sources/*/; do targets+=("$(basename "$dir")"); done
+    for main in Sources/*/main.swift; do targets+=("$(basename "$(dirname "$main")")"); done
 fi
 
-flags=(-c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
+flags=(-c debug -Xswiftc -sanitize=fuzzer,address)
 # ld.gold warns "Cannot export local symbol" for libFuzzer's symbols; harmless, so not shown.
 if ! swift build "${flags[@]}" >.build-fuzz.log 2>&1; then
     grep -v "Cannot export local symbol" .build-fuzz.log | tail -40
@@ -31,6 +31,8 @@ bin=$(swift build "${flags[@]}" --show-bin-path)
 
 # No leak check of the process's end state: the decoders' global tables live for the process.
 options=(-timeout=10 -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1)
+# A trap's message is enough; the Swift runtime's backtracer, run under AddressSanitizer, reports itself.
+export SWIFT_BACKTRACE=enable=no
 failed=()
 printf '%-18s %8s %8s %12s  %s\n' target seeds after executions result
 for target in "${targets[@]}"; do
@@ -39,7 +41,8 @@ for target in "${targets[@]}"; do
     log=".work/$target.log"
     status=0
     if [ "$seconds" = 0 ]; then
-        "$bin/$target" "${options[@]}" -runs=0 "Corpus/$target" "Regressions/$target" >"$log" 2>&1 || status=$?
+        "$bin/$target" "${options[@]}" -runs=0 -artifact_prefix=".work/$target-" \
+            "Corpus/$target" "Regressions/$target" >"$log" 2>&1 || status=$?
     else
         "$bin/$target" "${options[@]}" -max_total_time="$seconds" -artifact_prefix="Regressions/$target/" \
             ".work/$target" "Corpus/$target" "Regressions/$target" >"$log" 2>&1 || status=$?

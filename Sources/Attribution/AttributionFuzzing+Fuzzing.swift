@@ -35,22 +35,32 @@
         return canonicalRoundTrip(envelope, from: "the JSON form")
     }
 
-    /// The header form: fields are read from `name: value` lines (split at the first colon). A decoded envelope
-    /// writes its header fields, which read back to the same envelope and foreign baggage and write the same
-    /// fields again; the envelope also has a canonical JSON form that reads back to it.
+    /// The header form: fields are read from `name: value` lines (split at the first colon). Decoded headers
+    /// write their fields again, with the foreign baggage and without, unless what is written would exceed the
+    /// documented limits (64 members, 8192 bytes: `tooLarge`); what is written reads back to the same envelope
+    /// and foreign baggage and is written the same again; the envelope also has a canonical JSON form that reads
+    /// back to it.
     public static func headers(_ bytes: [UInt8]) -> FuzzVerdict {
-        let fields = headerLines(bytes)
         let headers: AttributionHeaders
         do {
-            headers = try AttributionHeaders(headers: fields)
+            headers = try AttributionHeaders(headers: headerLines(bytes))
         } catch {
             return .rejected
         }
+        for passed in [headers, AttributionHeaders(envelope: headers.envelope)] {
+            if case .broken(let why) = headerRoundTrip(passed) { return .broken(why) }
+        }
+        return canonicalRoundTrip(headers.envelope, from: "the header form")
+    }
+
+    /// Headers write, read back the same and write the same again, or are refused as too large to write.
+    static func headerRoundTrip(_ headers: AttributionHeaders) -> FuzzVerdict {
         let written: [(name: String, value: String)]
         do {
             written = try headers.headerFields()
         } catch {
-            return .broken("read \(headers.envelope) from headers but cannot write them again: \(error)")
+            if error.code == .tooLarge { return .rejected }
+            return .broken("read \(headers) from headers but cannot write them again: \(error)")
         }
         let again: AttributionHeaders
         do {
@@ -59,12 +69,12 @@
             return .broken("cannot read back the written headers \(written): \(error)")
         }
         guard again.envelope == headers.envelope, again.foreignBaggage == headers.foreignBaggage else {
-            return .broken("headers \(written) read back as \(again.envelope), not \(headers.envelope)")
+            return .broken("headers \(written) read back as \(again), not \(headers)")
         }
         guard let rewritten = try? again.headerFields(), rewritten.elementsEqual(written, by: ==) else {
             return .broken("headers \(written) are not written the same way twice")
         }
-        return canonicalRoundTrip(headers.envelope, from: "the header form")
+        return .accepted
     }
 
     /// Payload embedding: an extracted envelope embeds back into the payload, which then extracts to it and

@@ -112,7 +112,7 @@ def fixtures() -> None:
     published = json.loads((fixture_dir / "litellm-1.110.2/model_prices_and_context_window_backup.json").read_text())
     items = list(published.items())
     for start in range(0, len(items), 200):
-        add("LiteLLMPriceFile", json.dumps(dict(items[start : start + 12]), indent=4))
+        add("LiteLLMPriceFile", json.dumps(dict(items[start : start + 4]), indent=4))
 
 
 def docs() -> None:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every fuzz target (libFuzzer + AddressSanitizer) and runs each for SECONDS (default 60), one after the
 # other; fails when any target crashes, leaks, times out or runs out of memory. The input that did is saved in
-# Fuzz/Regressions/<target>/ (keep it: the ordinary tests replay that folder, FuzzReplayTests).
+# Fuzz/Regressions/<target>/ (keep it: the ordinary tests replay that folder, FuzzReplayTests). Run it from a
+# clone whose folder is not named `fuzz`: SwiftPM knows a package by its folder's name, and Fuzz/ is `fuzz` too.
 #
 #   bash Fuzz/run.sh [SECONDS] [TARGET ...]
 #
@@ -21,7 +22,9 @@ else
     for main in Sources/*/main.swift; do targets+=("$(basename "$(dirname "$main")")"); done
 fi
 
-flags=(-c debug -Xswiftc -sanitize=fuzzer,address)
+# FUZZ_CONFIGURATION=release builds with -O (several times the executions per second; preconditions and
+# overflow checks stay on); debug by default, which builds faster.
+flags=(-c "${FUZZ_CONFIGURATION:-debug}" -Xswiftc -sanitize=fuzzer,address)
 # ld.gold warns "Cannot export local symbol" for libFuzzer's symbols; harmless, so not shown.
 if ! swift build "${flags[@]}" >.build-fuzz.log 2>&1; then
     grep -v "Cannot export local symbol" .build-fuzz.log | tail -40

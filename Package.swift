@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "CostReports", targets: ["CostReports"]),
         .library(name: "AttributionTesting", targets: ["AttributionTesting"]),
         .library(name: "SQLiteJobQueue", targets: ["SQLiteJobQueue"]),
+        // For the fuzz targets (Fuzz/, a nested package, which sees only products): the argument parser's
+        // entry point is `@_spi(Fuzzing)`; the module's public API is the one `cost-audit` itself is built on.
+        .library(name: "CostAuditCLI", targets: ["CostAuditCLI"]),
         .executable(name: "cost-audit", targets: ["cost-audit"]),
     ],
     dependencies: [],
@@ -89,6 +92,12 @@ let package = Package(
 
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "AttributionTesting"]),
         .testTarget(name: "WireFormatTests", dependencies: ["WireFormat"]),
+        // Replays Fuzz/Corpus and Fuzz/Regressions (read through #filePath-relative paths) through the fuzz
+        // targets' entry points.
+        .testTarget(
+            name: "FuzzReplayTests",
+            dependencies: ["Attribution", "CostLedger", "CostAudit", "CostAuditCLI"]
+        ),
         .testTarget(
             name: "CostLedgerTests",
             dependencies: ["Attribution", "CostLedger", "AttributionTesting", "WireFormat", "ledger-crash-writer"],

@@ -111,11 +111,13 @@ private struct StrictDecoder {
 
     func timestamp(_ key: LedgerKey) throws(CostLedgerError) -> UTCTimestamp? {
         guard let text = try string(key) else { return nil }
+        let parsed: UTCTimestamp
         do {
-            return try UTCTimestamp(rfc3339: text, field: key.name)
+            parsed = try UTCTimestamp(rfc3339: text, field: key.name)
         } catch {
             throw fail(key, error.reason)
         }
+        return parsed.ledgerMillisecond
     }
 
     func readLeafID(_ key: LedgerKey) throws(CostLedgerError) -> LeafID? {
@@ -251,6 +253,16 @@ private struct StrictDecoder {
 }
 
 /// The line format's shared rules and locations.
+extension UTCTimestamp {
+    /// This instant to the whole millisecond (rounded down), as a ledger line writes it, so that a line read and
+    /// written again reads back the same (docs/ledger.md). Always representable for a parsed time: the RFC 3339
+    /// reader keeps nothing before 1677-09-21T00:12:44Z, a whole second (the instant itself otherwise).
+    var ledgerMillisecond: UTCTimestamp {
+        let (nanoseconds, overflow) = millisecondsSinceEpoch.multipliedReportingOverflow(by: 1_000_000)
+        return overflow ? self : UTCTimestamp(nanosecondsSinceEpoch: nanoseconds)
+    }
+}
+
 enum LineEncoding {
     static func location(_ file: String?, _ line: Int?) -> String? {
         switch (file, line) {

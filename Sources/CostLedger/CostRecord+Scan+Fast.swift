@@ -884,13 +884,18 @@ private enum LineWords {
     }
 
     /// The timestamp of the `length` bytes at `p`: the writer's form (``RFC3339/writtenDays(littleEndian:_:)``)
-    /// read directly, other forms through ``UTCTimestamp``'s full RFC 3339 parser.
+    /// read directly, other forms through ``UTCTimestamp``'s full RFC 3339 parser, to the whole millisecond.
     static func timestamp(_ p: UnsafePointer<UInt8>, _ length: Int) -> UTCTimestamp? {
         if length == RFC3339.writtenLength, let days = unsafe RFC3339.writtenDays(littleEndian: word(p, 0), word(p, 8)),
             let nanoseconds = unsafe RFC3339.writtenNanoseconds(days: days, littleEndian: word(p, 8), word(p, 16))
         {
             return UTCTimestamp(nanosecondsSinceEpoch: nanoseconds)
         }
-        return unsafe try? UTCTimestamp(utf8: UnsafeBufferPointer(start: p, count: length), field: LedgerKey.ts.name)
+        let parsed = unsafe try? UTCTimestamp(
+            utf8: UnsafeBufferPointer(start: p, count: length),
+            field: LedgerKey.ts.name
+        )
+        // Kept to the millisecond, as the strict decoder keeps it.
+        return parsed?.ledgerMillisecond
     }
 }

@@ -139,91 +139,146 @@ public struct AttributedAudit {
     }
 }
 
-/// One record of an attributed audit as the reports read it from the audit's own rows, without reading the
-/// ledger again: strings are the audit's interned ids (``AttributedAudit/string(_:)``), 0 for none.
-package struct AuditRow {
-    /// The audit's row index (``AttributedAudit/recordID(ofRow:)``).
-    package var index: Int
-    /// `started_at`, else `ts`, in nanoseconds.
-    package var time: Int64
-    package var usd: Int128
-    /// A model call (not a `unit` record).
-    package var isCall: Bool
-    package var attributionClass: AttributionClass
-    package var unknownReason: UnknownReason?
-    package var leaf: UInt64
-    package var root: UInt64
-    package var attempt: Int32
-    package var provider: Int32
-    /// The model as the price table names it, else as recorded.
-    package var model: Int32
-    package var apiKey: Int32
-    package var serviceTier: Int32
-    /// The tags object's members, between its braces.
-    package var tags: Int32
-    package var usage: TokenUsage
-    /// Per attribution field, by ``Attribution/AttributionField/order``: the value as the audit filled it.
-    package var values: InlineArray<10, Int32>
+/// Where a field's value of a record lies in the audit's rows (``AttributedAudit/fieldSource(_:)``).
+package enum AuditFieldSource: Sendable, Hashable {
+    /// A required field: the value the audit filled, the `k`th of the record's required values.
+    case filled(Int)
+    /// A tracked field that is not required: the record's own value, the `k`th tracked one.
+    case own(Int)
+    /// `tool` or `prompt_version`, kept per row beside the tracked tuple.
+    case tool
+    case promptVersion
+    /// A field the rows do not keep: no value.
+    case none
 }
 
 extension AttributedAudit {
+    /// A reader of the audit's rows for the reports: one object, so that reading a row copies nothing.
+    package func rowReader() -> AuditRowReader {
+        AuditRowReader(
+            store: engine.table,
+            alive: engine.alive,
+            inWindow: engine.inWindow,
+            outcomes: engine.outcomes,
+            emitted: engine.emitted,
+            required: engine.required,
+            fields: fields
+        )
+    }
+}
+
+/// The rows of an attributed audit as the reports read them, in place: the rows of every deduplicated,
+/// classified record in the window, and each row's columns (token counts, tier and tags included:
+/// ``Auditor/attribute(_:progress:)`` keeps them). Strings are the audit's interned ids, 0 for none.
+package final class AuditRowReader {
+    private let store: RecordStore
+    private let alive: [Bool]
+    private let inWindow: SharedBuffer<Bool>
+    private let outcomes: SharedBuffer<RecordOutcome>
+    private let emitted: SharedBuffer<Int32>
+    private let required: Int
+    private let fields: [AttributionField]
+
+    init(
+        store: RecordStore,
+        alive: [Bool],
+        inWindow: SharedBuffer<Bool>,
+        outcomes: SharedBuffer<RecordOutcome>,
+        emitted: SharedBuffer<Int32>,
+        required: Int,
+        fields: [AttributionField]
+    ) {
+        self.store = store
+        self.alive = alive
+        self.inWindow = inWindow
+        self.outcomes = outcomes
+        self.emitted = emitted
+        self.required = required
+        self.fields = fields
+    }
+
     /// How many strings the audit interned; ids run from 1 up to this count, exclusive.
-    package var stringCount: Int { engine.table.strings.count }
+    package var stringCount: Int { store.strings.count }
 
-    /// At least as many rows as ``forEachRow(_:)`` gives (every row the audit read).
-    package var rowCount: Int { engine.table.count }
+    /// The string an id of the rows names ("" for 0).
+    package func string(_ id: Int32) -> String { id == 0 ? "" : store.strings[id] }
 
-    /// The string an ``AuditRow`` id names ("" for 0).
-    package func string(_ id: Int32) -> String { id == 0 ? "" : engine.table.strings[id] }
+    /// The id of `text` among the audit's strings, nil when the audit never saw it.
+    package func stringID(_ text: String) -> Int32? { store.strings.existingID(text) }
 
     /// The record id of the audit's row `index`.
     package func recordID(ofRow index: Int) -> String {
-        String(decoding: engine.table.recordIDBytes(index), as: UTF8.self)
+        String(decoding: store.recordIDBytes(index), as: UTF8.self)
     }
 
-    /// Calls `body` with every deduplicated, classified record in the window, in the audit's row order, from
-    /// the rows the audit kept (token counts, tier and tags included: ``Auditor/attribute(_:progress:)`` keeps
-    /// them).
-    package func forEachRow(_ body: (borrowing AuditRow) -> Void) {
-        let engine = engine
-        let store = engine.table
-        let required = engine.required
-        let slots = fields.prefix(10).map(\.order)
-        let toolSlot = AttributionField.tool.order
-        let promptVersionSlot = AttributionField.promptVersion.order
-        let classes = AttributionClass.all
-        for index in 0..<store.count where engine.alive[index] && engine.inWindow[index] {
-            let outcome = engine.outcomes[index]
-            guard outcome.classIndex < classes.count else { continue }
-            let stored = store[index]
-            let own = store.values(index)
-            var values = InlineArray<10, Int32>(repeating: 0)
-            let columns = store.reportColumns(index)
-            values[toolSlot] = columns.tool
-            values[promptVersionSlot] = columns.promptVersion
-            for (k, slot) in slots.enumerated() {
-                values[slot] = k < required ? engine.emitted[index * required + k] : own[k]
-            }
-            let attributionClass = classes[Int(outcome.classIndex)]
-            let row = AuditRow(
-                index: index,
-                time: stored.when,
-                usd: stored.isUnit || stored.pricing == .unpriced ? 0 : store.cost(index, stored),
-                isCall: !stored.isUnit,
-                attributionClass: attributionClass,
-                unknownReason: attributionClass == .unknown ? UnknownReason.all[Int(outcome.reasonIndex)] : nil,
-                leaf: stored.leaf,
-                root: stored.root,
-                attempt: stored.attempt,
-                provider: store.provider(stored),
-                model: store.canonicalModel(stored),
-                apiKey: stored.apiKey,
-                serviceTier: columns.tier,
-                tags: columns.tags,
-                usage: columns.usage,
-                values: values
-            )
-            body(row)
+    /// The rows of every deduplicated, classified record in the window, in the audit's row order (file by file,
+    /// line by line, reader by reader).
+    package func recordRows() -> [Int32] {
+        let classes = AttributionClass.all.count
+        var rows: [Int32] = []
+        rows.reserveCapacity(store.count)
+        for index in 0..<store.count
+        where alive[index] && inWindow[index] && Int(outcomes[index].classIndex) < classes {
+            rows.append(Int32(truncatingIfNeeded: index))
+        }
+        return rows
+    }
+
+    /// Where `field`'s value lies in the rows: the filled value for a required field, the record's own for
+    /// another tracked one.
+    package func fieldSource(_ field: AttributionField) -> AuditFieldSource {
+        if let k = fields.prefix(10).firstIndex(of: field) {
+            return k < required ? .filled(k) : .own(k)
+        }
+        if field == .tool { return .tool }
+        if field == .promptVersion { return .promptVersion }
+        return .none
+    }
+
+    /// Row `index`'s value of a field, as the audit filled it (0: none).
+    package func value(_ source: AuditFieldSource, ofRow index: Int) -> Int32 {
+        switch source {
+        case .filled(let k): emitted[index * required + k]
+        case .own(let k): store.value(index, k)
+        case .tool: store.tool(index)
+        case .promptVersion: store.promptVersion(index)
+        case .none: 0
         }
     }
+
+    /// Row `index`'s time: `started_at`, else `ts`, in nanoseconds.
+    package func time(ofRow index: Int) -> Int64 { store[index].when }
+
+    /// Row `index`'s dollars as the audit counts them (zero for a `unit` record or an unpriced call).
+    package func attodollars(ofRow index: Int) -> Int128 {
+        let stored = store[index]
+        return stored.isUnit || stored.pricing == .unpriced ? 0 : store.cost(index, stored)
+    }
+
+    /// Whether row `index` is a model call (not a `unit` record).
+    package func isCall(row index: Int) -> Bool { !store[index].isUnit }
+
+    /// Row `index`'s attempt (1 when the record has none).
+    package func attempt(ofRow index: Int) -> Int32 { store[index].attempt }
+
+    /// Row `index`'s task as a leaf id: its `root_id`, else its `leaf_id`; 0 when it has neither.
+    package func lineage(ofRow index: Int) -> UInt64 {
+        let stored = store[index]
+        return stored.root != 0 ? stored.root : stored.leaf
+    }
+
+    /// Row `index`'s class, as an index into ``Attribution/AttributionClass/all``.
+    package func classIndex(ofRow index: Int) -> Int { Int(outcomes[index].classIndex) }
+
+    /// Row `index`'s provider, the model as the price table names it (else as recorded), its key and tier.
+    package func provider(ofRow index: Int) -> Int32 { store.provider(store[index]) }
+    package func model(ofRow index: Int) -> Int32 { store.canonicalModel(store[index]) }
+    package func apiKey(ofRow index: Int) -> Int32 { store[index].apiKey }
+    package func serviceTier(ofRow index: Int) -> Int32 { store.tier(index) }
+
+    /// Row `index`'s tags: the interned text of the object's members, between its braces (0: none).
+    package func tags(ofRow index: Int) -> Int32 { store.tags(index) }
+
+    /// Row `index`'s token counts.
+    package func usage(ofRow index: Int) -> TokenUsage { store.usage(index) }
 }

@@ -146,6 +146,18 @@ struct Interner {
         return text.withUTF8 { unsafe id(bytes: $0) }
     }
 
+    /// The id here of string `id` of `other`, filed when new: its bytes are copied from `other`'s arena, no
+    /// `String` is made.
+    mutating func id(of id: Int32, in other: Interner) -> Int32 {
+        let index = Int(id)
+        guard index > 0, index < other.starts.count else { return 0 }
+        let start = other.starts[index]
+        let end = start + Int(other.lengths[index])
+        return unsafe other.arena.withUnsafeBufferPointer { stored in
+            unsafe self.id(bytes: UnsafeBufferPointer(rebasing: stored[start..<end]))
+        }
+    }
+
     func existingID(_ text: String) -> Int32? {
         var text = text
         let found = text.withUTF8 {

@@ -68,7 +68,7 @@ extension LedgerTable {
         for k in 0..<fieldKeyCount { current[k] = intern(line[fieldKeys[k]]) }
         appendValues(&current)
         if keepsReportColumns {
-            rowUsage.append(usage)
+            appendUsage(usage)
             rowTier.append(intern(line[.serviceTier]))
             rowTags.append(intern(line[.tags]))
             rowTool.append(intern(line[.tool]))

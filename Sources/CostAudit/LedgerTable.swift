@@ -128,8 +128,10 @@ struct LedgerTable {
     /// Whether the rows keep what only the reports read (docs/reports.md): each row's token counts by class,
     /// service tier and tags. Off for the audit alone, which needs none of them.
     let keepsReportColumns: Bool
-    /// Per row, when ``keepsReportColumns``: its token counts.
-    var rowUsage: [TokenUsage] = []
+    /// Per row, when ``keepsReportColumns``: its token counts, 32 bits each (``ReportUsage``).
+    var rowUsage: [ReportUsage] = []
+    /// The token counts of rows with a count beyond 32 bits, by the index their ``ReportUsage`` holds.
+    var wideUsage: [TokenUsage] = []
     /// Per row, when ``keepsReportColumns``: its interned service tier (0: none).
     var rowTier: [Int32] = []
     /// Per row, when ``keepsReportColumns``: its tags as the interned text of the object's members, between
@@ -216,7 +218,7 @@ struct LedgerTable {
         }
         appendValues(&current)
         if keepsReportColumns {
-            rowUsage.append(record.usage)
+            appendUsage(record.usage)
             rowTier.append(record.serviceTier.map { strings.id($0) } ?? 0)
             rowTags.append(record.tags.isEmpty ? 0 : strings.id(Self.tagMembers(record.tags)))
             rowTool.append(record.attribution[.tool].map { strings.id($0) } ?? 0)
@@ -237,6 +239,16 @@ struct LedgerTable {
             JSONText.appendString(tags[key] ?? "", to: &out)
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Keeps a row's token counts for the reports: in 32 bits each when they fit, else in ``wideUsage``.
+    mutating func appendUsage(_ usage: TokenUsage) {
+        if let compact = ReportUsage(usage) {
+            rowUsage.append(compact)
+        } else {
+            rowUsage.append(ReportUsage(wide: wideUsage.count))
+            wideUsage.append(usage)
+        }
     }
 
     /// Appends a row's tracked values: the separate field to its column, the rest as a tuple.
@@ -416,8 +428,8 @@ struct LedgerTable {
     /// Renumbers this table's strings and model triples into `target`'s, in place.
     mutating func renumber(into target: inout LedgerTable, pricing: any AuditPricing) {
         var remap = [Int32](repeating: 0, count: strings.count)
-        for (index, text) in strings.strings.enumerated() where index > 0 {
-            remap[index] = target.strings.id(text)
+        for index in 1..<max(1, strings.count) {
+            remap[index] = target.strings.id(of: Int32(truncatingIfNeeded: index), in: strings)
         }
         var modelRemap = [Int32](repeating: 0, count: models.count)
         for (index, triple) in models.enumerated() where index > 0 {
@@ -497,4 +509,57 @@ public struct SkippedLine: Sendable, Hashable, CustomStringConvertible {
 
     /// `FILE:LINE: reason`.
     public var description: String { "\(file):\(line): \(reason)" }
+}
+
+/// A row's token counts as the reports keep them (``LedgerTable/keepsReportColumns``): 32 bits each, 24 bytes a
+/// row instead of 48, since one call's counts are far below four billion. A row with a count that does not fit
+/// is marked by an `input` of all ones and keeps its counts in ``LedgerTable/wideUsage``, at the index `output`
+/// holds.
+struct ReportUsage {
+    var input: UInt32
+    var output: UInt32
+    var cachedInput: UInt32
+    var cacheWrite: UInt32
+    var cacheWrite1h: UInt32
+    var reasoning: UInt32
+
+    /// The counts in 32 bits; nil when one does not fit (or `input` is the mark).
+    init?(_ usage: TokenUsage) {
+        guard let input = UInt32(exactly: usage.input), input != .max,
+            let output = UInt32(exactly: usage.output),
+            let cachedInput = UInt32(exactly: usage.cachedInput),
+            let cacheWrite = UInt32(exactly: usage.cacheWrite),
+            let cacheWrite1h = UInt32(exactly: usage.cacheWrite1h),
+            let reasoning = UInt32(exactly: usage.reasoning)
+        else { return nil }
+        self.input = input
+        self.output = output
+        self.cachedInput = cachedInput
+        self.cacheWrite = cacheWrite
+        self.cacheWrite1h = cacheWrite1h
+        self.reasoning = reasoning
+    }
+
+    /// The mark of a row whose counts are at `index` of ``LedgerTable/wideUsage``.
+    init(wide index: Int) {
+        input = .max
+        output = UInt32(truncatingIfNeeded: index)
+        cachedInput = 0
+        cacheWrite = 0
+        cacheWrite1h = 0
+        reasoning = 0
+    }
+
+    /// The counts, from `wide` for a marked row.
+    func usage(wide: [TokenUsage]) -> TokenUsage {
+        if input == .max { return Int(output) < wide.count ? wide[Int(output)] : TokenUsage() }
+        return TokenUsage(
+            input: Int64(input),
+            output: Int64(output),
+            cachedInput: Int64(cachedInput),
+            cacheWrite: Int64(cacheWrite),
+            cacheWrite1h: Int64(cacheWrite1h),
+            reasoning: Int64(reasoning)
+        )
+    }
 }

@@ -44,6 +44,7 @@ import CostLedger
         separateField = parts.first?.separateField ?? -1
         split = parts.count > 1 ? bases[1] : total
         usageColumns = parts.map(\.rowUsage)
+        wideUsageColumns = parts.map(\.wideUsage)
         tierColumns = parts.map(\.rowTier)
         tagColumns = parts.map(\.rowTags)
         toolColumns = parts.map(\.rowTool)
@@ -51,7 +52,8 @@ import CostLedger
     }
 
     /// Each part's report columns (``LedgerTable/keepsReportColumns``), read without copying a part.
-    private let usageColumns: [[TokenUsage]]
+    private let usageColumns: [[ReportUsage]]
+    private let wideUsageColumns: [[TokenUsage]]
     private let tierColumns: [[Int32]]
     private let tagColumns: [[Int32]]
     private let toolColumns: [[Int32]]
@@ -138,19 +140,24 @@ import CostLedger
         return parts[part].recordIDBytes(local)
     }
 
-    /// Row `index`'s token counts, service tier and tags (``LedgerTable/keepsReportColumns``); zeros when the
-    /// rows do not keep them.
-    func reportColumns(
-        _ index: Int
-    ) -> (
-        usage: TokenUsage, tier: Int32, tags: Int32, tool: Int32, promptVersion: Int32
-    ) {
+    /// Row `index`'s token counts (``LedgerTable/keepsReportColumns``); zeros when the rows do not keep them.
+    func usage(_ index: Int) -> TokenUsage {
         let (part, local) = locate(index)
-        guard part < usageColumns.count, local < usageColumns[part].count else { return (TokenUsage(), 0, 0, 0, 0) }
-        return (
-            usageColumns[part][local], tierColumns[part][local], tagColumns[part][local], toolColumns[part][local],
-            promptVersionColumns[part][local]
-        )
+        guard part < usageColumns.count, local < usageColumns[part].count else { return TokenUsage() }
+        return usageColumns[part][local].usage(wide: wideUsageColumns[part])
+    }
+
+    /// Row `index`'s interned service tier, tags text, `tool` and `prompt_version`
+    /// (``LedgerTable/keepsReportColumns``); 0 when it has none or the rows do not keep them.
+    func tier(_ index: Int) -> Int32 { value(in: tierColumns, index) }
+    func tags(_ index: Int) -> Int32 { value(in: tagColumns, index) }
+    func tool(_ index: Int) -> Int32 { value(in: toolColumns, index) }
+    func promptVersion(_ index: Int) -> Int32 { value(in: promptVersionColumns, index) }
+
+    private func value(in columns: [[Int32]], _ index: Int) -> Int32 {
+        let (part, local) = locate(index)
+        guard part < columns.count, local < columns[part].count else { return 0 }
+        return columns[part][local]
     }
 
     /// The record id hash of row `index` (see ``LedgerTable/idHash(_:)``).

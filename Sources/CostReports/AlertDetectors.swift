@@ -445,10 +445,10 @@ public struct ToolShareDetector: AlertDetector {
         var toolSpend: [Key: Int128] = [:]
         var total: [Int64: Int128] = [:]
         for row in 0..<dataset.count {
-            let time = dataset.times[row]
+            let time = dataset.nanoseconds(row)
             guard time >= from, time < to else { continue }
             let rowDay = ReportPeriod.day.start(nanoseconds: time)
-            let amount = dataset.dollars[row]
+            let amount = dataset.attodollars(row)
             total[rowDay, default: 0] &+= amount
             let tool = dataset.fieldID(.tool, at: row) ?? 0
             if tool != 0 { toolSpend[Key(tool: tool, day: rowDay), default: 0] &+= amount }
@@ -478,7 +478,7 @@ public struct ToolShareDetector: AlertDetector {
                 alerts.append(
                     Alert(
                         detector: name,
-                        subject: "tool=" + (dataset.strings[Int(tool)]),
+                        subject: "tool=" + (dataset.string(tool)),
                         period: .week,
                         start: start,
                         end: UTCTimestamp(nanosecondsSinceEpoch: lastDay + day),
@@ -564,7 +564,18 @@ struct PeriodicRule {
     struct Sums {
         var usd: Int128 = 0
         var calls = 0
+        /// Active users (``Measure/activeUsers``).
         var members: Set<Int32> = []
+        /// Tasks (``Measure/tasks``).
+        var tasks: Set<TaskID> = []
+
+        /// Adds a row's dollars and calls, and its user or task when it has spend.
+        mutating func add(_ amount: Int128, calls: Int, user: Int32 = 0, task: TaskID = .none) {
+            usd &+= amount
+            self.calls += calls
+            if user != 0, amount != 0 { members.insert(user) }
+            if !task.isNone, amount != 0 { tasks.insert(task) }
+        }
     }
 
     struct Key: Hashable {
@@ -574,10 +585,10 @@ struct PeriodicRule {
 
     /// The subject of a row, nil when the rule does not read it.
     func subjectKey(_ dataset: SpendDataset, row: Int) -> Int32? {
-        if dataset.dayOnly[row] { return nil }
+        if dataset.dayOnly(row) { return nil }
         switch measure {
-        case .retrySpend: if dataset.attempts[row] < 2 { return nil }
-        case .tasks: if dataset.taskIDs[row] == 0 { return nil }
+        case .retrySpend: if dataset.attemptNumber(row) < 2 { return nil }
+        case .tasks: if dataset.taskID(row).isNone { return nil }
         default: break
         }
         guard let subject else { return 0 }
@@ -586,7 +597,8 @@ struct PeriodicRule {
 
     func volume(_ sums: Sums) -> Int {
         switch measure {
-        case .activeUsers, .tasks: return sums.members.count
+        case .activeUsers: return sums.members.count
+        case .tasks: return sums.tasks.count
         case .calls: return sums.calls
         case .retrySpend: return 1
         }
@@ -602,24 +614,27 @@ struct PeriodicRule {
         var sums: [Key: Sums] = [:]
         // Periods with recorded spend: a retry-free day of a feature counts as $0 only when the data cover it.
         var covered: Set<Int64> = []
-        for row in 0..<dataset.count where !dataset.dayOnly[row] {
-            let start = period.start(nanoseconds: dataset.times[row])
+        for row in 0..<dataset.count where !dataset.dayOnly(row) {
+            let start = period.start(nanoseconds: dataset.nanoseconds(row))
             guard needed.contains(start) else { continue }
             covered.insert(start)
             guard let key = subjectKey(dataset, row: row) else { continue }
-            let amount = dataset.dollars[row]
-            var cell = sums[Key(subject: key, start: start)] ?? Sums()
-            cell.usd &+= amount
-            cell.calls += Int(dataset.callCounts[row])
+            let amount = dataset.attodollars(row)
+            // Changed in place: a cell copied out and stored back would copy its sets on every row.
+            let calls = dataset.callCount(row)
             switch measure {
             case .activeUsers:
                 let user = dataset.fieldID(.userID, at: row) ?? 0
-                if user != 0, amount != 0 { cell.members.insert(user) }
+                sums[Key(subject: key, start: start), default: Sums()].add(amount, calls: calls, user: user)
             case .tasks:
-                if amount != 0 { cell.members.insert(dataset.taskIDs[row]) }
-            default: break
+                sums[Key(subject: key, start: start), default: Sums()].add(
+                    amount,
+                    calls: calls,
+                    task: dataset.taskID(row)
+                )
+            default:
+                sums[Key(subject: key, start: start), default: Sums()].add(amount, calls: calls)
             }
-            sums[Key(subject: key, start: start)] = cell
         }
         var alerts: [Alert] = []
         var scopes: [ContributorScope] = []
@@ -653,7 +668,7 @@ struct PeriodicRule {
             let stake = (WideFraction(cell.usd, 1) ?? .zero).subtracting(expected).roundedInteger ?? 0
             guard stake >= minimumUSDAtStake.attodollars else { continue }
             let label = subject.map { dimension in
-                dimension.name + "=" + (key.subject == 0 ? dimension.missingLabel : dataset.strings[Int(key.subject)])
+                dimension.name + "=" + (key.subject == 0 ? dimension.missingLabel : dataset.string(key.subject))
             }
             alerts.append(
                 Alert(

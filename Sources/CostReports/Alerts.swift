@@ -238,18 +238,18 @@ struct ContributorScope {
             }
         }
         var sums = [[[Int32]: (current: Int128, baseline: Int128)]](repeating: [:], count: scopes.count)
-        for row in 0..<dataset.count where !dataset.dayOnly[row] {
-            let time = dataset.times[row]
+        for row in 0..<dataset.count where !dataset.dayOnly(row) {
+            let time = dataset.nanoseconds(row)
             for (granularity, starts) in byPeriod {
                 guard let entries = starts[ReportPeriod.floorDiv(time, granularity) * granularity] else { continue }
                 for (index, current) in entries {
                     let scope = scopes[index]
-                    if scope.retriesOnly, dataset.attempts[row] < 2 { continue }
+                    if scope.retriesOnly, dataset.attemptNumber(row) < 2 { continue }
                     if let dimension = scope.dimension, (dataset.fieldID(dimension, at: row) ?? 0) != scope.key {
                         continue
                     }
                     let key = scope.tuple.map { dataset.fieldID($0, at: row) ?? 0 }
-                    let amount = dataset.dollars[row]
+                    let amount = dataset.attodollars(row)
                     if current {
                         sums[index][key, default: (0, 0)].current &+= amount
                     } else {
@@ -267,7 +267,7 @@ struct ContributorScope {
                 let excess = spend.current &- expected
                 guard excess > 0 else { continue }
                 let values = zip(scope.tuple, key).map { dimension, id in
-                    id == 0 ? dimension.missingLabel : dataset.strings[Int(id)]
+                    id == 0 ? dimension.missingLabel : dataset.string(id)
                 }
                 contributors.append(
                     Alert.Contributor(

@@ -119,7 +119,7 @@ public struct BudgetDetector: AlertDetector {
         let from = month.start.nanosecondsSinceEpoch
         let to = min(cut.nanosecondsSinceEpoch, month.end.nanosecondsSinceEpoch)
         for row in 0..<dataset.count {
-            let time = dataset.times[row]
+            let time = dataset.nanoseconds(row)
             guard time >= from, time < to else { continue }
             let key = keyer.packedKey(dataset, row: row, period: 0)
             let index: Int?
@@ -130,7 +130,7 @@ public struct BudgetDetector: AlertDetector {
                 alertOfKey[key] = index
             }
             guard let index else { continue }
-            sums[index][tuple.map { dataset.fieldID($0, at: row) ?? 0 }, default: 0] &+= dataset.dollars[row]
+            sums[index][tuple.map { dataset.fieldID($0, at: row) ?? 0 }, default: 0] &+= dataset.attodollars(row)
         }
         var filled = alerts
         for index in alerts.indices {
@@ -149,7 +149,7 @@ public struct BudgetDetector: AlertDetector {
                     Alert.Contributor(
                         dimensions: tuple,
                         values: zip(tuple, key).map { dimension, id in
-                            id == 0 ? dimension.missingLabel : dataset.strings[Int(id)]
+                            id == 0 ? dimension.missingLabel : dataset.string(id)
                         },
                         usd: Money(attodollars: usd),
                         expectedUSD: Money(attodollars: expectedUSD),

@@ -149,9 +149,9 @@ public struct Dashboard: Sendable {
         var windowTotal: Int128 = 0
         let unknownClass = dataset.stringID(AttributionClass.unknown.name)
         for row in 0..<dataset.count {
-            let time = dataset.times[row]
+            let time = dataset.nanoseconds(row)
             guard time < endHour else { continue }
-            let amount = dataset.dollars[row]
+            let amount = dataset.attodollars(row)
             let team = dataset.fieldID(.team, at: row) ?? 0
             let feature = dataset.fieldID(.feature, at: row) ?? 0
             let dayIndex = Int(ReportPeriod.floorDiv(time, day) - firstDay)
@@ -167,7 +167,7 @@ public struct Dashboard: Sendable {
                 windowTotal &+= amount
             }
             // Spend known per day only cannot be placed in an hour.
-            guard !dataset.dayOnly[row], time >= baselineStart else { continue }
+            guard !dataset.dayOnly(row), time >= baselineStart else { continue }
             let hourIndex = Int((time - baselineStart) / hour)
             hourSpend[hourIndex] &+= amount
             let user = dataset.fieldID(.userID, at: row) ?? 0
@@ -178,7 +178,7 @@ public struct Dashboard: Sendable {
                 featureHours[feature, default: [Int128](repeating: 0, count: 24)][recent] &+= amount
             }
         }
-        func label(_ id: Int32) -> String { id == 0 ? ReportDimension.unknownLabel : dataset.strings[Int(id)] }
+        func label(_ id: Int32) -> String { id == 0 ? ReportDimension.unknownLabel : dataset.string(id) }
         teamDaily = Self.folded(teamDays, label: label)
         featureDaily = Self.folded(featureDays, label: label)
         teamHourly = Self.folded(teamHours, label: label)
@@ -283,12 +283,5 @@ public struct Dashboard: Sendable {
                     share: AuditShare(Money(attodollars: entry.value), of: Money(attodollars: total))
                 )
             }
-    }
-}
-
-extension SpendDataset {
-    /// The interned id of `text`, nil when no row has it.
-    func stringID(_ text: String) -> Int32? {
-        strings.firstIndex(of: text).map { Int32(truncatingIfNeeded: $0) }
     }
 }

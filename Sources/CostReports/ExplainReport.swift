@@ -175,16 +175,16 @@ public struct ExplainReport: Sendable {
         // The scope's value as an interned id: 0 selects the rows with no value; nil matches no row.
         let scopeID: Int32? =
             scope.value == scope.dimension.missingLabel
-            ? 0 : dataset.strings.firstIndex(of: scope.value).map { Int32(truncatingIfNeeded: $0) }
+            ? 0 : dataset.stringID(scope.value)
         let dimensions = Self.driverDimensions
         var spend: [Int128] = [0, 0]
         var unrecorded: [Int128] = [0, 0]
-        var tasks: [Set<Int32>] = [[], []]
+        var tasks: [Set<TaskID>] = [[], []]
         var byValue = [[Int32: PerWindow]](repeating: [:], count: dimensions.count)
         var earliest: Int64?
         for row in 0..<dataset.count {
-            let time = dataset.times[row]
-            let recorded = !dataset.dayOnly[row]
+            let time = dataset.nanoseconds(row)
+            let recorded = !dataset.dayOnly(row)
             if recorded, earliest.map({ time < $0 }) ?? true { earliest = time }
             guard let scopeID, dataset.fieldID(scope.dimension, at: row) == scopeID else { continue }
             let window: Int
@@ -195,7 +195,7 @@ public struct ExplainReport: Sendable {
             } else {
                 continue
             }
-            let amount = dataset.dollars[row]
+            let amount = dataset.attodollars(row)
             guard recorded else {
                 unrecorded[window] &+= amount
                 continue
@@ -203,7 +203,7 @@ public struct ExplainReport: Sendable {
             // A record without dollars (a unit, an unpriced call) is no spend: it makes no task and no value.
             guard amount != 0 else { continue }
             spend[window] &+= amount
-            tasks[window].insert(dataset.taskIDs[row])
+            tasks[window].insert(dataset.taskID(row))
             for (index, dimension) in dimensions.enumerated() {
                 byValue[index][dataset.fieldID(dimension, at: row) ?? 0, default: PerWindow()].add(amount, window)
             }
@@ -271,7 +271,7 @@ public struct ExplainReport: Sendable {
             for (id, sums) in values {
                 let key = try Self.difference(sums.current, tasksPrevious, sums.previous, tasksCurrent)
                 guard key != 0 else { continue }
-                let label = id == 0 ? dimensions[index].missingLabel : dataset.strings[Int(id)]
+                let label = id == 0 ? dimensions[index].missingLabel : dataset.string(id)
                 candidates.append(Candidate(dimension: index, id: id, label: label, key: key, sums: sums))
             }
         }

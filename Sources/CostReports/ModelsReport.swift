@@ -121,23 +121,23 @@ public struct ModelsReport: Sendable {
         var unrecorded: Int128 = 0
         var total: Int128 = 0
         for row in 0..<dataset.count {
-            let amount = dataset.dollars[row]
+            let amount = dataset.attodollars(row)
             let model = dataset.fieldID(.model, at: row) ?? 0
             total &+= amount
-            if dataset.dayOnly[row] {
+            if dataset.dayOnly(row) {
                 unrecorded &+= amount
                 lines[unrecordedLine].add(dataset, row: row)
                 lineModels[unrecordedLine][model, default: 0] &+= amount
                 continue
             }
             // A unit record carries no dollars and is no call: nothing to show.
-            if dataset.callCounts[row] == 0, amount == 0 { continue }
+            if dataset.callCount(row) == 0, amount == 0 { continue }
             recorded &+= amount
             let priceKey = PriceKey(
                 model: model,
                 provider: dataset.fieldID(.provider, at: row) ?? 0,
                 tier: dataset.fieldID(.serviceTier, at: row) ?? 0,
-                day: ReportPeriod.floorDiv(dataset.times[row], ReportPeriod.nanosecondsPerDay)
+                day: ReportPeriod.floorDiv(dataset.nanoseconds(row), ReportPeriod.nanosecondsPerDay)
             )
             let band: Int
             if let known = bandOfPrice[priceKey] {

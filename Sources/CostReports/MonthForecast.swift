@@ -114,8 +114,8 @@ public struct MonthForecast: Sendable {
 
         // Day 0 of every series: the first day with a row, at most loadDays before the cut.
         var firstDay = cutDay
-        for row in 0..<dataset.count where dataset.times[row] < cutNanoseconds {
-            firstDay = min(firstDay, Int(ReportPeriod.floorDiv(dataset.times[row], day)))
+        for row in 0..<dataset.count where dataset.nanoseconds(row) < cutNanoseconds {
+            firstDay = min(firstDay, Int(ReportPeriod.floorDiv(dataset.nanoseconds(row), day)))
         }
         firstDay = max(firstDay, cutDay - method.loadDays)
         let length = max(0, cutDay - firstDay)
@@ -130,7 +130,7 @@ public struct MonthForecast: Sendable {
         var daily: [[Int128]] = []
         let monthDays = monthEnd - monthStart
         for row in 0..<dataset.count {
-            let time = dataset.times[row]
+            let time = dataset.nanoseconds(row)
             guard time < cutNanoseconds, time >= min(firstNanoseconds, spentFrom) else { continue }
             let key = keyer.packedKey(dataset, row: row, period: 0)
             let group: Int
@@ -143,7 +143,7 @@ public struct MonthForecast: Sendable {
                 spent.append(0)
                 daily.append([Int128](repeating: 0, count: monthDays))
             }
-            let amount = dataset.dollars[row]
+            let amount = dataset.attodollars(row)
             let rowDay = Int(ReportPeriod.floorDiv(time, day))
             if rowDay >= firstDay { series[group][rowDay - firstDay] += Self.double(amount) }
             if time >= spentFrom {

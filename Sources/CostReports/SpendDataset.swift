@@ -47,125 +47,119 @@ public struct TokenCounts: Sendable, Hashable {
     }
 }
 
+/// A record's task as the reports count it (`root_id`, else `leaf_id`, else `record_id`), without a string:
+/// a task named by a leaf id by its value, one named by a record id that is no leaf id by a number of its own.
+/// Equal names give equal tasks.
+struct TaskID: Hashable, Sendable {
+    /// The leaf id naming the task (a `root_id`, a `leaf_id`, or a `record_id` written as a leaf id); 0 otherwise.
+    var lineage: UInt64
+    /// For a task named by any other record id: its number among those names, from 1; 0 otherwise.
+    var named: UInt32
+
+    /// No task: spend the bill holds and no record carries.
+    static let none = TaskID(lineage: 0, named: 0)
+
+    var isNone: Bool { lineage == 0 && named == 0 }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(lineage ^ (UInt64(named) << 32)) }
+}
+
 /// The audit's reconciled dollars as rows every report reads (docs/reports.md): one row per deduplicated
 /// record in the window, with its fields as the audit filled them, and one per reconciliation cell of spend the
 /// bill holds and no record carries (known per day only). The rows' dollars add up to the audit's
 /// `classifiedUSD` exactly.
 ///
-/// Strings are interned: each row keeps a 4-byte id per field, so two million rows take about 200 MB.
+/// The records of an audit are not copied: their rows are read where the audit keeps them, through one 4-byte
+/// row number per record, and strings are the audit's interned ids. Rows given as values (a test, or unrecorded
+/// spend) are kept in columns of their own: a 4-byte id per field, and about 120 bytes a row in all.
 public struct SpendDataset: Sendable {
     /// The audit the rows come from.
     public let report: AuditReport
 
-    /// Interned strings; id 0 is "no value".
-    private(set) var strings: [String] = [""]
-    private var stringIDs: [String: Int32] = [:]
-    /// Per row, ``ReportDimension/fieldNames``'s count of string ids.
-    private(set) var fieldValues: [Int32] = []
-    /// Per row, an index into ``tagSets`` (0: no tags).
-    private(set) var tagSetOfRow: [Int32] = []
+    /// The audit's rows, which are rows `0..<recordRows.count` here, read in place; nil for rows given as values.
+    private let rows: AuditRowReader?
+    /// Per record read from the audit: its row there, in the audit's order.
+    private let recordRows: [Int32]
+    /// Per field of ``ReportDimension/fieldNames`` before `attribution_class`: where the audit keeps it.
+    private let sources: [AuditFieldSource]
+    /// Ids below this are the audit's strings, from it on the dataset's own (``ownStrings``).
+    private let ownBase: Int32
+    /// The audit's id of the empty string, a value the reports count as none (0 when the audit has none).
+    private let emptyID: Int32
+    private var ownStrings: [String] = []
+    private var ownStringIDs: [String: Int32] = [:]
+    /// Per class, by its index in ``Attribution/AttributionClass/all``: the id of its name.
+    private var classIDs: [Int32] = []
+    /// Per audit tags text (by its id) of the records read in place: its tag set in ``tagSets``.
+    private var tagSetOfText: [Int32: Int32] = [:]
     private(set) var tagSets: [[String: String]] = [[:]]
     private var tagSetIDs: [[String: String]: Int32] = [[:]: 0]
+    /// Per record read in place that has no lineage (its task is named by its record id): that task.
+    private var lineagelessTasks: [Int32: TaskID] = [:]
+    /// The names of tasks named by a record id that is no leaf id, by number − 1.
+    private var taskNames: [String] = []
+    private var taskNumbers: [String: UInt32] = [:]
+
+    // The rows given as values, from row `recordRows.count` on.
+    /// Per row, ``ReportDimension/fieldNames``'s count of string ids.
+    private var fieldValues: [Int32] = []
+    /// Per row, an index into ``tagSets`` (0: no tags).
+    private var tagSetOfRow: [Int32] = []
     /// Per row: `started_at`, else `ts`, in nanoseconds; for unrecorded spend, midnight of its day.
-    private(set) var times: [Int64] = []
+    private var times: [Int64] = []
     /// Per row: whether its time is known to the day only (unrecorded spend).
-    private(set) var dayOnly: [Bool] = []
-    private(set) var dollars: [Int128] = []
-    private(set) var tokenCounts: [TokenCounts] = []
+    private var dayOnlyColumn: [Bool] = []
+    private var dollars: [Int128] = []
+    private var tokenCounts: [TokenCounts] = []
     /// Per row: 1 for a model call, 0 for a `unit` record or unrecorded spend.
-    private(set) var callCounts: [UInt8] = []
-    /// Per row: the string id of its task (`root_id`, else `leaf_id`, else `record_id`); 0 for unrecorded spend.
-    private(set) var taskIDs: [Int32] = []
+    private var callCounts: [UInt8] = []
+    /// Per row: its task; ``TaskID/none`` for unrecorded spend.
+    private var tasks: [TaskID] = []
     /// Per row: the record's attempt (1 when absent), 0 for unrecorded spend.
-    private(set) var attempts: [Int32] = []
+    private var attempts: [Int32] = []
 
     static let fieldCount = ReportDimension.fieldNames.count
+    private static let classField = fieldCount - 1
 
     /// The number of rows.
-    public var count: Int { times.count }
+    public var count: Int { recordRows.count + times.count }
 
-    /// The rows of `audit`: its records, from the rows the audit kept (the ledger is not read again), and its
-    /// unrecorded spend.
+    /// The rows of `audit`: its records, read where the audit keeps them (the ledger is not read again, and
+    /// they are not copied), and its unrecorded spend.
     public init(_ audit: AttributedAudit) {
-        var dataset = SpendDataset(report: audit.report, records: [])
-        dataset.appendRows(of: audit)
-        for spend in audit.unrecorded { dataset.append(spend) }
-        self = dataset
-    }
-
-    /// Appends every record of `audit`, mapping its interned ids to the dataset's once each.
-    private mutating func appendRows(of audit: AttributedAudit) {
-        let expected = audit.rowCount
-        fieldValues.reserveCapacity(expected * Self.fieldCount)
-        tagSetOfRow.reserveCapacity(expected)
-        taskIDs.reserveCapacity(expected)
-        attempts.reserveCapacity(expected)
-        times.reserveCapacity(expected)
-        dayOnly.reserveCapacity(expected)
-        dollars.reserveCapacity(expected)
-        tokenCounts.reserveCapacity(expected)
-        callCounts.reserveCapacity(expected)
-        var remap = [Int32](repeating: -1, count: audit.stringCount + 1)
-        remap[0] = 0
-        func map(_ id: Int32) -> Int32 {
-            let known = remap[Int(id)]
-            if known >= 0 { return known }
-            let mine = intern(audit.string(id))
-            remap[Int(id)] = mine
-            return mine
-        }
-        var tagRemap: [Int32: Int32] = [0: 0]
-        var taskOfLeaf = WordMap(expected: 1 << 16)
-        // Rows of one task, and rows with the same tags, mostly come one after another: the last answer of each
-        // lookup is kept, so most rows need no hashing at all.
-        var lastTags: (audit: Int32, mine: Int32) = (0, 0)
-        var lastTask: (lineage: UInt64, mine: Int32) = (0, 0)
-        let classIDs = AttributionClass.all.map { intern($0.name) }
-        let slots: [Int] = [
-            AttributionField.userID, .feature, .team, .project, .taskType, .tool, .promptVersion, .agent,
-        ].map(\.order)
-        audit.forEachRow { row in
-            for slot in slots { fieldValues.append(map(row.values[slot])) }
-            fieldValues.append(map(row.model))
-            fieldValues.append(map(row.provider))
-            fieldValues.append(map(row.apiKey))
-            fieldValues.append(map(row.serviceTier))
-            fieldValues.append(classIDs[row.attributionClass.order])
-            if row.tags == lastTags.audit {
-                tagSetOfRow.append(lastTags.mine)
-            } else if let known = tagRemap[row.tags] {
-                lastTags = (row.tags, known)
-                tagSetOfRow.append(known)
-            } else {
-                let tags = Self.parseTagMembers(audit.string(row.tags))
-                let id = internTags(tags)
-                tagRemap[row.tags] = id
-                lastTags = (row.tags, id)
-                tagSetOfRow.append(id)
-            }
-            times.append(row.time)
-            dayOnly.append(false)
-            dollars.append(row.usd)
-            tokenCounts.append(row.isCall ? TokenCounts(row.usage) : TokenCounts())
-            callCounts.append(row.isCall ? 1 : 0)
-            let lineage = row.root != 0 ? row.root : row.leaf
-            if lineage != 0, lineage == lastTask.lineage {
-                taskIDs.append(lastTask.mine)
-            } else if lineage != 0 {
-                let task: Int32
-                if let known = taskOfLeaf.find(lineage) {
-                    task = known
+        report = audit.report
+        let reader = audit.rowReader()
+        rows = reader
+        recordRows = reader.recordRows()
+        let fields: [AttributionField] = [
+            .userID, .feature, .team, .project, .taskType, .tool, .promptVersion, .agent,
+        ]
+        sources = fields.map { reader.fieldSource($0) }
+        ownBase = Int32(truncatingIfNeeded: reader.stringCount)
+        emptyID = reader.stringID("") ?? 0
+        classIDs = AttributionClass.all.map { intern($0.name) }
+        // Tags are parsed once per distinct text, and a task named by a record id (a record without lineage)
+        // gets its number: both once per row, here, so that reading a row later changes nothing.
+        var last: (text: Int32, set: Int32) = (0, 0)
+        for (row, index) in recordRows.enumerated() {
+            let index = Int(index)
+            let text = reader.tags(ofRow: index)
+            if text != last.text {
+                let set: Int32
+                if let known = tagSetOfText[text] {
+                    set = known
                 } else {
-                    task = intern(LeafID(rawValue: lineage)?.description ?? "")
-                    _ = taskOfLeaf.insert(lineage, next: task)
+                    set = internTags(Self.parseTagMembers(reader.string(text)))
+                    tagSetOfText[text] = set
                 }
-                lastTask = (lineage, task)
-                taskIDs.append(task)
-            } else {
-                taskIDs.append(intern(audit.recordID(ofRow: row.index)))
+                last = (text, set)
             }
-            attempts.append(row.attempt)
+            if reader.lineage(ofRow: index) == 0 {
+                lineagelessTasks[Int32(truncatingIfNeeded: row)] = taskID(named: reader.recordID(ofRow: index))
+            }
         }
+        tagSetOfText[0] = 0
+        for spend in audit.unrecorded { append(spend) }
     }
 
     /// Tags from the members of their JSON object (the ledger's text between the braces, already checked by
@@ -187,6 +181,12 @@ public struct SpendDataset: Sendable {
     /// Rows from records and unrecorded spend given in memory (a test, or a caller that built them itself).
     public init(report: AuditReport, records: [AttributedRecord], unrecorded: [UnrecordedSpend] = []) {
         self.report = report
+        rows = nil
+        recordRows = []
+        sources = []
+        ownBase = 1
+        emptyID = 0
+        classIDs = AttributionClass.all.map { intern($0.name) }
         for record in records { append(record) }
         for spend in unrecorded { append(spend) }
     }
@@ -206,12 +206,15 @@ public struct SpendDataset: Sendable {
         fieldValues.append(contentsOf: values)
         tagSetOfRow.append(internTags(record.tags))
         times.append((record.startedAt ?? record.timestamp).nanosecondsSinceEpoch)
-        dayOnly.append(false)
+        dayOnlyColumn.append(false)
         dollars.append(attributed.usd.attodollars)
         tokenCounts.append(record.kind == .call ? TokenCounts(record.usage) : TokenCounts())
         callCounts.append(record.kind == .call ? 1 : 0)
-        let task = record.rootID?.description ?? record.leafID?.description ?? record.recordID
-        taskIDs.append(intern(task))
+        if let lineage = record.rootID ?? record.leafID {
+            tasks.append(TaskID(lineage: lineage.rawValue, named: 0))
+        } else {
+            tasks.append(taskID(named: record.recordID))
+        }
         attempts.append(Int32(clamping: record.attempt ?? 1))
     }
 
@@ -226,20 +229,35 @@ public struct SpendDataset: Sendable {
         fieldValues.append(contentsOf: values)
         tagSetOfRow.append(0)
         times.append(spend.day.nanosecondsSinceEpoch)
-        dayOnly.append(true)
+        dayOnlyColumn.append(true)
         dollars.append(spend.usd.attodollars)
         tokenCounts.append(TokenCounts())
         callCounts.append(0)
-        taskIDs.append(0)
+        tasks.append(.none)
         attempts.append(0)
     }
 
+    /// The task a record id names: by its value when it is written as a leaf id (so that it is the task of the
+    /// records whose `root_id` it is), else by a number of its own.
+    private mutating func taskID(named recordID: String) -> TaskID {
+        if let leaf = try? LeafID(recordID), leaf.description == recordID {
+            return TaskID(lineage: leaf.rawValue, named: 0)
+        }
+        if let known = taskNumbers[recordID] { return TaskID(lineage: 0, named: known) }
+        taskNames.append(recordID)
+        let number = UInt32(truncatingIfNeeded: taskNames.count)
+        taskNumbers[recordID] = number
+        return TaskID(lineage: 0, named: number)
+    }
+
+    /// The id of `text`: the audit's when it has one, so that a value means one id in every row.
     mutating func intern(_ text: String?) -> Int32 {
         guard let text, !text.isEmpty else { return 0 }
-        if let id = stringIDs[text] { return id }
-        let id = Int32(truncatingIfNeeded: strings.count)
-        strings.append(text)
-        stringIDs[text] = id
+        if let id = rows?.stringID(text) { return id }
+        if let id = ownStringIDs[text] { return id }
+        let id = ownBase &+ Int32(truncatingIfNeeded: ownStrings.count)
+        ownStrings.append(text)
+        ownStringIDs[text] = id
         return id
     }
 
@@ -252,46 +270,127 @@ public struct SpendDataset: Sendable {
         return id
     }
 
+    // MARK: - Reading rows (internal: by the reports, row by row)
+
+    /// The string an id names ("" for 0).
+    func string(_ id: Int32) -> String {
+        if id < ownBase { return id == 0 ? "" : rows?.string(id) ?? "" }
+        return ownStrings[Int(id &- ownBase)]
+    }
+
+    /// The id of a value, nil when no row can have it ("" is 0, no value).
+    func stringID(_ text: String) -> Int32? {
+        if text.isEmpty { return 0 }
+        return rows?.stringID(text) ?? ownStringIDs[text]
+    }
+
+    /// Field `field` (an index into ``ReportDimension/fieldNames``) of row `row`, as an id (0: none).
+    func fieldValue(_ field: Int, at row: Int) -> Int32 {
+        guard row < recordRows.count, let rows else {
+            return fieldValues[(row - recordRows.count) * Self.fieldCount + field]
+        }
+        let index = Int(recordRows[row])
+        let id: Int32
+        switch field {
+        case 0..<8: id = rows.value(sources[field], ofRow: index)
+        case 8: id = rows.model(ofRow: index)
+        case 9: id = rows.provider(ofRow: index)
+        case 10: id = rows.apiKey(ofRow: index)
+        case 11: id = rows.serviceTier(ofRow: index)
+        default: return classIDs[rows.classIndex(ofRow: index)]
+        }
+        return id == emptyID ? 0 : id
+    }
+
+    /// Row `row`'s time in nanoseconds: `started_at`, else `ts`; for unrecorded spend, midnight UTC of its day.
+    func nanoseconds(_ row: Int) -> Int64 {
+        guard row < recordRows.count, let rows else { return times[row - recordRows.count] }
+        return rows.time(ofRow: Int(recordRows[row]))
+    }
+
+    /// Whether row `row`'s time is known to the day only.
+    func dayOnly(_ row: Int) -> Bool { row >= recordRows.count && dayOnlyColumn[row - recordRows.count] }
+
+    /// Row `row`'s dollars, in attodollars.
+    func attodollars(_ row: Int) -> Int128 {
+        guard row < recordRows.count, let rows else { return dollars[row - recordRows.count] }
+        return rows.attodollars(ofRow: Int(recordRows[row]))
+    }
+
+    /// Row `row`'s token counts (zeros but for a model call).
+    func tokenCounts(_ row: Int) -> TokenCounts {
+        guard row < recordRows.count, let rows else { return tokenCounts[row - recordRows.count] }
+        let index = Int(recordRows[row])
+        return rows.isCall(row: index) ? TokenCounts(rows.usage(ofRow: index)) : TokenCounts()
+    }
+
+    /// 1 for a model call, 0 otherwise.
+    func callCount(_ row: Int) -> Int {
+        guard row < recordRows.count, let rows else { return Int(callCounts[row - recordRows.count]) }
+        return rows.isCall(row: Int(recordRows[row])) ? 1 : 0
+    }
+
+    /// Row `row`'s task; ``TaskID/none`` for unrecorded spend.
+    func taskID(_ row: Int) -> TaskID {
+        guard row < recordRows.count, let rows else { return tasks[row - recordRows.count] }
+        let lineage = rows.lineage(ofRow: Int(recordRows[row]))
+        if lineage != 0 { return TaskID(lineage: lineage, named: 0) }
+        return lineagelessTasks[Int32(truncatingIfNeeded: row)] ?? .none
+    }
+
+    /// Row `row`'s attempt (1 when the record has none); 0 for unrecorded spend.
+    func attemptNumber(_ row: Int) -> Int32 {
+        guard row < recordRows.count, let rows else { return attempts[row - recordRows.count] }
+        return rows.attempt(ofRow: Int(recordRows[row]))
+    }
+
+    /// Row `row`'s tag set, an index into ``tagSets``.
+    private func tagSet(_ row: Int) -> Int32 {
+        guard row < recordRows.count, let rows else { return tagSetOfRow[row - recordRows.count] }
+        return tagSetOfText[rows.tags(ofRow: Int(recordRows[row]))] ?? 0
+    }
+
     // MARK: - Reading rows
 
     /// The row's value for `dimension`, nil when it has none.
     public func value(_ dimension: ReportDimension, at row: Int) -> String? {
         switch dimension.storage {
         case .field(let index):
-            let id = fieldValues[row * Self.fieldCount + index]
-            return id == 0 ? nil : strings[Int(id)]
+            let id = fieldValue(index, at: row)
+            return id == 0 ? nil : string(id)
         case .tag(let key):
-            return tagSets[Int(tagSetOfRow[row])][key]
+            return tagSets[Int(tagSet(row))][key]
         }
     }
 
     /// The row's value for a field dimension as an interned id (0: none); for a tag, nil.
     func fieldID(_ dimension: ReportDimension, at row: Int) -> Int32? {
         guard case .field(let index) = dimension.storage else { return nil }
-        return fieldValues[row * Self.fieldCount + index]
+        return fieldValue(index, at: row)
     }
 
     /// The row's time: `started_at`, else `ts`; for unrecorded spend, midnight UTC of its day.
-    public func time(at row: Int) -> UTCTimestamp { UTCTimestamp(nanosecondsSinceEpoch: times[row]) }
+    public func time(at row: Int) -> UTCTimestamp { UTCTimestamp(nanosecondsSinceEpoch: nanoseconds(row)) }
     /// Whether the row's time is known to the day only (spend the bill holds and no record carries).
-    public func isDayOnly(at row: Int) -> Bool { dayOnly[row] }
+    public func isDayOnly(at row: Int) -> Bool { dayOnly(row) }
     /// The row's dollars, exact.
-    public func usd(at row: Int) -> Money { Money(attodollars: dollars[row]) }
-    public func tokens(at row: Int) -> TokenCounts { tokenCounts[row] }
+    public func usd(at row: Int) -> Money { Money(attodollars: attodollars(row)) }
+    public func tokens(at row: Int) -> TokenCounts { tokenCounts(row) }
     /// 1 for a model call, 0 otherwise.
-    public func calls(at row: Int) -> Int { Int(callCounts[row]) }
+    public func calls(at row: Int) -> Int { callCount(row) }
     /// The row's task (`root_id`, else `leaf_id`, else `record_id`); nil for unrecorded spend.
     public func task(at row: Int) -> String? {
-        let id = taskIDs[row]
-        return id == 0 ? nil : strings[Int(id)]
+        let task = taskID(row)
+        if task.lineage != 0 { return LeafID(rawValue: task.lineage)?.description }
+        return task.named == 0 ? nil : taskNames[Int(task.named) - 1]
     }
     /// The record's attempt (1 when the record has none); 0 for unrecorded spend.
-    public func attempt(at row: Int) -> Int { Int(attempts[row]) }
+    public func attempt(at row: Int) -> Int { Int(attemptNumber(row)) }
 
     /// The sum of every row's dollars: the audit's `classifiedUSD`.
     public var totalUSD: Money {
         var sum: Int128 = 0
-        for amount in dollars { sum &+= amount }
+        for row in 0..<count { sum &+= attodollars(row) }
         return Money(attodollars: sum)
     }
 }

@@ -7,16 +7,16 @@ struct GroupSums {
     var tokens = TokenCounts()
     var calls = 0
     /// The distinct tasks with spend in the group (string ids of the dataset).
-    var tasks: Set<Int32> = []
+    var tasks: Set<TaskID> = []
     var overflow = false
 
     mutating func add(_ dataset: SpendDataset, row: Int) {
-        let amount = dataset.dollars[row]
+        let amount = dataset.attodollars(row)
         usd &+= amount
-        if !tokens.add(dataset.tokenCounts[row]) { overflow = true }
-        calls += Int(dataset.callCounts[row])
-        let task = dataset.taskIDs[row]
-        if task != 0, amount != 0 { tasks.insert(task) }
+        if !tokens.add(dataset.tokenCounts(row)) { overflow = true }
+        calls += Int(dataset.callCount(row))
+        let task = dataset.taskID(row)
+        if !task.isNone, amount != 0 { tasks.insert(task) }
     }
 
     mutating func add(_ other: GroupSums) {
@@ -104,7 +104,7 @@ struct DimensionKeyer {
     /// The value an id of ``key(_:row:)`` stands for, nil for none.
     func value(_ id: Int32, in dataset: SpendDataset) -> String? {
         if id == 0 { return nil }
-        return id > 0 ? dataset.strings[Int(id)] : tagStrings[Int(-id)]
+        return id > 0 ? dataset.string(id) : tagStrings[Int(-id)]
     }
 
     /// The labels of a key: each value, or its dimension's `(unknown)` / `(none)`.

@@ -66,11 +66,11 @@ public struct SpendReport: Sendable {
         // Rows of one group mostly come in runs: the last key's slot is kept, so most rows need no hashing.
         var last: (key: GroupKey, slot: Int)?
         for row in 0..<dataset.count {
-            if let period, dataset.dayOnly[row], !period.holdsDailySpend {
-                omitted &+= dataset.dollars[row]
+            if let period, dataset.dayOnly(row), !period.holdsDailySpend {
+                omitted &+= dataset.attodollars(row)
                 continue
             }
-            let start = period.map { $0.start(nanoseconds: dataset.times[row]) } ?? 0
+            let start = period.map { $0.start(nanoseconds: dataset.nanoseconds(row)) } ?? 0
             let key = keyer.packedKey(dataset, row: row, period: start)
             let slot: Int
             if let last, last.key == key {

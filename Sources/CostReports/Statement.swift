@@ -164,7 +164,7 @@ public struct MonthlyStatements: Sendable {
         }
         let unknown = teams.removeValue(forKey: 0) ?? TeamSums()
         var named: [String: TeamSums] = [:]
-        for (id, sums) in teams { named[dataset.strings[Int(id)]] = sums }
+        for (id, sums) in teams { named[dataset.string(id)] = sums }
         if case .weights(let weights) = allocation.base {
             for team in weights.units.keys where named[team] == nil { named[team] = TeamSums() }
         }
@@ -393,15 +393,15 @@ public struct MonthlyStatements: Sendable {
         /// Spend of records (not of unrecorded spend, known per day only): cost per task divides this.
         var recorded: Int128 = 0
         var calls = 0
-        var tasks: Set<Int32> = []
+        var tasks: Set<TaskID> = []
 
         mutating func add(_ dataset: SpendDataset, row: Int) {
-            let amount = dataset.dollars[row]
+            let amount = dataset.attodollars(row)
             usd &+= amount
-            if !dataset.dayOnly[row] { recorded &+= amount }
-            calls += Int(dataset.callCounts[row])
-            let task = dataset.taskIDs[row]
-            if task != 0, amount != 0 { tasks.insert(task) }
+            if !dataset.dayOnly(row) { recorded &+= amount }
+            calls += Int(dataset.callCount(row))
+            let task = dataset.taskID(row)
+            if !task.isNone, amount != 0 { tasks.insert(task) }
         }
     }
 
@@ -443,8 +443,8 @@ public struct MonthlyStatements: Sendable {
     static func spendLines(_ sums: TeamSums, dataset: SpendDataset) -> [DraftLine] {
         let unknown = ReportDimension.unknownLabel
         var lines: [DraftLine] = sums.lines.map { key, sums in
-            let project = key.project == 0 ? unknown : dataset.strings[Int(key.project)]
-            let feature = key.feature == 0 ? unknown : dataset.strings[Int(key.feature)]
+            let project = key.project == 0 ? unknown : dataset.string(key.project)
+            let feature = key.feature == 0 ? unknown : dataset.string(key.feature)
             return DraftLine(
                 kind: .spend,
                 name: project + "\u{1F}" + feature,

@@ -67,28 +67,31 @@ public struct TopUsersReport: Sendable {
             var group = GroupSums()
             var recorded: Int128 = 0
             var features: [Int32: Int128] = [:]
+
+            mutating func add(_ dataset: SpendDataset, row: Int) {
+                group.add(dataset, row: row)
+                if !dataset.dayOnly(row) {
+                    recorded &+= dataset.attodollars(row)
+                    features[dataset.fieldID(.feature, at: row) ?? 0, default: 0] &+= dataset.attodollars(row)
+                }
+            }
         }
         var byUser: [Int32: Sums] = [:]
         var total: Int128 = 0
         for row in 0..<dataset.count {
-            let time = dataset.times[row]
+            let time = dataset.nanoseconds(row)
             guard time >= from, time < to else { continue }
             let user = dataset.fieldID(.userID, at: row) ?? 0
-            var sums = byUser[user] ?? Sums()
-            sums.group.add(dataset, row: row)
-            if !dataset.dayOnly[row] {
-                sums.recorded &+= dataset.dollars[row]
-                sums.features[dataset.fieldID(.feature, at: row) ?? 0, default: 0] &+= dataset.dollars[row]
-            }
-            byUser[user] = sums
-            total &+= dataset.dollars[row]
+            // Changed in place: a user's sums copied out and stored back would copy their task set on every row.
+            byUser[user, default: Sums()].add(dataset, row: row)
+            total &+= dataset.attodollars(row)
         }
         let totalUSD = Money(attodollars: total)
         func row(_ name: String, _ sums: Sums) -> Row {
             let top = sums.features.max { a, b in
                 if a.value != b.value { return a.value < b.value }
-                let left = a.key == 0 ? ReportDimension.unknownLabel : dataset.strings[Int(a.key)]
-                let right = b.key == 0 ? ReportDimension.unknownLabel : dataset.strings[Int(b.key)]
+                let left = a.key == 0 ? ReportDimension.unknownLabel : dataset.string(a.key)
+                let right = b.key == 0 ? ReportDimension.unknownLabel : dataset.string(b.key)
                 return Array(right.utf8).lexicographicallyPrecedes(left.utf8)
             }
             return Row(
@@ -97,11 +100,11 @@ public struct TopUsersReport: Sendable {
                 recordedUSD: Money(attodollars: sums.recorded),
                 calls: sums.group.calls,
                 tasks: sums.group.tasks.count,
-                topFeature: top.map { $0.key == 0 ? ReportDimension.unknownLabel : dataset.strings[Int($0.key)] },
+                topFeature: top.map { $0.key == 0 ? ReportDimension.unknownLabel : dataset.string($0.key) },
                 totalUSD: totalUSD
             )
         }
-        var known = byUser.filter { $0.key != 0 }.map { (name: dataset.strings[Int($0.key)], sums: $0.value) }
+        var known = byUser.filter { $0.key != 0 }.map { (name: dataset.string($0.key), sums: $0.value) }
         known.sort { a, b in
             if a.sums.group.usd != b.sums.group.usd { return a.sums.group.usd > b.sums.group.usd }
             return Array(a.name.utf8).lexicographicallyPrecedes(b.name.utf8)

@@ -225,16 +225,17 @@ struct ClassificationTests {
     func cycleThroughRoot() throws {
         // Unit 60 names parent 69, not in the ledger, and root 61; unit 61 names 60 as its parent. Neither has
         // task_type, so no walk completes. 60's walk: 69 is missing → root 61 (team, project) → its parent 60,
-        // already visited: a cycle. 61's walk: parent 60 (user_id, feature) → 69 is missing, and the root it
-        // would fall back to, 61, was visited: broken (docs/audit.md), not a cycle. Were the visited check
-        // gone, 60's walk would step to 60 again and end broken there (its one root jump used): no cycle.
+        // already visited: a cycle. 61's walk: parent 60 (user_id, feature) → 69 is missing → the root it falls
+        // back to, 61, is where it started: a repeated leaf id, a cycle too (docs/audit.md). Were the visited
+        // check gone, 60's walk would step to 60 again and end broken there (its one root jump used), and 61's
+        // likewise after 61 → 60 → 61 → 60: no cycle at all.
         let report = try audit([
             unit(60, parent: 69, root: 61, fields: [.userID: "u", .feature: "f"]),
             unit(61, parent: 60, root: 61, fields: [.team: "t", .project: "p"]),
             call("x", leaf: 60, parent: 69, root: 61, input: 500_000),  // $1
             call("y", leaf: 61, parent: 60, root: 61, input: 1_000_000),  // $2
         ])
-        #expect(report.lineageCycles == 1)
+        #expect(report.lineageCycles == 2)
         #expect(report[.brokenLineage].formatted() == "3.000000000")
         #expect(classes(report) == ["0.000000000", "0.000000000", "0.000000000", "0.000000000", "3.000000000"])
     }

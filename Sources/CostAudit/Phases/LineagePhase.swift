@@ -106,9 +106,9 @@ enum LineagePhase {
             let rootFrom = input.rootLeaf[number] != 0 ? number : Int(input.incomplete[start])
             let rootLeaf = input.rootLeaf[rootFrom]
             let root = input.rootUnit[rootFrom]
-            guard !usedRoot, rootLeaf != 0, rootLeaf != parentLeaf, root >= 0, !visited.contains(root) else {
-                return .end(.brokenLink)
-            }
+            // A root the walk has already visited is returned all the same: the walk then stops at a repeated
+            // leaf id, a cycle, as when a parent leads back.
+            guard !usedRoot, rootLeaf != 0, rootLeaf != parentLeaf, root >= 0 else { return .end(.brokenLink) }
             usedRoot = true
             return .unit(root)
         }

@@ -13,9 +13,9 @@ import CostLedger
 import Foundation
 
 /// Stops the example with a message when a snippet did not do what its page says.
-func check(_ condition: Bool, _ message: String) {
+func check(_ condition: Bool, _ message: @autoclosure () -> String) {
     guard !condition else { return }
-    FileHandle.standardError.write(Data("DocsSnippets: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("DocsSnippets: \(message())\n".utf8))
     exit(1)
 }
 

@@ -1,10 +1,9 @@
 public import Attribution
-import Synchronization
 
 /// An ``IdentifierSource`` that produces the same sequence of valid, distinct ids for the same seed, so
 /// envelopes in tests are reproducible.
 ///
-/// Safe to share between tasks: the state sits behind a `Mutex`. Every leaf id it hands out differs from
+/// Safe to share between tasks: the state sits behind a `Lock`. Every leaf id it hands out differs from
 /// every other leaf id it hands out (the generator is a bijection of a counter, and zero is skipped); trace
 /// ids likewise.
 ///
@@ -19,13 +18,13 @@ public final class DeterministicIdentifierSource: IdentifierSource {
         var traceCounter: UInt64
     }
 
-    private let state: Mutex<State>
+    private let state: Lock<State>
     private let seed: UInt64
 
     /// Creates a source whose sequence is fixed by `seed`.
     public init(seed: UInt64 = 0) {
         self.seed = seed
-        self.state = Mutex(State(leafCounter: 0, traceCounter: 0))
+        self.state = Lock(State(leafCounter: 0, traceCounter: 0))
     }
 
     /// The next trace id of the sequence.

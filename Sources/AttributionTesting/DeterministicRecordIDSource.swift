@@ -1,5 +1,5 @@
+import Attribution
 public import CostLedger
-import Synchronization
 import WireFormat
 
 /// A `RecordIDSource` that produces the same sequence of distinct record ids (32 lowercase hex characters,
@@ -12,7 +12,7 @@ import WireFormat
 /// let meter = CostMeter(sink: sink, recordIDs: DeterministicRecordIDSource(seed: 7))
 /// ```
 public final class DeterministicRecordIDSource: RecordIDSource {
-    private let counter = Mutex<UInt64>(0)
+    private let counter = Lock<UInt64>(0)
     private let seed: UInt64
 
     /// Creates a source whose sequence is fixed by `seed`.

@@ -1,5 +1,4 @@
 public import Attribution
-import Synchronization
 
 /// An ``AttributionClock`` that always reads the same instant.
 public struct FixedClock: AttributionClock {
@@ -26,10 +25,10 @@ public struct FixedClock: AttributionClock {
 /// clock.advance(byMilliseconds: 1500)
 /// ```
 public final class ManualClock: AttributionClock {
-    private let current: Mutex<UTCTimestamp>
+    private let current: Lock<UTCTimestamp>
 
     /// Creates a clock reading `start`.
-    public init(_ start: UTCTimestamp) { self.current = Mutex(start) }
+    public init(_ start: UTCTimestamp) { self.current = Lock(start) }
 
     /// The clock's current instant.
     public func now() -> UTCTimestamp { current.withLock { $0 } }

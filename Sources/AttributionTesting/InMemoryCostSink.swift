@@ -1,5 +1,5 @@
+import Attribution
 public import CostLedger
-import Synchronization
 
 /// A sink that keeps every record in memory, for tests of code that writes cost records.
 ///
@@ -9,7 +9,7 @@ import Synchronization
 /// #expect(sink.records.map(\.model) == ["gpt-4.1"])
 /// ```
 public final class InMemoryCostSink: CostSink {
-    private let state = Mutex<(records: [CostRecord], flushes: Int)>(([], 0))
+    private let state = Lock<(records: [CostRecord], flushes: Int)>(([], 0))
 
     /// Creates an empty sink.
     public init() {}

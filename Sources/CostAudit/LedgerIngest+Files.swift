@@ -63,7 +63,7 @@ extension LedgerIngest {
 
         let counters = ReadCounters()
         let nextPiece = Atomic<Int>(0)
-        let outcomes = Mutex<[Int: Swift.Result<WorkerOutput, CostAuditError>]>([:])
+        let outcomes = Lock<[Int: Swift.Result<WorkerOutput, CostAuditError>]>([:])
         let group = DispatchGroup()
         for worker in 0..<workerCount {
             group.enter()

@@ -1,7 +1,6 @@
 import Attribution
 import CostAudit
 import CostLedger
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -173,7 +172,7 @@ final class ProgressLine: Sendable {
     private let start = ContinuousClock.now
     /// When the line was last drawn; nil until it is. Only the thread that runs the audit uses it (the progress
     /// callback runs on the calling thread), so the lock is never contended: it makes the class `Sendable`.
-    private let lastDraw = Mutex<ContinuousClock.Instant?>(nil)
+    private let lastDraw = Lock<ContinuousClock.Instant?>(nil)
 
     init(io: CommandIO, enabled: Bool) {
         self.io = io

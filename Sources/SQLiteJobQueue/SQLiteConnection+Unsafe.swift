@@ -4,7 +4,7 @@ internal import CSQLite
 // `SQLiteConnection` owns one `sqlite3*` (opened in `init`, closed in `deinit` with `sqlite3_close_v2`, which
 // defers the close until its statements are finalized) and each `SQLiteStatement` one `sqlite3_stmt*`
 // (finalized in `deinit`); neither handle is used past its owner's life. A connection is used by one thread at
-// a time (the queue's `Mutex`). Bound strings and blobs are copied by SQLite before the bind returns
+// a time (the queue's `Lock`). Bound strings and blobs are copied by SQLite before the bind returns
 // (`SQLITE_TRANSIENT`), so the Swift buffers lent to it need only live for the call; column text and blobs are
 // copied into Swift values at once, before the statement steps again.
 
@@ -14,7 +14,7 @@ private let transientDestructor = unsafe csqlite_transient()
 
 /// One SQLite connection and its prepared-statement cache.
 ///
-/// Not thread-safe by itself: ``SQLiteJobQueue`` keeps each connection behind a `Mutex`, so one thread
+/// Not thread-safe by itself: ``SQLiteJobQueue`` keeps each connection behind a `Lock`, so one thread
 /// at a time uses it. The connection is also opened with `SQLITE_OPEN_FULLMUTEX`, so a misuse would be
 /// serialized by SQLite rather than corrupt memory.
 // @safe: the SQLite handle is owned by this object: opened in init, closed in deinit, used under its lock.

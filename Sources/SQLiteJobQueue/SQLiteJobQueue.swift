@@ -1,6 +1,5 @@
 public import Attribution
 internal import CSQLite
-import Synchronization
 
 /// A durable job queue in one SQLite file, shared safely by threads and processes.
 ///
@@ -23,7 +22,7 @@ import Synchronization
 /// }
 /// ```
 ///
-/// Every instance owns one connection, opened in WAL mode, kept behind a `Mutex`: calls from many
+/// Every instance owns one connection, opened in WAL mode, kept behind a `Lock`: calls from many
 /// threads are serialized, calls from many processes (or many instances over one file) are
 /// serialized by SQLite's locks, waiting up to ``Configuration/busyTimeout``. Every write runs in a
 /// `BEGIN IMMEDIATE` transaction, so a claim reads and updates its job under the write lock and two
@@ -46,7 +45,7 @@ public final class SQLiteJobQueue: Sendable {
     public let path: String
     /// The configuration the queue was opened with.
     public let configuration: Configuration
-    private let connection: Mutex<SQLiteConnection>
+    private let connection: Lock<SQLiteConnection>
 
     /// Opens the queue in the database file at `path`, creating the file and its schema when needed.
     ///
@@ -100,7 +99,7 @@ public final class SQLiteJobQueue: Sendable {
         try Self.migrate(connection, path: path)
         self.path = path
         self.configuration = configuration
-        self.connection = Mutex(connection)
+        self.connection = Lock(connection)
     }
 
     // MARK: - Enqueue

@@ -1,6 +1,5 @@
 import Attribution
 import Foundation
-import Synchronization
 import Testing
 
 private struct Transient: Error {}
@@ -8,7 +7,7 @@ private struct Permanent: Error {}
 
 /// Records announced units in memory.
 private final class RecordingAnnouncer: UnitAnnouncer {
-    let units = Mutex<[AttributionEnvelope]>([])
+    let units = Lock<[AttributionEnvelope]>([])
     func announce(_ envelope: AttributionEnvelope) throws { units.withLock { $0.append(envelope) } }
 }
 
@@ -205,7 +204,7 @@ struct RetryAndFanOutTests {
     func withRetriesKeepsIdentity() async throws {
         let job = try requestEnvelope(user: "u_original").child()
         let operatorEnvelope = try requestEnvelope(user: "ops-admin")
-        let seen = Mutex<[AttributionEnvelope]>([])
+        let seen = Lock<[AttributionEnvelope]>([])
         let result = try await AttributionEnvelope.withAttribution(operatorEnvelope) {
             try await job.withRetries(policy: RetryPolicy(maxAttempts: 3), sleep: { _ in }) { tryEnvelope in
                 seen.withLock { $0.append(AttributionEnvelope.current!) }
@@ -223,7 +222,7 @@ struct RetryAndFanOutTests {
     @Test("withRetries rethrows the last error once the policy gives up")
     func withRetriesGivesUp() async throws {
         let job = try requestEnvelope()
-        let count = Mutex(0)
+        let count = Lock(0)
         await #expect(throws: Transient.self) {
             try await job.withRetries(policy: RetryPolicy(maxAttempts: 2), sleep: { _ in }) { _ -> Int in
                 count.withLock { $0 += 1 }
@@ -237,7 +236,7 @@ struct RetryAndFanOutTests {
     func mapChildren() async throws {
         let parent = try requestEnvelope()
         let announcer = RecordingAnnouncer()
-        let running = Mutex((now: 0, peak: 0))
+        let running = Lock((now: 0, peak: 0))
         let inputs = Array(0..<20)
         let outputs = try await parent.mapChildren(
             inputs,
@@ -268,8 +267,8 @@ struct RetryAndFanOutTests {
     func mapChildrenThrowsAndCancels() async throws {
         let parent = try requestEnvelope()
         let announcer = RecordingAnnouncer()
-        let started = Mutex(0)
-        let cancelled = Mutex<[Int]>([])
+        let started = Lock(0)
+        let cancelled = Lock<[Int]>([])
         let (allStarted, signal) = AsyncStream<Void>.makeStream()
         await #expect(throws: Permanent.self) {
             _ = try await parent.mapChildren([0, 1, 2, 3], announcer: announcer) { input, _ -> Int in
@@ -305,7 +304,7 @@ struct RetryAndFanOutTests {
             func announce(_ envelope: AttributionEnvelope) throws { throw LedgerDown() }
         }
         let parent = try requestEnvelope()
-        let ran = Mutex(0)
+        let ran = Lock(0)
         await #expect(throws: LedgerDown.self) {
             _ = try await parent.mapChildren([1, 2], announcer: FailingAnnouncer()) { input, _ in
                 ran.withLock { $0 += 1 }
@@ -318,7 +317,7 @@ struct RetryAndFanOutTests {
     @Test("a failing child is retried under its own envelope, then its error is thrown")
     func mapChildrenRetriesThenThrows() async throws {
         let parent = try requestEnvelope()
-        let attempts = Mutex<[Int: [Int]]>([:])
+        let attempts = Lock<[Int: [Int]]>([:])
         await #expect(throws: Transient.self) {
             _ = try await parent.mapChildren([1], retryPolicy: RetryPolicy(maxAttempts: 2), sleep: { _ in }) {
                 input,
@@ -328,7 +327,7 @@ struct RetryAndFanOutTests {
             }
         }
         #expect(attempts.withLock { $0 }[1] == [1, 2])
-        let recovered = Mutex(false)
+        let recovered = Lock(false)
         let outputs = try await parent.mapChildren([0, 1], retryPolicy: RetryPolicy(maxAttempts: 2), sleep: { _ in }) {
             input,
             child in

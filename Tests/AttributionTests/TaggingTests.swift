@@ -1,6 +1,5 @@
 import Attribution
 import AttributionTesting
-import Synchronization
 import Testing
 
 @Suite("Tagging at submission: fail closed, stamped, pseudonymised once")
@@ -170,7 +169,7 @@ struct TaggingTests {
 
     @Test("pseudonymising happens once, at tagging, and every later form carries the same id")
     func pseudonymiseOnce() throws {
-        let calls = Mutex(0)
+        let calls = Lock(0)
         let envelope = try AttributionEnvelope.tag(
             userID: "alice@example.com",
             feature: "summarize",

@@ -5,7 +5,7 @@ import Testing
 
 /// Records announced units in memory.
 private final class UnitLog: UnitAnnouncer {
-    let units = Mutex<[AttributionEnvelope]>([])
+    let units = Lock<[AttributionEnvelope]>([])
     func announce(_ envelope: AttributionEnvelope) throws { units.withLock { $0.append(envelope) } }
 }
 

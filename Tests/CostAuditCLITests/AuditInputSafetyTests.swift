@@ -39,8 +39,7 @@ private func runThroughShell(_ script: String, _ arguments: [String]) throws -> 
     process.standardInput = FileHandle.nullDevice
     try process.run()
     DispatchQueue.global().asyncAfter(deadline: .now() + 60) { if process.isRunning { process.terminate() } }
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = error.fileHandleForReading.readDataToEndOfFile()
+    let (out, err) = readToEnd(output, error)
     process.waitUntilExit()
     return ToolRun(
         status: process.terminationStatus,

@@ -1,6 +1,7 @@
+import Attribution
 import CostAuditCLI
+import Dispatch
 import Foundation
-import Synchronization
 
 /// The built `cost-audit` executable, found in the product directory the tests run from.
 func costAuditExecutable() throws -> URL {
@@ -53,8 +54,25 @@ func runBuilt(
 )
     throws -> ToolRun
 {
+    try runExecutable(
+        try costAuditExecutable().deletingLastPathComponent().appendingPathComponent(product),
+        arguments,
+        stdinBytes: stdinBytes,
+        directory: directory
+    )
+}
+
+/// Runs the executable at `url` with `arguments`, feeding `stdinBytes` exactly, in `directory`.
+func runExecutable(
+    _ url: URL,
+    _ arguments: [String],
+    stdinBytes: Data = Data(),
+    directory: URL? = nil
+) throws
+    -> ToolRun
+{
     let process = Process()
-    process.executableURL = try costAuditExecutable().deletingLastPathComponent().appendingPathComponent(product)
+    process.executableURL = url
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     let input = Pipe()
@@ -64,21 +82,9 @@ func runBuilt(
     process.standardOutput = output
     process.standardError = error
     try process.run()
-    // Standard input is written and standard error read on their own threads while this one reads standard
-    // output: done one after the other, a tool that fills one pipe (64 KiB) while the test waits on another
-    // would never finish.
-    let group = DispatchGroup()
-    let writer = input.fileHandleForWriting
-    DispatchQueue.global().async(group: group) {
-        writer.write(stdinBytes)
-        try? writer.close()
-    }
-    let errorBytes = ErrorBytes()
-    let reader = error.fileHandleForReading
-    DispatchQueue.global().async(group: group) { errorBytes.data = reader.readDataToEndOfFile() }
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    let err = errorBytes.data
+    input.fileHandleForWriting.write(stdinBytes)
+    try input.fileHandleForWriting.close()
+    let (out, err) = readToEnd(output, error)
     process.waitUntilExit()
     return ToolRun(
         status: process.terminationStatus,
@@ -87,15 +93,32 @@ func runBuilt(
     )
 }
 
-/// What a reader thread read from standard error; `DispatchGroup.wait()` orders its write before the read.
-private final class ErrorBytes: @unchecked Sendable {
-    var data = Data()
+/// What a thread read from a pipe, handed back to the thread that waits for it.
+private final class PipeBytes: Sendable {
+    let bytes = Lock(Data())
+}
+
+/// Reads a child's standard output and standard error to their ends at the same time. Reading one to its end and
+/// then the other hangs as soon as the child fills the second pipe (64 KiB) before closing the first: the child
+/// waits for room and the reader for the end. A sanitizer build's reports on stderr did exactly that.
+func readToEnd(_ output: Pipe, _ error: Pipe) -> (output: Data, error: Data) {
+    let errorBytes = PipeBytes()
+    let errorRead = DispatchSemaphore(value: 0)
+    Thread {
+        let bytes = error.fileHandleForReading.readDataToEndOfFile()
+        errorBytes.bytes.withLock { $0 = bytes }
+        errorRead.signal()
+    }
+    .start()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    errorRead.wait()
+    return (out, errorBytes.bytes.withLock { $0 })
 }
 
 /// Runs the tool in-process with captured streams.
 func runInProcess(_ arguments: [String], stdin: String = "") async -> ToolRun {
-    let out = Mutex("")
-    let err = Mutex("")
+    let out = Lock("")
+    let err = Lock("")
     let input = Array(stdin.utf8)
     let io = CommandIO(
         writeOutput: { text in out.withLock { $0 += text } },

@@ -1,5 +1,5 @@
+import Attribution
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +19,7 @@ final class LoopbackHTTPServer: Sendable {
     let port: UInt16
     private let listener: Int32
     private let status: Int
-    private let received = Mutex<[String]>([])
+    private let received = Lock<[String]>([])
 
     /// The bodies received so far, in order.
     var bodies: [String] { received.withLock { $0 } }

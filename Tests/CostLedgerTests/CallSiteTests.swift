@@ -1,6 +1,5 @@
 import Attribution
 import AttributionTesting
-import Synchronization
 import Testing
 
 @testable import CostLedger
@@ -30,7 +29,7 @@ struct CallSiteTests {
     func operatorNeverBilled(mode: CostMeter.Mode) async throws {
         let harness = MeterHarness(mode: mode)
         let fake = FakeProvider(.openAIChatCompletions, usage: TokenUsage(input: 100, output: 10))
-        let sent = Mutex<[UInt8]>([])
+        let sent = Lock<[UInt8]>([])
         let outcome: Result<MeteredResponse, any Error> = await withAttribution(Self.operatorEnvelope()) {
             let job = try? AttributionEnvelope.extract(from: Self.untaggedPayload)
             #expect(job == nil)
@@ -177,7 +176,7 @@ struct CallSiteTests {
         )
             async -> (tries: Int, error: (any Error)?)
         {
-            let tries = Mutex(0)
+            let tries = Lock(0)
             let ok = FakeProvider(.openAIChatCompletions)
             do {
                 _ = try await job.withRetries(policy: policy, sleep: { _ in }) { envelope in
@@ -312,7 +311,7 @@ struct UserIDPolicyTests {
     func ledgerKeepsRawID() async throws {
         let harness = MeterHarness(propagation: MetadataPropagation(userID: .keyedHash(key: Self.key)))
         let fake = FakeProvider(.openAIResponses, usage: TokenUsage(input: 5, output: 1))
-        let sent = Mutex<TaggedRequest?>(nil)
+        let sent = Lock<TaggedRequest?>(nil)
         let response = try await harness.meter.callJSON(
             adapter: .openAIResponses,
             requestBody: Array(#"{"model":"gpt-4.1","input":"hi"}"#.utf8),

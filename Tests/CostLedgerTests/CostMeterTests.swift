@@ -2,7 +2,6 @@ import Attribution
 import AttributionTesting
 import CostLedger
 import Foundation
-import Synchronization
 import Testing
 
 @Suite("Call wrapper")
@@ -14,7 +13,7 @@ struct CostMeterTests {
         envelope.feature = nil
         envelope.team = nil
         envelope.taskType = nil
-        let called = Mutex(false)
+        let called = Lock(false)
         let error = await #expect(throws: AttributionError.self) {
             try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .envelope(envelope)) { _ in
                 called.withLock { $0 = true }
@@ -35,7 +34,7 @@ struct CostMeterTests {
     @Test("a call with no envelope at all is refused in strict mode, naming the required fields")
     func refusesWithoutEnvelope() async throws {
         let harness = MeterHarness()
-        let called = Mutex(false)
+        let called = Lock(false)
         let error = await #expect(throws: AttributionError.self) {
             try await harness.meter.call(provider: "openai", model: "gpt-4.1", attribution: .current) { _ in
                 called.withLock { $0 = true }
@@ -66,7 +65,7 @@ struct CostMeterTests {
         let harness = MeterHarness()
         var envelope = MeterEnvelopes.complete()
         envelope.userID = nil
-        let called = Mutex(false)
+        let called = Lock(false)
         let error = await #expect(throws: AttributionError.self) {
             try await harness.meter.callJSON(
                 adapter: .openAIChatCompletions,
@@ -255,7 +254,7 @@ struct CostMeterTests {
             seed: 7,
             usage: TokenUsage(input: 1_500, output: 300, cachedInput: 1_024, reasoning: 64)
         )
-        let sent = Mutex<[UInt8]>([])
+        let sent = Lock<[UInt8]>([])
         let body = try await harness.meter.callJSON(
             adapter: .openAIChatCompletions,
             requestBody: Array(#"{"model":"gpt-4.1","store":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8),
@@ -532,7 +531,7 @@ struct CostMeterTests {
 
 /// A sink that keeps records in memory.
 final class MeterRecordingSink: CostSink {
-    private let state = Mutex<[CostRecord]>([])
+    private let state = Lock<[CostRecord]>([])
     var records: [CostRecord] { state.withLock { $0 } }
     func write(_ record: CostRecord) throws(CostLedgerError) { state.withLock { $0.append(record) } }
     func flush() throws(CostLedgerError) {}
@@ -548,7 +547,7 @@ struct MeterFailingSink: CostSink {
 
 /// Record ids `rec-000001`, `rec-000002`, …
 final class MeterRecordIDs: RecordIDSource {
-    private let next = Mutex(0)
+    private let next = Lock(0)
     func nextRecordID() -> String {
         let n = next.withLock {
             $0 += 1
@@ -562,7 +561,7 @@ final class MeterRecordIDs: RecordIDSource {
 /// A clock that advances one second per reading, from 2025-11-24T00:00:00Z.
 final class MeterTestClock: AttributionClock {
     static let start: Int64 = 1_763_942_400_000
-    private let ticks = Mutex(Int64(0))
+    private let ticks = Lock(Int64(0))
     func now() -> UTCTimestamp {
         let tick = ticks.withLock {
             $0 += 1
@@ -574,7 +573,7 @@ final class MeterTestClock: AttributionClock {
 
 /// Leaf and trace ids counting up from 1.
 final class MeterTestIDs: IdentifierSource {
-    private let next = Mutex(UInt64(0))
+    private let next = Lock(UInt64(0))
     func nextTraceID() -> TraceID {
         TraceID(
             high: 0xABCD,
@@ -597,7 +596,7 @@ final class MeterTestIDs: IdentifierSource {
 
 /// Collects metering issues.
 final class MeterIssueLog: Sendable {
-    private let state = Mutex<[MeteringIssue]>([])
+    private let state = Lock<[MeteringIssue]>([])
     var all: [MeteringIssue] { state.withLock { $0 } }
     var kinds: [MeteringIssue.Kind] { all.map(\.kind) }
     var append: @Sendable (MeteringIssue) -> Void { { issue in self.state.withLock { $0.append(issue) } } }

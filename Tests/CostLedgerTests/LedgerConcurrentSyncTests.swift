@@ -26,7 +26,7 @@ private final class SyncProbe: Sendable {
         /// Batches whose next sync fails with `EIO`.
         var failing: Set<Int> = []
     }
-    let state = Mutex(State())
+    let state = Lock(State())
     private let released = DispatchSemaphore(value: 0)
     /// Extra delay per sync, in microseconds, chosen per call.
     let delay: @Sendable (Int) -> UInt32
@@ -76,8 +76,8 @@ private final class SyncProbe: Sendable {
 /// What the concurrent-writers test shares between its threads.
 private final class Shared: Sendable {
     let stop = Atomic<Bool>(false)
-    let violations = Mutex<[String]>([])
-    let acknowledged = Mutex<[String]>([])
+    let violations = Lock<[String]>([])
+    let acknowledged = Lock<[String]>([])
     let observerDone = DispatchSemaphore(value: 0)
 }
 

@@ -1,6 +1,5 @@
 import Attribution
 import Foundation
-import Synchronization
 import Testing
 
 @testable import CostLedger
@@ -15,7 +14,7 @@ import Darwin
 /// that fails with `ENOSPC`; then the disk has room again.
 private final class FillingDisk: Sendable {
     private enum Step { case normal, half, full }
-    private let step = Mutex(Step.normal)
+    private let step = Lock(Step.normal)
 
     func arm() { step.withLock { $0 = .half } }
 
@@ -99,7 +98,7 @@ struct LedgerFaultTests {
         defer { dir.cleanup() }
         // The first sync fails with EIO. Each call is kept with the inode of the file its descriptor is open on
         // (descriptor numbers are reused after a close; inodes of live files are not).
-        let calls = Mutex<[(inode: UInt64, failed: Bool)]>([])
+        let calls = Lock<[(inode: UInt64, failed: Bool)]>([])
         var configuration = manualConfiguration(dir, .fsync)
         configuration.syncDataOverride = { fd, _, _ in
             var info = stat()

@@ -15,7 +15,7 @@ import Darwin
 /// fails with `ENOSPC`; then the disk has room again, unless it `staysFull`.
 private final class DiskFullOnce: Sendable {
     private enum Step { case normal, part, full }
-    private let step = Mutex(Step.normal)
+    private let step = Lock(Step.normal)
     private let keep: Int
     private let staysFull: Bool
 

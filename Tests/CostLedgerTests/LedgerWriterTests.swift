@@ -1,13 +1,12 @@
 import Attribution
 import CostLedger
 import Foundation
-import Synchronization
 import Testing
 
 /// A clock the test moves by hand.
 final class ManualClock: AttributionClock {
-    private let current: Mutex<UTCTimestamp>
-    init(_ start: UTCTimestamp) { current = Mutex(start) }
+    private let current: Lock<UTCTimestamp>
+    init(_ start: UTCTimestamp) { current = Lock(start) }
     func now() -> UTCTimestamp { current.withLock { $0 } }
     func advance(milliseconds: Int64) {
         current.withLock { $0 = UTCTimestamp(millisecondsSinceEpoch: $0.millisecondsSinceEpoch + milliseconds) }

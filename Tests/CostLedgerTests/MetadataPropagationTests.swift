@@ -1,7 +1,6 @@
 import Attribution
 import AttributionTesting
 import CostLedger
-import Synchronization
 import Testing
 
 @Suite("Metadata propagation")
@@ -206,7 +205,7 @@ struct MetadataPropagationTests {
 
 /// Request bodies seen by a test's fake transport.
 final class MeterSentBodies: Sendable {
-    private let state = Mutex<[String]>([])
+    private let state = Lock<[String]>([])
     var all: [String] { state.withLock { $0 } }
     func add(_ body: [UInt8]) { state.withLock { $0.append(String(decoding: body, as: UTF8.self)) } }
 }

@@ -1,6 +1,5 @@
 import Attribution
 import CostLedger
-import Synchronization
 
 /// The provider's side of the story: what it billed, per UTC day, model and key, as its usage export says.
 final class Bill: Sendable {
@@ -10,7 +9,7 @@ final class Bill: Sendable {
         var key: String
         static func < (a: Cell, b: Cell) -> Bool { (a.day, a.model, a.key) < (b.day, b.model, b.key) }
     }
-    private let cells = Mutex<[Cell: (input: Int64, cached: Int64, output: Int64, requests: Int)]>([:])
+    private let cells = Lock<[Cell: (input: Int64, cached: Int64, output: Int64, requests: Int)]>([:])
 
     func add(day: UTCTimestamp, model: String, key: String, usage: TokenUsage) {
         cells.withLock { cells in

@@ -1,16 +1,15 @@
 // The demo's simulated ids, record ids and clock.
 import Attribution
 import CostLedger
-import Synchronization
 
 /// Trace and leaf ids for the demo: seeded, so every run with the same seed writes the same ledger.
 ///
 /// SplitMix64's outputs are a bijection of its counter, so no two leaf ids it hands out are equal; the rare
 /// all-zero value (invalid as an id) is skipped.
 final class DemoIdentifierSource: IdentifierSource {
-    private let state: Mutex<SplitMix64>
+    private let state: Lock<SplitMix64>
 
-    init(seed: UInt64) { state = Mutex(SplitMix64(seed: seed ^ 0x1D5)) }
+    init(seed: UInt64) { state = Lock(SplitMix64(seed: seed ^ 0x1D5)) }
 
     func nextTraceID() -> TraceID {
         state.withLock { rng in
@@ -31,8 +30,8 @@ final class DemoIdentifierSource: IdentifierSource {
 
 /// Record ids for the demo: deterministic, unique, 32 hex characters.
 final class DemoRecordIDs: RecordIDSource {
-    private let state: Mutex<SplitMix64>
-    init(seed: UInt64) { state = Mutex(SplitMix64(seed: seed ^ 0x5EED)) }
+    private let state: Lock<SplitMix64>
+    init(seed: UInt64) { state = Lock(SplitMix64(seed: seed ^ 0x5EED)) }
     func nextRecordID() -> String {
         state.withLock { rng in
             let a = rng.next()
@@ -45,9 +44,9 @@ final class DemoRecordIDs: RecordIDSource {
 
 /// The demo's simulated time: starts on the first day of the window and moves only when the workload says so.
 final class DemoClock: AttributionClock {
-    private let current: Mutex<UTCTimestamp>
+    private let current: Lock<UTCTimestamp>
 
-    init(_ start: UTCTimestamp) { current = Mutex(start) }
+    init(_ start: UTCTimestamp) { current = Lock(start) }
 
     func now() -> UTCTimestamp { current.withLock { $0 } }
 

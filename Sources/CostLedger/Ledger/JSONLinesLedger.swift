@@ -1,7 +1,6 @@
 public import Attribution
 import Dispatch
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -291,7 +290,7 @@ extension JSONLinesLedger {
             var spareCuts: [Int] = []
         }
 
-        let buffer = Mutex(Buffer())
+        let buffer = Lock(Buffer())
 
         /// What becomes durable and what fails, apart from ``buffer`` so that a sync's report never waits for a
         /// caller that holds the buffer; the counts here replace those in ``Buffer/stats``. Never taken before
@@ -311,8 +310,8 @@ extension JSONLinesLedger {
             /// records the flusher wrote there before the loss was seen are gone; their callers retry them).
             var lostFilesReported = 0
         }
-        let durability = Mutex(Durability())
-        let io: Mutex<IOState>
+        let durability = Lock(Durability())
+        let io: Lock<IOState>
         /// Wakes the flusher early.
         let wake = DispatchSemaphore(value: 0)
         /// Wakes writers waiting for room.
@@ -336,7 +335,7 @@ extension JSONLinesLedger {
                 maxFileBytes: configuration.maxFileBytes,
                 fixedFirstName: configuration.fileName != nil
             )
-            io = Mutex(IOState(machine: LedgerWriterStateMachine(policy: policy)))
+            io = Lock(IOState(machine: LedgerWriterStateMachine(policy: policy)))
             if depth > 1 {
                 pool = LedgerSyncPool(
                     depth: depth,

@@ -1,3 +1,4 @@
+import Attribution
 import Dispatch
 import Foundation
 import Synchronization
@@ -45,7 +46,7 @@ final class LedgerSyncPool: Sendable {
 
     /// The most syncs in flight at once (the syncing threads).
     let depth: Int
-    let state: Mutex<State>
+    let state: Lock<State>
     /// ``State/inFlight``, changed with it under the lock, readable without it (``syncsInFlight``).
     private let inFlightMirror = Atomic<Int>(0)
     /// Wakes a syncing thread: a batch is queued, or the pool is stopping.
@@ -59,7 +60,7 @@ final class LedgerSyncPool: Sendable {
     init(depth: Int, syncData: @escaping @Sendable (Int32, Int, Int) -> Int32) {
         self.depth = max(1, depth)
         self.syncData = syncData
-        state = Mutex(State(window: .init(depth: depth)))
+        state = Lock(State(window: .init(depth: depth)))
     }
 
     /// The syncing threads: one more than ``depth``, so that a thread busy appending batches (and waiting there

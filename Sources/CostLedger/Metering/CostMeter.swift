@@ -1,5 +1,4 @@
 public import Attribution
-import Synchronization
 
 /// Where record ids come from. A record id is minted before the call and serves as its idempotency key.
 public protocol RecordIDSource: Sendable {
@@ -679,7 +678,7 @@ public struct CostMeter: Sendable {
 /// caller's stream.
 public final class StreamUsageRecorder: Sendable {
     private let state:
-        Mutex<
+        Lock<
             (
                 reader: StreamUsageReader, failure: CostLedgerError?,
                 finished: Swift.Result<ProviderUsage, CostLedgerError>?, status: Int?
@@ -688,7 +687,7 @@ public final class StreamUsageRecorder: Sendable {
 
     /// Creates a recorder for `adapter`'s stream.
     public init(_ adapter: ProviderAdapter, limits: UsageExtraction.Limits = .default) {
-        state = Mutex((StreamUsageReader(adapter, limits: limits), nil, nil, nil))
+        state = Lock((StreamUsageReader(adapter, limits: limits), nil, nil, nil))
     }
 
     /// Records the response's HTTP status. A status of 400 or above makes the call a provider error: it is
@@ -740,7 +739,7 @@ public final class StreamUsageRecorder: Sendable {
 
 /// The meter's counters, shared by copies of a meter.
 final class MeterCounters: Sendable {
-    private let state = Mutex(MeterStatistics())
+    private let state = Lock(MeterStatistics())
 
     var snapshot: MeterStatistics { state.withLock { $0 } }
 

@@ -1,5 +1,4 @@
 public import Attribution
-import Synchronization
 
 /// The price of one call: its exact, unrounded cost and where the price came from.
 public struct CostQuote: Sendable, Hashable {
@@ -278,7 +277,7 @@ final class ResolutionCache: Sendable {
 
     static let limit = 65_536
 
-    private let state = Mutex<[Key: Resolved]>([:])
+    private let state = Lock<[Key: Resolved]>([:])
 
     func lookup(_ key: Key) -> Resolved? {
         state.withLock { $0[key] }

@@ -8,7 +8,7 @@
 # when the sanitizer reports anything: a memory error, a leak that is not in .ci/lsan-suppressions.txt, a data
 # race. The thread run compiles with -D SANITIZER_LOCKS, which makes the package's `Lock` (Sources/Attribution/
 # Lock.swift) hold a pthread mutex that ThreadSanitizer sees; without it every `Synchronization.Mutex` section is
-# reported as a race. Times measured on this 2-core machine are in docs/reliability-sanitizers.md.
+# reported as a race. Times measured on this 2-core machine are in docs/reliability.md ("Sanitizers").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -11,7 +11,7 @@ package import Foundation
 /// section guarded by a `Mutex` is reported as a race while the program is correct. Builds compiled with
 /// `-D SANITIZER_LOCKS` (`.ci/sanitizers.sh` passes it; Swift has no `#if` that detects a sanitizer) also hold an
 /// `NSLock`, a pthread mutex that the sanitizer intercepts, around the `Mutex`: the sanitizer then sees each
-/// section's happens-before edges, and what it still reports is a real race. docs/reliability-sanitizers.md has
+/// section's happens-before edges, and what it still reports is a real race. docs/reliability.md ("Sanitizers") has
 /// the commands.
 ///
 /// Use it wherever code would use `Mutex`, with the same spelling: `Lock(value)`, `withLock { value in ... }`.

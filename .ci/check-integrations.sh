@@ -4,11 +4,9 @@
 # pass.
 #
 # Its dependencies (Hummingbird, SwiftNIO, swift-prometheus and the rest) are built from scratch on a fresh
-# clone. Measured on a fresh clone of e9b76d5 on the 2-core machine, 2026-12-07 03:02-03:22 UTC, while five other
-# sessions were building (load average 18 rising to 43): 19 min 40 s in all, the build 18 min 32 s, the tests
-# 1 min (they rebuilt Hummingbird's two modules without --skip-build; this script now passes it; the 15 tests
-# run in under a second). The CPU time was 4 min 28 s (4 min 6 s user, 22 s system), so on an idle 2-core machine
-# expect about 3 to 5 minutes, in line with the 2.5 to 4.5 minutes these machines' notes give for Hummingbird.
+# clone. Measured in .ci/run on a fresh clone of f265989 on the 2-core machine with nothing else running,
+# 2026-12-07 04:34 UTC: 123 s in all (the build 118.8 s; the 15 tests run in under a second). With five other
+# builds beside it (load average 18 to 43) the same took 19 min 40 s, for 4 min 28 s of CPU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -13,7 +13,18 @@ struct DecoderDefectsTests {
 
     /// Runs the built tool under `ulimit -v kilobytes` (an address-space limit: an allocation past it fails and
     /// the tool dies), killed after ten minutes so a run that cannot allocate never hangs the suite.
-    static func runLimited(_ arguments: [String], kilobytes: Int) throws -> ToolRun {
+    /// Runs the tool under an address-space limit of `kilobytes`, on a Dispatch thread: a debug build takes many
+    /// seconds over these inputs, and waiting for it on the cooperative pool (two threads on a 2-core machine)
+    /// would hold up every other test meanwhile.
+    static func runLimited(_ arguments: [String], kilobytes: Int) async throws -> ToolRun {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runLimitedBlocking(arguments, kilobytes: kilobytes) })
+            }
+        }
+    }
+
+    private static func runLimitedBlocking(_ arguments: [String], kilobytes: Int) throws -> ToolRun {
         let tool = try costAuditExecutable().path
         let command = "ulimit -v \(kilobytes) && exec \"$0\" \"$@\""
         let process = Process()
@@ -25,8 +36,7 @@ struct DecoderDefectsTests {
         process.standardError = error
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
+        let (out, err) = readToEnd(output, error)
         process.waitUntilExit()
         return ToolRun(
             status: process.terminationStatus,
@@ -36,7 +46,7 @@ struct DecoderDefectsTests {
     }
 
     @Test("a usage export of 32 MiB of blank lines is refused in one line inside a 600 MB address space")
-    func blankUsageExportIsBounded() throws {
+    func blankUsageExportIsBounded() async throws {
         // Split into a list of lines, 32 Mi newlines took over 1 GB (25-35x the input); read in place, the
         // file's bytes and a copy at most.
         let dir = try temporaryDirectory()
@@ -45,7 +55,7 @@ struct DecoderDefectsTests {
         try write(Self.record, to: ledger)
         let usage = dir.appendingPathComponent("usage.json")
         try Data(repeating: 0x0A, count: 32 << 20).write(to: usage)
-        let run = try Self.runLimited(
+        let run = try await Self.runLimited(
             ["audit", ledger.path, "--usage", usage.path, "--quiet"],
             kilobytes: 600 * 1024
         )
@@ -55,13 +65,13 @@ struct DecoderDefectsTests {
     }
 
     @Test("inspect of 16 MiB of empty header lines says the input is empty inside a 400 MB address space")
-    func blankHeaderLinesAreBounded() throws {
+    func blankHeaderLinesAreBounded() async throws {
         // 16 Mi empty lines split into Swift strings took 604 MB; scanned in place, the input's bytes twice.
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("headers.txt")
         try Data(repeating: 0x0A, count: 16 << 20).write(to: input)
-        let run = try Self.runLimited(["inspect", input.path], kilobytes: 400 * 1024)
+        let run = try await Self.runLimited(["inspect", input.path], kilobytes: 400 * 1024)
         #expect(run.status == 65, "stderr: \(run.stderr)")
         #expect(run.stderr == "error: \(input.path): the input is empty\n")
     }

@@ -52,4 +52,49 @@ struct HostileInputTests {
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(run.stderr.isEmpty, "stderr: \(run.stderr)")
     }
+
+    // The three runs below were seen to fail on main's build (one tree of the whole file, 10-15x its size:
+    // killed at the limit), and pass read entry by entry. Inputs as
+    // Benchmarks/scripts/generate_decoder_inputs.py writes them; figures in docs/reliability-hostile.md.
+
+    @Test("a 16 MB key map of 231,884 keys is read inside a 300 MB address space")
+    func largeKeyMapIsBounded() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let keys = dir.appendingPathComponent("keys.json")
+        try Self.writeEntries(231_884, open: "{", close: "}", to: keys) { n in
+            #""key-\#(n)":{"team":"team-\#(n)","project":"project-\#(n)"}"#
+        }
+        try await Self.auditWith("--keys", keys, in: dir, kilobytes: 300 * 1024)
+    }
+
+    @Test("a 16 MB usage export of one page of 49,871 buckets is read inside a 260 MB address space")
+    func largeUsagePageIsBounded() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let usage = dir.appendingPathComponent("usage.json")
+        var minute = 0
+        try Self.writeEntries(49_871, open: #"{"object":"page","data":["#, close: #"],"has_more":false}"#, to: usage) {
+            n in
+            let start = 1_796_083_200 + 60 * minute
+            minute += 1
+            return #"{"object":"bucket","start_time":\#(start),"end_time":\#(start + 60),"results":[{"#
+                + #""object":"organization.usage.completions.result","input_tokens":1000,"output_tokens":200,"#
+                + #""input_cached_tokens":0,"num_model_requests":1,"project_id":"proj-\#(n)","user_id":null,"#
+                + #""api_key_id":"key-\#(n)","model":"gpt-4.1","batch":false}]}"#
+        }
+        try await Self.auditWith("--usage", usage, in: dir, kilobytes: 260 * 1024)
+    }
+
+    @Test("a 16 MB LiteLLM price file of 93,023 models is read inside a 300 MB address space")
+    func largeLiteLLMFileIsBounded() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let prices = dir.appendingPathComponent("prices.json")
+        try Self.writeEntries(93_023, open: "{", close: "}", to: prices) { n in
+            #""model-\#(n)":{"litellm_provider":"openai","mode":"chat","max_tokens":32768,"#
+                + #""input_cost_per_token":2e-06,"output_cost_per_token":8e-06,"supports_function_calling":true}"#
+        }
+        try await Self.auditWith("--prices", prices, in: dir, kilobytes: 300 * 1024)
+    }
 }

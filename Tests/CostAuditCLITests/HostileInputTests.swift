@@ -97,4 +97,15 @@ struct HostileInputTests {
         }
         try await Self.auditWith("--prices", prices, in: dir, kilobytes: 300 * 1024)
     }
+
+    @Test("a 16 MB price file of the project's own form, 179,774 models, is read inside a 345 MB address space")
+    func largeOwnPriceFileIsBounded() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let prices = dir.appendingPathComponent("prices.json")
+        try Self.writeEntries(179_774, open: #"{"source":"generated","models":{"#, close: "}}", to: prices) { n in
+            #""openai/model-\#(n)":[{"effective_from":"2026-01-01","input":"2.00","output":"8.00"}]"#
+        }
+        try await Self.auditWith("--prices", prices, in: dir, kilobytes: 345 * 1024)
+    }
 }

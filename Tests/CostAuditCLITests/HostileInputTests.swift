@@ -108,4 +108,51 @@ struct HostileInputTests {
         }
         try await Self.auditWith("--prices", prices, in: dir, kilobytes: 345 * 1024)
     }
+
+    /// A ledger of `count` records whose every value is distinct (user, feature, team, project, task type, tool,
+    /// prompt version, agent, model, key, tier, tags, leaf), as Benchmarks/scripts/generate_distinct_ledger.py
+    /// writes it; every record costs $0.0012 from its stored `cost_usd` (no price for its model).
+    static func writeDistinctLedger(_ count: Int, to url: URL) throws {
+        var text = ""
+        text.reserveCapacity(count * 560)
+        func padded(_ n: Int, _ width: Int) -> String {
+            let digits = String(n)
+            return String(repeating: "0", count: max(0, width - digits.utf8.count)) + digits
+        }
+        for i in 0..<count {
+            let hex = String(UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15 | 1, radix: 16)
+            let leaf = String(repeating: "0", count: 16 - hex.utf8.count) + hex
+            let v = padded(i, 7)
+            let second = i % 86_400
+            let ts =
+                "2026-10-01T\(padded(second / 3600, 2)):\(padded(second / 60 % 60, 2)):\(padded(second % 60, 2)).000Z"
+            text += #"{"v":1,"record_id":"rec-\#(v)-\#(leaf)","ts":"\#(ts)","provider":"openai","model":"model-\#(v)","#
+            text += #""api_key_id":"key-\#(v)","input_tokens":100,"output_tokens":50,"cost_usd":0.0012,"#
+            text += #""leaf_id":"\#(leaf)","root_id":"\#(leaf)","attempt":1,"user_id":"user-\#(v)","#
+            text +=
+                #""feature":"feature-\#(v)","team":"team-\#(v)","project":"project-\#(v)","task_type":"type-\#(v)","#
+            text += #""tool":"tool-\#(v)","prompt_version":"pv-\#(v)","agent":"agent-\#(v)","#
+            text += #""service_tier":"tier-\#(v)","tags":{"k-\#(v)":"val-\#(v)"}}"# + "\n"
+        }
+        try Data(text.utf8).write(to: url)
+    }
+
+    @Test("50,000 records with every value distinct are audited inside a 450 MB address space")
+    func distinctRecordsAreBounded() async throws {
+        // docs/reliability-hostile.md: about 1.5 KB a distinct record above the tool's own ~33 MB (measured
+        // 134 MB peak RSS for these 50,000; the run needs between 280 and 400 MB of address space). A regression
+        // to about twice that per record no longer fits.
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ledger = dir.appendingPathComponent("ledger.jsonl")
+        try Self.writeDistinctLedger(50_000, to: ledger)
+        let run = try await DecoderDefectsTests.runLimited(
+            ["audit", ledger.path, "--format", "json", "--quiet"],
+            kilobytes: 450 * 1024
+        )
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(report?["total_usd"] as? String == "60.000000000", "\(run.stdout.prefix(300))")
+        #expect((report?["classes"] as? [String: Any])?["direct"] as? String == "60.000000000")
+    }
 }

@@ -54,27 +54,25 @@ public struct AuditKeyMap: Sendable, Hashable {
     ///   - file: the name used in errors.
     /// - Throws: ``CostAuditError/Code/invalidKeyMap`` naming the field at fault.
     public init(json bytes: some Collection<UInt8>, file: String = "key map") throws(CostAuditError) {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(
-                bytes,
-                limits: .init(maxBytes: Self.maxFileBytes, maxDepth: 4),
-                field: "key map"
-            )
-        } catch {
-            throw CostAuditError.wrapping(error, .invalidKeyMap, file: file)
-        }
-        guard let object = value.objectValue else {
+        // Read key by key: the file's bytes, one entry's tree and the owners kept (docs/reliability.md).
+        var reader = try JSONParser.Stream.reading(
+            bytes,
+            limits: .init(maxBytes: Self.maxFileBytes, maxDepth: 4),
+            field: "key map"
+        ) { error in CostAuditError.wrapping(error, .invalidKeyMap, file: file) }
+        guard reader.nextIsObject else {
+            let type = try reader.skipWhole()
             throw CostAuditError(
                 .invalidKeyMap,
                 file: file,
                 reason: "expected a JSON object of {\"API_KEY_ID\": {\"team\": …, \"project\": …}}, got "
-                    + value.typeName
+                    + type
             )
         }
+        try reader.enter()
         var owners: [String: Owner] = [:]
-        for member in object.members {
-            let key = member.key
+        while let key = try reader.nextKey() {
+            let member = JSONObject.Member(key: key, value: try reader.value())
             guard !key.isEmpty else {
                 throw CostAuditError(
                     .invalidKeyMap,
@@ -117,6 +115,7 @@ public struct AuditKeyMap: Sendable, Hashable {
             }
             owners[key] = Owner(team: team, project: project)
         }
+        try reader.finish()
         self.owners = owners
     }
 
@@ -243,109 +242,117 @@ public struct AuditRules: Sendable, Hashable {
     ///   - file: the name used in errors.
     /// - Throws: ``CostAuditError/Code/invalidRules`` naming the field at fault.
     public init(json bytes: some Collection<UInt8>, file: String = "rules") throws(CostAuditError) {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(bytes, limits: .init(maxBytes: Self.maxFileBytes, maxDepth: 4), field: "rules")
-        } catch {
-            throw CostAuditError.wrapping(error, .invalidRules, file: file)
-        }
-        guard let array = value.arrayValue else {
+        // Read rule by rule: the file's bytes, one rule's tree and the rules kept (docs/reliability.md).
+        var reader = try JSONParser.Stream.reading(
+            bytes,
+            limits: .init(maxBytes: Self.maxFileBytes, maxDepth: 4),
+            field: "rules"
+        ) { error in CostAuditError.wrapping(error, .invalidRules, file: file) }
+        guard reader.nextIsArray else {
+            let type = try reader.skipWhole()
             throw CostAuditError(
                 .invalidRules,
                 file: file,
-                reason: "expected a JSON array of {\"match\": {…}, \"set\": {…}}, got \(value.typeName)"
+                reason: "expected a JSON array of {\"match\": {…}, \"set\": {…}}, got \(type)"
             )
         }
+        try reader.enter()
         var rules: [Rule] = []
-        for (index, item) in array.enumerated() {
-            let at = "[\(index)]"
-            guard let object = item.objectValue else {
-                throw CostAuditError(
-                    .invalidRules,
-                    file: file,
-                    field: at,
-                    reason: "expected an object {\"match\": {…}, \"set\": {…}}, got \(item.typeName)"
-                )
-            }
-            var match: [MatchKey: String]?
-            var set: [AttributionField: String]?
-            for member in object.members {
-                switch member.key {
-                case "match":
-                    guard let fields = member.value.objectValue else {
-                        throw CostAuditError(
-                            .invalidRules,
-                            file: file,
-                            field: "\(at).match",
-                            reason: "expected an object, got \(member.value.typeName)"
-                        )
-                    }
-                    var result: [MatchKey: String] = [:]
-                    for field in fields.members {
-                        guard let key = MatchKey(name: field.key) else {
-                            throw CostAuditError(
-                                .invalidRules,
-                                file: file,
-                                field: "\(at).match.\(field.key)",
-                                reason:
-                                    "unknown field: a rule matches attribution fields, provider, model or api_key_id"
-                            )
-                        }
-                        result[key] = try AuditKeyMap.value(
-                            field.value,
-                            field: "\(at).match.\(field.key)",
-                            file: file,
-                            code: .invalidRules
-                        )
-                    }
-                    match = result
-                case "set":
-                    guard let fields = member.value.objectValue else {
-                        throw CostAuditError(
-                            .invalidRules,
-                            file: file,
-                            field: "\(at).set",
-                            reason: "expected an object, got \(member.value.typeName)"
-                        )
-                    }
-                    var result: [AttributionField: String] = [:]
-                    for field in fields.members {
-                        guard let key = AttributionField(name: field.key) else {
-                            throw CostAuditError(
-                                .invalidRules,
-                                file: file,
-                                field: "\(at).set.\(field.key)",
-                                reason: "unknown field: a rule sets attribution fields (user_id, feature, team, …)"
-                            )
-                        }
-                        result[key] = try AuditKeyMap.value(
-                            field.value,
-                            field: "\(at).set.\(field.key)",
-                            file: file,
-                            code: .invalidRules
-                        )
-                    }
-                    set = result
-                default:
+        while try reader.nextElement() {
+            rules.append(try Self.rule(try reader.value(), index: rules.count, file: file))
+        }
+        try reader.finish()
+        self.rules = rules
+    }
+
+    /// One rule of the file, the `index`th.
+    private static func rule(_ item: JSONValue, index: Int, file: String) throws(CostAuditError) -> Rule {
+        let at = "[\(index)]"
+        guard let object = item.objectValue else {
+            throw CostAuditError(
+                .invalidRules,
+                file: file,
+                field: at,
+                reason: "expected an object {\"match\": {…}, \"set\": {…}}, got \(item.typeName)"
+            )
+        }
+        var match: [MatchKey: String]?
+        var set: [AttributionField: String]?
+        for member in object.members {
+            switch member.key {
+            case "match":
+                guard let fields = member.value.objectValue else {
                     throw CostAuditError(
                         .invalidRules,
                         file: file,
-                        field: "\(at).\(member.key)",
-                        reason: "unknown key: a rule has only \"match\" and \"set\""
+                        field: "\(at).match",
+                        reason: "expected an object, got \(member.value.typeName)"
                     )
                 }
-            }
-            guard let match, let set else {
+                var result: [MatchKey: String] = [:]
+                for field in fields.members {
+                    guard let key = MatchKey(name: field.key) else {
+                        throw CostAuditError(
+                            .invalidRules,
+                            file: file,
+                            field: "\(at).match.\(field.key)",
+                            reason:
+                                "unknown field: a rule matches attribution fields, provider, model or api_key_id"
+                        )
+                    }
+                    result[key] = try AuditKeyMap.value(
+                        field.value,
+                        field: "\(at).match.\(field.key)",
+                        file: file,
+                        code: .invalidRules
+                    )
+                }
+                match = result
+            case "set":
+                guard let fields = member.value.objectValue else {
+                    throw CostAuditError(
+                        .invalidRules,
+                        file: file,
+                        field: "\(at).set",
+                        reason: "expected an object, got \(member.value.typeName)"
+                    )
+                }
+                var result: [AttributionField: String] = [:]
+                for field in fields.members {
+                    guard let key = AttributionField(name: field.key) else {
+                        throw CostAuditError(
+                            .invalidRules,
+                            file: file,
+                            field: "\(at).set.\(field.key)",
+                            reason: "unknown field: a rule sets attribution fields (user_id, feature, team, …)"
+                        )
+                    }
+                    result[key] = try AuditKeyMap.value(
+                        field.value,
+                        field: "\(at).set.\(field.key)",
+                        file: file,
+                        code: .invalidRules
+                    )
+                }
+                set = result
+            default:
                 throw CostAuditError(
                     .invalidRules,
                     file: file,
-                    field: at,
-                    reason: "a rule needs both \"match\" and \"set\""
+                    field: "\(at).\(member.key)",
+                    reason: "unknown key: a rule has only \"match\" and \"set\""
                 )
             }
-            rules.append(Rule(match: match, set: set))
         }
-        self.rules = rules
+        guard let match, let set else {
+            throw CostAuditError(
+                .invalidRules,
+                file: file,
+                field: at,
+                reason: "a rule needs both \"match\" and \"set\""
+            )
+        }
+        return Rule(match: match, set: set)
     }
 }
 

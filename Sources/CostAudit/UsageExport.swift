@@ -63,47 +63,110 @@ struct UsageExports {
         }
         let file = source.name
         var fileKind: UsageExportKind?
-        // One JSON document (a page or an array of pages): its tree is the one thing held besides the rows kept.
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(bytes, limits: Self.limits, field: "usage export")
-        } catch let wholeError {
-            // JSON Lines: one page per line, each parsed, read and let go before the next, the lines found in
-            // place (never split into a list, so a file of blank lines costs no more than its bytes).
-            var nonBlank = 0
-            Self.forEachLine(bytes) { _, line in
-                if !line.allSatisfy(Self.isWhitespace) { nonBlank += 1 }
-                return nonBlank < 2
-            }
-            guard nonBlank > 1 else {
-                throw CostAuditError.wrapping(wholeError, .invalidUsageExport, file: file)
-            }
-            var failure: CostAuditError?
-            Self.forEachLine(bytes) { number, line in
-                guard !line.allSatisfy(Self.isWhitespace) else { return true }
-                do throws(CostAuditError) {
-                    let page: JSONValue
-                    do throws(AttributionError) {
-                        page = try JSONParser.parse(line, limits: Self.limits, field: "page")
-                    } catch {
-                        throw CostAuditError.wrapping(error, .invalidUsageExport, file: file, line: number)
-                    }
-                    try readPage(page, file: file, line: number, path: "", kind: &fileKind)
-                    return true
-                } catch {
-                    failure = error
-                    return false
-                }
-            }
-            if let failure { throw failure }
+        // One JSON document (a page or an array of pages), checked whole without keeping anything, then read
+        // bucket by bucket: what is held besides the rows kept is the file's bytes and one bucket's tree.
+        if bytes.count > Self.limits.maxBytes || JSONScanner.isValidDocument(bytes, maxDepth: Self.limits.maxDepth) {
+            try readDocument(bytes, file: file, kind: &fileKind)
             return
         }
-        if let array = document.arrayValue {
-            for (index, page) in array.enumerated() {
-                try readPage(page, file: file, line: nil, path: "[\(index)]", kind: &fileKind)
+        // JSON Lines: one page per line, each parsed, read and let go before the next, the lines found in
+        // place (never split into a list, so a file of blank lines costs no more than its bytes).
+        var nonBlank = 0
+        Self.forEachLine(bytes) { _, line in
+            if !line.allSatisfy(Self.isWhitespace) { nonBlank += 1 }
+            return nonBlank < 2
+        }
+        guard nonBlank > 1 else {
+            // Not JSON Lines: the document's own error, met by reading it as one.
+            try readDocument(bytes, file: file, kind: &fileKind)
+            return
+        }
+        var failure: CostAuditError?
+        Self.forEachLine(bytes) { number, line in
+            guard !line.allSatisfy(Self.isWhitespace) else { return true }
+            do throws(CostAuditError) {
+                let page: JSONValue
+                do throws(AttributionError) {
+                    page = try JSONParser.parse(line, limits: Self.limits, field: "page")
+                } catch {
+                    throw CostAuditError.wrapping(error, .invalidUsageExport, file: file, line: number)
+                }
+                try readPage(page, file: file, line: number, path: "", kind: &fileKind)
+                return true
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Reads one JSON document, a page or an array of pages, bucket by bucket (each bucket's tree let go before
+    /// the next is read).
+    private mutating func readDocument(
+        _ bytes: [UInt8],
+        file: String,
+        kind fileKind: inout UsageExportKind?
+    ) throws(CostAuditError) {
+        var reader = try JSONParser.Stream.reading(bytes, limits: Self.limits, field: "usage export") { error in
+            CostAuditError.wrapping(error, .invalidUsageExport, file: file)
+        }
+        if reader.nextIsArray {
+            try reader.enter()
+            var index = 0
+            while try reader.nextElement() {
+                try readPage(&reader, file: file, path: "[\(index)]", kind: &fileKind)
+                index += 1
             }
         } else {
-            try readPage(document, file: file, line: nil, path: "", kind: &fileKind)
+            try readPage(&reader, file: file, path: "", kind: &fileKind)
+        }
+        try reader.finish()
+    }
+
+    /// Reads the page that is next in `reader`, bucket by bucket.
+    private mutating func readPage(
+        _ reader: inout JSONParser.DecoderStream<CostAuditError>,
+        file: String,
+        path: String,
+        kind fileKind: inout UsageExportKind?
+    ) throws(CostAuditError) {
+        let prefix = path.isEmpty ? "" : path + "."
+        guard reader.nextIsObject else {
+            let page = try reader.value()
+            try readPage(page, file: file, line: nil, path: path, kind: &fileKind)
+            return
+        }
+        try reader.enter()
+        var sawData = false
+        while let key = try reader.nextKey() {
+            guard key == "data", reader.nextIsArray else {
+                if key == "data" { break }
+                try reader.skip()
+                continue
+            }
+            sawData = true
+            try reader.enter()
+            var bucketIndex = 0
+            while try reader.nextElement() {
+                let bucket = try reader.value()
+                try readBucket(
+                    bucket,
+                    at: "\(prefix)data[\(bucketIndex)]",
+                    file: file,
+                    line: nil,
+                    kind: &fileKind
+                )
+                bucketIndex += 1
+            }
+        }
+        guard sawData else {
+            throw CostAuditError(
+                .invalidUsageExport,
+                file: file,
+                field: prefix + "data",
+                reason: "expected an array of time buckets: not an OpenAI or Anthropic usage or cost export page"
+            )
         }
     }
 
@@ -145,71 +208,84 @@ struct UsageExports {
             )
         }
         for (bucketIndex, bucketValue) in data.enumerated() {
-            let at = "\(prefix)data[\(bucketIndex)]"
-            guard let bucket = bucketValue.objectValue else {
-                throw fail(at, "expected a bucket object, got \(bucketValue.typeName)")
+            try readBucket(bucketValue, at: "\(prefix)data[\(bucketIndex)]", file: file, line: line, kind: &fileKind)
+        }
+    }
+
+    /// Reads one time bucket of a page.
+    private mutating func readBucket(
+        _ bucketValue: JSONValue,
+        at: String,
+        file: String,
+        line: Int?,
+        kind fileKind: inout UsageExportKind?
+    ) throws(CostAuditError) {
+        func fail(_ field: String, _ reason: String) -> CostAuditError {
+            CostAuditError(.invalidUsageExport, file: file, line: line, field: field, reason: reason)
+        }
+        guard let bucket = bucketValue.objectValue else {
+            throw fail(at, "expected a bucket object, got \(bucketValue.typeName)")
+        }
+        let isOpenAI: Bool
+        let start: Int64
+        let end: Int64
+        if let startValue = bucket["start_time"] {
+            isOpenAI = true
+            start = try Self.unixSeconds(startValue, field: at + ".start_time", fail: fail)
+            end =
+                try bucket["end_time"].map { (v) throws(CostAuditError) in
+                    try Self.unixSeconds(v, field: at + ".end_time", fail: fail)
+                } ?? start
+        } else if let startValue = bucket["starting_at"] {
+            isOpenAI = false
+            start = try Self.rfc3339(startValue, field: at + ".starting_at", fail: fail)
+            end =
+                try bucket["ending_at"].map { (v) throws(CostAuditError) in
+                    try Self.rfc3339(v, field: at + ".ending_at", fail: fail)
+                } ?? start
+        } else {
+            throw fail(at, "a bucket needs \"start_time\" (OpenAI) or \"starting_at\" (Anthropic)")
+        }
+        let resultsValue = bucket["results"] ?? bucket["result"]
+        guard let results = resultsValue?.arrayValue else {
+            throw fail(at + ".results", "expected an array of results")
+        }
+        var bucketKind: UsageExportKind? = fileKind
+        for (resultIndex, resultValue) in results.enumerated() {
+            let field = "\(at).results[\(resultIndex)]"
+            guard let result = resultValue.objectValue else {
+                throw fail(field, "expected a result object, got \(resultValue.typeName)")
             }
-            let isOpenAI: Bool
-            let start: Int64
-            let end: Int64
-            if let startValue = bucket["start_time"] {
-                isOpenAI = true
-                start = try Self.unixSeconds(startValue, field: at + ".start_time", fail: fail)
-                end =
-                    try bucket["end_time"].map { (v) throws(CostAuditError) in
-                        try Self.unixSeconds(v, field: at + ".end_time", fail: fail)
-                    } ?? start
-            } else if let startValue = bucket["starting_at"] {
-                isOpenAI = false
-                start = try Self.rfc3339(startValue, field: at + ".starting_at", fail: fail)
-                end =
-                    try bucket["ending_at"].map { (v) throws(CostAuditError) in
-                        try Self.rfc3339(v, field: at + ".ending_at", fail: fail)
-                    } ?? start
+            let kind = try Self.kind(of: result, isOpenAI: isOpenAI, field: field, fail: fail)
+            if let known = bucketKind, known != kind {
+                throw fail(field, "a \(kind) result in a file of \(known) results: give each kind its own file")
+            }
+            bucketKind = kind
+            fileKind = kind
+            // Deduplicate on provider, bucket and every group-by field (strings, booleans, nulls).
+            var groupKey = "\(kind.name)|\(start)|\(end)"
+            for member in result.members.sorted(by: {
+                Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8))
+            }) {
+                switch member.value {
+                case .string(let s): groupKey += "|\(member.key)=s:\(s)"
+                case .bool(let b): groupKey += "|\(member.key)=b:\(b)"
+                case .null: groupKey += "|\(member.key)=null"
+                default: continue
+                }
+            }
+            guard seenRows.insert(groupKey).inserted else {
+                duplicateRows += 1
+                continue
+            }
+            if kind.isCost {
+                costRows.append(try Self.costRow(result, kind: kind, start: start, field: field, fail: fail))
             } else {
-                throw fail(at, "a bucket needs \"start_time\" (OpenAI) or \"starting_at\" (Anthropic)")
+                usageRows.append(try Self.usageRow(result, kind: kind, start: start, field: field, fail: fail))
             }
-            let resultsValue = bucket["results"] ?? bucket["result"]
-            guard let results = resultsValue?.arrayValue else {
-                throw fail(at + ".results", "expected an array of results")
-            }
-            var bucketKind: UsageExportKind? = fileKind
-            for (resultIndex, resultValue) in results.enumerated() {
-                let field = "\(at).results[\(resultIndex)]"
-                guard let result = resultValue.objectValue else {
-                    throw fail(field, "expected a result object, got \(resultValue.typeName)")
-                }
-                let kind = try Self.kind(of: result, isOpenAI: isOpenAI, field: field, fail: fail)
-                if let known = bucketKind, known != kind {
-                    throw fail(field, "a \(kind) result in a file of \(known) results: give each kind its own file")
-                }
-                bucketKind = kind
-                fileKind = kind
-                // Deduplicate on provider, bucket and every group-by field (strings, booleans, nulls).
-                var groupKey = "\(kind.name)|\(start)|\(end)"
-                for member in result.members.sorted(by: {
-                    Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8))
-                }) {
-                    switch member.value {
-                    case .string(let s): groupKey += "|\(member.key)=s:\(s)"
-                    case .bool(let b): groupKey += "|\(member.key)=b:\(b)"
-                    case .null: groupKey += "|\(member.key)=null"
-                    default: continue
-                    }
-                }
-                guard seenRows.insert(groupKey).inserted else {
-                    duplicateRows += 1
-                    continue
-                }
-                if kind.isCost {
-                    costRows.append(try Self.costRow(result, kind: kind, start: start, field: field, fail: fail))
-                } else {
-                    usageRows.append(try Self.usageRow(result, kind: kind, start: start, field: field, fail: fail))
-                }
-            }
-            if let kind = bucketKind, !kind.isCost {
-                usageBuckets.append((kind.provider, start))
-            }
+        }
+        if let kind = bucketKind, !kind.isCost {
+            usageBuckets.append((kind.provider, start))
         }
     }
 

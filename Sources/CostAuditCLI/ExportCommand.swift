@@ -86,6 +86,7 @@ enum ExportCommand {
                 billingAccount: parsed.value("billing-account")
             )
             progress.finish()
+            ReportRun.warnSkippedLines(audit.report, io: io)
         } catch {
             progress.finish()
             io.writeError("error: \(error)\n")

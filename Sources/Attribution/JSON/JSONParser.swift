@@ -171,3 +171,240 @@ package struct JSONParser {
         }
     }
 }
+
+extension JSONParser {
+    /// A document read container by container: the caller enters the outer object or array, takes its members
+    /// or elements one at a time (each as a tree with ``value()``, entered in turn with ``enter()``, or
+    /// skipped), and lets each go before the next. A file of many small entries is so held as its bytes plus
+    /// one entry's tree and what the caller keeps, never as one tree of the whole file (which takes 10-20x the
+    /// file's size).
+    ///
+    /// The same strict reader as ``JSONParser/parse(_:limits:field:)``, with the same limits and the same
+    /// errors naming the path of the value at fault; what differs is the order: an entry is handed over before
+    /// the text after it is read, so a decoder may refuse an entry before a syntax error further on is met.
+    package struct Stream {
+        private var parser: Parser
+        private var frames: [Frame] = []
+
+        private struct Frame {
+            var isObject: Bool
+            var count = 0
+            /// Keys seen in this object, for the duplicate-key check.
+            var keys: Set<String> = []
+        }
+
+        /// Starts reading `bytes`, after checking their size.
+        /// - Parameters:
+        ///   - bytes: UTF-8 input.
+        ///   - limits: size and depth bounds.
+        ///   - field: the name used for the document in errors.
+        package init(_ bytes: [UInt8], limits: Limits, field: String? = nil) throws(AttributionError) {
+            if bytes.count > limits.maxBytes {
+                throw AttributionError(
+                    .tooLarge,
+                    field: field,
+                    reason: "input of \(bytes.count) bytes exceeds the limit of \(limits.maxBytes) bytes"
+                )
+            }
+            parser = Parser(tokenizer: JSONTokenizer(bytes), limits: limits, rootField: field)
+            parser.tokenizer.skipWhitespace()
+        }
+
+        /// Whether the next value is an object.
+        package var nextIsObject: Bool { parser.tokenizer.peek == UInt8(ascii: "{") }
+        /// Whether the next value is an array.
+        package var nextIsArray: Bool { parser.tokenizer.peek == UInt8(ascii: "[") }
+
+        /// Reads the next value whole, as a tree.
+        package mutating func value() throws(AttributionError) -> JSONValue {
+            parser.tokenizer.skipWhitespace()
+            return try parser.parseValue(depth: frames.count)
+        }
+
+        /// Reads and checks the next value without keeping it.
+        /// - Returns: the value's type, as ``JSONValue/typeName`` names it.
+        @discardableResult
+        package mutating func skip() throws(AttributionError) -> String {
+            let depth = frames.count
+            let maxDepth = parser.limits.maxDepth
+            return try parser.read { (t) throws(JSONSyntaxError) in try t.skipValue(depth: depth, maxDepth: maxDepth) }
+                .name
+        }
+
+        /// Enters the object or array that is next; its members are then read with ``nextKey()``, its elements
+        /// with ``nextElement()``.
+        package mutating func enter() throws(AttributionError) {
+            parser.tokenizer.skipWhitespace()
+            let isObject = nextIsObject
+            guard isObject || nextIsArray else { throw parser.failure("expected an object or an array") }
+            if frames.count + 1 > parser.limits.maxDepth { throw parser.tooDeep() }
+            parser.tokenizer.index += 1
+            frames.append(Frame(isObject: isObject))
+        }
+
+        /// In an object entered: the next member's key, its value to be read next (by ``value()``,
+        /// ``enter()`` or ``skip()``); nil at the object's end, which is then left. A repeated key is an error
+        /// (or, where the limits allow repeats, its value is skipped: the first wins).
+        package mutating func nextKey() throws(AttributionError) -> String? {
+            // The frame is changed where it lies: a copy of its key set would be copied whole on each insert.
+            guard frames.last?.isObject == true else { throw parser.failure("not in an object") }
+            let top = frames.count - 1
+            if frames[top].count > 0 { parser.path.removeLast() }
+            while true {
+                guard try separator(first: frames[top].count == 0, close: UInt8(ascii: "}"), in: "an object") else {
+                    return nil
+                }
+                parser.tokenizer.skipWhitespace()
+                guard parser.tokenizer.peek == UInt8(ascii: "\"") else { throw parser.failure("expected a string key") }
+                let key = try parser.parseString()
+                parser.tokenizer.skipWhitespace()
+                guard parser.tokenizer.peek == UInt8(ascii: ":") else {
+                    throw parser.failure("expected ':' after key \(AttributionError.quote(key))")
+                }
+                parser.tokenizer.index += 1
+                parser.tokenizer.skipWhitespace()
+                parser.path.append(key)
+                frames[top].count += 1
+                if frames[top].keys.insert(key).inserted { return key }
+                if parser.limits.rejectDuplicateKeys {
+                    throw AttributionError(
+                        .duplicateKey,
+                        field: parser.fieldPath,
+                        reason: "the key appears more than once"
+                    )
+                }
+                try skip()
+                parser.path.removeLast()
+            }
+        }
+
+        /// In an array entered: whether another element follows (to be read next); false at the array's end,
+        /// which is then left.
+        package mutating func nextElement() throws(AttributionError) -> Bool {
+            guard let frame = frames.last, !frame.isObject else { throw parser.failure("not in an array") }
+            if frame.count > 0 { parser.path.removeLast() }
+            guard try separator(first: frame.count == 0, close: UInt8(ascii: "]"), in: "an array") else {
+                return false
+            }
+            parser.tokenizer.skipWhitespace()
+            parser.path.append("[\(frame.count)]")
+            frames[frames.count - 1].count += 1
+            return true
+        }
+
+        /// Reads the separator before an entry: true when one follows, false (the container left) at its end.
+        private mutating func separator(
+            first: Bool,
+            close: UInt8,
+            in container: String
+        ) throws(AttributionError)
+            -> Bool
+        {
+            if first {
+                if parser.tokenizer.consume(close) {
+                    frames.removeLast()
+                    return false
+                }
+                return true
+            }
+            parser.tokenizer.skipWhitespace()
+            guard let next = parser.tokenizer.peek else {
+                throw parser.failure("unexpected end of input in \(container)")
+            }
+            if next == close {
+                parser.tokenizer.index += 1
+                frames.removeLast()
+                return false
+            }
+            guard next == UInt8(ascii: ",") else {
+                throw parser.failure("expected ',' or '\(Character(Unicode.Scalar(close)))' in \(container)")
+            }
+            parser.tokenizer.index += 1
+            return true
+        }
+
+        /// Ends the read: every container left, nothing but whitespace after the value.
+        package mutating func finish() throws(AttributionError) {
+            guard frames.isEmpty else { throw parser.failure("a container is still open") }
+            parser.tokenizer.skipWhitespace()
+            if !parser.tokenizer.isAtEnd { throw parser.failure("unexpected text after the JSON value") }
+        }
+    }
+}
+
+extension JSONParser.Stream {
+    /// A stream whose errors are told as the decoder's own (`wrap` names the file and the error's code).
+    package static func reading<Failure: Error>(
+        _ bytes: some Collection<UInt8>,
+        limits: JSONParser.Limits,
+        field: String,
+        wrap: @escaping (AttributionError) -> Failure
+    ) throws(Failure) -> JSONParser.DecoderStream<Failure> {
+        do throws(AttributionError) {
+            return JSONParser.DecoderStream(
+                stream: try JSONParser.Stream(Array(bytes), limits: limits, field: field),
+                wrap: wrap
+            )
+        } catch {
+            throw wrap(error)
+        }
+    }
+}
+
+extension JSONParser {
+    /// A ``Stream`` whose errors are told as a decoder's own.
+    package struct DecoderStream<Failure: Error> {
+        private var stream: Stream
+        private let wrap: (AttributionError) -> Failure
+
+        fileprivate init(stream: Stream, wrap: @escaping (AttributionError) -> Failure) {
+            self.stream = stream
+            self.wrap = wrap
+        }
+
+        /// Whether the next value is an object.
+        package var nextIsObject: Bool { stream.nextIsObject }
+        /// Whether the next value is an array.
+        package var nextIsArray: Bool { stream.nextIsArray }
+
+        private mutating func step<T>(_ body: (inout Stream) throws(AttributionError) -> T) throws(Failure) -> T {
+            do throws(AttributionError) {
+                return try body(&stream)
+            } catch {
+                throw wrap(error)
+            }
+        }
+
+        /// See ``Stream/enter()``.
+        package mutating func enter() throws(Failure) { try step { (s) throws(AttributionError) in try s.enter() } }
+        /// See ``Stream/nextKey()``.
+        package mutating func nextKey() throws(Failure) -> String? {
+            try step { (s) throws(AttributionError) in try s.nextKey() }
+        }
+        /// See ``Stream/nextElement()``.
+        package mutating func nextElement() throws(Failure) -> Bool {
+            try step { (s) throws(AttributionError) in try s.nextElement() }
+        }
+        /// See ``Stream/value()``.
+        package mutating func value() throws(Failure) -> JSONValue {
+            try step { (s) throws(AttributionError) in try s.value() }
+        }
+        /// See ``Stream/skip()``.
+        @discardableResult
+        package mutating func skip() throws(Failure) -> String {
+            try step { (s) throws(AttributionError) in try s.skip() }
+        }
+        /// See ``Stream/finish()``.
+        package mutating func finish() throws(Failure) { try step { (s) throws(AttributionError) in try s.finish() } }
+
+        /// Reads a document that is not of the kind expected to its end without keeping it (a syntax error in
+        /// it is told first), and gives its type for the error the caller makes.
+        package mutating func skipWhole() throws(Failure) -> String {
+            try step { (s) throws(AttributionError) in
+                let type = try s.skip()
+                try s.finish()
+                return type
+            }
+        }
+    }
+}

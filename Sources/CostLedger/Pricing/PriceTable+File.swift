@@ -21,7 +21,7 @@ extension PriceTable {
     ///   ``CostLedgerError/Code/invalidPriceFile`` naming the model and field when it is malformed or larger
     ///   than ``maximumFileBytes``.
     public init(contentsOfFile path: String, effectiveFrom: UTCTimestamp? = nil) throws(CostLedgerError) {
-        try self.init(priceFileOrLiteLLMJSON: try Self.readFile(path), effectiveFrom: effectiveFrom)
+        try self.init(priceFileOrLiteLLMJSON: Array(try Self.readFile(path)), effectiveFrom: effectiveFrom)
     }
 
     /// Reads a price file already in memory: the project's own format (a top-level `models` object) or
@@ -35,11 +35,32 @@ extension PriceTable {
         priceFileOrLiteLLMJSON bytes: some Collection<UInt8>,
         effectiveFrom: UTCTimestamp? = nil
     ) throws(CostLedgerError) {
-        let value = try Self.parseJSON(bytes)
-        if case .object(let top) = value, top["models"]?.objectValue != nil {
-            try self.init(priceFile: top, source: nil, effectiveFrom: effectiveFrom)
+        let bytes = Array(bytes)
+        if Self.hasModelsObject(bytes) {
+            try self.init(priceFile: bytes, source: nil, effectiveFrom: effectiveFrom)
         } else {
-            try self.init(litellm: value, effectiveFrom: effectiveFrom, source: "litellm")
+            try self.init(litellm: bytes, effectiveFrom: effectiveFrom, source: "litellm")
+        }
+    }
+
+    /// Whether `bytes` are a JSON object whose `models` member is an object (the project's own format), read
+    /// without keeping anything.
+    static func hasModelsObject(_ bytes: [UInt8]) -> Bool {
+        guard var stream = try? JSONParser.Stream(bytes, limits: jsonLimits), stream.nextIsObject,
+            (try? stream.enter()) != nil
+        else { return false }
+        while let key = try? stream.nextKey() {
+            if key == "models" { return stream.nextIsObject }
+            guard (try? stream.skip()) != nil else { return false }
+        }
+        return false
+    }
+
+    /// A price file read container by container, its errors as ``CostLedgerError/Code/invalidPriceFile``:
+    /// what is held is the file's bytes, one model's tree and the prices kept.
+    static func stream(_ bytes: [UInt8]) throws(CostLedgerError) -> JSONParser.DecoderStream<CostLedgerError> {
+        try JSONParser.Stream.reading(bytes, limits: jsonLimits, field: "price file") { error in
+            CostLedgerError(.invalidPriceFile, field: error.field, reason: error.reason)
         }
     }
 
@@ -62,27 +83,34 @@ extension PriceTable {
         source: String? = nil,
         effectiveFrom: UTCTimestamp? = nil
     ) throws(CostLedgerError) {
-        let value = try Self.parseJSON(bytes)
-        guard case .object(let top) = value else {
-            throw CostLedgerError(
-                .invalidPriceFile,
-                field: "price file",
-                reason: "expected a JSON object with \"models\", got \(value.typeName)"
-            )
-        }
-        try self.init(priceFile: top, source: source, effectiveFrom: effectiveFrom)
+        try self.init(priceFile: Array(bytes), source: source, effectiveFrom: effectiveFrom)
     }
 
+    /// Reads the own format in two passes, so that no tree of the whole file is built: the first reads the
+    /// top level (`source`, `description`) and checks the whole text, the second reads the models one at a
+    /// time. A syntax error inside `models` is left to the second pass, which names the value's full path.
     init(
-        priceFile top: JSONObject,
+        priceFile bytes: [UInt8],
         source sourceOverride: String?,
         effectiveFrom: UTCTimestamp?
     ) throws(CostLedgerError) {
+        var top = try Self.stream(bytes)
+        guard top.nextIsObject else {
+            let type = try top.skipWhole()
+            throw CostLedgerError(
+                .invalidPriceFile,
+                field: "price file",
+                reason: "expected a JSON object with \"models\", got \(type)"
+            )
+        }
+        try top.enter()
         var fileSource = "price-file"
-        var modelsObject: JSONObject?
-        for member in top.members {
-            switch member.key {
+        var hasModels = false
+        var modelsChecked = true
+        topLevel: while let key = try top.nextKey() {
+            switch key {
             case "source":
+                let member = JSONObject.Member(key: key, value: try top.value())
                 guard let text = member.value.stringValue, !text.isEmpty, text.utf8.count <= 256 else {
                     throw CostLedgerError(
                         .invalidPriceFile,
@@ -92,15 +120,23 @@ extension PriceTable {
                 }
                 fileSource = text
             case "models":
-                guard let object = member.value.objectValue else {
+                guard top.nextIsObject else {
+                    let type = try top.skip()
                     throw CostLedgerError(
                         .invalidPriceFile,
                         field: "models",
-                        reason: "expected an object of model name → prices, got \(member.value.typeName)"
+                        reason: "expected an object of model name → prices, got \(type)"
                     )
                 }
-                modelsObject = object
+                hasModels = true
+                do throws(CostLedgerError) {
+                    try top.skip()
+                } catch {
+                    modelsChecked = false
+                    break topLevel
+                }
             case "description":
+                let member = JSONObject.Member(key: key, value: try top.value())
                 guard member.value.stringValue != nil else {
                     throw CostLedgerError(
                         .invalidPriceFile,
@@ -111,19 +147,24 @@ extension PriceTable {
             default:
                 throw CostLedgerError(
                     .invalidPriceFile,
-                    field: member.key,
+                    field: key,
                     reason: "unknown key; a price file has \"source\", \"description\" and \"models\""
                 )
             }
         }
-        guard let modelsObject else {
+        if modelsChecked { try top.finish() }
+        guard hasModels else {
             throw CostLedgerError(.invalidPriceFile, field: "models", reason: "missing: the file prices no model")
         }
         let tableSource = sourceOverride ?? fileSource
         let defaultDay = effectiveFrom?.utcDay ?? Int64.min
         var models: [String: ModelEntry] = [:]
-        for member in modelsObject.members {
-            let name = member.key
+        var reader = try Self.stream(bytes)
+        try reader.enter()
+        while let key = try reader.nextKey(), key != "models" { try reader.skip() }
+        try reader.enter()
+        while let name = try reader.nextKey() {
+            let member = JSONObject.Member(key: name, value: try reader.value())
             let field = "models." + name
             guard !name.isEmpty, name.utf8.count <= 256, !name.unicodeScalars.contains(where: { $0.value < 0x20 })
             else {

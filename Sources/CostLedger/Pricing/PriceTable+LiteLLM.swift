@@ -30,30 +30,38 @@ extension PriceTable {
         effectiveFrom: UTCTimestamp? = nil,
         source: String = "litellm"
     ) throws(CostLedgerError) {
-        try self.init(litellm: try Self.parseJSON(bytes), effectiveFrom: effectiveFrom, source: source)
+        try self.init(litellm: Array(bytes), effectiveFrom: effectiveFrom, source: source)
     }
 
-    init(litellm value: JSONValue, effectiveFrom: UTCTimestamp?, source: String) throws(CostLedgerError) {
-        guard case .object(let top) = value else {
+    /// Reads the file entry by entry: what is held is the file's bytes, one entry's tree and the prices kept.
+    init(litellm bytes: [UInt8], effectiveFrom: UTCTimestamp?, source: String) throws(CostLedgerError) {
+        var reader = try Self.stream(bytes)
+        guard reader.nextIsObject else {
+            let type = try reader.skipWhole()
             throw CostLedgerError(
                 .invalidPriceFile,
                 field: "price file",
-                reason: "expected a JSON object of model name → prices, got \(value.typeName)"
+                reason: "expected a JSON object of model name → prices, got \(type)"
             )
         }
+        try reader.enter()
         let day = effectiveFrom?.utcDay ?? Int64.min
         var models: [String: ModelEntry] = [:]
         var aliases: [(name: String, target: String, provider: String?)] = []
         // Entries that are not an object of fields price nothing and are skipped, as is `sample_spec`, which
         // documents the format.
-        for member in top.members where member.key != "sample_spec" {
-            guard case .object(let object) = member.value else { continue }
-            if let entry = try Self.litellmEntry(object, name: member.key, day: day, source: source) {
-                models[member.key] = entry
+        while let name = try reader.nextKey() {
+            guard name != "sample_spec", reader.nextIsObject, case .object(let object) = try reader.value() else {
+                try reader.skip()
+                continue
+            }
+            if let entry = try Self.litellmEntry(object, name: name, day: day, source: source) {
+                models[name] = entry
             } else if let target = object["alias_of"]?.stringValue {
-                aliases.append((member.key, target, object["litellm_provider"]?.stringValue))
+                aliases.append((name, target, object["litellm_provider"]?.stringValue))
             }
         }
+        try reader.finish()
         // An alias is served as the entry it names, when that entry has prices of its own (LiteLLM drops an
         // alias of an alias, and so does this).
         let ownPrices = models

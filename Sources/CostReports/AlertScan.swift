@@ -74,8 +74,9 @@ final class PeriodicScan: AlertScan {
     /// no set lookup.
     private var lastStart: Int64?
     private var lastNeeded = false
-    /// The last row's key and slot: most rows need no hashing when rows of one key come together.
-    private var last: (key: PeriodicRule.Key, slot: Int)?
+    /// Recent keys and their slots, by the subject's id: rows of a period mostly share a few subjects (features,
+    /// task types), so most rows find their slot here without hashing.
+    private var recent = [(key: PeriodicRule.Key, slot: Int)?](repeating: nil, count: 64)
 
     init(_ rule: PeriodicRule, periods: [UTCTimestamp]) {
         self.rule = rule
@@ -100,16 +101,19 @@ final class PeriodicScan: AlertScan {
         guard lastNeeded, let subject = rule.subjectKey(dataset, row: row) else { return }
         let key = PeriodicRule.Key(subject: subject, start: start)
         let slot: Int
-        if let last, last.key == key {
-            slot = last.slot
-        } else if let known = slots[key] {
-            slot = known
+        let cache = Int(UInt32(bitPattern: subject) & 63)
+        if let hit = recent[cache], hit.key == key {
+            slot = hit.slot
         } else {
-            slot = cells.count
-            slots[key] = slot
-            cells.append(PeriodicRule.Sums())
+            if let known = slots[key] {
+                slot = known
+            } else {
+                slot = cells.count
+                slots[key] = slot
+                cells.append(PeriodicRule.Sums())
+            }
+            recent[cache] = (key, slot)
         }
-        last = (key, slot)
         let calls = dataset.callCount(row)
         switch rule.measure {
         case .activeUsers:

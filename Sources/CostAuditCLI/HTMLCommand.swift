@@ -69,7 +69,7 @@ enum HTMLCommand {
         }
         // The current alerts: every detector, with the configuration file's settings and budgets, over the last 24
         // hours (the budget detector forecasts from the days the page covers).
-        var alerts: [DashboardAlert] = []
+        let dashboard: Dashboard
         do throws(InputFileError) {
             let file = try ConfigurationFile.load(explicit: parsed.value("config"), io: io)
             let settings = (file?.alerts ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
@@ -77,12 +77,17 @@ enum HTMLCommand {
                 (try? AlertDetectors.configured(settings)) ?? AlertDetectors.standard,
                 budgets: file?.budgets
             )
-            let report = try? AlertReport(run.dataset, detectors: detectors, now: run.now, window: .day)
-            alerts = (report?.alerts ?? []).map(DashboardAlert.init)
+            // The charts are drawn on another thread while the alerts are found.
+            let (dataset, now, shownDays) = (run.dataset, run.now, days)
+            let charts = BackgroundResult(parallel: RowShares.count(dataset.count) > 1) {
+                Dashboard(dataset, now: now, days: shownDays)
+            }
+            let report = try? AlertReport(dataset, detectors: detectors, now: now, window: .day)
+            dashboard = charts.wait().replacingAlerts((report?.alerts ?? []).map(DashboardAlert.init))
         } catch {
             return io.fail(error)
         }
-        let page = Dashboard(run.dataset, now: run.now, alerts: alerts, days: days).html()
+        let page = dashboard.html()
         do {
             try Data(page.utf8).write(to: URL(fileURLWithPath: path))
         } catch {

@@ -176,22 +176,29 @@ public struct CostPerActiveUserDetector: AlertDetector {
     }
 
     public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        PeriodicRule(
-            detector: name,
-            period: .hour,
-            subject: nil,
-            unit: .usdPerActiveUser,
-            rule: ThresholdRule(
-                ratio: WideFraction(parameter: ratio) ?? .zero,
-                deviations: WideFraction(parameter: deviations)
+        AlertScans.alerts([scan(periods: periods)], dataset)[0]
+    }
+
+    func scan(periods: [UTCTimestamp]) -> any AlertScan {
+        PeriodicScan(
+            PeriodicRule(
+                detector: name,
+                period: .hour,
+                subject: nil,
+                unit: .usdPerActiveUser,
+                rule: ThresholdRule(
+                    ratio: WideFraction(parameter: ratio) ?? .zero,
+                    deviations: WideFraction(parameter: deviations)
+                ),
+                statistic: .median,
+                minimumVolume: minimumActiveUsers,
+                minimumUSDAtStake: minimumUSDAtStake,
+                baselineDays: baselineDays,
+                minimumBaselinePeriods: minimumBaselinePeriods,
+                measure: .activeUsers
             ),
-            statistic: .median,
-            minimumVolume: minimumActiveUsers,
-            minimumUSDAtStake: minimumUSDAtStake,
-            baselineDays: baselineDays,
-            minimumBaselinePeriods: minimumBaselinePeriods,
-            measure: .activeUsers
-        ).alerts(dataset, periods: periods)
+            periods: periods
+        )
     }
 }
 
@@ -241,22 +248,29 @@ public struct FeatureRateDetector: AlertDetector {
     }
 
     public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        PeriodicRule(
-            detector: name,
-            period: .hour,
-            subject: .feature,
-            unit: .usdPerCall,
-            rule: ThresholdRule(
-                ratio: WideFraction(parameter: ratio) ?? .zero,
-                deviations: WideFraction(parameter: deviations)
+        AlertScans.alerts([scan(periods: periods)], dataset)[0]
+    }
+
+    func scan(periods: [UTCTimestamp]) -> any AlertScan {
+        PeriodicScan(
+            PeriodicRule(
+                detector: name,
+                period: .hour,
+                subject: .feature,
+                unit: .usdPerCall,
+                rule: ThresholdRule(
+                    ratio: WideFraction(parameter: ratio) ?? .zero,
+                    deviations: WideFraction(parameter: deviations)
+                ),
+                statistic: .median,
+                minimumVolume: minimumCalls,
+                minimumUSDAtStake: minimumUSDAtStake,
+                baselineDays: baselineDays,
+                minimumBaselinePeriods: minimumBaselinePeriods,
+                measure: .calls
             ),
-            statistic: .median,
-            minimumVolume: minimumCalls,
-            minimumUSDAtStake: minimumUSDAtStake,
-            baselineDays: baselineDays,
-            minimumBaselinePeriods: minimumBaselinePeriods,
-            measure: .calls
-        ).alerts(dataset, periods: periods)
+            periods: periods
+        )
     }
 }
 
@@ -304,19 +318,26 @@ public struct TaskTypeCostDetector: AlertDetector {
     }
 
     public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        PeriodicRule(
-            detector: name,
-            period: .day,
-            subject: .taskType,
-            unit: .usdPerTask,
-            rule: ThresholdRule(ratio: WideFraction(parameter: ratio) ?? .zero, deviations: nil),
-            statistic: .mean,
-            minimumVolume: minimumTasks,
-            minimumUSDAtStake: minimumUSDAtStake,
-            baselineDays: baselineDays,
-            minimumBaselinePeriods: minimumBaselinePeriods,
-            measure: .tasks
-        ).alerts(dataset, periods: periods)
+        AlertScans.alerts([scan(periods: periods)], dataset)[0]
+    }
+
+    func scan(periods: [UTCTimestamp]) -> any AlertScan {
+        PeriodicScan(
+            PeriodicRule(
+                detector: name,
+                period: .day,
+                subject: .taskType,
+                unit: .usdPerTask,
+                rule: ThresholdRule(ratio: WideFraction(parameter: ratio) ?? .zero, deviations: nil),
+                statistic: .mean,
+                minimumVolume: minimumTasks,
+                minimumUSDAtStake: minimumUSDAtStake,
+                baselineDays: baselineDays,
+                minimumBaselinePeriods: minimumBaselinePeriods,
+                measure: .tasks
+            ),
+            periods: periods
+        )
     }
 }
 
@@ -363,22 +384,29 @@ public struct RetryWasteDetector: AlertDetector {
     }
 
     public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        PeriodicRule(
-            detector: name,
-            period: .day,
-            subject: .feature,
-            unit: .usd,
-            rule: ThresholdRule(
-                ratio: WideFraction(parameter: ratio) ?? .zero,
-                deviations: WideFraction(parameter: deviations)
+        AlertScans.alerts([scan(periods: periods)], dataset)[0]
+    }
+
+    func scan(periods: [UTCTimestamp]) -> any AlertScan {
+        PeriodicScan(
+            PeriodicRule(
+                detector: name,
+                period: .day,
+                subject: .feature,
+                unit: .usd,
+                rule: ThresholdRule(
+                    ratio: WideFraction(parameter: ratio) ?? .zero,
+                    deviations: WideFraction(parameter: deviations)
+                ),
+                statistic: .median,
+                minimumVolume: 0,
+                minimumUSDAtStake: minimumUSDAtStake,
+                baselineDays: baselineDays,
+                minimumBaselinePeriods: minimumBaselinePeriods,
+                measure: .retrySpend
             ),
-            statistic: .median,
-            minimumVolume: 0,
-            minimumUSDAtStake: minimumUSDAtStake,
-            baselineDays: baselineDays,
-            minimumBaselinePeriods: minimumBaselinePeriods,
-            measure: .retrySpend
-        ).alerts(dataset, periods: periods)
+            periods: periods
+        )
     }
 }
 
@@ -427,32 +455,21 @@ public struct ToolShareDetector: AlertDetector {
     }
 
     public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
+        AlertScans.alerts([scan(periods: periods)], dataset)[0]
+    }
+
+    func scan(periods: [UTCTimestamp]) -> any AlertScan { ToolShareScan(self, periods: periods) }
+
+    /// The alerts that fire given each day's total and tool spend (``ToolShareScan``), each with the scope of
+    /// its contributors.
+    func evaluate(
+        toolSpend: [ToolShareScan.Key: Int128],
+        total: [Int64: Int128],
+        lastDayOfWeek: [Int64: Int64],
+        _ dataset: SpendDataset
+    ) -> (alerts: [Alert], scopes: [ContributorScope]) {
         let day = ReportPeriod.nanosecondsPerDay
-        let days = Set(periods.map { ReportPeriod.day.start(nanoseconds: $0.nanosecondsSinceEpoch) })
-        // The latest evaluated day of each ISO week.
-        var lastDayOfWeek: [Int64: Int64] = [:]
-        for start in days {
-            let week = ReportPeriod.week.start(nanoseconds: start)
-            lastDayOfWeek[week] = max(lastDayOfWeek[week] ?? .min, start)
-        }
-        guard let earliestWeek = lastDayOfWeek.keys.min(), let latestDay = days.max() else { return [] }
-        let from = earliestWeek - 7 * day
-        let to = latestDay + day
-        struct Key: Hashable {
-            var tool: Int32
-            var day: Int64
-        }
-        var toolSpend: [Key: Int128] = [:]
-        var total: [Int64: Int128] = [:]
-        for row in 0..<dataset.count {
-            let time = dataset.nanoseconds(row)
-            guard time >= from, time < to else { continue }
-            let rowDay = ReportPeriod.day.start(nanoseconds: time)
-            let amount = dataset.attodollars(row)
-            total[rowDay, default: 0] &+= amount
-            let tool = dataset.fieldID(.tool, at: row) ?? 0
-            if tool != 0 { toolSpend[Key(tool: tool, day: rowDay), default: 0] &+= amount }
-        }
+        typealias Key = ToolShareScan.Key
         let threshold = (WideFraction(parameter: minimumShiftPoints) ?? .zero)
         var alerts: [Alert] = []
         var scopes: [ContributorScope] = []
@@ -503,7 +520,7 @@ public struct ToolShareDetector: AlertDetector {
                 )
             }
         }
-        return ContributorScope.fill(alerts, scopes, dataset)
+        return (alerts, scopes)
     }
 }
 
@@ -569,12 +586,23 @@ struct PeriodicRule {
         /// Tasks (``Measure/tasks``).
         var tasks: Set<TaskID> = []
 
+        /// The user and task inserted last: rows of one user or task mostly come together, so most rows need no
+        /// set insertion.
+        var lastUser: Int32 = 0
+        var lastTask = TaskID.none
+
         /// Adds a row's dollars and calls, and its user or task when it has spend.
         mutating func add(_ amount: Int128, calls: Int, user: Int32 = 0, task: TaskID = .none) {
             usd &+= amount
             self.calls += calls
-            if user != 0, amount != 0 { members.insert(user) }
-            if !task.isNone, amount != 0 { tasks.insert(task) }
+            if user != 0, amount != 0, user != lastUser {
+                members.insert(user)
+                lastUser = user
+            }
+            if !task.isNone, amount != 0, task != lastTask {
+                tasks.insert(task)
+                lastTask = task
+            }
         }
     }
 
@@ -605,37 +633,17 @@ struct PeriodicRule {
     }
 
     func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
+        AlertScans.alerts([PeriodicScan(self, periods: periods)], dataset)[0]
+    }
+
+    /// The alerts that fire given the scan's sums, each with the scope of its contributors.
+    func evaluate(
+        _ sums: [Key: Sums],
+        evaluated: Set<Int64>,
+        covered: Set<Int64>,
+        _ dataset: SpendDataset
+    ) -> (alerts: [Alert], scopes: [ContributorScope]) {
         let day = ReportPeriod.nanosecondsPerDay
-        let evaluated = Set(periods.map { period.start(nanoseconds: $0.nanosecondsSinceEpoch) })
-        var needed = evaluated
-        for start in evaluated {
-            for back in 1...max(1, baselineDays) { needed.insert(start - Int64(back) * day) }
-        }
-        var sums: [Key: Sums] = [:]
-        // Periods with recorded spend: a retry-free day of a feature counts as $0 only when the data cover it.
-        var covered: Set<Int64> = []
-        for row in 0..<dataset.count where !dataset.dayOnly(row) {
-            let start = period.start(nanoseconds: dataset.nanoseconds(row))
-            guard needed.contains(start) else { continue }
-            covered.insert(start)
-            guard let key = subjectKey(dataset, row: row) else { continue }
-            let amount = dataset.attodollars(row)
-            // Changed in place: a cell copied out and stored back would copy its sets on every row.
-            let calls = dataset.callCount(row)
-            switch measure {
-            case .activeUsers:
-                let user = dataset.fieldID(.userID, at: row) ?? 0
-                sums[Key(subject: key, start: start), default: Sums()].add(amount, calls: calls, user: user)
-            case .tasks:
-                sums[Key(subject: key, start: start), default: Sums()].add(
-                    amount,
-                    calls: calls,
-                    task: dataset.taskID(row)
-                )
-            default:
-                sums[Key(subject: key, start: start), default: Sums()].add(amount, calls: calls)
-            }
-        }
         var alerts: [Alert] = []
         var scopes: [ContributorScope] = []
         for (key, cell) in sums where evaluated.contains(key.start) {
@@ -697,6 +705,6 @@ struct PeriodicRule {
                 )
             )
         }
-        return ContributorScope.fill(alerts, scopes, dataset)
+        return (alerts, scopes)
     }
 }

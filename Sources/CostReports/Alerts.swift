@@ -360,10 +360,19 @@ public struct AlertReport: Sendable {
         self.window = window
         detectorNames = detectors.map(\.name)
         var found: [(order: Int, alert: Alert)] = []
+        // The detectors that scan the rows share one pass over them (and one for the contributors).
+        var scans: [(order: Int, scan: any AlertScan)] = []
         for (order, detector) in detectors.enumerated() {
             let periods = Self.periods(of: detector, now: now, window: window)
             guard !periods.isEmpty else { continue }
-            found += detector.alerts(dataset, periods: periods).map { (order, $0) }
+            if let scanning = detector as? any ScanningDetector {
+                scans.append((order, scanning.scan(periods: periods)))
+            } else {
+                found += detector.alerts(dataset, periods: periods).map { (order, $0) }
+            }
+        }
+        for (scan, alerts) in zip(scans, AlertScans.alerts(scans.map(\.scan), dataset)) {
+            found += alerts.map { (scan.order, $0) }
         }
         found.sort { a, b in
             if a.alert.usdAtStake != b.alert.usdAtStake { return a.alert.usdAtStake > b.alert.usdAtStake }

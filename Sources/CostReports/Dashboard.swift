@@ -90,7 +90,7 @@ public struct Dashboard: Sendable {
     /// The first instant not shown: the start of the hour of `now`.
     public let end: UTCTimestamp
     public let report: AuditReport
-    public let alerts: [DashboardAlert]
+    public private(set) var alerts: [DashboardAlert]
 
     let dayLabels: [String]
     let hourLabels: [String]
@@ -116,6 +116,8 @@ public struct Dashboard: Sendable {
     ///   - alerts: the current alerts, largest dollars at stake first (at most ``maxAlerts`` are shown).
     ///   - days: days of the daily charts, 1 to 92 (30 by default).
     public init(_ dataset: SpendDataset, now: UTCTimestamp, alerts: [DashboardAlert] = [], days: Int = 30) {
+        // The tool shares by week come from their own pass over the rows, on another thread meanwhile.
+        let toolsReport = BackgroundResult(parallel: RowShares.count(dataset.count) > 1) { ToolsReport(dataset) }
         let hour = ReportPeriod.nanosecondsPerHour
         let day = ReportPeriod.nanosecondsPerDay
         self.days = min(92, max(1, days))
@@ -209,7 +211,7 @@ public struct Dashboard: Sendable {
         topFeatures = Self.top(featureTotals, total: windowTotal, label: label)
         topUsers = Self.top(userTotals, total: windowTotal, label: label)
 
-        let tools = ToolsReport(dataset)
+        let tools = toolsReport.wait()
         let weeks = tools.weeks.suffix(Self.maxWeeks).map(\.week)
         weekLabels = weeks
         var toolWeeks: [String: [Int128]] = [:]
@@ -236,6 +238,14 @@ public struct Dashboard: Sendable {
     }
 
     /// The largest series by their sum (`(unknown)`, id 0, always kept), the rest folded into `(other)`.
+    /// The same page with `alerts` as its current alerts (at most ``maxAlerts`` are shown): the charts can be
+    /// drawn while the alerts are still being found.
+    package func replacingAlerts(_ alerts: [DashboardAlert]) -> Dashboard {
+        var page = self
+        page.alerts = Array(alerts.prefix(Self.maxAlerts))
+        return page
+    }
+
     static func folded(
         _ sums: [Int32: [Int128]],
         label: (Int32) -> String,

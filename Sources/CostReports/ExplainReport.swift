@@ -177,37 +177,20 @@ public struct ExplainReport: Sendable {
             scope.value == scope.dimension.missingLabel
             ? 0 : dataset.stringID(scope.value)
         let dimensions = Self.driverDimensions
-        var spend: [Int128] = [0, 0]
-        var unrecorded: [Int128] = [0, 0]
-        var tasks: [Set<TaskID>] = [[], []]
-        var byValue = [[Int32: PerWindow]](repeating: [:], count: dimensions.count)
-        var earliest: Int64?
-        for row in 0..<dataset.count {
-            let time = dataset.nanoseconds(row)
-            let recorded = !dataset.dayOnly(row)
-            if recorded, earliest.map({ time < $0 }) ?? true { earliest = time }
-            guard let scopeID, dataset.fieldID(scope.dimension, at: row) == scopeID else { continue }
-            let window: Int
-            if time >= middle.partialValue, time < end {
-                window = 1
-            } else if time >= start.partialValue, time < middle.partialValue {
-                window = 0
-            } else {
-                continue
-            }
-            let amount = dataset.attodollars(row)
-            guard recorded else {
-                unrecorded[window] &+= amount
-                continue
-            }
-            // A record without dollars (a unit, an unpriced call) is no spend: it makes no task and no value.
-            guard amount != 0 else { continue }
-            spend[window] &+= amount
-            tasks[window].insert(dataset.taskID(row))
-            for (index, dimension) in dimensions.enumerated() {
-                byValue[index][dataset.fieldID(dimension, at: row) ?? 0, default: PerWindow()].add(amount, window)
-            }
+        // The rows are read in shares on two threads and the shares' sums merged: sums, task sets and the
+        // earliest time come out the same in any order.
+        let bounds = (start: start.partialValue, middle: middle.partialValue, end: end)
+        let scopeDimension = scope.dimension
+        let shares = RowShares.map(dataset.count, shares: RowShares.count(dataset.count)) { rows in
+            Sums(dataset, rows: rows, scope: scopeDimension, id: scopeID, bounds: bounds, dimensions: dimensions)
         }
+        var sums = shares[0]
+        for share in shares.dropFirst() { sums.merge(share) }
+        let spend = sums.spend
+        let unrecorded = sums.unrecorded
+        let tasks = sums.tasks
+        let byValue = sums.byValue
+        let earliest = sums.earliest
         dataSince = earliest.map { UTCTimestamp(nanosecondsSinceEpoch: $0) }
 
         // A window with no tasks has no spend either: dividing by 1 keeps its per-task amounts at zero.
@@ -297,7 +280,78 @@ public struct ExplainReport: Sendable {
     }
 
     /// A value's spend in each window.
-    struct PerWindow {
+    /// The scope's sums over some of the rows, by window (0: previous, 1: current).
+    struct Sums: Sendable {
+        var spend: [Int128] = [0, 0]
+        var unrecorded: [Int128] = [0, 0]
+        var tasks: [Set<TaskID>] = [[], []]
+        var byValue: [[Int32: PerWindow]]
+        /// The earliest time of a recorded row, in the scope or not.
+        var earliest: Int64?
+
+        /// The sums of rows `rows`: those whose `scope` is `id` (nil: none), in the previous window
+        /// `bounds.start..<bounds.middle` or the current one `bounds.middle..<bounds.end`.
+        init(
+            _ dataset: SpendDataset,
+            rows: Range<Int>,
+            scope: ReportDimension,
+            id scopeID: Int32?,
+            bounds: (start: Int64, middle: Int64, end: Int64),
+            dimensions: [ReportDimension]
+        ) {
+            byValue = [[Int32: PerWindow]](repeating: [:], count: dimensions.count)
+            // A task's rows mostly come together: the last task added to each window needs no set insertion.
+            var lastTask: [TaskID?] = [nil, nil]
+            for row in rows {
+                let time = dataset.nanoseconds(row)
+                let recorded = !dataset.dayOnly(row)
+                if recorded, earliest.map({ time < $0 }) ?? true { earliest = time }
+                guard let scopeID, dataset.fieldID(scope, at: row) == scopeID else { continue }
+                let window: Int
+                if time >= bounds.middle, time < bounds.end {
+                    window = 1
+                } else if time >= bounds.start, time < bounds.middle {
+                    window = 0
+                } else {
+                    continue
+                }
+                let amount = dataset.attodollars(row)
+                guard recorded else {
+                    unrecorded[window] &+= amount
+                    continue
+                }
+                // A record without dollars (a unit, an unpriced call) is no spend: it makes no task and no value.
+                guard amount != 0 else { continue }
+                spend[window] &+= amount
+                let task = dataset.taskID(row)
+                if task != lastTask[window] {
+                    tasks[window].insert(task)
+                    lastTask[window] = task
+                }
+                for (index, dimension) in dimensions.enumerated() {
+                    byValue[index][dataset.fieldID(dimension, at: row) ?? 0, default: PerWindow()].add(amount, window)
+                }
+            }
+        }
+
+        /// Adds the sums of other rows.
+        mutating func merge(_ other: Sums) {
+            for window in 0..<2 {
+                spend[window] &+= other.spend[window]
+                unrecorded[window] &+= other.unrecorded[window]
+                tasks[window].formUnion(other.tasks[window])
+            }
+            for (index, values) in other.byValue.enumerated() {
+                for (id, sums) in values {
+                    byValue[index][id, default: PerWindow()].current &+= sums.current
+                    byValue[index][id, default: PerWindow()].previous &+= sums.previous
+                }
+            }
+            if let time = other.earliest, earliest.map({ time < $0 }) ?? true { earliest = time }
+        }
+    }
+
+    struct PerWindow: Sendable {
         var previous: Int128 = 0
         var current: Int128 = 0
 

@@ -112,26 +112,29 @@ public struct MonthForecast: Sendable {
         daysSpent = max(0, cutDay - monthStart)
         daysForecast = horizon
 
-        // Day 0 of every series: the first day with a row, at most loadDays before the cut.
-        var firstDay = cutDay
-        for row in 0..<dataset.count where dataset.nanoseconds(row) < cutNanoseconds {
-            firstDay = min(firstDay, Int(ReportPeriod.floorDiv(dataset.nanoseconds(row), day)))
-        }
-        firstDay = max(firstDay, cutDay - method.loadDays)
-        let length = max(0, cutDay - firstDay)
-        historyDays = min(length, method.historyDays)
-        let firstNanoseconds = Int64(firstDay) * day
+        // Day 0 of every series: the first day with a row, at most loadDays before the cut. One pass reads the
+        // rows: each group's daily series is kept from its own first day (at most loadDays before the cut), and
+        // widened to day 0 once that is known. Every day sums the same rows in the same order as a series kept
+        // from day 0 would.
+        let lowestDay = cutDay - method.loadDays
         let spentFrom = Int64(monthStart) * day
+        let from = min(Int64(lowestDay) * day, spentFrom)
+        var earliest = cutDay
 
         var keyer = DimensionKeyer(dimensions)
         var index: [GroupKey: Int] = [:]
         var series: [[Double]] = []
+        /// Per group: the day its series starts at.
+        var seriesStart: [Int] = []
         var spent: [Int128] = []
         var daily: [[Int128]] = []
         let monthDays = monthEnd - monthStart
         for row in 0..<dataset.count {
             let time = dataset.nanoseconds(row)
-            guard time < cutNanoseconds, time >= min(firstNanoseconds, spentFrom) else { continue }
+            guard time < cutNanoseconds else { continue }
+            let rowDay = Int(ReportPeriod.floorDiv(time, day))
+            earliest = min(earliest, rowDay)
+            guard time >= from else { continue }
             let key = keyer.packedKey(dataset, row: row, period: 0)
             let group: Int
             if let known = index[key] {
@@ -139,17 +142,32 @@ public struct MonthForecast: Sendable {
             } else {
                 group = series.count
                 index[key] = group
-                series.append([Double](repeating: 0, count: length))
+                series.append([])
+                seriesStart.append(cutDay)
                 spent.append(0)
                 daily.append([Int128](repeating: 0, count: monthDays))
             }
             let amount = dataset.attodollars(row)
-            let rowDay = Int(ReportPeriod.floorDiv(time, day))
-            if rowDay >= firstDay { series[group][rowDay - firstDay] += Self.double(amount) }
+            if rowDay >= lowestDay {
+                if rowDay < seriesStart[group] {
+                    series[group].insert(
+                        contentsOf: [Double](repeating: 0, count: seriesStart[group] - rowDay),
+                        at: 0
+                    )
+                    seriesStart[group] = rowDay
+                }
+                series[group][rowDay - seriesStart[group]] += Self.double(amount)
+            }
             if time >= spentFrom {
                 spent[group] &+= amount
                 daily[group][rowDay - monthStart] &+= amount
             }
+        }
+        let firstDay = max(earliest, lowestDay)
+        let length = max(0, cutDay - firstDay)
+        historyDays = min(length, method.historyDays)
+        for group in series.indices {
+            series[group].insert(contentsOf: [Double](repeating: 0, count: seriesStart[group] - firstDay), at: 0)
         }
         var labels = [[String]](repeating: [], count: series.count)
         for (key, group) in index { labels[group] = keyer.labels(keyer.ids(key), in: dataset) }

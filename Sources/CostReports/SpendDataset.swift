@@ -1,6 +1,7 @@
 public import Attribution
 public import CostAudit
 public import CostLedger
+import WireFormat
 
 /// Token counts of a group: the columns every report prints.
 public struct TokenCounts: Sendable, Hashable {
@@ -240,7 +241,11 @@ public struct SpendDataset: Sendable {
     /// The task a record id names: by its value when it is written as a leaf id (so that it is the task of the
     /// records whose `root_id` it is), else by a number of its own.
     private mutating func taskID(named recordID: String) -> TaskID {
-        if let leaf = try? LeafID(recordID), leaf.description == recordID {
+        // A record id written as a leaf id is 16 hex digits (checked here rather than by `LeafID`'s parser, which
+        // would build an error message for every other record id).
+        if recordID.utf8.count == 16, let value = Hex.parseUInt64(ArraySlice(recordID.utf8)),
+            let leaf = LeafID(rawValue: value), leaf.description == recordID
+        {
             return TaskID(lineage: leaf.rawValue, named: 0)
         }
         if let known = taskNumbers[recordID] { return TaskID(lineage: 0, named: known) }
@@ -286,26 +291,29 @@ public struct SpendDataset: Sendable {
 
     /// Field `field` (an index into ``ReportDimension/fieldNames``) of row `row`, as an id (0: none).
     func fieldValue(_ field: Int, at row: Int) -> Int32 {
-        guard row < recordRows.count, let rows else {
+        // The reader is reached through `rows?` rather than bound to a name: a bound reader is retained and
+        // released around every call, once per column of every row.
+        guard row < recordRows.count else {
             return fieldValues[(row - recordRows.count) * Self.fieldCount + field]
         }
         let index = Int(recordRows[row])
-        let id: Int32
+        let id: Int32?
         switch field {
-        case 0..<8: id = rows.value(sources[field], ofRow: index)
-        case 8: id = rows.model(ofRow: index)
-        case 9: id = rows.provider(ofRow: index)
-        case 10: id = rows.apiKey(ofRow: index)
-        case 11: id = rows.serviceTier(ofRow: index)
-        default: return classIDs[rows.classIndex(ofRow: index)]
+        case 0..<8: id = rows?.value(sources[field], ofRow: index)
+        case 8: id = rows?.model(ofRow: index)
+        case 9: id = rows?.provider(ofRow: index)
+        case 10: id = rows?.apiKey(ofRow: index)
+        case 11: id = rows?.serviceTier(ofRow: index)
+        default: return rows.map { classIDs[$0.classIndex(ofRow: index)] } ?? 0
         }
-        return id == emptyID ? 0 : id
+        guard let id, id != emptyID else { return 0 }
+        return id
     }
 
     /// Row `row`'s time in nanoseconds: `started_at`, else `ts`; for unrecorded spend, midnight UTC of its day.
     func nanoseconds(_ row: Int) -> Int64 {
-        guard row < recordRows.count, let rows else { return times[row - recordRows.count] }
-        return rows.time(ofRow: Int(recordRows[row]))
+        guard row < recordRows.count else { return times[row - recordRows.count] }
+        return rows?.time(ofRow: Int(recordRows[row])) ?? 0
     }
 
     /// Whether row `row`'s time is known to the day only.
@@ -313,41 +321,42 @@ public struct SpendDataset: Sendable {
 
     /// Row `row`'s dollars, in attodollars.
     func attodollars(_ row: Int) -> Int128 {
-        guard row < recordRows.count, let rows else { return dollars[row - recordRows.count] }
-        return rows.attodollars(ofRow: Int(recordRows[row]))
+        guard row < recordRows.count else { return dollars[row - recordRows.count] }
+        return rows?.attodollars(ofRow: Int(recordRows[row])) ?? 0
     }
 
     /// Row `row`'s token counts (zeros but for a model call).
     func tokenCounts(_ row: Int) -> TokenCounts {
-        guard row < recordRows.count, let rows else { return tokenCounts[row - recordRows.count] }
+        guard row < recordRows.count else { return tokenCounts[row - recordRows.count] }
         let index = Int(recordRows[row])
-        return rows.isCall(row: index) ? TokenCounts(rows.usage(ofRow: index)) : TokenCounts()
+        guard rows?.isCall(row: index) == true, let usage = rows?.usage(ofRow: index) else { return TokenCounts() }
+        return TokenCounts(usage)
     }
 
     /// 1 for a model call, 0 otherwise.
     func callCount(_ row: Int) -> Int {
-        guard row < recordRows.count, let rows else { return Int(callCounts[row - recordRows.count]) }
-        return rows.isCall(row: Int(recordRows[row])) ? 1 : 0
+        guard row < recordRows.count else { return Int(callCounts[row - recordRows.count]) }
+        return rows?.isCall(row: Int(recordRows[row])) == true ? 1 : 0
     }
 
     /// Row `row`'s task; ``TaskID/none`` for unrecorded spend.
     func taskID(_ row: Int) -> TaskID {
-        guard row < recordRows.count, let rows else { return tasks[row - recordRows.count] }
-        let lineage = rows.lineage(ofRow: Int(recordRows[row]))
+        guard row < recordRows.count else { return tasks[row - recordRows.count] }
+        let lineage = rows?.lineage(ofRow: Int(recordRows[row])) ?? 0
         if lineage != 0 { return TaskID(lineage: lineage, named: 0) }
         return lineagelessTasks[Int32(truncatingIfNeeded: row)] ?? .none
     }
 
     /// Row `row`'s attempt (1 when the record has none); 0 for unrecorded spend.
     func attemptNumber(_ row: Int) -> Int32 {
-        guard row < recordRows.count, let rows else { return attempts[row - recordRows.count] }
-        return rows.attempt(ofRow: Int(recordRows[row]))
+        guard row < recordRows.count else { return attempts[row - recordRows.count] }
+        return rows?.attempt(ofRow: Int(recordRows[row])) ?? 0
     }
 
     /// Row `row`'s tag set, an index into ``tagSets``.
     private func tagSet(_ row: Int) -> Int32 {
-        guard row < recordRows.count, let rows else { return tagSetOfRow[row - recordRows.count] }
-        return tagSetOfText[rows.tags(ofRow: Int(recordRows[row]))] ?? 0
+        guard row < recordRows.count else { return tagSetOfRow[row - recordRows.count] }
+        return rows.flatMap { tagSetOfText[$0.tags(ofRow: Int(recordRows[row]))] } ?? 0
     }
 
     // MARK: - Reading rows

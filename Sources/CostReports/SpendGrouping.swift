@@ -8,6 +8,8 @@ struct GroupSums {
     var calls = 0
     /// The distinct tasks with spend in the group (string ids of the dataset).
     var tasks: Set<TaskID> = []
+    /// The task inserted last: a task's rows mostly come together, so most rows need no set insertion.
+    var lastTask = TaskID.none
     var overflow = false
 
     mutating func add(_ dataset: SpendDataset, row: Int) {
@@ -16,7 +18,10 @@ struct GroupSums {
         if !tokens.add(dataset.tokenCounts(row)) { overflow = true }
         calls += Int(dataset.callCount(row))
         let task = dataset.taskID(row)
-        if !task.isNone, amount != 0 { tasks.insert(task) }
+        if !task.isNone, amount != 0, task != lastTask {
+            tasks.insert(task)
+            lastTask = task
+        }
     }
 
     mutating func add(_ other: GroupSums) {

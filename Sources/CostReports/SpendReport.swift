@@ -59,31 +59,28 @@ public struct SpendReport: Sendable {
         }
         self.dimensions = dimensions
         self.period = period
-        var keyer = DimensionKeyer(dimensions)
-        var slots: [GroupKey: Int] = [:]
-        var groupSums: [GroupSums] = []
-        var omitted: Int128 = 0
-        // Rows of one group mostly come in runs: the last key's slot is kept, so most rows need no hashing.
-        var last: (key: GroupKey, slot: Int)?
-        for row in 0..<dataset.count {
-            if let period, dataset.dayOnly(row), !period.holdsDailySpend {
-                omitted &+= dataset.attodollars(row)
-                continue
+        // Rows are grouped in shares on two threads when no dimension is a tag (a tag's key is an id of the
+        // share's own keyer), then the shares' groups are merged: sums, token counts and task sets add up the same
+        // in any order.
+        let tags = dimensions.contains { if case .tag = $0.storage { true } else { false } }
+        let shares = RowShares.count(dataset.count, parallel: !tags)
+        let parts = RowShares.map(dataset.count, shares: shares) { rows in
+            Self.group(dataset, rows: rows, by: dimensions, period: period)
+        }
+        let keyer = parts[0].keyer
+        var slots = parts[0].slots
+        var groupSums = parts[0].sums
+        var omitted = parts[0].omitted
+        for part in parts.dropFirst() {
+            omitted &+= part.omitted
+            for (key, slot) in part.slots {
+                if let known = slots[key] {
+                    groupSums[known].add(part.sums[slot])
+                } else {
+                    slots[key] = groupSums.count
+                    groupSums.append(part.sums[slot])
+                }
             }
-            let start = period.map { $0.start(nanoseconds: dataset.nanoseconds(row)) } ?? 0
-            let key = keyer.packedKey(dataset, row: row, period: start)
-            let slot: Int
-            if let last, last.key == key {
-                slot = last.slot
-            } else if let known = slots[key] {
-                slot = known
-            } else {
-                slot = groupSums.count
-                slots[key] = slot
-                groupSums.append(GroupSums())
-            }
-            last = (key, slot)
-            groupSums[slot].add(dataset, row: row)
         }
         var sums: [GroupKey: GroupSums] = [:]
         for (key, slot) in slots { sums[key] = groupSums[slot] }
@@ -136,6 +133,43 @@ public struct SpendReport: Sendable {
         self.groups = groups
         totalUSD = Money(attodollars: total)
         omittedDailyUSD = Money(attodollars: omitted)
+    }
+
+    /// The sums of rows `rows` by group: the keyer that made the keys, each key's slot, each slot's sums, and the
+    /// spend an hourly report leaves out.
+    static func group(
+        _ dataset: SpendDataset,
+        rows: Range<Int>,
+        by dimensions: [ReportDimension],
+        period: ReportPeriod?
+    ) -> (keyer: DimensionKeyer, slots: [GroupKey: Int], sums: [GroupSums], omitted: Int128) {
+        var keyer = DimensionKeyer(dimensions)
+        var slots: [GroupKey: Int] = [:]
+        var groupSums: [GroupSums] = []
+        var omitted: Int128 = 0
+        // Rows of one group mostly come in runs: the last key's slot is kept, so most rows need no hashing.
+        var last: (key: GroupKey, slot: Int)?
+        for row in rows {
+            if let period, dataset.dayOnly(row), !period.holdsDailySpend {
+                omitted &+= dataset.attodollars(row)
+                continue
+            }
+            let start = period.map { $0.start(nanoseconds: dataset.nanoseconds(row)) } ?? 0
+            let key = keyer.packedKey(dataset, row: row, period: start)
+            let slot: Int
+            if let last, last.key == key {
+                slot = last.slot
+            } else if let known = slots[key] {
+                slot = known
+            } else {
+                slot = groupSums.count
+                slots[key] = slot
+                groupSums.append(GroupSums())
+            }
+            last = (key, slot)
+            groupSums[slot].add(dataset, row: row)
+        }
+        return (keyer, slots, groupSums, omitted)
     }
 
     struct Entry {

@@ -1,0 +1,183 @@
+import Attribution
+import CostLedger
+
+/// One detector's pass over the dataset's rows, fed a row at a time, so that ``AlertReport`` reads the rows once
+/// for all its detectors instead of once per detector (docs/alerts.md). A scan is a class: it is changed in
+/// place on every row, never copied.
+protocol AlertScan: AnyObject {
+    /// Adds row `row`, whose time (`started_at`, else `ts`; midnight for spend known per day only) is `time`,
+    /// whose dollars are `amount` and which is known per day only when `dayOnly`.
+    func add(_ dataset: SpendDataset, row: Int, time: Int64, amount: Int128, dayOnly: Bool)
+    /// The alerts that fire once every row is added, each with the scope its contributors are looked for in
+    /// (one scope per alert, in the same order).
+    func finish(_ dataset: SpendDataset) -> (alerts: [Alert], scopes: [ContributorScope])
+}
+
+/// A detector whose alerts come from one ``AlertScan``.
+protocol ScanningDetector: AlertDetector {
+    /// The scan that finds the alerts of the periods that start at `periods`.
+    func scan(periods: [UTCTimestamp]) -> any AlertScan
+}
+
+extension CostPerActiveUserDetector: ScanningDetector {}
+extension FeatureRateDetector: ScanningDetector {}
+extension TaskTypeCostDetector: ScanningDetector {}
+extension RetryWasteDetector: ScanningDetector {}
+extension ToolShareDetector: ScanningDetector {}
+
+enum AlertScans {
+    /// The alerts of each scan, with their contributors: one pass over the rows feeds every scan, and one more
+    /// finds the contributors of every alert (``ContributorScope/fill(_:_:_:top:)``).
+    static func alerts(_ scans: [any AlertScan], _ dataset: SpendDataset) -> [[Alert]] {
+        guard !scans.isEmpty else { return [] }
+        for row in 0..<dataset.count {
+            let time = dataset.nanoseconds(row)
+            let amount = dataset.attodollars(row)
+            let dayOnly = dataset.dayOnly(row)
+            for scan in scans { scan.add(dataset, row: row, time: time, amount: amount, dayOnly: dayOnly) }
+        }
+        var alerts: [Alert] = []
+        var scopes: [ContributorScope] = []
+        var counts: [Int] = []
+        for scan in scans {
+            let found = scan.finish(dataset)
+            alerts += found.alerts
+            scopes += found.scopes
+            counts.append(found.alerts.count)
+        }
+        // Each alert's contributors are found from its own scope alone: filling them all at once gives each
+        // the contributors it would get on its own.
+        let filled = ContributorScope.fill(alerts, scopes, dataset)
+        var result: [[Alert]] = []
+        var start = 0
+        for count in counts {
+            result.append(Array(filled[start..<start + count]))
+            start += count
+        }
+        return result
+    }
+}
+
+/// The scan of a ``PeriodicRule``: its sums per subject and period over the periods it evaluates and their
+/// baselines.
+final class PeriodicScan: AlertScan {
+    let rule: PeriodicRule
+    /// The starts of the evaluated periods, and of those and their baseline periods.
+    let evaluated: Set<Int64>
+    let needed: Set<Int64>
+    /// The sums of each subject and period, by slot.
+    private var slots: [PeriodicRule.Key: Int] = [:]
+    private var cells: [PeriodicRule.Sums] = []
+    /// Periods with recorded spend: a retry-free day of a feature counts as $0 only when the data cover it.
+    private var covered: Set<Int64> = []
+    /// The last row's period start and whether it is needed: rows mostly come in time order, so most rows need
+    /// no set lookup.
+    private var lastStart: Int64?
+    private var lastNeeded = false
+    /// Recent keys and their slots, by the subject's id: rows of a period mostly share a few subjects (features,
+    /// task types), so most rows find their slot here without hashing.
+    private var recent = [(key: PeriodicRule.Key, slot: Int)?](repeating: nil, count: 64)
+
+    init(_ rule: PeriodicRule, periods: [UTCTimestamp]) {
+        self.rule = rule
+        let day = ReportPeriod.nanosecondsPerDay
+        let evaluated = Set(periods.map { rule.period.start(nanoseconds: $0.nanosecondsSinceEpoch) })
+        var needed = evaluated
+        for start in evaluated {
+            for back in 1...max(1, rule.baselineDays) { needed.insert(start - Int64(back) * day) }
+        }
+        self.evaluated = evaluated
+        self.needed = needed
+    }
+
+    func add(_ dataset: SpendDataset, row: Int, time: Int64, amount: Int128, dayOnly: Bool) {
+        guard !dayOnly else { return }
+        let start = rule.period.start(nanoseconds: time)
+        if start != lastStart {
+            lastStart = start
+            lastNeeded = needed.contains(start)
+            if lastNeeded { covered.insert(start) }
+        }
+        guard lastNeeded, let subject = rule.subjectKey(dataset, row: row) else { return }
+        let key = PeriodicRule.Key(subject: subject, start: start)
+        let slot: Int
+        let cache = Int(UInt32(bitPattern: subject) & 63)
+        if let hit = recent[cache], hit.key == key {
+            slot = hit.slot
+        } else {
+            if let known = slots[key] {
+                slot = known
+            } else {
+                slot = cells.count
+                slots[key] = slot
+                cells.append(PeriodicRule.Sums())
+            }
+            recent[cache] = (key, slot)
+        }
+        let calls = dataset.callCount(row)
+        switch rule.measure {
+        case .activeUsers:
+            cells[slot].add(amount, calls: calls, user: dataset.fieldID(.userID, at: row) ?? 0)
+        case .tasks:
+            cells[slot].add(amount, calls: calls, task: dataset.taskID(row))
+        default:
+            cells[slot].add(amount, calls: calls)
+        }
+    }
+
+    func finish(_ dataset: SpendDataset) -> (alerts: [Alert], scopes: [ContributorScope]) {
+        var sums: [PeriodicRule.Key: PeriodicRule.Sums] = [:]
+        for (key, slot) in slots { sums[key] = cells[slot] }
+        return rule.evaluate(sums, evaluated: evaluated, covered: covered, dataset)
+    }
+}
+
+/// The scan of ``ToolShareDetector``: each day's total spend and each tool's, from the Monday of the week before
+/// the earliest evaluated week to the latest evaluated day.
+final class ToolShareScan: AlertScan {
+    struct Key: Hashable {
+        var tool: Int32
+        var day: Int64
+    }
+
+    let detector: ToolShareDetector
+    /// The latest evaluated day of each ISO week.
+    let lastDayOfWeek: [Int64: Int64]
+    /// The rows read: `from..<to` (empty when no day is evaluated).
+    let from: Int64
+    let to: Int64
+    private var toolSpend: [Key: Int128] = [:]
+    private var total: [Int64: Int128] = [:]
+
+    init(_ detector: ToolShareDetector, periods: [UTCTimestamp]) {
+        self.detector = detector
+        let day = ReportPeriod.nanosecondsPerDay
+        let days = Set(periods.map { ReportPeriod.day.start(nanoseconds: $0.nanosecondsSinceEpoch) })
+        var lastDayOfWeek: [Int64: Int64] = [:]
+        for start in days {
+            let week = ReportPeriod.week.start(nanoseconds: start)
+            lastDayOfWeek[week] = max(lastDayOfWeek[week] ?? .min, start)
+        }
+        self.lastDayOfWeek = lastDayOfWeek
+        if let earliestWeek = lastDayOfWeek.keys.min(), let latestDay = days.max() {
+            from = earliestWeek - 7 * day
+            to = latestDay + day
+        } else {
+            from = 0
+            to = 0
+        }
+    }
+
+    func add(_ dataset: SpendDataset, row: Int, time: Int64, amount: Int128, dayOnly: Bool) {
+        guard time >= from, time < to else { return }
+        let rowDay = ReportPeriod.day.start(nanoseconds: time)
+        total[rowDay, default: 0] &+= amount
+        let tool = dataset.fieldID(.tool, at: row) ?? 0
+        if tool != 0 { toolSpend[Key(tool: tool, day: rowDay), default: 0] &+= amount }
+    }
+
+    func finish(_ dataset: SpendDataset) -> (alerts: [Alert], scopes: [ContributorScope]) {
+        guard from < to else { return ([], []) }
+        return detector.evaluate(toolSpend: toolSpend, total: total, lastDayOfWeek: lastDayOfWeek, dataset)
+    }
+}

@@ -65,6 +65,10 @@ a.append({"v": 1, "record_id": "unit:" + leaf(10), "kind": "unit", "ts": day + "
 a.append(call(day + "02:00:01.000Z", leaf_id=leaf(11), parent_id=leaf(99), root_id=leaf(10), user_id="u_x"))
 # A parent missing, no root: broken lineage.
 a.append(call(day + "02:00:02.000Z", leaf_id=leaf(12), parent_id=leaf(98), user_id="u_y", team="t"))
+# A unit with no parent and fields missing: the walk reaches the root (missing_fields), as do calls with no
+# parent that carry a few fields and an agent.
+a.append(call(day + "02:00:03.000Z", leaf_id=leaf(13), user_id="u_z", agent="summarizer", task_type="plan"))
+a.append(call(day + "02:00:04.000Z", leaf_id=leaf(14), key="key_legacy", feature="f14", team="t14"))
 # A cycle of two units, neither complete.
 a.append(call(day + "03:00:00.000Z", leaf_id=leaf(20), parent_id=leaf(21), user_id="u_c"))
 a.append(call(day + "03:00:01.000Z", leaf_id=leaf(21), parent_id=leaf(20), feature="f_c"))
@@ -112,7 +116,7 @@ bad = [
     call(day + "09:00:08.000Z", status="lost"),
     call(day + "09:00:09.000Z", cost_usd=-1),
     call(day + "09:00:10.000Z", leaf_id="0000000000000000"),
-    call(day + "09:00:11.000Z", ts="yesterday"),
+    {**call(day + "09:00:11.000Z"), "ts": "yesterday"},
     call(day + "09:00:12.000Z", reasoning_tokens=500),
     call(day + "09:00:13.000Z", tags={"Env": "prod"}),
 ]
@@ -122,7 +126,7 @@ lines.append("[1, 2, 3]")
 lines.append("not json at all")
 lines.append(line(call(day + "09:00:15.000Z", user_id="x" * 70000)))
 # A duplicate with other bytes, written earlier in the partition file: the partition's copy counts.
-conflict = call(day + "10:00:00.000Z", record_id="conflict-1", **FULL)
+conflict = call(day + "10:00:00.000Z", **FULL)
 conflict["record_id"] = "conflict-1"
 lines.append(line(conflict))
 lines.append(line(conflict))  # the same bytes: a duplicate, no conflict

@@ -34,7 +34,7 @@ let package = Package(
         // statements, the FOCUS export.
         .target(name: "CostReports", dependencies: ["Attribution", "CostLedger", "CostAudit", "WireFormat"]),
         // The audit as one SQL script for DuckDB or Spark, over the ledger where it lies.
-        .target(name: "CostAuditSQL", dependencies: ["Attribution", "CostLedger", "CostAudit"]),
+        .target(name: "CostAuditSQL", dependencies: ["Attribution", "CostLedger", "CostAudit", "WireFormat"]),
         // The command line, as a library so tests reach it without spawning a process.
         .target(
             name: "CostAuditCLI",

@@ -81,7 +81,10 @@ package struct AuditSQLInputs: Sendable {
                 )
             {
                 let cost = quote.cost.attodollars
-                cellSums[Cell(day: day, provider: row.provider, model: canonical, key: row.apiKey ?? ""), default: 0] &+=
+                cellSums[
+                    Cell(day: day, provider: row.provider, model: canonical, key: row.apiKey ?? ""),
+                    default: 0
+                ] &+=
                     cost
                 let rateCell = Cell(day: day, provider: row.provider, model: canonical, key: "")
                 rates[rateCell, default: RateSide()].pricedRows += 1

@@ -66,20 +66,40 @@ enum SQLCommand {
         }
         if let status = AuditInputs.load(inputs, into: &configuration, io: io) { return status }
         var globs: [String] = []
+        var directories: [String] = []
         for location in inputs.ledgers {
-            if let info = SystemIO.status(path: location), info.st_mode & S_IFMT == S_IFDIR {
-                globs += AuditSQL.directoryGlobs(location)
-            } else {
+            guard let info = SystemIO.status(path: location), info.st_mode & S_IFMT == S_IFDIR else {
                 globs.append(location)
+                continue
             }
+            // A local directory: its files, and its day partitions' when it has any (Spark refuses a glob that
+            // matches nothing).
+            let directoryGlobs = AuditSQL.directoryGlobs(location)
+            let partitioned = (SystemIO.directoryNames(location) ?? []).contains { isDayPartition($0) }
+            globs += partitioned ? directoryGlobs : [directoryGlobs[0]]
+            directories.append(location.hasSuffix("/") ? String(location.dropLast()) : location)
         }
         do throws(CostAuditError) {
-            let sql = try AuditSQL(dialect: dialect, ledgerGlobs: globs, configuration: configuration)
+            var sql = try AuditSQL(dialect: dialect, ledgerGlobs: globs, configuration: configuration)
+            sql.ledgerDirectories = directories
             io.writeOutput(sql.script())
         } catch {
             io.writeError("error: \(error)\n")
             return AuditCommand.exitCode(for: error, outputPath: nil)
         }
         return .success
+    }
+
+    /// Whether a directory entry is a day partition, `dt=YYYY-MM-DD` (digits where the form has them).
+    static func isDayPartition(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard bytes.count == 13, bytes.starts(with: "dt=".utf8) else { return false }
+        for (offset, byte) in bytes.dropFirst(3).enumerated() {
+            let isDash = offset == 4 || offset == 7
+            guard isDash ? byte == UInt8(ascii: "-") : (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else {
+                return false
+            }
+        }
+        return true
     }
 }

@@ -1,4 +1,6 @@
 import Attribution
+import CostLedger
+import WireFormat
 
 // The ledger's side of the script: lines, parsing and validation, deduplication, pricing.
 
@@ -18,44 +20,50 @@ extension AuditSQL {
                 ) WHERE text <> ''
                 """
         case .spark:
-            let paths = ledgerGlobs.map { d.string($0) }.joined(separator: ", ")
+            // The text source's `paths` option is a JSON array of paths or globs.
+            let paths =
+                "["
+                + ledgerGlobs.map { glob in
+                    var bytes: [UInt8] = []
+                    JSONText.appendString(glob, to: &bytes)
+                    return String(decoding: bytes, as: UTF8.self)
+                }.joined(separator: ",") + "]"
+            var file = "_metadata.file_path"
+            let name = "regexp_extract(_metadata.file_path, '/((dt=[0-9]{4}-[0-9]{2}-[0-9]{2}/)?[^/]+)$', 1)"
+            for directory in ledgerDirectories.reversed() {
+                let marker = (directory.hasPrefix("./") ? String(directory.dropFirst(2)) : directory) + "/"
+                let contains =
+                    "instr(_metadata.file_path, \(d.string(marker.hasPrefix("/") ? marker : "/" + marker))) > 0"
+                file = "CASE WHEN \(contains) THEN \(d.string(directory + "/")) || \(name) ELSE \(file) END"
+            }
             query = """
                 SELECT file, CAST(pos + 1 AS BIGINT) AS line, text FROM (
-                  SELECT _metadata.file_path AS file, posexplode(split(value, '\\n', -1)) AS (pos, text)
+                  SELECT \(file) AS file, posexplode(split(value, '\\n', -1)) AS (pos, text)
                   FROM ca_ledger_text
                 ) WHERE text <> ''
                 """
-            return """
-                CREATE OR REPLACE TEMPORARY VIEW ca_ledger_text USING text OPTIONS (paths \(d.string(paths)), wholetext 'true');
-
-                """
-                + d.table("ca_lines", query)
+            return "CREATE OR REPLACE TEMPORARY VIEW ca_ledger_text USING text "
+                + "OPTIONS (paths \(d.string(paths)), wholetext 'true');\n\n" + d.table("ca_lines", query)
         }
         return d.table("ca_lines", query)
     }
 
     /// The ledger keys read, each with its JSON type and text (`t_KEY`, `s_KEY`).
-    static let scalarKeys: [String] =
-        [
-            "v", "kind", "record_id", "ts", "started_at", "provider", "model", "api_key_id", "service_tier",
-            "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens",
-            "reasoning_tokens", "cost_usd", "price_source", "status", "trace_id", "leaf_id", "parent_id", "root_id",
-            "attempt", "tags",
-        ] + AttributionField.all.map(\.name)
+    static let scalarKeys: [String] = LedgerKey.allCases.map(\.name)
 
-    static let countKeys = [
-        "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens",
-        "reasoning_tokens",
-    ]
+    static let countKeys: [String] = [
+        LedgerKey.inputTokens, .outputTokens, .cachedInputTokens, .cacheWriteTokens, .cacheWrite1hTokens,
+        .reasoningTokens,
+    ].map(\.name)
 
     /// Each line parsed: `skipped` (not one complete JSON object, or over 64 KiB), `invalid` (a complete object
     /// that breaks the record format), `other_kind`, or `record` with its typed fields.
     func parsedStatement() -> String {
         let d = dialect
         var typed: [String] = []
-        for key in Self.scalarKeys {
-            typed.append("\(jsonType("text", key)) AS t_\(key)")
-            typed.append("\(jsonString("text", key)) AS s_\(key)")
+        for (index, key) in Self.scalarKeys.enumerated() {
+            typed.append("\(jsonType(member(index))) AS t_\(key)")
+            typed.append("\(jsonString(member(index))) AS s_\(key)")
         }
         func isString(_ key: String) -> String { "t_\(key) = 'string'" }
         /// A present value that is not a non-empty string of at most 256 bytes.
@@ -67,7 +75,8 @@ extension AuditSQL {
                 + "OR try_cast(s_\(key) AS \(d.moneyType)) > \(d.money(Int128(Int64.max)))))"
         }
         func count(_ key: String) -> String { "coalesce(try_cast(s_\(key) AS BIGINT), 0)" }
-        let rfc3339 = "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+        let rfc3339 =
+            "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
         func badTime(_ key: String) -> String {
             "(t_\(key) IS NOT NULL AND (t_\(key) <> 'string' OR NOT \(d.matches("s_\(key)", rfc3339)) "
                 + "OR \(d.epochMilliseconds("s_\(key)")) IS NULL))"
@@ -82,14 +91,16 @@ extension AuditSQL {
             "t_kind IS NOT NULL AND t_kind <> 'string'",
         ]
         var invalidRest: [String] = [
-            "t_record_id IS NULL", badString("record_id"),
-            "t_ts IS NULL", badTime("ts"), badTime("started_at"),
+            "t_record_id IS NULL", badString(LedgerKey.recordID.name),
+            "t_ts IS NULL", badTime(LedgerKey.ts.name), badTime(LedgerKey.startedAt.name),
             "(is_call AND (t_provider IS NULL OR t_model IS NULL))",
-            badString("provider"), badString("model"), badString("api_key_id"), badString("service_tier"),
-            badString("price_source"),
+            badString(LedgerKey.provider.name), badString(LedgerKey.model.name), badString(LedgerKey.apiKeyID.name),
+            badString(LedgerKey.serviceTier.name),
+            badString(LedgerKey.priceSource.name),
             "(t_status IS NOT NULL AND (t_status <> 'string' OR s_status NOT IN ('ok', 'error')))",
-            badHex("trace_id", 32), badHex("leaf_id", 16), badHex("parent_id", 16), badHex("root_id", 16),
-            badInteger("attempt"),
+            badHex(LedgerKey.traceID.name, 32), badHex(LedgerKey.leafID.name, 16), badHex(LedgerKey.parentID.name, 16),
+            badHex(LedgerKey.rootID.name, 16),
+            badInteger(LedgerKey.attempt.name),
             "(t_attempt = 'integer' AND (try_cast(s_attempt AS BIGINT) < 1 OR try_cast(s_attempt AS BIGINT) > 2147483647))",
             "(t_cost_usd IS NOT NULL AND (t_cost_usd NOT IN ('integer', 'number') OR cost_value IS NULL "
                 + "OR (cost_literal LIKE '-%' AND cost_value > 0)))",
@@ -106,14 +117,16 @@ extension AuditSQL {
         let usageRule =
             "(\(count("cached_input_tokens")) + \(count("cache_write_tokens")) + \(count("cache_write_1h_tokens"))"
             + " > \(count("input_tokens")) OR \(count("reasoning_tokens")) > \(count("output_tokens")))"
-        let attribution = AttributionField.all.map { "CASE WHEN t_\($0.name) = 'string' THEN s_\($0.name) END AS f_\($0.name)" }
+        let attribution = AttributionField.all.map {
+            "CASE WHEN t_\($0.name) = 'string' THEN s_\($0.name) END AS f_\($0.name)"
+        }
         let counts = Self.countKeys.map { "\(count($0)) AS \($0)" }
         let query = """
             WITH j AS (
               SELECT file, line, text, \(jsonObjectCheck("text")) AS is_object FROM ca_lines
             ), typed AS (
               SELECT file, line, text, \(typed.joined(separator: ",\n    "))
-              FROM j WHERE is_object
+              FROM (SELECT file, line, text, \(parsedMembers("text")) AS vals FROM j WHERE is_object) AS p
             ), checked AS (
               SELECT *, coalesce(s_kind, 'call') = 'call' AS is_call, \(costLiteral("text")) AS cost_literal,
                 \(tagsCheck("text")) AS tags_ok, \(duplicateKeys("text")) AS duplicate_keys
@@ -162,21 +175,41 @@ extension AuditSQL {
 
     // MARK: - JSON, per dialect
 
-    /// The JSON type of member `key` of the object `json`, as one of `string`, `integer` (fits 64 bits or
-    /// more: checked by value), `number`, `object`, `array`, `bool`, `null`; NULL when absent.
-    func jsonType(_ json: String, _ key: String) -> String {
+    /// The line parsed once: DuckDB, the members the audit reads as a list of JSON values (one parse for all);
+    /// Spark, the line as a `VARIANT`.
+    func parsedMembers(_ text: String) -> String {
+        switch dialect.engine {
+        case .duckdb:
+            let paths = Self.scalarKeys.map { "'$.\"\($0)\"'" }.joined(separator: ", ")
+            return "json_extract(\(text), [\(paths)])"
+        case .spark:
+            return "try_parse_json(\(text))"
+        }
+    }
+
+    /// Member `index` of ``scalarKeys`` of the parsed line (`vals`): its JSON value, NULL when absent.
+    func member(_ index: Int) -> String {
+        switch dialect.engine {
+        case .duckdb: return "vals[\(index + 1)]"
+        case .spark: return "variant_get(vals, '$.\(Self.scalarKeys[index])')"
+        }
+    }
+
+    /// The JSON type of a member, as one of `string`, `integer` (range checked by value), `number`, `object`,
+    /// `array`, `bool`, `null`; NULL when absent.
+    func jsonType(_ value: String) -> String {
         switch dialect.engine {
         case .duckdb:
             return """
-                CASE json_type(\(json), '$."\(key)"') WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'integer' \
+                CASE json_type(\(value)) WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'integer' \
                 WHEN 'UBIGINT' THEN 'integer' WHEN 'DOUBLE' THEN 'number' \
                 WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' WHEN 'BOOLEAN' THEN 'bool' \
                 WHEN 'NULL' THEN 'null' END
                 """
         case .spark:
-            let schema = "schema_of_variant(variant_get(try_parse_json(\(json)), '$.\(key)'))"
+            let schema = "schema_of_variant(\(value))"
             return """
-                CASE WHEN variant_get(try_parse_json(\(json)), '$.\(key)') IS NULL THEN NULL \
+                CASE WHEN \(value) IS NULL THEN NULL \
                 WHEN \(schema) = 'STRING' THEN 'string' \
                 WHEN \(schema) IN ('TINYINT', 'SMALLINT', 'INT', 'BIGINT') THEN 'integer' \
                 WHEN \(schema) RLIKE '^DECIMAL\\\\([0-9]+,0\\\\)$' THEN 'integer' \
@@ -186,11 +219,11 @@ extension AuditSQL {
         }
     }
 
-    /// The text of member `key`: a string's value, a number's digits; NULL when absent or null.
-    func jsonString(_ json: String, _ key: String) -> String {
+    /// The text of a member: a string's value, a number's digits; NULL when absent or null.
+    func jsonString(_ value: String) -> String {
         switch dialect.engine {
-        case .duckdb: return "json_extract_string(\(json), '$.\"\(key)\"')"
-        case .spark: return "variant_get(try_parse_json(\(json)), '$.\(key)', 'string')"
+        case .duckdb: return "json_extract_string(\(value), '$')"
+        case .spark: return "variant_get(\(value), '$', 'string')"
         }
     }
 
@@ -211,7 +244,8 @@ extension AuditSQL {
     /// The literal text of `cost_usd` as the line writes it (an engine's JSON reader would turn it into a
     /// binary float first).
     func costLiteral(_ text: String) -> String {
-        "nullif(regexp_extract(\(text), '\"cost_usd\"\\s*:\\s*(-?[0-9][0-9.eE+-]*)', 1), '')"
+        let pattern = dialect.string(#""cost_usd"\s*:\s*(-?[0-9][0-9.eE+-]*)"#)
+        return "nullif(regexp_extract(\(text), \(pattern), 1), '')"
     }
 
     /// `cost_usd` in attodollars, exactly as its literal writes it (digits × 10^(exponent − fraction digits + 18),

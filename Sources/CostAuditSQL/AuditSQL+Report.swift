@@ -261,6 +261,12 @@ extension AuditSQL {
             FROM ca_figures f
             """
         )
+        // Unknown spend of reason missing_fields lacking each required field.
+        let missing = required.enumerated().map { index, field in
+            "SELECT \(index) AS idx, \(d.string(field.name)) AS name, coalesce((SELECT sum(usd) FROM ca_classified "
+                + "WHERE class = 'unknown' AND reason = 'missing_fields' AND y_\(field.name) IS NULL), \(zero)) AS amount"
+        }
+        out += d.table("ca_missing_fields", missing.joined(separator: "\nUNION ALL\n"))
         out += topSourcesStatements()
         out += warningStatements()
         out += d.table("ca_report", reportRows(sawUsage: sawUsage))
@@ -297,15 +303,20 @@ extension AuditSQL {
         let d = dialect
         let m = d.moneyType
         var parts: [String] = []
-        let dimensions: [(String, String)] = [("agent", "y_agent"), ("model", "model"), ("api_key_id", "api_key"),
-                                               ("task_type", "y_task_type")]
+        // The four dimensions of records, in report order (the fifth, missing fields, follows).
+        let names = UnknownSource.dimensions
+        let dimensions: [(String, String)] = [
+            (names[0], "y_agent"), (names[1], "model"), (names[2], "api_key"), (names[3], "y_task_type"),
+        ]
         for (index, dimension) in dimensions.enumerated() {
             parts.append(
                 "SELECT \(index) AS dim, \(d.string(dimension.0)) AS dimension, \(dimension.1) AS value, usd "
                     + "FROM ca_classified WHERE class = 'unknown' AND usd <> 0 AND \(dimension.1) IS NOT NULL"
             )
         }
-        parts.append("SELECT 1 AS dim, 'model' AS dimension, model AS value, usd FROM ca_unrecorded WHERE NOT allocated")
+        parts.append(
+            "SELECT 1 AS dim, 'model' AS dimension, model AS value, usd FROM ca_unrecorded WHERE NOT allocated"
+        )
         parts.append(
             "SELECT 2 AS dim, 'api_key_id' AS dimension, api_key AS value, usd FROM ca_unrecorded "
                 + "WHERE NOT allocated AND api_key <> ''"
@@ -460,15 +471,13 @@ extension AuditSQL {
             FROM ca_reason_shown r CROSS JOIN ca_totals t
             """
         )
-        for (index, field) in required.enumerated() {
-            rows.append(
-                """
-                SELECT 3 AS part, \(index) AS pos, 'unknown_missing_field' AS section, \(d.string(field.name)) AS name,
-                  \(money("coalesce((SELECT sum(usd) FROM ca_classified WHERE class = 'unknown' AND reason = 'missing_fields' AND y_\(field.name) IS NULL), CAST(0 AS \(d.moneyType)))")) AS usd,
-                  NULL AS share, NULL AS count
-                """
-            )
-        }
+        rows.append(
+            """
+            SELECT 3 AS part, idx AS pos, 'unknown_missing_field' AS section, name, \(money("amount")) AS usd,
+              NULL AS share, NULL AS count
+            FROM ca_missing_fields
+            """
+        )
         rows.append(
             """
             SELECT 4 AS part, dim * 100 + rnk AS pos, 'top_unknown_' || dimension AS section, value AS name,
@@ -508,7 +517,9 @@ extension AuditSQL {
             ) AS s WHERE rnk <= 10
             """
         )
-        let typed = rows.map { "SELECT part, pos, section, name, \(d.text("usd")) AS usd, \(d.text("share")) AS share, \(d.text("count")) AS count FROM (\($0)) AS x" }
+        let typed = rows.map {
+            "SELECT part, pos, section, name, \(d.text("usd")) AS usd, \(d.text("share")) AS share, \(d.text("count")) AS count FROM (\($0)) AS x"
+        }
         return typed.joined(separator: "\nUNION ALL\n")
     }
 }

@@ -14,6 +14,10 @@ public struct AuditSQL: Sendable {
     public var dialect: SQLDialect
     /// Where the engine reads the ledger: globs of its `*.jsonl` files (local paths or URLs the engine reads).
     public var ledgerGlobs: [String]
+    /// The ledger directories as the command line names them. Spark names a file by its absolute URI; the
+    /// script names a file of these directories as the audit does (`DIRECTORY/NAME`, `DIRECTORY/dt=…/NAME`), so
+    /// that ties between copies of a record and the skipped lines' locations come out the same. Spark only.
+    public var ledgerDirectories: [String] = []
     let configuration: AuditConfiguration
     let usage: AuditSQLInputs
     let prices: [PriceTableRow]
@@ -75,7 +79,8 @@ public struct AuditSQL: Sendable {
         var out = "-- cost-audit sql --dialect \(dialect.name): the audit of docs/audit.md as SQL (docs/scale.md).\n"
         out += "-- Ledger: \(ledgerGlobs.map { $0.replacing("\n", with: " ") }.joined(separator: ", "))\n"
         out += "-- Required fields: \(required.map(\.name).joined(separator: ", "))\n"
-        out += "-- The last query returns the rows of `cost-audit audit --format csv` in order, each with its CSV line.\n"
+        out +=
+            "-- The last query returns the rows of `cost-audit audit --format csv` in order, each with its CSV line.\n"
         if dialect == .spark {
             out += "SET spark.sql.decimalOperations.allowPrecisionLoss=false;\n\nSET spark.sql.ansi.enabled=true;\n\n"
         }
@@ -125,16 +130,20 @@ public struct AuditSQL: Sendable {
             "ca_keys",
             columns: [("api_key", s), ("team", s), ("project", s)],
             rows: configuration.keyMap.owners.keys.sorted().map {
-                [d.string($0), d.string(configuration.keyMap.owners[$0]?.team ?? ""),
-                 d.string(configuration.keyMap.owners[$0]?.project ?? "")]
+                [
+                    d.string($0), d.string(configuration.keyMap.owners[$0]?.team ?? ""),
+                    d.string(configuration.keyMap.owners[$0]?.project ?? ""),
+                ]
             }
         )
         out += values(
             "ca_usage_cells",
             columns: [("day", "BIGINT"), ("provider", s), ("model", s), ("api_key", s), ("usd", m)],
             rows: usage.cells.map {
-                [d.integer($0.cell.day), d.string($0.cell.provider), d.string($0.cell.model),
-                 d.string($0.cell.key), d.money($0.amount)]
+                [
+                    d.integer($0.cell.day), d.string($0.cell.provider), d.string($0.cell.model),
+                    d.string($0.cell.key), d.money($0.amount),
+                ]
             }
         )
         out += values(
@@ -206,9 +215,11 @@ public struct AuditSQL: Sendable {
         let m = d.moneyType
         // Model names as the price table matches them (docs/prices.md): exactly, then undated, then with the
         // provider's prefix added, then with a prefix removed.
-        let unprefixed = "CASE WHEN instr(model, '/') > 1 AND length(model) > instr(model, '/') "
+        let unprefixed =
+            "CASE WHEN instr(model, '/') > 1 AND length(model) > instr(model, '/') "
             + "THEN substr(model, instr(model, '/') + 1) END"
-        let prefixable = "(provider <> '' AND instr(provider, '/') = 0 "
+        let prefixable =
+            "(provider <> '' AND instr(provider, '/') = 0 "
             + "AND substr(model, 1, length(provider) + 1) <> provider || '/')"
         var out = d.table(
             "ca_model_candidates",
@@ -455,7 +466,9 @@ public struct AuditSQL: Sendable {
             if sets.isEmpty {
                 y.append("x_\(field.name) AS y_\(field.name)")
             } else {
-                y.append("coalesce(x_\(field.name), CASE rule_no \(sets.joined(separator: " ")) END) AS y_\(field.name)")
+                y.append(
+                    "coalesce(x_\(field.name), CASE rule_no \(sets.joined(separator: " ")) END) AS y_\(field.name)"
+                )
             }
         }
         let ruledComplete = required.map { "y_\($0.name) IS NOT NULL" }.joined(separator: " AND ")

@@ -57,7 +57,7 @@ EOF
 # give), and are compared as a set: the audit lists files in directory order, the SQL bytewise.
 normalize_swift() {
     grep -v '^skipped_line,' "$1" || true
-    grep '^skipped_line,' "$1" | sed -E 's/^skipped_line,"?(.*:[0-9]+): .*$/skipped_line,\1/' | LC_ALL=C sort || true
+    grep '^skipped_line,' "$1" | sed -E 's/^skipped_line,"?(.*:[0-9]+): .*$/skipped_line,\1,,,/' | LC_ALL=C sort || true
 }
 normalize_sql() {
     grep -v '^skipped_line,' "$1" || true
@@ -82,7 +82,7 @@ compare() { # name, audit arguments...
     fi
 }
 
-"$tool" demo "$work/demo" --quiet
+"$tool" demo "$work/demo" --quiet > /dev/null
 (cd "$work/demo" && compare demo --config cost-audit.json)
 
 python3 Benchmarks/scripts/generate_ledger.py --records 30000 --files 3 --seed 7 --out "$work/faults" > /dev/null

@@ -28,12 +28,12 @@ extension AuditSQL {
                     JSONText.appendString(glob, to: &bytes)
                     return String(decoding: bytes, as: UTF8.self)
                 }.joined(separator: ",") + "]"
-            var file = "_metadata.file_path"
-            let name = "regexp_extract(_metadata.file_path, '/((dt=[0-9]{4}-[0-9]{2}-[0-9]{2}/)?[^/]+)$', 1)"
+            var file = "input_file_name()"
+            let name = "regexp_extract(input_file_name(), '/((dt=[0-9]{4}-[0-9]{2}-[0-9]{2}/)?[^/]+)$', 1)"
             for directory in ledgerDirectories.reversed() {
                 let marker = (directory.hasPrefix("./") ? String(directory.dropFirst(2)) : directory) + "/"
                 let contains =
-                    "instr(_metadata.file_path, \(d.string(marker.hasPrefix("/") ? marker : "/" + marker))) > 0"
+                    "instr(input_file_name(), \(d.string(marker.hasPrefix("/") ? marker : "/" + marker))) > 0"
                 file = "CASE WHEN \(contains) THEN \(d.string(directory + "/")) || \(name) ELSE \(file) END"
             }
             query = """

@@ -56,6 +56,22 @@ struct SQLCommandTests {
         #expect(run.stdout.isEmpty)
     }
 
+    @Test("a ledger directory's day partitions are read only when it has some (Spark refuses an empty glob)")
+    func dayPartitions() throws {
+        let directory = try ledger()
+        let partitionGlob = directory.path + "/dt=[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/*.jsonl"
+        let flat = try runTool(["sql", "--dialect", "duckdb", directory.path])
+        #expect(flat.status == 0)
+        #expect(!flat.stdout.contains(partitionGlob))
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("dt=2026-10-03"),
+            withIntermediateDirectories: true
+        )
+        let partitioned = try runTool(["sql", "--dialect", "duckdb", directory.path])
+        #expect(partitioned.status == 0)
+        #expect(partitioned.stdout.contains("'\(partitionGlob)'"))
+    }
+
     @Test("good inputs: exit 0, the script on stdout ending with the query of the report's rows")
     func script() throws {
         let directory = try ledger()

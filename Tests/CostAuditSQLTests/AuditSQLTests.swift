@@ -139,6 +139,17 @@ struct AuditSQLTests {
         #expect(spark.contains("CACHE TABLE ca_lines AS"))
     }
 
+    @Test("--since and --until bound the instant a record is counted by, in nanoseconds, since inclusive")
+    func window() throws {
+        var configuration = try Self.configuration()
+        configuration.since = try UTCTimestamp(rfc3339: "2026-10-03T00:00:00Z")
+        configuration.until = try UTCTimestamp(rfc3339: "2026-10-05T12:00:00Z")
+        let sql = try Self.script(configuration)
+        #expect(sql.contains("CAST(r.when_ms AS HUGEINT) * 1000000 >= CAST('1790985600000000000' AS HUGEINT)"))
+        #expect(sql.contains("CAST(r.when_ms AS HUGEINT) * 1000000 < CAST('1791201600000000000' AS HUGEINT)"))
+        #expect(!(try Self.script(Self.configuration())).contains("r.when_ms AS HUGEINT) * 1000000"))
+    }
+
     @Test("the lineage walk is 65 one-hop rounds: 64 hops and the round that finds a 65th a cycle")
     func lineageRounds() throws {
         let sql = try Self.script(Self.configuration())

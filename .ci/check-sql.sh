@@ -18,8 +18,11 @@
 # only: the reason is the Swift JSON reader's own wording, which no engine's JSON functions reproduce
 # (docs/scale.md, "What the SQL does not reproduce").
 #
-# Run time on the 2-core machine, measured: see the header line the lead fills from the first CI run
-# (about 1 min 40 s once the venv exists and the tool is built; the venv's pip install about 20 s).
+# Run time on the 2-core machine, measured on 2026-12-07 with the venv made and the tool built, while three
+# other helpers built and a Spark run shared the cores: 3 min 50 s wall at load average ~20 and 10 min 54 s at
+# ~29, each 19-21 s of user CPU (the DuckDB scripts themselves: demo 17-113 s, faults 16-129 s, window 29-48 s
+# wall). On an idle machine expect about the CPU figure plus the build check. Creating the venv (pip install
+# duckdb) took 1-2 min under the same load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

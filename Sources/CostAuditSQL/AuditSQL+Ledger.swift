@@ -115,8 +115,9 @@ extension AuditSQL {
         for field in AttributionField.all { invalidRest.append(badString(field.name)) }
         // The counts' own rules (read once every count is a valid integer).
         let usageRule =
-            "(\(count("cached_input_tokens")) + \(count("cache_write_tokens")) + \(count("cache_write_1h_tokens"))"
-            + " > \(count("input_tokens")) OR \(count("reasoning_tokens")) > \(count("output_tokens")))"
+            "(\(count(LedgerKey.cachedInputTokens.name)) + \(count(LedgerKey.cacheWriteTokens.name)) + "
+            + "\(count(LedgerKey.cacheWrite1hTokens.name)) > \(count(LedgerKey.inputTokens.name)) OR "
+            + "\(count(LedgerKey.reasoningTokens.name)) > \(count(LedgerKey.outputTokens.name)))"
         let attribution = AttributionField.all.map {
             "CASE WHEN t_\($0.name) = 'string' THEN s_\($0.name) END AS f_\($0.name)"
         }
@@ -244,7 +245,7 @@ extension AuditSQL {
     /// The literal text of `cost_usd` as the line writes it (an engine's JSON reader would turn it into a
     /// binary float first).
     func costLiteral(_ text: String) -> String {
-        let pattern = dialect.string(#""cost_usd"\s*:\s*(-?[0-9][0-9.eE+-]*)"#)
+        let pattern = dialect.string("\"" + LedgerKey.costUSD.name + #""\s*:\s*(-?[0-9][0-9.eE+-]*)"#)
         return "nullif(regexp_extract(\(text), \(pattern), 1), '')"
     }
 

@@ -282,35 +282,14 @@ public struct AuditSQL: Sendable {
             GROUP BY k.canonical, k.tier, k.day
             """
         )
-        let uncached = "(a.input_tokens - a.cached_input_tokens - a.cache_write_tokens - a.cache_write_1h_tokens)"
-        let unpricedByRate = """
-            ((\(uncached) > 0 AND b.r_input IS NULL) \
-            OR (a.cached_input_tokens > 0 AND b.r_cached IS NULL AND b.r_input IS NULL) \
-            OR (a.cache_write_tokens > 0 AND b.r_cw IS NULL) OR (a.cache_write_1h_tokens > 0 AND b.r_cw1h IS NULL) \
-            OR (a.output_tokens > 0 AND b.r_output IS NULL))
-            """
-        let cost = """
-            CAST(\(uncached) AS \(m)) * coalesce(b.r_input, 0) \
-            + CAST(a.cached_input_tokens AS \(m)) * coalesce(b.r_cached, b.r_input, 0) \
-            + CAST(a.cache_write_tokens AS \(m)) * coalesce(b.r_cw, 0) \
-            + CAST(a.cache_write_1h_tokens AS \(m)) * coalesce(b.r_cw1h, 0) \
-            + CAST(a.output_tokens AS \(m)) * coalesce(b.r_output, 0)
-            """
-        let priced = "(NOT a.is_unit AND a.canonical IS NOT NULL AND b.above IS NOT NULL AND NOT \(unpricedByRate))"
+        // The band in effect first, then the dollars from plain columns, each step its own table: one
+        // statement with the rates' expressions repeated inside the join made Spark's optimizer stall.
         out += d.table(
-            "ca_priced",
+            "ca_banded",
             """
-            SELECT *,
-              CASE WHEN pricing = 'priced' THEN cost WHEN pricing = 'from_record' THEN stored_usd
-                ELSE CAST(0 AS \(m)) END AS usd
-            FROM (
-              SELECT a.*,
-                CASE WHEN a.is_unit THEN 'unit' WHEN \(priced) THEN 'priced'
-                  WHEN a.canonical IS NULL AND a.stored_usd IS NOT NULL THEN 'from_record' ELSE 'unpriced' END AS pricing,
-                \(cost) AS cost,
-                CASE WHEN \(priced) AND a.cached_input_tokens > 0 AND b.r_cached IS NULL
-                  THEN a.cached_input_tokens ELSE 0 END AS at_input,
-                a.input_tokens + a.output_tokens AS tokens,
+            SELECT * FROM (
+              SELECT a.*, b.above, b.r_input, b.r_output, b.r_cached, b.r_cw, b.r_cw1h,
+                a.input_tokens - a.cached_input_tokens - a.cache_write_tokens - a.cache_write_1h_tokens AS uncached,
                 row_number() OVER (PARTITION BY a.file, a.line ORDER BY b.above DESC) AS band_rank
               FROM ca_alive a
               LEFT JOIN ca_period per ON per.canonical = a.canonical AND per.tier = a.tier AND per.day = a.day
@@ -318,6 +297,36 @@ public struct AuditSQL: Sendable {
                 AND (b.above = 0 OR a.input_tokens > b.above)
             ) AS banded
             WHERE band_rank = 1
+            """
+        )
+        let unpricedByRate = """
+            ((uncached > 0 AND r_input IS NULL) OR (cached_input_tokens > 0 AND r_cached IS NULL AND r_input IS NULL) \
+            OR (cache_write_tokens > 0 AND r_cw IS NULL) OR (cache_write_1h_tokens > 0 AND r_cw1h IS NULL) \
+            OR (output_tokens > 0 AND r_output IS NULL))
+            """
+        let cost = """
+            CAST(uncached AS \(m)) * coalesce(r_input, 0) \
+            + CAST(cached_input_tokens AS \(m)) * coalesce(r_cached, r_input, 0) \
+            + CAST(cache_write_tokens AS \(m)) * coalesce(r_cw, 0) \
+            + CAST(cache_write_1h_tokens AS \(m)) * coalesce(r_cw1h, 0) \
+            + CAST(output_tokens AS \(m)) * coalesce(r_output, 0)
+            """
+        out += d.table(
+            "ca_priced",
+            """
+            SELECT p.*,
+              CASE WHEN is_unit THEN 'unit' WHEN is_priced THEN 'priced'
+                WHEN canonical IS NULL AND stored_usd IS NOT NULL THEN 'from_record' ELSE 'unpriced' END AS pricing,
+              CASE WHEN is_priced THEN cost WHEN canonical IS NULL AND stored_usd IS NOT NULL AND NOT is_unit
+                THEN stored_usd ELSE CAST(0 AS \(m)) END AS usd,
+              CASE WHEN is_priced AND cached_input_tokens > 0 AND r_cached IS NULL
+                THEN cached_input_tokens ELSE 0 END AS at_input,
+              input_tokens + output_tokens AS tokens
+            FROM (
+              SELECT b.*, (NOT is_unit AND canonical IS NOT NULL AND above IS NOT NULL AND NOT \(unpricedByRate)) AS is_priced,
+                \(cost) AS cost
+              FROM ca_banded b
+            ) AS p
             """
         )
         return out

@@ -8,7 +8,11 @@
 # to `spark.sql` in turn (they are separated by `;` and a blank line). The `skipped_line` rows are compared
 # by location, as in .ci/check-sql.sh.
 #
-# Run time on the 2-core machine: see docs/scale.md ("The checks") for the measured figure.
+# Status, 2026-12-07: it does not pass yet. PySpark 4 accepts the script's statements and ran the first 18
+# (lines, parsing, dedupe, model matching, price periods) on the demo and on a 164-line fault ledger, then
+# stalled for many minutes on the price-band join (ca_banded) with the 2 cores shared by four builds; no run
+# reached the report (docs/scale.md, "Status of the Spark dialect"). Creating the venv (pip install pyspark,
+# about 400 MB) took about 3 minutes under that load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -10,7 +10,8 @@
 #
 # Status, 2026-12-07: it does not pass yet. PySpark 4 accepts the script's statements and ran the first 18
 # (lines, parsing, dedupe, model matching, price periods) on the demo and on a 164-line fault ledger, then
-# stalled for many minutes on the price-band join (ca_banded) with the 2 cores shared by four builds; no run
+# stalled for many minutes on the price-band join (ca_banded) with the 2 cores shared by four builds: run
+# alone, that query was analysed in 20 s and still being planned after 4 minutes, no job started. No run
 # reached the report (docs/scale.md, "Status of the Spark dialect"). Creating the venv (pip install pyspark,
 # about 400 MB) took about 3 minutes under that load.
 set -euo pipefail

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "CostLedger", targets: ["CostLedger"]),
         .library(name: "CostAudit", targets: ["CostAudit"]),
         .library(name: "CostReports", targets: ["CostReports"]),
+        .library(name: "CostAuditSQL", targets: ["CostAuditSQL"]),
         .library(name: "AttributionTesting", targets: ["AttributionTesting"]),
         .library(name: "SQLiteJobQueue", targets: ["SQLiteJobQueue"]),
         // For the fuzz targets (Fuzz/, a nested package, which sees only products): the argument parser's
@@ -32,8 +33,13 @@ let package = Package(
         // Reports on the audit's reconciled dollars: by any dimension and period, explain, models, tools,
         // statements, the FOCUS export.
         .target(name: "CostReports", dependencies: ["Attribution", "CostLedger", "CostAudit", "WireFormat"]),
+        // The audit as one SQL script for DuckDB or Spark, over the ledger where it lies.
+        .target(name: "CostAuditSQL", dependencies: ["Attribution", "CostLedger", "CostAudit", "WireFormat"]),
         // The command line, as a library so tests reach it without spawning a process.
-        .target(name: "CostAuditCLI", dependencies: ["Attribution", "CostLedger", "CostAudit", "CostReports"]),
+        .target(
+            name: "CostAuditCLI",
+            dependencies: ["Attribution", "CostLedger", "CostAudit", "CostReports", "CostAuditSQL"]
+        ),
         .executableTarget(name: "cost-audit", dependencies: ["CostAuditCLI", "CMemoryTuning"]),
         // The tool's one C call: a fixed malloc mmap threshold, so the audit's freed tables leave memory.
         .target(name: "CMemoryTuning"),
@@ -113,6 +119,10 @@ let package = Package(
         .testTarget(
             name: "CostAuditTests",
             dependencies: ["Attribution", "CostLedger", "CostAudit"]
+        ),
+        .testTarget(
+            name: "CostAuditSQLTests",
+            dependencies: ["Attribution", "CostLedger", "CostAudit", "CostAuditSQL"]
         ),
         .testTarget(
             name: "CostReportsTests",

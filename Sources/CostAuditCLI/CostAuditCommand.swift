@@ -14,6 +14,7 @@ public enum CostAuditCommand {
         (InspectCommand.spec, InspectCommand.run),
         (ModelsCommand.spec, ModelsCommand.run),
         (ReportCommand.spec, ReportCommand.run),
+        (SQLCommand.spec, SQLCommand.run),
         (StatementCommand.spec, StatementCommand.run),
         (ToolsCommand.spec, ToolsCommand.run),
         (TopUsersCommand.spec, TopUsersCommand.run),

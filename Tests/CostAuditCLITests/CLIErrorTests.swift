@@ -246,7 +246,7 @@ struct CLISurfaceBinaryTests {
         #expect(run.status == 64)
         #expect(
             oneLine(run)
-                == "error: unknown subcommand 'nope'; the subcommands are alerts, audit, demo, explain, export, forecast, html, inspect, models, report, statement, tools, top-users "
+                == "error: unknown subcommand 'nope'; the subcommands are alerts, audit, demo, explain, export, forecast, html, inspect, models, report, sql, statement, tools, top-users "
                 + "(see 'cost-audit --help')"
         )
         #expect(run.stdout.isEmpty)
@@ -257,7 +257,7 @@ struct CLISurfaceBinaryTests {
         #expect(none.status == 64)
         #expect(
             oneLine(none).hasPrefix(
-                "error: no subcommand given; the subcommands are alerts, audit, demo, explain, export, forecast, html, inspect, models, report, statement, tools, top-users"
+                "error: no subcommand given; the subcommands are alerts, audit, demo, explain, export, forecast, html, inspect, models, report, sql, statement, tools, top-users"
             )
         )
     }
@@ -266,7 +266,7 @@ struct CLISurfaceBinaryTests {
         "--help on every subcommand prints its help and exits 0",
         arguments: [
             "alerts", "audit", "demo", "explain", "export", "forecast", "html", "inspect", "models", "report",
-            "statement", "tools", "top-users",
+            "sql", "statement", "tools", "top-users",
         ]
     )
     func subcommandHelp(name: String) throws {

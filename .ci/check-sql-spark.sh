@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Check (documented, not run by .ci/run): the SQL that `cost-audit sql --dialect spark` prints, run by Spark
+# in local mode, returns the same CSV as `cost-audit audit --format csv` (docs/scale.md).
+#
+# It creates (once) a virtual environment with PySpark 4.x from PyPI (${SPARK_VENV:-/tmp/.venv-spark}, about
+# 400 MB; Spark needs Java 17 on PATH), builds the tool, and compares the two CSVs on the demo and, unless
+# SQL_SPARK_DEMO_ONLY=1, on the fault workload of .ci/check-sql.sh. Each statement of the script is given
+# to `spark.sql` in turn (they are separated by `;` and a blank line). The `skipped_line` rows are compared
+# by location, as in .ci/check-sql.sh.
+#
+# Status, 2026-12-07: it does not pass yet. PySpark 4 accepts the script's statements and ran the first 18
+# (lines, parsing, dedupe, model matching, price periods) on the demo and on a 164-line fault ledger, then
+# stalled for many minutes on the price-band join (ca_banded) with the 2 cores shared by four builds: run
+# alone, that query was analysed in 20 s and still being planned after 4 minutes, no job started. No run
+# reached the report (docs/scale.md, "Status of the Spark dialect"). Creating the venv (pip install pyspark,
+# about 400 MB) took about 3 minutes under that load.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv="${SPARK_VENV:-/tmp/.venv-spark}"
+if ! "$venv/bin/python" -c "import pyspark" 2> /dev/null; then
+    echo "== creating $venv (pyspark 4.x from PyPI)"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "pyspark>=4,<5"
+fi
+
+echo "== build cost-audit"
+swift build --product cost-audit 2>&1 | tail -1
+tool="$(swift build --show-bin-path)/cost-audit"
+
+work="$(mktemp -d /tmp/check-sql-spark.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+
+run_spark() { # script.sql out.csv
+    "$venv/bin/python" - "$1" "$2" << 'PYTHON' 2> "$work/spark.log"
+import sys
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[2]").appName("cost-audit-sql")
+         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+         .config("spark.driver.memory", "2g").getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+statements = []
+for text in open(sys.argv[1]).read().split(";\n\n"):
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("--")).strip()
+    if body:
+        statements.append(body)
+rows = None
+for number, statement in enumerate(statements):
+    frame = spark.sql(statement)
+    if number == len(statements) - 1:
+        rows = frame.collect()
+with open(sys.argv[2], "w") as out:
+    out.write("section,name,usd,share,count\n")
+    for row in rows:
+        out.write(row[5] + "\n")
+PYTHON
+}
+
+normalize_swift() {
+    grep -v '^skipped_line,' "$1" || true
+    grep '^skipped_line,' "$1" | sed -E 's/^skipped_line,"?(.*:[0-9]+): .*$/skipped_line,\1,,,/' | LC_ALL=C sort || true
+}
+normalize_sql() {
+    grep -v '^skipped_line,' "$1" || true
+    grep '^skipped_line,' "$1" | LC_ALL=C sort || true
+}
+
+failures=0
+compare() { # name, audit arguments...
+    local name="$1"
+    shift
+    echo "== $name"
+    "$tool" audit --format csv --quiet "$@" > "$work/$name.swift.csv"
+    "$tool" sql --dialect spark "$@" > "$work/$name.sql"
+    local start=$SECONDS
+    if ! run_spark "$work/$name.sql" "$work/$name.spark.csv"; then
+        tail -20 "$work/spark.log"
+        echo "error: $name: Spark failed on the script"
+        failures=$((failures + 1))
+        return
+    fi
+    echo "   spark: $((SECONDS - start)) s"
+    if ! diff <(normalize_swift "$work/$name.swift.csv") <(normalize_sql "$work/$name.spark.csv"); then
+        echo "error: $name: the Spark SQL's CSV differs from cost-audit audit's (< audit, > Spark)"
+        failures=$((failures + 1))
+    else
+        echo "   equal, byte for byte"
+    fi
+}
+
+"$tool" demo "$work/demo" --quiet > /dev/null
+(cd "$work/demo" && compare demo --config cost-audit.json)
+
+if [ "${SQL_SPARK_DEMO_ONLY:-0}" != 1 ]; then
+    python3 Benchmarks/scripts/generate_ledger.py --records 30000 --files 3 --seed 7 --out "$work/faults" > /dev/null
+    python3 .ci/sql-faults.py "$work/faults" > /dev/null
+    usage=()
+    for file in "$work"/faults/usage/*.json; do usage+=(--usage "$file"); done
+    compare faults "$work/faults/ledger" "${usage[@]}" --rules "$work/faults/rules.json" \
+        --keys "$work/faults/keys.json"
+fi
+
+if [ "$failures" -ne 0 ]; then
+    echo "FAIL: $failures workload(s) differ"
+    exit 1
+fi
+echo "OK: the Spark SQL equals cost-audit audit --format csv on every workload"

@@ -1,0 +1,234 @@
+import Attribution
+import CostAudit
+import CostAuditSQL
+import CostLedger
+import Testing
+
+/// What the SQL generator decides without an engine: the inlined inputs are exact, every string it inlines
+/// stays one literal, and the dialects differ where the engines do. (That the scripts compute the audit is
+/// `.ci/check-sql.sh`'s, which runs them in DuckDB against `cost-audit audit --format csv`.)
+@Suite("cost-audit sql: the generated script")
+struct AuditSQLTests {
+    /// Prices with digits far below a cent: per token, 2.5 USD per million is 2,500,000,000,000 attodollars.
+    static let prices = #"""
+        {"models": {
+          "m-exact": [{"input": "2.5", "output": "10", "cached_input": "0.000000000001"}],
+          "m-dated": [{"effective_from": "2026-01-01", "input": "1", "output": "2"},
+                      {"effective_from": "2026-06-01", "input": "0.5", "output": "1"}]
+        }}
+        """#
+
+    static func configuration(
+        rules: AuditRules = .empty,
+        keys: AuditKeyMap = .empty,
+        usage: [UsageExportSource] = []
+    ) throws -> AuditConfiguration {
+        var configuration = AuditConfiguration(
+            ledger: .files([]),
+            prices: try PriceTable(priceFileJSON: Array(prices.utf8))
+        )
+        configuration.rules = rules
+        configuration.keyMap = keys
+        configuration.usage = usage
+        return configuration
+    }
+
+    static func script(_ configuration: AuditConfiguration, _ dialect: SQLDialect = .duckdb) throws -> String {
+        try AuditSQL(dialect: dialect, ledgerGlobs: ["/ledger/*.jsonl"], configuration: configuration).script()
+    }
+
+    @Test("prices are inlined as exact attodollars per token, each period and tier its own row, absent rates NULL")
+    func exactPrices() throws {
+        let sql = try Self.script(Self.configuration())
+        // 2.5 USD per million tokens = 2.5e-6 USD = 2,500,000,000,000 attodollars; 1e-12 per million = 1e-18 USD.
+        #expect(
+            sql.contains(
+                "(CAST('m-exact' AS VARCHAR), CAST('default' AS VARCHAR), CAST(CAST('-9223372036854775808' AS BIGINT) AS BIGINT), "
+                    + "CAST(CAST(0 AS BIGINT) AS BIGINT), CAST(CAST('2500000000000' AS HUGEINT) AS HUGEINT), "
+                    + "CAST(CAST('10000000000000' AS HUGEINT) AS HUGEINT), CAST(CAST('1' AS HUGEINT) AS HUGEINT), "
+                    + "CAST(CAST(NULL AS HUGEINT) AS HUGEINT), CAST(CAST(NULL AS HUGEINT) AS HUGEINT))"
+            )
+        )
+        // 2026-01-01 is day 20454 since 1970-01-01; 2026-06-01 is day 20605.
+        #expect(sql.contains("CAST('m-dated' AS VARCHAR), CAST('default' AS VARCHAR), CAST(CAST(20454 AS BIGINT)"))
+        #expect(sql.contains("CAST('m-dated' AS VARCHAR), CAST('default' AS VARCHAR), CAST(CAST(20605 AS BIGINT)"))
+        #expect(sql.contains("CAST(CAST('500000000000' AS HUGEINT) AS HUGEINT)"))
+    }
+
+    @Test("usage exports are priced per cell exactly and inlined with their day, provider, model and key")
+    func usageCells() throws {
+        // 1,000,001 input tokens at 2.5 USD per million: 2.5000025 USD, exactly 2,500,002,500,000,000,000 attodollars.
+        let page = """
+            {"object": "page", "data": [{"object": "bucket", "start_time": 1795132800, "end_time": 1795219200,
+            "results": [{"object": "organization.usage.completions.result", "input_tokens": 1000001,
+            "input_cached_tokens": 0, "output_tokens": 0, "num_model_requests": 1, "api_key_id": "key_a",
+            "model": "m-exact", "batch": false}]}], "has_more": false, "next_page": null}
+            """
+        let sql = try Self.script(Self.configuration(usage: [.text(page, name: "usage.json")]))
+        // 1795132800 is 2026-11-20, day 20777.
+        #expect(
+            sql.contains(
+                "(CAST(CAST(20777 AS BIGINT) AS BIGINT), CAST('openai' AS VARCHAR), CAST('m-exact' AS VARCHAR), "
+                    + "CAST('key_a' AS VARCHAR), CAST(CAST('2500002500000000000' AS HUGEINT) AS HUGEINT))"
+            )
+        )
+        #expect(
+            sql.contains("(CAST(CAST(20777 AS BIGINT) AS BIGINT), CAST('openai' AS VARCHAR), CAST(TRUE AS BOOLEAN))")
+        )
+    }
+
+    /// Values that would end a literal early, start a comment or break a line.
+    static let hostile = [
+        "o'brien", #"say "hi""#, "two\nlines", "x'); DROP TABLE ca_prices; --", #"back\slash\'"#, "tab\there",
+    ]
+
+    @Test("a rule value, a key map entry or a ledger path with quotes, backslashes or line breaks stays one literal")
+    func injection() throws {
+        for dialect in SQLDialect.all {
+            for value in Self.hostile {
+                let rules = AuditRules(rules: [
+                    AuditRules.Rule(match: [.field(.agent): value], set: [.team: value, .project: "p"])
+                ])
+                let keys = AuditKeyMap(owners: [value: AuditKeyMap.Owner(team: value, project: "p")])
+                let sql = try AuditSQL(
+                    dialect: dialect,
+                    ledgerGlobs: ["/bucket/" + value + "/*.jsonl"],
+                    configuration: Self.configuration(rules: rules, keys: keys)
+                ).script()
+                let literals = try SQLLexer(dialect: dialect).stringLiterals(sql)
+                // The value comes back whole from the literals the script holds, as often as it was put in:
+                // the rule's match and set, the key and its team, and the path.
+                #expect(literals.filter { $0 == value }.count == 4, "\(dialect) \(value.debugDescription)")
+                // DuckDB reads a list of globs; Spark's text source a JSON array of them in one option.
+                let path = "/bucket/" + value + "/*.jsonl"
+                let expected = dialect == .duckdb ? path : "[" + Self.jsonString(path) + "]"
+                #expect(literals.contains(expected), "\(dialect) \(value.debugDescription)")
+            }
+        }
+    }
+
+    /// `text` as a JSON string.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    @Test("DuckDB doubles a quote and keeps backslashes; Spark escapes both and sets exact decimal arithmetic")
+    func dialectsDiffer() throws {
+        let value = #"it's a\b"#
+        let rules = AuditRules(rules: [AuditRules.Rule(match: [.field(.agent): value], set: [.team: "t"])])
+        let duck = try Self.script(Self.configuration(rules: rules), .duckdb)
+        let spark = try Self.script(Self.configuration(rules: rules), .spark)
+        #expect(duck.contains(#"'it''s a\b'"#))
+        #expect(spark.contains(#"'it\'s a\\b'"#))
+        #expect(duck.contains("read_text(["))
+        #expect(spark.contains("wholetext 'true'"))
+        #expect(duck.contains("HUGEINT") && !duck.contains("DECIMAL(38,0))"))
+        #expect(spark.contains("SET spark.sql.decimalOperations.allowPrecisionLoss=false;"))
+        #expect(!spark.contains("HUGEINT"))
+        #expect(duck.contains("CREATE OR REPLACE TEMP TABLE ca_lines AS"))
+        #expect(spark.contains("CACHE TABLE ca_lines AS"))
+    }
+
+    @Test("--since and --until bound the instant a record is counted by, in nanoseconds, since inclusive")
+    func window() throws {
+        var configuration = try Self.configuration()
+        configuration.since = try UTCTimestamp(rfc3339: "2026-10-03T00:00:00Z")
+        configuration.until = try UTCTimestamp(rfc3339: "2026-10-05T12:00:00Z")
+        let sql = try Self.script(configuration)
+        #expect(sql.contains("CAST(r.when_ms AS HUGEINT) * 1000000 >= CAST('1790985600000000000' AS HUGEINT)"))
+        #expect(sql.contains("CAST(r.when_ms AS HUGEINT) * 1000000 < CAST('1791201600000000000' AS HUGEINT)"))
+        #expect(!(try Self.script(Self.configuration())).contains("r.when_ms AS HUGEINT) * 1000000"))
+    }
+
+    @Test("the lineage walk is 65 one-hop rounds: 64 hops and the round that finds a 65th a cycle")
+    func lineageRounds() throws {
+        let sql = try Self.script(Self.configuration())
+        #expect(sql.contains("TEMP TABLE ca_w65 AS"))
+        #expect(!sql.contains("TEMP TABLE ca_w66 AS"))
+        #expect(sql.contains("n.hops = 64"))
+    }
+
+    @Test("a ledger directory is read as the audit reads it: its *.jsonl files and its dt= day partitions")
+    func directoryGlobs() {
+        #expect(
+            AuditSQL.directoryGlobs("/data/ledger/") == [
+                "/data/ledger/*.jsonl", "/data/ledger/dt=[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/*.jsonl",
+            ]
+        )
+    }
+}
+
+/// Just enough of each engine's lexer to find the string literals of a script: DuckDB's standard literals
+/// (`''` is a quote), Spark's backslash escapes; identifiers in double quotes or backticks and comments skipped.
+struct SQLLexer {
+    let dialect: SQLDialect
+
+    struct Unterminated: Error {}
+
+    func stringLiterals(_ sql: String) throws -> [String] {
+        let chars = Array(sql.unicodeScalars)
+        var literals: [String] = []
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "-", i + 1 < chars.count, chars[i + 1] == "-" {
+                while i < chars.count, chars[i] != "\n" { i += 1 }
+                continue
+            }
+            if c == "\"" || c == "`" {
+                i += 1
+                while i < chars.count, chars[i] != c { i += 1 }
+                guard i < chars.count else { throw Unterminated() }
+                i += 1
+                continue
+            }
+            guard c == "'" else {
+                i += 1
+                continue
+            }
+            var value = String.UnicodeScalarView()
+            i += 1
+            var closed = false
+            while i < chars.count {
+                let d = chars[i]
+                if dialect == .spark, d == "\\", i + 1 < chars.count {
+                    let next = chars[i + 1]
+                    switch next {
+                    case "n": value.append("\n")
+                    case "r": value.append("\r")
+                    case "t": value.append("\t")
+                    case "0": value.append("\0")
+                    default: value.append(next)
+                    }
+                    i += 2
+                    continue
+                }
+                if d == "'" {
+                    if dialect == .duckdb, i + 1 < chars.count, chars[i + 1] == "'" {
+                        value.append("'")
+                        i += 2
+                        continue
+                    }
+                    closed = true
+                    i += 1
+                    break
+                }
+                value.append(d)
+                i += 1
+            }
+            guard closed else { throw Unterminated() }
+            literals.append(String(value))
+        }
+        return literals
+    }
+}

@@ -55,7 +55,8 @@ struct HostileInputTests {
 
     // The three runs below were seen to fail on main's build (one tree of the whole file, 10-15x its size:
     // killed at the limit), and pass read entry by entry. Inputs as
-    // Benchmarks/scripts/generate_decoder_inputs.py writes them; figures in docs/reliability-hostile.md.
+    // Benchmarks/scripts/generate_decoder_inputs.py writes them; figures in docs/reliability.md ("Whole-file
+    // decoders").
 
     @Test("a 16 MB key map of 231,884 keys is read inside a 300 MB address space")
     func largeKeyMapIsBounded() async throws {
@@ -139,7 +140,8 @@ struct HostileInputTests {
 
     @Test("50,000 records with every value distinct are audited inside a 450 MB address space")
     func distinctRecordsAreBounded() async throws {
-        // docs/reliability-hostile.md: about 1.5 KB a distinct record above the tool's own ~33 MB (measured
+        // docs/reliability.md ("Memory per distinct record"): about 1.5 KB a distinct record above the tool's own
+        // ~33 MB (measured
         // 134 MB peak RSS for these 50,000; the run needs between 280 and 400 MB of address space). A regression
         // to about twice that per record no longer fits.
         let dir = try temporaryDirectory()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Check: the five DocC catalogs (Attribution, CostLedger, CostAudit, CostReports, SQLiteJobQueue) build with the
-# toolchain's own docc without a warning or error.
+# Check: the six DocC catalogs (Attribution, CostLedger, CostAudit, CostReports, CostAuditSQL, SQLiteJobQueue)
+# build with the toolchain's own docc without a warning or error.
 #
 # It builds the package (`swift build`, which makes the .swiftmodule files), extracts each module's public
 # symbol graph with `swift symbolgraph-extract`, then runs `docc convert` on each module's catalog with that
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(Attribution CostLedger CostAudit CostReports SQLiteJobQueue)
+modules=(Attribution CostLedger CostAudit CostReports CostAuditSQL SQLiteJobQueue)
 
 swift build
 bin_path="$(swift build --show-bin-path)"
@@ -71,4 +71,4 @@ if [ "$failed" -ne 0 ]; then
     echo "the DocC catalogs built with warnings or errors (above)" >&2
     exit 1
 fi
-echo "DocC: the five catalogs built without warnings"
+echo "DocC: the six catalogs built without warnings"

@@ -2,7 +2,7 @@ import Attribution
 public import CostAudit
 import CostLedger
 
-/// The audit as one SQL script (docs/scale.md): the same phases as ``Auditor`` (docs/audit.md, "What the
+/// The audit as one SQL script (docs/scale.md): the same phases as CostAudit's `Auditor` (docs/audit.md, "What the
 /// audit does, in order"), written for an engine that reads the ledger's JSON Lines where they lie. The small
 /// inputs (prices, key map, rules, the usage exports priced per cell) are inlined as `VALUES`; the script's
 /// last query returns the rows of `cost-audit audit --format csv`, each with its CSV line.
@@ -27,8 +27,8 @@ public struct AuditSQL: Sendable {
     /// A script over the ledger files `ledgerGlobs` with the inputs of `configuration` (its ledger is not read;
     /// its usage exports are, here, to price them per cell).
     ///
-    /// - Throws: ``CostAuditError`` when a usage export cannot be read, or when the configuration's prices are
-    ///   not a ``PriceTable`` (the script carries the table's rows).
+    /// - Throws: `CostAuditError` when a usage export cannot be read, or when the configuration's prices are
+    ///   not a `PriceTable` (the script carries the table's rows).
     public init(
         dialect: SQLDialect,
         ledgerGlobs: [String],

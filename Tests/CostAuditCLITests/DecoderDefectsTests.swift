@@ -30,7 +30,7 @@ struct DecoderDefectsTests {
     static let addressSpaceIsSanitizerShadowed: Bool = {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
-            let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+            let kilobytes = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "")
         else { return false }
         return kilobytes > 1 << 30  // over 1 TiB
     }()

@@ -18,10 +18,10 @@
 # only: the reason is the Swift JSON reader's own wording, which no engine's JSON functions reproduce
 # (docs/scale.md, "What the SQL does not reproduce").
 #
-# Run time on the 2-core machine, measured: 16 s in .ci/run on a quiet fresh clone (07:33 UTC; 20 s at 06:55, venv made,
-# load about 3; DuckDB 3 s on each workload). Earlier, while three other builds and a Spark run shared the
-# cores: 3 min 50 s at load average ~20 and 10 min 54 s at ~29, each 19-21 s of user CPU. Creating the venv
-# (pip install duckdb) took 1-2 min under that load.
+# Run time on the 2-core machine, measured: 16 s in .ci/run on a quiet fresh clone (2026-12-07 07:33 UTC, venv
+# made; DuckDB 3 s on each workload); 20 s at 06:55 at load about 3. Earlier, while three other builds and a
+# Spark run shared the cores: 3 min 50 s at load average ~20 and 10 min 54 s at ~29, each 19-21 s of user CPU.
+# Creating the venv (pip install duckdb) took 1-2 min under that load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -33,7 +33,7 @@ work="$(mktemp -d /tmp/check-sql-spark.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
 run_spark() { # script.sql out.csv
-    "$venv/bin/python" - "$1" "$2" << 'PYTHON' 2> "$work/spark.log"
+    "$venv/bin/python" - "$1" "$2" << 'PYTHON' 2> "$work/spark.log" || { tail -20 "$work/spark.log"; return 1; }
 import sys
 from pyspark.sql import SparkSession
 spark = (SparkSession.builder.master("local[2]").appName("cost-audit-sql")
@@ -57,40 +57,14 @@ with open(sys.argv[2], "w") as out:
 PYTHON
 }
 
-normalize_swift() {
-    grep -v '^skipped_line,' "$1" || true
-    grep '^skipped_line,' "$1" | sed -E 's/^skipped_line,"?(.*:[0-9]+): .*$/skipped_line,\1,,,/' | LC_ALL=C sort || true
-}
-normalize_sql() {
-    grep -v '^skipped_line,' "$1" || true
-    grep '^skipped_line,' "$1" | LC_ALL=C sort || true
-}
-
+source .ci/sql-compare.sh
 failures=0
 compare() { # name, audit arguments...
-    local name="$1"
-    shift
-    echo "== $name"
-    "$tool" audit --format csv --quiet "$@" > "$work/$name.swift.csv"
-    "$tool" sql --dialect spark "$@" > "$work/$name.sql"
-    local start=$SECONDS
-    if ! run_spark "$work/$name.sql" "$work/$name.spark.csv"; then
-        tail -20 "$work/spark.log"
-        echo "error: $name: Spark failed on the script"
-        failures=$((failures + 1))
-        return
-    fi
-    echo "   spark: $((SECONDS - start)) s"
-    if ! diff <(normalize_swift "$work/$name.swift.csv") <(normalize_sql "$work/$name.spark.csv"); then
-        echo "error: $name: the Spark SQL's CSV differs from cost-audit audit's (< audit, > Spark)"
-        failures=$((failures + 1))
-    else
-        echo "   equal, byte for byte"
-    fi
+    compare_sql spark Spark run_spark "$@" || failures=$((failures + 1))
 }
 
 "$tool" demo "$work/demo" --quiet > /dev/null
-(cd "$work/demo" && compare demo --config cost-audit.json)
+(cd "$work/demo" && compare_sql spark Spark run_spark demo --config cost-audit.json) || failures=$((failures + 1))
 
 if [ "${SQL_SPARK_DEMO_ONLY:-0}" != 1 ]; then
     python3 Benchmarks/scripts/generate_ledger.py --records 30000 --files 3 --seed 7 --out "$work/faults" > /dev/null

@@ -55,37 +55,14 @@ with open(sys.argv[2], "w", newline="") as f:
 EOF
 }
 
-# The skipped_line rows keep their FILE:LINE (the reason is the Swift reader's wording, which the SQL cannot
-# give), and are compared as a set: the audit lists files in directory order, the SQL bytewise.
-normalize_swift() {
-    grep -v '^skipped_line,' "$1" || true
-    grep '^skipped_line,' "$1" | sed -E 's/^skipped_line,"?(.*:[0-9]+): .*$/skipped_line,\1,,,/' | LC_ALL=C sort || true
-}
-normalize_sql() {
-    grep -v '^skipped_line,' "$1" || true
-    grep '^skipped_line,' "$1" | LC_ALL=C sort || true
-}
-
+source .ci/sql-compare.sh
 failures=0
 compare() { # name, audit arguments...
-    local name="$1"
-    shift
-    echo "== $name"
-    "$tool" audit --format csv --quiet "$@" > "$work/$name.swift.csv"
-    "$tool" sql --dialect duckdb "$@" > "$work/$name.sql"
-    local start=$SECONDS
-    run_duckdb "$work/$name.sql" "$work/$name.duckdb.csv"
-    echo "   duckdb: $((SECONDS - start)) s, $(wc -l < "$work/$name.swift.csv") rows"
-    if ! diff <(normalize_swift "$work/$name.swift.csv") <(normalize_sql "$work/$name.duckdb.csv"); then
-        echo "error: $name: the DuckDB SQL's CSV differs from cost-audit audit's (< audit, > DuckDB)"
-        failures=$((failures + 1))
-    else
-        echo "   equal, byte for byte"
-    fi
+    compare_sql duckdb DuckDB run_duckdb "$@" || failures=$((failures + 1))
 }
 
 "$tool" demo "$work/demo" --quiet > /dev/null
-(cd "$work/demo" && compare demo --config cost-audit.json)
+(cd "$work/demo" && compare_sql duckdb DuckDB run_duckdb demo --config cost-audit.json) || failures=$((failures + 1))
 
 python3 Benchmarks/scripts/generate_ledger.py --records 30000 --files 3 --seed 7 --out "$work/faults" > /dev/null
 python3 .ci/sql-faults.py "$work/faults" > /dev/null

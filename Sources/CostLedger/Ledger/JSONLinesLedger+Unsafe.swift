@@ -67,6 +67,17 @@ struct LedgerBatchBytes {
     }
 }
 
+extension LedgerBatchBytes {
+    /// A copy of the batch's first line, without its newline (at most `limit` bytes: a longer line is cut there).
+    func firstLine(limit: Int) -> [UInt8] {
+        let range = range.clamped(to: 0..<buffer.count)
+        guard !range.isEmpty, let start = unsafe buffer.base else { return [] }
+        let bytes = unsafe UnsafeRawBufferPointer(start: start + range.lowerBound, count: Swift.min(range.count, limit))
+        let end = unsafe bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+        return unsafe Array(bytes[..<end])
+    }
+}
+
 extension LedgerByteBuffer {
     /// Appends a copy of `batch`'s bytes.
     func append(_ batch: LedgerBatchBytes) {

@@ -65,6 +65,12 @@ public final class JSONLinesLedger: CostSink {
         public var maxFileBytes: Int64? = 256 << 20
         /// Start a new file when the UTC day changes. Default true.
         public var rotateDaily: Bool = true
+        /// Write files in day partitions, `directory/dt=YYYY-MM-DD/NAME`, the UTC day of the `started_at`, else
+        /// the `ts`, of the file's first record (the layout of the spec's section 4, which query engines prune by).
+        /// A batch whose first record falls on another day than the open file's partition starts a new file, so a
+        /// partition holds other days' records only in the one batch that straddles midnight (docs/ledger.md).
+        /// Default false: files directly in ``directory``.
+        public var partitionByDay: Bool = false
         /// The host part of file names; nil reads the system's host name.
         public var hostName: String?
         /// Append to this file name in the directory first, instead of a new name (for a process reopening its
@@ -333,7 +339,8 @@ extension JSONLinesLedger {
                 mode: depth > 1 ? .concurrent : .serial(syncs: configuration.durability.syncs),
                 rotateDaily: configuration.rotateDaily,
                 maxFileBytes: configuration.maxFileBytes,
-                fixedFirstName: configuration.fileName != nil
+                fixedFirstName: configuration.fileName != nil,
+                partitionByDay: configuration.partitionByDay
             )
             io = Lock(IOState(machine: LedgerWriterStateMachine(policy: policy)))
             if depth > 1 {
@@ -702,7 +709,11 @@ extension JSONLinesLedger {
                 if !batch.isEmpty {
                     swap(&io.carry, &batch)
                     io.spare = batch
-                    let taken = LedgerWriterStateMachine.Batch(bytes: io.carry.count, records: records)
+                    let taken = LedgerWriterStateMachine.Batch(
+                        bytes: io.carry.count,
+                        records: records,
+                        partition: partition(of: LedgerBatchBytes(io.carry))
+                    )
                     try run(io.machine.batchTaken(taken, day: today()), &io)
                 } else {
                     io.spare = batch
@@ -945,7 +956,11 @@ extension JSONLinesLedger {
             countBytes: Bool = true
         ) throws(CostLedgerError) {
             guard !batch.isEmpty else { return }
-            let taken = LedgerWriterStateMachine.Batch(bytes: batch.count, records: records)
+            let taken = LedgerWriterStateMachine.Batch(
+                bytes: batch.count,
+                records: records,
+                partition: partition(of: batch)
+            )
             try run(io.machine.batchTaken(taken, day: today()), &io, bytes: batch, countBytes: countBytes)
         }
 
@@ -971,11 +986,11 @@ extension JSONLinesLedger {
                     action = io.machine.cutBackFinished(cut >= 0)
                 case .checkPath(let path, let identity):
                     action = io.machine.pathChecked(identity != nil && LedgerFileIdentity(path: path) == identity)
-                case .openFile(let fixedName, let closing, let lost):
+                case .openFile(let fixedName, let closing, let lost, let partition):
                     if let closing { _ = LedgerIO.close(closing) }
                     if let lost { noteLost(lost) }
                     do {
-                        action = io.machine.fileOpened(try openFile(fixedName: fixedName))
+                        action = io.machine.fileOpened(try openFile(fixedName: fixedName, partition: partition))
                     } catch {
                         action = io.machine.openFailed(error)
                     }
@@ -1065,9 +1080,22 @@ extension JSONLinesLedger {
             configuration.clock.now().utcDay
         }
 
-        /// Opens a new ledger file (the configured name when `fixedName`), making the directory again if it is gone
-        /// (docs/ledger.md); under concurrent syncs with its descriptors for the syncing threads.
-        private func openFile(fixedName: Bool) throws(CostLedgerError) -> LedgerWriterStateMachine.OpenFile {
+        /// The day partition of a batch: the UTC day of its first record's `started_at`, else `ts`; nil when the
+        /// writer does not partition. (A first line the writer encoded always decodes; were it not to, the day now.)
+        private func partition(of batch: LedgerBatchBytes) -> Int64? {
+            guard configuration.partitionByDay else { return nil }
+            let line = batch.firstLine(limit: CostRecord.LineLimits.maxLineBytes + 1)
+            guard case .record(let record) = CostRecord.decodeStrictBody(line, location: nil) else { return today() }
+            return (record.startedAt ?? record.timestamp).utcDay
+        }
+
+        /// Opens a new ledger file (the configured name when `fixedName`), in the day partition `partition` when
+        /// given, making the directories again if they are gone (docs/ledger.md); under concurrent syncs with its
+        /// descriptors for the syncing threads.
+        private func openFile(
+            fixedName: Bool,
+            partition: Int64?
+        ) throws(CostLedgerError) -> LedgerWriterStateMachine.OpenFile {
             let now = configuration.clock.now()
             let name: String
             if fixedName, let fixed = configuration.fileName {
@@ -1077,7 +1105,13 @@ extension JSONLinesLedger {
             }
             // A directory removed while the writer ran is made again, as at start (docs/ledger.md).
             try LedgerFiles.makeDirectory(configuration.directory)
-            let path = LedgerFiles.join(configuration.directory, name)
+            var directory = configuration.directory
+            if let partition {
+                directory = LedgerFiles.join(directory, LedgerFiles.partitionName(day: partition))
+                // A new partition's entry in the ledger directory is synced too, as a new file's is.
+                try LedgerFiles.makeDirectory(directory, syncParent: configuration.durability.syncs)
+            }
+            let path = LedgerFiles.join(directory, name)
             let opened = try LedgerFiles.openForAppend(path, syncDirectory: configuration.durability.syncs)
             var syncFile: LedgerSyncFile?
             if let pool {
@@ -1099,7 +1133,8 @@ extension JSONLinesLedger {
                 identity: LedgerFileIdentity(descriptor: opened.fd),
                 size: opened.size,
                 day: now.utcDay,
-                syncFile: syncFile
+                syncFile: syncFile,
+                partition: partition
             )
         }
 

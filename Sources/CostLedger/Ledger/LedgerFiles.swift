@@ -1,4 +1,5 @@
 import Foundation
+import WireFormat
 
 #if canImport(Glibc)
 import Glibc
@@ -34,7 +35,16 @@ enum LedgerFiles {
         #endif
     }
 
-    static func makeDirectory(_ path: String) throws(CostLedgerError) {
+    /// The name of a day partition's directory: `dt=YYYY-MM-DD` for `day` (days since the epoch).
+    static func partitionName(day: Int64) -> String {
+        var name = Array("dt=".utf8)
+        RFC3339.appendDate(days: day, to: &name)
+        return String(decoding: name, as: UTF8.self)
+    }
+
+    /// Makes the directory `path` (and its parents) when missing; with `syncParent`, a directory it made is
+    /// recorded durably in its parent (`fsync` of the parent), as a new file's entry is.
+    static func makeDirectory(_ path: String, syncParent: Bool = false) throws(CostLedgerError) {
         if let info = SystemIO.status(path: path) {
             guard info.st_mode & S_IFMT == S_IFDIR else {
                 throw CostLedgerError(.io, field: path, reason: "exists and is not a directory")
@@ -45,6 +55,17 @@ enum LedgerFiles {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw CostLedgerError(.io, field: path, reason: "cannot create the ledger directory: \(error)")
+        }
+        if syncParent { syncDirectory(containing: path) }
+    }
+
+    /// `fsync` of the directory holding `path` (its entry for `path` made durable); best effort.
+    static func syncDirectory(containing path: String) {
+        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        let dirFD = SystemIO.open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+        if dirFD >= 0 {
+            _ = fsync(dirFD)
+            _ = LedgerIO.close(dirFD)
         }
     }
 
@@ -80,14 +101,7 @@ enum LedgerFiles {
                 repair = 1
             }
         }
-        if syncDirectory {
-            let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-            let dirFD = SystemIO.open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
-            if dirFD >= 0 {
-                _ = fsync(dirFD)
-                _ = LedgerIO.close(dirFD)
-            }
-        }
+        if syncDirectory { Self.syncDirectory(containing: path) }
         return (fd, size, repair)
     }
 }

@@ -148,7 +148,6 @@ enum LedgerIO {
 
     static func errnoText(_ code: Int32 = errno) -> String { SystemErrorText.words(code) }
 
-    /// The `*.jsonl` regular files in `directory`, as `directory/name`.
     /// The ledger files of `directory`: its `*.jsonl` regular files, and those of its day partitions, the
     /// subdirectories named `dt=YYYY-MM-DD` (one level; dot-files and other subdirectories are not read).
     static func jsonlFiles(in directory: String) throws(CostLedgerError) -> [String] {

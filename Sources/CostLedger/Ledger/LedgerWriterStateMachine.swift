@@ -7,8 +7,8 @@
 /// The states:
 /// - ``State/idle(_:)``: open, buffering; no batch in hand (a file may be open).
 /// - ``State/flushing(_:_:_:)``: a batch in hand, its file being opened, written or checked.
-/// - ``State/rotating(_:_:)``: the batch goes to a new file (new UTC day, size limit); the old one is checked
-///   against its path before it is closed.
+/// - ``State/rotating(_:_:)``: the batch goes to a new file (new UTC day, size limit, another day partition); the
+///   old one is checked against its path before it is closed.
 /// - ``State/syncing(_:_:)``: the batch is written; its sync (`.fsync`) runs or is checked.
 /// - ``State/failed(_:_:)``: a write or sync failed; the batch waits for the next flush. After a failed sync no
 ///   file is kept: a descriptor whose sync failed is never synced again, the batch goes whole to a new file.
@@ -38,6 +38,9 @@ struct LedgerWriterStateMachine {
         var maxFileBytes: Int64?
         /// The first file opened takes the configured name.
         var fixedFirstName: Bool
+        /// Files go in day partitions (`dt=YYYY-MM-DD/`): a batch whose first record falls on another day than the
+        /// open file's partition starts a new file.
+        var partitionByDay = false
     }
 
     /// An open ledger file.
@@ -51,6 +54,8 @@ struct LedgerWriterStateMachine {
         var day: Int64
         /// Under concurrent syncs: its descriptors for the syncing threads.
         var syncFile: LedgerSyncFile?
+        /// The day partition it lies in (days since the epoch), when the writer partitions by day.
+        var partition: Int64? = nil
     }
 
     /// The batch in hand: counts only, its bytes stay with the executor.
@@ -59,6 +64,8 @@ struct LedgerWriterStateMachine {
         var records: Int
         /// Bytes of it already in the open file (a write failed part-way): the rest continues it there.
         var written = 0
+        /// When the writer partitions by day: the UTC day of its first record (`started_at`, else `ts`).
+        var partition: Int64? = nil
     }
 
     /// What a ``State/flushing(_:_:_:)`` batch waits for.
@@ -96,7 +103,7 @@ struct LedgerWriterStateMachine {
         /// Close `closing` (if any; when `lost` is set it was found gone from that path: count and note the loss),
         /// open a new file (the configured name when `fixedName`, else a new one, making the directory again if
         /// needed) and report ``fileOpened(_:)`` or ``openFailed(_:)``.
-        case openFile(fixedName: Bool, closing: Int32?, lost: String?)
+        case openFile(fixedName: Bool, closing: Int32?, lost: String?, partition: Int64? = nil)
         /// Write the batch's bytes from offset `from` to `fd`, looping on short writes; report
         /// ``writeFinished(bytes:)`` or ``writeFailed(bytes:error:)``.
         case write(fd: Int32, from: Int)
@@ -183,7 +190,7 @@ struct LedgerWriterStateMachine {
     mutating func batchTaken(_ batch: Batch, day: Int64) -> Action {
         switch state {
         case .idle(let file):
-            return begin(file, Batch(bytes: batch.bytes, records: batch.records), day: day)
+            return begin(file, Batch(bytes: batch.bytes, records: batch.records, partition: batch.partition), day: day)
         case .closed:
             return .refuse(CostLedgerError(.closed, reason: "the ledger writer is closed"))
         case .failed, .flushing, .rotating, .syncing:
@@ -247,7 +254,7 @@ struct LedgerWriterStateMachine {
         }
     }
 
-    /// The new file of ``Action/openFile(fixedName:closing:lost:)`` is open.
+    /// The new file of ``Action/openFile(fixedName:closing:lost:partition:)`` is open.
     mutating func fileOpened(_ file: OpenFile) -> Action {
         guard case .flushing(nil, let batch, .opening) = state else { return .none }
         state = .flushing(file, batch, .writing)
@@ -355,7 +362,8 @@ struct LedgerWriterStateMachine {
         guard let file else { return open(for: batch, closing: nil, lost: nil) }
         let newDay = policy.rotateDaily && day != file.day
         let tooBig = policy.maxFileBytes.map { file.size > 0 && file.size &+ Int64(batch.bytes) > $0 } ?? false
-        if newDay || tooBig {
+        let newPartition = policy.partitionByDay && batch.partition != file.partition
+        if newDay || tooBig || newPartition {
             // At rotation too, a file gone from its path is reported.
             state = .rotating(file, batch)
             return .checkPath(path: file.path, identity: file.identity)
@@ -368,7 +376,7 @@ struct LedgerWriterStateMachine {
         let fixed = firstFile && policy.fixedFirstName
         firstFile = false
         state = .flushing(nil, batch, .opening)
-        return .openFile(fixedName: fixed, closing: closing, lost: lost)
+        return .openFile(fixedName: fixed, closing: closing, lost: lost, partition: batch.partition)
     }
 
     /// A failed write whose batch goes whole to a new file: the file is closed.

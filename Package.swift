@@ -34,7 +34,10 @@ let package = Package(
         // statements, the FOCUS export.
         .target(name: "CostReports", dependencies: ["Attribution", "CostLedger", "CostAudit", "WireFormat"]),
         // The audit as one SQL script for DuckDB or Spark, over the ledger where it lies.
-        .target(name: "CostAuditSQL", dependencies: ["Attribution", "CostLedger", "CostAudit", "WireFormat"]),
+        .target(
+            name: "CostAuditSQL",
+            dependencies: ["Attribution", "CostLedger", "CostAudit", "CostReports", "WireFormat"]
+        ),
         // The command line, as a library so tests reach it without spawning a process.
         .target(
             name: "CostAuditCLI",
@@ -122,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostAuditSQLTests",
-            dependencies: ["Attribution", "CostLedger", "CostAudit", "CostAuditSQL"]
+            dependencies: ["Attribution", "CostLedger", "CostAudit", "CostAuditSQL", "CostReports"]
         ),
         .testTarget(
             name: "CostReportsTests",

@@ -55,6 +55,23 @@ with open(sys.argv[2], "w", newline="") as f:
 EOF
 }
 
+run_duckdb_report() { # script.sql out.csv: the script's `-- CSV header:` line, then each row's CSV line
+    "$venv/bin/python" - "$1" "$2" << 'EOF'
+import sys
+import duckdb
+sql = open(sys.argv[1]).read()
+prefix = "-- CSV header: "
+header = next(line[len(prefix):] for line in sql.splitlines() if line.startswith(prefix))
+con = duckdb.connect()
+con.execute("SET threads=2")
+rows = con.execute(sql).fetchall()
+with open(sys.argv[2], "w", newline="") as f:
+    f.write(header + "\n")
+    for row in rows:
+        f.write(row[-1] + "\n")
+EOF
+}
+
 source .ci/sql-compare.sh
 failures=0
 compare() { # name, audit arguments...
@@ -66,11 +83,39 @@ compare() { # name, audit arguments...
 
 python3 Benchmarks/scripts/generate_ledger.py --records 30000 --files 3 --seed 7 --out "$work/faults" > /dev/null
 python3 .ci/sql-faults.py "$work/faults" > /dev/null
+# Tags the reports group by: a string, a number (no value), a key with a quote, text a spreadsheet would run, a comma.
+tagged='"v":1,"provider":"openai","model":"gpt-4o-mini","input_tokens":1000,"output_tokens":100,"team":"growth"'
+{
+    echo "{$tagged,\"record_id\":\"tag-1\",\"ts\":\"2026-10-02T10:00:00.000Z\",\"tags\":{\"customer\":\"acme\",\"count\":5,\"odd'key\":\"x\\\"y\"}}"
+    echo "{$tagged,\"record_id\":\"tag-2\",\"ts\":\"2026-10-03T10:00:00.000Z\",\"tags\":{\"customer\":\"=cmd\",\"count\":\"7\"}}"
+    echo "{$tagged,\"record_id\":\"tag-3\",\"ts\":\"2026-10-04T10:00:00.000Z\",\"tags\":{\"customer\":\"a,b\"}}"
+} > "$work/faults/ledger/tagged.jsonl"
 usage=()
 for file in "$work"/faults/usage/*.json; do usage+=(--usage "$file"); done
 compare faults "$work/faults/ledger" "${usage[@]}" --rules "$work/faults/rules.json" --keys "$work/faults/keys.json"
 compare window "$work/faults/ledger" --usage "$work/faults/usage/openai-usage-page-1.json" \
     --rules "$work/faults/rules.json" --keys "$work/faults/keys.json" --since 2026-10-03 --until 2026-10-05T12:00:00Z
+
+# The spend report (`sql --report`): every dimension and period, tags (a string, a number, a missing key), the
+# window, on the demo and the fault ledger.
+reports=(
+    "--by team,project --period month" "--by team,project" "--by feature,model --period week"
+    "--by attribution_class,service_tier,provider,api_key_id --period day"
+    "--by user_id,task_type,tool,prompt_version,agent --period hour" "--by tags.env,team --period month"
+    "--by tags.count" "--by tags.customer,tags.odd'key"
+)
+echo "== report"
+for options in "${reports[@]:0:3}"; do
+    (cd "$work/demo" && compare_report duckdb DuckDB run_duckdb_report demo-report "$options" --config cost-audit.json) \
+        || failures=$((failures + 1))
+done
+for options in "${reports[@]}"; do
+    compare_report duckdb DuckDB run_duckdb_report faults-report "$options" "$work/faults/ledger" "${usage[@]}" \
+        --rules "$work/faults/rules.json" --keys "$work/faults/keys.json" || failures=$((failures + 1))
+done
+compare_report duckdb DuckDB run_duckdb_report window-report "--by team,project --period day" "$work/faults/ledger" \
+    "${usage[@]}" --rules "$work/faults/rules.json" --keys "$work/faults/keys.json" --since 2026-10-03 \
+    --until 2026-10-05T12:00:00Z || failures=$((failures + 1))
 
 if [ "$failures" -ne 0 ]; then
     echo "FAIL: $failures workload(s) differ"

@@ -34,3 +34,26 @@ compare_sql() {
     fi
     echo "   equal, byte for byte"
 }
+
+# compare_report DIALECT ENGINE_NAME RUNNER NAME "REPORT OPTIONS" AUDIT_ARGUMENTS...: as compare_sql, for
+# `cost-audit report --format csv REPORT OPTIONS` against `cost-audit sql --report REPORT OPTIONS` (every row,
+# byte for byte, the header line included). RUNNER SCRIPT OUT_CSV writes the script's `-- CSV header:` line and
+# then the last column of each row.
+compare_report() {
+    local dialect="$1" engine="$2" runner="$3" name="$4" options="$5"
+    shift 5
+    # shellcheck disable=SC2086 # the options are words
+    "$tool" report --format csv --quiet --now 2026-12-01 $options "$@" > "$work/$name.swift.csv" 2> /dev/null
+    # shellcheck disable=SC2086
+    "$tool" sql --dialect "$dialect" --report $options "$@" > "$work/$name.sql"
+    if ! "$runner" "$work/$name.sql" "$work/$name.$dialect.csv"; then
+        echo "error: $name: $engine failed on the report script ($options)"
+        return 1
+    fi
+    if ! cmp -s "$work/$name.swift.csv" "$work/$name.$dialect.csv"; then
+        diff "$work/$name.swift.csv" "$work/$name.$dialect.csv" | head -20
+        echo "error: $name: the $engine report differs from cost-audit report's ($options; < report, > $engine)"
+        return 1
+    fi
+    echo "   report $options: equal, $(wc -l < "$work/$name.swift.csv") lines"
+}

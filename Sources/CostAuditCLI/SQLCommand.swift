@@ -2,6 +2,7 @@ import Attribution
 import CostAudit
 import CostAuditSQL
 import CostLedger
+import CostReports
 
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +19,9 @@ enum SQLCommand {
         abstract: "Print the audit as one SQL script for DuckDB or Spark, over the ledger where it lies.",
         discussion: """
             Prints a script whose last query returns the rows of `cost-audit audit --format csv` on the same \
-            inputs (docs/scale.md). The ledger location is a directory (its *.jsonl files and day partitions), \
+            inputs (docs/scale.md); with --report, the rows of `cost-audit report --format csv --by DIMS \
+            [--period P]` instead, each with its CSV line (the header is the script's comment line starting \
+            '-- CSV header:'). The ledger location is a directory (its *.jsonl files and day partitions), \
             or a file, glob or URL the engine reads as it is; it is not read here. The usage exports, key map, \
             rules and prices are read here and inlined as VALUES. Exit status: 0 ok, 64 bad usage, 65 bad input.
             """,
@@ -33,6 +36,21 @@ enum SQLCommand {
         ],
         options: [
             OptionSpec(name: "dialect", valueName: "dialect", help: "duckdb or spark (required)."),
+            OptionSpec(
+                name: "report",
+                valueName: nil,
+                help: "The spend report of 'cost-audit report' (--by, --period) instead of the audit."
+            ),
+            OptionSpec(
+                name: "by",
+                valueName: "dims",
+                help: "With --report: comma-separated dimensions, as 'report --by' takes them (default: team,project)."
+            ),
+            OptionSpec(
+                name: "period",
+                valueName: "period",
+                help: "With --report: hour, day, week (ISO, from Monday) or month (UTC)."
+            ),
             AuditInputs.usage,
             AuditInputs.keys,
             AuditInputs.rules,
@@ -48,6 +66,8 @@ enum SQLCommand {
     static func run(_ parsed: ParsedArguments, _ io: CommandIO) async -> ExitCode {
         let dialect: SQLDialect
         var configuration: AuditConfiguration
+        var dimensions: [ReportDimension] = []
+        var period: ReportPeriod?
         do throws(UsageError) {
             guard parsed.value("dialect") != nil else {
                 throw UsageError(message: "missing expected option '--dialect <dialect>' (duckdb or spark)")
@@ -55,6 +75,21 @@ enum SQLCommand {
             let name = try spec.choice(parsed, "dialect", SQLDialect.all.map(\.name), default: "duckdb")
             dialect = SQLDialect(name: name) ?? .duckdb
             configuration = try AuditInputs.parseOptions(parsed)
+            if parsed.flag("report") {
+                do throws(ReportError) {
+                    dimensions = try ReportDimension.list(parsing: parsed.value("by") ?? "team,project")
+                    period = try parsed.value("period").map { (text) throws(ReportError) in
+                        try ReportPeriod(parsing: text)
+                    }
+                } catch {
+                    let option = error.field == "dimension" ? "by" : error.field
+                    throw UsageError(
+                        message: "the value '\(error.value)' is invalid for '--\(option)'; \(error.reason)"
+                    )
+                }
+            } else if let option = ["by", "period"].first(where: { parsed.value($0) != nil }) {
+                throw UsageError(message: "'--\(option)' needs '--report'")
+            }
         } catch {
             return CostAuditCommand.usageFailure(spec, error.message, io)
         }
@@ -82,7 +117,11 @@ enum SQLCommand {
         do throws(CostAuditError) {
             var sql = try AuditSQL(dialect: dialect, ledgerGlobs: globs, configuration: configuration)
             sql.ledgerDirectories = directories
-            io.writeOutput(sql.script())
+            if parsed.flag("report") {
+                io.writeOutput(sql.reportScript(by: dimensions, period: period))
+            } else {
+                io.writeOutput(sql.script())
+            }
         } catch {
             io.writeError("error: \(error)\n")
             return AuditCommand.exitCode(for: error, outputPath: nil)

@@ -155,7 +155,7 @@ extension AuditSQL {
             )
             SELECT 'skipped' AS outcome, file, line, text, NULL AS record_id, FALSE AS is_unit,
               CAST(NULL AS BIGINT) AS ts_ms, CAST(NULL AS BIGINT) AS when_ms,
-              NULL AS provider, NULL AS model, NULL AS api_key, NULL AS tier,
+              NULL AS provider, NULL AS model, NULL AS api_key, NULL AS tier, NULL AS tags,
               \(Self.countKeys.map { "CAST(NULL AS BIGINT) AS \($0)" }.joined(separator: ", ")),
               \(d.money(nil)) AS stored_usd, NULL AS leaf, NULL AS parent, NULL AS root, CAST(NULL AS BIGINT) AS attempt,
               \(AttributionField.all.map { "NULL AS f_\($0.name)" }.joined(separator: ", "))
@@ -164,7 +164,7 @@ extension AuditSQL {
             SELECT outcome, file, line, text, s_record_id, coalesce(s_kind = 'unit', FALSE),
               \(d.epochMilliseconds("s_ts")) AS ts_ms,
               coalesce(\(d.epochMilliseconds("s_started_at")), \(d.epochMilliseconds("s_ts"))) AS when_ms,
-              s_provider, s_model, s_api_key_id, s_service_tier,
+              s_provider, s_model, s_api_key_id, s_service_tier, CASE WHEN t_tags = 'object' THEN s_tags END AS tags,
               \(counts.joined(separator: ", ")),
               CASE WHEN t_cost_usd IS NOT NULL AND outcome = 'record' THEN cost_value END AS stored_usd,
               s_leaf_id, s_parent_id, s_root_id, coalesce(try_cast(s_attempt AS BIGINT), 1),

@@ -61,8 +61,18 @@ public struct AuditSQL: Sendable {
 
     /// The script: statements separated by `;` and a blank line, the last one a query.
     public func script() -> String {
-        var out = header()
-        out += linesStatement()
+        var out = header(
+            lastQuery: "The last query returns the rows of `cost-audit audit --format csv` in order, each with its CSV "
+                + "line."
+        )
+        out += auditStatements()
+        out += reportQuery()
+        return out
+    }
+
+    /// Every phase of the audit up to its report: the tables the audit's rows and the spend report read.
+    func auditStatements() -> String {
+        var out = linesStatement()
         out += parsedStatement()
         out += inputTables()
         out += dedupeStatements()
@@ -71,16 +81,14 @@ public struct AuditSQL: Sendable {
         out += lineageStatements()
         out += classifyStatement()
         out += reconcileStatements()
-        out += reportQuery()
         return out
     }
 
-    func header() -> String {
+    func header(lastQuery: String) -> String {
         var out = "-- cost-audit sql --dialect \(dialect.name): the audit of docs/audit.md as SQL (docs/scale.md).\n"
         out += "-- Ledger: \(ledgerGlobs.map { $0.replacing("\n", with: " ") }.joined(separator: ", "))\n"
         out += "-- Required fields: \(required.map(\.name).joined(separator: ", "))\n"
-        out +=
-            "-- The last query returns the rows of `cost-audit audit --format csv` in order, each with its CSV line.\n"
+        out += "-- \(lastQuery)\n"
         if dialect == .spark {
             out += "SET spark.sql.decimalOperations.allowPrecisionLoss=false;\n\nSET spark.sql.ansi.enabled=true;\n\n"
         }
@@ -260,7 +268,7 @@ public struct AuditSQL: Sendable {
               r.api_key,
               CASE WHEN r.tier IS NULL OR r.tier = '' OR r.tier = 'standard' THEN 'default' ELSE r.tier END AS tier,
               r.input_tokens, r.output_tokens, r.cached_input_tokens, r.cache_write_tokens, r.cache_write_1h_tokens,
-              r.stored_usd, r.leaf, r.parent, r.root, r.attempt, \(fields),
+              r.reasoning_tokens, r.tier AS raw_tier, r.tags, r.stored_usd, r.leaf, r.parent, r.root, r.attempt, \(fields),
               CASE WHEN r.is_unit THEN NULL ELSE mm.canonical END AS canonical,
               \(d.floorDiv("r.when_ms", "86400000")) AS day,
               (\(inWindow)) AS in_window,

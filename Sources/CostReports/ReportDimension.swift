@@ -106,6 +106,12 @@ public struct ReportDimension: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { name }
 
+    /// The tag key of a `tags.KEY` dimension; nil for a field.
+    public var tagKey: String? {
+        if case .tag(let key) = storage { return key }
+        return nil
+    }
+
     /// `(unknown)` for the five required fields, `(none)` for every other dimension.
     public var missingLabel: String {
         if case .field(let index) = storage, index < 5 { return Self.unknownLabel }

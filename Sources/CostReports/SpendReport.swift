@@ -221,6 +221,9 @@ public struct SpendReport: Sendable {
         dimensions.map(\.name) + (period == nil ? [] : ["period"]) + Self.sumColumns
     }
 
+    /// The sums' column names of CSV and JSON, after the dimensions and the period.
+    public static var sumColumnNames: [String] { sumColumns }
+
     static let sumColumns = [
         "spend_usd", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens",
         "reasoning_tokens", "calls", "tasks",

@@ -11,6 +11,7 @@ private let snippetFiles = [
     "Examples/DocsSnippets/main.swift",
     "Tests/CostAuditCLITests/MeteringTestingSnippet.swift",
     "Tests/CostLedgerTests/WithheldMetadataTests.swift",
+    "Tests/CostLedgerTests/LedgerPartitionTests.swift",
     "Tests/CostReportsTests/FocusExportTests.swift",
     "Tests/CostReportsTests/SpendReportTests.swift",
     "Tests/CostReportsTests/StatementTests.swift",

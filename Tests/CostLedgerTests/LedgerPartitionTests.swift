@@ -136,6 +136,24 @@ struct LedgerPartitionTests {
         #expect(stats.skippedLines == 0)
     }
 
+    @Test("docs/ledger.md's snippet: partitionByDay puts today's records under dt= today's date")
+    func docsSnippet() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        // snippet: ledger-partition-by-day
+        var configuration = JSONLinesLedger.Configuration(directory: "ledger")
+        configuration.partitionByDay = true
+        // end snippet
+        configuration.directory = dir.path
+        let ledger = try JSONLinesLedger(configuration: configuration)
+        let now = SystemAttributionClock().now()
+        try ledger.write(LedgerFixtures.callRecord("today", ts: now))
+        try ledger.close()
+        let files = try LedgerIO.jsonlFiles(in: dir.path)
+        #expect(files.count == 1)
+        #expect(files.first?.hasPrefix(dir.path + "/" + LedgerFiles.partitionName(day: now.utcDay) + "/") == true)
+    }
+
     @Test("partitioned writing under fsync and under concurrent syncs keeps every record, once")
     func partitionsUnderEachDurability() throws {
         for durability in [LedgerDurability.fsync(concurrentSyncs: 1), .fsync(concurrentSyncs: 4), .flush] {

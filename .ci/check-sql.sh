@@ -12,7 +12,10 @@
 #      partition, rules, a key map, Anthropic usage, usage rows without a model, duplicated usage, a costs
 #      export), with all of its inputs;
 #   3. the same ledger with a window (--since/--until) and only the OpenAI usage.
-# For each it compares the two CSVs and prints the diff on any difference (exit 1).
+# For each it compares the two CSVs and prints the diff on any difference (exit 1). Then it compares
+# `cost-audit sql --report` with `cost-audit report --format csv` (header and rows, byte for byte): three
+# reports on the demo, eight on the fault ledger (with three tagged records added: every dimension, every
+# period, tags) and one over the window.
 #
 # The `skipped_line` rows (`FILE:LINE: reason`, the first ten skipped lines) are compared on their FILE:LINE
 # only: the reason is the Swift JSON reader's own wording, which no engine's JSON functions reproduce
@@ -121,4 +124,4 @@ if [ "$failures" -ne 0 ]; then
     echo "FAIL: $failures workload(s) differ"
     exit 1
 fi
-echo "OK: the DuckDB SQL equals cost-audit audit --format csv on every workload"
+echo "OK: the DuckDB SQL equals cost-audit audit --format csv and cost-audit report --format csv on every workload"

@@ -151,9 +151,10 @@ public struct Dashboard: Sendable {
         var windowTotal: Int128 = 0
         let unknownClass = dataset.stringID(AttributionClass.unknown.name)
         for row in 0..<dataset.count {
-            let time = dataset.nanoseconds(row)
+            let columns = dataset.columns(row)
+            let time = columns.time
             guard time < endHour else { continue }
-            let amount = dataset.attodollars(row)
+            let amount = columns.amount
             let team = dataset.fieldID(.team, at: row) ?? 0
             let feature = dataset.fieldID(.feature, at: row) ?? 0
             let dayIndex = Int(ReportPeriod.floorDiv(time, day) - firstDay)
@@ -169,7 +170,7 @@ public struct Dashboard: Sendable {
                 windowTotal &+= amount
             }
             // Spend known per day only cannot be placed in an hour.
-            guard !dataset.dayOnly(row), time >= baselineStart else { continue }
+            guard !columns.dayOnly, time >= baselineStart else { continue }
             let hourIndex = Int((time - baselineStart) / hour)
             hourSpend[hourIndex] &+= amount
             let user = dataset.fieldID(.userID, at: row) ?? 0

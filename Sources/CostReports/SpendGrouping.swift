@@ -12,12 +12,15 @@ struct GroupSums {
     var lastTask = TaskID.none
     var overflow = false
 
-    mutating func add(_ dataset: SpendDataset, row: Int) {
-        let amount = dataset.attodollars(row)
+    mutating func add(_ dataset: SpendDataset, row: Int) { add(dataset, row: row, dataset.columns(row)) }
+
+    /// Adds row `row`, whose columns (``SpendDataset/columns(_:)``) are `columns`.
+    mutating func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) {
+        let amount = columns.amount
         usd &+= amount
-        if !tokens.add(dataset.tokenCounts(row)) { overflow = true }
-        calls += Int(dataset.callCount(row))
-        let task = dataset.taskID(row)
+        if !tokens.add(dataset.tokenCounts(row, isCall: columns.isCall)) { overflow = true }
+        calls += columns.calls
+        let task = columns.task
         if !task.isNone, amount != 0, task != lastTask {
             tasks.insert(task)
             lastTask = task

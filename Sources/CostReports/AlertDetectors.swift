@@ -582,9 +582,9 @@ struct PeriodicRule {
         var usd: Int128 = 0
         var calls = 0
         /// Active users (``Measure/activeUsers``).
-        var members: Set<Int32> = []
+        var members = DistinctSet()
         /// Tasks (``Measure/tasks``).
-        var tasks: Set<TaskID> = []
+        var tasks = DistinctSet()
 
         /// The user and task inserted last: rows of one user or task mostly come together, so most rows need no
         /// set insertion.

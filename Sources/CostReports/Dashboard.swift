@@ -145,7 +145,7 @@ public struct Dashboard: Sendable {
         var dayUnknown = [Int128](repeating: 0, count: self.days)
         let baselineHours = 24 * 8
         var hourSpend = [Int128](repeating: 0, count: baselineHours)
-        var hourUsers = [Set<Int32>](repeating: [], count: baselineHours)
+        var hourUsers = [DistinctSet](repeating: DistinctSet(), count: baselineHours)
         var featureTotals: [Int32: Int128] = [:]
         var userTotals: [Int32: Int128] = [:]
         var windowTotal: Int128 = 0

@@ -284,7 +284,7 @@ public struct ExplainReport: Sendable {
     struct Sums: Sendable {
         var spend: [Int128] = [0, 0]
         var unrecorded: [Int128] = [0, 0]
-        var tasks: [Set<TaskID>] = [[], []]
+        var tasks = [DistinctSet(), DistinctSet()]
         var byValue: [[Int32: PerWindow]]
         /// The earliest time of a recorded row, in the scope or not.
         var earliest: Int64?

@@ -7,7 +7,7 @@ struct GroupSums {
     var tokens = TokenCounts()
     var calls = 0
     /// The distinct tasks with spend in the group (string ids of the dataset).
-    var tasks: Set<TaskID> = []
+    var tasks = DistinctSet()
     /// The task inserted last: a task's rows mostly come together, so most rows need no set insertion.
     var lastTask = TaskID.none
     var overflow = false

@@ -202,6 +202,10 @@ final class ToolShareScan: AlertScan {
     let to: Int64
     private var toolSpend: [Key: Int128] = [:]
     private var total: [Int64: Int128] = [:]
+    /// The spend of the last rows' day and of their tool and day, not yet added to ``total`` and ``toolSpend``:
+    /// rows mostly come in time order, so most rows add to these without hashing.
+    private var dayRun: (day: Int64, amount: Int128)?
+    private var toolRun: (key: Key, amount: Int128)?
 
     init(_ detector: ToolShareDetector, periods: [UTCTimestamp]) {
         self.detector = detector
@@ -227,20 +231,45 @@ final class ToolShareScan: AlertScan {
         guard time >= from, time < to else { return }
         let amount = columns.amount
         let rowDay = ReportPeriod.day.start(nanoseconds: time)
-        total[rowDay, default: 0] &+= amount
+        if let run = dayRun, run.day == rowDay {
+            dayRun = (rowDay, run.amount &+ amount)
+        } else {
+            if let run = dayRun { total[run.day, default: 0] &+= run.amount }
+            dayRun = (rowDay, amount)
+        }
         let tool = dataset.fieldID(.tool, at: row) ?? 0
-        if tool != 0 { toolSpend[Key(tool: tool, day: rowDay), default: 0] &+= amount }
+        guard tool != 0 else { return }
+        let key = Key(tool: tool, day: rowDay)
+        if let run = toolRun, run.key == key {
+            toolRun = (key, run.amount &+ amount)
+        } else {
+            if let run = toolRun { toolSpend[run.key, default: 0] &+= run.amount }
+            toolRun = (key, amount)
+        }
     }
 
-    var part: AlertScanPart { .toolShare(toolSpend: toolSpend, total: total) }
+    /// Adds the last rows' runs to ``total`` and ``toolSpend``.
+    private func flush() {
+        if let run = dayRun { total[run.day, default: 0] &+= run.amount }
+        if let run = toolRun { toolSpend[run.key, default: 0] &+= run.amount }
+        dayRun = nil
+        toolRun = nil
+    }
+
+    var part: AlertScanPart {
+        flush()
+        return .toolShare(toolSpend: toolSpend, total: total)
+    }
 
     func merge(_ part: AlertScanPart) {
+        flush()
         guard case .toolShare(let otherTools, let otherTotal) = part else { return }
         for (key, amount) in otherTools { toolSpend[key, default: 0] &+= amount }
         for (day, amount) in otherTotal { total[day, default: 0] &+= amount }
     }
 
     func finish(_ dataset: SpendDataset) -> (alerts: [Alert], scopes: [ContributorScope]) {
+        flush()
         guard from < to else { return ([], []) }
         return detector.evaluate(toolSpend: toolSpend, total: total, lastDayOfWeek: lastDayOfWeek, dataset)
     }

@@ -38,7 +38,8 @@ struct DistinctSet: Sendable {
 
     private mutating func insert(_ a: UInt64, _ b: UInt32) -> Bool {
         guard a != 0 || b != 0 else { return false }
-        if (count + 1) * 2 > first.count { grow() }
+        // At most three quarters full: linear probing stays short with a well-mixed key.
+        if (count + 1) * 4 > first.count * 3 { grow() }
         let mask = first.count - 1
         var index = Self.slot(a, b) & mask
         while true {

@@ -127,6 +127,9 @@ public struct SpendDataset: Sendable {
     /// The number of rows.
     public var count: Int { recordRows.count + times.count }
 
+    /// One more than the largest id a row's value can have: ids run from 1 below it.
+    var idLimit: Int { Int(ownBase) + ownStrings.count }
+
     /// The rows of `audit`: its records, read where the audit keeps them (the ledger is not read again, and
     /// they are not copied), and its unrecorded spend.
     public init(_ audit: AttributedAudit) {

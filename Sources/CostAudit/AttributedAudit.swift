@@ -249,6 +249,19 @@ package final class AuditRowReader {
     /// Row `index`'s time: `started_at`, else `ts`, in nanoseconds.
     package func time(ofRow index: Int) -> Int64 { store[index].when }
 
+    /// Row `index`'s time, dollars, kind, attempt and task, found with one lookup of the row: what a report reads
+    /// of every row, in one call instead of one per column.
+    package func scalars(ofRow index: Int) -> AuditRowScalars {
+        let stored = store[index]
+        return AuditRowScalars(
+            time: stored.when,
+            attodollars: stored.isUnit || stored.pricing == .unpriced ? 0 : store.cost(index, stored),
+            isCall: !stored.isUnit,
+            attempt: stored.attempt,
+            lineage: stored.root != 0 ? stored.root : stored.leaf
+        )
+    }
+
     /// Row `index`'s dollars as the audit counts them (zero for a `unit` record or an unpriced call).
     package func attodollars(ofRow index: Int) -> Int128 {
         let stored = store[index]
@@ -281,4 +294,18 @@ package final class AuditRowReader {
 
     /// Row `index`'s token counts.
     package func usage(ofRow index: Int) -> TokenUsage { store.usage(index) }
+}
+
+/// The columns of one audit row that every report reads (``AuditRowReader/scalars(ofRow:)``).
+package struct AuditRowScalars: Sendable {
+    /// `started_at`, else `ts`, in nanoseconds.
+    package var time: Int64
+    /// The dollars as the audit counts them (zero for a `unit` record or an unpriced call).
+    package var attodollars: Int128
+    /// Whether it is a model call (not a `unit` record).
+    package var isCall: Bool
+    /// The attempt (1 when the record has none).
+    package var attempt: Int32
+    /// The task as a leaf id: `root_id`, else `leaf_id`; 0 when it has neither.
+    package var lineage: UInt64
 }

@@ -176,7 +176,7 @@ public struct CostPerActiveUserDetector: AlertDetector {
     }
 
     public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        AlertScans.alerts([scan(periods: periods)], dataset)[0]
+        AlertScans.alerts({ [scan(periods: periods)] }, dataset)[0]
     }
 
     func scan(periods: [UTCTimestamp]) -> any AlertScan {
@@ -248,7 +248,7 @@ public struct FeatureRateDetector: AlertDetector {
     }
 
     public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        AlertScans.alerts([scan(periods: periods)], dataset)[0]
+        AlertScans.alerts({ [scan(periods: periods)] }, dataset)[0]
     }
 
     func scan(periods: [UTCTimestamp]) -> any AlertScan {
@@ -318,7 +318,7 @@ public struct TaskTypeCostDetector: AlertDetector {
     }
 
     public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        AlertScans.alerts([scan(periods: periods)], dataset)[0]
+        AlertScans.alerts({ [scan(periods: periods)] }, dataset)[0]
     }
 
     func scan(periods: [UTCTimestamp]) -> any AlertScan {
@@ -384,7 +384,7 @@ public struct RetryWasteDetector: AlertDetector {
     }
 
     public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        AlertScans.alerts([scan(periods: periods)], dataset)[0]
+        AlertScans.alerts({ [scan(periods: periods)] }, dataset)[0]
     }
 
     func scan(periods: [UTCTimestamp]) -> any AlertScan {
@@ -455,7 +455,7 @@ public struct ToolShareDetector: AlertDetector {
     }
 
     public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        AlertScans.alerts([scan(periods: periods)], dataset)[0]
+        AlertScans.alerts({ [scan(periods: periods)] }, dataset)[0]
     }
 
     func scan(periods: [UTCTimestamp]) -> any AlertScan { ToolShareScan(self, periods: periods) }
@@ -582,9 +582,9 @@ struct PeriodicRule {
         var usd: Int128 = 0
         var calls = 0
         /// Active users (``Measure/activeUsers``).
-        var members: Set<Int32> = []
+        var members = DistinctSet()
         /// Tasks (``Measure/tasks``).
-        var tasks: Set<TaskID> = []
+        var tasks = DistinctSet()
 
         /// The user and task inserted last: rows of one user or task mostly come together, so most rows need no
         /// set insertion.
@@ -604,6 +604,14 @@ struct PeriodicRule {
                 lastTask = task
             }
         }
+
+        /// Adds the sums of other rows.
+        mutating func merge(_ other: Sums) {
+            usd &+= other.usd
+            calls += other.calls
+            members.formUnion(other.members)
+            tasks.formUnion(other.tasks)
+        }
     }
 
     struct Key: Hashable {
@@ -611,12 +619,12 @@ struct PeriodicRule {
         var start: Int64
     }
 
-    /// The subject of a row, nil when the rule does not read it.
-    func subjectKey(_ dataset: SpendDataset, row: Int) -> Int32? {
-        if dataset.dayOnly(row) { return nil }
+    /// The subject of a row whose columns are `columns`, nil when the rule does not read it.
+    func subjectKey(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) -> Int32? {
+        if columns.dayOnly { return nil }
         switch measure {
-        case .retrySpend: if dataset.attemptNumber(row) < 2 { return nil }
-        case .tasks: if dataset.taskID(row).isNone { return nil }
+        case .retrySpend: if columns.attempt < 2 { return nil }
+        case .tasks: if columns.task.isNone { return nil }
         default: break
         }
         guard let subject else { return 0 }
@@ -633,7 +641,7 @@ struct PeriodicRule {
     }
 
     func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        AlertScans.alerts([PeriodicScan(self, periods: periods)], dataset)[0]
+        AlertScans.alerts({ [PeriodicScan(self, periods: periods)] }, dataset)[0]
     }
 
     /// The alerts that fire given the scan's sums, each with the scope of its contributors.

@@ -3,14 +3,26 @@ import CostLedger
 
 /// One detector's pass over the dataset's rows, fed a row at a time, so that ``AlertReport`` reads the rows once
 /// for all its detectors instead of once per detector (docs/alerts.md). A scan is a class: it is changed in
-/// place on every row, never copied.
+/// place on every row, never copied. Over many rows, each share of the rows (``RowShares``) is fed to scans of
+/// its own on its own thread, and their sums are merged into one scan.
 protocol AlertScan: AnyObject {
-    /// Adds row `row`, whose time (`started_at`, else `ts`; midnight for spend known per day only) is `time`,
-    /// whose dollars are `amount` and which is known per day only when `dayOnly`.
-    func add(_ dataset: SpendDataset, row: Int, time: Int64, amount: Int128, dayOnly: Bool)
+    /// Adds row `row`, whose columns are `columns` (its time is `started_at`, else `ts`; midnight for spend known
+    /// per day only).
+    func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns)
+    /// The sums of the rows added so far, for ``merge(_:)`` into a scan of the same detector.
+    var part: AlertScanPart { get }
+    /// Adds the sums of a scan of the same detector over other rows: sums, counts and sets of users or tasks add
+    /// up the same in any order.
+    func merge(_ part: AlertScanPart)
     /// The alerts that fire once every row is added, each with the scope its contributors are looked for in
     /// (one scope per alert, in the same order).
     func finish(_ dataset: SpendDataset) -> (alerts: [Alert], scopes: [ContributorScope])
+}
+
+/// The sums of one ``AlertScan`` over some rows.
+enum AlertScanPart: Sendable {
+    case periodic(cells: [PeriodicRule.Key: PeriodicRule.Sums], covered: Set<Int64>)
+    case toolShare(toolSpend: [ToolShareScan.Key: Int128], total: [Int64: Int128])
 }
 
 /// A detector whose alerts come from one ``AlertScan``.
@@ -26,15 +38,29 @@ extension RetryWasteDetector: ScanningDetector {}
 extension ToolShareDetector: ScanningDetector {}
 
 enum AlertScans {
-    /// The alerts of each scan, with their contributors: one pass over the rows feeds every scan, and one more
-    /// finds the contributors of every alert (``ContributorScope/fill(_:_:_:top:)``).
-    static func alerts(_ scans: [any AlertScan], _ dataset: SpendDataset) -> [[Alert]] {
+    /// The alerts of each scan `make` makes, with their contributors: one pass over the rows feeds every scan,
+    /// and one more finds the contributors of every alert (``ContributorScope/fill(_:_:_:top:shares:)``). Both
+    /// passes read the rows in `shares` shares on threads of their own (default: ``RowShares/count(_:parallel:)``),
+    /// each share with scans of its own, merged in the end.
+    static func alerts(
+        _ make: @Sendable () -> [any AlertScan],
+        _ dataset: SpendDataset,
+        shares: Int? = nil
+    ) -> [[Alert]] {
+        let scans = make()
         guard !scans.isEmpty else { return [] }
-        for row in 0..<dataset.count {
-            let time = dataset.nanoseconds(row)
-            let amount = dataset.attodollars(row)
-            let dayOnly = dataset.dayOnly(row)
-            for scan in scans { scan.add(dataset, row: row, time: time, amount: amount, dayOnly: dayOnly) }
+        let shares = shares ?? RowShares.count(dataset.count)
+        if shares <= 1 {
+            feed(scans, dataset, rows: 0..<dataset.count)
+        } else {
+            let parts = RowShares.map(dataset.count, shares: shares) { rows in
+                let own = make()
+                feed(own, dataset, rows: rows)
+                return own.map(\.part)
+            }
+            for share in parts {
+                for (scan, part) in zip(scans, share) { scan.merge(part) }
+            }
         }
         var alerts: [Alert] = []
         var scopes: [ContributorScope] = []
@@ -47,7 +73,7 @@ enum AlertScans {
         }
         // Each alert's contributors are found from its own scope alone: filling them all at once gives each
         // the contributors it would get on its own.
-        let filled = ContributorScope.fill(alerts, scopes, dataset)
+        let filled = ContributorScope.fill(alerts, scopes, dataset, shares: shares)
         var result: [[Alert]] = []
         var start = 0
         for count in counts {
@@ -55,6 +81,14 @@ enum AlertScans {
             start += count
         }
         return result
+    }
+
+    /// Feeds rows `rows` to every scan.
+    static func feed(_ scans: [any AlertScan], _ dataset: SpendDataset, rows: Range<Int>) {
+        for row in rows {
+            let columns = dataset.columns(row)
+            for scan in scans { scan.add(dataset, row: row, columns) }
+        }
     }
 }
 
@@ -90,15 +124,15 @@ final class PeriodicScan: AlertScan {
         self.needed = needed
     }
 
-    func add(_ dataset: SpendDataset, row: Int, time: Int64, amount: Int128, dayOnly: Bool) {
-        guard !dayOnly else { return }
-        let start = rule.period.start(nanoseconds: time)
+    func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) {
+        guard !columns.dayOnly else { return }
+        let start = rule.period.start(nanoseconds: columns.time)
         if start != lastStart {
             lastStart = start
             lastNeeded = needed.contains(start)
             if lastNeeded { covered.insert(start) }
         }
-        guard lastNeeded, let subject = rule.subjectKey(dataset, row: row) else { return }
+        guard lastNeeded, let subject = rule.subjectKey(dataset, row: row, columns) else { return }
         let key = PeriodicRule.Key(subject: subject, start: start)
         let slot: Int
         let cache = Int(UInt32(bitPattern: subject) & 63)
@@ -114,14 +148,34 @@ final class PeriodicScan: AlertScan {
             }
             recent[cache] = (key, slot)
         }
-        let calls = dataset.callCount(row)
+        let amount = columns.amount
+        let calls = columns.calls
         switch rule.measure {
         case .activeUsers:
             cells[slot].add(amount, calls: calls, user: dataset.fieldID(.userID, at: row) ?? 0)
         case .tasks:
-            cells[slot].add(amount, calls: calls, task: dataset.taskID(row))
+            cells[slot].add(amount, calls: calls, task: columns.task)
         default:
             cells[slot].add(amount, calls: calls)
+        }
+    }
+
+    var part: AlertScanPart {
+        var sums: [PeriodicRule.Key: PeriodicRule.Sums] = [:]
+        for (key, slot) in slots { sums[key] = cells[slot] }
+        return .periodic(cells: sums, covered: covered)
+    }
+
+    func merge(_ part: AlertScanPart) {
+        guard case .periodic(let other, let otherCovered) = part else { return }
+        covered.formUnion(otherCovered)
+        for (key, sums) in other {
+            if let known = slots[key] {
+                cells[known].merge(sums)
+            } else {
+                slots[key] = cells.count
+                cells.append(sums)
+            }
         }
     }
 
@@ -148,6 +202,10 @@ final class ToolShareScan: AlertScan {
     let to: Int64
     private var toolSpend: [Key: Int128] = [:]
     private var total: [Int64: Int128] = [:]
+    /// The spend of the last rows' day and of their tool and day, not yet added to ``total`` and ``toolSpend``:
+    /// rows mostly come in time order, so most rows add to these without hashing.
+    private var dayRun: (day: Int64, amount: Int128)?
+    private var toolRun: (key: Key, amount: Int128)?
 
     init(_ detector: ToolShareDetector, periods: [UTCTimestamp]) {
         self.detector = detector
@@ -168,15 +226,50 @@ final class ToolShareScan: AlertScan {
         }
     }
 
-    func add(_ dataset: SpendDataset, row: Int, time: Int64, amount: Int128, dayOnly: Bool) {
+    func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) {
+        let time = columns.time
         guard time >= from, time < to else { return }
+        let amount = columns.amount
         let rowDay = ReportPeriod.day.start(nanoseconds: time)
-        total[rowDay, default: 0] &+= amount
+        if let run = dayRun, run.day == rowDay {
+            dayRun = (rowDay, run.amount &+ amount)
+        } else {
+            if let run = dayRun { total[run.day, default: 0] &+= run.amount }
+            dayRun = (rowDay, amount)
+        }
         let tool = dataset.fieldID(.tool, at: row) ?? 0
-        if tool != 0 { toolSpend[Key(tool: tool, day: rowDay), default: 0] &+= amount }
+        guard tool != 0 else { return }
+        let key = Key(tool: tool, day: rowDay)
+        if let run = toolRun, run.key == key {
+            toolRun = (key, run.amount &+ amount)
+        } else {
+            if let run = toolRun { toolSpend[run.key, default: 0] &+= run.amount }
+            toolRun = (key, amount)
+        }
+    }
+
+    /// Adds the last rows' runs to ``total`` and ``toolSpend``.
+    private func flush() {
+        if let run = dayRun { total[run.day, default: 0] &+= run.amount }
+        if let run = toolRun { toolSpend[run.key, default: 0] &+= run.amount }
+        dayRun = nil
+        toolRun = nil
+    }
+
+    var part: AlertScanPart {
+        flush()
+        return .toolShare(toolSpend: toolSpend, total: total)
+    }
+
+    func merge(_ part: AlertScanPart) {
+        flush()
+        guard case .toolShare(let otherTools, let otherTotal) = part else { return }
+        for (key, amount) in otherTools { toolSpend[key, default: 0] &+= amount }
+        for (day, amount) in otherTotal { total[day, default: 0] &+= amount }
     }
 
     func finish(_ dataset: SpendDataset) -> (alerts: [Alert], scopes: [ContributorScope]) {
+        flush()
         guard from < to else { return ([], []) }
         return detector.evaluate(toolSpend: toolSpend, total: total, lastDayOfWeek: lastDayOfWeek, dataset)
     }

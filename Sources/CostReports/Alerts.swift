@@ -200,7 +200,44 @@ public struct Alert: Sendable {
 
 /// Where an alert's contributors are looked for: the rows of its subject in its period and in the baseline's
 /// periods.
-struct ContributorScope {
+struct ContributorScope: Sendable {
+    /// Per scope: the spend of each combination of its ``tuple`` in its current and its baseline periods.
+    typealias Sums = [[Int32]: (current: Int128, baseline: Int128)]
+
+    /// The sums of each scope over rows `rows`; `byPeriod` lists the scopes of each period (by its length and
+    /// start), and whether the period is a current one.
+    static func sums(
+        _ scopes: [ContributorScope],
+        _ byPeriod: [Int64: [Int64: [(scope: Int, current: Bool)]]],
+        _ dataset: SpendDataset,
+        rows: Range<Int>
+    ) -> [Sums] {
+        var sums = [Sums](repeating: [:], count: scopes.count)
+        for row in rows {
+            let columns = dataset.columns(row)
+            guard !columns.dayOnly else { continue }
+            for (granularity, starts) in byPeriod {
+                guard let entries = starts[ReportPeriod.floorDiv(columns.time, granularity) * granularity] else {
+                    continue
+                }
+                for (index, current) in entries {
+                    let scope = scopes[index]
+                    if scope.retriesOnly, columns.attempt < 2 { continue }
+                    if let dimension = scope.dimension, (dataset.fieldID(dimension, at: row) ?? 0) != scope.key {
+                        continue
+                    }
+                    let key = scope.tuple.map { dataset.fieldID($0, at: row) ?? 0 }
+                    if current {
+                        sums[index][key, default: (0, 0)].current &+= columns.amount
+                    } else {
+                        sums[index][key, default: (0, 0)].baseline &+= columns.amount
+                    }
+                }
+            }
+        }
+        return sums
+    }
+
     /// The dimension the subject is a value of (nil: every row) and its id.
     var dimension: ReportDimension?
     var key: Int32
@@ -218,12 +255,14 @@ struct ContributorScope {
         [ReportDimension.userID, .feature, .model, .promptVersion].filter { $0 != subject }
     }
 
-    /// The alerts with their top `top` contributors, found in one pass over the recorded rows.
+    /// The alerts with their top `top` contributors, found in one pass over the recorded rows, read in `shares`
+    /// shares on threads of their own (default: ``RowShares/count(_:parallel:)``); the shares' sums are added.
     static func fill(
         _ alerts: [Alert],
         _ scopes: [ContributorScope],
         _ dataset: SpendDataset,
-        top: Int = 3
+        top: Int = 3,
+        shares: Int? = nil
     )
         -> [Alert]
     {
@@ -237,24 +276,16 @@ struct ContributorScope {
                 byPeriod[scope.granularity, default: [:]][start, default: []].append((index, false))
             }
         }
-        var sums = [[[Int32]: (current: Int128, baseline: Int128)]](repeating: [:], count: scopes.count)
-        for row in 0..<dataset.count where !dataset.dayOnly(row) {
-            let time = dataset.nanoseconds(row)
-            for (granularity, starts) in byPeriod {
-                guard let entries = starts[ReportPeriod.floorDiv(time, granularity) * granularity] else { continue }
-                for (index, current) in entries {
-                    let scope = scopes[index]
-                    if scope.retriesOnly, dataset.attemptNumber(row) < 2 { continue }
-                    if let dimension = scope.dimension, (dataset.fieldID(dimension, at: row) ?? 0) != scope.key {
-                        continue
-                    }
-                    let key = scope.tuple.map { dataset.fieldID($0, at: row) ?? 0 }
-                    let amount = dataset.attodollars(row)
-                    if current {
-                        sums[index][key, default: (0, 0)].current &+= amount
-                    } else {
-                        sums[index][key, default: (0, 0)].baseline &+= amount
-                    }
+        let periods = byPeriod
+        let parts = RowShares.map(dataset.count, shares: shares ?? RowShares.count(dataset.count)) { rows in
+            Self.sums(scopes, periods, dataset, rows: rows)
+        }
+        var sums = parts[0]
+        for part in parts.dropFirst() {
+            for (index, entries) in part.enumerated() {
+                for (key, spend) in entries {
+                    sums[index][key, default: (0, 0)].current &+= spend.current
+                    sums[index][key, default: (0, 0)].baseline &+= spend.baseline
                 }
             }
         }
@@ -361,17 +392,19 @@ public struct AlertReport: Sendable {
         detectorNames = detectors.map(\.name)
         var found: [(order: Int, alert: Alert)] = []
         // The detectors that scan the rows share one pass over them (and one for the contributors).
-        var scans: [(order: Int, scan: any AlertScan)] = []
+        var scans: [(order: Int, detector: any ScanningDetector, periods: [UTCTimestamp])] = []
         for (order, detector) in detectors.enumerated() {
             let periods = Self.periods(of: detector, now: now, window: window)
             guard !periods.isEmpty else { continue }
             if let scanning = detector as? any ScanningDetector {
-                scans.append((order, scanning.scan(periods: periods)))
+                scans.append((order, scanning, periods))
             } else {
                 found += detector.alerts(dataset, periods: periods).map { (order, $0) }
             }
         }
-        for (scan, alerts) in zip(scans, AlertScans.alerts(scans.map(\.scan), dataset)) {
+        let scanning = scans.map { ($0.detector, $0.periods) }
+        let scanned = AlertScans.alerts({ scanning.map { entry in entry.0.scan(periods: entry.1) } }, dataset)
+        for (scan, alerts) in zip(scans, scanned) {
             found += alerts.map { (scan.order, $0) }
         }
         found.sort { a, b in

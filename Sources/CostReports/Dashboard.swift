@@ -137,54 +137,54 @@ public struct Dashboard: Sendable {
             ReportPeriod.hour.label(of: UTCTimestamp(nanosecondsSinceEpoch: firstHour + Int64(offset) * hour))
         }
 
-        var teamDays: [Int32: [Int128]] = [:]
-        var featureDays: [Int32: [Int128]] = [:]
-        var teamHours: [Int32: [Int128]] = [:]
-        var featureHours: [Int32: [Int128]] = [:]
+        // Per team and per feature, by a dense slot of its id (no hashing per row): its days, its last 24 hours,
+        // and for a feature its total; per user, its total.
+        var teams = IDSums(widths: [self.days, 24], idLimit: dataset.idLimit)
+        var features = IDSums(widths: [self.days, 24, 1], idLimit: dataset.idLimit)
+        var users = IDSums(widths: [1], idLimit: dataset.idLimit)
         var dayTotals = [Int128](repeating: 0, count: self.days)
         var dayUnknown = [Int128](repeating: 0, count: self.days)
         let baselineHours = 24 * 8
         var hourSpend = [Int128](repeating: 0, count: baselineHours)
-        var hourUsers = [Set<Int32>](repeating: [], count: baselineHours)
-        var featureTotals: [Int32: Int128] = [:]
-        var userTotals: [Int32: Int128] = [:]
+        var hourUsers = [DistinctSet](repeating: DistinctSet(), count: baselineHours)
         var windowTotal: Int128 = 0
         let unknownClass = dataset.stringID(AttributionClass.unknown.name)
         for row in 0..<dataset.count {
-            let time = dataset.nanoseconds(row)
+            let columns = dataset.columns(row)
+            let time = columns.time
             guard time < endHour else { continue }
-            let amount = dataset.attodollars(row)
+            let amount = columns.amount
             let team = dataset.fieldID(.team, at: row) ?? 0
             let feature = dataset.fieldID(.feature, at: row) ?? 0
             let dayIndex = Int(ReportPeriod.floorDiv(time, day) - firstDay)
             if dayIndex >= 0 {
-                teamDays[team, default: [Int128](repeating: 0, count: self.days)][dayIndex] &+= amount
-                featureDays[feature, default: [Int128](repeating: 0, count: self.days)][dayIndex] &+= amount
+                teams.add(team, part: 0, dayIndex, amount)
+                features.add(feature, part: 0, dayIndex, amount)
                 dayTotals[dayIndex] &+= amount
                 if let unknownClass, dataset.fieldID(.attributionClass, at: row) == unknownClass {
                     dayUnknown[dayIndex] &+= amount
                 }
-                featureTotals[feature, default: 0] &+= amount
-                userTotals[dataset.fieldID(.userID, at: row) ?? 0, default: 0] &+= amount
+                features.add(feature, part: 2, 0, amount)
+                users.add(dataset.fieldID(.userID, at: row) ?? 0, part: 0, 0, amount)
                 windowTotal &+= amount
             }
             // Spend known per day only cannot be placed in an hour.
-            guard !dataset.dayOnly(row), time >= baselineStart else { continue }
+            guard !columns.dayOnly, time >= baselineStart else { continue }
             let hourIndex = Int((time - baselineStart) / hour)
             hourSpend[hourIndex] &+= amount
             let user = dataset.fieldID(.userID, at: row) ?? 0
             if user != 0, amount != 0 { hourUsers[hourIndex].insert(user) }
             if time >= firstHour {
                 let recent = Int((time - firstHour) / hour)
-                teamHours[team, default: [Int128](repeating: 0, count: 24)][recent] &+= amount
-                featureHours[feature, default: [Int128](repeating: 0, count: 24)][recent] &+= amount
+                teams.add(team, part: 1, recent, amount)
+                features.add(feature, part: 1, recent, amount)
             }
         }
         func label(_ id: Int32) -> String { id == 0 ? ReportDimension.unknownLabel : dataset.string(id) }
-        teamDaily = Self.folded(teamDays, label: label)
-        featureDaily = Self.folded(featureDays, label: label)
-        teamHourly = Self.folded(teamHours, label: label)
-        featureHourly = Self.folded(featureHours, label: label)
+        teamDaily = Self.folded(teams.part(0), label: label)
+        featureDaily = Self.folded(features.part(0), label: label)
+        teamHourly = Self.folded(teams.part(1), label: label)
+        featureHourly = Self.folded(features.part(1), label: label)
         unknownShare = zip(dayUnknown, dayTotals).map { unknown, total in
             total == 0 ? nil : MonthForecast.double(unknown) / MonthForecast.double(total) * 100
         }
@@ -208,8 +208,8 @@ public struct Dashboard: Sendable {
         }
         hours = points
         windowUSD = Money(attodollars: windowTotal)
-        topFeatures = Self.top(featureTotals, total: windowTotal, label: label)
-        topUsers = Self.top(userTotals, total: windowTotal, label: label)
+        topFeatures = Self.top(features.part(2).mapValues { $0[0] }, total: windowTotal, label: label)
+        topUsers = Self.top(users.part(0).mapValues { $0[0] }, total: windowTotal, label: label)
 
         let tools = toolsReport.wait()
         let weeks = tools.weeks.suffix(Self.maxWeeks).map(\.week)
@@ -293,5 +293,70 @@ public struct Dashboard: Sendable {
                     share: AuditShare(Money(attodollars: entry.value), of: Money(attodollars: total))
                 )
             }
+    }
+}
+
+/// Sums per interned id (0 included: no value), each id with parts of `widths` columns, in one flat array by a
+/// dense slot per id: a row finds its id's sums without hashing. An id has a part from the first amount added to
+/// it on, zero or not, as a dictionary per part with `[id, default: …]` entries would.
+struct IDSums {
+    let widths: [Int]
+    private let offsets: [Int]
+    private let stride: Int
+    /// Per id: its slot + 1; 0 before its first row.
+    private var slotOfID: [Int32]
+    private var ids: [Int32] = []
+    private var sums: [Int128] = []
+    /// Per slot and part: whether an amount was added to that part.
+    private var present: [Bool] = []
+    /// Ids at or beyond the dataset's limit (none are expected), by a dictionary.
+    private var overflowSlots: [Int32: Int] = [:]
+
+    init(widths: [Int], idLimit: Int) {
+        self.widths = widths
+        var offsets: [Int] = []
+        var total = 0
+        for width in widths {
+            offsets.append(total)
+            total += width
+        }
+        self.offsets = offsets
+        stride = total
+        slotOfID = [Int32](repeating: 0, count: max(1, idLimit))
+    }
+
+    /// Adds `amount` to column `column` of part `part` of `id`'s sums.
+    mutating func add(_ id: Int32, part: Int, _ column: Int, _ amount: Int128) {
+        let slot: Int
+        if id >= 0, Int(id) < slotOfID.count {
+            if slotOfID[Int(id)] == 0 {
+                slotOfID[Int(id)] = Int32(truncatingIfNeeded: newSlot(id) + 1)
+            }
+            slot = Int(slotOfID[Int(id)]) - 1
+        } else if let known = overflowSlots[id] {
+            slot = known
+        } else {
+            slot = newSlot(id)
+            overflowSlots[id] = slot
+        }
+        sums[slot * stride + offsets[part] + column] &+= amount
+        present[slot * widths.count + part] = true
+    }
+
+    private mutating func newSlot(_ id: Int32) -> Int {
+        ids.append(id)
+        sums.append(contentsOf: repeatElement(0, count: stride))
+        present.append(contentsOf: repeatElement(false, count: widths.count))
+        return ids.count - 1
+    }
+
+    /// Part `part` of every id's sums.
+    func part(_ part: Int) -> [Int32: [Int128]] {
+        var result: [Int32: [Int128]] = [:]
+        for (slot, id) in ids.enumerated() where present[slot * widths.count + part] {
+            let start = slot * stride + offsets[part]
+            result[id] = Array(sums[start..<start + widths[part]])
+        }
+        return result
     }
 }

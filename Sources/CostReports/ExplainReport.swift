@@ -284,7 +284,7 @@ public struct ExplainReport: Sendable {
     struct Sums: Sendable {
         var spend: [Int128] = [0, 0]
         var unrecorded: [Int128] = [0, 0]
-        var tasks: [Set<TaskID>] = [[], []]
+        var tasks = [DistinctSet(), DistinctSet()]
         var byValue: [[Int32: PerWindow]]
         /// The earliest time of a recorded row, in the scope or not.
         var earliest: Int64?
@@ -303,8 +303,9 @@ public struct ExplainReport: Sendable {
             // A task's rows mostly come together: the last task added to each window needs no set insertion.
             var lastTask: [TaskID?] = [nil, nil]
             for row in rows {
-                let time = dataset.nanoseconds(row)
-                let recorded = !dataset.dayOnly(row)
+                let columns = dataset.columns(row)
+                let time = columns.time
+                let recorded = !columns.dayOnly
                 if recorded, earliest.map({ time < $0 }) ?? true { earliest = time }
                 guard let scopeID, dataset.fieldID(scope, at: row) == scopeID else { continue }
                 let window: Int
@@ -315,7 +316,7 @@ public struct ExplainReport: Sendable {
                 } else {
                     continue
                 }
-                let amount = dataset.attodollars(row)
+                let amount = columns.amount
                 guard recorded else {
                     unrecorded[window] &+= amount
                     continue
@@ -323,7 +324,7 @@ public struct ExplainReport: Sendable {
                 // A record without dollars (a unit, an unpriced call) is no spend: it makes no task and no value.
                 guard amount != 0 else { continue }
                 spend[window] &+= amount
-                let task = dataset.taskID(row)
+                let task = columns.task
                 if task != lastTask[window] {
                     tasks[window].insert(task)
                     lastTask[window] = task

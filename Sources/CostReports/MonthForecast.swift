@@ -129,15 +129,20 @@ public struct MonthForecast: Sendable {
         var spent: [Int128] = []
         var daily: [[Int128]] = []
         let monthDays = monthEnd - monthStart
+        // Rows of one group mostly come in runs: the last key's group is kept, so most rows need no hashing.
+        var last: (key: GroupKey, group: Int)?
         for row in 0..<dataset.count {
-            let time = dataset.nanoseconds(row)
+            let columns = dataset.columns(row)
+            let time = columns.time
             guard time < cutNanoseconds else { continue }
             let rowDay = Int(ReportPeriod.floorDiv(time, day))
             earliest = min(earliest, rowDay)
             guard time >= from else { continue }
             let key = keyer.packedKey(dataset, row: row, period: 0)
             let group: Int
-            if let known = index[key] {
+            if let last, last.key == key {
+                group = last.group
+            } else if let known = index[key] {
                 group = known
             } else {
                 group = series.count
@@ -147,7 +152,8 @@ public struct MonthForecast: Sendable {
                 spent.append(0)
                 daily.append([Int128](repeating: 0, count: monthDays))
             }
-            let amount = dataset.attodollars(row)
+            last = (key, group)
+            let amount = columns.amount
             if rowDay >= lowestDay {
                 if rowDay < seriesStart[group] {
                     series[group].insert(
@@ -294,7 +300,14 @@ public struct MonthForecast: Sendable {
     }
 
     /// Dollars as a `Double` (the model's arithmetic).
-    static func double(_ attodollars: Int128) -> Double { Double(attodollars) / 1e18 }
+    static func double(_ attodollars: Int128) -> Double {
+        // `Double(Int64)` is one instruction, `Double(Int128)` a generic conversion: both round to nearest, ties
+        // to even, so an amount that fits in 64 bits (below $9.22) gives the same `Double` either way.
+        if attodollars >= Int128(Int64.min), attodollars <= Int128(Int64.max) {
+            return Double(Int64(truncatingIfNeeded: attodollars)) / 1e18
+        }
+        return Double(attodollars) / 1e18
+    }
 
     /// A `Double` of dollars as attodollars, at a nanodollar's precision; not a finite number or below zero is
     /// zero, and it is capped at 10¹⁵ dollars.

@@ -95,8 +95,10 @@ public struct SpendDataset: Sendable {
     private var tagSetOfText: [Int32: Int32] = [:]
     private(set) var tagSets: [[String: String]] = [[:]]
     private var tagSetIDs: [[String: String]: Int32] = [[:]: 0]
-    /// Per record read in place that has no lineage (its task is named by its record id): that task.
-    private var lineagelessTasks: [Int32: TaskID] = [:]
+    /// The records read in place that have no lineage (their task is named by their record id), by row,
+    /// ascending, and their tasks: found by a binary search, without hashing.
+    private var lineagelessRows: [Int32] = []
+    private var lineagelessTasks: [TaskID] = []
     /// The names of tasks named by a record id that is no leaf id, by number − 1.
     private var taskNames: [String] = []
     private var taskNumbers: [String: UInt32] = [:]
@@ -124,6 +126,9 @@ public struct SpendDataset: Sendable {
 
     /// The number of rows.
     public var count: Int { recordRows.count + times.count }
+
+    /// One more than the largest id a row's value can have: ids run from 1 below it.
+    var idLimit: Int { Int(ownBase) + ownStrings.count }
 
     /// The rows of `audit`: its records, read where the audit keeps them (the ledger is not read again, and
     /// they are not copied), and its unrecorded spend.
@@ -156,7 +161,8 @@ public struct SpendDataset: Sendable {
                 last = (text, set)
             }
             if reader.lineage(ofRow: index) == 0 {
-                lineagelessTasks[Int32(truncatingIfNeeded: row)] = taskID(named: reader.recordID(ofRow: index))
+                lineagelessRows.append(Int32(truncatingIfNeeded: row))
+                lineagelessTasks.append(taskID(named: reader.recordID(ofRow: index)))
             }
         }
         tagSetOfText[0] = 0
@@ -344,7 +350,55 @@ public struct SpendDataset: Sendable {
         guard row < recordRows.count else { return tasks[row - recordRows.count] }
         let lineage = rows?.lineage(ofRow: Int(recordRows[row])) ?? 0
         if lineage != 0 { return TaskID(lineage: lineage, named: 0) }
-        return lineagelessTasks[Int32(truncatingIfNeeded: row)] ?? .none
+        return lineagelessTask(row)
+    }
+
+    /// The task of record row `row`, which has no lineage: the one its record id names.
+    private func lineagelessTask(_ row: Int) -> TaskID {
+        let target = Int32(truncatingIfNeeded: row)
+        var low = 0
+        var high = lineagelessRows.count
+        while low < high {
+            let middle = (low + high) / 2
+            if lineagelessRows[middle] < target { low = middle + 1 } else { high = middle }
+        }
+        guard low < lineagelessRows.count, lineagelessRows[low] == target else { return .none }
+        return lineagelessTasks[low]
+    }
+
+    /// Row `row`'s time, dollars, kind, attempt and task, read at once: for a record, with one lookup of its
+    /// row in the audit instead of one per column.
+    func columns(_ row: Int) -> RowColumns {
+        guard row < recordRows.count else {
+            let own = row - recordRows.count
+            return RowColumns(
+                time: times[own],
+                amount: dollars[own],
+                dayOnly: dayOnlyColumn[own],
+                isCall: callCounts[own] != 0,
+                attempt: attempts[own],
+                task: tasks[own]
+            )
+        }
+        guard let read = rows?.scalars(ofRow: Int(recordRows[row])) else {
+            return RowColumns(time: 0, amount: 0, dayOnly: false, isCall: false, attempt: 0, task: .none)
+        }
+        return RowColumns(
+            time: read.time,
+            amount: read.attodollars,
+            dayOnly: false,
+            isCall: read.isCall,
+            attempt: read.attempt,
+            task: read.lineage != 0 ? TaskID(lineage: read.lineage, named: 0) : lineagelessTask(row)
+        )
+    }
+
+    /// Row `row`'s token counts when ``RowColumns/isCall`` says whether it is a model call (zeros otherwise).
+    func tokenCounts(_ row: Int, isCall: Bool) -> TokenCounts {
+        guard isCall else { return TokenCounts() }
+        guard row < recordRows.count else { return tokenCounts[row - recordRows.count] }
+        guard let usage = rows?.usage(ofRow: Int(recordRows[row])) else { return TokenCounts() }
+        return TokenCounts(usage)
     }
 
     /// Row `row`'s attempt (1 when the record has none); 0 for unrecorded spend.
@@ -402,4 +456,23 @@ public struct SpendDataset: Sendable {
         for row in 0..<count { sum &+= attodollars(row) }
         return Money(attodollars: sum)
     }
+}
+
+/// The columns of one row that every report reads (``SpendDataset/columns(_:)``).
+struct RowColumns {
+    /// `started_at`, else `ts`, in nanoseconds; for unrecorded spend, midnight UTC of its day.
+    var time: Int64
+    /// The dollars, in attodollars.
+    var amount: Int128
+    /// Whether the time is known to the day only (unrecorded spend).
+    var dayOnly: Bool
+    /// Whether it is a model call.
+    var isCall: Bool
+    /// The record's attempt (1 when the record has none); 0 for unrecorded spend.
+    var attempt: Int32
+    /// The task; ``TaskID/none`` for unrecorded spend.
+    var task: TaskID
+
+    /// 1 for a model call, 0 otherwise.
+    var calls: Int { isCall ? 1 : 0 }
 }

@@ -7,17 +7,20 @@ struct GroupSums {
     var tokens = TokenCounts()
     var calls = 0
     /// The distinct tasks with spend in the group (string ids of the dataset).
-    var tasks: Set<TaskID> = []
+    var tasks = DistinctSet()
     /// The task inserted last: a task's rows mostly come together, so most rows need no set insertion.
     var lastTask = TaskID.none
     var overflow = false
 
-    mutating func add(_ dataset: SpendDataset, row: Int) {
-        let amount = dataset.attodollars(row)
+    mutating func add(_ dataset: SpendDataset, row: Int) { add(dataset, row: row, dataset.columns(row)) }
+
+    /// Adds row `row`, whose columns (``SpendDataset/columns(_:)``) are `columns`.
+    mutating func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) {
+        let amount = columns.amount
         usd &+= amount
-        if !tokens.add(dataset.tokenCounts(row)) { overflow = true }
-        calls += Int(dataset.callCount(row))
-        let task = dataset.taskID(row)
+        if !tokens.add(dataset.tokenCounts(row, isCall: columns.isCall)) { overflow = true }
+        calls += columns.calls
+        let task = columns.task
         if !task.isNone, amount != 0, task != lastTask {
             tasks.insert(task)
             lastTask = task

@@ -150,11 +150,12 @@ public struct SpendReport: Sendable {
         // Rows of one group mostly come in runs: the last key's slot is kept, so most rows need no hashing.
         var last: (key: GroupKey, slot: Int)?
         for row in rows {
-            if let period, dataset.dayOnly(row), !period.holdsDailySpend {
-                omitted &+= dataset.attodollars(row)
+            let columns = dataset.columns(row)
+            if let period, columns.dayOnly, !period.holdsDailySpend {
+                omitted &+= columns.amount
                 continue
             }
-            let start = period.map { $0.start(nanoseconds: dataset.nanoseconds(row)) } ?? 0
+            let start = period.map { $0.start(nanoseconds: columns.time) } ?? 0
             let key = keyer.packedKey(dataset, row: row, period: start)
             let slot: Int
             if let last, last.key == key {
@@ -167,7 +168,7 @@ public struct SpendReport: Sendable {
                 groupSums.append(GroupSums())
             }
             last = (key, slot)
-            groupSums[slot].add(dataset, row: row)
+            groupSums[slot].add(dataset, row: row, columns)
         }
         return (keyer, slots, groupSums, omitted)
     }

@@ -81,11 +81,12 @@ public struct ToolsReport: Sendable {
         var weekTotals: [Int64: (usd: Int128, unrecorded: Int128)] = [:]
         var total: Int128 = 0
         for row in 0..<dataset.count {
-            let amount = dataset.attodollars(row)
-            let week = ReportPeriod.week.start(nanoseconds: dataset.nanoseconds(row))
+            let columns = dataset.columns(row)
+            let amount = columns.amount
+            let week = ReportPeriod.week.start(nanoseconds: columns.time)
             spend[Key(week: week, tool: dataset.fieldID(.tool, at: row) ?? 0), default: 0] &+= amount
             weekTotals[week, default: (0, 0)].usd &+= amount
-            if dataset.dayOnly(row) { weekTotals[week, default: (0, 0)].unrecorded &+= amount }
+            if columns.dayOnly { weekTotals[week, default: (0, 0)].unrecorded &+= amount }
             total &+= amount
         }
         let byWeek = Dictionary(grouping: spend, by: { $0.key.week })

@@ -15,7 +15,7 @@ extension LedgerTable {
     /// The interned id of `value`, a value of a scanned line (0 when absent). Consecutive records
     /// often repeat a value, so each key remembers its last value's first sixteen bytes, length and id: a repeat
     /// is recognised from the line alone, without touching the interner.
-    @_transparent  // @inline(__always) was not honoured: one call per field of every record
+    @_transparent  // an always-inline attribute was not honoured: one call per field of every record
     mutating func intern(_ value: LedgerFieldBytes?) -> Int32 {
         guard let value else { return 0 }
         let k = value.keyIndex
@@ -78,7 +78,6 @@ extension LedgerTable {
     }
 
     /// The quote of slot `index` when it holds (`modelKey`, `tier`, `day`).
-    @inline(__always)
     static func lookUp(
         _ slots: UnsafeBufferPointer<PriceSlot>,
         _ index: Int,

@@ -409,7 +409,6 @@ extension JSONLinesLedger {
         /// Puts one encoded line into the buffer, under the policy when it is full: `encode` writes the line at
         /// the end of the buffer's bytes (uncommitted) and returns its length, or nil when the record was to be
         /// checked and may break a rule.
-        @inline(__always)
         private func insert(
             _ record: CostRecord,
             lineBound: Int?,

@@ -32,7 +32,6 @@ import Darwin
     var bytes: UnsafeRawBufferPointer { unsafe UnsafeRawBufferPointer(start: base, count: count) }
 
     /// Room for `extra` more bytes after the committed ones; returns where they start. Grows geometrically.
-    @inline(__always)
     func reserve(_ extra: Int) -> UnsafeMutableRawPointer {
         let needed = count &+ extra
         if unsafe needed > capacity || base == nil { grow(to: needed) }
@@ -50,7 +49,6 @@ import Darwin
     }
 
     /// Commits `bytes` bytes written at the pointer ``reserve(_:)`` returned.
-    @inline(__always)
     func commit(_ bytes: Int) { count &+= bytes }
 
     /// Appends a copy of `bytes`.
@@ -92,12 +90,10 @@ import Darwin
     deinit { unsafe base.deallocate() }
 
     /// Takes the line for the calling thread: false when another caller holds it.
-    @inline(__always)
     func tryClaim() -> Bool {
         busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
     }
 
     /// Gives the line back.
-    @inline(__always)
     func release() { busy.store(false, ordering: .releasing) }
 }

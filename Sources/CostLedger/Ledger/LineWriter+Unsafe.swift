@@ -64,7 +64,6 @@ import WireFormat
 
     /// A JSON string with the canonical escaping: only `"`, `\` and U+0000–U+001F are escaped; every other byte,
     /// non-ASCII included, is copied.
-    @inline(__always)
     mutating func string(_ value: String) {
         let start = unsafe cursor
         let end = unsafe value.utf8.withContiguousStorageIfAvailable { utf8 in
@@ -81,7 +80,6 @@ import WireFormat
     /// A string value of the record: when ``checking``, one that is empty or longer than
     /// ``CostRecord/LineLimits/maxStringBytes`` is not written and marks the line invalid, so a checked line
     /// never takes more than ``CostRecord/maxCheckedLineBytes``.
-    @inline(__always)
     mutating func value(_ value: String) {
         if checking {
             let count = value.utf8.count
@@ -158,7 +156,6 @@ import WireFormat
     /// Copies `count` bytes to `target` a word at a time (overlapping words for the ragged end, so no call to
     /// `memmove` and no byte loop) while checking them; false, with the copy unfinished, when a byte is `"`, `\`
     /// or below 0x20 and the string needs escaping.
-    @inline(__always)
     static func copiedWithoutEscapes(
         _ source: UnsafeRawPointer,
         _ count: Int,
@@ -237,7 +234,6 @@ import WireFormat
     }
 
     /// An integer in minimal form.
-    @inline(__always)
     mutating func integer(_ value: Int64) {
         if value < 0 { byte(UInt8(ascii: "-")) }
         unsigned(value.magnitude)
@@ -304,7 +300,6 @@ import WireFormat
     }
 
     /// Exactly `count` digits of `value` (below 10^count), leading zeros included.
-    @inline(__always)
     mutating func fixedDigits(_ value: UInt64, count: Int) {
         var v = value
         var end = unsafe cursor + count
@@ -338,7 +333,6 @@ import WireFormat
     }
 
     /// 16 lowercase hex digits (``Hex/digits8(_:)``), stored as two words.
-    @inline(__always)
     mutating func hex(_ value: UInt64) {
         unsafe cursor.storeBytes(of: Hex.digits8(UInt32(truncatingIfNeeded: value >> 32)).littleEndian, as: UInt64.self)
         unsafe cursor.storeBytes(

@@ -10,7 +10,8 @@ import WireFormat
 // line is neither freed nor changed meanwhile), so the `Span` made of it lives only during `scan(_:)` or
 // `makeRecord(_:)`, which read it with checked indices. The buffer kept for ``CostRecordFields/subscript(_:)``
 // is read only within the ranges the scan stored, all inside that line, and only for keys in `present`
-// after a scan of the line being read.
+// after a scan of the line being read. The ranges live in memory the value allocates once and frees in
+// `deinit`, indexed by a key's index, which is checked to be below ``LedgerKey/count``.
 
 /// A record line's fields as the fast scanner reads them: byte ranges of string values, parsed integers, ids,
 /// timestamps and the exact cost — no `String` built. The audit can read lines through this without allocating
@@ -23,14 +24,17 @@ import WireFormat
 /// (``LedgerFieldBytes``, a checked view), or nil when the line has no such key: the audit reads lines this
 /// way.
 ///
-/// Not copyable: it is read and refilled in place for every line, never copied.
+/// Not copyable: the value ranges live in memory this value owns, so reading them never copies the fields
+/// (a copy per record was a measurable part of the audit's reading).
 @safe package struct CostRecordFields: ~Copyable {
     /// Bit `k` set when the key of index `k` (``LedgerKey/index``) is present.
     package var present: UInt64 = 0
     /// Byte offsets of each string value's content (between the quotes), by key; meaningful only for keys in
-    /// ``present``. One entry per key (34: ``LedgerKey/count``).
-    var starts = InlineArray<34, Int32>(repeating: 0)
-    var ends = InlineArray<34, Int32>(repeating: 0)
+    /// ``present``. One allocation holds both, made once per value and reused by every ``scan(_:)``; written
+    /// through ``setRange(_:_:_:)`` and read through ``range(_:)``, with a key's index (below
+    /// ``LedgerKey/count``). (Fixed-size arrays stored in the value made every audit read of a field slower.)
+    let starts: UnsafeMutablePointer<Int32>
+    let ends: UnsafeMutablePointer<Int32>
     /// The line last scanned: what the ranges are offsets into. Read only through ``subscript(_:)`` inside the
     /// caller's hold on the line (see the invariant at the top of this file).
     var line = unsafe UnsafeBufferPointer<UInt8>(start: nil, count: 0)
@@ -66,7 +70,26 @@ import WireFormat
     package var recordIDHigh: UInt64 = 0
     package var recordIDLow: UInt64 = 0
 
-    package init() {}
+    package init() {
+        unsafe starts = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * LedgerKey.count)
+        unsafe starts.initialize(repeating: 0, count: 2 * LedgerKey.count)
+        unsafe ends = unsafe starts + LedgerKey.count
+    }
+
+    deinit { unsafe starts.deallocate() }
+
+    /// The byte range of the string value of the key of index `k` (below ``LedgerKey/count``).
+    func range(_ key: Int) -> Range<Int> {
+        precondition(key >= 0 && key < LedgerKey.count)
+        return unsafe Int(starts[key])..<Int(ends[key])
+    }
+
+    /// Stores the byte range of the value of the key of index `k` (below ``LedgerKey/count``).
+    func setRange(_ key: Int, _ start: Int, _ end: Int) {
+        precondition(key >= 0 && key < LedgerKey.count)
+        unsafe starts[key] = Int32(truncatingIfNeeded: start)
+        unsafe ends[key] = Int32(truncatingIfNeeded: end)
+    }
 
     /// Scans `line` (no newline). Returns true only for a valid record of kind `call` or `unit`.
     package mutating func scan(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -85,7 +108,7 @@ import WireFormat
     package subscript(_ key: LedgerKey) -> LedgerFieldBytes? {
         let k = key.index
         guard present & (1 &<< UInt64(k)) != 0, let base = unsafe line.baseAddress else { return nil }
-        let lower = Int(starts[k])
+        let lower = unsafe Int(starts[k])
         return unsafe LedgerFieldBytes(
             start: base + lower,
             count: Int(ends[k]) &- lower,
@@ -133,7 +156,7 @@ import WireFormat
 package enum LowercaseHex {
     /// Sixteen lowercase hex digits at `p` as a number, or nil when any byte is not one. The caller keeps
     /// `p ..< p + 16` inside the line's buffer.
-    @inlinable
+    @inlinable @inline(__always)
     package static func parse16(_ p: UnsafePointer<UInt8>) -> UInt64? {
         let raw = unsafe UnsafeRawPointer(p)
         return unsafe Hex.parse16(

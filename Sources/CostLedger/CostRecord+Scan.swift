@@ -9,6 +9,7 @@ import WireFormat
 
 extension CostRecordFields {
     /// Forgets the previous line (the ranges need no clearing: only keys in ``present`` are read).
+    @inline(__always)
     mutating func reset() {
         present = 0
         allASCII = true
@@ -36,9 +37,6 @@ extension CostRecordFields {
 
     /// Whether `key` is present in the line last scanned.
     package func has(_ key: LedgerKey) -> Bool { present & (1 &<< UInt64(key.index)) != 0 }
-
-    /// The byte range of the string value of the key of index `k`.
-    func range(_ key: Int) -> Range<Int> { Int(starts[key])..<Int(ends[key]) }
 
     /// Scans `line` (no newline). Returns true only for a valid record of kind `call` or `unit`.
     mutating func scan(span line: Span<UInt8>) -> Bool {
@@ -126,7 +124,7 @@ extension CostRecordFields {
             if let start = Self.fixedWidthString(32, line, i), let high = Self.hex16(line, start),
                 let low = Self.hex16(line, start &+ 16)
             {
-                setRange(key, start, 32)
+                setRange(key, start, start &+ 32)
                 recordIDHigh = high
                 recordIDLow = low
                 recordIDIsHex = true
@@ -136,7 +134,7 @@ extension CostRecordFields {
             return readString(key, line, &i)
         case .timestamp:
             if let start = Self.fixedWidthString(24, line, i), let value = writerTimestamp(line, start) {
-                setRange(key, start, 24)
+                setRange(key, start, start &+ 24)
                 if key == LedgerKey.ts.index { timestamp = value } else { startedAt = value }
                 i = start &+ 25
                 return true
@@ -146,7 +144,7 @@ extension CostRecordFields {
             if let start = Self.fixedWidthString(32, line, i), let high = Self.hex16(line, start),
                 let low = Self.hex16(line, start &+ 16), high | low != 0
             {
-                setRange(key, start, 32)
+                setRange(key, start, start &+ 32)
                 traceHigh = high
                 traceLow = low
                 i = start &+ 33
@@ -155,7 +153,7 @@ extension CostRecordFields {
             return readString(key, line, &i)
         case .unitID:
             if let start = Self.fixedWidthString(16, line, i), let value = Self.hex16(line, start), value != 0 {
-                setRange(key, start, 16)
+                setRange(key, start, start &+ 16)
                 if key == LedgerKey.leafID.index {
                     leaf = value
                 } else if key == LedgerKey.parentID.index {
@@ -172,7 +170,7 @@ extension CostRecordFields {
         case .string:
             // provider, model, api_key_id, service_tier, price_source, attribution values: kept as byte ranges.
             guard let (start, end) = simpleString(line, &i) else { return false }
-            setRange(key, start, end &- start)
+            setRange(key, start, end)
             let length = end &- start
             return length >= 1 && length <= CostRecord.LineLimits.maxStringBytes
         }
@@ -182,6 +180,7 @@ extension CostRecordFields {
     /// A timestamp in the writer's form at `start` (24 bytes, inside the line). The day is parsed once for a
     /// run of records of the same day (the common case: a file's lines follow the clock), then only the time
     /// of day.
+    @_transparent
     private mutating func writerTimestamp(_ line: Span<UInt8>, _ start: Int) -> UTCTimestamp? {
         let first = SpanWords.word(line, start)  // "YYYY-MM-"
         let second = SpanWords.word(line, start &+ 8)  // "DDTHH:MM"
@@ -197,18 +196,13 @@ extension CostRecordFields {
         }.map(UTCTimestamp.init(nanosecondsSinceEpoch:))
     }
 
-    private mutating func setRange(_ key: Int, _ start: Int, _ width: Int) {
-        starts[key] = Int32(truncatingIfNeeded: start)
-        ends[key] = Int32(truncatingIfNeeded: start &+ width)
-    }
-
     /// A string value in general (any length, any key): what ``readValue(_:_:_:_:)`` does when the writer's
     /// fixed-width form does not match, and for the rare `kind` and `status`. Out of line, so that the common
     /// path stays small.
     @inline(never)
     private mutating func readString(_ key: Int, _ line: Span<UInt8>, _ i: inout Int) -> Bool {
         guard let (start, end) = simpleString(line, &i) else { return false }
-        setRange(key, start, end &- start)
+        setRange(key, start, end)
         let length = end &- start
         switch key {
         case LedgerKey.kind.index:
@@ -265,10 +259,10 @@ extension CostRecordFields {
 
     private mutating func readTags(_ line: Span<UInt8>, _ i: inout Int) -> Bool {
         guard JSONTokenizer.consume(UInt8(ascii: "{"), line, &i) else { return false }
-        starts[LedgerKey.tags.index] = Int32(truncatingIfNeeded: i)
+        let members = i
         // The range is the members, between the braces (the closing brace left out).
         if JSONTokenizer.consume(UInt8(ascii: "}"), line, &i) {
-            ends[LedgerKey.tags.index] = Int32(truncatingIfNeeded: i &- 1)
+            setRange(LedgerKey.tags.index, members, i &- 1)
             return true
         }
         // Keys of at most 64 bytes from [a-z0-9_.-]; duplicates are found when the dictionary is built.
@@ -286,7 +280,7 @@ extension CostRecordFields {
             guard tagCount <= CostRecord.LineLimits.maxTags else { return false }
             if JSONTokenizer.consume(UInt8(ascii: ","), line, &i) { continue }
             guard JSONTokenizer.consume(UInt8(ascii: "}"), line, &i) else { return false }
-            ends[LedgerKey.tags.index] = Int32(truncatingIfNeeded: i &- 1)
+            setRange(LedgerKey.tags.index, members, i &- 1)
             return true
         }
     }
@@ -320,6 +314,7 @@ extension CostRecordFields {
     /// A string with no escapes, read by the core (``JSONTokenizer/scanStringContent(_:_:ascii:)``, which
     /// validates its UTF-8 and refuses control characters): its content's byte range, with ``allASCII``
     /// cleared when a byte ≥ 0x80 appears. Nil for anything else (an escape: the strict path decodes it).
+    @inline(__always)
     private mutating func simpleString(_ line: Span<UInt8>, _ i: inout Int) -> (Int, Int)? {
         guard i < line.count, line[i] == UInt8(ascii: "\"") else { return nil }
         let start = i &+ 1
@@ -335,6 +330,7 @@ extension CostRecordFields {
     }
 
     /// A non-negative JSON integer (read by the core) of at most 18 digits, with no fraction or exponent.
+    @_transparent
     private static func unsignedInteger(_ line: Span<UInt8>, _ i: inout Int) -> Int64? {
         guard let range = try? JSONTokenizer.readNumber(line, &i), range.count <= 18 else { return nil }
         var value: Int64 = 0
@@ -384,6 +380,7 @@ extension CostRecordFields {
     private static let powersOfTen: [Int64] = (0...18).map { (0..<$0).reduce(Int64(1)) { value, _ in value &* 10 } }
 
     /// When the string at `i` is exactly `width` bytes long (a quote that far on): where its content starts.
+    @inline(__always)
     private static func fixedWidthString(_ width: Int, _ line: Span<UInt8>, _ i: Int) -> Int? {
         guard i &+ width &+ 2 <= line.count, line[i] == UInt8(ascii: "\""),
             line[i &+ width &+ 1] == UInt8(ascii: "\"")
@@ -392,6 +389,7 @@ extension CostRecordFields {
     }
 
     /// Sixteen lowercase hex digits at `start` as a number, or nil when any byte is not one (or the line ends).
+    @inline(__always)
     static func hex16(_ line: Span<UInt8>, _ start: Int) -> UInt64? {
         guard start >= 0, start <= line.count &- 16 else { return nil }
         return Hex.parse16(littleEndian: SpanWords.word(line, start), SpanWords.word(line, start &+ 8))
@@ -424,6 +422,9 @@ extension CostRecordFields {
     /// At a key: when it is `"name":` for one of the keys from `first` on in the writer's order, consumes it
     /// and returns that key. Compares eight bytes at a time against the keys' literal forms.
     /// `hint` (the key that followed the previous one on an earlier line, -1 for none) is tried first.
+    // Transparent, as are `literal`, `unsignedInteger` and `writerTimestamp`: with `@inline(__always)` the
+    // optimizer left this a call per key (9.8% of the audit's samples on the benchmark ledger).
+    @_transparent
     private static func predictedKey(
         _ line: Span<UInt8>,
         _ i: inout Int,
@@ -443,6 +444,7 @@ extension CostRecordFields {
     }
 
     /// Whether `literal` (a key's `"name":`) is at `i` (whose first word is `w0`); consumed when it is.
+    @_transparent
     private static func literal(
         _ literal: KeyLiterals.Literal,
         _ w0: UInt64,
@@ -496,8 +498,9 @@ extension CostRecordFields {
         if tagCount > 0 {
             tags.reserveCapacity(tagCount)
             // The members, between the braces, as the scan checked them.
-            let members = line.extracting(0..<Int(ends[LedgerKey.tags.index]))
-            var i = Int(starts[LedgerKey.tags.index])
+            let tagRange = range(LedgerKey.tags.index)
+            let members = line.extracting(0..<tagRange.upperBound)
+            var i = tagRange.lowerBound
             for _ in 0..<tagCount {
                 JSONTokenizer.skipWhitespace(members, &i)
                 guard i < members.count, members[i] == UInt8(ascii: "\""),

@@ -172,6 +172,7 @@ public struct JSONTokenizer {
 
     /// Skips JSON whitespace from `index`.
     @inlinable
+    @inline(__always)
     public static func skipWhitespace(_ span: Span<UInt8>, _ index: inout Int) {
         while index < span.count {
             let b = span[index]
@@ -183,6 +184,7 @@ public struct JSONTokenizer {
 
     /// Consumes `byte` after optional whitespace when it is next.
     @inlinable
+    @inline(__always)
     public static func consume(_ byte: UInt8, _ span: Span<UInt8>, _ index: inout Int) -> Bool {
         skipWhitespace(span, &index)
         guard index < span.count, span[index] == byte else { return false }
@@ -237,6 +239,7 @@ public struct JSONTokenizer {
     /// (``utf8SequenceLength(_:_:)``); `ascii` is cleared when a byte ≥ 0x80 appears. Fails, with `index` at the
     /// fault, on a control character, invalid UTF-8 or the end of the span.
     @inlinable
+    @inline(__always)
     public static func scanStringContent(
         _ span: Span<UInt8>,
         _ index: inout Int,
@@ -410,6 +413,7 @@ public struct JSONTokenizer {
 
     /// Reads a number whose first byte is at `index` and returns its text's range.
     @inlinable
+    @inline(__always)
     public static func readNumber(_ span: Span<UInt8>, _ index: inout Int) throws(JSONSyntaxError) -> Range<Int> {
         let n = span.count
         let first = index
@@ -438,6 +442,7 @@ public struct JSONTokenizer {
     }
 
     @inlinable
+    @inline(__always)
     static func skipDigits(_ span: Span<UInt8>, _ index: inout Int) {
         while index < span.count, isDigit(span[index]) { index &+= 1 }
     }

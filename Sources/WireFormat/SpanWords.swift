@@ -5,6 +5,7 @@ public enum SpanWords {
     /// not all inside `span` (a NUL, which no reader accepts, so callers check the bounds they need anyway).
     /// Safe code: the optimizer reads the word with one load once the bounds are checked.
     @inlinable
+    @inline(__always)
     public static func word(_ span: Span<UInt8>, _ offset: Int) -> UInt64 {
         guard offset >= 0, offset <= span.count &- 8 else { return 0 }
         return UInt64(span[offset]) | UInt64(span[offset &+ 1]) &<< 8 | UInt64(span[offset &+ 2]) &<< 16

@@ -85,7 +85,7 @@ import WireFormat
     }
 
     /// Stores the byte range of the value of the key of index `k` (below ``LedgerKey/count``).
-    func setRange(_ key: Int, _ start: Int, _ end: Int) {
+    mutating func setRange(_ key: Int, _ start: Int, _ end: Int) {
         precondition(key >= 0 && key < LedgerKey.count)
         unsafe starts[key] = Int32(truncatingIfNeeded: start)
         unsafe ends[key] = Int32(truncatingIfNeeded: end)

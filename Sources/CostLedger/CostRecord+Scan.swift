@@ -332,9 +332,10 @@ extension CostRecordFields {
     /// A non-negative JSON integer (read by the core) of at most 18 digits, with no fraction or exponent.
     @_transparent
     private static func unsignedInteger(_ line: Span<UInt8>, _ i: inout Int) -> Int64? {
-        guard let range = try? JSONTokenizer.readNumber(line, &i), range.count <= 18 else { return nil }
+        let first = i
+        guard JSONTokenizer.scanNumber(line, &i) == nil, i &- first <= 18 else { return nil }
         var value: Int64 = 0
-        for k in range {
+        for k in first..<i {
             let digit = line[k] &- UInt8(ascii: "0")
             guard digit < 10 else { return nil }  // a sign, a fraction or an exponent
             value = value &* 10 &+ Int64(digit)
@@ -345,7 +346,9 @@ extension CostRecordFields {
     /// A JSON number (read by the core) without exponent, with at most 18 integer and 18 fraction digits, in
     /// attodollars.
     private static func exactDecimal(_ line: Span<UInt8>, _ i: inout Int) -> Int128? {
-        guard let range = try? JSONTokenizer.readNumber(line, &i) else { return nil }
+        let first = i
+        guard JSONTokenizer.scanNumber(line, &i) == nil else { return nil }
+        let range = first..<i
         var k = range.lowerBound
         let negative = line[k] == UInt8(ascii: "-")
         if negative { k &+= 1 }
@@ -420,10 +423,11 @@ extension CostRecordFields {
     }
 
     /// At a key: when it is `"name":` for one of the keys from `first` on in the writer's order, consumes it
-    /// and returns that key. Compares eight bytes at a time against the keys' literal forms.
+    /// and returns that key. Compares eight bytes at a time against the keys' literal forms: the line's next 24
+    /// bytes are loaded once, as three words, for all the keys tried.
     /// `hint` (the key that followed the previous one on an earlier line, -1 for none) is tried first.
-    // Transparent, as are `literal`, `unsignedInteger` and `writerTimestamp`: with `@inline(__always)` the
-    // optimizer left this a call per key (9.8% of the audit's samples on the benchmark ledger).
+    // Transparent, as are `unsignedInteger` and `writerTimestamp`: with `@inline(__always)` the optimizer left
+    // this a call per key (9.8% of the audit's samples on the benchmark ledger).
     @_transparent
     private static func predictedKey(
         _ line: Span<UInt8>,
@@ -432,34 +436,24 @@ extension CostRecordFields {
         hint: Int,
         _ literals: [KeyLiterals.Literal]
     ) -> Int? {
-        guard i &+ 24 <= line.count else { return nil }
+        guard i >= 0, i <= line.count &- 24 else { return nil }
         let w0 = SpanWords.word(line, i)
-        if hint >= first, literal(literals[hint], w0, line, &i) { return hint }
-        var k = first
-        while k < LedgerKey.count {
-            if literal(literals[k], w0, line, &i) { return k }
+        let w1 = SpanWords.word(line, i &+ 8)
+        let w2 = SpanWords.word(line, i &+ 16)
+        // Indices below `literals.count`, so that the optimizer can drop the array's bounds checks.
+        if hint >= first, hint < literals.count, literals[hint].matches(w0, w1, w2) {
+            i &+= literals[hint].length
+            return hint
+        }
+        var k = max(first, 0)
+        while k < literals.count {
+            if literals[k].matches(w0, w1, w2) {
+                i &+= literals[k].length
+                return k
+            }
             k &+= 1
         }
         return nil
-    }
-
-    /// Whether `literal` (a key's `"name":`) is at `i` (whose first word is `w0`); consumed when it is.
-    @_transparent
-    private static func literal(
-        _ literal: KeyLiterals.Literal,
-        _ w0: UInt64,
-        _ line: Span<UInt8>,
-        _ i: inout Int
-    ) -> Bool {
-        guard w0 & literal.mask0 == literal.word0 else { return false }
-        if literal.length > 8 {
-            guard SpanWords.word(line, i &+ 8) & literal.mask1 == literal.word1 else { return false }
-            if literal.length > 16 {
-                guard SpanWords.word(line, i &+ 16) & literal.mask2 == literal.word2 else { return false }
-            }
-        }
-        i &+= literal.length
-        return true
     }
 
     // MARK: - Building the record
@@ -593,6 +587,11 @@ enum KeyLiterals {
         var mask1: UInt64 = 0
         var mask2: UInt64 = 0
         var length = 0
+
+        /// Whether the literal is the start of the 24 bytes `w0`, `w1`, `w2`.
+        func matches(_ w0: UInt64, _ w1: UInt64, _ w2: UInt64) -> Bool {
+            (w0 & mask0 ^ word0) | (w1 & mask1 ^ word1) | (w2 & mask2 ^ word2) == 0
+        }
 
         /// The literal's byte at `offset` (below ``length``).
         func byte(_ offset: Int) -> UInt8 {

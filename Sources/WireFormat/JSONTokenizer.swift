@@ -168,29 +168,7 @@ public struct JSONTokenizer {
         }
     }
 
-    // MARK: - The core: whitespace and punctuation
-
-    /// Skips JSON whitespace from `index`.
-    @inlinable
-    @inline(__always)
-    public static func skipWhitespace(_ span: Span<UInt8>, _ index: inout Int) {
-        while index < span.count {
-            let b = span[index]
-            // Every byte above the space is not whitespace: one comparison for the compact form.
-            guard b <= 0x20, b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
-            index &+= 1
-        }
-    }
-
-    /// Consumes `byte` after optional whitespace when it is next.
-    @inlinable
-    @inline(__always)
-    public static func consume(_ byte: UInt8, _ span: Span<UInt8>, _ index: inout Int) -> Bool {
-        skipWhitespace(span, &index)
-        guard index < span.count, span[index] == byte else { return false }
-        index &+= 1
-        return true
-    }
+    // MARK: - The core: whitespace and punctuation (`skipWhitespace`, `consume`: JSONTokenizer+Fast.swift)
 
     /// Consumes `byte` after optional whitespace, or fails with `expected <what>`.
     package static func expect(
@@ -202,7 +180,7 @@ public struct JSONTokenizer {
         guard consume(byte, span, &index) else { throw JSONSyntaxError(message: "expected \(what())", offset: index) }
     }
 
-    // MARK: - The core: strings
+    // MARK: - The core: strings (the content scan, `scanStringContent`: JSONTokenizer+Fast.swift)
 
     /// Reads a string whose opening quote is at `index`, checking escapes, surrogates and UTF-8.
     package static func readString(_ span: Span<UInt8>, _ index: inout Int) throws(JSONSyntaxError) -> StringToken {
@@ -232,48 +210,6 @@ public struct JSONTokenizer {
 
     private static func append(_ span: Span<UInt8>, _ range: Range<Int>, to out: inout [UInt8]) {
         for k in range { out.append(span[k]) }
-    }
-
-    /// Reads a string's content from `index` up to the next `"` or `\`, where it leaves `index`: the one
-    /// string scan of the reader. Control characters are refused and UTF-8 is validated as it is met
-    /// (``utf8SequenceLength(_:_:)``); `ascii` is cleared when a byte ≥ 0x80 appears. Fails, with `index` at the
-    /// fault, on a control character, invalid UTF-8 or the end of the span.
-    @inlinable
-    @inline(__always)
-    public static func scanStringContent(
-        _ span: Span<UInt8>,
-        _ index: inout Int,
-        ascii: inout Bool
-    ) throws(JSONSyntaxError) {
-        let n = span.count
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let tops: UInt64 = 0x8080_8080_8080_8080
-        while true {
-            // Eight bytes at a time while none is a quote, a backslash, a control character or ≥ 0x80 (SWAR
-            // zero-byte tests; the lowest flagged byte is a true hit, since a borrow only flags bytes above it).
-            while index &+ 8 <= n {
-                let x = SpanWords.word(span, index)
-                let quote = x ^ (ones &* 0x22)
-                let backslash = x ^ (ones &* 0x5C)
-                let stop =
-                    ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((x &- ones &* 0x20) & ~x) | x
-                let found = stop & tops
-                if found != 0 {
-                    index &+= found.trailingZeroBitCount &>> 3
-                    break
-                }
-                index &+= 8
-            }
-            guard index < n else { throw JSONSyntaxError(message: "unterminated string", offset: index) }
-            let b = span[index]
-            if b == 0x22 || b == 0x5C { return }
-            if b >= 0x20, b < 0x80 {
-                index &+= 1
-            } else {
-                try stepOverSpecialByte(span, &index)
-                ascii = false
-            }
-        }
     }
 
     /// Steps over the control byte (refused) or the UTF-8 sequence of two or more bytes at `index`.
@@ -405,52 +341,35 @@ public struct JSONTokenizer {
         return String(decoding: out, as: UTF8.self)
     }
 
-    // MARK: - The core: numbers, literals, values
+    // MARK: - The core: numbers (`readNumber`, `scanNumber`: JSONTokenizer+Fast.swift), literals, values
 
     /// Whether `b` is an ASCII digit.
     @inlinable
     public static func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
 
-    /// Reads a number whose first byte is at `index` and returns its text's range.
-    @inlinable
-    @inline(__always)
-    public static func readNumber(_ span: Span<UInt8>, _ index: inout Int) throws(JSONSyntaxError) -> Range<Int> {
-        let n = span.count
-        let first = index
-        if index < n, span[index] == UInt8(ascii: "-") { index &+= 1 }
-        guard index < n else { throw numberFailure("unexpected end of input in a number", index) }
-        if span[index] == UInt8(ascii: "0") {
-            index &+= 1
-            if index < n, isDigit(span[index]) { throw numberFailure("a number must not have leading zeros", index) }
-        } else if isDigit(span[index]) {
-            skipDigits(span, &index)
-        } else {
-            throw numberFailure("expected a digit", index)
-        }
-        if index < n, span[index] == UInt8(ascii: ".") {
-            index &+= 1
-            guard index < n, isDigit(span[index]) else { throw numberFailure("expected a digit after '.'", index) }
-            skipDigits(span, &index)
-        }
-        if index < n, span[index] | 0x20 == UInt8(ascii: "e") {
-            index &+= 1
-            if index < n, span[index] == UInt8(ascii: "+") || span[index] == UInt8(ascii: "-") { index &+= 1 }
-            guard index < n, isDigit(span[index]) else { throw numberFailure("expected an exponent", index) }
-            skipDigits(span, &index)
-        }
-        return first..<index
-    }
-
-    @inlinable
-    @inline(__always)
-    static func skipDigits(_ span: Span<UInt8>, _ index: inout Int) {
-        while index < span.count, isDigit(span[index]) { index &+= 1 }
+    /// What is wrong with a number (``scanNumber(_:_:)``).
+    public enum NumberFault: UInt8, Sendable {
+        /// The input ends before a digit.
+        case end
+        case leadingZero
+        /// No digit where the number starts.
+        case digit
+        case fractionDigit
+        case exponent
     }
 
     /// A number's syntax error (out of line: the message is built only on failure).
     @usableFromInline
-    static func numberFailure(_ message: StaticString, _ index: Int) -> JSONSyntaxError {
-        JSONSyntaxError(message: "\(message)", offset: index)
+    static func numberFailure(_ fault: NumberFault, _ index: Int) -> JSONSyntaxError {
+        let message =
+            switch fault {
+            case .end: "unexpected end of input in a number"
+            case .leadingZero: "a number must not have leading zeros"
+            case .digit: "expected a digit"
+            case .fractionDigit: "expected a digit after '.'"
+            case .exponent: "expected an exponent"
+            }
+        return JSONSyntaxError(message: message, offset: index)
     }
 
     /// Reads a literal (`true`, `false`, `null`) whose first byte is at `index`.

@@ -101,4 +101,88 @@ struct JSONCoreSpanTests {
         tokenizer.skipWhitespace()
         #expect(tokenizer.isAtEnd)
     }
+
+    /// `text`'s first `count` bytes as a span of an array that goes on with `rest`: the core's unchecked reads
+    /// (JSONTokenizer+Fast.swift) must stop at the span's end, whatever lies after it.
+    private static func prefix(_ text: String, _ count: Int, then rest: String, _ body: (Span<UInt8>) -> Void) {
+        let bytes = Array(text.utf8) + Array(rest.utf8)
+        body(bytes.span.extracting(0..<count))
+    }
+
+    @Test("the core reads nothing past the end of the span it is given, at any length, nor before its start")
+    func coreStaysInsideItsSpan() {
+        let text = #"abcdefghijklmnopqrstuvwxyz0123456789"#
+        for count in 0...text.utf8.count {
+            // A closing quote right after the span: a scan that looked past the end would stop there.
+            Self.prefix(text, count, then: #"""#) { span in
+                var index = 0
+                var ascii = true
+                do throws(JSONSyntaxError) {
+                    try JSONTokenizer.scanStringContent(span, &index, ascii: &ascii)
+                    Issue.record("a string cut at \(count) bytes is unterminated")
+                } catch {
+                    #expect(error == JSONSyntaxError(message: "unterminated string", offset: count))
+                }
+                for offset in -1...(count + 1) {
+                    let word = SpanWords.word(span, offset)
+                    if offset >= 0, offset + 8 <= count {
+                        let expected = (0..<8).reduce(UInt64(0)) { $0 | UInt64(span[offset + $1]) << (8 * $1) }
+                        #expect(word == expected, "the word at \(offset) of \(count)")
+                    } else {
+                        #expect(word == 0, "no word at \(offset) of \(count)")
+                    }
+                }
+            }
+            // Digits after the span's end are not the number's.
+            let digits = String(repeating: "7", count: count)
+            Self.prefix(digits, count, then: "1") { span in
+                var index = 0
+                let fault = JSONTokenizer.scanNumber(span, &index)
+                #expect(fault == (count == 0 ? .end : nil))
+                #expect(index == count)
+            }
+            // Whitespace after the span's end is not skipped, nor a byte there consumed.
+            Self.prefix(String(repeating: " ", count: count), count, then: " ,") { span in
+                var index = 0
+                JSONTokenizer.skipWhitespace(span, &index)
+                #expect(index == count)
+                #expect(!JSONTokenizer.consume(UInt8(ascii: ","), span, &index))
+                #expect(index == count)
+            }
+        }
+        // An index before the start reads nothing and fails or returns at once.
+        let bytes = Array(#" "a" 1"#.utf8)
+        var index = -1
+        JSONTokenizer.skipWhitespace(bytes.span, &index)
+        #expect(index == -1)
+        #expect(!JSONTokenizer.consume(UInt8(ascii: " "), bytes.span, &index))
+        #expect(JSONTokenizer.scanNumber(bytes.span, &index) == .end)
+        var ascii = true
+        #expect(throws: JSONSyntaxError.self) { try JSONTokenizer.scanStringContent(bytes.span, &index, ascii: &ascii) }
+    }
+
+    @Test("the number scan names each fault where the tree parser's message says it is")
+    func numberFaults() {
+        let cases: [(String, JSONTokenizer.NumberFault?, Int, String?)] = [
+            ("-", .end, 1, "unexpected end of input in a number"),
+            ("012", .leadingZero, 1, "a number must not have leading zeros"),
+            ("-x", .digit, 1, "expected a digit"),
+            ("1.e5", .fractionDigit, 2, "expected a digit after '.'"),
+            ("1e+", .exponent, 3, "expected an exponent"),
+            ("-0.25E-3,", nil, 8, nil),
+        ]
+        for (text, fault, offset, message) in cases {
+            let bytes = Array(text.utf8)
+            var index = 0
+            #expect(JSONTokenizer.scanNumber(bytes.span, &index) == fault, "\(text)")
+            #expect(index == offset, "\(text)")
+            var at = 0
+            do throws(JSONSyntaxError) {
+                let range = try JSONTokenizer.readNumber(bytes.span, &at)
+                #expect(message == nil && range == 0..<offset, "\(text)")
+            } catch {
+                #expect(error == JSONSyntaxError(message: message ?? "", offset: offset), "\(text)")
+            }
+        }
+    }
 }

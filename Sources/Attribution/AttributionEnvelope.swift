@@ -208,13 +208,23 @@ extension AttributionEnvelope {
     @inlinable
     package static func isTagKey(_ bytes: some Collection<UInt8>) -> Bool {
         guard !bytes.isEmpty, bytes.count <= Limits.maxTagKeyBytes else { return false }
-        for b in bytes {
-            let letter = b &- UInt8(ascii: "a") < 26
-            let digit = b &- UInt8(ascii: "0") < 10
-            if !(letter || digit || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")) {
-                return false
-            }
-        }
+        for b in bytes where !isTagKeyByte(b) { return false }
         return true
+    }
+
+    /// ``isTagKey(_:)`` of a span's bytes (the ledger line's fast scanner reads the line as one).
+    @inlinable
+    package static func isTagKey(_ bytes: Span<UInt8>) -> Bool {
+        guard !bytes.isEmpty, bytes.count <= Limits.maxTagKeyBytes else { return false }
+        for k in bytes.indices where !isTagKeyByte(bytes[k]) { return false }
+        return true
+    }
+
+    /// Whether `b` may appear in a tag key: `[a-z0-9_.-]`.
+    @inlinable
+    package static func isTagKeyByte(_ b: UInt8) -> Bool {
+        let letter = b &- UInt8(ascii: "a") < 26
+        let digit = b &- UInt8(ascii: "0") < 10
+        return letter || digit || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")
     }
 }

@@ -73,7 +73,7 @@ public enum Hex {
 
     /// The value of 16 lowercase hex digits given as two words of eight bytes each, first byte in the least
     /// significant bits (a little-endian load of the text), or nil when any byte is not such a digit.
-    @inlinable @inline(__always)
+    @inlinable
     public static func parse16(littleEndian first: UInt64, _ second: UInt64) -> UInt64? {
         guard let high = parse8(littleEndian: first), let low = parse8(littleEndian: second) else { return nil }
         return high << 32 | low
@@ -82,7 +82,7 @@ public enum Hex {
     /// The value (below 2³²) of 8 lowercase hex digits given as one word, first byte in the least significant
     /// bits, or nil. Read without a branch per digit (random hex makes a per-digit branch mispredict a third of
     /// the time): every digit of a word is checked and converted at once.
-    @inlinable @inline(__always)
+    @inlinable
     public static func parse8(littleEndian x: UInt64) -> UInt64? {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let tops: UInt64 = 0x8080_8080_8080_8080

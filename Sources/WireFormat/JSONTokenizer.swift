@@ -2,10 +2,12 @@
 /// escape decoder), numbers, literals, and skipping whole values within a depth bound. The tree parser and the
 /// streaming readers are thin uses of it.
 ///
-/// It reads a byte array (or a range of one, so a large buffer is read in place), checks every index, and
-/// reports each failure as a ``JSONSyntaxError`` with the offset from the start of that range. Nothing in it
-/// traps on any input.
-package struct JSONTokenizer {
+/// The reading itself is the static functions, which read a `Span<UInt8>` at an `inout` index: the ledger line's
+/// fast scanner calls them on the reader's buffer, and a tokenizer value, which reads a byte array (or a range
+/// of one, so a large buffer is read in place), calls them on its array's span. They check every index and
+/// report each failure as a ``JSONSyntaxError`` with the offset from the start of the span (for a tokenizer
+/// value, of its range). Nothing in it traps on any input.
+public struct JSONTokenizer {
     /// The kind of a value.
     package enum Kind: Sendable, Hashable {
         case object
@@ -68,89 +70,171 @@ package struct JSONTokenizer {
         JSONSyntaxError(message: message, offset: offset)
     }
 
+    // MARK: - The tokenizer value: the core below, on the array's span
+
     /// Skips JSON whitespace.
     package mutating func skipWhitespace() {
-        while index < end {
-            switch bytes[index] {
-            case 0x20, 0x0A, 0x0D, 0x09: index += 1
-            default: return
-            }
-        }
+        var at = offset
+        Self.skipWhitespace(bytes.span.extracting(start..<end), &at)
+        index = start &+ at
     }
 
     /// Consumes `byte` after optional whitespace, or fails with `expected <what>`.
     package mutating func expect(_ byte: UInt8, _ what: @autoclosure () -> String) throws(JSONSyntaxError) {
-        skipWhitespace()
-        guard index < end, bytes[index] == byte else { throw failure("expected \(what())") }
-        index += 1
+        var at = offset
+        defer { index = start &+ at }
+        try Self.expect(byte, what(), bytes.span.extracting(start..<end), &at)
     }
 
     /// Consumes `byte` after optional whitespace when it is next.
     package mutating func consume(_ byte: UInt8) -> Bool {
-        skipWhitespace()
-        if index < end, bytes[index] == byte {
-            index += 1
-            return true
-        }
-        return false
+        var at = offset
+        defer { index = start &+ at }
+        return Self.consume(byte, bytes.span.extracting(start..<end), &at)
     }
-
-    // MARK: - Strings
 
     /// Reads a string whose opening quote is the next byte, checking escapes, surrogates and UTF-8.
     package mutating func readString() throws(JSONSyntaxError) -> StringToken {
-        index += 1  // the opening quote
-        let contentStart = index
-        // The common case: no escape up to the closing quote.
-        while index < end {
-            let b = bytes[index]
-            if b == 0x22 {
-                index += 1
-                return .raw(contentStart..<(index - 1))
-            }
-            if b == 0x5C { break }
-            try checkContentByte(b)
+        var at = offset
+        defer { index = start &+ at }
+        switch try Self.readString(bytes.span.extracting(start..<end), &at) {
+        case .raw(let range): return .raw((range.lowerBound &+ start)..<(range.upperBound &+ start))
+        case .decoded(let decoded): return .decoded(decoded)
         }
-        guard index < end else { throw failure("unterminated string") }
-        var out = Array(bytes[contentStart..<index])
-        out.reserveCapacity(out.count + 16)
+    }
+
+    /// Reads a number whose first byte is next and returns its text's range.
+    package mutating func readNumber() throws(JSONSyntaxError) -> Range<Int> {
+        var at = offset
+        defer { index = start &+ at }
+        let range = try Self.readNumber(bytes.span.extracting(start..<end), &at)
+        return (range.lowerBound &+ start)..<(range.upperBound &+ start)
+    }
+
+    /// Reads a literal (`true`, `false`, `null`) whose first byte is next.
+    package mutating func readLiteral(_ literal: String) throws(JSONSyntaxError) {
+        var at = offset
+        defer { index = start &+ at }
+        try Self.readLiteral(literal, bytes.span.extracting(start..<end), &at)
+    }
+
+    /// Reads and validates any value starting at the next non-whitespace byte, without keeping it.
+    /// - Parameters:
+    ///   - depth: the nesting depth of the container holding the value (the top-level value's is 0).
+    ///   - maxDepth: containers nested deeper than this are refused.
+    /// - Returns: the value's kind.
+    @discardableResult
+    package mutating func skipValue(depth: Int, maxDepth: Int) throws(JSONSyntaxError) -> Kind {
+        var at = offset
+        defer { index = start &+ at }
+        return try Self.skipValue(bytes.span.extracting(start..<end), &at, depth: depth, maxDepth: maxDepth)
+    }
+
+    /// The string a token holds.
+    package func string(_ token: StringToken) -> String {
+        switch token {
+        case .raw(let range): return String(decoding: bytes[range], as: UTF8.self)
+        case .decoded(let decoded): return String(decoding: decoded, as: UTF8.self)
+        }
+    }
+
+    /// The content bytes of a token.
+    package func contentBytes(_ token: StringToken) -> ArraySlice<UInt8> {
+        switch token {
+        case .raw(let range): return bytes[range]
+        case .decoded(let decoded): return decoded[...]
+        }
+    }
+
+    /// The number of content bytes of a token.
+    package func count(_ token: StringToken) -> Int {
+        switch token {
+        case .raw(let range): return range.count
+        case .decoded(let decoded): return decoded.count
+        }
+    }
+
+    /// Whether `bytes[range]` is one JSON value (surrounded by optional whitespace) within `maxDepth`.
+    package static func isValidDocument(_ bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int) -> Bool {
+        let range = range?.clamped(to: 0..<bytes.count) ?? 0..<bytes.count
+        let span = bytes.span.extracting(range)
+        var at = 0
+        do throws(JSONSyntaxError) {
+            try skipValue(span, &at, depth: 0, maxDepth: maxDepth)
+            skipWhitespace(span, &at)
+            return at == span.count
+        } catch {
+            return false
+        }
+    }
+
+    // MARK: - The core: whitespace and punctuation (`skipWhitespace`, `consume`: JSONTokenizer+Fast.swift)
+
+    /// Consumes `byte` after optional whitespace, or fails with `expected <what>`.
+    package static func expect(
+        _ byte: UInt8,
+        _ what: @autoclosure () -> String,
+        _ span: Span<UInt8>,
+        _ index: inout Int
+    ) throws(JSONSyntaxError) {
+        guard consume(byte, span, &index) else { throw JSONSyntaxError(message: "expected \(what())", offset: index) }
+    }
+
+    // MARK: - The core: strings (the content scan, `scanStringContent`: JSONTokenizer+Fast.swift)
+
+    /// Reads a string whose opening quote is at `index`, checking escapes, surrogates and UTF-8.
+    package static func readString(_ span: Span<UInt8>, _ index: inout Int) throws(JSONSyntaxError) -> StringToken {
+        index &+= 1  // the opening quote
+        let contentStart = index
+        var ascii = true
+        // The common case: no escape up to the closing quote.
+        try scanStringContent(span, &index, ascii: &ascii)
+        if span[index] == 0x22 {
+            index &+= 1
+            return .raw(contentStart..<(index &- 1))
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(index &- contentStart &+ 16)
+        append(span, contentStart..<index, to: &out)
         while true {
-            guard index < end else { throw failure("unterminated string") }
-            let b = bytes[index]
-            if b == 0x22 {
-                index += 1
+            try decodeEscape(span, &index, into: &out)
+            let run = index
+            try scanStringContent(span, &index, ascii: &ascii)
+            append(span, run..<index, to: &out)
+            if span[index] == 0x22 {
+                index &+= 1
                 return .decoded(out)
-            }
-            if b == 0x5C {
-                try decodeEscape(into: &out)
-            } else {
-                let first = index
-                try checkContentByte(b)
-                out.append(contentsOf: bytes[first..<index])
             }
         }
     }
 
-    /// Steps over one unescaped content byte or UTF-8 sequence starting with `b` (not `"` or `\`).
-    private mutating func checkContentByte(_ b: UInt8) throws(JSONSyntaxError) {
-        if b >= 0x20, b < 0x80 {
-            index += 1
-        } else if b < 0x20 {
-            throw failure("control character U+00\(Self.upperHex2(b)) in a string must be escaped")
-        } else {
-            let length = utf8SequenceLength(at: index)
-            guard length > 0 else { throw failure("invalid UTF-8 in a string") }
-            index += length
+    private static func append(_ span: Span<UInt8>, _ range: Range<Int>, to out: inout [UInt8]) {
+        for k in range { out.append(span[k]) }
+    }
+
+    /// Steps over the control byte (refused) or the UTF-8 sequence of two or more bytes at `index`.
+    @usableFromInline
+    static func stepOverSpecialByte(_ span: Span<UInt8>, _ index: inout Int) throws(JSONSyntaxError) {
+        let b = span[index]
+        if b < 0x20 {
+            throw JSONSyntaxError(
+                message: "control character U+00\(upperHex2(b)) in a string must be escaped",
+                offset: index
+            )
         }
+        let length = utf8SequenceLength(span, index)
+        guard length > 0 else { throw JSONSyntaxError(message: "invalid UTF-8 in a string", offset: index) }
+        index &+= length
     }
 
     /// The length of the well-formed UTF-8 sequence of two or more bytes at `at`, or 0: overlongs, surrogates
     /// and values past U+10FFFF are not well-formed. The one UTF-8 validation of the reader.
-    private func utf8SequenceLength(at: Int) -> Int {
-        func byte(_ offset: Int) -> UInt8? { at + offset < end ? bytes[at + offset] : nil }
+    static func utf8SequenceLength(_ span: Span<UInt8>, _ at: Int) -> Int {
+        let end = span.count
+        func byte(_ offset: Int) -> UInt8? { at + offset < end ? span[at + offset] : nil }
         func isContinuation(_ offset: Int) -> Bool { byte(offset).map { $0 & 0xC0 == 0x80 } ?? false }
         func second(in range: ClosedRange<UInt8>) -> Bool { byte(1).map { range.contains($0) } ?? false }
-        switch bytes[at] {
+        switch span[at] {
         case 0xC2...0xDF:
             return isContinuation(1) ? 2 : 0
         case 0xE0:
@@ -170,12 +254,17 @@ package struct JSONTokenizer {
         }
     }
 
-    /// Decodes the escape whose backslash is next and appends its UTF-8: the one escape decoder of the reader.
-    private mutating func decodeEscape(into out: inout [UInt8]) throws(JSONSyntaxError) {
-        index += 1
-        guard index < end else { throw failure("unterminated escape") }
-        let e = bytes[index]
-        index += 1
+    /// Decodes the escape whose backslash is at `index` and appends its UTF-8: the one escape decoder of the
+    /// reader.
+    private static func decodeEscape(
+        _ span: Span<UInt8>,
+        _ index: inout Int,
+        into out: inout [UInt8]
+    ) throws(JSONSyntaxError) {
+        index &+= 1
+        guard index < span.count else { throw JSONSyntaxError(message: "unterminated escape", offset: index) }
+        let e = span[index]
+        index &+= 1
         switch e {
         case UInt8(ascii: "\""): out.append(0x22)
         case UInt8(ascii: "\\"): out.append(0x5C)
@@ -186,34 +275,41 @@ package struct JSONTokenizer {
         case UInt8(ascii: "r"): out.append(0x0D)
         case UInt8(ascii: "t"): out.append(0x09)
         case UInt8(ascii: "u"):
-            var scalar = try readHex4()
+            var scalar = try readHex4(span, &index)
             if scalar >= 0xD800, scalar <= 0xDBFF {
-                guard end - index >= 6, bytes[index] == 0x5C, bytes[index + 1] == UInt8(ascii: "u") else {
-                    throw failure("unpaired surrogate in a \\u escape")
+                guard span.count - index >= 6, span[index] == 0x5C, span[index + 1] == UInt8(ascii: "u") else {
+                    throw JSONSyntaxError(message: "unpaired surrogate in a \\u escape", offset: index)
                 }
-                index += 2
-                let low = try readHex4()
-                guard low >= 0xDC00, low <= 0xDFFF else { throw failure("unpaired surrogate in a \\u escape") }
+                index &+= 2
+                let low = try readHex4(span, &index)
+                guard low >= 0xDC00, low <= 0xDFFF else {
+                    throw JSONSyntaxError(message: "unpaired surrogate in a \\u escape", offset: index)
+                }
                 scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
             } else if scalar >= 0xDC00, scalar <= 0xDFFF {
-                throw failure("unpaired surrogate in a \\u escape")
+                throw JSONSyntaxError(message: "unpaired surrogate in a \\u escape", offset: index)
             }
-            Self.appendUTF8(scalar, to: &out)
+            appendUTF8(scalar, to: &out)
         default:
-            index -= 1
-            throw failure("invalid escape \\\(String(decoding: [e], as: UTF8.self))")
+            index &-= 1
+            throw JSONSyntaxError(
+                message: "invalid escape \\\(String(decoding: [e], as: UTF8.self))",
+                offset: index
+            )
         }
     }
 
-    private mutating func readHex4() throws(JSONSyntaxError) -> UInt32 {
-        guard end - index >= 4 else { throw failure("truncated \\u escape") }
+    private static func readHex4(_ span: Span<UInt8>, _ index: inout Int) throws(JSONSyntaxError) -> UInt32 {
+        guard span.count - index >= 4 else {
+            throw JSONSyntaxError(message: "truncated \\u escape", offset: index)
+        }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            guard let digit = Hex.digitValue(anyCase: bytes[index]) else {
-                throw failure("invalid hex digit in a \\u escape")
+            guard let digit = Hex.digitValue(anyCase: span[index]) else {
+                throw JSONSyntaxError(message: "invalid hex digit in a \\u escape", offset: index)
             }
             value = value << 4 | UInt32(digit)
-            index += 1
+            index &+= 1
         }
         return value
     }
@@ -245,148 +341,118 @@ package struct JSONTokenizer {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The string a token holds.
-    package func string(_ token: StringToken) -> String {
-        switch token {
-        case .raw(let range): return String(decoding: bytes[range], as: UTF8.self)
-        case .decoded(let decoded): return String(decoding: decoded, as: UTF8.self)
-        }
-    }
-
-    /// The content bytes of a token.
-    package func contentBytes(_ token: StringToken) -> ArraySlice<UInt8> {
-        switch token {
-        case .raw(let range): return bytes[range]
-        case .decoded(let decoded): return decoded[...]
-        }
-    }
-
-    /// The number of content bytes of a token.
-    package func count(_ token: StringToken) -> Int {
-        switch token {
-        case .raw(let range): return range.count
-        case .decoded(let decoded): return decoded.count
-        }
-    }
-
-    // MARK: - Numbers, literals, values
+    // MARK: - The core: numbers (`readNumber`, `scanNumber`: JSONTokenizer+Fast.swift), literals, values
 
     /// Whether `b` is an ASCII digit.
-    package static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+    @inlinable
+    public static func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
 
-    /// Reads a number whose first byte is next and returns its text's range.
-    package mutating func readNumber() throws(JSONSyntaxError) -> Range<Int> {
-        let first = index
-        if index < end, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < end else { throw failure("unexpected end of input in a number") }
-        if bytes[index] == UInt8(ascii: "0") {
-            index += 1
-            if index < end, Self.isDigit(bytes[index]) { throw failure("a number must not have leading zeros") }
-        } else if Self.isDigit(bytes[index]) {
-            skipDigits()
-        } else {
-            throw failure("expected a digit")
-        }
-        if index < end, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            guard index < end, Self.isDigit(bytes[index]) else { throw failure("expected a digit after '.'") }
-            skipDigits()
-        }
-        if index < end, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < end, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < end, Self.isDigit(bytes[index]) else { throw failure("expected an exponent") }
-            skipDigits()
-        }
-        return first..<index
+    /// What is wrong with a number (``scanNumber(_:_:)``).
+    public enum NumberFault: UInt8, Sendable {
+        /// The input ends before a digit.
+        case end
+        case leadingZero
+        /// No digit where the number starts.
+        case digit
+        case fractionDigit
+        case exponent
     }
 
-    private mutating func skipDigits() {
-        while index < end, Self.isDigit(bytes[index]) { index += 1 }
+    /// A number's syntax error (out of line: the message is built only on failure).
+    @usableFromInline
+    static func numberFailure(_ fault: NumberFault, _ index: Int) -> JSONSyntaxError {
+        let message =
+            switch fault {
+            case .end: "unexpected end of input in a number"
+            case .leadingZero: "a number must not have leading zeros"
+            case .digit: "expected a digit"
+            case .fractionDigit: "expected a digit after '.'"
+            case .exponent: "expected an exponent"
+            }
+        return JSONSyntaxError(message: message, offset: index)
     }
 
-    /// Reads a literal (`true`, `false`, `null`) whose first byte is next.
-    package mutating func readLiteral(_ literal: String) throws(JSONSyntaxError) {
-        let count = literal.utf8.count
-        guard end - index >= count else { throw failure("unexpected end of input") }
-        let matches = literal.utf8.elementsEqual(bytes[index..<(index + count)])
-        guard matches else { throw failure("invalid literal") }
-        index += count
+    /// Reads a literal (`true`, `false`, `null`) whose first byte is at `index`.
+    package static func readLiteral(
+        _ literal: String,
+        _ span: Span<UInt8>,
+        _ index: inout Int
+    ) throws(JSONSyntaxError) {
+        guard span.count - index >= literal.utf8.count else {
+            throw JSONSyntaxError(message: "unexpected end of input", offset: index)
+        }
+        var at = index
+        for byte in literal.utf8 {
+            guard span[at] == byte else { throw JSONSyntaxError(message: "invalid literal", offset: index) }
+            at &+= 1
+        }
+        index = at
     }
 
-    /// Reads and validates any value starting at the next non-whitespace byte, without keeping it.
-    /// - Parameters:
-    ///   - depth: the nesting depth of the container holding the value (the top-level value's is 0).
-    ///   - maxDepth: containers nested deeper than this are refused.
-    /// - Returns: the value's kind.
+    /// Reads and validates any value starting at the next non-whitespace byte from `index`, without keeping
+    /// it; see ``skipValue(depth:maxDepth:)``.
     @discardableResult
-    package mutating func skipValue(depth: Int, maxDepth: Int) throws(JSONSyntaxError) -> Kind {
-        skipWhitespace()
-        guard index < end else { throw failure("unexpected end of input") }
-        switch bytes[index] {
+    package static func skipValue(
+        _ span: Span<UInt8>,
+        _ index: inout Int,
+        depth: Int,
+        maxDepth: Int
+    ) throws(JSONSyntaxError) -> Kind {
+        func failure(_ message: String) -> JSONSyntaxError { JSONSyntaxError(message: message, offset: index) }
+        skipWhitespace(span, &index)
+        guard index < span.count else { throw failure("unexpected end of input") }
+        switch span[index] {
         case UInt8(ascii: "{"):
             guard depth < maxDepth else { throw failure("nesting deeper than \(maxDepth) levels") }
-            index += 1
-            if consume(UInt8(ascii: "}")) { return .object }
+            index &+= 1
+            if consume(UInt8(ascii: "}"), span, &index) { return .object }
             while true {
-                skipWhitespace()
-                guard index < end, bytes[index] == 0x22 else { throw failure("expected a string key") }
-                _ = try readString()
-                try expect(UInt8(ascii: ":"), "':' after a key")
-                try skipValue(depth: depth + 1, maxDepth: maxDepth)
-                if consume(UInt8(ascii: ",")) { continue }
-                if consume(UInt8(ascii: "}")) { return .object }
+                skipWhitespace(span, &index)
+                guard index < span.count, span[index] == 0x22 else { throw failure("expected a string key") }
+                _ = try readString(span, &index)
+                try expect(UInt8(ascii: ":"), "':' after a key", span, &index)
+                try skipValue(span, &index, depth: depth + 1, maxDepth: maxDepth)
+                if consume(UInt8(ascii: ","), span, &index) { continue }
+                if consume(UInt8(ascii: "}"), span, &index) { return .object }
                 throw failure("expected ',' or '}' in an object")
             }
         case UInt8(ascii: "["):
             guard depth < maxDepth else { throw failure("nesting deeper than \(maxDepth) levels") }
-            index += 1
-            if consume(UInt8(ascii: "]")) { return .array }
+            index &+= 1
+            if consume(UInt8(ascii: "]"), span, &index) { return .array }
             while true {
-                try skipValue(depth: depth + 1, maxDepth: maxDepth)
-                if consume(UInt8(ascii: ",")) { continue }
-                if consume(UInt8(ascii: "]")) { return .array }
+                try skipValue(span, &index, depth: depth + 1, maxDepth: maxDepth)
+                if consume(UInt8(ascii: ","), span, &index) { continue }
+                if consume(UInt8(ascii: "]"), span, &index) { return .array }
                 throw failure("expected ',' or ']' in an array")
             }
         case 0x22:
-            _ = try readString()
+            _ = try readString(span, &index)
             return .string
         case UInt8(ascii: "t"):
-            try readLiteral("true")
+            try readLiteral("true", span, &index)
             return .bool
         case UInt8(ascii: "f"):
-            try readLiteral("false")
+            try readLiteral("false", span, &index)
             return .bool
         case UInt8(ascii: "n"):
-            try readLiteral("null")
+            try readLiteral("null", span, &index)
             return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            _ = try readNumber()
+            _ = try readNumber(span, &index)
             return .number
         default:
-            throw failure("unexpected character \(ErrorText.quote(bytes: bytes[index...index]))")
-        }
-    }
-
-    /// Whether `bytes[range]` is one JSON value (surrounded by optional whitespace) within `maxDepth`.
-    package static func isValidDocument(_ bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int) -> Bool {
-        var tokenizer = JSONTokenizer(bytes, range: range)
-        do throws(JSONSyntaxError) {
-            try tokenizer.skipValue(depth: 0, maxDepth: maxDepth)
-            tokenizer.skipWhitespace()
-            return tokenizer.isAtEnd
-        } catch {
-            return false
+            throw failure("unexpected character \(ErrorText.quote(bytes: [span[index]]))")
         }
     }
 }
 
 /// A JSON syntax error: what is wrong and where, counted in bytes from the start of the text read.
-package struct JSONSyntaxError: Error, Sendable, Hashable {
-    package var message: String
-    package var offset: Int
+public struct JSONSyntaxError: Error, Sendable, Hashable {
+    public var message: String
+    public var offset: Int
 
-    package init(message: String, offset: Int) {
+    public init(message: String, offset: Int) {
         self.message = message
         self.offset = offset
     }

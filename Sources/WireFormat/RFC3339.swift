@@ -201,7 +201,7 @@ public enum RFC3339 {
     /// (`THH:MM:SS.mmmZ`, bytes 10 to 23, read from the form's second and third words of eight bytes, first byte
     /// in the least significant bits) checked and added, or nil when those bytes are not that form or the
     /// instant does not fit `Int64` nanoseconds. A leap second is read as the last instant of its minute.
-    @inlinable @inline(__always)
+    @inlinable
     public static func writtenNanoseconds(days: Int64, littleEndian second: UInt64, _ third: UInt64) -> Int64? {
         guard byte(second, 2, is: UInt8(ascii: "T")), byte(second, 5, is: UInt8(ascii: ":")),
             byte(third, 0, is: UInt8(ascii: ":")), byte(third, 3, is: UInt8(ascii: ".")),

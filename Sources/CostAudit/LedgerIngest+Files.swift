@@ -124,7 +124,7 @@ extension LedgerIngest {
         } else {
             group.wait()
         }
-        let results = outcomes.withLock { results in
+        var results = outcomes.withLock { results in
             let taken = results
             results = [:]
             return taken
@@ -135,7 +135,9 @@ extension LedgerIngest {
         var byPiece = [PieceOutput?](repeating: nil, count: pieces.count)
         var base = 0
         for worker in 0..<workerCount {
-            guard let outcome = results[worker] else { continue }
+            // Taken out, not copied: a table must have one owner when the parts are joined, or letting go of a
+            // reader's string index there frees nothing (Interner.absorb).
+            guard let outcome = results.removeValue(forKey: worker) else { continue }
             let output = try outcome.get()
             for (piece, done) in output.pieces { byPiece[piece] = done }
             bases.append(base)
@@ -186,7 +188,7 @@ extension LedgerIngest {
             )
         }
         var result = Result(
-            store: RecordStore(parts: tables, fields: fields, pricing: pricing),
+            store: RecordStore(parts: consume tables, fields: fields, pricing: pricing),
             fileNames: files.map(\.name),
             fileRows: fileRows
         )

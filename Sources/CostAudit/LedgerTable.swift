@@ -427,10 +427,7 @@ struct LedgerTable {
 
     /// Renumbers this table's strings and model triples into `target`'s, in place.
     mutating func renumber(into target: inout LedgerTable, pricing: any AuditPricing) {
-        var remap = [Int32](repeating: 0, count: strings.count)
-        for index in 1..<max(1, strings.count) {
-            remap[index] = target.strings.id(of: Int32(truncatingIfNeeded: index), in: strings)
-        }
+        let remap = target.strings.absorb(&strings)
         var modelRemap = [Int32](repeating: 0, count: models.count)
         for (index, triple) in models.enumerated() where index > 0 {
             modelRemap[index] = target.modelKey(

@@ -70,6 +70,25 @@ struct LedgerCrashTests {
             processes.append((process, collector, pipe))
         }
 
+        // Each writer is killed once it has acknowledged 300 records, from a thread of its own started now. Killed
+        // from this test's task, the writers would live until the task next got a thread of the test pool, and a
+        // pipe of another test's child, inherited by a writer spawned at the same moment, would stay open as long:
+        // that test's read would hold a pool thread waiting for the kill that waits for a pool thread.
+        let writers = processes.map { (process: $0.0, collector: $0.1) }
+        let killer = OwnThread {
+            writers.map { writer in
+                var waited = 0
+                while writer.collector.count < 300, writer.process.isRunning, waited < 60_000 {
+                    usleep(10_000)
+                    waited += 10
+                }
+                let ranUntilKilled = writer.process.isRunning
+                kill(writer.process.processIdentifier, SIGKILL)
+                writer.process.waitUntilExit()
+                return (ranUntilKilled: ranUntilKilled, reason: writer.process.terminationReason)
+            }
+        }
+
         var configuration = JSONLinesLedger.Configuration(directory: dir.path)
         configuration.bufferPolicy = .block(timeout: .seconds(120))
         configuration.durability = .fsync(concurrentSyncs: 4)
@@ -86,17 +105,10 @@ struct LedgerCrashTests {
         try local.close()
         #expect(local.stats.durableRecords == 1000)
 
-        for (process, collector, pipe) in processes {
-            var waited = 0
-            while collector.count < 300, process.isRunning, waited < 60_000 {
-                try await Task.sleep(for: .milliseconds(10))
-                waited += 10
-            }
-            #expect(process.isRunning, "the writer stopped by itself")
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        for ((_, collector, pipe), outcome) in zip(processes, try await killer.value) {
             pipe.fileHandleForReading.readabilityHandler = nil
-            #expect(process.terminationReason == .uncaughtSignal)
+            #expect(outcome.ranUntilKilled, "the writer stopped by itself")
+            #expect(outcome.reason == .uncaughtSignal)
             acknowledged += collector.all
         }
         #expect(acknowledged.count >= 900)

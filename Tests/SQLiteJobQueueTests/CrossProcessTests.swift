@@ -10,10 +10,10 @@ import Darwin
 #endif
 
 /// A running probe process and its standard output.
-private final class Probe {
+private final class Probe: Sendable {
     let process = Process()
     private let output = Pipe()
-    private var buffer: [UInt8] = []
+    private let buffer = Lock<[UInt8]>([])
 
     init(_ arguments: [String]) throws {
         process.executableURL = try builtExecutable("sqlite-queue-probe")
@@ -25,14 +25,16 @@ private final class Probe {
     /// The next line the probe prints, or `nil` once it closed its output (it exited).
     func readLine() -> String? {
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+            let line: String? = buffer.withLock { buffer in
+                guard let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
                 buffer.removeSubrange(...newline)
                 return line
             }
+            if let line { return line }
             let data = output.fileHandleForReading.availableData
             if data.isEmpty { return nil }
-            buffer += data
+            buffer.withLock { $0 += data }
         }
     }
 
@@ -43,6 +45,12 @@ private final class Probe {
         process.waitUntilExit()
         return lines
     }
+
+    /// `readLine()` on a thread of its own, so the wait holds no thread of the test pool.
+    func nextLine() async throws -> String? { try await onOwnThread { self.readLine() } }
+
+    /// `readAll()` on a thread of its own.
+    func rest() async throws -> [String] { try await onOwnThread { self.readAll() } }
 }
 
 @Suite("SQLite job queue: across processes")
@@ -57,7 +65,7 @@ struct CrossProcessTests {
             let probe = try Probe(["hold", directory.database(), "q", "probe-worker", "60000"])
             defer { if probe.process.isRunning { kill(probe.process.processIdentifier, SIGKILL) } }
 
-            let line = try #require(probe.readLine())
+            let line = try #require(try await probe.nextLine())
             #expect(line == "claimed \(id) 1")
             let held = try #require(try queue.job(id: id))
             #expect(held.state == .claimed)
@@ -67,7 +75,7 @@ struct CrossProcessTests {
             #expect(try queue.claim(queue: "q", workerID: "test", leaseDuration: .seconds(1)) == nil)
 
             #expect(kill(probe.process.processIdentifier, SIGKILL) == 0)
-            probe.process.waitUntilExit()
+            try await onOwnThread { probe.process.waitUntilExit() }
             #expect(probe.process.terminationReason == .uncaughtSignal)
             #expect(probe.process.terminationStatus == SIGKILL)
 
@@ -100,7 +108,7 @@ struct CrossProcessTests {
             let probes = try (0..<3).map { try Probe(["work", directory.database(), "q", "process-\($0)", "60000"]) }
             var completed: [JobID] = []
             for probe in probes {
-                for line in probe.readAll() {
+                for line in try await probe.rest() {
                     let fields = line.split(separator: " ")
                     #expect(fields.count == 3 && fields[0] == "completed" && fields[2] == "1", "\(line)")
                     if fields.count == 3, let raw = Int64(fields[1]) { completed.append(JobID(rawValue: raw)) }

@@ -12,10 +12,10 @@ import Darwin
 #endif
 
 /// A running example process, its standard output read line by line.
-private final class ExampleProcess {
+private final class ExampleProcess: Sendable {
     let process = Process()
     private let output = Pipe()
-    private var buffer: [UInt8] = []
+    private let buffer = Lock<[UInt8]>([])
 
     init(_ name: String, _ arguments: [String]) throws {
         process.executableURL = try builtExecutable(name)
@@ -27,14 +27,16 @@ private final class ExampleProcess {
     /// The next line printed, or `nil` once the process closed its output.
     func readLine() -> String? {
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+            let line: String? = buffer.withLock { buffer in
+                guard let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
                 buffer.removeSubrange(...newline)
                 return line
             }
+            if let line { return line }
             let data = output.fileHandleForReading.availableData
             if data.isEmpty { return nil }
-            buffer += data
+            buffer.withLock { $0 += data }
         }
     }
 
@@ -45,6 +47,9 @@ private final class ExampleProcess {
         process.waitUntilExit()
         return lines
     }
+
+    /// `readAll()` on a thread of its own, so the wait holds no thread of the test pool.
+    func rest() async throws -> [String] { try await onOwnThread { self.readAll() } }
 
     /// Kills the process with SIGKILL if it still runs, and reaps it.
     func kill() {
@@ -75,27 +80,34 @@ struct EndToEndTests {
         defer { for worker in workers { worker.kill() } }
 
         let producer = try ExampleProcess("queue-producer", [database, ledger, "24", "42"])
-        _ = producer.readAll()
+        _ = try await producer.rest()
         #expect(producer.process.terminationStatus == 0)
 
-        // The first worker holds its first successful job, so it can be killed while holding it.
+        // The first worker holds its first successful job, so it can be killed while holding it. Waiting for it,
+        // starting the two others and the kill run on a thread of their own: the doomed worker runs until it is
+        // killed, so its kill must not wait for a thread of the test pool (see `onOwnThread`).
         let doomed = try ExampleProcess("queue-worker", [database, ledger, "worker-doomed", "--hold-ms", "60000"])
         workers.append(doomed)
-        var held: String?
-        while let line = doomed.readLine() {
-            if line.hasPrefix("holding ") {
-                held = line
-                break
+        let (held, survivors) = try await onOwnThread { () throws -> (String?, [ExampleProcess]) in
+            var held: String?
+            while let line = doomed.readLine() {
+                if line.hasPrefix("holding ") {
+                    held = line
+                    break
+                }
             }
+            var survivors: [ExampleProcess] = []
+            defer { doomed.kill() }
+            guard held != nil else { return (nil, survivors) }
+            for name in ["worker-b", "worker-c"] {
+                survivors.append(try ExampleProcess("queue-worker", [database, ledger, name, "--exit-when-drained"]))
+            }
+            return (held, survivors)
         }
+        workers += survivors
         let holding = try #require(held, "the doomed worker never held a job").split(separator: " ")
         try #require(holding.count == 3)
         let heldLeaf = String(holding[2])
-
-        for name in ["worker-b", "worker-c"] {
-            workers.append(try ExampleProcess("queue-worker", [database, ledger, name, "--exit-when-drained"]))
-        }
-        doomed.kill()
         #expect(doomed.process.terminationReason == .uncaughtSignal)
 
         let queue = try SQLiteJobQueue(path: database)
@@ -106,7 +118,7 @@ struct EndToEndTests {
         )
         var outcomes: [String] = []
         for worker in workers.dropFirst() {
-            outcomes += worker.readAll()
+            outcomes += try await worker.rest()
             #expect(worker.process.terminationStatus == 0)
         }
 

@@ -191,9 +191,9 @@ extension AuditSQL {
               (SELECT coalesce(sum(at_input), 0) FROM ca_classified) AS cached_at_input,
               (SELECT coalesce(sum(CASE WHEN disagrees THEN 1 ELSE 0 END), 0) FROM ca_classified) AS retry_conflicts,
               (SELECT coalesce(sum(CASE WHEN disagrees THEN usd ELSE \(zero) END), \(zero)) FROM ca_classified) AS retry_usd,
-              (SELECT coalesce(sum(CASE WHEN outcome = 'skipped' THEN 1 ELSE 0 END), 0) FROM ca_parsed) AS skipped_lines,
-              (SELECT coalesce(sum(CASE WHEN outcome = 'invalid' THEN 1 ELSE 0 END), 0) FROM ca_parsed) AS invalid_records,
-              (SELECT coalesce(sum(CASE WHEN outcome = 'other_kind' THEN 1 ELSE 0 END), 0) FROM ca_parsed) AS skipped_kinds,
+              (SELECT skipped_lines FROM ca_outcomes) AS skipped_lines,
+              (SELECT invalid_records FROM ca_outcomes) AS invalid_records,
+              (SELECT skipped_kinds FROM ca_outcomes) AS skipped_kinds,
               (SELECT duplicates FROM ca_dedupe) AS duplicates,
               (SELECT conflicts FROM ca_dedupe) AS conflicts,
               (SELECT count(*) FROM ca_resolved WHERE walk_end = 'cycle') AS lineage_cycles,
@@ -513,7 +513,7 @@ extension AuditSQL {
             SELECT 7 AS part, rnk AS pos, 'skipped_line' AS section, file || ':' || \(d.text("line")) AS name,
               NULL AS usd, NULL AS share, NULL AS count
             FROM (
-              SELECT file, line, row_number() OVER (ORDER BY file, line) AS rnk FROM ca_parsed WHERE outcome = 'skipped'
+              SELECT file, line, row_number() OVER (ORDER BY file, line) AS rnk FROM ca_skipped
             ) AS s WHERE rnk <= 10
             """
         )

@@ -58,6 +58,7 @@ PYTHON
 }
 
 source .ci/sql-compare.sh
+sql_options=(--scratch "$work/spark-scratch")
 failures=0
 compare() { # name, audit arguments...
     compare_sql spark Spark run_spark "$@" || failures=$((failures + 1))

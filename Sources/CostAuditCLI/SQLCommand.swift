@@ -33,6 +33,12 @@ enum SQLCommand {
         ],
         options: [
             OptionSpec(name: "dialect", valueName: "dialect", help: "duckdb or spark (required)."),
+            OptionSpec(
+                name: "scratch",
+                valueName: "dir",
+                help: "Spark: the directory the script writes its tables to as Parquet (default: "
+                    + "cost-audit-sql-scratch, relative to Spark's working directory)."
+            ),
             AuditInputs.usage,
             AuditInputs.keys,
             AuditInputs.rules,
@@ -82,6 +88,7 @@ enum SQLCommand {
         do throws(CostAuditError) {
             var sql = try AuditSQL(dialect: dialect, ledgerGlobs: globs, configuration: configuration)
             sql.ledgerDirectories = directories
+            if let scratch = parsed.value("scratch") { sql.scratchDirectory = scratch }
             io.writeOutput(sql.script())
         } catch {
             io.writeError("error: \(error)\n")

@@ -186,8 +186,8 @@ extension AuditSQL {
             FROM judged
             ) AS parsed
             """
-        var out = d.table("ca_ranked", query)
-        out += d.table(
+        var out = table("ca_ranked", query)
+        out += table(
             "ca_outcomes",
             """
             SELECT coalesce(sum(CASE WHEN outcome = 'skipped' THEN 1 ELSE 0 END), 0) AS skipped_lines,
@@ -196,7 +196,7 @@ extension AuditSQL {
             FROM ca_ranked
             """
         )
-        out += d.table("ca_skipped", "SELECT file, line FROM ca_ranked WHERE outcome = 'skipped'")
+        out += table("ca_skipped", "SELECT file, line FROM ca_ranked WHERE outcome = 'skipped'")
         return out
     }
 

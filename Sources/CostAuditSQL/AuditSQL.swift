@@ -18,6 +18,11 @@ public struct AuditSQL: Sendable {
     /// script names a file of these directories as the audit does (`DIRECTORY/NAME`, `DIRECTORY/dt=…/NAME`), so
     /// that ties between copies of a record and the skipped lines' locations come out the same. Spark only.
     public var ledgerDirectories: [String] = []
+    /// Spark only: the directory (a path or URL Spark writes) where each of the script's tables is written as
+    /// Parquet and read back as a view. A table kept with `CACHE TABLE` carries the plan of every table it was
+    /// made from, and Spark analyses that plan again at each use: the lineage rounds, each a join of the round
+    /// before with itself, double it six times. Nil keeps every table with `CACHE TABLE` instead.
+    public var scratchDirectory: String? = "cost-audit-sql-scratch"
     let configuration: AuditConfiguration
     let usage: AuditSQLInputs
     let prices: [PriceTableRow]
@@ -88,14 +93,31 @@ public struct AuditSQL: Sendable {
         return out
     }
 
+    /// A statement that keeps a query's rows under `name` for the rest of the script: in Spark with a scratch
+    /// directory, written there as Parquet and read back as a view, so that the next statements read files,
+    /// not the plan that made them.
+    func table(_ name: String, _ query: String) -> String {
+        guard dialect.engine == .spark, let scratchDirectory else { return dialect.table(name, query) }
+        let base = scratchDirectory.hasSuffix("/") ? String(scratchDirectory.dropLast()) : scratchDirectory
+        let path = dialect.string(base + "/" + name)
+        return "INSERT OVERWRITE DIRECTORY \(path) USING parquet\nSELECT * FROM (\n\(query)\n) AS \(name)_rows;\n\n"
+            + "CREATE OR REPLACE TEMPORARY VIEW \(name) USING parquet OPTIONS (path \(path));\n\n"
+    }
+
+    /// A statement that frees a table no later statement reads (in Spark with a scratch directory, its view;
+    /// its files stay until the next run overwrites them).
+    func drop(_ name: String) -> String {
+        guard dialect.engine == .spark, scratchDirectory != nil else { return dialect.drop(name) }
+        return "DROP VIEW IF EXISTS \(name);\n\n"
+    }
+
     // MARK: - Inlined inputs
 
     /// A table of literal rows; an empty one still has its typed columns.
     func values(_ name: String, columns: [(String, String)], rows: [[String]]) -> String {
-        let d = dialect
         guard !rows.isEmpty else {
             let typed = columns.map { "CAST(NULL AS \($0.1)) AS \($0.0)" }.joined(separator: ", ")
-            return d.table(name, "SELECT \(typed) WHERE 1 = 0")
+            return table(name, "SELECT \(typed) WHERE 1 = 0")
         }
         let body = rows.map { row in
             "(" + zip(row, columns).map { "CAST(\($0) AS \($1.1))" }.joined(separator: ", ") + ")"
@@ -103,7 +125,7 @@ public struct AuditSQL: Sendable {
         let query =
             "SELECT * FROM (VALUES\n  " + body.joined(separator: ",\n  ") + "\n) AS t("
             + columns.map(\.0).joined(separator: ", ") + ")"
-        return d.table(name, query)
+        return table(name, query)
     }
 
     func inputTables() -> String {
@@ -125,7 +147,7 @@ public struct AuditSQL: Sendable {
                 ]
             }
         )
-        out += d.table("ca_names", "SELECT DISTINCT model FROM ca_prices")
+        out += table("ca_names", "SELECT DISTINCT model FROM ca_prices")
         out += values(
             "ca_keys",
             columns: [("api_key", s), ("team", s), ("project", s)],
@@ -178,8 +200,7 @@ public struct AuditSQL: Sendable {
     // MARK: - Deduplication and pricing
 
     func dedupeStatements() -> String {
-        let d = dialect
-        return d.table(
+        return table(
             "ca_dedupe",
             """
             SELECT count(*) AS duplicates, coalesce(sum(CASE WHEN o.digest <> k.digest THEN 1 ELSE 0 END), 0) AS conflicts
@@ -213,7 +234,7 @@ public struct AuditSQL: Sendable {
         let prefixable =
             "(provider <> '' AND instr(provider, '/') = 0 "
             + "AND substr(model, 1, length(provider) + 1) <> provider || '/')"
-        var out = d.table(
+        var out = table(
             "ca_model_candidates",
             """
             SELECT provider, model, model AS c1, \(undated("model")) AS c2,
@@ -224,7 +245,7 @@ public struct AuditSQL: Sendable {
             FROM (SELECT DISTINCT provider, model FROM ca_ranked WHERE copy = 1 AND NOT is_unit) AS pm
             """
         )
-        out += d.table(
+        out += table(
             "ca_models",
             """
             SELECT c.provider, c.model,
@@ -243,7 +264,7 @@ public struct AuditSQL: Sendable {
         let inWindow = window.isEmpty ? "TRUE" : window.joined(separator: " AND ")
         let fields = AttributionField.all.map { "r.f_\($0.name)" }.joined(separator: ", ")
         let complete = required.map { "r.f_\($0.name) IS NOT NULL" }.joined(separator: " AND ")
-        out += d.table(
+        out += table(
             "ca_alive",
             """
             SELECT r.file, r.line, r.record_id, r.is_unit, r.ts_ms, r.when_ms,
@@ -261,9 +282,9 @@ public struct AuditSQL: Sendable {
             WHERE r.copy = 1
             """
         )
-        out += d.drop("ca_ranked")
+        out += drop("ca_ranked")
         // The price period in effect: the tier's own, else the model's `*` prices, the latest on or before the day.
-        out += d.table(
+        out += table(
             "ca_period",
             """
             SELECT k.canonical, k.tier, k.day,
@@ -277,7 +298,7 @@ public struct AuditSQL: Sendable {
         )
         // The band in effect first, then the dollars from plain columns, each step its own table: one
         // statement with the rates' expressions repeated inside the join made Spark's optimizer stall.
-        out += d.table(
+        out += table(
             "ca_banded",
             """
             SELECT * FROM (
@@ -292,8 +313,8 @@ public struct AuditSQL: Sendable {
             WHERE band_rank = 1
             """
         )
-        out += d.drop("ca_alive")
-        out += d.drop("ca_period")
+        out += drop("ca_alive")
+        out += drop("ca_period")
         let unpricedByRate = """
             ((uncached > 0 AND r_input IS NULL) OR (cached_input_tokens > 0 AND r_cached IS NULL AND r_input IS NULL) \
             OR (cache_write_tokens > 0 AND r_cw IS NULL) OR (cache_write_1h_tokens > 0 AND r_cw1h IS NULL) \
@@ -306,7 +327,7 @@ public struct AuditSQL: Sendable {
             + CAST(cache_write_1h_tokens AS \(m)) * coalesce(r_cw1h, 0) \
             + CAST(output_tokens AS \(m)) * coalesce(r_output, 0)
             """
-        out += d.table(
+        out += table(
             "ca_priced",
             """
             SELECT p.*,
@@ -324,14 +345,13 @@ public struct AuditSQL: Sendable {
             ) AS p
             """
         )
-        out += d.drop("ca_banded")
+        out += drop("ca_banded")
         return out
     }
 
     // MARK: - Units and lineage
 
     func unitStatements() -> String {
-        let d = dialect
         var values: [String] = []
         for field in required {
             let f = "f_\(field.name)"
@@ -339,7 +359,7 @@ public struct AuditSQL: Sendable {
                 "coalesce(min_by(\(f), ord) FILTER (WHERE complete), min_by(\(f), ord) FILTER (WHERE \(f) IS NOT NULL)) AS v_\(field.name)"
             )
         }
-        return d.table(
+        return table(
             "ca_units",
             """
             SELECT leaf, min(CASE WHEN complete THEN ord END) AS best_ord,
@@ -365,11 +385,10 @@ public struct AuditSQL: Sendable {
     /// cycle; on a chain of parents that is the chain never ending (a unit repeated adds no value), and for `B`,
     /// reaching `A`'s last unit again (every chain into `A` runs to it).
     func lineageStatements() -> String {
-        let d = dialect
         let maxHops = Auditor.maxLineageHops
         let names = required.map(\.name)
         func per(_ body: (String) -> String) -> String { names.map(body).joined(separator: ", ") }
-        var out = d.table(
+        var out = table(
             "ca_j0",
             """
             SELECT u.leaf AS node, coalesce(p.leaf, u.leaf) AS target, CASE WHEN p.leaf IS NULL THEN 0 ELSE 1 END AS hops,
@@ -383,7 +402,7 @@ public struct AuditSQL: Sendable {
         while reach < maxHops {
             round += 1
             reach *= 2
-            out += d.table(
+            out += table(
                 "ca_j\(round)",
                 """
                 SELECT a.node, b.target, a.hops + b.hops AS hops,
@@ -392,13 +411,13 @@ public struct AuditSQL: Sendable {
                 FROM ca_j\(round - 1) a JOIN ca_j\(round - 1) b ON b.node = a.target
                 """
             )
-            out += d.drop("ca_j\(round - 1)")
+            out += drop("ca_j\(round - 1)")
         }
         let jump = "ca_j\(round)"
         let aComplete = names.map { "av_\($0) IS NOT NULL" }.joined(separator: " AND ")
         let resolved = names.map { "coalesce(av_\($0), CASE WHEN bh_\($0) <= \(maxHops - 1) - k THEN bv_\($0) END)" }
         let bComplete = resolved.map { "\($0) IS NOT NULL" }.joined(separator: " AND ")
-        out += d.table(
+        out += table(
             "ca_resolved",
             """
             SELECT start, \(zip(resolved, names).map { "\($0) AS r_\($1)" }.joined(separator: ", ")),
@@ -430,7 +449,7 @@ public struct AuditSQL: Sendable {
             ) AS x
             """
         )
-        out += d.drop(jump)
+        out += drop(jump)
         return out
     }
 
@@ -502,7 +521,7 @@ public struct AuditSQL: Sendable {
             }
         }
         let ruledComplete = required.map { "y_\($0.name) IS NOT NULL" }.joined(separator: " AND ")
-        let classified = d.table(
+        let classified = table(
             "ca_classified",
             """
             SELECT z.*,
@@ -537,6 +556,6 @@ public struct AuditSQL: Sendable {
             ) AS z
             """
         )
-        return classified + d.drop("ca_priced") + d.drop("ca_units")
+        return classified + drop("ca_priced") + drop("ca_units")
     }
 }

@@ -136,9 +136,16 @@ struct AuditSQLTests {
         #expect(spark.contains("SET spark.sql.decimalOperations.allowPrecisionLoss=false;"))
         #expect(!spark.contains("HUGEINT"))
         #expect(duck.contains("CREATE OR REPLACE TEMP TABLE ca_ranked AS"))
-        #expect(spark.contains("CACHE TABLE ca_ranked AS"))
         #expect(duck.contains("DROP TABLE IF EXISTS ca_ranked;"))
-        #expect(spark.contains("UNCACHE TABLE IF EXISTS ca_ranked;"))
+        // Spark writes each table to the scratch directory as Parquet and reads it back as a view.
+        #expect(spark.contains("INSERT OVERWRITE DIRECTORY 'cost-audit-sql-scratch/ca_ranked' USING parquet"))
+        #expect(
+            spark.contains(
+                "CREATE OR REPLACE TEMPORARY VIEW ca_ranked USING parquet OPTIONS (path 'cost-audit-sql-scratch/ca_ranked');"
+            )
+        )
+        #expect(spark.contains("DROP VIEW IF EXISTS ca_ranked;"))
+        #expect(!spark.contains("CACHE TABLE"))
     }
 
     @Test("--since and --until bound the instant a record is counted by, in nanoseconds, since inclusive")
@@ -187,6 +194,20 @@ struct AuditSQLTests {
         }
         let tables = Self.tables(try Self.script(Self.configuration()))
         #expect(tables.first == "ca_ranked")
+    }
+
+    @Test("--scratch names where Spark writes the tables; without one, Spark caches them")
+    func sparkScratch() throws {
+        var sql = try AuditSQL(dialect: .spark, ledgerGlobs: ["/l/*.jsonl"], configuration: Self.configuration())
+        sql.scratchDirectory = "s3a://scratch/run-1/"
+        let written = sql.script()
+        #expect(written.contains("INSERT OVERWRITE DIRECTORY 's3a://scratch/run-1/ca_j6' USING parquet"))
+        #expect(!written.contains("cost-audit-sql-scratch"))
+        sql.scratchDirectory = nil
+        let cached = sql.script()
+        #expect(cached.contains("CACHE TABLE ca_j6 AS"))
+        #expect(cached.contains("UNCACHE TABLE IF EXISTS ca_j5;"))
+        #expect(!cached.contains("INSERT OVERWRITE DIRECTORY"))
     }
 
     @Test("a ledger directory is read as the audit reads it: its *.jsonl files and its dt= day partitions")

@@ -1,23 +1,27 @@
 import Attribution
 import CostLedger
-import WireFormat
 
 // The ledger's side of the script: lines, parsing and validation, deduplication, pricing.
 
 extension AuditSQL {
-    /// Spark's view of the ledger files, each one row of its whole text (DuckDB reads them in ``linesQuery()``).
+    /// Spark's view of the ledger files, each one row of its whole text (DuckDB reads them in ``linesQuery()``):
+    /// a view per glob, each with the text source's `path` option (a SQL data source reads that one option
+    /// alone), and their union.
     func ledgerTextStatement() -> String {
         guard dialect.engine == .spark else { return "" }
-        // The text source's `paths` option is a JSON array of paths or globs.
-        let paths =
-            "["
-            + ledgerGlobs.map { glob in
-                var bytes: [UInt8] = []
-                JSONText.appendString(glob, to: &bytes)
-                return String(decoding: bytes, as: UTF8.self)
-            }.joined(separator: ",") + "]"
-        return "CREATE OR REPLACE TEMPORARY VIEW ca_ledger_text USING text "
-            + "OPTIONS (paths \(dialect.string(paths)), wholetext 'true');\n\n"
+        var out = ""
+        for (index, glob) in ledgerGlobs.enumerated() {
+            out +=
+                "CREATE OR REPLACE TEMPORARY VIEW ca_ledger_text_\(index) USING text "
+                + "OPTIONS (path \(dialect.string(glob)), wholetext 'true');\n\n"
+        }
+        let union = ledgerGlobs.indices.map { "SELECT value FROM ca_ledger_text_\($0)" }
+        out +=
+            "CREATE OR REPLACE TEMPORARY VIEW ca_ledger_text AS\n"
+            + (union.isEmpty
+                ? "SELECT CAST(NULL AS STRING) AS value WHERE 1 = 0" : union.joined(separator: "\nUNION ALL\n"))
+            + ";\n\n"
+        return out
     }
 
     /// The ledger's JSON Lines as (file, line, text), a query that is read once, by the parse, and never kept:

@@ -12,9 +12,9 @@
 #
 # Measured 2026-12-07 (PySpark 4.3.0, local[2], Java 17), with other helpers' builds and a DuckDB benchmark
 # on the 2 cores (load average 10-16): the demo equal byte for byte, 514 s of Spark (and again, on the final
-# script, 688 s at load 12-20). The fault workload took 526 s and was equal but for one
-# line naming a key twice (Spark skipped it, the audit counts it invalid), since fixed (its parse then gives
-# the audit's 4 skipped lines and 14 invalid records). The time is Spark's planning and job start-up on about
+# script, 688 s at load 12-20). The fault workload: equal byte for byte on the final script, 328 s at load
+# 5-12 (an earlier run, 526 s, differed on one line naming a key twice: Spark skipped it, the audit counts it
+# invalid; fixed). The time is Spark's planning and job start-up on about
 # 110 statements, not the rows. Creating the venv (pip install pyspark, about 400 MB) took about 3 minutes
 # under load.
 set -euo pipefail

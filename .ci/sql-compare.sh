@@ -3,7 +3,8 @@
 #
 # The `skipped_line` rows keep their FILE:LINE (the reason is the Swift reader's wording, which the SQL cannot
 # give), and are compared as a set: the audit lists files in directory order, the SQL bytewise.
-# Needs $tool (the cost-audit binary) and $work (a scratch directory).
+# Needs $tool (the cost-audit binary) and $work (a scratch directory); $sql_options (an array, may be unset) is
+# added to the `cost-audit sql` command line only.
 
 normalize_swift() {
     grep -v '^skipped_line,' "$1" || true
@@ -21,7 +22,7 @@ compare_sql() {
     shift 4
     echo "== $name"
     "$tool" audit --format csv --quiet "$@" > "$work/$name.swift.csv"
-    "$tool" sql --dialect "$dialect" "$@" > "$work/$name.sql"
+    "$tool" sql --dialect "$dialect" "$@" ${sql_options[@]+"${sql_options[@]}"} > "$work/$name.sql"
     local start=$SECONDS
     if ! "$runner" "$work/$name.sql" "$work/$name.$dialect.csv"; then
         echo "error: $name: $engine failed on the script"

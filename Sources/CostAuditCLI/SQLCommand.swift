@@ -51,6 +51,12 @@ enum SQLCommand {
                 valueName: "period",
                 help: "With --report: hour, day, week (ISO, from Monday) or month (UTC)."
             ),
+            OptionSpec(
+                name: "scratch",
+                valueName: "dir",
+                help: "Spark: the directory the script writes its tables to as Parquet (default: "
+                    + "cost-audit-sql-scratch, relative to Spark's working directory)."
+            ),
             AuditInputs.usage,
             AuditInputs.keys,
             AuditInputs.rules,
@@ -117,6 +123,7 @@ enum SQLCommand {
         do throws(CostAuditError) {
             var sql = try AuditSQL(dialect: dialect, ledgerGlobs: globs, configuration: configuration)
             sql.ledgerDirectories = directories
+            if let scratch = parsed.value("scratch") { sql.scratchDirectory = scratch }
             if parsed.flag("report") {
                 io.writeOutput(sql.reportScript(by: dimensions, period: period))
             } else {

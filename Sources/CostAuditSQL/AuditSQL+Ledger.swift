@@ -1,13 +1,33 @@
 import Attribution
 import CostLedger
-import WireFormat
 
 // The ledger's side of the script: lines, parsing and validation, deduplication, pricing.
 
 extension AuditSQL {
-    /// The ledger's JSON Lines as (file, line, text): each file read whole and split at `\n`, so every line
-    /// keeps its number (the engines' JSON readers give none); empty lines are left out, as the audit skips them.
-    func linesStatement() -> String {
+    /// Spark's view of the ledger files, each one row of its whole text (DuckDB reads them in ``linesQuery()``):
+    /// a view per glob, each with the text source's `path` option (a SQL data source reads that one option
+    /// alone), and their union.
+    func ledgerTextStatement() -> String {
+        guard dialect.engine == .spark else { return "" }
+        var out = ""
+        for (index, glob) in ledgerGlobs.enumerated() {
+            out +=
+                "CREATE OR REPLACE TEMPORARY VIEW ca_ledger_text_\(index) USING text "
+                + "OPTIONS (path \(dialect.string(glob)), wholetext 'true');\n\n"
+        }
+        let union = ledgerGlobs.indices.map { "SELECT value FROM ca_ledger_text_\($0)" }
+        out +=
+            "CREATE OR REPLACE TEMPORARY VIEW ca_ledger_text AS\n"
+            + (union.isEmpty
+                ? "SELECT CAST(NULL AS STRING) AS value WHERE 1 = 0" : union.joined(separator: "\nUNION ALL\n"))
+            + ";\n\n"
+        return out
+    }
+
+    /// The ledger's JSON Lines as (file, line, text), a query that is read once, by the parse, and never kept:
+    /// each file read whole and split at `\n`, so every line keeps its number (the engines' JSON readers give
+    /// none); empty lines are left out, as the audit skips them.
+    func linesQuery() -> String {
         let d = dialect
         let query: String
         switch d.engine {
@@ -20,14 +40,6 @@ extension AuditSQL {
                 ) WHERE text <> ''
                 """
         case .spark:
-            // The text source's `paths` option is a JSON array of paths or globs.
-            let paths =
-                "["
-                + ledgerGlobs.map { glob in
-                    var bytes: [UInt8] = []
-                    JSONText.appendString(glob, to: &bytes)
-                    return String(decoding: bytes, as: UTF8.self)
-                }.joined(separator: ",") + "]"
             var file = "input_file_name()"
             let name = "regexp_extract(input_file_name(), '/((dt=[0-9]{4}-[0-9]{2}-[0-9]{2}/)?[^/]+)$', 1)"
             for directory in ledgerDirectories.reversed() {
@@ -42,10 +54,8 @@ extension AuditSQL {
                   FROM ca_ledger_text
                 ) WHERE text <> ''
                 """
-            return "CREATE OR REPLACE TEMPORARY VIEW ca_ledger_text USING text "
-                + "OPTIONS (paths \(d.string(paths)), wholetext 'true');\n\n" + d.table("ca_lines", query)
         }
-        return d.table("ca_lines", query)
+        return query
     }
 
     /// The ledger keys read, each with its JSON type and text (`t_KEY`, `s_KEY`).
@@ -56,8 +66,11 @@ extension AuditSQL {
         .reasoningTokens,
     ].map(\.name)
 
-    /// Each line parsed: `skipped` (not one complete JSON object, or over 64 KiB), `invalid` (a complete object
-    /// that breaks the record format), `other_kind`, or `record` with its typed fields.
+    /// Each line read and parsed in one statement, the line's text kept only as a digest (`digest`, to tell
+    /// copies of a record apart): `skipped` (not one complete JSON object, or over 64 KiB), `invalid` (a complete
+    /// object that breaks the record format), `other_kind`, or `record` with its typed fields and its copy
+    /// number among the lines of its record id (first by time, file, line); then the counts and the skipped
+    /// lines' locations the report shows, kept apart so that the parsed lines can go once they are read.
     func parsedStatement() -> String {
         let d = dialect
         var typed: [String] = []
@@ -123,8 +136,10 @@ extension AuditSQL {
         }
         let counts = Self.countKeys.map { "\(count($0)) AS \($0)" }
         let query = """
-            WITH j AS (
-              SELECT file, line, text, \(jsonObjectCheck("text")) AS is_object FROM ca_lines
+            WITH lines AS (
+            \(linesQuery())
+            ), j AS (
+              SELECT file, line, text, \(jsonObjectCheck("text")) AS is_object FROM lines
             ), typed AS (
               SELECT file, line, text, \(typed.joined(separator: ",\n    "))
               FROM (SELECT file, line, text, \(parsedMembers("text")) AS vals FROM j WHERE is_object) AS p
@@ -153,7 +168,10 @@ extension AuditSQL {
                 ELSE 'record' END AS outcome
               FROM costed
             )
-            SELECT 'skipped' AS outcome, file, line, text, NULL AS record_id, FALSE AS is_unit,
+            SELECT *, CASE WHEN outcome = 'record'
+                THEN row_number() OVER (PARTITION BY outcome, record_id ORDER BY ts_ms, file, line) END AS copy
+            FROM (
+            SELECT 'skipped' AS outcome, file, line, \(d.digest(nil)) AS digest, NULL AS record_id, FALSE AS is_unit,
               CAST(NULL AS BIGINT) AS ts_ms, CAST(NULL AS BIGINT) AS when_ms,
               NULL AS provider, NULL AS model, NULL AS api_key, NULL AS tier, NULL AS tags,
               \(Self.countKeys.map { "CAST(NULL AS BIGINT) AS \($0)" }.joined(separator: ", ")),
@@ -161,17 +179,29 @@ extension AuditSQL {
               \(AttributionField.all.map { "NULL AS f_\($0.name)" }.joined(separator: ", "))
             FROM j WHERE NOT is_object
             UNION ALL
-            SELECT outcome, file, line, text, s_record_id, coalesce(s_kind = 'unit', FALSE),
+            SELECT outcome, file, line, \(d.digest("text")), s_record_id, coalesce(s_kind = 'unit', FALSE),
               \(d.epochMilliseconds("s_ts")) AS ts_ms,
               coalesce(\(d.epochMilliseconds("s_started_at")), \(d.epochMilliseconds("s_ts"))) AS when_ms,
-              s_provider, s_model, s_api_key_id, s_service_tier, CASE WHEN t_tags = 'object' THEN s_tags END AS tags,
+              s_provider, s_model, s_api_key_id, s_service_tier, \(keepsTags ? "CASE WHEN t_tags = 'object' THEN s_tags END" : "CAST(NULL AS \(d.stringType))") AS tags,
               \(counts.joined(separator: ", ")),
               CASE WHEN t_cost_usd IS NOT NULL AND outcome = 'record' THEN cost_value END AS stored_usd,
               s_leaf_id, s_parent_id, s_root_id, coalesce(try_cast(s_attempt AS BIGINT), 1),
               \(attribution.joined(separator: ", "))
             FROM judged
+            ) AS parsed
             """
-        return d.table("ca_parsed", query)
+        var out = table("ca_ranked", query)
+        out += table(
+            "ca_outcomes",
+            """
+            SELECT coalesce(sum(CASE WHEN outcome = 'skipped' THEN 1 ELSE 0 END), 0) AS skipped_lines,
+              coalesce(sum(CASE WHEN outcome = 'invalid' THEN 1 ELSE 0 END), 0) AS invalid_records,
+              coalesce(sum(CASE WHEN outcome = 'other_kind' THEN 1 ELSE 0 END), 0) AS skipped_kinds
+            FROM ca_ranked
+            """
+        )
+        out += table("ca_skipped", "SELECT file, line FROM ca_ranked WHERE outcome = 'skipped'")
+        return out
     }
 
     // MARK: - JSON, per dialect
@@ -237,8 +267,11 @@ extension AuditSQL {
                 + "AND NOT \(dialect.matches(text, "(?i)(:|\\[|,)\\s*-?(nan|inf|infinity)\\s*(,|\\]|\\})")) "
                 + "ELSE FALSE END)"
         case .spark:
-            return "(octet_length(\(text)) <= 65536 AND try_parse_json(\(text)) IS NOT NULL "
-                + "AND schema_of_variant(try_parse_json(\(text))) LIKE 'OBJECT%')"
+            // Spark's VARIANT parser refuses an object that names a key twice (NULL from try_parse_json); its
+            // JSON path reader takes it: such a line is still one object, which the audit counts invalid.
+            return "(octet_length(\(text)) <= 65536 AND CASE WHEN try_parse_json(\(text)) IS NOT NULL "
+                + "THEN schema_of_variant(try_parse_json(\(text))) LIKE 'OBJECT%' "
+                + "ELSE ltrim(\(text)) LIKE '{%' AND get_json_object(\(text), '$') IS NOT NULL END)"
         }
     }
 
@@ -292,8 +325,8 @@ extension AuditSQL {
     func duplicateKeys(_ text: String) -> String {
         switch dialect.engine {
         case .duckdb: return "(len(json_keys(\(text))) <> len(list_distinct(json_keys(\(text)))))"
-        // Spark's parser keeps the last of two equal keys and says nothing: not detected (docs/scale.md).
-        case .spark: return "FALSE"
+        // Spark's VARIANT parser refuses a key twice: an object it does not parse has one (docs/scale.md).
+        case .spark: return "(try_parse_json(\(text)) IS NULL)"
         }
     }
 }

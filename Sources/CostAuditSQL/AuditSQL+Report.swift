@@ -8,7 +8,7 @@ extension AuditSQL {
         let d = dialect
         let m = d.moneyType
         let zero = "CAST(0 AS \(m))"
-        var out = d.table(
+        var out = table(
             "ca_recorded",
             """
             SELECT c.day, c.provider, coalesce(c.canonical, c.model) AS model, c.api_key, c.pricing, c.usd, c.tokens,
@@ -18,7 +18,7 @@ extension AuditSQL {
             """
         )
         // Keyed cells on days whose usage has keys; every other priced record nets last, in its (day, provider, model).
-        out += d.table(
+        out += table(
             "ca_recorded_cells",
             """
             SELECT day, provider, model, api_key, sum(usd) AS usd FROM ca_recorded
@@ -26,7 +26,7 @@ extension AuditSQL {
             GROUP BY day, provider, model, api_key
             """
         )
-        out += d.table(
+        out += table(
             "ca_pools",
             """
             SELECT day, provider, model, sum(usd) AS pooled FROM ca_recorded
@@ -34,7 +34,7 @@ extension AuditSQL {
             GROUP BY day, provider, model
             """
         )
-        out += d.table(
+        out += table(
             "ca_gaps",
             """
             SELECT coalesce(u.day, r.day) AS day, coalesce(u.provider, r.provider) AS provider,
@@ -45,7 +45,7 @@ extension AuditSQL {
             """
         )
         // The pooled records take the positive gaps of their group in bytewise order of the key (none first).
-        out += d.table(
+        out += table(
             "ca_netted",
             """
             SELECT g.day, g.provider, g.model, g.api_key,
@@ -58,7 +58,7 @@ extension AuditSQL {
             LEFT JOIN ca_pools p ON p.day = g.day AND p.provider = g.provider AND p.model = g.model
             """
         )
-        out += d.table(
+        out += table(
             "ca_unrecorded",
             """
             SELECT n.day, n.provider, n.model, n.api_key, n.remaining AS usd,
@@ -67,7 +67,7 @@ extension AuditSQL {
             WHERE n.remaining > 0
             """
         )
-        out += d.table(
+        out += table(
             "ca_over",
             """
             SELECT coalesce((SELECT sum(0 - gap) FROM ca_gaps WHERE gap < 0), \(zero))
@@ -78,7 +78,7 @@ extension AuditSQL {
             """
         )
         // The capture rate's cells: both sides per (day, provider, model) on covered days.
-        out += d.table(
+        out += table(
             "ca_rate_cells",
             """
             SELECT coalesce(u.day, l.day) AS day, coalesce(u.provider, l.provider) AS provider,
@@ -101,7 +101,7 @@ extension AuditSQL {
             ) AS l ON u.day = l.day AND u.provider = l.provider AND u.model = l.model
             """
         )
-        out += d.table(
+        out += table(
             "ca_rate_split",
             """
             SELECT c.*, l_priced + l_fr_usd AS recorded,
@@ -179,7 +179,7 @@ extension AuditSQL {
         let sawUsage = usage.sawUsage
         var out = ""
         // Every figure, one row.
-        out += d.table(
+        out += table(
             "ca_figures",
             """
             SELECT
@@ -191,9 +191,9 @@ extension AuditSQL {
               (SELECT coalesce(sum(at_input), 0) FROM ca_classified) AS cached_at_input,
               (SELECT coalesce(sum(CASE WHEN disagrees THEN 1 ELSE 0 END), 0) FROM ca_classified) AS retry_conflicts,
               (SELECT coalesce(sum(CASE WHEN disagrees THEN usd ELSE \(zero) END), \(zero)) FROM ca_classified) AS retry_usd,
-              (SELECT coalesce(sum(CASE WHEN outcome = 'skipped' THEN 1 ELSE 0 END), 0) FROM ca_parsed) AS skipped_lines,
-              (SELECT coalesce(sum(CASE WHEN outcome = 'invalid' THEN 1 ELSE 0 END), 0) FROM ca_parsed) AS invalid_records,
-              (SELECT coalesce(sum(CASE WHEN outcome = 'other_kind' THEN 1 ELSE 0 END), 0) FROM ca_parsed) AS skipped_kinds,
+              (SELECT skipped_lines FROM ca_outcomes) AS skipped_lines,
+              (SELECT invalid_records FROM ca_outcomes) AS invalid_records,
+              (SELECT skipped_kinds FROM ca_outcomes) AS skipped_kinds,
               (SELECT duplicates FROM ca_dedupe) AS duplicates,
               (SELECT conflicts FROM ca_dedupe) AS conflicts,
               (SELECT count(*) FROM ca_resolved WHERE walk_end = 'cycle') AS lineage_cycles,
@@ -224,7 +224,7 @@ extension AuditSQL {
                 + "coalesce((SELECT sum(usd) FROM ca_classified WHERE class = \(d.string(name))), \(zero))\(extra) AS amount "
                 + "FROM ca_figures f"
         }
-        out += d.table("ca_class_amounts", classRows.joined(separator: "\nUNION ALL\n"))
+        out += table("ca_class_amounts", classRows.joined(separator: "\nUNION ALL\n"))
         let reasonNames = UnknownReason.all.map(\.name)
         let reasonRows = reasonNames.enumerated().map { index, name in
             let amount =
@@ -233,11 +233,11 @@ extension AuditSQL {
                 : "coalesce((SELECT sum(usd) FROM ca_classified WHERE class = 'unknown' AND reason = \(d.string(name))), \(zero))"
             return "SELECT \(index) AS idx, \(d.string(name)) AS name, \(amount) AS amount FROM ca_figures f"
         }
-        out += d.table("ca_reason_amounts", reasonRows.joined(separator: "\nUNION ALL\n"))
+        out += table("ca_reason_amounts", reasonRows.joined(separator: "\nUNION ALL\n"))
         out += largestRemainder("ca_class_amounts", into: "ca_class_shown")
         out += largestRemainder("ca_reason_amounts", into: "ca_reason_lr")
         // The reasons adjusted to the unknown class as shown.
-        out += d.table(
+        out += table(
             "ca_reason_shown",
             """
             SELECT idx, name, amount,
@@ -251,7 +251,7 @@ extension AuditSQL {
             ) AS a
             """
         )
-        out += d.table(
+        out += table(
             "ca_totals",
             """
             SELECT f.*, f.priced_usage + f.not_reconciled AS total_usd,
@@ -266,10 +266,10 @@ extension AuditSQL {
             "SELECT \(index) AS idx, \(d.string(field.name)) AS name, coalesce((SELECT sum(usd) FROM ca_classified "
                 + "WHERE class = 'unknown' AND reason = 'missing_fields' AND y_\(field.name) IS NULL), \(zero)) AS amount"
         }
-        out += d.table("ca_missing_fields", missing.joined(separator: "\nUNION ALL\n"))
+        out += table("ca_missing_fields", missing.joined(separator: "\nUNION ALL\n"))
         out += topSourcesStatements()
         out += warningStatements()
-        out += d.table("ca_report", reportRows(sawUsage: sawUsage))
+        out += table("ca_report", reportRows(sawUsage: sawUsage))
         out += """
             SELECT section, name, usd, share, count,
               section || ',' || \(csvField("name")) || ',' || coalesce(usd, '') || ',' || coalesce(share, '') || ','
@@ -284,8 +284,9 @@ extension AuditSQL {
     /// unit more to the rows with the largest remainders, ties to the bytewise-first name.
     func largestRemainder(_ source: String, into name: String) -> String {
         let d = dialect
-        let floor = d.floorDiv("amount", "1000000000")
-        return d.table(
+        // Money, not Spark's 64-bit `div`: the floor is multiplied back by 10⁹ below.
+        let floor = "CAST(\(d.floorDiv("amount", "1000000000")) AS \(d.moneyType))"
+        return table(
             name,
             """
             SELECT idx, name, amount,
@@ -328,7 +329,7 @@ extension AuditSQL {
                     + "AND y_\(field.name) IS NULL), CAST(0 AS \(m))) AS usd"
             )
         }
-        return d.table(
+        return table(
             "ca_top",
             """
             SELECT dim, dimension, value, usd,
@@ -418,7 +419,7 @@ extension AuditSQL {
             ) AS o
             """
         )
-        return d.table("ca_warnings", parts.joined(separator: "\nUNION ALL\n"))
+        return table("ca_warnings", parts.joined(separator: "\nUNION ALL\n"))
     }
 
     /// The report's rows in order: (part, pos, section, name, usd, share, count).
@@ -513,7 +514,7 @@ extension AuditSQL {
             SELECT 7 AS part, rnk AS pos, 'skipped_line' AS section, file || ':' || \(d.text("line")) AS name,
               NULL AS usd, NULL AS share, NULL AS count
             FROM (
-              SELECT file, line, row_number() OVER (ORDER BY file, line) AS rnk FROM ca_parsed WHERE outcome = 'skipped'
+              SELECT file, line, row_number() OVER (ORDER BY file, line) AS rnk FROM ca_skipped
             ) AS s WHERE rnk <= 10
             """
         )

@@ -27,7 +27,10 @@ extension AuditSQL {
                 + "` in order, each with its CSV line.\n-- CSV header: "
                 + oneLine(Self.reportCSVHeader(by: dimensions, period: period))
         )
-        out += auditStatements()
+        // The tags are read only for a report by a tag.
+        var sql = self
+        sql.keepsTags = dimensions.contains { $0.tagKey != nil }
+        out += sql.auditStatements()
         out += spendRowsStatement(dimensions, period: period)
         out += spendReportQuery(dimensions, period: period)
         return out
@@ -126,7 +129,7 @@ extension AuditSQL {
             FROM ca_unrecorded u LEFT JOIN ca_keys k ON u.allocated AND k.api_key = u.api_key
             """
         let holdsUnrecorded = period?.holdsDailySpend ?? true
-        return d.table("ca_spend_rows", holdsUnrecorded ? records + "\nUNION ALL\n" + unrecorded : records)
+        return table("ca_spend_rows", holdsUnrecorded ? records + "\nUNION ALL\n" + unrecorded : records)
     }
 
     /// The start, in milliseconds, of the period holding the instant `ms` (milliseconds); 0 without a period.
@@ -178,7 +181,7 @@ extension AuditSQL {
             "coalesce(d\(index), \(d.string(dimension.missingLabel))) AS l\(index)"
         }
         let labelColumns = dimensions.indices.map { "l\($0)" }
-        var out = d.table(
+        var out = table(
             "ca_spend_groups",
             """
             SELECT \(dims.joined(separator: ", ")), period_start, sum(usd) AS usd,
@@ -216,7 +219,7 @@ extension AuditSQL {
             "coalesce(d\(index), \(d.string(dimension.missingLabel)))"
         }.joined(separator: " || chr(31) || ")
         let floor = d.floorDiv("usd", "1000000000")
-        out += d.table(
+        out += table(
             "ca_spend_labelled",
             """
             SELECT a.*,

@@ -18,6 +18,13 @@ public struct AuditSQL: Sendable {
     /// script names a file of these directories as the audit does (`DIRECTORY/NAME`, `DIRECTORY/dt=…/NAME`), so
     /// that ties between copies of a record and the skipped lines' locations come out the same. Spark only.
     public var ledgerDirectories: [String] = []
+    /// Spark only: the directory (a path or URL Spark writes) where each of the script's tables is written as
+    /// Parquet and read back as a view. A table kept with `CACHE TABLE` carries the plan of every table it was
+    /// made from, and Spark analyses that plan again at each use: the lineage rounds, each a join of the round
+    /// before with itself, double it six times. Nil keeps every table with `CACHE TABLE` instead.
+    public var scratchDirectory: String? = "cost-audit-sql-scratch"
+    /// Whether the ledger's tags are kept per record (the spend report by a `tags.KEY`); otherwise not read.
+    var keepsTags = false
     let configuration: AuditConfiguration
     let usage: AuditSQLInputs
     let prices: [PriceTableRow]
@@ -72,7 +79,7 @@ public struct AuditSQL: Sendable {
 
     /// Every phase of the audit up to its report: the tables the audit's rows and the spend report read.
     func auditStatements() -> String {
-        var out = linesStatement()
+        var out = ledgerTextStatement()
         out += parsedStatement()
         out += inputTables()
         out += dedupeStatements()
@@ -96,14 +103,31 @@ public struct AuditSQL: Sendable {
         return out
     }
 
+    /// A statement that keeps a query's rows under `name` for the rest of the script: in Spark with a scratch
+    /// directory, written there as Parquet and read back as a view, so that the next statements read files,
+    /// not the plan that made them.
+    func table(_ name: String, _ query: String) -> String {
+        guard dialect.engine == .spark, let scratchDirectory else { return dialect.table(name, query) }
+        let base = scratchDirectory.hasSuffix("/") ? String(scratchDirectory.dropLast()) : scratchDirectory
+        let path = dialect.string(base + "/" + name)
+        return "INSERT OVERWRITE DIRECTORY \(path) USING parquet\nSELECT * FROM (\n\(query)\n) AS \(name)_rows;\n\n"
+            + "CREATE OR REPLACE TEMPORARY VIEW \(name) USING parquet OPTIONS (path \(path));\n\n"
+    }
+
+    /// A statement that frees a table no later statement reads (in Spark with a scratch directory, its view;
+    /// its files stay until the next run overwrites them).
+    func drop(_ name: String) -> String {
+        guard dialect.engine == .spark, scratchDirectory != nil else { return dialect.drop(name) }
+        return "DROP VIEW IF EXISTS \(name);\n\n"
+    }
+
     // MARK: - Inlined inputs
 
     /// A table of literal rows; an empty one still has its typed columns.
     func values(_ name: String, columns: [(String, String)], rows: [[String]]) -> String {
-        let d = dialect
         guard !rows.isEmpty else {
             let typed = columns.map { "CAST(NULL AS \($0.1)) AS \($0.0)" }.joined(separator: ", ")
-            return d.table(name, "SELECT \(typed) WHERE 1 = 0")
+            return table(name, "SELECT \(typed) WHERE 1 = 0")
         }
         let body = rows.map { row in
             "(" + zip(row, columns).map { "CAST(\($0) AS \($1.1))" }.joined(separator: ", ") + ")"
@@ -111,7 +135,7 @@ public struct AuditSQL: Sendable {
         let query =
             "SELECT * FROM (VALUES\n  " + body.joined(separator: ",\n  ") + "\n) AS t("
             + columns.map(\.0).joined(separator: ", ") + ")"
-        return d.table(name, query)
+        return table(name, query)
     }
 
     func inputTables() -> String {
@@ -133,7 +157,7 @@ public struct AuditSQL: Sendable {
                 ]
             }
         )
-        out += d.table("ca_names", "SELECT DISTINCT model FROM ca_prices")
+        out += table("ca_names", "SELECT DISTINCT model FROM ca_prices")
         out += values(
             "ca_keys",
             columns: [("api_key", s), ("team", s), ("project", s)],
@@ -186,23 +210,14 @@ public struct AuditSQL: Sendable {
     // MARK: - Deduplication and pricing
 
     func dedupeStatements() -> String {
-        let d = dialect
-        var out = d.table(
-            "ca_ranked",
-            """
-            SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY ts_ms, file, line) AS copy
-            FROM ca_parsed WHERE outcome = 'record'
-            """
-        )
-        out += d.table(
+        return table(
             "ca_dedupe",
             """
-            SELECT count(*) AS duplicates, coalesce(sum(CASE WHEN o.text <> k.text THEN 1 ELSE 0 END), 0) AS conflicts
+            SELECT count(*) AS duplicates, coalesce(sum(CASE WHEN o.digest <> k.digest THEN 1 ELSE 0 END), 0) AS conflicts
             FROM ca_ranked o JOIN ca_ranked k ON k.record_id = o.record_id AND k.copy = 1
             WHERE o.copy > 1
             """
         )
-        return out
     }
 
     /// `name` without a trailing `-YYYY-MM-DD` or `-YYYYMMDD` calendar date, or NULL.
@@ -229,7 +244,7 @@ public struct AuditSQL: Sendable {
         let prefixable =
             "(provider <> '' AND instr(provider, '/') = 0 "
             + "AND substr(model, 1, length(provider) + 1) <> provider || '/')"
-        var out = d.table(
+        var out = table(
             "ca_model_candidates",
             """
             SELECT provider, model, model AS c1, \(undated("model")) AS c2,
@@ -240,7 +255,7 @@ public struct AuditSQL: Sendable {
             FROM (SELECT DISTINCT provider, model FROM ca_ranked WHERE copy = 1 AND NOT is_unit) AS pm
             """
         )
-        out += d.table(
+        out += table(
             "ca_models",
             """
             SELECT c.provider, c.model,
@@ -259,7 +274,7 @@ public struct AuditSQL: Sendable {
         let inWindow = window.isEmpty ? "TRUE" : window.joined(separator: " AND ")
         let fields = AttributionField.all.map { "r.f_\($0.name)" }.joined(separator: ", ")
         let complete = required.map { "r.f_\($0.name) IS NOT NULL" }.joined(separator: " AND ")
-        out += d.table(
+        out += table(
             "ca_alive",
             """
             SELECT r.file, r.line, r.record_id, r.is_unit, r.ts_ms, r.when_ms,
@@ -277,8 +292,9 @@ public struct AuditSQL: Sendable {
             WHERE r.copy = 1
             """
         )
+        out += drop("ca_ranked")
         // The price period in effect: the tier's own, else the model's `*` prices, the latest on or before the day.
-        out += d.table(
+        out += table(
             "ca_period",
             """
             SELECT k.canonical, k.tier, k.day,
@@ -292,7 +308,7 @@ public struct AuditSQL: Sendable {
         )
         // The band in effect first, then the dollars from plain columns, each step its own table: one
         // statement with the rates' expressions repeated inside the join made Spark's optimizer stall.
-        out += d.table(
+        out += table(
             "ca_banded",
             """
             SELECT * FROM (
@@ -307,6 +323,8 @@ public struct AuditSQL: Sendable {
             WHERE band_rank = 1
             """
         )
+        out += drop("ca_alive")
+        out += drop("ca_period")
         let unpricedByRate = """
             ((uncached > 0 AND r_input IS NULL) OR (cached_input_tokens > 0 AND r_cached IS NULL AND r_input IS NULL) \
             OR (cache_write_tokens > 0 AND r_cw IS NULL) OR (cache_write_1h_tokens > 0 AND r_cw1h IS NULL) \
@@ -319,7 +337,7 @@ public struct AuditSQL: Sendable {
             + CAST(cache_write_1h_tokens AS \(m)) * coalesce(r_cw1h, 0) \
             + CAST(output_tokens AS \(m)) * coalesce(r_output, 0)
             """
-        out += d.table(
+        out += table(
             "ca_priced",
             """
             SELECT p.*,
@@ -337,13 +355,13 @@ public struct AuditSQL: Sendable {
             ) AS p
             """
         )
+        out += drop("ca_banded")
         return out
     }
 
     // MARK: - Units and lineage
 
     func unitStatements() -> String {
-        let d = dialect
         var values: [String] = []
         for field in required {
             let f = "f_\(field.name)"
@@ -351,7 +369,7 @@ public struct AuditSQL: Sendable {
                 "coalesce(min_by(\(f), ord) FILTER (WHERE complete), min_by(\(f), ord) FILTER (WHERE \(f) IS NOT NULL)) AS v_\(field.name)"
             )
         }
-        return d.table(
+        return table(
             "ca_units",
             """
             SELECT leaf, min(CASE WHEN complete THEN ord END) AS best_ord,
@@ -368,56 +386,80 @@ public struct AuditSQL: Sendable {
         )
     }
 
-    /// The lineage walks: one row per unit without `U`, stepping one hop a round. The walk keeps the audit's
-    /// rules (docs/audit.md, "Units and lineage"): the parent, else once per walk the trace's root; a repeated
-    /// unit or a 65th hop ends it as a cycle. 65 rounds end every walk.
+    /// The lineage walks (docs/audit.md, "Units and lineage"), by pointer jumping: `ca_j0` holds each unit's
+    /// step to its parent in the ledger, and each of six rounds composes a unit's jump with its target's, so
+    /// that `ca_j6` holds every unit's chain of parents up to 64 hops: where it stops (`target`, `hops`) and,
+    /// per required field, the first value on the chain with the hop it was found at. A walk is then the chain
+    /// from its unit (`A`) and, when that chain ends at a parent not in the ledger, once per walk the trace's
+    /// root and the chain from it (`B`), both within the 64 hops. A repeated unit ends the audit's walk as a
+    /// cycle; on a chain of parents that is the chain never ending (a unit repeated adds no value), and for `B`,
+    /// reaching `A`'s last unit again (every chain into `A` runs to it).
     func lineageStatements() -> String {
-        let d = dialect
-        let r = required.map { "r_\($0.name)" }
-        var out = d.table(
-            "ca_w0",
+        let maxHops = Auditor.maxLineageHops
+        let names = required.map(\.name)
+        func per(_ body: (String) -> String) -> String { names.map(body).joined(separator: ", ") }
+        var out = table(
+            "ca_j0",
             """
-            SELECT leaf AS start, leaf AS cur, root AS start_root, FALSE AS used_root, 0 AS hops,
-              \(d.list("leaf")) AS visited,
-              \(required.map { "v_\($0.name) AS r_\($0.name)" }.joined(separator: ", ")),
-              CASE WHEN \(required.map { "v_\($0.name) IS NOT NULL" }.joined(separator: " AND ")) THEN 'complete' END AS walk_end
-            FROM ca_units WHERE best_ord IS NULL
+            SELECT u.leaf AS node, coalesce(p.leaf, u.leaf) AS target, CASE WHEN p.leaf IS NULL THEN 0 ELSE 1 END AS hops,
+              \(per { "coalesce(u.v_\($0), p.v_\($0)) AS v_\($0)" }),
+              \(per { "CASE WHEN u.v_\($0) IS NOT NULL THEN 0 WHEN p.v_\($0) IS NOT NULL THEN 1 END AS h_\($0)" })
+            FROM ca_units u LEFT JOIN ca_units p ON p.leaf = u.parent
             """
         )
-        for round in 1...(Auditor.maxLineageHops + 1) {
-            let repeated = "(\(d.listContains("n.visited", "n.step")) OR n.hops = \(Auditor.maxLineageHops))"
-            let filled = required.map { "coalesce(n.r_\($0.name), t.v_\($0.name))" }
-            out += d.table(
-                "ca_w\(round)",
+        var reach = 1
+        var round = 0
+        while reach < maxHops {
+            round += 1
+            reach *= 2
+            out += table(
+                "ca_j\(round)",
                 """
-                WITH a AS (SELECT * FROM ca_w\(round - 1) WHERE walk_end IS NULL),
-                s AS (
-                  SELECT a.*, u.parent AS p_leaf, pu.leaf IS NOT NULL AS p_in,
-                    coalesce(u.root, a.start_root) AS r_leaf, ru.leaf IS NOT NULL AS r_in
-                  FROM a JOIN ca_units u ON u.leaf = a.cur
-                  LEFT JOIN ca_units pu ON pu.leaf = u.parent
-                  LEFT JOIN ca_units ru ON ru.leaf = coalesce(u.root, a.start_root)
-                ),
-                n AS (
-                  SELECT s.*, CASE WHEN p_leaf IS NULL THEN NULL WHEN p_in THEN p_leaf
-                    WHEN NOT used_root AND r_leaf IS NOT NULL AND r_leaf <> p_leaf AND r_in THEN r_leaf END AS step
-                  FROM s
-                )
-                SELECT n.start, coalesce(n.step, n.cur) AS cur, n.start_root,
-                  n.used_root OR (n.step IS NOT NULL AND NOT n.p_in) AS used_root, n.hops + 1 AS hops,
-                  \(d.listAppend("n.visited", "n.step")) AS visited,
-                  \(zip(filled, r).map { "\($0) AS \($1)" }.joined(separator: ", ")),
-                  CASE WHEN n.p_leaf IS NULL THEN 'reached_root' WHEN n.step IS NULL THEN 'broken'
-                    WHEN \(repeated) THEN 'cycle'
-                    WHEN \(filled.map { "\($0) IS NOT NULL" }.joined(separator: " AND ")) THEN 'complete' END AS walk_end
-                FROM n LEFT JOIN ca_units t ON t.leaf = n.step AND NOT \(repeated)
+                SELECT a.node, b.target, a.hops + b.hops AS hops,
+                  \(per { "coalesce(a.v_\($0), b.v_\($0)) AS v_\($0)" }),
+                  \(per { "CASE WHEN a.v_\($0) IS NOT NULL THEN a.h_\($0) ELSE a.hops + b.h_\($0) END AS h_\($0)" })
+                FROM ca_j\(round - 1) a JOIN ca_j\(round - 1) b ON b.node = a.target
                 """
             )
+            out += drop("ca_j\(round - 1)")
         }
-        let ended = (0...(Auditor.maxLineageHops + 1)).map {
-            "SELECT start, \(r.joined(separator: ", ")), walk_end FROM ca_w\($0) WHERE walk_end IS NOT NULL"
-        }
-        out += d.table("ca_resolved", ended.joined(separator: "\nUNION ALL\n"))
+        let jump = "ca_j\(round)"
+        let aComplete = names.map { "av_\($0) IS NOT NULL" }.joined(separator: " AND ")
+        let resolved = names.map { "coalesce(av_\($0), CASE WHEN bh_\($0) <= \(maxHops - 1) - k THEN bv_\($0) END)" }
+        let bComplete = resolved.map { "\($0) IS NOT NULL" }.joined(separator: " AND ")
+        out += table(
+            "ca_resolved",
+            """
+            SELECT start, \(zip(resolved, names).map { "\($0) AS r_\($1)" }.joined(separator: ", ")),
+              coalesce(a_end, CASE WHEN \(bComplete) THEN 'complete' WHEN b_target = a_target THEN 'cycle'
+                WHEN b_hops > \(maxHops - 1) - k THEN 'cycle' WHEN b_parent IS NULL THEN 'reached_root'
+                ELSE 'broken' END) AS walk_end
+            FROM (
+              SELECT w.*, bj.target AS b_target, bj.hops AS b_hops, bt.parent AS b_parent,
+                \(per { "bj.v_\($0) AS bv_\($0)" }), \(per { "bj.h_\($0) AS bh_\($0)" })
+              FROM (
+                SELECT a.*,
+                  CASE WHEN \(aComplete) THEN 'complete' WHEN a_parent IS NULL THEN 'reached_root'
+                    WHEN a_parent_in THEN 'cycle'
+                    WHEN root_leaf IS NULL OR root_leaf = a_parent OR ru.leaf IS NULL THEN 'broken'
+                    WHEN k = \(maxHops) THEN 'cycle' END AS a_end,
+                  ru.leaf AS b_start
+                FROM (
+                  SELECT s.leaf AS start, j.target AS a_target, j.hops AS k, \(per { "j.v_\($0) AS av_\($0)" }),
+                    t.parent AS a_parent, pt.leaf IS NOT NULL AS a_parent_in, coalesce(t.root, s.root) AS root_leaf
+                  FROM ca_units s JOIN \(jump) j ON j.node = s.leaf
+                  JOIN ca_units t ON t.leaf = j.target
+                  LEFT JOIN ca_units pt ON pt.leaf = t.parent
+                  WHERE s.best_ord IS NULL
+                ) AS a
+                LEFT JOIN ca_units ru ON ru.leaf = a.root_leaf
+              ) AS w
+              LEFT JOIN \(jump) bj ON bj.node = w.b_start AND w.a_end IS NULL
+              LEFT JOIN ca_units bt ON bt.leaf = bj.target
+            ) AS x
+            """
+        )
+        out += drop(jump)
         return out
     }
 
@@ -489,7 +531,7 @@ public struct AuditSQL: Sendable {
             }
         }
         let ruledComplete = required.map { "y_\($0.name) IS NOT NULL" }.joined(separator: " AND ")
-        return d.table(
+        let classified = table(
             "ca_classified",
             """
             SELECT z.*,
@@ -524,5 +566,6 @@ public struct AuditSQL: Sendable {
             ) AS z
             """
         )
+        return classified + drop("ca_priced") + drop("ca_units")
     }
 }

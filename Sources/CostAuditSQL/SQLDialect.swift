@@ -91,6 +91,15 @@ public struct SQLDialect: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// A statement that frees a table no later statement reads. Spark uncaches it and keeps its view:
+    /// uncaching a temporary view does not touch the caches of the tables made from it.
+    func drop(_ name: String) -> String {
+        switch engine {
+        case .duckdb: return "DROP TABLE IF EXISTS \(name);\n\n"
+        case .spark: return "UNCACHE TABLE IF EXISTS \(name);\n\n"
+        }
+    }
+
     // MARK: - Functions
 
     /// Integer division rounding toward negative infinity (`a` and `b` integers, `b` positive).
@@ -106,6 +115,15 @@ public struct SQLDialect: Sendable, Hashable, CustomStringConvertible {
         switch engine {
         case .duckdb: return "((\(a)) // (\(b)))"
         case .spark: return "CAST((\(a)) div (\(b)) AS DECIMAL(38,0))"
+        }
+    }
+
+    /// A 128-bit digest of a line's text (MD5), or a typed NULL: two copies of a record differ when their
+    /// digests do.
+    func digest(_ text: String?) -> String {
+        switch engine {
+        case .duckdb: return text.map { "md5_number(\($0))" } ?? "CAST(NULL AS UHUGEINT)"
+        case .spark: return text.map { "md5(\($0))" } ?? "CAST(NULL AS STRING)"
         }
     }
 

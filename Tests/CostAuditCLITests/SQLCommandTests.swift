@@ -84,4 +84,13 @@ struct SQLCommandTests {
             #expect(run.stdout.hasSuffix("FROM ca_report ORDER BY part, pos;\n"))
         }
     }
+
+    @Test("--scratch DIR: the Spark script writes its tables under DIR")
+    func scratch() throws {
+        let directory = try ledger()
+        let run = try runTool(["sql", "--dialect", "spark", "--scratch", "/tmp/audit-scratch", directory.path])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("INSERT OVERWRITE DIRECTORY '/tmp/audit-scratch/ca_resolved' USING parquet"))
+        #expect(!run.stdout.contains("cost-audit-sql-scratch"))
+    }
 }

@@ -60,6 +60,35 @@ with open(sys.argv[2], "w") as out:
 PYTHON
 }
 
+# The report's script: its `-- CSV header:` line, then the last column (the CSV line) of each row.
+run_spark_report() { # script.sql out.csv
+    "$venv/bin/python" - "$1" "$2" << 'PYTHON' 2> "$work/spark.log" || { tail -20 "$work/spark.log"; return 1; }
+import sys
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[2]").appName("cost-audit-sql-report")
+         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+         .config("spark.driver.memory", "2g").getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+script = open(sys.argv[1]).read()
+prefix = "-- CSV header: "
+header = next(line[len(prefix):] for line in script.splitlines() if line.startswith(prefix))
+statements = []
+for text in script.split(";\n\n"):
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("--")).strip().rstrip(";")
+    if body:
+        statements.append(body)
+rows = None
+for number, statement in enumerate(statements):
+    frame = spark.sql(statement)
+    if number == len(statements) - 1:
+        rows = frame.collect()
+with open(sys.argv[2], "w") as out:
+    out.write(header + "\n")
+    for row in rows:
+        out.write(row[-1] + "\n")
+PYTHON
+}
+
 source .ci/sql-compare.sh
 sql_options=(--scratch "$work/spark-scratch")
 failures=0
@@ -69,6 +98,9 @@ compare() { # name, audit arguments...
 
 "$tool" demo "$work/demo" --quiet > /dev/null
 (cd "$work/demo" && compare_sql spark Spark run_spark demo --config cost-audit.json) || failures=$((failures + 1))
+# The spend report's script (`sql --report`): the monthly report by team and project of the demo.
+(cd "$work/demo" && compare_report spark Spark run_spark_report demo-report "--by team,project --period month" \
+    --config cost-audit.json) || failures=$((failures + 1))
 
 if [ "${SQL_SPARK_DEMO_ONLY:-0}" != 1 ]; then
     python3 Benchmarks/scripts/generate_ledger.py --records 30000 --files 3 --seed 7 --out "$work/faults" > /dev/null
@@ -83,4 +115,4 @@ if [ "$failures" -ne 0 ]; then
     echo "FAIL: $failures workload(s) differ"
     exit 1
 fi
-echo "OK: the Spark SQL equals cost-audit audit --format csv on every workload"
+echo "OK: the Spark SQL equals cost-audit audit --format csv (and the report's, report --format csv) on every workload"

@@ -46,7 +46,7 @@ compare_report() {
     # shellcheck disable=SC2086 # the options are words
     "$tool" report --format csv --quiet --now 2026-12-01 $options "$@" > "$work/$name.swift.csv" 2> /dev/null
     # shellcheck disable=SC2086
-    "$tool" sql --dialect "$dialect" --report $options "$@" > "$work/$name.sql"
+    "$tool" sql --dialect "$dialect" --report $options ${sql_options[@]+"${sql_options[@]}"} "$@" > "$work/$name.sql"
     if ! "$runner" "$work/$name.sql" "$work/$name.$dialect.csv"; then
         echo "error: $name: $engine failed on the report script ($options)"
         return 1

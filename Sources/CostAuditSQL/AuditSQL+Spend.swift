@@ -218,7 +218,8 @@ extension AuditSQL {
         let name = dimensions.enumerated().map { index, dimension in
             "coalesce(d\(index), \(d.string(dimension.missingLabel)))"
         }.joined(separator: " || chr(31) || ")
-        let floor = d.floorDiv("usd", "1000000000")
+        // Money, not Spark's 64-bit `div`: the floor is multiplied back by 10⁹ below.
+        let floor = "CAST(\(d.floorDiv("usd", "1000000000")) AS \(m))"
         out += table(
             "ca_spend_labelled",
             """

@@ -4,7 +4,9 @@
 #
 # It creates (once) a virtual environment with PySpark 4.x from PyPI (${SPARK_VENV:-/tmp/.venv-spark}, about
 # 400 MB; Spark needs Java 17 on PATH), builds the tool, and compares the two CSVs on the demo and, unless
-# SQL_SPARK_DEMO_ONLY=1, on the fault workload of .ci/check-sql.sh. Each statement of the script is given
+# SQL_SPARK_DEMO_ONLY=1, on the fault workload of .ci/check-sql.sh; and the demo's monthly spend report
+# (`sql --report --by team,project --period month`) with `report --format csv` (49-53 s alone, quiet,
+# 2026-12-07 09:53 and 10:04 UTC). Each statement of the script is given
 # to `spark.sql` in turn (they are separated by `;` and a blank line). The `skipped_line` rows are compared
 # by location, as in .ci/check-sql.sh.
 #
@@ -35,7 +37,8 @@ tool="$(swift build --show-bin-path)/cost-audit"
 work="$(mktemp -d /tmp/check-sql-spark.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
-run_spark() { # script.sql out.csv
+run_spark() { # script.sql out.csv: the header (the script's `-- CSV header:` line, else the audit's), then the
+    # CSV line (the last column) of each row
     "$venv/bin/python" - "$1" "$2" << 'PYTHON' 2> "$work/spark.log" || { tail -20 "$work/spark.log"; return 1; }
 import sys
 from pyspark.sql import SparkSession
@@ -43,35 +46,10 @@ spark = (SparkSession.builder.master("local[2]").appName("cost-audit-sql")
          .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
          .config("spark.driver.memory", "2g").getOrCreate())
 spark.sparkContext.setLogLevel("ERROR")
-statements = []
-for text in open(sys.argv[1]).read().split(";\n\n"):
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("--")).strip()
-    if body:
-        statements.append(body)
-rows = None
-for number, statement in enumerate(statements):
-    frame = spark.sql(statement)
-    if number == len(statements) - 1:
-        rows = frame.collect()
-with open(sys.argv[2], "w") as out:
-    out.write("section,name,usd,share,count\n")
-    for row in rows:
-        out.write(row[5] + "\n")
-PYTHON
-}
-
-# The report's script: its `-- CSV header:` line, then the last column (the CSV line) of each row.
-run_spark_report() { # script.sql out.csv
-    "$venv/bin/python" - "$1" "$2" << 'PYTHON' 2> "$work/spark.log" || { tail -20 "$work/spark.log"; return 1; }
-import sys
-from pyspark.sql import SparkSession
-spark = (SparkSession.builder.master("local[2]").appName("cost-audit-sql-report")
-         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-         .config("spark.driver.memory", "2g").getOrCreate())
-spark.sparkContext.setLogLevel("ERROR")
 script = open(sys.argv[1]).read()
 prefix = "-- CSV header: "
-header = next(line[len(prefix):] for line in script.splitlines() if line.startswith(prefix))
+header = next((line[len(prefix):] for line in script.splitlines() if line.startswith(prefix)),
+              "section,name,usd,share,count")
 statements = []
 for text in script.split(";\n\n"):
     body = "\n".join(line for line in text.splitlines() if not line.startswith("--")).strip().rstrip(";")
@@ -99,7 +77,7 @@ compare() { # name, audit arguments...
 "$tool" demo "$work/demo" --quiet > /dev/null
 (cd "$work/demo" && compare_sql spark Spark run_spark demo --config cost-audit.json) || failures=$((failures + 1))
 # The spend report's script (`sql --report`): the monthly report by team and project of the demo.
-(cd "$work/demo" && compare_report spark Spark run_spark_report demo-report "--by team,project --period month" \
+(cd "$work/demo" && compare_report spark Spark run_spark demo-report "--by team,project --period month" \
     --config cost-audit.json) || failures=$((failures + 1))
 
 if [ "${SQL_SPARK_DEMO_ONLY:-0}" != 1 ]; then

@@ -21,10 +21,10 @@
 # only: the reason is the Swift JSON reader's own wording, which no engine's JSON functions reproduce
 # (docs/scale.md, "What the SQL does not reproduce").
 #
-# Run time on the 2-core machine, measured: 16 s in .ci/run on a quiet fresh clone (2026-12-07 07:33 UTC, venv
-# made; DuckDB 3 s on each workload); 20 s at 06:55 at load about 3. Earlier, while three other builds and a
-# Spark run shared the cores: 3 min 50 s at load average ~20 and 10 min 54 s at ~29, each 19-21 s of user CPU.
-# Creating the venv (pip install duckdb) took 1-2 min under that load.
+# Run time on the 2-core machine, measured: 51 s in .ci/run on a quiet fresh clone of 53ef49b (2026-12-07
+# 10:00 UTC, venv made; the 3 audit workloads 2-7 s each in DuckDB, then the 12 reports), 53 s run alone at
+# 10:03. Before the narrow ingest and the reports: 16 s quiet; 3 min 50 s and 10 min 54 s when three other builds
+# and a Spark run shared the cores. Creating the venv (pip install duckdb) took 1-2 min under load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,28 +43,14 @@ tool="$(swift build --show-bin-path)/cost-audit"
 work="$(mktemp -d /tmp/check-sql.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
-run_duckdb() { # script.sql out.csv
-    "$venv/bin/python" - "$1" "$2" << 'EOF'
-import sys
-import duckdb
-sql = open(sys.argv[1]).read()
-con = duckdb.connect()
-con.execute("SET threads=2")
-rows = con.execute(sql).fetchall()
-with open(sys.argv[2], "w", newline="") as f:
-    f.write("section,name,usd,share,count\n")
-    for row in rows:
-        f.write(row[5] + "\n")
-EOF
-}
-
-run_duckdb_report() { # script.sql out.csv: the script's `-- CSV header:` line, then each row's CSV line
+run_duckdb() { # script.sql out.csv: the header (the script's `-- CSV header:` line, else the audit's), then the
+    # CSV line (the last column) of each row
     "$venv/bin/python" - "$1" "$2" << 'EOF'
 import sys
 import duckdb
 sql = open(sys.argv[1]).read()
 prefix = "-- CSV header: "
-header = next(line[len(prefix):] for line in sql.splitlines() if line.startswith(prefix))
+header = next((line[len(prefix):] for line in sql.splitlines() if line.startswith(prefix)), "section,name,usd,share,count")
 con = duckdb.connect()
 con.execute("SET threads=2")
 rows = con.execute(sql).fetchall()
@@ -109,14 +95,14 @@ reports=(
 )
 echo "== report"
 for options in "${reports[@]:0:3}"; do
-    (cd "$work/demo" && compare_report duckdb DuckDB run_duckdb_report demo-report "$options" --config cost-audit.json) \
+    (cd "$work/demo" && compare_report duckdb DuckDB run_duckdb demo-report "$options" --config cost-audit.json) \
         || failures=$((failures + 1))
 done
 for options in "${reports[@]}"; do
-    compare_report duckdb DuckDB run_duckdb_report faults-report "$options" "$work/faults/ledger" "${usage[@]}" \
+    compare_report duckdb DuckDB run_duckdb faults-report "$options" "$work/faults/ledger" "${usage[@]}" \
         --rules "$work/faults/rules.json" --keys "$work/faults/keys.json" || failures=$((failures + 1))
 done
-compare_report duckdb DuckDB run_duckdb_report window-report "--by team,project --period day" "$work/faults/ledger" \
+compare_report duckdb DuckDB run_duckdb window-report "--by team,project --period day" "$work/faults/ledger" \
     "${usage[@]}" --rules "$work/faults/rules.json" --keys "$work/faults/keys.json" --since 2026-10-03 \
     --until 2026-10-05T12:00:00Z || failures=$((failures + 1))
 

@@ -109,10 +109,14 @@ let package = Package(
         ),
         .testTarget(
             name: "CostLedgerTests",
-            dependencies: ["Attribution", "CostLedger", "AttributionTesting", "WireFormat", "ledger-crash-writer"],
+            dependencies: [
+                "Attribution", "CostLedger", "AttributionTesting", "WireFormat", "ledger-crash-writer", "TestThreads",
+            ],
             // Read through #filePath-relative paths, not bundled as resources.
             exclude: ["Fixtures"]
         ),
+        // Test-only: blocking waits run on threads of their own, off the test pool (ledger and queue tests).
+        .target(name: "TestThreads", dependencies: ["Attribution"], path: "Tests/TestThreads"),
         // A writer process the ledger's crash test kills mid-stream.
         .executableTarget(
             name: "ledger-crash-writer",
@@ -142,7 +146,7 @@ let package = Package(
             name: "SQLiteJobQueueTests",
             dependencies: [
                 "SQLiteJobQueue", "Attribution", "CostLedger", "AttributionTesting", "CSQLite", "sqlite-queue-probe",
-                "queue-producer", "queue-worker",
+                "queue-producer", "queue-worker", "TestThreads",
             ]
         ),
         // A child process for the queue's cross-process tests: claims jobs from a shared database file.

@@ -24,7 +24,7 @@ extension LedgerTable {
         if count <= 16, lastLength[k] == Int32(truncatingIfNeeded: count), lastWord0[k] == w0, lastWord1[k] == w1 {
             return lastInterned[k]
         }
-        let bytes = unsafe value.unsafeBytes
+        let bytes = unsafe UnsafeBufferPointer(start: value.unsafeStart, count: count)
         let id = unsafe count <= 16 ? strings.id(words: w0, w1, count, bytes: bytes) : strings.id(bytes: bytes)
         lastInterned[k] = id
         lastLength[k] = count <= 16 ? Int32(truncatingIfNeeded: count) : -1
@@ -35,6 +35,7 @@ extension LedgerTable {
 
     /// The first sixteen bytes at `p` of a string of `count` bytes, zero-padded, as two words. Reads whole words
     /// when `available` bytes follow `p` (in the line), else byte by byte.
+    @inline(__always)
     static func firstWords(_ p: UnsafePointer<UInt8>?, count: Int, available: Int) -> (UInt64, UInt64) {
         guard let p = unsafe p else { return (0, 0) }
         if available >= 16 {

@@ -86,9 +86,11 @@ import CostLedger
     }
 
     subscript(index: Int) -> RecordRow {
-        if index < split { return unsafe rowBases[0][index] }
-        let (part, local) = locate(index)
-        return unsafe rowBases[part][local]
+        @inline(__always) get {
+            if index < split { return unsafe rowBases[0][index] }
+            let (part, local) = locate(index)
+            return unsafe rowBases[part][local]
+        }
     }
 
     /// The exact cost of row `index` (`row` is that row).

@@ -6,7 +6,7 @@ package import Attribution
 ///
 /// The ten attribution keys (`user_id` … `agent`) are the envelope's field names: their names come from
 /// ``AttributionField/name``, in ``AttributionField/all`` order.
-package enum LedgerKey: UInt8, CaseIterable, Sendable {
+@usableFromInline package enum LedgerKey: UInt8, CaseIterable, Sendable {
     case v
     case recordID
     case kind
@@ -47,6 +47,7 @@ package enum LedgerKey: UInt8, CaseIterable, Sendable {
     package static let count = allCases.count
 
     /// The key's position (its raw value), for tables indexed by key.
+    @inlinable
     package var index: Int { Int(rawValue) }
 
     /// The key of an attribution field.

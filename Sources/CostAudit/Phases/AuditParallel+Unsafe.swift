@@ -51,11 +51,11 @@ func share(_ worker: Int, of workers: Int, count: Int) -> Range<Int> {
     }
 
     subscript(index: Int) -> Element {
-        get {
+        @inline(__always) get {
             precondition(index >= 0 && index < count, "shared buffer index out of range")
             return unsafe base[index]
         }
-        set {
+        @inline(__always) set {
             precondition(index >= 0 && index < count, "shared buffer index out of range")
             unsafe base[index] = newValue
         }

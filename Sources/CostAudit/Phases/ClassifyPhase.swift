@@ -180,6 +180,7 @@ private struct RecordClassifier {
         totals = ClassTotals(required: input.required)
     }
 
+    @inline(__always)
     mutating func classify(_ index: Int) {
         let row = store[index]
         guard row.when >= policy.since, row.when < policy.until else { return }
@@ -196,12 +197,14 @@ private struct RecordClassifier {
         tally(row, classIndex: classIndex, reasonIndex: reasonIndex, values: values, dollars: dollars)
     }
 
+    @inline(__always)
     private func isComplete(_ values: InlineArray<10, Int32>) -> Bool {
         for f in 0..<input.required where values[f] == 0 { return false }
         return true
     }
 
     /// The record's dollars (none for a `unit` record or an unpriced call), counted by how they were priced.
+    @inline(__always)
     private mutating func price(_ index: Int, _ row: RecordRow) -> Int128 {
         guard !row.isUnit else { return 0 }
         var dollars: Int128 = 0
@@ -232,6 +235,7 @@ private struct RecordClassifier {
     /// Direct or inherited, by the record's unit: a unit with `U` gives every required field outright (a value
     /// that differs is a retry identity conflict); a unit without gives its resolved values where the record
     /// lacks one. Returns the class so far and how the unit's lineage walk ended.
+    @inline(__always)
     private mutating func resolve(
         _ index: Int,
         _ row: RecordRow,
@@ -310,6 +314,7 @@ private struct RecordClassifier {
 
     /// Adds the record's dollars to its class and, for unknown spend, to its reason, the fields it lacks and
     /// the top sources.
+    @inline(__always)
     private mutating func tally(
         _ row: RecordRow,
         classIndex: Int,

@@ -15,7 +15,6 @@ public enum AuditSums {
     public static let maxTotal = Money(attodollars: Int128.max / 4)
 
     /// `sum + |amount|`, or nil when that passes ``maxTotal``.
-    @inline(__always)
     static func adding(magnitudeOf amount: Int128, to sum: Int128) -> Int128? {
         let (next, overflow) = sum.addingReportingOverflow(Int128(clamping: amount.magnitude))
         guard !overflow, next <= maxTotal.attodollars else { return nil }

@@ -62,14 +62,12 @@ struct Interner {
 
     /// The hash a string is filed under: for up to sixteen bytes, a mix of its two zero-padded words (which
     /// the line reader already holds, see ``id(words:_:_:bytes:)``), else ``ByteHash``.
-    @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         guard bytes.count <= 16 else { return unsafe ByteHash.hash(bytes) }
         let (w0, w1) = unsafe LedgerTable.firstWords(bytes.baseAddress, count: bytes.count, available: 0)
         return shortHash(w0, w1, count: bytes.count)
     }
 
-    @inline(__always)
     static func shortHash(_ w0: UInt64, _ w1: UInt64, count: Int) -> UInt32 {
         var hash = (w0 &* 0xff51_afd7_ed55_8ccd) ^ (w1 &* 0xc4ce_b9fe_1a85_ec53) ^ UInt64(truncatingIfNeeded: count)
         hash ^= hash >> 29
@@ -77,18 +75,15 @@ struct Interner {
         return UInt32(truncatingIfNeeded: hash >> 32)
     }
 
-    @inline(__always)
     private static func home(_ tag: UInt64, mask: Int) -> Int {
         Int(truncatingIfNeeded: ((tag >> 8) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 
-    @inline(__always)
     private static func tag(_ hash: UInt32, count: Int) -> UInt64 {
         UInt64(hash & 0xFFFF_FF00) | UInt64(min(count, 255))
     }
 
     /// The first eight bytes of `bytes`, zero-padded, as one word.
-    @inline(__always)
     private static func prefix(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         guard let base = bytes.baseAddress else { return 0 }
         if bytes.count >= 8 { return unsafe UnsafeRawPointer(base).loadUnaligned(as: UInt64.self) }
@@ -98,7 +93,6 @@ struct Interner {
     }
 
     /// Whether `id`'s string is exactly `bytes` (the check behind the per-field "same as last time" cache).
-    @inline(__always)
     func holds(_ id: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let index = Int(id)
         guard index > 0, index < ends.count else { return false }
@@ -114,7 +108,6 @@ struct Interner {
     }
 
     /// The slot of `bytes` and its id, or the free slot where it belongs and 0.
-    @inline(__always)
     private func find(_ bytes: UnsafeBufferPointer<UInt8>, tag: UInt64, prefix: UInt64) -> (slot: Int, id: Int32) {
         let mask = slots.count / 2 - 1
         var slot = Self.home(tag, mask: mask)
@@ -151,7 +144,6 @@ struct Interner {
 
     /// ``id(bytes:)`` of a string of `count` ≤ 16 bytes at `bytes` whose zero-padded words are `w0` and `w1`:
     /// hashed from the words, and settled on the slot's cache line when it is at most eight bytes long.
-    @inline(__always)
     mutating func id(words w0: UInt64, _ w1: UInt64, _ count: Int, bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
         let tag = Self.tag(Self.shortHash(w0, w1, count: count), count: count)
         let (slot, found) = unsafe find(bytes, tag: tag, prefix: w0)
@@ -269,7 +261,6 @@ struct Interner {
 enum ByteHash {
     /// Whether `count` bytes at `a` and `b` are equal: eight at a time, inline (short strings make a `memcmp`
     /// call cost more than the comparison).
-    @inline(__always)
     static func equal(_ a: UnsafePointer<UInt8>?, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
         guard count > 0, let a = unsafe a, let b = unsafe b else { return count == 0 }
         let ra = unsafe UnsafeRawPointer(a)
@@ -290,7 +281,6 @@ enum ByteHash {
         return true
     }
 
-    @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         let count = bytes.count
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: count)

@@ -12,7 +12,6 @@ import Synchronization
 extension LedgerIngest {
     /// Adds `line` to `table` when the scanner reads it as a valid all-ASCII record with at most one tag;
     /// false, having added nothing, otherwise.
-    @inline(__always)
     static func scanAndAdd(
         _ scanned: inout CostRecordFields,
         _ line: UnsafeBufferPointer<UInt8>,

@@ -79,7 +79,6 @@ extension LedgerTable {
     }
 
     /// The quote of slot `index` when it holds (`modelKey`, `tier`, `day`).
-    @inline(__always)
     static func lookUp(
         _ slots: UnsafeBufferPointer<PriceSlot>,
         _ index: Int,

@@ -79,7 +79,6 @@ extension LedgerTable {
     /// The price of `usage` on model key `modelKey` in tier `tier` (interned; 0 for none) at `when`. With the
     /// project's own price table the model's prices for the day are resolved once per (model, tier, day) and
     /// kept; any other ``AuditPricing`` is asked each time.
-    @inline(__always)
     mutating func quote(
         modelKey: Int32,
         tier: Int32,

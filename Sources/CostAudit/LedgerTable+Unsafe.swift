@@ -12,11 +12,10 @@ import CostLedger
 extension LedgerTable {
     /// The index of the tuple `values` (the first ``fieldCount`` entries), added when new. The previous row's
     /// tuple is tried first.
-    @inline(__always)
     mutating func tuple(_ values: InlineArray<10, Int32>) -> Int32 {
         let width = fieldCount
         // The stored tuples through a plain pointer: no bounds check per value compared.
-        @inline(__always) func holds(_ index: Int) -> Bool {
+        func holds(_ index: Int) -> Bool {
             let stored = unsafe tuples.base + index &* width
             for f in 0..<width where unsafe stored[f] != values[f] { return false }
             return true
@@ -50,7 +49,6 @@ extension LedgerTable {
 
     /// Stores a record id: as its value when it is 32 lowercase hex digits (exact: such an id and its value
     /// determine each other), else as bytes in the arena.
-    @inline(__always)
     mutating func storeID(_ bytes: UnsafeBufferPointer<UInt8>) -> (a: UInt64, b: UInt64, isHex: Bool) {
         if bytes.count == 32, let base = bytes.baseAddress, let high = unsafe LowercaseHex.parse16(base),
             let low = unsafe LowercaseHex.parse16(base + 16)
@@ -63,7 +61,6 @@ extension LedgerTable {
     }
 
     /// A record id's 32-bit hash for the deduplication table: equal ids give equal hashes.
-    @inline(__always)
     func idHash(_ row: RecordRow) -> UInt32 {
         if row.idIsHex { return Self.hexIDHash(row) }
         return unsafe idArena.withUnsafeBufferPointer {

@@ -252,7 +252,6 @@ struct LedgerTable {
     }
 
     /// Appends a row's tracked values: the separate field to its column, the rest as a tuple.
-    @inline(__always)
     mutating func appendValues(_ values: inout InlineArray<10, Int32>) {
         if separateField >= 0 {
             rowSeparate.append(values[separateField])
@@ -262,7 +261,6 @@ struct LedgerTable {
     }
 
     /// Packs a row, moving a cost or token count too wide for it to the side tables.
-    @inline(__always)
     mutating func makeRow(
         position: Int64,
         ts: Int64,
@@ -313,15 +311,12 @@ struct LedgerTable {
     }
 
     /// The exact cost of a row of this table.
-    @inline(__always)
     func cost(_ row: RecordRow) -> Int128 { row.costIsWide ? wideCosts[Int(row.cost64)] : Int128(row.cost64) }
 
     /// The token count of a row of this table (see ``RecordRow/tokens32``).
-    @inline(__always)
     func tokens(_ row: RecordRow) -> Int64 { row.tokensAreWide ? wideTokens[Int(row.tokens32)] : Int64(row.tokens32) }
 
     /// `a + b` for counts that are never negative, saturated at `Int64.max` rather than wrapped.
-    @inline(__always)
     static func tokenSum(_ a: Int64, _ b: Int64) -> Int64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? .max : sum
@@ -396,7 +391,6 @@ struct LedgerTable {
     }
 
     /// ``idHash(_:)`` of a row whose id is kept as its 128-bit value.
-    @inline(__always)
     static func hexIDHash(_ row: RecordRow) -> UInt32 {
         var h = (row.idA ^ (row.idB &* 0x9E37_79B9_7F4A_7C15)) &* 0xff51_afd7_ed55_8ccd
         h ^= h >> 33
@@ -418,7 +412,6 @@ struct LedgerTable {
     }
 
     /// Whether two rows of this table have the same record id.
-    @inline(__always)
     func sameID(_ a: RecordRow, _ b: RecordRow) -> Bool {
         if a.idIsHex != b.idIsHex { return false }  // a 32-hex id is never stored as bytes
         if a.idIsHex { return a.idA == b.idA && a.idB == b.idB }

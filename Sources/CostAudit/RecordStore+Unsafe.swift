@@ -77,7 +77,6 @@ import CostLedger
     }
     var models: [ModelTriple] { parts[0].models }
 
-    @inline(__always)
     private func locate(_ index: Int) -> (part: Int, local: Int) {
         if index < split { return (0, index) }
         var part = bases.count - 1
@@ -94,21 +93,18 @@ import CostLedger
     }
 
     /// The exact cost of row `index` (`row` is that row).
-    @inline(__always)
     func cost(_ index: Int, _ row: RecordRow) -> Int128 {
         guard row.costIsWide else { return Int128(row.cost64) }
         return parts[locate(index).part].cost(row)
     }
 
     /// The token count of row `index` (`row` is that row).
-    @inline(__always)
     func tokens(_ index: Int, _ row: RecordRow) -> Int64 {
         guard row.tokensAreWide else { return Int64(row.tokens32) }
         return parts[locate(index).part].tokens(row)
     }
 
     /// Calls `body` with every row in order: its index, the row, and the part holding it.
-    @inline(__always)
     func forEachRow(_ body: (Int, RecordRow, LedgerTable) -> Void) {
         for (number, part) in parts.enumerated() {
             let base = bases[number]
@@ -119,7 +115,6 @@ import CostLedger
 
     /// The tracked values of row `index`, ``fieldCount`` of them (at most the ten attribution fields), found
     /// with one lookup of the part holding the row.
-    @inline(__always)
     func values(_ index: Int) -> InlineArray<10, Int32> {
         let (part, local) = locate(index)
         var values = InlineArray<10, Int32>(repeating: 0)
@@ -130,7 +125,6 @@ import CostLedger
     }
 
     /// Tracked field `field` of row `index` (0 when absent).
-    @inline(__always)
     func value(_ index: Int, _ field: Int) -> Int32 {
         let (part, local) = locate(index)
         if field == separateField { return unsafe rowSeparateBases[part][local] }
@@ -166,7 +160,6 @@ import CostLedger
     func idHash(_ index: Int) -> UInt32 { idHash(index, self[index]) }
 
     /// The record id hash of row `index`, which is `row`.
-    @inline(__always)
     func idHash(_ index: Int, _ row: RecordRow) -> UInt32 {
         if row.idIsHex { return LedgerTable.hexIDHash(row) }
         return parts[locate(index).part].idHash(row)
@@ -223,7 +216,6 @@ import CostLedger
 
     var isEmpty: Bool { count == 0 }
 
-    @inline(__always)
     func append(_ element: Element) {
         if count == capacity { grow(to: capacity * 2) }
         unsafe (base + count).initialize(to: element)
@@ -244,11 +236,11 @@ import CostLedger
     }
 
     subscript(index: Int) -> Element {
-        @inline(__always) get {
+        get {
             precondition(index >= 0 && index < count, "row index out of range")
             return unsafe base[index]
         }
-        @inline(__always) set {
+        set {
             precondition(index >= 0 && index < count, "row index out of range")
             unsafe base[index] = newValue
         }

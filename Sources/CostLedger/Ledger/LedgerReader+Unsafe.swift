@@ -197,7 +197,6 @@ struct LineSplitter {
     /// Calls `line` with each complete line of the `count` bytes at `bytes` (which lie at file offset `offset`;
     /// newlines are looked for from `from` on, the bytes before it holding none) and returns where the
     /// unfinished rest starts.
-    @inline(__always)
     mutating func split(
         _ bytes: UnsafePointer<UInt8>,
         count: Int,

@@ -8,7 +8,6 @@ package struct ResolvedPrices: Sendable {
 
     /// The exact cost of `usage` in attodollars, and the cached tokens charged at the input price because the
     /// model has no cached price; nil when the call cannot be priced (see ``PriceTable/quote(provider:model:serviceTier:usage:on:)``).
-    @inline(__always)
     package func quote(_ usage: TokenUsage) -> (attodollars: Int128, cachedTokensAtInputPrice: Int64)? {
         PriceTable.cost(period: period, usage: usage)
     }
@@ -59,7 +58,6 @@ package struct SingleBandPrices: Sendable, BitwiseCopyable {
 
     /// The same result as the ``ResolvedPrices`` this came from (``PriceTable/cost(rates:usage:uncached:)``'s
     /// rules, rate by rate).
-    @inline(__always)
     package func quote(_ usage: TokenUsage) -> (attodollars: Int128, cachedTokensAtInputPrice: Int64)? {
         guard let uncachedWide = PriceTable.uncachedInput(usage) else { return nil }
         // Below the input count, so below 2⁶³.

@@ -202,7 +202,6 @@ public struct PriceTable: Sendable {
 
     /// The exact cost of `usage` at `period`'s prices, and the cached tokens charged at the input price; nil
     /// when the usage breaks the ledger's rules or a token class it uses has no price.
-    @inline(__always)
     static func cost(period: PricePeriod, usage: TokenUsage) -> (Int128, Int64)? {
         guard let uncached = uncachedInput(usage), let band = period.band(forInput: usage.input) else { return nil }
         return cost(rates: band.rates, usage: usage, uncached: uncached)
@@ -210,7 +209,6 @@ public struct PriceTable: Sendable {
 
     /// Input tokens less the cached and cache-write ones; nil when a count is negative or the subsets exceed
     /// the input (the ledger's rules).
-    @inline(__always)
     static func uncachedInput(_ usage: TokenUsage) -> Int128? {
         let input = usage.input
         guard input >= 0, usage.output >= 0, usage.cachedInput >= 0, usage.cacheWrite >= 0, usage.cacheWrite1h >= 0
@@ -222,7 +220,6 @@ public struct PriceTable: Sendable {
     }
 
     /// ``cost(period:usage:)`` once the band is chosen: `uncached` is input less its checked subsets.
-    @inline(__always)
     static func cost(rates: TokenRates, usage: TokenUsage, uncached: Int128) -> (Int128, Int64)? {
         let cached = usage.cachedInput
         let write = usage.cacheWrite

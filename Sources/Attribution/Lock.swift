@@ -1,7 +1,10 @@
-package import Synchronization
+// Public imports: `Lock` is `@usableFromInline` so that its `@inlinable` members inline into the other modules (a
+// `package` type's are not inlined across modules otherwise, with Swift 6.3.1), and inlinable code may name only
+// what a public import brings (`Mutex`, and `NSLock` in sanitizer builds). Neither appears in the public API.
+public import Synchronization
 
 #if SANITIZER_LOCKS
-package import Foundation
+public import Foundation
 #endif
 
 /// The package's one lock: a value that threads read and change only inside ``withLock(_:)``.
@@ -15,7 +18,7 @@ package import Foundation
 /// the commands.
 ///
 /// Use it wherever code would use `Mutex`, with the same spelling: `Lock(value)`, `withLock { value in ... }`.
-package struct Lock<Value: ~Copyable>: ~Copyable, Sendable {
+@usableFromInline package struct Lock<Value: ~Copyable>: ~Copyable, Sendable {
     @usableFromInline let mutex: Mutex<Value>
     #if SANITIZER_LOCKS
     @usableFromInline let sanitizerVisible = NSLock()

@@ -96,7 +96,9 @@ import WireFormat
     /// A tag key: when ``checking``, one that does not match `[a-z0-9_.-]{1,64}` is not written and marks the line
     /// invalid.
     mutating func tagKey(_ key: String) {
-        if checking, !AttributionEnvelope.isTagKey(key.utf8) {
+        // The key's bytes as a span: the generic `some Collection<UInt8>` form over the UTF-8 view took twice the
+        // samples of the old writer's own check in the batched-append benchmark.
+        if checking, !AttributionEnvelope.isTagKey(key.utf8.span) {
             valid = false
             return
         }

@@ -40,9 +40,9 @@ public struct AuditConfiguration: Sendable {
     /// this size at line boundaries, and each reader takes the next piece when it finishes one, so the readers
     /// finish together and a single large file is read on every thread. The report does not depend on it.
     public var readPieceBytes: Int64 = 16 << 20
-    /// Whether the rows keep token counts by class, service tier and tags, for the reports
-    /// (``Auditor/attribute(_:progress:)`` sets it).
-    var keepsReportColumns = false
+    /// What the rows keep for the reports beyond what the audit reads (``Auditor/attribute(_:columns:progress:)``
+    /// sets it; none for the audit alone).
+    var reportColumns: AuditReportColumns = []
 
     /// Creates a configuration with no usage exports, no key map, no rules and the default required fields.
     public init(

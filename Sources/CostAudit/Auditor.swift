@@ -57,16 +57,20 @@ public enum Auditor {
     ///
     /// - Parameters:
     ///   - configuration: what to read and how to price it, as for ``run(_:progress:)``.
+    ///   - columns: what the rows keep for the reports (default: everything); a column left out reads as none
+    ///     from ``AttributedAudit``'s rows. ``AttributedAudit/forEachRecord(_:)`` reads the ledger again and
+    ///     gives every record whole whatever is kept.
     ///   - progress: called now and then with what the audit is doing.
     /// - Returns: the audit, whose records are read again from the ledger on each
     ///   ``AttributedAudit/forEachRecord(_:)``.
     /// - Throws: as ``run(_:progress:)``.
     public static func attribute(
         _ configuration: AuditConfiguration,
+        columns: AuditReportColumns = .all,
         progress: ((AuditProgress) -> Void)? = nil
     ) throws(CostAuditError) -> AttributedAudit {
         var configuration = configuration
-        configuration.keepsReportColumns = true
+        configuration.reportColumns = columns
         let (engine, fields) = try runEngine(configuration, keepFilledValues: true, progress: progress)
         return AttributedAudit(
             engine: engine,
@@ -95,12 +99,9 @@ public enum Auditor {
             )
         }
         var fields = IngestPhase.trackedFields(required: required, rules: configuration.rules)
-        if configuration.keepsReportColumns {
-            // The reports group by every attribution field but `pipeline` and `priority`: track those too
-            // (`tool` and `prompt_version`, which change from call to call, are kept per row instead).
-            let reported: [AttributionField] = [.userID, .feature, .team, .project, .taskType, .agent]
-            for field in reported where !fields.contains(field) { fields.append(field) }
-        }
+        // The attribution fields the reports read that the audit does not track already (`tool` and
+        // `prompt_version`, which change from call to call, are kept per row instead).
+        for field in configuration.reportColumns.trackedFields where !fields.contains(field) { fields.append(field) }
 
         if let output = configuration.attributedOutputPath {
             var inputs = configuration.usage.filter { $0.bytes == nil }.map(\.name)

@@ -46,7 +46,7 @@ extension LedgerIngest {
         pricing: any AuditPricing,
         threads: Int,
         pieceBytes: Int64,
-        keepsReportColumns: Bool = false,
+        reportColumns: AuditReportColumns = [],
         progress: ((AuditProgress) -> Void)?
     ) throws(CostAuditError) -> Result {
         let inputs = try LedgerInputs.plan(paths)
@@ -69,7 +69,7 @@ extension LedgerIngest {
             group.enter()
             DispatchQueue.global(qos: .userInitiated).async {
                 let outcome = Swift.Result<WorkerOutput, CostAuditError> { () throws(CostAuditError) -> WorkerOutput in
-                    var table = LedgerTable(fields: fields, keepsReportColumns: keepsReportColumns)
+                    var table = LedgerTable(fields: fields, reportColumns: reportColumns)
                     var skipped: [SkippedLine] = []
                     var done: [(piece: Int, output: PieceOutput)] = []
                     while true {

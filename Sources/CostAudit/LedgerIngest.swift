@@ -40,7 +40,7 @@ enum LedgerIngest {
     ) throws(CostAuditError) -> Result {
         switch source.storage {
         case .records(let files):
-            var table = LedgerTable(fields: fields, keepsReportColumns: configuration.keepsReportColumns)
+            var table = LedgerTable(fields: fields, reportColumns: configuration.reportColumns)
             var fileRows: [[Range<Int>]] = []
             for (fileIndex, file) in files.enumerated() {
                 let first = table.rows.count
@@ -67,7 +67,7 @@ enum LedgerIngest {
                 pricing: configuration.prices,
                 threads: configuration.readerThreads,
                 pieceBytes: configuration.readPieceBytes,
-                keepsReportColumns: configuration.keepsReportColumns,
+                reportColumns: configuration.reportColumns,
                 progress: progress
             )
         }

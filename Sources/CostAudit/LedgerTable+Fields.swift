@@ -67,12 +67,12 @@ extension LedgerTable {
         var current = InlineArray<10, Int32>(repeating: 0)
         for k in 0..<fieldKeyCount { current[k] = intern(line[fieldKeys[k]]) }
         appendValues(&current)
-        if keepsReportColumns {
-            appendUsage(usage)
-            rowTier.append(intern(line[.serviceTier]))
-            rowTags.append(intern(line[.tags]))
-            rowTool.append(intern(line[.tool]))
-            rowPromptVersion.append(intern(line[.promptVersion]))
+        if !reportColumns.isEmpty {
+            if reportColumns.contains(.tokens) { appendUsage(usage) }
+            if reportColumns.contains(.serviceTier) { rowTier.append(intern(line[.serviceTier])) }
+            if reportColumns.contains(.tags) { rowTags.append(intern(line[.tags])) }
+            if reportColumns.contains(.tool) { rowTool.append(intern(line[.tool])) }
+            if reportColumns.contains(.promptVersion) { rowPromptVersion.append(intern(line[.promptVersion])) }
         }
     }
 

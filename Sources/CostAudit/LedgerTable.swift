@@ -125,26 +125,27 @@ struct LedgerTable {
     let fieldKeys: InlineArray<10, LedgerKey>
     let fieldKeyCount: Int
 
-    /// Whether the rows keep what only the reports read (docs/reports.md): each row's token counts by class,
-    /// service tier and tags. Off for the audit alone, which needs none of them.
-    let keepsReportColumns: Bool
-    /// Per row, when ``keepsReportColumns``: its token counts, 32 bits each (``ReportUsage``).
+    /// What the rows keep that only the reports read (docs/reports.md): any of each row's token counts by class,
+    /// service tier, tags, `tool` and `prompt_version`. None for the audit alone.
+    let reportColumns: AuditReportColumns
+    /// Per row, when ``reportColumns`` has ``AuditReportColumns/tokens``: its token counts, 32 bits each
+    /// (``ReportUsage``).
     var rowUsage: [ReportUsage] = []
     /// The token counts of rows with a count beyond 32 bits, by the index their ``ReportUsage`` holds.
     var wideUsage: [TokenUsage] = []
-    /// Per row, when ``keepsReportColumns``: its interned service tier (0: none).
+    /// Per row, when ``reportColumns`` has it: its interned service tier (0: none).
     var rowTier: [Int32] = []
-    /// Per row, when ``keepsReportColumns``: its tags as the interned text of the object's members, between
+    /// Per row, when ``reportColumns`` has them: its tags as the interned text of the object's members, between
     /// the braces (0: none), parsed once per distinct text by whoever reads them.
     var rowTags: [Int32] = []
-    /// Per row, when ``keepsReportColumns``: its interned `tool` and `prompt_version` (0: none), kept apart from
+    /// Per row, when ``reportColumns`` has them: its interned `tool` and `prompt_version` (0: none), kept apart from
     /// the tracked tuple because they change from call to call: in the tuple they would multiply its distinct
     /// values and cost a tuple lookup per row.
     var rowTool: [Int32] = []
     var rowPromptVersion: [Int32] = []
 
-    init(fields: [AttributionField], keepsReportColumns: Bool = false) {
-        self.keepsReportColumns = keepsReportColumns
+    init(fields: [AttributionField], reportColumns: AuditReportColumns = []) {
+        self.reportColumns = reportColumns
         self.fields = fields
         var keys = InlineArray<10, LedgerKey>(repeating: .userID)
         var count = 0
@@ -217,12 +218,16 @@ struct LedgerTable {
             current[k] = record.attribution[field].map { strings.id($0) } ?? 0
         }
         appendValues(&current)
-        if keepsReportColumns {
-            appendUsage(record.usage)
-            rowTier.append(record.serviceTier.map { strings.id($0) } ?? 0)
-            rowTags.append(record.tags.isEmpty ? 0 : strings.id(Self.tagMembers(record.tags)))
-            rowTool.append(record.attribution[.tool].map { strings.id($0) } ?? 0)
-            rowPromptVersion.append(record.attribution[.promptVersion].map { strings.id($0) } ?? 0)
+        if !reportColumns.isEmpty {
+            if reportColumns.contains(.tokens) { appendUsage(record.usage) }
+            if reportColumns.contains(.serviceTier) { rowTier.append(record.serviceTier.map { strings.id($0) } ?? 0) }
+            if reportColumns.contains(.tags) {
+                rowTags.append(record.tags.isEmpty ? 0 : strings.id(Self.tagMembers(record.tags)))
+            }
+            if reportColumns.contains(.tool) { rowTool.append(record.attribution[.tool].map { strings.id($0) } ?? 0) }
+            if reportColumns.contains(.promptVersion) {
+                rowPromptVersion.append(record.attribution[.promptVersion].map { strings.id($0) } ?? 0)
+            }
         }
     }
 
@@ -501,7 +506,7 @@ public struct SkippedLine: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(file):\(line): \(reason)" }
 }
 
-/// A row's token counts as the reports keep them (``LedgerTable/keepsReportColumns``): 32 bits each, 24 bytes a
+/// A row's token counts as the reports keep them (``LedgerTable/reportColumns``): 32 bits each, 24 bytes a
 /// row instead of 48, since one call's counts are far below four billion. A row with a count that does not fit
 /// is marked by an `input` of all ones and keeps its counts in ``LedgerTable/wideUsage``, at the index `output`
 /// holds.

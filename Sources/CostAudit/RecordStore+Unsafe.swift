@@ -51,7 +51,7 @@ import CostLedger
         promptVersionColumns = parts.map(\.rowPromptVersion)
     }
 
-    /// Each part's report columns (``LedgerTable/keepsReportColumns``), read without copying a part.
+    /// Each part's report columns (``LedgerTable/reportColumns``), read without copying a part.
     private let usageColumns: [[ReportUsage]]
     private let wideUsageColumns: [[TokenUsage]]
     private let tierColumns: [[Int32]]
@@ -136,7 +136,7 @@ import CostLedger
         return parts[part].recordIDBytes(local)
     }
 
-    /// Row `index`'s token counts (``LedgerTable/keepsReportColumns``); zeros when the rows do not keep them.
+    /// Row `index`'s token counts (``LedgerTable/reportColumns``); zeros when the rows do not keep them.
     func usage(_ index: Int) -> TokenUsage {
         let (part, local) = locate(index)
         guard part < usageColumns.count, local < usageColumns[part].count else { return TokenUsage() }
@@ -144,7 +144,7 @@ import CostLedger
     }
 
     /// Row `index`'s interned service tier, tags text, `tool` and `prompt_version`
-    /// (``LedgerTable/keepsReportColumns``); 0 when it has none or the rows do not keep them.
+    /// (``LedgerTable/reportColumns``); 0 when it has none or the rows do not keep them.
     func tier(_ index: Int) -> Int32 { value(in: tierColumns, index) }
     func tags(_ index: Int) -> Int32 { value(in: tagColumns, index) }
     func tool(_ index: Int) -> Int32 { value(in: toolColumns, index) }

@@ -105,7 +105,8 @@ enum AlertsCommand {
                     let lower = max(needed.since, since ?? needed.since)
                     let upper = min(needed.until, until ?? needed.until)
                     return (lower, max(lower, upper))
-                }
+                },
+                columns: { _ in AlertReport.auditColumns(detectors: detectors) }
             )
         } catch {
             return error.status

@@ -58,7 +58,8 @@ enum ExplainCommand {
                         return (since, until)
                     }
                     return (window.since, window.until)
-                }
+                },
+                columns: { _ in scope.map { ExplainReport.auditColumns(scope: $0.dimension) } ?? .all }
             )
         } catch {
             return error.status

@@ -106,6 +106,12 @@ enum ForecastCommand {
                     let cut = min(ReportPeriod.day.start(of: now), options.month.end)
                     let days = Int64(method.loadDays) * 86_400_000_000_000
                     return (UTCTimestamp(nanosecondsSinceEpoch: cut.nanosecondsSinceEpoch - days), cut)
+                },
+                columns: { inputs in
+                    // The dimensions chosen below: --by, else the budgets' (--budgets, else the configuration's).
+                    MonthForecast.auditColumns(
+                        by: options.dimensions ?? budgets?.dimensions ?? inputs.budgets?.dimensions ?? []
+                    )
                 }
             )
         } catch {

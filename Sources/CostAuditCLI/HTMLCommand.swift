@@ -54,6 +54,11 @@ enum HTMLCommand {
                     }
                     days = n
                 }
+            } columns: { inputs in
+                // The alerts below are the standard detectors with the configuration file's settings and budgets.
+                Dashboard.auditColumns(
+                    detectors: AlertDetectors.budgeted(AlertDetectors.standard, budgets: inputs.budgets)
+                )
             }
         } catch {
             return error.status

@@ -64,6 +64,8 @@ struct ReportRun {
     /// - Parameters:
     ///   - check: the command's own usage checks, run before any file is read.
     ///   - window: the window to audit, from the given one and `now`.
+    ///   - columns: what the command reads of the audit's rows (``AuditReportColumns``), asked once the checks
+    ///     have passed and the inputs are known; default: everything.
     /// - Throws: the exit status, once the failure is reported on stderr.
     static func start(
         _ parsed: ParsedArguments,
@@ -72,7 +74,8 @@ struct ReportRun {
         check: () throws(UsageError) -> Void = {},
         window: (UTCTimestamp?, UTCTimestamp?, UTCTimestamp) -> (UTCTimestamp?, UTCTimestamp?) = { since, until, _ in
             (since, until)
-        }
+        },
+        columns: (CommandInputs) -> AuditReportColumns = { _ in .all }
     ) throws(CommandStop) -> ReportRun {
         let format: ReportFormat
         var configuration: AuditConfiguration
@@ -91,7 +94,7 @@ struct ReportRun {
         if let status = AuditInputs.load(inputs, into: &configuration, io: io) { throw CommandStop(status: status) }
         let progress = ProgressLine(io: io, enabled: io.errorIsTerminal && !parsed.flag("quiet"))
         do throws(CostAuditError) {
-            let audit = try Auditor.attribute(configuration) { progress.update($0) }
+            let audit = try Auditor.attribute(configuration, columns: columns(inputs)) { progress.update($0) }
             let dataset = SpendDataset(audit)
             progress.finish()
             warnSkippedLines(audit.report, io: io)
@@ -175,6 +178,8 @@ enum ReportCommand {
                     }
                     top = n
                 }
+            } columns: { _ in
+                SpendReport.auditColumns(by: dimensions)
             }
         } catch {
             return error.status

@@ -1,4 +1,5 @@
 public import Attribution
+public import CostAudit
 public import CostLedger
 
 /// One rule of `cost-audit alerts` (docs/alerts.md): it reads the dataset's rows and returns the alerts that fire
@@ -25,6 +26,9 @@ public protocol AlertDetector: Sendable {
     ///
     /// - Throws: ``ReportError`` naming `detector.parameter` and the text.
     mutating func setParameter(_ name: String, to text: String) throws(ReportError)
+    /// The columns of the audit's rows it reads beyond those every row keeps (``AlertReport/auditColumns(detectors:)``
+    /// adds the contributors'); default: all of them.
+    var auditColumns: AuditReportColumns { get }
 }
 
 /// The detectors of `cost-audit alerts`.

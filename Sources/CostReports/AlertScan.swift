@@ -93,24 +93,14 @@ enum AlertScans {
 }
 
 /// The scan of a ``PeriodicRule``: its sums per subject and period over the periods it evaluates and their
-/// baselines.
+/// baselines, in cells laid out by period (``PeriodicCells``).
 final class PeriodicScan: AlertScan {
     let rule: PeriodicRule
-    /// The starts of the evaluated periods, and of those and their baseline periods.
+    /// The starts of the evaluated periods.
     let evaluated: Set<Int64>
-    let needed: Set<Int64>
-    /// The sums of each subject and period, by slot.
-    private var slots: [PeriodicRule.Key: Int] = [:]
-    private var cells: [PeriodicRule.Sums] = []
-    /// Periods with recorded spend: a retry-free day of a feature counts as $0 only when the data cover it.
-    private var covered: Set<Int64> = []
-    /// The last row's period start and whether it is needed: rows mostly come in time order, so most rows need
-    /// no set lookup.
-    private var lastStart: Int64?
-    private var lastNeeded = false
-    /// Recent keys and their slots, by the subject's id: rows of a period mostly share a few subjects (features,
-    /// task types), so most rows find their slot here without hashing.
-    private var recent = [(key: PeriodicRule.Key, slot: Int)?](repeating: nil, count: 64)
+    /// The cells of each subject and period the rule reads: one stored property, so that a row costs one
+    /// exclusive access to the scan.
+    private var grid: PeriodicCells
 
     init(_ rule: PeriodicRule, periods: [UTCTimestamp]) {
         self.rule = rule
@@ -121,68 +111,48 @@ final class PeriodicScan: AlertScan {
             for back in 1...max(1, rule.baselineDays) { needed.insert(start - Int64(back) * day) }
         }
         self.evaluated = evaluated
-        self.needed = needed
+        grid = PeriodicCells(period: rule.period, needed: needed)
     }
 
     func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) {
-        guard !columns.dayOnly else { return }
-        let start = rule.period.start(nanoseconds: columns.time)
-        if start != lastStart {
-            lastStart = start
-            lastNeeded = needed.contains(start)
-            if lastNeeded { covered.insert(start) }
+        Self.add(rule, &grid, dataset, row: row, columns)
+    }
+
+    /// Adds a row to `grid`: a period with recorded spend is covered (a retry-free day of a feature counts as $0
+    /// only when the data cover it), and the row's subject's cell there gets its sums.
+    private static func add(
+        _ rule: PeriodicRule,
+        _ grid: inout PeriodicCells,
+        _ dataset: SpendDataset,
+        row: Int,
+        _ columns: RowColumns
+    ) {
+        guard !columns.dayOnly, let position = grid.position(rule.period.start(nanoseconds: columns.time)) else {
+            return
         }
-        guard lastNeeded, let subject = rule.subjectKey(dataset, row: row, columns) else { return }
-        let key = PeriodicRule.Key(subject: subject, start: start)
-        let slot: Int
-        let cache = Int(UInt32(bitPattern: subject) & 63)
-        if let hit = recent[cache], hit.key == key {
-            slot = hit.slot
-        } else {
-            if let known = slots[key] {
-                slot = known
-            } else {
-                slot = cells.count
-                slots[key] = slot
-                cells.append(PeriodicRule.Sums())
-            }
-            recent[cache] = (key, slot)
-        }
-        let amount = columns.amount
-        let calls = columns.calls
+        grid.cover(position)
+        guard let subject = rule.subjectKey(dataset, row: row, columns) else { return }
+        let cell = grid.cell(subject: subject, position: position)
         switch rule.measure {
         case .activeUsers:
-            cells[slot].add(amount, calls: calls, user: dataset.fieldID(.userID, at: row) ?? 0)
+            grid.add(cell, columns.amount, calls: columns.calls, user: dataset.fieldID(.userID, at: row) ?? 0)
         case .tasks:
-            cells[slot].add(amount, calls: calls, task: columns.task)
+            grid.add(cell, columns.amount, calls: columns.calls, task: columns.task)
         default:
-            cells[slot].add(amount, calls: calls)
+            grid.add(cell, columns.amount, calls: columns.calls)
         }
     }
 
-    var part: AlertScanPart {
-        var sums: [PeriodicRule.Key: PeriodicRule.Sums] = [:]
-        for (key, slot) in slots { sums[key] = cells[slot] }
-        return .periodic(cells: sums, covered: covered)
-    }
+    var part: AlertScanPart { .periodic(cells: grid.sums, covered: grid.coveredStarts) }
 
     func merge(_ part: AlertScanPart) {
         guard case .periodic(let other, let otherCovered) = part else { return }
-        covered.formUnion(otherCovered)
-        for (key, sums) in other {
-            if let known = slots[key] {
-                cells[known].merge(sums)
-            } else {
-                slots[key] = cells.count
-                cells.append(sums)
-            }
-        }
+        grid.cover(starts: otherCovered)
+        for (key, sums) in other { grid.merge(key, sums) }
     }
 
     func finish(_ dataset: SpendDataset) -> (alerts: [Alert], scopes: [ContributorScope]) {
-        var sums: [PeriodicRule.Key: PeriodicRule.Sums] = [:]
-        for (key, slot) in slots { sums[key] = cells[slot] }
-        return rule.evaluate(sums, evaluated: evaluated, covered: covered, dataset)
+        rule.evaluate(grid.sums, evaluated: evaluated, covered: grid.coveredStarts, dataset)
     }
 }
 

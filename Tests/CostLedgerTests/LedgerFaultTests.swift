@@ -157,6 +157,38 @@ struct LedgerFaultTests {
         #expect(ledger.stats.writeErrors >= 1)
     }
 
+    @Test(
+        "under concurrent syncs, a file lost and recovered from before flush() is called still fails that flush",
+        arguments: [2, 4]
+    )
+    func lostBeforeFlushIsReported(syncs: Int) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let ledger = try JSONLinesLedger(configuration: manualConfiguration(dir, .fsync(concurrentSyncs: syncs)))
+        for i in 0..<5 { try ledger.write(LedgerFixtures.callRecord("before-\(i)")) }
+        try ledger.flush()
+        try FileManager.default.removeItem(atPath: dir.path)
+        for i in 0..<5 { try ledger.write(LedgerFixtures.callRecord("after-\(i)")) }
+        // A syncing thread takes the records, finds their file gone after the sync, and they are written again to
+        // a new file: all before the caller flushes (on a loaded machine a thread can do this on its own).
+        ledger.requestFlush()
+        var waited = 0
+        while ledger.stats.durableRecords < 10, waited < 1000 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(ledger.stats.durableRecords == 10)
+        #expect(ledger.stats.writeErrors >= 1)
+        let error = try #require(throws: CostLedgerError.self) { try ledger.flush() }
+        #expect(error.code == .io)
+        #expect(error.description.contains("deleted or replaced"))
+        // Reported once: the next flush has nothing new to report.
+        try ledger.flush()
+        try ledger.close()
+        let records = try LedgerReader(path: dir.path).readAll().records
+        #expect(Set(records.map(\.recordID)) == Set((0..<5).map { "after-\($0)" }))
+    }
+
     @Test("a flush fails when the records the background flusher wrote went with a file deleted before it")
     func backgroundWriteLost() throws {
         let dir = try TemporaryDirectory()

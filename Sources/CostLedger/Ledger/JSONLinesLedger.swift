@@ -367,6 +367,7 @@ extension JSONLinesLedger {
                     state.writeErrors &+= 1
                     state.lastError = failure.description
                 }
+                if report.lostFile { state.lostFiles &+= 1 }
                 return report.durableRecords > 0 || report.failure != nil ? state.durableWaiters : 0
             }
             for _ in 0..<waiting { progress.signal() }
@@ -671,6 +672,10 @@ extension JSONLinesLedger {
                 }
                 return
             }
+            // A file lost since the last flush returned is reported even when a syncing thread found it (and its
+            // batches went to a new file) before this call, as in serial mode.
+            let lostBefore = durability.withLock { $0.lostFilesReported }
+            defer { durability.withLock { $0.lostFilesReported = $0.lostFiles } }
             // Errors counted before the position is taken: one that happens in between is reported, not missed.
             let errorsBefore = durability.withLock { $0.writeErrors }
             let position = buffer.withLock { state -> Int in
@@ -681,6 +686,13 @@ extension JSONLinesLedger {
             if pool.needsRecovery || errorsBefore > 0 { wake.signal() }
             pool.wakeOne()
             try waitUntilDurable(position, deadline: .distantFuture, timeout: .seconds(0), errorsBefore: errorsBefore)
+            let (lost, lastError) = durability.withLock { ($0.lostFiles, $0.lastError) }
+            if lost != lostBefore {
+                throw CostLedgerError(
+                    .io,
+                    reason: "records written since the last flush may be lost: \(lastError ?? "a file was lost")"
+                )
+            }
         }
 
         /// Takes everything buffered and writes it as one batch (after any batch left by a failed write), synced

@@ -34,6 +34,8 @@ final class LedgerSyncPool: Sendable {
         var syncs = 0
         /// The failure, when the sync failed.
         var failure: CostLedgerError?
+        /// Whether the failure is the batch's file found removed from its path after its sync.
+        var lostFile = false
     }
 
     struct State {
@@ -250,14 +252,16 @@ final class LedgerSyncPool: Sendable {
             let result = syncData(fd, sequence, records)
             let code = result == 0 ? 0 : errno
             var failure: CostLedgerError?
+            var lost = false
             let file = state.withLock { $0.window.file(of: sequence) }
             if result != 0 {
                 failure = CostLedgerError(.io, field: file?.path, reason: "sync failed: \(LedgerIO.errnoText(code))")
             } else if let file, !file.isAtPath() {
                 // Synced into a file no reader will find: the batch counts only once written again elsewhere.
                 failure = LedgerFiles.lostFile(file.path)
+                lost = true
             }
-            report(complete(sequence, failure: failure))
+            report(complete(sequence, failure: failure, lostFile: lost))
             // Counted out of flight only once the ledger's counts include it, so that an idle pool means final
             // counts.
             let waiters = state.withLock { state -> Int in
@@ -272,8 +276,13 @@ final class LedgerSyncPool: Sendable {
 
     /// Records a batch's sync (failed with `failure`, or found in a file removed from its path): the window's
     /// transition decides what became durable and whether the batches not yet durable are written again.
-    private func complete(_ sequence: Int, failure: CostLedgerError?) -> Report {
+    private func complete(_ sequence: Int, failure: CostLedgerError?, lostFile: Bool) -> Report {
         let completion = state.withLock { $0.window.syncReturned(sequence, failed: failure != nil) }
-        return Report(durableRecords: completion.durableRecords, syncs: completion.syncs, failure: failure)
+        return Report(
+            durableRecords: completion.durableRecords,
+            syncs: completion.syncs,
+            failure: failure,
+            lostFile: lostFile
+        )
     }
 }

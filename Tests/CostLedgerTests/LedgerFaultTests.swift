@@ -54,6 +54,20 @@ private func manualConfiguration(
     return configuration
 }
 
+/// A writer in `dir` that flushed five records (`before-0` to `before-4`), then lost its directory, then accepted
+/// five more (`after-0` to `after-4`), not yet flushed.
+private func ledgerWithDirectoryRemoved(
+    _ dir: TemporaryDirectory,
+    _ durability: LedgerDurability
+) throws -> JSONLinesLedger {
+    let ledger = try JSONLinesLedger(configuration: manualConfiguration(dir, durability))
+    for i in 0..<5 { try ledger.write(LedgerFixtures.callRecord("before-\(i)")) }
+    try ledger.flush()
+    try FileManager.default.removeItem(atPath: dir.path)
+    for i in 0..<5 { try ledger.write(LedgerFixtures.callRecord("after-\(i)")) }
+    return ledger
+}
+
 @Suite("Ledger writer under file-system faults")
 struct LedgerFaultTests {
     @Test(
@@ -141,11 +155,7 @@ struct LedgerFaultTests {
     func directoryRemoved(durability: LedgerDurability) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let ledger = try JSONLinesLedger(configuration: manualConfiguration(dir, durability))
-        for i in 0..<5 { try ledger.write(LedgerFixtures.callRecord("before-\(i)")) }
-        try ledger.flush()
-        try FileManager.default.removeItem(atPath: dir.path)
-        for i in 0..<5 { try ledger.write(LedgerFixtures.callRecord("after-\(i)")) }
+        let ledger = try ledgerWithDirectoryRemoved(dir, durability)
         let error = try #require(throws: CostLedgerError.self) { try ledger.flush() }
         #expect(error.code == .io)
         #expect(error.description.contains("deleted or replaced"))
@@ -164,11 +174,7 @@ struct LedgerFaultTests {
     func lostBeforeFlushIsReported(syncs: Int) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let ledger = try JSONLinesLedger(configuration: manualConfiguration(dir, .fsync(concurrentSyncs: syncs)))
-        for i in 0..<5 { try ledger.write(LedgerFixtures.callRecord("before-\(i)")) }
-        try ledger.flush()
-        try FileManager.default.removeItem(atPath: dir.path)
-        for i in 0..<5 { try ledger.write(LedgerFixtures.callRecord("after-\(i)")) }
+        let ledger = try ledgerWithDirectoryRemoved(dir, .fsync(concurrentSyncs: syncs))
         // A syncing thread takes the records, finds their file gone after the sync, and they are written again to
         // a new file: all before the caller flushes (on a loaded machine a thread can do this on its own).
         ledger.requestFlush()

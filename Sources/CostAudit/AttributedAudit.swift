@@ -69,7 +69,7 @@ public struct UnrecordedSpend: Sendable, Hashable {
     }
 }
 
-/// An audit that kept what it decided for every record (``Auditor/attribute(_:progress:)``): the report, the
+/// An audit that kept what it decided for every record (``Auditor/attribute(_:columns:progress:)``): the report, the
 /// records with their filled fields and classes, and the unrecorded spend. Every dollar of
 /// ``AuditReport/classes`` is in exactly one record or one unrecorded cell, so sums over both add up to
 /// ``AuditReport/classifiedUSD`` exactly.
@@ -169,7 +169,7 @@ extension AttributedAudit {
 
 /// The rows of an attributed audit as the reports read them, in place: the rows of every deduplicated,
 /// classified record in the window, and each row's columns (token counts, tier and tags included:
-/// ``Auditor/attribute(_:progress:)`` keeps them). Strings are the audit's interned ids, 0 for none.
+/// ``Auditor/attribute(_:columns:progress:)`` keeps them). Strings are the audit's interned ids, 0 for none.
 package final class AuditRowReader {
     private let store: RecordStore
     private let alive: [Bool]

@@ -68,6 +68,22 @@ private func ledgerWithDirectoryRemoved(
     return ledger
 }
 
+/// The next `flush()` fails naming the lost file; the one after it succeeds; after `close()` the ledger in `dir`
+/// holds the five `after-` records of ``ledgerWithDirectoryRemoved(_:_:)``.
+private func expectLostThenRecovered(
+    _ ledger: JSONLinesLedger,
+    in dir: TemporaryDirectory,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    let error = try #require(throws: CostLedgerError.self, sourceLocation: sourceLocation) { try ledger.flush() }
+    #expect(error.code == .io, sourceLocation: sourceLocation)
+    #expect(error.description.contains("deleted or replaced"), sourceLocation: sourceLocation)
+    try ledger.flush()
+    try ledger.close()
+    let records = try LedgerReader(path: dir.path).readAll().records
+    #expect(Set(records.map(\.recordID)) == Set((0..<5).map { "after-\($0)" }), sourceLocation: sourceLocation)
+}
+
 @Suite("Ledger writer under file-system faults")
 struct LedgerFaultTests {
     @Test(
@@ -156,14 +172,8 @@ struct LedgerFaultTests {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let ledger = try ledgerWithDirectoryRemoved(dir, durability)
-        let error = try #require(throws: CostLedgerError.self) { try ledger.flush() }
-        #expect(error.code == .io)
-        #expect(error.description.contains("deleted or replaced"))
         // The batch found in the lost file is written again; the caller may also retry it (at least once).
-        try ledger.flush()
-        try ledger.close()
-        let records = try LedgerReader(path: dir.path).readAll().records
-        #expect(Set(records.map(\.recordID)) == Set((0..<5).map { "after-\($0)" }))
+        try expectLostThenRecovered(ledger, in: dir)
         #expect(ledger.stats.writeErrors >= 1)
     }
 
@@ -185,14 +195,8 @@ struct LedgerFaultTests {
         }
         #expect(ledger.stats.durableRecords == 10)
         #expect(ledger.stats.writeErrors >= 1)
-        let error = try #require(throws: CostLedgerError.self) { try ledger.flush() }
-        #expect(error.code == .io)
-        #expect(error.description.contains("deleted or replaced"))
-        // Reported once: the next flush has nothing new to report.
-        try ledger.flush()
-        try ledger.close()
-        let records = try LedgerReader(path: dir.path).readAll().records
-        #expect(Set(records.map(\.recordID)) == Set((0..<5).map { "after-\($0)" }))
+        // Reported once: the flush after the failing one has nothing new to report.
+        try expectLostThenRecovered(ledger, in: dir)
     }
 
     @Test("a flush fails when the records the background flusher wrote went with a file deleted before it")

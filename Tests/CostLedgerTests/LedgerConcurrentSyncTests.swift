@@ -137,7 +137,8 @@ struct LedgerConcurrentSyncTests {
         #expect(eventually { probe.state.withLock { $0.completed.count } == 3 })
         #expect(probe.state.withLock { $0.calls.contains(0) && !$0.completed.contains { $0.batch == 0 } })
         #expect(probe.state.withLock { $0.maxInFlight } >= 2)
-        #expect(ledger.stats.syncs == 3)
+        // The probe sees a sync return just before the ledger counts it.
+        #expect(eventually { ledger.stats.syncs == 3 })
         #expect(ledger.stats.writtenRecords == 256)
         #expect(ledger.stats.durableRecords == 0)
         #expect(throws: CostLedgerError.self) { try ledger.waitUntilDurable(records: 64, timeout: .milliseconds(50)) }

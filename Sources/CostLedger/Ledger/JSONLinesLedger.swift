@@ -838,21 +838,26 @@ extension JSONLinesLedger {
         ///   window is full, nothing waits, or a batch must be written again first (the flusher does that).
         func pull(_ index: Int) -> (Int, Int32, Int)? {
             guard let pool, pool.hasRoom else { return nil }
-            let result = io.withLockIfAvailable { (io: inout IOState) -> (Int, Int32, Int, Int64)? in
-                pullOne(pool, index, &io)
-            }
-            guard let result, let job = result else { return nil }
+            guard
+                let result = io.withLockIfAvailable({ (io: inout IOState) -> (Int, Int32, Int, Int64)? in
+                    pullOne(pool, index, &io)
+                })
+            else { return nil }
             // Counted written (its bytes too), and more waiting? Then another syncing thread takes the next batch
-            // while this one syncs. (One lock for all of it: the caller takes this lock for every record.)
+            // while this one syncs. (One lock for all of it: the caller takes this lock for every record.) Looked
+            // at after taking nothing too: a syncing thread woken for a batch completed while this one held the
+            // I/O lock was turned away by it, and nothing else would wake one.
             let more = buffer.withLock { state -> Bool in
-                state.stats.flushes &+= 1
-                state.stats.writtenRecords &+= job.2
-                state.stats.pendingRecords &-= job.2
-                state.stats.bytes &+= job.3
+                if let job = result {
+                    state.stats.flushes &+= 1
+                    state.stats.writtenRecords &+= job.2
+                    state.stats.pendingRecords &-= job.2
+                    state.stats.bytes &+= job.3
+                }
                 return state.hasWork
             }
             if more { pool.wakeOne() }
-            return (job.0, job.1, job.2)
+            return result.map { ($0.0, $0.1, $0.2) }
         }
 
         /// ``pull(_:)`` under the I/O lock; also returns the bytes written, for the caller to count.

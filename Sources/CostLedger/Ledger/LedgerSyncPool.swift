@@ -71,7 +71,8 @@ final class LedgerSyncPool: Sendable {
 
     /// Starts the syncing threads.
     /// - Parameters:
-    ///   - report: called after each sync returns, outside the pool's lock.
+    ///   - report: called after each sync returns, under the pool's lock (so it must not call the pool; it may
+    ///     take a lock the pool never waits for while holding its own).
     ///   - pull: called by thread `index` with nothing queued to sync: appends the next batch waiting in the
     ///     ledger's buffer, if the window has room, and returns it (``claim(_:records:file:)``) for that thread to
     ///     sync: sequence number, the thread's descriptor, records. Threads that have just finished a sync take
@@ -261,7 +262,7 @@ final class LedgerSyncPool: Sendable {
                 failure = LedgerFiles.lostFile(file.path)
                 lost = true
             }
-            report(complete(sequence, failure: failure, lostFile: lost))
+            complete(sequence, failure: failure, lostFile: lost, report: report)
             // Counted out of flight only once the ledger's counts include it, so that an idle pool means final
             // counts.
             let waiters = state.withLock { state -> Int in
@@ -275,14 +276,25 @@ final class LedgerSyncPool: Sendable {
     }
 
     /// Records a batch's sync (failed with `failure`, or found in a file removed from its path): the window's
-    /// transition decides what became durable and whether the batches not yet durable are written again.
-    private func complete(_ sequence: Int, failure: CostLedgerError?, lostFile: Bool) -> Report {
-        let completion = state.withLock { $0.window.syncReturned(sequence, failed: failure != nil) }
-        return Report(
-            durableRecords: completion.durableRecords,
-            syncs: completion.syncs,
-            failure: failure,
-            lostFile: lostFile
-        )
+    /// transition decides what became durable and whether the batches not yet durable are written again. The
+    /// report goes out under the pool's lock, so that the ledger counts syncs in the order of the transitions:
+    /// a sync that returned before the head's counts before the records the head's return made durable.
+    private func complete(
+        _ sequence: Int,
+        failure: CostLedgerError?,
+        lostFile: Bool,
+        report: (Report) -> Void
+    ) {
+        state.withLock { state in
+            let completion = state.window.syncReturned(sequence, failed: failure != nil)
+            report(
+                Report(
+                    durableRecords: completion.durableRecords,
+                    syncs: completion.syncs,
+                    failure: failure,
+                    lostFile: lostFile
+                )
+            )
+        }
     }
 }

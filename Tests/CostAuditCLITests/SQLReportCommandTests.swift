@@ -4,9 +4,20 @@ import Testing
 /// `cost-audit sql --report`'s command line: `--by` and `--period` as `report` reads them, and only with
 /// `--report`.
 @Suite("cost-audit sql --report: options and errors")
-struct SQLReportCommandTests {
+final class SQLReportCommandTests {
+    /// Each test's scratch folder, removed when the test ends.
+    private let folder: URL
+
+    init() throws {
+        folder = try temporaryDirectory()
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
     private func ledger() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sql-report-\(UUID().uuidString)")
+        let directory = folder.appendingPathComponent("ledger-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.path
     }

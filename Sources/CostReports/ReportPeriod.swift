@@ -69,6 +69,28 @@ public struct ReportPeriod: Sendable, Hashable, CaseIterable, CustomStringConver
         }
     }
 
+    /// The start of the period that holds each time in turn, for rows whose times come mostly in order: a day,
+    /// week or month depends on the day alone, so the last day's start is kept and a row of the same day costs
+    /// one division instead of a civil-date conversion.
+    struct Starts {
+        let period: ReportPeriod
+        private var day = Int64.min
+        private var dayStart: Int64 = 0
+
+        init(_ period: ReportPeriod) { self.period = period }
+
+        /// The start, in nanoseconds, of the period that holds `ns`.
+        mutating func start(nanoseconds ns: Int64) -> Int64 {
+            guard period.kind != .hour else { return period.start(nanoseconds: ns) }
+            let day = ReportPeriod.floorDiv(ns, ReportPeriod.nanosecondsPerDay)
+            if day != self.day {
+                self.day = day
+                dayStart = period.start(nanoseconds: day * ReportPeriod.nanosecondsPerDay)
+            }
+            return dayStart
+        }
+    }
+
     /// The period's label: `2026-11-30T14` (hour), `2026-11-30` (day), `2026-W48` (ISO week), `2026-11` (month).
     public func label(of start: UTCTimestamp) -> String {
         let ns = start.nanosecondsSinceEpoch

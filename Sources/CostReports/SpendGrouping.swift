@@ -121,6 +121,36 @@ struct DimensionKeyer {
     }
 }
 
+/// The slots of the group keys seen lately, in 64 entries chosen by a mix of the key's words: with as many
+/// groups as a monthly report by team and project has, nearly every row finds its key here without hashing it
+/// (a `Dictionary` hashes with a seeded SipHash); a key that misses is looked up in full and remembered.
+struct RecentSlots {
+    private var keys = [GroupKey?](repeating: nil, count: 64)
+    private var slots = [Int](repeating: 0, count: 64)
+
+    /// The entry a key may be in.
+    private static func entry(_ key: GroupKey) -> Int {
+        var x =
+            key.low ^ (key.high &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(bitPattern: key.period) &* 0xBF58_476D_1CE4_E5B9)
+        x ^= x >> 29
+        x &*= 0x94D0_49BB_1331_11EB
+        return Int(truncatingIfNeeded: x >> 58)
+    }
+
+    /// The slot of `key` when it is remembered.
+    func slot(of key: GroupKey) -> Int? {
+        let entry = Self.entry(key)
+        return keys[entry] == key ? slots[entry] : nil
+    }
+
+    /// Remembers `key`'s slot, in place of the key that shared its entry.
+    mutating func remember(_ key: GroupKey, _ slot: Int) {
+        let entry = Self.entry(key)
+        keys[entry] = key
+        slots[entry] = slot
+    }
+}
+
 /// A group's key: up to four dimension ids packed in two words, any more in `rest`, and its period's start.
 struct GroupKey: Hashable {
     var low: UInt64

@@ -147,27 +147,30 @@ public struct SpendReport: Sendable {
         var slots: [GroupKey: Int] = [:]
         var groupSums: [GroupSums] = []
         var omitted: Int128 = 0
-        // Rows of one group mostly come in runs: the last key's slot is kept, so most rows need no hashing.
-        var last: (key: GroupKey, slot: Int)?
+        var starts = period.map(ReportPeriod.Starts.init)
+        // The slots of keys seen lately, so that most rows need no hashing of their key.
+        var recent = RecentSlots()
         for row in rows {
             let columns = dataset.columns(row)
             if let period, columns.dayOnly, !period.holdsDailySpend {
                 omitted &+= columns.amount
                 continue
             }
-            let start = period.map { $0.start(nanoseconds: columns.time) } ?? 0
+            let start = starts?.start(nanoseconds: columns.time) ?? 0
             let key = keyer.packedKey(dataset, row: row, period: start)
             let slot: Int
-            if let last, last.key == key {
-                slot = last.slot
-            } else if let known = slots[key] {
+            if let known = recent.slot(of: key) {
                 slot = known
             } else {
-                slot = groupSums.count
-                slots[key] = slot
-                groupSums.append(GroupSums())
+                if let known = slots[key] {
+                    slot = known
+                } else {
+                    slot = groupSums.count
+                    slots[key] = slot
+                    groupSums.append(GroupSums())
+                }
+                recent.remember(key, slot)
             }
-            last = (key, slot)
             groupSums[slot].add(dataset, row: row, columns)
         }
         return (keyer, slots, groupSums, omitted)

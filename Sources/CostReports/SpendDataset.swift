@@ -99,7 +99,8 @@ public struct SpendDataset: Sendable {
     /// ascending, and their tasks: found by a binary search, without hashing.
     private var lineagelessRows: [Int32] = []
     private var lineagelessTasks: [TaskID] = []
-    /// The names of tasks named by a record id that is no leaf id, by number − 1.
+    /// The names of tasks named by a record id that is no leaf id, by number − 1, and (for records given as
+    /// values, where one id may come twice) the number of each name.
     private var taskNames: [String] = []
     private var taskNumbers: [String: UInt32] = [:]
 
@@ -162,7 +163,8 @@ public struct SpendDataset: Sendable {
             }
             if reader.lineage(ofRow: index) == 0 {
                 lineagelessRows.append(Int32(truncatingIfNeeded: row))
-                lineagelessTasks.append(taskID(named: reader.recordID(ofRow: index)))
+                // The audit's rows are deduplicated by record id: each names a task no other row names.
+                lineagelessTasks.append(taskID(named: reader.recordID(ofRow: index), unique: true))
             }
         }
         tagSetOfText[0] = 0
@@ -246,7 +248,9 @@ public struct SpendDataset: Sendable {
 
     /// The task a record id names: by its value when it is written as a leaf id (so that it is the task of the
     /// records whose `root_id` it is), else by a number of its own.
-    private mutating func taskID(named recordID: String) -> TaskID {
+    /// - Parameter unique: whether no other record id given is the same (the audit's deduplicated rows), so that
+    ///   a new number needs no lookup of the names numbered before.
+    private mutating func taskID(named recordID: String, unique: Bool = false) -> TaskID {
         // A record id written as a leaf id is 16 hex digits (checked here rather than by `LeafID`'s parser, which
         // would build an error message for every other record id).
         if recordID.utf8.count == 16, let value = Hex.parseUInt64(ArraySlice(recordID.utf8)),
@@ -254,10 +258,10 @@ public struct SpendDataset: Sendable {
         {
             return TaskID(lineage: leaf.rawValue, named: 0)
         }
-        if let known = taskNumbers[recordID] { return TaskID(lineage: 0, named: known) }
+        if !unique, let known = taskNumbers[recordID] { return TaskID(lineage: 0, named: known) }
         taskNames.append(recordID)
         let number = UInt32(truncatingIfNeeded: taskNames.count)
-        taskNumbers[recordID] = number
+        if !unique { taskNumbers[recordID] = number }
         return TaskID(lineage: 0, named: number)
     }
 

@@ -303,11 +303,15 @@ public struct ExplainReport: Sendable {
             // A task's rows mostly come together: the last task added to each window needs no set insertion.
             var lastTask: [TaskID?] = [nil, nil]
             for row in rows {
+                // Every recorded row's time counts for the earliest; only the scope's rows are read further.
+                let recorded = !dataset.dayOnly(row)
+                if recorded {
+                    let time = dataset.nanoseconds(row)
+                    if earliest.map({ time < $0 }) ?? true { earliest = time }
+                }
+                guard let scopeID, dataset.fieldID(scope, at: row) == scopeID else { continue }
                 let columns = dataset.columns(row)
                 let time = columns.time
-                let recorded = !columns.dayOnly
-                if recorded, earliest.map({ time < $0 }) ?? true { earliest = time }
-                guard let scopeID, dataset.fieldID(scope, at: row) == scopeID else { continue }
                 let window: Int
                 if time >= bounds.middle, time < bounds.end {
                     window = 1

@@ -237,15 +237,15 @@ public struct Dashboard: Sendable {
         }
     }
 
-    /// The largest series by their sum (`(unknown)`, id 0, always kept), the rest folded into `(other)`.
     /// The same page with `alerts` as its current alerts (at most ``maxAlerts`` are shown): the charts can be
     /// drawn while the alerts are still being found.
-    package func replacingAlerts(_ alerts: [DashboardAlert]) -> Dashboard {
+    public func replacingAlerts(_ alerts: [DashboardAlert]) -> Dashboard {
         var page = self
         page.alerts = Array(alerts.prefix(Self.maxAlerts))
         return page
     }
 
+    /// The largest series by their sum (`(unknown)`, id 0, always kept), the rest folded into `(other)`.
     static func folded(
         _ sums: [Int32: [Int128]],
         label: (Int32) -> String,

@@ -1,55 +1,125 @@
+import Attribution
 import Benchmark
 import CostAudit
 import CostLedger
 import CostReports
+import Dispatch
 import Foundation
 
-/// The audit of the generated benchmark ledger (2,000,000 records, 8 files), with its usage export.
+/// The audit of the generated benchmark ledger (2,000,000 records, 8 files), with its usage export, and each
+/// report command's work on top of it as `cost-audit` does it (the audit keeping only the columns the command
+/// reads, the same window, the same detectors), so that each can be compared with the audit of the same run
+/// (issues 15 and 16: at most 1.2x).
 ///
-/// Generate it first (once):
+/// Generate the ledger first (once):
 ///
 ///     python3 Benchmarks/scripts/generate_ledger.py --records 2000000 --out /tmp/audit-bench
 ///
-/// and point `AUDIT_BENCH_DIR` elsewhere if it lives somewhere else.
+/// and point `AUDIT_BENCH_DIR` elsewhere if it lives somewhere else. `AUDIT_BENCH_NOW` is the commands' "now"
+/// (default 2026-10-08, the day after the generated ledger's last record); `AUDIT_BENCH_FEATURE` the feature
+/// `explain` looks at (default `agent_chat`).
 let benchmarks: @Sendable () -> Void = {
-    let directory = ProcessInfo.processInfo.environment["AUDIT_BENCH_DIR"] ?? "/tmp/audit-bench"
+    let environment = ProcessInfo.processInfo.environment
+    let directory = environment["AUDIT_BENCH_DIR"] ?? "/tmp/audit-bench"
     let ledger = directory + "/ledger"
     let usage = directory + "/usage/openai-usage-page-1.json"
     guard FileManager.default.fileExists(atPath: ledger) else {
         print("AuditBenchmarks: no ledger at \(ledger); generate it with Benchmarks/scripts/generate_ledger.py")
         return
     }
-
-    Benchmark(
-        "Audit of the 2,000,000-record ledger with usage reconciliation",
-        configuration: .init(
-            metrics: [.wallClock, .cpuTotal, .peakMemoryResident],
-            warmupIterations: 1,
-            maxDuration: .seconds(120),
-            maxIterations: 5
-        )
-    ) { benchmark in
+    guard let now = try? UTCTimestamp(rfc3339: (environment["AUDIT_BENCH_NOW"] ?? "2026-10-08") + "T00:00:00Z"),
+        let scope = try? ExplainReport.Scope(.feature, environment["AUDIT_BENCH_FEATURE"] ?? "agent_chat"),
+        let month = try? StatementMonth(parsing: String(now.description.prefix(7)))
+    else {
+        print("AuditBenchmarks: AUDIT_BENCH_NOW must be YYYY-MM-DD and AUDIT_BENCH_FEATURE a feature")
+        return
+    }
+    let configuration = {
         var configuration = AuditConfiguration(ledger: .files([ledger]), prices: PriceTable.builtIn)
         configuration.usage = [.file(usage)]
-        for _ in benchmark.scaledIterations {
-            blackHole(try Auditor.run(configuration))
+        return configuration
+    }()
+
+    /// One benchmark: `body` once per iteration, wall clock, CPU and peak memory, five iterations at most.
+    func measure(_ name: String, _ body: @escaping @Sendable () throws -> Void) {
+        Benchmark(
+            name,
+            configuration: .init(
+                metrics: [.wallClock, .cpuTotal, .peakMemoryResident],
+                warmupIterations: 1,
+                maxDuration: .seconds(120),
+                maxIterations: 5
+            )
+        ) { benchmark in
+            for _ in benchmark.scaledIterations { try body() }
         }
     }
 
-    Benchmark(
-        "Report by team and project per month of the 2,000,000-record ledger (audit included)",
-        configuration: .init(
-            metrics: [.wallClock, .cpuTotal, .peakMemoryResident],
-            warmupIterations: 1,
-            maxDuration: .seconds(120),
-            maxIterations: 5
+    /// The audit keeping `columns`, over `configuration`, as the report commands run it.
+    let attribute = { @Sendable (columns: AuditReportColumns, configuration: AuditConfiguration) throws in
+        SpendDataset(try Auditor.attribute(configuration, columns: columns))
+    }
+
+    measure("Audit of the 2,000,000-record ledger with usage reconciliation") {
+        blackHole(try Auditor.run(configuration))
+    }
+
+    measure("Report by team and project per month of the 2,000,000-record ledger (audit included)") {
+        let dimensions: [ReportDimension] = [.team, .project]
+        let dataset = try attribute(SpendReport.auditColumns(by: dimensions), configuration)
+        blackHole(try SpendReport(dataset, by: dimensions, period: .month).render(.csv))
+    }
+
+    measure("Explain one feature of the 2,000,000-record ledger (audit included)") {
+        let dataset = try attribute(ExplainReport.auditColumns(scope: scope.dimension), configuration)
+        blackHole(try ExplainReport(dataset, scope: scope, now: now).render(.table))
+    }
+
+    measure("Alerts of the last 24 hours of the 2,000,000-record ledger (audit included)") {
+        let detectors = AlertDetectors.standard
+        let dataset = try attribute(AlertReport.auditColumns(detectors: detectors), configuration)
+        blackHole(try AlertReport(dataset, detectors: detectors, now: now, window: .day).render(.table))
+    }
+
+    measure("Month-end forecast by team of the 2,000,000-record ledger (audit included)") {
+        // As `cost-audit forecast`: the audit covers the days the method reads, up to the day of "now".
+        let method = ForecastMethod.default
+        var windowed = configuration
+        let cut = min(ReportPeriod.day.start(of: now), month.end)
+        windowed.since = UTCTimestamp(
+            nanosecondsSinceEpoch: cut.nanosecondsSinceEpoch - Int64(method.loadDays) * 86_400_000_000_000
         )
-    ) { benchmark in
-        var configuration = AuditConfiguration(ledger: .files([ledger]), prices: PriceTable.builtIn)
-        configuration.usage = [.file(usage)]
-        for _ in benchmark.scaledIterations {
-            let dataset = SpendDataset(try Auditor.attribute(configuration))
-            blackHole(try SpendReport(dataset, by: [.team, .project], period: .month))
+        windowed.until = cut
+        let dataset = try attribute(MonthForecast.auditColumns(by: [.team]), windowed)
+        blackHole(try MonthForecast(dataset, month: month, asOf: now, by: [.team], method: method).render(.table))
+    }
+
+    measure("Dashboard page of the 2,000,000-record ledger (audit included)") {
+        // As `cost-audit html`: the charts drawn on another thread while the alerts are found.
+        let detectors = AlertDetectors.standard
+        let dataset = try attribute(Dashboard.auditColumns(detectors: detectors), configuration)
+        let charts = ChartsOnAnotherThread { Dashboard(dataset, now: now) }
+        let report = try? AlertReport(dataset, detectors: detectors, now: now, window: .day)
+        blackHole(charts.wait().replacingAlerts((report?.alerts ?? []).map(DashboardAlert.init)).html())
+    }
+}
+
+/// A dashboard drawn on another thread, waited for.
+private final class ChartsOnAnotherThread: @unchecked Sendable {
+    // Written once by the other thread before `done` is signalled, read only after waiting for it.
+    private var result: Dashboard?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ draw: @escaping @Sendable () -> Dashboard) {
+        DispatchQueue.global().async {
+            self.result = draw()
+            self.done.signal()
         }
+    }
+
+    func wait() -> Dashboard {
+        done.wait()
+        guard let result else { fatalError("the dashboard thread signalled without a result") }
+        return result
     }
 }

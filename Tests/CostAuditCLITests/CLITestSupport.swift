@@ -82,9 +82,18 @@ func runExecutable(
     process.standardOutput = output
     process.standardError = error
     try process.run()
-    input.fileHandleForWriting.write(stdinBytes)
-    try input.fileHandleForWriting.close()
+    // Written on a thread of its own while the outputs are read: a child that writes more than a pipe holds
+    // before it has read all its input would otherwise wait for a reader while this thread waits to write.
+    let writer = input.fileHandleForWriting
+    let inputWritten = DispatchSemaphore(value: 0)
+    Thread {
+        writer.write(stdinBytes)
+        try? writer.close()
+        inputWritten.signal()
+    }
+    .start()
     let (out, err) = readToEnd(output, error)
+    inputWritten.wait()
     process.waitUntilExit()
     return ToolRun(
         status: process.terminationStatus,

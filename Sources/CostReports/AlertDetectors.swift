@@ -585,8 +585,8 @@ struct PeriodicRule {
     struct Sums {
         var usd: Int128 = 0
         var calls = 0
-        /// Active users (``Measure/activeUsers``).
-        var members = DistinctSet()
+        /// Active users (``Measure/activeUsers``), by their interned ids.
+        var members = DistinctIDs()
         /// Tasks (``Measure/tasks``).
         var tasks = DistinctSet()
 

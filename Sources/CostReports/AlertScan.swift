@@ -6,9 +6,9 @@ import CostLedger
 /// place on every row, never copied. Over many rows, each share of the rows (``RowShares``) is fed to scans of
 /// its own on its own thread, and their sums are merged into one scan.
 protocol AlertScan: AnyObject {
-    /// Adds row `row`, whose columns are `columns` (its time is `started_at`, else `ts`; midnight for spend known
-    /// per day only).
-    func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns)
+    /// Adds rows `rows`, whose columns are `columns` in the same order (each row's time is `started_at`, else
+    /// `ts`; midnight for spend known per day only).
+    func add(_ dataset: SpendDataset, rows: Range<Int>, _ columns: [RowColumns])
     /// The sums of the rows added so far, for ``merge(_:)`` into a scan of the same detector.
     var part: AlertScanPart { get }
     /// Adds the sums of a scan of the same detector over other rows: sums, counts and sets of users or tasks add
@@ -83,11 +83,22 @@ enum AlertScans {
         return result
     }
 
-    /// Feeds rows `rows` to every scan.
+    /// Rows read at once by ``feed(_:_:rows:)``.
+    static let blockRows = 1024
+
+    /// Feeds rows `rows` to every scan, a block of ``blockRows`` rows at a time: the block's columns are read
+    /// once, then each scan adds the whole block, so that a scan is called once per block rather than once per
+    /// row, and its cells stay in the cache while it adds the block's rows.
     static func feed(_ scans: [any AlertScan], _ dataset: SpendDataset, rows: Range<Int>) {
-        for row in rows {
-            let columns = dataset.columns(row)
-            for scan in scans { scan.add(dataset, row: row, columns) }
+        var columns: [RowColumns] = []
+        columns.reserveCapacity(blockRows)
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let block = start..<min(rows.upperBound, start + blockRows)
+            columns.removeAll(keepingCapacity: true)
+            for row in block { columns.append(dataset.columns(row)) }
+            for scan in scans { scan.add(dataset, rows: block, columns) }
+            start = block.upperBound
         }
     }
 }
@@ -114,8 +125,19 @@ final class PeriodicScan: AlertScan {
         grid = PeriodicCells(period: rule.period, needed: needed)
     }
 
-    func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) {
-        Self.add(rule, &grid, dataset, row: row, columns)
+    func add(_ dataset: SpendDataset, rows: Range<Int>, _ columns: [RowColumns]) {
+        Self.add(rule, &grid, dataset, rows: rows, columns)
+    }
+
+    /// Adds a block of rows to `grid`: one exclusive access to the scan's cells per block.
+    private static func add(
+        _ rule: PeriodicRule,
+        _ grid: inout PeriodicCells,
+        _ dataset: SpendDataset,
+        rows: Range<Int>,
+        _ columns: [RowColumns]
+    ) {
+        for (row, rowColumns) in zip(rows, columns) { add(rule, &grid, dataset, row: row, rowColumns) }
     }
 
     /// Adds a row to `grid`: a period with recorded spend is covered (a retry-free day of a feature counts as $0
@@ -196,7 +218,12 @@ final class ToolShareScan: AlertScan {
         }
     }
 
-    func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) {
+    func add(_ dataset: SpendDataset, rows: Range<Int>, _ columns: [RowColumns]) {
+        for (row, rowColumns) in zip(rows, columns) { add(dataset, row: row, rowColumns) }
+    }
+
+    /// Adds one row to the day's and the tool's runs.
+    private func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) {
         let time = columns.time
         guard time >= from, time < to else { return }
         let amount = columns.amount

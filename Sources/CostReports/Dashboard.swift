@@ -146,7 +146,7 @@ public struct Dashboard: Sendable {
         var dayUnknown = [Int128](repeating: 0, count: self.days)
         let baselineHours = 24 * 8
         var hourSpend = [Int128](repeating: 0, count: baselineHours)
-        var hourUsers = [DistinctSet](repeating: DistinctSet(), count: baselineHours)
+        var hourUsers = [DistinctIDs](repeating: DistinctIDs(), count: baselineHours)
         var windowTotal: Int128 = 0
         let unknownClass = dataset.stringID(AttributionClass.unknown.name)
         for row in 0..<dataset.count {

@@ -588,7 +588,7 @@ struct PeriodicRule {
         /// Active users (``Measure/activeUsers``), by their interned ids.
         var members = DistinctIDs()
         /// Tasks (``Measure/tasks``).
-        var tasks = DistinctSet()
+        var tasks = DistinctTasks()
 
         /// The user and task inserted last: rows of one user or task mostly come together, so most rows need no
         /// set insertion.

@@ -165,7 +165,11 @@ final class PeriodicScan: AlertScan {
         }
     }
 
-    var part: AlertScanPart { .periodic(cells: grid.sums, covered: grid.coveredStarts) }
+    var part: AlertScanPart {
+        // Each share's tasks are sorted on its own thread, before the shares are merged.
+        grid.settle()
+        return .periodic(cells: grid.sums, covered: grid.coveredStarts)
+    }
 
     func merge(_ part: AlertScanPart) {
         guard case .periodic(let other, let otherCovered) = part else { return }
@@ -174,7 +178,8 @@ final class PeriodicScan: AlertScan {
     }
 
     func finish(_ dataset: SpendDataset) -> (alerts: [Alert], scopes: [ContributorScope]) {
-        rule.evaluate(grid.sums, evaluated: evaluated, covered: grid.coveredStarts, dataset)
+        grid.settle()
+        return rule.evaluate(grid.sums, evaluated: evaluated, covered: grid.coveredStarts, dataset)
     }
 }
 

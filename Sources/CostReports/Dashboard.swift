@@ -116,8 +116,6 @@ public struct Dashboard: Sendable {
     ///   - alerts: the current alerts, largest dollars at stake first (at most ``maxAlerts`` are shown).
     ///   - days: days of the daily charts, 1 to 92 (30 by default).
     public init(_ dataset: SpendDataset, now: UTCTimestamp, alerts: [DashboardAlert] = [], days: Int = 30) {
-        // The tool shares by week come from their own pass over the rows, on another thread meanwhile.
-        let toolsReport = BackgroundResult(parallel: RowShares.count(dataset.count) > 1) { ToolsReport(dataset) }
         let hour = ReportPeriod.nanosecondsPerHour
         let day = ReportPeriod.nanosecondsPerDay
         self.days = min(92, max(1, days))
@@ -152,8 +150,11 @@ public struct Dashboard: Sendable {
         // The hour and user inserted last: rows of one task (one user) mostly come together, so most rows need
         // no insertion.
         var lastActive = (hour: -1, user: Int32(0))
+        // The tool shares by week (``ToolsReport``), of every row, summed in the same pass.
+        var toolSums = ToolsReport.WeekToolSums(idLimit: dataset.idLimit)
         for row in 0..<dataset.count {
             let columns = dataset.columns(row)
+            toolSums.add(dataset, row: row, columns)
             let time = columns.time
             guard time < endHour else { continue }
             let amount = columns.amount
@@ -220,7 +221,7 @@ public struct Dashboard: Sendable {
         topFeatures = Self.top(features.part(2).mapValues { $0[0] }, total: windowTotal, label: label)
         topUsers = Self.top(users.part(0).mapValues { $0[0] }, total: windowTotal, label: label)
 
-        let tools = toolsReport.wait()
+        let tools = ToolsReport(dataset, sums: toolSums)
         let weeks = tools.weeks.suffix(Self.maxWeeks).map(\.week)
         weekLabels = weeks
         var toolWeeks: [String: [Int128]] = [:]

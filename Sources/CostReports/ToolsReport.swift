@@ -72,20 +72,20 @@ public struct ToolsReport: Sendable {
 
     /// Sums the dataset's rows by ISO week and tool.
     public init(_ dataset: SpendDataset) {
+        var sums = WeekToolSums(idLimit: dataset.idLimit)
+        for row in 0..<dataset.count { sums.add(dataset, row: row, dataset.columns(row)) }
+        self.init(dataset, sums: sums)
+    }
+
+    /// The report of the rows summed in `sums`: every row of the dataset, added by a pass that reads them for
+    /// other sums too (the dashboard's).
+    init(_ dataset: SpendDataset, sums: WeekToolSums) {
         let keyer = DimensionKeyer([.tool])
         struct Key: Hashable {
             var week: Int64
             var tool: Int32
         }
-        var sums = WeekToolSums(idLimit: dataset.idLimit)
-        var total: Int128 = 0
-        for row in 0..<dataset.count {
-            let columns = dataset.columns(row)
-            let amount = columns.amount
-            let week = ReportPeriod.week.start(nanoseconds: columns.time)
-            sums.add(week: week, tool: dataset.fieldID(.tool, at: row) ?? 0, amount, unrecorded: columns.dayOnly)
-            total &+= amount
-        }
+        let total = sums.total
         var spend: [Key: Int128] = [:]
         for (week, tool, amount) in sums.toolSpend { spend[Key(week: week, tool: tool)] = amount }
         let weekTotals = sums.weekTotals
@@ -146,7 +146,16 @@ public struct ToolsReport: Sendable {
         private var spend: [[Int128]] = []
         private var present: [[Bool]] = []
 
+        /// The spend of every row added.
+        private(set) var total: Int128 = 0
+
         init(idLimit: Int) { slotOfTool = [Int32](repeating: 0, count: max(1, idLimit)) }
+
+        /// Adds row `row`, whose columns are `columns`.
+        mutating func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) {
+            let week = ReportPeriod.week.start(nanoseconds: columns.time)
+            add(week: week, tool: dataset.fieldID(.tool, at: row) ?? 0, columns.amount, unrecorded: columns.dayOnly)
+        }
 
         /// Adds a row's `amount` to the week that starts at `week` and to `tool` in it; `unrecorded`: spend the
         /// bill holds and no record carries.
@@ -159,6 +168,7 @@ public struct ToolsReport: Sendable {
                 lastWeek = (week, index)
             }
             totals[index].usd &+= amount
+            total &+= amount
             if unrecorded { totals[index].unrecorded &+= amount }
             let slot = self.slot(tool)
             if slot >= spend[index].count {

@@ -49,4 +49,17 @@ struct DistinctTasksTests {
         b.formUnion(DistinctTasks())
         #expect(b.count == 6_001)
     }
+
+    @Test("the radix sort of a list's tail orders any values as a comparison sort does")
+    func radixSort() {
+        var generator = SystemRandomNumberGenerator()
+        // Random values; values that share their high bytes (passes skipped); repeats; a short list.
+        let random = (0..<5_000).map { _ in UInt64.random(in: .min ... .max, using: &generator) }
+        let shared = (0..<3_000).map { _ in 0xABCD_0000_0000_0000 | UInt64.random(in: 0...0xFFFF, using: &generator) }
+        let repeated = (0..<2_000).map { UInt64($0 % 37) << 56 | UInt64($0 % 5) }
+        let short = [UInt64.max, 0, 7, 7, 1 << 63]
+        for values in [random, shared, repeated, short, random + shared + repeated] {
+            #expect(DistinctTasks.sorted(values) == values.sorted())
+        }
+    }
 }

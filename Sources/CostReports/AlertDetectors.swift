@@ -585,10 +585,10 @@ struct PeriodicRule {
     struct Sums {
         var usd: Int128 = 0
         var calls = 0
-        /// Active users (``Measure/activeUsers``).
-        var members = DistinctSet()
+        /// Active users (``Measure/activeUsers``), by their interned ids.
+        var members = DistinctIDs()
         /// Tasks (``Measure/tasks``).
-        var tasks = DistinctSet()
+        var tasks = DistinctTasks()
 
         /// The user and task inserted last: rows of one user or task mostly come together, so most rows need no
         /// set insertion.

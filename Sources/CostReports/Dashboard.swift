@@ -116,8 +116,6 @@ public struct Dashboard: Sendable {
     ///   - alerts: the current alerts, largest dollars at stake first (at most ``maxAlerts`` are shown).
     ///   - days: days of the daily charts, 1 to 92 (30 by default).
     public init(_ dataset: SpendDataset, now: UTCTimestamp, alerts: [DashboardAlert] = [], days: Int = 30) {
-        // The tool shares by week come from their own pass over the rows, on another thread meanwhile.
-        let toolsReport = BackgroundResult(parallel: RowShares.count(dataset.count) > 1) { ToolsReport(dataset) }
         let hour = ReportPeriod.nanosecondsPerHour
         let day = ReportPeriod.nanosecondsPerDay
         self.days = min(92, max(1, days))
@@ -146,38 +144,50 @@ public struct Dashboard: Sendable {
         var dayUnknown = [Int128](repeating: 0, count: self.days)
         let baselineHours = 24 * 8
         var hourSpend = [Int128](repeating: 0, count: baselineHours)
-        var hourUsers = [DistinctSet](repeating: DistinctSet(), count: baselineHours)
+        var hourUsers = [DistinctIDs](repeating: DistinctIDs(), count: baselineHours)
         var windowTotal: Int128 = 0
         let unknownClass = dataset.stringID(AttributionClass.unknown.name)
+        // The hour and user inserted last: rows of one task (one user) mostly come together, so most rows need
+        // no insertion.
+        var lastActive = (hour: -1, user: Int32(0))
+        // The tool shares by week (``ToolsReport``), of every row, summed in the same pass.
+        var toolSums = ToolsReport.WeekToolSums(idLimit: dataset.idLimit)
         for row in 0..<dataset.count {
             let columns = dataset.columns(row)
+            toolSums.add(dataset, row: row, columns)
             let time = columns.time
             guard time < endHour else { continue }
             let amount = columns.amount
-            let team = dataset.fieldID(.team, at: row) ?? 0
-            let feature = dataset.fieldID(.feature, at: row) ?? 0
+            let user = dataset.fieldID(.userID, at: row) ?? 0
             let dayIndex = Int(ReportPeriod.floorDiv(time, day) - firstDay)
+            let recent = !columns.dayOnly && time >= firstHour
+            guard dayIndex >= 0 || (!columns.dayOnly && time >= baselineStart) else { continue }
+            // Each id's slot is found once per row.
+            let team = dayIndex >= 0 || recent ? teams.slot(dataset.fieldID(.team, at: row) ?? 0) : 0
+            let feature = dayIndex >= 0 || recent ? features.slot(dataset.fieldID(.feature, at: row) ?? 0) : 0
             if dayIndex >= 0 {
-                teams.add(team, part: 0, dayIndex, amount)
-                features.add(feature, part: 0, dayIndex, amount)
+                teams.add(slot: team, part: 0, dayIndex, amount)
+                features.add(slot: feature, part: 0, dayIndex, amount)
                 dayTotals[dayIndex] &+= amount
                 if let unknownClass, dataset.fieldID(.attributionClass, at: row) == unknownClass {
                     dayUnknown[dayIndex] &+= amount
                 }
-                features.add(feature, part: 2, 0, amount)
-                users.add(dataset.fieldID(.userID, at: row) ?? 0, part: 0, 0, amount)
+                features.add(slot: feature, part: 2, 0, amount)
+                users.add(slot: users.slot(user), part: 0, 0, amount)
                 windowTotal &+= amount
             }
             // Spend known per day only cannot be placed in an hour.
             guard !columns.dayOnly, time >= baselineStart else { continue }
             let hourIndex = Int((time - baselineStart) / hour)
             hourSpend[hourIndex] &+= amount
-            let user = dataset.fieldID(.userID, at: row) ?? 0
-            if user != 0, amount != 0 { hourUsers[hourIndex].insert(user) }
-            if time >= firstHour {
-                let recent = Int((time - firstHour) / hour)
-                teams.add(team, part: 1, recent, amount)
-                features.add(feature, part: 1, recent, amount)
+            if user != 0, amount != 0, lastActive != (hourIndex, user) {
+                hourUsers[hourIndex].insert(user)
+                lastActive = (hourIndex, user)
+            }
+            if recent {
+                let recentIndex = Int((time - firstHour) / hour)
+                teams.add(slot: team, part: 1, recentIndex, amount)
+                features.add(slot: feature, part: 1, recentIndex, amount)
             }
         }
         func label(_ id: Int32) -> String { id == 0 ? ReportDimension.unknownLabel : dataset.string(id) }
@@ -211,7 +221,7 @@ public struct Dashboard: Sendable {
         topFeatures = Self.top(features.part(2).mapValues { $0[0] }, total: windowTotal, label: label)
         topUsers = Self.top(users.part(0).mapValues { $0[0] }, total: windowTotal, label: label)
 
-        let tools = toolsReport.wait()
+        let tools = ToolsReport(dataset, sums: toolSums)
         let weeks = tools.weeks.suffix(Self.maxWeeks).map(\.week)
         weekLabels = weeks
         var toolWeeks: [String: [Int128]] = [:]
@@ -327,18 +337,26 @@ struct IDSums {
 
     /// Adds `amount` to column `column` of part `part` of `id`'s sums.
     mutating func add(_ id: Int32, part: Int, _ column: Int, _ amount: Int128) {
-        let slot: Int
+        add(slot: slot(id), part: part, column, amount)
+    }
+
+    /// The slot of `id`'s sums, made when new (with no part yet): a row adding to several parts of one id finds
+    /// it once.
+    mutating func slot(_ id: Int32) -> Int {
         if id >= 0, Int(id) < slotOfID.count {
             if slotOfID[Int(id)] == 0 {
                 slotOfID[Int(id)] = Int32(truncatingIfNeeded: newSlot(id) + 1)
             }
-            slot = Int(slotOfID[Int(id)]) - 1
-        } else if let known = overflowSlots[id] {
-            slot = known
-        } else {
-            slot = newSlot(id)
-            overflowSlots[id] = slot
+            return Int(slotOfID[Int(id)]) - 1
         }
+        if let known = overflowSlots[id] { return known }
+        let slot = newSlot(id)
+        overflowSlots[id] = slot
+        return slot
+    }
+
+    /// Adds `amount` to column `column` of part `part` of the sums in slot `slot` (from ``slot(_:)``).
+    mutating func add(slot: Int, part: Int, _ column: Int, _ amount: Int128) {
         sums[slot * stride + offsets[part] + column] &+= amount
         present[slot * widths.count + part] = true
     }

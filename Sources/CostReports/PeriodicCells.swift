@@ -103,6 +103,11 @@ struct PeriodicCells {
         cells[cell(subject: key.subject, position: position)].merge(sums)
     }
 
+    /// Settles every cell's tasks (``DistinctTasks/settle()``), so that their counts and unions need no sort.
+    mutating func settle() {
+        for index in cells.indices { cells[index].tasks.settle() }
+    }
+
     /// Every cell's sums by its key.
     var sums: [PeriodicRule.Key: PeriodicRule.Sums] {
         var sums: [PeriodicRule.Key: PeriodicRule.Sums] = [:]

@@ -72,23 +72,23 @@ public struct ToolsReport: Sendable {
 
     /// Sums the dataset's rows by ISO week and tool.
     public init(_ dataset: SpendDataset) {
+        var sums = WeekToolSums(idLimit: dataset.idLimit)
+        for row in 0..<dataset.count { sums.add(dataset, row: row, dataset.columns(row)) }
+        self.init(dataset, sums: sums)
+    }
+
+    /// The report of the rows summed in `sums`: every row of the dataset, added by a pass that reads them for
+    /// other sums too (the dashboard's).
+    init(_ dataset: SpendDataset, sums: WeekToolSums) {
         let keyer = DimensionKeyer([.tool])
         struct Key: Hashable {
             var week: Int64
             var tool: Int32
         }
+        let total = sums.total
         var spend: [Key: Int128] = [:]
-        var weekTotals: [Int64: (usd: Int128, unrecorded: Int128)] = [:]
-        var total: Int128 = 0
-        for row in 0..<dataset.count {
-            let columns = dataset.columns(row)
-            let amount = columns.amount
-            let week = ReportPeriod.week.start(nanoseconds: columns.time)
-            spend[Key(week: week, tool: dataset.fieldID(.tool, at: row) ?? 0), default: 0] &+= amount
-            weekTotals[week, default: (0, 0)].usd &+= amount
-            if columns.dayOnly { weekTotals[week, default: (0, 0)].unrecorded &+= amount }
-            total &+= amount
-        }
+        for (week, tool, amount) in sums.toolSpend { spend[Key(week: week, tool: tool)] = amount }
+        let weekTotals = sums.weekTotals
         let byWeek = Dictionary(grouping: spend, by: { $0.key.week })
         let weekLength = 7 * ReportPeriod.nanosecondsPerDay
         var weeks: [Week] = []
@@ -126,6 +126,97 @@ public struct ToolsReport: Sendable {
         self.weeks = weeks
         self.rows = rows
         totalUSD = Money(attodollars: total)
+    }
+
+    /// Each ISO week's spend and each tool's in it, summed row by row without hashing: the week by a small
+    /// index (the last row's week is remembered, as rows of one task come together), the tool by a dense slot of
+    /// its interned id. A tool has an entry in a week from its first row there on, zero or not, as a dictionary
+    /// with `[key, default: 0]` entries would.
+    struct WeekToolSums {
+        private var weekStarts: [Int64] = []
+        private var indexOfWeek: [Int64: Int] = [:]
+        private var lastWeek: (start: Int64, index: Int)?
+        private var totals: [(usd: Int128, unrecorded: Int128)] = []
+        /// Per tool id: its slot + 1 (0 before its first row); per slot: the id.
+        private var slotOfTool: [Int32]
+        private var tools: [Int32] = []
+        /// Ids at or beyond the dataset's limit (none are expected), by a dictionary.
+        private var overflowSlots: [Int32: Int] = [:]
+        /// Per week, per tool slot: its spend, and whether the tool has a row in the week.
+        private var spend: [[Int128]] = []
+        private var present: [[Bool]] = []
+
+        /// The spend of every row added.
+        private(set) var total: Int128 = 0
+
+        init(idLimit: Int) { slotOfTool = [Int32](repeating: 0, count: max(1, idLimit)) }
+
+        /// Adds row `row`, whose columns are `columns`.
+        mutating func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) {
+            let week = ReportPeriod.week.start(nanoseconds: columns.time)
+            add(week: week, tool: dataset.fieldID(.tool, at: row) ?? 0, columns.amount, unrecorded: columns.dayOnly)
+        }
+
+        /// Adds a row's `amount` to the week that starts at `week` and to `tool` in it; `unrecorded`: spend the
+        /// bill holds and no record carries.
+        mutating func add(week: Int64, tool: Int32, _ amount: Int128, unrecorded: Bool) {
+            let index: Int
+            if let last = lastWeek, last.start == week {
+                index = last.index
+            } else {
+                index = indexOfWeek[week] ?? newWeek(week)
+                lastWeek = (week, index)
+            }
+            totals[index].usd &+= amount
+            total &+= amount
+            if unrecorded { totals[index].unrecorded &+= amount }
+            let slot = self.slot(tool)
+            if slot >= spend[index].count {
+                spend[index].append(contentsOf: repeatElement(0, count: slot + 1 - spend[index].count))
+                present[index].append(contentsOf: repeatElement(false, count: slot + 1 - present[index].count))
+            }
+            spend[index][slot] &+= amount
+            present[index][slot] = true
+        }
+
+        private mutating func newWeek(_ week: Int64) -> Int {
+            indexOfWeek[week] = weekStarts.count
+            weekStarts.append(week)
+            totals.append((0, 0))
+            spend.append([])
+            present.append([])
+            return weekStarts.count - 1
+        }
+
+        private mutating func slot(_ tool: Int32) -> Int {
+            if tool >= 0, Int(tool) < slotOfTool.count {
+                if slotOfTool[Int(tool)] == 0 {
+                    tools.append(tool)
+                    slotOfTool[Int(tool)] = Int32(truncatingIfNeeded: tools.count)
+                }
+                return Int(slotOfTool[Int(tool)]) - 1
+            }
+            if let known = overflowSlots[tool] { return known }
+            tools.append(tool)
+            overflowSlots[tool] = tools.count - 1
+            return tools.count - 1
+        }
+
+        /// Each week's total and unrecorded spend, by the week's start.
+        var weekTotals: [Int64: (usd: Int128, unrecorded: Int128)] {
+            Dictionary(uniqueKeysWithValues: zip(weekStarts, totals))
+        }
+
+        /// Each tool's spend in each week where it has a row.
+        var toolSpend: [(week: Int64, tool: Int32, usd: Int128)] {
+            var result: [(week: Int64, tool: Int32, usd: Int128)] = []
+            for (index, week) in weekStarts.enumerated() {
+                for slot in spend[index].indices where present[index][slot] {
+                    result.append((week, tools[slot], spend[index][slot]))
+                }
+            }
+            return result
+        }
     }
 
     static func order(_ a: Row, _ b: Row) -> Bool {

@@ -404,9 +404,14 @@ struct LedgerTable {
 
     /// A record id's bytes as the ledger has them.
     func recordIDBytes(_ index: Int) -> [UInt8] {
-        let row = rows[index]
-        if row.idIsHex { return Self.hexBytes(row.idA) + Self.hexBytes(row.idB) }
-        return Array(idArena[Int(row.idA)..<Int(row.idA + row.idB)])
+        Self.recordIDBytes(of: rows[index], arena: idArena)
+    }
+
+    /// The bytes of `row`'s record id, whose bytes (unless it is 32 hex digits) lie in `arena`, its table's
+    /// ``idArena``.
+    static func recordIDBytes(of row: RecordRow, arena: [UInt8]) -> [UInt8] {
+        if row.idIsHex { return hexBytes(row.idA) + hexBytes(row.idB) }
+        return Array(arena[Int(row.idA)..<Int(row.idA + row.idB)])
     }
 
     static func hexBytes(_ value: UInt64) -> [UInt8] {

@@ -49,7 +49,11 @@ import CostLedger
         tagColumns = parts.map(\.rowTags)
         toolColumns = parts.map(\.rowTool)
         promptVersionColumns = parts.map(\.rowPromptVersion)
+        idArenas = parts.map(\.idArena)
     }
+
+    /// Each part's record id bytes (``LedgerTable/idArena``).
+    private let idArenas: [[UInt8]]
 
     /// Each part's report columns (``LedgerTable/reportColumns``), read without copying a part.
     private let usageColumns: [[ReportUsage]]
@@ -131,9 +135,11 @@ import CostLedger
         return unsafe tupleBases[part][Int(rowTupleBases[part][local]) * fieldCount + field]
     }
 
+    /// Row `index`'s record id, as the ledger has it: read from the part's row and id bytes without copying the
+    /// part (a copy of a table retains and releases each of its arrays).
     func recordIDBytes(_ index: Int) -> [UInt8] {
         let (part, local) = locate(index)
-        return parts[part].recordIDBytes(local)
+        return LedgerTable.recordIDBytes(of: unsafe rowBases[part][local], arena: idArenas[part])
     }
 
     /// Row `index`'s token counts (``LedgerTable/reportColumns``); zeros when the rows do not keep them.

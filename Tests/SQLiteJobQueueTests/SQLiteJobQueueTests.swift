@@ -509,6 +509,27 @@ struct SharedFileTests {
         }
     }
 
+    @Test("four connections opening one new file at the same moment all open it, in WAL mode")
+    func concurrentOpensOfANewFile() async throws {
+        // Two processes started together open one new file: SQLite refuses the second switch to WAL with
+        // SQLITE_BUSY at once, without waiting for the busy timeout, unless the opener tries again.
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for round in 0..<25 {
+            let path = directory.database("jobs-\(round).sqlite")
+            let start = DispatchSemaphore(value: 0)
+            let openers = (0..<4).map { _ in
+                OwnThread { () throws -> Bool in
+                    start.wait()
+                    let queue = try SQLiteJobQueue(path: path, configuration: .init(synchronous: .normal))
+                    return try queue.stats() == JobQueueStats()
+                }
+            }
+            for _ in openers { start.signal() }
+            for opener in openers { #expect(try await opener.value) }
+        }
+    }
+
     @Test("waiting for a queue that does not drain times out with the counts")
     func drainTimeout() async throws {
         try await withQueue { queue, _ in

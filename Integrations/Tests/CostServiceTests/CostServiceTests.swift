@@ -163,7 +163,11 @@ final class ServiceProcess: Sendable {
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw ServiceTestError(message: "cost-service did not start: \(output.text.withLock { $0 })")
+        let status = process.isRunning ? "still running" : "exited with status \(process.terminationStatus)"
+        throw ServiceTestError(
+            message: "cost-service did not start (\(status)); stdout: \(output.text.withLock { $0 }); "
+                + "stderr: \(errors.text.withLock { $0 })"
+        )
     }
 
     func stop() {

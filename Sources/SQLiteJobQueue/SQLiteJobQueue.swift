@@ -829,7 +829,7 @@ extension SQLiteJobQueue {
         while true {
             do {
                 return try readJournalMode(db, set: "WAL")
-            } catch where error.code == .busy && ContinuousClock.now + pause < deadline {
+            } catch  where error.code == .busy && ContinuousClock.now + pause < deadline {
                 usleep(UInt32(pause / .microseconds(1)))
                 pause = min(pause * 2, .milliseconds(50))
             }

@@ -146,6 +146,23 @@ func temporaryDirectory() throws -> URL {
     return url
 }
 
+/// Empty ledger folders for a suite's tests, under one scratch folder removed with the value (a suite's instance:
+/// one per test).
+final class ScratchLedgers {
+    private let folder: URL
+
+    init() throws { folder = try temporaryDirectory() }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    /// A new empty folder.
+    func make() throws -> URL {
+        let directory = folder.appendingPathComponent("ledger-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+}
+
 func write(_ text: String, to url: URL) throws {
     try Data(text.utf8).write(to: url)
 }

@@ -4,28 +4,15 @@ import Testing
 /// `cost-audit sql`'s command line: the usage errors (exit 64) and bad inputs (exit 65), each one line on
 /// stderr, and a script on stdout when the inputs are good.
 @Suite("cost-audit sql: options and errors")
-final class SQLCommandTests {
-    /// Each test's scratch folder, removed when the test ends.
-    private let folder: URL
-
-    init() throws {
-        folder = try temporaryDirectory()
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: folder)
-    }
+struct SQLCommandTests {
+    private let ledgers = try? ScratchLedgers()
 
     private func oneLine(_ run: ToolRun) -> String {
         #expect(run.stderr.filter { $0 == "\n" }.count == 1, "expected one line on stderr, got \(run.stderr)")
         return String(run.stderr.dropLast())
     }
 
-    private func ledger() throws -> URL {
-        let directory = folder.appendingPathComponent("ledger-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
+    private func ledger() throws -> URL { try #require(ledgers).make() }
 
     @Test("without --dialect: exit 64, one line naming the option")
     func missingDialect() throws {

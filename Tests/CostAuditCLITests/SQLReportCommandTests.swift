@@ -4,23 +4,10 @@ import Testing
 /// `cost-audit sql --report`'s command line: `--by` and `--period` as `report` reads them, and only with
 /// `--report`.
 @Suite("cost-audit sql --report: options and errors")
-final class SQLReportCommandTests {
-    /// Each test's scratch folder, removed when the test ends.
-    private let folder: URL
+struct SQLReportCommandTests {
+    private let ledgers = try? ScratchLedgers()
 
-    init() throws {
-        folder = try temporaryDirectory()
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    private func ledger() throws -> String {
-        let directory = folder.appendingPathComponent("ledger-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory.path
-    }
+    private func ledger() throws -> String { try #require(ledgers).make().path }
 
     @Test("--by or --period without --report: exit 64, one line naming the option")
     func needsReport() throws {

@@ -234,7 +234,7 @@ final class ToolShareScan: AlertScan {
         rows: Range<Int>,
         _ columns: [RowColumns]
     ) {
-        if grid.slotOfTool.isEmpty { grid.slotOfTool = [Int32](repeating: 0, count: max(1, dataset.idLimit)) }
+        if grid.slots.idLimit == 0 { grid.slots = DenseIDSlots(idLimit: dataset.idLimit) }
         for (row, rowColumns) in zip(rows, columns) {
             guard let day = grid.day(rowColumns.time) else { continue }
             grid.add(day: day, tool: dataset.fieldID(.tool, at: row) ?? 0, rowColumns.amount)
@@ -275,11 +275,8 @@ struct DayToolGrid {
     let days: Int
     private var total: [Int128]
     private var dayHasRows: [Bool]
-    /// Per tool id: its slot + 1 (0 before its first row); empty until the first rows are added.
-    var slotOfTool: [Int32] = []
-    /// Per slot: the tool's id; ids beyond ``slotOfTool`` (none are expected) by a dictionary.
-    private var tools: [Int32] = []
-    private var overflowSlots: [Int32: Int] = [:]
+    /// The tools' slots; sized to the dataset's ids when the first rows are added.
+    var slots = DenseIDSlots(idLimit: 0)
     /// Per (slot × ``days`` + day): the tool's spend that day, and whether it has a row that day.
     private var spend: [Int128] = []
     private var present: [Bool] = []
@@ -310,23 +307,12 @@ struct DayToolGrid {
     }
 
     private mutating func slot(_ tool: Int32) -> Int {
-        if tool >= 0, Int(tool) < slotOfTool.count {
-            if slotOfTool[Int(tool)] == 0 {
-                slotOfTool[Int(tool)] = Int32(truncatingIfNeeded: newSlot(tool) + 1)
-            }
-            return Int(slotOfTool[Int(tool)]) - 1
+        let (slot, isNew) = slots.slot(tool)
+        if isNew {
+            spend.append(contentsOf: repeatElement(0, count: days))
+            present.append(contentsOf: repeatElement(false, count: days))
         }
-        if let known = overflowSlots[tool] { return known }
-        let slot = newSlot(tool)
-        overflowSlots[tool] = slot
         return slot
-    }
-
-    private mutating func newSlot(_ tool: Int32) -> Int {
-        tools.append(tool)
-        spend.append(contentsOf: repeatElement(0, count: days))
-        present.append(contentsOf: repeatElement(false, count: days))
-        return tools.count - 1
     }
 
     /// Adds the sums to `total` and `toolSpend`, by each day's start, and empties the grid.
@@ -337,17 +323,13 @@ struct DayToolGrid {
             self.total[day] = 0
             dayHasRows[day] = false
         }
-        for (slot, tool) in tools.enumerated() {
+        for (slot, tool) in slots.ids.enumerated() {
             for day in 0..<days where present[slot * days + day] {
                 toolSpend[ToolShareScan.Key(tool: tool, day: from + Int64(day) * length), default: 0] &+=
                     spend[slot * days + day]
             }
         }
-        for slot in tools.indices where tools[slot] >= 0 && Int(tools[slot]) < slotOfTool.count {
-            slotOfTool[Int(tools[slot])] = 0
-        }
-        tools = []
-        overflowSlots = [:]
+        slots.removeAll()
         spend = []
         present = []
     }

@@ -313,14 +313,10 @@ struct IDSums {
     let widths: [Int]
     private let offsets: [Int]
     private let stride: Int
-    /// Per id: its slot + 1; 0 before its first row.
-    private var slotOfID: [Int32]
-    private var ids: [Int32] = []
+    private var slots: DenseIDSlots
     private var sums: [Int128] = []
     /// Per slot and part: whether an amount was added to that part.
     private var present: [Bool] = []
-    /// Ids at or beyond the dataset's limit (none are expected), by a dictionary.
-    private var overflowSlots: [Int32: Int] = [:]
 
     init(widths: [Int], idLimit: Int) {
         self.widths = widths
@@ -332,7 +328,7 @@ struct IDSums {
         }
         self.offsets = offsets
         stride = total
-        slotOfID = [Int32](repeating: 0, count: max(1, idLimit))
+        slots = DenseIDSlots(idLimit: idLimit)
     }
 
     /// Adds `amount` to column `column` of part `part` of `id`'s sums.
@@ -343,15 +339,11 @@ struct IDSums {
     /// The slot of `id`'s sums, made when new (with no part yet): a row adding to several parts of one id finds
     /// it once.
     mutating func slot(_ id: Int32) -> Int {
-        if id >= 0, Int(id) < slotOfID.count {
-            if slotOfID[Int(id)] == 0 {
-                slotOfID[Int(id)] = Int32(truncatingIfNeeded: newSlot(id) + 1)
-            }
-            return Int(slotOfID[Int(id)]) - 1
+        let (slot, isNew) = slots.slot(id)
+        if isNew {
+            sums.append(contentsOf: repeatElement(0, count: stride))
+            present.append(contentsOf: repeatElement(false, count: widths.count))
         }
-        if let known = overflowSlots[id] { return known }
-        let slot = newSlot(id)
-        overflowSlots[id] = slot
         return slot
     }
 
@@ -361,17 +353,10 @@ struct IDSums {
         present[slot * widths.count + part] = true
     }
 
-    private mutating func newSlot(_ id: Int32) -> Int {
-        ids.append(id)
-        sums.append(contentsOf: repeatElement(0, count: stride))
-        present.append(contentsOf: repeatElement(false, count: widths.count))
-        return ids.count - 1
-    }
-
     /// Part `part` of every id's sums.
     func part(_ part: Int) -> [Int32: [Int128]] {
         var result: [Int32: [Int128]] = [:]
-        for (slot, id) in ids.enumerated() where present[slot * widths.count + part] {
+        for (slot, id) in slots.ids.enumerated() where present[slot * widths.count + part] {
             let start = slot * stride + offsets[part]
             result[id] = Array(sums[start..<start + widths[part]])
         }

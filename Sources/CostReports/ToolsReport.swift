@@ -137,11 +137,8 @@ public struct ToolsReport: Sendable {
         private var indexOfWeek: [Int64: Int] = [:]
         private var lastWeek: (start: Int64, index: Int)?
         private var totals: [(usd: Int128, unrecorded: Int128)] = []
-        /// Per tool id: its slot + 1 (0 before its first row); per slot: the id.
-        private var slotOfTool: [Int32]
-        private var tools: [Int32] = []
-        /// Ids at or beyond the dataset's limit (none are expected), by a dictionary.
-        private var overflowSlots: [Int32: Int] = [:]
+        /// The tools' slots.
+        private var slots: DenseIDSlots
         /// Per week, per tool slot: its spend, and whether the tool has a row in the week.
         private var spend: [[Int128]] = []
         private var present: [[Bool]] = []
@@ -149,7 +146,7 @@ public struct ToolsReport: Sendable {
         /// The spend of every row added.
         private(set) var total: Int128 = 0
 
-        init(idLimit: Int) { slotOfTool = [Int32](repeating: 0, count: max(1, idLimit)) }
+        init(idLimit: Int) { slots = DenseIDSlots(idLimit: idLimit) }
 
         /// Adds row `row`, whose columns are `columns`.
         mutating func add(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) {
@@ -170,7 +167,7 @@ public struct ToolsReport: Sendable {
             totals[index].usd &+= amount
             total &+= amount
             if unrecorded { totals[index].unrecorded &+= amount }
-            let slot = self.slot(tool)
+            let slot = slots.slot(tool).slot
             if slot >= spend[index].count {
                 spend[index].append(contentsOf: repeatElement(0, count: slot + 1 - spend[index].count))
                 present[index].append(contentsOf: repeatElement(false, count: slot + 1 - present[index].count))
@@ -188,20 +185,6 @@ public struct ToolsReport: Sendable {
             return weekStarts.count - 1
         }
 
-        private mutating func slot(_ tool: Int32) -> Int {
-            if tool >= 0, Int(tool) < slotOfTool.count {
-                if slotOfTool[Int(tool)] == 0 {
-                    tools.append(tool)
-                    slotOfTool[Int(tool)] = Int32(truncatingIfNeeded: tools.count)
-                }
-                return Int(slotOfTool[Int(tool)]) - 1
-            }
-            if let known = overflowSlots[tool] { return known }
-            tools.append(tool)
-            overflowSlots[tool] = tools.count - 1
-            return tools.count - 1
-        }
-
         /// Each week's total and unrecorded spend, by the week's start.
         var weekTotals: [Int64: (usd: Int128, unrecorded: Int128)] {
             Dictionary(uniqueKeysWithValues: zip(weekStarts, totals))
@@ -212,7 +195,7 @@ public struct ToolsReport: Sendable {
             var result: [(week: Int64, tool: Int32, usd: Int128)] = []
             for (index, week) in weekStarts.enumerated() {
                 for slot in spend[index].indices where present[index][slot] {
-                    result.append((week, tools[slot], spend[index][slot]))
+                    result.append((week, slots.ids[slot], spend[index][slot]))
                 }
             }
             return result

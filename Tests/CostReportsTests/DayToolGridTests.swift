@@ -24,7 +24,7 @@ struct DayToolGridTests {
     @Test("drained sums add up per day and per tool and day; a zero row keeps its entry; no tool is no entry")
     func drain() {
         var grid = DayToolGrid(from: from, days: 3)
-        grid.slotOfTool = [Int32](repeating: 0, count: 10)
+        grid.slots = DenseIDSlots(idLimit: 10)
         grid.add(day: 0, tool: 4, 100)
         grid.add(day: 0, tool: 4, 20)
         grid.add(day: 0, tool: 7, 3)

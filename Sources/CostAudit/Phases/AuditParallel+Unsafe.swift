@@ -61,6 +61,14 @@ func share(_ worker: Int, of workers: Int, count: Int) -> Range<Int> {
         }
     }
 
+    /// Changes element `index` in place (an index of one worker's only): a value it holds, an array say, stays
+    /// uniquely referenced, where `buffer[index].change()` would read a copy, change it (copying the array, which
+    /// the buffer still references) and write it back.
+    func update(_ index: Int, _ body: (inout Element) -> Void) {
+        precondition(index >= 0 && index < count, "shared buffer index out of range")
+        unsafe body(&base[index])
+    }
+
     /// The contents as an array.
     var array: [Element] { unsafe Array(UnsafeBufferPointer(start: base, count: count)) }
 

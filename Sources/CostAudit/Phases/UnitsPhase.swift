@@ -150,7 +150,7 @@ enum UnitsPhase {
         inParallel(workers) { worker in
             for p in share(worker, of: workers, count: partitions) {
                 let base = Int(unitBase[p])
-                leafMaps[p].remapValues { firstSeen[base + Int($0)] }
+                leafMaps.update(p) { $0.remapValues { firstSeen[base + Int($0)] } }
             }
         }
         return Numbering(

@@ -130,7 +130,7 @@ enum AlertParameter {
 
 /// `cost_per_active_user`: each hour's recorded spend ÷ its active users (distinct non-empty `user_id` with
 /// recorded spend in the hour), against the median of the same hour on the previous days; the robust rule.
-public struct CostPerActiveUserDetector: AlertDetector {
+public struct CostPerActiveUserDetector: AlertDetector, PeriodicDetector {
     public var name: String { "cost_per_active_user" }
     public var period: ReportPeriod { .hour }
     /// How many times the baseline the value must reach.
@@ -146,69 +146,34 @@ public struct CostPerActiveUserDetector: AlertDetector {
     /// Fewer of those hours with a value (an active user) than this: no alert.
     public var minimumBaselinePeriods = 3
 
-    public var parameters: [(name: String, value: String)] {
-        [
-            ("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
-            ("minimum_active_users", "\(minimumActiveUsers)"),
-            ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)),
-            ("baseline_days", "\(baselineDays)"), ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),
-        ]
-    }
-
-    public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
-        switch name {
-        case "ratio": ratio = try AlertParameter.number(self.name, name, text)
-        case "deviations": deviations = try AlertParameter.number(self.name, name, text)
-        case "minimum_active_users":
-            minimumActiveUsers = try AlertParameter.count(self.name, name, text, range: 0...1_000_000_000)
-        case "minimum_usd_at_stake": minimumUSDAtStake = try AlertParameter.dollars(self.name, name, text)
-        case "baseline_days": baselineDays = try AlertParameter.count(self.name, name, text, range: 1...366)
-        case "minimum_baseline_periods":
-            minimumBaselinePeriods = try AlertParameter.count(self.name, name, text, range: 1...366)
-        default: throw AlertParameter.unknown(self.name, name, parameters)
-        }
+    static var parameterTable: [DetectorParameter<Self>] {
+        periodicParameters([
+            .number("deviations", \.deviations),
+            .count("minimum_active_users", \.minimumActiveUsers, 0...1_000_000_000),
+        ])
     }
 
     public init() {}
-
-    public func historyStart(evaluatingFrom start: UTCTimestamp) -> UTCTimestamp {
-        PeriodicRule.daysBefore(start, baselineDays)
-    }
 
     public func validate() throws(ReportError) {
         try PeriodicRule.check(name, ratio: ratio, deviations: deviations, baselineDays: baselineDays)
     }
 
-    public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        AlertScans.alerts({ [scan(periods: periods)] }, dataset)[0]
-    }
-
-    func scan(periods: [UTCTimestamp]) -> any AlertScan {
-        PeriodicScan(
-            PeriodicRule(
-                detector: name,
-                period: .hour,
-                subject: nil,
-                unit: .usdPerActiveUser,
-                rule: ThresholdRule(
-                    ratio: WideFraction(parameter: ratio) ?? .zero,
-                    deviations: WideFraction(parameter: deviations)
-                ),
-                statistic: .median,
-                minimumVolume: minimumActiveUsers,
-                minimumUSDAtStake: minimumUSDAtStake,
-                baselineDays: baselineDays,
-                minimumBaselinePeriods: minimumBaselinePeriods,
-                measure: .activeUsers
-            ),
-            periods: periods
+    var rule: PeriodicRule {
+        periodicRule(
+            subject: nil,
+            unit: .usdPerActiveUser,
+            deviations: deviations,
+            statistic: .median,
+            minimumVolume: minimumActiveUsers,
+            measure: .activeUsers
         )
     }
 }
 
 /// `feature_rate`: per feature and hour, recorded spend ÷ that feature's calls, against the feature's median
 /// for the same hour on the previous days; the robust rule. More calls at the same cost per call do not fire.
-public struct FeatureRateDetector: AlertDetector {
+public struct FeatureRateDetector: AlertDetector, PeriodicDetector {
     public var name: String { "feature_rate" }
     public var period: ReportPeriod { .hour }
     public var ratio = 2.0
@@ -220,67 +185,33 @@ public struct FeatureRateDetector: AlertDetector {
     /// Fewer of the previous days' same hours with a call of the feature than this: no alert.
     public var minimumBaselinePeriods = 3
 
-    public var parameters: [(name: String, value: String)] {
-        [
-            ("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
-            ("minimum_calls", "\(minimumCalls)"), ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)),
-            ("baseline_days", "\(baselineDays)"), ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),
-        ]
-    }
-
-    public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
-        switch name {
-        case "ratio": ratio = try AlertParameter.number(self.name, name, text)
-        case "deviations": deviations = try AlertParameter.number(self.name, name, text)
-        case "minimum_calls": minimumCalls = try AlertParameter.count(self.name, name, text, range: 0...1_000_000_000)
-        case "minimum_usd_at_stake": minimumUSDAtStake = try AlertParameter.dollars(self.name, name, text)
-        case "baseline_days": baselineDays = try AlertParameter.count(self.name, name, text, range: 1...366)
-        case "minimum_baseline_periods":
-            minimumBaselinePeriods = try AlertParameter.count(self.name, name, text, range: 1...366)
-        default: throw AlertParameter.unknown(self.name, name, parameters)
-        }
+    static var parameterTable: [DetectorParameter<Self>] {
+        periodicParameters([
+            .number("deviations", \.deviations), .count("minimum_calls", \.minimumCalls, 0...1_000_000_000),
+        ])
     }
 
     public init() {}
-
-    public func historyStart(evaluatingFrom start: UTCTimestamp) -> UTCTimestamp {
-        PeriodicRule.daysBefore(start, baselineDays)
-    }
 
     public func validate() throws(ReportError) {
         try PeriodicRule.check(name, ratio: ratio, deviations: deviations, baselineDays: baselineDays)
     }
 
-    public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        AlertScans.alerts({ [scan(periods: periods)] }, dataset)[0]
-    }
-
-    func scan(periods: [UTCTimestamp]) -> any AlertScan {
-        PeriodicScan(
-            PeriodicRule(
-                detector: name,
-                period: .hour,
-                subject: .feature,
-                unit: .usdPerCall,
-                rule: ThresholdRule(
-                    ratio: WideFraction(parameter: ratio) ?? .zero,
-                    deviations: WideFraction(parameter: deviations)
-                ),
-                statistic: .median,
-                minimumVolume: minimumCalls,
-                minimumUSDAtStake: minimumUSDAtStake,
-                baselineDays: baselineDays,
-                minimumBaselinePeriods: minimumBaselinePeriods,
-                measure: .calls
-            ),
-            periods: periods
+    var rule: PeriodicRule {
+        periodicRule(
+            subject: .feature,
+            unit: .usdPerCall,
+            deviations: deviations,
+            statistic: .median,
+            minimumVolume: minimumCalls,
+            measure: .calls
         )
     }
 }
 
 /// `task_type_cost`: per task type and day, recorded spend ÷ distinct tasks, against the mean of the previous
 /// days' values; fires at a ratio (no deviation test).
-public struct TaskTypeCostDetector: AlertDetector {
+public struct TaskTypeCostDetector: AlertDetector, PeriodicDetector {
     public var name: String { "task_type_cost" }
     public var period: ReportPeriod { .day }
     public var ratio = 1.5
@@ -291,63 +222,31 @@ public struct TaskTypeCostDetector: AlertDetector {
     /// Fewer of the previous days with a task of the type than this: no alert.
     public var minimumBaselinePeriods = 3
 
-    public var parameters: [(name: String, value: String)] {
-        [
-            ("ratio", AlertParameter.shown(ratio)), ("minimum_tasks", "\(minimumTasks)"),
-            ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)), ("baseline_days", "\(baselineDays)"),
-            ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),
-        ]
-    }
-
-    public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
-        switch name {
-        case "ratio": ratio = try AlertParameter.number(self.name, name, text)
-        case "minimum_tasks": minimumTasks = try AlertParameter.count(self.name, name, text, range: 0...1_000_000_000)
-        case "minimum_usd_at_stake": minimumUSDAtStake = try AlertParameter.dollars(self.name, name, text)
-        case "baseline_days": baselineDays = try AlertParameter.count(self.name, name, text, range: 1...366)
-        case "minimum_baseline_periods":
-            minimumBaselinePeriods = try AlertParameter.count(self.name, name, text, range: 1...366)
-        default: throw AlertParameter.unknown(self.name, name, parameters)
-        }
+    static var parameterTable: [DetectorParameter<Self>] {
+        periodicParameters([.count("minimum_tasks", \.minimumTasks, 0...1_000_000_000)])
     }
 
     public init() {}
-
-    public func historyStart(evaluatingFrom start: UTCTimestamp) -> UTCTimestamp {
-        PeriodicRule.daysBefore(start, baselineDays)
-    }
 
     public func validate() throws(ReportError) {
         try PeriodicRule.check(name, ratio: ratio, deviations: 0, baselineDays: baselineDays)
     }
 
-    public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        AlertScans.alerts({ [scan(periods: periods)] }, dataset)[0]
-    }
-
-    func scan(periods: [UTCTimestamp]) -> any AlertScan {
-        PeriodicScan(
-            PeriodicRule(
-                detector: name,
-                period: .day,
-                subject: .taskType,
-                unit: .usdPerTask,
-                rule: ThresholdRule(ratio: WideFraction(parameter: ratio) ?? .zero, deviations: nil),
-                statistic: .mean,
-                minimumVolume: minimumTasks,
-                minimumUSDAtStake: minimumUSDAtStake,
-                baselineDays: baselineDays,
-                minimumBaselinePeriods: minimumBaselinePeriods,
-                measure: .tasks
-            ),
-            periods: periods
+    var rule: PeriodicRule {
+        periodicRule(
+            subject: .taskType,
+            unit: .usdPerTask,
+            deviations: nil,
+            statistic: .mean,
+            minimumVolume: minimumTasks,
+            measure: .tasks
         )
     }
 }
 
 /// `retry_waste`: per feature and day, the recorded spend of attempts after the first, against the median of the
 /// previous days (a day with spend in the dataset and no retry of the feature counts as $0); the robust rule.
-public struct RetryWasteDetector: AlertDetector {
+public struct RetryWasteDetector: AlertDetector, PeriodicDetector {
     public var name: String { "retry_waste" }
     public var period: ReportPeriod { .day }
     public var ratio = 2.0
@@ -357,59 +256,24 @@ public struct RetryWasteDetector: AlertDetector {
     /// Fewer of the previous days with spend in the dataset than this: no alert.
     public var minimumBaselinePeriods = 3
 
-    public var parameters: [(name: String, value: String)] {
-        [
-            ("ratio", AlertParameter.shown(ratio)), ("deviations", AlertParameter.shown(deviations)),
-            ("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2)), ("baseline_days", "\(baselineDays)"),
-            ("minimum_baseline_periods", "\(minimumBaselinePeriods)"),
-        ]
-    }
-
-    public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
-        switch name {
-        case "ratio": ratio = try AlertParameter.number(self.name, name, text)
-        case "deviations": deviations = try AlertParameter.number(self.name, name, text)
-        case "minimum_usd_at_stake": minimumUSDAtStake = try AlertParameter.dollars(self.name, name, text)
-        case "baseline_days": baselineDays = try AlertParameter.count(self.name, name, text, range: 1...366)
-        case "minimum_baseline_periods":
-            minimumBaselinePeriods = try AlertParameter.count(self.name, name, text, range: 1...366)
-        default: throw AlertParameter.unknown(self.name, name, parameters)
-        }
+    static var parameterTable: [DetectorParameter<Self>] {
+        periodicParameters([.number("deviations", \.deviations)])
     }
 
     public init() {}
-
-    public func historyStart(evaluatingFrom start: UTCTimestamp) -> UTCTimestamp {
-        PeriodicRule.daysBefore(start, baselineDays)
-    }
 
     public func validate() throws(ReportError) {
         try PeriodicRule.check(name, ratio: ratio, deviations: deviations, baselineDays: baselineDays)
     }
 
-    public func alerts(_ dataset: SpendDataset, periods: [UTCTimestamp]) -> [Alert] {
-        AlertScans.alerts({ [scan(periods: periods)] }, dataset)[0]
-    }
-
-    func scan(periods: [UTCTimestamp]) -> any AlertScan {
-        PeriodicScan(
-            PeriodicRule(
-                detector: name,
-                period: .day,
-                subject: .feature,
-                unit: .usd,
-                rule: ThresholdRule(
-                    ratio: WideFraction(parameter: ratio) ?? .zero,
-                    deviations: WideFraction(parameter: deviations)
-                ),
-                statistic: .median,
-                minimumVolume: 0,
-                minimumUSDAtStake: minimumUSDAtStake,
-                baselineDays: baselineDays,
-                minimumBaselinePeriods: minimumBaselinePeriods,
-                measure: .retrySpend
-            ),
-            periods: periods
+    var rule: PeriodicRule {
+        periodicRule(
+            subject: .feature,
+            unit: .usd,
+            deviations: deviations,
+            statistic: .median,
+            minimumVolume: 0,
+            measure: .retrySpend
         )
     }
 }
@@ -418,7 +282,7 @@ public struct RetryWasteDetector: AlertDetector {
 /// (Monday to the evaluated day) against its share of the whole week before. Fires when the share rose by at least
 /// ``minimumShiftPoints`` percentage points and the tool spent at least ``minimumToolUSD`` this week. Several
 /// evaluated days of one week give one alert per tool: the latest day's.
-public struct ToolShareDetector: AlertDetector {
+public struct ToolShareDetector: AlertDetector, ParameterizedDetector {
     public var name: String { "tool_share" }
     public var period: ReportPeriod { .day }
     /// The rise in percentage points that fires.
@@ -426,19 +290,8 @@ public struct ToolShareDetector: AlertDetector {
     /// Less tool spend in the week so far than this: no alert.
     public var minimumToolUSD = Alert.oneDollar
 
-    public var parameters: [(name: String, value: String)] {
-        [
-            ("minimum_shift_points", AlertParameter.shown(minimumShiftPoints)),
-            ("minimum_tool_usd", minimumToolUSD.formatted(decimals: 2)),
-        ]
-    }
-
-    public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
-        switch name {
-        case "minimum_shift_points": minimumShiftPoints = try AlertParameter.number(self.name, name, text)
-        case "minimum_tool_usd": minimumToolUSD = try AlertParameter.dollars(self.name, name, text)
-        default: throw AlertParameter.unknown(self.name, name, parameters)
-        }
+    static var parameterTable: [DetectorParameter<Self>] {
+        [.number("minimum_shift_points", \.minimumShiftPoints), .dollars("minimum_tool_usd", \.minimumToolUSD)]
     }
 
     public init() {}

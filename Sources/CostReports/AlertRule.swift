@@ -80,6 +80,15 @@ struct ThresholdRule {
         spread = deviations.map { $0.multiplied(by: Self.madScale) }
     }
 
+    /// The rule of a detector's parameters: `ratio` (0 when it is no valid parameter, which the detector's
+    /// `validate()` reports first) and `deviations` (nil: the plain ratio rule).
+    init(ratio: Double, deviations: Double?) {
+        self.init(
+            ratio: WideFraction(parameter: ratio) ?? .zero,
+            deviations: deviations.flatMap { WideFraction(parameter: $0) }
+        )
+    }
+
     /// Whether `value` breaks the rule against `baseline`, drawn from `baselineValues`.
     func fires(value: WideFraction, baseline: WideFraction, baselineValues: [WideFraction]) -> Bool {
         guard value.compare(ratio.multiplied(by: baseline)) >= 0 else { return false }

@@ -31,10 +31,7 @@ protocol ScanningDetector: AlertDetector {
     func scan(periods: [UTCTimestamp]) -> any AlertScan
 }
 
-extension CostPerActiveUserDetector: ScanningDetector {}
-extension FeatureRateDetector: ScanningDetector {}
-extension TaskTypeCostDetector: ScanningDetector {}
-extension RetryWasteDetector: ScanningDetector {}
+// The periodic detectors scan through ``PeriodicDetector``.
 extension ToolShareDetector: ScanningDetector {}
 
 enum AlertScans {

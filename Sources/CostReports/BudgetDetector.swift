@@ -11,7 +11,7 @@ public import CostLedger
 /// projected to run out (or ran out). Its contributors are the group's top spenders of the month so far (user,
 /// feature, model and prompt version, the group's own dimensions left out), each with its share of the
 /// projection, of the budget and of the excess in proportion to its spend so far (docs/alerts.md).
-public struct BudgetDetector: AlertDetector {
+public struct BudgetDetector: AlertDetector, ParameterizedDetector {
     public var name: String { "budget" }
     public var period: ReportPeriod { .day }
     /// Monthly budgets by group (`alerts --budgets FILE`, or the configuration file's `budgets`); nil: silent.
@@ -21,15 +21,8 @@ public struct BudgetDetector: AlertDetector {
     /// A projection this far or less above its budget: no alert.
     public var minimumUSDAtStake = Money.zero
 
-    public var parameters: [(name: String, value: String)] {
-        [("minimum_usd_at_stake", minimumUSDAtStake.formatted(decimals: 2))]
-    }
-
-    public mutating func setParameter(_ name: String, to text: String) throws(ReportError) {
-        switch name {
-        case "minimum_usd_at_stake": minimumUSDAtStake = try AlertParameter.dollars(self.name, name, text)
-        default: throw AlertParameter.unknown(self.name, name, parameters)
-        }
+    static var parameterTable: [DetectorParameter<Self>] {
+        [.dollars("minimum_usd_at_stake", \.minimumUSDAtStake)]
     }
 
     public init(budgets: ForecastBudgets? = nil) { self.budgets = budgets }

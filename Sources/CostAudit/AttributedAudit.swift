@@ -211,18 +211,33 @@ package final class AuditRowReader {
         String(decoding: store.recordIDBytes(index), as: UTF8.self)
     }
 
+    /// The number of the audit's rows, dropped copies and records outside the window included.
+    package var rowCount: Int { store.count }
+
     /// The rows of every deduplicated, classified record in the window, in the audit's row order (file by file,
     /// line by line, reader by reader).
-    package func recordRows() -> [Int32] {
+    package func recordRows() -> [Int32] { recordRows(in: 0..<store.count) }
+
+    /// The rows of ``recordRows()`` among the audit's rows `range`, in order: each range can be read on a thread
+    /// of its own.
+    package func recordRows(in range: Range<Int>) -> [Int32] {
         let classes = AttributionClass.all.count
         var rows: [Int32] = []
-        rows.reserveCapacity(store.count)
-        for index in 0..<store.count
-        where alive[index] && inWindow[index] && Int(outcomes[index].classIndex) < classes {
+        rows.reserveCapacity(range.count)
+        for index in range where alive[index] && inWindow[index] && Int(outcomes[index].classIndex) < classes {
             rows.append(Int32(truncatingIfNeeded: index))
         }
         return rows
     }
+
+    /// The number of bytes of row `index`'s record id, read without the id itself.
+    package func recordIDByteCount(ofRow index: Int) -> Int {
+        let stored = store[index]
+        return stored.idIsHex ? 32 : Int(stored.idB)
+    }
+
+    /// Whether the rows keep their tags: otherwise ``tags(ofRow:)`` is 0 for every row.
+    package var keepsTags: Bool { store.keepsTags }
 
     /// Where `field`'s value lies in the rows: the filled value for a required field, the record's own for
     /// another tracked one.

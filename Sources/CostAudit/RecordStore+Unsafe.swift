@@ -142,6 +142,9 @@ import CostLedger
         return LedgerTable.recordIDBytes(of: unsafe rowBases[part][local], arena: idArenas[part])
     }
 
+    /// Whether the rows keep their tags (``AuditReportColumns/tags``).
+    var keepsTags: Bool { tagColumns.contains { !$0.isEmpty } }
+
     /// Row `index`'s token counts (``LedgerTable/reportColumns``); zeros when the rows do not keep them.
     func usage(_ index: Int) -> TokenUsage {
         let (part, local) = locate(index)

@@ -102,6 +102,9 @@ public struct SpendDataset: Sendable {
     /// The names of tasks named by a record id that is no leaf id, by number − 1, and (for records given as
     /// values, where one id may come twice) the number of each name.
     private var taskNames: [String] = []
+    /// For the records read in place, the audit's row of each task named by a record id that is no leaf id, by
+    /// number − 1: its name is read from there when asked.
+    private var namedTaskRows: [Int32] = []
     private var taskNumbers: [String: UInt32] = [:]
 
     // The rows given as values, from row `recordRows.count` on.
@@ -137,38 +140,65 @@ public struct SpendDataset: Sendable {
         report = audit.report
         let reader = audit.rowReader()
         rows = reader
-        recordRows = reader.recordRows()
         let fields: [AttributionField] = [
             .userID, .feature, .team, .project, .taskType, .tool, .promptVersion, .agent,
         ]
         sources = fields.map { reader.fieldSource($0) }
         ownBase = Int32(truncatingIfNeeded: reader.stringCount)
         emptyID = reader.stringID("") ?? 0
+        // The records' rows and those without lineage (their task is named by their record id), found in shares
+        // of the audit's rows on threads of their own: what reading every row once costs, once per dataset.
+        let parts = Self.recordRows(reader)
+        recordRows = parts.count == 1 ? parts[0].rows : parts.flatMap(\.rows)
         classIDs = AttributionClass.all.map { intern($0.name) }
-        // Tags are parsed once per distinct text, and a task named by a record id (a record without lineage)
-        // gets its number: both once per row, here, so that reading a row later changes nothing.
-        var last: (text: Int32, set: Int32) = (0, 0)
-        for (row, index) in recordRows.enumerated() {
-            let index = Int(index)
-            let text = reader.tags(ofRow: index)
-            if text != last.text {
-                let set: Int32
-                if let known = tagSetOfText[text] {
-                    set = known
+        var base: Int32 = 0
+        for part in parts {
+            for (position, mayBeLeaf) in zip(part.lineageless, part.mayBeLeaf) {
+                let index = Int(part.rows[Int(position)])
+                lineagelessRows.append(base + position)
+                // The audit's rows are deduplicated by record id: each names a task no other row names. Only a
+                // 16-byte id can be a leaf id; any other is numbered, and its name read when asked.
+                if mayBeLeaf, let leaf = Self.leafID(named: reader.recordID(ofRow: index)) {
+                    lineagelessTasks.append(TaskID(lineage: leaf, named: 0))
                 } else {
-                    set = internTags(Self.parseTagMembers(reader.string(text)))
-                    tagSetOfText[text] = set
+                    namedTaskRows.append(Int32(truncatingIfNeeded: index))
+                    lineagelessTasks.append(TaskID(lineage: 0, named: UInt32(truncatingIfNeeded: namedTaskRows.count)))
                 }
-                last = (text, set)
             }
-            if reader.lineage(ofRow: index) == 0 {
-                lineagelessRows.append(Int32(truncatingIfNeeded: row))
-                // The audit's rows are deduplicated by record id: each names a task no other row names.
-                lineagelessTasks.append(taskID(named: reader.recordID(ofRow: index), unique: true))
+            base += Int32(truncatingIfNeeded: part.rows.count)
+        }
+        // Tags are parsed once per distinct text, here, so that reading a row later changes nothing.
+        if reader.keepsTags {
+            var last: Int32 = 0
+            for index in recordRows {
+                let text = reader.tags(ofRow: Int(index))
+                if text == last { continue }
+                last = text
+                if tagSetOfText[text] == nil {
+                    tagSetOfText[text] = internTags(Self.parseTagMembers(reader.string(text)))
+                }
             }
         }
         tagSetOfText[0] = 0
         for spend in audit.unrecorded { append(spend) }
+    }
+
+    /// The rows of the audit's records, in shares of its rows read on threads of their own, each share with the
+    /// positions (among its rows) of those without lineage, and whether each of those has a record id of 16
+    /// bytes (which may be a leaf id): read while the row is at hand, as a later read of it would miss the cache.
+    private static func recordRows(
+        _ reader: AuditRowReader
+    ) -> [(rows: [Int32], lineageless: [Int32], mayBeLeaf: [Bool])] {
+        RowShares.map(reader.rowCount, shares: RowShares.count(reader.rowCount)) { range in
+            let rows = reader.recordRows(in: range)
+            var lineageless: [Int32] = []
+            var mayBeLeaf: [Bool] = []
+            for (position, index) in rows.enumerated() where reader.lineage(ofRow: Int(index)) == 0 {
+                lineageless.append(Int32(truncatingIfNeeded: position))
+                mayBeLeaf.append(reader.recordIDByteCount(ofRow: Int(index)) == 16)
+            }
+            return (rows, lineageless, mayBeLeaf)
+        }
     }
 
     /// Tags from the members of their JSON object (the ledger's text between the braces, already checked by
@@ -250,19 +280,22 @@ public struct SpendDataset: Sendable {
     /// records whose `root_id` it is), else by a number of its own.
     /// - Parameter unique: whether no other record id given is the same (the audit's deduplicated rows), so that
     ///   a new number needs no lookup of the names numbered before.
-    private mutating func taskID(named recordID: String, unique: Bool = false) -> TaskID {
-        // A record id written as a leaf id is 16 hex digits (checked here rather than by `LeafID`'s parser, which
-        // would build an error message for every other record id).
-        if recordID.utf8.count == 16, let value = Hex.parseUInt64(ArraySlice(recordID.utf8)),
-            let leaf = LeafID(rawValue: value), leaf.description == recordID
-        {
-            return TaskID(lineage: leaf.rawValue, named: 0)
-        }
-        if !unique, let known = taskNumbers[recordID] { return TaskID(lineage: 0, named: known) }
+    private mutating func taskID(named recordID: String) -> TaskID {
+        if let leaf = Self.leafID(named: recordID) { return TaskID(lineage: leaf, named: 0) }
+        if let known = taskNumbers[recordID] { return TaskID(lineage: 0, named: known) }
         taskNames.append(recordID)
         let number = UInt32(truncatingIfNeeded: taskNames.count)
-        if !unique { taskNumbers[recordID] = number }
+        taskNumbers[recordID] = number
         return TaskID(lineage: 0, named: number)
+    }
+
+    /// The leaf id a record id is written as (16 lowercase hex digits, not all zero), nil for any other record
+    /// id: checked here rather than by `LeafID`'s parser, which would build an error message for every other id.
+    private static func leafID(named recordID: String) -> UInt64? {
+        guard recordID.utf8.count == 16, let value = Hex.parseUInt64(ArraySlice(recordID.utf8)),
+            let leaf = LeafID(rawValue: value), leaf.description == recordID
+        else { return nil }
+        return leaf.rawValue
     }
 
     /// The id of `text`: the audit's when it has one, so that a value means one id in every row.
@@ -449,7 +482,9 @@ public struct SpendDataset: Sendable {
     public func task(at row: Int) -> String? {
         let task = taskID(row)
         if task.lineage != 0 { return LeafID(rawValue: task.lineage)?.description }
-        return task.named == 0 ? nil : taskNames[Int(task.named) - 1]
+        guard task.named != 0 else { return nil }
+        if let rows { return rows.recordID(ofRow: Int(namedTaskRows[Int(task.named) - 1])) }
+        return taskNames[Int(task.named) - 1]
     }
     /// The record's attempt (1 when the record has none); 0 for unrecorded spend.
     public func attempt(at row: Int) -> Int { Int(attemptNumber(row)) }

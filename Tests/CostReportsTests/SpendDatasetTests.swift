@@ -33,6 +33,11 @@ struct SpendDatasetTests {
             ),
             // Tags the fast reader reads (no escapes), two of them.
             try modelCall("f", at: "2026-11-03T10:00:00Z", input: 20, tags: ["env": "prod", "note": "plain"], leaf: 4),
+            // No lineage, and a record id written as a leaf id: its task is that leaf's, the next record's.
+            try modelCall("00000000000000aa", at: "2026-11-03T11:00:00Z", input: 30),
+            try modelCall("g", at: "2026-11-03T11:01:00Z", input: 40, leaf: 0xaa),
+            // No lineage, and a 16-byte record id that is no leaf id (uppercase): a task named by it.
+            try modelCall("00000000000000AB", at: "2026-11-03T11:02:00Z", input: 50),
         ]
     }
 
@@ -49,7 +54,7 @@ struct SpendDatasetTests {
         try audit.forEachRecord { again.append($0) }
         let fromRows = SpendDataset(audit)
         let fromRecords = SpendDataset(report: audit.report, records: again, unrecorded: audit.unrecorded)
-        #expect(fromRows.count == 6)
+        #expect(fromRows.count == 9)
         for dims in [[ReportDimension.team], [.tag("env"), .tag("note")], [.tool, .promptVersion, .model]] {
             #expect(try groups(fromRows, dims) == (try groups(fromRecords, dims)))
         }
@@ -57,6 +62,10 @@ struct SpendDatasetTests {
         #expect(fromRows.tokens(at: 0).cachedInput == 1000)
         #expect(fromRows.task(at: 0) == fromRows.task(at: 2))
         #expect(fromRows.task(at: 3) == "d")
+        #expect(fromRows.task(at: 6) == "00000000000000aa")
+        #expect(fromRows.task(at: 7) == "00000000000000aa")
+        #expect(fromRows.task(at: 8) == "00000000000000AB")
+        for row in 0..<fromRows.count { #expect(fromRows.task(at: row) == fromRecords.task(at: row)) }
     }
 
     @Test("a ledger read from a file gives the same rows as the same records in memory, tags included")

@@ -82,13 +82,10 @@ enum HTMLCommand {
                 (try? AlertDetectors.configured(settings)) ?? AlertDetectors.standard,
                 budgets: file?.budgets
             )
-            // The charts are drawn on another thread while the alerts are found.
-            let (dataset, now, shownDays) = (run.dataset, run.now, days)
-            let charts = BackgroundResult(parallel: RowShares.count(dataset.count) > 1) {
-                Dashboard(dataset, now: now, days: shownDays)
-            }
-            let report = try? AlertReport(dataset, detectors: detectors, now: now, window: .day)
-            dashboard = charts.wait().replacingAlerts((report?.alerts ?? []).map(DashboardAlert.init))
+            // The alerts, then the charts: each reads the rows in shares on threads of their own.
+            let report = try? AlertReport(run.dataset, detectors: detectors, now: run.now, window: .day)
+            let alerts = (report?.alerts ?? []).map(DashboardAlert.init)
+            dashboard = Dashboard(run.dataset, now: run.now, alerts: alerts, days: days)
         } catch {
             return io.fail(error)
         }

@@ -116,6 +116,11 @@ public struct Dashboard: Sendable {
     ///   - alerts: the current alerts, largest dollars at stake first (at most ``maxAlerts`` are shown).
     ///   - days: days of the daily charts, 1 to 92 (30 by default).
     public init(_ dataset: SpendDataset, now: UTCTimestamp, alerts: [DashboardAlert] = [], days: Int = 30) {
+        self.init(dataset, now: now, alerts: alerts, days: days, shares: RowShares.count(dataset.count))
+    }
+
+    /// The page with its rows summed in `shares` shares (``DashboardSums``): the same page for any count.
+    init(_ dataset: SpendDataset, now: UTCTimestamp, alerts: [DashboardAlert], days: Int, shares: Int) {
         let hour = ReportPeriod.nanosecondsPerHour
         let day = ReportPeriod.nanosecondsPerDay
         self.days = min(92, max(1, days))
@@ -135,61 +140,24 @@ public struct Dashboard: Sendable {
             ReportPeriod.hour.label(of: UTCTimestamp(nanosecondsSinceEpoch: firstHour + Int64(offset) * hour))
         }
 
-        // Per team and per feature, by a dense slot of its id (no hashing per row): its days, its last 24 hours,
-        // and for a feature its total; per user, its total.
-        var teams = IDSums(widths: [self.days, 24], idLimit: dataset.idLimit)
-        var features = IDSums(widths: [self.days, 24, 1], idLimit: dataset.idLimit)
-        var users = IDSums(widths: [1], idLimit: dataset.idLimit)
-        var dayTotals = [Int128](repeating: 0, count: self.days)
-        var dayUnknown = [Int128](repeating: 0, count: self.days)
-        let baselineHours = 24 * 8
-        var hourSpend = [Int128](repeating: 0, count: baselineHours)
-        var hourUsers = [DistinctIDs](repeating: DistinctIDs(), count: baselineHours)
-        var windowTotal: Int128 = 0
-        let unknownClass = dataset.stringID(AttributionClass.unknown.name)
-        // The hour and user inserted last: rows of one task (one user) mostly come together, so most rows need
-        // no insertion.
-        var lastActive = (hour: -1, user: Int32(0))
-        // The tool shares by week (``ToolsReport``), of every row, summed in the same pass.
-        var toolSums = ToolsReport.WeekToolSums(idLimit: dataset.idLimit)
-        for row in 0..<dataset.count {
-            let columns = dataset.columns(row)
-            toolSums.add(dataset, row: row, columns)
-            let time = columns.time
-            guard time < endHour else { continue }
-            let amount = columns.amount
-            let user = dataset.fieldID(.userID, at: row) ?? 0
-            let dayIndex = Int(ReportPeriod.floorDiv(time, day) - firstDay)
-            let recent = !columns.dayOnly && time >= firstHour
-            guard dayIndex >= 0 || (!columns.dayOnly && time >= baselineStart) else { continue }
-            // Each id's slot is found once per row.
-            let team = dayIndex >= 0 || recent ? teams.slot(dataset.fieldID(.team, at: row) ?? 0) : 0
-            let feature = dayIndex >= 0 || recent ? features.slot(dataset.fieldID(.feature, at: row) ?? 0) : 0
-            if dayIndex >= 0 {
-                teams.add(slot: team, part: 0, dayIndex, amount)
-                features.add(slot: feature, part: 0, dayIndex, amount)
-                dayTotals[dayIndex] &+= amount
-                if let unknownClass, dataset.fieldID(.attributionClass, at: row) == unknownClass {
-                    dayUnknown[dayIndex] &+= amount
-                }
-                features.add(slot: feature, part: 2, 0, amount)
-                users.add(slot: users.slot(user), part: 0, 0, amount)
-                windowTotal &+= amount
-            }
-            // Spend known per day only cannot be placed in an hour.
-            guard !columns.dayOnly, time >= baselineStart else { continue }
-            let hourIndex = Int((time - baselineStart) / hour)
-            hourSpend[hourIndex] &+= amount
-            if user != 0, amount != 0, lastActive != (hourIndex, user) {
-                hourUsers[hourIndex].insert(user)
-                lastActive = (hourIndex, user)
-            }
-            if recent {
-                let recentIndex = Int((time - firstHour) / hour)
-                teams.add(slot: team, part: 1, recentIndex, amount)
-                features.add(slot: feature, part: 1, recentIndex, amount)
-            }
+        // The rows are summed in shares on threads of their own (``DashboardSums``).
+        let frame = DashboardSums.Frame(
+            days: self.days,
+            firstDay: firstDay,
+            endHour: endHour,
+            firstHour: firstHour,
+            baselineStart: baselineStart
+        )
+        let parts = RowShares.map(dataset.count, shares: max(1, shares)) { rows in
+            DashboardSums(dataset, rows: rows, frame: frame)
         }
+        var sums = parts[0]
+        for part in parts.dropFirst() { sums.merge(part) }
+        let (teams, features, users) = (sums.teams, sums.features, sums.users)
+        let (dayTotals, dayUnknown, hourSpend, hourUsers) = (
+            sums.dayTotals, sums.dayUnknown, sums.hourSpend, sums.hourUsers
+        )
+        let windowTotal = sums.windowTotal
         func label(_ id: Int32) -> String { id == 0 ? ReportDimension.unknownLabel : dataset.string(id) }
         teamDaily = Self.folded(teams.part(0), label: label)
         featureDaily = Self.folded(features.part(0), label: label)
@@ -221,7 +189,7 @@ public struct Dashboard: Sendable {
         topFeatures = Self.top(features.part(2).mapValues { $0[0] }, total: windowTotal, label: label)
         topUsers = Self.top(users.part(0).mapValues { $0[0] }, total: windowTotal, label: label)
 
-        let tools = ToolsReport(dataset, sums: toolSums)
+        let tools = ToolsReport(dataset, sums: sums.toolSums)
         let weeks = tools.weeks.suffix(Self.maxWeeks).map(\.week)
         weekLabels = weeks
         var toolWeeks: [String: [Int128]] = [:]
@@ -351,6 +319,18 @@ struct IDSums {
     mutating func add(slot: Int, part: Int, _ column: Int, _ amount: Int128) {
         sums[slot * stride + offsets[part] + column] &+= amount
         present[slot * widths.count + part] = true
+    }
+
+    /// Adds the sums of `other` (of the same widths), id by id: an id new here gets its slot after those seen.
+    mutating func merge(_ other: IDSums) {
+        for (otherSlot, id) in other.slots.ids.enumerated() {
+            let slot = self.slot(id)
+            for part in widths.indices where other.present[otherSlot * widths.count + part] {
+                let (mine, theirs) = (slot * stride + offsets[part], otherSlot * stride + offsets[part])
+                for column in 0..<widths[part] { sums[mine + column] &+= other.sums[theirs + column] }
+                present[slot * widths.count + part] = true
+            }
+        }
     }
 
     /// Part `part` of every id's sums.

@@ -60,28 +60,3 @@ extension RowShares {
         return (a, b)
     }
 }
-
-/// A value computed on another thread while the caller goes on (or right away, when not `parallel`); ``wait()``
-/// returns it once it is done.
-package final class BackgroundResult<Value: Sendable>: Sendable {
-    private let body: @Sendable () -> Value
-    private let value = Lock<Value?>(nil)
-    private let group = DispatchGroup()
-
-    package init(parallel: Bool, _ body: @escaping @Sendable () -> Value) {
-        self.body = body
-        guard parallel else { return }
-        group.enter()
-        DispatchQueue.global(qos: .userInitiated).async {
-            let result = body()
-            self.value.withLock { $0 = result }
-            self.group.leave()
-        }
-    }
-
-    /// The value, once computed.
-    package func wait() -> Value {
-        group.wait()
-        return value.withLock { $0 } ?? body()
-    }
-}

@@ -167,7 +167,11 @@ public struct ToolsReport: Sendable {
             totals[index].usd &+= amount
             total &+= amount
             if unrecorded { totals[index].unrecorded &+= amount }
-            let slot = slots.slot(tool).slot
+            addSpend(week: index, slot: slots.slot(tool).slot, amount)
+        }
+
+        /// Adds `amount` to the tool in slot `slot` in the week at `index`.
+        private mutating func addSpend(week index: Int, slot: Int, _ amount: Int128) {
             if slot >= spend[index].count {
                 spend[index].append(contentsOf: repeatElement(0, count: slot + 1 - spend[index].count))
                 present[index].append(contentsOf: repeatElement(false, count: slot + 1 - present[index].count))
@@ -183,6 +187,20 @@ public struct ToolsReport: Sendable {
             spend.append([])
             present.append([])
             return weekStarts.count - 1
+        }
+
+        /// Adds the sums of `other` (rows after these): its weeks, totals and tools' spend.
+        mutating func merge(_ other: WeekToolSums) {
+            for (otherIndex, week) in other.weekStarts.enumerated() {
+                let index = indexOfWeek[week] ?? newWeek(week)
+                totals[index].usd &+= other.totals[otherIndex].usd
+                totals[index].unrecorded &+= other.totals[otherIndex].unrecorded
+                for otherSlot in other.spend[otherIndex].indices where other.present[otherIndex][otherSlot] {
+                    let slot = slots.slot(other.slots.ids[otherSlot]).slot
+                    addSpend(week: index, slot: slot, other.spend[otherIndex][otherSlot])
+                }
+            }
+            total &+= other.total
         }
 
         /// Each week's total and unrecorded spend, by the week's start.

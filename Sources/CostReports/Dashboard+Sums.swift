@@ -1,0 +1,107 @@
+import Attribution
+import CostAudit
+
+/// The sums the dashboard's charts are drawn from, over some of the dataset's rows: each share of the rows
+/// (``RowShares``) is summed on a thread of its own, and the shares are merged in order, so that the page is the
+/// same as from one pass over every row.
+struct DashboardSums {
+    /// Where the charts lie, in nanoseconds since the epoch but for the days (days since the epoch).
+    struct Frame: Sendable {
+        /// Days of the daily charts, and the first of them.
+        let days: Int
+        let firstDay: Int64
+        /// The first instant not shown, the start of the last 24 hours and of the 7 days before them.
+        let endHour: Int64
+        let firstHour: Int64
+        let baselineStart: Int64
+
+        /// The hours of cost per active user: the last 24 and the same hours on the 7 days before.
+        static let baselineHours = 24 * 8
+    }
+
+    /// Per team and per feature, by a dense slot of its id (no hashing per row): its days, its last 24 hours,
+    /// and for a feature its total; per user, its total.
+    private(set) var teams: IDSums
+    private(set) var features: IDSums
+    private(set) var users: IDSums
+    private(set) var dayTotals: [Int128]
+    private(set) var dayUnknown: [Int128]
+    private(set) var hourSpend: [Int128]
+    private(set) var hourUsers: [DistinctIDs]
+    private(set) var windowTotal: Int128 = 0
+    /// The tool shares by week (``ToolsReport``), of every row, summed in the same pass.
+    private(set) var toolSums: ToolsReport.WeekToolSums
+
+    /// The sums of rows `rows`.
+    init(_ dataset: SpendDataset, rows: Range<Int>, frame: Frame) {
+        let hour = ReportPeriod.nanosecondsPerHour
+        let day = ReportPeriod.nanosecondsPerDay
+        teams = IDSums(widths: [frame.days, 24], idLimit: dataset.idLimit)
+        features = IDSums(widths: [frame.days, 24, 1], idLimit: dataset.idLimit)
+        users = IDSums(widths: [1], idLimit: dataset.idLimit)
+        dayTotals = [Int128](repeating: 0, count: frame.days)
+        dayUnknown = [Int128](repeating: 0, count: frame.days)
+        hourSpend = [Int128](repeating: 0, count: Frame.baselineHours)
+        hourUsers = [DistinctIDs](repeating: DistinctIDs(), count: Frame.baselineHours)
+        toolSums = ToolsReport.WeekToolSums(idLimit: dataset.idLimit)
+        let unknownClass = dataset.stringID(AttributionClass.unknown.name)
+        // The hour and user inserted last: rows of one task (one user) mostly come together, so most rows need
+        // no insertion.
+        var lastActive = (hour: -1, user: Int32(0))
+        for row in rows {
+            let columns = dataset.columns(row)
+            toolSums.add(dataset, row: row, columns)
+            let time = columns.time
+            guard time < frame.endHour else { continue }
+            let amount = columns.amount
+            let user = dataset.fieldID(.userID, at: row) ?? 0
+            let dayIndex = Int(ReportPeriod.floorDiv(time, day) - frame.firstDay)
+            let recent = !columns.dayOnly && time >= frame.firstHour
+            guard dayIndex >= 0 || (!columns.dayOnly && time >= frame.baselineStart) else { continue }
+            // Each id's slot is found once per row.
+            let team = dayIndex >= 0 || recent ? teams.slot(dataset.fieldID(.team, at: row) ?? 0) : 0
+            let feature = dayIndex >= 0 || recent ? features.slot(dataset.fieldID(.feature, at: row) ?? 0) : 0
+            if dayIndex >= 0 {
+                teams.add(slot: team, part: 0, dayIndex, amount)
+                features.add(slot: feature, part: 0, dayIndex, amount)
+                dayTotals[dayIndex] &+= amount
+                if let unknownClass, dataset.fieldID(.attributionClass, at: row) == unknownClass {
+                    dayUnknown[dayIndex] &+= amount
+                }
+                features.add(slot: feature, part: 2, 0, amount)
+                users.add(slot: users.slot(user), part: 0, 0, amount)
+                windowTotal &+= amount
+            }
+            // Spend known per day only cannot be placed in an hour.
+            guard !columns.dayOnly, time >= frame.baselineStart else { continue }
+            let hourIndex = Int((time - frame.baselineStart) / hour)
+            hourSpend[hourIndex] &+= amount
+            if user != 0, amount != 0, lastActive != (hourIndex, user) {
+                hourUsers[hourIndex].insert(user)
+                lastActive = (hourIndex, user)
+            }
+            if recent {
+                let recentIndex = Int((time - frame.firstHour) / hour)
+                teams.add(slot: team, part: 1, recentIndex, amount)
+                features.add(slot: feature, part: 1, recentIndex, amount)
+            }
+        }
+    }
+
+    /// Adds the sums of the rows after these (the next share).
+    mutating func merge(_ other: DashboardSums) {
+        teams.merge(other.teams)
+        features.merge(other.features)
+        users.merge(other.users)
+        for index in dayTotals.indices {
+            dayTotals[index] &+= other.dayTotals[index]
+            dayUnknown[index] &+= other.dayUnknown[index]
+        }
+        for index in hourSpend.indices {
+            hourSpend[index] &+= other.hourSpend[index]
+            hourUsers[index].formUnion(other.hourUsers[index])
+        }
+        windowTotal &+= other.windowTotal
+        toolSums.merge(other.toolSums)
+    }
+}

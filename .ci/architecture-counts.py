@@ -3,7 +3,7 @@
 
 Prints the markdown block that sits between the `counts:begin` and `counts:end` markers of
 docs/architecture.md. With --check, exits 1 when the page's block differs from the code.
-Comment lines (`//`, `///`) are not counted: a key named in a doc comment is not a spelling.
+Comments (`//`, `///`, whole lines or after code) are not counted: a key named in a comment is not a spelling.
 """
 import pathlib, re, sys
 
@@ -16,7 +16,23 @@ def code_lines(path):
         stripped = line.strip()
         if stripped.startswith("//"):
             continue
-        yield line
+        yield without_trailing_comment(line)
+
+
+def without_trailing_comment(line):
+    """The line up to a `//` that is outside a string literal (an even number of unescaped quotes before it)."""
+    quotes = 0
+    index = 0
+    while index < len(line):
+        if line[index] == "\\":
+            index += 2
+            continue
+        if line[index] == '"':
+            quotes += 1
+        elif line.startswith("//", index) and quotes % 2 == 0:
+            return line[:index]
+        index += 1
+    return line
 
 
 def count(pattern, path):

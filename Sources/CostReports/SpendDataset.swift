@@ -276,10 +276,9 @@ public struct SpendDataset: Sendable {
         attempts.append(0)
     }
 
-    /// The task a record id names: by its value when it is written as a leaf id (so that it is the task of the
-    /// records whose `root_id` it is), else by a number of its own.
-    /// - Parameter unique: whether no other record id given is the same (the audit's deduplicated rows), so that
-    ///   a new number needs no lookup of the names numbered before.
+    /// The task a record id of a record given as a value names: by its value when it is written as a leaf id (so
+    /// that it is the task of the records whose `root_id` it is), else by a number of its own, the same for the
+    /// same id given twice.
     private mutating func taskID(named recordID: String) -> TaskID {
         if let leaf = Self.leafID(named: recordID) { return TaskID(lineage: leaf, named: 0) }
         if let known = taskNumbers[recordID] { return TaskID(lineage: 0, named: known) }

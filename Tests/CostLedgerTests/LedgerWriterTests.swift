@@ -141,6 +141,27 @@ struct LedgerWriterTests {
         #expect(Set(records.map(\.recordID)) == Set((10..<20).map { "r\($0)" }))
     }
 
+    @Test("files opened in the same millisecond sort by name in the order they were written")
+    func sameMillisecondFilesSortInOrder() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        // The clock never moves: every file is opened in the same millisecond.
+        let clock = ManualClock(UTCTimestamp(millisecondsSinceEpoch: 1_795_564_000_000))
+        var configuration = quietConfiguration(dir)
+        configuration.clock = clock
+        configuration.maxFileBytes = Int64(LedgerFixtures.callRecord("r00").jsonLine().count)
+        let ledger = try JSONLinesLedger(configuration: configuration)
+        for i in 10..<22 {
+            try ledger.write(LedgerFixtures.callRecord("r\(i)"))
+            try ledger.flush()
+        }
+        try ledger.close()
+        let starts = try dir.jsonlFiles().compactMap { LedgerFileName(parsing: $0)?.startMilliseconds }.sorted()
+        #expect(starts == (0..<12).map { 1_795_564_000_000 + Int64($0) })
+        let records = try LedgerReader(path: dir.path).readAll().records
+        #expect(records.map(\.recordID) == (10..<22).map { "r\($0)" })
+    }
+
     @Test("files rotate when the UTC day changes, and the new name carries the new start time")
     func rotateByDay() throws {
         let dir = try TemporaryDirectory()

@@ -299,6 +299,9 @@ extension JSONLinesLedger {
             /// The buffer handed to ``Buffer/bytes`` at the next flush (the two trade places, keeping memory).
             var spare = LedgerByteBuffer()
             var spareCuts: [Int] = []
+            /// The start (milliseconds) in the name of the last file this writer opened: the next one's is later,
+            /// so that its files sort by name in the order it opened them.
+            var lastFileStart: Int64 = .min
         }
 
         let buffer = Lock(Buffer())
@@ -1012,7 +1015,9 @@ extension JSONLinesLedger {
                     if let closing { _ = LedgerIO.close(closing) }
                     if let lost { noteLost(lost) }
                     do {
-                        action = io.machine.fileOpened(try openFile(fixedName: fixedName, partition: partition))
+                        action = io.machine.fileOpened(
+                            try openFile(fixedName: fixedName, partition: partition, after: &io.lastFileStart)
+                        )
                     } catch {
                         action = io.machine.openFailed(error)
                     }
@@ -1113,17 +1118,24 @@ extension JSONLinesLedger {
 
         /// Opens a new ledger file (the configured name when `fixedName`), in the day partition `partition` when
         /// given, making the directories again if they are gone (docs/ledger.md); under concurrent syncs with its
-        /// descriptors for the syncing threads.
+        /// descriptors for the syncing threads. A new name's start is the clock's milliseconds, or one more than
+        /// `lastStart` (the previous name's) when the clock has not passed it: two files opened in the same
+        /// millisecond (a batch written again elsewhere after a failed write) would otherwise sort by their random
+        /// part, the later file first half the time.
         private func openFile(
             fixedName: Bool,
-            partition: Int64?
+            partition: Int64?,
+            after lastStart: inout Int64
         ) throws(CostLedgerError) -> LedgerWriterStateMachine.OpenFile {
             let now = configuration.clock.now()
             let name: String
             if fixedName, let fixed = configuration.fileName {
                 name = fixed
             } else {
-                name = LedgerFileName.make(host: configuration.hostName, now: now.millisecondsSinceEpoch).description
+                let start =
+                    lastStart == .min ? now.millisecondsSinceEpoch : max(now.millisecondsSinceEpoch, lastStart + 1)
+                lastStart = start
+                name = LedgerFileName.make(host: configuration.hostName, now: start).description
             }
             // A directory removed while the writer ran is made again, as at start (docs/ledger.md).
             try LedgerFiles.makeDirectory(configuration.directory)

@@ -30,7 +30,8 @@ enum ExplainCommand {
             window has no spend). Drivers are the (dimension, value) pairs over model, tool, prompt_version, \
             task_type, agent, user_id and api_key_id whose spend per task of the scope moved most; only \
             dimensions with two values or more in the scope (a missing value counts) are considered. A window \
-            the audit or the data cover only in part is named partial. Exit status as for 'audit'.
+            the audit or the data cover only in part is named partial. A scope value no record in the window has \
+            gets a warning on stderr naming the closest values records have. Exit status as for 'audit'.
             """,
         positionals: [AuditInputs.ledgerPositional],
         options: ReportRun.options(
@@ -68,11 +69,30 @@ enum ExplainCommand {
         do throws(ReportError) {
             let report = try ExplainReport(run.dataset, scope: scope, now: run.now)
             io.writeOutput(report.render(run.format))
+            warnIfUnseen(report, run: run, io: io)
             return .success
         } catch {
             io.writeError("error: \(error)\n")
             return .dataError
         }
+    }
+
+    /// A warning on stderr when no record in the audited window has the scope's value (a typo, most often), with
+    /// the closest values records have: the answer itself (no spend in either window) is still printed, and the
+    /// exit status is unchanged, as a value can be real and quiet.
+    static func warnIfUnseen(_ report: ExplainReport, run: ReportRun, io: CommandIO) {
+        let scope = report.scope
+        // A scope with tasks in either window is seen; only an empty answer needs the look at every row.
+        guard report.current.tasks == 0, report.previous.tasks == 0,
+            !ValueSuggestions.isTaken(scope.value, by: scope.dimension, in: run.dataset)
+        else { return }
+        let option = scopes.first { $0.dimension == scope.dimension }?.option ?? scope.dimension.name
+        var text = "warning: no record in the audited window has \(scope.dimension.name) '\(scope.value)'"
+        let closest = ValueSuggestions.closest(to: scope.value, of: scope.dimension, in: run.dataset)
+        if !closest.isEmpty {
+            text += "; did you mean " + closest.map { "--\(option) '\($0)'" }.joined(separator: " or ") + "?"
+        }
+        io.writeError(text + "\n")
     }
 
     /// The scope, and a window that is not empty: usage errors only, before any file is read.

@@ -43,6 +43,27 @@ struct ExplainCommandTests {
         }
     }
 
+    @Test("a scope value no record has (a typo) still answers, and stderr names the closest values; exit 0")
+    func typoGetsSuggestions() throws {
+        let inputs = try Inputs()
+        defer { try? FileManager.default.removeItem(at: inputs.dir) }
+        let typo = try runTool(inputs.arguments(["--feature", "draft_replay"]))
+        #expect(typo.status == 0, "\(typo.stderr)")
+        #expect(typo.stdout.contains("The scope has no recorded spend in either window."))
+        #expect(
+            typo.stderr
+                == "warning: no record in the audited window has feature 'draft_replay'; did you mean --feature "
+                + "'draft_reply'?\n"
+        )
+        let user = try runTool(inputs.arguments(["--user", "U_1"]))
+        #expect(user.stderr.contains("has user_id 'U_1'; did you mean --user 'u_1'?"), "\(user.stderr)")
+        let unlike = try runTool(inputs.arguments(["--team", "finance"]))
+        #expect(unlike.stderr == "warning: no record in the audited window has team 'finance'\n")
+        // A value some record has, and the missing label when some record lacks the field: no warning.
+        #expect(try runTool(inputs.arguments(["--team", "support"])).stderr.isEmpty)
+        #expect(try runTool(inputs.arguments(["--task-type", "generate"])).stderr.isEmpty)
+    }
+
     @Test("explain --feature names the planted prompt version as the first driver, exit 0")
     func explainsTheFeature() throws {
         let inputs = try Inputs()

@@ -77,22 +77,20 @@ enum ExplainCommand {
         }
     }
 
-    /// A warning on stderr when no record in the audited window has the scope's value (a typo, most often), with
-    /// the closest values records have: the answer itself (no spend in either window) is still printed, and the
-    /// exit status is unchanged, as a value can be real and quiet.
+    /// A warning on stderr when no record in the audited window has the scope's value (``UnseenValue``). A scope
+    /// with tasks in either window is seen; only an empty answer needs the look at every row.
     static func warnIfUnseen(_ report: ExplainReport, run: ReportRun, io: CommandIO) {
+        guard report.current.tasks == 0, report.previous.tasks == 0 else { return }
         let scope = report.scope
-        // A scope with tasks in either window is seen; only an empty answer needs the look at every row.
-        guard report.current.tasks == 0, report.previous.tasks == 0,
-            !ValueSuggestions.isTaken(scope.value, by: scope.dimension, in: run.dataset)
-        else { return }
         let option = scopes.first { $0.dimension == scope.dimension }?.option ?? scope.dimension.name
-        var text = "warning: no record in the audited window has \(scope.dimension.name) '\(scope.value)'"
-        let closest = ValueSuggestions.closest(to: scope.value, of: scope.dimension, in: run.dataset)
-        if !closest.isEmpty {
-            text += "; did you mean " + closest.map { "--\(option) '\($0)'" }.joined(separator: " or ") + "?"
-        }
-        io.writeError(text + "\n")
+        UnseenValue.warn(
+            scope.value,
+            of: scope.dimension,
+            option: option,
+            in: run.dataset,
+            place: "the audited window",
+            io: io
+        )
     }
 
     /// The scope, and a window that is not empty: usage errors only, before any file is read.

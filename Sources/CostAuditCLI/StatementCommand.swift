@@ -148,6 +148,16 @@ enum StatementCommand {
             )
             if let team = options.team { statements = statements.selecting(team: team) }
             io.writeOutput(statements.render(run.format))
+            if let team = options.team {
+                UnseenValue.warn(
+                    team,
+                    of: .team,
+                    option: "team",
+                    in: run.dataset,
+                    place: options.month.label,
+                    io: io
+                )
+            }
             return .success
         } catch {
             io.writeError("error: \(error)\n")

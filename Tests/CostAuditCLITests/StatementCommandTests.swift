@@ -71,6 +71,13 @@ struct StatementCommandTests {
         #expect(shareLine?.contains(" 0.50 ") == true, "\(one.stdout)")
         #expect(!one.stdout.contains("alpha"))
         #expect(one.stdout.contains("inputs_sha256: \(fingerprint)"))
+        #expect(one.stderr.isEmpty)
+
+        // A team no record has: its (empty) statement, and a warning naming the closest teams.
+        let typo = try runTool(["statement", ledger, "--team", "betta", "--month", "2026-11", "--quiet"])
+        #expect(typo.status == 0, "stderr: \(typo.stderr)")
+        #expect(typo.stdout.contains("Showback statement of betta, 2026-11"))
+        #expect(typo.stderr == "warning: no record in 2026-11 has team 'betta'; did you mean --team 'beta'?\n")
     }
 
     @Test(

@@ -132,6 +132,7 @@ enum ForecastCommand {
                 method: method
             )
             io.writeOutput(forecast.render(run.format))
+            UnseenValue.warnTags(dimensions, in: run.dataset, place: "the audited window", io: io)
             return .success
         } catch {
             io.writeError("error: \(error)\n")

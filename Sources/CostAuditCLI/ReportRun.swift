@@ -187,6 +187,7 @@ enum ReportCommand {
         do throws(ReportError) {
             let report = try SpendReport(run.dataset, by: dimensions, period: period, top: top)
             io.writeOutput(report.render(run.format))
+            UnseenValue.warnTags(dimensions, in: run.dataset, place: "the audited window", io: io)
             return .success
         } catch {
             io.writeError("error: \(error)\n")

@@ -22,4 +22,22 @@ enum UnseenValue {
         }
         io.writeError(text + "\n")
     }
+
+    /// Writes a warning for each tag dimension among `dimensions` whose key no row of `dataset` has (every row
+    /// then groups as `(none)`): `warning: no record in PLACE has the tag 'KEY'; did you mean --by 'tags.CLOSE'?`.
+    static func warnTags(_ dimensions: [ReportDimension], in dataset: SpendDataset, place: String, io: CommandIO) {
+        var keys: Set<String>?
+        for dimension in dimensions {
+            guard let key = dimension.tagKey else { continue }
+            let known = keys ?? ValueSuggestions.tagKeys(in: dataset)
+            keys = known
+            guard !known.contains(key) else { continue }
+            var text = "warning: no record in \(place) has the tag '\(key)'"
+            let closest = ValueSuggestions.closest(to: key, among: known)
+            if !closest.isEmpty {
+                text += "; did you mean " + closest.map { "--by 'tags.\($0)'" }.joined(separator: " or ") + "?"
+            }
+            io.writeError(text + "\n")
+        }
+    }
 }

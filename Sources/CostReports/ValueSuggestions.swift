@@ -37,6 +37,19 @@ public enum ValueSuggestions {
         for row in 0..<dataset.count {
             if let rowValue = dataset.value(dimension, at: row) { values.insert(rowValue) }
         }
+        return closest(to: value, among: values, limit: limit)
+    }
+
+    /// The tag keys some row of `dataset` has.
+    public static func tagKeys(in dataset: SpendDataset) -> Set<String> {
+        var keys = Set<String>()
+        for tags in dataset.tagSets { keys.formUnion(tags.keys) }
+        return keys
+    }
+
+    /// Up to `limit` of `candidates` closest to `value`, as ``closest(to:of:in:limit:)`` ranks them.
+    public static func closest(to value: String, among candidates: Set<String>, limit: Int = 3) -> [String] {
+        let values = candidates
         let wanted = Array(value.utf8)
         let folded = value.lowercased()
         let allowed = min(3, max(1, wanted.count / 4))

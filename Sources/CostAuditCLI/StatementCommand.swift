@@ -152,7 +152,7 @@ enum StatementCommand {
                 UnseenValue.warn(
                     team,
                     of: .team,
-                    option: "team",
+                    option: ReportDimension.team.name,
                     in: run.dataset,
                     place: options.month.label,
                     io: io

@@ -148,7 +148,10 @@ enum StatementCommand {
             )
             if let team = options.team { statements = statements.selecting(team: team) }
             io.writeOutput(statements.render(run.format))
-            if let team = options.team {
+            // Only an empty statement needs the look at every row for the team.
+            if let team = options.team,
+                statements.statements.allSatisfy({ $0.calls == 0 && $0.exactUSD == .zero })
+            {
                 UnseenValue.warn(
                     team,
                     of: .team,

@@ -214,12 +214,9 @@ package final class AuditRowReader {
     /// The number of the audit's rows, dropped copies and records outside the window included.
     package var rowCount: Int { store.count }
 
-    /// The rows of every deduplicated, classified record in the window, in the audit's row order (file by file,
-    /// line by line, reader by reader).
-    package func recordRows() -> [Int32] { recordRows(in: 0..<store.count) }
-
-    /// The rows of ``recordRows()`` among the audit's rows `range`, in order: each range can be read on a thread
-    /// of its own.
+    /// The rows of every deduplicated, classified record in the window among the audit's rows `range`, in the
+    /// audit's row order (file by file, line by line, reader by reader): each range can be read on a thread of its
+    /// own.
     package func recordRows(in range: Range<Int>) -> [Int32] {
         let classes = AttributionClass.all.count
         var rows: [Int32] = []

@@ -15,7 +15,12 @@
 # row, without their conditions, so every dataset that has rows fails one of the two (an all-NULL InvoiceId
 # fails InvoiceId-C-005-C, an all-filled one InvoiceId-C-004-C), and leaving the RECOMMENDED column out fails
 # seven rules instead. The export writes InvoiceId NULL (the ledger knows no invoice), so its summary says
-# `Fail: 1`, that rule; docs/reports.md ("export --focus") shows the output.
+# `Fail: 1`, that rule; docs/reports.md ("export --focus") shows the output. Both rules come from FOCUS's
+# requirements model as the validator ships it (focus_validator/rules/model-1.2.0.1.json), each with an empty
+# "Condition"; the validator's own OR of the two, InvoiceId-C-003-C, passes, and so does the column's root rule
+# InvoiceId-C-000-O: the script checks that both pass (KNOWN_DEFECT_COMPOSITES), so a wrong InvoiceId still
+# fails it. The FOCUS working group tracks this class of false positive (conditional nullability enforced
+# without its condition) in FinOps-Open-Cost-and-Usage-Spec/FOCUS_Spec#2394.
 #
 # Run time on the 2-core machine, measured: 1 min 57 s the first time (the venv and the pip install, 1 min 43 s;
 # the validator 15 s); 22 s once the venv exists and the tool is built (build check 2 s, demo and export 5 s,
@@ -24,6 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KNOWN_VALIDATOR_DEFECTS="InvoiceId-C-005-C"
+KNOWN_DEFECT_COMPOSITES="InvoiceId-C-003-C InvoiceId-C-000-O"
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/swift-cost-attribution"
 venv="$cache/focus-validator-2.2.1"
@@ -90,6 +96,16 @@ for rule in $failed; do
     esac
 done
 listed="$(echo "$failed" | grep -c . || true)"
+# The defect stays a defect only while the validator's own OR of the two nullability rules, and the column's
+# root rule, pass: were either to fail, the export's InvoiceId would be wrong.
+for rule in $KNOWN_DEFECT_COMPOSITES; do
+    if ! grep -q "^✅ $rule: PASS" "$work/validator.txt"; then
+        grep "$rule" "$work/validator.txt" || true
+        echo "error: $rule did not pass: the known defect no longer explains the failure" >&2
+        exit 1
+    fi
+    echo "   $rule: PASS"
+done
 if [ -n "$unexpected" ] || [ "$listed" != "$count" ]; then
     sed -n '/^--- Failures ---$/,$p' "$work/validator.txt"
     echo "error: focus-validator failed rules beyond the known defects:${unexpected:- (the failure list does not match Fail: $count)}" >&2

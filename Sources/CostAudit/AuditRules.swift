@@ -281,60 +281,21 @@ public struct AuditRules: Sendable, Hashable {
         for member in object.members {
             switch member.key {
             case "match":
-                guard let fields = member.value.objectValue else {
-                    throw CostAuditError(
-                        .invalidRules,
-                        file: file,
-                        field: "\(at).match",
-                        reason: "expected an object, got \(member.value.typeName)"
-                    )
-                }
-                var result: [MatchKey: String] = [:]
-                for field in fields.members {
-                    guard let key = MatchKey(name: field.key) else {
-                        throw CostAuditError(
-                            .invalidRules,
-                            file: file,
-                            field: "\(at).match.\(field.key)",
-                            reason:
-                                "unknown field: a rule matches attribution fields, provider, model or api_key_id"
-                        )
-                    }
-                    result[key] = try AuditKeyMap.value(
-                        field.value,
-                        field: "\(at).match.\(field.key)",
-                        file: file,
-                        code: .invalidRules
-                    )
-                }
-                match = result
+                match = try fields(
+                    of: member.value,
+                    at: "\(at).match",
+                    file: file,
+                    unknown: "unknown field: a rule matches attribution fields, provider, model or api_key_id",
+                    MatchKey.init(name:)
+                )
             case "set":
-                guard let fields = member.value.objectValue else {
-                    throw CostAuditError(
-                        .invalidRules,
-                        file: file,
-                        field: "\(at).set",
-                        reason: "expected an object, got \(member.value.typeName)"
-                    )
-                }
-                var result: [AttributionField: String] = [:]
-                for field in fields.members {
-                    guard let key = AttributionField(name: field.key) else {
-                        throw CostAuditError(
-                            .invalidRules,
-                            file: file,
-                            field: "\(at).set.\(field.key)",
-                            reason: "unknown field: a rule sets attribution fields (user_id, feature, team, …)"
-                        )
-                    }
-                    result[key] = try AuditKeyMap.value(
-                        field.value,
-                        field: "\(at).set.\(field.key)",
-                        file: file,
-                        code: .invalidRules
-                    )
-                }
-                set = result
+                set = try fields(
+                    of: member.value,
+                    at: "\(at).set",
+                    file: file,
+                    unknown: "unknown field: a rule sets attribution fields (user_id, feature, team, …)",
+                    AttributionField.init(name:)
+                )
             default:
                 throw CostAuditError(
                     .invalidRules,
@@ -353,6 +314,38 @@ public struct AuditRules: Sendable, Hashable {
             )
         }
         return Rule(match: match, set: set)
+    }
+
+    /// A rule's `match` or `set` object (at `at`): each field named as `key` reads it (`unknown` when it does
+    /// not), each value a string.
+    private static func fields<Key: Hashable>(
+        of value: JSONValue,
+        at: String,
+        file: String,
+        unknown: String,
+        _ key: (String) -> Key?
+    ) throws(CostAuditError) -> [Key: String] {
+        guard let object = value.objectValue else {
+            throw CostAuditError(
+                .invalidRules,
+                file: file,
+                field: at,
+                reason: "expected an object, got \(value.typeName)"
+            )
+        }
+        var result: [Key: String] = [:]
+        for field in object.members {
+            guard let name = key(field.key) else {
+                throw CostAuditError(.invalidRules, file: file, field: "\(at).\(field.key)", reason: unknown)
+            }
+            result[name] = try AuditKeyMap.value(
+                field.value,
+                field: "\(at).\(field.key)",
+                file: file,
+                code: .invalidRules
+            )
+        }
+        return result
     }
 }
 

@@ -205,6 +205,41 @@ struct ReconciliationTests {
         let keys = try AuditKeyMap(json: Array(#"{"k1": {"team": "t", "project": "p"}}"#.utf8))
         #expect(keys.owners["k1"] == .init(team: "t", project: "p"))
     }
+
+    @Test(
+        "a rule's match and set are each an object of known fields to strings; the error names the field",
+        arguments: [
+            (#"[{"match": {"model": "o3"}, "set": {"colour": "red"}}]"#, "[0].set.colour", "unknown field"),
+            (#"[{"match": [], "set": {}}]"#, "[0].match", "expected an object, got an array"),
+            (#"[{"match": {}, "set": "team"}]"#, "[0].set", "expected an object, got a string"),
+            (#"[{"match": {"model": 3}, "set": {}}]"#, "[0].match.model", "expected a string, got a number"),
+            (
+                #"[{"match": {}, "set": {}}, {"match": {}, "set": {"team": false}}]"#, "[1].set.team",
+                "expected a string"
+            ),
+        ]
+    )
+    func ruleFields(json: String, field: String, reason: String) throws {
+        let error = try #require(throws: CostAuditError.self) {
+            try AuditRules(json: Array(json.utf8), file: "rules.json")
+        }
+        #expect(error.code == .invalidRules)
+        #expect(error.field == field)
+        #expect(error.description.contains(reason), "\(error.description)")
+    }
+
+    @Test("a rule's match and set are read into its keys and fields")
+    func ruleRead() throws {
+        let rules = try AuditRules(
+            json: Array(
+                #"[{"match": {"api_key_id": "k1", "feature": "chat"}, "set": {"team": "growth", "task_type": "qa"}}]"#
+                    .utf8
+            )
+        )
+        #expect(rules.rules.count == 1)
+        #expect(rules.rules[0].match == [.apiKeyID: "k1", .field(.feature): "chat"])
+        #expect(rules.rules[0].set == [.team: "growth", .taskType: "qa"])
+    }
 }
 
 @Suite("The audit with the metering layer's price table")

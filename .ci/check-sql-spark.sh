@@ -2,7 +2,7 @@
 # Check (documented, not run by .ci/run): the SQL that `cost-audit sql --dialect spark` prints, run by Spark
 # in local mode, returns the same CSV as `cost-audit audit --format csv` (docs/scale.md).
 #
-# It creates (once) a virtual environment with PySpark 4.x from PyPI (${SPARK_VENV:-/tmp/.venv-spark}, about
+# It creates (once) a virtual environment with PySpark 4.x from PyPI (.ci/python-venv.sh: under ~/.cache/swift-cost-attribution, or ${SPARK_VENV}; about
 # 400 MB; Spark needs Java 17 on PATH), builds the tool, and compares the two CSVs on the demo and, unless
 # SQL_SPARK_DEMO_ONLY=1, on the fault workload of .ci/check-sql.sh; and the demo's monthly spend report
 # (`sql --report --by team,project --period month`) with `report --format csv` (49-53 s alone, quiet,
@@ -24,13 +24,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv="${SPARK_VENV:-/tmp/.venv-spark}"
-if ! "$venv/bin/python" -c "import pyspark" 2> /dev/null; then
-    echo "== creating $venv (pyspark 4.x from PyPI)"
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "pyspark>=4,<5"
-fi
+source .ci/python-venv.sh
+venv="$(python_venv spark)"
 
 echo "== build cost-audit"
 swift build --product cost-audit 2>&1 | tail -1

@@ -2,7 +2,8 @@
 # Check: the SQL that `cost-audit sql --dialect duckdb` prints, run in DuckDB, returns the same CSV as
 # `cost-audit audit --format csv`, byte for byte, on ledgers that carry every fault class (docs/scale.md).
 #
-# It creates (once) a virtual environment with DuckDB from PyPI (${DUCKDB_VENV:-/tmp/.venv-duckdb}), builds
+# It creates (once) a virtual environment with DuckDB 2.0.1 from PyPI (.ci/python-venv.sh: under
+# ~/.cache/swift-cost-attribution, or ${DUCKDB_VENV}), builds
 # the tool, and runs three workloads:
 #   1. `cost-audit demo` (its ledger, usage export, rules and key map);
 #   2. Benchmarks/scripts/generate_ledger.py (lost context in async children, retries, calls without an envelope,
@@ -28,13 +29,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv="${DUCKDB_VENV:-/tmp/.venv-duckdb}"
-if ! "$venv/bin/python" -c "import duckdb" 2> /dev/null; then
-    echo "== creating $venv (duckdb from PyPI)"
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check duckdb
-fi
+source .ci/python-venv.sh
+venv="$(python_venv duckdb)"
 
 echo "== build cost-audit"
 swift build --product cost-audit 2>&1 | tail -1

@@ -5,10 +5,11 @@
 #
 #     bash .ci/sql-lineage-fuzz.sh [FIRST_SEED [LAST_SEED]]     # default 1 40
 #
-# Needs the DuckDB venv of .ci/check-sql.sh. Measured 2026-12-07: seeds 1-80 all equal (about 4 s a seed).
+# Uses (and makes, when missing) the DuckDB venv of .ci/check-sql.sh (.ci/python-venv.sh). Measured 2026-12-07: seeds 1-80 all equal (about 4 s a seed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv="${DUCKDB_VENV:-/tmp/.venv-duckdb}"
+source .ci/python-venv.sh
+venv="$(python_venv duckdb)"
 swift build --product cost-audit 2>&1 | tail -1
 tool="$(swift build --show-bin-path)/cost-audit"
 work="$(mktemp -d /tmp/sql-lineage-fuzz.XXXXXX)"

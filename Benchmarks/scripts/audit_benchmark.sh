@@ -21,9 +21,8 @@ for i in 1 2 3 4 5; do
 done 2>&1 | tee /tmp/audit-benchmark-runs.txt
 sort -t' ' -k4 -n /tmp/audit-benchmark-runs.txt | sed -n 3p | sed 's/^/median: /'
 echo "load after the runs: $(uptime | sed 's/.*load/load/')"
-if python3 -c "import duckdb" 2>/dev/null; then
-    /usr/bin/time -f "duckdb: wall %e s, cpu %U+%S s, max RSS %M KB" \
-        python3 Benchmarks/scripts/duckdb_audit.py "$dir/ledger" 2 | tail -1
-else
-    echo "duckdb: not installed (pip install duckdb)"
-fi
+# The peer: DuckDB 2.0.1 from the venv of .ci/check-sql.sh (made here when missing).
+source .ci/python-venv.sh
+duckdb="$(python_venv duckdb)"
+/usr/bin/time -f "duckdb: wall %e s, cpu %U+%S s, max RSS %M KB" \
+    "$duckdb/bin/python" Benchmarks/scripts/duckdb_audit.py "$dir/ledger" 2 | tail -1

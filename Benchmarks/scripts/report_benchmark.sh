@@ -2,7 +2,7 @@
 # The reports benchmark from the command line, on the generated 2,000,000-record ledger: in each of 5 rounds, the
 # release `cost-audit audit`, `report --by team,project --period month`, `explain --feature F`, `alerts`,
 # `forecast --by team` and `html` on the same inputs, then DuckDB's plain GROUP BY team, project of the same files
-# (the peer), so all of them share the load of the moment. Prints each run's wall time and peak RSS, then the
+# (the peer, from the DuckDB venv of .ci/python-venv.sh), so all of them share the load of the moment. Prints each run's wall time and peak RSS, then the
 # medians, and the size of the HTML page.
 #
 #     bash Benchmarks/scripts/report_benchmark.sh [DIR]      (default DIR: /tmp/audit-bench)
@@ -13,6 +13,9 @@ if [ ! -d "$dir/ledger" ]; then
     python3 Benchmarks/scripts/generate_ledger.py --records 2000000 --out "$dir"
 fi
 swift build -c release --product cost-audit >/dev/null
+# The peer: DuckDB 2.0.1 from the venv of .ci/check-sql.sh (made here when missing).
+source .ci/python-venv.sh
+duckdb="$(python_venv duckdb)"
 bin=.build/release/cost-audit
 inputs=("$dir/ledger" --usage "$dir/usage/openai-usage-page-1.json" --quiet)
 first=$(ls "$dir"/ledger/*.jsonl | head -1)
@@ -43,10 +46,8 @@ for i in 1 2 3 4 5; do
         /usr/bin/time -f "html %e s %M KB" "$bin" html "${inputs[@]}" --now "$now" -o /tmp/report-benchmark.html \
             > /dev/null 2>> "$out"
     fi
-    if python3 -c "import duckdb" 2>/dev/null; then
-        /usr/bin/time -f "duckdb %e s %M KB" python3 Benchmarks/scripts/duckdb_group_by.py "$dir/ledger" 2 \
-            > /dev/null 2>> "$out"
-    fi
+    /usr/bin/time -f "duckdb %e s %M KB" "$duckdb/bin/python" Benchmarks/scripts/duckdb_group_by.py "$dir/ledger" 2 \
+        > /dev/null 2>> "$out"
 done
 cat "$out"
 for what in audit report explain alerts forecast html duckdb; do

@@ -8,16 +8,17 @@
 # DIR holds ledger/*.jsonl and usage/openai-usage-page-1.json, as
 # `python3 Benchmarks/scripts/generate_ledger.py --records 20000000 --out DIR` writes them (10.9 GB; 94 min here).
 # MEMORY_LIMIT is DuckDB's `memory_limit` (default 12GB); it spills to DIR/duckdb-spill past it. DuckDB comes
-# from the venv .ci/check-sql.sh makes (${DUCKDB_VENV:-/tmp/.venv-duckdb}). A watchdog samples the spill
+# from the venv .ci/check-sql.sh makes (.ci/python-venv.sh; made here when missing). A watchdog samples the spill
 # directory every 2 s (its peak is printed) and stops DuckDB when the disk has less than MIN_FREE_GB (default 8)
-# free. With SCALE_SPARK=1 it also runs the Spark script (PySpark from ${SPARK_VENV:-/tmp/.venv-spark}, as
-# .ci/check-sql-spark.sh makes it; local[2], tables written as Parquet under DIR/spark-scratch) and compares
+# free. With SCALE_SPARK=1 it also runs the Spark script (PySpark from the venv
+# .ci/check-sql-spark.sh makes; local[2], tables written as Parquet under DIR/spark-scratch) and compares
 # its CSV too.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=${1:?usage: scale_benchmark.sh DIR [MEMORY_LIMIT]}
 limit=${2:-12GB}
-venv="${DUCKDB_VENV:-/tmp/.venv-duckdb}"
+source .ci/python-venv.sh
+venv="$(python_venv duckdb)"
 swift build -c release --product cost-audit > /dev/null
 bin=.build/release/cost-audit
 usage="$dir/usage/openai-usage-page-1.json"
@@ -72,7 +73,7 @@ echo "load at the end: $(uptime | sed 's/.*load/load/')"
 engines=(duckdb)
 
 if [ "${SCALE_SPARK:-0}" = 1 ]; then
-    spark_venv="${SPARK_VENV:-/tmp/.venv-spark}"
+    spark_venv="$(python_venv spark)"
     rm -rf "$dir/spark-scratch"
     "$bin" sql --dialect spark "$dir/ledger" --usage "$usage" --scratch "$dir/spark-scratch" > "$out/audit-spark.sql"
     /usr/bin/time -f "spark sql: %e s wall, %U s user, %S s system, %M KB peak (the driver JVM and its executors)" \

@@ -7,6 +7,9 @@
 #      counts keep them (pending), so they are never silently lost, and the ledger holds exactly the records
 #      counted durable (a batch cut short is taken off its file, leaving no torn line).
 # The file-size-limit case (EFBIG) is in the tests (LedgerFullDiskTests), which need no mount.
+#   3. `cost-audit html -o` and `export --focus -o` onto yesterday's files on the full disk: exit 1 naming the
+#      full disk, yesterday's file unchanged and nothing left beside it (ReplacingFile), then replaced once there
+#      is room.
 #
 #   .ci/full-disk.sh            needs root (mount -t tmpfs); prints "skipped" and exits 0 without it
 set -euo pipefail
@@ -67,5 +70,39 @@ for mode in none flush fsync concurrent; do
     fi
     echo "full-disk: $mode, disk stays full: ${close_error#close error: }" | cut -c1-160
     echo "full-disk:   $durable $pending; $found"
+done
+
+# The tool's own outputs on the full disk: `html -o` and `export --focus -o` onto yesterday's files. Each fails
+# (exit 1, "no space left on the device") and leaves yesterday's file as it was, with nothing else left behind;
+# once there is room again, the same command replaces it.
+tool="$bin/cost-audit"
+[ -x "$tool" ] || { echo "error: $tool: not built (run swift build first)" >&2; exit 1; }
+outputs=$(mktemp -d "${TMPDIR:-/tmp}/full-disk-outputs.XXXXXX")
+trap 'umount "$disk"; rmdir "$disk"; rm -rf "$outputs"' EXIT
+"$tool" demo "$outputs/demo" --quiet > /dev/null
+config="$outputs/demo/cost-audit.json"
+for command in "html --now 2026-12-01" "export --focus --since 2026-11-30"; do
+    name=${command%% *}
+    rm -rf "${disk:?}"/*
+    echo "yesterday's $name" > "$disk/$name.out"
+    head -c $((256 * 1024)) /dev/zero > "$disk/filler" 2> /dev/null || true
+    status=0
+    # shellcheck disable=SC2086
+    "$tool" $command --config "$config" -o "$disk/$name.out" --quiet 2> "$outputs/err.txt" || status=$?
+    if [ "$status" != 1 ] || ! grep -q "no space left on the device" "$outputs/err.txt"; then
+        echo "error: full-disk ($name -o): exit $status, expected 1 and a full disk named:" >&2
+        cat "$outputs/err.txt" >&2
+        exit 1
+    fi
+    if [ "$(cat "$disk/$name.out")" != "yesterday's $name" ] || ls -A "$disk" | grep -q '\.tmp-'; then
+        echo "error: full-disk ($name -o): the old output was changed, or a temporary file was left:" >&2
+        ls -la "$disk" >&2
+        exit 1
+    fi
+    rm "$disk/filler"
+    # shellcheck disable=SC2086
+    "$tool" $command --config "$config" -o "$disk/$name.out" --quiet
+    [ "$(cat "$disk/$name.out")" != "yesterday's $name" ] || { echo "error: full-disk ($name -o): not replaced" >&2; exit 1; }
+    echo "full-disk: $name -o on a full disk: $(cut -c1-110 "$outputs/err.txt"); yesterday's file kept, then replaced"
 done
 echo "full-disk: passed"

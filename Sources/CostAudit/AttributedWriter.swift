@@ -25,13 +25,15 @@ enum AttributedWriter {
         fields: [AttributionField],
         to path: String
     ) throws(CostAuditError) {
-        // As `fopen(path, "w")`: created (mode 0666 less the umask) or truncated.
-        let fd = SystemIO.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o666)
-        guard fd >= 0 else {
-            throw CostAuditError(.io, file: path, reason: "cannot open for writing: \(Output.errnoWords())")
+        // Replaced whole or not at all (``ReplacingFile``): a run that fails half-way leaves the last output as
+        // it was.
+        let file: ReplacingFile
+        do throws(ReplacingFile.Failure) {
+            file = try ReplacingFile(path: path)
+        } catch {
+            throw CostAuditError(.io, file: path, reason: "cannot open for writing: \(error.reason)")
         }
-        var output = Output(fd: fd, path: path)
-        defer { close(fd) }
+        var output = Output(file: file, path: path)
         try forEachRecord(engine: engine, ledger: ledger, fields: fields) { (filled, row) throws(CostAuditError) in
             let outcome = engine.outcomes[row]
             var line = filled.jsonLine()
@@ -50,6 +52,11 @@ enum AttributedWriter {
             try output.append(line)
         }
         try output.flush()
+        do throws(ReplacingFile.Failure) {
+            try file.commit()
+        } catch {
+            throw CostAuditError(.io, file: path, reason: error.reason)
+        }
     }
 
     /// Rows given as ranges in order, one at a time.
@@ -86,12 +93,12 @@ enum AttributedWriter {
 
     /// The output file, written ``AttributedWriter/bufferBytes`` at a time.
     struct Output {
-        let fd: Int32
+        let file: ReplacingFile
         let path: String
         var buffer: [UInt8] = []
 
-        init(fd: Int32, path: String) {
-            self.fd = fd
+        init(file: ReplacingFile, path: String) {
+            self.file = file
             self.path = path
             buffer.reserveCapacity(AttributedWriter.bufferBytes + 65_536)
         }
@@ -103,22 +110,12 @@ enum AttributedWriter {
 
         mutating func flush() throws(CostAuditError) {
             guard !buffer.isEmpty else { return }
-            var written = 0
-            while written < buffer.count {
-                let n = SystemIO.write(fd, buffer, from: written)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else {
-                    throw CostAuditError(.io, file: path, reason: "cannot write: \(Self.errnoWords())")
-                }
-                written += n
+            do throws(ReplacingFile.Failure) {
+                try file.write(buffer)
+            } catch {
+                throw CostAuditError(.io, file: path, reason: error.reason)
             }
             buffer.removeAll(keepingCapacity: true)
-        }
-
-        /// The C library's words for `errno` (`strerror(3)`), as the messages have always said it.
-        static func errnoWords() -> String {
-            let code = errno
-            return SystemIO.errorMessage(code) ?? "error \(code)"
         }
     }
 }

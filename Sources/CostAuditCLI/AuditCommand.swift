@@ -85,8 +85,7 @@ enum AuditCommand {
         // An output that is one of the inputs (a symbolic or hard link to it too) would empty it: refused
         // before anything is opened for writing.
         if let output = parsed.value("emit-attributed") {
-            let files = inputs.ledgers + inputs.usage + [inputs.keyMap, inputs.rules, inputs.prices].compactMap { $0 }
-            if let input = Auditor.inputOverwritten(by: output, inputs: files) {
+            if let input = Auditor.inputOverwritten(by: output, inputs: inputs.files) {
                 io.writeError("error: \(output): --emit-attributed would overwrite the input \(input)\n")
                 return .usage
             }

@@ -157,6 +157,8 @@ struct CommandInputs: Sendable, Hashable {
     var pricesEffectiveFrom: String?
     /// The configuration file's budgets (they have no option of their own: `forecast --budgets` is read apart).
     var budgets: ForecastBudgets?
+    /// The configuration file read, if any.
+    var configuration: String?
 
     /// Takes each input from `parsed` when the command line gives it (the `ledger` positionals, `--usage`,
     /// `--keys`, `--rules`, `--prices`, `--prices-effective-from`), else from `file`.
@@ -168,5 +170,12 @@ struct CommandInputs: Sendable, Hashable {
         prices = parsed.value("prices") ?? file?.prices
         pricesEffectiveFrom = parsed.value("prices-effective-from") ?? file?.pricesEffectiveFrom
         budgets = file?.budgets
+        configuration = file?.path
+    }
+
+    /// Every file and directory the command reads: what an output must not overwrite
+    /// (``Auditor/inputOverwritten(by:inputs:)``).
+    var files: [String] {
+        ledgers + usage + [keyMap, rules, prices, configuration].compactMap { $0 }
     }
 }

@@ -68,8 +68,7 @@ enum ExportCommand {
         let outputPath = parsed.value("output")
         // An output that is one of the inputs (a link to it too) would empty it: refused before anything is read.
         if let outputPath {
-            let files = inputs.ledgers + inputs.usage + [inputs.keyMap, inputs.rules, inputs.prices].compactMap { $0 }
-            if let input = Auditor.inputOverwritten(by: outputPath, inputs: files) {
+            if let input = Auditor.inputOverwritten(by: outputPath, inputs: inputs.files) {
                 io.writeError("error: \(outputPath): --output would overwrite the input \(input)\n")
                 return .usage
             }
@@ -97,11 +96,11 @@ enum ExportCommand {
             io.writeOutput(text)
             return .success
         }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: outputPath))
+        // Replaced whole or not at all: a full disk leaves the last export as it was.
+        do throws(ReplacingFile.Failure) {
+            try ReplacingFile.write(Array(text.utf8), to: outputPath)
         } catch {
-            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-            io.writeError("error: \(outputPath): cannot be written: \(reason)\n")
+            io.writeError("error: \(outputPath): cannot be written: \(error.reason)\n")
             return .failure
         }
         return .success

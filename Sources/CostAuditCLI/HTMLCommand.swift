@@ -64,11 +64,7 @@ enum HTMLCommand {
             return error.status
         }
         guard let path = parsed.value("output") else { return .usage }
-        let files =
-            run.inputs.ledgers + run.inputs.usage
-            + [run.inputs.keyMap, run.inputs.rules, run.inputs.prices]
-            .compactMap { $0 }
-        if let input = Auditor.inputOverwritten(by: path, inputs: files) {
+        if let input = Auditor.inputOverwritten(by: path, inputs: run.inputs.files) {
             io.writeError("error: \(path): --output would overwrite the input \(input)\n")
             return .usage
         }
@@ -90,11 +86,11 @@ enum HTMLCommand {
             return io.fail(error)
         }
         let page = dashboard.html()
-        do {
-            try Data(page.utf8).write(to: URL(fileURLWithPath: path))
+        // Replaced whole or not at all: a full disk leaves the last page as it was.
+        do throws(ReplacingFile.Failure) {
+            try ReplacingFile.write(Array(page.utf8), to: path)
         } catch {
-            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-            io.writeError("error: \(path): cannot be written: \(reason)\n")
+            io.writeError("error: \(path): cannot be written: \(error.reason)\n")
             return .failure
         }
         return .success

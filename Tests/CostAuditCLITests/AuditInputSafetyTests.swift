@@ -72,6 +72,51 @@ struct AuditInputSafetyTests {
         }
     }
 
+    @Test(
+        "an output onto the configuration file, named or found in the working directory, is refused and the file kept",
+        arguments: [
+            ["export", "--focus", "-o"], ["html", "--now", "2026-12-01", "-o"], ["audit", "--emit-attributed"],
+        ]
+    )
+    func outputOntoConfiguration(command: [String]) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try ledger(in: dir, recordLine("r1"))
+        let config = dir.appendingPathComponent("cost-audit.json").path
+        let text = #"{"ledgers": ["ledger"]}"#
+        try write(text, to: URL(fileURLWithPath: config))
+        for (arguments, output) in [
+            (command + [config, "--config", config], config),
+            (command + ["cost-audit.json"], "cost-audit.json"),
+        ] {
+            let run = try runTool(arguments + ["--quiet"], directory: dir)
+            #expect(run.status == 64, "\(arguments): \(run.stderr)")
+            expectOneErrorLine(run, naming: output, saying: "would overwrite the input \(output)")
+            #expect(try String(contentsOfFile: config, encoding: .utf8) == text)
+        }
+    }
+
+    @Test(
+        "an output that is a directory, or in a directory that does not exist, is named in plain words, exit 1",
+        arguments: [
+            ["export", "--focus", "-o"], ["html", "--now", "2026-12-01", "-o"], ["audit", "--emit-attributed"],
+        ]
+    )
+    func outputNotWritable(command: [String]) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (directory, _) = try ledger(in: dir, recordLine("r1"))
+        let missing = dir.appendingPathComponent("missing").path
+        for (output, words) in [
+            (dir.path, "is a directory, expected a file to write"),
+            (missing + "/out", "no such directory: \(missing)"),
+        ] {
+            let run = try runTool(command + [output, directory, "--quiet"])
+            #expect(run.status == 1, "\(run.stderr)")
+            expectOneErrorLine(run, naming: output, saying: words)
+        }
+    }
+
     @Test("money sums that would pass the largest supported total are an error naming the ledger file, exit 65")
     func overflowingSum() throws {
         let dir = try temporaryDirectory()

@@ -12,7 +12,8 @@ package import Darwin
 // the call; every buffer handed to `read`, `pread` or `write` is an array lent for the call only, with the count
 // passed being at most the array's own count (minus the start offset, which is checked); the C strings the
 // library returns (`strerror`, a directory entry's name, the host name, an environment variable) are copied into a
-// `String` at once, within the bound of their buffer; `mkdtemp` writes into an array of the template's bytes
+// `String` at once, within the bound of their buffer (and `realpath`'s, which it allocates, freed right after);
+// `mkdtemp` writes into an array of the template's bytes
 // and its NUL, which lives for the call. No pointer leaves this file.
 
 /// System calls with safe signatures.
@@ -87,6 +88,16 @@ package enum SystemIO {
     /// `unlink(2)`: 0, or -1 with `errno` set.
     package static func removeFile(_ path: String) -> Int32 { unsafe unlink(path) }
 
+    /// `rename(2)`: moves `source` to `target`, replacing it at once; 0, or -1 with `errno` set.
+    package static func rename(_ source: String, to target: String) -> Int32 { unsafe systemRename(source, target) }
+
+    /// `realpath(3)`: the absolute path of `path` with every symbolic link resolved, or nil with `errno` set.
+    package static func resolvedPath(_ path: String) -> String? {
+        guard let resolved = unsafe realpath(path, nil) else { return nil }
+        defer { unsafe free(resolved) }
+        return unsafe String(cString: resolved)
+    }
+
     /// The names in `directory` (`.` and `..` included, as `readdir(3)` gives them), or nil with `errno` set
     /// when it cannot be opened.
     package static func directoryNames(_ directory: String) -> [String]? {
@@ -141,6 +152,11 @@ private func systemOpen(_ path: UnsafePointer<CChar>, _ flags: Int32, _ mode: mo
 /// `read(2)`, named apart from ``SystemIO/read(_:into:)``.
 private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
     unsafe read(fd, buffer, count)
+}
+
+/// `rename(2)`, named apart from ``SystemIO/rename(_:to:)``.
+private func systemRename(_ source: UnsafePointer<CChar>, _ target: UnsafePointer<CChar>) -> Int32 {
+    unsafe rename(source, target)
 }
 
 /// `write(2)`, named apart from ``SystemIO/write(_:_:from:)``.

@@ -75,6 +75,9 @@ enum DemoCommand {
             seed = s
             days = try number(parsed, "days", default: 90, in: 1...730)
             requests = try number(parsed, "requests", default: 100, in: 1...100_000)
+            if parsed.positionals.first?.isEmpty == true {
+                throw UsageError(message: "the value '' is invalid for '<dir>'; expected a folder to write")
+            }
         } catch {
             return CostAuditCommand.usageFailure(spec, error.message, io)
         }

@@ -89,6 +89,9 @@ struct DemoCommandTests {
         #expect(await runInProcess(["demo", "--seed", "x"]).status == 64)
         #expect(await runInProcess(["demo", "--days", "0"]).status == 64)
         #expect(await runInProcess(["demo", "--days", "ninety"]).status == 64)
+        let empty = await runInProcess(["demo", ""])
+        #expect(empty.status == 64)
+        #expect(empty.stderr.hasPrefix("error: the value '' is invalid for '<dir>'"), "\(empty.stderr)")
     }
 
     @Test("demo DIR on a folder holding a user's file refuses with one line and leaves the folder as it was")

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One ledger line: a call record, complete, with `extra` members added (`"cost_usd":10`).
 private func recordLine(_ id: String, model: String = "gpt-4.1", extra: String = "") -> String {
     #"{"v":1,"record_id":""# + id
@@ -115,6 +121,52 @@ struct AuditInputSafetyTests {
             #expect(run.status == 1, "\(run.stderr)")
             expectOneErrorLine(run, naming: output, saying: words)
         }
+    }
+
+    @Test(
+        "a file the user may write in a directory they may not is written in place; a new file there is refused"
+    )
+    func outputInLockedDirectory() throws {
+        let dir = try temporaryDirectory()
+        let locked = dir.appendingPathComponent("locked")
+        defer {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: locked.path)
+            try? FileManager.default.removeItem(at: dir)
+        }
+        let (directory, _) = try ledger(in: dir, recordLine("r1"))
+        try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true)
+        let page = locked.appendingPathComponent("page.html").path
+        try write("yesterday", to: URL(fileURLWithPath: page))
+        // As root (which may write anywhere) the tool runs as `nobody`, who owns the page and not the directory.
+        let asRoot = getuid() == 0
+        var prefix: [String] = []
+        if asRoot {
+            let setpriv = "/usr/bin/setpriv"
+            try #require(
+                FileManager.default.isExecutableFile(atPath: setpriv),
+                "util-linux's setpriv runs it as nobody"
+            )
+            prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+            try FileManager.default.setAttributes([.ownerAccountID: 65534], ofItemAtPath: page)
+            for path in [dir.path, directory, directory + "/a.jsonl"] {
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+            }
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: locked.path)
+        func run(_ output: String) throws -> ToolRun {
+            let tool = try costAuditExecutable().path
+            let arguments = ["html", directory, "--now", "2026-12-01", "-o", output, "--quiet"]
+            guard let runner = prefix.first else { return try runExecutable(URL(fileURLWithPath: tool), arguments) }
+            return try runExecutable(URL(fileURLWithPath: runner), prefix.dropFirst() + [tool] + arguments)
+        }
+        let written = try run(page)
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(try String(contentsOfFile: page, encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
+
+        let new = locked.appendingPathComponent("new.html").path
+        let refused = try run(new)
+        #expect(refused.status == 1)
+        expectOneErrorLine(refused, naming: new, saying: "cannot make a file in \(locked.path): permission denied")
     }
 
     @Test("money sums that would pass the largest supported total are an error naming the ledger file, exit 65")

@@ -17,7 +17,9 @@ import Darwin
 /// replaced).
 ///
 /// A pipe, a FIFO or a device (`-o /dev/stdout`, `-o >(gzip > page.html.gz)`) cannot be replaced: it is written
-/// in place, as the shell's `>` would. A directory, or anything else that is not a file, is refused.
+/// in place, as the shell's `>` would. So is an existing file in a directory where no new file may be made (a
+/// file the user owns in a directory they may not write): it is truncated and written, as before. A directory,
+/// or anything else that is not a file, is refused.
 ///
 /// ```swift
 /// try ReplacingFile.write(Array(page.utf8), to: "dashboard.html")
@@ -85,12 +87,22 @@ package final class ReplacingFile {
         let (directory, name) = Self.split(destination)
         let temporary = "\(directory)/.\(name).tmp-\(getpid())-\(String(UInt32.random(in: .min ... .max), radix: 16))"
         // As `fopen(path, "w")` makes a file: mode 0666 less the umask, unless an existing file's is kept.
-        fd = SystemIO.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o666)
-        guard fd >= 0 else {
+        let made = SystemIO.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o666)
+        guard made >= 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { throw Failure(reason: "no such directory: \(directory)") }
+            // A file the user may write in a directory they may not (a log directory owned by root): written in
+            // place, as before, rather than refused; it is then not replaced whole.
+            if code == EACCES || code == EPERM, keptMode != nil {
+                fd = SystemIO.open(destination, O_WRONLY | O_TRUNC | O_CLOEXEC)
+                if fd >= 0 {
+                    self.temporary = nil
+                    return
+                }
+            }
             throw Failure(reason: "cannot make a file in \(directory): \(SystemErrorText.words(code))")
         }
+        fd = made
         self.temporary = temporary
         if let keptMode { _ = fchmod(fd, keptMode) }
     }

@@ -137,10 +137,11 @@ struct AuditInputSafetyTests {
         try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true)
         let page = locked.appendingPathComponent("page.html").path
         try write("yesterday", to: URL(fileURLWithPath: page))
-        // As root (which may write anywhere) the tool runs as `nobody`, who owns the page and not the directory.
-        let asRoot = getuid() == 0
+        // As root (which may write anywhere) the tool runs as `nobody`, who owns the page and not the directory,
+        // from a copy in the test's directory (the checkout may be where nobody cannot reach, such as /root).
+        var tool = try costAuditExecutable().path
         var prefix: [String] = []
-        if asRoot {
+        if getuid() == 0 {
             let setpriv = "/usr/bin/setpriv"
             try #require(
                 FileManager.default.isExecutableFile(atPath: setpriv),
@@ -148,13 +149,15 @@ struct AuditInputSafetyTests {
             )
             prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
             try FileManager.default.setAttributes([.ownerAccountID: 65534], ofItemAtPath: page)
-            for path in [dir.path, directory, directory + "/a.jsonl"] {
+            let copy = dir.appendingPathComponent("cost-audit").path
+            try FileManager.default.copyItem(atPath: tool, toPath: copy)
+            tool = copy
+            for path in [dir.path, directory, directory + "/a.jsonl", copy] {
                 try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
             }
         }
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: locked.path)
         func run(_ output: String) throws -> ToolRun {
-            let tool = try costAuditExecutable().path
             let arguments = ["html", directory, "--now", "2026-12-01", "-o", output, "--quiet"]
             guard let runner = prefix.first else { return try runExecutable(URL(fileURLWithPath: tool), arguments) }
             return try runExecutable(URL(fileURLWithPath: runner), prefix.dropFirst() + [tool] + arguments)

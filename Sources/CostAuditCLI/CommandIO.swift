@@ -1,3 +1,4 @@
+import Attribution
 import CostLedger
 
 #if canImport(Glibc)
@@ -18,28 +19,48 @@ public struct CommandIO: Sendable {
     public var readInput: @Sendable (_ limit: Int) -> [UInt8]?
     /// Whether standard error is a terminal (progress lines are shown only then).
     public var errorIsTerminal: Bool
+    /// Why a write to standard output failed ("no space left on the device"), nil while none has: a report that
+    /// did not reach its file is the tool's failure, not a success (``CostAuditCommand/run(arguments:io:)``).
+    public var outputFailure: @Sendable () -> String?
 
     /// Creates an IO from closures.
     public init(
         writeOutput: @escaping @Sendable (String) -> Void,
         writeError: @escaping @Sendable (String) -> Void,
         readInput: @escaping @Sendable (_ limit: Int) -> [UInt8]?,
-        errorIsTerminal: Bool
+        errorIsTerminal: Bool,
+        outputFailure: @escaping @Sendable () -> String? = { nil }
     ) {
         self.writeOutput = writeOutput
         self.writeError = writeError
         self.readInput = readInput
         self.errorIsTerminal = errorIsTerminal
+        self.outputFailure = outputFailure
     }
 
-    /// The process's own standard streams.
+    /// The process's own standard streams. After the first failed write to standard output (a full disk, a
+    /// closed pipe), nothing more is written there, and ``outputFailure`` says why.
     public static var process: CommandIO {
-        CommandIO(
-            writeOutput: { text in SystemIO.writeAll(1, text) },
+        let output = FailedWrite()
+        return CommandIO(
+            writeOutput: { text in
+                output.code.withLock { code in
+                    if code == 0 { code = SystemIO.writeAll(1, text) }
+                }
+            },
             writeError: { text in SystemIO.writeAll(2, text) },
             readInput: { limit in readAll(0, limit: limit) },
-            errorIsTerminal: isatty(2) == 1
+            errorIsTerminal: isatty(2) == 1,
+            outputFailure: {
+                let code = output.code.withLock { $0 }
+                return code == 0 ? nil : SystemErrorText.words(code)
+            }
         )
+    }
+
+    /// The `errno` of the first failed write to a stream (0: none).
+    private final class FailedWrite: Sendable {
+        let code = Lock<Int32>(0)
     }
 
     /// Reads a file descriptor to its end, refusing more than `limit` bytes.

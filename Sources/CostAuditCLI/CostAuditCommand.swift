@@ -44,8 +44,18 @@ public enum CostAuditCommand {
     ///   - arguments: the words after the program's name.
     ///   - io: where to read and write.
     /// - Returns: the exit status (docs/audit.md: 0 ok, 1 the tool's own failure, 2 threshold breached, 64 bad
-    ///   usage, 65 bad input). A failure is one line on stderr: `error: FILE[:LINE]: what is wrong`.
+    ///   usage, 65 bad input). A failure is one line on stderr: `error: FILE[:LINE]: what is wrong`. Standard
+    ///   output that could not be written (``CommandIO/outputFailure``) is such a failure: a run that would have
+    ///   succeeded exits 1.
     public static func run(arguments: [String], io: CommandIO) async -> Int32 {
+        let status = await dispatch(arguments, io)
+        guard let words = io.outputFailure() else { return status }
+        io.writeError("error: standard output: cannot write: \(words)\n")
+        return status == ExitCode.success.rawValue ? ExitCode.failure.rawValue : status
+    }
+
+    /// The subcommand `arguments` name, run.
+    private static func dispatch(_ arguments: [String], _ io: CommandIO) async -> Int32 {
         guard let first = arguments.first else {
             return rootUsageFailure("no subcommand given", io).rawValue
         }

@@ -1,3 +1,4 @@
+import Attribution
 import Foundation
 import Testing
 
@@ -160,6 +161,50 @@ struct CLIErrorTests {
         let run = try runTool(["audit", inputs.ledger.path, "--emit-attributed", output])
         #expect(run.status == 1)
         #expect(oneLine(run).hasPrefix("error: \(output): "))
+    }
+
+    @Test(
+        "standard output on a full disk is the tool's failure: exit 1, one line saying so",
+        arguments: [["report", "--by", "team"], ["--help"]]
+    )
+    func standardOutputOnFullDisk(arguments: [String]) throws {
+        let inputs = try Inputs()
+        defer { inputs.remove() }
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"), "Linux's /dev/full, always full")
+        let process = Process()
+        process.executableURL = try costAuditExecutable()
+        process.arguments = arguments + (arguments == ["--help"] ? [] : [inputs.ledger.path])
+        process.standardOutput = full
+        let error = Pipe()
+        process.standardError = error
+        try process.run()
+        let stderr = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(stderr)")
+        #expect(stderr == "error: standard output: cannot write: no space left on the device\n")
+    }
+
+    @Test("output that could not be written turns exit 0 into 1 and keeps any other status, with one line")
+    func outputFailureStatus() async throws {
+        let inputs = try Inputs()
+        defer { inputs.remove() }
+        for (arguments, status) in [
+            (["--version"], Int32(1)),
+            (["report"], Int32(64)),
+            // Unknown spend above --fail-above 0: the breach is still reported as 2.
+            (["audit", inputs.ledger.path, "--fail-above", "0"], Int32(2)),
+        ] {
+            let err = Lock("")
+            let io = CommandIO(
+                writeOutput: { _ in },
+                writeError: { text in err.withLock { $0 += text } },
+                readInput: { _ in [] },
+                errorIsTerminal: false,
+                outputFailure: { "broken pipe" }
+            )
+            #expect(await CostAuditCommand.run(arguments: arguments, io: io) == status)
+            #expect(err.withLock { $0 }.hasSuffix("error: standard output: cannot write: broken pipe\n"))
+        }
     }
 
     @Test(

@@ -62,20 +62,24 @@ package enum SystemIO {
     }
 
     /// Writes all of `text`'s UTF-8 bytes to `fd`, retrying on `EINTR`; stops at the first other failure.
-    package static func writeAll(_ fd: Int32, _ text: String) {
+    /// Returns 0, or the failure's `errno`.
+    @discardableResult
+    package static func writeAll(_ fd: Int32, _ text: String) -> Int32 {
         var text = text
-        text.withUTF8 { buffer in
-            guard var base = buffer.baseAddress else { return }
+        return text.withUTF8 { buffer in
+            guard var base = buffer.baseAddress else { return 0 }
             var remaining = buffer.count
             while remaining > 0 {
                 let n = unsafe systemWrite(fd, base, remaining)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    return
+                    return errno
                 }
+                if n == 0 { return EIO }
                 remaining -= n
                 unsafe base += n
             }
+            return 0
         }
     }
 

@@ -343,12 +343,20 @@ struct LedgerTable {
         }
     }
 
-    /// Makes room for `count` rows in all, record ids kept as bytes included (at their average length so far).
+    /// Makes room for `count` rows in all, record ids kept as bytes included (at their average length so far), and
+    /// the report columns kept.
     mutating func reserve(rows count: Int) {
         guard count > rows.count else { return }
         rows.reserve(count)
         rowTuples.reserve(count)
         if separateField >= 0 { rowSeparate.reserve(count) }
+        // The columns only the reports read, sized as the rest: grown by doubling, each would be copied and held
+        // twice on the way (a report's token counts, 24 bytes a row, most of all).
+        if reportColumns.contains(.tokens) { rowUsage.reserveCapacity(count) }
+        if reportColumns.contains(.serviceTier) { rowTier.reserveCapacity(count) }
+        if reportColumns.contains(.tags) { rowTags.reserveCapacity(count) }
+        if reportColumns.contains(.tool) { rowTool.reserveCapacity(count) }
+        if reportColumns.contains(.promptVersion) { rowPromptVersion.reserveCapacity(count) }
         if !rows.isEmpty, !idArena.isEmpty {
             idArena.reserveCapacity(idArena.count + (count - rows.count) * (idArena.count / rows.count + 1))
         }

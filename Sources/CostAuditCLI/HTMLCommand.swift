@@ -39,7 +39,8 @@ enum HTMLCommand {
         var days = 30
         let run: ReportRun
         do throws(CommandStop) {
-            run = try ReportRun.start(parsed, spec: spec, io: io) { () throws(UsageError) in
+            run = try ReportRun.start(parsed, spec: spec, io: io, output: parsed.value("output")) {
+                () throws(UsageError) in
                 guard let path = parsed.value("output") else {
                     throw UsageError(message: "missing '-o FILE': the HTML file to write")
                 }
@@ -64,10 +65,6 @@ enum HTMLCommand {
             return error.status
         }
         guard let path = parsed.value("output") else { return .usage }
-        if let input = Auditor.inputOverwritten(by: path, inputs: run.inputs.files) {
-            io.writeError("error: \(path): --output would overwrite the input \(input)\n")
-            return .usage
-        }
         // The current alerts: every detector, with the configuration file's settings and budgets, over the last 24
         // hours (the budget detector forecasts from the days the page covers).
         let dashboard: Dashboard

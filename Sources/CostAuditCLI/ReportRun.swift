@@ -62,6 +62,8 @@ struct ReportRun {
     /// options' `--since`/`--until` and `now`; nil keeps them).
     ///
     /// - Parameters:
+    ///   - output: the file the command will write, refused (exit 64) before any input is read when it is one
+    ///     of the inputs.
     ///   - check: the command's own usage checks, run before any file is read.
     ///   - window: the window to audit, from the given one and `now`.
     ///   - columns: what the command reads of the audit's rows (``AuditReportColumns``), asked once the checks
@@ -71,6 +73,7 @@ struct ReportRun {
         _ parsed: ParsedArguments,
         spec: CommandSpec,
         io: CommandIO,
+        output: String? = nil,
         check: () throws(UsageError) -> Void = {},
         window: (UTCTimestamp?, UTCTimestamp?, UTCTimestamp) -> (UTCTimestamp?, UTCTimestamp?) = { since, until, _ in
             (since, until)
@@ -91,6 +94,11 @@ struct ReportRun {
             throw CommandStop(status: CostAuditCommand.usageFailure(spec, error.message, io))
         }
         let inputs = try AuditInputs.inputs(parsed, spec: spec, io: io)
+        // An output that is one of the inputs (a link to it too) would empty it: refused before anything is read.
+        if let output, let input = Auditor.inputOverwritten(by: output, inputs: inputs.files) {
+            io.writeError("error: \(output): --output would overwrite the input \(input)\n")
+            throw CommandStop(status: .usage)
+        }
         if let status = AuditInputs.load(inputs, into: &configuration, io: io) { throw CommandStop(status: status) }
         let progress = ProgressLine(io: io, enabled: io.errorIsTerminal && !parsed.flag("quiet"))
         do throws(CostAuditError) {

@@ -48,6 +48,19 @@ struct HTMLCommandTests {
         #expect(!page.contains("<script"))
     }
 
+    @Test("-o onto an input is refused before the audit reads anything: exit 64 even for a ledger it would refuse")
+    func outputOntoInputBeforeAudit() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Not a cost record: auditing it would stop with exit 65.
+        let file = dir.appendingPathComponent("notes.jsonl")
+        try write("{\"hello\": \"world\"}\n", to: file)
+        let run = try runTool(["html", file.path, "-o", file.path, "--quiet"])
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr == "error: \(file.path): --output would overwrite the input \(file.path)\n")
+        #expect(try String(contentsOf: file, encoding: .utf8) == "{\"hello\": \"world\"}\n")
+    }
+
     @Test(
         "bad usage is one line and exit 64; an output that cannot be written is exit 1",
         arguments: [

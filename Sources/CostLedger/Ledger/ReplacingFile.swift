@@ -33,8 +33,6 @@ package final class ReplacingFile {
         package init(reason: String) { self.reason = reason }
     }
 
-    /// The path written, as given.
-    package let path: String
     private let fd: Int32
     /// The new file renamed over ``destination`` by ``commit()``; nil when the target is written in place.
     private let temporary: String?
@@ -45,7 +43,6 @@ package final class ReplacingFile {
     /// - Throws: ``Failure`` when `path` is a directory or not a file, or when no file can be made in its
     ///   directory (it does not exist, or may not be written).
     package init(path: String) throws(Failure) {
-        self.path = path
         var destination = path
         var keptMode: mode_t?
         var inPlace = false

@@ -31,6 +31,25 @@ struct ReplacingFileTests {
         #expect(try leftovers(dir).isEmpty)
     }
 
+    @Test("a file replaced by root keeps its owner and group")
+    func ownerKept() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try dir.write("page.html", "yesterday")
+        let before = try #require(SystemIO.status(path: dir.file("page.html")))
+        // As root, give the page to nobody first; otherwise it is the tester's own, which it keeps too.
+        let owner = getuid() == 0 ? (uid_t(65534), gid_t(65534)) : (before.st_uid, before.st_gid)
+        try FileManager.default.setAttributes(
+            [.ownerAccountID: Int(owner.0), .groupOwnerAccountID: Int(owner.1)],
+            ofItemAtPath: dir.file("page.html")
+        )
+        try ReplacingFile.write(Array("today".utf8), to: dir.file("page.html"))
+        let after = try #require(SystemIO.status(path: dir.file("page.html")))
+        #expect(after.st_uid == owner.0)
+        #expect(after.st_gid == owner.1)
+        #expect(try dir.contents("page.html") == Array("today".utf8))
+    }
+
     @Test("a file released before commit leaves the target as it was and removes what it wrote")
     func abandonedLeavesTarget() throws {
         let dir = try TemporaryDirectory()

@@ -13,8 +13,8 @@ import Darwin
 /// file system), which ``commit()`` syncs and renames over the target. Until then the target is untouched: a
 /// disk that fills at midnight, a failed write or a process killed half-way leaves yesterday's page as it was,
 /// never a page cut short, and a file that is abandoned (released without ``commit()``) is removed. A target
-/// that exists keeps its permissions; a symbolic link to a file keeps pointing at it (the file it names is
-/// replaced).
+/// that exists keeps its permissions, and its owner and group where the process may set them (as root); a
+/// symbolic link to a file keeps pointing at it (the file it names is replaced).
 ///
 /// A pipe, a FIFO or a device (`-o /dev/stdout`, `-o >(gzip > page.html.gz)`) cannot be replaced: it is written
 /// in place, as the shell's `>` would. So is an existing file in a directory where no new file may be made (a
@@ -45,6 +45,7 @@ package final class ReplacingFile {
     package init(path: String) throws(Failure) {
         var destination = path
         var keptMode: mode_t?
+        var keptOwner: (uid_t, gid_t)?
         var inPlace = false
         var create = false
         let found = SystemIO.status(path: path)
@@ -53,6 +54,7 @@ package final class ReplacingFile {
             switch info.st_mode & S_IFMT {
             case S_IFREG:
                 keptMode = info.st_mode & 0o7777
+                keptOwner = (info.st_uid, info.st_gid)
                 if let link = SystemIO.status(path: path, followingLinks: false), link.st_mode & S_IFMT == S_IFLNK {
                     guard let resolved = SystemIO.resolvedPath(path) else {
                         throw Failure(reason: SystemErrorText.words())
@@ -101,6 +103,9 @@ package final class ReplacingFile {
         }
         fd = made
         self.temporary = temporary
+        // The replaced file's owner (as far as this process may give it: root may, others keep their own) and
+        // then its permissions, which a change of owner could clear.
+        if let (uid, gid) = keptOwner { _ = fchown(fd, uid, gid) }
         if let keptMode { _ = fchmod(fd, keptMode) }
     }
 

@@ -258,6 +258,23 @@ package final class AuditRowReader {
         }
     }
 
+    /// `source`'s value in each of the rows `indices`, appended to `ids` in order: ``value(_:ofRow:)`` for a
+    /// block of rows, with where the values lie decided once for the block rather than once per row.
+    package func values(_ source: AuditFieldSource, ofRows indices: ArraySlice<Int32>, into ids: inout [Int32]) {
+        switch source {
+        case .filled(let k):
+            for index in indices { ids.append(emitted[Int(index) * required + k]) }
+        case .own(let k):
+            for index in indices { ids.append(store.value(Int(index), k)) }
+        case .tool:
+            for index in indices { ids.append(store.tool(Int(index))) }
+        case .promptVersion:
+            for index in indices { ids.append(store.promptVersion(Int(index))) }
+        case .none:
+            ids.append(contentsOf: repeatElement(0, count: indices.count))
+        }
+    }
+
     /// Row `index`'s time: `started_at`, else `ts`, in nanoseconds.
     package func time(ofRow index: Int) -> Int64 { store[index].when }
 

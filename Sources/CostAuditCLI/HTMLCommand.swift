@@ -75,10 +75,8 @@ enum HTMLCommand {
                 (try? AlertDetectors.configured(settings)) ?? AlertDetectors.standard,
                 budgets: file?.budgets
             )
-            // The alerts, then the charts: each reads the rows in shares on threads of their own.
-            let report = try? AlertReport(run.dataset, detectors: detectors, now: run.now, window: .day)
-            let alerts = (report?.alerts ?? []).map(DashboardAlert.init)
-            dashboard = Dashboard(run.dataset, now: run.now, alerts: alerts, days: days)
+            // The alerts and the charts' sums, in one pass over the rows (in shares on threads of their own).
+            dashboard = Dashboard(run.dataset, now: run.now, detectors: detectors, days: days)
         } catch {
             return io.fail(error)
         }

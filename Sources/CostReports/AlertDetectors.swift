@@ -477,15 +477,14 @@ struct PeriodicRule {
     }
 
     /// The subject of a row whose columns are `columns`, nil when the rule does not read it.
-    func subjectKey(_ dataset: SpendDataset, row: Int, _ columns: RowColumns) -> Int32? {
-        if columns.dayOnly { return nil }
+    /// Whether a row of recorded spend counts toward its subject's cell: for `retry_waste` an attempt after the
+    /// first, for `task_type_cost` a row with a task.
+    func counts(_ columns: RowColumns) -> Bool {
         switch measure {
-        case .retrySpend: if columns.attempt < 2 { return nil }
-        case .tasks: if columns.task.isNone { return nil }
-        default: break
+        case .retrySpend: columns.attempt >= 2
+        case .tasks: !columns.task.isNone
+        default: true
         }
-        guard let subject else { return 0 }
-        return dataset.fieldID(subject, at: row) ?? 0
     }
 
     func volume(_ sums: Sums) -> Int {

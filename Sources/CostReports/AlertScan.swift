@@ -5,10 +5,7 @@ import CostLedger
 /// for all its detectors instead of once per detector (docs/alerts.md). A scan is a class: it is changed in
 /// place on every row, never copied. Over many rows, each share of the rows (``RowShares``) is fed to scans of
 /// its own on its own thread, and their sums are merged into one scan.
-protocol AlertScan: AnyObject {
-    /// Adds rows `rows`, whose columns are `columns` in the same order (each row's time is `started_at`, else
-    /// `ts`; midnight for spend known per day only).
-    func add(_ dataset: SpendDataset, rows: Range<Int>, _ columns: [RowColumns])
+protocol AlertScan: BlockScan {
     /// The sums of the rows added so far, for ``merge(_:)`` into a scan of the same detector.
     var part: AlertScanPart { get }
     /// Adds the sums of a scan of the same detector over other rows: sums, counts and sets of users or tasks add
@@ -17,6 +14,15 @@ protocol AlertScan: AnyObject {
     /// The alerts that fire once every row is added, each with the scope its contributors are looked for in
     /// (one scope per alert, in the same order).
     func finish(_ dataset: SpendDataset) -> (alerts: [Alert], scopes: [ContributorScope])
+}
+
+/// A pass over the dataset's rows fed a block of rows at a time (``RowBlock``), changed in place on every block.
+protocol BlockScan: AnyObject {
+    /// The fields the scan reads of each row besides its ``RowColumns``: the blocks it is fed hold them.
+    var dimensions: [ReportDimension] { get }
+    /// Adds the rows of `block` (each row's time is `started_at`, else `ts`; midnight for spend known per day
+    /// only).
+    func add(_ block: RowBlock)
 }
 
 /// The sums of one ``AlertScan`` over some rows.
@@ -44,21 +50,40 @@ enum AlertScans {
         _ dataset: SpendDataset,
         shares: Int? = nil
     ) -> [[Alert]] {
+        alerts(make, dataset, shares: shares, alongside: nil as (@Sendable () -> NoScan)?).alerts
+    }
+
+    /// ``alerts(_:_:shares:)``, with a scan `alongside` makes for each share of the rows fed the same blocks as
+    /// the alert scans (a pass that reads the rows anyway, such as the dashboard's sums), so that the rows are
+    /// read once for both: returns the alerts and each share's scan's ``CompanionScan/part``, in the order of the
+    /// shares.
+    static func alerts<Companion: CompanionScan>(
+        _ make: @Sendable () -> [any AlertScan],
+        _ dataset: SpendDataset,
+        shares: Int? = nil,
+        alongside: (@Sendable () -> Companion)?
+    ) -> (alerts: [[Alert]], alongside: [Companion.Part]) {
         let scans = make()
-        guard !scans.isEmpty else { return [] }
+        guard !scans.isEmpty || alongside != nil else { return ([], []) }
         let shares = shares ?? RowShares.count(dataset.count)
+        let companions: [Companion.Part]
         if shares <= 1 {
-            feed(scans, dataset, rows: 0..<dataset.count)
+            let companion = alongside?()
+            feed(scans + (companion.map { [$0] } ?? []), dataset, rows: 0..<dataset.count)
+            companions = companion.map { [$0.part] } ?? []
         } else {
             let parts = RowShares.map(dataset.count, shares: shares) { rows in
                 let own = make()
-                feed(own, dataset, rows: rows)
-                return own.map(\.part)
+                let companion = alongside?()
+                feed(own + (companion.map { [$0] } ?? []), dataset, rows: rows)
+                return (scans: own.map(\.part), companion: companion?.part)
             }
             for share in parts {
-                for (scan, part) in zip(scans, share) { scan.merge(part) }
+                for (scan, part) in zip(scans, share.scans) { scan.merge(part) }
             }
+            companions = parts.compactMap(\.companion)
         }
+        guard !scans.isEmpty else { return ([], companions) }
         var alerts: [Alert] = []
         var scopes: [ContributorScope] = []
         var counts: [Int] = []
@@ -77,25 +102,23 @@ enum AlertScans {
             result.append(Array(filled[start..<start + count]))
             start += count
         }
-        return result
+        return (result, companions)
     }
 
     /// Rows read at once by ``feed(_:_:rows:)``.
     static let blockRows = 1024
 
-    /// Feeds rows `rows` to every scan, a block of ``blockRows`` rows at a time: the block's columns are read
-    /// once, then each scan adds the whole block, so that a scan is called once per block rather than once per
-    /// row, and its cells stay in the cache while it adds the block's rows.
-    static func feed(_ scans: [any AlertScan], _ dataset: SpendDataset, rows: Range<Int>) {
-        var columns: [RowColumns] = []
-        columns.reserveCapacity(blockRows)
+    /// Feeds rows `rows` to every scan, a block of ``blockRows`` rows at a time (``RowBlock``): the block's
+    /// columns and the fields any scan reads are read once, then each scan adds the whole block, so that a scan is
+    /// called once per block rather than once per row, and its cells stay in the cache while it adds the block's
+    /// rows.
+    static func feed(_ scans: [any BlockScan], _ dataset: SpendDataset, rows: Range<Int>) {
+        var block = RowBlock(reading: scans.flatMap(\.dimensions))
         var start = rows.lowerBound
         while start < rows.upperBound {
-            let block = start..<min(rows.upperBound, start + blockRows)
-            columns.removeAll(keepingCapacity: true)
-            for row in block { columns.append(dataset.columns(row)) }
-            for scan in scans { scan.add(dataset, rows: block, columns) }
-            start = block.upperBound
+            block.read(dataset, rows: start..<min(rows.upperBound, start + blockRows))
+            for scan in scans { scan.add(block) }
+            start = block.rows.upperBound
         }
     }
 }
@@ -122,43 +145,34 @@ final class PeriodicScan: AlertScan {
         grid = PeriodicCells(period: rule.period, needed: needed)
     }
 
-    func add(_ dataset: SpendDataset, rows: Range<Int>, _ columns: [RowColumns]) {
-        Self.add(rule, &grid, dataset, rows: rows, columns)
+    /// The rule's subject, and the user of each row when the rule counts active users.
+    var dimensions: [ReportDimension] {
+        (rule.subject.map { [$0] } ?? []) + (rule.measure == .activeUsers ? [.userID] : [])
     }
 
-    /// Adds a block of rows to `grid`: one exclusive access to the scan's cells per block.
-    private static func add(
-        _ rule: PeriodicRule,
-        _ grid: inout PeriodicCells,
-        _ dataset: SpendDataset,
-        rows: Range<Int>,
-        _ columns: [RowColumns]
-    ) {
-        for (row, rowColumns) in zip(rows, columns) { add(rule, &grid, dataset, row: row, rowColumns) }
-    }
+    func add(_ block: RowBlock) { Self.add(rule, &grid, block) }
 
-    /// Adds a row to `grid`: a period with recorded spend is covered (a retry-free day of a feature counts as $0
-    /// only when the data cover it), and the row's subject's cell there gets its sums.
-    private static func add(
-        _ rule: PeriodicRule,
-        _ grid: inout PeriodicCells,
-        _ dataset: SpendDataset,
-        row: Int,
-        _ columns: RowColumns
-    ) {
-        guard !columns.dayOnly, let position = grid.position(rule.period.start(nanoseconds: columns.time)) else {
-            return
-        }
-        grid.cover(position)
-        guard let subject = rule.subjectKey(dataset, row: row, columns) else { return }
-        let cell = grid.cell(subject: subject, position: position)
-        switch rule.measure {
-        case .activeUsers:
-            grid.add(cell, columns.amount, calls: columns.calls, user: dataset.fieldID(.userID, at: row) ?? 0)
-        case .tasks:
-            grid.add(cell, columns.amount, calls: columns.calls, task: columns.task)
-        default:
-            grid.add(cell, columns.amount, calls: columns.calls)
+    /// Adds a block of rows to `grid`, one exclusive access to the scan's cells per block: a period with recorded
+    /// spend is covered (a retry-free day of a feature counts as $0 only when the data cover it), and each row's
+    /// subject's cell there gets its sums.
+    private static func add(_ rule: PeriodicRule, _ grid: inout PeriodicCells, _ block: RowBlock) {
+        let subjects = rule.subject.map { block.ids($0) } ?? []
+        let users = rule.measure == .activeUsers ? block.ids(.userID) : []
+        // An hourly or daily rule finds its period by the row's hour or day, read with the block.
+        let steps = rule.period == .hour ? block.hours : rule.period == .day ? block.days : []
+        for (offset, columns) in block.columns.enumerated() {
+            guard !columns.dayOnly,
+                let position = steps.isEmpty
+                    ? grid.position(rule.period.start(nanoseconds: columns.time)) : grid.position(steps: steps[offset])
+            else { continue }
+            grid.cover(position)
+            guard rule.counts(columns) else { continue }
+            let cell = grid.cell(subject: subjects.isEmpty ? 0 : subjects[offset], position: position)
+            switch rule.measure {
+            case .activeUsers: grid.add(cell, columns.amount, calls: columns.calls, user: users[offset])
+            case .tasks: grid.add(cell, columns.amount, calls: columns.calls, task: columns.task)
+            default: grid.add(cell, columns.amount, calls: columns.calls)
+            }
         }
     }
 
@@ -221,20 +235,16 @@ final class ToolShareScan: AlertScan {
         grid = DayToolGrid(from: from, days: Int((to - from) / day))
     }
 
-    func add(_ dataset: SpendDataset, rows: Range<Int>, _ columns: [RowColumns]) {
-        Self.add(&grid, dataset, rows: rows, columns)
-    }
+    var dimensions: [ReportDimension] { [.tool] }
 
-    private static func add(
-        _ grid: inout DayToolGrid,
-        _ dataset: SpendDataset,
-        rows: Range<Int>,
-        _ columns: [RowColumns]
-    ) {
-        if grid.slots.idLimit == 0 { grid.slots = DenseIDSlots(idLimit: dataset.idLimit) }
-        for (row, rowColumns) in zip(rows, columns) {
-            guard let day = grid.day(rowColumns.time) else { continue }
-            grid.add(day: day, tool: dataset.fieldID(.tool, at: row) ?? 0, rowColumns.amount)
+    func add(_ block: RowBlock) { Self.add(&grid, block) }
+
+    private static func add(_ grid: inout DayToolGrid, _ block: RowBlock) {
+        if grid.slots.idLimit == 0 { grid.slots = DenseIDSlots(idLimit: block.idLimit) }
+        let tools = block.ids(.tool)
+        for (offset, columns) in block.columns.enumerated() {
+            guard let day = grid.day(columns.time) else { continue }
+            grid.add(day: day, tool: tools[offset], columns.amount)
         }
     }
 
@@ -330,4 +340,30 @@ struct DayToolGrid {
         spend = []
         present = []
     }
+}
+
+/// A scan fed alongside the alert scans (``AlertScans/alerts(_:_:shares:alongside:)``), whose sums over a share of
+/// the rows are handed back.
+protocol CompanionScan: BlockScan, SendableMetatype {
+    associatedtype Part: Sendable
+    /// The sums of the rows added.
+    var part: Part { get }
+}
+
+/// No scan alongside the alert scans (``AlertScans/alerts(_:_:shares:)``).
+final class NoScan: CompanionScan {
+    var dimensions: [ReportDimension] { [] }
+    func add(_ block: RowBlock) {}
+    var part: Bool { false }
+}
+
+/// The dashboard's sums (``DashboardSums``) as a scan fed alongside the alert scans.
+final class DashboardScan: CompanionScan {
+    private(set) var sums: DashboardSums
+    var part: DashboardSums { sums }
+
+    init(_ dataset: SpendDataset, frame: DashboardSums.Frame) { sums = DashboardSums(dataset, frame: frame) }
+
+    var dimensions: [ReportDimension] { DashboardSums.dimensions }
+    func add(_ block: RowBlock) { sums.add(block) }
 }

@@ -387,9 +387,58 @@ public struct AlertReport: Sendable {
         window: ReportWindow = .day
     ) throws(ReportError) {
         for detector in detectors { try detector.validate() }
+        self.init(
+            now: now,
+            window: window,
+            detectors: detectors,
+            alerts: Self.evaluate(
+                dataset,
+                detectors,
+                now: now,
+                window: window,
+                shares: nil,
+                nil as (@Sendable () -> NoScan)?
+            ).alerts
+        )
+    }
+
+    private init(now: UTCTimestamp, window: ReportWindow, detectors: [any AlertDetector], alerts: [Alert]) {
         self.now = now
         self.window = window
         detectorNames = detectors.map(\.name)
+        self.alerts = alerts
+    }
+
+    /// The report of `detectors` and, fed the same blocks of rows (one read of each row for both), the parts of
+    /// the scan `alongside` makes for each share of the rows, in order. The report is nil when a detector's
+    /// parameters are invalid; the scan alongside reads every row all the same.
+    static func alongside<Companion: CompanionScan>(
+        _ dataset: SpendDataset,
+        detectors: [any AlertDetector],
+        now: UTCTimestamp,
+        window: ReportWindow,
+        shares: Int? = nil,
+        _ alongside: @escaping @Sendable () -> Companion
+    ) -> (report: AlertReport?, alongside: [Companion.Part]) {
+        do throws(ReportError) {
+            for detector in detectors { try detector.validate() }
+        } catch {
+            return (nil, AlertScans.alerts({ [] }, dataset, shares: shares, alongside: alongside).alongside)
+        }
+        let found = evaluate(dataset, detectors, now: now, window: window, shares: shares, alongside)
+        return (AlertReport(now: now, window: window, detectors: detectors, alerts: found.alerts), found.alongside)
+    }
+
+    /// The alerts of `detectors`, whose parameters are valid, largest dollars at stake first, and the parts of
+    /// the scan `alongside` makes, fed the same rows.
+    private static func evaluate<Companion: CompanionScan>(
+        _ dataset: SpendDataset,
+        _ detectors: [any AlertDetector],
+        now: UTCTimestamp,
+        window: ReportWindow,
+        shares: Int?,
+        _ alongside: (@Sendable () -> Companion)?
+    ) -> (alerts: [Alert], alongside: [Companion.Part]) {
         var found: [(order: Int, alert: Alert)] = []
         // The detectors that scan the rows share one pass over them (and one for the contributors).
         var scans: [(order: Int, detector: any ScanningDetector, periods: [UTCTimestamp])] = []
@@ -403,8 +452,13 @@ public struct AlertReport: Sendable {
             }
         }
         let scanning = scans.map { ($0.detector, $0.periods) }
-        let scanned = AlertScans.alerts({ scanning.map { entry in entry.0.scan(periods: entry.1) } }, dataset)
-        for (scan, alerts) in zip(scans, scanned) {
+        let scanned = AlertScans.alerts(
+            { scanning.map { entry in entry.0.scan(periods: entry.1) } },
+            dataset,
+            shares: shares,
+            alongside: alongside
+        )
+        for (scan, alerts) in zip(scans, scanned.alerts) {
             found += alerts.map { (scan.order, $0) }
         }
         found.sort { a, b in
@@ -415,7 +469,7 @@ public struct AlertReport: Sendable {
             }
             return a.alert.start < b.alert.start
         }
-        alerts = found.map(\.alert)
+        return (found.map(\.alert), scanned.alongside)
     }
 
     // MARK: - Output

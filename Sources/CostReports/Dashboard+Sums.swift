@@ -32,10 +32,19 @@ struct DashboardSums {
     /// The tool shares by week (``ToolsReport``), of every row, summed in the same pass.
     private(set) var toolSums: ToolsReport.WeekToolSums
 
-    /// The sums of rows `rows`.
-    init(_ dataset: SpendDataset, rows: Range<Int>, frame: Frame) {
-        let hour = ReportPeriod.nanosecondsPerHour
-        let day = ReportPeriod.nanosecondsPerDay
+    let frame: Frame
+    /// The id of the class name `unknown`, nil when no row can have it.
+    private let unknownClass: Int32?
+    /// The hour and user inserted last: rows of one task (one user) mostly come together, so most rows need no
+    /// insertion.
+    private var lastActive = (hour: -1, user: Int32(0))
+
+    /// The fields the sums read of each row (``RowBlock``).
+    static let dimensions: [ReportDimension] = [.userID, .team, .feature, .attributionClass, .tool]
+
+    /// No rows yet.
+    init(_ dataset: SpendDataset, frame: Frame) {
+        self.frame = frame
         teams = IDSums(widths: [frame.days, 24], idLimit: dataset.idLimit)
         features = IDSums(widths: [frame.days, 24, 1], idLimit: dataset.idLimit)
         users = IDSums(widths: [1], idLimit: dataset.idLimit)
@@ -44,30 +53,48 @@ struct DashboardSums {
         hourSpend = [Int128](repeating: 0, count: Frame.baselineHours)
         hourUsers = [DistinctIDs](repeating: DistinctIDs(), count: Frame.baselineHours)
         toolSums = ToolsReport.WeekToolSums(idLimit: dataset.idLimit)
-        let unknownClass = dataset.stringID(AttributionClass.unknown.name)
-        // The hour and user inserted last: rows of one task (one user) mostly come together, so most rows need
-        // no insertion.
-        var lastActive = (hour: -1, user: Int32(0))
-        for row in rows {
-            let columns = dataset.columns(row)
-            toolSums.add(dataset, row: row, columns)
+        unknownClass = dataset.stringID(AttributionClass.unknown.name)
+    }
+
+    /// The sums of rows `rows`.
+    init(_ dataset: SpendDataset, rows: Range<Int>, frame: Frame) {
+        self.init(dataset, frame: frame)
+        var block = RowBlock(reading: Self.dimensions)
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            block.read(dataset, rows: start..<min(rows.upperBound, start + AlertScans.blockRows))
+            add(block)
+            start = block.rows.upperBound
+        }
+    }
+
+    /// Adds the rows of `block`, which reads ``dimensions``.
+    mutating func add(_ block: RowBlock) {
+        let hour = ReportPeriod.nanosecondsPerHour
+        let (userIDs, teamIDs, featureIDs) = (block.ids(.userID), block.ids(.team), block.ids(.feature))
+        let (classes, tools) = (block.ids(.attributionClass), block.ids(.tool))
+        for (offset, columns) in block.columns.enumerated() {
             let time = columns.time
+            toolSums.add(
+                week: ReportPeriod.week.start(nanoseconds: time),
+                tool: tools[offset],
+                columns.amount,
+                unrecorded: columns.dayOnly
+            )
             guard time < frame.endHour else { continue }
             let amount = columns.amount
-            let user = dataset.fieldID(.userID, at: row) ?? 0
-            let dayIndex = Int(ReportPeriod.floorDiv(time, day) - frame.firstDay)
+            let user = userIDs[offset]
+            let dayIndex = Int(block.days[offset] - frame.firstDay)
             let recent = !columns.dayOnly && time >= frame.firstHour
             guard dayIndex >= 0 || (!columns.dayOnly && time >= frame.baselineStart) else { continue }
             // Each id's slot is found once per row.
-            let team = dayIndex >= 0 || recent ? teams.slot(dataset.fieldID(.team, at: row) ?? 0) : 0
-            let feature = dayIndex >= 0 || recent ? features.slot(dataset.fieldID(.feature, at: row) ?? 0) : 0
+            let team = dayIndex >= 0 || recent ? teams.slot(teamIDs[offset]) : 0
+            let feature = dayIndex >= 0 || recent ? features.slot(featureIDs[offset]) : 0
             if dayIndex >= 0 {
                 teams.add(slot: team, part: 0, dayIndex, amount)
                 features.add(slot: feature, part: 0, dayIndex, amount)
                 dayTotals[dayIndex] &+= amount
-                if let unknownClass, dataset.fieldID(.attributionClass, at: row) == unknownClass {
-                    dayUnknown[dayIndex] &+= amount
-                }
+                if let unknownClass, classes[offset] == unknownClass { dayUnknown[dayIndex] &+= amount }
                 features.add(slot: feature, part: 2, 0, amount)
                 users.add(slot: users.slot(user), part: 0, 0, amount)
                 windowTotal &+= amount

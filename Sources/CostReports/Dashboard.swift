@@ -121,17 +121,67 @@ public struct Dashboard: Sendable {
 
     /// The page with its rows summed in `shares` shares (``DashboardSums``): the same page for any count.
     init(_ dataset: SpendDataset, now: UTCTimestamp, alerts: [DashboardAlert], days: Int, shares: Int) {
+        let frame = Self.frame(now: now, days: days)
+        let parts = RowShares.map(dataset.count, shares: max(1, shares)) { rows in
+            DashboardSums(dataset, rows: rows, frame: frame)
+        }
+        var sums = parts[0]
+        for part in parts.dropFirst() { sums.merge(part) }
+        self.init(dataset, alerts: alerts, frame: frame, sums: sums)
+    }
+
+    /// The page and its current alerts: the alerts of `detectors` over the 24 hours before `now`'s hour
+    /// (``AlertReport``; none when a detector's parameters are invalid), found in the same pass over the rows as
+    /// the charts' sums, which reads each row once for both.
+    ///
+    /// - Parameters:
+    ///   - dataset: the audit's rows (an audit covering at least the days shown and the detectors' baselines).
+    ///   - now: the page shows what happened before the start of this instant's UTC hour.
+    ///   - detectors: the detectors of the current alerts (at most ``maxAlerts`` alerts are shown).
+    ///   - days: days of the daily charts, 1 to 92 (30 by default).
+    public init(_ dataset: SpendDataset, now: UTCTimestamp, detectors: [any AlertDetector], days: Int = 30) {
+        self.init(dataset, now: now, detectors: detectors, days: days, shares: nil)
+    }
+
+    /// The page and its alerts with the rows read in `shares` shares (default: ``RowShares/count(_:parallel:)``):
+    /// the same page for any count.
+    init(_ dataset: SpendDataset, now: UTCTimestamp, detectors: [any AlertDetector], days: Int, shares: Int?) {
+        let frame = Self.frame(now: now, days: days)
+        let scans = AlertReport.alongside(dataset, detectors: detectors, now: now, window: .day, shares: shares) {
+            DashboardScan(dataset, frame: frame)
+        }
+        var sums = DashboardSums(dataset, frame: frame)
+        for part in scans.alongside { sums.merge(part) }
+        self.init(dataset, alerts: (scans.report?.alerts ?? []).map(DashboardAlert.init), frame: frame, sums: sums)
+    }
+
+    /// Where the charts of a page of `days` days before `now`'s hour lie.
+    static func frame(now: UTCTimestamp, days: Int) -> DashboardSums.Frame {
         let hour = ReportPeriod.nanosecondsPerHour
         let day = ReportPeriod.nanosecondsPerDay
-        self.days = min(92, max(1, days))
+        let endHour = ReportPeriod.floorDiv(now.nanosecondsSinceEpoch, hour) * hour
+        let lastDay = ReportPeriod.floorDiv(endHour - 1, day)
+        let days = min(92, max(1, days))
+        let firstHour = endHour - 24 * hour
+        return DashboardSums.Frame(
+            days: days,
+            firstDay: lastDay - Int64(days) + 1,
+            endHour: endHour,
+            firstHour: firstHour,
+            baselineStart: firstHour - 7 * day
+        )
+    }
+
+    /// The page of the sums of every row, `sums`, in `frame`.
+    private init(_ dataset: SpendDataset, alerts: [DashboardAlert], frame: DashboardSums.Frame, sums: DashboardSums) {
+        let hour = ReportPeriod.nanosecondsPerHour
+        let day = ReportPeriod.nanosecondsPerDay
+        self.days = frame.days
         self.report = dataset.report
         self.alerts = Array(alerts.prefix(Self.maxAlerts))
-        let endHour = ReportPeriod.floorDiv(now.nanosecondsSinceEpoch, hour) * hour
-        end = UTCTimestamp(nanosecondsSinceEpoch: endHour)
-        let lastDay = ReportPeriod.floorDiv(endHour - 1, day)
-        let firstDay = lastDay - Int64(self.days) + 1
-        let firstHour = endHour - 24 * hour
-        let baselineStart = firstHour - 7 * day
+        end = UTCTimestamp(nanosecondsSinceEpoch: frame.endHour)
+        let firstDay = frame.firstDay
+        let firstHour = frame.firstHour
 
         dayLabels = (0..<self.days).map { offset in
             ReportPeriod.day.label(of: UTCTimestamp(nanosecondsSinceEpoch: (firstDay + Int64(offset)) * day))
@@ -140,19 +190,6 @@ public struct Dashboard: Sendable {
             ReportPeriod.hour.label(of: UTCTimestamp(nanosecondsSinceEpoch: firstHour + Int64(offset) * hour))
         }
 
-        // The rows are summed in shares on threads of their own (``DashboardSums``).
-        let frame = DashboardSums.Frame(
-            days: self.days,
-            firstDay: firstDay,
-            endHour: endHour,
-            firstHour: firstHour,
-            baselineStart: baselineStart
-        )
-        let parts = RowShares.map(dataset.count, shares: max(1, shares)) { rows in
-            DashboardSums(dataset, rows: rows, frame: frame)
-        }
-        var sums = parts[0]
-        for part in parts.dropFirst() { sums.merge(part) }
         let (teams, features, users) = (sums.teams, sums.features, sums.users)
         let (dayTotals, dayUnknown, hourSpend, hourUsers) = (
             sums.dayTotals, sums.dayUnknown, sums.hourSpend, sums.hourUsers

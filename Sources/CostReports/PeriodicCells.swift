@@ -10,6 +10,8 @@ struct PeriodicCells {
     let base: Int64
     let step: Int64
     let count: Int
+    /// ``base`` in steps from the epoch.
+    private let baseSteps: Int64
     /// Per position: whether the rule reads the period there.
     private let needed: [Bool]
     /// Per position: whether a recorded row fell in the period there (a period with no such row is not covered).
@@ -29,12 +31,14 @@ struct PeriodicCells {
         step = period == .hour ? ReportPeriod.nanosecondsPerHour : ReportPeriod.nanosecondsPerDay
         guard let first = needed.min(), let last = needed.max() else {
             base = 0
+            baseSteps = 0
             count = 0
             self.needed = []
             covered = []
             return
         }
         base = first
+        baseSteps = ReportPeriod.floorDiv(first, step)
         count = Int((last - first) / step) + 1
         var flags = [Bool](repeating: false, count: count)
         for start in needed { flags[Int((start - first) / step)] = true }
@@ -48,6 +52,15 @@ struct PeriodicCells {
         guard !overflow, offset >= 0, offset / step < Int64(count) else { return nil }
         let position = Int(offset / step)
         return needed[position] ? position : nil
+    }
+
+    /// The position of the period that is `steps` of the grid's step (an hour or a day) after the epoch's, nil
+    /// when the rule does not read it: ``position(_:)`` without a division, for a rule whose periods are the
+    /// grid's steps.
+    func position(steps: Int64) -> Int? {
+        let (offset, overflow) = steps.subtractingReportingOverflow(baseSteps)
+        guard !overflow, offset >= 0, offset < Int64(count) else { return nil }
+        return needed[Int(offset)] ? Int(offset) : nil
     }
 
     /// Marks the period at `position` covered by recorded spend.

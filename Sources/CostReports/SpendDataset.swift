@@ -352,6 +352,26 @@ public struct SpendDataset: Sendable {
         return id
     }
 
+    /// Field `field` (an index into ``ReportDimension/fieldNames``) of each of rows `rows`, appended to `ids` in
+    /// order (0: none): ``fieldValue(_:at:)`` for a block of rows, read a column at a time.
+    func fieldValues(_ field: Int, rows block: Range<Int>, into ids: inout [Int32]) {
+        let recordEnd = min(block.upperBound, recordRows.count)
+        if block.lowerBound < recordEnd {
+            if field < 8, let reader = rows {
+                let start = ids.count
+                reader.values(sources[field], ofRows: recordRows[block.lowerBound..<recordEnd], into: &ids)
+                if emptyID != 0 {
+                    for position in start..<ids.count where ids[position] == emptyID { ids[position] = 0 }
+                }
+            } else {
+                for row in block.lowerBound..<recordEnd { ids.append(fieldValue(field, at: row)) }
+            }
+        }
+        for row in max(block.lowerBound, recordRows.count)..<max(block.upperBound, recordRows.count) {
+            ids.append(fieldValues[(row - recordRows.count) * Self.fieldCount + field])
+        }
+    }
+
     /// Row `row`'s time in nanoseconds: `started_at`, else `ts`; for unrecorded spend, midnight UTC of its day.
     func nanoseconds(_ row: Int) -> Int64 {
         guard row < recordRows.count else { return times[row - recordRows.count] }

@@ -1,9 +1,10 @@
 import Attribution
 import CostAudit
 import CostLedger
-import CostReports
 import Foundation
 import Testing
+
+@testable import CostReports
 
 /// Each command's audit keeps only the columns its report reads (`AuditReportColumns`); its report must be the
 /// one the full audit gives, byte for byte, from a ledger file (the scanner's path) and from records in memory.
@@ -119,9 +120,31 @@ struct ReportColumnsTests {
             columns: override ?? Dashboard.auditColumns(detectors: detectors),
             fromFile: fromFile
         )
-        let alerts = try AlertReport(htmlData, detectors: detectors, now: now, window: .day).alerts
-        out.html = Dashboard(htmlData, now: now, alerts: alerts.map(DashboardAlert.init)).html()
+        // The page `html` writes: its alerts found in the same pass over the rows as its charts.
+        out.html = Dashboard(htmlData, now: now, detectors: detectors).html()
         return out
+    }
+
+    @Test(
+        "the page whose alerts are found alongside its charts is the page of the alerts found on their own",
+        arguments: [1, 2, 3]
+    )
+    func dashboardAlertsAlongside(shares: Int) throws {
+        let now = try instant(self.now)
+        let data = try dataset(try records(), columns: .all, fromFile: true)
+        let detectors = AlertDetectors.standard
+        let alerts = try AlertReport(data, detectors: detectors, now: now, window: .day).alerts
+        #expect(!alerts.isEmpty)
+        let apart = Dashboard(data, now: now, alerts: alerts.map(DashboardAlert.init), days: 30, shares: shares)
+        let together = Dashboard(data, now: now, detectors: detectors, days: 30, shares: shares)
+        #expect(together.alerts == apart.alerts)
+        #expect(together.html() == apart.html())
+        // Invalid parameters give no alerts, as `html` has always drawn them, and the same charts.
+        var invalid = FeatureRateDetector()
+        invalid.baselineDays = 0
+        let charts = Dashboard(data, now: now, detectors: [invalid], days: 30, shares: shares)
+        #expect(charts.alerts.isEmpty)
+        #expect(charts.html() == Dashboard(data, now: now, alerts: [], days: 30, shares: shares).html())
     }
 
     @Test("report, explain, alerts, forecast and html print the same from their own columns as from every column")

@@ -56,16 +56,10 @@ struct DashboardSums {
         unknownClass = dataset.stringID(AttributionClass.unknown.name)
     }
 
-    /// The sums of rows `rows`.
-    init(_ dataset: SpendDataset, rows: Range<Int>, frame: Frame) {
+    /// The sums of the shares of the rows `parts`, merged in the order of the shares.
+    init(_ dataset: SpendDataset, frame: Frame, merging parts: [DashboardSums]) {
         self.init(dataset, frame: frame)
-        var block = RowBlock(reading: Self.dimensions)
-        var start = rows.lowerBound
-        while start < rows.upperBound {
-            block.read(dataset, rows: start..<min(rows.upperBound, start + AlertScans.blockRows))
-            add(block)
-            start = block.rows.upperBound
-        }
+        for part in parts { merge(part) }
     }
 
     /// Adds the rows of `block`, which reads ``dimensions``.

@@ -122,12 +122,13 @@ public struct Dashboard: Sendable {
     /// The page with its rows summed in `shares` shares (``DashboardSums``): the same page for any count.
     init(_ dataset: SpendDataset, now: UTCTimestamp, alerts: [DashboardAlert], days: Int, shares: Int) {
         let frame = Self.frame(now: now, days: days)
-        let parts = RowShares.map(dataset.count, shares: max(1, shares)) { rows in
-            DashboardSums(dataset, rows: rows, frame: frame)
-        }
-        var sums = parts[0]
-        for part in parts.dropFirst() { sums.merge(part) }
-        self.init(dataset, alerts: alerts, frame: frame, sums: sums)
+        let parts = AlertScans.alerts({ [] }, dataset, shares: max(1, shares)) { DashboardScan(dataset, frame: frame) }
+        self.init(
+            dataset,
+            alerts: alerts,
+            frame: frame,
+            sums: DashboardSums(dataset, frame: frame, merging: parts.alongside)
+        )
     }
 
     /// The page and its current alerts: the alerts of `detectors` over the 24 hours before `now`'s hour
@@ -150,9 +151,12 @@ public struct Dashboard: Sendable {
         let scans = AlertReport.alongside(dataset, detectors: detectors, now: now, window: .day, shares: shares) {
             DashboardScan(dataset, frame: frame)
         }
-        var sums = DashboardSums(dataset, frame: frame)
-        for part in scans.alongside { sums.merge(part) }
-        self.init(dataset, alerts: (scans.report?.alerts ?? []).map(DashboardAlert.init), frame: frame, sums: sums)
+        self.init(
+            dataset,
+            alerts: (scans.report?.alerts ?? []).map(DashboardAlert.init),
+            frame: frame,
+            sums: DashboardSums(dataset, frame: frame, merging: scans.alongside)
+        )
     }
 
     /// Where the charts of a page of `days` days before `now`'s hour lie.

@@ -453,7 +453,7 @@ struct PeriodicRule {
             usd &+= amount
             self.calls += calls
             if user != 0, amount != 0, user != lastUser {
-                members.insert(user)
+                members.insertLater(user)
                 lastUser = user
             }
             if !task.isNone, amount != 0, task != lastTask {

@@ -98,7 +98,7 @@ struct DashboardSums {
             let hourIndex = Int((time - frame.baselineStart) / hour)
             hourSpend[hourIndex] &+= amount
             if user != 0, amount != 0, lastActive != (hourIndex, user) {
-                hourUsers[hourIndex].insert(user)
+                hourUsers[hourIndex].insertLater(user)
                 lastActive = (hourIndex, user)
             }
             if recent {

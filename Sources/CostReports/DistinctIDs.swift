@@ -4,6 +4,10 @@
 /// made when one of their ids is first inserted, so that a set of a few ids among many (a quiet hour of a large
 /// ledger) takes a page per id at most rather than a bit for every id below its largest. A negative id (none are
 /// expected) is kept in a ``DistinctSet``. Only the count and unions are read.
+///
+/// A scan that fills many sets at once (an hour's each, rows at random times) inserts with ``insertLater(_:)``:
+/// the ids are queued and placed ``queueLimit`` at a time, while the set's pages are in the cache, instead of
+/// each insertion waiting for a page that the other sets' insertions pushed out of the cache.
 struct DistinctIDs: Sendable {
     /// Per page (`id / pageIDs`): its place in ``words`` / ``pageWords`` + 1; 0 while none of its ids is in.
     private var pageOf: [Int32] = []
@@ -13,15 +17,26 @@ struct DistinctIDs: Sendable {
     private var overflow = DistinctSet()
     /// The number of ids in ``words``.
     private var denseCount = 0
+    /// Ids inserted by ``insertLater(_:)`` and not yet placed in the bits (repeats allowed).
+    private var queued: [Int32] = []
 
     /// Ids a page holds (512 bytes of bits).
     static let pageIDs = 4_096
     static let pageWords = pageIDs / 64
+    /// Ids queued by ``insertLater(_:)`` before they are placed (4 KB).
+    static let queueLimit = 1_024
 
     init() {}
 
     /// The number of ids.
-    var count: Int { denseCount + overflow.count }
+    var count: Int {
+        guard queued.isEmpty else {
+            var copy = self
+            copy.settle()
+            return copy.count
+        }
+        return denseCount + overflow.count
+    }
 
     var isEmpty: Bool { count == 0 }
 
@@ -31,6 +46,27 @@ struct DistinctIDs: Sendable {
     /// Inserts an id other than 0 (0 is no key and is not inserted). Returns whether it was new.
     @discardableResult
     mutating func insert(_ id: Int32) -> Bool {
+        settle()
+        return place(id)
+    }
+
+    /// Inserts an id other than 0, as ``insert(_:)`` does, but maybe later: queued, and placed with the ids queued
+    /// after it once there are ``queueLimit`` of them or when the set is read.
+    mutating func insertLater(_ id: Int32) {
+        queued.append(id)
+        if queued.count >= Self.queueLimit { settle() }
+    }
+
+    /// Places the queued ids in the bits.
+    mutating func settle() {
+        guard !queued.isEmpty else { return }
+        for id in queued { place(id) }
+        queued.removeAll(keepingCapacity: true)
+    }
+
+    /// Places `id` in the bits; returns whether it was new.
+    @discardableResult
+    private mutating func place(_ id: Int32) -> Bool {
         guard id > 0 else { return id == 0 ? false : overflow.insert(id) }
         let word = wordIndex(page: Int(id) / Self.pageIDs) + Int(id) % Self.pageIDs / 64
         let bit = UInt64(1) << UInt64(id & 63)
@@ -52,6 +88,8 @@ struct DistinctIDs: Sendable {
 
     /// Inserts every id of `other`.
     mutating func formUnion(_ other: DistinctIDs) {
+        settle()
+        for id in other.queued { place(id) }
         for (page, place) in other.pageOf.enumerated() where place != 0 {
             let from = (Int(place) - 1) * Self.pageWords
             let to = wordIndex(page: page)

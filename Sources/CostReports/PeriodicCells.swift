@@ -116,9 +116,13 @@ struct PeriodicCells {
         cells[cell(subject: key.subject, position: position)].merge(sums)
     }
 
-    /// Settles every cell's tasks (``DistinctTasks/settle()``), so that their counts and unions need no sort.
+    /// Settles every cell's tasks and users (``DistinctTasks/settle()``, ``DistinctIDs/settle()``), so that their
+    /// counts and unions need no sort and no queued insertion.
     mutating func settle() {
-        for index in cells.indices { cells[index].tasks.settle() }
+        for index in cells.indices {
+            cells[index].tasks.settle()
+            cells[index].members.settle()
+        }
     }
 
     /// Every cell's sums by its key.

@@ -64,4 +64,37 @@ struct DistinctIDsTests {
         b.formUnion(c)
         #expect(b.count == a.count)
     }
+
+    @Test("ids inserted later are counted as if inserted at once: through the queue's limit, unions and copies")
+    func later() {
+        // Ids with repeats, in an order of their own (a multiplicative walk), and a negative one; more than the
+        // queue holds, so that part of them is placed on the way and the rest when the set is read.
+        let count = DistinctIDs.queueLimit * 3 + 17
+        let ids: [Int32] = (0..<count).map { Int32(($0 * 7_919) % 5_003) } + [-9, -9]
+        var now = DistinctIDs()
+        var later = DistinctIDs()
+        for id in ids {
+            now.insert(id)
+            later.insertLater(id)
+        }
+        // A copy read before the queue is placed, and the set itself afterwards.
+        let copy = later
+        #expect(copy.count == now.count)
+        #expect(now.count == Set(ids.filter { $0 != 0 }).count)
+        later.settle()
+        #expect(later.count == now.count)
+        // Queued ids of either set reach a union; an id queued in one and placed in the other counts once.
+        var a = DistinctIDs()
+        var b = DistinctIDs()
+        b.insert(1_000)
+        for id in Int32(1)...600 { a.insertLater(id) }
+        for id in Int32(401)...1_000 { b.insertLater(id) }
+        a.formUnion(b)
+        #expect(a.count == 1_000)
+        // An insertion after queued ones still says whether the id was new.
+        var c = DistinctIDs()
+        c.insertLater(5)
+        #expect(news(&c, [5, 6]) == [false, true])
+        #expect(c.count == 2)
+    }
 }

@@ -299,6 +299,7 @@ private struct RecordClassifier {
     }
 
     /// What the emitted record carries: filled where its class allows.
+    @inline(__always)
     private func emit(_ index: Int, classIndex: Int, values: InlineArray<10, Int32>, own: InlineArray<10, Int32>) {
         let required = input.required
         for f in 0..<required {

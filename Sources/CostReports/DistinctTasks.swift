@@ -3,14 +3,15 @@
 /// dropped when its count is needed (``settle()``) or when the unsorted tail grows as long as the sorted part. A
 /// benchmark day holds tens of thousands of tasks per type, nearly all new at each insertion: appending them and
 /// sorting once costs less than probing a table that does not fit in the cache at every row. Tasks named by a
-/// task number (records without lineage, a few) are kept in a ``DistinctSet``. Only the count and unions are read.
+/// task number (records without lineage whose id is not a leaf id), numbered densely from 1, are kept as bits
+/// (``DistinctIDs``). Only the count and unions are read.
 struct DistinctTasks: Sendable {
     /// The lineages of tasks named by one: `lineages[..<settled]` sorted, without repeats; the rest appended
     /// since, in any order, repeats allowed.
     private var lineages: [UInt64] = []
     private var settled = 0
-    /// Tasks named by a task number.
-    private var others = DistinctSet()
+    /// Tasks named by a task number, by their numbers (below 2³¹: one per row at most).
+    private var others = DistinctIDs()
 
     /// Lineages appended before the list settles on its own, at least: it waits for the tail to be as long as
     /// the sorted part, so that each lineage is sorted a few times at most.
@@ -31,7 +32,7 @@ struct DistinctTasks: Sendable {
     /// Inserts a task; ``TaskID/none`` is no task and is not inserted.
     mutating func insert(_ task: TaskID) {
         guard task.named == 0 else {
-            others.insert(task)
+            others.insertLater(Int32(truncatingIfNeeded: task.named))
             return
         }
         guard task.lineage != 0 else { return }
@@ -42,6 +43,7 @@ struct DistinctTasks: Sendable {
     /// Sorts the list and drops its repeats, so that ``count`` is read without sorting: the tail is sorted on
     /// its own and merged with the sorted part.
     mutating func settle() {
+        others.settle()
         guard settled < lineages.count else { return }
         let tail = Self.sorted(Array(lineages[settled...]))
         lineages = Self.merged(lineages[..<settled], tail[...])

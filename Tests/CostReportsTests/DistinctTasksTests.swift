@@ -50,6 +50,28 @@ struct DistinctTasksTests {
         #expect(b.count == 6_001)
     }
 
+    @Test("task numbers count once through the queue of their bits, in counts and unions, settled or not")
+    func numbered() {
+        // More task numbers than are queued before they are placed, each twice, in two orders.
+        let count = DistinctIDs.queueLimit * 2 + 300
+        var a = DistinctTasks()
+        for round in 0..<2 {
+            for step in 0..<count { a.insert(TaskID(lineage: 0, named: UInt32((step &* 613 &+ round) % count + 1))) }
+        }
+        a.insert(lineage(42))
+        #expect(a.count == count + 1)
+        // Numbers half of them shared with `a`, queued on both sides when the union is taken.
+        var b = DistinctTasks()
+        for value in count / 2..<count + 500 { b.insert(TaskID(lineage: 0, named: UInt32(value + 1))) }
+        var c = a
+        c.formUnion(b)
+        #expect(c.count == count + 500 + 1)
+        b.formUnion(a)
+        #expect(b.count == count + 500 + 1)
+        a.settle()
+        #expect(a.count == count + 1)
+    }
+
     @Test("the radix sort of a list's tail orders any values as a comparison sort does")
     func radixSort() {
         var generator = SystemRandomNumberGenerator()

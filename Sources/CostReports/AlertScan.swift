@@ -56,11 +56,13 @@ enum AlertScans {
     /// ``alerts(_:_:shares:)``, with a scan `alongside` makes for each share of the rows fed the same blocks as
     /// the alert scans (a pass that reads the rows anyway, such as the dashboard's sums), so that the rows are
     /// read once for both: returns the alerts and each share's scan's ``CompanionScan/part``, in the order of the
-    /// shares.
+    /// shares. Without `contributors`, the alerts have none and the pass that finds them is not made (for a
+    /// caller that does not show them, such as the dashboard).
     static func alerts<Companion: CompanionScan>(
         _ make: @Sendable () -> [any AlertScan],
         _ dataset: SpendDataset,
         shares: Int? = nil,
+        contributors: Bool = true,
         alongside: (@Sendable () -> Companion)?
     ) -> (alerts: [[Alert]], alongside: [Companion.Part]) {
         let scans = make()
@@ -95,7 +97,7 @@ enum AlertScans {
         }
         // Each alert's contributors are found from its own scope alone: filling them all at once gives each
         // the contributors it would get on its own.
-        let filled = ContributorScope.fill(alerts, scopes, dataset, shares: shares)
+        let filled = contributors ? ContributorScope.fill(alerts, scopes, dataset, shares: shares) : alerts
         var result: [[Alert]] = []
         var start = 0
         for count in counts {
@@ -306,11 +308,11 @@ struct DayToolGrid {
     /// Adds a row's `amount` to day `day` and, unless `tool` is 0 (no tool), to the tool that day.
     mutating func add(day: Int, tool: Int32, _ amount: Int128) {
         total[day] &+= amount
-        dayHasRows[day] = true
+        if !dayHasRows[day] { dayHasRows[day] = true }
         guard tool != 0 else { return }
         let at = slot(tool) * days + day
         spend[at] &+= amount
-        present[at] = true
+        if !present[at] { present[at] = true }
     }
 
     private mutating func slot(_ tool: Int32) -> Int {

@@ -411,13 +411,15 @@ public struct AlertReport: Sendable {
 
     /// The report of `detectors` and, fed the same blocks of rows (one read of each row for both), the parts of
     /// the scan `alongside` makes for each share of the rows, in order. The report is nil when a detector's
-    /// parameters are invalid; the scan alongside reads every row all the same.
+    /// parameters are invalid; the scan alongside reads every row all the same. Without `contributors`, the
+    /// alerts of the detectors that scan the rows have no contributors (``AlertScans/alerts(_:_:shares:contributors:alongside:)``).
     static func alongside<Companion: CompanionScan>(
         _ dataset: SpendDataset,
         detectors: [any AlertDetector],
         now: UTCTimestamp,
         window: ReportWindow,
         shares: Int? = nil,
+        contributors: Bool = true,
         _ alongside: @escaping @Sendable () -> Companion
     ) -> (report: AlertReport?, alongside: [Companion.Part]) {
         do throws(ReportError) {
@@ -425,7 +427,15 @@ public struct AlertReport: Sendable {
         } catch {
             return (nil, AlertScans.alerts({ [] }, dataset, shares: shares, alongside: alongside).alongside)
         }
-        let found = evaluate(dataset, detectors, now: now, window: window, shares: shares, alongside)
+        let found = evaluate(
+            dataset,
+            detectors,
+            now: now,
+            window: window,
+            shares: shares,
+            contributors: contributors,
+            alongside
+        )
         return (AlertReport(now: now, window: window, detectors: detectors, alerts: found.alerts), found.alongside)
     }
 
@@ -437,6 +447,7 @@ public struct AlertReport: Sendable {
         now: UTCTimestamp,
         window: ReportWindow,
         shares: Int?,
+        contributors: Bool = true,
         _ alongside: (@Sendable () -> Companion)?
     ) -> (alerts: [Alert], alongside: [Companion.Part]) {
         var found: [(order: Int, alert: Alert)] = []
@@ -456,6 +467,7 @@ public struct AlertReport: Sendable {
             { scanning.map { entry in entry.0.scan(periods: entry.1) } },
             dataset,
             shares: shares,
+            contributors: contributors,
             alongside: alongside
         )
         for (scan, alerts) in zip(scans, scanned.alerts) {

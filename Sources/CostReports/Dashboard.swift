@@ -148,9 +148,15 @@ public struct Dashboard: Sendable {
     /// the same page for any count.
     init(_ dataset: SpendDataset, now: UTCTimestamp, detectors: [any AlertDetector], days: Int, shares: Int?) {
         let frame = Self.frame(now: now, days: days)
-        let scans = AlertReport.alongside(dataset, detectors: detectors, now: now, window: .day, shares: shares) {
-            DashboardScan(dataset, frame: frame)
-        }
+        // The page shows no contributors: they are not looked for.
+        let scans = AlertReport.alongside(
+            dataset,
+            detectors: detectors,
+            now: now,
+            window: .day,
+            shares: shares,
+            contributors: false
+        ) { DashboardScan(dataset, frame: frame) }
         self.init(
             dataset,
             alerts: (scans.report?.alerts ?? []).map(DashboardAlert.init),
@@ -359,7 +365,7 @@ struct IDSums {
     /// Adds `amount` to column `column` of part `part` of the sums in slot `slot` (from ``slot(_:)``).
     mutating func add(slot: Int, part: Int, _ column: Int, _ amount: Int128) {
         sums[slot * stride + offsets[part] + column] &+= amount
-        present[slot * widths.count + part] = true
+        if !present[slot * widths.count + part] { present[slot * widths.count + part] = true }
     }
 
     /// Adds the sums of `other` (of the same widths), id by id: an id new here gets its slot after those seen.

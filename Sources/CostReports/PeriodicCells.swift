@@ -63,8 +63,12 @@ struct PeriodicCells {
         return needed[Int(offset)] ? Int(offset) : nil
     }
 
-    /// Marks the period at `position` covered by recorded spend.
-    mutating func cover(_ position: Int) { covered[position] = true }
+    /// Marks the period at `position` covered by recorded spend. The flag is written only when it changes: a read
+    /// costs no check that the array's buffer is unshared, a write does (the scans' flags are set once and read
+    /// on every row).
+    mutating func cover(_ position: Int) {
+        if !covered[position] { covered[position] = true }
+    }
 
     /// The starts of the covered periods.
     var coveredStarts: Set<Int64> {

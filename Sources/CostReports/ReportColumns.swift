@@ -53,7 +53,12 @@ extension AlertReport {
     /// The columns evaluating `detectors` reads: each detector's (``AlertDetector/auditColumns``) and the
     /// contributors' dimensions (user, feature, model, prompt version).
     public static func auditColumns(detectors: [any AlertDetector]) -> AuditReportColumns {
-        var columns = AuditReportColumns(reading: ContributorScope.dimensions(without: nil))
+        AuditReportColumns(reading: ContributorScope.dimensions(without: nil)).union(detectorColumns(detectors))
+    }
+
+    /// What `detectors` read to find their alerts, without their contributors.
+    static func detectorColumns(_ detectors: [any AlertDetector]) -> AuditReportColumns {
+        var columns: AuditReportColumns = []
         for detector in detectors { columns.formUnion(detector.auditColumns) }
         return columns
     }
@@ -61,10 +66,11 @@ extension AlertReport {
 
 extension Dashboard {
     /// The columns the dashboard with the alerts of `detectors` reads: team, feature, user and tool, and what
-    /// the alerts read.
+    /// the detectors read to find the alerts. The page shows no contributors, so the contributors' dimensions
+    /// are not kept for them (a prompt version is read by no chart).
     public static func auditColumns(detectors: [any AlertDetector]) -> AuditReportColumns {
         AuditReportColumns(reading: [ReportDimension.team, .feature, .userID, .tool])
-            .union(AlertReport.auditColumns(detectors: detectors))
+            .union(AlertReport.detectorColumns(detectors))
     }
 }
 

@@ -177,7 +177,7 @@ public struct ToolsReport: Sendable {
                 present[index].append(contentsOf: repeatElement(false, count: slot + 1 - present[index].count))
             }
             spend[index][slot] &+= amount
-            present[index][slot] = true
+            if !present[index][slot] { present[index][slot] = true }
         }
 
         private mutating func newWeek(_ week: Int64) -> Int {

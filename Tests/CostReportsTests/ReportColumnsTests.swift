@@ -214,5 +214,9 @@ struct ReportColumnsTests {
         let alerts = AlertReport.auditColumns(detectors: AlertDetectors.standard)
         #expect(alerts == [.userID, .feature, .taskType, .tool, .promptVersion])
         #expect(!alerts.contains(.tokens) && !alerts.contains(.tags) && !alerts.contains(.agent))
+        // The page shows no contributors: it keeps no prompt version for them.
+        #expect(
+            Dashboard.auditColumns(detectors: AlertDetectors.standard) == [.userID, .feature, .team, .taskType, .tool]
+        )
     }
 }

@@ -112,7 +112,7 @@ enum ExplainCommand {
         } catch {
             throw UsageError(message: "the value '\(value)' is invalid for '--\(first.option)'; expected a name")
         }
-        let now = try AuditCommand.parseDate(parsed.value("now"), option: "now") ?? .now()
+        let now = try AuditCommand.parseNow(parsed.value("now")) ?? .now()
         let since = try AuditCommand.parseDate(parsed.value("since"), option: "since")
         let until = try AuditCommand.parseDate(parsed.value("until"), option: "until")
         guard ExplainReport.auditWindow(now: now, since: since, until: until) != nil else {

@@ -55,7 +55,7 @@ enum ExportCommand {
                 throw UsageError(message: "the value '' is invalid for '--output'; expected a file")
             }
             configuration = try AuditInputs.parseOptions(parsed)
-            _ = try AuditCommand.parseDate(parsed.value("now"), option: "now")
+            _ = try AuditCommand.parseNow(parsed.value("now"))
         } catch {
             return CostAuditCommand.usageFailure(spec, error.message, io)
         }

@@ -16,7 +16,8 @@ struct ReportRun {
     static let now = OptionSpec(
         name: "now",
         valueName: "time",
-        help: "The instant windows end at (YYYY-MM-DD or RFC 3339; default: the clock), for reproducible runs."
+        help:
+            "The instant windows end at (YYYY-MM-DD or RFC 3339, 1900 to 2199; default: the clock), for reproducible runs."
     )
     static let format = OptionSpec(name: "format", valueName: "format", help: "table (default), json, csv or markdown.")
 
@@ -87,7 +88,7 @@ struct ReportRun {
             let name = try spec.choice(parsed, "format", ReportFormat.all.map(\.name), default: "table")
             format = ReportFormat(name: name) ?? .table
             configuration = try AuditInputs.parseOptions(parsed)
-            now = try AuditCommand.parseDate(parsed.value("now"), option: "now") ?? .now()
+            now = try AuditCommand.parseNow(parsed.value("now")) ?? .now()
             try check()
             (configuration.since, configuration.until) = window(configuration.since, configuration.until, now)
         } catch {

@@ -100,6 +100,43 @@ struct CLIErrorTests {
         #expect(oneLine(run) == "error: \(locked.path): permission denied")
     }
 
+    /// Each command that takes `--now`, with the arguments it needs besides the ledger.
+    static let nowCommands: [[String]] = [
+        ["report", "--by", "team"], ["explain", "--feature", "summarize"], ["alerts"], ["top-users"],
+        ["forecast", "--month", "2025-03"], ["statement", "--month", "2025-03", "--all"], ["html", "-o", "page.html"],
+        ["export", "--focus", "-o", "focus.csv"],
+    ]
+
+    @Test(
+        "a --now before 1900 or from 2200 on exits 64 naming the range (the windows would leave the clock's range)",
+        arguments: nowCommands
+    )
+    func nowOutOfRange(command: [String]) async throws {
+        let inputs = try Inputs()
+        defer { inputs.remove() }
+        let output = { (name: String) in inputs.dir.appendingPathComponent(name).path }
+        let arguments = command.map { $0.hasSuffix(".html") || $0.hasSuffix(".csv") ? output($0) : $0 }
+        for now in ["1677-09-22", "1899-12-31T23:59:59Z", "2200-01-01", "2262-04-11T23:00:00Z"] {
+            let run = await runInProcess(
+                arguments + [inputs.ledger.path, "--now", now, "--prices", inputs.prices.path]
+            )
+            #expect(run.status == 64, "\(command) --now \(now)")
+            #expect(
+                run.stderr.hasPrefix(
+                    "error: the value '\(now)' is invalid for '--now'; expected a time from "
+                        + "1900-01-01T00:00:00.000Z to before 2200-01-01T00:00:00.000Z"
+                ),
+                "\(run.stderr)"
+            )
+        }
+        for now in ["1900-01-01", "2199-12-31T23:59:59Z"] {
+            let run = await runInProcess(
+                arguments + [inputs.ledger.path, "--now", now, "--prices", inputs.prices.path]
+            )
+            #expect([0, 2].contains(run.status), "\(command) --now \(now): \(run.stderr)")
+        }
+    }
+
     @Test("a system error is told in plain words: permission denied, no such file, is a directory")
     func errnoWords() {
         #expect(InputFileError(path: "f", errno: EACCES).description == "f: permission denied")

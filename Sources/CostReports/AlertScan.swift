@@ -274,77 +274,7 @@ final class ToolShareScan: AlertScan {
     }
 }
 
-/// The sums of ``ToolShareScan``'s rows laid out densely: per day from `from`, its total, and per tool (by a
-/// dense slot of its interned id) and day, its spend, so that a row costs arithmetic and array reads instead
-/// of two dictionary updates. A day or a tool and day has an entry from its first row on, zero or not, as a
-/// dictionary with `[key, default: 0]` entries would.
-struct DayToolGrid {
-    /// The first day's start and the number of days.
-    let from: Int64
-    let days: Int
-    private var total: [Int128]
-    private var dayHasRows: [Bool]
-    /// The tools' slots; sized to the dataset's ids when the first rows are added.
-    var slots = DenseIDSlots(idLimit: 0)
-    /// Per (slot × ``days`` + day): the tool's spend that day, and whether it has a row that day.
-    private var spend: [Int128] = []
-    private var present: [Bool] = []
-
-    init(from: Int64, days: Int) {
-        self.from = from
-        self.days = max(0, days)
-        total = [Int128](repeating: 0, count: self.days)
-        dayHasRows = [Bool](repeating: false, count: self.days)
-    }
-
-    /// The index of the day of instant `time`, nil outside the grid's days.
-    func day(_ time: Int64) -> Int? {
-        let (offset, overflow) = time.subtractingReportingOverflow(from)
-        guard !overflow, offset >= 0 else { return nil }
-        let day = offset / ReportPeriod.nanosecondsPerDay
-        return day < Int64(days) ? Int(day) : nil
-    }
-
-    /// Adds a row's `amount` to day `day` and, unless `tool` is 0 (no tool), to the tool that day.
-    mutating func add(day: Int, tool: Int32, _ amount: Int128) {
-        total[day] &+= amount
-        if !dayHasRows[day] { dayHasRows[day] = true }
-        guard tool != 0 else { return }
-        let at = slot(tool) * days + day
-        spend[at] &+= amount
-        if !present[at] { present[at] = true }
-    }
-
-    private mutating func slot(_ tool: Int32) -> Int {
-        let (slot, isNew) = slots.slot(tool)
-        if isNew {
-            spend.append(contentsOf: repeatElement(0, count: days))
-            present.append(contentsOf: repeatElement(false, count: days))
-        }
-        return slot
-    }
-
-    /// Adds the sums to `total` and `toolSpend`, by each day's start, and empties the grid.
-    mutating func drain(total: inout [Int64: Int128], toolSpend: inout [ToolShareScan.Key: Int128]) {
-        let length = ReportPeriod.nanosecondsPerDay
-        for day in 0..<days where dayHasRows[day] {
-            total[from + Int64(day) * length, default: 0] &+= self.total[day]
-            self.total[day] = 0
-            dayHasRows[day] = false
-        }
-        for (slot, tool) in slots.ids.enumerated() {
-            for day in 0..<days where present[slot * days + day] {
-                toolSpend[ToolShareScan.Key(tool: tool, day: from + Int64(day) * length), default: 0] &+=
-                    spend[slot * days + day]
-            }
-        }
-        slots.removeAll()
-        spend = []
-        present = []
-    }
-}
-
-/// A scan fed alongside the alert scans (``AlertScans/alerts(_:_:shares:alongside:)``), whose sums over a share of
+/// A scan fed alongside the alert scans (``AlertScans/alerts(_:_:shares:contributors:alongside:)``), whose sums over a share of
 /// the rows are handed back.
 protocol CompanionScan: BlockScan, SendableMetatype {
     associatedtype Part: Sendable

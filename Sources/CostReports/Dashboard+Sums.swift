@@ -14,6 +14,10 @@ struct DashboardSums {
         let endHour: Int64
         let firstHour: Int64
         let baselineStart: Int64
+        /// The first day of the tool shares' weeks (days since the epoch): the Monday ``Dashboard/maxWeeks`` − 1
+        /// weeks before the last day's; they run to the last day.
+        let toolFirstDay: Int64
+        let toolDays: Int
 
         /// The hours of cost per active user: the last 24 and the same hours on the 7 days before.
         static let baselineHours = 24 * 8
@@ -29,8 +33,10 @@ struct DashboardSums {
     private(set) var hourSpend: [Int128]
     private(set) var hourUsers: [DistinctIDs]
     private(set) var windowTotal: Int128 = 0
-    /// The tool shares by week (``ToolsReport``), of every row, summed in the same pass.
-    private(set) var toolSums: ToolsReport.WeekToolSums
+    /// The tool shares' recorded spend by day and tool (rows without a tool as tool 0), and their spend known per
+    /// day only by week (a few rows a day), summed in the same pass; ``toolSums`` puts them together by week.
+    private(set) var toolDays: DayToolGrid
+    private(set) var unrecordedTools: ToolsReport.WeekToolSums
 
     let frame: Frame
     /// The id of the class name `unknown`, nil when no row can have it.
@@ -52,7 +58,13 @@ struct DashboardSums {
         dayUnknown = [Int128](repeating: 0, count: frame.days)
         hourSpend = [Int128](repeating: 0, count: Frame.baselineHours)
         hourUsers = [DistinctIDs](repeating: DistinctIDs(), count: Frame.baselineHours)
-        toolSums = ToolsReport.WeekToolSums(idLimit: dataset.idLimit)
+        toolDays = DayToolGrid(
+            from: frame.toolFirstDay * ReportPeriod.nanosecondsPerDay,
+            days: frame.toolDays,
+            keepingNoTool: true
+        )
+        toolDays.slots = DenseIDSlots(idLimit: dataset.idLimit)
+        unrecordedTools = ToolsReport.WeekToolSums(idLimit: dataset.idLimit)
         unknownClass = dataset.stringID(AttributionClass.unknown.name)
     }
 
@@ -69,15 +81,18 @@ struct DashboardSums {
         let (classes, tools) = (block.ids(.attributionClass), block.ids(.tool))
         for (offset, columns) in block.columns.enumerated() {
             let time = columns.time
-            toolSums.add(
-                week: ReportPeriod.week.start(nanoseconds: time),
-                tool: tools[offset],
-                columns.amount,
-                unrecorded: columns.dayOnly
-            )
             guard time < frame.endHour else { continue }
             let amount = columns.amount
             let user = userIDs[offset]
+            let toolDay = Int(block.days[offset] - frame.toolFirstDay)
+            if toolDay >= 0 {
+                if columns.dayOnly {
+                    let week = ReportPeriod.week.start(nanoseconds: time)
+                    unrecordedTools.add(week: week, tool: tools[offset], amount, unrecorded: true)
+                } else {
+                    toolDays.add(day: toolDay, tool: tools[offset], amount)
+                }
+            }
             let dayIndex = Int(block.days[offset] - frame.firstDay)
             let recent = !columns.dayOnly && time >= frame.firstHour
             guard dayIndex >= 0 || (!columns.dayOnly && time >= frame.baselineStart) else { continue }
@@ -123,6 +138,14 @@ struct DashboardSums {
             hourUsers[index].formUnion(other.hourUsers[index])
         }
         windowTotal &+= other.windowTotal
-        toolSums.merge(other.toolSums)
+        toolDays.merge(other.toolDays)
+        unrecordedTools.merge(other.unrecordedTools)
+    }
+
+    /// The tool shares' sums by ISO week (``ToolsReport``): every row before the page's end in the weeks shown.
+    var toolSums: ToolsReport.WeekToolSums {
+        var sums = unrecordedTools
+        toolDays.addWeeks(to: &sums)
+        return sums
     }
 }

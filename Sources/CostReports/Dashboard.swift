@@ -57,7 +57,7 @@ public struct Dashboard: Sendable {
     /// The most rows of each top list and of the alerts.
     public static let maxRows = 10
     public static let maxAlerts = 50
-    /// The most weeks of tool shares shown.
+    /// The most weeks of tool shares shown: the ISO weeks up to the page's end, those with spend.
     public static let maxWeeks = 12
 
     /// A chart's series: a name and one value per column, in dollars (or percent).
@@ -173,12 +173,16 @@ public struct Dashboard: Sendable {
         let lastDay = ReportPeriod.floorDiv(endHour - 1, day)
         let days = min(92, max(1, days))
         let firstHour = endHour - 24 * hour
+        let lastMonday = ReportPeriod.floorDiv(ReportPeriod.week.start(nanoseconds: lastDay * day), day)
+        let toolFirstDay = lastMonday - 7 * Int64(maxWeeks - 1)
         return DashboardSums.Frame(
             days: days,
             firstDay: lastDay - Int64(days) + 1,
             endHour: endHour,
             firstHour: firstHour,
-            baselineStart: firstHour - 7 * day
+            baselineStart: firstHour - 7 * day,
+            toolFirstDay: toolFirstDay,
+            toolDays: Int(lastDay - toolFirstDay) + 1
         )
     }
 

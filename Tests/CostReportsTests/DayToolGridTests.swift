@@ -50,4 +50,30 @@ struct DayToolGridTests {
         #expect(spend[Key(tool: 4, day: from + day)] == 5)
         #expect(spend.count == 5)
     }
+
+    @Test("kept rows without a tool are tool 0; merged grids add up; each day's cells go to its ISO week")
+    func mergedIntoWeeks() {
+        // Day 20,000 after the epoch is a Friday: the grid's days 0-2 are one ISO week, day 3 the next.
+        var grid = DayToolGrid(from: from, days: 4, keepingNoTool: true)
+        grid.slots = DenseIDSlots(idLimit: 10)
+        grid.add(day: 0, tool: 0, 10)
+        grid.add(day: 3, tool: 4, 5)
+        // Another share's grid, whose slots are found by dictionary (no id limit), with a zero row.
+        var other = DayToolGrid(from: from, days: 4, keepingNoTool: true)
+        other.add(day: 0, tool: 4, 2)
+        other.add(day: 2, tool: 0, 0)
+        other.add(day: 3, tool: 0, 1)
+        grid.merge(other)
+        var sums = ToolsReport.WeekToolSums(idLimit: 10)
+        grid.addWeeks(to: &sums)
+        let firstWeek = from - 4 * day
+        let secondWeek = from + 3 * day
+        #expect(sums.weekTotals.mapValues(\.usd) == [firstWeek: 12, secondWeek: 6])
+        #expect(sums.weekTotals.values.allSatisfy { $0.unrecorded == 0 })
+        let spend = Dictionary(
+            uniqueKeysWithValues: sums.toolSpend.map { ("\($0.week == firstWeek ? 1 : 2)/\($0.tool)", $0.usd) }
+        )
+        #expect(spend == ["1/0": 10, "1/4": 2, "2/4": 5, "2/0": 1])
+        #expect(sums.total == 18)
+    }
 }

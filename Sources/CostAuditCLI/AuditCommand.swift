@@ -1,6 +1,7 @@
 import Attribution
 import CostAudit
 import CostLedger
+import CostReports
 
 #if canImport(Glibc)
 import Glibc
@@ -163,24 +164,14 @@ enum AuditCommand {
         }
     }
 
-    /// The instants `--now` may be: from 1900-01-01T00:00:00Z up to, not including, 2200-01-01T00:00:00Z. The
-    /// reports count back from it (months of history, weeks of baselines) and forward to a month's end in
-    /// nanoseconds since 1970, which reach only from 1677 to 2262: a `--now` near either end would run past it.
-    static let nowRange =
-        UTCTimestamp(
-            nanosecondsSinceEpoch: -2_208_988_800 * 1_000_000_000
-        )..<UTCTimestamp(
-            nanosecondsSinceEpoch: 7_258_118_400 * 1_000_000_000
-        )
-
-    /// Reads `--now` (``parseDate(_:option:)``) in ``nowRange``.
+    /// Reads `--now` (``parseDate(_:option:)``): an instant the reports can be made at (``ReportClock/supported``).
     static func parseNow(_ text: String?) throws(UsageError) -> UTCTimestamp? {
         guard let now = try parseDate(text, option: "now") else { return nil }
-        guard nowRange.contains(now) else {
+        guard ReportClock.supported.contains(now) else {
             throw UsageError(
                 message:
-                    "The value '\(text ?? "")' is invalid for '--now'; expected a time from \(nowRange.lowerBound) "
-                    + "to before \(nowRange.upperBound)"
+                    "The value '\(text ?? "")' is invalid for '--now'; expected a time from \(ReportClock.supported.lowerBound) "
+                    + "to before \(ReportClock.supported.upperBound)"
             )
         }
         return now

@@ -379,13 +379,15 @@ public struct AlertReport: Sendable {
 
     /// Evaluates `detectors` on the dataset.
     ///
-    /// - Throws: ``ReportError`` when a detector's parameters are invalid.
+    /// - Throws: ``ReportError`` when a detector's parameters are invalid, or `now` is outside
+    ///   ``ReportClock/supported``.
     public init(
         _ dataset: SpendDataset,
         detectors: [any AlertDetector] = AlertDetectors.standard,
         now: UTCTimestamp,
         window: ReportWindow = .day
     ) throws(ReportError) {
+        try ReportClock.check(now, field: "now")
         for detector in detectors { try detector.validate() }
         self.init(
             now: now,

@@ -112,7 +112,8 @@ public struct Dashboard: Sendable {
     ///
     /// - Parameters:
     ///   - dataset: the audit's rows (an audit covering at least the days shown).
-    ///   - now: the page shows what happened before the start of this instant's UTC hour.
+    ///   - now: the page shows what happened before the start of this instant's UTC hour (an instant outside
+    ///     ``ReportClock/supported`` is taken as the nearest one inside).
     ///   - alerts: the current alerts, largest dollars at stake first (at most ``maxAlerts`` are shown).
     ///   - days: days of the daily charts, 1 to 92 (30 by default).
     public init(_ dataset: SpendDataset, now: UTCTimestamp, alerts: [DashboardAlert] = [], days: Int = 30) {
@@ -137,7 +138,8 @@ public struct Dashboard: Sendable {
     ///
     /// - Parameters:
     ///   - dataset: the audit's rows (an audit covering at least the days shown and the detectors' baselines).
-    ///   - now: the page shows what happened before the start of this instant's UTC hour.
+    ///   - now: the page shows what happened before the start of this instant's UTC hour (an instant outside
+    ///     ``ReportClock/supported`` is taken as the nearest one inside).
     ///   - detectors: the detectors of the current alerts (at most ``maxAlerts`` alerts are shown).
     ///   - days: days of the daily charts, 1 to 92 (30 by default).
     public init(_ dataset: SpendDataset, now: UTCTimestamp, detectors: [any AlertDetector], days: Int = 30) {
@@ -147,6 +149,7 @@ public struct Dashboard: Sendable {
     /// The page and its alerts with the rows read in `shares` shares (default: ``RowShares/count(_:parallel:)``):
     /// the same page for any count.
     init(_ dataset: SpendDataset, now: UTCTimestamp, detectors: [any AlertDetector], days: Int, shares: Int?) {
+        let now = ReportClock.clamped(now)
         let frame = Self.frame(now: now, days: days)
         // The page shows no contributors: they are not looked for.
         let scans = AlertReport.alongside(
@@ -167,6 +170,7 @@ public struct Dashboard: Sendable {
 
     /// Where the charts of a page of `days` days before `now`'s hour lie.
     static func frame(now: UTCTimestamp, days: Int) -> DashboardSums.Frame {
+        let now = ReportClock.clamped(now)
         let hour = ReportPeriod.nanosecondsPerHour
         let day = ReportPeriod.nanosecondsPerDay
         let endHour = ReportPeriod.floorDiv(now.nanosecondsSinceEpoch, hour) * hour

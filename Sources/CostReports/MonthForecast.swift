@@ -79,7 +79,8 @@ public struct MonthForecast: Sendable {
     ///   - dimensions: the groups' dimensions; empty for the total alone.
     ///   - budgets: monthly budgets by group; their dimensions must be `dimensions`.
     ///   - method: the forecasting method.
-    /// - Throws: ``ReportError`` (field `budgets`) when the budgets name other dimensions than `dimensions`.
+    /// - Throws: ``ReportError`` (field `budgets`) when the budgets name other dimensions than `dimensions`;
+    ///   (field `asOf`) when `asOf` is outside ``ReportClock/supported``.
     public init(
         _ dataset: SpendDataset,
         month: StatementMonth,
@@ -88,6 +89,7 @@ public struct MonthForecast: Sendable {
         budgets: ForecastBudgets? = nil,
         method: ForecastMethod = .default
     ) throws(ReportError) {
+        try ReportClock.check(asOf, field: "asOf")
         if let budgets, budgets.dimensions != dimensions {
             throw ReportError(
                 field: "budgets",

@@ -51,7 +51,7 @@ public struct TopUsersReport: Sendable {
     /// The digest of the rows in `[now − window, now)`. Spend the bill holds and no record carries is known per
     /// day: it counts when its day starts in the window.
     ///
-    /// - Throws: ``ReportError`` when `limit` is below 1.
+    /// - Throws: ``ReportError`` when `limit` is below 1, or `now` is outside ``ReportClock/supported``.
     public init(
         _ dataset: SpendDataset,
         now: UTCTimestamp,
@@ -61,6 +61,7 @@ public struct TopUsersReport: Sendable {
         throws(ReportError)
     {
         guard limit >= 1 else { throw ReportError(field: "limit", value: "\(limit)", reason: "must be at least 1") }
+        try ReportClock.check(now, field: "now")
         let from = window.start(before: now).nanosecondsSinceEpoch
         let to = now.nanosecondsSinceEpoch
         struct Sums {

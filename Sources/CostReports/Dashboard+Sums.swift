@@ -27,7 +27,7 @@ struct DashboardSums {
     /// and for a feature its total; per user, its total.
     private(set) var teams: IDSums
     private(set) var features: IDSums
-    private(set) var users: IDSums
+    private(set) var users: IDTotals
     private(set) var dayTotals: [Int128]
     private(set) var dayUnknown: [Int128]
     private(set) var hourSpend: [Int128]
@@ -53,7 +53,7 @@ struct DashboardSums {
         self.frame = frame
         teams = IDSums(widths: [frame.days, 24], idLimit: dataset.idLimit)
         features = IDSums(widths: [frame.days, 24, 1], idLimit: dataset.idLimit)
-        users = IDSums(widths: [1], idLimit: dataset.idLimit)
+        users = IDTotals(idLimit: dataset.idLimit)
         dayTotals = [Int128](repeating: 0, count: frame.days)
         dayUnknown = [Int128](repeating: 0, count: frame.days)
         hourSpend = [Int128](repeating: 0, count: Frame.baselineHours)
@@ -105,7 +105,7 @@ struct DashboardSums {
                 dayTotals[dayIndex] &+= amount
                 if let unknownClass, classes[offset] == unknownClass { dayUnknown[dayIndex] &+= amount }
                 features.add(slot: feature, part: 2, 0, amount)
-                users.add(slot: users.slot(user), part: 0, 0, amount)
+                users.add(user, amount)
                 windowTotal &+= amount
             }
             // Spend known per day only cannot be placed in an hour.

@@ -242,7 +242,7 @@ public struct Dashboard: Sendable {
         hours = points
         windowUSD = Money(attodollars: windowTotal)
         topFeatures = Self.top(features.part(2).mapValues { $0[0] }, total: windowTotal, label: label)
-        topUsers = Self.top(users.part(0).mapValues { $0[0] }, total: windowTotal, label: label)
+        topUsers = Self.top(users.totals, total: windowTotal, label: label)
 
         let tools = ToolsReport(dataset, sums: sums.toolSums)
         let weeks = tools.weeks.suffix(Self.maxWeeks).map(\.week)
@@ -395,6 +395,46 @@ struct IDSums {
             let start = slot * stride + offsets[part]
             result[id] = Array(sums[start..<start + widths[part]])
         }
+        return result
+    }
+}
+
+/// A total per interned id, by the id itself: an id below the dataset's ``SpendDataset/idLimit`` (every id the
+/// dataset hands out) has its total at its place in an array, found without a slot; any other id by dictionary.
+/// An id has a total from its first amount on, zero or not.
+struct IDTotals {
+    private var sums: [Int128]
+    private var seen: [Bool]
+    private var overflow: [Int32: Int128] = [:]
+
+    init(idLimit: Int) {
+        sums = [Int128](repeating: 0, count: max(0, idLimit))
+        seen = [Bool](repeating: false, count: max(0, idLimit))
+    }
+
+    /// Adds `amount` to `id`'s total.
+    mutating func add(_ id: Int32, _ amount: Int128) {
+        guard id >= 0, Int(id) < sums.count else {
+            overflow[id, default: 0] &+= amount
+            return
+        }
+        sums[Int(id)] &+= amount
+        if !seen[Int(id)] { seen[Int(id)] = true }
+    }
+
+    /// Adds the totals of `other` (of the same id limit).
+    mutating func merge(_ other: IDTotals) {
+        for id in other.seen.indices where other.seen[id] {
+            sums[id] &+= other.sums[id]
+            seen[id] = true
+        }
+        for (id, amount) in other.overflow { overflow[id, default: 0] &+= amount }
+    }
+
+    /// Every id's total.
+    var totals: [Int32: Int128] {
+        var result = overflow
+        for id in seen.indices where seen[id] { result[Int32(truncatingIfNeeded: id), default: 0] &+= sums[id] }
         return result
     }
 }

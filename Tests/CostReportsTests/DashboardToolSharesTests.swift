@@ -1,4 +1,5 @@
 import Attribution
+import CostLedger
 import Testing
 
 @testable import CostReports
@@ -53,29 +54,20 @@ struct DashboardToolSharesTests {
     @Test("only the last 12 ISO weeks before the page's end are summed, those with spend shown")
     func lastTwelveWeeks() throws {
         // now 2026-12-22: the week of 21 Dec is W52; 12 weeks back is W41 (5 Oct). A row on 4 Oct is older.
+        func call(_ id: String, at: String, input: Int64, tool: String?, leaf: UInt64) throws -> CostRecord {
+            try modelCall(
+                id,
+                at: at,
+                input: input,
+                attribution: business(extra: tool.map { [.tool: $0] } ?? [:]),
+                leaf: leaf
+            )
+        }
         let records = [
-            try modelCall(
-                "old",
-                at: "2026-10-04T10:00:00Z",
-                input: 1000,
-                attribution: business(extra: [.tool: "fetch"]),
-                leaf: 1
-            ),
-            try modelCall(
-                "first",
-                at: "2026-10-05T00:00:00Z",
-                input: 1000,
-                attribution: business(extra: [.tool: "fetch"]),
-                leaf: 2
-            ),
-            try modelCall("last", at: "2026-12-21T23:59:00Z", input: 3000, leaf: 3),
-            try modelCall(
-                "after",
-                at: "2026-12-22T00:00:00Z",
-                input: 1000,
-                attribution: business(extra: [.tool: "web_search"]),
-                leaf: 4
-            ),
+            try call("old", at: "2026-10-04T10:00:00Z", input: 1000, tool: "fetch", leaf: 1),
+            try call("first", at: "2026-10-05T00:00:00Z", input: 1000, tool: "fetch", leaf: 2),
+            try call("last", at: "2026-12-21T23:59:00Z", input: 3000, tool: nil, leaf: 3),
+            try call("after", at: "2026-12-22T00:00:00Z", input: 1000, tool: "web_search", leaf: 4),
         ]
         let page = Dashboard(try dataset(records), now: try UTCTimestamp(rfc3339: "2026-12-22T00:00:00Z"))
         #expect(page.weekLabels == ["2026-W41", "2026-W52"])

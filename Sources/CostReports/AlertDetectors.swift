@@ -89,9 +89,16 @@ enum AlertParameter {
         )
     }
 
-    static func number(_ detector: String, _ name: String, _ text: String) throws(ReportError) -> Double {
-        guard let value = Double(text), WideFraction(parameter: value) != nil else {
-            throw ReportError(field: detector + "." + name, value: text, reason: "expected a number from 0 to 10^12")
+    /// A decimal number from 0 to 10¹² (exact to the millionth), or to `maximum` when it is given.
+    static func number(
+        _ detector: String,
+        _ name: String,
+        _ text: String,
+        maximum: Double? = nil
+    ) throws(ReportError) -> Double {
+        guard let value = Double(text), WideFraction(parameter: value) != nil, value <= maximum ?? value else {
+            let top = maximum.map { $0 == $0.rounded() ? "\(Int($0))" : shown($0) } ?? "10^12"
+            throw ReportError(field: detector + "." + name, value: text, reason: "expected a number from 0 to \(top)")
         }
         return value
     }
@@ -291,7 +298,10 @@ public struct ToolShareDetector: AlertDetector, ParameterizedDetector {
     public var minimumToolUSD = Alert.oneDollar
 
     static var parameterTable: [DetectorParameter<Self>] {
-        [.number("minimum_shift_points", \.minimumShiftPoints), .dollars("minimum_tool_usd", \.minimumToolUSD)]
+        [
+            .number("minimum_shift_points", \.minimumShiftPoints, maximum: 100),
+            .dollars("minimum_tool_usd", \.minimumToolUSD),
+        ]
     }
 
     public init() {}
@@ -304,7 +314,7 @@ public struct ToolShareDetector: AlertDetector, ParameterizedDetector {
     public func validate() throws(ReportError) {
         guard WideFraction(parameter: minimumShiftPoints) != nil, minimumShiftPoints <= 100 else {
             throw ReportError(
-                field: "\(name).minimumShiftPoints",
+                field: "\(name).minimum_shift_points",
                 value: "\(minimumShiftPoints)",
                 reason: "must be a number from 0 to 100"
             )
@@ -431,7 +441,7 @@ struct PeriodicRule {
             )
         }
         guard (1...366).contains(baselineDays) else {
-            throw ReportError(field: "\(name).baselineDays", value: "\(baselineDays)", reason: "must be 1 to 366")
+            throw ReportError(field: "\(name).baseline_days", value: "\(baselineDays)", reason: "must be 1 to 366")
         }
     }
 

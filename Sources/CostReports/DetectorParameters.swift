@@ -9,10 +9,10 @@ struct DetectorParameter<Detector: AlertDetector> {
     let show: (Detector) -> String
     let read: (inout Detector, String) throws(ReportError) -> Void
 
-    /// A decimal number from 0 to 10¹² (``AlertParameter/number(_:_:_:)``).
-    static func number(_ name: String, _ path: WritableKeyPath<Detector, Double>) -> Self {
+    /// A decimal number from 0 to 10¹², or to `maximum` (``AlertParameter/number(_:_:_:maximum:)``).
+    static func number(_ name: String, _ path: WritableKeyPath<Detector, Double>, maximum: Double? = nil) -> Self {
         Self(name: name, show: { AlertParameter.shown($0[keyPath: path]) }) { detector, text throws(ReportError) in
-            detector[keyPath: path] = try AlertParameter.number(detector.name, name, text)
+            detector[keyPath: path] = try AlertParameter.number(detector.name, name, text, maximum: maximum)
         }
     }
 

@@ -103,6 +103,11 @@ struct AlertsCommandTests {
                     + "from 0 to 1000000000 (see 'cost-audit alerts --help')\n"
             ),
             (
+                ["--set", "tool_share.minimum_shift_points=100.5"],
+                "error: the value '100.5' is invalid for '--set'; tool_share.minimum_shift_points: expected a number "
+                    + "from 0 to 100 (see 'cost-audit alerts --help')\n"
+            ),
+            (
                 ["--webhook", "ftp://example.com/hook"],
                 "error: the value 'ftp://example.com/hook' is invalid for '--webhook'; expected an http:// or "
                     + "https:// URL (see 'cost-audit alerts --help')\n"
@@ -133,6 +138,20 @@ struct AlertsCommandTests {
         #expect(
             bad.stderr == "error: \(config.path): alerts: feature_rate.ratio: 'x' expected a number from 0 to 10^12\n"
         )
+        // A value past its parameter's own range is refused when the file is read, by `html` too (which used to
+        // draw the page without alerts, and `alerts` to fail with exit 1).
+        try write(#"{"ledgers": ["ledger"], "alerts": {"tool_share.minimum_shift_points": 366}}"#, to: config)
+        let page = inputs.dir.appendingPathComponent("page.html").path
+        for command in [["alerts"], ["html", "-o", page]] {
+            let run = try runTool(command + ["--config", config.path, "--now", "2026-12-01"])
+            #expect(run.status == 65, "\(command)")
+            #expect(
+                run.stderr
+                    == "error: \(config.path): alerts: tool_share.minimum_shift_points: '366' expected a number from 0 "
+                    + "to 100\n"
+            )
+        }
+        #expect(!FileManager.default.fileExists(atPath: page))
     }
 
     @Test("--webhook posts each alert as one JSON message with a text field to a server on loopback")

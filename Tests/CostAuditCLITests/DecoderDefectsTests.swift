@@ -43,7 +43,10 @@ struct DecoderDefectsTests {
     private static func runLimitedBlocking(_ arguments: [String], kilobytes: Int) throws -> ToolRun {
         let tool = try costAuditExecutable().path
         let limit = addressSpaceIsSanitizerShadowed ? "" : "ulimit -v \(kilobytes) && "
-        let command = limit + "exec \"$0\" \"$@\""
+        // One malloc arena: glibc gives a thread that finds the arena locked one of its own, each reserving 64 MB
+        // of address space, so how many there are depends on timing (a loaded machine made one 16 MB read fail
+        // at 260 MB while the tool's heap needed 200). With one arena the limit measures the heap alone.
+        let command = limit + "MALLOC_ARENA_MAX=1 exec \"$0\" \"$@\""
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         process.arguments = ["-s", "KILL", "600", "/bin/sh", "-c", command, tool] + arguments

@@ -412,8 +412,8 @@ public struct AlertReport: Sendable {
     }
 
     /// The report of `detectors` and, fed the same blocks of rows (one read of each row for both), the parts of
-    /// the scan `alongside` makes for each share of the rows, in order. The report is nil when a detector's
-    /// parameters are invalid; the scan alongside reads every row all the same. Without `contributors`, the
+    /// the scan `alongside` makes for each share of the rows, in order. The report is the error of the first
+    /// detector whose parameters are invalid instead; the scan alongside reads every row all the same. Without `contributors`, the
     /// alerts of the detectors that scan the rows have no contributors (``AlertScans/alerts(_:_:shares:contributors:alongside:)``).
     static func alongside<Companion: CompanionScan>(
         _ dataset: SpendDataset,
@@ -423,11 +423,11 @@ public struct AlertReport: Sendable {
         shares: Int? = nil,
         contributors: Bool = true,
         _ alongside: @escaping @Sendable () -> Companion
-    ) -> (report: AlertReport?, alongside: [Companion.Part]) {
+    ) -> (report: Result<AlertReport, ReportError>, alongside: [Companion.Part]) {
         do throws(ReportError) {
             for detector in detectors { try detector.validate() }
         } catch {
-            return (nil, AlertScans.alerts({ [] }, dataset, shares: shares, alongside: alongside).alongside)
+            return (.failure(error), AlertScans.alerts({ [] }, dataset, shares: shares, alongside: alongside).alongside)
         }
         let found = evaluate(
             dataset,
@@ -438,7 +438,10 @@ public struct AlertReport: Sendable {
             contributors: contributors,
             alongside
         )
-        return (AlertReport(now: now, window: window, detectors: detectors, alerts: found.alerts), found.alongside)
+        return (
+            .success(AlertReport(now: now, window: window, detectors: detectors, alerts: found.alerts)),
+            found.alongside
+        )
     }
 
     /// The alerts of `detectors`, whose parameters are valid, largest dollars at stake first, and the parts of

@@ -110,6 +110,9 @@ extension Dashboard {
 
     func alertSection() -> String {
         var out = "<section id=\"alerts\"><h2>Current alerts</h2>\n"
+        if let error = alertsNotEvaluated {
+            return out + "<p class=\"empty\">Alerts not evaluated: \(Self.escape(error.description))</p></section>\n"
+        }
         guard !alerts.isEmpty else { return out + "<p class=\"empty\">No alerts.</p></section>\n" }
         out += "<table><tr><th>detector</th><th>subject</th><th>since</th><th>what moved</th>"
         out += "<th class=\"n\">USD at stake</th></tr>\n"

@@ -91,6 +91,9 @@ public struct Dashboard: Sendable {
     public let end: UTCTimestamp
     public let report: AuditReport
     public private(set) var alerts: [DashboardAlert]
+    /// Why the page's alerts were not evaluated (a detector's parameters are invalid), shown where the alerts
+    /// would be; nil when they were, or were given.
+    public private(set) var alertsNotEvaluated: ReportError?
 
     let dayLabels: [String]
     let hourLabels: [String]
@@ -133,8 +136,8 @@ public struct Dashboard: Sendable {
     }
 
     /// The page and its current alerts: the alerts of `detectors` over the 24 hours before `now`'s hour
-    /// (``AlertReport``; none when a detector's parameters are invalid), found in the same pass over the rows as
-    /// the charts' sums, which reads each row once for both.
+    /// (``AlertReport``; none, and ``alertsNotEvaluated`` says why, when a detector's parameters are invalid),
+    /// found in the same pass over the rows as the charts' sums, which reads each row once for both.
     ///
     /// - Parameters:
     ///   - dataset: the audit's rows (an audit covering at least the days shown and the detectors' baselines).
@@ -162,10 +165,11 @@ public struct Dashboard: Sendable {
         ) { DashboardScan(dataset, frame: frame) }
         self.init(
             dataset,
-            alerts: (scans.report?.alerts ?? []).map(DashboardAlert.init),
+            alerts: ((try? scans.report.get())?.alerts ?? []).map(DashboardAlert.init),
             frame: frame,
             sums: DashboardSums(dataset, frame: frame, merging: scans.alongside)
         )
+        if case .failure(let error) = scans.report { alertsNotEvaluated = error }
     }
 
     /// Where the charts of a page of `days` days before `now`'s hour lie.
@@ -275,6 +279,7 @@ public struct Dashboard: Sendable {
     public func replacingAlerts(_ alerts: [DashboardAlert]) -> Dashboard {
         var page = self
         page.alerts = Array(alerts.prefix(Self.maxAlerts))
+        page.alertsNotEvaluated = nil
         return page
     }
 

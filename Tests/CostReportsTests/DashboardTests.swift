@@ -76,6 +76,30 @@ struct DashboardTests {
         #expect(empty.contains("No alerts."))
     }
 
+    @Test("invalid detector parameters: the page says its alerts were not evaluated and why, not 'No alerts.'")
+    func alertsNotEvaluated() throws {
+        let now = try UTCTimestamp(rfc3339: "2026-12-01T00:00:00Z")
+        var tools = ToolShareDetector()
+        tools.minimumShiftPoints = 366
+        let page = Dashboard(try week(), now: now, detectors: [CostPerActiveUserDetector(), tools])
+        let reason = "tool_share.minimum_shift_points: '366.0' must be a number from 0 to 100"
+        #expect(page.alertsNotEvaluated?.description == reason)
+        let html = page.html()
+        #expect(
+            html.contains(
+                "<p class=\"empty\">Alerts not evaluated: tool_share.minimum_shift_points: &#39;366.0&#39; must be a "
+                    + "number from 0 to 100</p>"
+            )
+        )
+        #expect(!html.contains("No alerts."))
+        // The charts are drawn all the same; alerts given later replace the reason.
+        let given = page.replacingAlerts([])
+        #expect(given.alertsNotEvaluated == nil)
+        #expect(given.html() == Dashboard(try week(), now: now).html())
+        // Valid detectors are evaluated: no reason.
+        #expect(Dashboard(try week(), now: now, detectors: AlertDetectors.standard).alertsNotEvaluated == nil)
+    }
+
     @Test("a hostile value is escaped everywhere the page shows it")
     func escapesHostileValues() throws {
         let hostile = "<script>alert('x')</script>&\""

@@ -24,7 +24,7 @@ struct DashboardSums {
     }
 
     /// Per team and per feature, by a dense slot of its id (no hashing per row): its days, its last 24 hours,
-    /// and for a feature its total; per user, its total.
+    /// and for a feature its total; per user, by its id, its total.
     private(set) var teams: IDSums
     private(set) var features: IDSums
     private(set) var users: IDTotals

@@ -110,6 +110,35 @@ struct AlertsTests {
         #expect(try report(history + below, CostPerActiveUserDetector(), now: "2026-11-30T15:00:00Z").alerts.isEmpty)
     }
 
+    @Test("cost_per_active_user: users whose calls in the hour cost $0 are not active users")
+    func zeroDollarUsersAreNotActive() throws {
+        // The threshold scenario, plus five users whose only calls in the hour cost $0 (no tokens) and one $0
+        // call by a user who also spends: still 20 active users at $0.218608 each, so it still fires (25 users
+        // would make it $0.17488 per active user, below the threshold).
+        let at =
+            try calls(
+                "now",
+                at: "2026-11-30T14:20:00Z",
+                model: "cheap-1",
+                spend: users(20, tokens: 218_608),
+                firstLeaf: 9000
+            )
+            + calls(
+                "zero",
+                at: "2026-11-30T14:40:00Z",
+                model: "cheap-1",
+                spend: users(5, tokens: 0, prefix: "z") + [("u1", 0)],
+                firstLeaf: 9500
+            )
+        let alert = try #require(
+            try report(try costPerUserHistory() + at, CostPerActiveUserDetector(), now: "2026-11-30T15:00:00Z")
+                .alerts.first
+        )
+        #expect(alert.volume == 20)
+        #expect(alert.value(decimals: 6) == "0.218608")
+        #expect(alert.usdAtStake == (try dollars("2.37216")))
+    }
+
     @Test(
         "cost_per_active_user: 19 active users or $0.20 at stake suppress an alert that fires once the minimum is lowered"
     )
@@ -268,6 +297,30 @@ struct AlertsTests {
             try report(history + below, TaskTypeCostDetector(), now: "2026-12-01T00:00:00Z", window: .day).alerts
                 .isEmpty
         )
+    }
+
+    @Test("task_type_cost: a task whose calls that day cost $0 is not counted")
+    func zeroDollarTasksAreNotCounted() throws {
+        // The threshold scenario's history; on 30 Nov, 20 tasks at $0.165 and five more tasks whose only calls
+        // cost $0: still 20 tasks at $0.165 each, so it fires (25 would make it $0.132 a task, below 1.5x).
+        var history: [CostRecord] = []
+        for day in 23...29 {
+            history += try calls(
+                "b\(day)",
+                at: "2026-11-\(day)T12:00:00Z",
+                spend: users(20, tokens: day == 26 ? 17_000 : 10_000),
+                firstLeaf: UInt64(day * 100)
+            )
+        }
+        let at =
+            try calls("n", at: "2026-11-30T12:00:00Z", spend: users(20, tokens: 16_500), firstLeaf: 9000)
+            + calls("z", at: "2026-11-30T13:00:00Z", spend: users(5, tokens: 0, prefix: "z"), firstLeaf: 9500)
+        let alert = try #require(
+            try report(history + at, TaskTypeCostDetector(), now: "2026-12-01T00:00:00Z", window: .day).alerts.first
+        )
+        #expect(alert.volume == 20)
+        #expect(alert.value(decimals: 6) == "0.165000")
+        #expect(alert.usdAtStake == (try dollars("1.10")))
     }
 
     // MARK: tool_share

@@ -323,6 +323,31 @@ struct AlertsTests {
         #expect(alert.usdAtStake == (try dollars("1.10")))
     }
 
+    @Test("minimum_baseline_periods: two earlier days with tasks are too few at 3, enough at 2")
+    func baselinePeriodsMinimum() throws {
+        // Tasks of the type on 28 and 29 Nov only, at $0.10 each; 30 Nov: 20 tasks at $0.30 (3x, $4.00 at stake).
+        var records: [CostRecord] = []
+        for day in 28...29 {
+            records += try calls(
+                "b\(day)",
+                at: "2026-11-\(day)T12:00:00Z",
+                spend: users(20, tokens: 10_000),
+                firstLeaf: UInt64(day * 100)
+            )
+        }
+        records += try calls("n", at: "2026-11-30T12:00:00Z", spend: users(20, tokens: 30_000), firstLeaf: 9000)
+        #expect(
+            try report(records, TaskTypeCostDetector(), now: "2026-12-01T00:00:00Z", window: .day).alerts.isEmpty
+        )
+        var lowered = TaskTypeCostDetector()
+        lowered.minimumBaselinePeriods = 2
+        let alert = try #require(
+            try report(records, lowered, now: "2026-12-01T00:00:00Z", window: .day).alerts.first
+        )
+        #expect(alert.baseline(decimals: 2) == "0.10")
+        #expect(alert.usdAtStake == (try dollars("4.00")))
+    }
+
     // MARK: tool_share
 
     /// Week 48 (23-29 Nov): web_search $2.00, other calls $8.00 (20%). 30 Nov (Monday, week 49): web_search
@@ -370,6 +395,39 @@ struct AlertsTests {
     }
 
     // MARK: retry_waste
+
+    @Test("retry_waste: a day with spend but no retry of the feature counts as $0 in the baseline")
+    func retryFreeDaysCountAsZero() throws {
+        // 23-29 Nov: a first attempt of search every day ($1.00), and a retry ($1.00) on 23, 24 and 25 Nov only.
+        // The baseline's days are $1, $1, $1, $0, $0, $0, $0: median $0 and deviation 0, so 30 Nov's $1.50 of
+        // retries fires with $1.50 at stake. Without the retry-free days as $0 the median would be $1.00 and
+        // $1.50 below its 2x.
+        var records: [CostRecord] = []
+        for day in 23...29 {
+            records += try calls(
+                "f\(day)",
+                at: "2026-11-\(day)T08:00:00Z",
+                spend: [("u1", 100_000)],
+                firstLeaf: UInt64(day * 10)
+            )
+            if day <= 25 {
+                records += try calls(
+                    "r\(day)",
+                    at: "2026-11-\(day)T08:05:00Z",
+                    spend: [("u1", 100_000)],
+                    attempt: 2,
+                    firstLeaf: UInt64(day * 10 + 1)
+                )
+            }
+        }
+        records += try calls("n", at: "2026-11-30T08:00:00Z", spend: [("u1", 150_000)], attempt: 2, firstLeaf: 9000)
+        let alert = try #require(
+            try report(records, RetryWasteDetector(), now: "2026-12-01T00:00:00Z", window: .day).alerts.first
+        )
+        #expect(alert.subject == "feature=search")
+        #expect(alert.baseline(decimals: 2) == "0.00")
+        #expect(alert.usdAtStake == (try dollars("1.50")))
+    }
 
     @Test("retry_waste fires at 2x the median daily spend on retries, not a token below, and not under $1.00 at stake")
     func retryWasteThreshold() throws {

@@ -96,4 +96,28 @@ struct TopUsersTests {
         )
         #expect(throws: ReportError.self) { try TopUsersReport(try dataset([]), now: .now(), limit: 0) }
     }
+
+    @Test("a user's top feature on a tie is the bytewise-first; a row at now is outside the window")
+    func tieAndWindowEnd() throws {
+        // erin spends $0.10 on "zeta" and on "alpha" in the window: the tie goes to "alpha", whichever comes
+        // first. frank's call at exactly 1 Dec 00:00 is at the window's end, which it does not include.
+        let records = [
+            try modelCall(
+                "e1",
+                at: "2026-11-30T08:00:00Z",
+                input: 10_000,
+                attribution: business(user: "erin", feature: "zeta")
+            ),
+            try modelCall(
+                "e2",
+                at: "2026-11-30T09:00:00Z",
+                input: 10_000,
+                attribution: business(user: "erin", feature: "alpha")
+            ),
+            try modelCall("f1", at: "2026-12-01T00:00:00Z", input: 50_000, attribution: business(user: "frank")),
+        ]
+        let report = try TopUsersReport(try dataset(records), now: try instant("2026-12-01T00:00:00Z"), window: .day)
+        #expect(report.totalUSD == (try dollars("0.20")))
+        #expect(report.rows.map(line) == ["erin 0.20 100.00 2 2 0.10 alpha", "(unknown) 0.00 0.00 0 0 - -"])
+    }
 }

@@ -371,6 +371,8 @@ struct ExplainReportTests {
             ]
         )
         #expect(three.change?.fraction == "0.000000")
+        // u_a's spend per task did not move: not a driver, however many are asked for.
+        #expect(try explain(records, .feature, "tie", top: 10).drivers.count == 4)
     }
 
     @Test("a window the data starts late in is partial and says where the data starts")

@@ -73,6 +73,26 @@ struct ToolsReportTests {
         #expect(report.weeks.map(\.hasPreviousWeek) == [false, true, true, false])
     }
 
+    @Test("tools of equal shift and spend are listed bytewise by name")
+    func equalShiftsByName() throws {
+        // Week 48: no tool, $0.02. Week 49: "zeta", "alpha" and "mid" $0.01 each, no tool $0.01: each tool new at
+        // 25%, +25 points, $0.01. Largest shift first: (none) (−75 points), then alpha, mid, zeta.
+        func tool(_ name: String) -> [AttributionField: String] { business(extra: [.tool: name]) }
+        let records = [
+            try modelCall("a", at: "2026-11-24T10:00:00Z", input: 2000, leaf: 1),
+            try modelCall("b", at: "2026-11-30T10:00:00Z", input: 1000, attribution: tool("zeta"), leaf: 2),
+            try modelCall("c", at: "2026-11-30T11:00:00Z", input: 1000, attribution: tool("alpha"), leaf: 3),
+            try modelCall("d", at: "2026-11-30T12:00:00Z", input: 1000, attribution: tool("mid"), leaf: 4),
+            try modelCall("e", at: "2026-11-30T13:00:00Z", input: 1000, leaf: 5),
+        ]
+        #expect(
+            rows(ToolsReport(try dataset(records)), week: "2026-W49") == [
+                "(none) 0.01 25.00 100.00 -75.00", "alpha 0.01 25.00 0.00 25.00", "mid 0.01 25.00 0.00 25.00",
+                "zeta 0.01 25.00 0.00 25.00",
+            ]
+        )
+    }
+
     @Test("the denominator is the week's reconciled spend: unrecorded spend falls in its week, in (none)")
     func unrecordedInItsWeek() throws {
         let data = try weeks()

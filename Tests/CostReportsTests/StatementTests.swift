@@ -333,6 +333,51 @@ struct StatementTests {
         #expect(totals(shown) == ["alpha=0.06", "(unknown)=0.00"])
     }
 
+    @Test("lines of equal spend are listed bytewise by project, then feature")
+    func equalLinesBytewise() throws {
+        let records = [
+            try modelCall(
+                "a",
+                at: "2026-11-02T10:00:00Z",
+                input: 1000,
+                attribution: business(feature: "zeta", team: "alpha", project: "web"),
+                leaf: 1
+            ),
+            try modelCall(
+                "b",
+                at: "2026-11-03T10:00:00Z",
+                input: 1000,
+                attribution: business(feature: "beta", team: "alpha", project: "web"),
+                leaf: 2
+            ),
+            try modelCall(
+                "c",
+                at: "2026-11-04T10:00:00Z",
+                input: 1000,
+                attribution: business(feature: "zeta", team: "alpha"),
+                leaf: 3
+            ),
+        ]
+        #expect(
+            lines(try statements(records), "alpha") == [
+                "spend:assistant/zeta=0.01", "spend:web/beta=0.01", "spend:web/zeta=0.01",
+            ]
+        )
+    }
+
+    /// A team whose only call in the month cost $0 weighs nothing in a proportional split: the $1.00 of unknown
+    /// goes to the three teams that spent, to the attodollar, as without it.
+    @Test("chargeback, proportional: a team with no spend gets no share, not even an attodollar")
+    func noSpendNoShare() throws {
+        let idle = try modelCall("i", at: "2026-11-06T10:00:00Z", attribution: business(team: "idle"), leaf: 9)
+        let charged = try statements(try threeTeamsAndADollarUnknown() + [idle], mode: .chargeback)
+        let statement = try #require(charged.statements.first { $0.team == "idle" })
+        #expect(statement.exactUSD == .zero)
+        #expect(statement.unknownShareUSD == .zero)
+        #expect(totals(charged) == ["alpha=0.35", "beta=0.34", "gamma=0.34", "idle=0.00"])
+        expectCentsAddUp(charged)
+    }
+
     @Test("one team's statement is the same as in every team's, the month total still the month's")
     func selectingOneTeam() throws {
         let charged = try statements(try threeTeamsAndADollarUnknown(), mode: .chargeback)

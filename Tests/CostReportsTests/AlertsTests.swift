@@ -233,6 +233,46 @@ struct AlertsTests {
         return records
     }
 
+    /// Features beta and alpha, each 20 calls at $0.10 at 10:00 and at 11:00 on 23-29 Nov, then 20 calls at $0.20
+    /// in both hours of 30 Nov: four alerts of $2.00 at stake each, and in each the 20 users share the excess
+    /// equally ($0.10 each).
+    @Test("alerts of equal dollars at stake are listed by subject, then start; contributors of equal excess by label")
+    func equalAlertsOrdered() throws {
+        var records: [CostRecord] = []
+        var leaf: UInt64 = 1
+        for feature in ["beta", "alpha"] {
+            for day in 23...30 {
+                for hour in ["10", "11"] {
+                    records += try calls(
+                        "\(feature)-\(day)-\(hour)",
+                        at: "2026-11-\(day)T\(hour):00:00Z",
+                        spend: users(20, tokens: day == 30 ? 20_000 : 10_000),
+                        feature: feature,
+                        firstLeaf: leaf
+                    )
+                    leaf += 100
+                }
+            }
+        }
+        let alerts = try report(
+            records,
+            FeatureRateDetector(),
+            now: "2026-11-30T12:00:00Z",
+            window: ReportWindow(hours: 2)
+        )
+        .alerts
+        #expect(
+            alerts.map { "\($0.subject) \($0.since)" } == [
+                "feature=alpha 2026-11-30T10", "feature=alpha 2026-11-30T11", "feature=beta 2026-11-30T10",
+                "feature=beta 2026-11-30T11",
+            ]
+        )
+        #expect(alerts.allSatisfy { $0.usdAtStake == Money(attodollars: 2_000_000_000_000_000_000) })
+        let first = try #require(alerts.first)
+        #expect(first.contributors.map { $0.values.first } == ["u1", "u10", "u11"])
+        #expect(first.contributors.allSatisfy { $0.excessUSD == Money(attodollars: 100_000_000_000_000_000) })
+    }
+
     @Test("feature_rate fires at 2x the feature's median cost per call, and not a token below")
     func featureRateThreshold() throws {
         let history = try featureHistory()

@@ -309,10 +309,8 @@ struct AlertsTests {
 
     // MARK: task_type_cost
 
-    @Test("task_type_cost fires at 1.5x the mean of the previous 7 days' cost per task (the mean, not the median)")
-    func taskTypeThreshold() throws {
-        // 20 tasks a day: six days at $0.10 a task, one at $0.17. Mean (0.60 + 0.17) / 7 = $0.11 (the median
-        // would be $0.10); threshold 1.5 × 0.11 = $0.165. 30 Nov: 20 tasks at $0.165, at stake 20 × 0.055 = $1.10.
+    /// 20 tasks of `answer` a day on 23-29 Nov: six days at $0.10 a task, 26 Nov at $0.17.
+    func taskTypeHistory() throws -> [CostRecord] {
         var history: [CostRecord] = []
         for day in 23...29 {
             history += try calls(
@@ -322,6 +320,14 @@ struct AlertsTests {
                 firstLeaf: UInt64(day * 100)
             )
         }
+        return history
+    }
+
+    @Test("task_type_cost fires at 1.5x the mean of the previous 7 days' cost per task (the mean, not the median)")
+    func taskTypeThreshold() throws {
+        // 20 tasks a day: six days at $0.10 a task, one at $0.17. Mean (0.60 + 0.17) / 7 = $0.11 (the median
+        // would be $0.10); threshold 1.5 × 0.11 = $0.165. 30 Nov: 20 tasks at $0.165, at stake 20 × 0.055 = $1.10.
+        let history = try taskTypeHistory()
         let at = try calls("n", at: "2026-11-30T12:00:00Z", spend: users(20, tokens: 16_500), firstLeaf: 9000)
         let alert = try #require(
             try report(history + at, TaskTypeCostDetector(), now: "2026-12-01T00:00:00Z", window: .day).alerts.first
@@ -343,15 +349,7 @@ struct AlertsTests {
     func zeroDollarTasksAreNotCounted() throws {
         // The threshold scenario's history; on 30 Nov, 20 tasks at $0.165 and five more tasks whose only calls
         // cost $0: still 20 tasks at $0.165 each, so it fires (25 would make it $0.132 a task, below 1.5x).
-        var history: [CostRecord] = []
-        for day in 23...29 {
-            history += try calls(
-                "b\(day)",
-                at: "2026-11-\(day)T12:00:00Z",
-                spend: users(20, tokens: day == 26 ? 17_000 : 10_000),
-                firstLeaf: UInt64(day * 100)
-            )
-        }
+        let history = try taskTypeHistory()
         let at =
             try calls("n", at: "2026-11-30T12:00:00Z", spend: users(20, tokens: 16_500), firstLeaf: 9000)
             + calls("z", at: "2026-11-30T13:00:00Z", spend: users(5, tokens: 0, prefix: "z"), firstLeaf: 9500)
@@ -436,30 +434,36 @@ struct AlertsTests {
 
     // MARK: retry_waste
 
+    /// A first attempt of search ($1.00, not waste) at 08:00 on each of 23-29 Nov, and a second attempt of $1.00 on
+    /// the days `retryDays`.
+    func retryHistory(retryDays: ClosedRange<Int>) throws -> [CostRecord] {
+        var history: [CostRecord] = []
+        for day in 23...29 {
+            history += try calls(
+                "f\(day)",
+                at: "2026-11-\(day)T08:00:00Z",
+                spend: [("u1", 100_000)],
+                firstLeaf: UInt64(day * 10)
+            )
+            guard retryDays.contains(day) else { continue }
+            history += try calls(
+                "r\(day)",
+                at: "2026-11-\(day)T08:05:00Z",
+                spend: [("u1", 100_000)],
+                attempt: 2,
+                firstLeaf: UInt64(day * 10 + 1)
+            )
+        }
+        return history
+    }
+
     @Test("retry_waste: a day with spend but no retry of the feature counts as $0 in the baseline")
     func retryFreeDaysCountAsZero() throws {
         // 23-29 Nov: a first attempt of search every day ($1.00), and a retry ($1.00) on 23, 24 and 25 Nov only.
         // The baseline's days are $1, $1, $1, $0, $0, $0, $0: median $0 and deviation 0, so 30 Nov's $1.50 of
         // retries fires with $1.50 at stake. Without the retry-free days as $0 the median would be $1.00 and
         // $1.50 below its 2x.
-        var records: [CostRecord] = []
-        for day in 23...29 {
-            records += try calls(
-                "f\(day)",
-                at: "2026-11-\(day)T08:00:00Z",
-                spend: [("u1", 100_000)],
-                firstLeaf: UInt64(day * 10)
-            )
-            if day <= 25 {
-                records += try calls(
-                    "r\(day)",
-                    at: "2026-11-\(day)T08:05:00Z",
-                    spend: [("u1", 100_000)],
-                    attempt: 2,
-                    firstLeaf: UInt64(day * 10 + 1)
-                )
-            }
-        }
+        var records = try retryHistory(retryDays: 23...25)
         records += try calls("n", at: "2026-11-30T08:00:00Z", spend: [("u1", 150_000)], attempt: 2, firstLeaf: 9000)
         let alert = try #require(
             try report(records, RetryWasteDetector(), now: "2026-12-01T00:00:00Z", window: .day).alerts.first
@@ -473,22 +477,7 @@ struct AlertsTests {
     func retryWasteThreshold() throws {
         // Each day before: a first attempt ($1.00, not waste) and a second attempt of $1.00 of search. Median $1.00,
         // MAD 0: threshold $2.00. 30 Nov: retries of $2.00, $1.00 at stake.
-        var history: [CostRecord] = []
-        for day in 23...29 {
-            history += try calls(
-                "f\(day)",
-                at: "2026-11-\(day)T08:00:00Z",
-                spend: [("u1", 100_000)],
-                firstLeaf: UInt64(day * 10)
-            )
-            history += try calls(
-                "r\(day)",
-                at: "2026-11-\(day)T08:05:00Z",
-                spend: [("u1", 100_000)],
-                attempt: 2,
-                firstLeaf: UInt64(day * 10 + 1)
-            )
-        }
+        let history = try retryHistory(retryDays: 23...29)
         func day(_ tokens: [Int64]) throws -> [CostRecord] {
             try calls("n", at: "2026-11-30T08:00:00Z", spend: tokens.map { ("u1", $0) }, attempt: 3, firstLeaf: 9000)
         }

@@ -213,11 +213,45 @@ struct MonthForecastTests {
             (#"{"team=a": 1000000000001}"#, #""team=a": '1000000000001' is not a valid budget"#),
             (#"{"team=a": "lots"}"#, #""team=a": 'lots' is not a valid budget"#),
             (#"{"team=a": true}"#, #""team=a": 'a boolean' is not a valid budget"#),
-            (#"{"team=a": 5, "team=a": 6}"#, "budgets: "),
+            (#"{"team=a": 5, "team=a": 6}"#, "budgets: 'team=a' is not valid JSON: the key appears more than once"),
         ]
     )
     func badBudgets(text: String, message: String) throws {
         let error = try #require(throws: ReportError.self) { try ForecastBudgets(json: Array(text.utf8)) }
         #expect(error.description.hasPrefix(message), "\(error)")
+    }
+}
+
+@Suite("forecast: budgets given in code are checked as a budgets file is")
+struct ForecastBudgetsAPITests {
+    @Test(
+        "a group key with a comma, an empty value or the wrong number of values, a negative or too large budget, and a group named twice are refused"
+    )
+    func badBudgetsInCode() throws {
+        func refused(_ budgets: [(values: [String], usd: Money)]) throws -> String {
+            try #require(throws: ReportError.self) {
+                try ForecastBudgets(dimensions: [.team, .project], budgets: budgets)
+            }
+            .description
+        }
+        let five = try dollars("5")
+        #expect(try refused([(["a,b", "x"], five)]).hasPrefix("budgets: 'team=a,b,project=x' is not a group key"))
+        #expect(try refused([(["", "x"], five)]).hasPrefix("budgets: 'team=,project=x' is not a group key"))
+        #expect(try refused([(["a"], five)]).hasPrefix("budgets: 'team=a' is not a group key"))
+        #expect(try refused([(["a", "x"], try dollars("-0.01"))]).hasPrefix(#""team=a,project=x": '-0.01'"#))
+        #expect(
+            try refused([(["a", "x"], try dollars("1000000000000.01"))])
+                .hasPrefix(#""team=a,project=x": '1000000000000.01'"#)
+        )
+        #expect(
+            try refused([(["a", "x"], five), (["a", "x"], five)]) == "budgets: 'team=a,project=x' is named twice"
+        )
+        let fine = try ForecastBudgets(
+            dimensions: [.team, .project],
+            budgets: [(["a", "x"], five), (["b", "x"], .zero)]
+        )
+        #expect(fine.budget(of: ["a", "x"]) == five)
+        #expect(fine.budget(of: ["b", "x"]) == .zero)
+        #expect(fine.budget(of: ["c", "x"]) == nil)
     }
 }

@@ -131,6 +131,12 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(Dashboard(dataset, now: now, detectors: AlertDetectors.standard).html())
     }
 
+    // The floor under `html` and `alerts`: what they cost beyond the audit before their pass over the rows (the
+    // audit keeping the page's columns and each record's filled values, and the dataset of its rows).
+    measure("Dashboard page's audit and dataset alone, without its pass (the 2,000,000-record ledger)") {
+        blackHole(try attribute(Dashboard.auditColumns(detectors: AlertDetectors.standard), configuration))
+    }
+
     measure("Dashboard page of the 2,000,000-record ledger (audit included)") {
         // As `cost-audit html`: the alerts and the charts' sums in one pass over the rows, on two threads.
         let detectors = AlertDetectors.standard
